@@ -1,0 +1,87 @@
+//! One error type for the safe core. Every failure carries the context a user needs to find the
+//! problem (section, symbol, relocation index, program or map name) and maps to exactly one errno
+//! at the C boundary.
+
+use std::fmt;
+
+/// A failure in the safe core: an errno for the C boundary plus a human-readable account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    errno: i32,
+    msg: String,
+    /// Logged as a WARN line at the C boundary; false for expected outcomes such as a lookup that
+    /// finds nothing (libbpf is silent there too).
+    log: bool,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error with an explicit errno (positive, e.g. `libc::EINVAL`).
+    pub fn new(errno: i32, msg: impl Into<String>) -> Self {
+        debug_assert!(errno > 0, "errno must be positive");
+        Error { errno, msg: msg.into(), log: true }
+    }
+    /// An expected failure that the C boundary reports by errno alone, without a log line.
+    pub fn quiet(errno: i32) -> Self {
+        Error { errno, msg: String::new(), log: false }
+    }
+    /// Whether the boundary should print this error.
+    pub fn should_log(&self) -> bool {
+        self.log && !self.msg.is_empty()
+    }
+    /// Malformed input (ELF, BTF, options): `EINVAL`.
+    pub fn inval(msg: impl Into<String>) -> Self {
+        Self::new(libc::EINVAL, msg)
+    }
+    /// Malformed object file contents (libbpf reports these as `-LIBBPF_ERRNO__FORMAT`, but 1.x
+    /// callers see `-EINVAL` from the open path for them, which is what we return).
+    pub fn format(msg: impl Into<String>) -> Self {
+        Self::new(libc::EINVAL, msg)
+    }
+    pub fn nomem(msg: impl Into<String>) -> Self {
+        Self::new(libc::ENOMEM, msg)
+    }
+    pub fn notsup(msg: impl Into<String>) -> Self {
+        Self::new(libc::EOPNOTSUPP, msg)
+    }
+    /// A failed syscall or libc call, from `std::io::Error`.
+    pub fn io(what: impl fmt::Display, e: &std::io::Error) -> Self {
+        Self::new(e.raw_os_error().unwrap_or(libc::EIO), format!("{what}: {e}"))
+    }
+    /// Positive errno value.
+    pub fn errno(&self) -> i32 {
+        self.errno
+    }
+    pub fn message(&self) -> &str {
+        &self.msg
+    }
+    /// Prefix more context: `e.context("map 'foo'")` → "map 'foo': <old message>".
+    pub fn context(mut self, ctx: impl fmt::Display) -> Self {
+        self.msg = format!("{ctx}: {}", self.msg);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Add context to a `Result` in place.
+pub trait Context<T> {
+    fn context(self, ctx: impl fmt::Display) -> Result<T>;
+    fn with_context<D: fmt::Display>(self, f: impl FnOnce() -> D) -> Result<T>;
+}
+
+impl<T> Context<T> for Result<T> {
+    fn context(self, ctx: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| e.context(ctx))
+    }
+    fn with_context<D: fmt::Display>(self, f: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| e.context(f()))
+    }
+}

@@ -1,0 +1,19 @@
+//! oxbpf: a memory-safe implementation of libbpf's object, skeleton and struct_ops layer that
+//! exports libbpf's own C ABI (`liboxbpf.so.1`, symbol-versioned like `libbpf.so.1`).
+//!
+//! Layout: a safe core (ELF and BTF parsing, the object model, the bpf(2) chokepoint) and a thin
+//! `extern "C"` layer in [`ffi`] that only converts pointers, catches panics and maps errors to
+//! errno. No logic lives here.
+
+pub mod error;
+#[macro_use]
+pub mod log;
+pub mod btf;
+pub mod elf;
+pub mod ffi;
+pub mod object;
+pub mod section;
+pub mod sys;
+pub mod uapi;
+
+pub use error::{Error, Result};

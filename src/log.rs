@@ -1,0 +1,116 @@
+//! libbpf-style logging: every message goes through the user's `libbpf_set_print` callback as
+//! `"libbpf: …\n"` with a level of WARN, INFO or DEBUG, or to the default printer (stderr, WARN and
+//! INFO only like libbpf; `LIBBPF_LOG_LEVEL=debug` in the environment adds DEBUG; the filter lives
+//! in the C shim so the default handed back by `libbpf_set_print` keeps it).
+//!
+//! The callback takes a `va_list`, which stable Rust cannot build; `csrc/print_shim.c` does it.
+//! Messages are passed as `"%s"` plus one string, except the verifier-log banner, which keeps
+//! libbpf's exact two-argument format because some callers parse its arguments.
+
+use parking_lot::RwLock;
+use std::ffi::{c_char, c_int, c_void, CString};
+
+/// `enum libbpf_print_level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C)]
+pub enum Level {
+    Warn = 0,
+    Info = 1,
+    Debug = 2,
+}
+
+/// The raw callback type; the third argument is a `va_list` (a pointer-sized handle on x86_64's
+/// ABI when passed as a parameter). We never touch it: only the C shim builds and forwards it.
+pub type RawPrintFn = unsafe extern "C" fn(level: c_int, fmt: *const c_char, ap: *mut c_void) -> c_int;
+
+extern "C" {
+    fn oxbpf_shim_print(cb: RawPrintFn, level: c_int, fmt: *const c_char, ...) -> c_int;
+    fn oxbpf_shim_stderr(level: c_int, fmt: *const c_char, ap: *mut c_void) -> c_int;
+}
+
+/// Which printer is installed. `Default` is libbpf's stderr sink; `None` is a NULL callback,
+/// which silences everything (libbpf_set_print(NULL)).
+#[derive(Clone, Copy)]
+enum Printer {
+    Default,
+    Silent,
+    User(RawPrintFn),
+}
+
+static PRINTER: RwLock<Printer> = RwLock::new(Printer::Default);
+
+/// Install a callback (`None` = silence) and return the previous one as libbpf does: the
+/// default printer is reported as libbpf's own default function, which here is the shim's.
+pub fn set_print(cb: Option<RawPrintFn>) -> Option<RawPrintFn> {
+    let new = match cb {
+        Some(f) => Printer::User(f),
+        None => Printer::Silent,
+    };
+    let old = std::mem::replace(&mut *PRINTER.write(), new);
+    match old {
+        Printer::Default => Some(oxbpf_shim_stderr as RawPrintFn),
+        Printer::Silent => None,
+        Printer::User(f) => Some(f),
+    }
+}
+
+/// The callback to use now, or `None` when printing is silenced.
+fn current() -> Option<RawPrintFn> {
+    match *PRINTER.read() {
+        Printer::Silent => None,
+        Printer::Default => Some(oxbpf_shim_stderr as RawPrintFn),
+        Printer::User(f) => Some(f),
+    }
+}
+
+/// Emit one message. `msg` is the text after "libbpf: "; a trailing newline is added if absent.
+pub fn print(level: Level, msg: &str) {
+    let Some(cb) = current() else { return };
+    let mut line = String::with_capacity(msg.len() + 9);
+    line.push_str("libbpf: ");
+    line.push_str(msg);
+    if !line.ends_with('\n') {
+        line.push('\n');
+    }
+    let text = to_cstring(line);
+    // SAFETY: `cb` is a callback the user installed with the documented libbpf signature (or our
+    // own stderr sink); the format "%s" consumes exactly the one C string argument we pass, which
+    // outlives the call.
+    unsafe {
+        oxbpf_shim_print(cb, level as c_int, c"%s".as_ptr(), text.as_ptr());
+    }
+}
+
+/// The verifier-log banner in libbpf's exact format, with the program name and the log as the
+/// two `%s` arguments so callers that parse the arguments find them where libbpf puts them.
+pub fn print_prog_load_log(level: Level, prog: &str, log: &str) {
+    let Some(cb) = current() else { return };
+    let name = to_cstring(prog.to_string());
+    let text = to_cstring(log.to_string());
+    // SAFETY: as in `print`; the format consumes exactly two C strings, both live across the call.
+    unsafe {
+        oxbpf_shim_print(
+            cb,
+            level as c_int,
+            c"libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n".as_ptr(),
+            name.as_ptr(),
+            text.as_ptr(),
+        );
+    }
+}
+
+fn to_cstring(s: String) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
+        let mut v = e.into_vec();
+        v.retain(|&b| b != 0);
+        CString::new(v).unwrap_or_default()
+    })
+}
+
+/// `pr_warn!("map '{}': bad thing", name)` — libbpf's pr_warn/pr_info/pr_debug.
+#[macro_export]
+macro_rules! pr_warn { ($($t:tt)*) => { $crate::log::print($crate::log::Level::Warn, &format!($($t)*)) }; }
+#[macro_export]
+macro_rules! pr_info { ($($t:tt)*) => { $crate::log::print($crate::log::Level::Info, &format!($($t)*)) }; }
+#[macro_export]
+macro_rules! pr_debug { ($($t:tt)*) => { $crate::log::print($crate::log::Level::Debug, &format!($($t)*)) }; }

@@ -1,0 +1,50 @@
+//! The one place this library talks to the kernel's bpf(2).
+//!
+//! Every command goes through [`bpf`], which takes the command's `#[repr(C)]` attr struct and the
+//! number of bytes of it that the command uses (libbpf's `offsetofend` convention: the kernel
+//! rejects non-zero bytes past what it knows, so we never pass more than we fill). Fd-returning
+//! commands are wrapped into `OwnedFd` by their callers.
+//!
+//! Tests swap the kernel for a fake with [`fake::install`] (per thread), so loader logic is
+//! unit-tested without root.
+
+use std::io;
+
+pub mod fake;
+
+/// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
+/// bytes initialised); `size` is how many bytes of it the command uses.
+pub fn bpf<A: AttrBytes>(cmd: u32, attr: &mut A, size: usize) -> io::Result<i64> {
+    let size = size.min(std::mem::size_of::<A>());
+    if let Some(r) = fake::dispatch(cmd, attr.bytes_mut(), size) {
+        return r;
+    }
+    // SAFETY: `attr` is a live, exclusively borrowed, fully initialised attr struct of at least
+    // `size` bytes (AttrBytes contract); the kernel reads and may write back within `size` bytes.
+    let r = unsafe {
+        libc::syscall(libc::SYS_bpf, cmd as libc::c_long, attr as *mut A as *mut libc::c_void, size as libc::c_long)
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// An attr struct the chokepoint may hand to the kernel.
+///
+/// # Safety
+/// Implementors are `#[repr(C)]` with every padding byte spelled out as a field, so that all
+/// `size_of::<Self>()` bytes are initialised and any byte pattern the kernel writes back is valid.
+pub unsafe trait AttrBytes: Sized {
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: per the trait contract every byte of Self is initialised and any bit pattern is
+        // valid, so viewing it as a byte slice for the borrow's duration is sound.
+        unsafe { std::slice::from_raw_parts_mut(self as *mut Self as *mut u8, std::mem::size_of::<Self>()) }
+    }
+}
+
+/// `strerror` text for a positive errno, as libbpf prints it in its messages.
+pub fn strerror(errno: i32) -> String {
+    io::Error::from_raw_os_error(errno).to_string()
+}
