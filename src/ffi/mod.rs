@@ -16,6 +16,7 @@ use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod handle;
+pub mod names;
 pub mod opts;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
