@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod btf;
 pub mod handle;
 pub mod opts;
 
