@@ -126,10 +126,9 @@ impl Btf {
 
 fn load_vmlinux() -> Result<Btf> {
     if Path::new(SYSFS_VMLINUX).exists() {
-        return Btf::parse_raw_file(SYSFS_VMLINUX, None).map(|b| {
-            crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
-            b
-        });
+        let btf = Btf::parse_raw_file(SYSFS_VMLINUX, None)?;
+        crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
+        return Ok(btf);
     }
     crate::pr_warn!("kernel BTF is missing at '{SYSFS_VMLINUX}', was CONFIG_DEBUG_INFO_BTF enabled?");
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();

@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 
 pub mod builder;
 pub mod ext;
+mod dump;
 mod file;
 mod types;
 
@@ -37,7 +38,7 @@ pub use ext::BtfExt;
 pub use types::*;
 
 /// `BTF_MAGIC` as read in native byte order.
-pub const BTF_MAGIC: u16 = 0xeB9F;
+pub const BTF_MAGIC: u16 = 0xEB9F;
 /// `BTF_VERSION`.
 pub const BTF_VERSION: u8 = 1;
 /// `sizeof(struct btf_header)`.
