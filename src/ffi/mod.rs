@@ -17,6 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod handle;
 pub mod opts;
+pub mod types;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
 macro_rules! symver {
