@@ -15,7 +15,9 @@ use crate::error::{Error, Result};
 use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod attach;
 pub mod handle;
+pub mod link;
 pub mod opts;
 pub mod types;
 
