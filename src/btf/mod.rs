@@ -1,1 +1,787 @@
-//! (being written)
+//! BTF: the kernel's compact type format, as found in an object's `.BTF` section, in
+//! `/sys/kernel/btf/vmlinux` and in module split BTF.
+//!
+//! On-disk layout (native endianness; only native is accepted):
+//! ```text
+//! struct btf_header { u16 magic = 0xeB9F; u8 version = 1; u8 flags = 0; u32 hdr_len;
+//!                     u32 type_off, type_len, str_off, str_len; }   // offsets from end of header
+//! type section:   records, each a 12-byte `struct btf_type {name_off, info, size|type}` plus a
+//!                 kind-specific trailer (INT: 1 word, ARRAY: 3, STRUCT/UNION: vlen×3, ENUM: vlen×2,
+//!                 ENUM64: vlen×3, FUNC_PROTO: vlen×2, VAR: 1, DATASEC: vlen×3, DECL_TAG: 1)
+//! string section: NUL-separated names; offset 0 is "" in base BTF
+//! ```
+//! Type ids number the records from 1 (id 0 is `void`). Split BTF (kernel modules) continues
+//! both the ids and the string offsets of its base.
+//!
+//! [`Btf::parse`] copies the blob, checks the header and section layout, indexes every record
+//! (O(1) id lookup) and validates what later code relies on — every referenced type id and string
+//! offset in range, FUNC pointing at a FUNC_PROTO, names valid UTF-8 — so malformed input is an
+//! `Err` naming the offending type, never a panic. Name lookups use a sorted index built on first
+//! use.
+//!
+//! The type section is kept in a `u32` buffer that never moves, so [`Btf::type_record`] can hand C
+//! callers (`btf__type_by_id`) a pointer to the kernel-format record. The parsed data is shared
+//! behind an `Arc`: cloning a `Btf` is cheap (the cached vmlinux BTF is handed out that way) and
+//! mutation copies on write.
+
+use crate::error::{Error, Result};
+use std::ffi::CStr;
+use std::sync::{Arc, OnceLock};
+
+pub mod builder;
+pub mod ext;
+mod dump;
+mod file;
+mod types;
+
+pub use ext::BtfExt;
+pub use types::*;
+
+/// `BTF_MAGIC` as read in native byte order.
+pub const BTF_MAGIC: u16 = 0xEB9F;
+/// `BTF_VERSION`.
+pub const BTF_VERSION: u8 = 1;
+/// `sizeof(struct btf_header)`.
+pub const HEADER_LEN: usize = 24;
+/// libbpf's `MAX_RESOLVE_DEPTH`: how many links `resolve_size`/`resolve_type` follow.
+const MAX_RESOLVE_DEPTH: usize = 32;
+/// Bound on modifier/typedef chains walked by [`Btf::skip_mods_and_typedefs`] (only a malformed
+/// BTF with a loop comes near it).
+const MAX_CHAIN: usize = 256;
+/// libbpf's `BTF_MAX_NR_TYPES` / `BTF_MAX_STR_OFFSET`.
+const MAX_TYPE_ID: u64 = 0x7fff_ffff;
+const MAX_STR_OFFSET: u64 = 0x7fff_ffff;
+
+/// The record `btf__type_by_id(btf, 0)` points at: an all-zero `struct btf_type`.
+pub(crate) static VOID_RECORD: [u32; 3] = [0; 3];
+
+/// `struct btf_header`, as found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub magic: u16,
+    pub version: u8,
+    pub flags: u8,
+    pub hdr_len: u32,
+    pub type_off: u32,
+    pub type_len: u32,
+    pub str_off: u32,
+    pub str_len: u32,
+}
+
+/// A parsed BTF blob (base or split). Owns a copy of the bytes; `Send + Sync`; `Clone` is cheap
+/// (shares the parsed data).
+#[derive(Clone)]
+pub struct Btf {
+    data: Arc<Data>,
+    base: Option<Arc<Btf>>,
+    /// Pointer size set from an ELF's class (or by the user), overriding the guess.
+    ptr_size: Option<u32>,
+    /// For the C API: the `struct btf *` handle the base was given as, so `btf__base_btf` returns
+    /// the caller's own pointer (0 when the base came from Rust).
+    c_base: usize,
+}
+
+#[derive(Clone)]
+struct Data {
+    /// The blob exactly as it would be loaded (mutations are written here too).
+    raw: Box<[u8]>,
+    hdr: Header,
+    /// The type section as native words; never reallocated, so record pointers stay valid.
+    types: Box<[u32]>,
+    /// Word index in `types` of each own type, `offs[id - start_id]`.
+    offs: Box<[u32]>,
+    /// Byte range of the string section in `raw`.
+    str_start: usize,
+    start_id: u32,
+    start_str_off: u32,
+    /// Own type ids sorted by (name, id), built on first name lookup.
+    by_name: OnceLock<Box<[u32]>>,
+    /// Pointer size guessed from a `long` INT, computed on first use.
+    guessed_ptr_size: OnceLock<Option<u32>>,
+}
+
+fn rd_u16(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(off..off.checked_add(2)?)?.try_into().ok()?))
+}
+
+pub(crate) fn rd_u32(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(off..off.checked_add(4)?)?.try_into().ok()?))
+}
+
+fn bad(msg: impl std::fmt::Display) -> Error {
+    Error::format(format!("BTF: {msg}"))
+}
+
+impl Header {
+    /// Check a header against a blob of `len` bytes: magic, version, flags, hdr_len, and that both
+    /// sections lie inside the blob, 4-byte aligned, types before strings without overlap.
+    fn parse(b: &[u8]) -> Result<Header> {
+        if b.len() < HEADER_LEN {
+            return Err(bad(format!(
+                "blob of {} bytes is shorter than the {HEADER_LEN}-byte header",
+                b.len()
+            )));
+        }
+        let r = |off| rd_u32(b, off).unwrap_or(0);
+        let h = Header {
+            magic: rd_u16(b, 0).unwrap_or(0),
+            version: b[2],
+            flags: b[3],
+            hdr_len: r(4),
+            type_off: r(8),
+            type_len: r(12),
+            str_off: r(16),
+            str_len: r(20),
+        };
+        if h.magic == BTF_MAGIC.swap_bytes() {
+            return Err(Error::notsup(
+                "BTF: data is in non-native byte order (byte-swapped magic 0x9feb); only native-endian BTF is supported",
+            ));
+        }
+        if h.magic != BTF_MAGIC {
+            return Err(bad(format!("bad magic 0x{:04x} (expected 0xeb9f)", h.magic)));
+        }
+        if h.version != BTF_VERSION {
+            return Err(Error::notsup(format!("BTF: unsupported version {} (expected 1)", h.version)));
+        }
+        if h.flags != 0 {
+            return Err(Error::notsup(format!("BTF: unsupported header flags 0x{:x}", h.flags)));
+        }
+        let hdr_len = h.hdr_len as usize;
+        if hdr_len < HEADER_LEN || hdr_len > b.len() {
+            return Err(bad(format!(
+                "header length {} is outside [{HEADER_LEN}, {}] (blob size)",
+                h.hdr_len,
+                b.len()
+            )));
+        }
+        if hdr_len % 4 != 0 {
+            return Err(bad(format!("header length {} is not a multiple of 4", h.hdr_len)));
+        }
+        if b[HEADER_LEN..hdr_len].iter().any(|&x| x != 0) {
+            return Err(bad(format!(
+                "header is {} bytes and its bytes past the known {HEADER_LEN} are not zero (unknown header fields)",
+                h.hdr_len
+            )));
+        }
+        let meta = (b.len() - hdr_len) as u64;
+        let (to, tl, so, sl) = (h.type_off as u64, h.type_len as u64, h.str_off as u64, h.str_len as u64);
+        if so + sl > meta {
+            return Err(bad(format!(
+                "string section (offset {so}, length {sl}) extends past the end of the data ({meta} bytes after the header)"
+            )));
+        }
+        if to + tl > so {
+            return Err(bad(format!(
+                "type section (offset {to}, length {tl}) overlaps or follows the string section (offset {so}, length {sl})"
+            )));
+        }
+        if to % 4 != 0 {
+            return Err(bad(format!("type section offset {to} is not 4-byte aligned")));
+        }
+        if tl % 4 != 0 {
+            return Err(bad(format!("type section length {tl} is not a multiple of 4")));
+        }
+        Ok(h)
+    }
+}
+
+impl Btf {
+    /// Parse a whole `.BTF` blob (header, types, strings).
+    pub fn parse(data: &[u8]) -> Result<Btf> {
+        Self::parse_with(data, None)
+    }
+
+    /// Parse split BTF (kernel module BTF) on top of `base`: its ids start at `base.type_cnt()`
+    /// and its string offsets at the end of the base's strings.
+    pub fn parse_split(data: &[u8], base: Arc<Btf>) -> Result<Btf> {
+        Self::parse_with(data, Some(base))
+    }
+
+    pub(crate) fn parse_with(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
+        let hdr = Header::parse(data)?;
+        let hdr_len = hdr.hdr_len as usize;
+        let str_start = hdr_len + hdr.str_off as usize;
+        let str_len = hdr.str_len as usize;
+        let strs = &data[str_start..str_start + str_len];
+        if str_len == 0 {
+            if base.is_none() {
+                return Err(bad("string section is empty (base BTF needs at least the empty name at offset 0)"));
+            }
+        } else {
+            if str_len as u64 - 1 > MAX_STR_OFFSET {
+                return Err(bad(format!("string section of {str_len} bytes is too large")));
+            }
+            if strs[str_len - 1] != 0 {
+                return Err(bad("string section does not end with a NUL byte"));
+            }
+            if base.is_none() && strs[0] != 0 {
+                return Err(bad(
+                    "string section does not start with the empty string (split BTF parsed without its base?)",
+                ));
+            }
+        }
+        let (start_id, start_str_off) = match &base {
+            None => (1u32, 0u32),
+            Some(b) => {
+                let s = b.start_str_off() as u64 + b.data.hdr.str_len as u64;
+                if s + str_len as u64 > MAX_STR_OFFSET {
+                    return Err(bad("base and split string sections together exceed the maximum string offset"));
+                }
+                (b.type_cnt(), s as u32)
+            }
+        };
+
+        let ts = hdr_len + hdr.type_off as usize;
+        let types: Box<[u32]> = data[ts..ts + hdr.type_len as usize]
+            .chunks_exact(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let offs = index_types(&types, start_id)?;
+
+        let btf = Btf {
+            data: Arc::new(Data {
+                raw: data.into(),
+                hdr,
+                types,
+                offs,
+                str_start,
+                start_id,
+                start_str_off,
+                by_name: OnceLock::new(),
+                guessed_ptr_size: OnceLock::new(),
+            }),
+            base,
+            ptr_size: None,
+            c_base: 0,
+        };
+        btf.validate()?;
+        Ok(btf)
+    }
+
+    /// The header as found in the blob.
+    pub fn header(&self) -> &Header {
+        &self.data.hdr
+    }
+
+    /// First type id owned by this BTF: 1 for base BTF, `base.type_cnt()` for split.
+    pub fn start_id(&self) -> u32 {
+        self.data.start_id
+    }
+
+    /// Number of type ids, counting id 0 and the base's types (libbpf's `btf__type_cnt`).
+    pub fn type_cnt(&self) -> u32 {
+        self.data.start_id + self.data.offs.len() as u32
+    }
+
+    /// First string offset owned by this BTF (0 for base BTF).
+    pub fn start_str_off(&self) -> u32 {
+        self.data.start_str_off
+    }
+
+    pub fn base(&self) -> Option<&Arc<Btf>> {
+        self.base.as_ref()
+    }
+
+    fn strs(&self) -> &[u8] {
+        let d = &*self.data;
+        d.raw.get(d.str_start..d.str_start + d.hdr.str_len as usize).unwrap_or(&[])
+    }
+
+    /// The string at logical offset `off` as raw bytes (without its NUL); base-aware.
+    pub fn str_bytes_at(&self, off: u32) -> Option<&[u8]> {
+        if off < self.data.start_str_off {
+            return self.base.as_deref()?.str_bytes_at(off);
+        }
+        let s = self.strs().get((off - self.data.start_str_off) as usize..)?;
+        let end = s.iter().position(|&c| c == 0)?;
+        Some(&s[..end])
+    }
+
+    /// The string at logical offset `off` (`None` if out of range or not UTF-8); base-aware.
+    pub fn str_at(&self, off: u32) -> Option<&str> {
+        std::str::from_utf8(self.str_bytes_at(off)?).ok()
+    }
+
+    /// The NUL-terminated string at `off`, pointing into the string section (for C callers).
+    pub fn cstr_at(&self, off: u32) -> Option<&CStr> {
+        if off < self.data.start_str_off {
+            return self.base.as_deref()?.cstr_at(off);
+        }
+        let s = self.strs().get((off - self.data.start_str_off) as usize..)?;
+        CStr::from_bytes_until_nul(s).ok()
+    }
+
+    /// The kernel-format record of type `id` (`struct btf_type` + trailer) as stored in this
+    /// BTF's (or, for ids below `start_id`, the base's) never-moving type buffer. Id 0 gives an
+    /// all-zero record. `None` for ids `>= type_cnt()`.
+    pub fn type_record(&self, id: u32) -> Option<&[u32]> {
+        if id == 0 {
+            return Some(&VOID_RECORD);
+        }
+        if id < self.data.start_id {
+            return self.base.as_deref()?.type_record(id);
+        }
+        let d = &*self.data;
+        let start = *d.offs.get((id - d.start_id) as usize)? as usize;
+        let w = d.types.get(start..)?;
+        let info = *w.get(1)?;
+        let n = Kind::from_raw((info >> 24) & 0x1f)?.record_words((info & 0xffff) as u16)?;
+        w.get(..n)
+    }
+
+    /// The decoded type `id` (id 0 is `void`; ids below `start_id` come from the base).
+    pub fn ty(&self, id: u32) -> Option<Type<'_>> {
+        if id == 0 {
+            return Some(Type::void());
+        }
+        if id < self.data.start_id {
+            return self.base.as_deref()?.ty(id);
+        }
+        Type::decode(self, id, self.type_record(id)?)
+    }
+
+    /// This BTF's own types in id order (not the base's).
+    pub fn types(&self) -> impl Iterator<Item = Type<'_>> + '_ {
+        (self.start_id()..self.type_cnt()).filter_map(move |id| self.ty(id))
+    }
+
+    /// Kind of own type `id`, without decoding the rest.
+    fn own_kind(&self, id: u32) -> Option<Kind> {
+        let d = &*self.data;
+        let w = *d.offs.get(id.checked_sub(d.start_id)? as usize)? as usize;
+        Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f)
+    }
+
+    /// Name bytes of own type `id` ("" if none).
+    fn own_name(&self, id: u32) -> &[u8] {
+        let d = &*self.data;
+        id.checked_sub(d.start_id)
+            .and_then(|i| d.offs.get(i as usize))
+            .and_then(|&w| d.types.get(w as usize))
+            .and_then(|&off| self.str_bytes_at(off))
+            .unwrap_or(b"")
+    }
+
+    fn name_index(&self) -> &[u32] {
+        self.data.by_name.get_or_init(|| {
+            let mut v: Vec<(&[u8], u32)> =
+                (self.start_id()..self.type_cnt()).map(|id| (self.own_name(id), id)).collect();
+            v.sort_unstable();
+            v.into_iter().map(|(_, id)| id).collect()
+        })
+    }
+
+    /// Smallest own id named `name` (of `kind`, if given).
+    fn find_own(&self, name: &str, kind: Option<Kind>) -> Option<u32> {
+        let idx = self.name_index();
+        let nb = name.as_bytes();
+        let first = idx.partition_point(|&id| self.own_name(id) < nb);
+        idx[first..]
+            .iter()
+            .take_while(|&&id| self.own_name(id) == nb)
+            .copied()
+            .find(|&id| kind.is_none() || self.own_kind(id) == kind)
+    }
+
+    /// Smallest type id with this name and kind, base first (libbpf's `btf__find_by_name_kind`):
+    /// `"void"` or kind `Unkn` give 0.
+    pub fn find_by_name_kind(&self, name: &str, kind: Kind) -> Option<u32> {
+        if kind == Kind::Unkn || name == "void" {
+            return Some(0);
+        }
+        if let Some(id) = self.base.as_deref().and_then(|b| b.find_by_name_kind(name, kind)) {
+            return Some(id);
+        }
+        self.find_own(name, Some(kind))
+    }
+
+    /// Like [`Btf::find_by_name_kind`] but only among this BTF's own types (for module BTF).
+    pub fn find_by_name_kind_own(&self, name: &str, kind: Kind) -> Option<u32> {
+        if kind == Kind::Unkn || name == "void" {
+            return Some(0);
+        }
+        self.find_own(name, Some(kind))
+    }
+
+    /// Smallest type id of any kind with this name (`"void"` gives 0).
+    pub fn find_by_name(&self, name: &str) -> Option<u32> {
+        if name == "void" {
+            return Some(0);
+        }
+        if let Some(id) = self.base.as_deref().and_then(|b| b.find_by_name(name)) {
+            return Some(id);
+        }
+        self.find_own(name, None)
+    }
+
+    /// Follow CONST/VOLATILE/RESTRICT/TYPE_TAG/TYPEDEF links from `id` to the first other type.
+    /// `None` if an id is out of range or the chain loops.
+    pub fn skip_mods_and_typedefs(&self, id: u32) -> Option<(u32, Type<'_>)> {
+        let mut id = id;
+        for _ in 0..MAX_CHAIN {
+            let t = self.ty(id)?;
+            if !(t.is_mod() || t.is_typedef()) {
+                return Some((id, t));
+            }
+            id = t.size_or_type;
+        }
+        None
+    }
+
+    /// Follow only CONST/VOLATILE/RESTRICT/TYPE_TAG links.
+    pub fn skip_mods(&self, id: u32) -> Option<(u32, Type<'_>)> {
+        let mut id = id;
+        for _ in 0..MAX_CHAIN {
+            let t = self.ty(id)?;
+            if !t.is_mod() {
+                return Some((id, t));
+            }
+            id = t.size_or_type;
+        }
+        None
+    }
+
+    /// Pointer size: set explicitly (ELF class), else guessed from a 4- or 8-byte INT named like
+    /// `long`/`unsigned long` (base first), else `None`.
+    pub fn pointer_size(&self) -> Option<u32> {
+        if let Some(p) = self.ptr_size {
+            return Some(p);
+        }
+        *self.data.guessed_ptr_size.get_or_init(|| {
+            if let Some(p) = self.base.as_deref().and_then(|b| b.pointer_size()) {
+                return Some(p);
+            }
+            const LONGS: [&str; 11] = [
+                "long",
+                "long int",
+                "int long",
+                "unsigned long",
+                "long unsigned",
+                "unsigned long int",
+                "unsigned int long",
+                "long unsigned int",
+                "long int unsigned",
+                "int unsigned long",
+                "int long unsigned",
+            ];
+            self.types()
+                .find(|t| t.is_int() && (t.size_or_type == 4 || t.size_or_type == 8) && LONGS.contains(&t.name))
+                .map(|t| t.size_or_type)
+        })
+    }
+
+    /// Pointer size to compute with: [`Btf::pointer_size`] or the host's.
+    pub fn ptr_size_or_native(&self) -> u32 {
+        self.pointer_size().unwrap_or(std::mem::size_of::<usize>() as u32)
+    }
+
+    /// Override the pointer size (4 or 8).
+    pub fn set_pointer_size(&mut self, size: u32) -> Result<()> {
+        if size != 4 && size != 8 {
+            return Err(Error::inval(format!("BTF: pointer size {size} is not 4 or 8")));
+        }
+        self.ptr_size = Some(size);
+        Ok(())
+    }
+
+    /// Byte size of type `id` like `btf__resolve_size`: through typedefs, modifiers, VARs and
+    /// DECL_TAGs, arrays multiply, pointers are [`Btf::ptr_size_or_native`]. At most 32 links;
+    /// `E2BIG` if the size exceeds `u32::MAX`, `EINVAL` for sizeless types (void, FWD, FUNC…).
+    pub fn resolve_size(&self, id: u32) -> Result<u32> {
+        let mut nelems: u32 = 1;
+        let mut cur = id;
+        let mut size = None;
+        for _ in 0..MAX_RESOLVE_DEPTH {
+            let t = self.ty(cur).ok_or_else(|| {
+                Error::inval(format!("BTF: size of [{id}]: type id {cur} out of range"))
+            })?;
+            use Kind::*;
+            match t.kind {
+                Int | Struct | Union | Enum | Enum64 | Datasec | Float => {
+                    size = Some(t.size_or_type);
+                    break;
+                }
+                Ptr => {
+                    size = Some(self.ptr_size_or_native());
+                    break;
+                }
+                Typedef | Volatile | Const | Restrict | Var | DeclTag | TypeTag => cur = t.size_or_type,
+                Array => {
+                    let (elem, _, n) = t.array().unwrap_or((0, 0, 0));
+                    if nelems != 0 && n > u32::MAX / nelems {
+                        return Err(Error::new(libc::E2BIG, format!("BTF: size of [{id}] overflows 32 bits")));
+                    }
+                    nelems *= n;
+                    cur = elem;
+                }
+                Unkn | Fwd | Func | FuncProto => {
+                    return Err(Error::inval(format!("BTF: [{id}] has no size (reaches {t})")));
+                }
+            }
+        }
+        let size = size.ok_or_else(|| {
+            Error::inval(format!("BTF: size of [{id}]: more than {MAX_RESOLVE_DEPTH} type links (loop?)"))
+        })?;
+        if nelems != 0 && size > u32::MAX / nelems {
+            return Err(Error::new(libc::E2BIG, format!("BTF: size of [{id}] overflows 32 bits")));
+        }
+        Ok(nelems * size)
+    }
+
+    /// Like `btf__resolve_type`: follow modifiers, typedefs and VARs (at most 32 links) to the
+    /// underlying type id; `EINVAL` if that is void/FWD, out of range or the chain is too long.
+    pub fn resolve_type(&self, id: u32) -> Result<u32> {
+        let mut cur = id;
+        for _ in 0..MAX_RESOLVE_DEPTH {
+            let t = self
+                .ty(cur)
+                .ok_or_else(|| Error::inval(format!("BTF: resolving [{id}]: type id {cur} out of range")))?;
+            if t.is_void() || t.is_fwd() {
+                return Err(Error::inval(format!("BTF: [{id}] resolves to void or a forward declaration")));
+            }
+            if !(t.is_mod() || t.is_typedef() || t.is_var()) {
+                return Ok(cur);
+            }
+            cur = t.size_or_type;
+        }
+        Err(Error::inval(format!("BTF: resolving [{id}]: more than {MAX_RESOLVE_DEPTH} type links (loop?)")))
+    }
+
+    /// Alignment of type `id` like `btf__align_of` (1 for packed structs).
+    pub fn align_of(&self, id: u32) -> Result<u32> {
+        self.align_of_depth(id, 0)
+    }
+
+    fn align_of_depth(&self, id: u32, depth: usize) -> Result<u32> {
+        if depth >= MAX_RESOLVE_DEPTH {
+            return Err(Error::inval(format!("BTF: alignment of [{id}]: types nest too deep (loop?)")));
+        }
+        let t = self.ty(id).ok_or_else(|| Error::inval(format!("BTF: alignment: type id {id} out of range")))?;
+        use Kind::*;
+        match t.kind {
+            Int | Enum | Enum64 | Float => Ok(self.ptr_size_or_native().min(t.size_or_type)),
+            Ptr => Ok(self.ptr_size_or_native()),
+            Typedef | Volatile | Const | Restrict | TypeTag => self.align_of_depth(t.size_or_type, depth + 1),
+            Array => self.align_of_depth(t.array().map_or(0, |a| a.0), depth + 1),
+            Struct | Union => {
+                let mut max_align = 1;
+                for m in t.members().into_iter().flatten() {
+                    let a = self.align_of_depth(m.type_id, depth + 1)?;
+                    if a == 0 {
+                        return Err(Error::inval(format!("BTF: alignment of {t}: member '{}' has alignment 0", m.name)));
+                    }
+                    max_align = max_align.max(a);
+                    if m.bitfield_size == 0 && m.bit_offset % (8 * a) != 0 {
+                        return Ok(1); // misaligned member: packed
+                    }
+                }
+                if t.size_or_type % max_align != 0 {
+                    return Ok(1);
+                }
+                Ok(max_align)
+            }
+            Unkn | Fwd | Func | FuncProto | Var | Datasec | DeclTag => {
+                Err(Error::inval(format!("BTF: alignment of {t}: unsupported kind")))
+            }
+        }
+    }
+
+    /// The bytes as they would be loaded into the kernel (this BTF's own blob; reflects
+    /// mutations).
+    pub fn raw_data(&self) -> &[u8] {
+        &self.data.raw
+    }
+
+    /// Byte offset of own type `id`'s record inside [`Btf::raw_data`].
+    pub fn type_offset(&self, id: u32) -> Option<usize> {
+        let d = &*self.data;
+        let w = *d.offs.get(id.checked_sub(d.start_id)? as usize)? as usize;
+        Some(d.hdr.hdr_len as usize + d.hdr.type_off as usize + w * 4)
+    }
+
+    /// Overwrite word `word` of own type `id`'s record in both the word buffer and the raw bytes.
+    fn write_record_word(&mut self, id: u32, word: usize, val: u32) -> Result<()> {
+        let rec = self.type_offset(id).ok_or_else(|| Error::inval(format!("BTF: type [{id}] is not an own type")))?;
+        let d = Arc::make_mut(&mut self.data);
+        let w = d.offs[(id - d.start_id) as usize] as usize + word;
+        let byte = rec + word * 4;
+        match (d.types.get_mut(w), d.raw.get_mut(byte..byte + 4)) {
+            (Some(slot), Some(bytes)) => {
+                *slot = val;
+                bytes.copy_from_slice(&val.to_ne_bytes());
+                Ok(())
+            }
+            _ => Err(Error::inval(format!("BTF: type [{id}] word {word} is outside its record"))),
+        }
+    }
+
+    fn own_datasec(&self, id: u32) -> Result<Type<'_>> {
+        match self.ty(id) {
+            Some(t) if id >= self.start_id() && t.kind == Kind::Datasec => Ok(t),
+            Some(t) => Err(Error::inval(format!("BTF: {t} is not an own DATASEC"))),
+            None => Err(Error::inval(format!("BTF: type id {id} out of range"))),
+        }
+    }
+
+    /// Set a DATASEC's size (clang leaves it 0; the loader takes it from the ELF section).
+    pub fn set_datasec_size(&mut self, id: u32, size: u32) -> Result<()> {
+        self.own_datasec(id)?;
+        self.write_record_word(id, 2, size)
+    }
+
+    /// Set the offset of entry `idx` of a DATASEC (from the variable's ELF symbol).
+    pub fn set_datasec_var_offset(&mut self, id: u32, idx: usize, offset: u32) -> Result<()> {
+        let t = self.own_datasec(id)?;
+        if idx >= t.vlen as usize {
+            return Err(Error::inval(format!("BTF: {t} has {} entries, no entry {idx}", t.vlen)));
+        }
+        self.write_record_word(id, 3 + 3 * idx + 1, offset)
+    }
+
+    /// The C handle this BTF's base was given as (see `btf__base_btf`).
+    pub(crate) fn c_base_handle(&self) -> usize {
+        self.c_base
+    }
+    pub(crate) fn set_c_base_handle(&mut self, h: usize) {
+        self.c_base = h;
+    }
+
+    /// Check every own type: name offsets, referenced ids, FUNC → FUNC_PROTO (libbpf's
+    /// btf_sanity_check), plus names being UTF-8.
+    fn validate(&self) -> Result<()> {
+        let cnt = self.type_cnt();
+        for id in self.start_id()..cnt {
+            let rec = self.type_record(id).ok_or_else(|| bad(format!("type [{id}] record missing")))?;
+            let (name_off, info) = (rec[0], rec[1]);
+            let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
+            let name = self
+                .check_str(name_off)
+                .map_err(|why| bad(format!("type [{id}] {kind} name offset {name_off} {why}")))?;
+            let what = || format!("type [{id}] {kind} '{name}'");
+            let check_id = |t: u32, role: &dyn Fn() -> String| {
+                if t < cnt {
+                    Ok(())
+                } else {
+                    Err(bad(format!("{} {} type id {t} out of range (type count {cnt})", what(), role())))
+                }
+            };
+            let entries = |stride: usize| rec[3..].chunks_exact(stride).enumerate();
+            let vlen = info & 0xffff;
+            use Kind::*;
+            match kind {
+                Int | Fwd | Float | Unkn => {}
+                Ptr | Typedef | Volatile | Const | Restrict | Var | DeclTag | TypeTag => {
+                    check_id(rec[2], &|| "referenced".into())?
+                }
+                Array => {
+                    check_id(rec[3], &|| "element".into())?;
+                    check_id(rec[4], &|| "index".into())?;
+                }
+                Struct | Union => {
+                    for (i, m) in entries(3) {
+                        self.check_str(m[0]).map_err(|why| {
+                            bad(format!("{} member {i} name offset {} {why}", what(), m[0]))
+                        })?;
+                        check_id(m[1], &|| format!("member {i}"))?;
+                    }
+                }
+                Enum | Enum64 => {
+                    let stride = if kind == Enum { 2 } else { 3 };
+                    for (i, e) in entries(stride) {
+                        self.check_str(e[0]).map_err(|why| {
+                            bad(format!("{} value {i} name offset {} {why}", what(), e[0]))
+                        })?;
+                    }
+                }
+                Func => {
+                    check_id(rec[2], &|| "prototype".into())?;
+                    let k = self.ty(rec[2]).map(|t| t.kind);
+                    if k != Some(FuncProto) {
+                        return Err(bad(format!(
+                            "{} refers to type [{}] which is {} rather than FUNC_PROTO",
+                            what(),
+                            rec[2],
+                            k.map_or("missing", |k| k.name())
+                        )));
+                    }
+                    if vlen > FUNC_EXTERN {
+                        return Err(bad(format!("{} has unknown linkage {vlen}", what())));
+                    }
+                }
+                FuncProto => {
+                    check_id(rec[2], &|| "return".into())?;
+                    for (i, p) in entries(2) {
+                        self.check_str(p[0]).map_err(|why| {
+                            bad(format!("{} param {i} name offset {} {why}", what(), p[0]))
+                        })?;
+                        check_id(p[1], &|| format!("param {i}"))?;
+                    }
+                }
+                Datasec => {
+                    for (i, v) in entries(3) {
+                        check_id(v[0], &|| format!("entry {i}"))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_str(&self, off: u32) -> std::result::Result<&str, &'static str> {
+        let b = self.str_bytes_at(off).ok_or("out of range")?;
+        std::str::from_utf8(b).map_err(|_| "is not valid UTF-8")
+    }
+}
+
+/// Walk the type section, returning the word offset of every record; rejects unknown kinds and
+/// records running past the end.
+fn index_types(types: &[u32], start_id: u32) -> Result<Box<[u32]>> {
+    let mut offs = Vec::with_capacity(types.len() / 4);
+    let mut pos = 0usize;
+    while pos < types.len() {
+        let id = start_id as u64 + offs.len() as u64;
+        if id > MAX_TYPE_ID || pos > u32::MAX as usize {
+            return Err(bad(format!("more than {MAX_TYPE_ID} types")));
+        }
+        let left = types.len() - pos;
+        if left < 3 {
+            return Err(bad(format!(
+                "type [{id}] at type section offset {}: only {} bytes left, a record needs 12",
+                pos * 4,
+                left * 4
+            )));
+        }
+        let info = types[pos + 1];
+        let raw_kind = (info >> 24) & 0x1f;
+        let kind = Kind::from_raw(raw_kind)
+            .filter(|&k| k != Kind::Unkn)
+            .ok_or_else(|| bad(format!("type [{id}] at type section offset {}: unknown kind {raw_kind}", pos * 4)))?;
+        let vlen = (info & 0xffff) as u16;
+        let n = kind.record_words(vlen).unwrap_or(3);
+        if n > left {
+            return Err(bad(format!(
+                "type [{id}] {kind} with vlen {vlen} needs {} bytes but only {} remain in the type section",
+                n * 4,
+                left * 4
+            )));
+        }
+        offs.push(pos as u32);
+        pos += n;
+    }
+    Ok(offs.into_boxed_slice())
+}
+
+impl std::fmt::Debug for Btf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Btf")
+            .field("start_id", &self.start_id())
+            .field("type_cnt", &self.type_cnt())
+            .field("str_len", &self.data.hdr.str_len)
+            .field("split", &self.base.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -15,9 +15,13 @@ use crate::error::{Error, Result};
 use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub mod attach;
+pub mod btf;
 pub mod handle;
+pub mod link;
 pub mod names;
 pub mod opts;
+pub mod types;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
 macro_rules! symver {

@@ -1,0 +1,352 @@
+//! `.BTF.ext`: per-ELF-section function info, line info and CO-RE relocation records.
+//!
+//! Layout (native endianness only):
+//! ```text
+//! struct btf_ext_header { u16 magic = 0xeB9F; u8 version = 1; u8 flags = 0; u32 hdr_len;
+//!                         u32 func_info_off, func_info_len, line_info_off, line_info_len;
+//!                         u32 core_relo_off, core_relo_len; }   // last two optional (hdr_len >= 32)
+//! each subsection (offsets relative to the end of the header, 4-byte aligned):
+//!   u32 rec_size;                                   // >= the minimal record, multiple of 4
+//!   repeated { u32 sec_name_off; u32 num_info; num_info × rec_size bytes of records }
+//! ```
+//! Records: func_info `{insn_off, type_id}`, line_info `{insn_off, file_name_off, line_off,
+//! line_col}`, core_relo `{insn_off, type_id, access_str_off, kind}`; `insn_off` is in bytes from
+//! the start of the ELF section. Records may be longer than these minimal forms (newer
+//! compilers); the extra bytes are kept in [`InfoSet::raw`] so they can be passed on to the kernel.
+
+use super::{rd_u32, Btf, BTF_MAGIC};
+use crate::error::{Error, Result};
+use std::ops::Range;
+
+/// `sizeof(struct btf_ext_header)` up to `line_info_len`: the mandatory part.
+const EXT_HDR_MIN: usize = 24;
+/// `offsetofend(struct btf_ext_header, core_relo_len)`.
+const EXT_HDR_CORE: usize = 32;
+
+/// A func_info record (`struct bpf_func_info_min`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FuncInfo {
+    /// Byte offset of the function's first instruction in its ELF section.
+    pub insn_off: u32,
+    /// The FUNC type id.
+    pub type_id: u32,
+}
+
+/// A line_info record (`struct bpf_line_info_min`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineInfo {
+    /// Byte offset of the instruction in its ELF section.
+    pub insn_off: u32,
+    /// String offsets (in the `.BTF` string section) of the file name and source line.
+    pub file_name_off: u32,
+    pub line_off: u32,
+    /// `line << 10 | column`.
+    pub line_col: u32,
+}
+
+impl LineInfo {
+    pub fn line(&self) -> u32 {
+        self.line_col >> 10
+    }
+    pub fn column(&self) -> u32 {
+        self.line_col & 0x3ff
+    }
+}
+
+/// A CO-RE relocation (`struct bpf_core_relo`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoreRelo {
+    /// Byte offset of the instruction to patch in its ELF section.
+    pub insn_off: u32,
+    /// Root type id in the object's BTF.
+    pub type_id: u32,
+    /// String offset of the access spec ("0:1:2").
+    pub access_str_off: u32,
+    /// `enum bpf_core_relo_kind`.
+    pub kind: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<FuncInfo>() == 8);
+const _: () = assert!(std::mem::size_of::<LineInfo>() == 16);
+const _: () = assert!(std::mem::size_of::<CoreRelo>() == 16);
+
+trait ExtRecord: Sized + Copy {
+    const MIN_SIZE: u32;
+    const DESC: &'static str;
+    /// Decode from at least MIN_SIZE bytes.
+    fn read(b: &[u8]) -> Option<Self>;
+}
+
+fn w(b: &[u8], i: usize) -> Option<u32> {
+    rd_u32(b, i * 4)
+}
+
+impl ExtRecord for FuncInfo {
+    const MIN_SIZE: u32 = 8;
+    const DESC: &'static str = "func_info";
+    fn read(b: &[u8]) -> Option<Self> {
+        Some(FuncInfo { insn_off: w(b, 0)?, type_id: w(b, 1)? })
+    }
+}
+
+impl ExtRecord for LineInfo {
+    const MIN_SIZE: u32 = 16;
+    const DESC: &'static str = "line_info";
+    fn read(b: &[u8]) -> Option<Self> {
+        Some(LineInfo { insn_off: w(b, 0)?, file_name_off: w(b, 1)?, line_off: w(b, 2)?, line_col: w(b, 3)? })
+    }
+}
+
+impl ExtRecord for CoreRelo {
+    const MIN_SIZE: u32 = 16;
+    const DESC: &'static str = "core_relo";
+    fn read(b: &[u8]) -> Option<Self> {
+        Some(CoreRelo { insn_off: w(b, 0)?, type_id: w(b, 1)?, access_str_off: w(b, 2)?, kind: w(b, 3)? })
+    }
+}
+
+/// The records one subsection holds for one ELF section.
+#[derive(Debug, Clone, Copy)]
+pub struct InfoSet<'a, T> {
+    /// The ELF section the records describe.
+    pub sec_name: &'a str,
+    /// Size of each record in the file (>= the minimal record).
+    pub rec_size: u32,
+    /// The records, decoded (minimal fields).
+    pub records: &'a [T],
+    /// The records as found in the file: `records.len() * rec_size` bytes.
+    pub raw: &'a [u8],
+}
+
+#[derive(Debug, Clone)]
+struct Sec<T> {
+    name_off: u32,
+    /// Resolved through the BTF string section (empty until resolved).
+    name: String,
+    recs: Vec<T>,
+    /// Byte range of the records in `BtfExt::raw`.
+    raw: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Sub<T> {
+    rec_size: u32,
+    secs: Vec<Sec<T>>,
+}
+
+impl<T> Default for Sub<T> {
+    fn default() -> Self {
+        Sub { rec_size: 0, secs: Vec::new() }
+    }
+}
+
+impl<T: ExtRecord> Sub<T> {
+    /// Parse the subsection at `off`/`len` (relative to the end of the header).
+    fn parse(raw: &[u8], hdr_len: usize, off: u32, len: u32) -> Result<Sub<T>> {
+        let d = T::DESC;
+        let bad = |m: String| Error::format(format!("BTF.ext: {d} {m}"));
+        if len == 0 {
+            return Ok(Sub::default());
+        }
+        if off % 4 != 0 {
+            return Err(bad(format!("subsection offset {off} is not 4-byte aligned")));
+        }
+        let start = hdr_len as u64 + off as u64;
+        let end = start + len as u64;
+        if end > raw.len() as u64 {
+            return Err(bad(format!(
+                "subsection (offset {off}, length {len}) extends past the end of .BTF.ext ({} bytes)",
+                raw.len()
+            )));
+        }
+        let (start, end) = (start as usize, end as usize);
+        let rec_size = rd_u32(raw, start).filter(|_| len >= 4).ok_or_else(|| bad("record size missing".into()))?;
+        if rec_size < T::MIN_SIZE || rec_size % 4 != 0 {
+            return Err(bad(format!(
+                "record size {rec_size} is invalid (must be a multiple of 4 and at least {})",
+                T::MIN_SIZE
+            )));
+        }
+        let mut pos = start + 4;
+        if pos == end {
+            return Err(bad("subsection has no records".into()));
+        }
+        let mut secs = Vec::new();
+        while pos < end {
+            let i = secs.len();
+            if end - pos < 8 {
+                return Err(bad(format!("section {i} header is truncated")));
+            }
+            let name_off = rd_u32(raw, pos).unwrap_or(0);
+            let num = rd_u32(raw, pos + 4).unwrap_or(0);
+            if num == 0 {
+                return Err(bad(format!("section {i} has no records")));
+            }
+            let bytes = num as u64 * rec_size as u64;
+            if bytes > (end - pos - 8) as u64 {
+                return Err(bad(format!(
+                    "section {i} claims {num} records of {rec_size} bytes but only {} bytes remain",
+                    end - pos - 8
+                )));
+            }
+            let r = pos + 8..pos + 8 + bytes as usize;
+            let recs = raw[r.clone()]
+                .chunks_exact(rec_size as usize)
+                .map(|c| T::read(c).ok_or_else(|| bad(format!("section {i} record truncated"))))
+                .collect::<Result<Vec<T>>>()?;
+            pos = r.end;
+            secs.push(Sec { name_off, name: String::new(), recs, raw: r });
+        }
+        Ok(Sub { rec_size, secs })
+    }
+
+    fn resolve(&mut self, btf: &Btf, check: impl Fn(&T) -> Option<String>) -> Result<()> {
+        let d = T::DESC;
+        for (i, s) in self.secs.iter_mut().enumerate() {
+            s.name = btf
+                .str_at(s.name_off)
+                .ok_or_else(|| {
+                    Error::format(format!(
+                        "BTF.ext: {d} section {i} name offset {} is out of range or not UTF-8",
+                        s.name_off
+                    ))
+                })?
+                .to_owned();
+            for (j, r) in s.recs.iter().enumerate() {
+                if let Some(why) = check(r) {
+                    return Err(Error::format(format!("BTF.ext: {d} section '{}' record {j}: {why}", s.name)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn get<'a>(&'a self, raw: &'a [u8], name: &str) -> Option<InfoSet<'a, T>> {
+        let s = self.secs.iter().find(|s| !s.name.is_empty() && s.name == name)?;
+        Some(InfoSet { sec_name: &s.name, rec_size: self.rec_size, records: &s.recs, raw: raw.get(s.raw.clone())? })
+    }
+}
+
+/// A parsed `.BTF.ext`.
+#[derive(Debug, Clone)]
+pub struct BtfExt {
+    raw: Box<[u8]>,
+    func_info: Sub<FuncInfo>,
+    line_info: Sub<LineInfo>,
+    core_relo: Sub<CoreRelo>,
+    resolved: bool,
+}
+
+impl BtfExt {
+    /// Parse `.BTF.ext` and resolve its section names (and check its type ids and string
+    /// offsets) against the object's `.BTF`.
+    pub fn parse(data: &[u8], btf: &Btf) -> Result<BtfExt> {
+        let mut ext = Self::parse_detached(data)?;
+        ext.resolve(btf)?;
+        Ok(ext)
+    }
+
+    /// Parse and check the structure only; section names stay unresolved (lookups by name find
+    /// nothing until [`BtfExt::resolve`]). This is what `btf_ext__new` does.
+    pub fn parse_detached(data: &[u8]) -> Result<BtfExt> {
+        let bad = |m: String| Error::format(format!("BTF.ext: {m}"));
+        if data.len() < 8 {
+            return Err(bad(format!("{} bytes is too short for a header", data.len())));
+        }
+        let magic = u16::from_ne_bytes([data[0], data[1]]);
+        if magic == BTF_MAGIC.swap_bytes() {
+            return Err(Error::notsup("BTF.ext: data is in non-native byte order; not supported"));
+        }
+        if magic != BTF_MAGIC {
+            return Err(bad(format!("bad magic 0x{magic:04x} (expected 0xeb9f)")));
+        }
+        if data[2] != 1 {
+            return Err(Error::notsup(format!("BTF.ext: unsupported version {}", data[2])));
+        }
+        if data[3] != 0 {
+            return Err(Error::notsup(format!("BTF.ext: unsupported flags 0x{:x}", data[3])));
+        }
+        let hdr_len = rd_u32(data, 4).unwrap_or(0) as usize;
+        if hdr_len > data.len() {
+            return Err(bad(format!("header length {hdr_len} exceeds the data size {}", data.len())));
+        }
+        if hdr_len == data.len() {
+            return Err(bad("no data after the header".into()));
+        }
+        if hdr_len < EXT_HDR_MIN {
+            return Err(bad(format!("header length {hdr_len} lacks the func_info/line_info fields")));
+        }
+        let r = |o| rd_u32(data, o).unwrap_or(0);
+        let func_info = Sub::parse(data, hdr_len, r(8), r(12))?;
+        let line_info = Sub::parse(data, hdr_len, r(16), r(20))?;
+        let core_relo = if hdr_len >= EXT_HDR_CORE { Sub::parse(data, hdr_len, r(24), r(28))? } else { Sub::default() };
+        Ok(BtfExt { raw: data.into(), func_info, line_info, core_relo, resolved: false })
+    }
+
+    /// Resolve section names through `btf` and check that every type id and string offset the
+    /// records hold is in range.
+    pub fn resolve(&mut self, btf: &Btf) -> Result<()> {
+        let cnt = btf.type_cnt();
+        let id_ok = |id: u32| (id >= cnt).then(|| format!("type id {id} out of range (type count {cnt})"));
+        let str_ok = |what: &str, off: u32| {
+            btf.str_bytes_at(off).is_none().then(|| format!("{what} string offset {off} out of range"))
+        };
+        self.func_info.resolve(btf, |r| id_ok(r.type_id))?;
+        self.line_info.resolve(btf, |r| str_ok("file name", r.file_name_off).or_else(|| str_ok("line", r.line_off)))?;
+        self.core_relo.resolve(btf, |r| id_ok(r.type_id).or_else(|| str_ok("access spec", r.access_str_off)))?;
+        self.resolved = true;
+        Ok(())
+    }
+
+    /// Function info records for ELF section `sec_name`.
+    pub fn func_info(&self, sec_name: &str) -> Option<InfoSet<'_, FuncInfo>> {
+        self.func_info.get(&self.raw, sec_name)
+    }
+
+    /// Line info records for ELF section `sec_name`.
+    pub fn line_info(&self, sec_name: &str) -> Option<InfoSet<'_, LineInfo>> {
+        self.line_info.get(&self.raw, sec_name)
+    }
+
+    /// CO-RE relocations for ELF section `sec_name`.
+    pub fn core_relos(&self, sec_name: &str) -> Option<&[CoreRelo]> {
+        self.core_relo.get(&self.raw, sec_name).map(|s| s.records)
+    }
+
+    /// CO-RE relocations with their record size and raw bytes.
+    pub fn core_relo_set(&self, sec_name: &str) -> Option<InfoSet<'_, CoreRelo>> {
+        self.core_relo.get(&self.raw, sec_name)
+    }
+
+    /// Names of the ELF sections having any info, in order of first appearance.
+    pub fn sections(&self) -> impl Iterator<Item = &str> {
+        let mut seen: Vec<&str> = Vec::new();
+        let all = self.func_info.secs.iter().map(|s| s.name.as_str());
+        let all = all.chain(self.line_info.secs.iter().map(|s| s.name.as_str()));
+        let all = all.chain(self.core_relo.secs.iter().map(|s| s.name.as_str()));
+        for n in all.filter(|n| !n.is_empty()) {
+            if !seen.contains(&n) {
+                seen.push(n);
+            }
+        }
+        seen.into_iter()
+    }
+
+    /// Record sizes of the func_info, line_info and core_relo subsections (0 when absent).
+    pub fn rec_sizes(&self) -> (u32, u32, u32) {
+        (self.func_info.rec_size, self.line_info.rec_size, self.core_relo.rec_size)
+    }
+
+    /// Whether section names have been resolved against a BTF.
+    pub fn is_resolved(&self) -> bool {
+        self.resolved
+    }
+
+    /// The `.BTF.ext` bytes as given.
+    pub fn raw_data(&self) -> &[u8] {
+        &self.raw
+    }
+}

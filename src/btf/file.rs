@@ -1,0 +1,152 @@
+//! Getting BTF from files: raw BTF (sysfs), ELF objects (`.BTF`, `.BTF.ext`, `.BTF.base`), the
+//! running kernel's vmlinux BTF (parsed once per process) and module split BTF.
+
+use super::{Btf, BtfExt, BTF_MAGIC};
+use crate::error::{Error, Result};
+use object::{Object, ObjectSection};
+use parking_lot::Mutex;
+use std::path::Path;
+use std::sync::Arc;
+
+const SYSFS_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("BTF: cannot read '{}'", path.display()), &e))
+}
+
+/// Whether `data` starts with the BTF magic in either byte order (libbpf's test for raw BTF).
+fn looks_raw(data: &[u8]) -> bool {
+    data.len() >= 2 && {
+        let m = u16::from_ne_bytes([data[0], data[1]]);
+        m == BTF_MAGIC || m == BTF_MAGIC.swap_bytes()
+    }
+}
+
+fn section<'d>(file: &object::File<'d>, name: &str) -> Result<Option<&'d [u8]>> {
+    let Some(s) = file.section_by_name(name) else { return Ok(None) };
+    let data = s
+        .uncompressed_data()
+        .map_err(|e| Error::format(format!("ELF section {name}: {e} (compressed sections are not supported)")))?;
+    match data {
+        std::borrow::Cow::Borrowed(d) => Ok(Some(d)),
+        std::borrow::Cow::Owned(_) => Err(Error::notsup(format!("ELF section {name} is compressed; not supported"))),
+    }
+}
+
+impl Btf {
+    /// Parse a file holding raw BTF (as in `/sys/kernel/btf/*`). Not starting with the BTF magic
+    /// is `EPROTO` (libbpf's "definitely not raw BTF").
+    pub fn parse_raw_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>) -> Result<Btf> {
+        let path = path.as_ref();
+        let data = read(path)?;
+        if data.len() < 2 {
+            return Err(Error::new(libc::EIO, format!("BTF: '{}' is too short to hold BTF", path.display())));
+        }
+        if !looks_raw(&data) {
+            return Err(Error::new(libc::EPROTO, format!("BTF: '{}' is not raw BTF (no BTF magic)", path.display())));
+        }
+        Btf::parse_with(&data, base).map_err(|e| e.context(path.display()))
+    }
+
+    /// `.BTF` (and `.BTF.ext` if `want_ext`) of an ELF image. A `.BTF.base` section (distilled
+    /// base) becomes the base when `base` is `None`; relocating onto another base is not supported.
+    /// The pointer size is taken from the ELF class.
+    pub fn parse_elf(data: &[u8], base: Option<Arc<Btf>>, want_ext: bool) -> Result<(Btf, Option<BtfExt>)> {
+        let file = object::File::parse(data).map_err(|e| Error::format(format!("not a valid ELF file: {e}")))?;
+        if file.is_little_endian() != cfg!(target_endian = "little") {
+            return Err(Error::notsup("ELF file has non-native byte order; not supported"));
+        }
+        let btf_data = section(&file, ".BTF")?
+            .ok_or_else(|| Error::new(libc::ENODATA, "ELF file has no '.BTF' section"))?;
+        let base = match (section(&file, ".BTF.base")?, base) {
+            (Some(_), Some(_)) => {
+                return Err(Error::notsup(
+                    "ELF file carries a distilled base (.BTF.base); relocating it onto another base BTF is not supported",
+                ))
+            }
+            (Some(d), None) => Some(Arc::new(Btf::parse(d).map_err(|e| e.context(".BTF.base"))?)),
+            (None, b) => b,
+        };
+        let mut btf = Btf::parse_with(btf_data, base)?;
+        btf.set_pointer_size(if file.is_64() { 8 } else { 4 })?;
+        let ext = match (want_ext, section(&file, ".BTF.ext")?) {
+            (true, Some(d)) => Some(BtfExt::parse(d, &btf)?),
+            _ => None,
+        };
+        Ok((btf, ext))
+    }
+
+    /// [`Btf::parse_elf`] on a file.
+    pub fn parse_elf_file(
+        path: impl AsRef<Path>,
+        base: Option<Arc<Btf>>,
+        want_ext: bool,
+    ) -> Result<(Btf, Option<BtfExt>)> {
+        let path = path.as_ref();
+        Btf::parse_elf(&read(path)?, base, want_ext).map_err(|e| e.context(path.display()))
+    }
+
+    /// Raw BTF or an ELF file, whichever `path` holds (libbpf's `btf__parse`).
+    pub fn parse_file(
+        path: impl AsRef<Path>,
+        base: Option<Arc<Btf>>,
+        want_ext: bool,
+    ) -> Result<(Btf, Option<BtfExt>)> {
+        let path = path.as_ref();
+        let data = read(path)?;
+        if looks_raw(&data) {
+            Ok((Btf::parse_with(&data, base).map_err(|e| e.context(path.display()))?, None))
+        } else {
+            Btf::parse_elf(&data, base, want_ext).map_err(|e| e.context(path.display()))
+        }
+    }
+
+    /// The running kernel's BTF: `/sys/kernel/btf/vmlinux`, or if that is missing the on-disk
+    /// vmlinux images libbpf also tries. Parsed once per process and shared; a failure is not
+    /// cached (the next call tries again).
+    pub fn vmlinux() -> Result<Arc<Btf>> {
+        static CACHE: Mutex<Option<Arc<Btf>>> = Mutex::new(None);
+        let mut slot = CACHE.lock();
+        if let Some(b) = &*slot {
+            return Ok(b.clone());
+        }
+        let btf = Arc::new(load_vmlinux()?);
+        *slot = Some(btf.clone());
+        Ok(btf)
+    }
+
+    /// A kernel module's split BTF from `/sys/kernel/btf/<module>` on top of `vmlinux`.
+    pub fn load_module(module: &str, vmlinux: Arc<Btf>) -> Result<Btf> {
+        if module.is_empty() || module.contains('/') || module.starts_with('.') {
+            return Err(Error::inval(format!("BTF: invalid module name '{module}'")));
+        }
+        Btf::parse_raw_file(Path::new("/sys/kernel/btf").join(module), Some(vmlinux))
+    }
+}
+
+fn load_vmlinux() -> Result<Btf> {
+    if Path::new(SYSFS_VMLINUX).exists() {
+        let btf = Btf::parse_raw_file(SYSFS_VMLINUX, None)?;
+        crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
+        return Ok(btf);
+    }
+    crate::pr_warn!("kernel BTF is missing at '{SYSFS_VMLINUX}', was CONFIG_DEBUG_INFO_BTF enabled?");
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let r = release.trim();
+    let candidates = [
+        format!("/boot/vmlinux-{r}"),
+        format!("/lib/modules/{r}/vmlinux-{r}"),
+        format!("/lib/modules/{r}/build/vmlinux"),
+        format!("/usr/lib/modules/{r}/kernel/vmlinux"),
+        format!("/usr/lib/debug/boot/vmlinux-{r}"),
+        format!("/usr/lib/debug/boot/vmlinux-{r}.debug"),
+        format!("/usr/lib/debug/lib/modules/{r}/vmlinux"),
+    ];
+    for p in candidates.iter().filter(|p| !r.is_empty() && Path::new(p).exists()) {
+        match Btf::parse_file(p, None, false) {
+            Ok((b, _)) => return Ok(b),
+            Err(e) => crate::pr_debug!("failed to read kernel BTF from '{p}': {e}"),
+        }
+    }
+    Err(Error::new(libc::ESRCH, "failed to find valid kernel BTF"))
+}
