@@ -164,7 +164,7 @@ fn parse_errors_set_errno() {
         assert!(btf__parse_raw(missing.as_ptr()).is_null());
         assert_eq!(errno(), libc::ENOENT);
         // not raw BTF and not ELF either
-        let mut ext = 1usize as *mut oxbpf::btf::BtfExt;
+        let mut ext = ptr::dangling_mut::<oxbpf::btf::BtfExt>();
         assert!(btf__parse(cp.as_ptr(), &mut ext).is_null());
         assert!(ext.is_null());
         assert_eq!(errno(), libc::EINVAL);
