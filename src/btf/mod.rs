@@ -29,6 +29,7 @@ use std::ffi::CStr;
 use std::sync::{Arc, OnceLock};
 
 pub mod builder;
+mod edit;
 pub mod ext;
 mod dump;
 mod file;

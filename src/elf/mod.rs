@@ -1,1 +1,267 @@
-//! (being written)
+//! ELF reading for BPF objects, on top of the `object` crate's bounds-checked parser.
+//!
+//! [`Elf::parse`] validates the header the way libbpf does (64-bit, relocatable, machine BPF or
+//! NONE for old LLVM, little endian: this library runs on little-endian hosts only and refuses
+//! big-endian objects with a clear message) and exposes sections, symbols and relocations as
+//! plain values. Every offset and size is checked by `object` against the file; nothing here
+//! reads file bytes through raw pointers. Input must be 8-byte aligned (callers copy the file into
+//! an aligned buffer first: skeletons embed the ELF as an unaligned string literal).
+
+use crate::error::{Error, Result};
+use object::elf::{self, FileHeader64};
+use object::read::elf::{FileHeader, Rel as _, SectionHeader, Sym as _};
+use object::{Endianness, LittleEndian};
+
+pub const SHT_PROGBITS: u32 = elf::SHT_PROGBITS;
+pub const SHT_SYMTAB: u32 = elf::SHT_SYMTAB;
+pub const SHT_STRTAB: u32 = elf::SHT_STRTAB;
+pub const SHT_NOBITS: u32 = elf::SHT_NOBITS;
+pub const SHT_REL: u32 = elf::SHT_REL;
+pub const SHT_LLVM_ADDRSIG: u32 = 0x6fff_4c03;
+pub const SHF_EXECINSTR: u64 = elf::SHF_EXECINSTR as u64;
+pub const STT_NOTYPE: u8 = elf::STT_NOTYPE;
+pub const STT_OBJECT: u8 = elf::STT_OBJECT;
+pub const STT_FUNC: u8 = elf::STT_FUNC;
+pub const STT_SECTION: u8 = elf::STT_SECTION;
+pub const STB_LOCAL: u8 = elf::STB_LOCAL;
+pub const STB_GLOBAL: u8 = elf::STB_GLOBAL;
+pub const STB_WEAK: u8 = elf::STB_WEAK;
+pub const STV_DEFAULT: u8 = elf::STV_DEFAULT;
+pub const STV_INTERNAL: u8 = elf::STV_INTERNAL;
+pub const STV_HIDDEN: u8 = elf::STV_HIDDEN;
+pub const SHN_UNDEF: u16 = elf::SHN_UNDEF;
+pub const SHN_ABS: u16 = elf::SHN_ABS;
+pub const SHN_COMMON: u16 = elf::SHN_COMMON;
+/// BPF relocation types (R_BPF_*).
+pub const R_BPF_64_64: u32 = 1;
+pub const R_BPF_64_ABS64: u32 = 2;
+pub const R_BPF_64_ABS32: u32 = 3;
+pub const R_BPF_64_NODYLD32: u32 = 4;
+pub const R_BPF_64_32: u32 = 10;
+const EM_BPF: u16 = 247;
+
+/// One section header with its name and contents (empty for SHT_NOBITS).
+#[derive(Debug, Clone)]
+pub struct Section<'d> {
+    pub index: usize,
+    pub name: &'d str,
+    pub sh_type: u32,
+    pub flags: u64,
+    pub size: u64,
+    pub link: u32,
+    pub info: u32,
+    pub entsize: u64,
+    pub align: u64,
+    pub data: &'d [u8],
+}
+
+impl Section<'_> {
+    pub fn is_exec(&self) -> bool {
+        self.flags & SHF_EXECINSTR != 0
+    }
+}
+
+/// One symbol-table entry.
+#[derive(Debug, Clone)]
+pub struct Symbol<'d> {
+    pub index: usize,
+    pub name: &'d str,
+    pub value: u64,
+    pub size: u64,
+    pub shndx: u16,
+    pub bind: u8,
+    pub typ: u8,
+    pub visibility: u8,
+}
+
+/// One `Elf64_Rel` entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Rel {
+    pub offset: u64,
+    pub sym: u32,
+    pub r_type: u32,
+}
+
+/// A parsed BPF ELF object, borrowing the file bytes.
+pub struct Elf<'d> {
+    pub sections: Vec<Section<'d>>,
+    pub symbols: Vec<Symbol<'d>>,
+    /// Index of the symbol table section.
+    pub symtab_index: usize,
+    /// Index of the string table the symbol table uses.
+    pub strtab_index: usize,
+    data: &'d [u8],
+}
+
+fn fmt_err(what: impl std::fmt::Display) -> Error {
+    Error::format(format!("elf: {what}"))
+}
+
+impl<'d> Elf<'d> {
+    /// Parse and validate. `label` names the file in messages (path or object name).
+    pub fn parse(data: &'d [u8], label: &str) -> Result<Elf<'d>> {
+        if data.len() < 16 || &data[..4] != b"\x7fELF" {
+            return Err(fmt_err(format_args!("'{label}' is not a proper ELF object")));
+        }
+        if data[4] != elf::ELFCLASS64 {
+            return Err(fmt_err(format_args!("'{label}' is not a 64-bit ELF object")));
+        }
+        match data[5] {
+            elf::ELFDATA2LSB => {}
+            elf::ELFDATA2MSB => {
+                return Err(Error::new(
+                    libc::EOPNOTSUPP,
+                    format!("elf: '{label}' is big-endian; this library only handles native (little-endian) objects"),
+                ))
+            }
+            _ => return Err(fmt_err(format_args!("'{label}' has unknown byte order"))),
+        }
+        let hdr = FileHeader64::<Endianness>::parse(data)
+            .map_err(|e| fmt_err(format_args!("failed to get ELF header from {label}: {e}")))?;
+        let endian = hdr.endian().map_err(|e| fmt_err(format_args!("{label}: {e}")))?;
+        let e_type = hdr.e_type(endian);
+        let machine = hdr.e_machine(endian);
+        if e_type != elf::ET_REL || (machine != 0 && machine != EM_BPF) {
+            return Err(fmt_err(format_args!("{label} is not a valid eBPF object file")));
+        }
+        let table = hdr
+            .sections(endian, data)
+            .map_err(|e| fmt_err(format_args!("failed to read section headers of {label}: {e}")))?;
+        let mut sections = Vec::with_capacity(table.len());
+        let mut symtab_index = 0usize;
+        for (index, sh) in table.iter().enumerate() {
+            let name_bytes = table
+                .section_name(endian, sh)
+                .map_err(|e| fmt_err(format_args!("section #{index} of {label}: bad name: {e}")))?;
+            let name = std::str::from_utf8(name_bytes)
+                .map_err(|_| fmt_err(format_args!("section #{index} of {label}: name is not UTF-8")))?;
+            let sh_type = sh.sh_type(endian);
+            let data_slice: &[u8] = if sh_type == SHT_NOBITS || index == 0 {
+                &[]
+            } else {
+                sh.data(endian, data).map_err(|e| {
+                    fmt_err(format_args!("section #{index} '{name}' of {label}: contents out of bounds: {e}"))
+                })?
+            };
+            if sh_type == SHT_SYMTAB {
+                if symtab_index != 0 {
+                    return Err(fmt_err(format_args!("multiple symbol tables in {label}")));
+                }
+                symtab_index = index;
+            }
+            sections.push(Section {
+                index,
+                name,
+                sh_type,
+                flags: sh.sh_flags(endian),
+                size: sh.sh_size(endian),
+                link: sh.sh_link(endian),
+                info: sh.sh_info(endian),
+                entsize: sh.sh_entsize(endian),
+                align: sh.sh_addralign(endian),
+                data: data_slice,
+            });
+        }
+        if symtab_index == 0 {
+            return Err(Error::new(
+                libc::ENOENT,
+                format!("elf: couldn't find symbol table in {label}, stripped object file?"),
+            ));
+        }
+        let symtab = table
+            .symbols(endian, data, SHT_SYMTAB)
+            .map_err(|e| fmt_err(format_args!("symbol table of {label}: {e}")))?;
+        let strtab_index = symtab.string_section().0;
+        if strtab_index == 0 || strtab_index >= sections.len() {
+            return Err(fmt_err(format_args!("symbol strings section missing or invalid in {label}")));
+        }
+        let strings = symtab.strings();
+        let mut symbols = Vec::with_capacity(symtab.len());
+        for (index, sym) in symtab.iter().enumerate() {
+            let name_bytes = sym
+                .name(endian, strings)
+                .map_err(|e| fmt_err(format_args!("symbol #{index} of {label}: bad name: {e}")))?;
+            let name = std::str::from_utf8(name_bytes)
+                .map_err(|_| fmt_err(format_args!("symbol #{index} of {label}: name is not UTF-8")))?;
+            symbols.push(Symbol {
+                index,
+                name,
+                value: sym.st_value(endian),
+                size: sym.st_size(endian),
+                shndx: sym.st_shndx(endian),
+                bind: sym.st_bind(),
+                typ: sym.st_type(),
+                visibility: sym.st_visibility(),
+            });
+        }
+        Ok(Elf { sections, symbols, symtab_index, strtab_index, data })
+    }
+
+    pub fn section(&self, idx: usize) -> Option<&Section<'d>> {
+        self.sections.get(idx)
+    }
+
+    pub fn section_by_name(&self, name: &str) -> Option<&Section<'d>> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    pub fn symbol(&self, idx: usize) -> Option<&Symbol<'d>> {
+        self.symbols.get(idx)
+    }
+
+    /// The relocations of an SHT_REL section (entries must be `Elf64_Rel`, 16 bytes).
+    pub fn rels(&self, sec: &Section<'d>) -> Result<Vec<Rel>> {
+        if sec.sh_type != SHT_REL {
+            return Err(fmt_err(format_args!("section '{}' is not SHT_REL", sec.name)));
+        }
+        if sec.entsize != std::mem::size_of::<elf::Rel64<LittleEndian>>() as u64 {
+            return Err(fmt_err(format_args!(
+                "relocation section '{}' has entry size {}, expected 16",
+                sec.name, sec.entsize
+            )));
+        }
+        let rels: &[elf::Rel64<LittleEndian>] = object::pod::slice_from_all_bytes(sec.data)
+            .map_err(|_| fmt_err(format_args!("relocation section '{}' has a partial entry", sec.name)))?;
+        Ok(rels
+            .iter()
+            .map(|r| Rel { offset: r.r_offset(LittleEndian), sym: r.r_sym(LittleEndian), r_type: r.r_type(LittleEndian) })
+            .collect())
+    }
+
+    /// The whole file.
+    pub fn bytes(&self) -> &'d [u8] {
+        self.data
+    }
+}
+
+/// An owned, 8-byte-aligned copy of an ELF image (the `object` crate reads headers in place and
+/// needs natural alignment; skeleton-embedded images may be unaligned).
+pub struct AlignedBuf {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl AlignedBuf {
+    pub fn copy_from(bytes: &[u8]) -> AlignedBuf {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        // Byte-wise copy into the u64 storage through a safe view.
+        let dst: &mut [u8] = bytemuck_view_mut(&mut words);
+        dst[..bytes.len()].copy_from_slice(bytes);
+        AlignedBuf { words, len: bytes.len() }
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        let all: &[u8] = bytemuck_view(&self.words);
+        &all[..self.len]
+    }
+}
+
+fn bytemuck_view(w: &[u64]) -> &[u8] {
+    // SAFETY: u64 has no padding and any u8 view of initialised u64s is valid; the length is
+    // exactly the byte size of the slice and the lifetime is tied to `w`.
+    unsafe { std::slice::from_raw_parts(w.as_ptr() as *const u8, std::mem::size_of_val(w)) }
+}
+
+fn bytemuck_view_mut(w: &mut [u64]) -> &mut [u8] {
+    // SAFETY: as above; every byte pattern is a valid u64, so writes through the view are fine.
+    unsafe { std::slice::from_raw_parts_mut(w.as_mut_ptr() as *mut u8, std::mem::size_of_val(w)) }
+}

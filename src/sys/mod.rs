@@ -11,6 +11,7 @@
 use std::io;
 
 pub mod fake;
+pub mod mmap;
 
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
 /// bytes initialised); `size` is how many bytes of it the command uses.
@@ -47,4 +48,36 @@ pub unsafe trait AttrBytes: Sized {
 /// `strerror` text for a positive errno, as libbpf prints it in its messages.
 pub fn strerror(errno: i32) -> String {
     io::Error::from_raw_os_error(errno).to_string()
+}
+
+/// Number of possible CPUs from `/sys/devices/system/cpu/possible` ("0-3,5"), cached once per
+/// process.
+pub fn possible_cpus() -> crate::Result<usize> {
+    static CACHE: once_cell::sync::OnceCell<usize> = once_cell::sync::OnceCell::new();
+    CACHE
+        .get_or_try_init(|| {
+            let path = "/sys/devices/system/cpu/possible";
+            let s = std::fs::read_to_string(path).map_err(|e| crate::Error::io(format!("failed to read {path}"), &e))?;
+            parse_cpu_list(&s).ok_or_else(|| crate::Error::inval(format!("{path}: cannot parse '{}'", s.trim())))
+        })
+        .copied()
+}
+
+/// Count the CPUs in a kernel CPU list ("0-3,5,7-8").
+pub fn parse_cpu_list(s: &str) -> Option<usize> {
+    let mut n = 0usize;
+    for part in s.trim().split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?),
+            None => {
+                let a = part.trim().parse::<usize>().ok()?;
+                (a, a)
+            }
+        };
+        if b < a || b > 1 << 20 {
+            return None;
+        }
+        n += b - a + 1;
+    }
+    (n > 0).then_some(n)
 }

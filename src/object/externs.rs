@@ -1,0 +1,196 @@
+//! Extern symbols (`__kconfig`, `__ksym`), collected at open as libbpf does: each undefined
+//! global/weak NOTYPE symbol is matched with its BTF VAR/FUNC and DATASEC; `.kconfig` externs
+//! get offsets inside the `.kconfig` map (sorted by alignment descending, size ascending, name),
+//! which sizes that map.
+
+use super::btfq::{self, VAR_GLOBAL_ALLOCATED, VAR_GLOBAL_EXTERN};
+use super::Object;
+use crate::btf::{Btf, Kind};
+use crate::elf::{self, Elf};
+use crate::error::{Error, Result};
+
+/// What a `.kconfig` extern's C type is, for value parsing at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KcfgType {
+    Bool,
+    Char,
+    Tristate,
+    Int,
+    CharArr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternKind {
+    Kcfg { typ: KcfgType, size: u32, align: u32, is_signed: bool, data_off: u32 },
+    Ksym { type_id: u32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Extern {
+    pub name: String,
+    pub sym_idx: usize,
+    pub btf_id: u32,
+    pub sec_btf_id: u32,
+    pub is_weak: bool,
+    pub kind: ExternKind,
+}
+
+impl Extern {
+    fn sort_key(&self) -> (u8, i64, u32, &str) {
+        match &self.kind {
+            ExternKind::Kcfg { size, align, .. } => (0, -(*align as i64), *size, &self.name),
+            ExternKind::Ksym { .. } => (1, 0, 0, &self.name),
+        }
+    }
+}
+
+fn find_extern_btf_id(btf: &Btf, name: &str) -> Result<u32> {
+    for id in 1..btf.type_cnt() {
+        let Some(t) = btf.ty(id) else { continue };
+        if (t.kind != Kind::Var && t.kind != Kind::Func) || t.name != name {
+            continue;
+        }
+        let extern_linkage = match t.kind {
+            Kind::Var => t.linkage() == Some(VAR_GLOBAL_EXTERN),
+            _ => t.linkage() == Some(crate::btf::FUNC_EXTERN),
+        };
+        if !extern_linkage {
+            return Err(Error::inval(format!("failed to find BTF for extern '{name}': not declared extern")));
+        }
+        return Ok(id);
+    }
+    Err(Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}'")))
+}
+
+fn find_extern_sec(btf: &Btf, ext_id: u32) -> Option<u32> {
+    (1..btf.type_cnt()).find(|&id| btfq::is_datasec(btf, id) && btfq::datasec_vars(btf, id).iter().any(|v| v.type_id == ext_id))
+}
+
+fn kcfg_type(btf: &Btf, id: u32) -> Option<(KcfgType, bool)> {
+    let (_, t) = btf.skip_mods_and_typedefs(id)?;
+    match t.kind {
+        Kind::Int => {
+            let (enc, _, _) = t.int()?;
+            let size = t.size_or_type;
+            if enc & crate::btf::INT_BOOL != 0 {
+                return (size == 1).then_some((KcfgType::Bool, false));
+            }
+            let signed = enc & crate::btf::INT_SIGNED != 0;
+            if size == 1 {
+                return Some((KcfgType::Char, signed));
+            }
+            if !(1..=8).contains(&size) || !size.is_power_of_two() {
+                return None;
+            }
+            Some((KcfgType::Int, signed))
+        }
+        Kind::Enum if t.size_or_type == 4 && t.name == "libbpf_tristate" => Some((KcfgType::Tristate, false)),
+        Kind::Enum64 if t.name == "libbpf_tristate" => Some((KcfgType::Tristate, false)),
+        Kind::Array => {
+            let (elem, _, nelems) = t.array()?;
+            if nelems == 0 {
+                return None;
+            }
+            match kcfg_type(btf, elem)? {
+                (KcfgType::Char, _) => Some((KcfgType::CharArr, false)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_extern_sym(s: &elf::Symbol) -> bool {
+    s.shndx == elf::SHN_UNDEF && (s.bind == elf::STB_GLOBAL || s.bind == elf::STB_WEAK) && s.typ == elf::STT_NOTYPE
+}
+
+pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
+    let mut exts = Vec::new();
+    for sym in elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()) {
+        let btf = obj
+            .btf
+            .as_deref()
+            .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", sym.name)))?;
+        let btf_id = find_extern_btf_id(btf, sym.name)?;
+        let t = btf.ty(btf_id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
+        let name = t.name.to_string();
+        let sec_btf_id = find_extern_sec(btf, btf_id)
+            .ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}' [{btf_id}] section")))?;
+        let sec_name = btf.ty(sec_btf_id).map(|s| s.name).unwrap_or("");
+        let kind = match sec_name {
+            ".kconfig" => {
+                if t.kind == Kind::Func {
+                    return Err(Error::new(libc::EOPNOTSUPP, format!("extern function {name} is unsupported under .kconfig section")));
+                }
+                let size = btf
+                    .resolve_size(t.size_or_type)
+                    .map_err(|e| e.context(format!("failed to resolve size of extern (kcfg) '{name}'")))?;
+                if size == 0 {
+                    return Err(Error::inval(format!("failed to resolve size of extern (kcfg) '{name}'")));
+                }
+                let align = btf
+                    .align_of(t.size_or_type)
+                    .map_err(|e| e.context(format!("failed to determine alignment of extern (kcfg) '{name}'")))?;
+                if align == 0 {
+                    return Err(Error::inval(format!("failed to determine alignment of extern (kcfg) '{name}'")));
+                }
+                let (typ, is_signed) = kcfg_type(btf, t.size_or_type)
+                    .ok_or_else(|| Error::new(libc::EOPNOTSUPP, format!("extern (kcfg) '{name}': type is unsupported")))?;
+                ExternKind::Kcfg { typ, size, align, is_signed, data_off: 0 }
+            }
+            ".ksyms" => {
+                let type_id = if t.kind == Kind::Var {
+                    btf.skip_mods_and_typedefs(t.size_or_type).map(|(id, _)| id).unwrap_or(0)
+                } else {
+                    0
+                };
+                ExternKind::Ksym { type_id }
+            }
+            other => return Err(Error::new(libc::EOPNOTSUPP, format!("unrecognized extern section '{other}'"))),
+        };
+        exts.push(Extern { name, sym_idx: sym.index, btf_id, sec_btf_id, is_weak: sym.bind == elf::STB_WEAK, kind });
+    }
+    if exts.is_empty() {
+        return Ok(());
+    }
+    exts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    // Lay out .kconfig externs and rewrite the DATASEC so the map's BTF describes that layout.
+    let mut off = 0u32;
+    let mut kcfg_sec = None;
+    for e in exts.iter_mut() {
+        if let ExternKind::Kcfg { size, align, data_off, .. } = &mut e.kind {
+            *data_off = off.next_multiple_of(*align);
+            off = *data_off + *size;
+            kcfg_sec = Some(e.sec_btf_id);
+        }
+    }
+    if let (Some(sec), Some(btf)) = (kcfg_sec, obj.btf.as_deref_mut()) {
+        btf.set_datasec_size(sec, off)?;
+        for (i, v) in btfq::datasec_vars(btf, sec).iter().enumerate() {
+            let vname = btf.ty(v.type_id).map(|t| t.name.to_string()).unwrap_or_default();
+            let ext = exts
+                .iter()
+                .find(|e| e.name == vname)
+                .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find extern definition for BTF var '{vname}'")))?;
+            if let ExternKind::Kcfg { data_off, .. } = ext.kind {
+                btf.set_var_linkage(v.type_id, VAR_GLOBAL_ALLOCATED)?;
+                btf.set_datasec_var_offset(sec, i, data_off)?;
+            }
+        }
+    }
+    crate::pr_debug!("collected {} externs total", exts.len());
+    obj.externs = exts;
+    Ok(())
+}
+
+/// Size of the `.kconfig` map: end of the last kconfig extern (0 = no such map).
+pub(super) fn kconfig_map_size(exts: &[Extern]) -> u32 {
+    exts.iter()
+        .filter_map(|e| match e.kind {
+            ExternKind::Kcfg { size, data_off, .. } => Some(data_off + size),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}

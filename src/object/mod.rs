@@ -1,0 +1,717 @@
+//! The safe object model: a BPF ELF object opened into maps and programs, the way libbpf 1.5
+//! models it (`struct bpf_object`, `struct bpf_map`, `struct bpf_program`).
+//!
+//! Opening ([`Object::open`]) runs the same steps in the same order as libbpf, so that names,
+//! ordering, sizes and failures match what C callers observe from libbpf:
+//! 1. ELF collection: license/version, programs from executable sections (sorted by section
+//!    index and offset; `.text` functions are subprograms), data sections, relocation sections;
+//! 2. `.BTF`/`.BTF.ext` (required when the object has `.maps` or struct_ops sections);
+//! 3. externs (`.kconfig`, `.ksyms`) and their DATASEC layout;
+//! 4. DATASEC fixups from the ELF (sizes, variable offsets, hidden variables become static);
+//! 5. maps: BTF-defined `.maps`, then global data (`.data*`, `.rodata*`, `.bss*`), then
+//!    `.kconfig`, then struct_ops variables;
+//! 6. program types from section names;
+//! 7. relocations: instructions → maps/subprograms/externs, `.maps` initial slots (prog arrays,
+//!    map-in-map), struct_ops function pointers → programs (filling the shadow).
+//!
+//! Handles given to C (`*mut Map`, `*mut Program`) are stable addresses inside [`Handles`].
+
+pub mod btfq;
+mod externs;
+pub mod handles;
+mod maps;
+mod relo;
+
+use crate::btf::{Btf, BtfExt};
+use crate::elf::{self, Elf};
+use crate::error::{Error, Result};
+use crate::sys::mmap::Region;
+use crate::uapi;
+use std::ffi::CString;
+
+pub use externs::{Extern, ExternKind};
+pub use handles::Handles;
+pub use relo::{Reloc, RelocKind};
+
+/// libbpf's error numbers past the errno range (`enum libbpf_errno`).
+pub mod lerr {
+    pub const LIBELF: i32 = 4000;
+    pub const FORMAT: i32 = 4001;
+    pub const KVERSION: i32 = 4002;
+    pub const ENDIAN: i32 = 4003;
+    pub const INTERNAL: i32 = 4004;
+    pub const RELOC: i32 = 4005;
+    pub const LOAD: i32 = 4006;
+    pub const VERIFY: i32 = 4007;
+    pub const PROG2BIG: i32 = 4008;
+    pub const KVER: i32 = 4009;
+    pub const PROGTYPE: i32 = 4010;
+    pub const WRNGPID: i32 = 4011;
+    pub const INVSEQ: i32 = 4012;
+    pub const NLPARSE: i32 = 4013;
+}
+
+pub(crate) fn format_err(msg: impl Into<String>) -> Error {
+    Error::new(lerr::FORMAT, msg)
+}
+
+pub(crate) fn reloc_err(msg: impl Into<String>) -> Error {
+    Error::new(lerr::RELOC, msg)
+}
+
+pub const BPF_INSN_SZ: usize = 8;
+pub const BPF_OBJ_NAME_LEN: usize = 16;
+
+/// What libbpf calls `libbpf_map_type`: user-defined or one of the internal kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapKind {
+    User,
+    Data,
+    Bss,
+    Rodata,
+    Kconfig,
+}
+
+/// Map attributes (`struct bpf_map_def` plus the BTF-map extras).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MapDef {
+    pub map_type: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub map_flags: u32,
+    pub numa_node: u32,
+    pub map_extra: u64,
+    pub pinning: u32,
+}
+
+/// An initial-value slot of a prog array or map-in-map (`.values = { [i] = &x }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Map(usize),
+    Prog(usize),
+}
+
+/// The struct_ops part of a struct_ops map: the local BTF type and the shadow C sees.
+pub struct StructOps {
+    /// Local BTF type id of the struct (after typedef/modifier resolution).
+    pub type_id: u32,
+    /// The shadow: the variable's bytes laid out as the local BTF type; function-pointer members
+    /// hold `struct bpf_program *` values. C writes it directly (skeleton `struct_ops.NAME`).
+    pub data: Region,
+    /// Per member: the program bound by relocation (index into the object's programs).
+    pub progs: Vec<Option<usize>>,
+}
+
+pub struct Map {
+    /// Back-pointer to the owning object (stable: objects are boxed before maps are handed out).
+    pub(crate) obj: *const Object,
+    pub(crate) name: CString,
+    /// The ELF section name for internal maps (`.data`, `.rodata.str1.1`, `.kconfig`).
+    pub(crate) real_name: Option<CString>,
+    pub(crate) kind: MapKind,
+    pub(crate) def: MapDef,
+    pub(crate) sec_idx: usize,
+    pub(crate) sec_offset: u64,
+    pub(crate) btf_var_idx: usize,
+    pub(crate) btf_key_type_id: u32,
+    pub(crate) btf_value_type_id: u32,
+    pub(crate) inner: Option<Box<Map>>,
+    pub(crate) init_slots: Vec<Option<Slot>>,
+    pub(crate) mmaped: Option<Region>,
+    pub(crate) pin_path: Option<CString>,
+    pub(crate) autocreate: bool,
+    pub(crate) autoattach: bool,
+    pub(crate) ifindex: u32,
+    pub(crate) inner_map_fd: i32,
+    pub(crate) fd: i32,
+    pub(crate) reused: bool,
+    pub(crate) pinned: bool,
+    pub(crate) st_ops: Option<StructOps>,
+}
+
+pub struct Program {
+    pub(crate) obj: *const Object,
+    pub(crate) name: CString,
+    /// Section name without a leading `?`.
+    pub(crate) sec_name: CString,
+    pub(crate) sec_idx: usize,
+    pub(crate) sec_insn_off: usize,
+    pub(crate) sec_insn_cnt: usize,
+    /// Instructions as raw 8-byte words (`struct bpf_insn`), so C can be handed a pointer.
+    pub(crate) insns: Vec<u64>,
+    pub(crate) sec_def: Option<&'static crate::section::SecDef>,
+    pub(crate) prog_type: u32,
+    pub(crate) expected_attach_type: u32,
+    pub(crate) prog_flags: u32,
+    pub(crate) autoload: bool,
+    pub(crate) autoattach: bool,
+    pub(crate) sym_global: bool,
+    pub(crate) mark_btf_static: bool,
+    pub(crate) log_level: u32,
+    pub(crate) log_buf: *mut std::ffi::c_char,
+    pub(crate) log_size: usize,
+    pub(crate) ifindex: u32,
+    pub(crate) attach_btf_id: u32,
+    pub(crate) attach_prog_fd: i32,
+    pub(crate) attach_func_name: Option<CString>,
+    pub(crate) relos: Vec<Reloc>,
+    pub(crate) fd: i32,
+}
+
+/// Everything `bpf_object_open_opts` can say, validated.
+#[derive(Default)]
+pub struct OpenOptions {
+    pub object_name: Option<String>,
+    pub relaxed_maps: bool,
+    pub pin_root_path: Option<String>,
+    pub kconfig: Option<String>,
+    pub btf_custom_path: Option<String>,
+    pub kernel_log_buf: usize,
+    pub kernel_log_size: usize,
+    pub kernel_log_level: u32,
+    pub bpf_token_path: Option<String>,
+}
+
+pub struct Object {
+    pub(crate) name: CString,
+    pub(crate) path: String,
+    pub(crate) license: String,
+    pub(crate) kern_version: u32,
+    pub(crate) btf: Option<Box<Btf>>,
+    pub(crate) btf_ext: Option<BtfExt>,
+    pub(crate) maps: Handles<Map>,
+    pub(crate) progs: Handles<Program>,
+    pub(crate) externs: Vec<Extern>,
+    pub(crate) text_shndx: usize,
+    pub(crate) btf_maps_shndx: Option<usize>,
+    pub(crate) kconfig_map_idx: Option<usize>,
+    pub(crate) has_rodata: bool,
+    pub(crate) loaded: bool,
+    /// fd of the object's BTF in the kernel (-1 until load).
+    pub(crate) btf_fd: i32,
+    pub(crate) opts: OpenOptions,
+    /// Arena (`.addr_space.1`) initial data, until it is moved into the arena map's buffer.
+    pub(crate) arena_data: Option<Vec<u8>>,
+    /// Size of the arena initial data (what `bpf_map__initial_value` reports for the arena map).
+    pub(crate) arena_data_sz: usize,
+}
+
+// SAFETY: the raw pointers inside (back-pointers, log buffers given by the caller) are only
+// dereferenced at the C boundary under libbpf's threading contract (one object, one thread at a
+// time); nothing is thread-affine.
+unsafe impl Send for Object {}
+
+/// Section roles found during ELF collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SecType {
+    None,
+    Data,
+    Rodata,
+    Bss,
+    StructOps,
+    Relo,
+}
+
+/// The libbpf kernel-version default: LINUX_VERSION_CODE of the running kernel.
+fn running_kernel_version() -> u32 {
+    // SAFETY: uname writes into the zeroed struct we own.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return 0;
+    }
+    let rel: Vec<u8> = u.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let rel = String::from_utf8_lossy(&rel);
+    let mut it = rel.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().unwrap_or(0));
+    let (a, b, c) = (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0));
+    (a << 16) + (b << 8) + c.min(255)
+}
+
+fn cstring(s: &str) -> Result<CString> {
+    CString::new(s).map_err(|_| Error::inval(format!("name '{}' contains a NUL byte", s.escape_debug())))
+}
+
+impl Object {
+    /// Open an object from its bytes. `path` is the file path (for messages and the default
+    /// name) or the caller-provided name for in-memory objects.
+    pub fn open(bytes: &[u8], path: &str, from_mem: bool, opts: OpenOptions) -> Result<Box<Object>> {
+        let name = match &opts.object_name {
+            Some(n) => truncate_name(n, 63),
+            None if from_mem => truncate_name(path, 63),
+            None => {
+                let base = path.rsplit('/').next().unwrap_or(path);
+                let base = base.split('.').next().unwrap_or(base);
+                truncate_name(base, 63)
+            }
+        };
+        let label = if from_mem { path.to_string() } else { path.to_string() };
+        let buf = crate::elf::AlignedBuf::copy_from(bytes);
+        let elf = Elf::parse(buf.as_bytes(), &label)?;
+        let mut obj = Box::new(Object {
+            name: cstring(&name)?,
+            path: label.clone(),
+            license: String::new(),
+            kern_version: running_kernel_version(),
+            btf: None,
+            btf_ext: None,
+            maps: Handles::default(),
+            progs: Handles::default(),
+            externs: Vec::new(),
+            text_shndx: 0,
+            btf_maps_shndx: None,
+            kconfig_map_idx: None,
+            has_rodata: false,
+            loaded: false,
+            btf_fd: -1,
+            opts,
+            arena_data: None,
+            arena_data_sz: 0,
+        });
+        let sec_types = obj.collect_elf(&elf)?;
+        externs::collect(&mut obj, &elf)?;
+        obj.fixup_btf(&elf)?;
+        maps::init_maps(&mut obj, &elf, &sec_types)?;
+        obj.init_progs();
+        relo::collect(&mut obj, &elf, &sec_types)?;
+        obj.set_back_pointers();
+        Ok(obj)
+    }
+
+    fn set_back_pointers(&mut self) {
+        let me = self as *const Object;
+        for m in self.maps.iter_mut() {
+            m.obj = me;
+        }
+        for p in self.progs.iter_mut() {
+            p.obj = me;
+        }
+    }
+
+    fn collect_elf(&mut self, elf: &Elf) -> Result<Vec<SecType>> {
+        let mut types = vec![SecType::None; elf.sections.len()];
+        let mut btf_data: Option<&[u8]> = None;
+        let mut btf_ext_data: Option<&[u8]> = None;
+        let mut has_st_ops = false;
+        let label = self.path.clone();
+        // `.text` index first: program collection needs it to tell static programs apart.
+        if let Some(t) = elf.sections.iter().find(|s| s.name == ".text" && s.is_exec()) {
+            if t.size > 0 {
+                self.text_shndx = t.index;
+            }
+        }
+        for sec in elf.sections.iter().skip(1) {
+            if ignore_section(sec) {
+                continue;
+            }
+            let name = sec.name;
+            if name == "license" {
+                let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
+                self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();
+                crate::pr_debug!("license of {} is {}", label, self.license);
+            } else if name == "version" {
+                if sec.data.len() != 4 {
+                    return Err(Error::new(lerr::FORMAT, format!("invalid kver section in {label}")));
+                }
+                self.kern_version = u32::from_le_bytes([sec.data[0], sec.data[1], sec.data[2], sec.data[3]]);
+            } else if name == "maps" {
+                return Err(Error::new(
+                    libc::EOPNOTSUPP,
+                    "elf: legacy map definitions in 'maps' section are not supported by libbpf v1.0+",
+                ));
+            } else if name == ".maps" {
+                self.btf_maps_shndx = Some(sec.index);
+            } else if name == ".BTF" {
+                if sec.sh_type != elf::SHT_PROGBITS {
+                    return Err(format_err(format!("elf: section .BTF of {label} is not PROGBITS")));
+                }
+                btf_data = Some(sec.data);
+            } else if name == ".BTF.ext" {
+                if sec.sh_type != elf::SHT_PROGBITS {
+                    return Err(format_err(format!("elf: section .BTF.ext of {label} is not PROGBITS")));
+                }
+                btf_ext_data = Some(sec.data);
+            } else if sec.sh_type == elf::SHT_SYMTAB {
+                // handled by Elf::parse
+            } else if sec.sh_type == elf::SHT_PROGBITS && !sec.data.is_empty() {
+                if sec.is_exec() {
+                    self.add_programs(elf, sec)?;
+                } else if name == ".data" || name.starts_with(".data.") {
+                    types[sec.index] = SecType::Data;
+                } else if name == ".rodata" || name.starts_with(".rodata.") {
+                    types[sec.index] = SecType::Rodata;
+                } else if is_struct_ops_data_sec(name) {
+                    types[sec.index] = SecType::StructOps;
+                    has_st_ops = true;
+                } else if name == ".addr_space.1" {
+                    self.arena_data = Some(sec.data.to_vec());
+                } else {
+                    crate::pr_info!("elf: skipping unrecognized data section({}) {}", sec.index, name);
+                }
+            } else if sec.sh_type == elf::SHT_REL {
+                let target = sec.info as usize;
+                if sec.entsize != 16 || target >= elf.sections.len() {
+                    return Err(format_err(format!("elf: relocation section '{name}' of {label} is malformed")));
+                }
+                let tname = elf.sections[target].name;
+                let keep = elf.sections[target].is_exec()
+                    || [".rel.struct_ops", ".rel.struct_ops.link", ".rel?.struct_ops", ".rel?.struct_ops.link", ".rel.maps"]
+                        .contains(&name);
+                if !keep {
+                    crate::pr_info!("elf: skipping relo section({}) {} for section({}) {}", sec.index, name, target, tname);
+                    continue;
+                }
+                types[sec.index] = SecType::Relo;
+            } else if sec.sh_type == elf::SHT_NOBITS && (name == ".bss" || name.starts_with(".bss.")) {
+                types[sec.index] = SecType::Bss;
+            } else {
+                crate::pr_info!("elf: skipping section({}) {} (size {})", sec.index, name, sec.size);
+            }
+        }
+        // Programs in section order, then by offset (libbpf's cmp_progs).
+        self.progs.sort_by(|a, b| (a.sec_idx, a.sec_insn_off).cmp(&(b.sec_idx, b.sec_insn_off)));
+        self.init_btf(btf_data, btf_ext_data, has_st_ops)?;
+        Ok(types)
+    }
+
+    fn init_btf(&mut self, btf_data: Option<&[u8]>, ext: Option<&[u8]>, has_st_ops: bool) -> Result<()> {
+        let needs_btf = self.btf_maps_shndx.is_some() || has_st_ops;
+        let mut failure: Option<Error> = None;
+        match btf_data {
+            Some(d) => match Btf::parse(d) {
+                Ok(b) => self.btf = Some(Box::new(b)),
+                Err(e) => {
+                    crate::pr_warn!("Error loading ELF section .BTF: {}", e);
+                    failure = Some(e);
+                }
+            },
+            None => failure = Some(Error::new(libc::ENOENT, "no .BTF section")),
+        }
+        if let (Some(d), Some(btf)) = (ext, self.btf.as_deref()) {
+            match BtfExt::parse(d, btf) {
+                Ok(e) => self.btf_ext = Some(e),
+                Err(e) => {
+                    crate::pr_warn!("Error loading ELF section .BTF.ext: {}. Ignored and continue.", e);
+                    failure = Some(e);
+                }
+            }
+        }
+        if let Some(e) = failure {
+            if needs_btf {
+                return Err(e.context("BTF is required, but is missing or corrupted"));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_programs(&mut self, elf: &Elf, sec: &elf::Section) -> Result<()> {
+        let label = &self.path;
+        for sym in &elf.symbols {
+            if sym.shndx as usize != sec.index || sym.typ != elf::STT_FUNC {
+                continue;
+            }
+            let (off, sz) = (sym.value as usize, sym.size as usize);
+            if off.checked_add(sz).is_none_or(|e| e > sec.data.len()) {
+                return Err(format_err(format!(
+                    "sec '{}': program at offset {} crosses section boundary",
+                    sec.name, off
+                )));
+            }
+            if sec.index != self.text_shndx && sym.bind == elf::STB_LOCAL {
+                return Err(Error::new(
+                    libc::EOPNOTSUPP,
+                    format!("sec '{}': program '{}' is static and not supported", sec.name, sym.name),
+                ));
+            }
+            if sz == 0 || sz % BPF_INSN_SZ != 0 || off % BPF_INSN_SZ != 0 {
+                return Err(Error::inval(format!(
+                    "sec '{}': corrupted program '{}', offset {}, size {}",
+                    sec.name, sym.name, off, sz
+                )));
+            }
+            let (autoload, sec_name) = match sec.name.strip_prefix('?') {
+                Some(rest) => (false, rest),
+                None => (true, sec.name),
+            };
+            let bytes = &sec.data[off..off + sz];
+            let insns = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+            let global = sym.bind != elf::STB_LOCAL;
+            crate::pr_debug!(
+                "sec '{}': found program '{}' at insn offset {} ({} bytes), code size {} insns ({} bytes)",
+                sec.name,
+                sym.name,
+                off / 8,
+                off,
+                sz / 8,
+                sz
+            );
+            let _ = label;
+            self.progs.push(Program {
+                obj: std::ptr::null(),
+                name: cstring(sym.name)?,
+                sec_name: cstring(sec_name)?,
+                sec_idx: sec.index,
+                sec_insn_off: off / BPF_INSN_SZ,
+                sec_insn_cnt: sz / BPF_INSN_SZ,
+                insns,
+                sec_def: None,
+                prog_type: uapi::BPF_PROG_TYPE_UNSPEC,
+                expected_attach_type: 0,
+                prog_flags: 0,
+                autoload,
+                autoattach: true,
+                sym_global: global,
+                mark_btf_static: global && (sym.visibility == elf::STV_HIDDEN || sym.visibility == elf::STV_INTERNAL),
+                log_level: self.opts.kernel_log_level,
+                log_buf: std::ptr::null_mut(),
+                log_size: 0,
+                ifindex: 0,
+                attach_btf_id: 0,
+                attach_prog_fd: 0,
+                attach_func_name: None,
+                relos: Vec::new(),
+                fd: -1,
+            });
+        }
+        Ok(())
+    }
+
+    /// Fix DATASEC sizes and variable offsets the compiler left at zero, mark hidden globals
+    /// static, and sort each DATASEC's variables by offset (libbpf's `bpf_object_fixup_btf`).
+    fn fixup_btf(&mut self, elf: &Elf) -> Result<()> {
+        let Some(btf) = self.btf.as_deref_mut() else { return Ok(()) };
+        for id in 1..btf.type_cnt() {
+            if !btfq::is_datasec(btf, id) {
+                continue;
+            }
+            btfq::fixup_datasec(btf, id, elf)?;
+        }
+        Ok(())
+    }
+
+    fn init_progs(&mut self) {
+        for p in self.progs.iter_mut() {
+            let sec = p.sec_name.to_str().unwrap_or("");
+            match crate::section::find_sec_def(sec) {
+                Some(def) => {
+                    p.sec_def = Some(def);
+                    p.prog_type = def.prog_type;
+                    p.expected_attach_type = def.expected_attach_type;
+                }
+                None => {
+                    crate::pr_debug!(
+                        "prog '{}': unrecognized ELF section name '{}'",
+                        p.name.to_string_lossy(),
+                        sec
+                    );
+                }
+            }
+        }
+    }
+
+    // ---- queries used by the C layer ----
+
+    pub fn name(&self) -> &CString {
+        &self.name
+    }
+
+    pub fn is_subprog(&self, p: &Program) -> bool {
+        self.text_shndx != 0 && p.sec_idx == self.text_shndx
+    }
+
+    /// Entry-point programs (not subprograms), in libbpf's order.
+    pub fn programs(&self) -> impl DoubleEndedIterator<Item = (usize, &Program)> {
+        self.progs.iter().enumerate().filter(|(_, p)| !self.is_subprog(p))
+    }
+
+    pub fn find_program(&self, name: &str) -> Option<usize> {
+        self.programs().find(|(_, p)| p.name.as_bytes() == name.as_bytes()).map(|(i, _)| i)
+    }
+
+    /// libbpf's `bpf_object__find_map_by_name`: the real (section) name of an internal map
+    /// matches first, then the map name.
+    pub fn find_map(&self, name: &str) -> Option<usize> {
+        self.maps.iter().position(|m| {
+            m.real_name.as_ref().is_some_and(|r| r.as_bytes() == name.as_bytes()) || m.name.as_bytes() == name.as_bytes()
+        })
+    }
+
+    /// The next/previous entry program after `cur` (None = start), skipping subprograms.
+    pub fn step_program(&self, cur: Option<usize>, forward: bool) -> Option<usize> {
+        let n = self.progs.len();
+        let mut i = cur;
+        loop {
+            let next = match (i, forward) {
+                (None, true) => 0,
+                (None, false) => n.checked_sub(1)?,
+                (Some(c), true) => c + 1,
+                (Some(c), false) => c.checked_sub(1)?,
+            };
+            if next >= n {
+                return None;
+            }
+            if !self.is_subprog(self.progs.get(next)?) {
+                return Some(next);
+            }
+            i = Some(next);
+        }
+    }
+
+    pub fn step_map(&self, cur: Option<usize>, forward: bool) -> Option<usize> {
+        let n = self.maps.len();
+        let next = match (cur, forward) {
+            (None, true) => 0,
+            (None, false) => n.checked_sub(1)?,
+            (Some(c), true) => c + 1,
+            (Some(c), false) => c.checked_sub(1)?,
+        };
+        (next < n).then_some(next)
+    }
+
+    pub fn btf(&self) -> Option<&Btf> {
+        self.btf.as_deref()
+    }
+
+    /// `bpf_map__set_value_size` for map `idx`: a global-data map's buffer is resized (ARRAY
+    /// maps only) and its DATASEC's last array variable is re-typed to cover the new size; if that
+    /// BTF edit is impossible the map loses its BTF key/value ids, as in libbpf.
+    pub fn map_set_value_size(&mut self, idx: usize, size: u32) -> Result<()> {
+        let (has_buf, map_type, max_entries, name, value_type_id) = {
+            let m = self.maps.get(idx).ok_or_else(|| Error::inval("no such map"))?;
+            (m.mmaped.is_some(), m.def.map_type, m.def.max_entries, m.name.to_string_lossy().into_owned(), m.btf_value_type_id)
+        };
+        if has_buf {
+            if map_type != uapi::BPF_MAP_TYPE_ARRAY {
+                return Err(Error::quiet(libc::EOPNOTSUPP));
+            }
+            let new_len = maps::array_mmap_size(size, max_entries);
+            if let Some(r) = self.maps.get_mut(idx).and_then(|m| m.mmaped.as_mut()) {
+                r.resize(new_len).map_err(|e| e.context(format!("map '{name}': failed to resize memory-mapped region")))?;
+            }
+            let res = match self.btf.as_deref_mut() {
+                Some(btf) => btfq::resize_datasec(btf, value_type_id, size, &name),
+                None => Err(Error::quiet(libc::ENOENT)),
+            };
+            if let Err(e) = res {
+                if e.errno() != libc::ENOENT {
+                    crate::pr_warn!("{}", e);
+                    crate::pr_warn!("map '{}': failed to adjust resized BTF, clearing BTF key/value info", name);
+                    if let Some(m) = self.maps.get_mut(idx) {
+                        m.btf_value_type_id = 0;
+                        m.btf_key_type_id = 0;
+                    }
+                }
+            }
+        }
+        if let Some(m) = self.maps.get_mut(idx) {
+            m.def.value_size = size;
+        }
+        Ok(())
+    }
+}
+
+fn truncate_name(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// `.struct_ops`, `.struct_ops.link` and their `?` (autocreate off) forms.
+pub(crate) fn is_struct_ops_data_sec(name: &str) -> bool {
+    matches!(name, ".struct_ops" | ".struct_ops.link" | "?.struct_ops" | "?.struct_ops.link")
+}
+
+/// Sections libbpf never looks at: string tables, address-significance tables, an empty
+/// `.text`, DWARF and the relocations of DWARF/BTF sections.
+fn ignore_section(sec: &elf::Section) -> bool {
+    if sec.sh_type == elf::SHT_STRTAB || sec.sh_type == elf::SHT_LLVM_ADDRSIG {
+        return true;
+    }
+    if sec.sh_type == elf::SHT_PROGBITS && sec.size == 0 && sec.name == ".text" {
+        return true;
+    }
+    let is_dwarf = |n: &str| n.starts_with(".debug_");
+    if is_dwarf(sec.name) {
+        return true;
+    }
+    if let Some(rest) = sec.name.strip_prefix(".rel") {
+        if is_dwarf(rest) || rest == ".BTF" || rest == ".BTF.ext" {
+            return true;
+        }
+    }
+    false
+}
+
+impl Map {
+    /// The pre-load buffer C may read and write, and its size: struct_ops shadow, arena data,
+    /// or global-data contents.
+    pub fn initial_value(&self) -> Option<(*mut u8, usize)> {
+        if let Some(st) = &self.st_ops {
+            return Some((st.data.as_ptr(), self.def.value_size as usize));
+        }
+        let r = self.mmaped.as_ref()?;
+        let sz = if self.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
+            self.object().arena_data_sz
+        } else {
+            self.def.value_size as usize
+        };
+        Some((r.as_ptr(), sz))
+    }
+
+    /// Overwrite the global-data buffer from the start.
+    pub fn write_initial_value(&mut self, src: &[u8]) -> Result<()> {
+        match self.mmaped.as_mut() {
+            Some(r) => r.write(0, src),
+            None => Err(Error::quiet(libc::EINVAL)),
+        }
+    }
+
+    /// `bpf_map__set_max_entries`: ring buffers are rounded up to a power-of-two page count.
+    pub fn set_max_entries(&mut self, n: u32) {
+        self.def.max_entries = n;
+        if self.def.map_type == uapi::BPF_MAP_TYPE_RINGBUF || self.def.map_type == uapi::BPF_MAP_TYPE_USER_RINGBUF {
+            self.def.max_entries = maps::adjust_ringbuf_size(n);
+        }
+    }
+
+    pub fn name(&self) -> &CString {
+        &self.name
+    }
+    pub fn def(&self) -> &MapDef {
+        &self.def
+    }
+    pub fn is_internal(&self) -> bool {
+        self.kind != MapKind::User
+    }
+    pub fn is_struct_ops(&self) -> bool {
+        self.st_ops.is_some()
+    }
+    /// The owning object. Valid for the map's whole life (set at open, object boxed).
+    pub fn object(&self) -> &Object {
+        // SAFETY: `obj` is set by Object::open to the boxed object that owns this map; the object
+        // outlives its maps and is not moved. Only shared access is formed.
+        unsafe { &*self.obj }
+    }
+}
+
+impl Program {
+    pub fn name(&self) -> &CString {
+        &self.name
+    }
+    pub fn sec_name(&self) -> &CString {
+        &self.sec_name
+    }
+    pub fn insn_cnt(&self) -> usize {
+        self.insns.len()
+    }
+    pub fn object(&self) -> &Object {
+        // SAFETY: as for Map::object.
+        unsafe { &*self.obj }
+    }
+}
+
+pub(crate) fn map_type_is_map_in_map(t: u32) -> bool {
+    t == uapi::BPF_MAP_TYPE_ARRAY_OF_MAPS || t == uapi::BPF_MAP_TYPE_HASH_OF_MAPS
+}

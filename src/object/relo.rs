@@ -1,0 +1,356 @@
+//! Relocations recorded at open (applied at load): instruction references to maps, global data,
+//! subprograms and externs; `.maps` initial slots (prog arrays, map-in-map); struct_ops
+//! function-pointer members bound to programs.
+
+use super::{reloc_err, MapKind, Object, SecType, Slot, BPF_INSN_SZ};
+use crate::btf::Kind;
+use crate::elf::{self, Elf};
+use crate::error::{Error, Result};
+use crate::uapi;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelocKind {
+    /// `ld_imm64` of a map (BTF-defined): map index.
+    Ld64 { map: usize },
+    /// `ld_imm64` of global data: map index and offset of the symbol in the section.
+    Data { map: usize, sym_off: u64 },
+    /// bpf-to-bpf call: byte offset of the callee in `.text`.
+    Call { sym_off: u64 },
+    /// Address of a subprogram (callbacks): byte offset in `.text`.
+    SubprogAddr { sym_off: u64 },
+    /// `ld_imm64` of an extern variable: index into the object's externs.
+    ExternLd64 { ext: usize },
+    /// Call of an extern function (kfunc): index into the object's externs.
+    ExternCall { ext: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reloc {
+    /// Instruction index within the program's own instructions.
+    pub insn_idx: usize,
+    pub kind: RelocKind,
+}
+
+const BPF_JMP_CALL: u8 = 0x85;
+const BPF_LD_IMM64: u8 = 0x18;
+
+pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
+    for (idx, st) in sec_types.iter().enumerate() {
+        if *st != SecType::Relo {
+            continue;
+        }
+        let rel_sec = elf.section(idx).ok_or_else(|| Error::new(super::lerr::INTERNAL, "relo section vanished"))?;
+        let target = rel_sec.info as usize;
+        let rels = elf.rels(rel_sec)?;
+        if sec_types.get(target) == Some(&SecType::StructOps) {
+            collect_st_ops(obj, elf, target, &rels)?;
+        } else if Some(target) == obj.btf_maps_shndx {
+            collect_map_slots(obj, elf, &rels)?;
+        } else {
+            collect_prog(obj, elf, sec_types, rel_sec.name, target, &rels)?;
+        }
+    }
+    Ok(())
+}
+
+/// The program of section `sec_idx` containing instruction `insn_idx` (programs are sorted).
+fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Option<usize> {
+    obj.progs
+        .iter()
+        .position(|p| p.sec_idx == sec_idx && insn_idx >= p.sec_insn_off && insn_idx < p.sec_insn_off + p.sec_insn_cnt)
+}
+
+fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
+    if sym.typ == elf::STT_SECTION && sym.name.is_empty() {
+        elf.section(sym.shndx as usize).map(|s| s.name).unwrap_or("<?>")
+    } else if sym.name.is_empty() {
+        "<?>"
+    } else {
+        sym.name
+    }
+}
+
+fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &str, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
+    let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
+    for (i, rel) in rels.iter().enumerate() {
+        let sym = elf
+            .symbol(rel.sym as usize)
+            .ok_or_else(|| super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym)))?;
+        if sym.shndx as usize >= elf.sections.len() && sym.shndx < 0xff00 {
+            return Err(super::format_err(format!(
+                "sec '{rel_name}': corrupted symbol #{} pointing to invalid section #{} for relo #{i}",
+                rel.sym, sym.shndx
+            )));
+        }
+        if rel.offset % BPF_INSN_SZ as u64 != 0 || rel.offset >= sec.data.len() as u64 {
+            return Err(super::format_err(format!("sec '{rel_name}': invalid offset 0x{:x} for relo #{i}", rel.offset)));
+        }
+        let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
+        let name = sym_name(elf, sym);
+        let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
+            crate::pr_debug!(
+                "sec '{}': relo #{}: couldn't find program in section '{}' for insn #{}, probably overridden weak function, skipping...",
+                rel_name,
+                i,
+                sec.name,
+                insn_idx
+            );
+            continue;
+        };
+        let local = insn_idx - obj.progs.get(pidx).map(|p| p.sec_insn_off).unwrap_or(0);
+        let kind = classify(obj, elf, sec_types, pidx, local, name, sym, rel)?;
+        if let Some(p) = obj.progs.get_mut(pidx) {
+            p.relos.push(Reloc { insn_idx: local, kind });
+        }
+    }
+    Ok(())
+}
+
+fn classify(
+    obj: &Object,
+    elf: &Elf,
+    sec_types: &[SecType],
+    pidx: usize,
+    insn_idx: usize,
+    name: &str,
+    sym: &elf::Symbol,
+    rel: &elf::Rel,
+) -> Result<RelocKind> {
+    let prog = obj.progs.get(pidx).ok_or_else(|| Error::inval("program vanished"))?;
+    let pname = prog.name.to_string_lossy();
+    let word = prog.insns.get(insn_idx).copied().unwrap_or(0);
+    let code = (word & 0xff) as u8;
+    let src_reg = ((word >> 12) & 0xf) as u8;
+    let imm = (word >> 32) as u32 as i32;
+    let is_call = code == BPF_JMP_CALL;
+    if !is_call && code != BPF_LD_IMM64 {
+        return Err(reloc_err(format!("prog '{pname}': invalid relo against '{name}' for insns[{insn_idx}].code 0x{code:x}")));
+    }
+    let is_extern = sym.shndx == elf::SHN_UNDEF && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK) && sym.typ == elf::STT_NOTYPE;
+    if is_extern {
+        let ext = obj
+            .externs
+            .iter()
+            .position(|e| e.sym_idx == rel.sym as usize)
+            .ok_or_else(|| reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym)))?;
+        return Ok(if is_call { RelocKind::ExternCall { ext } } else { RelocKind::ExternLd64 { ext } });
+    }
+    let shndx = sym.shndx as usize;
+    if is_call {
+        if src_reg != uapi::BPF_PSEUDO_CALL as u8 {
+            return Err(reloc_err(format!("prog '{pname}': incorrect bpf_call opcode")));
+        }
+        if shndx == 0 || shndx != obj.text_shndx {
+            let sname = elf.section(shndx).map(|s| s.name).unwrap_or("<?>");
+            return Err(reloc_err(format!("prog '{pname}': bad call relo against '{name}' in section '{sname}'")));
+        }
+        if sym.value % BPF_INSN_SZ as u64 != 0 {
+            return Err(reloc_err(format!("prog '{pname}': bad call relo against '{name}' at offset {}", sym.value)));
+        }
+        return Ok(RelocKind::Call { sym_off: sym.value });
+    }
+    if shndx == 0 || sym.shndx >= 0xff00 {
+        return Err(reloc_err(format!(
+            "prog '{pname}': invalid relo against '{name}' in special section 0x{:x}; forgot to initialize global var?..",
+            sym.shndx
+        )));
+    }
+    // Address of a subprogram (callback).
+    let is_subprog_sym = shndx == obj.text_shndx
+        && ((sym.bind == elf::STB_LOCAL && sym.typ == elf::STT_SECTION)
+            || sym.typ == elf::STT_FUNC && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK));
+    if is_subprog_sym {
+        if sym.value % BPF_INSN_SZ as u64 != 0 || imm % BPF_INSN_SZ as i32 != 0 {
+            return Err(reloc_err(format!("prog '{pname}': bad subprog addr relo against '{name}' at offset {}+{imm}", sym.value)));
+        }
+        return Ok(RelocKind::SubprogAddr { sym_off: sym.value });
+    }
+    let sname = elf.section(shndx).map(|s| s.name).unwrap_or("<?>");
+    // Arena globals.
+    if sname == ".addr_space.1" {
+        let map = obj
+            .maps
+            .iter()
+            .position(|m| m.def.map_type == uapi::BPF_MAP_TYPE_ARENA)
+            .ok_or_else(|| reloc_err(format!("prog '{pname}': arena relo without an ARENA map")))?;
+        return Ok(RelocKind::Data { map, sym_off: sym.value });
+    }
+    if Some(shndx) == obj.btf_maps_shndx {
+        let map = obj
+            .maps
+            .iter()
+            .position(|m| m.kind == MapKind::User && m.sec_idx == shndx && m.sec_offset == sym.value)
+            .ok_or_else(|| reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value)))?;
+        return Ok(RelocKind::Ld64 { map });
+    }
+    let kind = match sec_types.get(shndx) {
+        Some(SecType::Data) => MapKind::Data,
+        Some(SecType::Rodata) => MapKind::Rodata,
+        Some(SecType::Bss) => MapKind::Bss,
+        _ => {
+            return Err(reloc_err(if matches!(sec_types.get(shndx), Some(SecType::None)) && elf.section(shndx).is_some_and(|s| !s.is_exec()) {
+                format!("prog '{pname}': bad data relo against section '{sname}'")
+            } else {
+                format!("prog '{pname}': bad map relo against '{name}' in section '{sname}'")
+            }))
+        }
+    };
+    let map = obj
+        .maps
+        .iter()
+        .position(|m| m.kind == kind && m.sec_idx == shndx)
+        .ok_or_else(|| reloc_err(format!("prog '{pname}': data relo failed to find map for section '{sname}'")))?;
+    Ok(RelocKind::Data { map, sym_off: sym.value })
+}
+
+fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<()> {
+    let Some(maps_shndx) = obj.btf_maps_shndx else { return Ok(()) };
+    let btf = obj.btf.as_deref().ok_or_else(|| Error::inval(".maps relocations without BTF"))?;
+    let sec_id = super::btfq::find_datasec(btf, ".maps").ok_or_else(|| Error::inval(".maps relocations without a .maps DATASEC"))?;
+    let vars = super::btfq::datasec_vars(btf, sec_id);
+    let mut updates = Vec::new();
+    for (i, rel) in rels.iter().enumerate() {
+        let sym = elf
+            .symbol(rel.sym as usize)
+            .ok_or_else(|| super::format_err(format!(".maps relo #{i}: symbol {:x} not found", rel.sym)))?;
+        let name = if sym.name.is_empty() { "<?>" } else { sym.name };
+        let midx = obj
+            .maps
+            .iter()
+            .position(|m| {
+                m.sec_idx == maps_shndx
+                    && m.kind == MapKind::User
+                    && vars.get(m.btf_var_idx).is_some_and(|vi| {
+                        (vi.offset as u64) <= rel.offset && rel.offset + 8 <= vi.offset as u64 + vi.size as u64
+                    })
+            })
+            .ok_or_else(|| Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset)))?;
+        let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
+        let mname = map.name.to_string_lossy().into_owned();
+        let slot = if super::map_type_is_map_in_map(map.def.map_type) {
+            if Some(sym.shndx as usize) != obj.btf_maps_shndx {
+                return Err(reloc_err(format!(".maps relo #{i}: '{name}' isn't a BTF-defined map")));
+            }
+            if map.def.map_type == uapi::BPF_MAP_TYPE_HASH_OF_MAPS && map.def.key_size != 4 {
+                return Err(Error::inval(format!(".maps relo #{i}: hash-of-maps '{mname}' should have key size 4.")));
+            }
+            let t = obj.find_map(name).ok_or_else(|| Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid map reference")))?;
+            Slot::Map(t)
+        } else if map.def.map_type == uapi::BPF_MAP_TYPE_PROG_ARRAY {
+            let t = obj
+                .find_program(name)
+                .ok_or_else(|| Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid program reference")))?;
+            let p = obj.progs.get(t).ok_or_else(|| Error::inval("program vanished"))?;
+            if p.sec_idx != sym.shndx as usize || (p.sec_insn_off * 8) as u64 != sym.value || obj.is_subprog(p) {
+                return Err(reloc_err(format!(".maps relo #{i}: '{name}' isn't an entry-point program")));
+            }
+            Slot::Prog(t)
+        } else {
+            return Err(Error::inval(format!(".maps relo #{i}: map '{mname}' can't have initial values")));
+        };
+        let vi = vars[map.btf_var_idx];
+        let var = btf.ty(vi.type_id).ok_or_else(|| Error::inval("bad .maps VAR"))?;
+        let (_, def) = btf.skip_mods_and_typedefs(var.size_or_type).ok_or_else(|| Error::inval("bad .maps def"))?;
+        let members = def.members().ok_or_else(|| Error::inval(format!(".maps relo #{i}: map '{mname}' def has no members")))?;
+        let last = members
+            .get(members.len().wrapping_sub(1))
+            .filter(|m| m.name == "values")
+            .ok_or_else(|| Error::inval(format!(".maps relo #{i}: map '{mname}' has no 'values' member")))?;
+        let moff = (last.bit_offset / 8) as u64;
+        let rel_off = rel.offset - vi.offset as u64;
+        if rel_off < moff || (rel_off - moff) % 8 != 0 {
+            return Err(Error::inval(format!(".maps relo #{i}: bad slot offset in map '{mname}'")));
+        }
+        let slot_idx = ((rel_off - moff) / 8) as usize;
+        if slot_idx > 1 << 20 {
+            return Err(Error::inval(format!(".maps relo #{i}: slot {slot_idx} of map '{mname}' is implausible")));
+        }
+        crate::pr_debug!(".maps relo #{}: map '{}' slot [{}] points to '{}'", i, mname, slot_idx, name);
+        updates.push((midx, slot_idx, slot));
+    }
+    for (midx, slot_idx, slot) in updates {
+        if let Some(m) = obj.maps.get_mut(midx) {
+            if m.init_slots.len() <= slot_idx {
+                m.init_slots.resize(slot_idx + 1, None);
+            }
+            m.init_slots[slot_idx] = Some(slot);
+        }
+    }
+    Ok(())
+}
+
+/// Does member type `id` resolve to a function pointer?
+fn is_func_ptr(btf: &crate::btf::Btf, id: u32) -> bool {
+    let Some((_, t)) = btf.skip_mods_and_typedefs(id) else { return false };
+    if t.kind != Kind::Ptr {
+        return false;
+    }
+    btf.skip_mods_and_typedefs(t.size_or_type).is_some_and(|(_, f)| f.kind == Kind::FuncProto)
+}
+
+fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
+    for (i, rel) in rels.iter().enumerate() {
+        let sym = elf
+            .symbol(rel.sym as usize)
+            .ok_or_else(|| super::format_err(format!("struct_ops reloc: symbol {:x} not found", rel.sym)))?;
+        let midx = obj
+            .maps
+            .iter()
+            .position(|m| {
+                m.sec_idx == sec_idx
+                    && m.st_ops.is_some()
+                    && rel.offset >= m.sec_offset
+                    && rel.offset < m.sec_offset + m.def.value_size as u64
+            })
+            .ok_or_else(|| Error::inval(format!("struct_ops reloc: cannot find map at rel->r_offset {}", rel.offset)))?;
+        let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
+        let mname = map.name.to_string_lossy().into_owned();
+        let moff = rel.offset - map.sec_offset;
+        if sym.shndx >= 0xff00 {
+            return Err(reloc_err(format!(
+                "struct_ops reloc {mname}: rel->r_offset {} shdr_idx {} unsupported non-static function",
+                rel.offset, sym.shndx
+            )));
+        }
+        if sym.value % BPF_INSN_SZ as u64 != 0 {
+            return Err(super::format_err(format!("struct_ops reloc {mname}: invalid target program offset {}", sym.value)));
+        }
+        let btf = obj.btf.as_deref().ok_or_else(|| Error::inval("struct_ops without BTF"))?;
+        let type_id = map.st_ops.as_ref().map(|s| s.type_id).unwrap_or(0);
+        let t = btf.ty(type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
+        let members: Vec<_> = t.members().map(|m| m.iter().collect()).unwrap_or_default();
+        let (member_idx, member) = members
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.bit_offset as u64 == moff * 8)
+            .ok_or_else(|| Error::inval(format!("struct_ops reloc {mname}: cannot find member at moff {moff}")))?;
+        if !is_func_ptr(btf, member.type_id) {
+            return Err(Error::inval(format!("struct_ops reloc {mname}: cannot relocate non func ptr {}", member.name)));
+        }
+        let insn_idx = (sym.value / BPF_INSN_SZ as u64) as usize;
+        let pidx = find_prog_by_sec_insn(obj, sym.shndx as usize, insn_idx).ok_or_else(|| {
+            Error::inval(format!(
+                "struct_ops reloc {mname}: cannot find prog at shdr_idx {} to relocate func ptr {}",
+                sym.shndx, member.name
+            ))
+        })?;
+        let prog = obj.progs.get(pidx).ok_or_else(|| Error::inval("program vanished"))?;
+        if prog.prog_type != uapi::BPF_PROG_TYPE_STRUCT_OPS {
+            return Err(Error::inval(format!(
+                "struct_ops reloc {mname}: prog {} is not struct_ops BPF program",
+                prog.name.to_string_lossy()
+            )));
+        }
+        let prog_ptr = obj.progs.ptr(pidx) as usize as u64;
+        crate::pr_debug!("struct_ops reloc #{}: map '{}' member '{}' -> prog '{}'", i, mname, member.name, prog.name.to_string_lossy());
+        let map = obj.maps.get_mut(midx).ok_or_else(|| Error::inval("map vanished"))?;
+        if let Some(st) = map.st_ops.as_mut() {
+            if let Some(slot) = st.progs.get_mut(member_idx) {
+                *slot = Some(pidx);
+            }
+            // The shadow's function-pointer slot holds the `struct bpf_program *`.
+            st.data.write(moff as usize, &prog_ptr.to_ne_bytes())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Anonymous shared memory regions backing global-data maps before load.
+//!
+//! libbpf keeps each `.data`/`.rodata`/`.bss`/`.kconfig` map's contents in an anonymous
+//! `MAP_SHARED` mapping; skeletons store its address in `*mmaped` and C writes to it directly.
+//! At load the kernel map is mapped over the same address (`MAP_FIXED`), so pointers taken before
+//! load stay valid. [`Region`] owns such a mapping; because C writes to it at any time, Rust never
+//! forms long-lived references into it: reads and writes copy through raw pointers on demand.
+
+use crate::error::{Error, Result};
+
+pub struct Region {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: Region is a plain owned mapping; nothing is thread-affine.
+unsafe impl Send for Region {}
+// SAFETY: Region's methods that read/write take &self/&mut self and copy; concurrent C writes are
+// the caller's responsibility exactly as with libbpf.
+unsafe impl Sync for Region {}
+
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p <= 0 {
+        4096
+    } else {
+        p as usize
+    }
+}
+
+impl Region {
+    /// A zero-filled read-write shared anonymous mapping of at least `len` bytes (rounded up to
+    /// whole pages; `len` 0 maps one page).
+    pub fn new(len: usize) -> Result<Region> {
+        let pg = page_size();
+        let len = len.max(1).checked_next_multiple_of(pg).ok_or_else(|| Error::nomem("mmap size overflow"))?;
+        // SAFETY: anonymous mapping with a NULL hint; no existing memory is affected.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::io("failed to allocate map content buffer", &std::io::Error::last_os_error()));
+        }
+        Ok(Region { ptr: p as *mut u8, len })
+    }
+
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Copy `src` to the start of the region. Fails if it does not fit.
+    pub fn write(&mut self, off: usize, src: &[u8]) -> Result<()> {
+        let end = off.checked_add(src.len()).filter(|&e| e <= self.len);
+        if end.is_none() {
+            return Err(Error::inval("write past the end of a map buffer"));
+        }
+        // SAFETY: bounds checked above; the region is a live RW mapping owned by self and `src`
+        // cannot overlap it (it is a Rust slice, not derived from this mapping).
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.add(off), src.len()) };
+        Ok(())
+    }
+
+    /// Copy `len` bytes out from the start of the region.
+    pub fn read(&self, len: usize) -> Vec<u8> {
+        let n = len.min(self.len);
+        let mut v = vec![0u8; n];
+        // SAFETY: n <= self.len; the mapping is live and readable.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr, v.as_mut_ptr(), n) };
+        v
+    }
+
+    /// Grow or shrink to `new_len` bytes (page-rounded), keeping the common prefix and
+    /// zero-filling the rest. The address may change (a skeleton reads the new one through
+    /// `bpf_map__initial_value`, as with libbpf).
+    pub fn resize(&mut self, new_len: usize) -> Result<()> {
+        let mut fresh = Region::new(new_len)?;
+        let keep = self.len.min(fresh.len);
+        let data = self.read(keep);
+        fresh.write(0, &data)?;
+        std::mem::swap(self, &mut fresh);
+        Ok(())
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: ptr/len describe the mapping created in `new`, unmapped exactly once.
+        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+    }
+}
