@@ -19,7 +19,12 @@ pub mod attach;
 pub mod btf;
 pub mod handle;
 pub mod link;
+pub mod map;
 pub mod names;
+pub mod object;
+pub mod print;
+pub mod program;
+pub mod skeleton;
 pub mod opts;
 pub mod types;
 

@@ -1,0 +1,468 @@
+//! `bpf_map__*`: map attributes before load, initial values, and the map-level element API.
+//!
+//! Setters follow libbpf's rules: attributes that shape the kernel map fail with -EBUSY once the
+//! map exists (object loaded or fd reused). Unlike libbpf, a NULL map is -EINVAL (or a zero
+//! value), never a crash.
+
+use super::handle::{get, get_mut, opt_cstr};
+use super::{int, not_yet, ptr, symver, val};
+use crate::error::{Error, Result};
+use crate::object::{Map, MapKind};
+use std::ffi::{c_char, c_int, c_void};
+
+/// libbpf's `map_is_created`.
+fn created(m: &Map) -> bool {
+    m.object().loaded || m.reused
+}
+
+fn busy_if_created(m: &Map) -> Result<()> {
+    if created(m) {
+        Err(Error::quiet(libc::EBUSY))
+    } else {
+        Ok(())
+    }
+}
+
+fn busy_if_loaded(m: &Map) -> Result<()> {
+    if m.object().loaded {
+        Err(Error::quiet(libc::EBUSY))
+    } else {
+        Ok(())
+    }
+}
+
+/// Run a setter on a map.
+fn set(func: &str, map: *mut Map, f: impl FnOnce(&mut Map) -> Result<()>) -> c_int {
+    int(func, || {
+        // SAFETY: C contract: map is a live handle or NULL, not aliased during the call.
+        let m = unsafe { get_mut(map, "map") }?;
+        f(m).map(|()| 0)
+    })
+}
+
+/// Read a value from a map; a NULL map gives `fallback` with errno EINVAL.
+fn read<T: Copy>(func: &str, map: *const Map, fallback: T, f: impl FnOnce(&Map) -> T) -> T {
+    val(func, fallback, || {
+        // SAFETY: C contract: map is a live handle or NULL.
+        match unsafe { map.as_ref() } {
+            Some(m) => f(m),
+            None => {
+                super::set_errno(libc::EINVAL);
+                fallback
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__name(map: *const Map) -> *const c_char {
+    ptr("bpf_map__name", || {
+        // SAFETY: C contract: map is a live handle or NULL.
+        Ok(unsafe { get(map, "map") }?.name().as_ptr() as *mut c_char)
+    })
+}
+symver!(bpf_map__name, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__fd(map: *const Map) -> c_int {
+    int("bpf_map__fd", || {
+        // SAFETY: C contract: map is a live handle or NULL.
+        let m = unsafe { get(map, "map") }?;
+        Ok(if created(m) { m.fd } else { -1 })
+    })
+}
+symver!(bpf_map__fd, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__type(map: *const Map) -> u32 {
+    read("bpf_map__type", map, 0, |m| m.def.map_type)
+}
+symver!(bpf_map__type, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_type(map: *mut Map, map_type: u32) -> c_int {
+    set("bpf_map__set_type", map, |m| {
+        busy_if_created(m)?;
+        m.def.map_type = map_type;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_type, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__max_entries(map: *const Map) -> u32 {
+    read("bpf_map__max_entries", map, 0, |m| m.def.max_entries)
+}
+symver!(bpf_map__max_entries, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_max_entries(map: *mut Map, max_entries: u32) -> c_int {
+    set("bpf_map__set_max_entries", map, |m| {
+        busy_if_loaded(m)?;
+        m.set_max_entries(max_entries);
+        Ok(())
+    })
+}
+symver!(bpf_map__set_max_entries, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__map_flags(map: *const Map) -> u32 {
+    read("bpf_map__map_flags", map, 0, |m| m.def.map_flags)
+}
+symver!(bpf_map__map_flags, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_map_flags(map: *mut Map, flags: u32) -> c_int {
+    set("bpf_map__set_map_flags", map, |m| {
+        busy_if_created(m)?;
+        m.def.map_flags = flags;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_map_flags, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__numa_node(map: *const Map) -> u32 {
+    read("bpf_map__numa_node", map, 0, |m| m.def.numa_node)
+}
+symver!(bpf_map__numa_node, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_numa_node(map: *mut Map, numa_node: u32) -> c_int {
+    set("bpf_map__set_numa_node", map, |m| {
+        busy_if_created(m)?;
+        m.def.numa_node = numa_node;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_numa_node, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__key_size(map: *const Map) -> u32 {
+    read("bpf_map__key_size", map, 0, |m| m.def.key_size)
+}
+symver!(bpf_map__key_size, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_key_size(map: *mut Map, size: u32) -> c_int {
+    set("bpf_map__set_key_size", map, |m| {
+        busy_if_created(m)?;
+        m.def.key_size = size;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_key_size, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__value_size(map: *const Map) -> u32 {
+    read("bpf_map__value_size", map, 0, |m| m.def.value_size)
+}
+symver!(bpf_map__value_size, "LIBBPF_0.1.0");
+
+/// Change the value size; for a global-data map this resizes its buffer (the address may
+/// change: re-read it with `bpf_map__initial_value`) and, when the section's last variable is an
+/// array, its BTF so the array covers the new size.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_value_size(map: *mut Map, size: u32) -> c_int {
+    int("bpf_map__set_value_size", || {
+        // SAFETY: C contract: map is a live handle or NULL. The object is reached through the
+        // map's back-pointer only after this reference is no longer used.
+        let m = unsafe { get_mut(map, "map") }?;
+        busy_if_created(m)?;
+        let obj = m.obj as *mut crate::object::Object;
+        // SAFETY: the back-pointer is the live owning object; `m` is not used past this point,
+        // so the object (which reaches the map) is the only live reference.
+        let obj = unsafe { &mut *obj };
+        let idx = obj.maps.index_of(map).ok_or_else(|| Error::inval("map does not belong to its object"))?;
+        obj.map_set_value_size(idx, size).map(|()| 0)
+    })
+}
+symver!(bpf_map__set_value_size, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__btf_key_type_id(map: *const Map) -> u32 {
+    read("bpf_map__btf_key_type_id", map, 0, |m| m.btf_key_type_id)
+}
+symver!(bpf_map__btf_key_type_id, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__btf_value_type_id(map: *const Map) -> u32 {
+    read("bpf_map__btf_value_type_id", map, 0, |m| m.btf_value_type_id)
+}
+symver!(bpf_map__btf_value_type_id, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__ifindex(map: *const Map) -> u32 {
+    read("bpf_map__ifindex", map, 0, |m| m.ifindex)
+}
+symver!(bpf_map__ifindex, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_ifindex(map: *mut Map, ifindex: u32) -> c_int {
+    set("bpf_map__set_ifindex", map, |m| {
+        busy_if_created(m)?;
+        m.ifindex = ifindex;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_ifindex, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__map_extra(map: *const Map) -> u64 {
+    read("bpf_map__map_extra", map, 0, |m| m.def.map_extra)
+}
+symver!(bpf_map__map_extra, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_map_extra(map: *mut Map, map_extra: u64) -> c_int {
+    set("bpf_map__set_map_extra", map, |m| {
+        busy_if_created(m)?;
+        m.def.map_extra = map_extra;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_map_extra, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__autocreate(map: *const Map) -> bool {
+    read("bpf_map__autocreate", map, false, |m| m.autocreate)
+}
+symver!(bpf_map__autocreate, "LIBBPF_0.8.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_autocreate(map: *mut Map, autocreate: bool) -> c_int {
+    set("bpf_map__set_autocreate", map, |m| {
+        busy_if_loaded(m)?;
+        m.autocreate = autocreate;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_autocreate, "LIBBPF_0.8.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__autoattach(map: *const Map) -> bool {
+    read("bpf_map__autoattach", map, false, |m| m.autoattach)
+}
+symver!(bpf_map__autoattach, "LIBBPF_1.5.0");
+
+/// Only struct_ops maps attach; others give -EINVAL as in libbpf.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_autoattach(map: *mut Map, autoattach: bool) -> c_int {
+    set("bpf_map__set_autoattach", map, |m| {
+        if !m.is_struct_ops() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        m.autoattach = autoattach;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_autoattach, "LIBBPF_1.5.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__is_internal(map: *const Map) -> bool {
+    read("bpf_map__is_internal", map, false, |m| m.is_internal())
+}
+symver!(bpf_map__is_internal, "LIBBPF_0.0.3");
+
+/// The map's pre-load contents: the global-data buffer (skeletons' `*mmaped`), the arena data,
+/// or for struct_ops maps the shadow. NULL for maps without one. After load a global-data map
+/// returns the kernel map's memory.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__initial_value(map: *const Map, psize: *mut usize) -> *mut c_void {
+    val("bpf_map__initial_value", std::ptr::null_mut(), || {
+        // SAFETY: C contract: map is a live handle or NULL.
+        let Some(m) = (unsafe { map.as_ref() }) else {
+            super::set_errno(libc::EINVAL);
+            return std::ptr::null_mut();
+        };
+        match m.initial_value() {
+            Some((p, sz)) => {
+                if !psize.is_null() {
+                    // SAFETY: the caller passed a writable size_t or NULL.
+                    unsafe { *psize = sz };
+                }
+                p as *mut c_void
+            }
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+symver!(bpf_map__initial_value, "LIBBPF_0.5.0");
+
+/// Replace a global-data map's initial contents; `size` must equal the value size.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_initial_value(map: *mut Map, data: *const c_void, size: usize) -> c_int {
+    set("bpf_map__set_initial_value", map, |m| {
+        busy_if_created(m)?;
+        if m.kind == MapKind::Kconfig {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        let expected = m.initial_value().map(|(_, sz)| sz).ok_or(Error::quiet(libc::EINVAL))?;
+        if size != expected || (size != 0 && data.is_null()) {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        // SAFETY: the caller provides `size` readable bytes at `data`; we copy them out.
+        let src = unsafe { std::slice::from_raw_parts(data as *const u8, size) };
+        m.write_initial_value(src)
+    })
+}
+symver!(bpf_map__set_initial_value, "LIBBPF_0.0.8");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_pin_path(map: *mut Map, path: *const c_char) -> c_int {
+    set("bpf_map__set_pin_path", map, |m| {
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let p = unsafe { opt_cstr(path, "path") }?;
+        m.pin_path = p.map(|s| std::ffi::CString::new(s).map_err(|_| Error::inval("bad pin path"))).transpose()?;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_pin_path, "LIBBPF_0.0.6");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__pin_path(map: *const Map) -> *const c_char {
+    read("bpf_map__pin_path", map, std::ptr::null(), |m| m.pin_path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()))
+}
+symver!(bpf_map__pin_path, "LIBBPF_0.5.0");
+
+/// Old name of `bpf_map__pin_path`, still exported by libbpf 1.x.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__get_pin_path(map: *const Map) -> *const c_char {
+    // SAFETY: same contract.
+    unsafe { bpf_map__pin_path(map) }
+}
+symver!(bpf_map__get_pin_path, "LIBBPF_0.0.6");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__is_pinned(map: *const Map) -> bool {
+    read("bpf_map__is_pinned", map, false, |m| m.pinned)
+}
+symver!(bpf_map__is_pinned, "LIBBPF_0.0.6");
+
+/// The inner-map template of a map-in-map (NULL with errno EINVAL for other maps).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__inner_map(map: *mut Map) -> *mut Map {
+    ptr("bpf_map__inner_map", || {
+        // SAFETY: C contract: map is a live handle or NULL.
+        let m = unsafe { get_mut(map, "map") }?;
+        if !crate::object::map_type_is_map_in_map(m.def.map_type) {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        Ok(m.inner.as_deref_mut().map_or(std::ptr::null_mut(), |i| i as *mut Map))
+    })
+}
+symver!(bpf_map__inner_map, "LIBBPF_0.4.0");
+
+/// Use an existing map fd as the inner-map template (replaces the BTF-declared one).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_inner_map_fd(map: *mut Map, fd: c_int) -> c_int {
+    set("bpf_map__set_inner_map_fd", map, |m| {
+        if !crate::object::map_type_is_map_in_map(m.def.map_type) {
+            return Err(Error::inval("error: unsupported map type"));
+        }
+        if m.inner_map_fd != -1 {
+            return Err(Error::inval("error: inner_map_fd already specified"));
+        }
+        m.inner = None;
+        m.inner_map_fd = fd;
+        Ok(())
+    })
+}
+symver!(bpf_map__set_inner_map_fd, "LIBBPF_0.0.1");
+
+// ---- delivered by issue 3 (load, pinning, element access) ----
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__reuse_fd(map: *mut Map, fd: c_int) -> c_int {
+    set("bpf_map__reuse_fd", map, |_| {
+        let _ = fd;
+        Err(not_yet("bpf_map__reuse_fd"))
+    })
+}
+symver!(bpf_map__reuse_fd, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__pin(map: *mut Map, path: *const c_char) -> c_int {
+    set("bpf_map__pin", map, |_| {
+        let _ = path;
+        Err(not_yet("bpf_map__pin"))
+    })
+}
+symver!(bpf_map__pin, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__unpin(map: *mut Map, path: *const c_char) -> c_int {
+    set("bpf_map__unpin", map, |_| {
+        let _ = path;
+        Err(not_yet("bpf_map__unpin"))
+    })
+}
+symver!(bpf_map__unpin, "LIBBPF_0.0.1");
+
+/// Shared shape of the map-level element functions until load exists: the map must be created.
+fn elem_op(func: &'static str, map: *const Map) -> c_int {
+    int(func, || {
+        // SAFETY: C contract: map is a live handle or NULL.
+        let m = unsafe { get(map, "map") }?;
+        if !created(m) {
+            return Err(Error::new(libc::EINVAL, format!("map '{}': not created yet", m.name().to_string_lossy())));
+        }
+        Err(not_yet(func))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__lookup_elem(
+    map: *const Map,
+    key: *const c_void,
+    key_sz: usize,
+    value: *mut c_void,
+    value_sz: usize,
+    flags: u64,
+) -> c_int {
+    let _ = (key, key_sz, value, value_sz, flags);
+    elem_op("bpf_map__lookup_elem", map)
+}
+symver!(bpf_map__lookup_elem, "LIBBPF_0.8.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__update_elem(
+    map: *const Map,
+    key: *const c_void,
+    key_sz: usize,
+    value: *const c_void,
+    value_sz: usize,
+    flags: u64,
+) -> c_int {
+    let _ = (key, key_sz, value, value_sz, flags);
+    elem_op("bpf_map__update_elem", map)
+}
+symver!(bpf_map__update_elem, "LIBBPF_0.8.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__delete_elem(map: *const Map, key: *const c_void, key_sz: usize, flags: u64) -> c_int {
+    let _ = (key, key_sz, flags);
+    elem_op("bpf_map__delete_elem", map)
+}
+symver!(bpf_map__delete_elem, "LIBBPF_0.8.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__lookup_and_delete_elem(
+    map: *const Map,
+    key: *const c_void,
+    key_sz: usize,
+    value: *mut c_void,
+    value_sz: usize,
+    flags: u64,
+) -> c_int {
+    let _ = (key, key_sz, value, value_sz, flags);
+    elem_op("bpf_map__lookup_and_delete_elem", map)
+}
+symver!(bpf_map__lookup_and_delete_elem, "LIBBPF_0.8.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__get_next_key(map: *const Map, cur_key: *const c_void, next_key: *mut c_void, key_sz: usize) -> c_int {
+    let _ = (cur_key, next_key, key_sz);
+    elem_op("bpf_map__get_next_key", map)
+}
+symver!(bpf_map__get_next_key, "LIBBPF_0.8.0");

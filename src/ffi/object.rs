@@ -1,0 +1,363 @@
+//! `bpf_object__*`: opening, closing, naming and iterating an object.
+
+use super::handle::{cstr, get, get_mut, opt_cstr};
+use super::types::bpf_object_open_opts;
+use super::{int, not_yet, ptr, symver, val};
+use crate::btf::Btf;
+use crate::error::{Error, Result};
+use crate::object::{Map, Object, OpenOptions, Program};
+use std::ffi::{c_char, c_int, c_void};
+
+const PATH_MAX: usize = 4096;
+
+/// Validate `bpf_object_open_opts` the way libbpf does and turn them into [`OpenOptions`].
+///
+/// # Safety
+/// `opts` must be NULL or a valid options struct whose string fields are NULL or NUL-terminated.
+pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(OpenOptions, *const c_void)> {
+    // SAFETY: forwarded caller contract.
+    let Some(o) = (unsafe { super::opts::read(opts) })? else {
+        return Ok((token_from_env(OpenOptions::default())?, std::ptr::null()));
+    };
+    // SAFETY: string fields are NULL or NUL-terminated per the caller's contract.
+    let s = |p: *const c_char, what: &str| unsafe { opt_cstr(p, what) }.map(|o| o.map(str::to_owned));
+    if o.kernel_log_size > u32::MAX as usize {
+        return Err(Error::inval("bpf_object_open_opts: kernel_log_size is larger than 4 GiB"));
+    }
+    if o.kernel_log_size != 0 && o.kernel_log_buf.is_null() {
+        return Err(Error::inval("bpf_object_open_opts: kernel_log_size set without kernel_log_buf"));
+    }
+    let out = OpenOptions {
+        object_name: s(o.object_name, "object_name")?,
+        relaxed_maps: o.relaxed_maps.get(),
+        pin_root_path: s(o.pin_root_path, "pin_root_path")?,
+        kconfig: s(o.kconfig, "kconfig")?,
+        btf_custom_path: s(o.btf_custom_path, "btf_custom_path")?,
+        kernel_log_buf: o.kernel_log_buf as usize,
+        kernel_log_size: o.kernel_log_size,
+        kernel_log_level: o.kernel_log_level,
+        bpf_token_path: s(o.bpf_token_path, "bpf_token_path")?,
+    };
+    for (p, what) in [(&out.btf_custom_path, "btf_custom_path"), (&out.bpf_token_path, "bpf_token_path")] {
+        if p.as_ref().is_some_and(|p| p.len() >= PATH_MAX) {
+            return Err(Error::new(libc::ENAMETOOLONG, format!("bpf_object_open_opts: {what} is too long")));
+        }
+    }
+    Ok((token_from_env(out)?, o.struct_ops_shadow as *const c_void))
+}
+
+/// `LIBBPF_BPF_TOKEN_PATH` stands in for an unset `bpf_token_path`, as in libbpf.
+fn token_from_env(mut o: OpenOptions) -> Result<OpenOptions> {
+    if o.bpf_token_path.is_none() {
+        if let Ok(p) = std::env::var("LIBBPF_BPF_TOKEN_PATH") {
+            if p.len() >= PATH_MAX {
+                return Err(Error::new(libc::ENAMETOOLONG, "LIBBPF_BPF_TOKEN_PATH is too long"));
+            }
+            o.bpf_token_path = Some(p);
+        }
+    }
+    Ok(o)
+}
+
+/// Open from a file path.
+pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
+    crate::pr_debug!("loading object from {}", path);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
+    let obj = Object::open(&bytes, path, false, opts)?;
+    Ok(Box::into_raw(obj))
+}
+
+/// Open from memory; `name` is the object name (libbpf's default is the buffer address/size).
+pub(crate) fn open_bytes(bytes: &[u8], name: &str, opts: OpenOptions) -> Result<*mut Object> {
+    crate::pr_debug!("loading object '{}' from buffer", name);
+    let obj = Object::open(bytes, name, true, opts)?;
+    Ok(Box::into_raw(obj))
+}
+
+/// Open an object file with default options.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__open(path: *const c_char) -> *mut Object {
+    // SAFETY: forwarded C contract (path NUL-terminated or NULL).
+    unsafe { bpf_object__open_file(path, std::ptr::null()) }
+}
+symver!(bpf_object__open, "LIBBPF_0.0.1");
+
+/// Open an object file. Returns NULL with errno set on failure.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__open_file(path: *const c_char, opts: *const bpf_object_open_opts) -> *mut Object {
+    ptr("bpf_object__open_file", || {
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let path = unsafe { cstr(path, "path") }?;
+        // SAFETY: C contract for opts.
+        let (o, _shadow) = unsafe { open_options(opts) }?;
+        open_path(path, o)
+    })
+}
+symver!(bpf_object__open_file, "LIBBPF_0.0.6");
+
+/// Open an object from a memory buffer (copied; the caller may free it after the call).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__open_mem(
+    obj_buf: *const c_void,
+    obj_buf_sz: usize,
+    opts: *const bpf_object_open_opts,
+) -> *mut Object {
+    ptr("bpf_object__open_mem", || {
+        if obj_buf.is_null() || obj_buf_sz == 0 {
+            return Err(Error::inval("bpf_object__open_mem: empty buffer"));
+        }
+        // SAFETY: C contract for opts.
+        let (o, _shadow) = unsafe { open_options(opts) }?;
+        // SAFETY: the caller guarantees obj_buf_sz readable bytes at obj_buf; we copy them
+        // before returning and keep no reference.
+        let bytes = unsafe { std::slice::from_raw_parts(obj_buf as *const u8, obj_buf_sz) };
+        let name = format!("{:x}-{:x}", obj_buf as usize, obj_buf_sz);
+        open_bytes(bytes, &name, o)
+    })
+}
+symver!(bpf_object__open_mem, "LIBBPF_0.0.6");
+
+/// Free an object and everything it owns (maps, programs, their fds). NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__close(obj: *mut Object) {
+    val("bpf_object__close", (), || {
+        if !obj.is_null() {
+            // SAFETY: a non-NULL obj was produced by Box::into_raw in an open function and is
+            // closed once (libbpf's contract).
+            drop(unsafe { Box::from_raw(obj) });
+        }
+    })
+}
+symver!(bpf_object__close, "LIBBPF_0.0.1");
+
+/// Object name (NULL object → NULL with errno EINVAL).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__name(obj: *const Object) -> *const c_char {
+    ptr("bpf_object__name", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        let o = unsafe { get(obj, "object") }?;
+        Ok(o.name().as_ptr() as *mut c_char)
+    })
+}
+symver!(bpf_object__name, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__kversion(obj: *const Object) -> u32 {
+    // SAFETY: C contract: obj is a live handle or NULL.
+    val("bpf_object__kversion", 0, || unsafe { obj.as_ref() }.map_or(0, |o| o.kern_version))
+}
+symver!(bpf_object__kversion, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__set_kversion(obj: *mut Object, kern_version: u32) -> c_int {
+    int("bpf_object__set_kversion", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        let o = unsafe { get_mut(obj, "object") }?;
+        if o.loaded {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        o.kern_version = kern_version;
+        Ok(0)
+    })
+}
+symver!(bpf_object__set_kversion, "LIBBPF_0.4.0");
+
+/// The BPF token fd in use, or -1 (tokens are created at load).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__token_fd(obj: *const Object) -> c_int {
+    // SAFETY: C contract: obj is a live handle or NULL.
+    val("bpf_object__token_fd", -1, || unsafe { obj.as_ref() }.map_or(-1, |_| -1))
+}
+symver!(bpf_object__token_fd, "LIBBPF_1.5.0");
+
+/// The object's own BTF, or NULL (errno ENOENT) when it has none.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__btf(obj: *const Object) -> *mut Btf {
+    // SAFETY: C contract: obj is a live handle or NULL.
+    val("bpf_object__btf", std::ptr::null_mut(), || match unsafe { obj.as_ref() }.and_then(|o| o.btf.as_deref()) {
+        Some(b) => b as *const Btf as *mut Btf,
+        None => std::ptr::null_mut(),
+    })
+}
+symver!(bpf_object__btf, "LIBBPF_0.0.2");
+
+/// fd of the object's BTF once loaded into the kernel, else -1 (BTF is loaded by
+/// `bpf_object__load`).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__btf_fd(obj: *const Object) -> c_int {
+    // SAFETY: C contract: obj is a live handle or NULL.
+    val("bpf_object__btf_fd", -1, || unsafe { obj.as_ref() }.map_or(-1, |o| o.btf_fd))
+}
+symver!(bpf_object__btf_fd, "LIBBPF_0.0.1");
+
+/// An entry program by name (never a subprogram); NULL with errno ENOENT if absent.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__find_program_by_name(obj: *const Object, name: *const c_char) -> *mut Program {
+    ptr("bpf_object__find_program_by_name", || {
+        // SAFETY: C contract for both pointers.
+        let (o, n) = unsafe { (get(obj, "object")?, cstr(name, "name")?) };
+        o.find_program(n).map(|i| o.progs.ptr(i)).ok_or(Error::quiet(libc::ENOENT))
+    })
+}
+symver!(bpf_object__find_program_by_name, "LIBBPF_0.0.7");
+
+fn step_prog(obj: *const Object, cur: *const Program, forward: bool) -> Result<*mut Program> {
+    // SAFETY: C contract: obj is a live handle or NULL.
+    let o = unsafe { get(obj, "object") }?;
+    let cur_idx = if cur.is_null() {
+        None
+    } else {
+        Some(o.progs.index_of(cur).ok_or_else(|| Error::inval("error: program handler doesn't match object"))?)
+    };
+    Ok(o.step_program(cur_idx, forward).map_or(std::ptr::null_mut(), |i| o.progs.ptr(i)))
+}
+
+/// Iterate entry programs: NULL starts, NULL ends.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__next_program(obj: *const Object, prog: *mut Program) -> *mut Program {
+    ptr("bpf_object__next_program", || step_prog(obj, prog, true))
+}
+symver!(bpf_object__next_program, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__prev_program(obj: *const Object, prog: *mut Program) -> *mut Program {
+    ptr("bpf_object__prev_program", || step_prog(obj, prog, false))
+}
+symver!(bpf_object__prev_program, "LIBBPF_0.6.0");
+
+/// A map by name; for internal maps the section name (`.data`, `.rodata`) matches too.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__find_map_by_name(obj: *const Object, name: *const c_char) -> *mut Map {
+    ptr("bpf_object__find_map_by_name", || {
+        // SAFETY: C contract for both pointers.
+        let (o, n) = unsafe { (get(obj, "object")?, cstr(name, "name")?) };
+        o.find_map(n).map(|i| o.maps.ptr(i)).ok_or(Error::quiet(libc::ENOENT))
+    })
+}
+symver!(bpf_object__find_map_by_name, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__find_map_fd_by_name(obj: *const Object, name: *const c_char) -> c_int {
+    int("bpf_object__find_map_fd_by_name", || {
+        // SAFETY: C contract for both pointers.
+        let (o, n) = unsafe { (get(obj, "object")?, cstr(name, "name")?) };
+        let i = o.find_map(n).ok_or(Error::quiet(libc::EINVAL))?;
+        Ok(o.maps.get(i).map_or(-1, |m| m.fd))
+    })
+}
+symver!(bpf_object__find_map_fd_by_name, "LIBBPF_0.0.2");
+
+fn step_map(obj: *const Object, cur: *const Map, forward: bool) -> Result<*mut Map> {
+    // SAFETY: C contract: obj is a live handle or NULL.
+    let o = unsafe { get(obj, "object") }?;
+    let cur_idx = if cur.is_null() {
+        None
+    } else {
+        Some(o.maps.index_of(cur).ok_or_else(|| Error::inval("error: map handler doesn't match object"))?)
+    };
+    Ok(o.step_map(cur_idx, forward).map_or(std::ptr::null_mut(), |i| o.maps.ptr(i)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__next_map(obj: *const Object, map: *const Map) -> *mut Map {
+    ptr("bpf_object__next_map", || step_map(obj, map, true))
+}
+symver!(bpf_object__next_map, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__prev_map(obj: *const Object, map: *const Map) -> *mut Map {
+    ptr("bpf_object__prev_map", || step_map(obj, map, false))
+}
+symver!(bpf_object__prev_map, "LIBBPF_0.6.0");
+
+// ---- delivered by issue 3 (load, pinning) ----
+
+/// Load maps and programs into the kernel. Delivered by issue 3 (load).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__load(obj: *mut Object) -> c_int {
+    int("bpf_object__load", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        Err(not_yet("bpf_object__load"))
+    })
+}
+symver!(bpf_object__load, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__pin_maps(obj: *mut Object, path: *const c_char) -> c_int {
+    int("bpf_object__pin_maps", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = path;
+        Err(not_yet("bpf_object__pin_maps"))
+    })
+}
+symver!(bpf_object__pin_maps, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__unpin_maps(obj: *mut Object, path: *const c_char) -> c_int {
+    int("bpf_object__unpin_maps", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = path;
+        Err(not_yet("bpf_object__unpin_maps"))
+    })
+}
+symver!(bpf_object__unpin_maps, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__pin_programs(obj: *mut Object, path: *const c_char) -> c_int {
+    int("bpf_object__pin_programs", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = path;
+        Err(not_yet("bpf_object__pin_programs"))
+    })
+}
+symver!(bpf_object__pin_programs, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__unpin_programs(obj: *mut Object, path: *const c_char) -> c_int {
+    int("bpf_object__unpin_programs", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = path;
+        Err(not_yet("bpf_object__unpin_programs"))
+    })
+}
+symver!(bpf_object__unpin_programs, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__pin(obj: *mut Object, path: *const c_char) -> c_int {
+    int("bpf_object__pin", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = path;
+        Err(not_yet("bpf_object__pin"))
+    })
+}
+symver!(bpf_object__pin, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__unpin(obj: *mut Object, path: *const c_char) -> c_int {
+    int("bpf_object__unpin", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = path;
+        Err(not_yet("bpf_object__unpin"))
+    })
+}
+symver!(bpf_object__unpin, "LIBBPF_1.3.0");
+
+/// Light-skeleton loader generation (bpftool gen skeleton -L). Not offered by oxbpf: its
+/// generator emits normal skeletons.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__gen_loader(obj: *mut Object, opts: *mut c_void) -> c_int {
+    int("bpf_object__gen_loader", || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { get_mut(obj, "object") }?;
+        let _ = opts;
+        Err(not_yet("bpf_object__gen_loader"))
+    })
+}
+symver!(bpf_object__gen_loader, "LIBBPF_0.5.0");

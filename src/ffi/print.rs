@@ -1,0 +1,123 @@
+//! Library-wide functions: logging, error strings, versions, CPU count.
+
+use super::{int, symver, val};
+use crate::error::Error;
+use crate::log::RawPrintFn;
+use std::ffi::{c_char, c_int, c_long, c_void};
+
+/// Install the print callback; returns the previous one. NULL silences all output.
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_set_print(fn_: Option<RawPrintFn>) -> Option<RawPrintFn> {
+    val("libbpf_set_print", None, || crate::log::set_print(fn_))
+}
+symver!(libbpf_set_print, "LIBBPF_0.0.1");
+
+/// libbpf 1.x: pointer results are NULL-or-valid with errno set; this returns `-errno` for
+/// NULL and 0 otherwise (and decodes old-style error pointers).
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_get_error(ptr: *const c_void) -> c_long {
+    val("libbpf_get_error", 0, || {
+        let v = ptr as usize as isize;
+        if ptr.is_null() {
+            // SAFETY: reading the calling thread's errno.
+            return -(unsafe { *libc::__errno_location() }) as c_long;
+        }
+        if (-4095..0).contains(&v) {
+            super::set_errno(-v as c_int);
+            return v as c_long;
+        }
+        0
+    })
+}
+symver!(libbpf_get_error, "LIBBPF_0.0.1");
+
+/// libbpf 1.0 removed the strict-mode switch; the call is accepted and ignored (returns 0).
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_set_strict_mode(mode: c_int) -> c_int {
+    let _ = mode;
+    0
+}
+symver!(libbpf_set_strict_mode, "LIBBPF_0.5.0");
+
+fn libbpf_errstr(e: i32) -> Option<&'static str> {
+    Some(match e {
+        4000 => "Something wrong in libelf",
+        4001 => "BPF object format invalid",
+        4002 => "'version' section incorrect or lost",
+        4003 => "Endian mismatch",
+        4004 => "Internal error in libbpf",
+        4005 => "Relocation failed",
+        4006 => "Load program failure for unknown reason",
+        4007 => "Kernel verifier blocks program loading",
+        4008 => "Program too big",
+        4009 => "Incorrect kernel version",
+        4010 => "Kernel doesn't support this program type",
+        4011 => "Wrong pid in netlink message",
+        4012 => "Invalid netlink sequence",
+        4013 => "Incorrect netlink message parsing",
+        _ => return None,
+    })
+}
+
+/// Describe an error code (either sign) into `buf`. Unknown codes get "Unknown libbpf error N"
+/// and -ENOENT; a short buffer truncates and returns -ERANGE.
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usize) -> c_int {
+    int("libbpf_strerror", || {
+        if buf.is_null() || size == 0 {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        let e = err.checked_abs().unwrap_or(i32::MAX);
+        let (text, mut ret) = if e < 4000 {
+            (crate::sys::strerror(e), 0)
+        } else if let Some(s) = libbpf_errstr(e) {
+            (s.to_string(), 0)
+        } else {
+            (format!("Unknown libbpf error {e}"), -libc::ENOENT)
+        };
+        let bytes = text.as_bytes();
+        let n = bytes.len().min(size - 1);
+        if n < bytes.len() {
+            ret = -libc::ERANGE;
+        }
+        // SAFETY: the caller provides `size` writable bytes at buf; we write n + 1 <= size.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+        if ret < 0 {
+            super::set_errno(-ret);
+        }
+        Ok(ret)
+    })
+}
+symver!(libbpf_strerror, "LIBBPF_0.0.1");
+
+/// The libbpf API version oxbpf implements.
+pub const API_MAJOR: u32 = 1;
+pub const API_MINOR: u32 = 5;
+
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_major_version() -> u32 {
+    API_MAJOR
+}
+symver!(libbpf_major_version, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_minor_version() -> u32 {
+    API_MINOR
+}
+symver!(libbpf_minor_version, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_version_string() -> *const c_char {
+    c"v1.5".as_ptr()
+}
+symver!(libbpf_version_string, "LIBBPF_0.6.0");
+
+/// Number of possible CPUs (from /sys/devices/system/cpu/possible), cached.
+#[no_mangle]
+pub unsafe extern "C" fn libbpf_num_possible_cpus() -> c_int {
+    int("libbpf_num_possible_cpus", || crate::sys::possible_cpus().map(|n| n as c_int))
+}
+symver!(libbpf_num_possible_cpus, "LIBBPF_0.0.4");

@@ -1,0 +1,335 @@
+//! `bpf_program__*` (attach functions live in `attach.rs`): names, types, load settings and
+//! instructions before load.
+
+use super::handle::{get, get_mut};
+use super::{int, not_yet, ptr, symver, val};
+use crate::error::{Error, Result};
+use crate::object::Program;
+use std::ffi::{c_char, c_int, c_void};
+
+fn loaded(p: &Program) -> bool {
+    p.object().loaded
+}
+
+fn set(func: &str, prog: *mut Program, f: impl FnOnce(&mut Program) -> Result<()>) -> c_int {
+    int(func, || {
+        // SAFETY: C contract: prog is a live handle or NULL, not aliased during the call.
+        let p = unsafe { get_mut(prog, "program") }?;
+        f(p).map(|()| 0)
+    })
+}
+
+fn read<T: Copy>(func: &str, prog: *const Program, fallback: T, f: impl FnOnce(&Program) -> T) -> T {
+    val(func, fallback, || {
+        // SAFETY: C contract: prog is a live handle or NULL.
+        match unsafe { prog.as_ref() } {
+            Some(p) => f(p),
+            None => {
+                super::set_errno(libc::EINVAL);
+                fallback
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__name(prog: *const Program) -> *const c_char {
+    ptr("bpf_program__name", || {
+        // SAFETY: C contract: prog is a live handle or NULL.
+        Ok(unsafe { get(prog, "program") }?.name().as_ptr() as *mut c_char)
+    })
+}
+symver!(bpf_program__name, "LIBBPF_0.0.7");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__section_name(prog: *const Program) -> *const c_char {
+    ptr("bpf_program__section_name", || {
+        // SAFETY: C contract: prog is a live handle or NULL.
+        Ok(unsafe { get(prog, "program") }?.sec_name().as_ptr() as *mut c_char)
+    })
+}
+symver!(bpf_program__section_name, "LIBBPF_0.2.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__autoload(prog: *const Program) -> bool {
+    read("bpf_program__autoload", prog, false, |p| p.autoload)
+}
+symver!(bpf_program__autoload, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_autoload(prog: *mut Program, autoload: bool) -> c_int {
+    set("bpf_program__set_autoload", prog, |p| {
+        if loaded(p) {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        p.autoload = autoload;
+        Ok(())
+    })
+}
+symver!(bpf_program__set_autoload, "LIBBPF_0.1.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__autoattach(prog: *const Program) -> bool {
+    read("bpf_program__autoattach", prog, false, |p| p.autoattach)
+}
+symver!(bpf_program__autoattach, "LIBBPF_1.0.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_autoattach(prog: *mut Program, autoattach: bool) {
+    let _ = set("bpf_program__set_autoattach", prog, |p| {
+        p.autoattach = autoattach;
+        Ok(())
+    });
+}
+symver!(bpf_program__set_autoattach, "LIBBPF_1.0.0");
+
+/// The program's instructions as they are now (before load: as in the ELF; relocations and
+/// appended subprograms arrive at load).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__insns(prog: *const Program) -> *const c_void {
+    read("bpf_program__insns", prog, std::ptr::null(), |p| {
+        if p.insns.is_empty() {
+            std::ptr::null()
+        } else {
+            p.insns.as_ptr() as *const c_void
+        }
+    })
+}
+symver!(bpf_program__insns, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__insn_cnt(prog: *const Program) -> usize {
+    read("bpf_program__insn_cnt", prog, 0, |p| p.insn_cnt())
+}
+symver!(bpf_program__insn_cnt, "LIBBPF_0.6.0");
+
+/// Replace the instructions (before load).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_insns(prog: *mut Program, new_insns: *const c_void, new_insn_cnt: usize) -> c_int {
+    set("bpf_program__set_insns", prog, |p| {
+        if loaded(p) {
+            return Err(Error::quiet(libc::EBUSY));
+        }
+        if new_insn_cnt > 0 && new_insns.is_null() {
+            return Err(Error::inval("bpf_program__set_insns: NULL instructions"));
+        }
+        if new_insn_cnt > (1 << 24) {
+            return Err(Error::inval("bpf_program__set_insns: too many instructions"));
+        }
+        let mut v = vec![0u64; new_insn_cnt];
+        // SAFETY: the caller provides new_insn_cnt 8-byte instructions at new_insns (possibly
+        // unaligned: copy bytewise into our aligned buffer).
+        unsafe { std::ptr::copy_nonoverlapping(new_insns as *const u8, v.as_mut_ptr() as *mut u8, new_insn_cnt * 8) };
+        p.insns = v;
+        Ok(())
+    })
+}
+symver!(bpf_program__set_insns, "LIBBPF_0.8.0");
+
+/// Program fd once loaded; -ENOENT before.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__fd(prog: *const Program) -> c_int {
+    int("bpf_program__fd", || {
+        // SAFETY: C contract: prog is a live handle or NULL.
+        let p = unsafe { get(prog, "program") }?;
+        if p.fd < 0 {
+            return Err(Error::quiet(libc::ENOENT));
+        }
+        Ok(p.fd)
+    })
+}
+symver!(bpf_program__fd, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__type(prog: *const Program) -> u32 {
+    read("bpf_program__type", prog, 0, |p| p.prog_type)
+}
+symver!(bpf_program__type, "LIBBPF_0.7.0");
+
+/// Old name of `bpf_program__type`, still exported by libbpf 1.x.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__get_type(prog: *const Program) -> u32 {
+    read("bpf_program__get_type", prog, 0, |p| p.prog_type)
+}
+symver!(bpf_program__get_type, "LIBBPF_0.0.6");
+
+/// Change the program type before load; a section-derived definition no longer applies.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: u32) -> c_int {
+    set("bpf_program__set_type", prog, |p| {
+        if loaded(p) {
+            return Err(Error::quiet(libc::EBUSY));
+        }
+        if p.prog_type == prog_type {
+            return Ok(());
+        }
+        p.prog_type = prog_type;
+        if p.sec_def.is_some_and(|d| !d.custom.is_some_and(|c| c.fallback)) {
+            p.sec_def = None;
+        }
+        Ok(())
+    })
+}
+symver!(bpf_program__set_type, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__expected_attach_type(prog: *const Program) -> u32 {
+    read("bpf_program__expected_attach_type", prog, 0, |p| p.expected_attach_type)
+}
+symver!(bpf_program__expected_attach_type, "LIBBPF_0.7.0");
+
+/// Old name of `bpf_program__expected_attach_type`, still exported by libbpf 1.x.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__get_expected_attach_type(prog: *const Program) -> u32 {
+    read("bpf_program__get_expected_attach_type", prog, 0, |p| p.expected_attach_type)
+}
+symver!(bpf_program__get_expected_attach_type, "LIBBPF_0.0.6");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_expected_attach_type(prog: *mut Program, attach_type: u32) -> c_int {
+    set("bpf_program__set_expected_attach_type", prog, |p| {
+        if loaded(p) {
+            return Err(Error::quiet(libc::EBUSY));
+        }
+        p.expected_attach_type = attach_type;
+        Ok(())
+    })
+}
+symver!(bpf_program__set_expected_attach_type, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__flags(prog: *const Program) -> u32 {
+    read("bpf_program__flags", prog, 0, |p| p.prog_flags)
+}
+symver!(bpf_program__flags, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_flags(prog: *mut Program, flags: u32) -> c_int {
+    set("bpf_program__set_flags", prog, |p| {
+        if loaded(p) {
+            return Err(Error::quiet(libc::EBUSY));
+        }
+        p.prog_flags = flags;
+        Ok(())
+    })
+}
+symver!(bpf_program__set_flags, "LIBBPF_0.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__log_level(prog: *const Program) -> u32 {
+    read("bpf_program__log_level", prog, 0, |p| p.log_level)
+}
+symver!(bpf_program__log_level, "LIBBPF_0.7.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_log_level(prog: *mut Program, log_level: u32) -> c_int {
+    set("bpf_program__set_log_level", prog, |p| {
+        if loaded(p) {
+            return Err(Error::quiet(libc::EBUSY));
+        }
+        p.log_level = log_level;
+        Ok(())
+    })
+}
+symver!(bpf_program__set_log_level, "LIBBPF_0.7.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__log_buf(prog: *const Program, log_size: *mut usize) -> *const c_char {
+    read("bpf_program__log_buf", prog, std::ptr::null(), |p| {
+        if !log_size.is_null() {
+            // SAFETY: the caller passed a writable size_t or NULL.
+            unsafe { *log_size = p.log_size };
+        }
+        p.log_buf as *const c_char
+    })
+}
+symver!(bpf_program__log_buf, "LIBBPF_0.7.0");
+
+/// Caller-owned buffer for this program's verifier log at load.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_log_buf(prog: *mut Program, log_buf: *mut c_char, log_size: usize) -> c_int {
+    set("bpf_program__set_log_buf", prog, |p| {
+        if log_size != 0 && log_buf.is_null() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        if log_size > u32::MAX as usize {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        if loaded(p) {
+            return Err(Error::quiet(libc::EBUSY));
+        }
+        p.log_buf = log_buf;
+        p.log_size = log_size;
+        Ok(())
+    })
+}
+symver!(bpf_program__set_log_buf, "LIBBPF_0.7.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_ifindex(prog: *mut Program, ifindex: u32) {
+    let _ = set("bpf_program__set_ifindex", prog, |p| {
+        p.ifindex = ifindex;
+        Ok(())
+    });
+}
+symver!(bpf_program__set_ifindex, "LIBBPF_0.0.1");
+
+/// Target for fentry/fexit/freplace/lsm: another program's fd and/or a function name. A name
+/// is resolved against kernel BTF at load. Delivered in full by issue 3.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__set_attach_target(prog: *mut Program, attach_prog_fd: c_int, attach_func_name: *const c_char) -> c_int {
+    set("bpf_program__set_attach_target", prog, |p| {
+        if attach_prog_fd < 0 || loaded(p) {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        // SAFETY: C contract: NULL or NUL-terminated.
+        let name = unsafe { super::handle::opt_cstr(attach_func_name, "attach_func_name") }?;
+        match (attach_prog_fd, name) {
+            (0, None) => Err(Error::quiet(libc::EINVAL)),
+            (fd, None) => {
+                p.attach_prog_fd = fd;
+                Ok(())
+            }
+            (fd, Some(n)) => {
+                p.attach_prog_fd = fd;
+                p.attach_func_name = Some(std::ffi::CString::new(n).map_err(|_| Error::quiet(libc::EINVAL))?);
+                Ok(())
+            }
+        }
+    })
+}
+symver!(bpf_program__set_attach_target, "LIBBPF_0.0.8");
+
+// ---- delivered by issue 3 (load, pinning) ----
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__pin(prog: *mut Program, path: *const c_char) -> c_int {
+    set("bpf_program__pin", prog, |_| {
+        let _ = path;
+        Err(not_yet("bpf_program__pin"))
+    })
+}
+symver!(bpf_program__pin, "LIBBPF_0.0.1");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__unpin(prog: *mut Program, path: *const c_char) -> c_int {
+    set("bpf_program__unpin", prog, |_| {
+        let _ = path;
+        Err(not_yet("bpf_program__unpin"))
+    })
+}
+symver!(bpf_program__unpin, "LIBBPF_0.0.1");
+
+/// Close the program's fd (it can be loaded again only by reloading the object).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__unload(prog: *mut Program) {
+    let _ = set("bpf_program__unload", prog, |p| {
+        if p.fd >= 0 {
+            // SAFETY: fd is owned by this program and closed once.
+            unsafe { libc::close(p.fd) };
+            p.fd = -1;
+        }
+        Ok(())
+    });
+}
+symver!(bpf_program__unload, "LIBBPF_0.0.1");

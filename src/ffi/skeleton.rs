@@ -1,0 +1,309 @@
+//! Skeleton and subskeleton binding (`bpf_object__*_skeleton`, `*_subskeleton`).
+//!
+//! Generated code owns the skeleton structs and the arrays they point to (allocated with libc
+//! `calloc`; destroy frees them with libc `free`). Array entries are located by the stride the
+//! generator wrote (`map_skel_sz`, `prog_skel_sz`, `var_skel_sz`), never by our own struct size:
+//! bpftool 7.1 wrote 24-byte map entries, 7.5 writes 24 or 32 (with a `link` slot). Each field is
+//! read at its offset inside the entry, so a short entry is never over-read.
+
+use super::handle::{cstr, get, get_mut};
+use super::types::{bpf_object_open_opts, bpf_object_skeleton, bpf_object_subskeleton};
+use super::{int, not_yet, symver, val};
+use crate::error::{Error, Result};
+use crate::link::Link;
+use crate::object::{Map, MapKind, Object, Program};
+use std::ffi::{c_char, c_int, c_void};
+
+const MAP_ENTRY_MIN: usize = 24; // name, map, mmaped
+const MAP_ENTRY_WITH_LINK: usize = 32; // + link
+const PROG_ENTRY_MIN: usize = 24; // name, prog, link
+const PROG_ENTRY_NO_LINK: usize = 16; // subskeleton progs: name, prog
+const VAR_ENTRY_MIN: usize = 24; // name, map, addr
+
+/// Read the pointer-sized field at byte `off` of entry `i` of a generated array.
+///
+/// # Safety
+/// `base` must point to at least `(i + 1) * stride` readable bytes, `off + 8 <= stride`, and the
+/// field must hold a pointer (the layouts pinned in `types.rs`).
+unsafe fn field<T>(base: *const u8, stride: usize, i: usize, off: usize) -> *mut T {
+    // SAFETY: in bounds per the contract; generated arrays come from calloc (suitably aligned),
+    // but read unaligned anyway: nothing in the ABI promises alignment of `maps`.
+    unsafe { std::ptr::read_unaligned(base.add(i * stride + off) as *const *mut T) }
+}
+
+fn check_stride(what: &str, cnt: i32, stride: i32, min: usize, base: *const c_void) -> Result<usize> {
+    if cnt < 0 {
+        return Err(Error::inval(format!("skeleton: negative {what} count {cnt}")));
+    }
+    if cnt == 0 {
+        return Ok(stride.max(0) as usize);
+    }
+    if stride < min as i32 {
+        return Err(Error::inval(format!("skeleton: {what} entry size {stride} is smaller than {min}")));
+    }
+    if base.is_null() {
+        return Err(Error::inval(format!("skeleton: {what} array is NULL with {cnt} entries")));
+    }
+    Ok(stride as usize)
+}
+
+/// Fill each map entry's `*map` (and `*mmaped`, except for `.kconfig` whose values come from the
+/// kernel config at load) by name.
+///
+/// # Safety
+/// `maps` holds `cnt` entries of `stride` bytes laid out as `struct bpf_map_skeleton` prefixes.
+unsafe fn populate_maps(obj: &Object, maps: *const c_void, cnt: i32, stride: i32) -> Result<()> {
+    let stride = check_stride("map", cnt, stride, MAP_ENTRY_MIN, maps)?;
+    let base = maps as *const u8;
+    for i in 0..cnt as usize {
+        // SAFETY: entry i is within the generated array (contract), fields at 0/8/16.
+        let (name, slot, mmaped) = unsafe {
+            (field::<c_char>(base, stride, i, 0), field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16))
+        };
+        // SAFETY: generated names are NUL-terminated string literals.
+        let name = unsafe { cstr(name, "skeleton map name") }?;
+        let idx = obj.find_map(name).ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton map '{name}'")))?;
+        if slot.is_null() {
+            return Err(Error::inval(format!("skeleton map '{name}': NULL map slot")));
+        }
+        // SAFETY: slot points into the generated skeleton struct (writable).
+        unsafe { *slot = obj.maps.ptr(idx) };
+        let m = obj.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
+        if !mmaped.is_null() && m.kind != MapKind::Kconfig {
+            let p = if m.st_ops.is_some() { std::ptr::null_mut() } else { m.mmaped.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr()) };
+            // SAFETY: mmaped points into the generated skeleton struct (writable).
+            unsafe { *mmaped = p as *mut c_void };
+        }
+    }
+    Ok(())
+}
+
+/// # Safety
+/// `progs` holds `cnt` entries of `stride` bytes laid out as `struct bpf_prog_skeleton` prefixes.
+unsafe fn populate_progs(obj: &Object, progs: *const c_void, cnt: i32, stride: i32, min: usize) -> Result<()> {
+    let stride = check_stride("program", cnt, stride, min, progs)?;
+    let base = progs as *const u8;
+    for i in 0..cnt as usize {
+        // SAFETY: entry i is within the generated array, fields at 0/8.
+        let (name, slot) = unsafe { (field::<c_char>(base, stride, i, 0), field::<*mut Program>(base, stride, i, 8)) };
+        // SAFETY: generated names are NUL-terminated string literals.
+        let name = unsafe { cstr(name, "skeleton program name") }?;
+        let idx =
+            obj.find_program(name).ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton program '{name}'")))?;
+        if slot.is_null() {
+            return Err(Error::inval(format!("skeleton program '{name}': NULL program slot")));
+        }
+        // SAFETY: slot points into the generated skeleton struct (writable).
+        unsafe { *slot = obj.progs.ptr(idx) };
+    }
+    Ok(())
+}
+
+/// Open the skeleton's embedded object and bind its maps and programs.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__open_skeleton(s: *mut bpf_object_skeleton, opts: *const bpf_object_open_opts) -> c_int {
+    int("bpf_object__open_skeleton", || {
+        // SAFETY: C contract: s is a generated skeleton or NULL.
+        let sk = unsafe { get_mut(s, "skeleton") }?;
+        // SAFETY: generated name is a NUL-terminated literal.
+        let sname = unsafe { cstr(sk.name, "skeleton name") }?.to_owned();
+        if sk.obj.is_null() || sk.data.is_null() || sk.data_sz == 0 {
+            return Err(Error::inval(format!("skeleton '{sname}' has no object slot or no embedded ELF")));
+        }
+        // SAFETY: C contract for opts.
+        let (mut o, _shadow) = unsafe { super::object::open_options(opts) }?;
+        if o.object_name.is_none() {
+            o.object_name = Some(sname.clone());
+        }
+        // SAFETY: the generator embeds data_sz bytes at data (possibly unaligned; copied).
+        let bytes = unsafe { std::slice::from_raw_parts(sk.data as *const u8, sk.data_sz) };
+        let obj = super::object::open_bytes(bytes, &sname, o)
+            .map_err(|e| e.context(format!("failed to initialize skeleton BPF object '{sname}'")))?;
+        // SAFETY: obj slot points into the generated struct.
+        unsafe { *sk.obj = obj };
+        // SAFETY: obj was just created and is exclusively ours for this call.
+        let o = unsafe { &*obj };
+        // SAFETY: arrays described by the skeleton (generator contract).
+        unsafe { populate_maps(o, sk.maps as *const c_void, sk.map_cnt, sk.map_skel_sz) }
+            .map_err(|e| e.context(format!("failed to populate skeleton maps for '{sname}'")))?;
+        // SAFETY: as above.
+        unsafe { populate_progs(o, sk.progs as *const c_void, sk.prog_cnt, sk.prog_skel_sz, PROG_ENTRY_MIN) }
+            .map_err(|e| e.context(format!("failed to populate skeleton progs for '{sname}'")))?;
+        Ok(0)
+    })
+}
+symver!(bpf_object__open_skeleton, "LIBBPF_0.0.7");
+
+/// Load the skeleton's object. Delivered by issue 3 (load).
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) -> c_int {
+    int("bpf_object__load_skeleton", || {
+        // SAFETY: C contract: s is a generated skeleton or NULL.
+        let sk = unsafe { get_mut(s, "skeleton") }?;
+        if sk.obj.is_null() {
+            return Err(Error::inval("skeleton has no object slot"));
+        }
+        // SAFETY: obj slot is readable; its value is our handle or NULL.
+        let obj = unsafe { *sk.obj };
+        // SAFETY: forwarded.
+        let r = unsafe { super::object::bpf_object__load(obj) };
+        if r < 0 {
+            return Err(Error::quiet(-r));
+        }
+        Ok(0)
+    })
+}
+symver!(bpf_object__load_skeleton, "LIBBPF_0.0.7");
+
+/// Attach every autoattach program and struct_ops map. Delivered by issues 3 and 4.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton) -> c_int {
+    int("bpf_object__attach_skeleton", || {
+        // SAFETY: C contract: s is a generated skeleton or NULL.
+        unsafe { get_mut(s, "skeleton") }?;
+        Err(not_yet("bpf_object__attach_skeleton"))
+    })
+}
+symver!(bpf_object__attach_skeleton, "LIBBPF_0.0.7");
+
+/// Destroy every link the skeleton holds (program links, and struct_ops map links when the
+/// generator gave map entries a `link` slot) and clear the slots.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__detach_skeleton(s: *mut bpf_object_skeleton) {
+    val("bpf_object__detach_skeleton", (), || {
+        // SAFETY: C contract: s is a generated skeleton or NULL.
+        if let Some(sk) = unsafe { s.as_mut() } {
+            // SAFETY: arrays described by the skeleton (generator contract).
+            unsafe { detach(sk) };
+        }
+    })
+}
+symver!(bpf_object__detach_skeleton, "LIBBPF_0.0.7");
+
+/// # Safety
+/// `sk` describes generated arrays (generator contract).
+unsafe fn detach(sk: &mut bpf_object_skeleton) {
+    let destroy_slot = |slot: *mut *mut Link| {
+        if !slot.is_null() {
+            // SAFETY: slot points into a generated entry; its value is our link or NULL.
+            unsafe {
+                super::link::bpf_link__destroy(*slot);
+                *slot = std::ptr::null_mut();
+            }
+        }
+    };
+    if sk.prog_cnt > 0 && sk.prog_skel_sz as usize >= PROG_ENTRY_MIN && !sk.progs.is_null() {
+        for i in 0..sk.prog_cnt as usize {
+            // SAFETY: entry i within the array; link field at 16.
+            destroy_slot(unsafe { field::<*mut Link>(sk.progs as *const u8, sk.prog_skel_sz as usize, i, 16) });
+        }
+    }
+    if sk.map_cnt > 0 && sk.map_skel_sz as usize >= MAP_ENTRY_WITH_LINK && !sk.maps.is_null() {
+        for i in 0..sk.map_cnt as usize {
+            // SAFETY: entry i within the array; link field at 24 (stride >= 32 checked).
+            destroy_slot(unsafe { field::<*mut Link>(sk.maps as *const u8, sk.map_skel_sz as usize, i, 24) });
+        }
+    }
+}
+
+/// Detach, close the object, and free the generated arrays and the skeleton with libc `free`.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__destroy_skeleton(s: *mut bpf_object_skeleton) {
+    val("bpf_object__destroy_skeleton", (), || {
+        // SAFETY: C contract: s is a calloc'ed generated skeleton or NULL.
+        let Some(sk) = (unsafe { s.as_mut() }) else { return };
+        // SAFETY: generator contract for the arrays.
+        unsafe { detach(sk) };
+        if !sk.obj.is_null() {
+            // SAFETY: obj slot holds our handle or NULL; close takes ownership.
+            unsafe {
+                super::object::bpf_object__close(*sk.obj);
+                *sk.obj = std::ptr::null_mut();
+            }
+        }
+        // SAFETY: the generator allocated these with libc calloc and hands ownership to us here.
+        unsafe {
+            libc::free(sk.maps as *mut c_void);
+            libc::free(sk.progs as *mut c_void);
+            libc::free(s as *mut c_void);
+        }
+    })
+}
+symver!(bpf_object__destroy_skeleton, "LIBBPF_0.0.7");
+
+/// Bind a BPF library's subskeleton to the final object it was linked into: maps and programs by
+/// name, variables by name inside their map's DATASEC (pointing into the map's buffer).
+///
+/// A variable the final object does not have is left NULL with a warning naming it (libbpf is
+/// silent there); the call still succeeds so optional library globals keep working.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__open_subskeleton(s: *mut bpf_object_subskeleton) -> c_int {
+    int("bpf_object__open_subskeleton", || {
+        // SAFETY: C contract: s is a generated subskeleton or NULL.
+        let sk = unsafe { get_mut(s, "subskeleton") }?;
+        // SAFETY: obj is our live handle or NULL.
+        let obj = unsafe { get(sk.obj, "subskeleton object") }?;
+        let btf = obj.btf().ok_or_else(|| {
+            Error::new(libc::ENOENT, format!("subskeletons require BTF at runtime (object {})", obj.name().to_string_lossy()))
+        })?;
+        // SAFETY: arrays described by the subskeleton (generator contract).
+        unsafe { populate_maps(obj, sk.maps as *const c_void, sk.map_cnt, sk.map_skel_sz) }
+            .map_err(|e| e.context("failed to populate subskeleton maps"))?;
+        // SAFETY: as above; subskeleton program entries have no link slot.
+        unsafe { populate_progs(obj, sk.progs as *const c_void, sk.prog_cnt, sk.prog_skel_sz, PROG_ENTRY_NO_LINK) }
+            .map_err(|e| e.context("failed to populate subskeleton progs"))?;
+        let stride = check_stride("variable", sk.var_cnt, sk.var_skel_sz, VAR_ENTRY_MIN, sk.vars as *const c_void)?;
+        for i in 0..sk.var_cnt.max(0) as usize {
+            let base = sk.vars as *const u8;
+            // SAFETY: entry i within the array; fields name@0, map@8, addr@16.
+            let (name, map_slot, addr) = unsafe {
+                (field::<c_char>(base, stride, i, 0), field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16))
+            };
+            // SAFETY: generated names are NUL-terminated literals.
+            let name = unsafe { cstr(name, "subskeleton variable name") }?;
+            if map_slot.is_null() || addr.is_null() {
+                return Err(Error::inval(format!("subskeleton variable '{name}': NULL slot")));
+            }
+            // SAFETY: map_slot was filled above by populate_maps with one of our map handles.
+            let map = unsafe { get(*map_slot, "subskeleton variable map") }?;
+            let mname = map.name().to_string_lossy().into_owned();
+            let vt = map.btf_value_type_id;
+            if !crate::object::btfq::is_datasec(btf, vt) {
+                return Err(Error::inval(format!("type for map '{mname}' is not a datasec")));
+            }
+            let found = crate::object::btfq::datasec_vars(btf, vt)
+                .into_iter()
+                .find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
+            let buf = map.mmaped.as_ref().map(|r| r.as_ptr());
+            match (found, buf) {
+                (Some(v), Some(p)) => {
+                    // SAFETY: offset comes from the DATASEC, which the open path checked against the
+                    // section size that sized this buffer; addr points into the generated entry.
+                    unsafe { *addr = p.add(v.offset as usize) as *mut c_void };
+                }
+                _ => {
+                    crate::pr_warn!("subskeleton variable '{}' not found in map '{}'; left NULL", name, mname);
+                }
+            }
+        }
+        Ok(0)
+    })
+}
+symver!(bpf_object__open_subskeleton, "LIBBPF_0.8.0");
+
+/// Free the subskeleton's generated arrays and itself (libc `free`); the object is not touched.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__destroy_subskeleton(s: *mut bpf_object_subskeleton) {
+    val("bpf_object__destroy_subskeleton", (), || {
+        // SAFETY: C contract: s is a calloc'ed generated subskeleton or NULL.
+        let Some(sk) = (unsafe { s.as_mut() }) else { return };
+        // SAFETY: the generator allocated these with libc calloc and hands ownership to us here.
+        unsafe {
+            libc::free(sk.maps as *mut c_void);
+            libc::free(sk.progs as *mut c_void);
+            libc::free(sk.vars as *mut c_void);
+            libc::free(s as *mut c_void);
+        }
+    })
+}
+symver!(bpf_object__destroy_subskeleton, "LIBBPF_0.8.0");
