@@ -587,6 +587,14 @@ fn cgroup_attach_query_link_update() {
         eprintln!("skipping: cannot create {}: {e}", dir.display());
         return;
     }
+    /// Removes the test cgroup even when an assertion fails.
+    struct Rmdir(PathBuf);
+    impl Drop for Rmdir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+    let _rm = Rmdir(dir.clone());
     let cg = std::fs::File::open(&dir).unwrap();
     let p1 = load(uapi::BPF_PROG_TYPE_CGROUP_SKB, uapi::BPF_CGROUP_INET_INGRESS, "oxbpf_cg1", &[mov64_imm(0, 1), exit()]);
     let p2 = load(uapi::BPF_PROG_TYPE_CGROUP_SKB, uapi::BPF_CGROUP_INET_EGRESS, "oxbpf_cg2", &[mov64_imm(0, 1), exit()]);
@@ -650,7 +658,6 @@ fn cgroup_attach_query_link_update() {
     assert_eq!(q.count, 0);
     drop(link);
     drop(cg);
-    std::fs::remove_dir(&dir).unwrap();
 }
 
 /// The BTF id of a kernel function, from vmlinux BTF.
