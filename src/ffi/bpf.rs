@@ -116,10 +116,17 @@ unsafe fn c_name(p: *const c_char) -> [u8; attr::BPF_OBJ_NAME_LEN] {
     out
 }
 
-/// A required out-pointer.
+/// An argument libbpf refuses with a bare `-EINVAL` (no log line; the reason goes to the debug
+/// log only). Options-struct validation, which libbpf does log, stays loud.
+fn bad(msg: impl std::fmt::Display) -> Error {
+    crate::pr_debug!("{msg}");
+    Error::quiet(libc::EINVAL)
+}
+
+/// A required out-pointer (libbpf would dereference NULL; we refuse it).
 fn need<T>(p: *mut T, func: &str, what: &str) -> Result<*mut T> {
     if p.is_null() {
-        Err(Error::inval(format!("{func}: {what} is NULL")))
+        Err(bad(format_args!("{func}: {what} is NULL")))
     } else {
         Ok(p)
     }
@@ -417,16 +424,16 @@ pub unsafe extern "C" fn bpf_prog_load(
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
         let attempts = match o.attempts {
-            a if a < 0 => return Err(Error::inval(format!("bpf_prog_load: attempts {a} is negative"))),
+            a if a < 0 => return Err(bad(format_args!("bpf_prog_load: attempts {a} is negative"))),
             0 => crate::sys::cmd::PROG_LOAD_ATTEMPTS,
             a => a as u32,
         };
         let insn_cnt = u32::try_from(insn_cnt).map_err(|_| Error::quiet(libc::E2BIG))?;
         if o.attach_prog_fd != 0 && o.attach_btf_obj_fd != 0 {
-            return Err(Error::inval("bpf_prog_load: attach_prog_fd and attach_btf_obj_fd are exclusive"));
+            return Err(bad("bpf_prog_load: attach_prog_fd and attach_btf_obj_fd are exclusive"));
         }
         if o.log_buf.is_null() != (o.log_size == 0) {
-            return Err(Error::inval("bpf_prog_load: log_buf and log_size must be set together"));
+            return Err(bad("bpf_prog_load: log_buf and log_size must be set together"));
         }
         let mut a = attr::ProgLoadAttr {
             prog_type,
@@ -478,11 +485,11 @@ pub unsafe extern "C" fn bpf_btf_load(btf_data: *const c_void, btf_size: usize, 
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
         if o.log_size != 0 && o.log_buf.is_null() {
-            return Err(Error::inval("bpf_btf_load: log_size without log_buf"));
+            return Err(bad("bpf_btf_load: log_size without log_buf"));
         }
         let mut a = attr::BtfLoadAttr {
             btf: btf_data as u64,
-            btf_size: u32::try_from(btf_size).map_err(|_| Error::inval("bpf_btf_load: btf_size too large"))?,
+            btf_size: u32::try_from(btf_size).map_err(|_| bad("bpf_btf_load: btf_size too large"))?,
             btf_flags: o.btf_flags,
             btf_token_fd: o.token_fd as i32,
             ..Default::default()
@@ -588,9 +595,9 @@ pub unsafe extern "C" fn bpf_prog_attach(prog_fd: c_int, attachable_fd: c_int, t
 symver!(bpf_prog_attach, "LIBBPF_0.0.1");
 
 /// Fill the relative fd/id and flags of an attach/detach attr (libbpf's rules).
-fn relative(a: &mut attr::ProgAttachAttr, flags: u32, relative_fd: c_int, relative_id: u32) -> Result<()> {
+fn relative(func: &str, a: &mut attr::ProgAttachAttr, flags: u32, relative_fd: c_int, relative_id: u32) -> Result<()> {
     if relative_fd != 0 && relative_id != 0 {
-        return Err(Error::inval("relative_fd and relative_id are exclusive"));
+        return Err(bad(format_args!("{func}: relative_fd and relative_id are exclusive")));
     }
     if relative_id != 0 {
         a.attach_flags = flags | uapi::BPF_F_ID;
@@ -622,7 +629,7 @@ pub unsafe extern "C" fn bpf_prog_attach_opts(
             expected_revision: o.expected_revision,
             ..Default::default()
         };
-        relative(&mut a, o.flags, o.relative_fd, o.relative_id)?;
+        relative("bpf_prog_attach_opts", &mut a, o.flags, o.relative_fd, o.relative_id)?;
         done(raw::prog_attach(uapi::BPF_PROG_ATTACH, &mut a))
     })
 }
@@ -656,7 +663,7 @@ unsafe fn prog_detach(func: &str, prog_fd: c_int, target: c_int, type_: bpf_atta
             expected_revision: o.expected_revision,
             ..Default::default()
         };
-        relative(&mut a, o.flags, o.relative_fd, o.relative_id)?;
+        relative(func, &mut a, o.flags, o.relative_fd, o.relative_id)?;
         done(raw::prog_attach(uapi::BPF_PROG_DETACH, &mut a))
     })
 }
@@ -761,7 +768,7 @@ pub unsafe extern "C" fn bpf_link_create(
     int("bpf_link_create", || {
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
-        let inval = || Error::quiet(libc::EINVAL);
+        let inval = || bad("bpf_link_create: options set for another attach type");
         let u = offset_of!(bpf_link_create_opts, _anon0);
         // SAFETY (all `zeroed` calls below): `opts` is NULL or readable for its `sz` bytes.
         let zeroed = |end: usize| unsafe { opts_zeroed_from(opts, end) };
@@ -911,7 +918,7 @@ pub unsafe extern "C" fn bpf_link_update(link_fd: c_int, new_prog_fd: c_int, opt
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
         if o.old_prog_fd != 0 && o.old_map_fd != 0 {
-            return Err(Error::inval("bpf_link_update: old_prog_fd and old_map_fd are exclusive"));
+            return Err(bad("bpf_link_update: old_prog_fd and old_map_fd are exclusive"));
         }
         let mut a = attr::LinkUpdateAttr {
             link_fd: link_fd as u32,
