@@ -55,8 +55,15 @@ fn privileged() -> bool {
 /// `LIBBPF_OPTS()`'s memset leaves it in C (a by-value move may not preserve padding bytes, and
 /// non-zero bytes past the last known field are rejected).
 fn zbox<T>() -> Box<T> {
-    // SAFETY: the structs used here (options, test wrappers) are valid all-zero.
-    unsafe { Box::<T>::new_zeroed().assume_init() }
+    let layout = std::alloc::Layout::new::<T>();
+    // SAFETY: the layout is non-zero-sized (every struct here has a `sz`); the allocation is
+    // zero-filled, which is a valid value of each struct used here (integers and raw pointers),
+    // and Box::from_raw takes ownership of memory from the global allocator with T's layout.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout) as *mut T;
+        assert!(!p.is_null());
+        Box::from_raw(p)
+    }
 }
 
 /// `LIBBPF_OPTS(T, name)`: zeroed with `sz` set.
@@ -86,7 +93,7 @@ fn map_elements() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): every pointer passed is to a live local of the map's key/value size.
+    // SAFETY: (whole test) every pointer passed is to a live local of the map's key/value size.
     unsafe {
         let m = fd(bpf_map_create(uapi::BPF_MAP_TYPE_HASH, c"ffi_hash".as_ptr(), 4, 8, 8, null()));
         let (k1, k2, k9) = (1u32, 2u32, 9u32);
@@ -146,7 +153,7 @@ fn map_create_opts_rules() {
         o: bpf_map_create_opts,
         extra: u64,
     }
-    // SAFETY (whole test): options point to live structs whose `sz` is within them.
+    // SAFETY: (whole test) options point to live structs whose `sz` is within them.
     unsafe {
         let mut n = zbox::<Newer>();
         n.o.sz = size_of::<Newer>();
@@ -183,7 +190,7 @@ fn batches() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): arrays hold `count` elements of the map's sizes.
+    // SAFETY: (whole test) arrays hold `count` elements of the map's sizes.
     unsafe {
         let m = fd(bpf_map_create(uapi::BPF_MAP_TYPE_HASH, null(), 4, 4, 32, null()));
         let keys: Vec<u32> = (0..10).collect();
@@ -219,7 +226,7 @@ fn prog_load_test_run_info() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): buffers and options are live locals of the declared sizes.
+    // SAFETY: (whole test) buffers and options are live locals of the declared sizes.
     unsafe {
         let insns = ret(7);
         let mut log = vec![0 as c_char; 4096];
@@ -272,7 +279,7 @@ fn prog_load_errors() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): as above.
+    // SAFETY: (whole test) as above.
     unsafe {
         let bad = [insn(uapi::BPF_JMP_EXIT, 0, 0, 0, 0)];
         let mut log = vec![0 as c_char; 8192];
@@ -317,7 +324,7 @@ fn btf_and_ids() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): as above.
+    // SAFETY: (whole test) as above.
     unsafe {
         let blob = probe::btf_blob(&[1, 1 << 24, 4, (1 << 24) | 32], b"\0int\0");
         let mut log = vec![0 as c_char; 4096];
@@ -382,7 +389,7 @@ fn raw_tp_links() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): as above.
+    // SAFETY: (whole test) as above.
     unsafe {
         let p = fd(bpf_prog_load(uapi::BPF_PROG_TYPE_RAW_TRACEPOINT, c"ffi_rawtp".as_ptr(), c"GPL".as_ptr(), ret(0).as_ptr(), 2, null_mut()));
         let l = fd(bpf_raw_tracepoint_open(c"sys_enter".as_ptr(), p.0));
@@ -422,7 +429,7 @@ fn link_create_opts_rules() {
     if !privileged() {
         return;
     }
-    // SAFETY (whole test): as above.
+    // SAFETY: (whole test) as above.
     unsafe {
         let p = fd(bpf_prog_load(uapi::BPF_PROG_TYPE_TRACEPOINT, null(), c"GPL".as_ptr(), ret(0).as_ptr(), 2, null_mut()));
         // perf_event link on fd -1: the kernel's EBADF proves the attr got through.
@@ -430,7 +437,7 @@ fn link_create_opts_rules() {
         o._anon0.perf_event.bpf_cookie = 5;
         fails(bpf_link_create(p.0, -1, uapi::BPF_PERF_EVENT, &*o), libc::EBADF);
         // Fields of another attach type's member set: -EINVAL before the kernel.
-        o._anon0.kprobe_multi.syms = 8 as *mut *const c_char;
+        o._anon0.kprobe_multi.syms = std::ptr::NonNull::dangling().as_ptr();
         fails(bpf_link_create(p.0, -1, uapi::BPF_PERF_EVENT, &*o), libc::EINVAL);
         // iter_info_len and target_btf_id together: -EINVAL.
         let mut o = opts::<bpf_link_create_opts>();
@@ -482,7 +489,7 @@ fn cgroup_attach_query_links() {
     }
     let _rm = Rmdir(dir.clone());
     let cpath = CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY (whole block): as above.
+    // SAFETY: (whole block) as above.
     unsafe {
         let cg = fd(libc::open(cpath.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC));
         let load = |attach: u32| {
@@ -545,7 +552,7 @@ fn pin_get_stats_bind_token() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bpffs-ffi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cdir = CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY (whole block): strings NUL-terminated, buffers live.
+    // SAFETY: (whole block) strings NUL-terminated, buffers live.
     unsafe {
         if libc::mount(c"bpf".as_ptr(), cdir.as_ptr(), c"bpf".as_ptr(), 0, null()) != 0 {
             eprintln!("skipping: mount -t bpf failed ({})", errno());

@@ -643,6 +643,7 @@ fn batch_token_size(s: &MapShape) -> usize {
     (s.key_size as usize).max(4)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn lookup_batch(
     cmd: u32,
     fd: BorrowedFd,
