@@ -758,7 +758,7 @@ pub fn map_delete_batch(fd: BorrowedFd, keys: &[u8], count: u32, elem_flags: u64
 // =============================================================================================
 
 /// Arguments of [`prog_load`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ProgLoad<'a> {
     /// `enum bpf_prog_type`.
     pub prog_type: u32,
@@ -787,12 +787,36 @@ pub struct ProgLoad<'a> {
     /// fds indexed by `BPF_PSEUDO_MAP_IDX*` loads and module kfunc calls (every index used by
     /// `insns` must be inside it).
     pub fd_array: &'a [RawFd],
-    /// 0 with a `log_buf`: log only on failure (a second load with level 1).
+    /// 0 with a `log_buf`: log only on failure (a second load with level 1). Ignored without a
+    /// `log_buf`.
     pub log_level: u32,
     /// Receives the verifier log (NUL-terminated by the kernel).
     pub log_buf: Option<&'a mut [u8]>,
     /// Sets `BPF_F_TOKEN_FD`.
     pub token_fd: Option<BorrowedFd<'a>>,
+}
+
+impl std::fmt::Debug for ProgLoad<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProgLoad")
+            .field("prog_type", &self.prog_type)
+            .field("expected_attach_type", &self.expected_attach_type)
+            .field("name", &self.name)
+            .field("insns", &self.insns.len())
+            .field("license", &self.license)
+            .field("prog_flags", &self.prog_flags)
+            .field("prog_btf_fd", &self.prog_btf_fd)
+            .field("func_info", &self.func_info.len())
+            .field("line_info", &self.line_info.len())
+            .field("attach_btf_id", &self.attach_btf_id)
+            .field("attach_btf_obj_fd", &self.attach_btf_obj_fd)
+            .field("attach_prog_fd", &self.attach_prog_fd)
+            .field("fd_array", &self.fd_array)
+            .field("log_level", &self.log_level)
+            .field("log_buf", &self.log_buf.as_ref().map(|b| b.len()))
+            .field("token_fd", &self.token_fd)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The highest `fd_array` index the instructions use, if any.
