@@ -342,7 +342,8 @@ fn socket_filter_load_info_test_run() {
     // Truncated to 15 bytes and sanitised for the kernel.
     assert_eq!(name_str(&info.name), "oxbpf_sock.filt");
     assert_eq!(info.type_, uapi::BPF_PROG_TYPE_SOCKET_FILTER);
-    assert_eq!(info.gpl_compatible & 1, 1);
+    assert!(info.is_gpl_compatible());
+    assert_eq!(info.name(), "oxbpf_sock.filt");
     assert_eq!(info.xlated_prog_len, 16);
     assert_ne!(info.tag, [0; 8]);
     assert_eq!(cmd::prog_xlated_insns(prog.as_fd()).unwrap(), insns);

@@ -816,6 +816,17 @@ const _: () = {
     assert!(offset_of!(bpf_prog_info, attach_btf_id) == 224);
 };
 
+impl bpf_prog_info {
+    /// The program name (at most 15 bytes).
+    pub fn name(&self) -> String {
+        name_str(&self.name)
+    }
+    /// The `gpl_compatible` bitfield.
+    pub fn is_gpl_compatible(&self) -> bool {
+        self.gpl_compatible & 1 != 0
+    }
+}
+
 /// `struct bpf_map_info` (kernel UAPI).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -844,6 +855,13 @@ const _: () = {
     assert!(offset_of!(bpf_map_info, btf_vmlinux_id) == 76);
     assert!(offset_of!(bpf_map_info, map_extra) == 80);
 };
+
+impl bpf_map_info {
+    /// The map name (at most 15 bytes).
+    pub fn name(&self) -> String {
+        name_str(&self.name)
+    }
+}
 
 /// `struct bpf_btf_info` (kernel UAPI).
 #[repr(C)]
