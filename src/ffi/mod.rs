@@ -20,6 +20,7 @@ pub mod handle;
 pub mod link;
 pub mod opts;
 pub mod types;
+pub mod types_btf;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
 macro_rules! symver {
