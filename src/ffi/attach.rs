@@ -43,7 +43,7 @@ unsafe fn check<O: Opts>(prog: *const Program, o: *const O) -> Result<()> {
 }
 
 /// Attach the program the way its SEC() name describes (kprobe, uprobe, tracepoint, raw
-/// tracepoint, fentry/fexit, lsm, iter, …, or a custom handler's attach hook).
+/// tracepoint, fentry/fexit, lsm, iter, ... or a custom handler's attach hook).
 /// Returns the new link, or NULL with errno set.
 // Delivered by issue 3 (attach)
 #[no_mangle]

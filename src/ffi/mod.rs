@@ -27,6 +27,7 @@ pub mod program;
 pub mod skeleton;
 pub mod opts;
 pub mod types;
+pub mod types_btf;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
 macro_rules! symver {
