@@ -18,6 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub mod attach;
 pub mod btf;
 pub mod handle;
+pub mod legacy;
 pub mod link;
 pub mod map;
 pub mod names;

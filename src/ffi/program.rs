@@ -2,6 +2,7 @@
 //! instructions before load.
 
 use super::handle::{get, get_mut};
+use super::types::{bpf_attach_type, bpf_prog_type};
 use super::{int, not_yet, ptr, symver, val};
 use crate::error::{Error, Result};
 use crate::object::Program;
@@ -141,21 +142,21 @@ pub unsafe extern "C" fn bpf_program__fd(prog: *const Program) -> c_int {
 symver!(bpf_program__fd, "LIBBPF_0.0.1");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__type(prog: *const Program) -> bpf_prog_type {
     read("bpf_program__type", prog, 0, |p| p.prog_type)
 }
 symver!(bpf_program__type, "LIBBPF_0.7.0");
 
 /// Old name of `bpf_program__type`, still exported by libbpf 1.x.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__get_type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__get_type(prog: *const Program) -> bpf_prog_type {
     read("bpf_program__get_type", prog, 0, |p| p.prog_type)
 }
 symver!(bpf_program__get_type, "LIBBPF_0.0.6");
 
 /// Change the program type before load; a section-derived definition no longer applies.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: u32) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: bpf_prog_type) -> c_int {
     set("bpf_program__set_type", prog, |p| {
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));
@@ -173,20 +174,20 @@ pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: u3
 symver!(bpf_program__set_type, "LIBBPF_0.0.1");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__expected_attach_type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__expected_attach_type(prog: *const Program) -> bpf_attach_type {
     read("bpf_program__expected_attach_type", prog, 0, |p| p.expected_attach_type)
 }
 symver!(bpf_program__expected_attach_type, "LIBBPF_0.7.0");
 
 /// Old name of `bpf_program__expected_attach_type`, still exported by libbpf 1.x.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__get_expected_attach_type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__get_expected_attach_type(prog: *const Program) -> bpf_attach_type {
     read("bpf_program__get_expected_attach_type", prog, 0, |p| p.expected_attach_type)
 }
 symver!(bpf_program__get_expected_attach_type, "LIBBPF_0.0.6");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_expected_attach_type(prog: *mut Program, attach_type: u32) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_expected_attach_type(prog: *mut Program, attach_type: bpf_attach_type) -> c_int {
     set("bpf_program__set_expected_attach_type", prog, |p| {
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));

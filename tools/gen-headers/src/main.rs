@@ -39,6 +39,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("Program", "struct bpf_program"),
     ("Link", "struct bpf_link"),
     ("Btf", "struct btf"),
+    ("BtfExt", "struct btf_ext"),
     // Value types.
     ("CBool", "bool"),
     ("va_list", "va_list"),
