@@ -16,6 +16,10 @@
 # A stamp file records what was unpacked; a second run does no network access at all.
 # OXBPF_REFRESH=1 forces the trixie cache to be rebuilt.
 
+# HOME may be unset under some CI runners; the cache lives under the user's home.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
+
 # Bump when the package set or the unpack layout changes: invalidates existing caches.
 OXBPF_TRIXIE_RECIPE=3
 
