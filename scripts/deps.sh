@@ -48,13 +48,19 @@ oxbpf_deps() (
         # Update the package lists once, only when one of the packages is unknown to them.
         for p in "${missing[@]}"; do
             if ! apt-cache show "$p" >/dev/null 2>&1; then
-                "${sudo[@]}" apt-get update -qq >/dev/null
+                "${sudo[@]}" apt-get update -qq >/dev/null || die "apt-get update failed"
                 break
             fi
         done
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends "${missing[@]}" >/dev/null \
-            || die "apt-get install ${missing[*]} failed"
+        local log
+        log="$(mktemp)"
+        if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            die "apt-get install ${missing[*]} failed"
+        fi
+        rm -f "$log"
     fi
     command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
 
@@ -85,7 +91,7 @@ oxbpf_deps() (
     if ! has_trixie_key "$keyring"; then
         say "system keyring lacks the trixie archive key; fetching debian-archive-keyring"
         mkdir -p "$cache/keyring"
-        (cd "$cache/keyring" && rm -f ./*.deb && apt-get download -qq debian-archive-keyring >/dev/null) \
+        (cd "$cache/keyring" && rm -f ./*.deb && apt-get -o APT::Sandbox::User=root download -qq debian-archive-keyring >/dev/null) \
             || die "apt-get download debian-archive-keyring failed"
         dpkg-deb -x "$cache"/keyring/debian-archive-keyring_*.deb "$cache/keyring/x"
         keyring="$cache/keyring/x/usr/share/keyrings/debian-archive-keyring.gpg"
