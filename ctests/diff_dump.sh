@@ -5,7 +5,7 @@
 # Differential test of the open path. The reference is REF_DUMPER (open_dump built against
 # upstream libbpf 1.5) run under scripts/with-libbpf15. Ours is either
 #   - OUR_DUMPER, the same source linked against liboxbpf, run directly, or
-#   - --preload: REF_DUMPER again, under with-libbpf15 with LD_PRELOAD=LIBOXBPF, the way a
+#   - --preload: REF_DUMPER again, under with-libbpf15 with LIBOXBPF preloaded, the way a
 #     user replaces a distro libbpf. This mode first checks that liboxbpf defines every
 #     libbpf symbol REF_DUMPER imports: otherwise libbpf 1.5 would quietly serve the rest and
 #     the comparison would prove nothing.
@@ -35,7 +35,7 @@ linked)
     ours=("$4")
     ;;
 preload)
-    lib="$5"
+    lib="$(realpath "$5")"  # ld.so searches its library path for a name without a slash
     # Versioned libbpf symbols REF_DUMPER imports, and those liboxbpf defines.
     readelf --dyn-syms -W "$ref" | awk '$7 == "UND" && $8 ~ /@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' \
         | sort -u >"$tmp/needed"
@@ -47,7 +47,7 @@ preload)
         sed 's/^/  /' <<<"$missing" >&2
         exit 1
     fi
-    ours=(env "LD_PRELOAD=$lib" "$with15" "$ref")
+    ours=("$with15" --preload "$lib" "$ref")
     ;;
 esac
 
