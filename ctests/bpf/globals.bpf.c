@@ -4,9 +4,12 @@
  *
  * Every kind of global data section, .kconfig externs, BTF-defined maps of many types
  * (with inner maps, initial values, pinning, flags, numa node) and programs in many
- * section kinds, plus a static and a global subprogram. It only has to OPEN today
- * (ctests/open_dump.c, ctests/skel_open.c); later tests load selected programs, so
- * each program is written to pass the verifier on its own.
+ * section kinds, plus a static and a global subprogram. It only has to OPEN for the open
+ * path (ctests/open_dump.c, ctests/skel_open.c); later tests load selected programs, so each
+ * program passes the verifier on its own together with tail_target (which m_prog_array's
+ * initial value needs): the fixtures-load-globals-ref test checks that with libbpf 1.5.
+ * Kernels that cannot put a trampoline on a kernel function refuse fentry/fexit/lsm with
+ * EPERM (this project's 6.18 VMs do).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
