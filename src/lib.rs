@@ -13,6 +13,7 @@ pub mod elf;
 pub mod link;
 pub mod ffi;
 pub mod object;
+pub mod reloc;
 pub mod section;
 pub mod sys;
 pub mod uapi;
