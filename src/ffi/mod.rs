@@ -16,6 +16,7 @@ use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod attach;
+pub mod bpf;
 pub mod btf;
 pub mod handle;
 pub mod legacy;
@@ -28,6 +29,7 @@ pub mod program;
 pub mod skeleton;
 pub mod opts;
 pub mod types;
+pub mod types_bpf;
 pub mod types_btf;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).

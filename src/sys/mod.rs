@@ -10,8 +10,11 @@
 
 use std::io;
 
+pub mod attr;
+pub mod cmd;
 pub mod fake;
 pub mod mmap;
+pub mod probe;
 
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
 /// bytes initialised); `size` is how many bytes of it the command uses.
