@@ -15,6 +15,7 @@ pub mod ffi;
 pub mod object;
 pub mod reloc;
 pub mod section;
+pub mod struct_ops;
 pub mod sys;
 pub mod uapi;
 

@@ -1071,7 +1071,7 @@ struct bpf_map *bpf_object__prev_map(const struct bpf_object *obj,
                                      const struct bpf_map *map);
 
 /**
- * Load maps and programs into the kernel. Delivered by issue 3 (load).
+ * Create maps and load programs into the kernel. Can be attempted once.
  */
 LIBBPF_API int bpf_object__load(struct bpf_object *obj);
 
@@ -1331,7 +1331,10 @@ int bpf_object__open_skeleton(struct bpf_object_skeleton *s,
 LIBBPF_API int bpf_object__load_skeleton(struct bpf_object_skeleton *s);
 
 /**
- * Attach every autoattach program and struct_ops map. Delivered by issues 3 and 4.
+ * Attach every loaded, autoattach program whose section says where to attach, into its link
+ * slot; then every struct_ops map with autocreate + autoattach into its map link slot (a
+ * skeleton from a generator without map link slots gets a warning and no auto-attach, as with
+ * libbpf). Slots the caller already filled are left alone.
  */
 LIBBPF_API int bpf_object__attach_skeleton(struct bpf_object_skeleton *s);
 
@@ -1472,7 +1475,7 @@ LIBBPF_API int libbpf_unregister_prog_handler(int handler_id);
 LIBBPF_API struct bpf_link *bpf_link__open(const char *path);
 
 /**
- * The link's file descriptor, or a negative error (-EINVAL for a NULL link).
+ * The link's file descriptor (for a legacy struct_ops registration, the map's), or -EINVAL.
  */
 LIBBPF_API int bpf_link__fd(const struct bpf_link *link);
 
@@ -1487,34 +1490,34 @@ LIBBPF_API const char *bpf_link__pin_path(const struct bpf_link *link);
 LIBBPF_API int bpf_link__pin(struct bpf_link *link, const char *path);
 
 /**
- * Remove the link's BPF FS pin. 0 or a negative error.
+ * Remove the link's pin. -EINVAL if it is not pinned.
  */
 LIBBPF_API int bpf_link__unpin(struct bpf_link *link);
 
 /**
- * Make the link run `prog` instead of its current program. 0 or a negative error.
+ * Replace the program behind the link (the new program must be loaded).
  */
 LIBBPF_API int bpf_link__update_program(struct bpf_link *link, struct bpf_program *prog);
 
 /**
- * Let the attachment outlive the handle: a later `bpf_link__destroy()` frees the handle but
- * leaves the program attached.
+ * Release ownership: a later `bpf_link__destroy` frees the handle but leaves the attachment.
  */
 LIBBPF_API void bpf_link__disconnect(struct bpf_link *link);
 
 /**
- * Detach the program from its hook now, keeping the handle (its fd then reports hang-up).
- * 0 or a negative error.
+ * End the attachment now (BPF_LINK_DETACH); the handle stays valid until destroyed and its fd
+ * reports EPOLLHUP.
  */
 LIBBPF_API int bpf_link__detach(struct bpf_link *link);
 
 /**
- * Detach (unless disconnected) and free the link. NULL is accepted and returns 0.
+ * Detach (unless disconnected) and free the link. NULL is a no-op returning 0.
  */
 LIBBPF_API int bpf_link__destroy(struct bpf_link *link);
 
 /**
- * Switch a struct_ops link to the struct_ops map `map`. 0 or a negative error.
+ * Point a struct_ops link at another (loaded) struct_ops map, swapping the live
+ * implementation.
  */
 LIBBPF_API int bpf_link__update_map(struct bpf_link *link, const struct bpf_map *map);
 

@@ -69,7 +69,7 @@ pub unsafe extern "C" fn bpf_map__fd(map: *const Map) -> c_int {
     int("bpf_map__fd", || {
         // SAFETY: C contract: map is a live handle or NULL.
         let m = unsafe { get(map, "map") }?;
-        Ok(if created(m) { m.fd } else { -1 })
+        Ok(if created(m) { m.raw_fd() } else { -1 })
     })
 }
 symver!(bpf_map__fd, "LIBBPF_0.0.1");

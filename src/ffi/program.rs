@@ -133,10 +133,7 @@ pub unsafe extern "C" fn bpf_program__fd(prog: *const Program) -> c_int {
     int("bpf_program__fd", || {
         // SAFETY: C contract: prog is a live handle or NULL.
         let p = unsafe { get(prog, "program") }?;
-        if p.fd < 0 {
-            return Err(Error::quiet(libc::ENOENT));
-        }
-        Ok(p.fd)
+        p.fd.as_ref().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).ok_or(Error::quiet(libc::ENOENT))
     })
 }
 symver!(bpf_program__fd, "LIBBPF_0.0.1");
@@ -325,11 +322,7 @@ symver!(bpf_program__unpin, "LIBBPF_0.0.1");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__unload(prog: *mut Program) {
     let _ = set("bpf_program__unload", prog, |p| {
-        if p.fd >= 0 {
-            // SAFETY: fd is owned by this program and closed once.
-            unsafe { libc::close(p.fd) };
-            p.fd = -1;
-        }
+        p.fd = None;
         Ok(())
     });
 }
