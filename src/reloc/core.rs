@@ -644,29 +644,29 @@ pub fn relocate_insn_idx(
     let cands = if relo.kind == BPF_CORE_TYPE_ID_LOCAL {
         &mut none
     } else {
-        if !cache.map.contains_key(&relo.type_id) {
-            let c = find_cands(local, relo.type_id, targets).map_err(|e| {
-                crate::pr_warn!(
-                    "prog '{prog_name}': relo #{relo_idx}: target candidate search failed for [{}] {} {}: {}",
-                    relo.type_id,
-                    kind_str(lt.kind),
-                    lt.name,
-                    -e.errno()
-                );
-                e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
-            })?;
-            cache.map.insert(relo.type_id, c);
+        match cache.map.entry(relo.type_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let c = find_cands(local, relo.type_id, targets).map_err(|e| {
+                    crate::pr_warn!(
+                        "prog '{prog_name}': relo #{relo_idx}: target candidate search failed for [{}] {} {}: {}",
+                        relo.type_id,
+                        kind_str(lt.kind),
+                        lt.name,
+                        -e.errno()
+                    );
+                    e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
+                })?;
+                v.insert(c)
+            }
         }
-        cache.map.get_mut(&relo.type_id).unwrap_or(&mut none)
     };
 
-    let res = calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).map_err(|e| {
+    let res = calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).inspect_err(|e| {
         crate::pr_warn!("prog '{prog_name}': relo #{relo_idx}: failed to relocate: {}", -e.errno());
-        e
     })?;
-    patch_insn(prog_name, insns, insn_idx, relo_idx, &res).map_err(|e| {
+    patch_insn(prog_name, insns, insn_idx, relo_idx, &res).inspect_err(|e| {
         crate::pr_warn!("prog '{prog_name}': relo #{relo_idx}: failed to patch insn #{insn_idx}: {}", -e.errno());
-        e
     })
 }
 
