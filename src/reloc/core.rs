@@ -17,6 +17,16 @@
 //!
 //! Entry points: [`relocate_insn_idx`] / [`relocate_insn`] for one record, built from
 //! [`find_cands`], [`calc_relo_insn`] and [`patch_insn`], which are public for tools and tests.
+//!
+//! Where we knowingly differ from libbpf 1.5 (all on input libbpf mishandles):
+//! * negative or out-of-`int` access indices are rejected (libbpf reads out of bounds);
+//! * bit offsets that overflow 32 bits while parsing a spec are an error (libbpf wraps);
+//! * a self-referencing ARRAY in a field's type is an error rather than an endless loop, and every
+//!   type comparison has a work budget (hostile BTF can make libbpf's search exponential);
+//! * a bitfield whose type has size 0 is an error (libbpf divides by zero);
+//! * poisoning an `ld_imm64` without its second slot is an error (libbpf writes past the end);
+//! * log lines name module BTFs `module #N` (the BTF's index in [`CoreTargets`]) instead of the
+//!   module's name, and an enum spec never prints an enumerator that doesn't exist.
 
 use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, Kind, Type, INT_SIGNED};
