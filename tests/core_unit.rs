@@ -80,8 +80,8 @@ struct FooEnv {
 fn foo_env(specs: &[(&str, u32)]) -> FooEnv {
     let mut l = BtfBuilder::new();
     let li = ints(&mut l);
-    let foo = l.add_struct("foo", 12, &[("a", li.int, 0), ("b", li.uint, 32), ("c", li.int, 64)]);
-    let relos = specs.iter().map(|&(s, k)| relo(&mut l, foo, s, k)).collect();
+    let root = l.add_struct("foo", 12, &[("a", li.int, 0), ("b", li.uint, 32), ("c", li.int, 64)]);
+    let relos = specs.iter().map(|&(s, k)| relo(&mut l, root, s, k)).collect();
     let mut t = BtfBuilder::new();
     let ti = ints(&mut t);
     t.add_struct("foo", 24, &[("x", ti.long, 0), ("a", ti.int, 64), ("b", ti.ulong, 128)]);
@@ -587,7 +587,8 @@ fn type_matches_relation() {
     let r = relo(&mut l, tm, "0", BPF_CORE_TYPE_MATCHES);
     let local = Btf::parse(&l.build()).unwrap();
 
-    let build = |f: &dyn Fn(&mut BtfBuilder, &Ints) -> Vec<(&'static str, u32, u32)>| {
+    type Members = Vec<(&'static str, u32, u32)>;
+    let build = |f: &dyn Fn(&mut BtfBuilder, &Ints) -> Members| {
         let mut t = BtfBuilder::new();
         let ti = ints(&mut t);
         let ms = f(&mut t, &ti);

@@ -17,6 +17,16 @@
 //!
 //! Entry points: [`relocate_insn_idx`] / [`relocate_insn`] for one record, built from
 //! [`find_cands`], [`calc_relo_insn`] and [`patch_insn`], which are public for tools and tests.
+//!
+//! Where we knowingly differ from libbpf 1.5 (all on input libbpf mishandles):
+//! * negative or out-of-`int` access indices are rejected (libbpf reads out of bounds);
+//! * bit offsets that overflow 32 bits while parsing a spec are an error (libbpf wraps);
+//! * a self-referencing ARRAY in a field's type is an error rather than an endless loop, and every
+//!   type comparison has a work budget (hostile BTF can make libbpf's search exponential);
+//! * a bitfield whose type has size 0 is an error (libbpf divides by zero);
+//! * poisoning an `ld_imm64` without its second slot is an error (libbpf writes past the end);
+//! * log lines name module BTFs `module #N` (the BTF's index in [`CoreTargets`]) instead of the
+//!   module's name, and an enum spec never prints an enumerator that doesn't exist.
 
 use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, Kind, Type, INT_SIGNED};
@@ -644,29 +654,29 @@ pub fn relocate_insn_idx(
     let cands = if relo.kind == BPF_CORE_TYPE_ID_LOCAL {
         &mut none
     } else {
-        if !cache.map.contains_key(&relo.type_id) {
-            let c = find_cands(local, relo.type_id, targets).map_err(|e| {
-                crate::pr_warn!(
-                    "prog '{prog_name}': relo #{relo_idx}: target candidate search failed for [{}] {} {}: {}",
-                    relo.type_id,
-                    kind_str(lt.kind),
-                    lt.name,
-                    -e.errno()
-                );
-                e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
-            })?;
-            cache.map.insert(relo.type_id, c);
+        match cache.map.entry(relo.type_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let c = find_cands(local, relo.type_id, targets).map_err(|e| {
+                    crate::pr_warn!(
+                        "prog '{prog_name}': relo #{relo_idx}: target candidate search failed for [{}] {} {}: {}",
+                        relo.type_id,
+                        kind_str(lt.kind),
+                        lt.name,
+                        -e.errno()
+                    );
+                    e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
+                })?;
+                v.insert(c)
+            }
         }
-        cache.map.get_mut(&relo.type_id).unwrap_or(&mut none)
     };
 
-    let res = calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).map_err(|e| {
+    let res = calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).inspect_err(|e| {
         crate::pr_warn!("prog '{prog_name}': relo #{relo_idx}: failed to relocate: {}", -e.errno());
-        e
     })?;
-    patch_insn(prog_name, insns, insn_idx, relo_idx, &res).map_err(|e| {
+    patch_insn(prog_name, insns, insn_idx, relo_idx, &res).inspect_err(|e| {
         crate::pr_warn!("prog '{prog_name}': relo #{relo_idx}: failed to patch insn #{insn_idx}: {}", -e.errno());
-        e
     })
 }
 

@@ -19,6 +19,31 @@ use crate::error::{Error, Result};
 const MAX_DEPTH: i32 = 32;
 /// Initial `level` (bound on recursion into parameters and members).
 pub(crate) const MAX_LEVEL: i32 = 32;
+/// Steps one comparison may take. The depth limits above (libbpf's) bound recursion but not its
+/// breadth: hostile BTF with a DAG of types that each reference the next twice makes an
+/// exponential search. Real kernel types need a tiny fraction of this.
+const STEP_BUDGET: u64 = 1 << 24;
+
+/// Work left for one comparison; running out is an error (`E2BIG`).
+pub(crate) struct Budget(u64);
+
+impl Budget {
+    pub(crate) fn new() -> Self {
+        Budget(STEP_BUDGET)
+    }
+    pub(crate) fn spend(&mut self, n: u64) -> Result<()> {
+        match self.0.checked_sub(n) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => Err(Error::new(
+                libc::E2BIG,
+                "CO-RE: type comparison exceeds its work limit (pathological BTF)",
+            )),
+        }
+    }
+}
 
 /// Length of `name` without its flavor suffix: the part before the last `___` that has a
 /// non-underscore on both sides (`task_struct___v2` → 11). Names without one keep their length.
@@ -67,10 +92,10 @@ fn ty<'b>(btf: &'b Btf, id: u32, side: &str) -> Result<Type<'b>> {
 
 /// `bpf_core_types_are_compat` (with libbpf's `level` bound for function prototypes).
 pub fn types_are_compat(local: &Btf, local_id: u32, targ: &Btf, targ_id: u32) -> Result<bool> {
-    types_are_compat_lvl(local, local_id, targ, targ_id, MAX_LEVEL)
+    types_are_compat_lvl(local, local_id, targ, targ_id, MAX_LEVEL, &mut Budget::new())
 }
 
-fn types_are_compat_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, level: i32) -> Result<bool> {
+fn types_are_compat_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, level: i32, budget: &mut Budget) -> Result<bool> {
     // Callers matched the root names; the root kinds are compared before modifiers are skipped.
     if !kind_core_compat(ty(local, lid, "local")?.kind, ty(targ, tid, "target")?.kind) {
         return Ok(false);
@@ -81,6 +106,7 @@ fn types_are_compat_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, lev
         if depth < 0 {
             return Err(too_deep("compatibility check", lid, tid));
         }
+        budget.spend(1)?;
         let (l, lt) = skip(local, lid)?;
         let (t, tt) = skip(targ, tid)?;
         (lid, tid) = (l, t);
@@ -104,7 +130,7 @@ fn types_are_compat_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, lev
                     }
                     let (a, _) = skip(local, a.type_id)?;
                     let (b, _) = skip(targ, b.type_id)?;
-                    if !types_are_compat_lvl(local, a, targ, b, level - 1)? {
+                    if !types_are_compat_lvl(local, a, targ, b, level - 1, budget)? {
                         return Ok(false);
                     }
                 }
@@ -161,12 +187,13 @@ fn names_match(local: &str, targ: &str) -> bool {
     essential_eq(local, targ)
 }
 
-fn enums_match(lt: &Type<'_>, tt: &Type<'_>) -> bool {
+fn enums_match(lt: &Type<'_>, tt: &Type<'_>, budget: &mut Budget) -> Result<bool> {
     if lt.size_or_type != tt.size_or_type || lt.vlen > tt.vlen {
-        return false;
+        return Ok(false);
     }
-    let (Some(lv), Some(tv)) = (lt.enum_values(), tt.enum_values()) else { return false };
-    lv.iter().all(|l| tv.iter().any(|t| names_match(l.name, t.name)))
+    let (Some(lv), Some(tv)) = (lt.enum_values(), tt.enum_values()) else { return Ok(false) };
+    budget.spend(lv.len() as u64 * tv.len() as u64)?;
+    Ok(lv.iter().all(|l| tv.iter().any(|t| names_match(l.name, t.name))))
 }
 
 fn composites_match(
@@ -176,6 +203,7 @@ fn composites_match(
     tt: &Type<'_>,
     behind_ptr: bool,
     level: i32,
+    budget: &mut Budget,
 ) -> Result<bool> {
     if lt.vlen > tt.vlen {
         return Ok(false);
@@ -184,10 +212,11 @@ fn composites_match(
     for lm in lms.iter() {
         let mut matched = false;
         for tm in tms.iter() {
+            budget.spend(1)?;
             if !names_match(lm.name, tm.name) {
                 continue;
             }
-            if types_match_lvl(local, lm.type_id, targ, tm.type_id, behind_ptr, level - 1)? {
+            if types_match_lvl(local, lm.type_id, targ, tm.type_id, behind_ptr, level - 1, budget)? {
                 matched = true;
                 break;
             }
@@ -201,10 +230,18 @@ fn composites_match(
 
 /// `bpf_core_types_match`: the TYPE_MATCHES relation (root names are assumed already matched).
 pub fn types_match(local: &Btf, local_id: u32, targ: &Btf, targ_id: u32) -> Result<bool> {
-    types_match_lvl(local, local_id, targ, targ_id, false, MAX_LEVEL)
+    types_match_lvl(local, local_id, targ, targ_id, false, MAX_LEVEL, &mut Budget::new())
 }
 
-fn types_match_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, mut behind_ptr: bool, level: i32) -> Result<bool> {
+fn types_match_lvl(
+    local: &Btf,
+    mut lid: u32,
+    targ: &Btf,
+    mut tid: u32,
+    mut behind_ptr: bool,
+    level: i32,
+    budget: &mut Budget,
+) -> Result<bool> {
     if level <= 0 {
         return Err(too_deep("match check", lid, tid));
     }
@@ -214,6 +251,7 @@ fn types_match_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, mut behi
         if depth < 0 {
             return Err(too_deep("match check", lid, tid));
         }
+        budget.spend(1)?;
         let (l, lt) = skip(local, lid)?;
         let (t, tt) = skip(targ, tid)?;
         (lid, tid) = (l, t);
@@ -234,7 +272,7 @@ fn types_match_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, mut behi
                 }
                 return Ok(lk == tk && lf == tt.kflag);
             }
-            Kind::Enum | Kind::Enum64 => return Ok(tt.is_any_enum() && enums_match(&lt, &tt)),
+            Kind::Enum | Kind::Enum64 => return Ok(tt.is_any_enum() && enums_match(&lt, &tt, budget)?),
             Kind::Struct | Kind::Union => {
                 if behind_ptr {
                     if lk == tk {
@@ -248,7 +286,7 @@ fn types_match_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, mut behi
                 if lk != tk {
                     return Ok(false);
                 }
-                return composites_match(local, &lt, targ, &tt, behind_ptr, level);
+                return composites_match(local, &lt, targ, &tt, behind_ptr, level, budget);
             }
             Kind::Int => {
                 if lk != tk {
@@ -277,7 +315,7 @@ fn types_match_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, mut behi
                 }
                 let (lp, tp) = (lt.params().into_iter().flatten(), tt.params().into_iter().flatten());
                 for (a, b) in lp.zip(tp) {
-                    if !types_match_lvl(local, a.type_id, targ, b.type_id, behind_ptr, level - 1)? {
+                    if !types_match_lvl(local, a.type_id, targ, b.type_id, behind_ptr, level - 1, budget)? {
                         return Ok(false);
                     }
                 }

@@ -136,7 +136,7 @@ pub fn patch_insn(
                     format!("field size changed from {} to {} bytes: {msg}", res.orig_sz, res.new_sz),
                 );
             }
-            let old = insn.off as i32 as u32;
+            let old = insn.off as i64 as u64;
             insn.off = new_val as i16;
             crate::pr_debug!("prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDX/ST/STX) off {old} -> {new_val}");
             if res.new_sz != res.orig_sz {

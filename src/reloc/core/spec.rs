@@ -8,7 +8,7 @@
 //! high-level local spec and rebuilds both levels in the target, since a field may sit in a
 //! different anonymous member there.
 
-use super::compat::{essential_eq, essential_name_len, fields_are_compat, types_are_compat, types_match};
+use super::compat::{essential_eq, essential_name_len, fields_are_compat, types_are_compat, types_match, Budget};
 use super::{is_enumval_based, is_field_based, is_type_based, kind_str, relo_kind_str, skip, BPF_CORE_TYPE_MATCHES};
 use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, Kind, Type};
@@ -226,6 +226,7 @@ fn match_member<'t>(
     targ_id: u32,
     spec: &mut Spec<'t>,
     next_targ_id: &mut u32,
+    budget: &mut Budget,
 ) -> Result<bool> {
     let (targ_id, tt) = skip(targ, targ_id)?;
     let Some(tms) = tt.members() else { return Ok(false) };
@@ -236,6 +237,7 @@ fn match_member<'t>(
         .ok_or_else(|| inval(format!("local accessor [{}] member {} is missing", local_acc.type_id, local_acc.idx)))?;
 
     for (i, m) in tms.iter().enumerate() {
+        budget.spend(1)?;
         if spec.raw.len() == SPEC_MAX_LEN {
             return Err(Error::new(libc::E2BIG, format!("target struct/union nesting exceeds {SPEC_MAX_LEN} levels")));
         }
@@ -246,7 +248,7 @@ fn match_member<'t>(
 
         if m.name.is_empty() {
             // embedded anonymous struct/union: look inside
-            let found = match_member(local, local_acc, targ, m.type_id, spec, next_targ_id)?;
+            let found = match_member(local, local_acc, targ, m.type_id, spec, next_targ_id, budget)?;
             if found {
                 return Ok(true);
             }
@@ -302,12 +304,13 @@ pub fn spec_match<'t>(local: &Spec<'_>, targ: &'t Btf, targ_id: u32, out: &mut S
     }
 
     let mut targ_id = targ_id;
+    let mut budget = Budget::new();
     for (i, la) in local.spec.iter().enumerate() {
         let (tid, tt) = skip(targ, targ_id)?;
         targ_id = tid;
         if la.name.is_some() {
             let mut next = targ_id;
-            if !match_member(local.btf, la, targ, targ_id, out, &mut next)? {
+            if !match_member(local.btf, la, targ, targ_id, out, &mut next, &mut budget)? {
                 return Ok(false);
             }
             targ_id = next;
@@ -352,10 +355,11 @@ pub fn format_spec(spec: &Spec<'_>) -> String {
         return s;
     }
     if is_enumval_based(spec.relo_kind) {
-        // libbpf prints enumerator raw_spec[0] even of a non-matching candidate; we print only
-        // what exists.
+        // Like libbpf, a non-matching candidate (empty raw spec) shows its enumerator 0; unlike
+        // libbpf, nothing is printed for an index that doesn't exist.
         let t: Option<Type<'_>> = skip(spec.btf, spec.root_type_id).ok().map(|(_, t)| t);
-        let v = t.zip(spec.raw.first()).and_then(|(t, &i)| Some((t, t.enum_values()?.get(i as usize)?)));
+        let i = spec.raw.first().copied().unwrap_or(0);
+        let v = t.and_then(|t| Some((t, t.enum_values()?.get(i as usize)?)));
         if let Some((t, v)) = v {
             let _ = match (t.kind == Kind::Enum, t.kflag) {
                 (true, true) => write!(s, "::{} = {}", v.name, v.value as u32 as i32),
