@@ -13,7 +13,9 @@ pub mod elf;
 pub mod link;
 pub mod ffi;
 pub mod object;
+pub mod reloc;
 pub mod section;
+pub mod struct_ops;
 pub mod sys;
 pub mod uapi;
 

@@ -1,30 +1,136 @@
-//! BPF links (`struct bpf_link`): an attachment owned by user space. Created by attach functions
-//! (issues 3 and 4) and destroyed by `bpf_link__destroy`.
+//! BPF links (`struct bpf_link`): an attachment owned by user space. Created by attach
+//! functions and `bpf_link__open`, released by `bpf_link__destroy`.
+//!
+//! How a link ends depends on what it is:
+//! * a kernel link (BPF_LINK_CREATE, raw tracepoint, pinned and reopened): closing its fd
+//!   detaches it, unless it is pinned or was disconnected;
+//! * a struct_ops map attached through a `.struct_ops.link` map: a kernel link whose fd we own;
+//!   `bpf_link__update_map` swaps the map behind it;
+//! * a legacy struct_ops map (no BPF_F_LINK): there is no kernel link; "detaching" deletes
+//!   key 0 of the map, which unregisters the ops. The "link fd" is the map's own fd, not owned.
+//!
+//! After `bpf_link__disconnect`, destroy leaves the attachment in place (libbpf's rule): the fd
+//! of a kernel link is deliberately not closed, since closing it could end the attachment.
 
+use crate::error::{Error, Result};
+use crate::sys::cmd;
 use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 
-/// How a link ends when destroyed.
 #[derive(Debug)]
-pub enum Detach {
-    /// A kernel link fd: closing it (or BPF_LINK_DETACH) ends the attachment.
-    Fd,
-    /// A legacy struct_ops map without BPF_F_LINK: detaching deletes key 0 of the map.
-    StructOpsMap { map_fd: i32 },
+pub enum LinkKind {
+    /// A kernel link fd we own.
+    Fd(OwnedFd),
+    /// A struct_ops link; `map_fd` is the map currently behind it (borrowed from its object).
+    StructOps { fd: OwnedFd, map_fd: RawFd },
+    /// A legacy struct_ops registration: the map's fd, borrowed.
+    StructOpsMap { map_fd: RawFd },
 }
 
 #[derive(Debug)]
 pub struct Link {
-    pub(crate) fd: i32,
+    pub(crate) kind: Option<LinkKind>,
     pub(crate) pin_path: Option<CString>,
     pub(crate) disconnected: bool,
-    pub(crate) detach: Detach,
 }
 
-impl Drop for Link {
-    fn drop(&mut self) {
-        if self.fd >= 0 {
-            // SAFETY: the link owns its fd and closes it exactly once.
-            unsafe { libc::close(self.fd) };
+impl Link {
+    pub fn new(kind: LinkKind) -> Link {
+        Link { kind: Some(kind), pin_path: None, disconnected: false }
+    }
+
+    /// The fd C sees (`bpf_link__fd`).
+    pub fn raw_fd(&self) -> RawFd {
+        match &self.kind {
+            Some(LinkKind::Fd(fd)) | Some(LinkKind::StructOps { fd, .. }) => fd.as_raw_fd(),
+            Some(LinkKind::StructOpsMap { map_fd }) => *map_fd,
+            None => -1,
+        }
+    }
+
+    fn fd(&self) -> Result<BorrowedFd<'_>> {
+        match &self.kind {
+            Some(LinkKind::Fd(fd)) | Some(LinkKind::StructOps { fd, .. }) => Ok(fd.as_fd()),
+            // SAFETY: a legacy struct_ops link borrows its map's fd, which lives as long as the
+            // object (the caller's contract: destroy links before closing the object).
+            Some(LinkKind::StructOpsMap { map_fd }) => Ok(unsafe { BorrowedFd::borrow_raw(*map_fd) }),
+            None => Err(Error::inval("link has no fd")),
+        }
+    }
+
+    /// `bpf_link__detach`: BPF_LINK_DETACH on the link fd (the attachment ends; the fd stays
+    /// valid and reports EPOLLHUP).
+    pub fn detach(&self) -> Result<()> {
+        cmd::link_detach(self.fd()?)
+    }
+
+    pub fn pin(&mut self, path: &str) -> Result<()> {
+        if self.pin_path.is_some() {
+            return Err(Error::new(libc::EBUSY, format!("link fd={}: already pinned", self.raw_fd())));
+        }
+        let c = CString::new(path).map_err(|_| Error::inval("pin path contains a NUL byte"))?;
+        cmd::obj_pin(self.fd()?, &c).map_err(|e| e.context(format!("link fd={}: failed to pin at {path}", self.raw_fd())))?;
+        crate::pr_debug!("link fd={}: pinned at {}", self.raw_fd(), path);
+        self.pin_path = Some(c);
+        Ok(())
+    }
+
+    pub fn unpin(&mut self) -> Result<()> {
+        let Some(p) = self.pin_path.take() else { return Err(Error::quiet(libc::EINVAL)) };
+        // SAFETY: p is a valid NUL-terminated path.
+        if unsafe { libc::unlink(p.as_ptr()) } != 0 {
+            let e = std::io::Error::last_os_error();
+            self.pin_path = Some(p);
+            return Err(Error::io("failed to unpin link", &e));
+        }
+        Ok(())
+    }
+
+    /// Open a link pinned in BPF FS.
+    pub fn open_pinned(path: &str) -> Result<Link> {
+        let c = CString::new(path).map_err(|_| Error::inval("path contains a NUL byte"))?;
+        let fd = cmd::obj_get(&c, 0).map_err(|e| e.context(format!("failed to open link at {path}")))?;
+        Ok(Link { kind: Some(LinkKind::Fd(fd)), pin_path: Some(c), disconnected: false })
+    }
+
+    /// Swap the program behind a kernel link.
+    pub fn update_program(&self, prog_fd: BorrowedFd<'_>) -> Result<()> {
+        cmd::link_update(self.fd()?, prog_fd, 0, None)
+    }
+
+    /// `bpf_link__update_map`: point a struct_ops link at another struct_ops map (whose value
+    /// is registered first; EBUSY means it already is).
+    pub fn update_map(&mut self, map_fd: BorrowedFd<'_>, vdata: &[u8]) -> Result<()> {
+        let Some(LinkKind::StructOps { fd, map_fd: cur }) = &mut self.kind else {
+            return Err(Error::inval("bpf_link__update_map: not a struct_ops link"));
+        };
+        match cmd::map_update_elem(map_fd, &0u32.to_ne_bytes(), vdata, 0) {
+            Ok(()) => {}
+            Err(e) if e.errno() == libc::EBUSY => {}
+            Err(e) => return Err(e),
+        }
+        cmd::link_update_map(fd.as_fd(), map_fd, None)?;
+        *cur = map_fd.as_raw_fd();
+        Ok(())
+    }
+
+    /// End the attachment (unless disconnected) and release resources.
+    pub fn destroy(mut self) -> Result<()> {
+        let kind = self.kind.take();
+        match kind {
+            Some(LinkKind::Fd(fd)) | Some(LinkKind::StructOps { fd, .. }) => {
+                if self.disconnected {
+                    // Leave the attachment alone: closing could be its last reference.
+                    let _ = fd.into_raw_fd();
+                }
+                Ok(())
+            }
+            Some(LinkKind::StructOpsMap { map_fd }) if !self.disconnected => {
+                // SAFETY: the map fd is alive (see `fd`).
+                let m = unsafe { BorrowedFd::borrow_raw(map_fd) };
+                cmd::map_delete_elem(m, &0u32.to_ne_bytes(), 0)
+            }
+            _ => Ok(()),
         }
     }
 }

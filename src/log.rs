@@ -21,11 +21,11 @@ pub enum Level {
 
 /// The raw callback type; the third argument is a `va_list` (a pointer-sized handle on x86_64's
 /// ABI when passed as a parameter). We never touch it: only the C shim builds and forwards it.
-pub type RawPrintFn = unsafe extern "C" fn(level: c_int, fmt: *const c_char, ap: *mut c_void) -> c_int;
+pub type RawPrintFn = unsafe extern "C" fn(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int;
 
 extern "C" {
     fn oxbpf_shim_print(cb: RawPrintFn, level: c_int, fmt: *const c_char, ...) -> c_int;
-    fn oxbpf_shim_stderr(level: c_int, fmt: *const c_char, ap: *mut c_void) -> c_int;
+    fn oxbpf_shim_stderr(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int;
 }
 
 /// Which printer is installed. `Default` is libbpf's stderr sink; `None` is a NULL callback,

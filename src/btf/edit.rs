@@ -3,6 +3,21 @@
 //! when a global-data map is resized.
 
 use super::{Btf, Kind};
+
+/// A CO-RE / struct_ops name without its `___flavour` suffix: the last `___` that has a
+/// non-underscore on both sides ends the essential name (`tcp_congestion_ops___v2` →
+/// `tcp_congestion_ops`; `a____b` and `___x` are left whole), as libbpf decides it.
+pub fn essential_name(name: &str) -> &str {
+    let b = name.as_bytes();
+    if b.len() >= 5 {
+        for i in (0..=b.len() - 5).rev() {
+            if b[i] != b'_' && b[i + 1] == b'_' && b[i + 2] == b'_' && b[i + 3] == b'_' && b[i + 4] != b'_' {
+                return &name[..i + 1];
+            }
+        }
+    }
+    name
+}
 use crate::error::{Error, Result};
 
 impl Btf {
@@ -54,14 +69,46 @@ impl Btf {
         Ok(())
     }
 
-    /// Append `ARRAY elem[nelems]` (index type `index`) and return its id. The blob is rebuilt
-    /// and re-parsed: record pointers handed out earlier (btf__type_by_id) become stale, exactly
-    /// as with libbpf's btf__add_*.
+    /// Append `ARRAY elem[nelems]` (index type `index`) and return its id. See
+    /// [`Btf::append_type`] for what that does to earlier record pointers.
     pub fn add_array(&mut self, index: u32, elem: u32, nelems: u32) -> Result<u32> {
         let cnt = self.type_cnt();
         if index >= cnt || elem >= cnt {
             return Err(Error::inval(format!("BTF: add_array: type id out of range ({index}, {elem})")));
         }
+        self.append_type(&[0, (Kind::Array as u32) << 24, 0, elem, index, nelems], None)
+    }
+
+    /// Append `VAR name: type_id` with `linkage` and return its id.
+    pub fn add_var(&mut self, name: &str, type_id: u32, linkage: u32) -> Result<u32> {
+        if type_id >= self.type_cnt() {
+            return Err(Error::inval(format!("BTF: add_var: type id {type_id} out of range")));
+        }
+        self.append_type(&[0, (Kind::Var as u32) << 24, type_id, linkage], Some(name))
+    }
+
+    /// Append one type record (its `name_off` word is filled from `name` when given, which is
+    /// added to the string section) and return the new id. The blob is rebuilt and re-parsed:
+    /// record pointers handed out earlier (btf__type_by_id) become stale, exactly as with
+    /// libbpf's btf__add_*.
+    pub fn append_type(&mut self, record: &[u32], name: Option<&str>) -> Result<u32> {
+        let cnt = self.type_cnt();
+        let mut rec = record.to_vec();
+        let mut extra_str = Vec::new();
+        if let (Some(n), Some(first)) = (name, rec.first_mut()) {
+            if n.as_bytes().contains(&0) {
+                return Err(Error::inval("BTF: name contains a NUL byte"));
+            }
+            *first = self.start_str_off() + self.data.hdr.str_len;
+            extra_str.extend_from_slice(n.as_bytes());
+            extra_str.push(0);
+        }
+        self.rebuild(&rec, &extra_str)?;
+        Ok(cnt)
+    }
+
+    /// Re-encode the blob as header | types + `extra_types` | strings + `extra_str` and re-parse.
+    fn rebuild(&mut self, extra_types: &[u32], extra_str: &[u8]) -> Result<()> {
         let h = self.data.hdr;
         let raw = &self.data.raw;
         let hdr_len = h.hdr_len as usize;
@@ -69,21 +116,21 @@ impl Btf {
         let s0 = hdr_len + h.str_off as usize;
         let types = raw.get(t0..t0 + h.type_len as usize).ok_or_else(|| Error::inval("BTF: type section out of range"))?;
         let strs = raw.get(s0..s0 + h.str_len as usize).ok_or_else(|| Error::inval("BTF: string section out of range"))?;
-        let info: u32 = (Kind::Array as u32) << 24;
-        let rec: [u32; 6] = [0, info, 0, elem, index, nelems];
-        let mut out = Vec::with_capacity(raw.len() + 24);
+        let new_type_len = h.type_len + 4 * extra_types.len() as u32;
+        let new_str_len = h.str_len + extra_str.len() as u32;
+        let mut out = Vec::with_capacity(hdr_len + new_type_len as usize + new_str_len as usize);
         out.extend_from_slice(&raw[..hdr_len]);
         out.extend_from_slice(types);
-        for w in rec {
+        for w in extra_types {
             out.extend_from_slice(&w.to_ne_bytes());
         }
-        let new_type_len = h.type_len + 24;
-        let str_off = new_type_len;
         out.extend_from_slice(strs);
+        out.extend_from_slice(extra_str);
         // Header words: type_off @8, type_len @12, str_off @16, str_len @20.
         out[8..12].copy_from_slice(&0u32.to_ne_bytes());
         out[12..16].copy_from_slice(&new_type_len.to_ne_bytes());
-        out[16..20].copy_from_slice(&str_off.to_ne_bytes());
+        out[16..20].copy_from_slice(&new_type_len.to_ne_bytes());
+        out[20..24].copy_from_slice(&new_str_len.to_ne_bytes());
         let mut fresh = match &self.base {
             Some(b) => Btf::parse_split(&out, b.clone())?,
             None => Btf::parse(&out)?,
@@ -91,6 +138,63 @@ impl Btf {
         fresh.ptr_size = self.ptr_size;
         fresh.c_base = self.c_base;
         *self = fresh;
-        Ok(cnt)
+        Ok(())
+    }
+
+    /// Set a FUNC's linkage (kept in its vlen bits).
+    pub fn set_func_linkage(&mut self, id: u32, linkage: u32) -> Result<()> {
+        let t = self.ty(id).ok_or_else(|| Error::inval(format!("BTF: type id {id} out of range")))?;
+        if t.kind != Kind::Func || id < self.start_id() {
+            return Err(Error::inval(format!("BTF: {t} is not an own FUNC")));
+        }
+        let info = t.raw_record()[1];
+        self.write_record_word(id, 1, (info & !0xffff) | (linkage & 0xffff))
+    }
+
+    /// Point entry `idx` of DATASEC `id` at another type.
+    pub fn set_datasec_var_type(&mut self, id: u32, idx: usize, type_id: u32) -> Result<()> {
+        let t = self.own_datasec(id)?;
+        if idx >= t.vlen as usize || type_id >= self.type_cnt() {
+            return Err(Error::inval(format!("BTF: {t}: bad entry {idx} or type {type_id}")));
+        }
+        self.write_record_word(id, 3 + 3 * idx, type_id)
+    }
+
+    /// Give every unnamed parameter of FUNC_PROTO `id` the name `name` (the kernel wants named
+    /// parameters on global functions), adding the string once.
+    pub fn fill_func_proto_param_names(&mut self, id: u32, name: &str) -> Result<()> {
+        let t = self.ty(id).ok_or_else(|| Error::inval(format!("BTF: type id {id} out of range")))?;
+        if t.kind != Kind::FuncProto || id < self.start_id() {
+            return Err(Error::inval(format!("BTF: {t} is not an own FUNC_PROTO")));
+        }
+        let unnamed: Vec<usize> = t.params().map(|ps| ps.iter().enumerate().filter(|(_, p)| p.type_id != 0 && p.name_off == 0).map(|(i, _)| i).collect()).unwrap_or_default();
+        if unnamed.is_empty() {
+            return Ok(());
+        }
+        let off = self.find_or_add_string(name)?;
+        for i in unnamed {
+            self.write_record_word(id, 3 + 2 * i, off)?;
+        }
+        Ok(())
+    }
+
+    /// Offset of `s` in the string section, adding it (by re-parsing with an appended string)
+    /// when absent.
+    fn find_or_add_string(&mut self, s: &str) -> Result<u32> {
+        let h = self.data.hdr;
+        let s0 = h.hdr_len as usize + h.str_off as usize;
+        let strs = self.data.raw.get(s0..s0 + h.str_len as usize).ok_or_else(|| Error::inval("BTF: string section out of range"))?;
+        let mut pos = 0usize;
+        for part in strs.split(|&b| b == 0) {
+            if part == s.as_bytes() && !s.is_empty() {
+                return Ok(self.start_str_off() + pos as u32);
+            }
+            pos += part.len() + 1;
+        }
+        let off = self.start_str_off() + h.str_len;
+        let mut extra = s.as_bytes().to_vec();
+        extra.push(0);
+        self.rebuild(&[], &extra)?;
+        Ok(off)
     }
 }

@@ -316,6 +316,11 @@ impl BtfExt {
         self.core_relo.get(&self.raw, sec_name).map(|s| s.records)
     }
 
+    /// Whether any section carries CO-RE relocations.
+    pub fn has_core_relos(&self) -> bool {
+        self.core_relo.secs.iter().any(|s| !s.recs.is_empty())
+    }
+
     /// CO-RE relocations with their record size and raw bytes.
     pub fn core_relo_set(&self, sec_name: &str) -> Option<InfoSet<'_, CoreRelo>> {
         self.core_relo.get(&self.raw, sec_name)

@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 
 pub mod builder;
 mod edit;
+pub use edit::essential_name;
 pub mod ext;
 mod dump;
 mod file;

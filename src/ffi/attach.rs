@@ -43,7 +43,7 @@ unsafe fn check<O: Opts>(prog: *const Program, o: *const O) -> Result<()> {
 }
 
 /// Attach the program the way its SEC() name describes (kprobe, uprobe, tracepoint, raw
-/// tracepoint, fentry/fexit, lsm, iter, …, or a custom handler's attach hook).
+/// tracepoint, fentry/fexit, lsm, iter, ... or a custom handler's attach hook).
 /// Returns the new link, or NULL with errno set.
 // Delivered by issue 3 (attach)
 #[no_mangle]
@@ -511,13 +511,12 @@ symver!(bpf_program__attach_iter, "LIBBPF_0.0.9");
 
 /// Register the struct_ops map `map` with the kernel (its programs become live), returning a
 /// link whose destruction unregisters it. Returns NULL with errno set on failure.
-// Delivered by issue 4 (struct_ops)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__attach_struct_ops(map: *const Map) -> *mut Link {
     ffi::ptr("bpf_map__attach_struct_ops", || {
         // SAFETY: `map` is NULL or a live map handle (C API contract).
-        unsafe { handle::get(map, "map") }?;
-        Err(not_yet("bpf_map__attach_struct_ops"))
+        let m = unsafe { handle::get(map, "map") }?;
+        crate::struct_ops::attach(m).map(|l| Box::into_raw(Box::new(l)))
     })
 }
 symver!(bpf_map__attach_struct_ops, "LIBBPF_0.0.7");

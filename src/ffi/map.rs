@@ -5,6 +5,7 @@
 //! value), never a crash.
 
 use super::handle::{get, get_mut, opt_cstr};
+use super::types::bpf_map_type;
 use super::{int, not_yet, ptr, symver, val};
 use crate::error::{Error, Result};
 use crate::object::{Map, MapKind};
@@ -68,19 +69,19 @@ pub unsafe extern "C" fn bpf_map__fd(map: *const Map) -> c_int {
     int("bpf_map__fd", || {
         // SAFETY: C contract: map is a live handle or NULL.
         let m = unsafe { get(map, "map") }?;
-        Ok(if created(m) { m.fd } else { -1 })
+        Ok(if created(m) { m.raw_fd() } else { -1 })
     })
 }
 symver!(bpf_map__fd, "LIBBPF_0.0.1");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_map__type(map: *const Map) -> u32 {
+pub unsafe extern "C" fn bpf_map__type(map: *const Map) -> bpf_map_type {
     read("bpf_map__type", map, 0, |m| m.def.map_type)
 }
 symver!(bpf_map__type, "LIBBPF_0.1.0");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_map__set_type(map: *mut Map, map_type: u32) -> c_int {
+pub unsafe extern "C" fn bpf_map__set_type(map: *mut Map, map_type: bpf_map_type) -> c_int {
     set("bpf_map__set_type", map, |m| {
         busy_if_created(m)?;
         m.def.map_type = map_type;

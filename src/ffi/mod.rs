@@ -19,6 +19,7 @@ pub mod attach;
 pub mod bpf;
 pub mod btf;
 pub mod handle;
+pub mod legacy;
 pub mod link;
 pub mod map;
 pub mod names;
@@ -29,6 +30,7 @@ pub mod skeleton;
 pub mod opts;
 pub mod types;
 pub mod types_bpf;
+pub mod types_btf;
 
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
 macro_rules! symver {

@@ -242,7 +242,7 @@ pub unsafe extern "C" fn bpf_object__find_map_fd_by_name(obj: *const Object, nam
         // SAFETY: C contract for both pointers.
         let (o, n) = unsafe { (get(obj, "object")?, cstr(name, "name")?) };
         let i = o.find_map(n).ok_or(Error::quiet(libc::EINVAL))?;
-        Ok(o.maps.get(i).map_or(-1, |m| m.fd))
+        Ok(o.maps.get(i).map_or(-1, |m| m.raw_fd()))
     })
 }
 symver!(bpf_object__find_map_fd_by_name, "LIBBPF_0.0.2");
@@ -270,15 +270,14 @@ pub unsafe extern "C" fn bpf_object__prev_map(obj: *const Object, map: *const Ma
 }
 symver!(bpf_object__prev_map, "LIBBPF_0.6.0");
 
-// ---- delivered by issue 3 (load, pinning) ----
+// ---- delivered by issue 3 (pinning) ----
 
-/// Load maps and programs into the kernel. Delivered by issue 3 (load).
+/// Create maps and load programs into the kernel. Can be attempted once.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__load(obj: *mut Object) -> c_int {
     int("bpf_object__load", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        Err(not_yet("bpf_object__load"))
+        // SAFETY: C contract: obj is a live handle or NULL, not aliased during the call.
+        unsafe { get_mut(obj, "object") }?.load().map(|()| 0)
     })
 }
 symver!(bpf_object__load, "LIBBPF_0.0.1");

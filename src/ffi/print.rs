@@ -2,42 +2,15 @@
 
 use super::{int, symver, val};
 use crate::error::Error;
-use crate::log::RawPrintFn;
-use std::ffi::{c_char, c_int, c_long, c_void};
+use super::types::libbpf_print_fn_t;
+use std::ffi::{c_char, c_int};
 
 /// Install the print callback; returns the previous one. NULL silences all output.
 #[no_mangle]
-pub unsafe extern "C" fn libbpf_set_print(fn_: Option<RawPrintFn>) -> Option<RawPrintFn> {
+pub unsafe extern "C" fn libbpf_set_print(fn_: libbpf_print_fn_t) -> libbpf_print_fn_t {
     val("libbpf_set_print", None, || crate::log::set_print(fn_))
 }
 symver!(libbpf_set_print, "LIBBPF_0.0.1");
-
-/// libbpf 1.x: pointer results are NULL-or-valid with errno set; this returns `-errno` for
-/// NULL and 0 otherwise (and decodes old-style error pointers).
-#[no_mangle]
-pub unsafe extern "C" fn libbpf_get_error(ptr: *const c_void) -> c_long {
-    val("libbpf_get_error", 0, || {
-        let v = ptr as usize as isize;
-        if ptr.is_null() {
-            // SAFETY: reading the calling thread's errno.
-            return -(unsafe { *libc::__errno_location() }) as c_long;
-        }
-        if (-4095..0).contains(&v) {
-            super::set_errno(-v as c_int);
-            return v as c_long;
-        }
-        0
-    })
-}
-symver!(libbpf_get_error, "LIBBPF_0.0.1");
-
-/// libbpf 1.0 removed the strict-mode switch; the call is accepted and ignored (returns 0).
-#[no_mangle]
-pub unsafe extern "C" fn libbpf_set_strict_mode(mode: c_int) -> c_int {
-    let _ = mode;
-    0
-}
-symver!(libbpf_set_strict_mode, "LIBBPF_0.5.0");
 
 fn libbpf_errstr(e: i32) -> Option<&'static str> {
     Some(match e {

@@ -2,6 +2,7 @@
 //! instructions before load.
 
 use super::handle::{get, get_mut};
+use super::types::{bpf_attach_type, bpf_prog_type};
 use super::{int, not_yet, ptr, symver, val};
 use crate::error::{Error, Result};
 use crate::object::Program;
@@ -132,30 +133,27 @@ pub unsafe extern "C" fn bpf_program__fd(prog: *const Program) -> c_int {
     int("bpf_program__fd", || {
         // SAFETY: C contract: prog is a live handle or NULL.
         let p = unsafe { get(prog, "program") }?;
-        if p.fd < 0 {
-            return Err(Error::quiet(libc::ENOENT));
-        }
-        Ok(p.fd)
+        p.fd.as_ref().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).ok_or(Error::quiet(libc::ENOENT))
     })
 }
 symver!(bpf_program__fd, "LIBBPF_0.0.1");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__type(prog: *const Program) -> bpf_prog_type {
     read("bpf_program__type", prog, 0, |p| p.prog_type)
 }
 symver!(bpf_program__type, "LIBBPF_0.7.0");
 
 /// Old name of `bpf_program__type`, still exported by libbpf 1.x.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__get_type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__get_type(prog: *const Program) -> bpf_prog_type {
     read("bpf_program__get_type", prog, 0, |p| p.prog_type)
 }
 symver!(bpf_program__get_type, "LIBBPF_0.0.6");
 
 /// Change the program type before load; a section-derived definition no longer applies.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: u32) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: bpf_prog_type) -> c_int {
     set("bpf_program__set_type", prog, |p| {
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));
@@ -173,20 +171,20 @@ pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: u3
 symver!(bpf_program__set_type, "LIBBPF_0.0.1");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__expected_attach_type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__expected_attach_type(prog: *const Program) -> bpf_attach_type {
     read("bpf_program__expected_attach_type", prog, 0, |p| p.expected_attach_type)
 }
 symver!(bpf_program__expected_attach_type, "LIBBPF_0.7.0");
 
 /// Old name of `bpf_program__expected_attach_type`, still exported by libbpf 1.x.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__get_expected_attach_type(prog: *const Program) -> u32 {
+pub unsafe extern "C" fn bpf_program__get_expected_attach_type(prog: *const Program) -> bpf_attach_type {
     read("bpf_program__get_expected_attach_type", prog, 0, |p| p.expected_attach_type)
 }
 symver!(bpf_program__get_expected_attach_type, "LIBBPF_0.0.6");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_expected_attach_type(prog: *mut Program, attach_type: u32) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_expected_attach_type(prog: *mut Program, attach_type: bpf_attach_type) -> c_int {
     set("bpf_program__set_expected_attach_type", prog, |p| {
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));
@@ -324,11 +322,7 @@ symver!(bpf_program__unpin, "LIBBPF_0.0.1");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__unload(prog: *mut Program) {
     let _ = set("bpf_program__unload", prog, |p| {
-        if p.fd >= 0 {
-            // SAFETY: fd is owned by this program and closed once.
-            unsafe { libc::close(p.fd) };
-            p.fd = -1;
-        }
+        p.fd = None;
         Ok(())
     });
 }

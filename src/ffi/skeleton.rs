@@ -8,7 +8,7 @@
 
 use super::handle::{cstr, get, get_mut};
 use super::types::{bpf_object_open_opts, bpf_object_skeleton, bpf_object_subskeleton};
-use super::{int, not_yet, symver, val};
+use super::{int, symver, val};
 use crate::error::{Error, Result};
 use crate::link::Link;
 use crate::object::{Map, MapKind, Object, Program};
@@ -155,13 +155,62 @@ pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) 
 }
 symver!(bpf_object__load_skeleton, "LIBBPF_0.0.7");
 
-/// Attach every autoattach program and struct_ops map. Delivered by issues 3 and 4.
+/// Attach every loaded, autoattach program whose section says where to attach, into its link
+/// slot; then every struct_ops map with autocreate + autoattach into its map link slot (a
+/// skeleton from a generator without map link slots gets a warning and no auto-attach, as with
+/// libbpf). Slots the caller already filled are left alone.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton) -> c_int {
     int("bpf_object__attach_skeleton", || {
         // SAFETY: C contract: s is a generated skeleton or NULL.
-        unsafe { get_mut(s, "skeleton") }?;
-        Err(not_yet("bpf_object__attach_skeleton"))
+        let sk = unsafe { get_mut(s, "skeleton") }?;
+        let stride = check_stride("program", sk.prog_cnt, sk.prog_skel_sz, PROG_ENTRY_MIN, sk.progs as *const c_void)?;
+        for i in 0..sk.prog_cnt.max(0) as usize {
+            let base = sk.progs as *const u8;
+            // SAFETY: entry i within the generated array; prog@8, link@16.
+            let (prog, link) = unsafe { (*field::<*mut Program>(base, stride, i, 8), field::<*mut Link>(base, stride, i, 16)) };
+            // SAFETY: filled by open_skeleton with our handle (or NULL).
+            let Some(p) = (unsafe { prog.as_ref() }) else { continue };
+            let attachable = p.sec_def.is_some_and(|d| d.attach != crate::section::AttachKind::None);
+            // SAFETY: link slot inside the generated entry.
+            if !p.autoload || !p.autoattach || !attachable || link.is_null() || unsafe { !(*link).is_null() } {
+                continue;
+            }
+            // SAFETY: forwarded handle.
+            let l = unsafe { super::attach::bpf_program__attach(prog) };
+            if l.is_null() {
+                // SAFETY: reading the calling thread's errno set by the attach call.
+                let errno = unsafe { *libc::__errno_location() };
+                return Err(Error::new(errno, format!("prog '{}': failed to auto-attach", p.name().to_string_lossy())));
+            }
+            // SAFETY: link slot inside the generated entry.
+            unsafe { *link = l };
+        }
+        let mstride = check_stride("map", sk.map_cnt, sk.map_skel_sz, MAP_ENTRY_MIN, sk.maps as *const c_void)?;
+        for i in 0..sk.map_cnt.max(0) as usize {
+            let base = sk.maps as *const u8;
+            // SAFETY: entry i within the generated array; map@8.
+            let map = unsafe { *field::<*mut Map>(base, mstride, i, 8) };
+            // SAFETY: filled by open_skeleton with our handle (or NULL).
+            let Some(m) = (unsafe { map.as_ref() }) else { continue };
+            if !m.autocreate || !m.autoattach || !m.is_struct_ops() {
+                continue;
+            }
+            if mstride < MAP_ENTRY_WITH_LINK {
+                crate::pr_warn!("map '{}': BPF skeleton version is old, skipping map auto-attachment...", m.name().to_string_lossy());
+                continue;
+            }
+            // SAFETY: entry i within the array; link@24 (stride >= 32 checked).
+            let link = unsafe { field::<*mut Link>(base, mstride, i, 24) };
+            // SAFETY: link slot inside the generated entry.
+            if link.is_null() || unsafe { !(*link).is_null() } {
+                continue;
+            }
+            let l = crate::struct_ops::attach(m).map_err(|e| e.context(format!("map '{}': failed to auto-attach", m.name().to_string_lossy())))?;
+            // SAFETY: link slot inside the generated entry.
+            unsafe { *link = Box::into_raw(Box::new(l)) };
+        }
+        Ok(0)
     })
 }
 symver!(bpf_object__attach_skeleton, "LIBBPF_0.0.7");

@@ -465,7 +465,7 @@ opts!(bpf_netfilter_opts, flags);
 pub struct bpf_tcx_opts {
     /// `sizeof` this struct as the caller compiled it.
     pub sz: usize,
-    /// `BPF_F_BEFORE`/`BPF_F_AFTER`/… placement flags.
+    /// Placement flags (`BPF_F_BEFORE`, `BPF_F_AFTER`, ...).
     pub flags: u32,
     /// Program or link fd the placement is relative to.
     pub relative_fd: u32,
@@ -485,7 +485,7 @@ opts!(bpf_tcx_opts, expected_revision);
 pub struct bpf_netkit_opts {
     /// `sizeof` this struct as the caller compiled it.
     pub sz: usize,
-    /// `BPF_F_BEFORE`/`BPF_F_AFTER`/… placement flags.
+    /// Placement flags (`BPF_F_BEFORE`, `BPF_F_AFTER`, ...).
     pub flags: u32,
     /// Program or link fd the placement is relative to.
     pub relative_fd: u32,
@@ -894,7 +894,7 @@ mod tests {
         // SAFETY: all-zero is a valid bpf_object_open_opts (Opts contract).
         let mut o: bpf_object_open_opts = unsafe { std::mem::zeroed() };
         o.sz = 88;
-        o.struct_ops_shadow = 8 as *const _; // beyond the caller's sz: must be ignored
+        o.struct_ops_shadow = std::ptr::dangling(); // beyond the caller's sz: must be ignored
                                              // SAFETY: `o` is a live struct with at least 88 readable bytes.
         let got = unsafe { read(&o) }.unwrap().unwrap();
         assert!(got.struct_ops_shadow.is_null());

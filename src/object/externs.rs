@@ -33,6 +33,12 @@ pub struct Extern {
     pub sec_btf_id: u32,
     pub is_weak: bool,
     pub kind: ExternKind,
+    /// Resolved at load (value written, or kernel symbol found).
+    pub is_set: bool,
+    /// For ksyms: kernel BTF id and BTF object fd (0 = vmlinux), or kallsyms address.
+    pub kernel_btf_id: u32,
+    pub kernel_btf_obj_fd: i32,
+    pub addr: u64,
 }
 
 impl Extern {
@@ -148,7 +154,18 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
             }
             other => return Err(Error::new(libc::EOPNOTSUPP, format!("unrecognized extern section '{other}'"))),
         };
-        exts.push(Extern { name, sym_idx: sym.index, btf_id, sec_btf_id, is_weak: sym.bind == elf::STB_WEAK, kind });
+        exts.push(Extern {
+            name,
+            sym_idx: sym.index,
+            btf_id,
+            sec_btf_id,
+            is_weak: sym.bind == elf::STB_WEAK,
+            kind,
+            is_set: false,
+            kernel_btf_id: 0,
+            kernel_btf_obj_fd: 0,
+            addr: 0,
+        });
     }
     if exts.is_empty() {
         return Ok(());

@@ -35,10 +35,11 @@ fn new_map(name: &str, kind: MapKind) -> Result<Map> {
         autoattach: false,
         ifindex: 0,
         inner_map_fd: -1,
-        fd: -1,
+        fd: None,
         reused: false,
         pinned: false,
         st_ops: None,
+        st_ops_kern: None,
     })
 }
 

@@ -19,6 +19,8 @@
 pub mod btfq;
 mod externs;
 pub mod handles;
+mod kconfig;
+mod load;
 mod maps;
 mod relo;
 
@@ -124,10 +126,13 @@ pub struct Map {
     pub(crate) autoattach: bool,
     pub(crate) ifindex: u32,
     pub(crate) inner_map_fd: i32,
-    pub(crate) fd: i32,
+    /// The kernel map, once created (or reused from a pin / bpf_map__reuse_fd).
+    pub(crate) fd: Option<std::os::fd::OwnedFd>,
     pub(crate) reused: bool,
     pub(crate) pinned: bool,
     pub(crate) st_ops: Option<StructOps>,
+    /// Kernel side of a struct_ops map, resolved at load.
+    pub(crate) st_ops_kern: Option<crate::struct_ops::KernInfo>,
 }
 
 pub struct Program {
@@ -146,7 +151,7 @@ pub struct Program {
     pub(crate) prog_flags: u32,
     pub(crate) autoload: bool,
     pub(crate) autoattach: bool,
-    pub(crate) sym_global: bool,
+    /// A global function with hidden/internal visibility: its BTF FUNC is loaded as static.
     pub(crate) mark_btf_static: bool,
     pub(crate) log_level: u32,
     pub(crate) log_buf: *mut std::ffi::c_char,
@@ -156,7 +161,17 @@ pub struct Program {
     pub(crate) attach_prog_fd: i32,
     pub(crate) attach_func_name: Option<CString>,
     pub(crate) relos: Vec<Reloc>,
-    pub(crate) fd: i32,
+    /// The loaded program.
+    pub(crate) fd: Option<std::os::fd::OwnedFd>,
+    /// Where this subprogram's copy starts inside the main program being relocated (0 = not
+    /// appended yet), libbpf's `sub_insn_off`.
+    pub(crate) sub_insn_off: usize,
+    /// Kernel-format func_info/line_info records assembled at relocation (insn offsets in
+    /// instructions, relative to the relocated program).
+    pub(crate) func_info: Vec<u8>,
+    pub(crate) func_info_rec_size: u32,
+    pub(crate) line_info: Vec<u8>,
+    pub(crate) line_info_rec_size: u32,
 }
 
 /// Everything `bpf_object_open_opts` can say, validated.
@@ -190,6 +205,9 @@ pub struct Object {
     pub(crate) loaded: bool,
     /// fd of the object's BTF in the kernel (-1 until load).
     pub(crate) btf_fd: i32,
+    pub(crate) btf_fd_owned: Option<std::os::fd::OwnedFd>,
+    /// Section names by index (for .BTF.ext lookups after the ELF is gone).
+    pub(crate) sec_names: Vec<String>,
     pub(crate) opts: OpenOptions,
     /// Arena (`.addr_space.1`) initial data, until it is moved into the arena map's buffer.
     pub(crate) arena_data: Option<Vec<u8>>,
@@ -213,16 +231,21 @@ enum SecType {
     Relo,
 }
 
-/// The libbpf kernel-version default: LINUX_VERSION_CODE of the running kernel.
-fn running_kernel_version() -> u32 {
+/// `uname -r`.
+pub(crate) fn uname_release() -> String {
     // SAFETY: uname writes into the zeroed struct we own.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `u` is a valid, writable utsname.
     if unsafe { libc::uname(&mut u) } != 0 {
-        return 0;
+        return String::new();
     }
     let rel: Vec<u8> = u.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
-    let rel = String::from_utf8_lossy(&rel);
+    String::from_utf8_lossy(&rel).into_owned()
+}
+
+/// The libbpf kernel-version default: LINUX_VERSION_CODE of the running kernel.
+pub(crate) fn running_kernel_version() -> u32 {
+    let rel = uname_release();
     let mut it = rel.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().unwrap_or(0));
     let (a, b, c) = (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0));
     (a << 16) + (b << 8) + c.min(255)
@@ -264,6 +287,8 @@ impl Object {
             has_rodata: false,
             loaded: false,
             btf_fd: -1,
+            btf_fd_owned: None,
+            sec_names: elf.sections.iter().map(|s| s.name.to_string()).collect(),
             opts,
             arena_data: None,
             arena_data_sz: 0,
@@ -460,7 +485,6 @@ impl Object {
                 prog_flags: 0,
                 autoload,
                 autoattach: true,
-                sym_global: global,
                 mark_btf_static: global && (sym.visibility == elf::STV_HIDDEN || sym.visibility == elf::STV_INTERNAL),
                 log_level: self.opts.kernel_log_level,
                 log_buf: std::ptr::null_mut(),
@@ -470,7 +494,12 @@ impl Object {
                 attach_prog_fd: 0,
                 attach_func_name: None,
                 relos: Vec::new(),
-                fd: -1,
+                fd: None,
+                sub_insn_off: 0,
+                func_info: Vec::new(),
+                func_info_rec_size: 0,
+                line_info: Vec::new(),
+                line_info_rec_size: 0,
             });
         }
         Ok(())
@@ -662,10 +691,20 @@ impl Map {
 
     /// Overwrite the global-data buffer from the start.
     pub fn write_initial_value(&mut self, src: &[u8]) -> Result<()> {
+        self.write_initial_value_at(0, src)
+    }
+
+    /// Overwrite part of the global-data buffer.
+    pub fn write_initial_value_at(&mut self, off: usize, src: &[u8]) -> Result<()> {
         match self.mmaped.as_mut() {
-            Some(r) => r.write(0, src),
+            Some(r) => r.write(off, src),
             None => Err(Error::quiet(libc::EINVAL)),
         }
+    }
+
+    /// The map fd as C sees it (-1 when not created).
+    pub fn raw_fd(&self) -> i32 {
+        self.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f))
     }
 
     /// `bpf_map__set_max_entries`: ring buffers are rounded up to a power-of-two page count.

@@ -98,6 +98,25 @@ impl Region {
     }
 }
 
+impl Region {
+    /// Map `len` bytes of a BPF map fd over the start of this region (MAP_FIXED, same address),
+    /// read-only when `writable` is false. The region keeps its size; only the map's pages change.
+    pub fn map_fd_over(&mut self, fd: std::os::fd::BorrowedFd<'_>, len: usize, writable: bool) -> Result<()> {
+        use std::os::fd::AsRawFd;
+        let len = len.min(self.len);
+        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+        // SAFETY: the target range lies inside the mapping this Region owns (len <= self.len),
+        // so MAP_FIXED replaces only our own pages; fd is a live BPF map fd.
+        let p = unsafe {
+            libc::mmap(self.ptr as *mut libc::c_void, len, prot, libc::MAP_SHARED | libc::MAP_FIXED, fd.as_raw_fd(), 0)
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::io("failed to mmap the map over its buffer", &std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Region {
     fn drop(&mut self) {
         // SAFETY: ptr/len describe the mapping created in `new`, unmapped exactly once.

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# diff_dump.sh WITH_LIBBPF15 REF_DUMPER OBJECT OUR_DUMPER
+# diff_dump.sh WITH_LIBBPF15 REF_DUMPER OBJECT --preload LIBOXBPF
+#
+# Differential test of the open path. The reference is REF_DUMPER (open_dump built against
+# upstream libbpf 1.5) run under scripts/with-libbpf15. Ours is either
+#   - OUR_DUMPER, the same source linked against liboxbpf, run directly, or
+#   - --preload: REF_DUMPER again, under with-libbpf15 with LIBOXBPF preloaded, the way a
+#     user replaces a distro libbpf. This mode first checks that liboxbpf defines every
+#     libbpf symbol REF_DUMPER imports: otherwise libbpf 1.5 would quietly serve the rest and
+#     the comparison would prove nothing.
+# Fails with a unified diff (- upstream libbpf 1.5, + oxbpf) when the dumps differ.
+set -euo pipefail
+
+if (($# == 4)); then
+    mode=linked
+elif (($# == 5)) && [[ "$4" == --preload ]]; then
+    mode=preload
+else
+    echo "usage: $0 WITH_LIBBPF15 REF_DUMPER OBJECT {OUR_DUMPER | --preload LIBOXBPF}" >&2
+    exit 2
+fi
+with15="$1" ref="$2" obj="$3"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+if ! "$with15" "$ref" "$obj" >"$tmp/ref.txt" 2>"$tmp/ref.err"; then
+    echo "FAIL: the reference (upstream libbpf 1.5) could not dump $obj:" >&2
+    cat "$tmp/ref.err" "$tmp/ref.txt" >&2
+    exit 1
+fi
+
+case "$mode" in
+linked)
+    ours=("$4")
+    ;;
+preload)
+    lib="$(realpath "$5")"  # ld.so searches its library path for a name without a slash
+    # Versioned libbpf symbols REF_DUMPER imports, and those liboxbpf defines.
+    readelf --dyn-syms -W "$ref" | awk '$7 == "UND" && $8 ~ /@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' \
+        | sort -u >"$tmp/needed"
+    readelf --dyn-syms -W "$lib" | awk '$7 != "UND" && $8 ~ /@@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' \
+        | sort -u >"$tmp/provided"
+    missing="$(comm -23 "$tmp/needed" "$tmp/provided")"
+    if [[ -n "$missing" ]]; then
+        echo "FAIL: $lib does not define $(wc -l <<<"$missing") of the $(wc -l <"$tmp/needed") libbpf symbols the dumper uses, so LD_PRELOAD would leave them to libbpf 1.5:" >&2
+        sed 's/^/  /' <<<"$missing" >&2
+        exit 1
+    fi
+    ours=("$with15" --preload "$lib" "$ref")
+    ;;
+esac
+
+rc=0
+"${ours[@]}" "$obj" >"$tmp/ours.txt" 2>"$tmp/ours.err" || rc=$?
+if ((rc != 0)); then
+    echo "FAIL: oxbpf ($mode) exited with status $rc on $obj; its stderr:" >&2
+    cat "$tmp/ours.err" >&2
+    echo "start of the diff (- upstream libbpf 1.5, + oxbpf $mode):" >&2
+    diff -u --label "upstream libbpf 1.5" --label "oxbpf ($mode)" "$tmp/ref.txt" "$tmp/ours.txt" \
+        | head -n 30 >&2 || true
+    exit 1
+fi
+if ! diff -u --label "upstream libbpf 1.5" --label "oxbpf ($mode)" "$tmp/ref.txt" "$tmp/ours.txt"; then
+    echo "FAIL: dumps of $obj differ (- upstream libbpf 1.5, + oxbpf $mode)" >&2
+    exit 1
+fi
+echo "$obj: identical dumps ($(wc -l <"$tmp/ref.txt") lines, $mode)"

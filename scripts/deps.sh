@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Install everything oxbpf's build and tests need, idempotently and quietly.
+#
+#   scripts/deps.sh            run it, or
+#   . scripts/deps.sh          source it: also exports OXBPF_TRIXIE_ROOT
+#
+# 1. Build tools from the machine's own Debian release (bookworm) via apt-get.
+# 2. A "trixie tool cache": upstream libbpf 1.5 (library + headers) and bpftool 7.5 from
+#    Debian trixie, unpacked (never installed) under ${OXBPF_CACHE:-$HOME/.cache/oxbpf}/trixie/root
+#    together with trixie's libc and every shared library they need. They are the reference
+#    side of the differential tests and run through trixie's own ld.so (scripts/bpftool75,
+#    scripts/with-libbpf15). A private apt configuration is used, so the system's apt state
+#    is never touched. The archive URI is the one this machine's apt sources use for
+#    bookworm main, reused for suite trixie.
+#
+# A stamp file records what was unpacked; a second run does no network access at all.
+# OXBPF_REFRESH=1 forces the trixie cache to be rebuilt.
+
+# HOME may be unset under some CI runners; the cache lives under the user's home.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
+
+# Bump when the package set or the unpack layout changes: invalidates existing caches.
+OXBPF_TRIXIE_RECIPE=3
+
+oxbpf_deps() (
+    set -euo pipefail
+
+    say() { printf 'deps: %s\n' "$*" >&2; }
+    die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
+
+    # ---- 1. bookworm packages -------------------------------------------------------------
+    local pkgs=(clang-19 llvm-19 bpftool meson ninja-build pkg-config gcc libc6-dev make
+                python3 iproute2 procps binutils)
+    local missing=() p
+    for p in "${pkgs[@]}"; do
+        if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+            missing+=("$p")
+        fi
+    done
+    if ((${#missing[@]})); then
+        local sudo=()
+        if ((EUID != 0)); then
+            command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+            sudo=(sudo)
+        fi
+        say "installing ${missing[*]}"
+        # Update the package lists once, only when one of the packages is unknown to them.
+        for p in "${missing[@]}"; do
+            if ! apt-cache show "$p" >/dev/null 2>&1; then
+                "${sudo[@]}" apt-get update -qq >/dev/null || die "apt-get update failed"
+                break
+            fi
+        done
+        local log
+        log="$(mktemp)"
+        if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            die "apt-get install ${missing[*]} failed"
+        fi
+        rm -f "$log"
+    fi
+    command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
+
+    # ---- 2. trixie tool cache ------------------------------------------------------------
+    local cache="${OXBPF_CACHE:-$HOME/.cache/oxbpf}/trixie"
+    local root="$cache/root" stamp="$cache/stamp"
+    if [[ "${OXBPF_REFRESH:-0}" != 1 && -f "$stamp" && -x "$root/usr/sbin/bpftool" ]] \
+        && head -n1 "$stamp" | grep -qx "recipe $OXBPF_TRIXIE_RECIPE"; then
+        return 0
+    fi
+
+    # The archive URI of bookworm main, as apt itself parses this machine's sources
+    # (sources.list and sources.list.d/*.list / *.sources).
+    local uri
+    uri="$(apt-get indextargets --no-release-info \
+             --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
+           | awk '$2 == "bookworm" && $3 == "main" { print $1; exit }')"
+    [[ -n "$uri" ]] || die "no apt source for suite bookworm, component main: cannot derive the trixie URI"
+
+    local apt="$cache/apt"
+    rm -rf "$apt" "$cache/debs" "$root.new"
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$cache/debs" "$root.new"
+    : >"$apt/status"
+
+    # Trusted keys: the system's Debian archive keyring, if it holds trixie's key; otherwise
+    # the newest debian-archive-keyring package the bookworm sources offer, unpacked here.
+    local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    if ! has_trixie_key "$keyring"; then
+        say "system keyring lacks the trixie archive key; fetching debian-archive-keyring"
+        mkdir -p "$cache/keyring"
+        (cd "$cache/keyring" && rm -f ./*.deb && apt-get -o APT::Sandbox::User=root download -qq debian-archive-keyring >/dev/null) \
+            || die "apt-get download debian-archive-keyring failed"
+        dpkg-deb -x "$cache"/keyring/debian-archive-keyring_*.deb "$cache/keyring/x"
+        keyring="$cache/keyring/x/usr/share/keyrings/debian-archive-keyring.gpg"
+        has_trixie_key "$keyring" || say "warning: cannot confirm the trixie key is in $keyring"
+    fi
+    printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$uri" >"$apt/sources.list"
+
+    local aptopts=(
+        -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State=$apt" -o "Dir::State::Lists=$apt/lists" -o "Dir::State::status=$apt/status"
+        -o "Dir::Cache=$apt/cache" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+        -o APT::Architecture=amd64 -o APT::Architectures::=amd64
+        -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+        -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false
+        -o Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false
+        -o Acquire::Languages=none -o Debug::NoLocking=1 -o APT::Sandbox::User=root
+    )
+    say "updating private apt lists for trixie ($uri)"
+    apt-get "${aptopts[@]}" -qq update >/dev/null || die "apt-get update (trixie) failed"
+
+    # Closure of the runtime packages' Depends/Pre-Depends (first alternative of each);
+    # libbpf-dev is taken alone: its -dev dependencies are not needed for headers.
+    local want=(bpftool libbpf1 libc6) seen=() queue=() q ctl deps d
+    queue=("${want[@]}")
+    while ((${#queue[@]})); do
+        q="${queue[0]}"; queue=("${queue[@]:1}")
+        [[ " ${seen[*]} " == *" $q "* ]] && continue
+        seen+=("$q")
+        ctl="$(apt-cache "${aptopts[@]}" show --no-all-versions "$q" 2>/dev/null)" \
+            || die "trixie has no package $q"
+        deps="$(awk -F': ' '/^(Pre-)?Depends: / { print $2 }' <<<"$ctl" \
+                | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g' \
+                | grep -v '^$' || true)"
+        for d in $deps; do queue+=("$d"); done
+    done
+    seen+=(libbpf-dev)
+
+    (cd "$cache/debs" && apt-get "${aptopts[@]}" -qq download "${seen[@]}" >/dev/null) \
+        || die "apt-get download (trixie) ${seen[*]} failed"
+    local deb
+    for deb in "$cache"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$root.new"
+    done
+
+    # Check with trixie's ld.so that every shared library of the binaries resolves.
+    local ldso="$root.new/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    [[ -x "$ldso" ]] || die "trixie libc6 did not provide $ldso"
+    local libpath="$root.new/usr/lib/x86_64-linux-gnu:$root.new/lib/x86_64-linux-gnu"
+    local bin out
+    for bin in "$root.new/usr/sbin/bpftool" "$root.new/usr/lib/x86_64-linux-gnu/libbpf.so.1"; do
+        out="$("$ldso" --library-path "$libpath" --list "$bin")" || die "ld.so --list $bin failed"
+        if grep -q 'not found' <<<"$out"; then
+            die "unresolved libraries for $bin: $(grep 'not found' <<<"$out" | tr '\n' ' ')"
+        fi
+    done
+
+    rm -rf "$root"
+    mv "$root.new" "$root"
+    {
+        echo "recipe $OXBPF_TRIXIE_RECIPE"
+        echo "uri $uri"
+        for deb in "$cache"/debs/*.deb; do
+            dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb"
+        done
+    } >"$stamp.new"
+    mv "$stamp.new" "$stamp"
+    rm -rf "$apt/lists" "$apt/cache"
+    say "trixie cache in $root:"
+    tail -n +3 "$stamp" | sed 's/^/deps:   /' >&2
+)
+
+# True if KEYRING holds the Debian 13 (trixie) archive signing key.
+has_trixie_key() {
+    local k="$1"
+    [[ -r "$k" ]] || return 1
+    if command -v gpg >/dev/null; then
+        local home rc=0
+        home="$(mktemp -d)"
+        GNUPGHOME="$home" gpg --batch --show-keys --with-colons "$k" 2>/dev/null \
+            | grep -q '^uid:.*(13/trixie)' || rc=1
+        rm -rf "$home"
+        return "$rc"
+    else
+        # No gpg to look inside: trust a keyring package new enough to carry trixie's key.
+        dpkg --compare-versions "$(dpkg-query -W -f='${Version}' debian-archive-keyring 2>/dev/null || echo 0)" ge 2023.3
+    fi
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    oxbpf_deps
+else
+    oxbpf_deps || return 1
+    OXBPF_TRIXIE_ROOT="${OXBPF_CACHE:-$HOME/.cache/oxbpf}/trixie/root"
+    export OXBPF_TRIXIE_ROOT
+fi

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Run every test of oxbpf: installs what is missing (scripts/deps.sh), then
+#   1. cargo test --release --workspace            (Rust unit and integration tests)
+#   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
+#                                                   tool exists)
+#   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
+# and ends with one line "total: N passed, N failed, N skipped" over cargo's and meson's
+# results. Exits non-zero if anything failed.
+#
+#   scripts/test.sh            build dir: build/ (OXBPF_BUILD_DIR to change)
+#   scripts/test.sh --suite reference      extra arguments go to `meson test`
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
+
+build="${OXBPF_BUILD_DIR:-build}"
+passed=0 failed=0 skipped=0
+failures=()
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+step() { printf '\n==== %s\n' "$*"; }
+fail_step() { failed=$((failed + 1)); failures+=("$1"); }
+
+# ---- 1. cargo tests -------------------------------------------------------------------------
+step "cargo test --release --workspace"
+cargo test --release --workspace 2>&1 | tee "$log"
+cargo_rc="${PIPESTATUS[0]}"
+read -r p f i < <(awk '/^test result:/ {
+        for (k = 1; k <= NF; k++) {
+            if ($(k + 1) ~ /^passed/) p += $k
+            if ($(k + 1) ~ /^failed/) f += $k
+            if ($(k + 1) ~ /^ignored/) i += $k
+        }
+    } END { print p + 0, f + 0, i + 0 }' "$log")
+passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
+if ((f > 0)); then
+    failures+=("cargo test: $f failed")
+elif ((cargo_rc != 0)); then
+    fail_step "cargo test (exit $cargo_rc: did not build or run)"
+fi
+
+# ---- 2. generated headers ---------------------------------------------------------------------
+if [[ -d tools/gen-headers ]]; then
+    step "cargo run -p gen-headers -- --check"
+    if cargo run --release --quiet -p gen-headers -- --check; then
+        passed=$((passed + 1))
+    else
+        fail_step "gen-headers --check (include/ is stale or the generator failed)"
+    fi
+fi
+
+# ---- 3. meson: build and the C test suite ------------------------------------------------------
+step "meson setup $build"
+setup=(meson setup "$build" "-Dtrixie_root=$OXBPF_TRIXIE_ROOT")
+[[ -f "$build/meson-private/coredata.dat" ]] && setup+=(--reconfigure)
+if ! "${setup[@]}"; then
+    fail_step "meson setup"
+else
+    step "meson compile -C $build"
+    if ! meson compile -C "$build"; then
+        fail_step "meson compile"
+    else
+        step "meson test -C $build --print-errorlogs $*"
+        meson test -C "$build" --print-errorlogs "$@" 2>&1 | tee "$log"
+        meson_rc="${PIPESTATUS[0]}"
+        read -r p f s < <(awk -F: '
+            /^Ok:/ || /^Expected Fail:/ { p += $2 }
+            /^Fail:/ || /^Unexpected Pass:/ || /^Timeout:/ { f += $2 }
+            /^Skipped:/ { s += $2 }
+            END { print p + 0, f + 0, s + 0 }' "$log")
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+        if ((f > 0)); then
+            failures+=("meson test: $f failed")
+        elif ((meson_rc != 0)); then
+            fail_step "meson test (exit $meson_rc)"
+        elif ((p + s == 0)); then
+            fail_step "meson test ran no test"
+        fi
+    fi
+fi
+
+step "summary"
+for f in "${failures[@]}"; do
+    echo "  $f"
+done
+echo "total: $passed passed, $failed failed, $skipped skipped"
+((failed == 0))

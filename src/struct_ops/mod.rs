@@ -1,0 +1,290 @@
+//! struct_ops: building the kernel's value for a struct_ops map from the object's shadow.
+//!
+//! At load ([`Object::init_kern_struct_ops`]) each struct_ops map that will be created is matched
+//! with its kernel type: the local type name without a `___suffix` must name a kernel struct
+//! `T`, and `bpf_struct_ops_T` (whose `data` member has type `T`) is the map's value type. Members
+//! are matched by name:
+//! * a member the kernel lacks is skipped when its shadow bytes are all zero, refused with
+//!   -ENOTSUP naming it otherwise;
+//! * bitfields and kind mismatches are refused;
+//! * data members are copied (sizes must agree);
+//! * function-pointer members take the `struct bpf_program *` the shadow holds *now* (skeletons
+//!   may have swapped or cleared it), and that program gets `attach_btf_id` = kernel struct type
+//!   and `expected_attach_type` = kernel member index — reuse by another map must agree.
+//!
+//! Programs the shadow no longer references are not loaded; the slots are filled with program
+//! fds once programs are loaded ([`Object::prepare_struct_ops`]).
+
+use crate::btf::{Btf, Kind};
+use crate::error::{Error, Result};
+use crate::object::Object;
+use crate::uapi;
+
+/// Kernel side of a struct_ops map.
+#[derive(Debug, Clone)]
+pub struct KernInfo {
+    /// Kernel struct (e.g. `tcp_congestion_ops`) type id.
+    pub type_id: u32,
+    /// `bpf_struct_ops_<name>` type id: the map's btf_vmlinux_value_type_id.
+    pub value_type_id: u32,
+    /// The value the kernel gets at attach: data members copied, program fds filled in.
+    pub vdata: Vec<u8>,
+    /// (offset in vdata, program index) of each function slot.
+    pub func_slots: Vec<(usize, usize)>,
+}
+
+pub use crate::btf::essential_name;
+
+/// (kernel struct id, value struct id, offset of the `data` member in the value struct).
+pub fn find_kern_types(kbtf: &Btf, tname: &str) -> Result<(u32, u32, u32)> {
+    let kern_type = kbtf
+        .find_by_name_kind(tname, Kind::Struct)
+        .ok_or_else(|| Error::new(libc::ENOTSUP, format!("struct_ops init_kern: struct {tname} is not found in kernel BTF")))?;
+    let vname = format!("bpf_struct_ops_{tname}");
+    let vtype = kbtf
+        .find_by_name_kind(&vname, Kind::Struct)
+        .ok_or_else(|| Error::new(libc::ENOTSUP, format!("struct_ops init_kern: struct {vname} is not found in kernel BTF")))?;
+    let vt = kbtf.ty(vtype).ok_or_else(|| Error::inval("kernel BTF type vanished"))?;
+    let data = vt
+        .members()
+        .and_then(|ms| ms.iter().find(|m| m.type_id == kern_type))
+        .ok_or_else(|| Error::inval(format!("struct_ops init_kern: struct {tname} data is not found in struct {vname}")))?;
+    Ok((kern_type, vtype, data.bit_offset / 8))
+}
+
+impl Object {
+    /// Resolve kernel types and build the kernel value of every struct_ops map that will be
+    /// created, then settle which struct_ops programs load.
+    pub(crate) fn init_kern_struct_ops(&mut self, vmlinux: Option<&Btf>) -> Result<()> {
+        let idxs: Vec<usize> = self.maps.iter().enumerate().filter(|(_, m)| m.is_struct_ops() && m.autocreate).map(|(i, _)| i).collect();
+        if idxs.is_empty() {
+            self.adjust_struct_ops_autoload();
+            return Ok(());
+        }
+        let kbtf = vmlinux.ok_or_else(|| Error::new(libc::ENOTSUP, "struct_ops maps need kernel BTF"))?;
+        for idx in idxs {
+            self.init_kern_one(idx, kbtf)?;
+        }
+        self.adjust_struct_ops_autoload();
+        Ok(())
+    }
+
+    fn init_kern_one(&mut self, idx: usize, kbtf: &Btf) -> Result<()> {
+        let local = self.btf.as_deref().ok_or_else(|| Error::inval("struct_ops map without BTF"))?;
+        let m = self.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
+        let mname = m.name.to_string_lossy().into_owned();
+        let st = m.st_ops.as_ref().ok_or_else(|| Error::inval("not a struct_ops map"))?;
+        let t = local.ty(st.type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
+        let tname = essential_name(t.name).to_string();
+        let (kern_type, vtype, data_off) = find_kern_types(kbtf, &tname).map_err(|e| e.context(format!("map '{mname}'")))?;
+        let ktype = kbtf.ty(kern_type).ok_or_else(|| Error::inval("kernel type vanished"))?;
+        let kmembers: Vec<_> = ktype.members().map(|ms| ms.iter().collect()).unwrap_or_default();
+        let vsize = kbtf.ty(vtype).map(|v| v.size_or_type).unwrap_or(0) as usize;
+        let mut vdata = vec![0u8; vsize];
+        let mut func_slots = Vec::new();
+        let shadow = st.data.read(t.size_or_type as usize);
+        let members: Vec<_> = t.members().map(|ms| ms.iter().collect()).unwrap_or_default();
+        let mut prog_updates: Vec<(usize, Option<usize>)> = Vec::new(); // (member, program)
+        let mut attach_updates: Vec<(usize, u32, u32)> = Vec::new(); // (prog, btf id, member idx)
+        let mut disable: Vec<usize> = Vec::new();
+        for (i, lm) in members.iter().enumerate() {
+            let moff = (lm.bit_offset / 8) as usize;
+            let msize = local.resolve_size(lm.type_id).unwrap_or(0) as usize;
+            let mdata = shadow.get(moff..moff + msize).unwrap_or(&[]);
+            let declared = st.progs.get(i).copied().flatten();
+            let Some((kidx, km)) = kmembers.iter().enumerate().find(|(_, k)| k.name == lm.name) else {
+                if mdata.iter().any(|&b| b != 0) {
+                    return Err(Error::new(
+                        libc::ENOTSUP,
+                        format!("struct_ops init_kern {mname}: Cannot find nonzero member {} in kernel BTF", lm.name),
+                    ));
+                }
+                if let Some(p) = declared {
+                    disable.push(p);
+                    prog_updates.push((i, None));
+                }
+                crate::pr_info!("struct_ops {}: member {} not found in kernel, skipping it as it's set to zero", mname, lm.name);
+                continue;
+            };
+            if lm.bitfield_size != 0 || km.bitfield_size != 0 {
+                return Err(Error::new(libc::ENOTSUP, format!("struct_ops init_kern {mname}: bitfield {} is not supported", lm.name)));
+            }
+            let kmoff = (km.bit_offset / 8) as usize;
+            let (_, lt) = local.skip_mods_and_typedefs(lm.type_id).ok_or_else(|| Error::inval("bad member type"))?;
+            let (kt_id, kt) = kbtf.skip_mods_and_typedefs(km.type_id).ok_or_else(|| Error::inval("bad kernel member type"))?;
+            if lt.kind != kt.kind {
+                return Err(Error::new(
+                    libc::ENOTSUP,
+                    format!("struct_ops init_kern {mname}: Unmatched member type {} {} != {}(kernel)", lm.name, lt.kind as u32, kt.kind as u32),
+                ));
+            }
+            if lt.kind == Kind::Ptr {
+                let raw = u64::from_ne_bytes(mdata.get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8]));
+                let prog = if raw == 0 {
+                    None
+                } else {
+                    let pi = self.progs.index_of(raw as usize as *const crate::object::Program).filter(|&pi| {
+                        self.progs.get(pi).is_some_and(|p| p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS)
+                    });
+                    match pi {
+                        Some(pi) => Some(pi),
+                        None => {
+                            return Err(Error::new(
+                                libc::ENOTSUP,
+                                format!("struct_ops init_kern {mname}: member {} is not a struct_ops program", lm.name),
+                            ))
+                        }
+                    }
+                };
+                if let Some(d) = declared {
+                    if Some(d) != prog {
+                        disable.push(d);
+                    }
+                }
+                prog_updates.push((i, prog));
+                let Some(pi) = prog else { continue };
+                let is_fp = kbtf.skip_mods_and_typedefs(kt.size_or_type).is_some_and(|(_, f)| f.kind == Kind::FuncProto);
+                if !is_fp {
+                    return Err(Error::new(libc::ENOTSUP, format!("struct_ops init_kern {mname}: kernel member {} is not a func ptr", lm.name)));
+                }
+                let p = self.progs.get(pi).ok_or_else(|| Error::inval("program vanished"))?;
+                let pname = p.name.to_string_lossy().into_owned();
+                let (cur_id, cur_idx) = attach_updates
+                    .iter()
+                    .rev()
+                    .find(|(q, _, _)| *q == pi)
+                    .map(|(_, a, b)| (*a, *b))
+                    .unwrap_or((p.attach_btf_id, p.expected_attach_type));
+                let (id, eat) = if cur_id == 0 { (kern_type, kidx as u32) } else { (cur_id, cur_idx) };
+                if id != kern_type {
+                    return Err(Error::inval(format!(
+                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} with type {}: attach_btf_id {id} != kern_type_id {kern_type}",
+                        lm.name,
+                        p.prog_type
+                    )));
+                }
+                if eat != kidx as u32 {
+                    return Err(Error::inval(format!(
+                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} with type {}: expected_attach_type {eat} != kern_member_idx {kidx}",
+                        lm.name,
+                        p.prog_type
+                    )));
+                }
+                attach_updates.push((pi, id, eat));
+                func_slots.push((data_off as usize + kmoff, pi));
+                crate::pr_debug!(
+                    "struct_ops init_kern {}: func ptr {} is set to prog {} from data(+{}) to kern_data(+{})",
+                    mname,
+                    lm.name,
+                    pname,
+                    moff,
+                    data_off as usize + kmoff
+                );
+                continue;
+            }
+            let ksize = kbtf.resolve_size(kt_id).unwrap_or(u32::MAX) as usize;
+            if msize == 0 || msize != ksize {
+                return Err(Error::new(
+                    libc::ENOTSUP,
+                    format!("struct_ops init_kern {mname}: Error in size of member {}: {msize} != {ksize}(kernel)", lm.name),
+                ));
+            }
+            let dst = data_off as usize + kmoff;
+            let end = dst.checked_add(msize).filter(|&e| e <= vdata.len()).ok_or_else(|| Error::inval("kernel member out of range"))?;
+            vdata[dst..end].copy_from_slice(mdata);
+        }
+        for p in disable {
+            if let Some(p) = self.progs.get_mut(p) {
+                p.autoload = false;
+            }
+        }
+        for (pi, id, eat) in attach_updates {
+            if let Some(p) = self.progs.get_mut(pi) {
+                p.attach_btf_id = id;
+                p.expected_attach_type = eat;
+            }
+        }
+        let m = self.maps.get_mut(idx).ok_or_else(|| Error::inval("map vanished"))?;
+        if let Some(st) = m.st_ops.as_mut() {
+            for (i, p) in prog_updates {
+                if let Some(s) = st.progs.get_mut(i) {
+                    *s = p;
+                }
+            }
+        }
+        m.def.value_size = vsize as u32;
+        m.st_ops_kern = Some(KernInfo { type_id: kern_type, value_type_id: vtype, vdata, func_slots });
+        Ok(())
+    }
+
+    /// A struct_ops program loads when some map that will be created references it; programs
+    /// referenced only by maps that won't be created do not (libbpf's
+    /// `bpf_object_adjust_struct_ops_autoload`).
+    fn adjust_struct_ops_autoload(&mut self) {
+        let mut uses: Vec<(usize, bool)> = Vec::new();
+        for m in self.maps.iter() {
+            let Some(st) = m.st_ops.as_ref() else { continue };
+            for p in st.progs.iter().flatten() {
+                uses.push((*p, m.autocreate));
+            }
+        }
+        for (i, p) in self.progs.iter_mut().enumerate() {
+            if p.prog_type != uapi::BPF_PROG_TYPE_STRUCT_OPS {
+                continue;
+            }
+            let mine: Vec<bool> = uses.iter().filter(|(q, _)| *q == i).map(|(_, c)| *c).collect();
+            if !mine.is_empty() {
+                p.autoload = mine.iter().any(|&c| c);
+            }
+        }
+    }
+
+    /// After programs load: put each referenced program's fd into its kernel slot.
+    pub(crate) fn prepare_struct_ops(&mut self) -> Result<()> {
+        let fds: Vec<i64> = self.progs.iter().map(|p| p.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f) as i64)).collect();
+        for m in self.maps.iter_mut() {
+            let name = m.name.to_string_lossy().into_owned();
+            let Some(k) = m.st_ops_kern.as_mut() else { continue };
+            for &(off, pi) in &k.func_slots {
+                let fd = fds.get(pi).copied().unwrap_or(-1);
+                if fd < 0 {
+                    return Err(Error::inval(format!("struct_ops {name}: program #{pi} was not loaded")));
+                }
+                k.vdata[off..off + 8].copy_from_slice(&(fd as u64).to_ne_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `bpf_map__attach_struct_ops`: register the map's kernel value (key 0), then for a
+/// `.struct_ops.link` map create the BPF_STRUCT_OPS link; a legacy map's registration is its
+/// "link" (destroy deletes key 0).
+pub fn attach(m: &crate::object::Map) -> Result<crate::link::Link> {
+    use crate::link::{Link, LinkKind};
+    use std::os::fd::{AsFd, AsRawFd};
+    let name = m.name().to_string_lossy().into_owned();
+    if !m.is_struct_ops() {
+        return Err(Error::inval(format!("map '{name}': can't attach non-struct_ops map")));
+    }
+    let fd = m.fd.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': can't attach BPF map without FD (was it created?)")))?;
+    let k = m.st_ops_kern.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': struct_ops value was not prepared at load")))?;
+    let link_map = m.def.map_flags & uapi::BPF_F_LINK != 0;
+    match crate::sys::cmd::map_update_elem(fd.as_fd(), &0u32.to_ne_bytes(), &k.vdata, 0) {
+        Ok(()) => {}
+        // A link map already used to create or update a link stays registered: not an error.
+        Err(e) if link_map && e.errno() == libc::EBUSY => {}
+        Err(e) => return Err(e.context(format!("map '{name}': failed to register struct_ops"))),
+    }
+    if !link_map {
+        return Ok(Link::new(LinkKind::StructOpsMap { map_fd: fd.as_raw_fd() }));
+    }
+    let lfd = crate::sys::cmd::link_create(&crate::sys::cmd::LinkCreate {
+        prog_fd: Some(fd.as_fd()),
+        attach_type: uapi::BPF_STRUCT_OPS,
+        extra: crate::sys::cmd::LinkExtra::StructOps,
+        ..Default::default()
+    })
+    .map_err(|e| e.context(format!("map '{name}': failed to create struct_ops link")))?;
+    Ok(Link::new(LinkKind::StructOps { fd: lfd, map_fd: fd.as_raw_fd() }))
+}
