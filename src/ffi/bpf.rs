@@ -14,9 +14,16 @@
 //! * map, program and BTF creation first raise RLIMIT_MEMLOCK on kernels without memcg
 //!   accounting (see `libbpf_set_memlock_rlim()`).
 //!
+//! Safety, for every export: pointer arguments must be NULL or valid for what the call reads
+//! and writes, as with libbpf; `opts` must be NULL or declared with `LIBBPF_OPTS()`. (Stated
+//! once here rather than on each function, so the generated header stays as terse as
+//! upstream's.)
+//!
 //! Exports never call each other (shared bodies are private functions): crate-local ThinLTO may
 //! copy an export's `.symver` directive into the calling object, turning the call into a
 //! reference to `name@LIBBPF_x` that only the versioned cdylib link resolves.
+
+#![allow(clippy::missing_safety_doc)] // see "Safety, for every export" above
 
 use super::opts::{self, Opts};
 use super::types::{bpf_attach_type, bpf_map_type, bpf_prog_type, bpf_stats_type};
@@ -163,9 +170,6 @@ fn bump() {
 /// `libbpf_set_memlock_rlim()`: the RLIMIT_MEMLOCK libbpf sets on kernels that account BPF
 /// memory against it (default: unlimited; 0: leave the limit alone). `-EBUSY` once a map,
 /// program or BTF object has been created.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn libbpf_set_memlock_rlim(memlock_bytes: usize) -> c_int {
     int("libbpf_set_memlock_rlim", || probe::set_memlock_rlim(memlock_bytes as u64).map(|()| 0))
@@ -174,10 +178,6 @@ symver!(libbpf_set_memlock_rlim, "LIBBPF_0.7.0");
 
 /// Create a map (`BPF_MAP_CREATE`). `map_name` may be NULL; it is truncated to 15 bytes.
 /// Returns the new map's fd.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_create(
     map_type: bpf_map_type,
@@ -227,10 +227,6 @@ unsafe fn elem(func: &str, cmd: u32, fd: c_int, key: *const c_void, value: *mut 
 }
 
 /// Create or update an element (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_update_elem(fd: c_int, key: *const c_void, value: *const c_void, flags: u64) -> c_int {
     // SAFETY: C caller's buffers.
@@ -239,10 +235,6 @@ pub unsafe extern "C" fn bpf_map_update_elem(fd: c_int, key: *const c_void, valu
 symver!(bpf_map_update_elem, "LIBBPF_0.0.1");
 
 /// Copy an element's value into `value` (`-ENOENT` if absent).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_lookup_elem(fd: c_int, key: *const c_void, value: *mut c_void) -> c_int {
     // SAFETY: C caller's buffers.
@@ -251,10 +243,6 @@ pub unsafe extern "C" fn bpf_map_lookup_elem(fd: c_int, key: *const c_void, valu
 symver!(bpf_map_lookup_elem, "LIBBPF_0.0.1");
 
 /// `bpf_map_lookup_elem()` with flags (`BPF_F_LOCK`).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_lookup_elem_flags(fd: c_int, key: *const c_void, value: *mut c_void, flags: u64) -> c_int {
     // SAFETY: C caller's buffers.
@@ -263,10 +251,6 @@ pub unsafe extern "C" fn bpf_map_lookup_elem_flags(fd: c_int, key: *const c_void
 symver!(bpf_map_lookup_elem_flags, "LIBBPF_0.0.2");
 
 /// Look up and delete an element; pops queue/stack maps (key NULL).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_lookup_and_delete_elem(fd: c_int, key: *const c_void, value: *mut c_void) -> c_int {
     // SAFETY: C caller's buffers.
@@ -275,10 +259,6 @@ pub unsafe extern "C" fn bpf_map_lookup_and_delete_elem(fd: c_int, key: *const c
 symver!(bpf_map_lookup_and_delete_elem, "LIBBPF_0.0.1");
 
 /// `bpf_map_lookup_and_delete_elem()` with flags.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_lookup_and_delete_elem_flags(
     fd: c_int,
@@ -292,10 +272,6 @@ pub unsafe extern "C" fn bpf_map_lookup_and_delete_elem_flags(
 symver!(bpf_map_lookup_and_delete_elem_flags, "LIBBPF_0.5.0");
 
 /// Delete an element (`-ENOENT` if absent).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_delete_elem(fd: c_int, key: *const c_void) -> c_int {
     // SAFETY: C caller's buffer.
@@ -304,10 +280,6 @@ pub unsafe extern "C" fn bpf_map_delete_elem(fd: c_int, key: *const c_void) -> c
 symver!(bpf_map_delete_elem, "LIBBPF_0.0.1");
 
 /// `bpf_map_delete_elem()` with flags.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_delete_elem_flags(fd: c_int, key: *const c_void, flags: u64) -> c_int {
     // SAFETY: C caller's buffer.
@@ -316,10 +288,6 @@ pub unsafe extern "C" fn bpf_map_delete_elem_flags(fd: c_int, key: *const c_void
 symver!(bpf_map_delete_elem_flags, "LIBBPF_0.8.0");
 
 /// The key after `key` (NULL: the first key) into `next_key`; `-ENOENT` at the end.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_get_next_key(fd: c_int, key: *const c_void, next_key: *mut c_void) -> c_int {
     int("bpf_map_get_next_key", || {
@@ -330,9 +298,6 @@ pub unsafe extern "C" fn bpf_map_get_next_key(fd: c_int, key: *const c_void, nex
 symver!(bpf_map_get_next_key, "LIBBPF_0.0.1");
 
 /// Make the map read-only for user space.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_freeze(fd: c_int) -> c_int {
     int("bpf_map_freeze", || done(raw::map_freeze(fd)))
@@ -379,10 +344,6 @@ unsafe fn batch(
 }
 
 /// Delete `*count` keys; `*count` becomes the number deleted.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_delete_batch(fd: c_int, keys: *const c_void, count: *mut u32, opts: *const bpf_map_batch_opts) -> c_int {
     let null = std::ptr::null();
@@ -393,10 +354,6 @@ symver!(bpf_map_delete_batch, "LIBBPF_0.0.7");
 
 /// Read up to `*count` elements after the token `in_batch` (NULL: from the start); the next
 /// token goes to `out_batch`; `-ENOENT` when the map is exhausted (with `*count` set).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_lookup_batch(
     fd: c_int,
@@ -413,10 +370,6 @@ pub unsafe extern "C" fn bpf_map_lookup_batch(
 symver!(bpf_map_lookup_batch, "LIBBPF_0.0.7");
 
 /// `bpf_map_lookup_batch()` deleting what it returns.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_lookup_and_delete_batch(
     fd: c_int,
@@ -445,10 +398,6 @@ pub unsafe extern "C" fn bpf_map_lookup_and_delete_batch(
 symver!(bpf_map_lookup_and_delete_batch, "LIBBPF_0.0.7");
 
 /// Update `*count` elements; `*count` becomes the number updated.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_update_batch(
     fd: c_int,
@@ -472,10 +421,6 @@ symver!(bpf_map_update_batch, "LIBBPF_0.0.7");
 /// `E2BIG` with func/line info records larger than the kernel's (their tails zeroed), and with
 /// `log_level` 0 and a `log_buf`, once more with level 1 to collect the log of a failure.
 /// `opts->log_true_size` receives the log size the kernel wanted.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_load(
     prog_type: bpf_prog_type,
@@ -544,10 +489,6 @@ pub unsafe extern "C" fn bpf_prog_load(
 symver!(bpf_prog_load, "LIBBPF_0.6.0");
 
 /// Load raw BTF (`BPF_BTF_LOAD`); `log_level` 0 with a `log_buf` logs only after a failure.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_btf_load(btf_data: *const c_void, btf_size: usize, opts: *mut bpf_btf_load_opts) -> c_int {
     int("bpf_btf_load", || {
@@ -579,10 +520,6 @@ symver!(bpf_btf_load, "LIBBPF_0.7.0");
 // ---------------------------------------------------------------------------------------------
 
 /// Pin an object at `pathname` on a BPF FS.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_obj_pin(fd: c_int, pathname: *const c_char) -> c_int {
     // SAFETY: forwarded contract; NULL options.
@@ -591,10 +528,6 @@ pub unsafe extern "C" fn bpf_obj_pin(fd: c_int, pathname: *const c_char) -> c_in
 symver!(bpf_obj_pin, "LIBBPF_0.0.1");
 
 /// Pin with `file_flags` (`BPF_F_PATH_FD`) and `path_fd`.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_obj_pin_opts(fd: c_int, pathname: *const c_char, opts: *const bpf_obj_pin_opts) -> c_int {
     // SAFETY: forwarded contract.
@@ -623,10 +556,6 @@ unsafe fn obj_pin(func: &str, fd: c_int, pathname: *const c_char, opts: *const b
 }
 
 /// Open a pinned object.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_obj_get(pathname: *const c_char) -> c_int {
     // SAFETY: forwarded contract; NULL options.
@@ -635,10 +564,6 @@ pub unsafe extern "C" fn bpf_obj_get(pathname: *const c_char) -> c_int {
 symver!(bpf_obj_get, "LIBBPF_0.0.1");
 
 /// Open a pinned object with `file_flags` (`BPF_F_RDONLY`, `BPF_F_WRONLY`, `BPF_F_PATH_FD`).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_obj_get_opts(pathname: *const c_char, opts: *const bpf_obj_get_opts) -> c_int {
     // SAFETY: forwarded contract.
@@ -665,9 +590,6 @@ unsafe fn obj_get(func: &str, pathname: *const c_char, opts: *const bpf_obj_get_
 // ---------------------------------------------------------------------------------------------
 
 /// Attach a program to a cgroup, sockmap, netns, ... (`BPF_PROG_ATTACH`).
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_attach(prog_fd: c_int, attachable_fd: c_int, type_: bpf_attach_type, flags: c_uint) -> c_int {
     int("bpf_prog_attach", || {
@@ -699,10 +621,6 @@ fn relative(func: &str, a: &mut attr::ProgAttachAttr, flags: u32, relative_fd: c
 }
 
 /// `bpf_prog_attach()` with replace/relative/revision options.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_attach_opts(
     prog_fd: c_int,
@@ -729,10 +647,6 @@ pub unsafe extern "C" fn bpf_prog_attach_opts(
 symver!(bpf_prog_attach_opts, "LIBBPF_0.0.8");
 
 /// Detach with relative/revision options (`BPF_PROG_DETACH`).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_detach_opts(
     prog_fd: c_int,
@@ -766,9 +680,6 @@ unsafe fn prog_detach(func: &str, prog_fd: c_int, target: c_int, type_: bpf_atta
 }
 
 /// Detach whatever single program is attached to `attachable_fd` for `type_`.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_detach(attachable_fd: c_int, type_: bpf_attach_type) -> c_int {
     // SAFETY: NULL options.
@@ -777,9 +688,6 @@ pub unsafe extern "C" fn bpf_prog_detach(attachable_fd: c_int, type_: bpf_attach
 symver!(bpf_prog_detach, "LIBBPF_0.0.1");
 
 /// Detach program `prog_fd` from `attachable_fd`.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_detach2(prog_fd: c_int, attachable_fd: c_int, type_: bpf_attach_type) -> c_int {
     // SAFETY: NULL options.
@@ -789,10 +697,6 @@ symver!(bpf_prog_detach2, "LIBBPF_0.0.1");
 
 /// List the programs (and links) attached to a target (`BPF_PROG_QUERY`). `count`/`prog_cnt`
 /// is the capacity of the arrays on input and the number attached on output.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_query_opts(target: c_int, type_: bpf_attach_type, opts: *mut bpf_prog_query_opts) -> c_int {
     int("bpf_prog_query_opts", || {
@@ -824,10 +728,6 @@ pub unsafe extern "C" fn bpf_prog_query_opts(target: c_int, type_: bpf_attach_ty
 symver!(bpf_prog_query_opts, "LIBBPF_1.0.0");
 
 /// The legacy form of `bpf_prog_query_opts()`.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_query(
     target_fd: c_int,
@@ -869,10 +769,6 @@ symver!(bpf_prog_query, "LIBBPF_0.0.1");
 /// Create a link (`BPF_LINK_CREATE`). Only the options member of `attach_type` may be set. On
 /// kernels without link support for raw_tp/fentry/fexit/fmod_ret/LSM, falls back to
 /// `BPF_RAW_TRACEPOINT_OPEN` when no other option is set.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_create(
     prog_fd: c_int,
@@ -1021,9 +917,6 @@ pub unsafe extern "C" fn bpf_link_create(
 symver!(bpf_link_create, "LIBBPF_0.0.8");
 
 /// Detach a link's program while keeping the link fd (`BPF_LINK_DETACH`).
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_detach(link_fd: c_int) -> c_int {
     int("bpf_link_detach", || done(raw::link_detach(link_fd)))
@@ -1032,10 +925,6 @@ symver!(bpf_link_detach, "LIBBPF_0.1.0");
 
 /// Replace a link's program (or struct_ops map: pass the map fd as `new_prog_fd`). With
 /// `BPF_F_REPLACE`, only if it holds `old_prog_fd`/`old_map_fd` (set at most one).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_update(link_fd: c_int, new_prog_fd: c_int, opts: *const bpf_link_update_opts) -> c_int {
     int("bpf_link_update", || {
@@ -1056,9 +945,6 @@ pub unsafe extern "C" fn bpf_link_update(link_fd: c_int, new_prog_fd: c_int, opt
 symver!(bpf_link_update, "LIBBPF_0.0.8");
 
 /// Open a readable fd producing an iterator link's output (`BPF_ITER_CREATE`).
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
     int("bpf_iter_create", || fd_out(raw::iter_create(link_fd)))
@@ -1067,10 +953,6 @@ symver!(bpf_iter_create, "LIBBPF_0.0.9");
 
 /// Attach a program to a raw tracepoint (`tp_name`), or a tracing/LSM/ext program to its load
 /// target (`tp_name` NULL), with an optional cookie.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_raw_tracepoint_open_opts(prog_fd: c_int, opts: *mut bpf_raw_tp_opts) -> c_int {
     int("bpf_raw_tracepoint_open_opts", || {
@@ -1084,10 +966,6 @@ pub unsafe extern "C" fn bpf_raw_tracepoint_open_opts(prog_fd: c_int, opts: *mut
 symver!(bpf_raw_tracepoint_open_opts, "LIBBPF_1.4.0");
 
 /// `bpf_raw_tracepoint_open_opts()` with just a name.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_raw_tracepoint_open(name: *const c_char, prog_fd: c_int) -> c_int {
     int("bpf_raw_tracepoint_open", || {
@@ -1103,10 +981,6 @@ symver!(bpf_raw_tracepoint_open, "LIBBPF_0.0.1");
 // ---------------------------------------------------------------------------------------------
 
 /// Run a program on test input (`BPF_PROG_TEST_RUN`); results go back into `opts`.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_test_run_opts(prog_fd: c_int, opts: *mut bpf_test_run_opts) -> c_int {
     int("bpf_prog_test_run_opts", || {
@@ -1154,10 +1028,6 @@ fn next_id(func: &str, cmd: u32, start_id: u32, next_id: *mut u32) -> c_int {
 }
 
 /// The next program id after `start_id`; `-ENOENT` after the last.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_get_next_id(start_id: u32, next_id: *mut u32) -> c_int {
     self::next_id("bpf_prog_get_next_id", uapi::BPF_PROG_GET_NEXT_ID, start_id, next_id)
@@ -1165,10 +1035,6 @@ pub unsafe extern "C" fn bpf_prog_get_next_id(start_id: u32, next_id: *mut u32) 
 symver!(bpf_prog_get_next_id, "LIBBPF_0.0.1");
 
 /// The next map id after `start_id`; `-ENOENT` after the last.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_get_next_id(start_id: u32, next_id: *mut u32) -> c_int {
     self::next_id("bpf_map_get_next_id", uapi::BPF_MAP_GET_NEXT_ID, start_id, next_id)
@@ -1176,10 +1042,6 @@ pub unsafe extern "C" fn bpf_map_get_next_id(start_id: u32, next_id: *mut u32) -
 symver!(bpf_map_get_next_id, "LIBBPF_0.0.1");
 
 /// The next BTF object id after `start_id`; `-ENOENT` after the last.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_btf_get_next_id(start_id: u32, next_id: *mut u32) -> c_int {
     self::next_id("bpf_btf_get_next_id", uapi::BPF_BTF_GET_NEXT_ID, start_id, next_id)
@@ -1187,10 +1049,6 @@ pub unsafe extern "C" fn bpf_btf_get_next_id(start_id: u32, next_id: *mut u32) -
 symver!(bpf_btf_get_next_id, "LIBBPF_0.0.5");
 
 /// The next link id after `start_id`; `-ENOENT` after the last.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_get_next_id(start_id: u32, next_id: *mut u32) -> c_int {
     self::next_id("bpf_link_get_next_id", uapi::BPF_LINK_GET_NEXT_ID, start_id, next_id)
@@ -1208,9 +1066,6 @@ unsafe fn fd_by_id(func: &str, cmd: u32, id: u32, opts: *const bpf_get_fd_by_id_
 }
 
 /// An fd for the program with this id.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_get_fd_by_id(id: u32) -> c_int {
     // SAFETY: NULL options.
@@ -1219,10 +1074,6 @@ pub unsafe extern "C" fn bpf_prog_get_fd_by_id(id: u32) -> c_int {
 symver!(bpf_prog_get_fd_by_id, "LIBBPF_0.0.1");
 
 /// An fd for the program with this id, with `open_flags`.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_get_fd_by_id_opts(id: u32, opts: *const bpf_get_fd_by_id_opts) -> c_int {
     // SAFETY: forwarded contract.
@@ -1231,9 +1082,6 @@ pub unsafe extern "C" fn bpf_prog_get_fd_by_id_opts(id: u32, opts: *const bpf_ge
 symver!(bpf_prog_get_fd_by_id_opts, "LIBBPF_1.1.0");
 
 /// An fd for the map with this id.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_get_fd_by_id(id: u32) -> c_int {
     // SAFETY: NULL options.
@@ -1242,10 +1090,6 @@ pub unsafe extern "C" fn bpf_map_get_fd_by_id(id: u32) -> c_int {
 symver!(bpf_map_get_fd_by_id, "LIBBPF_0.0.1");
 
 /// An fd for the map with this id, with `open_flags` (`BPF_F_RDONLY`, `BPF_F_WRONLY`).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_get_fd_by_id_opts(id: u32, opts: *const bpf_get_fd_by_id_opts) -> c_int {
     // SAFETY: forwarded contract.
@@ -1254,9 +1098,6 @@ pub unsafe extern "C" fn bpf_map_get_fd_by_id_opts(id: u32, opts: *const bpf_get
 symver!(bpf_map_get_fd_by_id_opts, "LIBBPF_1.1.0");
 
 /// An fd for the BTF object with this id.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_btf_get_fd_by_id(id: u32) -> c_int {
     // SAFETY: NULL options.
@@ -1265,10 +1106,6 @@ pub unsafe extern "C" fn bpf_btf_get_fd_by_id(id: u32) -> c_int {
 symver!(bpf_btf_get_fd_by_id, "LIBBPF_0.0.1");
 
 /// An fd for the BTF object with this id, with `open_flags`.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_btf_get_fd_by_id_opts(id: u32, opts: *const bpf_get_fd_by_id_opts) -> c_int {
     // SAFETY: forwarded contract.
@@ -1277,9 +1114,6 @@ pub unsafe extern "C" fn bpf_btf_get_fd_by_id_opts(id: u32, opts: *const bpf_get
 symver!(bpf_btf_get_fd_by_id_opts, "LIBBPF_1.1.0");
 
 /// An fd for the link with this id.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_get_fd_by_id(id: u32) -> c_int {
     // SAFETY: NULL options.
@@ -1288,10 +1122,6 @@ pub unsafe extern "C" fn bpf_link_get_fd_by_id(id: u32) -> c_int {
 symver!(bpf_link_get_fd_by_id, "LIBBPF_0.0.9");
 
 /// An fd for the link with this id, with `open_flags`.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_get_fd_by_id_opts(id: u32, opts: *const bpf_get_fd_by_id_opts) -> c_int {
     // SAFETY: forwarded contract.
@@ -1318,10 +1148,6 @@ unsafe fn info_by_fd(func: &str, fd: c_int, info: *mut c_void, info_len: *mut u3
 
 /// Fill `info` (`*info_len` bytes of a `struct bpf_{prog,map,btf,link}_info`); `*info_len`
 /// becomes the size the kernel filled.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_obj_get_info_by_fd(bpf_fd: c_int, info: *mut c_void, info_len: *mut u32) -> c_int {
     // SAFETY: forwarded contract.
@@ -1330,10 +1156,6 @@ pub unsafe extern "C" fn bpf_obj_get_info_by_fd(bpf_fd: c_int, info: *mut c_void
 symver!(bpf_obj_get_info_by_fd, "LIBBPF_0.0.1");
 
 /// `bpf_obj_get_info_by_fd()` for a program.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_get_info_by_fd(prog_fd: c_int, info: *mut bpf_prog_info, info_len: *mut u32) -> c_int {
     // SAFETY: forwarded contract.
@@ -1342,10 +1164,6 @@ pub unsafe extern "C" fn bpf_prog_get_info_by_fd(prog_fd: c_int, info: *mut bpf_
 symver!(bpf_prog_get_info_by_fd, "LIBBPF_1.2.0");
 
 /// `bpf_obj_get_info_by_fd()` for a map.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map_get_info_by_fd(map_fd: c_int, info: *mut bpf_map_info, info_len: *mut u32) -> c_int {
     // SAFETY: forwarded contract.
@@ -1354,10 +1172,6 @@ pub unsafe extern "C" fn bpf_map_get_info_by_fd(map_fd: c_int, info: *mut bpf_ma
 symver!(bpf_map_get_info_by_fd, "LIBBPF_1.2.0");
 
 /// `bpf_obj_get_info_by_fd()` for a BTF object.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_btf_get_info_by_fd(btf_fd: c_int, info: *mut bpf_btf_info, info_len: *mut u32) -> c_int {
     // SAFETY: forwarded contract.
@@ -1366,10 +1180,6 @@ pub unsafe extern "C" fn bpf_btf_get_info_by_fd(btf_fd: c_int, info: *mut bpf_bt
 symver!(bpf_btf_get_info_by_fd, "LIBBPF_1.2.0");
 
 /// `bpf_obj_get_info_by_fd()` for a link.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link_get_info_by_fd(link_fd: c_int, info: *mut bpf_link_info, info_len: *mut u32) -> c_int {
     // SAFETY: forwarded contract.
@@ -1379,10 +1189,6 @@ symver!(bpf_link_get_info_by_fd, "LIBBPF_1.2.0");
 
 /// What a task's fd (perf event, raw tracepoint) has attached (`BPF_TASK_FD_QUERY`). The name
 /// goes to `buf` (`*buf_len` bytes); every other out-pointer must be non-NULL.
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_task_fd_query(
     pid: c_int,
@@ -1431,9 +1237,6 @@ symver!(bpf_task_fd_query, "LIBBPF_0.0.1");
 // ---------------------------------------------------------------------------------------------
 
 /// Enable kernel statistics (`BPF_STATS_RUN_TIME`) while the returned fd stays open.
-///
-/// # Safety
-/// None: fds and values are checked by the kernel.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_enable_stats(type_: bpf_stats_type) -> c_int {
     int("bpf_enable_stats", || fd_out(raw::enable_stats(type_)))
@@ -1441,10 +1244,6 @@ pub unsafe extern "C" fn bpf_enable_stats(type_: bpf_stats_type) -> c_int {
 symver!(bpf_enable_stats, "LIBBPF_0.0.9");
 
 /// Keep `map_fd` alive as long as `prog_fd` (`BPF_PROG_BIND_MAP`).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_prog_bind_map(prog_fd: c_int, map_fd: c_int, opts: *const bpf_prog_bind_opts) -> c_int {
     int("bpf_prog_bind_map", || {
@@ -1457,10 +1256,6 @@ symver!(bpf_prog_bind_map, "LIBBPF_0.2.0");
 
 /// Create a BPF token from a BPF FS mount with delegation options (`bpffs_fd`: an fd of the
 /// mount's root directory).
-///
-/// # Safety
-/// Pointer arguments must be NULL or valid for what this call reads and writes, as in
-/// libbpf; `opts` NULL or declared with `LIBBPF_OPTS()`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_token_create(bpffs_fd: c_int, opts: *mut bpf_token_create_opts) -> c_int {
     int("bpf_token_create", || {
