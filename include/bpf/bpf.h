@@ -226,11 +226,6 @@ struct bpf_obj_get_opts {
 /**
  * `replace_prog_fd` / `replace_fd` of `struct bpf_prog_attach_opts` (one anonymous union).
  */
-union bpf_prog_attach_opts__anon0 {
-        int replace_prog_fd;
-        int replace_fd;
-};
-
 /**
  * Options for `bpf_prog_attach_opts()`.
  */
@@ -246,7 +241,10 @@ struct bpf_prog_attach_opts {
         /**
          * With `BPF_F_REPLACE`: the program to replace (`replace_prog_fd` or `replace_fd`).
          */
-        union bpf_prog_attach_opts__anon0 _anon0;
+        union {
+                int replace_prog_fd;
+                int replace_fd;
+        };
         /**
          * Attach relative to this program/link fd (exclusive with `relative_id`).
          */
@@ -275,11 +273,6 @@ struct bpf_prog_detach_opts {
 /**
  * `prog_cnt` / `count` of `struct bpf_prog_query_opts` (one anonymous union).
  */
-union bpf_prog_query_opts__anon0 {
-        __u32 prog_cnt;
-        __u32 count;
-};
-
 /**
  * Options for `bpf_prog_query_opts()`.
  */
@@ -300,7 +293,10 @@ struct bpf_prog_query_opts {
         /**
          * In: capacity of the arrays; out: number attached (`prog_cnt` or `count`).
          */
-        union bpf_prog_query_opts__anon0 _anon0;
+        union {
+                __u32 prog_cnt;
+                __u32 count;
+        };
         __u32 *prog_attach_flags;
         __u32 *link_ids;
         __u32 *link_attach_flags;
@@ -376,16 +372,6 @@ struct bpf_link_create_opts__relative {
 /**
  * The per-attach-type anonymous union of `struct bpf_link_create_opts`.
  */
-union bpf_link_create_opts__anon0 {
-        struct bpf_link_create_opts__perf_event perf_event;
-        struct bpf_link_create_opts__kprobe_multi kprobe_multi;
-        struct bpf_link_create_opts__uprobe_multi uprobe_multi;
-        struct bpf_link_create_opts__tracing tracing;
-        struct bpf_link_create_opts__netfilter netfilter;
-        struct bpf_link_create_opts__relative tcx;
-        struct bpf_link_create_opts__relative netkit;
-};
-
 /**
  * Options for `bpf_link_create()`. Set only the union member of the attach type used; the
  * others must stay zero.
@@ -409,7 +395,15 @@ struct bpf_link_create_opts {
          * Per-attach-type members: `perf_event`, `kprobe_multi`, `uprobe_multi`, `tracing`,
          * `netfilter`, `tcx`, `netkit`.
          */
-        union bpf_link_create_opts__anon0 _anon0;
+        union {
+                struct bpf_link_create_opts__perf_event perf_event;
+                struct bpf_link_create_opts__kprobe_multi kprobe_multi;
+                struct bpf_link_create_opts__uprobe_multi uprobe_multi;
+                struct bpf_link_create_opts__tracing tracing;
+                struct bpf_link_create_opts__netfilter netfilter;
+                struct bpf_link_create_opts__relative tcx;
+                struct bpf_link_create_opts__relative netkit;
+        };
 };
 
 /**
@@ -921,7 +915,7 @@ LIBBPF_API int bpf_token_create(int bpffs_fd, struct bpf_token_create_opts *opts
 #define bpf_prog_attach_opts__last_field expected_revision
 #define bpf_prog_detach_opts__last_field expected_revision
 #define bpf_prog_query_opts__last_field revision
-#define bpf_link_create_opts__last_field _anon0
+#define bpf_link_create_opts__last_field netkit.expected_revision
 #define bpf_link_update_opts__last_field old_map_fd
 #define bpf_raw_tp_opts__last_field cookie
 #define bpf_test_run_opts__last_field batch_size

@@ -77,12 +77,9 @@ pub struct bpf_iter_link_info {
     _opaque: [u8; 0],
 }
 
-/// `struct bpf_prog_load_opts`, defined with the low-level API in `bpf.h`; libbpf.h only points
-/// to it (from the prepare-load callback).
-#[repr(C)]
-pub struct bpf_prog_load_opts {
-    _opaque: [u8; 0],
-}
+/// `struct bpf_prog_load_opts` is defined with the low-level API in `bpf.h` (libbpf.h only points
+/// to it, from the prepare-load callback).
+pub use super::types_bpf::bpf_prog_load_opts;
 
 /// `struct perf_event_header` (`<linux/perf_event.h>`): the header of each raw perf record.
 #[repr(C)]

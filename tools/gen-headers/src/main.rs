@@ -796,6 +796,9 @@ fn post_process(body: &str) -> String {
             }
         }
     }
+    let inlined = inline_anon_unions(&body);
+    // Anonymous unions are now inline: their placeholder types need no declaration.
+    let fwd: BTreeSet<String> = fwd.into_iter().filter(|f| !(f.starts_with("union ") && f.contains("__anon"))).collect();
     let mut out = String::new();
     let fwd: Vec<_> = fwd.difference(&defined).collect();
     if !fwd.is_empty() {
@@ -805,7 +808,7 @@ fn post_process(body: &str) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&body);
+    out.push_str(&inlined);
     out.push('\n');
 
     // `#define <opts>__last_field <field>` for each options struct (first member `size_t sz`).
@@ -832,6 +835,7 @@ fn post_process(body: &str) -> String {
                 .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .next()
                 .unwrap_or_default();
+            let field = if field.starts_with("_anon") { anon_last_path(&body, name, field) } else { field.to_string() };
             let _ = writeln!(last_fields, "#define {name}__last_field {field}");
         }
     }
@@ -840,6 +844,99 @@ fn post_process(body: &str) -> String {
         out.push_str(&last_fields);
     }
     out
+}
+
+/// The members (trimmed declaration lines) of `keyword name { ... };` in `body`.
+fn members_of<'a>(body: &'a str, keyword: &str, name: &str) -> Vec<&'a str> {
+    let head = format!("{keyword} {name} {{");
+    let mut lines = body.lines().skip_while(|l| *l != head);
+    if lines.next().is_none() {
+        return Vec::new();
+    }
+    lines
+        .take_while(|l| *l != "};")
+        .map(str::trim)
+        .filter(|l| l.ends_with(';') && !l.starts_with("/*") && !l.starts_with('*'))
+        .collect()
+}
+
+/// Upstream's `__last_field` names the last field reachable through an anonymous union:
+/// `uprobe_multi.pid` rather than the placeholder `_anon0`.
+fn anon_last_path(body: &str, strukt: &str, field: &str) -> String {
+    let ty = format!("{strukt}_{field}");
+    let Some(last) = members_of(body, "union", &ty).last().copied() else { return field.to_string() };
+    let decl = last.trim_end_matches(';');
+    let member = decl.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
+    match decl.strip_prefix("struct ").and_then(|r| r.split_whitespace().next()) {
+        Some(inner) => match members_of(body, "struct", inner).last() {
+            Some(m) => {
+                let f = m.trim_end_matches(';').rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
+                format!("{member}.{f}")
+            }
+            None => member.to_string(),
+        },
+        None => member.to_string(),
+    }
+}
+
+/// Rust cannot spell C's anonymous unions, so `types_bpf.rs` declares each as a union type
+/// `<struct>__anonN` held in a field `_anonN`. Put them back the way upstream writes them: drop
+/// the placeholder union's definition (and its doc comment) and replace the field with an inline
+/// anonymous union holding the same members, so `opts.replace_fd` and `.kprobe_multi.cnt` work.
+fn inline_anon_unions(body: &str) -> String {
+    let lines: Vec<&str> = body.lines().collect();
+    let mut unions: Vec<(String, Vec<String>)> = Vec::new();
+    let mut keep = vec![true; lines.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        let l = lines[i];
+        let Some(name) = l.strip_prefix("union ").and_then(|r| r.strip_suffix(" {")).filter(|n| n.contains("__anon")) else {
+            i += 1;
+            continue;
+        };
+        // The doc comment right above belongs to the placeholder.
+        let mut start = i;
+        if start > 0 && lines[start - 1].trim_end() == "*/" {
+            while start > 0 && !lines[start - 1].trim_start().starts_with("/**") {
+                start -= 1;
+            }
+            start = start.saturating_sub(1);
+        }
+        let mut end = i + 1;
+        while end < lines.len() && lines[end] != "};" {
+            end += 1;
+        }
+        let inner: Vec<String> = lines[i + 1..end.min(lines.len())].iter().map(|s| s.to_string()).collect();
+        unions.push((name.to_string(), inner));
+        for k in keep.iter_mut().take((end + 1).min(lines.len())).skip(start) {
+            *k = false;
+        }
+        // Swallow one blank line after the block.
+        if end + 1 < lines.len() && lines[end + 1].trim().is_empty() {
+            keep[end + 1] = false;
+        }
+        i = end + 1;
+    }
+    let mut out = Vec::new();
+    for (idx, l) in lines.iter().enumerate() {
+        if !keep[idx] {
+            continue;
+        }
+        let t = l.trim_start();
+        let indent = &l[..l.len() - t.len()];
+        let hit = unions.iter().find(|(n, _)| t.starts_with(&format!("union {n} ")) && t.ends_with(';'));
+        match hit {
+            Some((_, inner)) => {
+                out.push(format!("{indent}union {{"));
+                for m in inner {
+                    out.push(format!("{indent}{m}"));
+                }
+                out.push(format!("{indent}}};"));
+            }
+            None => out.push(l.to_string()),
+        }
+    }
+    out.join("\n")
 }
 
 /// Generate one header's text.
