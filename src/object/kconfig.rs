@@ -172,8 +172,8 @@ impl Object {
             }
             let value = match name.as_str() {
                 "LINUX_KERNEL_VERSION" => super::running_kernel_version() as u64,
-                "LINUX_HAS_BPF_COOKIE" => 1,
-                "LINUX_HAS_SYSCALL_WRAPPER" => crate::sys::has_syscall_wrapper() as u64,
+                "LINUX_HAS_BPF_COOKIE" => crate::sys::probe::supported(crate::sys::probe::Feature::BpfCookie) as u64,
+                "LINUX_HAS_SYSCALL_WRAPPER" => crate::sys::probe::supported(crate::sys::probe::Feature::SyscallWrapper) as u64,
                 _ if !name.starts_with("LINUX_") || !self.externs[i].is_weak => {
                     return Err(Error::inval(format!("extern (kcfg) '{name}': unrecognized virtual extern")));
                 }

@@ -84,16 +84,3 @@ pub fn parse_cpu_list(s: &str) -> Option<usize> {
     }
     (n > 0).then_some(n)
 }
-
-/// Whether syscalls go through arch wrappers (`__x64_sys_bpf` in kallsyms), cached: what
-/// libbpf's LINUX_HAS_SYSCALL_WRAPPER and ksyscall attach need.
-pub fn has_syscall_wrapper() -> bool {
-    static CACHE: once_cell::sync::OnceCell<bool> = once_cell::sync::OnceCell::new();
-    *CACHE.get_or_init(|| {
-        let prefix = if cfg!(target_arch = "x86_64") { "__x64_" } else if cfg!(target_arch = "aarch64") { "__arm64_" } else { "__se_" };
-        let want = format!("{prefix}sys_bpf");
-        std::fs::read_to_string("/proc/kallsyms")
-            .map(|s| s.lines().any(|l| l.split_whitespace().nth(2) == Some(want.as_str())))
-            .unwrap_or(false)
-    })
-}
