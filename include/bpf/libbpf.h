@@ -1350,11 +1350,28 @@ LIBBPF_API void bpf_object__detach_skeleton(struct bpf_object_skeleton *s);
 LIBBPF_API void bpf_object__destroy_skeleton(struct bpf_object_skeleton *s);
 
 /**
- * Bind a BPF library's subskeleton to the final object it was linked into: maps and programs by
- * name, variables by name inside their map's DATASEC (pointing into the map's buffer).
+ * Bind a BPF library's subskeleton to the final object it was linked into (never the library's
+ * own file): maps by name (a leading `.` matches the section name: `.data`, `.rodata`, `.bss`,
+ * `.kconfig`, `.data.custom`), programs by name (never subprograms), variables by name inside
+ * their map's DATASEC, pointing into the map's buffer. Entries are read at the generator's
+ * strides (`map_skel_sz`, `prog_skel_sz`, `var_skel_sz`); map entries' `mmaped` slots are filled
+ * when present (bpftool leaves them NULL in subskeletons).
  *
- * A variable the final object does not have is left NULL with a warning naming it (libbpf is
- * silent there); the call still succeeds so optional library globals keep working.
+ * Works before load (the buffers hold the initial values; C may write them, `.rodata` included)
+ * and after it (global-data maps are mapped at the same addresses, `.rodata` read-only). After
+ * `bpf_map__set_value_size` on a global-data map its buffer may move, and, as libbpf documents,
+ * pointers into it must be re-resolved: call this again on the same subskeleton
+ * (`bpf_object__open_subskeleton(skel->subskel)`).
+ *
+ * Errors: `-EINVAL` for a NULL subskeleton or object or a variable whose map's value type is not
+ * a DATASEC (e.g. after a resize libbpf could not describe in BTF); `-ESRCH` for a map or
+ * program the object lacks, with a log line naming the kind (libbpf 1.5's second line says
+ * "maps" for programs too); `-ENOENT` when the object has no BTF.
+ *
+ * A variable the object's DATASEC does not have: the call still succeeds (as with libbpf: a
+ * library built with an extra global must not break binaries linked with an older one), but
+ * its address is set to NULL and a warning names it. libbpf leaves the slot untouched and says
+ * nothing; writing NULL means a re-open never leaves a stale address behind.
  */
 LIBBPF_API int bpf_object__open_subskeleton(struct bpf_object_subskeleton *s);
 

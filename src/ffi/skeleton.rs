@@ -280,11 +280,86 @@ pub unsafe extern "C" fn bpf_object__destroy_skeleton(s: *mut bpf_object_skeleto
 }
 symver!(bpf_object__destroy_skeleton, "LIBBPF_0.0.7");
 
-/// Bind a BPF library's subskeleton to the final object it was linked into: maps and programs by
-/// name, variables by name inside their map's DATASEC (pointing into the map's buffer).
+/// Point each variable entry's `*addr` into its map's buffer: the variable is looked up by name
+/// among the entries of the map's DATASEC (in the final object's BTF, so offsets are the final
+/// object's, not the library's). A variable that cannot be resolved gets `*addr = NULL` and a
+/// warning naming it.
 ///
-/// A variable the final object does not have is left NULL with a warning naming it (libbpf is
-/// silent there); the call still succeeds so optional library globals keep working.
+/// # Safety
+/// `vars` holds `cnt` entries of `stride` bytes laid out as `struct bpf_var_skeleton` prefixes,
+/// whose `map` slots were filled by [`populate_maps`] (or hold one of our map handles).
+unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void, cnt: i32, stride: i32) -> Result<()> {
+    let stride = check_stride("variable", cnt, stride, VAR_ENTRY_MIN, vars)?;
+    let base = vars as *const u8;
+    for i in 0..cnt as usize {
+        // SAFETY: entry i within the array; fields name@0, map@8, addr@16.
+        let (name, map_slot, addr) = unsafe {
+            (field::<c_char>(base, stride, i, 0), field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16))
+        };
+        // SAFETY: generated names are NUL-terminated literals.
+        let name = unsafe { cstr(name, "subskeleton variable name") }?;
+        if map_slot.is_null() || addr.is_null() {
+            return Err(Error::inval(format!("subskeleton variable '{name}': NULL map or address slot")));
+        }
+        // SAFETY: map_slot points into the generated struct (a readable pointer slot).
+        let handle = unsafe { *map_slot };
+        // Only a handle of this object is dereferenced (populate_maps filled the slot from it).
+        let map = obj.maps.index_of(handle).and_then(|i| obj.maps.get(i)).ok_or_else(|| {
+            Error::inval(format!("subskeleton variable '{name}': its map slot holds no map of this object"))
+        })?;
+        let vt = map.btf_value_type_id;
+        if !crate::object::btfq::is_datasec(btf, vt) {
+            return Err(Error::inval(format!("type for map '{}' is not a datasec", map.name().to_string_lossy())));
+        }
+        // The name the subskeleton used for the map: the section name for global data.
+        let mname = map.real_name.as_deref().unwrap_or(map.name()).to_string_lossy();
+        let found = crate::object::btfq::datasec_vars(btf, vt).into_iter().find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
+        let buf = map.mmaped.as_ref().map(|r| (r.as_ptr(), r.len()));
+        let p = match (found, buf) {
+            (Some(v), Some((p, len))) if (v.offset as usize).saturating_add(v.size as usize) <= len => {
+                // SAFETY: in bounds of the map's buffer (checked just above).
+                unsafe { p.add(v.offset as usize) as *mut c_void }
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::inval(format!("subskeleton variable '{name}' lies outside the buffer of map '{mname}'")));
+            }
+            (Some(_), None) => {
+                crate::pr_warn!("subskeleton variable '{}': map '{}' has no memory-mapped buffer; left NULL", name, mname);
+                std::ptr::null_mut()
+            }
+            (None, _) => {
+                crate::pr_warn!("subskeleton variable '{}' not found in map '{}'; left NULL", name, mname);
+                std::ptr::null_mut()
+            }
+        };
+        // SAFETY: addr points into the generated struct (writable pointer slot).
+        unsafe { *addr = p };
+    }
+    Ok(())
+}
+
+/// Bind a BPF library's subskeleton to the final object it was linked into (never the library's
+/// own file): maps by name (a leading `.` matches the section name: `.data`, `.rodata`, `.bss`,
+/// `.kconfig`, `.data.custom`), programs by name (never subprograms), variables by name inside
+/// their map's DATASEC, pointing into the map's buffer. Entries are read at the generator's
+/// strides (`map_skel_sz`, `prog_skel_sz`, `var_skel_sz`); map entries' `mmaped` slots are filled
+/// when present (bpftool leaves them NULL in subskeletons).
+///
+/// Works before load (the buffers hold the initial values; C may write them, `.rodata` included)
+/// and after it (global-data maps are mapped at the same addresses, `.rodata` read-only). After
+/// `bpf_map__set_value_size` on a global-data map its buffer may move, and, as libbpf documents,
+/// pointers into it must be re-resolved: call this again on the same subskeleton
+/// (`bpf_object__open_subskeleton(skel->subskel)`).
+///
+/// Errors: `-EINVAL` for a NULL subskeleton or object or a variable whose map's value type is not
+/// a DATASEC (e.g. after a resize libbpf could not describe in BTF); `-ESRCH` for a map or
+/// program the object lacks, with a log line naming the kind (libbpf 1.5's second line says
+/// "maps" for programs too); `-ENOENT` when the object has no BTF.
+///
+/// A variable the object's DATASEC does not have: the call still succeeds (as with libbpf: a
+/// library built with an extra global must not break binaries linked with an older one), but
+/// its address is set to NULL and a warning names it. libbpf leaves the slot untouched and says
+/// nothing; writing NULL means a re-open never leaves a stale address behind.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__open_subskeleton(s: *mut bpf_object_subskeleton) -> c_int {
     int("bpf_object__open_subskeleton", || {
@@ -298,43 +373,12 @@ pub unsafe extern "C" fn bpf_object__open_subskeleton(s: *mut bpf_object_subskel
         // SAFETY: arrays described by the subskeleton (generator contract).
         unsafe { populate_maps(obj, sk.maps as *const c_void, sk.map_cnt, sk.map_skel_sz) }
             .map_err(|e| e.context("failed to populate subskeleton maps"))?;
-        // SAFETY: as above; subskeleton program entries have no link slot.
+        // SAFETY: as above; subskeleton program entries need no link slot.
         unsafe { populate_progs(obj, sk.progs as *const c_void, sk.prog_cnt, sk.prog_skel_sz, PROG_ENTRY_NO_LINK) }
             .map_err(|e| e.context("failed to populate subskeleton progs"))?;
-        let stride = check_stride("variable", sk.var_cnt, sk.var_skel_sz, VAR_ENTRY_MIN, sk.vars as *const c_void)?;
-        for i in 0..sk.var_cnt.max(0) as usize {
-            let base = sk.vars as *const u8;
-            // SAFETY: entry i within the array; fields name@0, map@8, addr@16.
-            let (name, map_slot, addr) = unsafe {
-                (field::<c_char>(base, stride, i, 0), field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16))
-            };
-            // SAFETY: generated names are NUL-terminated literals.
-            let name = unsafe { cstr(name, "subskeleton variable name") }?;
-            if map_slot.is_null() || addr.is_null() {
-                return Err(Error::inval(format!("subskeleton variable '{name}': NULL slot")));
-            }
-            // SAFETY: map_slot was filled above by populate_maps with one of our map handles.
-            let map = unsafe { get(*map_slot, "subskeleton variable map") }?;
-            let mname = map.name().to_string_lossy().into_owned();
-            let vt = map.btf_value_type_id;
-            if !crate::object::btfq::is_datasec(btf, vt) {
-                return Err(Error::inval(format!("type for map '{mname}' is not a datasec")));
-            }
-            let found = crate::object::btfq::datasec_vars(btf, vt)
-                .into_iter()
-                .find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
-            let buf = map.mmaped.as_ref().map(|r| r.as_ptr());
-            match (found, buf) {
-                (Some(v), Some(p)) => {
-                    // SAFETY: offset comes from the DATASEC, which the open path checked against the
-                    // section size that sized this buffer; addr points into the generated entry.
-                    unsafe { *addr = p.add(v.offset as usize) as *mut c_void };
-                }
-                _ => {
-                    crate::pr_warn!("subskeleton variable '{}' not found in map '{}'; left NULL", name, mname);
-                }
-            }
-        }
+        // SAFETY: as above; map slots were just filled.
+        unsafe { populate_vars(obj, btf, sk.vars as *const c_void, sk.var_cnt, sk.var_skel_sz) }
+            .map_err(|e| e.context("failed to populate subskeleton variables"))?;
         Ok(0)
     })
 }
