@@ -86,9 +86,13 @@ impl Region {
     }
 
     /// Grow or shrink to `new_len` bytes (page-rounded), keeping the common prefix and
-    /// zero-filling the rest. The address may change (a skeleton reads the new one through
+    /// zero-filling the rest. The address changes only when the page count does (a skeleton reads the new one through
     /// `bpf_map__initial_value`, as with libbpf).
     pub fn resize(&mut self, new_len: usize) -> Result<()> {
+        // Same number of pages: keep the mapping (and its address), as libbpf does.
+        if new_len.max(1).checked_next_multiple_of(page_size()) == Some(self.len) {
+            return Ok(());
+        }
         let mut fresh = Region::new(new_len)?;
         let keep = self.len.min(fresh.len);
         let data = self.read(keep);
