@@ -55,16 +55,23 @@ pub struct PerfEventAttr {
 const _: () = assert!(std::mem::size_of::<PerfEventAttr>() == 136);
 const _: () = assert!(std::mem::offset_of!(PerfEventAttr, wakeup_events) == 48);
 
+/// Raw record callback: CPU and the whole record; returns a `bpf_perf_event_ret`.
+pub type EventFn = Box<dyn Fn(i32, Record<'_>) -> i32>;
+/// Sample callback: CPU and the raw payload.
+pub type PerfSampleFn = Box<dyn Fn(i32, Record<'_>)>;
+/// Loss callback: CPU and how many records were dropped.
+pub type LostFn = Box<dyn Fn(i32, u64)>;
+
 /// What a perf buffer does with records.
 pub enum Callbacks {
     /// Every record as it is (header included), with the CPU; the return value is a
     /// `bpf_perf_event_ret` (`CONT` goes on).
-    Raw(Box<dyn Fn(i32, Record<'_>) -> i32>),
+    Raw(EventFn),
     /// `PERF_RECORD_SAMPLE` payloads to `sample` (CPU, raw data as the kernel padded it) and
     /// `PERF_RECORD_LOST` counts to `lost`; other record types are an error.
     Sample {
-        sample: Option<Box<dyn Fn(i32, Record<'_>)>>,
-        lost: Option<Box<dyn Fn(i32, u64)>>,
+        sample: Option<PerfSampleFn>,
+        lost: Option<LostFn>,
     },
 }
 

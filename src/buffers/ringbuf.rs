@@ -410,7 +410,7 @@ impl UserRingBuffer {
         let prod = v.producer_pos();
         let max_size = v.size as u32;
         let avail = max_size.wrapping_sub(prod.wrapping_sub(cons) as u32);
-        let total = (size + BPF_RINGBUF_HDR_SZ + 7) / 8 * 8;
+        let total = (size + BPF_RINGBUF_HDR_SZ).div_ceil(8) * 8;
         if total > max_size {
             return Err(Error::quiet(libc::E2BIG));
         }

@@ -12,7 +12,7 @@
 use super::handle::get;
 use super::types::{perf_buffer_event_fn, perf_buffer_lost_fn, perf_buffer_opts, perf_buffer_raw_opts, perf_buffer_sample_fn};
 use super::{int, opts, ptr, set_errno, symver, val};
-use crate::buffers::perfbuf::{Callbacks, Cpus};
+use crate::buffers::perfbuf::{Callbacks, Cpus, LostFn, PerfSampleFn};
 use crate::buffers::Record;
 use crate::error::{Error, Result};
 use std::ffi::{c_int, c_void};
@@ -47,14 +47,14 @@ pub unsafe extern "C" fn perf_buffer__new(
         // SAFETY: C contract for opts.
         let o = unsafe { opts::read(opts) }?;
         let period = o.map_or(1, |o| o.sample_period);
-        let sample = sample_cb.map(|f| -> Box<dyn Fn(i32, Record<'_>)> {
+        let sample = sample_cb.map(|f| -> PerfSampleFn {
             Box::new(move |cpu, r: Record<'_>| {
                 // SAFETY: the caller registered `f` with `ctx`; the record is valid during the
                 // call and its length fits u32 (perf records are at most 64 KiB).
                 unsafe { f(ctx, cpu, r.as_ptr() as *mut c_void, r.len() as u32) }
             })
         });
-        let lost = lost_cb.map(|f| -> Box<dyn Fn(i32, u64)> {
+        let lost = lost_cb.map(|f| -> LostFn {
             Box::new(move |cpu, cnt| {
                 // SAFETY: the caller registered `f` with `ctx`.
                 unsafe { f(ctx, cpu, cnt) }
