@@ -9,6 +9,7 @@ pub mod error;
 #[macro_use]
 pub mod log;
 pub mod btf;
+pub mod buffers;
 pub mod elf;
 pub mod link;
 pub mod ffi;

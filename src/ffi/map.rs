@@ -6,9 +6,11 @@
 
 use super::handle::{get, get_mut, opt_cstr};
 use super::types::bpf_map_type;
-use super::{int, not_yet, ptr, symver, val};
+use super::{int, ptr, symver, val};
 use crate::error::{Error, Result};
 use crate::object::{Map, MapKind};
+use crate::sys::cmd;
+use crate::uapi;
 use std::ffi::{c_char, c_int, c_void};
 
 /// libbpf's `map_is_created`.
@@ -371,47 +373,73 @@ pub unsafe extern "C" fn bpf_map__set_inner_map_fd(map: *mut Map, fd: c_int) -> 
 }
 symver!(bpf_map__set_inner_map_fd, "LIBBPF_0.0.1");
 
-// ---- delivered by issue 3 (load, pinning, element access) ----
+// ---- pinning, fd reuse, element access ----
 
+/// Adopt the kernel map behind `fd` (duplicated with `O_CLOEXEC` above 2; the caller keeps
+/// `fd`): the map takes the kernel map's name, type, sizes, flags and BTF ids and counts as
+/// created, so the object's load will not create it. `-EINVAL` if `fd` is not a BPF map.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__reuse_fd(map: *mut Map, fd: c_int) -> c_int {
-    set("bpf_map__reuse_fd", map, |_| {
-        let _ = fd;
-        Err(not_yet("bpf_map__reuse_fd"))
-    })
+    set("bpf_map__reuse_fd", map, |m| m.reuse_fd(fd))
 }
 symver!(bpf_map__reuse_fd, "LIBBPF_0.0.1");
 
+/// Pin the map at `path` on a BPF FS (parent directory created), or at its pin path when
+/// `path` is NULL. A map that has a pin path can only be pinned there (a different `path` is
+/// `-EINVAL`); pinning again where it is pinned does nothing.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__pin(map: *mut Map, path: *const c_char) -> c_int {
-    set("bpf_map__pin", map, |_| {
-        let _ = path;
-        Err(not_yet("bpf_map__pin"))
+    set("bpf_map__pin", map, |m| {
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let p = unsafe { opt_cstr_raw(path) };
+        m.pin(p)
     })
 }
 symver!(bpf_map__pin, "LIBBPF_0.0.1");
 
+/// Remove the map's pin at `path` (or at its pin path when `path` is NULL). The map keeps its
+/// pin path.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__unpin(map: *mut Map, path: *const c_char) -> c_int {
-    set("bpf_map__unpin", map, |_| {
-        let _ = path;
-        Err(not_yet("bpf_map__unpin"))
+    set("bpf_map__unpin", map, |m| {
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let p = unsafe { opt_cstr_raw(path) };
+        m.unpin(p)
     })
 }
 symver!(bpf_map__unpin, "LIBBPF_0.0.1");
 
-/// Shared shape of the map-level element functions until load exists: the map must be created.
-fn elem_op(func: &'static str, map: *const Map) -> c_int {
+/// A NUL-terminated C string as `&CStr` (any bytes), NULL → `None`.
+///
+/// # Safety
+/// `p` must be NULL or NUL-terminated and live for `'a`.
+unsafe fn opt_cstr_raw<'a>(p: *const c_char) -> Option<&'a std::ffi::CStr> {
+    // SAFETY: forwarded contract.
+    (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) })
+}
+
+/// The shared shape of the map-level element functions (libbpf's `validate_map_op`, then the
+/// bpf(2) command): quiet `-ENOENT` before the map is created; `-EINVAL` (logged) when
+/// `key_sz` is not the key size or `value_sz` not the value size (per-CPU maps:
+/// `round_up(value_size, 8) * libbpf_num_possible_cpus()`); then the kernel's answer as
+/// `-errno`, unlogged.
+fn elem_op(
+    func: &'static str,
+    map: *const Map,
+    key_sz: usize,
+    value_sz: Option<usize>,
+    op: impl FnOnce(c_int) -> std::io::Result<()>,
+) -> c_int {
     int(func, || {
         // SAFETY: C contract: map is a live handle or NULL.
         let m = unsafe { get(map, "map") }?;
-        if !created(m) {
-            return Err(Error::new(libc::EINVAL, format!("map '{}': not created yet", m.name().to_string_lossy())));
-        }
-        Err(not_yet(func))
+        let fd = m.elem_op_fd(key_sz, value_sz)?;
+        op(fd).map(|()| 0).map_err(|e| Error::quiet(e.raw_os_error().unwrap_or(libc::EIO)))
     })
 }
 
+/// Look up `key` into `value`. `key_sz`/`value_sz` must match the map (per-CPU maps: one
+/// 8-byte-aligned slot per possible CPU). `flags`: `BPF_F_LOCK`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__lookup_elem(
     map: *const Map,
@@ -421,11 +449,15 @@ pub unsafe extern "C" fn bpf_map__lookup_elem(
     value_sz: usize,
     flags: u64,
 ) -> c_int {
-    let _ = (key, key_sz, value, value_sz, flags);
-    elem_op("bpf_map__lookup_elem", map)
+    elem_op("bpf_map__lookup_elem", map, key_sz, Some(value_sz), |fd| {
+        // SAFETY: the caller's buffers hold key_sz/value_sz bytes, which were checked to be
+        // exactly what the kernel reads and writes for this map.
+        unsafe { cmd::raw::map_elem(uapi::BPF_MAP_LOOKUP_ELEM, fd, key as u64, value as u64, flags) }
+    })
 }
 symver!(bpf_map__lookup_elem, "LIBBPF_0.8.0");
 
+/// Create or update `key` with `value` (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__update_elem(
     map: *const Map,
@@ -435,18 +467,24 @@ pub unsafe extern "C" fn bpf_map__update_elem(
     value_sz: usize,
     flags: u64,
 ) -> c_int {
-    let _ = (key, key_sz, value, value_sz, flags);
-    elem_op("bpf_map__update_elem", map)
+    elem_op("bpf_map__update_elem", map, key_sz, Some(value_sz), |fd| {
+        // SAFETY: as in bpf_map__lookup_elem; the kernel only reads `value`.
+        unsafe { cmd::raw::map_elem(uapi::BPF_MAP_UPDATE_ELEM, fd, key as u64, value as u64, flags) }
+    })
 }
 symver!(bpf_map__update_elem, "LIBBPF_0.8.0");
 
+/// Delete `key` (`-ENOENT` if absent).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__delete_elem(map: *const Map, key: *const c_void, key_sz: usize, flags: u64) -> c_int {
-    let _ = (key, key_sz, flags);
-    elem_op("bpf_map__delete_elem", map)
+    elem_op("bpf_map__delete_elem", map, key_sz, None, |fd| {
+        // SAFETY: the caller's key holds key_sz bytes, checked to be the map's key size.
+        unsafe { cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, fd, key as u64, 0, flags) }
+    })
 }
 symver!(bpf_map__delete_elem, "LIBBPF_0.8.0");
 
+/// Look up `key` into `value` and delete it (queue/stack maps: pop, with a zero key size).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__lookup_and_delete_elem(
     map: *const Map,
@@ -456,14 +494,19 @@ pub unsafe extern "C" fn bpf_map__lookup_and_delete_elem(
     value_sz: usize,
     flags: u64,
 ) -> c_int {
-    let _ = (key, key_sz, value, value_sz, flags);
-    elem_op("bpf_map__lookup_and_delete_elem", map)
+    elem_op("bpf_map__lookup_and_delete_elem", map, key_sz, Some(value_sz), |fd| {
+        // SAFETY: as in bpf_map__lookup_elem.
+        unsafe { cmd::raw::map_elem(uapi::BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, key as u64, value as u64, flags) }
+    })
 }
 symver!(bpf_map__lookup_and_delete_elem, "LIBBPF_0.8.0");
 
+/// The key after `cur_key` (NULL: the first key) into `next_key`; `-ENOENT` at the end.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__get_next_key(map: *const Map, cur_key: *const c_void, next_key: *mut c_void, key_sz: usize) -> c_int {
-    let _ = (cur_key, next_key, key_sz);
-    elem_op("bpf_map__get_next_key", map)
+    elem_op("bpf_map__get_next_key", map, key_sz, None, |fd| {
+        // SAFETY: both keys hold key_sz bytes (or cur_key is NULL), the map's key size.
+        unsafe { cmd::raw::map_get_next_key(fd, cur_key as u64, next_key as u64) }
+    })
 }
 symver!(bpf_map__get_next_key, "LIBBPF_0.8.0");

@@ -270,7 +270,7 @@ pub unsafe extern "C" fn bpf_object__prev_map(obj: *const Object, map: *const Ma
 }
 symver!(bpf_object__prev_map, "LIBBPF_0.6.0");
 
-// ---- delivered by issue 3 (pinning) ----
+// ---- load and pinning ----
 
 /// Create maps and load programs into the kernel. Can be attempted once.
 #[no_mangle]
@@ -282,69 +282,61 @@ pub unsafe extern "C" fn bpf_object__load(obj: *mut Object) -> c_int {
 }
 symver!(bpf_object__load, "LIBBPF_0.0.1");
 
+/// Run a pinning operation on an object; a NULL object is `-ENOENT` as in libbpf.
+fn pin_op(func: &str, obj: *mut Object, path: *const c_char, f: impl FnOnce(&mut Object, Option<&str>) -> Result<()>) -> c_int {
+    int(func, || {
+        // SAFETY: C contract: obj is a live handle or NULL, not aliased during the call.
+        let o = unsafe { obj.as_mut() }.ok_or(Error::quiet(libc::ENOENT))?;
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let p = unsafe { opt_cstr(path, "path") }?;
+        f(o, p).map(|()| 0)
+    })
+}
+
+/// Pin every auto-created map at `path/<map name>` (each `.` of that path becomes `_`), or,
+/// with `path` NULL, the maps that have a pin path at it. The object must be loaded
+/// (`-ENOENT`). On failure the maps before the failing one that have a pin path are unpinned.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__pin_maps(obj: *mut Object, path: *const c_char) -> c_int {
-    int("bpf_object__pin_maps", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        let _ = path;
-        Err(not_yet("bpf_object__pin_maps"))
-    })
+    pin_op("bpf_object__pin_maps", obj, path, |o, p| o.pin_maps(p))
 }
 symver!(bpf_object__pin_maps, "LIBBPF_0.0.1");
 
+/// Unpin every map from `path/<map name>` (or, with `path` NULL, those with a pin path from
+/// it); stops at the first failure.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__unpin_maps(obj: *mut Object, path: *const c_char) -> c_int {
-    int("bpf_object__unpin_maps", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        let _ = path;
-        Err(not_yet("bpf_object__unpin_maps"))
-    })
+    pin_op("bpf_object__unpin_maps", obj, path, |o, p| o.unpin_maps(p))
 }
 symver!(bpf_object__unpin_maps, "LIBBPF_0.0.1");
 
+/// Pin every entry program at `path/<prog name>`. The object must be loaded (`-ENOENT`) and
+/// every program too (`-EINVAL`); on failure the programs pinned so far are unpinned.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__pin_programs(obj: *mut Object, path: *const c_char) -> c_int {
-    int("bpf_object__pin_programs", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        let _ = path;
-        Err(not_yet("bpf_object__pin_programs"))
-    })
+    pin_op("bpf_object__pin_programs", obj, path, |o, p| o.pin_programs(p))
 }
 symver!(bpf_object__pin_programs, "LIBBPF_0.0.1");
 
+/// Unpin every entry program from `path/<prog name>`; stops at the first failure.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__unpin_programs(obj: *mut Object, path: *const c_char) -> c_int {
-    int("bpf_object__unpin_programs", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        let _ = path;
-        Err(not_yet("bpf_object__unpin_programs"))
-    })
+    pin_op("bpf_object__unpin_programs", obj, path, |o, p| o.unpin_programs(p))
 }
 symver!(bpf_object__unpin_programs, "LIBBPF_0.0.1");
 
+/// `bpf_object__pin_maps` then `bpf_object__pin_programs`; if programs fail the maps are
+/// unpinned again.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__pin(obj: *mut Object, path: *const c_char) -> c_int {
-    int("bpf_object__pin", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        let _ = path;
-        Err(not_yet("bpf_object__pin"))
-    })
+    pin_op("bpf_object__pin", obj, path, |o, p| o.pin(p))
 }
 symver!(bpf_object__pin, "LIBBPF_0.0.1");
 
+/// `bpf_object__unpin_programs` then `bpf_object__unpin_maps`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__unpin(obj: *mut Object, path: *const c_char) -> c_int {
-    int("bpf_object__unpin", || {
-        // SAFETY: C contract: obj is a live handle or NULL.
-        unsafe { get_mut(obj, "object") }?;
-        let _ = path;
-        Err(not_yet("bpf_object__unpin"))
-    })
+    pin_op("bpf_object__unpin", obj, path, |o, p| o.unpin(p))
 }
 symver!(bpf_object__unpin, "LIBBPF_1.3.0");
 

@@ -3,7 +3,7 @@
 
 use super::handle::{get, get_mut};
 use super::types::{bpf_attach_type, bpf_prog_type};
-use super::{int, not_yet, ptr, symver, val};
+use super::{int, ptr, symver, val};
 use crate::error::{Error, Result};
 use crate::object::Program;
 use std::ffi::{c_char, c_int, c_void};
@@ -298,22 +298,26 @@ pub unsafe extern "C" fn bpf_program__set_attach_target(prog: *mut Program, atta
 }
 symver!(bpf_program__set_attach_target, "LIBBPF_0.0.8");
 
-// ---- delivered by issue 3 (load, pinning) ----
+// ---- pinning ----
 
+/// Pin the loaded program at `path` on a BPF FS (parent directory created).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__pin(prog: *mut Program, path: *const c_char) -> c_int {
-    set("bpf_program__pin", prog, |_| {
-        let _ = path;
-        Err(not_yet("bpf_program__pin"))
+    set("bpf_program__pin", prog, |p| {
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let path = (!path.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(path) });
+        p.pin(path)
     })
 }
 symver!(bpf_program__pin, "LIBBPF_0.0.1");
 
+/// Remove the loaded program's pin at `path`.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__unpin(prog: *mut Program, path: *const c_char) -> c_int {
-    set("bpf_program__unpin", prog, |_| {
-        let _ = path;
-        Err(not_yet("bpf_program__unpin"))
+    set("bpf_program__unpin", prog, |p| {
+        // SAFETY: C contract: path is NULL or NUL-terminated.
+        let path = (!path.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(path) });
+        p.unpin(path)
     })
 }
 symver!(bpf_program__unpin, "LIBBPF_0.0.1");

@@ -22,6 +22,7 @@ pub mod handles;
 mod kconfig;
 mod load;
 mod maps;
+mod pin;
 mod relo;
 
 use crate::btf::{Btf, BtfExt};
@@ -753,4 +754,63 @@ impl Program {
 
 pub(crate) fn map_type_is_map_in_map(t: u32) -> bool {
     t == uapi::BPF_MAP_TYPE_ARRAY_OF_MAPS || t == uapi::BPF_MAP_TYPE_HASH_OF_MAPS
+}
+
+// ---- map-level element API (bpf_map__lookup_elem & co.): libbpf's `validate_map_op` ----
+
+/// libbpf's `validate_map_op` size checks for a created map: `key_sz` must be the key size;
+/// `value_sz` (when the operation takes a value) the value size, or for per-CPU maps
+/// `round_up(value_size, 8) * ncpus`. `has_fd` is checked between the two, as libbpf does.
+pub fn validate_elem_sizes(
+    name: &str,
+    def: &MapDef,
+    has_fd: bool,
+    ncpus: usize,
+    key_sz: usize,
+    value_sz: Option<usize>,
+) -> Result<()> {
+    if def.key_size as usize != key_sz {
+        return Err(Error::inval(format!("map '{name}': unexpected key size {key_sz} provided, expected {}", def.key_size)));
+    }
+    if !has_fd {
+        return Err(Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")));
+    }
+    let Some(value_sz) = value_sz else { return Ok(()) };
+    if crate::sys::cmd::is_percpu(def.map_type) {
+        let elem_sz = (def.value_size as usize).next_multiple_of(8);
+        let want = elem_sz.saturating_mul(ncpus);
+        if value_sz != want {
+            return Err(Error::inval(format!(
+                "map '{name}': unexpected value size {value_sz} provided for per-CPU map, expected {ncpus} * {elem_sz} = {want}"
+            )));
+        }
+    } else if def.value_size as usize != value_sz {
+        return Err(Error::inval(format!(
+            "map '{name}': unexpected value size {value_sz} provided, expected {}",
+            def.value_size
+        )));
+    }
+    Ok(())
+}
+
+impl Map {
+    /// Whether the kernel map exists (libbpf's `map_is_created`: object loaded or fd reused).
+    pub fn is_created(&self) -> bool {
+        self.reused || self.object().loaded
+    }
+
+    /// Check an element operation's buffer sizes and return the map fd to use: quiet `-ENOENT`
+    /// before the map is created, `-EINVAL` with libbpf's message on a size mismatch.
+    pub fn elem_op_fd(&self, key_sz: usize, value_sz: Option<usize>) -> Result<i32> {
+        if !self.is_created() {
+            return Err(Error::quiet(libc::ENOENT));
+        }
+        let ncpus = if value_sz.is_some() && crate::sys::cmd::is_percpu(self.def.map_type) {
+            crate::sys::possible_cpus()?
+        } else {
+            1
+        };
+        validate_elem_sizes(&self.name.to_string_lossy(), &self.def, self.fd.is_some(), ncpus, key_sz, value_sz)?;
+        Ok(self.raw_fd())
+    }
 }
