@@ -320,6 +320,17 @@ impl Object {
         }
     }
 
+    /// Drop the module BTF fds struct_ops kernel value building recorded (maps and programs).
+    /// Done at the end of a successful load; a failed load should do it too (from `unload`).
+    pub(crate) fn release_struct_ops_btf_fds(&mut self) {
+        for p in self.progs.iter_mut() {
+            p.attach_btf_obj_fd = None;
+        }
+        for k in self.maps.iter_mut().filter_map(|m| m.st_ops_kern.as_mut()) {
+            k.btf_obj_fd = None;
+        }
+    }
+
     /// A struct_ops program that will load must have been bound to a kernel member by some map
     /// (libbpf refuses the load the same way, naming the program).
     fn check_struct_ops_referenced(&self) -> Result<()> {
@@ -339,14 +350,11 @@ impl Object {
     /// of module BTF fds (the kernel holds its own references from map creation and program
     /// load, as with libbpf, which closes them at the end of load).
     pub(crate) fn prepare_struct_ops(&mut self) -> Result<()> {
-        for p in self.progs.iter_mut() {
-            p.attach_btf_obj_fd = None;
-        }
+        self.release_struct_ops_btf_fds();
         let fds: Vec<i64> = self.progs.iter().map(|p| p.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f) as i64)).collect();
         for m in self.maps.iter_mut() {
             let name = m.name.to_string_lossy().into_owned();
             let Some(k) = m.st_ops_kern.as_mut() else { continue };
-            k.btf_obj_fd = None;
             for &(off, pi) in &k.func_slots {
                 let fd = fds.get(pi).copied().unwrap_or(-1);
                 if fd < 0 {
