@@ -37,6 +37,8 @@ pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(
         kernel_log_size: o.kernel_log_size,
         kernel_log_level: o.kernel_log_level,
         bpf_token_path: s(o.bpf_token_path, "bpf_token_path")?,
+        // SAFETY: the caller's contract extends to the description the field points to.
+        struct_ops_shadow: unsafe { read_struct_ops_shadow(o.struct_ops_shadow) }?,
     };
     for (p, what) in [(&out.btf_custom_path, "btf_custom_path"), (&out.bpf_token_path, "bpf_token_path")] {
         if p.as_ref().is_some_and(|p| p.len() >= PATH_MAX) {
@@ -44,6 +46,81 @@ pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(
         }
     }
     Ok((token_from_env(out)?, o.struct_ops_shadow as *const c_void))
+}
+
+/// Longest name accepted in a struct_ops shadow description (BTF names are far shorter).
+const SHADOW_NAME_MAX: usize = 1024;
+
+/// A name from a struct_ops shadow description: non-NULL, NUL-terminated within
+/// [`SHADOW_NAME_MAX`] bytes, UTF-8.
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string (or at least `SHADOW_NAME_MAX` readable
+/// bytes).
+unsafe fn shadow_name(p: *const c_char, what: &str) -> Result<String> {
+    if p.is_null() {
+        return Err(Error::inval(format!("struct_ops shadow info: {what} has a NULL name")));
+    }
+    let mut bytes = Vec::new();
+    for i in 0..SHADOW_NAME_MAX {
+        // SAFETY: every byte before the NUL is readable per the contract; we stop at the NUL.
+        let b = unsafe { *p.add(i) } as u8;
+        if b == 0 {
+            return String::from_utf8(bytes).map_err(|_| Error::inval(format!("struct_ops shadow info: {what} name is not UTF-8")));
+        }
+        bytes.push(b);
+    }
+    Err(Error::inval(format!("struct_ops shadow info: {what} name is not NUL-terminated within {SHADOW_NAME_MAX} bytes")))
+}
+
+/// Copy the caller's `struct bpf_struct_ops_shadow_info` into owned descriptions and check them
+/// on their own (`struct_ops::shadow::validate_all`); the object-dependent checks run at open.
+///
+/// # Safety
+/// `p` must be NULL or point to a shadow info whose `maps` array holds `cnt` entries, each with
+/// a `members` array of `cnt` entries and NUL-terminated names.
+unsafe fn read_struct_ops_shadow(
+    p: *const super::types::bpf_struct_ops_shadow_info,
+) -> Result<Option<Vec<crate::struct_ops::ShadowMapDesc>>> {
+    use crate::struct_ops::shadow::{validate_all, MAX_MAPS, MAX_MEMBERS};
+    use crate::struct_ops::{ShadowMapDesc, ShadowMember};
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and valid per the contract; read unaligned, copying the plain struct.
+    let info = unsafe { std::ptr::read_unaligned(p) };
+    let cnt = info.cnt as usize;
+    if cnt > MAX_MAPS {
+        return Err(Error::inval(format!("struct_ops shadow info: {cnt} maps is too many")));
+    }
+    if cnt > 0 && info.maps.is_null() {
+        return Err(Error::inval(format!("struct_ops shadow info: maps is NULL with cnt {cnt}")));
+    }
+    let mut out = Vec::with_capacity(cnt);
+    for i in 0..cnt {
+        // SAFETY: `maps` holds `cnt` entries per the contract; i < cnt.
+        let m = unsafe { std::ptr::read_unaligned(info.maps.add(i)) };
+        // SAFETY: names are NUL-terminated per the contract.
+        let name = unsafe { shadow_name(m.name, &format!("map #{i}")) }?;
+        let n = m.cnt as usize;
+        if n > MAX_MEMBERS {
+            return Err(Error::inval(format!("struct_ops shadow info: map '{name}': {n} members is too many")));
+        }
+        if n > 0 && m.members.is_null() {
+            return Err(Error::inval(format!("struct_ops shadow info: map '{name}': members is NULL with cnt {n}")));
+        }
+        let mut members = Vec::with_capacity(n);
+        for j in 0..n {
+            // SAFETY: `members` holds `cnt` entries per the contract; j < cnt.
+            let mi = unsafe { std::ptr::read_unaligned(m.members.add(j)) };
+            // SAFETY: as above.
+            let mname = unsafe { shadow_name(mi.name, &format!("map '{name}' member #{j}")) }?;
+            members.push(ShadowMember { name: mname, offset: mi.offset, size: mi.size });
+        }
+        out.push(ShadowMapDesc { name, data_size: m.data_size, members });
+    }
+    validate_all(&out)?;
+    Ok(Some(out))
 }
 
 /// `LIBBPF_BPF_TOKEN_PATH` stands in for an unset `bpf_token_path`, as in libbpf.

@@ -488,7 +488,7 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
             m.def.map_flags = if link { uapi::BPF_F_LINK } else { 0 };
             let mut data = Region::new(size)?;
             data.write(0, bytes)?;
-            m.st_ops = Some(StructOps { type_id, data, progs: vec![None; t.vlen as usize] });
+            m.st_ops = Some(StructOps { type_id, data, progs: vec![None; t.vlen as usize], user: None });
             crate::pr_debug!(
                 "struct_ops init: struct {}(type_id={}) {} found at offset {}",
                 t.name,

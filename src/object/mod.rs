@@ -104,6 +104,9 @@ pub struct StructOps {
     pub data: Region,
     /// Per member: the program bound by relocation (index into the object's programs).
     pub progs: Vec<Option<usize>>,
+    /// The shadow in the caller's layout, when `bpf_object_open_opts.struct_ops_shadow`
+    /// described this map (then `bpf_map__initial_value` returns it; see `struct_ops::shadow`).
+    pub user: Option<crate::struct_ops::UserShadow>,
 }
 
 pub struct Map {
@@ -161,6 +164,9 @@ pub struct Program {
     pub(crate) attach_btf_id: u32,
     pub(crate) attach_prog_fd: i32,
     pub(crate) attach_func_name: Option<CString>,
+    /// Module BTF of a struct_ops program's kernel type (`attach_btf_obj_fd` at load); set by
+    /// struct_ops kernel value building, released after load.
+    pub(crate) attach_btf_obj_fd: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
     pub(crate) relos: Vec<Reloc>,
     /// The loaded program.
     pub(crate) fd: Option<std::os::fd::OwnedFd>,
@@ -187,6 +193,9 @@ pub struct OpenOptions {
     pub kernel_log_size: usize,
     pub kernel_log_level: u32,
     pub bpf_token_path: Option<String>,
+    /// Caller layouts of struct_ops shadows (oxbpf's shadow-info ABI), already checked on their
+    /// own (`struct_ops::shadow::validate_all`); checked against the object at open.
+    pub struct_ops_shadow: Option<Vec<crate::struct_ops::ShadowMapDesc>>,
 }
 
 pub struct Object {
@@ -300,6 +309,7 @@ impl Object {
         maps::init_maps(&mut obj, &elf, &sec_types)?;
         obj.init_progs();
         relo::collect(&mut obj, &elf, &sec_types)?;
+        obj.init_user_shadows()?;
         obj.set_back_pointers();
         Ok(obj)
     }
@@ -494,6 +504,7 @@ impl Object {
                 attach_btf_id: 0,
                 attach_prog_fd: 0,
                 attach_func_name: None,
+                attach_btf_obj_fd: None,
                 relos: Vec::new(),
                 fd: None,
                 sub_insn_off: 0,
@@ -679,6 +690,9 @@ impl Map {
     /// or global-data contents.
     pub fn initial_value(&self) -> Option<(*mut u8, usize)> {
         if let Some(st) = &self.st_ops {
+            if let Some(u) = &st.user {
+                return Some((u.as_ptr(), u.size()));
+            }
             return Some((st.data.as_ptr(), self.def.value_size as usize));
         }
         let r = self.mmaped.as_ref()?;

@@ -2,8 +2,8 @@
 //!
 //! At load ([`Object::init_kern_struct_ops`]) each struct_ops map that will be created is matched
 //! with its kernel type: the local type name without a `___suffix` must name a kernel struct
-//! `T`, and `bpf_struct_ops_T` (whose `data` member has type `T`) is the map's value type. Members
-//! are matched by name:
+//! `T` in vmlinux or a module ([`kern`]), and `bpf_struct_ops_T` (whose `data` member has type
+//! `T`) is the map's value type. Members are matched by name:
 //! * a member the kernel lacks is skipped when its shadow bytes are all zero, refused with
 //!   -ENOTSUP naming it otherwise;
 //! * bitfields and kind mismatches are refused;
@@ -14,11 +14,22 @@
 //!
 //! Programs the shadow no longer references are not loaded; the slots are filled with program
 //! fds once programs are loaded ([`Object::prepare_struct_ops`]).
+//!
+//! Callers may describe their own layout of the shadow at open ([`shadow`]); such shadows are
+//! copied back into the object's shadow before any of this.
+
+pub mod kern;
+pub mod shadow;
 
 use crate::btf::{Btf, Kind};
 use crate::error::{Error, Result};
 use crate::object::Object;
 use crate::uapi;
+use kern::KernBtfs;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::Arc;
+
+pub use shadow::{ShadowMapDesc, ShadowMember, UserShadow};
 
 /// Kernel side of a struct_ops map.
 #[derive(Debug, Clone)]
@@ -31,52 +42,109 @@ pub struct KernInfo {
     pub vdata: Vec<u8>,
     /// (offset in vdata, program index) of each function slot.
     pub func_slots: Vec<(usize, usize)>,
+    /// The kernel struct's name (`tcp_congestion_ops`), for messages.
+    pub type_name: String,
+    /// The module BTF holding `value_type_id`, when the type is not in vmlinux: map creation
+    /// passes it as `value_type_btf_obj_fd` (with `BPF_F_VTYPE_BTF_OBJ_FD`). Released once the
+    /// object is loaded.
+    pub btf_obj_fd: Option<Arc<OwnedFd>>,
+}
+
+impl KernInfo {
+    /// `value_type_btf_obj_fd` for `BPF_MAP_CREATE` (`None`: the type is in vmlinux).
+    pub fn value_type_btf_obj_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.btf_obj_fd.as_deref().map(std::os::fd::AsFd::as_fd)
+    }
 }
 
 pub use crate::btf::essential_name;
 
-/// (kernel struct id, value struct id, offset of the `data` member in the value struct).
+impl crate::object::Map {
+    /// The kernel side of a struct_ops map, once load has built it.
+    pub fn struct_ops_kern(&self) -> Option<&KernInfo> {
+        self.st_ops_kern.as_ref()
+    }
+}
+
+impl crate::object::Program {
+    /// `attach_btf_obj_fd` for BPF_PROG_LOAD: the module BTF of a struct_ops program's kernel
+    /// type (`None`: vmlinux, or not a struct_ops program). Set while loading.
+    pub fn attach_btf_obj_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.attach_btf_obj_fd.as_deref().map(std::os::fd::AsFd::as_fd)
+    }
+
+    /// What struct_ops kernel value building decided for this program: (autoload,
+    /// attach_btf_id = kernel struct type, expected_attach_type = kernel member index).
+    pub fn struct_ops_binding(&self) -> (bool, u32, u32) {
+        (self.autoload, self.attach_btf_id, self.expected_attach_type)
+    }
+}
+
+impl Object {
+    /// The map named `name` (struct_ops or not), for callers outside the C layer.
+    pub fn map_by_name(&self, name: &str) -> Option<&crate::object::Map> {
+        self.maps.get(self.find_map(name)?)
+    }
+
+    /// The entry program named `name`.
+    pub fn program_by_name(&self, name: &str) -> Option<&crate::object::Program> {
+        self.progs.get(self.find_program(name)?)
+    }
+
+    /// The stable handle of program `name`: the `struct bpf_program *` a struct_ops shadow holds.
+    pub fn program_handle(&self, name: &str) -> Option<*const crate::object::Program> {
+        Some(self.progs.ptr(self.find_program(name)?) as *const _)
+    }
+}
+
+/// (kernel struct id, value struct id, offset of the `data` member in the value struct), looked
+/// up in `kbtf` alone.
 pub fn find_kern_types(kbtf: &Btf, tname: &str) -> Result<(u32, u32, u32)> {
-    let kern_type = kbtf
-        .find_by_name_kind(tname, Kind::Struct)
-        .ok_or_else(|| Error::new(libc::ENOTSUP, format!("struct_ops init_kern: struct {tname} is not found in kernel BTF")))?;
-    let vname = format!("bpf_struct_ops_{tname}");
-    let vtype = kbtf
-        .find_by_name_kind(&vname, Kind::Struct)
-        .ok_or_else(|| Error::new(libc::ENOTSUP, format!("struct_ops init_kern: struct {vname} is not found in kernel BTF")))?;
-    let vt = kbtf.ty(vtype).ok_or_else(|| Error::inval("kernel BTF type vanished"))?;
-    let data = vt
-        .members()
-        .and_then(|ms| ms.iter().find(|m| m.type_id == kern_type))
-        .ok_or_else(|| Error::inval(format!("struct_ops init_kern: struct {tname} data is not found in struct {vname}")))?;
-    Ok((kern_type, vtype, data.bit_offset / 8))
+    let t = KernBtfs::with_modules(kbtf, Vec::new()).find(tname)?;
+    Ok((t.type_id, t.value_type_id, t.data_off))
 }
 
 impl Object {
     /// Resolve kernel types and build the kernel value of every struct_ops map that will be
-    /// created, then settle which struct_ops programs load.
+    /// created, then settle which struct_ops programs load. Caller-layout shadows (shadow-info
+    /// ABI) are copied back first.
     pub(crate) fn init_kern_struct_ops(&mut self, vmlinux: Option<&Btf>) -> Result<()> {
-        let idxs: Vec<usize> = self.maps.iter().enumerate().filter(|(_, m)| m.is_struct_ops() && m.autocreate).map(|(i, _)| i).collect();
-        if idxs.is_empty() {
-            self.adjust_struct_ops_autoload();
-            return Ok(());
-        }
-        let kbtf = vmlinux.ok_or_else(|| Error::new(libc::ENOTSUP, "struct_ops maps need kernel BTF"))?;
-        for idx in idxs {
-            self.init_kern_one(idx, kbtf)?;
-        }
-        self.adjust_struct_ops_autoload();
-        Ok(())
+        self.init_kern_struct_ops_in(vmlinux.map(|v| KernBtfs::new(v, None)))
     }
 
-    fn init_kern_one(&mut self, idx: usize, kbtf: &Btf) -> Result<()> {
+    /// [`Object::init_kern_struct_ops`] with an explicit kernel BTF set (tests give module BTF
+    /// fixtures this way).
+    pub fn init_kern_struct_ops_in(&mut self, kbtfs: Option<KernBtfs<'_>>) -> Result<()> {
+        self.sync_user_shadows()?;
+        let idxs: Vec<usize> = self.maps.iter().enumerate().filter(|(_, m)| m.is_struct_ops() && m.autocreate).map(|(i, _)| i).collect();
+        if !idxs.is_empty() {
+            let mut kb = kbtfs.ok_or_else(|| Error::new(libc::ENOTSUP, "struct_ops maps need kernel BTF"))?;
+            for idx in idxs {
+                self.init_kern_one(idx, &mut kb)?;
+            }
+        }
+        self.adjust_struct_ops_autoload();
+        self.check_struct_ops_referenced()
+    }
+
+    fn init_kern_one(&mut self, idx: usize, kb: &mut KernBtfs<'_>) -> Result<()> {
         let local = self.btf.as_deref().ok_or_else(|| Error::inval("struct_ops map without BTF"))?;
         let m = self.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
         let mname = m.name.to_string_lossy().into_owned();
         let st = m.st_ops.as_ref().ok_or_else(|| Error::inval("not a struct_ops map"))?;
         let t = local.ty(st.type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
         let tname = essential_name(t.name).to_string();
-        let (kern_type, vtype, data_off) = find_kern_types(kbtf, &tname).map_err(|e| e.context(format!("map '{mname}'")))?;
+        let kt = kb.find(&tname).map_err(|e| e.context(format!("map '{mname}'")))?;
+        let (kern_type, vtype, data_off) = (kt.type_id, kt.value_type_id, kt.data_off);
+        let btf_obj_fd = kb.module(kt.module).map(|m| m.fd.clone());
+        let kbtf = kb.btf(kt.module);
+        crate::pr_debug!(
+            "struct_ops init_kern {}: type_id:{} kern_type_id:{} kern_vtype_id:{}",
+            mname,
+            st.type_id,
+            kern_type,
+            vtype
+        );
         let ktype = kbtf.ty(kern_type).ok_or_else(|| Error::inval("kernel type vanished"))?;
         let kmembers: Vec<_> = ktype.members().map(|ms| ms.iter().collect()).unwrap_or_default();
         let vsize = kbtf.ty(vtype).map(|v| v.size_or_type).unwrap_or(0) as usize;
@@ -87,16 +155,21 @@ impl Object {
         let mut prog_updates: Vec<(usize, Option<usize>)> = Vec::new(); // (member, program)
         let mut attach_updates: Vec<(usize, u32, u32)> = Vec::new(); // (prog, btf id, member idx)
         let mut disable: Vec<usize> = Vec::new();
+        let mut mod_fd_progs: Vec<(usize, Arc<OwnedFd>)> = Vec::new();
         for (i, lm) in members.iter().enumerate() {
             let moff = (lm.bit_offset / 8) as usize;
-            let msize = local.resolve_size(lm.type_id).unwrap_or(0) as usize;
-            let mdata = shadow.get(moff..moff + msize).unwrap_or(&[]);
+            let msize = local.resolve_size(lm.type_id).map_err(|e| {
+                e.context(format!("struct_ops init_kern {mname}: failed to resolve the size of member {}", lm.name))
+            })? as usize;
+            let mdata = shadow
+                .get(moff..moff + msize)
+                .ok_or_else(|| Error::inval(format!("struct_ops init_kern {mname}: member {} lies outside the struct", lm.name)))?;
             let declared = st.progs.get(i).copied().flatten();
             let Some((kidx, km)) = kmembers.iter().enumerate().find(|(_, k)| k.name == lm.name) else {
                 if mdata.iter().any(|&b| b != 0) {
                     return Err(Error::new(
                         libc::ENOTSUP,
-                        format!("struct_ops init_kern {mname}: Cannot find nonzero member {} in kernel BTF", lm.name),
+                        format!("struct_ops init_kern {mname}: Cannot find member {} in kernel BTF", lm.name),
                     ));
                 }
                 if let Some(p) = declared {
@@ -171,6 +244,9 @@ impl Object {
                     )));
                 }
                 attach_updates.push((pi, id, eat));
+                if let Some(fd) = &btf_obj_fd {
+                    mod_fd_progs.push((pi, fd.clone()));
+                }
                 func_slots.push((data_off as usize + kmoff, pi));
                 crate::pr_debug!(
                     "struct_ops init_kern {}: func ptr {} is set to prog {} from data(+{}) to kern_data(+{})",
@@ -204,6 +280,11 @@ impl Object {
                 p.expected_attach_type = eat;
             }
         }
+        for (pi, fd) in mod_fd_progs {
+            if let Some(p) = self.progs.get_mut(pi) {
+                p.attach_btf_obj_fd = Some(fd);
+            }
+        }
         let m = self.maps.get_mut(idx).ok_or_else(|| Error::inval("map vanished"))?;
         if let Some(st) = m.st_ops.as_mut() {
             for (i, p) in prog_updates {
@@ -213,7 +294,7 @@ impl Object {
             }
         }
         m.def.value_size = vsize as u32;
-        m.st_ops_kern = Some(KernInfo { type_id: kern_type, value_type_id: vtype, vdata, func_slots });
+        m.st_ops_kern = Some(KernInfo { type_id: kern_type, value_type_id: vtype, vdata, func_slots, type_name: tname, btf_obj_fd });
         Ok(())
     }
 
@@ -239,8 +320,37 @@ impl Object {
         }
     }
 
-    /// After programs load: put each referenced program's fd into its kernel slot.
+    /// Drop the module BTF fds struct_ops kernel value building recorded (maps and programs).
+    /// Done at the end of a successful load; a failed load should do it too (from `unload`).
+    pub(crate) fn release_struct_ops_btf_fds(&mut self) {
+        for p in self.progs.iter_mut() {
+            p.attach_btf_obj_fd = None;
+        }
+        for k in self.maps.iter_mut().filter_map(|m| m.st_ops_kern.as_mut()) {
+            k.btf_obj_fd = None;
+        }
+    }
+
+    /// A struct_ops program that will load must have been bound to a kernel member by some map
+    /// (libbpf refuses the load the same way, naming the program).
+    fn check_struct_ops_referenced(&self) -> Result<()> {
+        let text = self.text_shndx;
+        for p in self.progs.iter() {
+            if p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS && p.autoload && p.attach_btf_id == 0 && !(text != 0 && p.sec_idx == text) {
+                return Err(Error::inval(format!(
+                    "prog '{}': SEC(\"struct_ops\") program isn't referenced anywhere, did you forget to use it?",
+                    p.name.to_string_lossy()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// After programs load: put each referenced program's fd into its kernel slot, and let go
+    /// of module BTF fds (the kernel holds its own references from map creation and program
+    /// load, as with libbpf, which closes them at the end of load).
     pub(crate) fn prepare_struct_ops(&mut self) -> Result<()> {
+        self.release_struct_ops_btf_fds();
         let fds: Vec<i64> = self.progs.iter().map(|p| p.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f) as i64)).collect();
         for m in self.maps.iter_mut() {
             let name = m.name.to_string_lossy().into_owned();
@@ -274,7 +384,7 @@ pub fn attach(m: &crate::object::Map) -> Result<crate::link::Link> {
         Ok(()) => {}
         // A link map already used to create or update a link stays registered: not an error.
         Err(e) if link_map && e.errno() == libc::EBUSY => {}
-        Err(e) => return Err(e.context(format!("map '{name}': failed to register struct_ops"))),
+        Err(e) => return Err(e.context(format!("map '{name}': the kernel refused to register struct_ops {}", k.type_name))),
     }
     if !link_map {
         return Ok(Link::new(LinkKind::StructOpsMap { map_fd: fd.as_raw_fd() }));
