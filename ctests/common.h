@@ -56,10 +56,12 @@ static inline void oxt_require_vmlinux_btf(void)
 	} while (0)
 
 /* Stop at once: later checks would only dereference what this one found broken. */
+/* Like OXT_CHECK, but a failure ends the test. `cond` is evaluated exactly once. */
 #define OXT_ASSERT(cond, ...)                                                      \
 	do {                                                                       \
-		OXT_CHECK(cond, __VA_ARGS__);                                      \
-		if (!(cond))                                                       \
+		int oxt_ok_ = !!(cond);                                            \
+		OXT_CHECK(oxt_ok_ && #cond, __VA_ARGS__);                          \
+		if (!oxt_ok_)                                                      \
 			exit(1);                                                   \
 	} while (0)
 
