@@ -59,10 +59,14 @@ static inline void oxt_require_vmlinux_btf(void)
 /* Like OXT_CHECK, but a failure ends the test. `cond` is evaluated exactly once. */
 #define OXT_ASSERT(cond, ...)                                                      \
 	do {                                                                       \
-		int oxt_ok_ = !!(cond);                                            \
-		OXT_CHECK(oxt_ok_ && #cond, __VA_ARGS__);                          \
-		if (!oxt_ok_)                                                      \
+		if (!(cond)) {                                                     \
+			oxt_failures++;                                            \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__,    \
+				#cond);                                            \
+			fprintf(stderr, __VA_ARGS__);                              \
+			fprintf(stderr, "\n");                                     \
 			exit(1);                                                   \
+		}                                                                  \
 	} while (0)
 
 static inline int oxt_result(const char *what)
