@@ -1,0 +1,1052 @@
+//! Hostile input for the open path, through the C exports: real clang-19 objects
+//! (tests/fixtures/objects/*.bpf.c) are truncated, bit-flipped, overwritten with boundary values
+//! in every structure the open path reads (ELF header, section headers, symbols, relocations,
+//! `.BTF`, `.BTF.ext`, `.maps`, struct_ops data) and have their section-header tables permuted,
+//! tens of thousands of times, deterministically.
+//!
+//! Every open must either succeed (and then every map and program is walked through the
+//! accessors, touching the memory they hand out) or return NULL with a positive errno and a WARN
+//! log line. Never: a panic caught at the boundary (errno ENOTRECOVERABLE), a crash, an open that
+//! takes a second (a watchdog aborts the process on a real hang), a leaked fd, allocation or
+//! mapping. Hand-crafted cases at the end pin the errno libbpf 1.5 gives for specific damage.
+//!
+//! Skips (with a message) when clang-19 is not installed; any other missing piece fails.
+
+use oxbpf::ffi::map::*;
+use oxbpf::ffi::object::*;
+use oxbpf::ffi::print::libbpf_set_print;
+use oxbpf::ffi::program::*;
+use oxbpf::object::{Map, Object};
+use object::elf::{FileHeader64, SectionHeader64, SHT_REL, SHT_SYMTAB};
+use object::read::elf::{FileHeader, SectionHeader};
+use object::LittleEndian as LE;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// Live-allocation accounting: the whole test binary (including liboxbpf's rlib) allocates
+// through this, so a leak of even one small allocation per open shows up exactly.
+
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+static LIVE_ALLOCS: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(l.size() as isize, Ordering::Relaxed);
+            LIVE_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { System.alloc_zeroed(l) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(l.size() as isize, Ordering::Relaxed);
+            LIVE_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(p, l) };
+        LIVE_BYTES.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        LIVE_ALLOCS.fetch_sub(1, Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            LIVE_BYTES.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+// ---------------------------------------------------------------------------------------------
+// Serialisation and log capture. fd, RSS and allocation counts are process-wide and the print
+// callback is global, so the tests of this binary never overlap.
+
+static LOCK: Mutex<()> = Mutex::new(());
+
+fn lock() -> MutexGuard<'static, ()> {
+    let g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: installing a callback with libbpf's signature.
+    unsafe { libbpf_set_print(Some(capture)) };
+    g
+}
+
+/// WARN and INFO lines of the current open (DEBUG is dropped: it is chatty and never the only
+/// account of a failure).
+static LOG: Mutex<String> = Mutex::new(String::new());
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+extern "C" {
+    fn vsnprintf(s: *mut c_char, n: usize, fmt: *const c_char, ap: *mut c_void) -> c_int;
+}
+
+/// libbpf print callback. The third argument is a `va_list`; on x86_64 a `va_list` parameter is a
+/// pointer to the register save area, which `vsnprintf` takes as is.
+unsafe extern "C" fn capture(level: c_int, fmt: *const c_char, ap: *mut c_void) -> c_int {
+    if level >= 2 {
+        return 0;
+    }
+    let mut buf = [0u8; 512];
+    if cfg!(target_arch = "x86_64") {
+        // SAFETY: buf is writable for its length; fmt/ap come from the library's print shim.
+        unsafe { vsnprintf(buf.as_mut_ptr().cast(), buf.len(), fmt, ap) };
+    }
+    let text = CStr::from_bytes_until_nul(&buf).map(|c| c.to_string_lossy()).unwrap_or_default();
+    if level == 0 {
+        WARNED.store(true, Ordering::Relaxed);
+    }
+    let mut log = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    if log.len() < 16 * 1024 {
+        log.push_str(&text);
+    }
+    0
+}
+
+fn take_log() -> String {
+    std::mem::take(&mut *LOG.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn clear_log() {
+    LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    WARNED.store(false, Ordering::Relaxed);
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+fn set_errno(e: i32) {
+    // SAFETY: the calling thread's errno slot.
+    unsafe { *libc::__errno_location() = e };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: compiled once per process.
+
+const LIBBPF_ERRNO_LIBELF: i32 = 4000;
+const LIBBPF_ERRNO_FORMAT: i32 = 4001;
+
+struct Fixture {
+    name: String,
+    bytes: Vec<u8>,
+    lay: Layout2,
+}
+
+/// Where things are in a fixture's file.
+#[derive(Default)]
+struct Layout2 {
+    shoff: usize,
+    shnum: usize,
+    shstrndx: usize,
+    secs: Vec<Sec>,
+    /// Type records of `.BTF`: file offset, kind, vlen.
+    btf_types: Vec<(usize, u32, u32)>,
+    btf_nr_types: u32,
+    btf_str_len: u32,
+    /// `.BTF.ext`: file offsets of record_size words, and of (sec_name_off, num_info) pairs.
+    ext_words: Vec<usize>,
+}
+
+#[derive(Clone)]
+struct Sec {
+    index: usize,
+    name: String,
+    sh_type: u32,
+    /// File offset of this section's header.
+    hdr: usize,
+    off: usize,
+    size: usize,
+}
+
+impl Layout2 {
+    fn sec(&self, name: &str) -> Option<&Sec> {
+        self.secs.iter().find(|s| s.name == name)
+    }
+    /// Sections the open path reads (everything but DWARF and its relocations).
+    fn interesting(&self) -> impl Iterator<Item = &Sec> {
+        self.secs.iter().filter(|s| s.index != 0 && !s.name.contains(".debug_") && s.name != ".rel.BTF" && s.name != ".rel.BTF.ext")
+    }
+    fn rel_secs(&self) -> impl Iterator<Item = &Sec> {
+        self.interesting().filter(|s| s.sh_type == SHT_REL)
+    }
+}
+
+fn layout(bytes: &[u8]) -> Layout2 {
+    let hdr = FileHeader64::<LE>::parse(bytes).expect("fixture ELF header");
+    let e = LE;
+    let table = hdr.sections(e, bytes).expect("fixture sections");
+    let shoff = hdr.e_shoff(e) as usize;
+    let mut lay = Layout2 { shoff, shnum: table.len(), shstrndx: hdr.e_shstrndx(e) as usize, ..Default::default() };
+    for (i, sh) in table.iter().enumerate() {
+        let sh: &SectionHeader64<LE> = sh;
+        let name = String::from_utf8_lossy(table.section_name(e, sh).unwrap_or(b"")).into_owned();
+        lay.secs.push(Sec {
+            index: i,
+            name,
+            sh_type: sh.sh_type(e),
+            hdr: shoff + i * 64,
+            off: sh.sh_offset(e) as usize,
+            size: sh.sh_size(e) as usize,
+        });
+    }
+    if let Some(btf) = lay.sec(".BTF").cloned() {
+        let b = &bytes[btf.off..btf.off + btf.size];
+        let u32at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+        let hdr_len = u32at(4) as usize;
+        let (type_off, type_len) = (u32at(8) as usize, u32at(12) as usize);
+        lay.btf_str_len = u32at(20);
+        let mut o = hdr_len + type_off;
+        let end = o + type_len;
+        while o < end {
+            let info = u32at(o + 4);
+            let (kind, vlen) = ((info >> 24) & 0x1f, info & 0xffff);
+            lay.btf_types.push((btf.off + o, kind, vlen));
+            let extra = match kind {
+                1 | 9 | 14 => 4,          // INT, VAR, DECL_TAG
+                3 => 12,                  // ARRAY
+                4 | 5 | 15 | 19 => 12 * vlen as usize, // STRUCT, UNION, DATASEC, ENUM64
+                6 | 13 => 8 * vlen as usize,           // ENUM, FUNC_PROTO
+                _ => 0,
+            };
+            o += 12 + extra;
+        }
+        lay.btf_nr_types = lay.btf_types.len() as u32 + 1;
+    }
+    if let Some(ext) = lay.sec(".BTF.ext").cloned() {
+        let b = &bytes[ext.off..ext.off + ext.size];
+        let u32at = |o: usize| b.get(o..o + 4).map(|w| u32::from_le_bytes(w.try_into().unwrap()));
+        let hdr_len = u32at(4).unwrap() as usize;
+        // func_info, line_info, core_relo: (off, len) pairs at 8, 16, 24.
+        for pair in [8usize, 16, 24] {
+            if pair + 8 > hdr_len {
+                break;
+            }
+            let (off, len) = (u32at(pair).unwrap() as usize, u32at(pair + 4).unwrap() as usize);
+            if len == 0 {
+                continue;
+            }
+            let start = hdr_len + off;
+            let rec = u32at(start).unwrap() as usize;
+            lay.ext_words.push(ext.off + start);
+            let mut o = start + 4;
+            while o + 8 <= start + len {
+                lay.ext_words.push(ext.off + o);
+                lay.ext_words.push(ext.off + o + 4);
+                let n = u32at(o + 4).unwrap() as usize;
+                o += 8 + n * rec;
+            }
+        }
+    }
+    lay
+}
+
+/// Headers for the BPF side: the trixie libbpf-dev tree the project caches, else the system's.
+fn bpf_include_dir() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cached = Path::new(&home).join(".cache/oxbpf/trixie/root/usr/include");
+    let dir = if cached.join("bpf/bpf_helpers.h").exists() { cached } else { PathBuf::from("/usr/include") };
+    assert!(
+        dir.join("bpf/bpf_helpers.h").exists(),
+        "bpf/bpf_helpers.h not found in {} (install libbpf-dev: apt-get install -y libbpf-dev)",
+        dir.display()
+    );
+    dir
+}
+
+fn build_fixtures() -> Option<Vec<Fixture>> {
+    match Command::new("clang-19").arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!("clang-19 --version failed: {}", o.status),
+        Err(e) => {
+            eprintln!("SKIPPED open_hostile: clang-19 is not runnable ({e}); install clang-19 to run these tests");
+            return None;
+        }
+    }
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("open_hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let vmlinux = Command::new("bpftool")
+        .args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"])
+        .output()
+        .expect("bpftool is needed to generate vmlinux.h");
+    assert!(vmlinux.status.success(), "bpftool btf dump failed: {}", String::from_utf8_lossy(&vmlinux.stderr));
+    std::fs::write(tmp.join("vmlinux.h"), &vmlinux.stdout).expect("write vmlinux.h");
+    let inc = bpf_include_dir();
+    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/objects");
+    let mut srcs: Vec<PathBuf> = std::fs::read_dir(&src_dir)
+        .expect("fixture dir")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".bpf.c"))
+        .collect();
+    srcs.sort();
+    assert!(!srcs.is_empty(), "no fixtures in {}", src_dir.display());
+    let mut out = Vec::new();
+    for src in srcs {
+        let name = src.file_name().unwrap().to_string_lossy().trim_end_matches(".bpf.c").to_string();
+        let obj = tmp.join(format!("{name}.bpf.o"));
+        let r = Command::new("clang-19")
+            .args(["-target", "bpf", "-g", "-O2", "-D__TARGET_ARCH_x86", "-Wall"])
+            .arg("-I")
+            .arg(&tmp)
+            .arg("-I")
+            .arg(&inc)
+            .arg("-c")
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj)
+            .output()
+            .expect("run clang-19");
+        assert!(r.status.success(), "clang-19 failed on {}:\n{}", src.display(), String::from_utf8_lossy(&r.stderr));
+        let bytes = std::fs::read(&obj).expect("read object");
+        let lay = layout(&bytes);
+        out.push(Fixture { name, bytes, lay });
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Some(out)
+}
+
+fn fixtures() -> Option<&'static [Fixture]> {
+    static F: OnceLock<Option<Vec<Fixture>>> = OnceLock::new();
+    F.get_or_init(build_fixtures).as_deref()
+}
+
+fn fixture(name: &str) -> Option<&'static Fixture> {
+    fixtures().map(|f| f.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("fixture {name} missing")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and walking.
+
+#[derive(Debug, Default)]
+struct Outcome {
+    ok: bool,
+    errno: i32,
+    warned: bool,
+    panicked: bool,
+    maps: usize,
+    progs: usize,
+    time: Duration,
+}
+
+fn cstr_len(p: *const c_char) -> usize {
+    if p.is_null() {
+        0
+    } else {
+        // SAFETY: accessors return NUL-terminated strings owned by the object.
+        unsafe { CStr::from_ptr(p) }.to_bytes().len()
+    }
+}
+
+/// Read the memory a map hands out: the first 64 KiB and the last byte (a 4 GiB `.bss` is legal).
+fn touch(p: *const u8, sz: usize) -> u64 {
+    if p.is_null() || sz == 0 {
+        return 0;
+    }
+    let n = sz.min(64 * 1024);
+    // SAFETY: the library promises `sz` readable bytes at `p` while the object lives.
+    let head = unsafe { std::slice::from_raw_parts(p, n) };
+    // SAFETY: as above, sz - 1 < sz.
+    let last = unsafe { *p.add(sz - 1) };
+    head.iter().map(|&b| b as u64).sum::<u64>() + last as u64
+}
+
+/// Walk every map and program of an open object through the C accessors.
+///
+/// # Safety
+/// `obj` is a live object.
+unsafe fn walk(obj: *mut Object) -> (usize, usize) {
+    let mut sum = 0u64;
+    let (mut nmaps, mut nprogs) = (0, 0);
+    // SAFETY (whole block): handles come from the iterators of the live object.
+    unsafe {
+        let mut m: *mut Map = std::ptr::null_mut();
+        loop {
+            m = bpf_object__next_map(obj, m);
+            if m.is_null() {
+                break;
+            }
+            nmaps += 1;
+            sum += cstr_len(bpf_map__name(m)) as u64;
+            sum += bpf_map__type(m) as u64 + bpf_map__key_size(m) as u64 + bpf_map__value_size(m) as u64;
+            sum += bpf_map__max_entries(m) as u64 + bpf_map__map_flags(m) as u64;
+            let mut sz = 0usize;
+            let v = bpf_map__initial_value(m, &mut sz);
+            sum += touch(v as *const u8, sz);
+            let inner = bpf_map__inner_map(m);
+            if !inner.is_null() {
+                sum += cstr_len(bpf_map__name(inner)) as u64 + bpf_map__value_size(inner) as u64;
+            }
+        }
+        let mut p = std::ptr::null_mut();
+        loop {
+            p = bpf_object__next_program(obj, p);
+            if p.is_null() {
+                break;
+            }
+            nprogs += 1;
+            sum += cstr_len(bpf_program__name(p)) as u64 + cstr_len(bpf_program__section_name(p)) as u64;
+            sum += bpf_program__type(p) as u64;
+            let n = bpf_program__insn_cnt(p);
+            let insns = bpf_program__insns(p) as *const u8;
+            sum += touch(insns, n * 8);
+        }
+        sum += cstr_len(bpf_object__name(obj)) as u64;
+    }
+    std::hint::black_box(sum);
+    (nmaps, nprogs)
+}
+
+fn open_mem(buf: &[u8]) -> Outcome {
+    clear_log();
+    set_errno(0);
+    let t = Instant::now();
+    // SAFETY: buf is readable for its length; NULL opts.
+    let obj = unsafe { bpf_object__open_mem(buf.as_ptr().cast(), buf.len(), std::ptr::null()) };
+    let e = errno();
+    let mut out = Outcome { errno: e, ..Default::default() };
+    if !obj.is_null() {
+        out.ok = true;
+        // SAFETY: obj was just opened; closed once.
+        unsafe {
+            (out.maps, out.progs) = walk(obj);
+            bpf_object__close(obj);
+        }
+    }
+    out.time = t.elapsed();
+    out.warned = WARNED.load(Ordering::Relaxed);
+    out.panicked = e == libc::ENOTRECOVERABLE || LOG.lock().unwrap_or_else(|e| e.into_inner()).contains("(panic)");
+    out
+}
+
+/// Open with the file API (exercises the path that reads a file).
+fn open_file(path: &Path) -> Outcome {
+    clear_log();
+    set_errno(0);
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let t = Instant::now();
+    // SAFETY: NUL-terminated path, NULL opts.
+    let obj = unsafe { bpf_object__open_file(c.as_ptr(), std::ptr::null()) };
+    let e = errno();
+    let mut out = Outcome { errno: e, ..Default::default() };
+    if !obj.is_null() {
+        out.ok = true;
+        // SAFETY: as in open_mem.
+        unsafe {
+            (out.maps, out.progs) = walk(obj);
+            bpf_object__close(obj);
+        }
+    }
+    out.time = t.elapsed();
+    out.warned = WARNED.load(Ordering::Relaxed);
+    out.panicked = e == libc::ENOTRECOVERABLE || LOG.lock().unwrap_or_else(|e| e.into_inner()).contains("(panic)");
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations.
+
+/// A small deterministic PRNG (splitmix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+        v[self.below(v.len())]
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mut {
+    Truncate(usize),
+    Flip { off: usize, mask: u8 },
+    /// Little-endian write of the low `width` bytes of `val`.
+    Put { off: usize, width: u8, val: u64 },
+    Swap { a: usize, b: usize },
+    /// Fisher-Yates shuffle of the section-header table with this seed (index 0 stays).
+    Shuffle { seed: u64 },
+    Many(Vec<Mut>),
+}
+
+impl Mut {
+    fn apply(&self, buf: &mut Vec<u8>, lay: &Layout2) {
+        match self {
+            Mut::Truncate(n) => buf.truncate(*n),
+            Mut::Flip { off, mask } => {
+                if let Some(b) = buf.get_mut(*off) {
+                    *b ^= mask;
+                }
+            }
+            Mut::Put { off, width, val } => {
+                let bytes = val.to_le_bytes();
+                for i in 0..*width as usize {
+                    if let Some(b) = buf.get_mut(off + i) {
+                        *b = bytes[i];
+                    }
+                }
+            }
+            Mut::Swap { a, b } => swap_shdr(buf, lay, *a, *b),
+            Mut::Shuffle { seed } => {
+                let mut r = Rng(*seed);
+                for i in (2..lay.shnum).rev() {
+                    let j = 1 + r.below(i);
+                    swap_shdr(buf, lay, i, j);
+                }
+            }
+            Mut::Many(v) => v.iter().for_each(|m| m.apply(buf, lay)),
+        }
+    }
+}
+
+fn swap_shdr(buf: &mut [u8], lay: &Layout2, a: usize, b: usize) {
+    if a == b || a >= lay.shnum || b >= lay.shnum {
+        return;
+    }
+    let (x, y) = (lay.shoff + a * 64, lay.shoff + b * 64);
+    let tmp: [u8; 64] = buf[x..x + 64].try_into().unwrap();
+    buf.copy_within(y..y + 64, x);
+    buf[y..y + 64].copy_from_slice(&tmp);
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    fx: usize,
+    region: &'static str,
+    m: Mut,
+}
+
+/// 32-bit boundary values, some relative to the file and a section.
+fn vals32(file_len: usize, sec_size: usize, rng: &mut Rng) -> Vec<u64> {
+    let mut v = vec![0, 1, 2, 7, 8, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0xffff_fff8, 0xffff, 0x10000];
+    for x in [file_len, sec_size] {
+        v.extend([x.wrapping_sub(1) as u64, x as u64, x as u64 + 1, x as u64 + 8, (x / 2) as u64]);
+    }
+    v.push(rng.next() & 0xffff_ffff);
+    v.iter().map(|x| x & 0xffff_ffff).collect()
+}
+
+fn vals64(file_len: usize, sec_size: usize, rng: &mut Rng) -> Vec<u64> {
+    let mut v = vals32(file_len, sec_size, rng);
+    v.extend([u64::MAX, u64::MAX - 7, 1 << 63, (1 << 63) - 1, 1 << 32, (1 << 32) - 1 + 8, rng.next()]);
+    v
+}
+
+fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
+    let mut rng = Rng(seed);
+    let lay = &fx.lay;
+    let len = fx.bytes.len();
+    let mut cases = Vec::new();
+    let mut add = |region: &'static str, m: Mut| cases.push(Case { fx: fx_idx, region, m });
+
+    // Truncation: every length for the first 4 KiB, then strided, and around the section headers.
+    for n in 0..4096.min(len) {
+        add("truncate", Mut::Truncate(n));
+    }
+    let mut n = 4096;
+    while n < len {
+        add("truncate", Mut::Truncate(n));
+        n += 1021;
+    }
+    for d in 1..=130 {
+        add("truncate", Mut::Truncate(len - d));
+    }
+
+    // ELF header fields: (offset, width).
+    let ehdr_fields: &[(usize, u8)] =
+        &[(4, 1), (5, 1), (6, 1), (7, 1), (16, 2), (18, 2), (20, 4), (32, 8), (40, 8), (48, 4), (52, 2), (54, 2), (56, 2), (58, 2), (60, 2), (62, 2)];
+    for &(off, w) in ehdr_fields {
+        let vs = if w == 8 { vals64(len, lay.shoff, &mut rng) } else { vals32(len, lay.shnum, &mut rng) };
+        let mut extra = vec![lay.shnum as u64 - 1, lay.shnum as u64 + 1, lay.shstrndx as u64 + 1, 0xff00, 0xffff];
+        extra.extend(vs);
+        for v in extra {
+            add("elf-header", Mut::Put { off, width: w, val: v });
+        }
+    }
+
+    // Section headers: every field of every section.
+    let shdr_fields: &[(usize, u8)] = &[(0, 4), (4, 4), (8, 8), (24, 8), (32, 8), (40, 4), (44, 4), (48, 8), (56, 8)];
+    for s in &lay.secs {
+        let dwarf = s.name.contains(".debug_");
+        for &(f, w) in shdr_fields {
+            let mut vs = if w == 8 { vals64(len, s.size, &mut rng) } else { vals32(len, s.size, &mut rng) };
+            vs.extend([lay.shnum as u64, lay.shnum as u64 - 1, s.index as u64, 1, 2, 3, 4, 8, 9, 11, 12, 0x6fff_4c03]);
+            if dwarf {
+                // DWARF is skipped by name; a few values are enough.
+                for _ in 0..3 {
+                    let v = rng.pick(&vs);
+                    add("shdr", Mut::Put { off: s.hdr + f, width: w, val: v });
+                }
+                continue;
+            }
+            for v in vs {
+                add("shdr", Mut::Put { off: s.hdr + f, width: w, val: v });
+            }
+        }
+        // The section's size shrunk (its contents truncated from the reader's point of view).
+        if !dwarf && s.index != 0 {
+            let mut k = 0usize;
+            while k < s.size {
+                add("sec-size", Mut::Put { off: s.hdr + 32, width: 8, val: k as u64 });
+                k += if k < 256 { 1 } else { 1 + s.size / 300 };
+            }
+        }
+    }
+    // The size of .BTF's sections as its header says, too.
+    if let Some(b) = lay.sec(".BTF") {
+        for f in [4usize, 8, 12, 16, 20] {
+            for v in vals32(b.size, b.size - 24, &mut rng) {
+                add("btf-header", Mut::Put { off: b.off + f, width: 4, val: v });
+            }
+        }
+        for v in [0u64, 1, 2, 0xeb9f, 0x9feb] {
+            add("btf-header", Mut::Put { off: b.off, width: 2, val: v });
+        }
+        add("btf-header", Mut::Put { off: b.off + 2, width: 1, val: 2 });
+        add("btf-header", Mut::Put { off: b.off + 3, width: 1, val: 1 });
+    }
+    // .BTF type records: header words of a sample, every word of DATASEC/VAR/ARRAY records.
+    let nt = lay.btf_nr_types as u64;
+    let idv = |rng: &mut Rng, self_id: u64| {
+        vec![0, 1, self_id, self_id + 1, nt - 1, nt, nt + 1, 0x7fff_ffff, 0xffff_ffff, rng.next() % nt]
+    };
+    for (i, &(off, kind, vlen)) in lay.btf_types.iter().enumerate() {
+        let id = i as u64 + 1;
+        let full = matches!(kind, 3 | 9 | 15) || rng.below(14) == 0;
+        if !full {
+            continue;
+        }
+        for v in [0u64, 1, lay.btf_str_len as u64 - 1, lay.btf_str_len as u64, 0xffff_ffff] {
+            add("btf-type", Mut::Put { off, width: 4, val: v });
+        }
+        // info: kind, vlen, kflag.
+        let info = (kind << 24) | vlen;
+        for v in [
+            info + 1,
+            info.wrapping_sub(1),
+            (info & 0xffff) | (20 << 24),
+            (info & 0xffff) | (31 << 24),
+            (info & 0xffff_0000) | 0xffff,
+            info | 0x8000_0000,
+            (info & 0xffff) | (rng.below(20) as u32) << 24,
+        ] {
+            add("btf-type", Mut::Put { off: off + 4, width: 4, val: v as u64 });
+        }
+        for v in idv(&mut rng, id).into_iter().chain([4, 8, 0x1_0000_0000 - 8]) {
+            add("btf-type", Mut::Put { off: off + 8, width: 4, val: v & 0xffff_ffff });
+        }
+        let extra_words = match kind {
+            1 | 9 | 14 => 1,
+            3 => 3,
+            4 | 5 | 15 | 19 => 3 * vlen as usize,
+            6 | 13 => 2 * vlen as usize,
+            _ => 0,
+        };
+        for w in 0..extra_words.min(24) {
+            for v in idv(&mut rng, id).into_iter().chain([8, 64, 0x7fff_fff8, 0x1000_0000]) {
+                add("btf-type", Mut::Put { off: off + 12 + 4 * w, width: 4, val: v });
+            }
+        }
+    }
+    // .BTF.ext: header and the record_size / sec_name_off / num_info words.
+    if let Some(x) = lay.sec(".BTF.ext") {
+        for f in (4..32).step_by(4) {
+            for v in vals32(x.size, x.size - 32, &mut rng) {
+                add("btf-ext", Mut::Put { off: x.off + f, width: 4, val: v });
+            }
+        }
+        for &w in &lay.ext_words {
+            for v in vals32(x.size, 16, &mut rng).into_iter().chain([4, 12, 16, 24, 0x100_0000]) {
+                add("btf-ext", Mut::Put { off: w, width: 4, val: v });
+            }
+        }
+    }
+    // Symbols: every field of every symbol.
+    if let Some(st) = lay.secs.iter().find(|s| s.sh_type == SHT_SYMTAB) {
+        let nsyms = st.size / 24;
+        for i in 0..nsyms {
+            let base = st.off + i * 24;
+            for v in vals32(len, 0, &mut rng).into_iter().step_by(2) {
+                add("symbol", Mut::Put { off: base, width: 4, val: v });
+            }
+            for v in [0x00u64, 0x01, 0x02, 0x03, 0x04, 0x06, 0x10, 0x11, 0x12, 0x20, 0x22, 0xff] {
+                add("symbol", Mut::Put { off: base + 4, width: 1, val: v });
+            }
+            for v in [1u64, 2, 3, 0xff] {
+                add("symbol", Mut::Put { off: base + 5, width: 1, val: v });
+            }
+            let cands = [0u64, 1, 2, lay.shnum as u64 - 1, lay.shnum as u64, lay.shnum as u64 + 1, 0xff00, 0xfff1, 0xfff2, 0xffff];
+            for v in cands {
+                add("symbol", Mut::Put { off: base + 6, width: 2, val: v });
+            }
+            for f in [8usize, 16] {
+                for v in vals64(len, 0, &mut rng).into_iter().step_by(2).chain([4, 8, 16, 0x1000]) {
+                    add("symbol", Mut::Put { off: base + f, width: 8, val: v });
+                }
+            }
+        }
+    }
+    // Relocations of the sections the open path reads.
+    for r in lay.rel_secs() {
+        for i in 0..r.size / 16 {
+            let base = r.off + i * 16;
+            for v in vals64(len, 0, &mut rng).into_iter().chain([4, 8, 16, 0x138, 0x1000]) {
+                add("reloc", Mut::Put { off: base, width: 8, val: v });
+            }
+            let nsyms = lay.secs.iter().find(|s| s.sh_type == SHT_SYMTAB).map_or(0, |s| s.size / 24) as u64;
+            for sym in [0u64, 1, nsyms - 1, nsyms, nsyms + 1, 0xffff_ffff, rng.next() % nsyms] {
+                add("reloc", Mut::Put { off: base + 12, width: 4, val: sym });
+            }
+            for t in [0u64, 1, 2, 3, 4, 10, 0xff, 0xffff_ffff] {
+                add("reloc", Mut::Put { off: base + 8, width: 4, val: t });
+            }
+        }
+    }
+    // Section contents the open path interprets: .maps, struct_ops data, programs, data, strings.
+    for s in lay.interesting() {
+        if s.size == 0 || s.sh_type == 8 {
+            continue;
+        }
+        let region: &'static str = match s.name.as_str() {
+            ".maps" => "maps-data",
+            n if n.contains("struct_ops") && !n.starts_with(".rel") => "struct_ops-data",
+            ".BTF" => "btf-random",
+            ".BTF.ext" => "btf-ext-random",
+            _ => "section-data",
+        };
+        let n = match region {
+            "btf-random" => 1500,
+            "btf-ext-random" => 400,
+            "section-data" => 60,
+            _ => 200,
+        };
+        for _ in 0..n {
+            let off = s.off + rng.below(s.size);
+            match rng.below(4) {
+                0 => add(region, Mut::Flip { off, mask: 1 << rng.below(8) }),
+                1 => add(region, Mut::Flip { off, mask: rng.next() as u8 | 1 }),
+                2 => {
+                    let vs = vals32(len, s.size, &mut rng);
+                    let v = rng.pick(&vs);
+                    add(region, Mut::Put { off: off & !3, width: 4, val: v })
+                }
+                _ => {
+                    let m = (0..2 + rng.below(6))
+                        .map(|_| Mut::Flip { off: s.off + rng.below(s.size), mask: 1 << rng.below(8) })
+                        .collect();
+                    add(region, Mut::Many(m))
+                }
+            }
+        }
+    }
+    // Anywhere in the file the reader looks at (headers, tables, interesting sections): flips.
+    let mut spots: Vec<(usize, usize)> = lay.interesting().filter(|s| s.sh_type != 8).map(|s| (s.off, s.size)).collect();
+    spots.push((0, 64));
+    spots.push((lay.shoff, lay.shnum * 64));
+    for _ in 0..1500 {
+        let k = 1 + rng.below(8);
+        let m = (0..k)
+            .map(|_| {
+                let (o, sz) = rng.pick(&spots);
+                Mut::Flip { off: o + rng.below(sz.max(1)), mask: 1 << rng.below(8) }
+            })
+            .collect();
+        add("multi-flip", Mut::Many(m));
+    }
+    // Section-header-table permutations.
+    for a in 1..lay.shnum {
+        for _ in 0..4 {
+            let b = 1 + rng.below(lay.shnum - 1);
+            add("shdr-swap", Mut::Swap { a, b });
+        }
+    }
+    for _ in 0..100 {
+        add("shdr-shuffle", Mut::Shuffle { seed: rng.next() });
+    }
+    // Swap two headers, then damage one more field.
+    for _ in 0..300 {
+        let (a, b) = (1 + rng.below(lay.shnum - 1), 1 + rng.below(lay.shnum - 1));
+        let (f, w) = rng.pick(shdr_fields);
+        let vs = vals32(len, 64, &mut rng);
+        let v = rng.pick(&vs);
+        add("shdr-swap", Mut::Many(vec![Mut::Swap { a, b }, Mut::Put { off: lay.shoff + rng.below(lay.shnum) * 64 + f, width: w, val: v }]));
+    }
+    cases
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process-wide measurements.
+
+fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+fn rss_bytes() -> usize {
+    let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = s.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize
+}
+
+fn mapping_count() -> usize {
+    std::fs::read_to_string("/proc/self/maps").map(|s| s.lines().count()).unwrap_or(0)
+}
+
+/// Aborts the process if no case finishes for `limit` (a hang in the library would otherwise
+/// stall the test run forever). Reports the case that was running.
+struct Watchdog {
+    progress: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(limit: Duration) -> Watchdog {
+        let progress = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let (p, d) = (progress.clone(), done.clone());
+        let thread = std::thread::spawn(move || {
+            let mut last = u64::MAX;
+            let mut since = Instant::now();
+            while !d.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let now = p.load(Ordering::Relaxed);
+                if now != last {
+                    last = now;
+                    since = Instant::now();
+                } else if since.elapsed() > limit {
+                    eprintln!("open_hostile: case #{now} has been running for {:?}: hang; aborting", since.elapsed());
+                    std::process::abort();
+                }
+            }
+        });
+        Watchdog { progress, done, thread: Some(thread) }
+    }
+    fn tick(&self, case: u64) {
+        self.progress.store(case, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// What is wrong with one outcome, if anything.
+fn violation(o: &Outcome) -> Option<String> {
+    if o.panicked {
+        return Some(format!("panic caught at the C boundary (errno {})", o.errno));
+    }
+    if !o.ok && o.errno <= 0 {
+        return Some(format!("NULL with errno {}", o.errno));
+    }
+    if !o.ok && cfg!(target_arch = "x86_64") && !o.warned {
+        return Some(format!("NULL (errno {}) without a WARN log line", o.errno));
+    }
+    if o.time > Duration::from_secs(1) {
+        return Some(format!("took {:?}", o.time));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// The campaign.
+
+#[test]
+fn mutation_campaign() {
+    let _g = lock();
+    let Some(fxs) = fixtures() else { return };
+    let started = Instant::now();
+
+    // Every fixture opens cleanly and has what its source declares.
+    for fx in fxs {
+        let o = open_mem(&fx.bytes);
+        assert!(o.ok, "fixture {} does not open: errno {}: {}", fx.name, o.errno, take_log());
+        assert!(o.maps > 0 && o.progs > 0, "fixture {}: {} maps, {} programs", fx.name, o.maps, o.progs);
+    }
+
+    let mut cases = Vec::new();
+    for (i, fx) in fxs.iter().enumerate() {
+        cases.extend(gen_cases(i, fx, 0x6f78_6270_6600 + i as u64));
+    }
+
+    let fds_before = fd_count();
+    let wd = Watchdog::start(Duration::from_secs(20));
+    let mut buf = Vec::new();
+    let mut bad: Vec<String> = Vec::new();
+    let mut n_ok = 0usize;
+    let mut max_time = (Duration::ZERO, 0usize);
+    let mut errnos: std::collections::BTreeMap<i32, usize> = Default::default();
+    let mut first_log: std::collections::BTreeMap<i32, String> = Default::default();
+    let mut regions: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (i, c) in cases.iter().enumerate() {
+        wd.tick(i as u64);
+        let fx = &fxs[c.fx];
+        buf.clear();
+        buf.extend_from_slice(&fx.bytes);
+        c.m.apply(&mut buf, &fx.lay);
+        let o = open_mem(&buf);
+        if o.time > max_time.0 {
+            max_time = (o.time, i);
+        }
+        let r = regions.entry(c.region).or_default();
+        r.0 += 1;
+        if o.ok {
+            n_ok += 1;
+            r.1 += 1;
+        } else {
+            *errnos.entry(o.errno).or_default() += 1;
+            if !first_log.contains_key(&o.errno) {
+                first_log.insert(o.errno, format!("{} {:?}: {}", c.region, c.m, take_log().trim_end()));
+            }
+        }
+        if let Some(v) = violation(&o) {
+            if bad.len() < 25 {
+                let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("open_hostile-case-{i}.o"));
+                let _ = std::fs::write(&path, &buf);
+                bad.push(format!("#{i} {} {} {:?}: {v}\n    log: {}\n    saved as {}", fx.name, c.region, c.m, take_log().trim_end(), path.display()));
+            } else {
+                bad.push(String::new());
+            }
+        }
+    }
+    let campaign_time = started.elapsed();
+
+    // The file API on a sample of the same damage (it reads the file itself).
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("open_hostile-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = Rng(7);
+    let mut file_opens = 0;
+    for k in 0..300 {
+        let i = rng.below(cases.len());
+        let c = &cases[i];
+        let fx = &fxs[c.fx];
+        buf.clear();
+        buf.extend_from_slice(&fx.bytes);
+        c.m.apply(&mut buf, &fx.lay);
+        let path = dir.join(format!("{k}.bpf.o"));
+        std::fs::write(&path, &buf).unwrap();
+        wd.tick(cases.len() as u64 + k);
+        let o = open_file(&path);
+        file_opens += 1;
+        if let Some(v) = violation(&o) {
+            bad.push(format!("open_file of case #{i} {:?}: {v}", c.m));
+        }
+    }
+    let o = open_file(&dir.join("does-not-exist.o"));
+    assert!(!o.ok && o.errno == libc::ENOENT, "missing file: {o:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    drop(wd);
+    let fds_after = fd_count();
+
+    eprintln!(
+        "open_hostile: {} mutated opens ({} succeeded) + {file_opens} file opens in {:?}; slowest open {:?} (case #{})",
+        cases.len(),
+        n_ok,
+        campaign_time,
+        max_time.0,
+        max_time.1
+    );
+    for (r, (n, ok)) in &regions {
+        eprintln!("    {r:>16}: {n:>6} opens, {ok:>5} opened");
+    }
+    eprintln!("    errnos of failures: {errnos:?}");
+    for (e, l) in &first_log {
+        eprintln!("    first failure with errno {e}: {l}");
+    }
+
+    assert!(bad.is_empty(), "{} violations; first ones:\n{}", bad.len(), bad.iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n"));
+    assert_eq!(fds_before, fds_after, "fd leak: {fds_before} fds before, {fds_after} after");
+    assert!(max_time.0 < Duration::from_secs(1), "slowest open took {:?}", max_time.0);
+    assert!(cases.len() >= 20_000, "only {} mutated opens", cases.len());
+    assert!(n_ok > 500 && n_ok < cases.len() - 500, "mutations should both pass and fail: {n_ok} of {}", cases.len());
+}
+
+/// Run the same 2,000 mutated opens twice after a warm-up; the second run must not grow RSS,
+/// live heap allocations or memory mappings.
+#[test]
+fn no_memory_growth() {
+    let _g = lock();
+    let Some(fxs) = fixtures() else { return };
+    let mut all = Vec::new();
+    for (i, fx) in fxs.iter().enumerate() {
+        all.extend(gen_cases(i, fx, 0x1ea4 + i as u64));
+    }
+    // A mix: skip the cheap truncations, which mostly fail at the ELF header.
+    let mut rng = Rng(99);
+    let batch: Vec<Case> = (0..2000)
+        .map(|_| loop {
+            let c = &all[rng.below(all.len())];
+            if c.region != "truncate" || rng.below(10) == 0 {
+                break c.clone();
+            }
+        })
+        .collect();
+    drop(all);
+    let mut buf = Vec::with_capacity(fxs.iter().map(|f| f.bytes.len()).max().unwrap());
+    let mut run = |n_ok: &mut usize| {
+        for c in &batch {
+            let fx = &fxs[c.fx];
+            buf.clear();
+            buf.extend_from_slice(&fx.bytes);
+            c.m.apply(&mut buf, &fx.lay);
+            let o = open_mem(&buf);
+            *n_ok += o.ok as usize;
+            assert!(violation(&o).is_none(), "{:?}: {:?}", c.m, o);
+        }
+        clear_log();
+    };
+    let mut ok = 0;
+    run(&mut ok);
+    run(&mut ok);
+    let (rss0, bytes0, allocs0, maps0) =
+        (rss_bytes(), LIVE_BYTES.load(Ordering::SeqCst), LIVE_ALLOCS.load(Ordering::SeqCst), mapping_count());
+    let mut ok2 = 0;
+    run(&mut ok2);
+    let (rss1, bytes1, allocs1, maps1) =
+        (rss_bytes(), LIVE_BYTES.load(Ordering::SeqCst), LIVE_ALLOCS.load(Ordering::SeqCst), mapping_count());
+    eprintln!(
+        "open_hostile: 2000 opens ({ok2} succeeded): RSS {} -> {} KiB, live heap {} -> {} bytes in {} -> {} allocations, {} -> {} mappings",
+        rss0 / 1024,
+        rss1 / 1024,
+        bytes0,
+        bytes1,
+        allocs0,
+        allocs1,
+        maps0,
+        maps1
+    );
+    assert!(ok2 > 100, "the batch should contain objects that open ({ok2})");
+    assert!(rss1 < rss0 + 4 * 1024 * 1024, "RSS grew by {} KiB over 2000 opens", (rss1 - rss0) / 1024);
+    assert!(allocs1 - allocs0 <= 16, "live allocations grew by {} over 2000 opens", allocs1 - allocs0);
+    assert!(bytes1 - bytes0 <= 64 * 1024, "live heap grew by {} bytes over 2000 opens", bytes1 - bytes0);
+    assert!(maps1 <= maps0 + 4, "memory mappings grew from {maps0} to {maps1}");
+}
