@@ -221,7 +221,9 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                 m.sec_idx == maps_shndx
                     && m.kind == MapKind::User
                     && vars.get(m.btf_var_idx).is_some_and(|vi| {
-                        (vi.offset as u64) <= rel.offset && rel.offset + 8 <= vi.offset as u64 + vi.size as u64
+                        // r_offset is file data: near u64::MAX the end would wrap and match.
+                        (vi.offset as u64) <= rel.offset
+                            && rel.offset.checked_add(8).is_some_and(|end| end <= vi.offset as u64 + vi.size as u64)
                     })
             })
             .ok_or_else(|| Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset)))?;
