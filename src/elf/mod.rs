@@ -93,8 +93,9 @@ pub struct Elf<'d> {
     data: &'d [u8],
 }
 
+/// A malformed ELF container: libbpf 1.5 fails these with `-LIBBPF_ERRNO__FORMAT` (errno 4001).
 fn fmt_err(what: impl std::fmt::Display) -> Error {
-    Error::format(format!("elf: {what}"))
+    Error::new(crate::object::lerr::FORMAT, format!("elf: {what}"))
 }
 
 impl<'d> Elf<'d> {
@@ -114,7 +115,12 @@ impl<'d> Elf<'d> {
                     format!("elf: '{label}' is big-endian; this library only handles native (little-endian) objects"),
                 ))
             }
-            _ => return Err(fmt_err(format_args!("'{label}' has unknown byte order"))),
+            _ => {
+                return Err(Error::new(
+                    crate::object::lerr::ENDIAN,
+                    format!("elf: '{label}' has unknown byte order"),
+                ))
+            }
         }
         let hdr = FileHeader64::<Endianness>::parse(data)
             .map_err(|e| fmt_err(format_args!("failed to get ELF header from {label}: {e}")))?;
