@@ -160,8 +160,13 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     let mut kcfg_sec = None;
     for e in exts.iter_mut() {
         if let ExternKind::Kcfg { size, align, data_off, .. } = &mut e.kind {
-            *data_off = off.next_multiple_of(*align);
-            off = *data_off + *size;
+            // Sizes come from the object's BTF (a char array may claim 4 GiB): checked.
+            *data_off = off
+                .checked_next_multiple_of(*align)
+                .ok_or_else(|| Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name)))?;
+            off = data_off
+                .checked_add(*size)
+                .ok_or_else(|| Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name)))?;
             kcfg_sec = Some(e.sec_btf_id);
         }
     }
