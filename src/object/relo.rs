@@ -76,7 +76,9 @@ fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &s
         let sym = elf
             .symbol(rel.sym as usize)
             .ok_or_else(|| super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym)))?;
-        if sym.shndx as usize >= elf.sections.len() && sym.shndx < 0xff00 {
+        // Reserved indices (SHN_ABS, SHN_COMMON, ...) are past the section count too: libbpf 1.5
+        // reports every one of them as a corrupted symbol.
+        if sym.shndx as usize >= elf.sections.len() {
             return Err(super::format_err(format!(
                 "sec '{rel_name}': corrupted symbol #{} pointing to invalid section #{} for relo #{i}",
                 rel.sym, sym.shndx
