@@ -161,6 +161,8 @@ struct Layout2 {
     btf_types: Vec<(usize, u32, u32)>,
     btf_nr_types: u32,
     btf_str_len: u32,
+    /// File offset of `.BTF`'s string section.
+    btf_str: usize,
     /// `.BTF.ext`: file offsets of record_size words, and of (sec_name_off, num_info) pairs.
     ext_words: Vec<usize>,
 }
@@ -170,6 +172,7 @@ struct Sec {
     index: usize,
     name: String,
     sh_type: u32,
+    link: u32,
     /// File offset of this section's header.
     hdr: usize,
     off: usize,
@@ -202,6 +205,7 @@ fn layout(bytes: &[u8]) -> Layout2 {
             index: i,
             name,
             sh_type: sh.sh_type(e),
+            link: sh.sh_link(e),
             hdr: shoff + i * 64,
             off: sh.sh_offset(e) as usize,
             size: sh.sh_size(e) as usize,
@@ -213,6 +217,7 @@ fn layout(bytes: &[u8]) -> Layout2 {
         let hdr_len = u32at(4) as usize;
         let (type_off, type_len) = (u32at(8) as usize, u32at(12) as usize);
         lay.btf_str_len = u32at(20);
+        lay.btf_str = btf.off + hdr_len + u32at(16) as usize;
         let mut o = hdr_len + type_off;
         let end = o + type_len;
         while o < end {
@@ -220,7 +225,7 @@ fn layout(bytes: &[u8]) -> Layout2 {
             let (kind, vlen) = ((info >> 24) & 0x1f, info & 0xffff);
             lay.btf_types.push((btf.off + o, kind, vlen));
             let extra = match kind {
-                1 | 9 | 14 => 4,          // INT, VAR, DECL_TAG
+                1 | 14 | 17 => 4,         // INT, VAR, DECL_TAG
                 3 => 12,                  // ARRAY
                 4 | 5 | 15 | 19 => 12 * vlen as usize, // STRUCT, UNION, DATASEC, ENUM64
                 6 | 13 => 8 * vlen as usize,           // ENUM, FUNC_PROTO
@@ -228,6 +233,7 @@ fn layout(bytes: &[u8]) -> Layout2 {
             };
             o += 12 + extra;
         }
+        assert_eq!(o, end, "BTF type section walk must end at its end");
         lay.btf_nr_types = lay.btf_types.len() as u32 + 1;
     }
     if let Some(ext) = lay.sec(".BTF.ext").cloned() {
@@ -636,7 +642,8 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
     };
     for (i, &(off, kind, vlen)) in lay.btf_types.iter().enumerate() {
         let id = i as u64 + 1;
-        let full = matches!(kind, 3 | 9 | 15) || rng.below(14) == 0;
+        // ARRAY, VAR and DATASEC records in full, a sample of the rest.
+        let full = matches!(kind, 3 | 14 | 15) || rng.below(14) == 0;
         if !full {
             continue;
         }
@@ -660,7 +667,7 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
             add("btf-type", Mut::Put { off: off + 8, width: 4, val: v & 0xffff_ffff });
         }
         let extra_words = match kind {
-            1 | 9 | 14 => 1,
+            1 | 14 | 17 => 1,
             3 => 3,
             4 | 5 | 15 | 19 => 3 * vlen as usize,
             6 | 13 => 2 * vlen as usize,
@@ -914,6 +921,7 @@ fn mutation_campaign() {
         buf.extend_from_slice(&fx.bytes);
         c.m.apply(&mut buf, &fx.lay);
         let o = open_mem(&buf);
+        let log = take_log();
         if o.time > max_time.0 {
             max_time = (o.time, i);
         }
@@ -925,14 +933,14 @@ fn mutation_campaign() {
         } else {
             *errnos.entry(o.errno).or_default() += 1;
             if !first_log.contains_key(&o.errno) {
-                first_log.insert(o.errno, format!("{} {:?}: {}", c.region, c.m, take_log().trim_end()));
+                first_log.insert(o.errno, format!("{} {:?}: {}", c.region, c.m, log.trim_end()));
             }
         }
         if let Some(v) = violation(&o) {
             if bad.len() < 25 {
                 let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("open_hostile-case-{i}.o"));
                 let _ = std::fs::write(&path, &buf);
-                bad.push(format!("#{i} {} {} {:?}: {v}\n    log: {}\n    saved as {}", fx.name, c.region, c.m, take_log().trim_end(), path.display()));
+                bad.push(format!("#{i} {} {} {:?}: {v}\n    log: {}\n    saved as {}", fx.name, c.region, c.m, log.trim_end(), path.display()));
             } else {
                 bad.push(String::new());
             }
@@ -1049,4 +1057,293 @@ fn no_memory_growth() {
     assert!(allocs1 - allocs0 <= 16, "live allocations grew by {} over 2000 opens", allocs1 - allocs0);
     assert!(bytes1 - bytes0 <= 64 * 1024, "live heap grew by {} bytes over 2000 opens", bytes1 - bytes0);
     assert!(maps1 <= maps0 + 4, "memory mappings grew from {maps0} to {maps1}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-crafted damage with exact expectations. Where libbpf 1.5's source makes the errno clear
+// the same errno is required (4001 is -LIBBPF_ERRNO__FORMAT); the log must name the problem.
+
+fn rd(b: &[u8], off: usize, width: usize) -> u64 {
+    let mut v = [0u8; 8];
+    v[..width].copy_from_slice(&b[off..off + width]);
+    u64::from_le_bytes(v)
+}
+
+fn wr(b: &mut [u8], off: usize, width: usize, val: u64) {
+    b[off..off + width].copy_from_slice(&val.to_le_bytes()[..width]);
+}
+
+fn cstr_at(b: &[u8], off: usize) -> &str {
+    let end = b[off..].iter().position(|&c| c == 0).map_or(b.len(), |n| off + n);
+    std::str::from_utf8(&b[off..end]).unwrap_or("")
+}
+
+/// A symbol's index and the file offset of its entry.
+fn symbol(fx: &Fixture, name: &str) -> (usize, usize) {
+    let st = fx.lay.secs.iter().find(|s| s.sh_type == SHT_SYMTAB).unwrap();
+    let strtab = &fx.lay.secs[st.link as usize];
+    (0..st.size / 24)
+        .map(|i| (i, st.off + i * 24))
+        .find(|&(_, o)| cstr_at(&fx.bytes, strtab.off + rd(&fx.bytes, o, 4) as usize) == name)
+        .unwrap_or_else(|| panic!("{}: no symbol {name}", fx.name))
+}
+
+/// File offset of the relocation entry in `rel_sec` against symbol `sym`.
+fn reloc_against(fx: &Fixture, rel_sec: &str, sym: &str) -> usize {
+    let (idx, _) = symbol(fx, sym);
+    let r = fx.lay.sec(rel_sec).unwrap_or_else(|| panic!("{}: no section {rel_sec}", fx.name));
+    (0..r.size / 16)
+        .map(|i| r.off + i * 16)
+        .find(|&o| rd(&fx.bytes, o + 12, 4) as usize == idx)
+        .unwrap_or_else(|| panic!("{}: no relocation against {sym} in {rel_sec}", fx.name))
+}
+
+/// BTF type id and record file offset of the type of `kind` named `name`.
+fn btf_type(fx: &Fixture, kind: u32, name: &str) -> (u32, usize) {
+    fx.lay
+        .btf_types
+        .iter()
+        .enumerate()
+        .find(|(_, &(o, k, _))| k == kind && cstr_at(&fx.bytes, fx.lay.btf_str + rd(&fx.bytes, o, 4) as usize) == name)
+        .map(|(i, &(o, _, _))| (i as u32 + 1, o))
+        .unwrap_or_else(|| panic!("{}: no BTF type {name} of kind {kind}", fx.name))
+}
+
+const BTF_KIND_ARRAY: u32 = 3;
+const BTF_KIND_TYPEDEF: u32 = 8;
+const BTF_KIND_VAR: u32 = 14;
+
+/// Open `buf`, which must fail with `want` (or any positive errno if None) and a WARN log
+/// containing `says`. Returns the log.
+fn must_fail(what: &str, buf: &[u8], want: Option<i32>, says: &str) -> String {
+    let o = open_mem(buf);
+    let log = take_log();
+    assert!(!o.ok, "{what}: opened ({} maps, {} programs); log:\n{log}", o.maps, o.progs);
+    assert!(!o.panicked, "{what}: panic caught at the boundary:\n{log}");
+    match want {
+        Some(e) => assert_eq!(o.errno, e, "{what}: errno; log:\n{log}"),
+        None => assert!(o.errno > 0, "{what}: errno {}", o.errno),
+    }
+    if cfg!(target_arch = "x86_64") {
+        assert!(o.warned, "{what}: no WARN line; log:\n{log}");
+        assert!(log.contains(says), "{what}: log should say '{says}':\n{log}");
+    }
+    log
+}
+
+#[test]
+fn empty_and_null_buffers() {
+    let _g = lock();
+    let b = [0x7fu8, b'E', b'L', b'F'];
+    set_errno(0);
+    // SAFETY: zero-length read of a valid pointer; NULL buffer is the documented error case.
+    let (a, c) = unsafe {
+        (
+            bpf_object__open_mem(b.as_ptr().cast(), 0, std::ptr::null()),
+            bpf_object__open_mem(std::ptr::null(), 16, std::ptr::null()),
+        )
+    };
+    assert!(a.is_null() && c.is_null());
+    assert_eq!(errno(), libc::EINVAL);
+    let o = open_mem(&[]);
+    assert!(!o.ok && o.errno == libc::EINVAL, "{o:?}");
+}
+
+#[test]
+fn not_elf() {
+    let _g = lock();
+    let f = LIBBPF_ERRNO_FORMAT;
+    must_fail("text", b"#!/bin/sh\necho this is not an ELF object\n", Some(f), "not a proper ELF object");
+    must_fail("3 bytes", b"\x7fEL", Some(f), "not a proper ELF object");
+    must_fail("zeros", &[0u8; 4096], Some(f), "not a proper ELF object");
+    // Identification bytes of a 64-bit ELF but no room for the rest of the header.
+    let mut short = vec![0u8; 40];
+    short[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    must_fail("short header", &short, Some(f), "ELF header");
+}
+
+#[test]
+fn elf32() {
+    let _g = lock();
+    // A complete, valid 32-bit relocatable BPF ELF header with no sections.
+    let mut h = vec![0u8; 52];
+    h[..7].copy_from_slice(b"\x7fELF\x01\x01\x01");
+    wr(&mut h, 16, 2, 1); // ET_REL
+    wr(&mut h, 18, 2, 247); // EM_BPF
+    wr(&mut h, 20, 4, 1);
+    wr(&mut h, 40, 2, 52); // e_ehsize
+    wr(&mut h, 46, 2, 40); // e_shentsize
+    must_fail("ELFCLASS32", &h, Some(LIBBPF_ERRNO_FORMAT), "not a 64-bit ELF object");
+}
+
+#[test]
+fn byte_order() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    let mut b = fx.bytes.clone();
+    b[5] = 2; // ELFDATA2MSB
+    // libbpf 1.5 opens big-endian objects for light skeletons only; oxbpf refuses them at open.
+    must_fail("big-endian", &b, Some(libc::EOPNOTSUPP), "big-endian");
+    b[5] = 0;
+    must_fail("ELFDATANONE", &b, Some(4003), "unknown byte order"); // -LIBBPF_ERRNO__ENDIAN
+    b[5] = 7;
+    must_fail("EI_DATA 7", &b, Some(4003), "unknown byte order");
+}
+
+#[test]
+fn not_relocatable_bpf() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    for (what, off, val) in [("ET_EXEC", 16, 2u64), ("ET_DYN", 16, 3), ("ET_CORE", 16, 4), ("EM_X86_64", 18, 62)] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, off, 2, val);
+        must_fail(what, &b, Some(LIBBPF_ERRNO_FORMAT), "is not a valid eBPF object file");
+    }
+    // EM_NONE (old LLVM) is accepted.
+    let mut b = fx.bytes.clone();
+    wr(&mut b, 18, 2, 0);
+    assert!(open_mem(&b).ok, "EM_NONE should open: {}", take_log());
+}
+
+#[test]
+fn section_headers_past_eof() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    let len = fx.bytes.len() as u64;
+    // libbpf's answer depends on libelf here (elfutils refuses the image: LIBELF 4000; otherwise
+    // FORMAT 4001); oxbpf gives FORMAT.
+    for shoff in [len, len + 64, len - 64, u64::MAX - 63, 1 << 63] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, 40, 8, shoff);
+        let log = must_fail(&format!("e_shoff {shoff:#x}"), &b, None, "section headers");
+        let o = open_mem(&b);
+        assert!([LIBBPF_ERRNO_LIBELF, LIBBPF_ERRNO_FORMAT].contains(&o.errno), "e_shoff {shoff:#x}: errno {}: {log}", o.errno);
+    }
+    // A section count that runs past the end.
+    let mut b = fx.bytes.clone();
+    wr(&mut b, 60, 2, fx.lay.shnum as u64 + 1);
+    must_fail("e_shnum + 1", &b, Some(LIBBPF_ERRNO_FORMAT), "section headers");
+}
+
+#[test]
+fn symbol_section_index_out_of_range() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    // `rb` is referenced by a relocation of on_fork; SHN_ABS/SHN_COMMON are past the section
+    // count too, and libbpf 1.5 calls all of them corrupted.
+    let (_, sym) = symbol(fx, "rb");
+    for shndx in [fx.lay.shnum as u64, fx.lay.shnum as u64 + 7, 0xfeff, 0xfff1, 0xfff2, 0xffff] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, sym + 6, 2, shndx);
+        must_fail(&format!("st_shndx {shndx:#x}"), &b, Some(LIBBPF_ERRNO_FORMAT), "pointing to invalid section");
+    }
+}
+
+#[test]
+fn relocation_offset_out_of_range() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    let rel = reloc_against(fx, ".reltp_btf/sched_process_fork", "rb");
+    let size = fx.lay.sec("tp_btf/sched_process_fork").unwrap().size as u64;
+    for off in [size, size + 8, 1 << 40, u64::MAX - 7, 4, size - 1] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, rel, 8, off);
+        must_fail(&format!("r_offset {off:#x}"), &b, Some(LIBBPF_ERRNO_FORMAT), "invalid offset");
+    }
+    // A relocation against a symbol index past the symbol table.
+    let mut b = fx.bytes.clone();
+    wr(&mut b, rel + 12, 4, 0xffff_fff0);
+    must_fail("r_sym past the table", &b, Some(LIBBPF_ERRNO_FORMAT), "not found");
+}
+
+#[test]
+fn program_crosses_section_end() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    let (_, sym) = symbol(fx, "on_unlink");
+    let size = fx.lay.sec("kprobe/do_unlinkat").unwrap().size as u64;
+    let value = rd(&fx.bytes, sym + 8, 8);
+    for (v, sz) in [(value, size - value + 8), (value, u64::MAX), (size, 8), (u64::MAX - 7, 16), (1 << 62, 1 << 62)] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, sym + 8, 8, v);
+        wr(&mut b, sym + 16, 8, sz);
+        must_fail(&format!("st_value {v:#x} st_size {sz:#x}"), &b, Some(LIBBPF_ERRNO_FORMAT), "crosses section boundary");
+    }
+    // Misaligned or empty: libbpf's "corrupted program", EINVAL.
+    for (v, sz) in [(value, 12), (value + 4, 8), (value, 0)] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, sym + 8, 8, v);
+        wr(&mut b, sym + 16, 8, sz);
+        must_fail(&format!("st_value {v:#x} st_size {sz}"), &b, Some(libc::EINVAL), "corrupted program");
+    }
+}
+
+#[test]
+fn maps_entry_beyond_section() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    // clang leaves .maps DATASEC offsets at 0; they come from the symbols at open.
+    let (_, sym) = symbol(fx, "jmp_table");
+    let size = fx.lay.sec(".maps").unwrap().size as u64;
+    for v in [size, size - 8, 0xffff_fff8] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, sym + 8, 8, v);
+        must_fail(&format!("jmp_table at {v:#x}"), &b, Some(libc::EINVAL), "BTF data is corrupted");
+    }
+    // The section shrunk under its last map.
+    let mut b = fx.bytes.clone();
+    wr(&mut b, fx.lay.sec(".maps").unwrap().hdr + 32, 8, size - 8);
+    must_fail(".maps shrunk", &b, Some(libc::EINVAL), "BTF data is corrupted");
+}
+
+#[test]
+fn struct_ops_var_beyond_section() {
+    let _g = lock();
+    let Some(fx) = fixture("tcp_cc") else { return };
+    let (_, sym) = symbol(fx, "oxreno");
+    for v in [8u64, 0xffff_fff8] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, sym + 8, 8, v);
+        must_fail(&format!("oxreno at {v:#x}"), &b, Some(libc::EINVAL), "beyond the end of DATASEC");
+    }
+    let sec = fx.lay.sec(".struct_ops").unwrap();
+    let mut b = fx.bytes.clone();
+    wr(&mut b, sec.hdr + 32, 8, sec.size as u64 - 8);
+    must_fail(".struct_ops shrunk", &b, Some(libc::EINVAL), "beyond the end of DATASEC");
+}
+
+#[test]
+fn looping_typedefs() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    // u32 -> __u32 -> u32: LINUX_KERNEL_VERSION (a u32 kconfig extern) has no size; libbpf's
+    // btf__resolve_size gives up after 32 links with EINVAL.
+    let (u32_id, _) = btf_type(fx, BTF_KIND_TYPEDEF, "u32");
+    let (_, under) = btf_type(fx, BTF_KIND_TYPEDEF, "__u32");
+    let mut b = fx.bytes.clone();
+    wr(&mut b, under + 8, 4, u32_id as u64);
+    must_fail("u32 <-> __u32", &b, Some(libc::EINVAL), "LINUX_KERNEL_VERSION");
+    // u64 -> u64: the value type of the `counters` map.
+    let (u64_id, rec) = btf_type(fx, BTF_KIND_TYPEDEF, "u64");
+    let mut b = fx.bytes.clone();
+    wr(&mut b, rec + 8, 4, u64_id as u64);
+    must_fail("u64 -> u64", &b, Some(libc::EINVAL), "counters");
+}
+
+#[test]
+fn kconfig_extern_of_4gib() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    // CONFIG_DEFAULT_HOSTNAME is a char[8] kconfig extern; make the array 0xffffffff long. The
+    // .kconfig layout (other externs first, then this one) no longer fits in 32 bits. libbpf 1.5
+    // stores the size in an int (errno garbage); oxbpf says E2BIG.
+    let (_, var) = btf_type(fx, BTF_KIND_VAR, "CONFIG_DEFAULT_HOSTNAME");
+    let arr_id = rd(&fx.bytes, var + 8, 4) as usize;
+    let (arr, kind, _) = fx.lay.btf_types[arr_id - 1];
+    assert_eq!(kind, BTF_KIND_ARRAY);
+    for n in [0xffff_ffffu64, 0xffff_fff8] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, arr + 12 + 8, 4, n);
+        must_fail(&format!("char[{n:#x}]"), &b, Some(libc::E2BIG), "exceeds 4 GiB");
+    }
 }
