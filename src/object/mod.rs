@@ -305,6 +305,9 @@ impl Object {
                 continue;
             }
             let name = sec.name;
+            if let Some(e) = &sec.data_err {
+                return Err(format_err(format!("elf: failed to get section({}) {name} data from {label}: {e}", sec.index)));
+            }
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
                 self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();
