@@ -1347,3 +1347,24 @@ fn kconfig_extern_of_4gib() {
         must_fail(&format!("char[{n:#x}]"), &b, Some(libc::E2BIG), "exceeds 4 GiB");
     }
 }
+
+#[test]
+fn unreadable_sections() {
+    let _g = lock();
+    let Some(fx) = fixture("maps_progs") else { return };
+    let len = fx.bytes.len() as u64;
+    // libbpf never reads DWARF (nor address-significance tables): an object whose .debug_info
+    // lies outside the file still opens.
+    for (sec, field, val) in [(".debug_info", 24, len + 4096), (".debug_info", 32, u64::MAX), (".llvm_addrsig", 24, len)] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, fx.lay.sec(sec).unwrap().hdr + field, 8, val);
+        let o = open_mem(&b);
+        assert!(o.ok, "{sec} field {field} = {val:#x}: errno {}: {}", o.errno, take_log());
+    }
+    // A section the open path uses must be readable: -LIBBPF_ERRNO__FORMAT.
+    for sec in [".data", "license", ".maps", "kprobe/do_unlinkat", ".BTF", ".rel.maps"] {
+        let mut b = fx.bytes.clone();
+        wr(&mut b, fx.lay.sec(sec).unwrap().hdr + 24, 8, len);
+        must_fail(&format!("{sec} past EOF"), &b, Some(LIBBPF_ERRNO_FORMAT), "failed to get section");
+    }
+}
