@@ -7,6 +7,7 @@ use crate::btf::Kind;
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use crate::uapi;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelocKind {
@@ -35,6 +36,12 @@ const BPF_JMP_CALL: u8 = 0x85;
 const BPF_LD_IMM64: u8 = 0x18;
 
 pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
+    // Symbol index -> extern index (the first extern of that symbol), so that an object with
+    // many extern relocations is not quadratic.
+    let mut ext_of_sym = HashMap::new();
+    for (i, e) in obj.externs.iter().enumerate() {
+        ext_of_sym.entry(e.sym_idx).or_insert(i);
+    }
     for (idx, st) in sec_types.iter().enumerate() {
         if *st != SecType::Relo {
             continue;
@@ -47,7 +54,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
         } else if Some(target) == obj.btf_maps_shndx {
             collect_map_slots(obj, elf, &rels)?;
         } else {
-            collect_prog(obj, elf, sec_types, rel_sec.name, target, &rels)?;
+            collect_prog(obj, elf, sec_types, &ext_of_sym, rel_sec.name, target, &rels)?;
         }
     }
     Ok(())
@@ -70,7 +77,15 @@ fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
     }
 }
 
-fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &str, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
+fn collect_prog(
+    obj: &mut Object,
+    elf: &Elf,
+    sec_types: &[SecType],
+    ext_of_sym: &HashMap<usize, usize>,
+    rel_name: &str,
+    sec_idx: usize,
+    rels: &[elf::Rel],
+) -> Result<()> {
     let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf
@@ -100,7 +115,7 @@ fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &s
             continue;
         };
         let local = insn_idx - obj.progs.get(pidx).map(|p| p.sec_insn_off).unwrap_or(0);
-        let kind = classify(obj, elf, sec_types, pidx, local, name, sym, rel)?;
+        let kind = classify(obj, elf, sec_types, ext_of_sym, pidx, local, name, sym, rel)?;
         if let Some(p) = obj.progs.get_mut(pidx) {
             p.relos.push(Reloc { insn_idx: local, kind });
         }
@@ -112,6 +127,7 @@ fn classify(
     obj: &Object,
     elf: &Elf,
     sec_types: &[SecType],
+    ext_of_sym: &HashMap<usize, usize>,
     pidx: usize,
     insn_idx: usize,
     name: &str,
@@ -130,10 +146,9 @@ fn classify(
     }
     let is_extern = sym.shndx == elf::SHN_UNDEF && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK) && sym.typ == elf::STT_NOTYPE;
     if is_extern {
-        let ext = obj
-            .externs
-            .iter()
-            .position(|e| e.sym_idx == rel.sym as usize)
+        let ext = ext_of_sym
+            .get(&(rel.sym as usize))
+            .copied()
             .ok_or_else(|| reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym)))?;
         return Ok(if is_call { RelocKind::ExternCall { ext } } else { RelocKind::ExternLd64 { ext } });
     }
