@@ -1579,3 +1579,142 @@ fn unreadable_sections() {
         must_fail(&format!("{sec} past EOF"), &b, Some(LIBBPF_ERRNO_FORMAT), "failed to get section");
     }
 }
+
+/// A synthetic object: one `kprobe/x` program of `n` `ld_imm64` instructions, each relocated
+/// against its own `.kconfig` extern int, with the BTF that describes those externs.
+fn many_externs_object(n: usize) -> Vec<u8> {
+    assert!(n <= 0xffff, "a DATASEC holds at most 65535 variables");
+    // Strings: "", "int", CONFIG_X<i>..., ".kconfig".
+    let mut strs = b"\0int\0".to_vec();
+    let name_off: Vec<u32> = (0..n)
+        .map(|i| {
+            let o = strs.len() as u32;
+            strs.extend_from_slice(format!("CONFIG_X{i}\0").as_bytes());
+            o
+        })
+        .collect();
+    let kconfig = strs.len() as u32;
+    strs.extend_from_slice(b".kconfig\0");
+    let mut types = Vec::new();
+    let w = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    // [1] INT int, signed 32 bits.
+    for x in [1, 1 << 24, 4, (1 << 24) | 32] {
+        w(&mut types, x);
+    }
+    // [2 ..= n+1] extern VARs of int.
+    for &o in &name_off {
+        for x in [o, 14 << 24, 1, 2] {
+            w(&mut types, x);
+        }
+    }
+    // [n+2] DATASEC .kconfig.
+    for x in [kconfig, (15 << 24) | n as u32, 0] {
+        w(&mut types, x);
+    }
+    for i in 0..n as u32 {
+        for x in [i + 2, 0, 4] {
+            w(&mut types, x);
+        }
+    }
+    let mut btf = Vec::new();
+    btf.extend_from_slice(&[0x9f, 0xeb, 1, 0]);
+    for x in [24, 0, types.len() as u32, types.len() as u32, strs.len() as u32] {
+        w(&mut btf, x);
+    }
+    btf.extend_from_slice(&types);
+    btf.extend_from_slice(&strs);
+
+    // Program: n x (r1 = extern ll), r0 = 0, exit.
+    let mut text = Vec::new();
+    for _ in 0..n {
+        text.extend_from_slice(&[0x18, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+    text.extend_from_slice(&[0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+    // Symbol strings and symbols: null, FUNC x, then the externs (global, undefined).
+    let mut symstr = b"\0x\0".to_vec();
+    let mut syms = vec![0u8; 24];
+    let sym = |v: &mut Vec<u8>, name: u32, info: u8, shndx: u16, value: u64, size: u64| {
+        v.extend_from_slice(&name.to_le_bytes());
+        v.extend_from_slice(&[info, 0]);
+        v.extend_from_slice(&shndx.to_le_bytes());
+        v.extend_from_slice(&value.to_le_bytes());
+        v.extend_from_slice(&size.to_le_bytes());
+    };
+    sym(&mut syms, 1, 0x12, 1, 0, text.len() as u64);
+    let mut rels = Vec::new();
+    for i in 0..n {
+        let o = symstr.len() as u32;
+        symstr.extend_from_slice(format!("CONFIG_X{i}\0").as_bytes());
+        sym(&mut syms, o, 0x10, 0, 0, 0);
+        rels.extend_from_slice(&(16 * i as u64).to_le_bytes());
+        rels.extend_from_slice(&(((i as u64 + 2) << 32) | 1).to_le_bytes());
+    }
+    let shstr = b"\0kprobe/x\0.relkprobe/x\0.BTF\0.symtab\0.strtab\0.shstrtab\0license\0".to_vec();
+    let name_at = |n: &str| shstr.windows(n.len() + 1).position(|x| &x[1..] == n.as_bytes() && x[0] == 0).unwrap() as u32 + 1;
+    // (name, type, flags, link, info, entsize, align, contents)
+    let secs: Vec<(&str, u32, u64, u32, u32, u64, u64, Vec<u8>)> = vec![
+        ("kprobe/x", 1, 6, 0, 0, 0, 8, text),
+        (".relkprobe/x", 9, 0, 4, 1, 16, 8, rels),
+        (".BTF", 1, 0, 0, 0, 0, 4, btf),
+        (".symtab", 2, 0, 5, 2, 24, 8, syms),
+        (".strtab", 3, 0, 0, 0, 0, 1, symstr),
+        (".shstrtab", 3, 0, 0, 0, 0, 1, shstr.clone()),
+        ("license", 1, 3, 0, 0, 0, 1, b"GPL\0".to_vec()),
+    ];
+    let mut out = vec![0u8; 64];
+    let mut hdrs = vec![0u8; 64];
+    for (name, typ, flags, link, info, entsize, align, data) in &secs {
+        while out.len() % 8 != 0 {
+            out.push(0);
+        }
+        let off = out.len() as u64;
+        out.extend_from_slice(data);
+        let mut h = Vec::new();
+        w(&mut h, name_at(name));
+        w(&mut h, *typ);
+        h.extend_from_slice(&flags.to_le_bytes());
+        h.extend_from_slice(&0u64.to_le_bytes());
+        h.extend_from_slice(&off.to_le_bytes());
+        h.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        w(&mut h, *link);
+        w(&mut h, *info);
+        h.extend_from_slice(&align.to_le_bytes());
+        h.extend_from_slice(&entsize.to_le_bytes());
+        hdrs.extend_from_slice(&h);
+    }
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    let shoff = out.len() as u64;
+    out.extend_from_slice(&hdrs);
+    out[..16].copy_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    wr(&mut out, 16, 2, 1); // ET_REL
+    wr(&mut out, 18, 2, 247); // EM_BPF
+    wr(&mut out, 20, 4, 1);
+    wr(&mut out, 40, 8, shoff);
+    wr(&mut out, 52, 2, 64);
+    wr(&mut out, 58, 2, 64);
+    wr(&mut out, 60, 2, secs.len() as u64 + 1);
+    wr(&mut out, 62, 2, 6); // .shstrtab
+    out
+}
+
+#[test]
+fn many_externs_open_in_linear_time() {
+    let _g = lock();
+    // 60,000 externs, each relocated once (a 4.3 MB object). Per-extern scans of every BTF type
+    // made this take minutes; it must stay well under the one-second bound of every open.
+    let n = 60_000;
+    let b = many_externs_object(n);
+    let o = open_mem(&b);
+    assert!(o.ok, "errno {}: {}", o.errno, take_log());
+    assert_eq!((o.maps, o.progs), (1, 1));
+    assert!(o.time < Duration::from_secs(1), "{n} externs took {:?}", o.time);
+    // SAFETY: valid buffer; the object is closed below.
+    unsafe {
+        let obj = bpf_object__open_mem(b.as_ptr().cast(), b.len(), std::ptr::null());
+        let m = bpf_object__find_map_by_name(obj, c".kconfig".as_ptr());
+        assert_eq!(bpf_map__value_size(m), 4 * n as u32, ".kconfig holds every extern");
+        bpf_object__close(obj);
+    }
+}
