@@ -483,11 +483,12 @@ impl Object {
     /// static, and sort each DATASEC's variables by offset (libbpf's `bpf_object_fixup_btf`).
     fn fixup_btf(&mut self, elf: &Elf) -> Result<()> {
         let Some(btf) = self.btf.as_deref_mut() else { return Ok(()) };
+        let vars = btfq::ElfVars::new(elf);
         for id in 1..btf.type_cnt() {
             if !btfq::is_datasec(btf, id) {
                 continue;
             }
-            btfq::fixup_datasec(btf, id, elf)?;
+            btfq::fixup_datasec(btf, id, &vars)?;
         }
         Ok(())
     }
