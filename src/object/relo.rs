@@ -60,11 +60,24 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
     Ok(())
 }
 
-/// The program of section `sec_idx` containing instruction `insn_idx` (programs are sorted).
+/// The program of section `sec_idx` containing instruction `insn_idx`. Programs are sorted by
+/// (section, offset), so the only candidate is the last one starting at or before the
+/// instruction: a binary search, as libbpf's `find_prog_by_sec_insn` (a linear scan made an
+/// object with many programs and relocations quadratic to open).
 fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Option<usize> {
-    obj.progs
-        .iter()
-        .position(|p| p.sec_idx == sec_idx && insn_idx >= p.sec_insn_off && insn_idx < p.sec_insn_off + p.sec_insn_cnt)
+    let (mut lo, mut hi) = (0, obj.progs.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let p = obj.progs.get(mid)?;
+        if (p.sec_idx, p.sec_insn_off) <= (sec_idx, insn_idx) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let i = lo.checked_sub(1)?;
+    let p = obj.progs.get(i)?;
+    (p.sec_idx == sec_idx && insn_idx < p.sec_insn_off + p.sec_insn_cnt).then_some(i)
 }
 
 fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
