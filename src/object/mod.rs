@@ -294,6 +294,12 @@ impl Object {
         let mut btf_ext_data: Option<&[u8]> = None;
         let mut has_st_ops = false;
         let label = self.path.clone();
+        // STT_FUNC symbols of each section, in symbol-table order, found once (a scan of the
+        // whole symbol table per executable section made many-section objects quadratic).
+        let mut funcs_by_sec: std::collections::HashMap<usize, Vec<&elf::Symbol>> = std::collections::HashMap::new();
+        for sym in elf.symbols.iter().filter(|s| s.typ == elf::STT_FUNC) {
+            funcs_by_sec.entry(sym.shndx as usize).or_default().push(sym);
+        }
         // `.text` index first: program collection needs it to tell static programs apart.
         if let Some(t) = elf.sections.iter().find(|s| s.name == ".text" && s.is_exec()) {
             if t.size > 0 {
@@ -338,7 +344,8 @@ impl Object {
                 // handled by Elf::parse
             } else if sec.sh_type == elf::SHT_PROGBITS && !sec.data.is_empty() {
                 if sec.is_exec() {
-                    self.add_programs(elf, sec)?;
+                    let funcs = funcs_by_sec.get(&sec.index).map_or(&[][..], Vec::as_slice);
+                    self.add_programs(funcs, sec)?;
                 } else if name == ".data" || name.starts_with(".data.") {
                     types[sec.index] = SecType::Data;
                 } else if name == ".rodata" || name.starts_with(".rodata.") {
@@ -407,12 +414,10 @@ impl Object {
         Ok(())
     }
 
-    fn add_programs(&mut self, elf: &Elf, sec: &elf::Section) -> Result<()> {
+    /// Add the programs of executable section `sec`, given its STT_FUNC symbols in order.
+    fn add_programs(&mut self, funcs: &[&elf::Symbol], sec: &elf::Section) -> Result<()> {
         let label = &self.path;
-        for sym in &elf.symbols {
-            if sym.shndx as usize != sec.index || sym.typ != elf::STT_FUNC {
-                continue;
-            }
+        for &sym in funcs {
             let (off, sz) = (sym.value as usize, sym.size as usize);
             if off.checked_add(sz).is_none_or(|e| e > sec.data.len()) {
                 return Err(format_err(format!(
