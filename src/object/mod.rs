@@ -63,7 +63,7 @@ pub const BPF_INSN_SZ: usize = 8;
 pub const BPF_OBJ_NAME_LEN: usize = 16;
 
 /// What libbpf calls `libbpf_map_type`: user-defined or one of the internal kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MapKind {
     User,
     Data,

@@ -35,13 +35,41 @@ pub struct Reloc {
 const BPF_JMP_CALL: u8 = 0x85;
 const BPF_LD_IMM64: u8 = 0x18;
 
-pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
-    // Symbol index -> extern index (the first extern of that symbol), so that an object with
-    // many extern relocations is not quadratic.
-    let mut ext_of_sym = HashMap::new();
-    for (i, e) in obj.externs.iter().enumerate() {
-        ext_of_sym.entry(e.sym_idx).or_insert(i);
+/// What classifying a program relocation looks up, indexed once per open: scanning the externs
+/// or maps for every relocation made objects with many of both quadratic to open. Each index
+/// keeps the first match, as the scans did. Maps and externs do not change while relocations
+/// are collected.
+struct Lookups {
+    /// Symbol index -> extern.
+    ext_of_sym: HashMap<usize, usize>,
+    /// (section, offset) -> BTF-defined map.
+    user_map_at: HashMap<(usize, u64), usize>,
+    /// (kind, section) -> global-data map.
+    data_map_of: HashMap<(MapKind, usize), usize>,
+    arena: Option<usize>,
+}
+
+impl Lookups {
+    fn new(obj: &Object) -> Lookups {
+        let mut lk = Lookups { ext_of_sym: HashMap::new(), user_map_at: HashMap::new(), data_map_of: HashMap::new(), arena: None };
+        for (i, e) in obj.externs.iter().enumerate() {
+            lk.ext_of_sym.entry(e.sym_idx).or_insert(i);
+        }
+        for (i, m) in obj.maps.iter().enumerate() {
+            if m.kind == MapKind::User {
+                lk.user_map_at.entry((m.sec_idx, m.sec_offset)).or_insert(i);
+            }
+            lk.data_map_of.entry((m.kind, m.sec_idx)).or_insert(i);
+            if lk.arena.is_none() && m.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
+                lk.arena = Some(i);
+            }
+        }
+        lk
     }
+}
+
+pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
+    let lookups = Lookups::new(obj);
     for (idx, st) in sec_types.iter().enumerate() {
         if *st != SecType::Relo {
             continue;
@@ -54,7 +82,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
         } else if Some(target) == obj.btf_maps_shndx {
             collect_map_slots(obj, elf, &rels)?;
         } else {
-            collect_prog(obj, elf, sec_types, &ext_of_sym, rel_sec.name, target, &rels)?;
+            collect_prog(obj, elf, sec_types, &lookups, rel_sec.name, target, &rels)?;
         }
     }
     Ok(())
@@ -94,7 +122,7 @@ fn collect_prog(
     obj: &mut Object,
     elf: &Elf,
     sec_types: &[SecType],
-    ext_of_sym: &HashMap<usize, usize>,
+    lookups: &Lookups,
     rel_name: &str,
     sec_idx: usize,
     rels: &[elf::Rel],
@@ -128,7 +156,7 @@ fn collect_prog(
             continue;
         };
         let local = insn_idx - obj.progs.get(pidx).map(|p| p.sec_insn_off).unwrap_or(0);
-        let kind = classify(obj, elf, sec_types, ext_of_sym, pidx, local, name, sym, rel)?;
+        let kind = classify(obj, elf, sec_types, lookups, pidx, local, name, sym, rel)?;
         if let Some(p) = obj.progs.get_mut(pidx) {
             p.relos.push(Reloc { insn_idx: local, kind });
         }
@@ -140,7 +168,7 @@ fn classify(
     obj: &Object,
     elf: &Elf,
     sec_types: &[SecType],
-    ext_of_sym: &HashMap<usize, usize>,
+    lk: &Lookups,
     pidx: usize,
     insn_idx: usize,
     name: &str,
@@ -159,7 +187,8 @@ fn classify(
     }
     let is_extern = sym.shndx == elf::SHN_UNDEF && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK) && sym.typ == elf::STT_NOTYPE;
     if is_extern {
-        let ext = ext_of_sym
+        let ext = lk
+            .ext_of_sym
             .get(&(rel.sym as usize))
             .copied()
             .ok_or_else(|| reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym)))?;
@@ -198,18 +227,16 @@ fn classify(
     let sname = elf.section(shndx).map(|s| s.name).unwrap_or("<?>");
     // Arena globals.
     if sname == ".addr_space.1" {
-        let map = obj
-            .maps
-            .iter()
-            .position(|m| m.def.map_type == uapi::BPF_MAP_TYPE_ARENA)
+        let map = lk
+            .arena
             .ok_or_else(|| reloc_err(format!("prog '{pname}': arena relo without an ARENA map")))?;
         return Ok(RelocKind::Data { map, sym_off: sym.value });
     }
     if Some(shndx) == obj.btf_maps_shndx {
-        let map = obj
-            .maps
-            .iter()
-            .position(|m| m.kind == MapKind::User && m.sec_idx == shndx && m.sec_offset == sym.value)
+        let map = lk
+            .user_map_at
+            .get(&(shndx, sym.value))
+            .copied()
             .ok_or_else(|| reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value)))?;
         return Ok(RelocKind::Ld64 { map });
     }
@@ -225,10 +252,10 @@ fn classify(
             }))
         }
     };
-    let map = obj
-        .maps
-        .iter()
-        .position(|m| m.kind == kind && m.sec_idx == shndx)
+    let map = lk
+        .data_map_of
+        .get(&(kind, shndx))
+        .copied()
         .ok_or_else(|| reloc_err(format!("prog '{pname}': data relo failed to find map for section '{sname}'")))?;
     Ok(RelocKind::Data { map, sym_off: sym.value })
 }
