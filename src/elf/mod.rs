@@ -52,7 +52,12 @@ pub struct Section<'d> {
     pub info: u32,
     pub entsize: u64,
     pub align: u64,
+    /// The contents; empty for SHT_NOBITS and for contents that lie outside the file.
     pub data: &'d [u8],
+    /// Why the contents could not be read (offset/size outside the file), if so. Parsing does
+    /// not fail for it: like libbpf, only sections the object layer uses must be readable (a
+    /// broken DWARF section is never looked at).
+    pub data_err: Option<String>,
 }
 
 impl Section<'_> {
@@ -93,8 +98,9 @@ pub struct Elf<'d> {
     data: &'d [u8],
 }
 
+/// A malformed ELF container: libbpf 1.5 fails these with `-LIBBPF_ERRNO__FORMAT` (errno 4001).
 fn fmt_err(what: impl std::fmt::Display) -> Error {
-    Error::format(format!("elf: {what}"))
+    Error::new(crate::object::lerr::FORMAT, format!("elf: {what}"))
 }
 
 impl<'d> Elf<'d> {
@@ -114,7 +120,12 @@ impl<'d> Elf<'d> {
                     format!("elf: '{label}' is big-endian; this library only handles native (little-endian) objects"),
                 ))
             }
-            _ => return Err(fmt_err(format_args!("'{label}' has unknown byte order"))),
+            _ => {
+                return Err(Error::new(
+                    crate::object::lerr::ENDIAN,
+                    format!("elf: '{label}' has unknown byte order"),
+                ))
+            }
         }
         let hdr = FileHeader64::<Endianness>::parse(data)
             .map_err(|e| fmt_err(format_args!("failed to get ELF header from {label}: {e}")))?;
@@ -136,12 +147,13 @@ impl<'d> Elf<'d> {
             let name = std::str::from_utf8(name_bytes)
                 .map_err(|_| fmt_err(format_args!("section #{index} of {label}: name is not UTF-8")))?;
             let sh_type = sh.sh_type(endian);
-            let data_slice: &[u8] = if sh_type == SHT_NOBITS || index == 0 {
-                &[]
+            let (data_slice, data_err): (&[u8], _) = if sh_type == SHT_NOBITS || index == 0 {
+                (&[], None)
             } else {
-                sh.data(endian, data).map_err(|e| {
-                    fmt_err(format_args!("section #{index} '{name}' of {label}: contents out of bounds: {e}"))
-                })?
+                match sh.data(endian, data) {
+                    Ok(d) => (d, None),
+                    Err(e) => (&[], Some(e.to_string())),
+                }
             };
             if sh_type == SHT_SYMTAB {
                 if symtab_index != 0 {
@@ -160,6 +172,7 @@ impl<'d> Elf<'d> {
                 entsize: sh.sh_entsize(endian),
                 align: sh.sh_addralign(endian),
                 data: data_slice,
+                data_err,
             });
         }
         if symtab_index == 0 {

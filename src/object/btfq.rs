@@ -4,6 +4,7 @@
 use crate::btf::{Btf, Kind, VarSecinfo};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 
 pub const VAR_STATIC: u32 = 0;
 pub const VAR_GLOBAL_ALLOCATED: u32 = 1;
@@ -43,17 +44,42 @@ pub fn datasec_has_global_var(btf: &Btf, datasec_id: u32) -> bool {
         .any(|v| var_linkage(btf, v.type_id).is_some_and(|l| l != VAR_STATIC))
 }
 
+/// What DATASEC fixups look up in the ELF, indexed once per open (a scan per variable made an
+/// object with many globals quadratic to open).
+pub struct ElfVars<'e> {
+    /// The first global or weak STT_OBJECT symbol of each name (libbpf's `find_elf_var_sym`).
+    syms: HashMap<&'e str, &'e elf::Symbol<'e>>,
+    /// The size of the first section of each name.
+    sec_sizes: HashMap<&'e str, u64>,
+}
+
+impl<'e> ElfVars<'e> {
+    pub fn new(elf: &'e Elf<'e>) -> ElfVars<'e> {
+        let mut syms = HashMap::new();
+        for s in &elf.symbols {
+            if s.typ == elf::STT_OBJECT && (s.bind == elf::STB_GLOBAL || s.bind == elf::STB_WEAK) {
+                syms.entry(s.name).or_insert(s);
+            }
+        }
+        let mut sec_sizes = HashMap::new();
+        for s in &elf.sections {
+            sec_sizes.entry(s.name).or_insert(s.size);
+        }
+        ElfVars { syms, sec_sizes }
+    }
+}
+
 /// Fix one DATASEC from the ELF: size from the section (when 0), variable offsets from their
 /// symbols (when the size was 0), hidden/internal-visibility globals become static, then sort
 /// the entries by offset. `.kconfig`/`.ksyms` were laid out by extern collection: sort only.
-pub fn fixup_datasec(btf: &mut Btf, id: u32, elf: &Elf) -> Result<()> {
+pub fn fixup_datasec(btf: &mut Btf, id: u32, elf: &ElfVars) -> Result<()> {
     let t = btf.ty(id).ok_or_else(|| Error::inval(format!("BTF: DATASEC [{id}] vanished")))?;
     let name = t.name.to_string();
     let size = t.size_or_type;
     if name != ".kconfig" && name != ".ksyms" {
         let mut fix_offsets = false;
         if size == 0 {
-            let sec_size = elf.section_by_name(&name).map(|s| s.size).unwrap_or(0);
+            let sec_size = elf.sec_sizes.get(name.as_str()).copied().unwrap_or(0);
             if sec_size == 0 || sec_size > u32::MAX as u64 {
                 return Err(Error::new(
                     libc::ENOENT,
@@ -73,9 +99,8 @@ pub fn fixup_datasec(btf: &mut Btf, id: u32, elf: &Elf) -> Result<()> {
             }
             let var_name = vt.name.to_string();
             let sym = elf
-                .symbols
-                .iter()
-                .find(|s| s.typ == elf::STT_OBJECT && (s.bind == elf::STB_GLOBAL || s.bind == elf::STB_WEAK) && s.name == var_name)
+                .syms
+                .get(var_name.as_str())
                 .ok_or_else(|| Error::new(libc::ENOENT, format!("sec '{name}': failed to find ELF symbol for VAR '{var_name}'")))?;
             if fix_offsets {
                 let off = u32::try_from(sym.value)

@@ -8,6 +8,7 @@ use super::Object;
 use crate::btf::{Btf, Kind};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 
 /// What a `.kconfig` extern's C type is, for value parsing at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,26 +51,49 @@ impl Extern {
     }
 }
 
-fn find_extern_btf_id(btf: &Btf, name: &str) -> Result<u32> {
-    for id in 1..btf.type_cnt() {
-        let Some(t) = btf.ty(id) else { continue };
-        if (t.kind != Kind::Var && t.kind != Kind::Func) || t.name != name {
-            continue;
-        }
-        let extern_linkage = match t.kind {
-            Kind::Var => t.linkage() == Some(VAR_GLOBAL_EXTERN),
-            _ => t.linkage() == Some(crate::btf::FUNC_EXTERN),
-        };
-        if !extern_linkage {
-            return Err(Error::inval(format!("failed to find BTF for extern '{name}': not declared extern")));
-        }
-        return Ok(id);
-    }
-    Err(Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}'")))
+/// Name and DATASEC lookups for extern collection, built once per open. A hostile object can
+/// declare tens of thousands of externs; scanning every type for each of them made the open
+/// quadratic (minutes for a few MB).
+struct Index<'b> {
+    /// The first VAR or FUNC of each name (what a scan from id 1 finds first).
+    by_name: HashMap<&'b str, u32>,
+    /// The first DATASEC listing each type id.
+    sec_of: HashMap<u32, u32>,
 }
 
-fn find_extern_sec(btf: &Btf, ext_id: u32) -> Option<u32> {
-    (1..btf.type_cnt()).find(|&id| btfq::is_datasec(btf, id) && btfq::datasec_vars(btf, id).iter().any(|v| v.type_id == ext_id))
+impl<'b> Index<'b> {
+    fn new(btf: &'b Btf) -> Index<'b> {
+        let mut by_name = HashMap::new();
+        let mut sec_of = HashMap::new();
+        for id in 1..btf.type_cnt() {
+            let Some(t) = btf.ty(id) else { continue };
+            match t.kind {
+                Kind::Var | Kind::Func => {
+                    by_name.entry(t.name).or_insert(id);
+                }
+                Kind::Datasec => {
+                    for v in t.secinfos().iter().flat_map(|s| s.iter()) {
+                        sec_of.entry(v.type_id).or_insert(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Index { by_name, sec_of }
+    }
+}
+
+fn find_extern_btf_id(btf: &Btf, index: &Index, name: &str) -> Result<u32> {
+    let id = *index.by_name.get(name).ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}'")))?;
+    let t = btf.ty(id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
+    let extern_linkage = match t.kind {
+        Kind::Var => t.linkage() == Some(VAR_GLOBAL_EXTERN),
+        _ => t.linkage() == Some(crate::btf::FUNC_EXTERN),
+    };
+    if !extern_linkage {
+        return Err(Error::inval(format!("failed to find BTF for extern '{name}': not declared extern")));
+    }
+    Ok(id)
 }
 
 fn kcfg_type(btf: &Btf, id: u32) -> Option<(KcfgType, bool)> {
@@ -112,15 +136,21 @@ fn is_extern_sym(s: &elf::Symbol) -> bool {
 
 pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     let mut exts = Vec::new();
-    for sym in elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()) {
-        let btf = obj
-            .btf
-            .as_deref()
-            .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", sym.name)))?;
-        let btf_id = find_extern_btf_id(btf, sym.name)?;
+    let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
+    let Some(first) = syms.peek() else { return Ok(()) };
+    let btf = obj
+        .btf
+        .as_deref()
+        .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", first.name)))?;
+    let index = Index::new(btf);
+    for sym in syms {
+        let btf_id = find_extern_btf_id(btf, &index, sym.name)?;
         let t = btf.ty(btf_id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
         let name = t.name.to_string();
-        let sec_btf_id = find_extern_sec(btf, btf_id)
+        let sec_btf_id = index
+            .sec_of
+            .get(&btf_id)
+            .copied()
             .ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}' [{btf_id}] section")))?;
         let sec_name = btf.ty(sec_btf_id).map(|s| s.name).unwrap_or("");
         let kind = match sec_name {
@@ -167,9 +197,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
             addr: 0,
         });
     }
-    if exts.is_empty() {
-        return Ok(());
-    }
+    drop(index);
     exts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     // Lay out .kconfig externs and rewrite the DATASEC so the map's BTF describes that layout.
@@ -177,18 +205,27 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     let mut kcfg_sec = None;
     for e in exts.iter_mut() {
         if let ExternKind::Kcfg { size, align, data_off, .. } = &mut e.kind {
-            *data_off = off.next_multiple_of(*align);
-            off = *data_off + *size;
+            // Sizes come from the object's BTF (a char array may claim 4 GiB): checked.
+            *data_off = off
+                .checked_next_multiple_of(*align)
+                .ok_or_else(|| Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name)))?;
+            off = data_off
+                .checked_add(*size)
+                .ok_or_else(|| Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name)))?;
             kcfg_sec = Some(e.sec_btf_id);
         }
     }
     if let (Some(sec), Some(btf)) = (kcfg_sec, obj.btf.as_deref_mut()) {
         btf.set_datasec_size(sec, off)?;
+        // The first extern of each name, in layout order.
+        let mut by_name: HashMap<&str, &Extern> = HashMap::new();
+        for e in &exts {
+            by_name.entry(e.name.as_str()).or_insert(e);
+        }
         for (i, v) in btfq::datasec_vars(btf, sec).iter().enumerate() {
             let vname = btf.ty(v.type_id).map(|t| t.name.to_string()).unwrap_or_default();
-            let ext = exts
-                .iter()
-                .find(|e| e.name == vname)
+            let ext = by_name
+                .get(vname.as_str())
                 .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find extern definition for BTF var '{vname}'")))?;
             if let ExternKind::Kcfg { data_off, .. } = ext.kind {
                 btf.set_var_linkage(v.type_id, VAR_GLOBAL_ALLOCATED)?;

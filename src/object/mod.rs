@@ -66,7 +66,7 @@ pub const BPF_INSN_SZ: usize = 8;
 pub const BPF_OBJ_NAME_LEN: usize = 16;
 
 /// What libbpf calls `libbpf_map_type`: user-defined or one of the internal kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MapKind {
     User,
     Data,
@@ -330,6 +330,12 @@ impl Object {
         let mut btf_ext_data: Option<&[u8]> = None;
         let mut has_st_ops = false;
         let label = self.path.clone();
+        // STT_FUNC symbols of each section, in symbol-table order, found once (a scan of the
+        // whole symbol table per executable section made many-section objects quadratic).
+        let mut funcs_by_sec: std::collections::HashMap<usize, Vec<&elf::Symbol>> = std::collections::HashMap::new();
+        for sym in elf.symbols.iter().filter(|s| s.typ == elf::STT_FUNC) {
+            funcs_by_sec.entry(sym.shndx as usize).or_default().push(sym);
+        }
         // `.text` index first: program collection needs it to tell static programs apart.
         if let Some(t) = elf.sections.iter().find(|s| s.name == ".text" && s.is_exec()) {
             if t.size > 0 {
@@ -341,6 +347,9 @@ impl Object {
                 continue;
             }
             let name = sec.name;
+            if let Some(e) = &sec.data_err {
+                return Err(format_err(format!("elf: failed to get section({}) {name} data from {label}: {e}", sec.index)));
+            }
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
                 self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();
@@ -371,7 +380,8 @@ impl Object {
                 // handled by Elf::parse
             } else if sec.sh_type == elf::SHT_PROGBITS && !sec.data.is_empty() {
                 if sec.is_exec() {
-                    self.add_programs(elf, sec)?;
+                    let funcs = funcs_by_sec.get(&sec.index).map_or(&[][..], Vec::as_slice);
+                    self.add_programs(funcs, sec)?;
                 } else if name == ".data" || name.starts_with(".data.") {
                     types[sec.index] = SecType::Data;
                 } else if name == ".rodata" || name.starts_with(".rodata.") {
@@ -440,12 +450,10 @@ impl Object {
         Ok(())
     }
 
-    fn add_programs(&mut self, elf: &Elf, sec: &elf::Section) -> Result<()> {
+    /// Add the programs of executable section `sec`, given its STT_FUNC symbols in order.
+    fn add_programs(&mut self, funcs: &[&elf::Symbol], sec: &elf::Section) -> Result<()> {
         let label = &self.path;
-        for sym in &elf.symbols {
-            if sym.shndx as usize != sec.index || sym.typ != elf::STT_FUNC {
-                continue;
-            }
+        for &sym in funcs {
             let (off, sz) = (sym.value as usize, sym.size as usize);
             if off.checked_add(sz).is_none_or(|e| e > sec.data.len()) {
                 return Err(format_err(format!(
@@ -521,11 +529,12 @@ impl Object {
     /// static, and sort each DATASEC's variables by offset (libbpf's `bpf_object_fixup_btf`).
     fn fixup_btf(&mut self, elf: &Elf) -> Result<()> {
         let Some(btf) = self.btf.as_deref_mut() else { return Ok(()) };
+        let vars = btfq::ElfVars::new(elf);
         for id in 1..btf.type_cnt() {
             if !btfq::is_datasec(btf, id) {
                 continue;
             }
-            btfq::fixup_datasec(btf, id, elf)?;
+            btfq::fixup_datasec(btf, id, &vars)?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use crate::btf::Kind;
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use crate::uapi;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelocKind {
@@ -34,7 +35,41 @@ pub struct Reloc {
 const BPF_JMP_CALL: u8 = 0x85;
 const BPF_LD_IMM64: u8 = 0x18;
 
+/// What classifying a program relocation looks up, indexed once per open: scanning the externs
+/// or maps for every relocation made objects with many of both quadratic to open. Each index
+/// keeps the first match, as the scans did. Maps and externs do not change while relocations
+/// are collected.
+struct Lookups {
+    /// Symbol index -> extern.
+    ext_of_sym: HashMap<usize, usize>,
+    /// (section, offset) -> BTF-defined map.
+    user_map_at: HashMap<(usize, u64), usize>,
+    /// (kind, section) -> global-data map.
+    data_map_of: HashMap<(MapKind, usize), usize>,
+    arena: Option<usize>,
+}
+
+impl Lookups {
+    fn new(obj: &Object) -> Lookups {
+        let mut lk = Lookups { ext_of_sym: HashMap::new(), user_map_at: HashMap::new(), data_map_of: HashMap::new(), arena: None };
+        for (i, e) in obj.externs.iter().enumerate() {
+            lk.ext_of_sym.entry(e.sym_idx).or_insert(i);
+        }
+        for (i, m) in obj.maps.iter().enumerate() {
+            if m.kind == MapKind::User {
+                lk.user_map_at.entry((m.sec_idx, m.sec_offset)).or_insert(i);
+            }
+            lk.data_map_of.entry((m.kind, m.sec_idx)).or_insert(i);
+            if lk.arena.is_none() && m.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
+                lk.arena = Some(i);
+            }
+        }
+        lk
+    }
+}
+
 pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
+    let lookups = Lookups::new(obj);
     for (idx, st) in sec_types.iter().enumerate() {
         if *st != SecType::Relo {
             continue;
@@ -47,17 +82,30 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
         } else if Some(target) == obj.btf_maps_shndx {
             collect_map_slots(obj, elf, &rels)?;
         } else {
-            collect_prog(obj, elf, sec_types, rel_sec.name, target, &rels)?;
+            collect_prog(obj, elf, sec_types, &lookups, rel_sec.name, target, &rels)?;
         }
     }
     Ok(())
 }
 
-/// The program of section `sec_idx` containing instruction `insn_idx` (programs are sorted).
+/// The program of section `sec_idx` containing instruction `insn_idx`. Programs are sorted by
+/// (section, offset), so the only candidate is the last one starting at or before the
+/// instruction: a binary search, as libbpf's `find_prog_by_sec_insn` (a linear scan made an
+/// object with many programs and relocations quadratic to open).
 fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Option<usize> {
-    obj.progs
-        .iter()
-        .position(|p| p.sec_idx == sec_idx && insn_idx >= p.sec_insn_off && insn_idx < p.sec_insn_off + p.sec_insn_cnt)
+    let (mut lo, mut hi) = (0, obj.progs.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let p = obj.progs.get(mid)?;
+        if (p.sec_idx, p.sec_insn_off) <= (sec_idx, insn_idx) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let i = lo.checked_sub(1)?;
+    let p = obj.progs.get(i)?;
+    (p.sec_idx == sec_idx && insn_idx < p.sec_insn_off + p.sec_insn_cnt).then_some(i)
 }
 
 fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
@@ -70,13 +118,23 @@ fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
     }
 }
 
-fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &str, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
+fn collect_prog(
+    obj: &mut Object,
+    elf: &Elf,
+    sec_types: &[SecType],
+    lookups: &Lookups,
+    rel_name: &str,
+    sec_idx: usize,
+    rels: &[elf::Rel],
+) -> Result<()> {
     let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf
             .symbol(rel.sym as usize)
             .ok_or_else(|| super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym)))?;
-        if sym.shndx as usize >= elf.sections.len() && sym.shndx < 0xff00 {
+        // Reserved indices (SHN_ABS, SHN_COMMON, ...) are past the section count too: libbpf 1.5
+        // reports every one of them as a corrupted symbol.
+        if sym.shndx as usize >= elf.sections.len() {
             return Err(super::format_err(format!(
                 "sec '{rel_name}': corrupted symbol #{} pointing to invalid section #{} for relo #{i}",
                 rel.sym, sym.shndx
@@ -98,7 +156,7 @@ fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &s
             continue;
         };
         let local = insn_idx - obj.progs.get(pidx).map(|p| p.sec_insn_off).unwrap_or(0);
-        let kind = classify(obj, elf, sec_types, pidx, local, name, sym, rel)?;
+        let kind = classify(obj, elf, sec_types, lookups, pidx, local, name, sym, rel)?;
         if let Some(p) = obj.progs.get_mut(pidx) {
             p.relos.push(Reloc { insn_idx: local, kind });
         }
@@ -110,6 +168,7 @@ fn classify(
     obj: &Object,
     elf: &Elf,
     sec_types: &[SecType],
+    lk: &Lookups,
     pidx: usize,
     insn_idx: usize,
     name: &str,
@@ -128,10 +187,10 @@ fn classify(
     }
     let is_extern = sym.shndx == elf::SHN_UNDEF && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK) && sym.typ == elf::STT_NOTYPE;
     if is_extern {
-        let ext = obj
-            .externs
-            .iter()
-            .position(|e| e.sym_idx == rel.sym as usize)
+        let ext = lk
+            .ext_of_sym
+            .get(&(rel.sym as usize))
+            .copied()
             .ok_or_else(|| reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym)))?;
         return Ok(if is_call { RelocKind::ExternCall { ext } } else { RelocKind::ExternLd64 { ext } });
     }
@@ -168,18 +227,16 @@ fn classify(
     let sname = elf.section(shndx).map(|s| s.name).unwrap_or("<?>");
     // Arena globals.
     if sname == ".addr_space.1" {
-        let map = obj
-            .maps
-            .iter()
-            .position(|m| m.def.map_type == uapi::BPF_MAP_TYPE_ARENA)
+        let map = lk
+            .arena
             .ok_or_else(|| reloc_err(format!("prog '{pname}': arena relo without an ARENA map")))?;
         return Ok(RelocKind::Data { map, sym_off: sym.value });
     }
     if Some(shndx) == obj.btf_maps_shndx {
-        let map = obj
-            .maps
-            .iter()
-            .position(|m| m.kind == MapKind::User && m.sec_idx == shndx && m.sec_offset == sym.value)
+        let map = lk
+            .user_map_at
+            .get(&(shndx, sym.value))
+            .copied()
             .ok_or_else(|| reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value)))?;
         return Ok(RelocKind::Ld64 { map });
     }
@@ -195,10 +252,10 @@ fn classify(
             }))
         }
     };
-    let map = obj
-        .maps
-        .iter()
-        .position(|m| m.kind == kind && m.sec_idx == shndx)
+    let map = lk
+        .data_map_of
+        .get(&(kind, shndx))
+        .copied()
         .ok_or_else(|| reloc_err(format!("prog '{pname}': data relo failed to find map for section '{sname}'")))?;
     Ok(RelocKind::Data { map, sym_off: sym.value })
 }
@@ -221,7 +278,9 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                 m.sec_idx == maps_shndx
                     && m.kind == MapKind::User
                     && vars.get(m.btf_var_idx).is_some_and(|vi| {
-                        (vi.offset as u64) <= rel.offset && rel.offset + 8 <= vi.offset as u64 + vi.size as u64
+                        // r_offset is file data: near u64::MAX the end would wrap and match.
+                        (vi.offset as u64) <= rel.offset
+                            && rel.offset.checked_add(8).is_some_and(|end| end <= vi.offset as u64 + vi.size as u64)
                     })
             })
             .ok_or_else(|| Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset)))?;
