@@ -7,10 +7,14 @@
 //! conflict with Rust's uniqueness rules for `Box`. Rust code reaches elements only through
 //! `&self`/`&mut self` borrows of the collection.
 
+use std::collections::HashMap;
 use std::ptr::NonNull;
 
 pub struct Handles<T> {
     items: Vec<NonNull<T>>,
+    /// Address → index, so C handles map back to their position in O(1) (iteration from a
+    /// handle, handle validation).
+    index: HashMap<usize, usize>,
 }
 
 // SAFETY: Handles owns its elements exclusively (like Vec<Box<T>>), so it is Send/Sync exactly
@@ -21,7 +25,7 @@ unsafe impl<T: Sync> Sync for Handles<T> {}
 
 impl<T> Default for Handles<T> {
     fn default() -> Self {
-        Handles { items: Vec::new() }
+        Handles { items: Vec::new(), index: HashMap::new() }
     }
 }
 
@@ -29,6 +33,7 @@ impl<T> Handles<T> {
     pub fn push(&mut self, v: T) -> usize {
         let p = NonNull::from(Box::leak(Box::new(v)));
         self.items.push(p);
+        self.index.insert(p.as_ptr() as usize, self.items.len() - 1);
         self.items.len() - 1
     }
     pub fn len(&self) -> usize {
@@ -62,17 +67,19 @@ impl<T> Handles<T> {
     }
     /// Index of the element at address `p`, if it belongs to this collection.
     pub fn index_of(&self, p: *const T) -> Option<usize> {
-        self.items.iter().position(|q| q.as_ptr() as *const T == p)
+        self.index.get(&(p as usize)).copied()
     }
     /// Reorder elements (addresses unchanged). Only used before any pointer is handed out.
     pub fn sort_by(&mut self, mut f: impl FnMut(&T, &T) -> std::cmp::Ordering) {
         // SAFETY: as in `get`; only shared references are formed for the comparison.
         self.items.sort_by(|a, b| unsafe { f(a.as_ref(), b.as_ref()) });
+        self.index = self.items.iter().enumerate().map(|(i, p)| (p.as_ptr() as usize, i)).collect();
     }
 }
 
 impl<T> Drop for Handles<T> {
     fn drop(&mut self) {
+        self.index.clear();
         for p in self.items.drain(..) {
             // SAFETY: each pointer came from Box::leak in `push` and is dropped exactly once here.
             drop(unsafe { Box::from_raw(p.as_ptr()) });
