@@ -100,7 +100,7 @@ extern "C" {
 
 /// libbpf print callback. The third argument is a `va_list`; on x86_64 a `va_list` parameter is a
 /// pointer to the register save area, which `vsnprintf` takes as is.
-unsafe extern "C" fn capture(level: c_int, fmt: *const c_char, ap: *mut c_void) -> c_int {
+unsafe extern "C" fn capture(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int {
     if level >= 2 {
         return 0;
     }
