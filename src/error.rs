@@ -34,8 +34,9 @@ impl Error {
     pub fn inval(msg: impl Into<String>) -> Self {
         Self::new(libc::EINVAL, msg)
     }
-    /// Malformed object file contents (libbpf reports these as `-LIBBPF_ERRNO__FORMAT`, but 1.x
-    /// callers see `-EINVAL` from the open path for them, which is what we return).
+    /// Malformed BTF/.BTF.ext contents: `-EINVAL`, as libbpf's btf__new/btf_ext__new give.
+    /// (Malformed ELF containers in the object open path are `-LIBBPF_ERRNO__FORMAT` instead:
+    /// see `object::format_err`.)
     pub fn format(msg: impl Into<String>) -> Self {
         Self::new(libc::EINVAL, msg)
     }
@@ -56,7 +57,7 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.msg
     }
-    /// Prefix more context: `e.context("map 'foo'")` → "map 'foo': <old message>".
+    /// Prefix more context: `e.context("map 'foo'")` → "map 'foo': `old message`".
     pub fn context(mut self, ctx: impl fmt::Display) -> Self {
         self.msg = format!("{ctx}: {}", self.msg);
         self
