@@ -30,6 +30,8 @@ use std::sync::{Arc, OnceLock};
 
 pub mod builder;
 mod edit;
+mod sanitize;
+pub use sanitize::BtfFeatures;
 pub use edit::essential_name;
 pub mod ext;
 mod dump;
