@@ -22,6 +22,24 @@ pub enum RelocKind {
     ExternLd64 { ext: usize },
     /// Call of an extern function (kfunc): index into the object's externs.
     ExternCall { ext: usize },
+    /// A CO-RE relocation applied at load (`.BTF.ext` record), kept so that a verifier
+    /// complaint about its poisoned instruction can be explained after subprogram linking.
+    Core { type_id: u32, access_str_off: u32, kind: u32 },
+}
+
+impl RelocKind {
+    /// libbpf's `enum reloc_type` value, the second key relocations are sorted by.
+    pub fn order(&self) -> u32 {
+        match self {
+            RelocKind::Ld64 { .. } => 0,
+            RelocKind::Call { .. } => 1,
+            RelocKind::Data { .. } => 2,
+            RelocKind::ExternLd64 { .. } => 3,
+            RelocKind::ExternCall { .. } => 4,
+            RelocKind::SubprogAddr { .. } => 5,
+            RelocKind::Core { .. } => 6,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
