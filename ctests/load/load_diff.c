@@ -5,14 +5,16 @@
  * can be compared line by line (ctests/load/diff_load.sh).
  *
  *   load_diff [--skip-refused] [--autoload PROG]... [--no-autoload PROG]...
- *             [--no-autocreate MAP]... [--kconfig STR] OBJECT.bpf.o
+ *             [--no-autocreate MAP]... [--kconfig LINE]... [--pinned-before] OBJECT.bpf.o
  *
  *   --skip-refused     turn autoload off for programs this kernel refuses to load: those that
  *                      need a BPF trampoline or a kprobe (section fentry, fexit, fmod_ret, lsm,
  *                      kprobe, kretprobe, ksyscall, kretsyscall and their variants)
  *   --autoload PROG    turn autoload on (e.g. a "?" section program)
  *   --no-autoload PROG / --no-autocreate MAP
- *   --kconfig STR      bpf_object_open_opts.kconfig
+ *   --kconfig LINE     a line of bpf_object_open_opts.kconfig (repeatable)
+ *   --pinned-before    load and close the object once first, so that the dumped load finds its
+ *                      pinned maps (LIBBPF_PIN_BY_NAME) and reuses them
  *
  * Pin paths (LIBBPF_PIN_BY_NAME) go to a private bpffs mounted on a temporary directory, so the
  * test never touches /sys/fs/bpf; the dump says whether each map was pinned there.
@@ -27,8 +29,9 @@
  * ids replaced by map names). Per map: libbpf's view and the kernel's (bpf_map_info), the
  * contents of global-data maps (lookup of key 0), whether they are frozen (an update of the
  * same value), the protection of the memory bpf_map__initial_value() returns, prog-array and
- * map-in-map slots by name. Then the object's BTF as loaded (size and hash of the raw data)
- * and every warning the library printed.
+ * map-in-map slots by name. Then the object's BTF as loaded (size and hash of the raw data),
+ * the INFO and DEBUG lines printed during bpf_object__load (fd numbers and the private bpffs
+ * path normalised; see load_log_keep() for the few left out) and every warning.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -643,6 +646,55 @@ static void dump_map(struct bpf_map *map, const char *pin_root)
 
 static char *warnings;
 static size_t warnings_len;
+/* INFO and DEBUG lines printed during bpf_object__load (normalised), see load_log_keep(). */
+static char *load_log;
+static size_t load_log_len;
+static int in_load;
+static const char *pin_root_dir;
+
+static void append(char **buf, size_t *len, const char *s, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
+/*
+ * Which load-time INFO/DEBUG lines the dump compares: libbpf's own, minus lines about things the
+ * diff must not depend on: oxbpf's feature-probe results and C-boundary error notes (libbpf has
+ * neither), struct_ops value building (another layer, with its own tests), and the note that
+ * vmlinux BTF was read (libbpf reads it at every load, oxbpf once per process).
+ */
+static int load_log_keep(const char *line)
+{
+	return !strstr(line, "feature probe: ") && strncmp(line, "libbpf: struct_ops ", 19) != 0 &&
+	       !strstr(line, "loaded kernel BTF from '") &&
+	       !(strncmp(line, "libbpf: bpf_", 12) == 0 && strstr(line, "(os error "));
+}
+
+/* Replace "fd=<n>" by "fd=N" and the private bpffs path by ROOT. */
+static void normalise(char *out, size_t cap, const char *in)
+{
+	size_t o = 0, rl = pin_root_dir ? strlen(pin_root_dir) : 0;
+
+	while (*in && o + 8 < cap) {
+		if (strncmp(in, "fd=", 3) == 0) {
+			memcpy(out + o, "fd=N", 4);
+			o += 4;
+			in += 3;
+			while (*in >= '0' && *in <= '9')
+				in++;
+		} else if (rl && strncmp(in, pin_root_dir, rl) == 0) {
+			memcpy(out + o, "ROOT", 4);
+			o += 4;
+			in += rl;
+		} else {
+			out[o++] = *in++;
+		}
+	}
+	out[o] = 0;
+}
 
 static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -656,14 +708,18 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 		vfprintf(stderr, fmt, cp);
 		va_end(cp);
 	}
-	if (level != LIBBPF_WARN)
-		return 0;
 	n = vasprintf(&msg, fmt, ap);
 	if (n < 0)
 		return 0;
-	warnings = realloc(warnings, warnings_len + n + 1);
-	memcpy(warnings + warnings_len, msg, n + 1);
-	warnings_len += n;
+	if (level == LIBBPF_WARN) {
+		append(&warnings, &warnings_len, msg, n);
+	} else if (in_load && load_log_keep(msg)) {
+		char *norm = malloc(2 * n + 16);
+
+		normalise(norm, 2 * n + 16, msg);
+		append(&load_log, &load_log_len, norm, strlen(norm));
+		free(norm);
+	}
 	free(msg);
 	return 0;
 }
@@ -693,11 +749,33 @@ static int refused_here(const struct bpf_program *prog)
 	return 0;
 }
 
+/* Autoload and autocreate as the command line says. */
+static void configure(struct bpf_object *obj, int skip_refused)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+
+		if (skip_refused && refused_here(prog))
+			bpf_program__set_autoload(prog, false);
+		if (in_list(autoload_on, n_on, name))
+			bpf_program__set_autoload(prog, true);
+		if (in_list(autoload_off, n_off, name))
+			bpf_program__set_autoload(prog, false);
+	}
+	bpf_object__for_each_map(map, obj)
+		if (in_list(autocreate_off, n_nocreate, bpf_map__name(map)))
+			bpf_map__set_autocreate(map, false);
+}
+
 int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char pin_root[] = "/tmp/load_diff.XXXXXX";
-	int skip_refused = 0, argi = 1, err;
+	int skip_refused = 0, pinned_before = 0, argi = 1, err;
+	static char kconfig[4096];
 	struct bpf_program *prog;
 	struct bpf_object *obj;
 	struct bpf_map *map;
@@ -716,14 +794,20 @@ int main(int argc, char **argv)
 			   n_nocreate < MAX_ARGS) {
 			autocreate_off[n_nocreate++] = argv[++argi];
 		} else if (argi + 1 < argc && strcmp(a, "--kconfig") == 0) {
-			opts.kconfig = argv[++argi];
+			size_t l = strlen(kconfig);
+
+			snprintf(kconfig + l, sizeof(kconfig) - l, "%s\n", argv[++argi]);
+			opts.kconfig = kconfig;
+		} else if (strcmp(a, "--pinned-before") == 0) {
+			pinned_before = 1;
 		} else {
 			break;
 		}
 	}
 	if (argi + 1 != argc) {
 		fprintf(stderr, "usage: %s [--skip-refused] [--autoload P]... [--no-autoload P]... "
-				"[--no-autocreate M]... [--kconfig S] OBJECT.bpf.o\n", argv[0]);
+				"[--no-autocreate M]... [--kconfig LINE]... [--pinned-before] OBJECT.bpf.o\n",
+			argv[0]);
 		return 2;
 	}
 	path = argv[argi];
@@ -738,26 +822,31 @@ int main(int argc, char **argv)
 	}
 	opts.pin_root_path = pin_root;
 
+	if (pinned_before) {
+		obj = bpf_object__open_file(path, &opts);
+		if (!obj) {
+			printf("open (first): %s\n", errname(errno));
+			goto out_umount;
+		}
+		configure(obj, skip_refused);
+		err = bpf_object__load(obj);
+		printf("first load: %s\n", err ? errname(err) : "ok");
+		bpf_object__close(obj);
+		free(warnings);
+		warnings = NULL;
+		warnings_len = 0;
+	}
 	obj = bpf_object__open_file(path, &opts);
 	if (!obj) {
 		printf("open: %s\n", errname(errno));
 		goto out_umount;
 	}
-	bpf_object__for_each_program(prog, obj) {
-		const char *name = bpf_program__name(prog);
+	configure(obj, skip_refused);
 
-		if (skip_refused && refused_here(prog))
-			bpf_program__set_autoload(prog, false);
-		if (in_list(autoload_on, n_on, name))
-			bpf_program__set_autoload(prog, true);
-		if (in_list(autoload_off, n_off, name))
-			bpf_program__set_autoload(prog, false);
-	}
-	bpf_object__for_each_map(map, obj)
-		if (in_list(autocreate_off, n_nocreate, bpf_map__name(map)))
-			bpf_map__set_autocreate(map, false);
-
+	pin_root_dir = pin_root;
+	in_load = 1;
 	err = bpf_object__load(obj);
+	in_load = 0;
 	printf("object %s\nload: %s\n", bpf_object__name(obj), err ? errname(err) : "ok");
 
 	bpf_object__for_each_map(map, obj) {
@@ -795,6 +884,9 @@ int main(int argc, char **argv)
 			printf("btf: not loaded\n");
 		}
 	}
+	printf("load log (info, debug):\n%s", load_log ? load_log : "");
+	if (load_log && load_log[load_log_len - 1] != '\n')
+		printf("\n");
 	printf("warnings:\n%s", warnings ? warnings : "");
 	if (warnings && warnings[warnings_len - 1] != '\n')
 		printf("\n");

@@ -294,7 +294,7 @@ impl Object {
     /// from the kconfig open option then the system Kconfig, typeless ksyms from
     /// `/proc/kallsyms`, typed ksyms and kfuncs from kernel (and module) BTF. Failures print
     /// libbpf's messages and come back quiet, with libbpf's errno.
-    pub(super) fn resolve_externs(&mut self, kb: &mut super::load::KernBtfs) -> Result<()> {
+    pub(super) fn resolve_externs(&mut self, kb: &mut super::load::LoadCtx) -> Result<()> {
         if self.externs.is_empty() {
             return Ok(());
         }
@@ -324,7 +324,7 @@ impl Object {
                             }
                             v as u64
                         }
-                        "LINUX_HAS_BPF_COOKIE" => crate::sys::probe::supported(crate::sys::probe::Feature::BpfCookie) as u64,
+                        "LINUX_HAS_BPF_COOKIE" => kb.supported(crate::sys::probe::Feature::BpfCookie) as u64,
                         "LINUX_HAS_SYSCALL_WRAPPER" => super::kconfig::has_syscall_wrapper() as u64,
                         _ if !name.starts_with("LINUX_") || !e.is_weak => {
                             crate::pr_warn!("extern (kcfg) '{}': unrecognized virtual extern", name);
@@ -415,7 +415,7 @@ impl Object {
     }
 
     /// libbpf's `bpf_object__resolve_ksyms_btf_id`: typed ksym variables and kfuncs.
-    fn resolve_ksyms_btf_id(&mut self, kb: &mut super::load::KernBtfs) -> Result<()> {
+    fn resolve_ksyms_btf_id(&mut self, kb: &mut super::load::LoadCtx) -> Result<()> {
         for i in 0..self.externs.len() {
             let ExternKind::Ksym { type_id } = self.externs[i].kind else { continue };
             if type_id == 0 {
@@ -430,7 +430,7 @@ impl Object {
         Ok(())
     }
 
-    fn resolve_ksym_var(&mut self, i: usize, local_type_id: u32, kb: &mut super::load::KernBtfs) -> Result<()> {
+    fn resolve_ksym_var(&mut self, i: usize, local_type_id: u32, kb: &mut super::load::LoadCtx) -> Result<()> {
         let (name, is_weak) = (self.externs[i].name.clone(), self.externs[i].is_weak);
         let (module, id) = match kb.find_ksym(&name, Kind::Var) {
             Ok(found) => found,
@@ -469,7 +469,7 @@ impl Object {
         Ok(())
     }
 
-    fn resolve_ksym_func(&mut self, i: usize, local_proto_id: u32, kb: &mut super::load::KernBtfs) -> Result<()> {
+    fn resolve_ksym_func(&mut self, i: usize, local_proto_id: u32, kb: &mut super::load::LoadCtx) -> Result<()> {
         let (name, is_weak) = (self.externs[i].name.clone(), self.externs[i].is_weak);
         let essential = crate::btf::essential_name(&name).to_string();
         let (module, id) = match kb.find_ksym(&essential, Kind::Func) {

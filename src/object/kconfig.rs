@@ -166,7 +166,15 @@ pub(super) fn has_syscall_wrapper() -> bool {
     *CACHE.get_or_init(|| {
         let Some(pfx) = crate::sys::probe::syscall_prefix() else { return false };
         let sym = format!("__{pfx}_sys_bpf");
-        match std::fs::read_to_string("/sys/bus/event_source/devices/kprobe/type").ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+        const PMU_TYPE: &str = "/sys/bus/event_source/devices/kprobe/type";
+        let pmu = match std::fs::read_to_string(PMU_TYPE) {
+            Ok(s) => s.trim().parse::<u32>().ok(),
+            Err(e) => {
+                crate::pr_debug!("failed to open '{}': {}", PMU_TYPE, crate::sys::cmd::errno_text(e.raw_os_error().unwrap_or(libc::EIO)));
+                None
+            }
+        };
+        match pmu {
             Some(pmu) => kprobe_pmu_opens(pmu, &sym),
             None => legacy_kprobe_event_works(&sym),
         }
@@ -250,41 +258,46 @@ impl Object {
     }
 
     /// One Kconfig line (`bpf_object__process_kconfig_line`): `CONFIG_FOO=value`; other lines,
-    /// unknown names and externs already set are ignored.
-    fn apply_kconfig_line(&mut self, line: &str) -> Result<()> {
+    /// unknown names and externs already set are ignored. On failure, also the line as libbpf
+    /// leaves its buffer for the caller's message: whole (no '='), without its newline (no
+    /// value), or cut at the '=' (a bad value).
+    fn apply_kconfig_line(&mut self, line: &str) -> std::result::Result<(), (Error, String)> {
         if !line.starts_with("CONFIG_") {
             return Ok(());
         }
-        let line = line.strip_suffix('\n').unwrap_or(line);
         let Some((name, value)) = line.split_once('=') else {
             crate::pr_warn!("failed to parse '{}': no separator", line);
-            return Err(Error::quiet(libc::EINVAL));
+            return Err((Error::quiet(libc::EINVAL), line.to_string()));
         };
+        let value = value.strip_suffix('\n').unwrap_or(value);
         if value.is_empty() {
-            crate::pr_warn!("failed to parse '{}': no value", line);
-            return Err(Error::quiet(libc::EINVAL));
+            crate::pr_warn!("failed to parse '{}=': no value", name);
+            return Err((Error::quiet(libc::EINVAL), format!("{name}=")));
         }
+        let cut = |e: Error| (e, name.to_string());
         let Some(ext) = self.externs.iter().position(|e| e.name == name) else { return Ok(()) };
         if self.externs[ext].is_set {
             return Ok(());
         }
         let Some((slot, off)) = self.kcfg_slot(ext) else { return Ok(()) };
         let bytes = match value.as_bytes()[0] {
-            c @ (b'y' | b'n' | b'm') => tri_bytes(name, &slot, c)?,
-            b'"' => str_bytes(name, &slot, value)?,
+            c @ (b'y' | b'n' | b'm') => tri_bytes(name, &slot, c).map_err(cut)?,
+            b'"' => str_bytes(name, &slot, value).map_err(cut)?,
             _ => {
-                let v = parse_u64(value).map_err(|e| {
-                    crate::pr_warn!("extern (kcfg) '{}': value '{}' isn't a valid integer", name, value);
-                    e
-                })?;
+                let v = parse_u64(value)
+                    .map_err(|e| {
+                        crate::pr_warn!("extern (kcfg) '{}': value '{}' isn't a valid integer", name, value);
+                        e
+                    })
+                    .map_err(cut)?;
                 if slot.typ != KcfgType::Int && slot.typ != KcfgType::Char {
                     crate::pr_warn!("extern (kcfg) '{}': value '{}' implies integer type", name, value);
-                    return Err(Error::quiet(libc::EINVAL));
+                    return Err(cut(Error::quiet(libc::EINVAL)));
                 }
-                num_bytes(name, &slot, v)?
+                num_bytes(name, &slot, v).map_err(cut)?
             }
         };
-        self.write_kcfg(ext, off, &bytes)?;
+        self.write_kcfg(ext, off, &bytes).map_err(cut)?;
         crate::pr_debug!("extern (kcfg) '{}': set to {}", name, value);
         Ok(())
     }
@@ -292,8 +305,8 @@ impl Object {
     /// The `kconfig` open option (`bpf_object__read_kconfig_mem`).
     pub(super) fn read_kconfig_mem(&mut self, config: &str) -> Result<()> {
         for line in config.split_inclusive('\n') {
-            if let Err(e) = self.apply_kconfig_line(line) {
-                crate::pr_warn!("error parsing in-memory Kconfig line '{}': {}", line, -e.errno());
+            if let Err((e, buf)) = self.apply_kconfig_line(line) {
+                crate::pr_warn!("error parsing in-memory Kconfig line '{}': {}", buf, -e.errno());
                 return Err(e);
             }
         }
@@ -307,8 +320,8 @@ impl Object {
             Error::quiet(libc::ENOENT)
         })?;
         for line in text.split_inclusive('\n') {
-            if let Err(e) = self.apply_kconfig_line(line) {
-                crate::pr_warn!("error parsing system Kconfig line '{}': {}", line, -e.errno());
+            if let Err((e, buf)) = self.apply_kconfig_line(line) {
+                crate::pr_warn!("error parsing system Kconfig line '{}': {}", buf, -e.errno());
                 return Err(e);
             }
         }

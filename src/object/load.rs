@@ -85,17 +85,34 @@ pub(crate) struct ModBtf {
     fd_array_idx: u32,
 }
 
-/// The kernel BTFs one load uses: vmlinux, module BTFs (loaded lazily, libbpf's
+/// What one load carries from step to step: the BPF token (if the BPF FS grants one) and the
+/// feature answers obtained with it, vmlinux BTF, module BTFs (loaded lazily, libbpf's
 /// `load_module_btfs`) and the `fd_array` of module BTF fds that kfunc calls index.
-pub(crate) struct KernBtfs {
+pub(crate) struct LoadCtx {
+    token: Option<OwnedFd>,
+    /// Feature answers probed with the token (libbpf's per-object `feat_cache`); without a
+    /// token the process-wide cache answers.
+    feats: probe::FeatureCache,
     pub(crate) vmlinux: Option<Arc<Btf>>,
     modules: Option<Vec<ModBtf>>,
     fd_array: Vec<RawFd>,
 }
 
-impl KernBtfs {
-    fn new(vmlinux: Option<Arc<Btf>>) -> Self {
-        KernBtfs { vmlinux, modules: None, fd_array: Vec::new() }
+impl LoadCtx {
+    fn new(token: Option<OwnedFd>) -> Self {
+        LoadCtx { token, feats: probe::FeatureCache::new(), vmlinux: None, modules: None, fd_array: Vec::new() }
+    }
+
+    /// libbpf's `kernel_supports(obj, feat)`.
+    pub(crate) fn supported(&self, f: Feature) -> bool {
+        match &self.token {
+            Some(t) => self.feats.supported(f, Some(t.as_fd())),
+            None => probe::supported(f),
+        }
+    }
+
+    fn token(&self) -> Option<BorrowedFd<'_>> {
+        self.token.as_ref().map(|t| t.as_fd())
     }
 
     /// Module BTFs, loaded the first time they are asked for (none on kernels without module
@@ -110,7 +127,7 @@ impl KernBtfs {
     fn load_modules(&self) -> Result<Vec<ModBtf>> {
         let mut out = Vec::new();
         let Some(vml) = self.vmlinux.clone() else { return Ok(out) };
-        if !probe::supported(Feature::ModuleBtf) {
+        if !self.supported(Feature::ModuleBtf) {
             return Ok(out);
         }
         let mut id = 0;
@@ -228,26 +245,72 @@ impl Object {
     }
 
     fn load_steps(&mut self) -> Result<()> {
-        probe_loading()?;
-        let vmlinux = if self.needs_vmlinux_btf() {
-            Some(Btf::vmlinux().map_err(|e| {
+        let mut ctx = LoadCtx::new(self.prepare_token()?);
+        probe_loading(ctx.token())?;
+        if self.needs_vmlinux_btf() {
+            ctx.vmlinux = Some(Btf::vmlinux().map_err(|e| {
                 crate::pr_warn!("Error loading vmlinux BTF: {}", -e.errno());
                 Error::quiet(e.errno())
-            })?)
-        } else {
-            None
-        };
-        let mut kb = KernBtfs::new(vmlinux);
-        self.resolve_externs(&mut kb)?;
-        self.init_kern_struct_ops(kb.vmlinux.as_deref())?;
-        self.relocate(&mut kb)?;
-        self.load_btf()?;
-        self.create_maps()?;
-        self.relocate_data()?;
-        self.load_programs(&mut kb)?;
+            })?);
+        }
+        self.resolve_externs(&mut ctx)?;
+        self.init_kern_struct_ops(ctx.vmlinux.as_deref())?;
+        self.relocate(&mut ctx)?;
+        self.load_btf(&ctx)?;
+        self.create_maps(&ctx)?;
+        self.patch_map_fds();
+        self.load_programs(&mut ctx)?;
         self.init_prog_arrays()?;
         self.prepare_struct_ops()?;
         Ok(())
+    }
+
+    /// libbpf's `bpf_object_prepare_token`: a BPF token from the BPF FS at the `bpf_token_path`
+    /// option (mandatory then; an empty path prevents tokens) or at /sys/fs/bpf (optional).
+    fn prepare_token(&self) -> Result<Option<OwnedFd>> {
+        let name = self.name.to_string_lossy();
+        let path = self.opts.bpf_token_path.as_deref();
+        if path == Some("") {
+            crate::pr_debug!("object '{}': token is prevented, skipping...", name);
+            return Ok(None);
+        }
+        let mandatory = path.is_some();
+        let bpffs = path.unwrap_or("/sys/fs/bpf");
+        let say = |msg: String| {
+            if mandatory {
+                crate::pr_warn!("{}", msg)
+            } else {
+                crate::pr_debug!("{}", msg)
+            }
+        };
+        let suffix = if mandatory { "" } else { ", skipping optional step..." };
+        let dir = match std::fs::File::open(bpffs) {
+            Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => f,
+            Ok(_) => {
+                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", -libc::ENOTDIR));
+                return if mandatory { Err(Error::quiet(libc::ENOTDIR)) } else { Ok(None) };
+            }
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", -errno));
+                return if mandatory { Err(Error::quiet(errno)) } else { Ok(None) };
+            }
+        };
+        match cmd::token_create(dir.as_fd(), 0) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if !mandatory && e.errno() == libc::ENOENT => {
+                crate::pr_debug!("object '{}': BPF FS at '{}' doesn't have BPF token delegation set up, skipping...", name, bpffs);
+                Ok(None)
+            }
+            Err(e) => {
+                say(format!("object '{name}': failed ({}) to create BPF token from '{bpffs}'{suffix}", -e.errno()));
+                if mandatory {
+                    Err(Error::quiet(e.errno()))
+                } else {
+                    Ok(None)
+                }
+            }
+        }
     }
 
     /// Close the maps and programs load created (libbpf's `bpf_object_unload`). Global-data
@@ -284,7 +347,7 @@ impl Object {
 
     // ---- relocation ----
 
-    fn relocate(&mut self, kb: &mut KernBtfs) -> Result<()> {
+    fn relocate(&mut self, kb: &mut LoadCtx) -> Result<()> {
         if self.btf_ext.is_some() {
             self.relocate_core(kb).map_err(|e| {
                 crate::pr_warn!("failed to perform CO-RE relocations: {}", -e.errno());
@@ -310,23 +373,25 @@ impl Object {
                 continue;
             }
             let name = p.name.to_string_lossy().into_owned();
-            self.relocate_calls(i).map_err(|e| {
+            let btf_func = self.btf_ext.is_some() && kb.supported(Feature::BtfFunc);
+            self.relocate_calls(i, btf_func).map_err(|e| {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
                 }
                 crate::pr_warn!("prog '{}': failed to relocate calls: {}", name, -e.errno());
                 Error::quiet(e.errno())
             })?;
-            self.append_exception_cb(i)?;
+            let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
+            self.append_exception_cb(i, decl_tag, btf_func)?;
         }
-        Ok(())
+        self.relocate_data()
     }
 
     /// CO-RE relocations (`bpf_object__relocate_core`), section by section in `.BTF.ext` order,
     /// applied to each program's own instructions before subprograms are appended (every copy
     /// of a subprogram then carries the patched code). Each one is also recorded as a
     /// relocation of its program, so that the verifier-log fixup finds it after linking.
-    fn relocate_core(&mut self, kb: &mut KernBtfs) -> Result<()> {
+    fn relocate_core(&mut self, kb: &mut LoadCtx) -> Result<()> {
         let Some(ext) = self.btf_ext.as_ref() else { return Ok(()) };
         if !ext.has_core_relos() {
             return Ok(());
@@ -417,11 +482,11 @@ impl Object {
 
     /// Append every subprogram `main` reaches (recursively, once each) and point its calls and
     /// callback references at the copies; subprogram relocations are carried over.
-    fn relocate_calls(&mut self, main: usize) -> Result<()> {
+    fn relocate_calls(&mut self, main: usize, btf_func: bool) -> Result<()> {
         for p in self.progs.iter_mut() {
             p.sub_insn_off = 0;
         }
-        let mut acc = ExtInfoAcc::default();
+        let mut acc = ExtInfoAcc { func: InfoAcc::default(), line: InfoAcc::default(), btf_func };
         self.reloc_code(main, main, &mut acc)?;
         self.store_ext_info(main, acc);
         Ok(())
@@ -440,15 +505,16 @@ impl Object {
         ExtInfoAcc {
             func: p.map_or_else(InfoAcc::default, |p| mk(p.func_info.clone(), p.func_info_rec_size)),
             line: p.map_or_else(InfoAcc::default, |p| mk(p.line_info.clone(), p.line_info_rec_size)),
+            btf_func: false,
         }
     }
 
     /// libbpf's `bpf_prog_assign_exc_cb` and the append that follows it: a main program whose
     /// BTF FUNC carries the decl tag "exception_callback:NAME" gets the global subprogram NAME
     /// appended even though nothing calls it.
-    fn append_exception_cb(&mut self, main: usize) -> Result<()> {
+    fn append_exception_cb(&mut self, main: usize, decl_tag: bool, btf_func: bool) -> Result<()> {
         let Some(btf) = self.btf.as_deref() else { return Ok(()) };
-        if !probe::supported(Feature::BtfDeclTag) {
+        if !decl_tag {
             return Ok(());
         }
         let pname = self.progs.get(main).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -506,6 +572,7 @@ impl Object {
             return Ok(());
         }
         let mut acc = self.load_ext_info(main);
+        acc.btf_func = btf_func;
         self.append_subprog(main, sub)?;
         self.reloc_code(main, sub, &mut acc)?;
         self.store_ext_info(main, acc);
@@ -555,7 +622,7 @@ impl Object {
 
     fn reloc_code(&mut self, main: usize, prog: usize, acc: &mut ExtInfoAcc) -> Result<()> {
         // func_info / line_info for this piece of code (libbpf's reloc_prog_func_and_line_info).
-        if self.btf_ext.is_some() && probe::supported(Feature::BtfFunc) {
+        if acc.btf_func {
             for func in [true, false] {
                 let set = if func { &acc.func } else { &acc.line };
                 if !set.on || (main != prog && set.recs.is_empty()) {
@@ -665,20 +732,20 @@ impl Object {
         Ok(())
     }
 
-    /// Map, global-data and extern references (`bpf_object__relocate_data`), once maps exist
-    /// (their fds go into the code). References to maps that are not created are poisoned, as
-    /// are calls of unresolved weak kfuncs: the verifier refuses them only if reachable.
+    /// Map, global-data and extern references (`bpf_object__relocate_data`), at libbpf's step
+    /// (before BTF and maps are loaded). References to maps that will not be created are
+    /// poisoned, as are calls of unresolved weak kfuncs: the verifier refuses them only if
+    /// reachable. Map fds are not known yet: [`Object::patch_map_fds`] writes them once the maps
+    /// exist (libbpf reserves fd numbers at open instead).
     fn relocate_data(&mut self) -> Result<()> {
-        let kconfig_fd = self.kconfig_map_idx.and_then(|i| self.maps.get(i)).and_then(|m| m.fd.as_ref()).map(|f| f.as_raw_fd());
-        let maps: Vec<(bool, Option<i32>, String)> =
-            self.maps.iter().map(|m| (m.autocreate, m.fd.as_ref().map(|f| f.as_raw_fd()), m.name.to_string_lossy().into_owned())).collect();
+        let maps: Vec<(bool, String)> = self.maps.iter().map(|m| (m.autocreate, m.name.to_string_lossy().into_owned())).collect();
         let externs = self.externs.clone();
         for p in self.progs.iter_mut() {
             if (self.text_shndx != 0 && p.sec_idx == self.text_shndx) || !p.autoload {
                 continue;
             }
             let pname = p.name.to_string_lossy().into_owned();
-            let res = relocate_prog_data(p, &pname, &maps, kconfig_fd, &externs);
+            let res = relocate_prog_data(p, &pname, &maps, &externs);
             if let Err(e) = res {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
@@ -690,11 +757,38 @@ impl Object {
         Ok(())
     }
 
+    /// Write the created maps' fds into the `ld_imm64`s that [`Object::relocate_data`] pointed
+    /// at maps (global data and `.kconfig` included).
+    fn patch_map_fds(&mut self) {
+        let fds: Vec<i32> = self.maps.iter().map(|m| m.raw_fd()).collect();
+        let kconfig = self.kconfig_map_idx;
+        let externs: Vec<bool> = self.externs.iter().map(|e| matches!(e.kind, ExternKind::Kcfg { .. })).collect();
+        let text = self.text_shndx;
+        for p in self.progs.iter_mut() {
+            if (text != 0 && p.sec_idx == text) || !p.autoload {
+                continue;
+            }
+            for r in &p.relos {
+                let map = match r.kind {
+                    RelocKind::Ld64 { map } | RelocKind::Data { map, .. } => Some(map),
+                    RelocKind::ExternLd64 { ext } if externs.get(ext).copied().unwrap_or(false) => kconfig,
+                    _ => None,
+                };
+                let Some(map) = map else { continue };
+                let Some(w) = p.insns.get_mut(r.insn_idx) else { continue };
+                // Poisoned references stay poisoned.
+                if insn::code(*w) == BPF_LD_IMM64 {
+                    insn::set_imm(w, fds.get(map).copied().unwrap_or(-1));
+                }
+            }
+        }
+    }
+
     // ---- BTF ----
 
     /// Load the object's BTF (`bpf_object__sanitize_and_load_btf`). A failure is fatal only
     /// for objects with struct_ops sections; otherwise loading goes on without BTF.
-    fn load_btf(&mut self) -> Result<()> {
+    fn load_btf(&mut self, ctx: &LoadCtx) -> Result<()> {
         let text = self.text_shndx;
         let Some(btf) = self.btf.as_deref_mut() else { return Ok(()) };
         // Hidden global subprograms verify as static functions (in the object's own BTF, as
@@ -708,7 +802,7 @@ impl Object {
             }
         }
         let (ubuf, usize_, level) = (self.opts.kernel_log_buf, self.opts.kernel_log_size, self.opts.kernel_log_level);
-        let res = btf_load_into_kernel(btf.raw_data(), ubuf, usize_, if level != 0 { 1 } else { 0 });
+        let res = btf_load_into_kernel(btf.raw_data(), ubuf, usize_, if level != 0 { 1 } else { 0 }, ctx.token());
         match res {
             Ok(fd) => {
                 self.btf_fd = fd.as_raw_fd();
@@ -737,10 +831,10 @@ impl Object {
     /// map template first), fill global data (then freeze read-only data and map the kernel
     /// map over the skeleton's memory) or map-in-map slots, then pin. A failure closes the maps
     /// created so far.
-    fn create_maps(&mut self) -> Result<()> {
+    fn create_maps(&mut self, ctx: &LoadCtx) -> Result<()> {
         let ncpus = crate::sys::possible_cpus()?;
         for idx in 0..self.maps.len() {
-            if let Err(e) = self.create_one(idx, ncpus) {
+            if let Err(e) = self.create_one(idx, ncpus, ctx.token()) {
                 let name = self.maps.get(idx).map(|m| m.name.to_string_lossy().into_owned()).unwrap_or_default();
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
@@ -758,7 +852,7 @@ impl Object {
         Ok(())
     }
 
-    fn create_one(&mut self, idx: usize, ncpus: usize) -> Result<()> {
+    fn create_one(&mut self, idx: usize, ncpus: usize, token: Option<BorrowedFd>) -> Result<()> {
         let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
         let name = m.name.to_string_lossy().into_owned();
         if !m.autocreate {
@@ -785,7 +879,7 @@ impl Object {
             } else {
                 let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
                 let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
-                create_map(m, btf_fd, ncpus)?;
+                create_map(m, btf_fd, ncpus, token)?;
                 crate::pr_debug!("map '{}': created successfully, fd={}", name, m.raw_fd());
                 if m.is_internal() {
                     populate_internal_map(m)?;
@@ -885,7 +979,7 @@ impl Object {
     // ---- programs ----
 
     /// `bpf_object__load_progs`: every entry program with autoload on, in order.
-    fn load_programs(&mut self, kb: &mut KernBtfs) -> Result<()> {
+    fn load_programs(&mut self, kb: &mut LoadCtx) -> Result<()> {
         for i in 0..self.progs.len() {
             let Some(p) = self.progs.get(i) else { continue };
             if self.is_subprog(p) {
@@ -915,7 +1009,7 @@ impl Object {
     }
 
     /// `bpf_object_load_prog` for program `idx`.
-    fn load_prog(&mut self, idx: usize, kb: &mut KernBtfs) -> Result<OwnedFd> {
+    fn load_prog(&mut self, idx: usize, kb: &mut LoadCtx) -> Result<OwnedFd> {
         let (prog_type, attach_btf_id, name, sec_name) = {
             let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
             (p.prog_type, p.attach_btf_id, p.name.to_string_lossy().into_owned(), p.sec_name.to_string_lossy().into_owned())
@@ -944,7 +1038,7 @@ impl Object {
         let def = self.progs.get(idx).and_then(|p| p.sec_def);
         if let Some(def) = def.filter(|d| d.custom.is_none()) {
             let f = def.flags;
-            if f & crate::section::SEC_EXP_ATTACH_OPT != 0 && !probe::supported(Feature::ExpAttachType) {
+            if f & crate::section::SEC_EXP_ATTACH_OPT != 0 && !kb.supported(Feature::ExpAttachType) {
                 expected_attach_type = 0;
             }
             if f & crate::section::SEC_SLEEPABLE != 0 {
@@ -953,7 +1047,7 @@ impl Object {
             if prog_type == uapi::BPF_PROG_TYPE_XDP && f & crate::section::SEC_XDP_FRAGS != 0 {
                 prog_flags |= uapi::BPF_F_XDP_HAS_FRAGS;
             }
-            if f & crate::section::SEC_USDT != 0 && probe::supported(Feature::UprobeMultiLink) {
+            if f & crate::section::SEC_USDT != 0 && kb.supported(Feature::UprobeMultiLink) {
                 expected_attach_type = uapi::BPF_TRACE_UPROBE_MULTI;
                 if let Some(p) = self.progs.get_mut(idx) {
                     p.expected_attach_type = uapi::BPF_TRACE_UPROBE_MULTI;
@@ -981,7 +1075,7 @@ impl Object {
         let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
         let license = CString::new(self.license.clone()).unwrap_or_default();
         let (obj_buf, obj_size) = (self.opts.kernel_log_buf, self.opts.kernel_log_size);
-        let rodata: Vec<(Option<RawFd>, String)> = if self.has_rodata && probe::supported(Feature::ProgBindMap) {
+        let rodata: Vec<(Option<RawFd>, String)> = if self.has_rodata && kb.supported(Feature::ProgBindMap) {
             self.maps
                 .iter()
                 .filter(|m| m.kind == MapKind::Rodata)
@@ -991,7 +1085,7 @@ impl Object {
             Vec::new()
         };
         let kern_version = self.kern_version;
-        let with_func_info = btf_fd.is_some() && probe::supported(Feature::BtfFunc);
+        let with_func_info = btf_fd.is_some() && kb.supported(Feature::BtfFunc);
         let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
         // SAFETY: the object's BTF fd stays open for the whole load.
         let btf_b = btf_fd.filter(|_| with_func_info).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
@@ -1023,7 +1117,7 @@ impl Object {
                 fd_array: &fd_array,
                 log_level: level,
                 log_buf: buf,
-                token_fd: None,
+                token_fd: kb.token(),
             })
         };
         // The log buffer: the program's, else the object's, else our own (only when a log is
@@ -1140,13 +1234,14 @@ fn c_text(buf: &[u8]) -> String {
 
 /// libbpf's `bpf_object__probe_loading`: raise RLIMIT_MEMLOCK where memory is not memcg
 /// accounted, then make sure a trivial program loads at all.
-fn probe_loading() -> Result<()> {
+fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
     if let Err(e) = probe::bump_rlimit_memlock() {
         crate::pr_warn!("Failed to bump RLIMIT_MEMLOCK (err = {}), you might need to do it explicitly!", -e.errno());
     }
     let insns = [insn::make(0xb7, 0, 0, 0, 0), insn::make(0x95, 0, 0, 0, 0)];
     let lic = c"GPL";
-    let try_type = |t: u32| cmd::prog_load(&mut cmd::ProgLoad { prog_type: t, insns: &insns, license: lic, ..Default::default() });
+    let try_type =
+        |t: u32| cmd::prog_load(&mut cmd::ProgLoad { prog_type: t, insns: &insns, license: lic, token_fd: token, ..Default::default() });
     match try_type(uapi::BPF_PROG_TYPE_SOCKET_FILTER).or_else(|_| try_type(uapi::BPF_PROG_TYPE_TRACEPOINT)) {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -1184,7 +1279,7 @@ fn pr_perm_msg(errno: i32) {
 
 /// libbpf's `btf_load_into_kernel`: level 0 first, then level 1 with the caller's buffer or our
 /// own growing one; our own log is printed on failure.
-fn btf_load_into_kernel(raw: &[u8], user_buf: usize, user_size: usize, level: u32) -> Result<OwnedFd> {
+fn btf_load_into_kernel(raw: &[u8], user_buf: usize, user_size: usize, level: u32, token: Option<BorrowedFd>) -> Result<OwnedFd> {
     let mut level = level;
     let mut own: Vec<u8> = Vec::new();
     loop {
@@ -1199,7 +1294,7 @@ fn btf_load_into_kernel(raw: &[u8], user_buf: usize, user_size: usize, level: u3
                 buf = Some(&mut own[..]);
             }
         }
-        match cmd::btf_load(raw, buf, level, None) {
+        match cmd::btf_load(raw, buf, level, token) {
             Ok(fd) => return Ok(fd),
             Err(e) => {
                 if level == 0 {
@@ -1405,12 +1500,12 @@ fn map_type_has_no_btf(t: u32) -> bool {
 /// `bpf_object__create_map`: BPF_MAP_CREATE for `m` (its inner map template first, created with
 /// BTF like any map and dropped afterwards); a failure with BTF ids is retried without them,
 /// which the map then forgets.
-fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize) -> Result<()> {
+fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize, token: Option<BorrowedFd>) -> Result<()> {
     let mut inner_fd: Option<OwnedFd> = None;
     if map_type_is_map_in_map(m.def.map_type) {
         if let Some(inner) = m.inner.as_mut() {
             set_def_max_entries(inner, ncpus);
-            if let Err(e) = create_map(inner, btf_fd, ncpus) {
+            if let Err(e) = create_map(inner, btf_fd, ncpus, token) {
                 crate::pr_warn!("map '{}': failed to create inner map: {}", m.name.to_string_lossy(), -e.errno());
                 return Err(e);
             }
@@ -1448,7 +1543,7 @@ fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize) -> Result
         map_extra: d.map_extra,
         map_ifindex: m.ifindex,
         value_type_btf_obj_fd: None,
-        token_fd: None,
+        token_fd: token,
     };
     if map_type_has_no_btf(d.map_type) {
         a.btf_fd = None;
@@ -1479,7 +1574,7 @@ fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize) -> Result
 /// libbpf's `find_attach_btf_id` family: the attach target's BTF id, in the target program's
 /// BTF (freplace and programs given an attach program), else in vmlinux, else in module BTFs
 /// ("module:function" picks the module). Returns the module BTF fd (None for vmlinux).
-fn find_attach_btf_id(p: &super::Program, target: &str, kb: &mut KernBtfs) -> Result<(Option<RawFd>, u32)> {
+fn find_attach_btf_id(p: &super::Program, target: &str, kb: &mut LoadCtx) -> Result<(Option<RawFd>, u32)> {
     if p.prog_type == uapi::BPF_PROG_TYPE_EXT || p.attach_prog_fd > 0 {
         if p.attach_prog_fd <= 0 {
             crate::pr_warn!("prog '{}': attach program FD is not set", p.name.to_string_lossy());
@@ -1547,13 +1642,7 @@ fn find_prog_btf_id(name: &str, prog_fd: RawFd) -> Result<u32> {
 }
 
 /// The data relocations of one main program (`bpf_object__relocate_data`).
-fn relocate_prog_data(
-    p: &mut super::Program,
-    pname: &str,
-    maps: &[(bool, Option<i32>, String)],
-    kconfig_fd: Option<i32>,
-    externs: &[super::Extern],
-) -> Result<()> {
+fn relocate_prog_data(p: &mut super::Program, pname: &str, maps: &[(bool, String)], externs: &[super::Extern]) -> Result<()> {
     let relos = p.relos.clone();
     for (ri, r) in relos.iter().enumerate() {
         let i = r.insn_idx;
@@ -1567,11 +1656,12 @@ fn relocate_prog_data(
                     let base = insn::imm(p.insns[i]);
                     insn::set_imm(&mut p.insns[i + 1], base.wrapping_add(sym_off as i32));
                 }
-                let (autocreate, fd, ref mname) = maps.get(map).cloned().unwrap_or((false, None, String::new()));
+                let (autocreate, ref mname) = maps.get(map).cloned().unwrap_or((false, String::new()));
                 if autocreate {
                     let src = if matches!(r.kind, RelocKind::Ld64 { .. }) { uapi::BPF_PSEUDO_MAP_FD } else { uapi::BPF_PSEUDO_MAP_VALUE };
                     insn::set_src(&mut p.insns[i], src);
-                    insn::set_imm(&mut p.insns[i], fd.unwrap_or(-1));
+                    // The map's fd, once created (patch_map_fds).
+                    insn::set_imm(&mut p.insns[i], -1);
                 } else {
                     crate::pr_debug!("prog '{}': relo #{}: poisoning insn #{} that loads map #{} '{}'", pname, ri, i, map, mname);
                     // Both halves become the same invalid call; the verifier names the map
@@ -1586,7 +1676,7 @@ fn relocate_prog_data(
                 match e.kind {
                     ExternKind::Kcfg { data_off, .. } => {
                         insn::set_src(&mut p.insns[i], uapi::BPF_PSEUDO_MAP_VALUE);
-                        insn::set_imm(&mut p.insns[i], kconfig_fd.unwrap_or(-1));
+                        insn::set_imm(&mut p.insns[i], -1);
                         insn::set_imm(&mut p.insns[i + 1], data_off as i32);
                     }
                     ExternKind::Ksym { type_id } if type_id != 0 && e.is_set => {
@@ -1754,10 +1844,11 @@ impl Default for InfoAcc {
     }
 }
 
-#[derive(Default)]
 struct ExtInfoAcc {
     func: InfoAcc,
     line: InfoAcc,
+    /// `.BTF.ext` present and the kernel takes func/line info.
+    btf_func: bool,
 }
 
 #[cfg(test)]

@@ -78,11 +78,11 @@ fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Optio
         .position(|p| p.sec_idx == sec_idx && insn_idx >= p.sec_insn_off && insn_idx < p.sec_insn_off + p.sec_insn_cnt)
 }
 
+/// The name libbpf gives a relocation's symbol: the section's for an unnamed section symbol
+/// ("<?" if that is missing too), else the symbol's own (possibly empty).
 fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
     if sym.typ == elf::STT_SECTION && sym.name.is_empty() {
-        elf.section(sym.shndx as usize).map(|s| s.name).unwrap_or("<?>")
-    } else if sym.name.is_empty() {
-        "<?>"
+        elf.section(sym.shndx as usize).map(|s| s.name).unwrap_or("<?")
     } else {
         sym.name
     }
@@ -90,6 +90,7 @@ fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
 
 fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &str, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
     let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
+    crate::pr_debug!("sec '{}': collecting relocation for section({}) '{}'", rel_name, sec_idx, sec.name);
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf
             .symbol(rel.sym as usize)
@@ -105,6 +106,7 @@ fn collect_prog(obj: &mut Object, elf: &Elf, sec_types: &[SecType], rel_name: &s
         }
         let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
         let name = sym_name(elf, sym);
+        crate::pr_debug!("sec '{}': relo #{}: insn #{} against '{}'", rel_name, i, insn_idx, name);
         let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
             crate::pr_debug!(
                 "sec '{}': relo #{}: couldn't find program in section '{}' for insn #{}, probably overridden weak function, skipping...",
