@@ -1073,6 +1073,44 @@ impl Object {
             }
         }
         let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
+        let with_func_info = btf_fd.is_some() && kb.supported(Feature::BtfFunc);
+        let (mut attach_btf_id, mut attach_prog_fd, mut prog_ifindex, mut kern_version) = {
+            let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+            (p.attach_btf_id, p.attach_prog_fd, p.ifindex, self.kern_version)
+        };
+        // A custom section handler's prepare-load callback sees (and may change) the attributes.
+        if let Some((f, cookie)) = def.and_then(|d| d.custom).and_then(|c| c.prog_prepare_load_fn.map(|f| (f, c.cookie))) {
+            let mut o = ProgLoadOptsC {
+                sz: std::mem::size_of::<ProgLoadOptsC>(),
+                expected_attach_type,
+                prog_btf_fd: btf_fd.filter(|_| with_func_info).map_or(0, |fd| fd as u32),
+                prog_flags,
+                prog_ifindex,
+                kern_version,
+                attach_btf_id,
+                attach_prog_fd: attach_prog_fd.max(0) as u32,
+                attach_btf_obj_fd: attach_btf_obj_fd.map_or(0, |fd| fd as u32),
+                log_level: self.progs.get(idx).map_or(0, |p| p.log_level),
+                token_fd: kb.token().map_or(0, |t| t.as_raw_fd() as u32),
+                ..Default::default()
+            };
+            let prog_ptr: *mut super::Program = self.progs.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+            // SAFETY: the handler was registered with libbpf's callback signature; `prog_ptr` is
+            // the program's stable handle (no Rust reference to it is alive during the call) and
+            // `o` a bpf_prog_load_opts-layout struct the callback may write.
+            let rc = unsafe { f(prog_ptr.cast(), (&mut o as *mut ProgLoadOptsC).cast(), cookie) };
+            if rc < 0 {
+                crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, rc);
+                return Err(Error::quiet(-rc));
+            }
+            expected_attach_type = o.expected_attach_type;
+            prog_flags = o.prog_flags;
+            prog_ifindex = o.prog_ifindex;
+            kern_version = o.kern_version;
+            attach_btf_id = o.attach_btf_id;
+            attach_prog_fd = o.attach_prog_fd as i32;
+            attach_btf_obj_fd = (o.attach_btf_obj_fd != 0).then_some(o.attach_btf_obj_fd as RawFd);
+        }
         let license = CString::new(self.license.clone()).unwrap_or_default();
         let (obj_buf, obj_size) = (self.opts.kernel_log_buf, self.opts.kernel_log_size);
         let rodata: Vec<(Option<RawFd>, String)> = if self.has_rodata && kb.supported(Feature::ProgBindMap) {
@@ -1084,14 +1122,12 @@ impl Object {
         } else {
             Vec::new()
         };
-        let kern_version = self.kern_version;
-        let with_func_info = btf_fd.is_some() && kb.supported(Feature::BtfFunc);
         let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
         // SAFETY: the object's BTF fd stays open for the whole load.
         let btf_b = btf_fd.filter(|_| with_func_info).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
         // SAFETY: a caller-provided target program fd (bpf_program__set_attach_target), which
         // libbpf's contract keeps open until load.
-        let attach_prog = (p.attach_prog_fd > 0).then(|| unsafe { BorrowedFd::borrow_raw(p.attach_prog_fd) });
+        let attach_prog = (attach_prog_fd > 0).then(|| unsafe { BorrowedFd::borrow_raw(attach_prog_fd) });
         // SAFETY: a module BTF fd owned by `kb`, open until the load ends.
         let attach_obj = attach_btf_obj_fd.map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
         let empty: &[u8] = &[];
@@ -1105,13 +1141,13 @@ impl Object {
                 license: &license,
                 kern_version,
                 prog_flags,
-                prog_ifindex: p.ifindex,
+                prog_ifindex,
                 prog_btf_fd: btf_b,
                 func_info: if with_func_info { &p.func_info } else { empty },
                 func_info_rec_size: if with_func_info { p.func_info_rec_size } else { 0 },
                 line_info: if with_func_info { &p.line_info } else { empty },
                 line_info_rec_size: if with_func_info { p.line_info_rec_size } else { 0 },
-                attach_btf_id: p.attach_btf_id,
+                attach_btf_id,
                 attach_btf_obj_fd: if attach_prog.is_some() { None } else { attach_obj },
                 attach_prog_fd: attach_prog,
                 fd_array: &fd_array,
@@ -1223,6 +1259,66 @@ impl Object {
             }
         }
         Ok(())
+    }
+}
+
+/// `struct bpf_prog_load_opts` as a custom section handler's prepare-load callback sees it
+/// (libbpf 1.5 layout, 112 bytes). Of what the callback may change, the scalar attributes are
+/// taken back; the func/line info, fd_array and token stay the loader's.
+#[repr(C)]
+struct ProgLoadOptsC {
+    sz: usize,
+    attempts: i32,
+    expected_attach_type: u32,
+    prog_btf_fd: u32,
+    prog_flags: u32,
+    prog_ifindex: u32,
+    kern_version: u32,
+    attach_btf_id: u32,
+    attach_prog_fd: u32,
+    attach_btf_obj_fd: u32,
+    fd_array: *const i32,
+    func_info: *const u8,
+    func_info_cnt: u32,
+    func_info_rec_size: u32,
+    line_info: *const u8,
+    line_info_cnt: u32,
+    line_info_rec_size: u32,
+    log_level: u32,
+    log_size: u32,
+    log_buf: *mut u8,
+    log_true_size: u32,
+    token_fd: u32,
+}
+const _: () = assert!(std::mem::size_of::<ProgLoadOptsC>() == 112);
+const _: () = assert!(std::mem::offset_of!(ProgLoadOptsC, fd_array) == 48 && std::mem::offset_of!(ProgLoadOptsC, token_fd) == 108);
+
+impl Default for ProgLoadOptsC {
+    fn default() -> Self {
+        ProgLoadOptsC {
+            sz: 0,
+            attempts: 0,
+            expected_attach_type: 0,
+            prog_btf_fd: 0,
+            prog_flags: 0,
+            prog_ifindex: 0,
+            kern_version: 0,
+            attach_btf_id: 0,
+            attach_prog_fd: 0,
+            attach_btf_obj_fd: 0,
+            fd_array: std::ptr::null(),
+            func_info: std::ptr::null(),
+            func_info_cnt: 0,
+            func_info_rec_size: 0,
+            line_info: std::ptr::null(),
+            line_info_cnt: 0,
+            line_info_rec_size: 0,
+            log_level: 0,
+            log_size: 0,
+            log_buf: std::ptr::null_mut(),
+            log_true_size: 0,
+            token_fd: 0,
+        }
     }
 }
 
