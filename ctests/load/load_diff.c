@@ -384,7 +384,6 @@ static void dump_lib_insns(struct bpf_object *obj, const struct bpf_program *pro
 {
 	const struct bpf_insn *in = bpf_program__insns(prog);
 	size_t n = bpf_program__insn_cnt(prog);
-	__u64 h = 0xcbf29ce484222325ULL;
 
 	printf("  insns: %zu\n", n);
 	if (!in)
@@ -397,10 +396,18 @@ static void dump_lib_insns(struct bpf_object *obj, const struct bpf_program *pro
 		    (x.src_reg == BPF_PSEUDO_MAP_FD || x.src_reg == BPF_PSEUDO_MAP_VALUE)) {
 			snprintf(what, sizeof(what), " ; map:%s", map_name_of_fd(obj, x.imm));
 			x.imm = 0;
+		} else if (x.code == LD_IMM64 && x.src_reg == BPF_PSEUDO_BTF_ID && i + 1 < n) {
+			/* A typed ksym: name it; the second half holds a module BTF fd (0: vmlinux). */
+			snprintf(what, sizeof(what), " ; ksym:%s%s", vmlinux_type_name(x.imm),
+				 in[i + 1].imm ? " (module)" : "");
+		} else if (x.code == (BPF_JMP | BPF_CALL) && x.src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			snprintf(what, sizeof(what), " ; kfunc:%s%s", vmlinux_type_name(x.imm),
+				 x.off ? " (module)" : "");
 		}
+		if (i > 0 && in[i - 1].code == LD_IMM64 && in[i - 1].src_reg == BPF_PSEUDO_BTF_ID)
+			x.imm = 0; /* module BTF fd */
 		printf("    %4zu: %02x %x %x %6d %11d%s\n", i, x.code, x.dst_reg, x.src_reg, x.off,
 		       x.imm, what);
-		h = fnv1a(&x, sizeof(x)) ^ (h * 31);
 	}
 }
 
