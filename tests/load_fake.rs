@@ -257,7 +257,7 @@ fn module_kfunc_ksym_attach_and_poisoning() {
     let err = unsafe { oxbpf::ffi::object::bpf_object__load(obj) };
     let _ = name;
     assert_eq!(err, 0, "load against the fake kernel failed");
-    let module_fd = module_fd.borrow().expect("the module's BTF was opened") as i32;
+    let module_fd = module_fd.borrow().expect("the module's BTF was opened");
     let loads = loads.borrow().clone();
 
     let user = loads.iter().find(|l| l.name == "use_module").expect("use_module loaded");

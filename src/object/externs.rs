@@ -244,9 +244,8 @@ fn add_dummy_ksym_var(btf: &mut Btf) -> Result<u32> {
         return Ok(0);
     }
     let int_id = find_int_btf_id(btf);
-    btf.add_var("dummy_ksym", int_id, VAR_GLOBAL_ALLOCATED).map_err(|e| {
+    btf.add_var("dummy_ksym", int_id, VAR_GLOBAL_ALLOCATED).inspect_err(|_| {
         crate::pr_warn!("cannot create a dummy_ksym var");
-        e
     })
 }
 

@@ -120,7 +120,7 @@ fn parse_u64(value: &str) -> Result<u64> {
         (10, v)
     };
     let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
-    if end == 0 && !(radix == 8) {
+    if end == 0 && radix != 8 {
         return Err(bad(format!("failed to parse '{value}' as integer completely"), libc::EINVAL));
     }
     if end != digits.len() {
@@ -285,9 +285,8 @@ impl Object {
             b'"' => str_bytes(name, &slot, value).map_err(cut)?,
             _ => {
                 let v = parse_u64(value)
-                    .map_err(|e| {
+                    .inspect_err(|_| {
                         crate::pr_warn!("extern (kcfg) '{}': value '{}' isn't a valid integer", name, value);
-                        e
                     })
                     .map_err(cut)?;
                 if slot.typ != KcfgType::Int && slot.typ != KcfgType::Char {

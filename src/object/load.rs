@@ -863,9 +863,8 @@ impl Object {
         let mut retried = false;
         loop {
             if self.maps.get(idx).is_some_and(|m| m.pin_path.is_some()) {
-                self.reuse_pinned(idx).map_err(|e| {
+                self.reuse_pinned(idx).inspect_err(|_| {
                     crate::pr_warn!("map '{}': error reusing pinned map", name);
-                    e
                 })?;
                 if retried && self.maps.get(idx).is_some_and(|m| m.fd.is_none()) {
                     crate::pr_warn!("map '{}': cannot find pinned map", name);
@@ -1062,9 +1061,8 @@ impl Object {
                     return Err(Error::quiet(libc::EINVAL));
                 };
                 let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
-                let (obj_fd, id) = find_attach_btf_id(p, target, kb).map_err(|e| {
+                let (obj_fd, id) = find_attach_btf_id(p, target, kb).inspect_err(|e| {
                     crate::pr_warn!("prog '{}': failed to find kernel BTF type ID of '{}': {}", name, target, -e.errno());
-                    e
                 })?;
                 attach_btf_obj_fd = obj_fd;
                 if let Some(p) = self.progs.get_mut(idx) {
@@ -1676,7 +1674,7 @@ fn find_attach_btf_id(p: &super::Program, target: &str, kb: &mut LoadCtx) -> Res
             crate::pr_warn!("prog '{}': attach program FD is not set", p.name.to_string_lossy());
             return Err(Error::quiet(libc::EINVAL));
         }
-        let id = find_prog_btf_id(target, p.attach_prog_fd).map_err(|e| {
+        let id = find_prog_btf_id(target, p.attach_prog_fd).inspect_err(|e| {
             crate::pr_warn!(
                 "prog '{}': failed to find BPF program (FD {}) BTF ID for '{}': {}",
                 p.name.to_string_lossy(),
@@ -1684,7 +1682,6 @@ fn find_attach_btf_id(p: &super::Program, target: &str, kb: &mut LoadCtx) -> Res
                 target,
                 -e.errno()
             );
-            e
         })?;
         return Ok((None, id));
     }

@@ -157,7 +157,7 @@ fn classify(
     }
     let shndx = sym.shndx as usize;
     if is_call {
-        if src_reg != uapi::BPF_PSEUDO_CALL as u8 {
+        if src_reg != uapi::BPF_PSEUDO_CALL {
             return Err(reloc_err(format!("prog '{pname}': incorrect bpf_call opcode")));
         }
         if shndx == 0 || shndx != obj.text_shndx {
