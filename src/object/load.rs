@@ -410,10 +410,12 @@ impl Object {
                 targets.btfs.push(&custom);
             }
             None => {
-                let vml = kb.vmlinux.clone().ok_or_else(|| Error::quiet(libc::ESRCH))?;
-                // Candidates in module BTFs are looked for only when vmlinux has none.
+                if kb.vmlinux.is_none() {
+                    return Err(Error::quiet(libc::ESRCH));
+                }
+                // The engine looks at module BTFs only for types vmlinux has no candidate for.
+                // (libbpf loads them at that moment; they are loaded up front here.)
                 kb.modules()?;
-                let _ = vml;
                 targets.btfs.push(kb.vmlinux.as_deref().ok_or_else(|| Error::quiet(libc::ESRCH))?);
                 targets.btfs.extend(kb.modules.as_deref().unwrap_or(&[]).iter().map(|m| &m.btf));
             }
