@@ -1,7 +1,11 @@
-//! Resolving `.kconfig` externs at load: libbpf's virtual `LINUX_*` values, then Kconfig lines
-//! from `opts.kconfig`, then `/boot/config-$(uname -r)` or `/proc/config.gz`. Values are written
-//! into the `.kconfig` map's buffer at each extern's offset, with libbpf's type rules (bool,
-//! tristate, char, integer range, quoted strings).
+//! Resolving `.kconfig` externs at load, as libbpf 1.5 does: values are written into the
+//! `.kconfig` map's buffer at each extern's offset with libbpf's type rules (bool, tristate,
+//! char, integer range, quoted strings) and libbpf's messages. Sources: the virtual `LINUX_*`
+//! values (computed by the caller, `externs.rs`), then `CONFIG_*` lines from the `kconfig` open
+//! option, then `/boot/config-$(uname -r)` or `/proc/config.gz` (either may be gzipped).
+//!
+//! Every failure prints libbpf's warning and returns a quiet error: the caller maps it to
+//! libbpf's errno for the whole step (`-EINVAL`).
 
 use super::externs::{ExternKind, KcfgType};
 use super::Object;
@@ -13,12 +17,11 @@ struct Slot {
     typ: KcfgType,
     size: u32,
     is_signed: bool,
-    off: u32,
 }
 
 fn in_range(s: &Slot, v: u64) -> bool {
     let bits = s.size * 8;
-    if s.size == 8 {
+    if s.size >= 8 {
         return true;
     }
     if s.is_signed {
@@ -28,26 +31,32 @@ fn in_range(s: &Slot, v: u64) -> bool {
     }
 }
 
+/// `set_kcfg_value_num`.
 fn num_bytes(name: &str, s: &Slot, v: u64) -> Result<Vec<u8>> {
     if !matches!(s.typ, KcfgType::Int | KcfgType::Char | KcfgType::Bool) {
-        return Err(Error::inval(format!("extern (kcfg) '{name}': value '{v}' implies integer, char, or boolean type")));
+        crate::pr_warn!("extern (kcfg) '{}': value '{}' implies integer, char, or boolean type", name, v);
+        return Err(Error::quiet(libc::EINVAL));
     }
     if s.typ == KcfgType::Bool && v > 1 {
-        return Err(Error::inval(format!("extern (kcfg) '{name}': value '{v}' isn't boolean compatible")));
+        crate::pr_warn!("extern (kcfg) '{}': value '{}' isn't boolean compatible", name, v);
+        return Err(Error::quiet(libc::EINVAL));
     }
     if !in_range(s, v) {
-        return Err(Error::new(libc::ERANGE, format!("extern (kcfg) '{name}': value '{v}' doesn't fit in {} bytes", s.size)));
+        crate::pr_warn!("extern (kcfg) '{}': value '{}' doesn't fit in {} bytes", name, v, s.size);
+        return Err(Error::quiet(libc::ERANGE));
     }
     match s.size {
         1 | 2 | 4 | 8 => Ok(v.to_le_bytes()[..s.size as usize].to_vec()),
-        _ => Err(Error::inval(format!("extern (kcfg) '{name}': unsupported size {}", s.size))),
+        _ => Err(Error::quiet(libc::EINVAL)),
     }
 }
 
+/// `set_kcfg_value_tri`: 'y', 'n' or 'm'.
 fn tri_bytes(name: &str, s: &Slot, c: u8) -> Result<Vec<u8>> {
     let v: u64 = match s.typ {
         KcfgType::Bool if c == b'm' => {
-            return Err(Error::inval(format!("extern (kcfg) '{name}': value 'm' implies tristate or char type")))
+            crate::pr_warn!("extern (kcfg) '{}': value '{}' implies tristate or char type", name, c as char);
+            return Err(Error::quiet(libc::EINVAL));
         }
         KcfgType::Bool => (c == b'y') as u64,
         KcfgType::Tristate => match c {
@@ -57,21 +66,24 @@ fn tri_bytes(name: &str, s: &Slot, c: u8) -> Result<Vec<u8>> {
         },
         KcfgType::Char => c as u64,
         _ => {
-            return Err(Error::inval(format!(
-                "extern (kcfg) '{name}': value '{}' implies bool, tristate, or char type",
-                c as char
-            )))
+            crate::pr_warn!("extern (kcfg) '{}': value '{}' implies bool, tristate, or char type", name, c as char);
+            return Err(Error::quiet(libc::EINVAL));
         }
     };
-    Ok(v.to_le_bytes()[..s.size as usize].to_vec())
+    // bool and char are one byte, the tristate enum four.
+    let n = if s.typ == KcfgType::Tristate { 4 } else { 1 };
+    Ok(v.to_le_bytes()[..n.min(s.size as usize).max(1)].to_vec())
 }
 
+/// `set_kcfg_value_str`: a quoted string, truncated to the array with a warning.
 fn str_bytes(name: &str, s: &Slot, value: &str) -> Result<Vec<u8>> {
     if s.typ != KcfgType::CharArr {
-        return Err(Error::inval(format!("extern (kcfg) '{name}': value '{value}' implies char array type")));
+        crate::pr_warn!("extern (kcfg) '{}': value '{}' implies char array type", name, value);
+        return Err(Error::quiet(libc::EINVAL));
     }
-    if value.len() < 2 || !value.ends_with('"') {
-        return Err(Error::inval(format!("extern (kcfg) '{name}': invalid string config '{value}'")));
+    if !value.ends_with('"') || value.len() < 2 {
+        crate::pr_warn!("extern (kcfg) '{}': invalid string config '{}'", name, value);
+        return Err(Error::quiet(libc::EINVAL));
     }
     let mut inner = value.as_bytes()[1..value.len() - 1].to_vec();
     if inner.len() >= s.size as usize {
@@ -84,35 +96,149 @@ fn str_bytes(name: &str, s: &Slot, value: &str) -> Result<Vec<u8>> {
         );
         inner.truncate(s.size as usize - 1);
     }
-    inner.resize(s.size as usize, 0);
+    // libbpf copies the string and its terminating NUL; bytes after it keep their value.
+    inner.push(0);
     Ok(inner)
 }
 
-/// strtoull(value, &end, 0) that must consume the whole string.
-fn parse_u64(value: &str) -> Option<u64> {
-    let v = value.trim_end();
+/// `strtoull(value, &end, 0)` that must consume the whole string, with libbpf's messages.
+fn parse_u64(value: &str) -> Result<u64> {
+    let bad = |msg: String, errno: i32| {
+        crate::pr_warn!("{}", msg);
+        Error::quiet(errno)
+    };
+    let v = value.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
     let (neg, v) = match v.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, v.strip_prefix('+').unwrap_or(v)),
     };
-    let n = if let Some(h) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()?
+    let (radix, digits) = if let Some(h) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        (16, h)
     } else if v.len() > 1 && v.starts_with('0') {
-        u64::from_str_radix(&v[1..], 8).ok()?
+        (8, &v[1..])
     } else {
-        v.parse::<u64>().ok()?
+        (10, v)
     };
-    Some(if neg { n.wrapping_neg() } else { n })
+    let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
+    if end == 0 && radix != 8 {
+        return Err(bad(format!("failed to parse '{value}' as integer completely"), libc::EINVAL));
+    }
+    if end != digits.len() {
+        return Err(bad(format!("failed to parse '{value}' as integer completely"), libc::EINVAL));
+    }
+    let n = if end == 0 {
+        0
+    } else {
+        u64::from_str_radix(&digits[..end], radix).map_err(|_| bad(format!("failed to parse '{value}' as integer: {}", -libc::ERANGE), libc::ERANGE))?
+    };
+    Ok(if neg { n.wrapping_neg() } else { n })
+}
+
+/// libbpf's `get_kernel_version`: Ubuntu's `/proc/version_signature` first, else
+/// `uname -r` parsed as "%u.%u.%u"; KERNEL_VERSION(a, b, c) with c capped at 255; 0 if neither
+/// parses.
+pub(super) fn kernel_version() -> u32 {
+    fn three(s: &str) -> Option<(u32, u32, u32)> {
+        let mut it = s.splitn(3, '.');
+        let a = leading_u32(it.next()?)?;
+        let b = leading_u32(it.next()?)?;
+        let c = leading_u32(it.next()?)?;
+        Some((a, b, c))
+    }
+    fn leading_u32(s: &str) -> Option<u32> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok()
+    }
+    let ver = |(a, b, c): (u32, u32, u32)| (a << 16).wrapping_add(b << 8).wrapping_add(c.min(255));
+    if let Ok(sig) = std::fs::read_to_string("/proc/version_signature") {
+        // "Ubuntu 5.4.0-42.46-generic 5.4.44": the third word.
+        return sig.split_whitespace().nth(2).and_then(three).map(ver).unwrap_or(0);
+    }
+    three(&super::uname_release()).map(ver).unwrap_or(0)
+}
+
+/// libbpf's FEAT_SYSCALL_WRAPPER probe (`probe_kern_syscall_wrapper`), cached per process:
+/// whether a kprobe can be created on `__<arch>_sys_bpf`: through the kprobe PMU when the
+/// kernel has one, else as a legacy tracefs kprobe event (added and removed again). On a
+/// kernel without kprobes the answer is false, as libbpf's.
+pub(super) fn has_syscall_wrapper() -> bool {
+    static CACHE: once_cell::sync::OnceCell<bool> = once_cell::sync::OnceCell::new();
+    *CACHE.get_or_init(|| {
+        let Some(pfx) = crate::sys::probe::syscall_prefix() else { return false };
+        let sym = format!("__{pfx}_sys_bpf");
+        const PMU_TYPE: &str = "/sys/bus/event_source/devices/kprobe/type";
+        let pmu = match std::fs::read_to_string(PMU_TYPE) {
+            Ok(s) => s.trim().parse::<u32>().ok(),
+            Err(e) => {
+                crate::pr_debug!("failed to open '{}': {}", PMU_TYPE, crate::sys::cmd::errno_text(e.raw_os_error().unwrap_or(libc::EIO)));
+                None
+            }
+        };
+        match pmu {
+            Some(pmu) => kprobe_pmu_opens(pmu, &sym),
+            None => legacy_kprobe_event_works(&sym),
+        }
+    })
+}
+
+/// `PERF_FLAG_FD_CLOEXEC` (linux/perf_event.h).
+const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
+
+/// perf_event_open of a kprobe on `sym` through the kprobe PMU, for this process.
+fn kprobe_pmu_opens(pmu: u32, sym: &str) -> bool {
+    let Ok(name) = std::ffi::CString::new(sym) else { return false };
+    // struct perf_event_attr (PERF_ATTR_SIZE_VER8 = 136 bytes is what current kernels know;
+    // the fields used here sit at fixed offsets): type@0 size@4 config@8 config1@56 config2@64.
+    let mut attr = [0u8; 136];
+    attr[0..4].copy_from_slice(&pmu.to_ne_bytes());
+    attr[4..8].copy_from_slice(&136u32.to_ne_bytes());
+    attr[56..64].copy_from_slice(&(name.as_ptr() as u64).to_ne_bytes());
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    // SAFETY: `attr` is a zero-initialised perf_event_attr of the size it declares; config1
+    // points to the NUL-terminated `name`, alive for the call. The returned fd is closed below.
+    let fd = unsafe {
+        libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), pid, -1i32, -1i32, PERF_FLAG_FD_CLOEXEC)
+    };
+    if fd < 0 {
+        return false;
+    }
+    // SAFETY: fd is the perf event we just opened and own.
+    unsafe { libc::close(fd as i32) };
+    true
+}
+
+/// libbpf's legacy mode: append "p:kprobes/NAME SYM+0x0" to tracefs `kprobe_events`; success
+/// means the probe is possible (it is removed again).
+fn legacy_kprobe_event_works(sym: &str) -> bool {
+    use std::io::Write;
+    static INDEX: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let events = if std::path::Path::new("/sys/kernel/debug/tracing").exists() {
+        "/sys/kernel/debug/tracing/kprobe_events"
+    } else {
+        "/sys/kernel/tracing/kprobe_events"
+    };
+    let idx = INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe: String = format!("libbpf_{}_{}_0x0_{}", std::process::id(), sym, idx)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let append = |line: String| -> bool {
+        std::fs::OpenOptions::new().append(true).open(events).and_then(|mut f| f.write_all(line.as_bytes())).is_ok()
+    };
+    if !append(format!("p:kprobes/{probe} {sym}+0x0")) {
+        return false;
+    }
+    let _ = append(format!("-:kprobes/{probe}"));
+    true
 }
 
 impl Object {
-    fn kcfg_slot(&self, name: &str) -> Option<(usize, Slot)> {
-        self.externs.iter().enumerate().find_map(|(i, e)| match e.kind {
-            ExternKind::Kcfg { typ, size, is_signed, data_off, .. } if e.name == name => {
-                Some((i, Slot { typ, size, is_signed, off: data_off }))
-            }
+    fn kcfg_slot(&self, ext: usize) -> Option<(Slot, u32)> {
+        match self.externs.get(ext)?.kind {
+            ExternKind::Kcfg { typ, size, is_signed, data_off, .. } => Some((Slot { typ, size, is_signed }, data_off)),
             _ => None,
-        })
+        }
     }
 
     fn write_kcfg(&mut self, ext: usize, off: u32, bytes: &[u8]) -> Result<()> {
@@ -123,98 +249,100 @@ impl Object {
         Ok(())
     }
 
-    /// One `CONFIG_FOO=value` line (others are ignored).
-    fn apply_kconfig_line(&mut self, line: &str) -> Result<()> {
-        let line = line.trim_end_matches('\n');
+    /// Set numeric kcfg extern `ext` (libbpf's `set_kcfg_value_num`).
+    pub(super) fn set_kcfg_num(&mut self, ext: usize, value: u64) -> Result<()> {
+        let (slot, off) = self.kcfg_slot(ext).ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        let name = self.externs[ext].name.clone();
+        let bytes = num_bytes(&name, &slot, value)?;
+        self.write_kcfg(ext, off, &bytes)
+    }
+
+    /// One Kconfig line (`bpf_object__process_kconfig_line`): `CONFIG_FOO=value`; other lines,
+    /// unknown names and externs already set are ignored. On failure, also the line as libbpf
+    /// leaves its buffer for the caller's message: whole (no '='), without its newline (no
+    /// value), or cut at the '=' (a bad value).
+    fn apply_kconfig_line(&mut self, line: &str) -> std::result::Result<(), (Error, String)> {
         if !line.starts_with("CONFIG_") {
             return Ok(());
         }
-        let (name, value) =
-            line.split_once('=').ok_or_else(|| Error::inval(format!("failed to parse '{line}': no separator")))?;
+        let Some((name, value)) = line.split_once('=') else {
+            crate::pr_warn!("failed to parse '{}': no separator", line);
+            return Err((Error::quiet(libc::EINVAL), line.to_string()));
+        };
+        let value = value.strip_suffix('\n').unwrap_or(value);
         if value.is_empty() {
-            return Err(Error::inval(format!("failed to parse '{line}': no value")));
+            crate::pr_warn!("failed to parse '{}=': no value", name);
+            return Err((Error::quiet(libc::EINVAL), format!("{name}=")));
         }
-        let Some((ext, slot)) = self.kcfg_slot(name) else { return Ok(()) };
+        let cut = |e: Error| (e, name.to_string());
+        let Some(ext) = self.externs.iter().position(|e| e.name == name) else { return Ok(()) };
         if self.externs[ext].is_set {
             return Ok(());
         }
+        let Some((slot, off)) = self.kcfg_slot(ext) else { return Ok(()) };
         let bytes = match value.as_bytes()[0] {
-            c @ (b'y' | b'n' | b'm') => tri_bytes(name, &slot, c)?,
-            b'"' => str_bytes(name, &slot, value)?,
+            c @ (b'y' | b'n' | b'm') => tri_bytes(name, &slot, c).map_err(cut)?,
+            b'"' => str_bytes(name, &slot, value).map_err(cut)?,
             _ => {
                 let v = parse_u64(value)
-                    .ok_or_else(|| Error::inval(format!("extern (kcfg) '{name}': value '{value}' isn't a valid integer")))?;
+                    .inspect_err(|_| {
+                        crate::pr_warn!("extern (kcfg) '{}': value '{}' isn't a valid integer", name, value);
+                    })
+                    .map_err(cut)?;
                 if slot.typ != KcfgType::Int && slot.typ != KcfgType::Char {
-                    return Err(Error::inval(format!("extern (kcfg) '{name}': value '{value}' implies integer type")));
+                    crate::pr_warn!("extern (kcfg) '{}': value '{}' implies integer type", name, value);
+                    return Err(cut(Error::quiet(libc::EINVAL)));
                 }
-                num_bytes(name, &slot, v)?
+                num_bytes(name, &slot, v).map_err(cut)?
             }
         };
-        self.write_kcfg(ext, slot.off, &bytes)?;
+        self.write_kcfg(ext, off, &bytes).map_err(cut)?;
         crate::pr_debug!("extern (kcfg) '{}': set to {}", name, value);
         Ok(())
     }
 
-    fn kconfig_unset(&self) -> bool {
-        self.externs.iter().any(|e| matches!(e.kind, ExternKind::Kcfg { .. }) && !e.is_set)
+    /// The `kconfig` open option (`bpf_object__read_kconfig_mem`).
+    pub(super) fn read_kconfig_mem(&mut self, config: &str) -> Result<()> {
+        for line in config.split_inclusive('\n') {
+            if let Err((e, buf)) = self.apply_kconfig_line(line) {
+                crate::pr_warn!("error parsing in-memory Kconfig line '{}': {}", buf, -e.errno());
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
-    /// Resolve every `.kconfig` extern (ksyms are resolved by the caller against kernel BTF
-    /// and kallsyms).
-    pub(super) fn resolve_kconfig(&mut self) -> Result<()> {
-        let mut need_config = false;
-        for i in 0..self.externs.len() {
-            let name = self.externs[i].name.clone();
-            let ExternKind::Kcfg { typ, size, is_signed, data_off, .. } = self.externs[i].kind else { continue };
-            if name.starts_with("CONFIG_") {
-                need_config = true;
-                continue;
-            }
-            let value = match name.as_str() {
-                "LINUX_KERNEL_VERSION" => super::running_kernel_version() as u64,
-                "LINUX_HAS_BPF_COOKIE" => crate::sys::probe::supported(crate::sys::probe::Feature::BpfCookie) as u64,
-                "LINUX_HAS_SYSCALL_WRAPPER" => crate::sys::probe::supported(crate::sys::probe::Feature::SyscallWrapper) as u64,
-                _ if !name.starts_with("LINUX_") || !self.externs[i].is_weak => {
-                    return Err(Error::inval(format!("extern (kcfg) '{name}': unrecognized virtual extern")));
-                }
-                _ => continue,
-            };
-            let bytes = num_bytes(&name, &Slot { typ, size, is_signed, off: data_off }, value)?;
-            self.write_kcfg(i, data_off, &bytes)?;
-            crate::pr_debug!("extern (kcfg) '{}': set to 0x{:x}", name, value);
-        }
-        if need_config {
-            if let Some(extra) = self.opts.kconfig.clone() {
-                for line in extra.lines() {
-                    self.apply_kconfig_line(line).map_err(|e| e.context("failed to parse the kconfig option"))?;
-                }
-            }
-        }
-        if need_config && self.kconfig_unset() {
-            let text = read_kernel_config()?;
-            for line in text.lines() {
-                self.apply_kconfig_line(line)?;
+    /// The system Kconfig (`bpf_object__read_kconfig_file`).
+    pub(super) fn read_kconfig_file(&mut self) -> Result<()> {
+        let text = read_kernel_config().ok_or_else(|| {
+            crate::pr_warn!("failed to open system Kconfig");
+            Error::quiet(libc::ENOENT)
+        })?;
+        for line in text.split_inclusive('\n') {
+            if let Err((e, buf)) = self.apply_kconfig_line(line) {
+                crate::pr_warn!("error parsing system Kconfig line '{}': {}", buf, -e.errno());
+                return Err(e);
             }
         }
         Ok(())
     }
 }
 
-/// `/boot/config-$(uname -r)`, else `/proc/config.gz`.
-fn read_kernel_config() -> Result<String> {
-    let release = super::uname_release();
-    let boot = format!("/boot/config-{release}");
-    if let Ok(s) = std::fs::read_to_string(&boot) {
-        return Ok(s);
+/// `/boot/config-$(uname -r)`, else `/proc/config.gz`; each plain or gzip-compressed (as
+/// zlib's gzopen reads both). At most 64 MiB.
+fn read_kernel_config() -> Option<String> {
+    fn read(path: &str) -> Option<String> {
+        let mut raw = Vec::new();
+        std::fs::File::open(path).ok()?.take(64 << 20).read_to_end(&mut raw).ok()?;
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut s = String::new();
+            flate2::read::MultiGzDecoder::new(&raw[..]).take(64 << 20).read_to_string(&mut s).ok()?;
+            Some(s)
+        } else {
+            Some(String::from_utf8_lossy(&raw).into_owned())
+        }
     }
-    let gz = std::fs::File::open("/proc/config.gz")
-        .map_err(|e| Error::io(format!("failed to open system Kconfig ({boot} or /proc/config.gz)"), &e))?;
-    let mut s = String::new();
-    flate2::read::GzDecoder::new(gz)
-        .take(64 << 20)
-        .read_to_string(&mut s)
-        .map_err(|e| Error::io("failed to read /proc/config.gz", &e))?;
-    Ok(s)
+    read(&format!("/boot/config-{}", super::uname_release())).or_else(|| read("/proc/config.gz"))
 }
 
 #[cfg(test)]
@@ -222,16 +350,18 @@ mod tests {
     use super::*;
 
     fn slot(typ: KcfgType, size: u32, is_signed: bool) -> Slot {
-        Slot { typ, size, is_signed, off: 0 }
+        Slot { typ, size, is_signed }
     }
 
     #[test]
     fn numbers_follow_strtoull_base_0() {
-        assert_eq!(parse_u64("250"), Some(250));
-        assert_eq!(parse_u64("0x10"), Some(16));
-        assert_eq!(parse_u64("010"), Some(8));
-        assert_eq!(parse_u64("-1"), Some(u64::MAX));
-        assert_eq!(parse_u64("12a"), None);
+        assert_eq!(parse_u64("250").unwrap(), 250);
+        assert_eq!(parse_u64("0x10").unwrap(), 16);
+        assert_eq!(parse_u64("010").unwrap(), 8);
+        assert_eq!(parse_u64("0").unwrap(), 0);
+        assert_eq!(parse_u64("-1").unwrap(), u64::MAX);
+        assert!(parse_u64("12a").is_err());
+        assert!(parse_u64("").is_err());
     }
 
     #[test]
@@ -244,6 +374,13 @@ mod tests {
         assert_eq!(num_bytes("X", &slot(KcfgType::Int, 1, false), 256).unwrap_err().errno(), libc::ERANGE);
         assert!(num_bytes("X", &slot(KcfgType::Int, 1, true), (-1i64) as u64).is_ok());
         assert_eq!(str_bytes("X", &slot(KcfgType::CharArr, 4, false), "\"abcdef\"").unwrap(), b"abc\0".to_vec());
+        assert_eq!(str_bytes("X", &slot(KcfgType::CharArr, 8, false), "\"ab\"").unwrap(), b"ab\0".to_vec());
         assert!(str_bytes("X", &slot(KcfgType::Int, 4, false), "\"a\"").is_err());
+    }
+
+    #[test]
+    fn kernel_version_is_major_minor_patch() {
+        let v = kernel_version();
+        assert!(v >> 16 >= 3, "kernel version 0x{v:x}");
     }
 }

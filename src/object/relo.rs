@@ -23,6 +23,24 @@ pub enum RelocKind {
     ExternLd64 { ext: usize },
     /// Call of an extern function (kfunc): index into the object's externs.
     ExternCall { ext: usize },
+    /// A CO-RE relocation applied at load (`.BTF.ext` record), kept so that a verifier
+    /// complaint about its poisoned instruction can be explained after subprogram linking.
+    Core { type_id: u32, access_str_off: u32, kind: u32 },
+}
+
+impl RelocKind {
+    /// libbpf's `enum reloc_type` value, the second key relocations are sorted by.
+    pub fn order(&self) -> u32 {
+        match self {
+            RelocKind::Ld64 { .. } => 0,
+            RelocKind::Call { .. } => 1,
+            RelocKind::Data { .. } => 2,
+            RelocKind::ExternLd64 { .. } => 3,
+            RelocKind::ExternCall { .. } => 4,
+            RelocKind::SubprogAddr { .. } => 5,
+            RelocKind::Core { .. } => 6,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,11 +126,11 @@ fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Optio
     (p.sec_idx == sec_idx && insn_idx < p.sec_insn_off + p.sec_insn_cnt).then_some(i)
 }
 
+/// The name libbpf gives a relocation's symbol: the section's for an unnamed section symbol
+/// ("<?" if that is missing too), else the symbol's own (possibly empty).
 fn sym_name<'a>(elf: &'a Elf, sym: &'a elf::Symbol) -> &'a str {
     if sym.typ == elf::STT_SECTION && sym.name.is_empty() {
-        elf.section(sym.shndx as usize).map(|s| s.name).unwrap_or("<?>")
-    } else if sym.name.is_empty() {
-        "<?>"
+        elf.section(sym.shndx as usize).map(|s| s.name).unwrap_or("<?")
     } else {
         sym.name
     }
@@ -128,6 +146,7 @@ fn collect_prog(
     rels: &[elf::Rel],
 ) -> Result<()> {
     let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
+    crate::pr_debug!("sec '{}': collecting relocation for section({}) '{}'", rel_name, sec_idx, sec.name);
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf
             .symbol(rel.sym as usize)
@@ -145,6 +164,7 @@ fn collect_prog(
         }
         let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
         let name = sym_name(elf, sym);
+        crate::pr_debug!("sec '{}': relo #{}: insn #{} against '{}'", rel_name, i, insn_idx, name);
         let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
             crate::pr_debug!(
                 "sec '{}': relo #{}: couldn't find program in section '{}' for insn #{}, probably overridden weak function, skipping...",
@@ -196,7 +216,7 @@ fn classify(
     }
     let shndx = sym.shndx as usize;
     if is_call {
-        if src_reg != uapi::BPF_PSEUDO_CALL as u8 {
+        if src_reg != uapi::BPF_PSEUDO_CALL {
             return Err(reloc_err(format!("prog '{pname}': incorrect bpf_call opcode")));
         }
         if shndx == 0 || shndx != obj.text_shndx {
