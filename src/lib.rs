@@ -10,6 +10,7 @@ pub mod error;
 pub mod log;
 pub mod btf;
 pub mod elf;
+pub mod attach;
 pub mod link;
 pub mod ffi;
 pub mod object;
