@@ -31,6 +31,9 @@ pub enum LinkKind {
     StructOpsMap { map_fd: RawFd },
     /// A program attached to a perf event; see [`PerfLink`].
     Perf(PerfLink),
+    /// A program attached to every site of a USDT probe (its uprobe links and spec ids). There
+    /// is no single fd: `bpf_link__fd` is -1.
+    Usdt(crate::attach::usdt::UsdtLink),
 }
 
 /// What a perf-event attachment owns. The link's fd (`bpf_link__fd`) is the BPF link's when
@@ -69,7 +72,7 @@ impl Link {
             Some(LinkKind::Fd(fd)) | Some(LinkKind::StructOps { fd, .. }) => fd.as_raw_fd(),
             Some(LinkKind::StructOpsMap { map_fd }) => *map_fd,
             Some(LinkKind::Perf(p)) => p.fd().as_raw_fd(),
-            None => -1,
+            Some(LinkKind::Usdt(_)) | None => -1,
         }
     }
 
@@ -80,6 +83,7 @@ impl Link {
             // object (the caller's contract: destroy links before closing the object).
             Some(LinkKind::StructOpsMap { map_fd }) => Ok(unsafe { BorrowedFd::borrow_raw(*map_fd) }),
             Some(LinkKind::Perf(p)) => Ok(p.fd()),
+            Some(LinkKind::Usdt(_)) => Err(Error::inval("a USDT link has no single fd")),
             None => Err(Error::inval("link has no fd")),
         }
     }
@@ -173,6 +177,14 @@ impl Link {
                     r = l.remove();
                 }
                 r
+            }
+            Some(LinkKind::Usdt(u)) => {
+                if self.disconnected {
+                    // Leave every site attached: its fds stay open, its spec ids in use.
+                    std::mem::forget(u);
+                    return Ok(());
+                }
+                u.destroy()
             }
             _ => Ok(()),
         }

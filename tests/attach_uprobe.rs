@@ -3,8 +3,9 @@
 //! offset of a function is its symbol value translated through its section's address and file
 //! offset. Covers PIE and non-PIE executables, `.symtab`-only (static) functions, a stripped
 //! binary (`.dynsym` only), versioned symbols of a shared library (`name@V1`, `name@@V2`),
-//! ambiguous and weak duplicates, multi-uprobe name/pattern resolution and an ELF stored in a
-//! zip archive.
+//! ambiguous and weak duplicates, multi-uprobe name/pattern resolution, an ELF stored in a
+//! zip archive, and USDT notes (`readelf -n`: site and semaphore offsets through the `PT_LOAD`
+//! segments of `readelf -l`, argument specs).
 //!
 //! Skips (with a message) without cc, readelf or strip.
 
@@ -263,4 +264,122 @@ fn bad_files() {
         std::fs::write(&t, &exe[..cut]).unwrap();
         let _ = find_func_offset_in_file(&t, "oxt_a");
     }
+}
+
+// ---- USDT notes ----------------------------------------------------------------------------
+
+const USDT_C: &str = r#"
+#include "oxt_usdt.h"
+unsigned short oxt_sema __attribute__((section(".probes"), used));
+__attribute__((noipa)) void sites(int x)
+{
+	OXT_USDT1(oxt, hit, x);
+	OXT_USDT1(oxt, hit, 7);
+	OXT_USDT1(oxt, other, x);
+	/* A site with a semaphore, as <sys/sdt.h> emits it for provider_name_semaphore. */
+	__asm__ __volatile__(
+		"990: nop\n"
+		".pushsection .note.stapsdt,\"?\",\"note\"\n"
+		".balign 4\n"
+		".4byte 992f-991f, 994f-993f, 3\n"
+		"991: .asciz \"stapsdt\"\n"
+		"992: .balign 4\n"
+		"993: .8byte 990b\n"
+		".8byte _.stapsdt.base\n"
+		".8byte oxt_sema\n"
+		".asciz \"oxt\"\n"
+		".asciz \"sema\"\n"
+		".asciz \"8@-16(%%rbp) -1@%0\"\n"
+		"994: .balign 4\n"
+		".popsection\n" : : "r"((char)x));
+}
+int main(int argc, char **argv) { sites(argc); return 0; }
+"#;
+
+/// (location, base, semaphore, args) per note, and the LOAD segments, as readelf shows them.
+struct ReadelfNotes {
+    notes: Vec<(String, String, u64, u64, u64, String)>,
+    /// (offset, vaddr, memsz, executable)
+    loads: Vec<(u64, u64, u64, bool)>,
+    base_sh_addr: u64,
+}
+
+fn readelf_notes(path: &str) -> ReadelfNotes {
+    let n = run(Command::new("readelf").args(["-nW", path])).unwrap();
+    let mut notes = Vec::new();
+    let (mut prov, mut name) = (String::new(), String::new());
+    let mut addrs = (0, 0, 0);
+    for line in n.lines().map(str::trim) {
+        // With -W, "Provider:" follows the note header on the same line.
+        if let Some((_, p)) = line.split_once("Provider: ") {
+            prov = p.trim().to_string();
+        } else if let Some(p) = line.strip_prefix("Name: ") {
+            name = p.to_string();
+        } else if let Some(l) = line.strip_prefix("Location: ") {
+            let v: Vec<u64> = l
+                .split(", ")
+                .map(|kv| u64::from_str_radix(kv.rsplit(": ").next().unwrap().trim_start_matches("0x"), 16).unwrap())
+                .collect();
+            addrs = (v[0], v[1], v[2]);
+        } else if let Some(a) = line.strip_prefix("Arguments: ") {
+            notes.push((prov.clone(), name.clone(), addrs.0, addrs.1, addrs.2, a.to_string()));
+        }
+    }
+    let l = run(Command::new("readelf").args(["-lW", path])).unwrap();
+    let loads = l
+        .lines()
+        .map(str::split_whitespace)
+        .map(|f| f.collect::<Vec<_>>())
+        .filter(|f| f.first() == Some(&"LOAD"))
+        .map(|f| {
+            let h = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+            (h(f[1]), h(f[2]), h(f[5]), f[6..].iter().any(|x| x.contains('E')))
+        })
+        .collect();
+    let re = readelf(path);
+    let s = run(Command::new("readelf").args(["-SW", path])).unwrap();
+    let base_idx = s.lines().find(|l| l.contains(" .stapsdt.base ")).and_then(|l| {
+        l.trim_start().strip_prefix('[')?.split(']').next()?.trim().parse::<usize>().ok()
+    });
+    let base_sh_addr = base_idx.map_or(0, |i| re.sections[&i].0);
+    ReadelfNotes { notes, loads, base_sh_addr }
+}
+
+#[test]
+fn usdt_targets_match_readelf() {
+    use oxbpf::attach::usdt::{collect_targets, parse_spec, KernelSupport};
+    let Some(f) = fixtures() else { return };
+    std::fs::write(f.dir.join("usdt.c"), USDT_C).unwrap();
+    let inc = Path::new(env!("CARGO_MANIFEST_DIR")).join("ctests/attach");
+    for (exe, pie) in [("usdt_pie", "-pie"), ("usdt_nopie", "-no-pie")] {
+        let pic = if pie == "-pie" { "-fPIE" } else { "-fno-pie" };
+        run(Command::new("cc").current_dir(&f.dir).args(["-O1", pic, pie, "-I"]).arg(&inc).args(["-o", exe, "usdt.c"])).unwrap();
+        let p = f.path(exe);
+        let re = readelf_notes(&p);
+        let data = std::fs::read(&p).unwrap();
+        let k = KernelSupport { cookie: true, sema_refcnt: true };
+        let to_off = |va: u64| {
+            let (off, vaddr, _, _) = *re.loads.iter().find(|(_, v, m, _)| *v <= va && va < v + m).unwrap();
+            va - vaddr + off
+        };
+        for (probe, want) in [("hit", 2), ("other", 1), ("sema", 1)] {
+            let got = collect_targets(&data, &p, -1, "oxt", probe, 42, k).unwrap();
+            let notes: Vec<_> = re.notes.iter().filter(|n| n.0 == "oxt" && n.1 == probe).collect();
+            assert_eq!((got.len(), notes.len()), (want, want), "{exe} {probe}");
+            for (t, n) in got.iter().zip(&notes) {
+                let loc = n.2 + re.base_sh_addr - n.3;
+                assert_eq!(t.rel_ip, to_off(loc), "{exe} {probe}: site offset");
+                assert_eq!(t.sema_off, if n.4 == 0 { 0 } else { to_off(n.4) }, "{exe} {probe}: semaphore offset");
+                assert_eq!(t.spec_str, n.5);
+                assert_eq!(t.spec, parse_spec(&n.5, 42, "t").unwrap());
+            }
+        }
+        assert_eq!(collect_targets(&data, &p, -1, "oxt", "nope", 0, k).unwrap().len(), 0);
+        let e = collect_targets(&data, &p, -1, "oxt", "sema", 0, KernelSupport { cookie: true, sema_refcnt: false }).unwrap_err();
+        assert_eq!(e.errno(), libc::EOPNOTSUPP, "{e}");
+    }
+    // A binary without notes.
+    let data = std::fs::read(f.path("exe_pie")).unwrap();
+    let k = KernelSupport { cookie: true, sema_refcnt: true };
+    assert_eq!(collect_targets(&data, "exe_pie", -1, "oxt", "hit", 0, k).unwrap_err().errno(), libc::ENOENT);
 }

@@ -7,11 +7,14 @@
  * binary, attached explicitly: SEC("uprobe") names no target) and oxt_lib_func() (in a shared
  * library whose path the build passes as OXT_TARGET_LIB, so the section names the target and
  * skeleton auto-attach can attach it). Each uprobe checks its argument and each uretprobe the
- * return value, so a probe on the wrong address counts nothing.
+ * return value, so a probe on the wrong address counts nothing. USDT programs count the sites
+ * of oxt:hit (two in the test binary: the argument in a register and as a constant) and
+ * oxt:libhit (in the library, named by the section) whose argument reads back right.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 
 #ifndef OXT_TARGET_LIB
 #error "OXT_TARGET_LIB (path of the uprobe target library) must be defined"
@@ -36,6 +39,9 @@ __u64 lib_uprobe_cnt;
 __u64 lib_uretprobe_cnt;
 __u64 kprobe_cnt;
 __u64 cookie_sum;
+__u64 usdt_cnt;
+__u64 usdt_cookie_sum;
+__u64 lib_usdt_cnt;
 
 static __always_inline int mine(void)
 {
@@ -132,6 +138,24 @@ int BPF_URETPROBE(lib_uretprobe, int ret)
 {
 	if (mine() && ret == OXT_RET)
 		__sync_fetch_and_add(&lib_uretprobe_cnt, 1);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_hit, int x)
+{
+	if (mine() && x == OXT_ARG && bpf_usdt_arg_cnt(ctx) == 1) {
+		__sync_fetch_and_add(&usdt_cnt, 1);
+		__sync_fetch_and_add(&usdt_cookie_sum, bpf_usdt_cookie(ctx));
+	}
+	return 0;
+}
+
+SEC("usdt/" OXT_TARGET_LIB ":oxt:libhit")
+int BPF_USDT(lib_usdt, int x)
+{
+	if (mine() && x == OXT_ARG)
+		__sync_fetch_and_add(&lib_usdt_cnt, 1);
 	return 0;
 }
 

@@ -8,7 +8,7 @@
  *                             tracepoint section, the test's own perf event, uprobe and
  *                             uretprobe by function name in this binary, uprobe by file
  *                             offset, legacy tracefs uprobe, uprobes named by their
- *                             sections), plus the failures: not loaded, no target, kprobes
+ *                             sections, USDT by provider:name with a cookie), plus the failures: not loaded, no target, kprobes
  *                             (this kernel has none), malformed options
  *   attach_test --skel        skeleton auto-attach of the programs whose sections name a
  *                             target (the others have autoattach turned off)
@@ -35,6 +35,7 @@
 #include <bpf/libbpf.h>
 #include "attach.skel75.h"
 #include "common.h"
+#include "oxt_usdt.h"
 
 #define N 17
 #define OXT_ARG 0x5eed
@@ -49,6 +50,13 @@ __attribute__((noipa)) int oxt_uprobed(int x)
 	return x * 3 + 1;
 }
 
+/* Two sites of USDT probe oxt:hit: the argument in a register, and as a constant. */
+__attribute__((noipa)) void oxt_usdt_sites(int x)
+{
+	OXT_USDT1(oxt, hit, x);
+	OXT_USDT1(oxt, hit, OXT_ARG);
+}
+
 static volatile int arg = OXT_ARG;
 static volatile int sink;
 
@@ -58,6 +66,7 @@ static void calls(int n)
 		syscall(SYS_getpid);
 		sink += oxt_uprobed(arg);
 		sink += oxt_lib_func(arg);
+		oxt_usdt_sites(arg);
 	}
 }
 
@@ -173,6 +182,7 @@ static struct oxt_attach *open_load(bool skel_mode, bool skip_mode)
 			bpf_program__set_autoattach(skel->progs.uretprobe_fn, false);
 			bpf_program__set_autoattach(skel->progs.uprobe_off, false);
 			bpf_program__set_autoattach(skel->progs.uprobe_legacy, false);
+			bpf_program__set_autoattach(skel->progs.usdt_hit, false);
 		}
 	}
 	int err = oxt_attach__load(skel);
@@ -183,7 +193,7 @@ static struct oxt_attach *open_load(bool skel_mode, bool skip_mode)
 
 struct counts {
 	__u64 raw_tp, tp_btf, tp, tracepoint, perf, uprobe, uretprobe, uprobe_off, uprobe_legacy,
-		lib_uprobe, lib_uretprobe, kprobe, cookie_sum;
+		lib_uprobe, lib_uretprobe, kprobe, cookie_sum, usdt, usdt_cookie_sum, lib_usdt;
 };
 
 static struct counts snapshot(struct oxt_attach *s)
@@ -192,7 +202,8 @@ static struct counts snapshot(struct oxt_attach *s)
 		s->bss->raw_tp_cnt, s->bss->tp_btf_cnt, s->bss->tp_cnt, s->bss->tracepoint_cnt,
 		s->bss->perf_cnt, s->bss->uprobe_cnt, s->bss->uretprobe_cnt, s->bss->uprobe_off_cnt,
 		s->bss->uprobe_legacy_cnt, s->bss->lib_uprobe_cnt, s->bss->lib_uretprobe_cnt,
-		s->bss->kprobe_cnt, s->bss->cookie_sum,
+		s->bss->kprobe_cnt, s->bss->cookie_sum, s->bss->usdt_cnt, s->bss->usdt_cookie_sum,
+		s->bss->lib_usdt_cnt,
 	};
 }
 
@@ -289,13 +300,18 @@ static void failures(struct oxt_attach *skel)
 	EXPECT_FAIL(bpf_program__attach_uprobe_opts(skel->progs.uprobe_fn, -1, "/proc/self/exe", 0, &nofunc), ENOENT);
 	EXPECT_FAIL(bpf_program__attach_tracepoint(skel->progs.tp_perf, "syscalls", "sys_enter_no_such_call"), ENOENT);
 	EXPECT_FAIL(bpf_program__attach_perf_event(skel->progs.tp_perf, -1), EINVAL);
+	/* USDT: no such probe, no notes at all, a binary that does not exist. */
+	EXPECT_FAIL(bpf_program__attach_usdt(skel->progs.usdt_hit, -1, "/proc/self/exe", "oxt", "nope", NULL), ENOENT);
+	EXPECT_FAIL(bpf_program__attach_usdt(skel->progs.usdt_hit, -1, "/bin/true", "oxt", "hit", NULL), ENOENT);
+	EXPECT_FAIL(bpf_program__attach_usdt(skel->progs.usdt_hit, -1, "oxt-no-such-binary", "oxt", "hit", NULL), ENOENT);
+	EXPECT_FAIL(bpf_program__attach(skel->progs.usdt_hit), EOPNOTSUPP);
 }
 
 static int run_explicit(void)
 {
 	char exe[PATH_MAX];
 	unsigned long fn_off;
-	struct bpf_link *links[11] = {};
+	struct bpf_link *links[13] = {};
 	int nlinks = 0;
 
 	int found = file_of((void *)oxt_uprobed, exe, sizeof(exe), &fn_off);
@@ -345,8 +361,12 @@ static int run_explicit(void)
 	unlink(short_exe);
 	links[nlinks++] = bpf_program__attach(skel->progs.lib_uprobe);
 	links[nlinks++] = bpf_program__attach(skel->progs.lib_uretprobe);
+	LIBBPF_OPTS(bpf_usdt_opts, usdto, .usdt_cookie = 5);
+	links[nlinks++] = bpf_program__attach_usdt(skel->progs.usdt_hit, 0, exe, "oxt", "hit", &usdto);
+	links[nlinks++] = bpf_program__attach(skel->progs.lib_usdt);
+	/* (A USDT link has no single fd of its own.) */
 	for (int i = 0; i < nlinks; i++)
-		OXT_ASSERT(links[i] && bpf_link__fd(links[i]) >= 0, "attach #%d failed: %s", i, strerror(errno));
+		OXT_ASSERT(links[i], "attach #%d failed: %s", i, strerror(errno));
 	OXT_CHECK(has_legacy_uprobe(), "no legacy uprobe event in uprobe_events while attached");
 
 	struct counts c = counted_calls(skel, N);
@@ -363,6 +383,9 @@ static int run_explicit(void)
 	CHECK_COUNT(c, uprobe_legacy, N);
 	CHECK_COUNT(c, lib_uprobe, N);
 	CHECK_COUNT(c, lib_uretprobe, N);
+	CHECK_COUNT(c, usdt, 2 * N);
+	CHECK_COUNT(c, usdt_cookie_sum, 5 * 2 * N);
+	CHECK_COUNT(c, lib_usdt, N);
 
 	for (int i = 0; i < nlinks; i++) {
 		int err = bpf_link__destroy(links[i]);
@@ -393,10 +416,12 @@ static int run_skel(bool skip_mode)
 
 	OXT_ASSERT(err == 0, "oxt_attach__attach: %d (%s)", err, strerror(-err));
 	OXT_CHECK(skel->links.raw_tp_enter && skel->links.tp_btf_enter && skel->links.tp_getpid &&
-		  skel->links.tracepoint_getpid && skel->links.lib_uprobe && skel->links.lib_uretprobe,
+		  skel->links.tracepoint_getpid && skel->links.lib_uprobe && skel->links.lib_uretprobe &&
+		  skel->links.lib_usdt,
 		  "a program with a target in its section was not auto-attached");
 	OXT_CHECK(!skel->links.tp_perf && !skel->links.uprobe_fn && !skel->links.uretprobe_fn &&
 		  !skel->links.uprobe_off && !skel->links.uprobe_legacy && !skel->links.kprobe_named &&
+		  !skel->links.usdt_hit &&
 		  !skel->links.not_loaded,
 		  "a program without a target (or autoattach off, or not loaded) got a link");
 
@@ -409,6 +434,8 @@ static int run_skel(bool skip_mode)
 	CHECK_COUNT(c, tracepoint, N);
 	CHECK_COUNT(c, lib_uprobe, N);
 	CHECK_COUNT(c, lib_uretprobe, N);
+	CHECK_COUNT(c, lib_usdt, N);
+	CHECK_COUNT(c, usdt, 0);
 	CHECK_COUNT(c, perf, 0);
 	CHECK_COUNT(c, uprobe, 0);
 	CHECK_COUNT(c, uretprobe, 0);

@@ -16,11 +16,12 @@
 //!
 //! Modules: [`perf`] (perf_event_open, PMU probes, perf-event attach), [`tracefs`] (tracepoint
 //! ids, legacy probe events, traceable kernel functions), [`uprobe`] (binary paths, ELF symbol
-//! → file offset, uprobe section names).
+//! → file offset, uprobe section names), [`usdt`] (USDT notes, argument specs, spec ids).
 
 pub mod perf;
 pub mod tracefs;
 pub mod uprobe;
+pub mod usdt;
 
 use crate::error::{Error, Result};
 use crate::link::{Link, LinkKind, PerfLink};
@@ -139,10 +140,19 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             )),
         },
         AttachKind::Usdt => {
-            if sec == "usdt" || sec == "usdt.s" {
+            // libbpf: only exactly SEC("usdt") means "no target"; anything else must read as
+            // usdt/<path>:<provider>:<name>.
+            if sec == "usdt" {
                 return Ok(None);
             }
-            Err(Error::notsup(format!("prog '{}': USDT attachment ('{}') is not supported by oxbpf", pname(p), sec)))
+            let spec = sec.strip_prefix("usdt/").unwrap_or("");
+            let mut it = spec.split(':');
+            match (it.next(), it.next(), it.next()) {
+                (Some(path), Some(provider), Some(name)) if !path.is_empty() && !provider.is_empty() && !name.is_empty() => {
+                    boxed(usdt(p, -1, path, provider, name, 0))
+                }
+                _ => Err(Error::inval(format!("invalid section '{sec}', expected SEC(\"usdt/<path>:<provider>:<name>\")"))),
+            }
         }
         AttachKind::Tracepoint => {
             if sec == "tp" || sec == "tracepoint" {
@@ -401,18 +411,17 @@ pub fn tracepoint(p: &Program, category: &str, name: &str, cookie: u64) -> Resul
     Ok(perf_link(link, pfd, None))
 }
 
-/// `bpf_program__attach_usdt`. USDT needs libbpf's USDT manager (note parsing, argument specs
-/// in the object's `__bpf_usdt_specs` map, one uprobe per call site), which oxbpf does not
-/// have: EOPNOTSUPP, after the argument checks libbpf makes first.
-pub fn usdt(p: &Program, _pid: i32, binary: &str, provider: &str, name: &str, _cookie: u64) -> Result<Link> {
+/// `bpf_program__attach_usdt`: every site of USDT probe `provider:name` in `binary` (a path, or
+/// a name looked up in PATH / the library directories), for process `pid` (-1: all, 0: this
+/// one); `cookie` is what `bpf_usdt_cookie()` returns. See [`usdt`].
+pub fn usdt(p: &Program, pid: i32, binary: &str, provider: &str, name: &str, cookie: u64) -> Result<Link> {
     prog_fd(p)?;
-    if !binary.contains('/') {
-        uprobe::resolve_full_path(binary).map_err(|e| e.context(format!("prog '{}'", pname(p))))?;
-    }
-    Err(Error::notsup(format!(
-        "prog '{}': USDT probe {provider}:{name} in {binary}: USDT attachment is not supported by oxbpf",
-        pname(p)
-    )))
+    let path = if binary.contains('/') {
+        binary.to_string()
+    } else {
+        uprobe::resolve_full_path(binary).map_err(|e| e.context(format!("prog '{}'", pname(p))))?
+    };
+    usdt::attach(p, pid, &path, provider, name, cookie)
 }
 
 // =============================================================================================
