@@ -364,6 +364,9 @@ fn options_are_validated() {
         to.relative_fd = 5;
         to.relative_id = 5;
         fails(bpf_program__attach_tcx(tcx, 1, &to), libc::EINVAL, "tcx relative fd and id");
+        to.relative_id = 0;
+        to.relative_fd = u32::MAX;
+        fails(bpf_program__attach_tcx(tcx, 1, &to), libc::EBADF, "tcx relative fd -1");
         fails(bpf_program__attach_freplace(raw, 3, null()), libc::EINVAL, "freplace fd without name");
         fails(bpf_program__attach_freplace(raw, 0, null()), libc::EINVAL, "freplace of a non-EXT program");
 

@@ -515,13 +515,13 @@ pub fn mprog(p: &Program, ifindex: i32, o: &MprogOpts, netkit: bool) -> Result<L
     if o.relative_fd != 0 && o.relative_id != 0 {
         return Err(Error::inval(format!("prog '{}': relative_fd and relative_id cannot be set at the same time", pname(p))));
     }
-    // SAFETY: the caller's relative_fd is an fd number handed to the kernel only for this call;
-    // nothing here reads or closes it.
-    let rel_fd = unsafe { BorrowedFd::borrow_raw(o.relative_fd as i32) };
     let relative = if o.relative_id != 0 {
         Relative::Id(o.relative_id)
     } else if o.relative_fd != 0 {
-        Relative::Fd(rel_fd)
+        let fd = i32::try_from(o.relative_fd).map_err(|_| Error::new(libc::EBADF, format!("prog '{}': bad relative_fd {}", pname(p), o.relative_fd)))?;
+        // SAFETY: the caller's relative_fd (a non-negative fd number) is handed to the kernel
+        // only for this call; nothing here reads or closes it.
+        Relative::Fd(unsafe { BorrowedFd::borrow_raw(fd) })
     } else {
         Relative::None
     };
@@ -543,6 +543,9 @@ pub fn freplace(p: &Program, target_fd: i32, func: Option<&str>) -> Result<Link>
         return Err(Error::inval(format!("prog '{}': only BPF_PROG_TYPE_EXT can attach as freplace", pname(p))));
     }
     let Some(func) = func else { return trace(p, 0) };
+    if target_fd < 0 {
+        return Err(Error::new(libc::EBADF, format!("prog '{}': bad target program fd {target_fd}", pname(p))));
+    }
     // SAFETY: the caller's target fd is only queried and passed to the kernel during this call.
     let target = unsafe { BorrowedFd::borrow_raw(target_fd) };
     let btf_id = prog_btf_func_id(target, func)?;
