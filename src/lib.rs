@@ -11,6 +11,7 @@ pub mod log;
 pub mod btf;
 pub mod buffers;
 pub mod elf;
+pub mod attach;
 pub mod link;
 pub mod ffi;
 pub mod object;

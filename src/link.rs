@@ -8,6 +8,10 @@
 //!   `bpf_link__update_map` swaps the map behind it;
 //! * a legacy struct_ops map (no BPF_F_LINK): there is no kernel link; "detaching" deletes
 //!   key 0 of the map, which unregisters the ops. The "link fd" is the map's own fd, not owned.
+//! * a program on a perf event (kprobe, uprobe, tracepoint, a caller's perf event): the perf
+//!   event fd, plus a BPF perf link when the kernel has them (else the program was attached with
+//!   `PERF_EVENT_IOC_SET_BPF`), plus for legacy probes the tracefs event behind the perf event.
+//!   Destroy disables the event, closes both fds, then removes the tracefs event.
 //!
 //! After `bpf_link__disconnect`, destroy leaves the attachment in place (libbpf's rule): the fd
 //! of a kernel link is deliberately not closed, since closing it could end the attachment.
@@ -25,6 +29,29 @@ pub enum LinkKind {
     StructOps { fd: OwnedFd, map_fd: RawFd },
     /// A legacy struct_ops registration: the map's fd, borrowed.
     StructOpsMap { map_fd: RawFd },
+    /// A program attached to a perf event; see [`PerfLink`].
+    Perf(PerfLink),
+    /// A program attached to every site of a USDT probe (its uprobe links and spec ids). There
+    /// is no single fd: `bpf_link__fd` is -1.
+    Usdt(crate::attach::usdt::UsdtLink),
+}
+
+/// What a perf-event attachment owns. The link's fd (`bpf_link__fd`) is the BPF link's when
+/// there is one, else the perf event's.
+#[derive(Debug)]
+pub struct PerfLink {
+    /// The BPF perf link (`BPF_LINK_CREATE` with `BPF_PERF_EVENT`), `None` after an ioctl attach.
+    pub link: Option<OwnedFd>,
+    /// The perf event the program runs on.
+    pub perf: OwnedFd,
+    /// The tracefs kprobe/uprobe event a legacy probe created (removed after `perf` closes).
+    pub legacy: Option<crate::attach::tracefs::LegacyProbe>,
+}
+
+impl PerfLink {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.link.as_ref().unwrap_or(&self.perf).as_fd()
+    }
 }
 
 #[derive(Debug)]
@@ -44,7 +71,8 @@ impl Link {
         match &self.kind {
             Some(LinkKind::Fd(fd)) | Some(LinkKind::StructOps { fd, .. }) => fd.as_raw_fd(),
             Some(LinkKind::StructOpsMap { map_fd }) => *map_fd,
-            None => -1,
+            Some(LinkKind::Perf(p)) => p.fd().as_raw_fd(),
+            Some(LinkKind::Usdt(_)) | None => -1,
         }
     }
 
@@ -54,6 +82,8 @@ impl Link {
             // SAFETY: a legacy struct_ops link borrows its map's fd, which lives as long as the
             // object (the caller's contract: destroy links before closing the object).
             Some(LinkKind::StructOpsMap { map_fd }) => Ok(unsafe { BorrowedFd::borrow_raw(*map_fd) }),
+            Some(LinkKind::Perf(p)) => Ok(p.fd()),
+            Some(LinkKind::Usdt(_)) => Err(Error::inval("a USDT link has no single fd")),
             None => Err(Error::inval("link has no fd")),
         }
     }
@@ -129,6 +159,32 @@ impl Link {
                 // SAFETY: the map fd is alive (see `fd`).
                 let m = unsafe { BorrowedFd::borrow_raw(map_fd) };
                 cmd::map_delete_elem(m, &0u32.to_ne_bytes(), 0)
+            }
+            Some(LinkKind::Perf(p)) => {
+                if self.disconnected {
+                    // Leave the event, the link and the tracefs probe in place.
+                    let _ = p.link.map(IntoRawFd::into_raw_fd);
+                    let _ = p.perf.into_raw_fd();
+                    std::mem::forget(p.legacy);
+                    return Ok(());
+                }
+                let mut r = crate::attach::perf::disable(p.perf.as_fd());
+                drop(p.link);
+                drop(p.perf);
+                // The tracefs event can only go once no perf event uses it; its removal result is
+                // what is reported, as libbpf does.
+                if let Some(l) = p.legacy {
+                    r = l.remove();
+                }
+                r
+            }
+            Some(LinkKind::Usdt(u)) => {
+                if self.disconnected {
+                    // Leave every site attached: its fds stay open, its spec ids in use.
+                    std::mem::forget(u);
+                    return Ok(());
+                }
+                u.destroy()
             }
             _ => Ok(()),
         }

@@ -1,64 +1,100 @@
 //! `bpf_program__attach*()` and `bpf_map__attach_struct_ops()`: attaching programs, each call
 //! returning a new `struct bpf_link *` that the caller releases with `bpf_link__destroy()`.
 //!
-//! The behaviour arrives with the attach work (issue 3) and, for struct_ops maps, issue 4. Until
-//! then each export checks what it can — a NULL handle and malformed options are `EINVAL` — and
-//! fails with NULL and errno `EOPNOTSUPP`, naming itself in the log.
+//! Each export reads its arguments and options (`opts::read`: NULL is the defaults, a bad `sz`
+//! or non-zero bytes past what we know are `EINVAL`) and hands them to the safe core in
+//! [`crate::attach`], which follows libbpf 1.5's rules; the link it returns is boxed and leaked
+//! to C.
 //!
 //! Every export's safety contract is the C API's: handles are NULL or live handles this library
 //! issued, strings are NULL or NUL-terminated, options NULL or `LIBBPF_OPTS`-declared.
 #![allow(clippy::missing_safety_doc)]
-// The stubs take every argument of the C signature (cbindgen prints their names into the
-// header) but only check the handle and options so far.
-#![allow(unused_variables)]
 
-use crate::error::Result;
+use crate::attach;
+use crate::error::{Error, Result};
 use crate::ffi::handle;
 use crate::ffi::opts::{self, Opts};
 use crate::ffi::types::*;
-use crate::ffi::{self, not_yet, symver};
+use crate::ffi::{self, symver};
+use crate::sys::cmd::LinkExtra;
 use libc::pid_t;
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, CStr};
+use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
 
-/// The program handle must not be NULL.
-///
-/// # Safety
-/// `prog` is NULL or a live program handle.
-unsafe fn check_prog(prog: *const Program) -> Result<()> {
-    // SAFETY: forwarded contract.
-    unsafe { handle::get(prog, "prog") }.map(|_| ())
+fn boxed(r: Result<Link>) -> Result<*mut Link> {
+    r.map(|l| Box::into_raw(Box::new(l)))
 }
 
-/// The program handle must not be NULL and the options must pass libbpf's rules.
+/// An all-zero options struct (every options struct is valid all-zero: the `Opts` contract).
+fn zeroed<O: Opts>() -> O {
+    // SAFETY: `Opts` implementors are valid for any bit pattern, in particular all zeroes.
+    unsafe { std::mem::zeroed() }
+}
+
+/// A caller's array of `n` entries, or `None` for NULL. EINVAL if `n` is implausibly large.
 ///
 /// # Safety
-/// `prog` is NULL or a live program handle; `o` is NULL or points to `(*o).sz` readable bytes.
-unsafe fn check<O: Opts>(prog: *const Program, o: *const O) -> Result<()> {
-    // SAFETY: forwarded contract.
-    unsafe {
-        check_prog(prog)?;
-        opts::read(o)?;
+/// `p` is NULL or points to `n` readable `T`s that stay valid for `'a`.
+unsafe fn array<'a, T>(p: *const T, n: usize, what: &str) -> Result<Option<&'a [T]>> {
+    if p.is_null() {
+        return Ok(None);
     }
-    Ok(())
+    if n > (isize::MAX as usize) / size_of::<T>().max(1) {
+        return Err(Error::inval(format!("{what}: {n} entries is too many")));
+    }
+    // SAFETY: non-NULL, `n` readable entries per the caller's contract.
+    Ok(Some(unsafe { std::slice::from_raw_parts(p, n) }))
+}
+
+/// The C strings of a caller's array of `char *`; EINVAL for a NULL entry.
+///
+/// # Safety
+/// Every non-NULL entry is a NUL-terminated string valid for `'a`.
+unsafe fn c_strings<'a>(ptrs: &[*const c_char]) -> Result<Vec<&'a CStr>> {
+    ptrs.iter()
+        .map(|&s| {
+            if s.is_null() {
+                Err(Error::inval("symbol array holds a NULL entry"))
+            } else {
+                // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+                Ok(unsafe { CStr::from_ptr(s) })
+            }
+        })
+        .collect()
+}
+
+/// Attach `p` to the caller's perf event `pfd`; on success the new link owns `pfd`.
+///
+/// # Safety
+/// `pfd` is an open fd the caller hands over on success (libbpf's contract: `bpf_link__destroy`
+/// closes it), and keeps on failure.
+unsafe fn perf_event(p: &Program, pfd: c_int, o: Option<bpf_perf_event_opts>) -> Result<*mut Link> {
+    let (cookie, force_ioctl) = o.map_or((0, false), |o| (o.bpf_cookie, o.force_ioctl_attach.get()));
+    if pfd < 0 {
+        return Err(Error::inval(format!("prog '{}': invalid perf event FD {}", p.name().to_string_lossy(), pfd)));
+    }
+    // SAFETY: `pfd` is open (caller's contract); borrowed only for the attach calls.
+    let link = attach::perf_event(p, unsafe { BorrowedFd::borrow_raw(pfd) }, cookie, force_ioctl)?;
+    // SAFETY: on success the link takes ownership of `pfd` (caller's contract).
+    let perf = unsafe { OwnedFd::from_raw_fd(pfd) };
+    boxed(Ok(attach::perf_link(link, perf, None)))
 }
 
 /// Attach the program the way its SEC() name describes (kprobe, uprobe, tracepoint, raw
 /// tracepoint, fentry/fexit, lsm, iter, ... or a custom handler's attach hook).
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach(prog: *const Program) -> *mut Link {
     ffi::ptr("bpf_program__attach", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        attach::attach(p).map(Box::into_raw)
     })
 }
 symver!(bpf_program__attach, "LIBBPF_0.0.7");
 
 /// Attach to the perf event whose fd is `pfd`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_perf_event(
     prog: *const Program,
@@ -66,15 +102,16 @@ pub unsafe extern "C" fn bpf_program__attach_perf_event(
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_perf_event", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_perf_event"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        // SAFETY: `pfd` is the caller's perf event fd, whose ownership passes to the link on
+        // success (C API contract).
+        unsafe { perf_event(p, pfd, None) }
     })
 }
 symver!(bpf_program__attach_perf_event, "LIBBPF_0.0.4");
 
 /// Attach to the perf event whose fd is `pfd`, with options.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_perf_event_opts(
     prog: *const Program,
@@ -84,15 +121,15 @@ pub unsafe extern "C" fn bpf_program__attach_perf_event_opts(
     ffi::ptr("bpf_program__attach_perf_event_opts", || {
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_perf_event_opts"))
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        // SAFETY: as in bpf_program__attach_perf_event.
+        unsafe { perf_event(p, pfd, o) }
     })
 }
 symver!(bpf_program__attach_perf_event_opts, "LIBBPF_0.5.0");
 
 /// Attach a kprobe (or, with `retprobe`, a kretprobe) to kernel function `func_name`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_kprobe(
     prog: *const Program,
@@ -100,16 +137,16 @@ pub unsafe extern "C" fn bpf_program__attach_kprobe(
     func_name: *const c_char,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_kprobe", || {
-        // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_kprobe"))
+        // SAFETY: `prog` is NULL or a live program handle; `func_name` NULL or a C string (C API
+        // contract).
+        let (p, f) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(func_name, "func_name")?) };
+        boxed(attach::kprobe(p, f, &attach::KprobeOpts { retprobe, ..Default::default() }))
     })
 }
 symver!(bpf_program__attach_kprobe, "LIBBPF_0.0.4");
 
 /// Attach a kprobe to kernel function `func_name`, with options.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_kprobe_opts(
     prog: *const Program,
@@ -117,10 +154,16 @@ pub unsafe extern "C" fn bpf_program__attach_kprobe_opts(
     opts: *const bpf_kprobe_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_kprobe_opts", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_kprobe_opts"))
+        // SAFETY: `prog` is NULL or a live program handle; `func_name` NULL or a C string;
+        // `opts` NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, f, o) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(func_name, "func_name")?, opts::read(opts)?) };
+        let ko = o.map_or_else(Default::default, |o| attach::KprobeOpts {
+            cookie: o.bpf_cookie,
+            offset: o.offset,
+            retprobe: o.retprobe.get(),
+            attach_mode: o.attach_mode,
+        });
+        boxed(attach::kprobe(p, f, &ko))
     })
 }
 symver!(bpf_program__attach_kprobe_opts, "LIBBPF_0.5.0");
@@ -128,7 +171,6 @@ symver!(bpf_program__attach_kprobe_opts, "LIBBPF_0.5.0");
 /// Attach one multi-kprobe link to every kernel function matching glob `pattern`, or to the
 /// functions listed in `opts`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_kprobe_multi_opts(
     prog: *const Program,
@@ -136,10 +178,27 @@ pub unsafe extern "C" fn bpf_program__attach_kprobe_multi_opts(
     opts: *const bpf_kprobe_multi_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_kprobe_multi_opts", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_kprobe_multi_opts"))
+        // SAFETY: `prog` is NULL or a live program handle; `pattern` NULL or a C string; `opts`
+        // NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, pat, o) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(pattern, "pattern")?, opts::read(opts)?) };
+        let o = o.unwrap_or(bpf_kprobe_multi_opts { sz: 0, ..zeroed() });
+        let cnt = o.cnt;
+        // SAFETY: per the C API, each non-NULL array in the options holds `cnt` entries, and
+        // each symbol is a C string; all stay valid for the call.
+        let ko = unsafe {
+            attach::KprobeMultiOpts {
+                syms: match array(o.syms as *const *const c_char, cnt, "syms")? {
+                    Some(ptrs) => Some(c_strings(ptrs)?),
+                    None => None,
+                },
+                addrs: array(o.addrs, cnt, "addrs")?,
+                cookies: array(o.cookies, cnt, "cookies")?,
+                cnt,
+                retprobe: o.retprobe.get(),
+                session: o.session.get(),
+            }
+        };
+        boxed(attach::kprobe_multi(p, pat, &ko))
     })
 }
 symver!(bpf_program__attach_kprobe_multi_opts, "LIBBPF_0.8.0");
@@ -147,7 +206,6 @@ symver!(bpf_program__attach_kprobe_multi_opts, "LIBBPF_0.8.0");
 /// Attach one multi-uprobe link to the functions of `binary_path` matching `func_pattern`, or
 /// to the symbols/offsets in `opts`; `pid` 0 is this process, -1 every process.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_uprobe_multi(
     prog: *const Program,
@@ -157,10 +215,36 @@ pub unsafe extern "C" fn bpf_program__attach_uprobe_multi(
     opts: *const bpf_uprobe_multi_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_uprobe_multi", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_uprobe_multi"))
+        // SAFETY: `prog` is NULL or a live program handle; the strings NULL or C strings; `opts`
+        // NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, o, path, pat) = unsafe {
+            (
+                handle::get(prog, "prog")?,
+                opts::read(opts)?,
+                handle::opt_cstr(binary_path, "binary_path")?,
+                handle::opt_cstr(func_pattern, "func_pattern")?,
+            )
+        };
+        attach::prog_fd(p)?;
+        let path = path.ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        let o = o.unwrap_or(bpf_uprobe_multi_opts { sz: 0, ..zeroed() });
+        let cnt = o.cnt;
+        // SAFETY: per the C API, each non-NULL array in the options holds `cnt` entries, and
+        // each symbol is a C string; all stay valid for the call.
+        let uo = unsafe {
+            attach::UprobeMultiOpts {
+                syms: match array(o.syms as *const *const c_char, cnt, "syms")? {
+                    Some(ptrs) => Some(c_strings(ptrs)?.into_iter().map(|c| c.to_str().map_err(|_| Error::inval("symbol name is not UTF-8"))).collect::<Result<_>>()?),
+                    None => None,
+                },
+                offsets: array(o.offsets, cnt, "offsets")?,
+                ref_ctr_offsets: array(o.ref_ctr_offsets, cnt, "ref_ctr_offsets")?,
+                cookies: array(o.cookies, cnt, "cookies")?,
+                cnt,
+                retprobe: o.retprobe.get(),
+            }
+        };
+        boxed(attach::uprobe_multi(p, pid, path, pat, &uo))
     })
 }
 symver!(bpf_program__attach_uprobe_multi, "LIBBPF_1.3.0");
@@ -168,7 +252,6 @@ symver!(bpf_program__attach_uprobe_multi, "LIBBPF_1.3.0");
 /// Attach a kprobe to the kernel entry of system call `syscall_name` (e.g. "openat"),
 /// whatever the architecture's wrapper is called.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_ksyscall(
     prog: *const Program,
@@ -176,10 +259,13 @@ pub unsafe extern "C" fn bpf_program__attach_ksyscall(
     opts: *const bpf_ksyscall_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_ksyscall", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_ksyscall"))
+        // SAFETY: `prog` is NULL or a live program handle; `syscall_name` NULL or a C string;
+        // `opts` NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        // SAFETY: as above.
+        let name = unsafe { handle::cstr(syscall_name, "syscall_name") }?;
+        let (retprobe, cookie) = o.map_or((false, 0), |o| (o.retprobe.get(), o.bpf_cookie));
+        boxed(attach::ksyscall(p, name, retprobe, cookie))
     })
 }
 symver!(bpf_program__attach_ksyscall, "LIBBPF_1.0.0");
@@ -187,7 +273,6 @@ symver!(bpf_program__attach_ksyscall, "LIBBPF_1.0.0");
 /// Attach a uprobe (or uretprobe) at file offset `func_offset` of `binary_path`; `pid` 0 is
 /// this process, -1 every process.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_uprobe(
     prog: *const Program,
@@ -197,16 +282,17 @@ pub unsafe extern "C" fn bpf_program__attach_uprobe(
     func_offset: usize,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_uprobe", || {
-        // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_uprobe"))
+        // SAFETY: `prog` is NULL or a live program handle; `binary_path` NULL or a C string (C
+        // API contract).
+        let (p, path) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(binary_path, "binary_path")?) };
+        let path = path.ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        boxed(attach::uprobe(p, pid, path, func_offset, &attach::UprobeOpts { retprobe, ..Default::default() }))
     })
 }
 symver!(bpf_program__attach_uprobe, "LIBBPF_0.0.4");
 
 /// Attach a uprobe in `binary_path`, with options (function name, cookie, return probe).
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_uprobe_opts(
     prog: *const Program,
@@ -216,17 +302,31 @@ pub unsafe extern "C" fn bpf_program__attach_uprobe_opts(
     opts: *const bpf_uprobe_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_uprobe_opts", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_uprobe_opts"))
+        // SAFETY: `prog` is NULL or a live program handle; `binary_path` NULL or a C string;
+        // `opts` NULL or a caller's options struct of at least `sz` bytes, its `func_name` NULL
+        // or a C string (C API contract).
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        // SAFETY: as above.
+        let path = unsafe { handle::opt_cstr(binary_path, "binary_path") }?.ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        let func = match &o {
+            // SAFETY: as above.
+            Some(o) => unsafe { handle::opt_cstr(o.func_name, "func_name") }?,
+            None => None,
+        };
+        let uo = o.map_or_else(Default::default, |o| attach::UprobeOpts {
+            ref_ctr_offset: o.ref_ctr_offset,
+            cookie: o.bpf_cookie,
+            retprobe: o.retprobe.get(),
+            func_name: func,
+            attach_mode: o.attach_mode,
+        });
+        boxed(attach::uprobe(p, pid, path, func_offset, &uo))
     })
 }
 symver!(bpf_program__attach_uprobe_opts, "LIBBPF_0.5.0");
 
 /// Attach to the USDT probe `usdt_provider:usdt_name` of `binary_path`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_usdt(
     prog: *const Program,
@@ -237,34 +337,39 @@ pub unsafe extern "C" fn bpf_program__attach_usdt(
     opts: *const bpf_usdt_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_usdt", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_usdt"))
+        // SAFETY: `prog` is NULL or a live program handle; the strings NULL or C strings; `opts`
+        // NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        // SAFETY: as above.
+        let (path, provider, name) = unsafe {
+            (
+                handle::opt_cstr(binary_path, "binary_path")?,
+                handle::cstr(usdt_provider, "usdt_provider")?,
+                handle::cstr(usdt_name, "usdt_name")?,
+            )
+        };
+        attach::prog_fd(p)?;
+        let path = path.ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        boxed(attach::usdt(p, pid, path, provider, name, o.map_or(0, |o| o.usdt_cookie)))
     })
 }
 symver!(bpf_program__attach_usdt, "LIBBPF_0.8.0");
 
 /// Attach to tracepoint `tp_category:tp_name`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_tracepoint(
     prog: *const Program,
     tp_category: *const c_char,
     tp_name: *const c_char,
 ) -> *mut Link {
-    ffi::ptr("bpf_program__attach_tracepoint", || {
-        // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_tracepoint"))
-    })
+    // SAFETY: forwarded C API contract; NULL options are the defaults.
+    unsafe { bpf_program__attach_tracepoint_opts(prog, tp_category, tp_name, std::ptr::null()) }
 }
 symver!(bpf_program__attach_tracepoint, "LIBBPF_0.0.4");
 
 /// Attach to tracepoint `tp_category:tp_name`, with options.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_tracepoint_opts(
     prog: *const Program,
@@ -273,33 +378,30 @@ pub unsafe extern "C" fn bpf_program__attach_tracepoint_opts(
     opts: *const bpf_tracepoint_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_tracepoint_opts", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_tracepoint_opts"))
+        // SAFETY: `prog` is NULL or a live program handle; the names NULL or C strings; `opts`
+        // NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        // SAFETY: as above.
+        let (cat, name) = unsafe { (handle::cstr(tp_category, "tp_category")?, handle::cstr(tp_name, "tp_name")?) };
+        boxed(attach::tracepoint(p, cat, name, o.map_or(0, |o| o.bpf_cookie)))
     })
 }
 symver!(bpf_program__attach_tracepoint_opts, "LIBBPF_0.5.0");
 
 /// Attach to raw tracepoint `tp_name`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint(
     prog: *const Program,
     tp_name: *const c_char,
 ) -> *mut Link {
-    ffi::ptr("bpf_program__attach_raw_tracepoint", || {
-        // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_raw_tracepoint"))
-    })
+    // SAFETY: forwarded C API contract; NULL options are the defaults.
+    unsafe { bpf_program__attach_raw_tracepoint_opts(prog, tp_name, std::ptr::null_mut()) }
 }
 symver!(bpf_program__attach_raw_tracepoint, "LIBBPF_0.0.4");
 
 /// Attach to raw tracepoint `tp_name`, with options.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint_opts(
     prog: *const Program,
@@ -307,30 +409,27 @@ pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint_opts(
     opts: *mut bpf_raw_tracepoint_opts,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_raw_tracepoint_opts", || {
-        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
-        // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_raw_tracepoint_opts"))
+        // SAFETY: `prog` is NULL or a live program handle; `tp_name` NULL or a C string; `opts`
+        // NULL or a caller's options struct of at least `sz` bytes (C API contract).
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts as *const bpf_raw_tracepoint_opts)?) };
+        // SAFETY: as above.
+        let name = unsafe { handle::opt_cstr(tp_name, "tp_name") }?;
+        boxed(attach::raw_tracepoint(p, name, o.map_or(0, |o| o.cookie)))
     })
 }
 symver!(bpf_program__attach_raw_tracepoint_opts, "LIBBPF_1.4.0");
 
 /// Attach a BTF-typed tracing program (fentry, fexit, fmod_ret, tp_btf) to its target.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_trace(prog: *const Program) -> *mut Link {
-    ffi::ptr("bpf_program__attach_trace", || {
-        // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_trace"))
-    })
+    // SAFETY: forwarded C API contract; NULL options are the defaults.
+    unsafe { bpf_program__attach_trace_opts(prog, std::ptr::null()) }
 }
 symver!(bpf_program__attach_trace, "LIBBPF_0.0.6");
 
 /// Attach a BTF-typed tracing program to its target, with options.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_trace_opts(
     prog: *const Program,
@@ -339,28 +438,26 @@ pub unsafe extern "C" fn bpf_program__attach_trace_opts(
     ffi::ptr("bpf_program__attach_trace_opts", || {
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_trace_opts"))
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        boxed(attach::trace(p, o.map_or(0, |o| o.cookie)))
     })
 }
 symver!(bpf_program__attach_trace_opts, "LIBBPF_0.8.0");
 
 /// Attach an LSM program to its hook.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_lsm(prog: *const Program) -> *mut Link {
     ffi::ptr("bpf_program__attach_lsm", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_lsm"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        boxed(attach::trace(p, 0))
     })
 }
 symver!(bpf_program__attach_lsm, "LIBBPF_0.0.8");
 
 /// Attach to the cgroup open as `cgroup_fd`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_cgroup(
     prog: *const Program,
@@ -368,15 +465,14 @@ pub unsafe extern "C" fn bpf_program__attach_cgroup(
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_cgroup", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_cgroup"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        boxed(attach::fd_target(p, cgroup_fd, "cgroup", 0, 0, LinkExtra::None))
     })
 }
 symver!(bpf_program__attach_cgroup, "LIBBPF_0.0.8");
 
 /// Attach to the network namespace open as `netns_fd`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_netns(
     prog: *const Program,
@@ -384,15 +480,14 @@ pub unsafe extern "C" fn bpf_program__attach_netns(
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_netns", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_netns"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        boxed(attach::fd_target(p, netns_fd, "netns", 0, 0, LinkExtra::None))
     })
 }
 symver!(bpf_program__attach_netns, "LIBBPF_0.0.9");
 
 /// Attach to the sockmap or sockhash whose fd is `map_fd`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_sockmap(
     prog: *const Program,
@@ -400,15 +495,14 @@ pub unsafe extern "C" fn bpf_program__attach_sockmap(
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_sockmap", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_sockmap"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        boxed(attach::fd_target(p, map_fd, "sockmap", 0, 0, LinkExtra::None))
     })
 }
 symver!(bpf_program__attach_sockmap, "LIBBPF_1.5.0");
 
 /// Attach an XDP program to network device `ifindex` through a link.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_xdp(
     prog: *const Program,
@@ -416,15 +510,14 @@ pub unsafe extern "C" fn bpf_program__attach_xdp(
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_xdp", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_xdp"))
+        let p = unsafe { handle::get(prog, "prog") }?;
+        boxed(attach::fd_target(p, ifindex, "xdp", 0, 0, LinkExtra::None))
     })
 }
 symver!(bpf_program__attach_xdp, "LIBBPF_0.1.0");
 
 /// Replace function `attach_func_name` of the loaded program `target_fd` with this one.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_freplace(
     prog: *const Program,
@@ -432,16 +525,16 @@ pub unsafe extern "C" fn bpf_program__attach_freplace(
     attach_func_name: *const c_char,
 ) -> *mut Link {
     ffi::ptr("bpf_program__attach_freplace", || {
-        // SAFETY: `prog` is NULL or a live program handle (C API contract).
-        unsafe { check_prog(prog) }?;
-        Err(not_yet("bpf_program__attach_freplace"))
+        // SAFETY: `prog` is NULL or a live program handle; `attach_func_name` NULL or a C string
+        // (C API contract).
+        let (p, f) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(attach_func_name, "attach_func_name")?) };
+        boxed(attach::freplace(p, target_fd, f))
     })
 }
 symver!(bpf_program__attach_freplace, "LIBBPF_0.2.0");
 
 /// Attach a netfilter program to the hook described by `opts`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_netfilter(
     prog: *const Program,
@@ -450,15 +543,20 @@ pub unsafe extern "C" fn bpf_program__attach_netfilter(
     ffi::ptr("bpf_program__attach_netfilter", || {
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_netfilter"))
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        let no = o.map_or_else(Default::default, |o| attach::NetfilterOpts {
+            pf: o.pf,
+            hooknum: o.hooknum,
+            priority: o.priority,
+            flags: o.flags,
+        });
+        boxed(attach::netfilter(p, &no))
     })
 }
 symver!(bpf_program__attach_netfilter, "LIBBPF_1.3.0");
 
 /// Attach to the tcx hook of network device `ifindex`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_tcx(
     prog: *const Program,
@@ -468,15 +566,20 @@ pub unsafe extern "C" fn bpf_program__attach_tcx(
     ffi::ptr("bpf_program__attach_tcx", || {
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_tcx"))
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        let mo = o.map_or_else(Default::default, |o| attach::MprogOpts {
+            flags: o.flags,
+            relative_fd: o.relative_fd,
+            relative_id: o.relative_id,
+            expected_revision: o.expected_revision,
+        });
+        boxed(attach::mprog(p, ifindex, &mo, false))
     })
 }
 symver!(bpf_program__attach_tcx, "LIBBPF_1.3.0");
 
 /// Attach to the netkit device `ifindex`.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_netkit(
     prog: *const Program,
@@ -486,15 +589,20 @@ pub unsafe extern "C" fn bpf_program__attach_netkit(
     ffi::ptr("bpf_program__attach_netkit", || {
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_netkit"))
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        let mo = o.map_or_else(Default::default, |o| attach::MprogOpts {
+            flags: o.flags,
+            relative_fd: o.relative_fd,
+            relative_id: o.relative_id,
+            expected_revision: o.expected_revision,
+        });
+        boxed(attach::mprog(p, ifindex, &mo, true))
     })
 }
 symver!(bpf_program__attach_netkit, "LIBBPF_1.3.0");
 
 /// Create an iterator link; read its output through `bpf_iter_create()` on the link's fd.
 /// Returns the new link, or NULL with errno set.
-// Delivered by issue 3 (attach)
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_iter(
     prog: *const Program,
@@ -503,8 +611,16 @@ pub unsafe extern "C" fn bpf_program__attach_iter(
     ffi::ptr("bpf_program__attach_iter", || {
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
-        unsafe { check(prog, opts) }?;
-        Err(not_yet("bpf_program__attach_iter"))
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        let info: &[u8] = match o {
+            Some(o) if !o.link_info.is_null() && o.link_info_len > 0 => {
+                // SAFETY: the caller's link_info points to link_info_len readable bytes (C API
+                // contract), alive for the call.
+                unsafe { std::slice::from_raw_parts(o.link_info as *const u8, o.link_info_len as usize) }
+            }
+            _ => &[],
+        };
+        boxed(attach::iter(p, info))
     })
 }
 symver!(bpf_program__attach_iter, "LIBBPF_0.0.9");
