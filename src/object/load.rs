@@ -326,6 +326,8 @@ impl Object {
         for p in self.progs.iter_mut() {
             p.fd = None;
         }
+        // Module BTF fds taken for struct_ops types are not needed past a failed load.
+        self.release_struct_ops_btf_fds();
     }
 
     /// libbpf's `obj_needs_vmlinux_btf`.
@@ -803,8 +805,28 @@ impl Object {
                 btf.set_func_linkage(id, crate::btf::FUNC_STATIC)?;
             }
         }
+        // A kernel lacking some BTF kinds gets a sanitized copy; the object's own BTF (what
+        // callers and CO-RE see) stays as it is, and ids do not move (libbpf's rule).
+        let feats = crate::btf::BtfFeatures {
+            datasec: ctx.supported(Feature::BtfDatasec),
+            func: ctx.supported(Feature::BtfFunc),
+            func_global: ctx.supported(Feature::BtfGlobalFunc),
+            float: ctx.supported(Feature::BtfFloat),
+            decl_tag: ctx.supported(Feature::BtfDeclTag),
+            type_tag: ctx.supported(Feature::BtfTypeTag),
+            enum64: ctx.supported(Feature::BtfEnum64),
+            qmark_datasec: ctx.supported(Feature::BtfQmarkDatasec),
+        };
+        let sanitized = if feats == crate::btf::BtfFeatures::ALL {
+            None
+        } else {
+            let mut copy = btf.clone();
+            copy.sanitize(&feats)?;
+            Some(copy)
+        };
+        let data = sanitized.as_ref().map_or(btf.raw_data(), |c| c.raw_data());
         let (ubuf, usize_, level) = (self.opts.kernel_log_buf, self.opts.kernel_log_size, self.opts.kernel_log_level);
-        let res = btf_load_into_kernel(btf.raw_data(), ubuf, usize_, if level != 0 { 1 } else { 0 }, ctx.token());
+        let res = btf_load_into_kernel(data, ubuf, usize_, if level != 0 { 1 } else { 0 }, ctx.token());
         match res {
             Ok(fd) => {
                 self.btf_fd = fd.as_raw_fd();
@@ -1071,6 +1093,10 @@ impl Object {
                     p.attach_btf_id = id;
                 }
             }
+        }
+        // struct_ops programs of a module's type load against that module's BTF object.
+        if attach_btf_obj_fd.is_none() {
+            attach_btf_obj_fd = self.progs.get(idx).and_then(|p| p.attach_btf_obj_fd()).map(|f| f.as_raw_fd());
         }
         let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
         let with_func_info = btf_fd.is_some() && kb.supported(Feature::BtfFunc);
@@ -1647,6 +1673,8 @@ fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize, token: Op
     if let Some(st) = &m.st_ops_kern {
         a.btf_vmlinux_value_type_id = st.value_type_id;
         a.btf_value_type_id = 0;
+        // A module's struct_ops type: the map names that module's BTF object.
+        a.value_type_btf_obj_fd = st.value_type_btf_obj_fd();
     }
     let res = match cmd::map_create(&a) {
         Ok(fd) => Ok(fd),

@@ -622,6 +622,12 @@ impl Object {
         self.btf.as_deref()
     }
 
+    /// fd of the BTF the kernel holds for this object (None before load, or when the kernel
+    /// refused optional BTF).
+    pub fn kernel_btf_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.btf_fd_owned.as_ref().map(std::os::fd::AsFd::as_fd)
+    }
+
     /// `bpf_map__set_value_size` for map `idx`: a global-data map's buffer is resized (ARRAY
     /// maps only) and its DATASEC's last array variable is re-typed to cover the new size; if that
     /// BTF edit is impossible the map loses its BTF key/value ids, as in libbpf.
@@ -760,6 +766,11 @@ impl Map {
 }
 
 impl Program {
+    /// The loaded program's fd (None before load or when not loaded).
+    pub fn loaded_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.fd.as_ref().map(std::os::fd::AsFd::as_fd)
+    }
+
     pub fn name(&self) -> &CString {
         &self.name
     }
