@@ -171,20 +171,18 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             let (prog, link) = unsafe { (*field::<*mut Program>(base, stride, i, 8), field::<*mut Link>(base, stride, i, 16)) };
             // SAFETY: filled by open_skeleton with our handle (or NULL).
             let Some(p) = (unsafe { prog.as_ref() }) else { continue };
-            let attachable = p.sec_def.is_some_and(|d| d.attach != crate::section::AttachKind::None);
             // SAFETY: link slot inside the generated entry.
-            if !p.autoload || !p.autoattach || !attachable || link.is_null() || unsafe { !(*link).is_null() } {
+            if !p.autoload || !p.autoattach || link.is_null() || unsafe { !(*link).is_null() } {
                 continue;
             }
-            // SAFETY: forwarded handle.
-            let l = unsafe { super::attach::bpf_program__attach(prog) };
-            if l.is_null() {
-                // SAFETY: reading the calling thread's errno set by the attach call.
-                let errno = unsafe { *libc::__errno_location() };
-                return Err(Error::new(errno, format!("prog '{}': failed to auto-attach", p.name().to_string_lossy())));
+            match crate::attach::auto_attach(p) {
+                // SAFETY: link slot inside the generated entry.
+                Ok(Some(l)) => unsafe { *link = Box::into_raw(l) },
+                // No attach handler for the section, or no target in it (SEC("uprobe")): skipped,
+                // as libbpf does.
+                Ok(None) => {}
+                Err(e) => return Err(e.context(format!("prog '{}': failed to auto-attach", p.name().to_string_lossy()))),
             }
-            // SAFETY: link slot inside the generated entry.
-            unsafe { *link = l };
         }
         let mstride = check_stride("map", sk.map_cnt, sk.map_skel_sz, MAP_ENTRY_MIN, sk.maps as *const c_void)?;
         for i in 0..sk.map_cnt.max(0) as usize {
