@@ -134,7 +134,10 @@ pub unsafe extern "C" fn bpf_object__open_skeleton(s: *mut bpf_object_skeleton, 
 }
 symver!(bpf_object__open_skeleton, "LIBBPF_0.0.7");
 
-/// Load the skeleton's object. Delivered by issue 3 (load).
+/// Load the skeleton's object, then point every map entry's `*mmaped` at the map's memory as it
+/// is now (libbpf's rule): global data stays at the address it had (the kernel map was mapped
+/// over it), an arena now shows the kernel arena, `.kconfig` its kernel-filled values, and a
+/// map whose buffer went away (not mmapable) reads NULL.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) -> c_int {
     int("bpf_object__load_skeleton", || {
@@ -143,12 +146,28 @@ pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) 
         if sk.obj.is_null() {
             return Err(Error::inval("skeleton has no object slot"));
         }
+        // SAFETY: generated name is a NUL-terminated literal.
+        let sname = unsafe { cstr(sk.name, "skeleton name") }.unwrap_or("?").to_owned();
         // SAFETY: obj slot is readable; its value is our handle or NULL.
         let obj = unsafe { *sk.obj };
         // SAFETY: forwarded.
         let r = unsafe { super::object::bpf_object__load(obj) };
         if r < 0 {
+            crate::pr_warn!("failed to load BPF skeleton '{}': {}", sname, r);
             return Err(Error::quiet(-r));
+        }
+        let stride = check_stride("map", sk.map_cnt, sk.map_skel_sz, MAP_ENTRY_MIN, sk.maps as *const c_void)?;
+        for i in 0..sk.map_cnt.max(0) as usize {
+            let base = sk.maps as *const u8;
+            // SAFETY: entry i within the generated array; map@8, mmaped@16.
+            let (map, mmaped) = unsafe { (*field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16)) };
+            if mmaped.is_null() {
+                continue;
+            }
+            // SAFETY: filled by open_skeleton with our handle (or NULL).
+            let p = unsafe { map.as_ref() }.and_then(|m| m.mmaped.as_ref()).map_or(std::ptr::null_mut(), |r| r.as_ptr());
+            // SAFETY: mmaped slot inside the generated skeleton struct (writable).
+            unsafe { *mmaped = p as *mut c_void };
         }
         Ok(0)
     })

@@ -907,8 +907,11 @@ impl Object {
                 if m.is_internal() {
                     populate_internal_map(m)?;
                 } else if m.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
-                    let data = self.arena_data.take();
+                    // The `__arena` globals' initial values live in the pre-load buffer (open
+                    // moved them there so C could edit them); they go into the kernel arena.
+                    let sz = self.arena_data_sz;
                     let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
+                    let data = m.mmaped.as_ref().map(|r| r.read(sz)).filter(|d| !d.is_empty());
                     map_arena(m, data.as_deref())?;
                 }
                 let m = self.maps.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
@@ -1580,17 +1583,17 @@ fn populate_internal_map(m: &mut super::Map) -> Result<()> {
 /// (A fixed user address, `map_extra`, is not supported yet.)
 fn map_arena(m: &mut super::Map, data: Option<&[u8]>) -> Result<()> {
     let name = m.name.to_string_lossy().into_owned();
-    if m.def.map_extra != 0 {
-        crate::pr_warn!("map '{}': failed to mmap arena: arenas at a fixed address are not supported", name);
-        return Err(Error::quiet(libc::EOPNOTSUPP));
-    }
     let len = crate::sys::mmap::page_size() * m.def.max_entries as usize;
-    let mut r = crate::sys::mmap::Region::new(len)?;
     let fd = m.fd.as_ref().ok_or_else(|| Error::new(lerr::INTERNAL, "arena without fd"))?;
-    if let Err(e) = r.map_fd_over(fd.as_fd(), len, true) {
-        crate::pr_warn!("map '{}': failed to mmap arena: {}", name, -e.errno());
-        return Err(Error::quiet(e.errno()));
-    }
+    // map_extra asks for the arena at a fixed user address (libbpf maps it there MAP_FIXED).
+    let at = (m.def.map_extra != 0).then_some(m.def.map_extra as usize);
+    let mut r = match crate::sys::mmap::Region::from_fd(fd.as_fd(), len, at) {
+        Ok(r) => r,
+        Err(e) => {
+            crate::pr_warn!("map '{}': failed to mmap arena: {}", name, -e.errno());
+            return Err(Error::quiet(e.errno()));
+        }
+    };
     if let Some(d) = data {
         r.write(0, d)?;
     }

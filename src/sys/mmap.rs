@@ -121,6 +121,32 @@ impl Region {
     }
 }
 
+impl Region {
+    /// Map `len` bytes of a BPF map fd (an arena) read-write and shared. With `at`, the mapping
+    /// must land exactly there: MAP_FIXED_NOREPLACE refuses (EEXIST) rather than replacing
+    /// whatever the process already has at that address.
+    pub fn from_fd(fd: std::os::fd::BorrowedFd<'_>, len: usize, at: Option<usize>) -> Result<Region> {
+        use std::os::fd::AsRawFd;
+        let len = len.max(1).checked_next_multiple_of(page_size()).ok_or_else(|| Error::nomem("mmap size overflow"))?;
+        let flags = libc::MAP_SHARED | if at.is_some() { libc::MAP_FIXED_NOREPLACE } else { 0 };
+        let hint = at.unwrap_or(0) as *mut libc::c_void;
+        // SAFETY: a new shared mapping of a BPF map fd; with MAP_FIXED_NOREPLACE no existing
+        // mapping is replaced.
+        let p = unsafe { libc::mmap(hint, len, libc::PROT_READ | libc::PROT_WRITE, flags, fd.as_raw_fd(), 0) };
+        if p == libc::MAP_FAILED {
+            return Err(Error::io("failed to mmap the map", &std::io::Error::last_os_error()));
+        }
+        let r = Region { ptr: p as *mut u8, len };
+        if let Some(a) = at {
+            if p as usize != a {
+                // A kernel without MAP_FIXED_NOREPLACE treats it as a hint.
+                return Err(Error::new(libc::EEXIST, format!("could not map at 0x{a:x} (got {:p})", p)));
+            }
+        }
+        Ok(r)
+    }
+}
+
 impl Drop for Region {
     fn drop(&mut self) {
         // SAFETY: ptr/len describe the mapping created in `new`, unmapped exactly once.
