@@ -5,7 +5,7 @@
 use oxbpf::ffi::names::*;
 use oxbpf::section::{self, AttachKind};
 use oxbpf::uapi::*;
-use std::ffi::{c_char, c_int, c_long, c_void, CStr};
+use std::ffi::{c_char, c_int, c_long, CStr};
 use std::ptr;
 use std::sync::Mutex;
 
@@ -15,11 +15,11 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
-unsafe extern "C" fn setup(_prog: *mut c_void, cookie: c_long) -> c_int {
+unsafe extern "C" fn setup(_prog: *mut oxbpf::object::Program, cookie: c_long) -> c_int {
     cookie as c_int
 }
 
-unsafe extern "C" fn attach(_prog: *const c_void, cookie: c_long, _link: *mut *mut c_void) -> c_int {
+unsafe extern "C" fn attach(_prog: *const oxbpf::object::Program, cookie: c_long, _link: *mut *mut oxbpf::link::Link) -> c_int {
     -(cookie as c_int)
 }
 

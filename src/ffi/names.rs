@@ -7,9 +7,9 @@
 
 use crate::error::Error;
 use crate::ffi::{self, handle, opts, symver};
-use crate::section::{self, ProgAttachFn, ProgPrepareLoadFn, ProgSetupFn};
+use crate::section;
 use crate::uapi;
-use std::ffi::{c_char, c_int, c_long, CStr};
+use std::ffi::{c_char, c_int, CStr};
 use std::ptr;
 
 /// A section name argument: `Ok(None)` for bytes that are not UTF-8 (no definition can match
@@ -133,37 +133,8 @@ pub unsafe extern "C" fn libbpf_bpf_link_type_str(t: u32) -> *const c_char {
 }
 symver!(libbpf_bpf_link_type_str, "LIBBPF_1.0.0");
 
-/// `struct libbpf_prog_handler_opts`: the cookie and callbacks of a custom section handler.
-/// Every field is optional; the callbacks are called with the cookie.
-#[allow(non_camel_case_types)] // the C name, so the generated header declares the same struct
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct libbpf_prog_handler_opts {
-    /// Size of the caller's struct (`sizeof(struct libbpf_prog_handler_opts)` when compiled).
-    pub sz: usize,
-    /// Passed to every callback, so one set of callbacks can serve several section names.
-    pub cookie: c_long,
-    /// Called when a program of this section is set up at open time.
-    pub prog_setup_fn: Option<ProgSetupFn>,
-    /// Called just before the program is loaded, with its load options.
-    pub prog_prepare_load_fn: Option<ProgPrepareLoadFn>,
-    /// Called by `bpf_program__attach` and skeleton attach.
-    pub prog_attach_fn: Option<ProgAttachFn>,
-}
-
-const _: () = assert!(std::mem::size_of::<libbpf_prog_handler_opts>() == 40);
-const _: () = assert!(std::mem::offset_of!(libbpf_prog_handler_opts, cookie) == 8);
-const _: () = assert!(std::mem::offset_of!(libbpf_prog_handler_opts, prog_setup_fn) == 16);
-const _: () = assert!(std::mem::offset_of!(libbpf_prog_handler_opts, prog_prepare_load_fn) == 24);
-const _: () = assert!(std::mem::offset_of!(libbpf_prog_handler_opts, prog_attach_fn) == 32);
-
-// SAFETY: #[repr(C)], starts with `sz: usize`; integers and nullable function pointers are valid
-// for every bit pattern a C caller can store (a non-NULL pointer is taken to be a function, as the
-// C API requires); KNOWN_END is the end of the last field, == size_of.
-unsafe impl opts::Opts for libbpf_prog_handler_opts {
-    const NAME: &'static str = "libbpf_prog_handler_opts";
-    const KNOWN_END: usize = std::mem::size_of::<libbpf_prog_handler_opts>();
-}
+/// The options struct is the one the headers declare (`types.rs`).
+pub use super::types::libbpf_prog_handler_opts;
 
 /// Register a custom `SEC()` handler. `sec` uses the built-in spellings' rules ("name", "name+"
 /// for "name" or "name/…", "name/" for "name/…" only); such handlers are consulted before
@@ -187,15 +158,12 @@ pub unsafe extern "C" fn libbpf_register_prog_handler(
         let o = unsafe { opts::read(opts) }?;
         // SAFETY: C passes NULL or a NUL-terminated string.
         let sec = unsafe { handle::opt_cstr(sec, "section name") }?;
-        section::register_handler(
-            sec,
-            prog_type,
-            exp_attach_type,
-            o.map_or(0, |o| o.cookie),
-            o.and_then(|o| o.prog_setup_fn),
-            o.and_then(|o| o.prog_prepare_load_fn),
-            o.and_then(|o| o.prog_attach_fn),
-        )
+        // SAFETY (all three): the registry stores the callbacks with `void *` in place of the
+        // handle pointers; same C ABI, and they are only ever called with our handles.
+        let setup = o.and_then(|o| o.prog_setup_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgSetupFn>(f) });
+        let prepare = o.and_then(|o| o.prog_prepare_load_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgPrepareLoadFn>(f) });
+        let attach = o.and_then(|o| o.prog_attach_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgAttachFn>(f) });
+        section::register_handler(sec, prog_type, exp_attach_type, o.map_or(0, |o| o.cookie), setup, prepare, attach)
     })
 }
 symver!(libbpf_register_prog_handler, "LIBBPF_0.8.0");

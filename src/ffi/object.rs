@@ -136,19 +136,33 @@ fn token_from_env(mut o: OpenOptions) -> Result<OpenOptions> {
     Ok(o)
 }
 
+/// Run custom section handlers' setup callbacks on a freshly opened object; on failure the
+/// object is closed.
+fn setup_callbacks(raw: *mut Object) -> Result<*mut Object> {
+    // SAFETY: `raw` was just produced by Box::into_raw and nothing else refers to it yet.
+    match unsafe { Object::run_prog_setup(raw) } {
+        Ok(()) => Ok(raw),
+        Err(e) => {
+            // SAFETY: reclaim the box we leaked above; no handle escaped to the caller.
+            drop(unsafe { Box::from_raw(raw) });
+            Err(e)
+        }
+    }
+}
+
 /// Open from a file path.
 pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
     crate::pr_debug!("loading object from {}", path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
     let obj = Object::open(&bytes, path, false, opts)?;
-    Ok(Box::into_raw(obj))
+    setup_callbacks(Box::into_raw(obj))
 }
 
 /// Open from memory; `name` is the object name (libbpf's default is the buffer address/size).
 pub(crate) fn open_bytes(bytes: &[u8], name: &str, opts: OpenOptions) -> Result<*mut Object> {
     crate::pr_debug!("loading object '{}' from buffer", name);
     let obj = Object::open(bytes, name, true, opts)?;
-    Ok(Box::into_raw(obj))
+    setup_callbacks(Box::into_raw(obj))
 }
 
 /// Open an object file with default options.

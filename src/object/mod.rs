@@ -314,6 +314,37 @@ impl Object {
         Ok(obj)
     }
 
+    /// Call the `prog_setup_fn` of custom section handlers (libbpf_register_prog_handler) for
+    /// the programs they matched, as libbpf does at open; a negative return fails the open.
+    ///
+    /// # Safety
+    /// `obj` must point to a live object that no Rust reference points to: the callbacks are
+    /// C code that calls back into the exported API with the program handles.
+    pub unsafe fn run_prog_setup(obj: *mut Object) -> Result<()> {
+        let calls: Vec<_> = {
+            // SAFETY: caller's contract; this shared reference ends before any callback runs.
+            let o = unsafe { &*obj };
+            o.progs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let c = p.sec_def?.custom?;
+                    let f = c.prog_setup_fn?;
+                    Some((f, c.cookie, o.progs.ptr(i), p.name.to_string_lossy().into_owned()))
+                })
+                .collect()
+        };
+        for (f, cookie, prog, name) in calls {
+            // SAFETY: a callback registered with the documented libbpf signature, called with a
+            // live program handle of this object and the cookie it registered.
+            let r = unsafe { f(prog as *mut std::ffi::c_void, cookie) };
+            if r < 0 {
+                return Err(Error::new(-r, format!("prog '{name}': failed to initialize: {r}")));
+            }
+        }
+        Ok(())
+    }
+
     fn set_back_pointers(&mut self) {
         let me = self as *const Object;
         for m in self.maps.iter_mut() {
