@@ -1390,7 +1390,10 @@ int bpf_object__open_skeleton(struct bpf_object_skeleton *s,
                               const struct bpf_object_open_opts *opts);
 
 /**
- * Load the skeleton's object. Delivered by issue 3 (load).
+ * Load the skeleton's object, then point every map entry's `*mmaped` at the map's memory as it
+ * is now (libbpf's rule): global data stays at the address it had (the kernel map was mapped
+ * over it), an arena now shows the kernel arena, `.kconfig` its kernel-filled values, and a
+ * map whose buffer went away (not mmapable) reads NULL.
  */
 LIBBPF_API int bpf_object__load_skeleton(struct bpf_object_skeleton *s);
 
