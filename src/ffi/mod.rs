@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+#[macro_use]
+mod layout;
 pub mod attach;
 pub mod bpf;
 pub mod btf;

@@ -144,39 +144,6 @@ pub type libbpf_prog_attach_fn_t = Option<
 // Layout checking helpers.
 // ---------------------------------------------------------------------------------------------
 
-/// Size of the field a projection closure points at (usable in `const` items).
-const fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
-    core::mem::size_of::<F>()
-}
-
-/// Assert, at compile time, a struct's size (and 8-byte alignment) and every field's offset and
-/// size, with the values measured from libbpf 1.5's headers on x86_64.
-macro_rules! layout {
-    ($t:ident = $size:literal { $($f:ident @ $off:literal : $fsz:literal),* $(,)? }) => {
-        const _: () = {
-            assert!(core::mem::size_of::<$t>() == $size);
-            assert!(core::mem::align_of::<$t>() == 8);
-            $(
-                assert!(core::mem::offset_of!($t, $f) == $off);
-                assert!(field_size(|s: &$t| &s.$f) == $fsz);
-            )*
-        };
-    };
-}
-
-/// `Opts` for an options struct whose last understood field is `$last`.
-macro_rules! opts {
-    ($t:ident, $last:ident) => {
-        // SAFETY: $t is #[repr(C)], starts with `sz: usize`, holds only integers, raw pointers,
-        // `CBool`s and `Option<extern fn>` (all-zero = None), so every bit pattern is valid;
-        // KNOWN_END is an offsetofend within the struct.
-        unsafe impl Opts for $t {
-            const NAME: &'static str = stringify!($t);
-            const KNOWN_END: usize =
-                core::mem::offset_of!($t, $last) + field_size(|s: &$t| &s.$last);
-        }
-    };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Object open options, with oxbpf's struct_ops shadow description.

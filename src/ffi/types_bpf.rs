@@ -15,47 +15,9 @@
 
 #![allow(non_camel_case_types)]
 
-use super::opts::Opts;
 use super::types::{bpf_attach_type, bpf_iter_link_info};
 use std::ffi::{c_char, c_int, c_ulong, c_void};
 use std::mem::{offset_of, size_of};
-
-/// Size of the field a projection closure points at (usable in `const` items).
-const fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
-    size_of::<F>()
-}
-
-/// Assert a struct's size and 8-byte alignment and each listed field's offset and size, with
-/// the values measured by compiling against libbpf 1.5's `bpf.h` on x86_64.
-macro_rules! layout {
-    ($t:ident = $size:literal { $($f:ident @ $off:literal : $fsz:literal),* $(,)? }) => {
-        const _: () = {
-            assert!(size_of::<$t>() == $size);
-            assert!(core::mem::align_of::<$t>() == 8);
-            $(
-                assert!(offset_of!($t, $f) == $off);
-                assert!(field_size(|s: &$t| &s.$f) == $fsz);
-            )*
-        };
-    };
-}
-
-/// `Opts` for an options struct whose last understood field ends at `$end`.
-macro_rules! opts {
-    ($t:ident, $last:ident) => {
-        opts!($t, end = offset_of!($t, $last) + field_size(|s: &$t| &s.$last));
-    };
-    ($t:ident, end = $end:expr) => {
-        // SAFETY: $t is #[repr(C)], starts with `sz: usize` and holds only integers, raw pointers
-        // and unions of those, so every bit pattern (all-zero included) is a valid value;
-        // KNOWN_END is an offsetofend inside the struct.
-        unsafe impl Opts for $t {
-            const NAME: &'static str = stringify!($t);
-            const KNOWN_END: usize = $end;
-        }
-        const _: () = assert!(<$t as Opts>::KNOWN_END <= size_of::<$t>());
-    };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Maps

@@ -4,7 +4,7 @@
 
 #![allow(non_camel_case_types)]
 
-use crate::ffi::opts::{CBool, Opts};
+use crate::ffi::opts::CBool;
 use crate::ffi::types::va_list;
 use std::ffi::{c_char, c_int, c_void};
 
@@ -17,36 +17,6 @@ pub struct btf_ext {
 /// Output callback of a BTF dumper: `ctx` as registered, then a printf format and its arguments.
 pub type btf_dump_printf_fn_t =
     Option<unsafe extern "C" fn(ctx: *mut c_void, fmt: *const c_char, args: va_list)>;
-
-const fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
-    core::mem::size_of::<F>()
-}
-
-/// Compile-time size/offset assertions, as in `types.rs`.
-macro_rules! layout {
-    ($t:ident = $size:literal { $($f:ident @ $off:literal : $fsz:literal),* $(,)? }) => {
-        const _: () = {
-            assert!(core::mem::size_of::<$t>() == $size);
-            assert!(core::mem::align_of::<$t>() == 8);
-            $(
-                assert!(core::mem::offset_of!($t, $f) == $off);
-                assert!(field_size(|s: &$t| &s.$f) == $fsz);
-            )*
-        };
-    };
-}
-
-macro_rules! opts {
-    ($t:ident, $last:ident) => {
-        // SAFETY: $t is #[repr(C)], starts with `sz: usize` and holds only integers, raw
-        // pointers and `CBool`s, so every bit pattern is valid; KNOWN_END lies within it.
-        unsafe impl Opts for $t {
-            const NAME: &'static str = stringify!($t);
-            const KNOWN_END: usize =
-                core::mem::offset_of!($t, $last) + field_size(|s: &$t| &s.$last);
-        }
-    };
-}
 
 /// Options for `btf__dedup()`.
 #[repr(C)]
@@ -115,6 +85,7 @@ opts!(btf_dump_type_data_opts, emit_zeroes);
 
 #[cfg(test)]
 mod tests {
+    use crate::ffi::opts::Opts;
     use super::*;
 
     #[test]
