@@ -112,27 +112,8 @@ pub enum Cpus {
     Explicit(Vec<(i32, i32)>),
 }
 
-/// Parse a kernel CPU list ("0-3,5") into an online mask indexed by CPU.
-pub fn parse_cpu_mask(s: &str) -> Option<Vec<bool>> {
-    let mut mask = Vec::new();
-    for part in s.trim().split(',').filter(|p| !p.is_empty()) {
-        let (a, b) = match part.split_once('-') {
-            Some((a, b)) => (a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?),
-            None => {
-                let a = part.trim().parse::<usize>().ok()?;
-                (a, a)
-            }
-        };
-        if b < a || b > 1 << 20 {
-            return None;
-        }
-        if mask.len() <= b {
-            mask.resize(b + 1, false);
-        }
-        mask[a..=b].iter_mut().for_each(|m| *m = true);
-    }
-    (!mask.is_empty()).then_some(mask)
-}
+pub use crate::sys::parse_cpu_mask;
+
 
 fn online_cpus() -> Result<Vec<bool>> {
     let path = "/sys/devices/system/cpu/online";

@@ -68,7 +68,13 @@ pub fn possible_cpus() -> crate::Result<usize> {
 
 /// Count the CPUs in a kernel CPU list ("0-3,5,7-8").
 pub fn parse_cpu_list(s: &str) -> Option<usize> {
-    let mut n = 0usize;
+    let n = parse_cpu_mask(s)?.iter().filter(|&&on| on).count();
+    (n > 0).then_some(n)
+}
+
+/// Parse a kernel CPU list ("0-3,5") into an online mask indexed by CPU.
+pub fn parse_cpu_mask(s: &str) -> Option<Vec<bool>> {
+    let mut mask = Vec::new();
     for part in s.trim().split(',').filter(|p| !p.is_empty()) {
         let (a, b) = match part.split_once('-') {
             Some((a, b)) => (a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?),
@@ -80,7 +86,10 @@ pub fn parse_cpu_list(s: &str) -> Option<usize> {
         if b < a || b > 1 << 20 {
             return None;
         }
-        n += b - a + 1;
+        if mask.len() <= b {
+            mask.resize(b + 1, false);
+        }
+        mask[a..=b].iter_mut().for_each(|m| *m = true);
     }
-    (n > 0).then_some(n)
+    (!mask.is_empty()).then_some(mask)
 }
