@@ -148,15 +148,15 @@ fn object_bytes() -> Option<&'static [u8]> {
     .as_deref()
 }
 
-unsafe extern "C" fn custom_attach(prog: *const c_void, cookie: c_long, link: *mut *mut c_void) -> c_int {
+unsafe extern "C" fn custom_attach(prog: *const Program, cookie: c_long, link: *mut *mut oxbpf::link::Link) -> c_int {
     assert_eq!(cookie, 0x0c00c1e);
     // SAFETY: `prog` is the program handle the loader passes to the handler.
-    let l = unsafe { bpf_program__attach_raw_tracepoint(prog as *const Program, c"sys_enter".as_ptr()) };
+    let l = unsafe { bpf_program__attach_raw_tracepoint(prog, c"sys_enter".as_ptr()) };
     if l.is_null() {
         return -errno();
     }
     // SAFETY: `link` is the loader's out-pointer.
-    unsafe { *link = l as *mut c_void };
+    unsafe { *link = l };
     0
 }
 
