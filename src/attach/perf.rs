@@ -8,11 +8,10 @@ use crate::sys::cmd::{self, LinkCreate, LinkExtra};
 use crate::sys::probe::{self, Feature};
 use crate::uapi;
 use std::ffi::CStr;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 /// `PERF_TYPE_TRACEPOINT`.
 pub const PERF_TYPE_TRACEPOINT: u32 = 2;
-const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
 /// `_IO('$', 0)`.
 pub const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
 /// `_IO('$', 1)`.
@@ -24,25 +23,7 @@ const REF_CTR_OFFSET_SHIFT: u32 = 32;
 
 /// `struct perf_event_attr` up to `config2` (`PERF_ATTR_SIZE_VER1`, 72 bytes): all a probe or
 /// tracepoint event needs. The kernel accepts any published size and zero-fills the rest.
-#[repr(C)]
-#[derive(Debug, Default, Clone, Copy)]
-pub struct PerfEventAttr {
-    pub type_: u32,
-    pub size: u32,
-    pub config: u64,
-    pub sample_period: u64,
-    pub sample_type: u64,
-    pub read_format: u64,
-    /// The `disabled:1, inherit:1, ...` bitfield word.
-    pub flags: u64,
-    pub wakeup_events: u32,
-    pub bp_type: u32,
-    /// `kprobe_func` / `uprobe_path` (a pointer to a C string).
-    pub config1: u64,
-    /// `kprobe_addr` / `probe_offset`.
-    pub config2: u64,
-}
-const _: () = assert!(size_of::<PerfEventAttr>() == 72);
+pub use crate::sys::perf::PerfEventAttr;
 
 /// `perf_event_open(attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC)`. The raw OS error is returned so
 /// callers can word the message.
@@ -51,25 +32,8 @@ const _: () = assert!(size_of::<PerfEventAttr>() == 72);
 /// Every pointer stored in `attr` (config1 for probes) must point to a live NUL-terminated
 /// string for the duration of the call.
 pub unsafe fn perf_event_open(attr: &mut PerfEventAttr, pid: i32, cpu: i32) -> std::io::Result<OwnedFd> {
-    attr.size = size_of::<PerfEventAttr>() as u32;
-    // SAFETY: `attr` is a live, initialised perf_event_attr of `attr.size` bytes; the pointers in
-    // it are valid per the caller's contract. The syscall only reads it (and may write `size` back
-    // on E2BIG, within the struct).
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_perf_event_open,
-            attr as *mut PerfEventAttr,
-            pid as libc::c_long,
-            cpu as libc::c_long,
-            -1 as libc::c_long,
-            PERF_FLAG_FD_CLOEXEC,
-        )
-    };
-    if r < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: perf_event_open returned a new fd that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(r as i32) })
+    // SAFETY: forwarded contract.
+    unsafe { crate::sys::perf::open(attr, pid, cpu) }
 }
 
 /// libbpf's pid/cpu convention for probe events: pid < 0 traces every process (on "cpu 0",

@@ -15,7 +15,7 @@ use crate::sys::attr::{self, bpf_map_info};
 use crate::sys::cmd;
 use crate::uapi;
 use std::ffi::c_void;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `enum bpf_perf_event_ret`.
@@ -28,7 +28,6 @@ const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_COUNT_SW_BPF_OUTPUT: u64 = 10;
 const PERF_SAMPLE_RAW: u64 = 1 << 10;
-const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 /// `_IO('$', 0)` and `_IO('$', 1)`.
 const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
 const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
@@ -36,24 +35,8 @@ const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
 const DATA_HEAD_OFF: usize = 1024;
 const DATA_TAIL_OFF: usize = 1032;
 
-/// `struct perf_event_attr` as of `PERF_ATTR_SIZE_VER8` (136 bytes); only what
-/// [`PerfBuffer::new`] sets is named, the rest stays zero.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PerfEventAttr {
-    pub type_: u32,
-    pub size: u32,
-    pub config: u64,
-    pub sample_period: u64,
-    pub sample_type: u64,
-    pub read_format: u64,
-    pub flags: u64,
-    pub wakeup_events: u32,
-    pub bp_type: u32,
-    pub rest: [u64; 10],
-}
-const _: () = assert!(std::mem::size_of::<PerfEventAttr>() == 136);
-const _: () = assert!(std::mem::offset_of!(PerfEventAttr, wakeup_events) == 48);
+
+pub use crate::sys::perf::PerfEventAttr;
 
 /// Raw record callback: CPU and the whole record; returns a `bpf_perf_event_ret`.
 pub type EventFn = Box<dyn Fn(i32, Record<'_>) -> i32>;
@@ -221,15 +204,10 @@ impl PerfBuffer {
     /// As [`new_raw`](Self::new_raw) for `attr`.
     unsafe fn open_cpu_buf(&self, attr: *mut c_void, cpu: i32, map_key: i32) -> Result<CpuBuf> {
         // SAFETY: the caller vouches for `attr`; the other arguments are plain integers.
-        let r = unsafe {
-            libc::syscall(libc::SYS_perf_event_open, attr, -1 as libc::c_int, cpu as libc::c_int, -1 as libc::c_int, PERF_FLAG_FD_CLOEXEC)
-        };
-        if r < 0 {
-            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-            return Err(Error::new(errno, format!("failed to open perf buffer event on cpu #{cpu}: {}", errtext(errno))));
-        }
-        // SAFETY: perf_event_open just returned this fd; nothing else owns it.
-        let fd = unsafe { OwnedFd::from_raw_fd(r as RawFd) };
+        let fd = unsafe { crate::sys::perf::open_raw(attr, -1, cpu, -1) }.map_err(|e| {
+            let errno = e.raw_os_error().unwrap_or(libc::EIO);
+            Error::new(errno, format!("failed to open perf buffer event on cpu #{cpu}: {}", errtext(errno)))
+        })?;
         let mapping = Mapping::map(fd.as_fd(), self.mmap_size + self.page_size, 0, true).map_err(|e| {
             Error::new(e.errno(), format!("failed to mmap perf buffer on cpu #{cpu}: {}", errtext(e.errno())))
         })?;

@@ -14,6 +14,7 @@ pub mod attr;
 pub mod cmd;
 pub mod fake;
 pub mod mmap;
+pub mod perf;
 pub mod probe;
 
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all

@@ -1,0 +1,70 @@
+//! perf_event_open(2): the one place this library opens perf events (probe PMUs, tracepoints,
+//! BPF output rings).
+
+use std::ffi::c_void;
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+
+/// Open the fd close-on-exec.
+pub const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
+
+/// `struct perf_event_attr` as of `PERF_ATTR_SIZE_VER8` (136 bytes). Only what this library
+/// sets is named; the rest stays zero (the kernel accepts any published size).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PerfEventAttr {
+    pub type_: u32,
+    pub size: u32,
+    pub config: u64,
+    pub sample_period: u64,
+    pub sample_type: u64,
+    pub read_format: u64,
+    /// The `disabled:1, inherit:1, ...` bitfield word.
+    pub flags: u64,
+    pub wakeup_events: u32,
+    pub bp_type: u32,
+    /// `kprobe_func` / `uprobe_path` (a pointer to a C string).
+    pub config1: u64,
+    /// `kprobe_addr` / `probe_offset`.
+    pub config2: u64,
+    pub rest: [u64; 8],
+}
+const _: () = assert!(std::mem::size_of::<PerfEventAttr>() == 136);
+const _: () = assert!(std::mem::offset_of!(PerfEventAttr, wakeup_events) == 48);
+const _: () = assert!(std::mem::offset_of!(PerfEventAttr, config1) == 56);
+
+/// `perf_event_open(attr, pid, cpu, group_fd, FD_CLOEXEC)` with a caller-supplied attr.
+///
+/// # Safety
+/// `attr` must point to a valid `struct perf_event_attr` of at least its `size` field's bytes
+/// (the kernel may write `size` back); pointers stored in it (config1) must be valid C strings
+/// for the duration of the call.
+pub unsafe fn open_raw(attr: *mut c_void, pid: i32, cpu: i32, group_fd: i32) -> io::Result<OwnedFd> {
+    // SAFETY: the caller vouches for `attr`; the other arguments are plain integers.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            attr,
+            pid as libc::c_long,
+            cpu as libc::c_long,
+            group_fd as libc::c_long,
+            PERF_FLAG_FD_CLOEXEC,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: perf_event_open returned a new fd that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(r as i32) })
+}
+
+/// [`open_raw`] for our own attr (its `size` is set here), no group.
+///
+/// # Safety
+/// Pointers stored in `attr` (config1) must be valid C strings for the duration of the call.
+pub unsafe fn open(attr: &mut PerfEventAttr, pid: i32, cpu: i32) -> io::Result<OwnedFd> {
+    attr.size = std::mem::size_of::<PerfEventAttr>() as u32;
+    // SAFETY: `attr` is a live, initialised PerfEventAttr of `size` bytes; the caller vouches
+    // for the pointers in it.
+    unsafe { open_raw(attr as *mut PerfEventAttr as *mut c_void, pid, cpu, -1) }
+}
