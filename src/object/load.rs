@@ -969,7 +969,7 @@ impl Object {
             crate::pr_warn!("couldn't reuse pinned map at '{}': parameter mismatch", path.to_string_lossy());
             return Err(Error::quiet(libc::EINVAL));
         }
-        adopt_map_fd(m, fd, &info);
+        m.adopt_kernel_map(fd, &info);
         m.pinned = true;
         crate::pr_debug!("reused pinned map at '{}'", path.to_string_lossy());
         Ok(())
@@ -1445,29 +1445,6 @@ fn set_def_max_entries(m: &mut super::Map, ncpus: usize) {
         crate::pr_debug!("map '{}': setting size to {}", m.name.to_string_lossy(), ncpus);
         m.def.max_entries = ncpus as u32;
     }
-}
-
-/// `bpf_map__reuse_fd`'s bookkeeping: the map takes the kernel map's fd and attributes (its
-/// name too, unless the kernel's is the truncated form of ours).
-fn adopt_map_fd(m: &mut super::Map, fd: OwnedFd, info: &crate::sys::attr::bpf_map_info) {
-    let kname_len = info.name.iter().position(|&c| c == 0).unwrap_or(info.name.len());
-    let kname = &info.name[..kname_len];
-    let keep = kname_len == super::BPF_OBJ_NAME_LEN - 1 && m.name.as_bytes().starts_with(kname);
-    if !keep {
-        if let Ok(n) = CString::new(kname.to_vec()) {
-            m.name = n;
-        }
-    }
-    m.def.map_type = info.type_;
-    m.def.key_size = info.key_size;
-    m.def.value_size = info.value_size;
-    m.def.max_entries = info.max_entries;
-    m.def.map_flags = info.map_flags;
-    m.def.map_extra = info.map_extra;
-    m.btf_key_type_id = info.btf_key_type_id;
-    m.btf_value_type_id = info.btf_value_type_id;
-    m.fd = Some(fd);
-    m.reused = true;
 }
 
 /// `bpf_map__pin(map, NULL)` at load: the map's pin path must be on a BPF file system.

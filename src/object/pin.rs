@@ -21,7 +21,7 @@
 
 use super::{cstring, Map, Object, Program};
 use crate::error::{Error, Result};
-use crate::sys::attr::{self, bpf_map_info};
+use crate::sys::attr::bpf_map_info;
 use crate::sys::cmd;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
@@ -201,23 +201,29 @@ impl Map {
         if !fd_is_bpf_map(fd) {
             return Err(Error::inval(format!("map '{}': fd {fd} is not a BPF map", self.name_lossy())));
         }
-        let kname = attr::name_str(&info.name);
-        let new_name = if kname.len() == crate::object::BPF_OBJ_NAME_LEN - 1
-            && self.name.as_bytes().get(..kname.len()) == Some(kname.as_bytes())
-        {
-            self.name.clone()
-        } else {
-            cstring(&kname)?
-        };
         // SAFETY: fcntl(F_DUPFD_CLOEXEC) only creates a new descriptor; an invalid `fd` fails.
         let new_fd = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
         if new_fd < 0 {
             return Err(Error::quiet(errno_now()));
         }
         // SAFETY: fcntl just returned this descriptor; nothing else owns it.
-        let owned = unsafe { OwnedFd::from_raw_fd(new_fd) };
-        self.fd = Some(owned);
-        self.name = new_name;
+        self.adopt_kernel_map(unsafe { OwnedFd::from_raw_fd(new_fd) }, &info);
+        Ok(())
+    }
+
+    /// Become a handle of the kernel map behind `fd` (reused pin or `bpf_map__reuse_fd`): the
+    /// kernel's type, sizes, flags and BTF ids, and its name unless that is the kernel's
+    /// 15-character truncation of ours (libbpf's rule).
+    pub(crate) fn adopt_kernel_map(&mut self, fd: OwnedFd, info: &bpf_map_info) {
+        let kname_len = info.name.iter().position(|&c| c == 0).unwrap_or(info.name.len());
+        let kname = &info.name[..kname_len];
+        let keep = kname_len == crate::object::BPF_OBJ_NAME_LEN - 1 && self.name.as_bytes().starts_with(kname);
+        if !keep {
+            if let Ok(n) = std::ffi::CString::new(kname.to_vec()) {
+                self.name = n;
+            }
+        }
+        self.fd = Some(fd);
         self.def.map_type = info.type_;
         self.def.key_size = info.key_size;
         self.def.value_size = info.value_size;
@@ -227,7 +233,6 @@ impl Map {
         self.btf_key_type_id = info.btf_key_type_id;
         self.btf_value_type_id = info.btf_value_type_id;
         self.reused = true;
-        Ok(())
     }
 }
 
