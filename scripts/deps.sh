@@ -29,6 +29,38 @@ oxbpf_deps() (
     say() { printf 'deps: %s\n' "$*" >&2; }
     die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
+    # apt_install [sudo] -- PKG...: install with apt-get. A machine's package lists may be
+    # missing or stale (an install then fails with 404 for a superseded version), so a failed
+    # install refreshes the lists and tries again, up to three times in all.
+    apt_install() {
+        local pre=() try log rc
+        while [[ "$1" != -- ]]; do pre+=("$1"); shift; done
+        shift
+        log="$(mktemp)"
+        for try in 1 2 3; do
+            if ((try > 1)) || ! apt_lists_know "$@"; then
+                "${pre[@]}" apt-get update -qq >"$log" 2>&1 || { cat "$log" >&2; say "apt-get update failed (try $try)"; }
+            fi
+            rc=0
+            "${pre[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                --no-install-recommends "$@" >"$log" 2>&1 || rc=$?
+            if ((rc == 0)); then
+                rm -f "$log"
+                return 0
+            fi
+            cat "$log" >&2
+            say "apt-get install $* failed (exit $rc, try $try of 3); refreshing the package lists"
+            sleep $((try * 2))
+        done
+        rm -f "$log"
+        return 1
+    }
+    # True when the package lists know every named package.
+    apt_lists_know() {
+        local q
+        for q in "$@"; do apt-cache show "$q" >/dev/null 2>&1 || return 1; done
+    }
+
     # ---- 1. bookworm packages -------------------------------------------------------------
     local pkgs=(clang-19 llvm-19 bpftool meson ninja-build pkg-config gcc libc6-dev make
                 python3 iproute2 procps binutils)
@@ -45,22 +77,7 @@ oxbpf_deps() (
             sudo=(sudo)
         fi
         say "installing ${missing[*]}"
-        # Update the package lists once, only when one of the packages is unknown to them.
-        for p in "${missing[@]}"; do
-            if ! apt-cache show "$p" >/dev/null 2>&1; then
-                "${sudo[@]}" apt-get update -qq >/dev/null || die "apt-get update failed"
-                break
-            fi
-        done
-        local log
-        log="$(mktemp)"
-        if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-                --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
-            cat "$log" >&2
-            rm -f "$log"
-            die "apt-get install ${missing[*]} failed"
-        fi
-        rm -f "$log"
+        apt_install "${sudo[@]}" -- "${missing[@]}" || die "apt-get install ${missing[*]} failed"
     fi
     command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
 
@@ -110,7 +127,13 @@ oxbpf_deps() (
         -o Acquire::Languages=none -o Debug::NoLocking=1 -o APT::Sandbox::User=root
     )
     say "updating private apt lists for trixie ($uri)"
-    apt-get "${aptopts[@]}" -qq update >/dev/null || die "apt-get update (trixie) failed"
+    local try
+    for try in 1 2 3; do
+        apt-get "${aptopts[@]}" -qq update >/dev/null && break
+        ((try < 3)) || die "apt-get update (trixie) failed"
+        say "apt-get update (trixie) failed (try $try of 3); retrying"
+        sleep $((try * 2))
+    done
 
     # Closure of the runtime packages' Depends/Pre-Depends (first alternative of each);
     # libbpf-dev is taken alone: its -dev dependencies are not needed for headers.
