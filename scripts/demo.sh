@@ -26,6 +26,8 @@ esac
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
+# shellcheck source=scripts/kernel-fs.sh
+. scripts/kernel-fs.sh
 build="${OXBPF_BUILD_DIR:-build}"
 setup=(meson setup "$build" "-Dtrixie_root=$OXBPF_TRIXIE_ROOT")
 [[ -f "$build/meson-private/coredata.dat" ]] && setup+=(--reconfigure)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Run every test of oxbpf: installs what is missing (scripts/deps.sh), then
+#   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
 #   1. cargo test --release --workspace            (Rust unit and integration tests)
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
 #                                                   tool exists)
@@ -14,6 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
+# shellcheck source=scripts/kernel-fs.sh
+. scripts/kernel-fs.sh
 
 build="${OXBPF_BUILD_DIR:-build}"
 passed=0 failed=0 skipped=0
@@ -25,8 +28,8 @@ step() { printf '\n==== %s\n' "$*"; }
 fail_step() { failed=$((failed + 1)); failures+=("$1"); }
 
 # ---- 1. cargo tests -------------------------------------------------------------------------
-step "cargo test --release --workspace"
-cargo test --release --workspace 2>&1 | tee "$log"
+step "cargo test --release --workspace --no-fail-fast"
+cargo test --release --workspace --no-fail-fast 2>&1 | tee "$log"
 cargo_rc="${PIPESTATUS[0]}"
 read -r p f i < <(awk '/^test result:/ {
         for (k = 1; k <= NF; k++) {
