@@ -4,9 +4,31 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include "../common.h"
 #include "load_arena.skel.h"
+
+/* BPF_MAP_TYPE_ARENA (kernel 6.9+; bookworm's uapi headers predate it). */
+#define OXT_MAP_TYPE_ARENA 33
+
+/* Some kernels refuse arena maps even to root (EPERM): ask the kernel directly, with the raw
+ * syscall and no library, so the refusal is the kernel's and equal for both libraries. */
+static void require_kernel_arena(void)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = OXT_MAP_TYPE_ARENA;
+	a.max_entries = 4;
+	a.map_flags = BPF_F_MMAPABLE;
+	fd = syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	OXT_SKIP_IF(fd < 0, "this kernel refuses arena map creation to this process (raw "
+		    "BPF_MAP_CREATE: %s); libbpf 1.5 is refused the same way", strerror(errno));
+	close(fd);
+}
 
 int main(void)
 {
@@ -14,6 +36,7 @@ int main(void)
 	int err;
 
 	oxt_require_root();
+	require_kernel_arena();
 	s = load_arena__open();
 	OXT_ASSERT(s != NULL, "open: %s", strerror(errno));
 	OXT_ASSERT(s->arena != NULL, "arena initial value is reachable before load");
