@@ -23,62 +23,60 @@ export HOME
 # Bump when the package set or the unpack layout changes: invalidates existing caches.
 OXBPF_TRIXIE_RECIPE=3
 
+# oxbpf_apt_ensure PKG...: install those of the Debian packages that are not installed yet
+# (with sudo when not root). A machine's package lists may be missing or stale (an install
+# then fails with 404 for a superseded version), so a failed install refreshes the lists and
+# tries again, three tries in all. Other scripts source this file and call it for their own
+# packages. Returns non-zero if the packages could not be installed.
+oxbpf_apt_ensure() {
+    local missing=() p pre=() try log rc
+    for p in "$@"; do
+        if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+            missing+=("$p")
+        fi
+    done
+    ((${#missing[@]})) || return 0
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; return 1; }
+        pre=(sudo)
+    fi
+    echo "deps: installing ${missing[*]}" >&2
+    log="$(mktemp)"
+    for try in 1 2 3; do
+        if ((try > 1)) || ! oxbpf_apt_lists_know "${missing[@]}"; then
+            "${pre[@]}" apt-get update -qq >"$log" 2>&1 || { cat "$log" >&2; echo "deps: apt-get update failed (try $try)" >&2; }
+        fi
+        rc=0
+        "${pre[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}" >"$log" 2>&1 || rc=$?
+        if ((rc == 0)); then
+            rm -f "$log"
+            return 0
+        fi
+        cat "$log" >&2
+        echo "deps: apt-get install ${missing[*]} failed (exit $rc, try $try of 3); refreshing the package lists" >&2
+        sleep $((try * 2))
+    done
+    rm -f "$log"
+    return 1
+}
+
+# True when the package lists know every named package.
+oxbpf_apt_lists_know() {
+    local q
+    for q in "$@"; do apt-cache show "$q" >/dev/null 2>&1 || return 1; done
+}
+
 oxbpf_deps() (
     set -euo pipefail
 
     say() { printf 'deps: %s\n' "$*" >&2; }
     die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
-    # apt_install [sudo] -- PKG...: install with apt-get. A machine's package lists may be
-    # missing or stale (an install then fails with 404 for a superseded version), so a failed
-    # install refreshes the lists and tries again, up to three times in all.
-    apt_install() {
-        local pre=() try log rc
-        while [[ "$1" != -- ]]; do pre+=("$1"); shift; done
-        shift
-        log="$(mktemp)"
-        for try in 1 2 3; do
-            if ((try > 1)) || ! apt_lists_know "$@"; then
-                "${pre[@]}" apt-get update -qq >"$log" 2>&1 || { cat "$log" >&2; say "apt-get update failed (try $try)"; }
-            fi
-            rc=0
-            "${pre[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-                --no-install-recommends "$@" >"$log" 2>&1 || rc=$?
-            if ((rc == 0)); then
-                rm -f "$log"
-                return 0
-            fi
-            cat "$log" >&2
-            say "apt-get install $* failed (exit $rc, try $try of 3); refreshing the package lists"
-            sleep $((try * 2))
-        done
-        rm -f "$log"
-        return 1
-    }
-    # True when the package lists know every named package.
-    apt_lists_know() {
-        local q
-        for q in "$@"; do apt-cache show "$q" >/dev/null 2>&1 || return 1; done
-    }
-
     # ---- 1. bookworm packages -------------------------------------------------------------
     local pkgs=(clang-19 llvm-19 bpftool meson ninja-build pkg-config gcc libc6-dev make
                 python3 iproute2 procps binutils)
-    local missing=() p
-    for p in "${pkgs[@]}"; do
-        if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
-            missing+=("$p")
-        fi
-    done
-    if ((${#missing[@]})); then
-        local sudo=()
-        if ((EUID != 0)); then
-            command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
-            sudo=(sudo)
-        fi
-        say "installing ${missing[*]}"
-        apt_install "${sudo[@]}" -- "${missing[@]}" || die "apt-get install ${missing[*]} failed"
-    fi
+    oxbpf_apt_ensure "${pkgs[@]}" || die "installing ${pkgs[*]} failed"
     command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
 
     # ---- 2. trixie tool cache ------------------------------------------------------------
