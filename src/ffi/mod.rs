@@ -9,7 +9,7 @@
 //!    C), turn pointers into references with the checks in [`handle`], and convert a core
 //!    [`Error`] into libbpf's convention: int-returning APIs return `-errno` and set `errno`;
 //!    pointer-returning APIs return NULL and set `errno`. Errors are logged once, here, as
-//!    `libbpf: <message>` unless they are [`Error::quiet`].
+//!    `libbpf: <message>` unless they are [`Error::quiet`] (those print nothing, as in libbpf).
 
 use crate::error::{Error, Result};
 use std::ffi::c_int;
@@ -57,11 +57,10 @@ pub fn set_errno(e: c_int) {
     unsafe { *libc::__errno_location() = e };
 }
 
-fn report(func: &str, e: &Error) -> c_int {
+fn report(e: &Error) -> c_int {
+    // Quiet errors (outcomes libbpf treats as expected) print nothing, as in libbpf.
     if e.should_log() {
         crate::pr_warn!("{}", e);
-    } else {
-        crate::pr_debug!("{}: {}", func, crate::sys::strerror(e.errno()));
     }
     set_errno(e.errno());
     e.errno()
@@ -78,7 +77,7 @@ fn panicked(func: &str) -> c_int {
 pub fn int(func: &str, f: impl FnOnce() -> Result<c_int>) -> c_int {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
-        Ok(Err(e)) => -report(func, &e),
+        Ok(Err(e)) => -report(&e),
         Err(_) => -panicked(func),
     }
 }
@@ -88,7 +87,7 @@ pub fn ptr<T>(func: &str, f: impl FnOnce() -> Result<*mut T>) -> *mut T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
-            report(func, &e);
+            report(&e);
             std::ptr::null_mut()
         }
         Err(_) => {
