@@ -5,6 +5,7 @@
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
 #                                                   tool exists)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
+#   4. scripts/bench.sh --short                    (benchmark smoke run, no timing asserted)
 # and ends with one line "total: N passed, N failed, N skipped" over cargo's and meson's
 # results. Exits non-zero if anything failed.
 #
@@ -83,6 +84,14 @@ else
             fail_step "meson test ran no test"
         fi
     fi
+fi
+
+# ---- 4. benchmark smoke run (no timing asserted: the benchmark must only run) -----------------
+step "scripts/bench.sh --short"
+if scripts/bench.sh --short; then
+    passed=$((passed + 1))
+else
+    fail_step "bench.sh --short (the benchmark did not run)"
 fi
 
 step "summary"
