@@ -22,7 +22,7 @@ pub mod handles;
 mod kconfig;
 mod load;
 mod maps;
-mod pin;
+pub(crate) mod pin;
 mod relo;
 
 use crate::btf::{Btf, BtfExt};

@@ -73,6 +73,18 @@ pub fn strerror_into(errno: i32, out: &mut [u8]) -> i32 {
     ret
 }
 
+/// Mount a BPF file system on `dir` (bpftool does so for a pin directory that is not on one).
+pub fn mount_bpffs(dir: &std::path::Path) -> crate::Result<()> {
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+        .map_err(|_| crate::Error::inval("mount point contains a NUL byte"))?;
+    // SAFETY: every pointer is a NUL-terminated string alive for the call; no data argument.
+    if unsafe { libc::mount(c"bpf".as_ptr(), c.as_ptr(), c"bpf".as_ptr(), 0, std::ptr::null()) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(crate::Error::io(format!("can't mount a BPF file system on {}", dir.display()), &e));
+    }
+    Ok(())
+}
+
 /// Number of possible CPUs from `/sys/devices/system/cpu/possible` ("0-3,5"), cached once per
 /// process.
 pub fn possible_cpus() -> crate::Result<usize> {
