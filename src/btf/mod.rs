@@ -30,6 +30,8 @@ use std::sync::{Arc, OnceLock};
 
 pub mod builder;
 mod edit;
+mod write;
+pub use write::{field_id_slots, field_str_slots};
 mod sanitize;
 pub use sanitize::BtfFeatures;
 pub use edit::essential_name;
@@ -83,19 +85,34 @@ pub struct Btf {
     /// For the C API: the `struct btf *` handle the base was given as, so `btf__base_btf` returns
     /// the caller's own pointer (0 when the base came from Rust).
     c_base: usize,
+    /// Byte order wanted for [`Btf::raw_data_out`]: the opposite of the host's (libbpf's
+    /// `swapped_endian`: set by parsing opposite-endian input or by `btf__set_endianness`).
+    swapped: bool,
+    /// Kernel fd of this BTF for the C API (`btf__fd`/`btf__set_fd`/`btf__load_into_kernel`), -1
+    /// if none. A plain number: only `btf__free` closes it, as libbpf does.
+    fd: i32,
 }
 
 #[derive(Clone)]
 struct Data {
-    /// The blob exactly as it would be loaded (mutations are written here too).
-    raw: Box<[u8]>,
+    /// The blob exactly as it would be loaded, native byte order (in-place mutations are written
+    /// here too). Set at parse; once the BTF is modifiable (see `write.rs`) it is a cache, emptied
+    /// by every addition and rebuilt on demand from `hdr`, `types` and `own_strs`.
+    raw: OnceLock<Box<[u8]>>,
+    /// The blob in the opposite byte order, built on demand (`btf__set_endianness`).
+    raw_swapped: OnceLock<Box<[u8]>>,
     hdr: Header,
-    /// The type section as native words; never reallocated, so record pointers stay valid.
-    types: Box<[u32]>,
+    /// The type section as native words; only additions (`btf__add_*`) reallocate it, so record
+    /// pointers stay valid until then (as libbpf's).
+    types: Vec<u32>,
     /// Word index in `types` of each own type, `offs[id - start_id]`.
-    offs: Box<[u32]>,
-    /// Byte range of the string section in `raw`.
+    offs: Vec<u32>,
+    /// Byte range of the string section in `raw` (while not modifiable).
     str_start: usize,
+    /// Once modifiable: the own string section, owned and growable.
+    own_strs: Option<Vec<u8>>,
+    /// Hash index of own strings, built on first string lookup and kept up to date by additions.
+    str_index: OnceLock<write::StrIndex>,
     start_id: u32,
     start_str_off: u32,
     /// Own type ids sorted by (name, id), built on first name lookup.
@@ -202,7 +219,18 @@ impl Btf {
         Self::parse_with(data, Some(base))
     }
 
+    /// Parse base (`base` None) or split BTF. Opposite-endian input is accepted as libbpf does
+    /// (24-byte header only): it is parsed from a native copy and remembered as swapped.
     pub(crate) fn parse_with(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
+        if let Some(native) = write::native_copy(data)? {
+            let mut btf = Self::parse_native(&native, base)?;
+            btf.swapped = true;
+            return Ok(btf);
+        }
+        Self::parse_native(data, base)
+    }
+
+    fn parse_native(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
         let hdr = Header::parse(data)?;
         let hdr_len = hdr.hdr_len as usize;
         let str_start = hdr_len + hdr.str_off as usize;
@@ -237,7 +265,7 @@ impl Btf {
         };
 
         let ts = hdr_len + hdr.type_off as usize;
-        let types: Box<[u32]> = data[ts..ts + hdr.type_len as usize]
+        let types: Vec<u32> = data[ts..ts + hdr.type_len as usize]
             .chunks_exact(4)
             .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
@@ -245,11 +273,14 @@ impl Btf {
 
         let btf = Btf {
             data: Arc::new(Data {
-                raw: data.into(),
+                raw: OnceLock::from(Box::<[u8]>::from(data)),
+                raw_swapped: OnceLock::new(),
                 hdr,
                 types,
                 offs,
                 str_start,
+                own_strs: None,
+                str_index: OnceLock::new(),
                 start_id,
                 start_str_off,
                 by_name: OnceLock::new(),
@@ -258,6 +289,8 @@ impl Btf {
             base,
             ptr_size: None,
             c_base: 0,
+            swapped: false,
+            fd: -1,
         };
         btf.validate()?;
         Ok(btf)
@@ -287,9 +320,28 @@ impl Btf {
         self.base.as_ref()
     }
 
-    fn strs(&self) -> &[u8] {
+    /// This BTF's own string section.
+    pub(crate) fn strs(&self) -> &[u8] {
         let d = &*self.data;
-        d.raw.get(d.str_start..d.str_start + d.hdr.str_len as usize).unwrap_or(&[])
+        if let Some(s) = &d.own_strs {
+            return s;
+        }
+        d.raw.get().and_then(|r| r.get(d.str_start..d.str_start + d.hdr.str_len as usize)).unwrap_or(&[])
+    }
+
+    /// This BTF's own string section, writable (in-place renames); invalidates cached blobs that
+    /// do not hold it.
+    pub(crate) fn strs_mut(&mut self) -> &mut [u8] {
+        let d = Arc::make_mut(&mut self.data);
+        d.raw_swapped = OnceLock::new();
+        d.by_name = OnceLock::new();
+        d.str_index = OnceLock::new();
+        if let Some(s) = d.own_strs.as_mut() {
+            d.raw = OnceLock::new();
+            return s;
+        }
+        let (a, n) = (d.str_start, d.hdr.str_len as usize);
+        d.raw.get_mut().and_then(|r| r.get_mut(a..a + n)).unwrap_or(&mut [])
     }
 
     /// The string at logical offset `off` as raw bytes (without its NUL); base-aware.
@@ -591,10 +643,20 @@ impl Btf {
         }
     }
 
-    /// The bytes as they would be loaded into the kernel (this BTF's own blob; reflects
-    /// mutations).
+    /// The bytes as they would be loaded into the kernel (this BTF's own blob in native byte
+    /// order; reflects mutations and additions).
     pub fn raw_data(&self) -> &[u8] {
-        &self.data.raw
+        self.data.raw.get_or_init(|| self.build_blob(false))
+    }
+
+    /// The blob `btf__raw_data` hands out: [`Btf::raw_data`], or its byte-swapped form when the
+    /// BTF's endianness is not the host's.
+    pub fn raw_data_out(&self) -> &[u8] {
+        if self.swapped {
+            self.data.raw_swapped.get_or_init(|| self.build_blob(true))
+        } else {
+            self.raw_data()
+        }
     }
 
     /// Byte offset of own type `id`'s record inside [`Btf::raw_data`].
@@ -604,13 +666,21 @@ impl Btf {
         Some(d.hdr.hdr_len as usize + d.hdr.type_off as usize + w * 4)
     }
 
-    /// Overwrite word `word` of own type `id`'s record in both the word buffer and the raw bytes.
+    /// Overwrite word `word` of own type `id`'s record in both the word buffer and the raw bytes
+    /// (a modifiable BTF's cached blob is dropped instead).
     fn write_record_word(&mut self, id: u32, word: usize, val: u32) -> Result<()> {
         let rec = self.type_offset(id).ok_or_else(|| Error::inval(format!("BTF: type [{id}] is not an own type")))?;
         let d = Arc::make_mut(&mut self.data);
+        d.raw_swapped = OnceLock::new();
         let w = d.offs[(id - d.start_id) as usize] as usize + word;
         let byte = rec + word * 4;
-        match (d.types.get_mut(w), d.raw.get_mut(byte..byte + 4)) {
+        if d.own_strs.is_some() {
+            d.raw = OnceLock::new();
+            let slot = d.types.get_mut(w).ok_or_else(|| Error::inval(format!("BTF: type [{id}] word {word} is outside its record")))?;
+            *slot = val;
+            return Ok(());
+        }
+        match (d.types.get_mut(w), d.raw.get_mut().and_then(|r| r.get_mut(byte..byte + 4))) {
             (Some(slot), Some(bytes)) => {
                 *slot = val;
                 bytes.copy_from_slice(&val.to_ne_bytes());
@@ -740,7 +810,7 @@ impl Btf {
 
 /// Walk the type section, returning the word offset of every record; rejects unknown kinds and
 /// records running past the end.
-fn index_types(types: &[u32], start_id: u32) -> Result<Box<[u32]>> {
+fn index_types(types: &[u32], start_id: u32) -> Result<Vec<u32>> {
     let mut offs = Vec::with_capacity(types.len() / 4);
     let mut pos = 0usize;
     while pos < types.len() {
@@ -773,7 +843,7 @@ fn index_types(types: &[u32], start_id: u32) -> Result<Box<[u32]>> {
         offs.push(pos as u32);
         pos += n;
     }
-    Ok(offs.into_boxed_slice())
+    Ok(offs)
 }
 
 impl std::fmt::Debug for Btf {
