@@ -721,80 +721,65 @@ impl Btf {
         self.c_base = h;
     }
 
-    /// Check every own type: name offsets, referenced ids, FUNC → FUNC_PROTO (libbpf's
-    /// btf_sanity_check), plus names being UTF-8.
+    /// Check every own type as libbpf's `btf_sanity_check` does (name offsets, referenced ids,
+    /// FUNC → FUNC_PROTO; a FUNC_PROTO's return type is not checked), with libbpf's messages,
+    /// plus names being UTF-8.
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
+        let lb = |m: String| Error::inval(format!("btf: {m}"));
         for id in self.start_id()..cnt {
             let rec = self.type_record(id).ok_or_else(|| bad(format!("type [{id}] record missing")))?;
             let (name_off, info) = (rec[0], rec[1]);
             let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
-            let name = self
-                .check_str(name_off)
-                .map_err(|why| bad(format!("type [{id}] {kind} name offset {name_off} {why}")))?;
-            let what = || format!("type [{id}] {kind} '{name}'");
-            let check_id = |t: u32, role: &dyn Fn() -> String| {
+            let check_name = |off: u32, what: &str| {
+                self.check_str(off).map(|_| ()).map_err(|why| match why {
+                    "out of range" => lb(format!("type [{id}]: invalid {what} (string offset {off})")),
+                    _ => bad(format!("type [{id}] {kind} {what} at string offset {off} {why}")),
+                })
+            };
+            let check_id = |t: u32| {
                 if t < cnt {
                     Ok(())
                 } else {
-                    Err(bad(format!("{} {} type id {t} out of range (type count {cnt})", what(), role())))
+                    Err(lb(format!("type [{id}]: invalid referenced type ID {t}")))
                 }
             };
-            let entries = |stride: usize| rec[3..].chunks_exact(stride).enumerate();
-            let vlen = info & 0xffff;
+            check_name(name_off, "type name")?;
+            let entries = |stride: usize| rec[3..].chunks_exact(stride);
             use Kind::*;
             match kind {
                 Int | Fwd | Float | Unkn => {}
-                Ptr | Typedef | Volatile | Const | Restrict | Var | DeclTag | TypeTag => {
-                    check_id(rec[2], &|| "referenced".into())?
-                }
+                Ptr | Typedef | Volatile | Const | Restrict | Var | DeclTag | TypeTag => check_id(rec[2])?,
                 Array => {
-                    check_id(rec[3], &|| "element".into())?;
-                    check_id(rec[4], &|| "index".into())?;
+                    check_id(rec[3])?;
+                    check_id(rec[4])?;
                 }
                 Struct | Union => {
-                    for (i, m) in entries(3) {
-                        self.check_str(m[0]).map_err(|why| {
-                            bad(format!("{} member {i} name offset {} {why}", what(), m[0]))
-                        })?;
-                        check_id(m[1], &|| format!("member {i}"))?;
+                    for m in entries(3) {
+                        check_name(m[0], "field name")?;
+                        check_id(m[1])?;
                     }
                 }
                 Enum | Enum64 => {
-                    let stride = if kind == Enum { 2 } else { 3 };
-                    for (i, e) in entries(stride) {
-                        self.check_str(e[0]).map_err(|why| {
-                            bad(format!("{} value {i} name offset {} {why}", what(), e[0]))
-                        })?;
+                    for e in entries(if kind == Enum { 2 } else { 3 }) {
+                        check_name(e[0], "enum name")?;
                     }
                 }
                 Func => {
-                    check_id(rec[2], &|| "prototype".into())?;
-                    let k = self.ty(rec[2]).map(|t| t.kind);
-                    if k != Some(FuncProto) {
-                        return Err(bad(format!(
-                            "{} refers to type [{}] which is {} rather than FUNC_PROTO",
-                            what(),
-                            rec[2],
-                            k.map_or("missing", |k| k.name())
-                        )));
-                    }
-                    if vlen > FUNC_EXTERN {
-                        return Err(bad(format!("{} has unknown linkage {vlen}", what())));
+                    check_id(rec[2])?;
+                    if self.ty(rec[2]).map(|t| t.kind) != Some(FuncProto) {
+                        return Err(lb(format!("type [{id}]: referenced type [{}] is not FUNC_PROTO", rec[2])));
                     }
                 }
                 FuncProto => {
-                    check_id(rec[2], &|| "return".into())?;
-                    for (i, p) in entries(2) {
-                        self.check_str(p[0]).map_err(|why| {
-                            bad(format!("{} param {i} name offset {} {why}", what(), p[0]))
-                        })?;
-                        check_id(p[1], &|| format!("param {i}"))?;
+                    for p in entries(2) {
+                        check_name(p[0], "param name")?;
+                        check_id(p[1])?;
                     }
                 }
                 Datasec => {
-                    for (i, v) in entries(3) {
-                        check_id(v[0], &|| format!("entry {i}"))?;
+                    for v in entries(3) {
+                        check_id(v[0])?;
                     }
                 }
             }

@@ -722,14 +722,23 @@ impl Btf {
 impl Btf {
     /// `btf__load_into_kernel`: load [`Btf::raw_data`] (native order) with libbpf's log
     /// handling (a quiet first try, then a logged retry with growing buffers; the log printed on
-    /// failure) and record the fd. `EEXIST` if this BTF already has one.
+    /// failure) and record the fd (`-errno` after a failure, as libbpf leaves it). `EEXIST` if
+    /// this BTF already has one.
     pub fn load_into_kernel(&mut self) -> Result<()> {
         if self.fd >= 0 {
             return Err(Error::quiet(libc::EEXIST));
         }
-        let fd = crate::object::btf_load_into_kernel(self.raw_data(), 0, 0, 0, None)?;
-        self.fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
-        Ok(())
+        match crate::object::btf_load_into_kernel(self.raw_data(), 0, 0, 0, None) {
+            Ok(fd) => {
+                self.fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
+                Ok(())
+            }
+            Err(e) => {
+                // libbpf keeps the failed call's result: btf__fd then gives -errno.
+                self.fd = -e.errno();
+                Err(e)
+            }
+        }
     }
 
     /// `btf__load_from_kernel_by_id_split`: the BTF object with this id, as the kernel holds it
