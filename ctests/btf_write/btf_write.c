@@ -387,9 +387,50 @@ static void scenario_parsed(const char *path)
 	btf__free(btf);
 }
 
+static void dump_ext(const char *what, const struct btf_ext *ext)
+{
+	const unsigned char *p;
+	__u32 sz = 0;
+
+	p = btf_ext__raw_data(ext, &sz);
+	if (!p) {
+		printf("%s: raw_data NULL errno %d\n", what, errno);
+		return;
+	}
+	printf("%s: %u bytes, fnv %016llx, endianness %d\n", what, sz,
+	       (unsigned long long)fnv(p, sz), btf_ext__endianness(ext));
+	for (__u32 i = 0; i < sz && i < 256; i++)
+		printf("%02x%s", p[i], (i % 32 == 31 || i + 1 == sz || i == 255) ? "\n" : "");
+}
+
+/* .BTF.ext in the other byte order, and parsed back from it. */
+static void ext_endian(struct btf_ext *ext)
+{
+	struct btf_ext *back;
+	const void *raw;
+	__u32 sz;
+
+	dump_ext("ext native", ext);
+	CALL(btf_ext__set_endianness(ext, 9));
+	CALL(btf_ext__set_endianness(ext, BTF_BIG_ENDIAN));
+	dump_ext("ext big", ext);
+	raw = btf_ext__raw_data(ext, &sz);
+	back = btf_ext__new(raw, sz);
+	printf("ext parse swapped: %s\n", back ? "ok" : "failed");
+	if (back) {
+		dump_ext("ext swapped reparsed", back);
+		CALL(btf_ext__set_endianness(back, BTF_LITTLE_ENDIAN));
+		dump_ext("ext swapped back", back);
+		btf_ext__free(back);
+	}
+	CALL(btf_ext__set_endianness(ext, BTF_LITTLE_ENDIAN));
+	dump_ext("ext little", ext);
+}
+
 static void scenario_endian(const char *path)
 {
-	struct btf *btf = path ? btf__parse(path, NULL) : small_base(), *back;
+	struct btf_ext *ext = NULL;
+	struct btf *btf = path ? btf__parse(path, &ext) : small_base(), *back;
 	const void *raw;
 	__u32 sz;
 
@@ -416,6 +457,10 @@ static void scenario_endian(const char *path)
 	CALL(btf__set_endianness(btf, BTF_LITTLE_ENDIAN));
 	dump_raw("little", btf);
 	btf__free(btf);
+	if (ext) {
+		ext_endian(ext);
+		btf_ext__free(ext);
+	}
 }
 
 /* Kernel-format bytes of the BTF object behind `id`, via the C API under test. */

@@ -36,6 +36,7 @@ mod sanitize;
 pub use sanitize::BtfFeatures;
 pub use edit::essential_name;
 pub mod ext;
+mod ext_swap;
 mod dump;
 mod file;
 mod types;

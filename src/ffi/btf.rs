@@ -522,7 +522,7 @@ pub unsafe extern "C" fn btf_ext__free(btf_ext: *mut BtfExt) {
 symver!(btf_ext__free, "LIBBPF_0.0.2");
 
 fn ext_raw(e: &BtfExt, size: *mut u32) -> Result<*mut c_void> {
-    let raw = e.raw_data();
+    let raw = e.raw_data_out();
     if !size.is_null() {
         // SAFETY: the caller passes NULL or a writable __u32.
         unsafe { *size = raw.len() as u32 };
@@ -552,15 +552,16 @@ pub unsafe extern "C" fn btf_ext__get_raw_data(btf_ext: *const BtfExt, size: *mu
 }
 symver!(btf_ext__get_raw_data, "LIBBPF_0.0.2");
 
-/// Byte order of the `.BTF.ext` data: always the host's.
+/// Byte order of the `.BTF.ext` data `btf_ext__raw_data` gives.
 ///
 /// # Safety
 /// `btf_ext` must be NULL or a live `struct btf_ext *`.
 #[no_mangle]
 pub unsafe extern "C" fn btf_ext__endianness(btf_ext: *const BtfExt) -> c_int {
     val("btf_ext__endianness", BTF_LITTLE_ENDIAN, || {
-        let _ = btf_ext;
-        if cfg!(target_endian = "big") {
+        // SAFETY: `btf_ext` is NULL or live.
+        let swapped = unsafe { handle::get(btf_ext, "btf_ext") }.is_ok_and(|e| e.is_swapped());
+        if cfg!(target_endian = "big") != swapped {
             BTF_BIG_ENDIAN
         } else {
             BTF_LITTLE_ENDIAN

@@ -14,7 +14,7 @@ use super::btf::{base_of, leak, with_base};
 use super::types::{btf_endianness, btf_func_linkage, btf_fwd_kind};
 use super::types_btf::btf_type;
 use super::{handle, int, ptr, symver, val};
-use crate::btf::{Btf, Kind};
+use crate::btf::{Btf, BtfExt, Kind};
 use crate::error::{Error, Result};
 use std::ffi::{c_char, c_int, CStr};
 
@@ -513,3 +513,22 @@ pub unsafe extern "C" fn btf__set_endianness(btf: *mut Btf, endian: btf_endianne
     })
 }
 symver!(btf__set_endianness, "LIBBPF_0.2.0");
+
+/// Byte order `btf_ext__raw_data` produces from now on (anything but `BTF_LITTLE_ENDIAN` or
+/// `BTF_BIG_ENDIAN` is `-EINVAL`).
+///
+/// # Safety
+/// `btf_ext` must be NULL or a live `struct btf_ext *`.
+#[no_mangle]
+pub unsafe extern "C" fn btf_ext__set_endianness(btf_ext: *mut BtfExt, endian: btf_endianness) -> c_int {
+    int("btf_ext__set_endianness", || {
+        // SAFETY: per the caller's contract.
+        let e = unsafe { handle::get_mut(btf_ext, "btf_ext") }?;
+        if endian > 1 {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        e.set_big_endian(endian == 1);
+        Ok(0)
+    })
+}
+symver!(btf_ext__set_endianness, "LIBBPF_1.5.0");
