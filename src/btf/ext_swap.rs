@@ -100,3 +100,39 @@ pub(super) fn swap_ext(d: &mut [u8], to_native: bool) {
 pub(super) fn is_swapped(d: &[u8]) -> bool {
     d.len() >= 2 && u16::from_ne_bytes([d[0], d[1]]) == BTF_MAGIC.swap_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::btf::BtfExt;
+
+    /// A `.BTF.ext` with one func_info record (rec_size 12: one unknown trailing word).
+    fn blob() -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&super::BTF_MAGIC.to_ne_bytes());
+        v.extend_from_slice(&[1, 0]);
+        // hdr_len, func off/len, line off/len, core off/len
+        for w in [32u32, 0, 24, 24, 0, 24, 0] {
+            v.extend_from_slice(&w.to_ne_bytes());
+        }
+        // func_info: rec_size, sec_name_off, num_info, record {insn_off, type_id, extra}
+        for w in [12u32, 1, 1, 8, 2, 0x0102_0304] {
+            v.extend_from_slice(&w.to_ne_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn swapped_ext_round_trips() {
+        let native = blob();
+        let mut e = BtfExt::parse_detached(&native).unwrap();
+        e.set_big_endian(cfg!(target_endian = "little"));
+        let swapped = e.raw_data_out().to_vec();
+        assert_ne!(swapped, native);
+        // the unknown trailing word of the record is left as it was
+        assert_eq!(swapped[52..56], native[52..56]);
+        let back = BtfExt::parse_detached(&swapped).unwrap();
+        assert!(back.is_swapped());
+        assert_eq!(back.raw_data(), &native[..]);
+        assert_eq!(back.raw_data_out(), &swapped[..]);
+    }
+}
