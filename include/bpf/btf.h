@@ -395,7 +395,7 @@ LIBBPF_API const void *btf_ext__raw_data(const struct btf_ext *btf_ext, __u32 *s
 LIBBPF_API const void *btf_ext__get_raw_data(const struct btf_ext *btf_ext, __u32 *size);
 
 /**
- * Byte order of the `.BTF.ext` data: always the host's.
+ * Byte order of the `.BTF.ext` data `btf_ext__raw_data` gives.
  *
  * # Safety
  * `btf_ext` must be NULL or a live `struct btf_ext *`.
@@ -718,6 +718,15 @@ LIBBPF_API void btf__set_fd(struct btf *btf, int fd);
  * `btf` must be NULL or a live `struct btf *`.
  */
 LIBBPF_API int btf__set_endianness(struct btf *btf, enum btf_endianness endian);
+
+/**
+ * Byte order `btf_ext__raw_data` produces from now on (anything but `BTF_LITTLE_ENDIAN` or
+ * `BTF_BIG_ENDIAN` is `-EINVAL`).
+ *
+ * # Safety
+ * `btf_ext` must be NULL or a live `struct btf_ext *`.
+ */
+LIBBPF_API int btf_ext__set_endianness(struct btf_ext *btf_ext, enum btf_endianness endian);
 
 /* The last field of each options struct these headers know. */
 #define btf_dedup_opts__last_field force_collisions
