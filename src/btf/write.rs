@@ -639,7 +639,7 @@ impl Btf {
     /// by `id_shift` when non-zero (for `add_btf`).
     fn copy_record(
         &mut self,
-        src: &Btf,
+        src: Option<&Btf>,
         rec: &[u32],
         id_shift: u32,
         cache: &mut HashMap<u32, u32>,
@@ -658,8 +658,13 @@ impl Btf {
             w[i] = match cache.get(&off) {
                 Some(&o) => o,
                 None => {
-                    let s = src.str_bytes_at(off).ok_or_else(einval)?;
-                    let o = self.add_str(s)?;
+                    let o = match src {
+                        Some(src) => self.add_str(src.str_bytes_at(off).ok_or_else(einval)?)?,
+                        None => {
+                            let s = self.str_bytes_at(off).ok_or_else(einval)?.to_vec();
+                            self.add_str(&s)?
+                        }
+                    };
                     cache.insert(off, o);
                     o
                 }
@@ -678,7 +683,13 @@ impl Btf {
     /// `btf__add_type`: append a copy of `rec` (a kernel-format record of `src`), its strings
     /// re-added here; referenced type ids are copied unchanged.
     pub fn add_type(&mut self, src: &Btf, rec: &[u32]) -> Result<u32> {
-        let w = self.copy_record(src, rec, 0, &mut HashMap::new())?;
+        let w = self.copy_record(Some(src), rec, 0, &mut HashMap::new())?;
+        self.push_type(&w)
+    }
+
+    /// `btf__add_type` with this BTF as the source (`rec` is one of its own records, copied).
+    pub fn add_own_type(&mut self, rec: &[u32]) -> Result<u32> {
+        let w = self.copy_record(None, rec, 0, &mut HashMap::new())?;
         self.push_type(&w)
     }
 
@@ -703,7 +714,7 @@ impl Btf {
         let res = (|| {
             for id in src.start_id()..src.type_cnt() {
                 let rec = src.type_record(id).ok_or_else(einval)?;
-                let w = self.copy_record(src, rec, shift, &mut cache)?;
+                let w = self.copy_record(Some(src), rec, shift, &mut cache)?;
                 self.push_type(&w)?;
             }
             Ok(first)

@@ -137,12 +137,22 @@ pub unsafe extern "C" fn btf__add_type(
     src_type: *const btf_type,
 ) -> c_int {
     int("btf__add_type", || {
-        // SAFETY: `src_btf` is NULL or live; a copy (sharing the data) avoids aliasing `btf`.
-        let src = unsafe { handle::get(src_btf, "src_btf") }?.clone();
+        if std::ptr::eq(btf, src_btf) {
+            // One handle as both: read the record out first, then append to it.
+            // SAFETY: `btf` is NULL or live and unaliased; `src_type` per the caller's contract.
+            return unsafe {
+                with_mut(btf, |b| {
+                    let rec = record_of(b, src_type)?;
+                    as_id(b.add_own_type(&rec))
+                })
+            };
+        }
+        // SAFETY: `src_btf` is NULL or live, and another handle than `btf`.
+        let src = unsafe { handle::get(src_btf, "src_btf") }?;
         // SAFETY: per the caller's contract.
-        let rec = unsafe { record_of(&src, src_type) }?;
-        // SAFETY: `btf` is NULL or live.
-        unsafe { with_mut(btf, |b| as_id(b.add_type(&src, &rec))) }
+        let rec = unsafe { record_of(src, src_type) }?;
+        // SAFETY: `btf` is NULL or live, and not `src_btf`.
+        unsafe { with_mut(btf, |b| as_id(b.add_type(src, &rec))) }
     })
 }
 symver!(btf__add_type, "LIBBPF_0.4.0");
