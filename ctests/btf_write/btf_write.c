@@ -284,6 +284,24 @@ static void scenario_split(void)
 	walk(split, 1);
 	dump_raw("split", split);
 	dump_raw("base", base);
+	{
+		/* the split's bytes parsed back on the base, then extended */
+		__u32 sz;
+		const void *raw = btf__raw_data(split, &sz);
+		struct btf *again = btf__new_split(raw, sz, base);
+
+		printf("reparse split %s\n", again ? "ok" : "failed");
+		if (again) {
+			CALL(btf__find_str(again, "own"));
+			CALL(btf__add_str(again, "own"));
+			CALL(btf__add_str(again, "base_s"));
+			CALL(btf__add_enum(again, "own_e", 2));
+			CALL(btf__add_enum_value(again, "OWN_A", -3));
+			walk(again, 4);
+			dump_raw("split reparsed", again);
+			btf__free(again);
+		}
+	}
 	btf__free(split);
 	btf__free(base);
 
