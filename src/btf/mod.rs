@@ -35,6 +35,9 @@ pub use sanitize::BtfFeatures;
 pub use edit::essential_name;
 pub mod ext;
 mod dump;
+mod cdump;
+mod datadump;
+pub use cdump::{CDump, DataOpts, Sink};
 mod file;
 mod types;
 
