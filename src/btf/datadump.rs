@@ -22,7 +22,12 @@ use libc::{E2BIG, EINVAL, ENODATA, ENOTSUP};
 extern "C" {
     /// csrc/print_shim.c: snprintf of a float/double/long double (%f, %lf, %Lf) read from
     /// `size` bytes, so the text is exactly the C library's.
-    fn oxbpf_shim_fmt_float(buf: *mut std::ffi::c_char, len: usize, bytes: *const u8, size: std::ffi::c_int) -> std::ffi::c_int;
+    fn oxbpf_shim_fmt_float(
+        buf: *mut std::ffi::c_char,
+        len: usize,
+        bytes: *const u8,
+        size: std::ffi::c_int,
+    ) -> std::ffi::c_int;
 }
 
 /// C `isprint` in the C locale.
@@ -38,7 +43,11 @@ fn bytes(data: &[u8], pos: usize, n: usize) -> Option<&[u8]> {
 fn le_partial(data: &[u8], pos: usize, n: usize) -> u64 {
     let mut v = 0u64;
     for i in (0..n.min(8)).rev() {
-        let b = pos.checked_add(i).and_then(|p| data.get(p)).copied().unwrap_or(0);
+        let b = pos
+            .checked_add(i)
+            .and_then(|p| data.get(p))
+            .copied()
+            .unwrap_or(0);
         v = (v << 8) | b as u64;
     }
     v
@@ -55,7 +64,14 @@ fn le(b: &[u8]) -> u64 {
 impl CDump {
     /// `btf_dump__dump_type_data`: print the value of type `id` in `data` (the caller's bytes,
     /// found at address `addr`). Returns the type's size, or a positive errno.
-    pub fn dump_type_data(&mut self, btf: &Btf, id: u32, data: &[u8], addr: usize, opts: &DataOpts) -> R<i32> {
+    pub fn dump_type_data(
+        &mut self,
+        btf: &Btf,
+        id: u32,
+        data: &[u8],
+        addr: usize,
+        opts: &DataOpts,
+    ) -> R<i32> {
         self.grow(btf);
         let mut indent = opts.indent_str.clone().unwrap_or_else(|| b"\t".to_vec());
         indent.truncate(31);
@@ -151,7 +167,17 @@ impl CDump {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn dump_data(&mut self, btf: &Btf, data: &[u8], fname: &[u8], id: u32, pos: usize, bits_offset: u8, bit_sz: u8, depth: u32) -> R<i32> {
+    fn dump_data(
+        &mut self,
+        btf: &Btf,
+        data: &[u8],
+        fname: &[u8],
+        id: u32,
+        pos: usize,
+        bits_offset: u8,
+        bit_sz: u8,
+        depth: u32,
+    ) -> R<i32> {
         if depth > 600 {
             self.warn(format_args!("typed data nests too deep (loop?), id:[{id}]"));
             return Err(EINVAL);
@@ -183,10 +209,11 @@ impl CDump {
             }
             K_INT => {
                 if bit_sz != 0 {
-                    self.bitfield_value(r, data, pos, bits_offset, bit_sz).map(|v| {
-                        self.put(format!("0x{v:x}").as_bytes());
-                        self.end_value();
-                    })
+                    self.bitfield_value(r, data, pos, bits_offset, bit_sz)
+                        .map(|v| {
+                            self.put(format!("0x{v:x}").as_bytes());
+                            self.end_value();
+                        })
                 } else {
                     self.int_data(btf, r, id, data, pos)
                 }
@@ -198,22 +225,24 @@ impl CDump {
             K_ENUM | K_ENUM64 => {
                 if bit_sz != 0 {
                     match self.bitfield_value(r, data, pos, bits_offset, bit_sz) {
-                        Ok(v) => {
-                            match enum_from_u64(r, v) {
-                                Some(val) => {
-                                    self.enum_print(btf, r, val);
-                                    Ok(())
-                                }
-                                None => {
-                                    self.warn(format_args!("unexpected size {} for enum, id:[{id}]", r[2] as i32));
-                                    Err(EINVAL)
-                                }
+                        Ok(v) => match enum_from_u64(r, v) {
+                            Some(val) => {
+                                self.enum_print(btf, r, val);
+                                Ok(())
                             }
-                        }
+                            None => {
+                                self.warn(format_args!(
+                                    "unexpected size {} for enum, id:[{id}]",
+                                    r[2] as i32
+                                ));
+                                Err(EINVAL)
+                            }
+                        },
                         Err(e) => Err(e),
                     }
                 } else {
-                    self.enum_value(btf, r, id, data, pos).map(|v| self.enum_print(btf, r, v))
+                    self.enum_value(btf, r, id, data, pos)
+                        .map(|v| self.enum_print(btf, r, v))
                 }
             }
             K_VAR => self.var_data(btf, r, data, pos, d),
@@ -227,19 +256,37 @@ impl CDump {
         Ok(size)
     }
 
-    fn check_overflow(&mut self, btf: &Btf, data: &[u8], id: u32, pos: usize, bits_offset: u8, bit_sz: u8) -> R<i32> {
+    fn check_overflow(
+        &mut self,
+        btf: &Btf,
+        data: &[u8],
+        id: u32,
+        pos: usize,
+        bits_offset: u8,
+        bit_sz: u8,
+    ) -> R<i32> {
         if bit_sz != 0 {
             let nr = ((bits_offset as u32 + bit_sz as u32 + 7) / 8) as u8;
-            return if pos.saturating_add(nr as usize) > data.len() { Err(E2BIG) } else { Ok(nr as i32) };
+            return if pos.saturating_add(nr as usize) > data.len() {
+                Err(E2BIG)
+            } else {
+                Ok(nr as i32)
+            };
         }
         let size = Self::resolve_size(btf, id);
         if size < 0 || size >= i32::MAX as i64 {
-            self.warn(format_args!("unexpected size [{}] for id [{id}]", size as u64));
+            self.warn(format_args!(
+                "unexpected size [{}] for id [{id}]",
+                size as u64
+            ));
             return Err(EINVAL);
         }
         let (_, r) = Self::skip_mods(btf, id);
         if matches!(kind(r), K_INT | K_FLOAT | K_PTR | K_ENUM | K_ENUM64)
-            && pos.saturating_add(bits_offset as usize / 8).saturating_add(size as usize) > data.len()
+            && pos
+                .saturating_add(bits_offset as usize / 8)
+                .saturating_add(size as usize)
+                > data.len()
         {
             return Err(E2BIG);
         }
@@ -248,7 +295,16 @@ impl CDump {
 
     /// `Err(ENODATA)` when the value is zero and may be left out.
     #[allow(clippy::too_many_arguments)]
-    fn check_zero(&mut self, btf: &Btf, data: &[u8], id: u32, pos: usize, bits_offset: u8, bit_sz: u8, depth: u32) -> R<()> {
+    fn check_zero(
+        &mut self,
+        btf: &Btf,
+        data: &[u8],
+        id: u32,
+        pos: usize,
+        bits_offset: u8,
+        bit_sz: u8,
+        depth: u32,
+    ) -> R<()> {
         let t = &self.typed;
         if t.emit_zeroes || t.depth == 0 || (t.is_array_member && !t.is_array_char) {
             return Ok(());
@@ -258,10 +314,17 @@ impl CDump {
         }
         let (_, r) = Self::skip_mods(btf, id);
         match kind(r) {
-            K_INT if bit_sz != 0 => match self.bitfield_value(r, data, pos, bits_offset, bit_sz)? {
-                0 => Err(ENODATA),
-                _ => Ok(()),
-            },
+            K_INT if bit_sz != 0 => {
+                // Bits past the data: libbpf 1.5 reads them unchecked; count them as non-zero.
+                let need = (bits_offset as usize + bit_sz as usize).div_ceil(8);
+                if pos.saturating_add(need) > data.len() {
+                    return Ok(());
+                }
+                match self.bitfield_value(r, data, pos, bits_offset, bit_sz)? {
+                    0 => Err(ENODATA),
+                    _ => Ok(()),
+                }
+            }
             K_INT | K_FLOAT | K_PTR => {
                 let nr = if kind(r) == K_PTR { self.ptr_sz } else { r[2] };
                 if !(1..=16).contains(&nr) {
@@ -286,7 +349,10 @@ impl CDump {
                             None => return Ok(()),
                         }
                     }
-                    let Some(p) = (i as usize).checked_mul(esz as usize).and_then(|o| pos.checked_add(o)) else {
+                    let Some(p) = (i as usize)
+                        .checked_mul(esz as usize)
+                        .and_then(|o| pos.checked_add(o))
+                    else {
                         return Ok(());
                     };
                     if p >= data.len() {
@@ -306,11 +372,17 @@ impl CDump {
                     return Err(ENODATA);
                 }
                 let (_, mt, off, bsz) = member(r, 0);
-                let Some(p) = pos.checked_add(off as usize / 8) else { return Ok(()) };
+                let Some(p) = pos.checked_add(off as usize / 8) else {
+                    return Ok(());
+                };
                 self.check_zero(btf, data, mt, p, (off % 8) as u8, bsz as u8, depth + 1)
             }
             K_ENUM | K_ENUM64 => {
-                if bytes(data, pos, r[2] as usize).is_none() && r[2] <= 8 {
+                // A misaligned enum reads as 0 without touching the data (see enum_value).
+                if r[2] <= 8
+                    && bytes(data, pos, r[2] as usize).is_none()
+                    && self.ptr_is_aligned(btf, id, pos)
+                {
                     return Ok(());
                 }
                 match self.enum_value(btf, r, id, data, pos)? {
@@ -323,7 +395,14 @@ impl CDump {
     }
 
     /// libbpf's `btf_dump_get_bitfield_value` (little-endian), including its shift arithmetic.
-    fn bitfield_value(&mut self, r: &[u32], data: &[u8], pos: usize, bits_offset: u8, bit_sz: u8) -> R<u64> {
+    fn bitfield_value(
+        &mut self,
+        r: &[u32],
+        data: &[u8],
+        pos: usize,
+        bits_offset: u8,
+        bit_sz: u8,
+    ) -> R<u64> {
         let size = r[2];
         if size > 8 {
             self.warn(format_args!("unexpected bitfield size {}", size as i32));
@@ -412,7 +491,9 @@ impl CDump {
         loop {
             // SAFETY: `buf` has `buf.len()` writable bytes; `b` has `sz` (4, 8 or 16) readable
             // bytes, which is all the shim reads; it writes at most `len` bytes including NUL.
-            let n = unsafe { oxbpf_shim_fmt_float(buf.as_mut_ptr().cast(), buf.len(), b.as_ptr(), sz as i32) };
+            let n = unsafe {
+                oxbpf_shim_fmt_float(buf.as_mut_ptr().cast(), buf.len(), b.as_ptr(), sz as i32)
+            };
             if n < 0 {
                 return Err(EINVAL);
             }
@@ -450,11 +531,16 @@ impl CDump {
     fn enum_value(&mut self, btf: &Btf, r: &[u32], id: u32, data: &[u8], pos: usize) -> R<i64> {
         let signed = kflag(r);
         if !self.ptr_is_aligned(btf, id, pos) {
-            return self.bitfield_value(r, data, pos, 0, 0).map(|v| v as i64);
+            // libbpf reads a misaligned enum as a bitfield of offset 0 and size 0; its shifts by
+            // 64 are folded to 0 in libbpf 1.5 as built, so the value always reads as 0.
+            return self.bitfield_value(r, data, pos, 0, 0).map(|_| 0);
         }
         let sz = r[2];
         if !matches!(sz, 1 | 2 | 4 | 8) {
-            self.warn(format_args!("unexpected size {} for enum, id:[{id}]", sz as i32));
+            self.warn(format_args!(
+                "unexpected size {} for enum, id:[{id}]",
+                sz as i32
+            ));
             return Err(EINVAL);
         }
         let v = le(bytes(data, pos, sz as usize).ok_or(E2BIG)?);
@@ -471,11 +557,13 @@ impl CDump {
                     return;
                 }
             }
+            // libbpf's format for this is `is_signed ? "%d" : "%u" "%s%s"`: the delimiter
+            // and newline are only pasted onto the unsigned one.
             if signed {
                 self.put_i64(value as i32 as i64);
-            } else {
-                self.put_u64(value as u32 as u64);
+                return;
             }
+            self.put_u64(value as u32 as u64);
         } else {
             for v in 0..vlen(r) {
                 let w = &r[3 + 3 * v..3 + 3 * v + 3];
@@ -488,6 +576,7 @@ impl CDump {
             if signed {
                 self.put_i64(value);
                 self.put(b"LL");
+                return;
             } else {
                 self.put_u64(value as u64);
                 self.put(b"ULL");
@@ -507,15 +596,26 @@ impl CDump {
         self.put(b" ");
         self.put(name(btf, r[0]));
         self.put(b" = ");
-        self.dump_data(btf, data, b"", tid, pos, 0, 0, depth).map(|_| ())
+        self.dump_data(btf, data, b"", tid, pos, 0, 0, depth)
+            .map(|_| ())
     }
 
-    fn array_data(&mut self, btf: &Btf, r: &[u32], id: u32, data: &[u8], pos: usize, depth: u32) -> R<()> {
+    fn array_data(
+        &mut self,
+        btf: &Btf,
+        r: &[u32],
+        id: u32,
+        data: &[u8],
+        pos: usize,
+        depth: u32,
+    ) -> R<()> {
         let (elem, nelems) = (r[3], r[5]);
         let (_, er) = Self::skip_mods(btf, elem);
         let esz = Self::resolve_size(btf, elem);
         if esz <= 0 {
-            self.warn(format_args!("unexpected elem size {esz} for array type [{id}]"));
+            self.warn(format_args!(
+                "unexpected elem size {esz} for array type [{id}]"
+            ));
             return Err(EINVAL);
         }
         let ek = kind(er);
@@ -527,7 +627,8 @@ impl CDump {
         self.put(b"[");
         let nl = self.newline();
         self.put(nl);
-        let (was_member, was_terminated) = (self.typed.is_array_member, self.typed.is_array_terminated);
+        let (was_member, was_terminated) =
+            (self.typed.is_array_member, self.typed.is_array_terminated);
         self.typed.is_array_member = true;
         self.typed.is_array_terminated = false;
         for i in 0..nelems as usize {
@@ -562,7 +663,16 @@ impl CDump {
         for m in 0..vlen(r) {
             let (mname, mt, off, bsz) = member(r, m);
             let p = pos.saturating_add(off as usize / 8);
-            last = self.dump_data(btf, data, name(btf, mname), mt, p, (off % 8) as u8, bsz as u8, depth)?;
+            last = self.dump_data(
+                btf,
+                data,
+                name(btf, mname),
+                mt,
+                p,
+                (off % 8) as u8,
+                bsz as u8,
+                depth,
+            )?;
         }
         self.typed.depth -= 1;
         self.data_pfx();
@@ -578,7 +688,16 @@ impl CDump {
         self.end_value();
         for v in 0..vlen(r) {
             let (t, off) = (r[3 + 3 * v], r[3 + 3 * v + 1]);
-            self.dump_data(btf, data, b"", t, pos.saturating_add(off as usize), 0, 0, depth)?;
+            self.dump_data(
+                btf,
+                data,
+                b"",
+                t,
+                pos.saturating_add(off as usize),
+                0,
+                0,
+                depth,
+            )?;
             self.put(b";");
         }
         Ok(())

@@ -12,7 +12,9 @@
 //! before each log line, in chunks rather than one piece per `printf` as libbpf does.
 
 use super::types::va_list;
-use super::types_btf::{btf_dump_emit_type_decl_opts, btf_dump_opts, btf_dump_printf_fn_t, btf_dump_type_data_opts};
+use super::types_btf::{
+    btf_dump_emit_type_decl_opts, btf_dump_opts, btf_dump_printf_fn_t, btf_dump_type_data_opts,
+};
 use super::{handle, int, opts, ptr, symver, val};
 use crate::btf::{Btf, CDump, DataOpts, Sink};
 use crate::error::{Error, Result};
@@ -130,7 +132,11 @@ pub unsafe extern "C" fn btf_dump__emit_type_decl(
             None => (std::ptr::null(), 0, false),
         };
         // SAFETY: `field_name` is NULL or NUL-terminated per the caller's contract.
-        let fname = if fname.is_null() { &[][..] } else { unsafe { CStr::from_ptr(fname) }.to_bytes() };
+        let fname = if fname.is_null() {
+            &[][..]
+        } else {
+            unsafe { CStr::from_ptr(fname) }.to_bytes()
+        };
         // SAFETY: the BTF outlives the dumper.
         let (btf, core) = unsafe { d.parts() };
         core.emit_type_decl_api(btf, id, fname, lvl, strip)?;
@@ -140,7 +146,9 @@ pub unsafe extern "C" fn btf_dump__emit_type_decl(
 symver!(btf_dump__emit_type_decl, "LIBBPF_0.0.7");
 
 fn data_opts(o: Option<btf_dump_type_data_opts>) -> Result<DataOpts> {
-    let Some(o) = o else { return Ok(DataOpts::default()) };
+    let Some(o) = o else {
+        return Ok(DataOpts::default());
+    };
     let indent_str = if o.indent_str.is_null() {
         None
     } else {
@@ -181,7 +189,10 @@ pub unsafe extern "C" fn btf_dump__dump_type_data(
         if id >= btf.type_cnt() {
             return Err(Error::new(
                 libc::ENOENT,
-                format!("btf_dump__dump_type_data: type id {id} out of range (type count {})", btf.type_cnt()),
+                format!(
+                    "btf_dump__dump_type_data: type id {id} out of range (type count {})",
+                    btf.type_cnt()
+                ),
             ));
         }
         let bytes: &[u8] = if data_sz == 0 {
@@ -192,7 +203,8 @@ pub unsafe extern "C" fn btf_dump__dump_type_data(
             // SAFETY: `data` points to `data_sz` readable bytes per the caller's contract.
             unsafe { std::slice::from_raw_parts(data as *const u8, data_sz) }
         };
-        core.dump_type_data(btf, id, bytes, data as usize, &o).map_err(Error::quiet)
+        core.dump_type_data(btf, id, bytes, data as usize, &o)
+            .map_err(Error::quiet)
     })
 }
 symver!(btf_dump__dump_type_data, "LIBBPF_0.5.0");
