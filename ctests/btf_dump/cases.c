@@ -1,14 +1,15 @@
-/* cases FIXTURE.bpf.o [VMLINUX]: tables of btf_dump__emit_type_decl() and
- * btf_dump__dump_type_data() cases on the BTF of FIXTURE (bpf/dump_types.bpf.o), printing every
- * output, return value and errno. Built against libbpf 1.5 and against liboxbpf; the two
+/* cases FILE: tables of btf_dump__emit_type_decl() and btf_dump__dump_type_data() cases on
+ * FILE's BTF, printing every output, return value and errno. Built against libbpf 1.5 and against liboxbpf; the two
  * outputs must be byte-identical (the test compares them).
  *
  * Decl table: every type id x {no opts, field name, field name + indent 2, strip_mods}.
  * Data table: instances of dump_types.h types (filled with chosen values, zeroes and patterns)
  * x every option (indent_str/indent_level, compact, skip_names, emit_zeroes) x full and short
  * sizes, unaligned copies, every type id over zero and pattern buffers, and error cases
- * (unknown id, kinds without values, empty data). With VMLINUX, also every vmlinux type up to
- * 512 bytes over a pattern buffer. */
+ * (unknown id, kinds without values, empty data). That is for the fixture (bpf/dump_types.bpf.o,
+ * recognised by its `struct nested`); any other BTF (vmlinux) gets a sweep: declarations of
+ * every 13th type and every struct, union, typedef and array of at most 512 bytes over a
+ * pattern buffer. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,13 +63,13 @@ static void dump_data(struct btf_dump *d, const char *what, __u32 id, const void
 	result(ret);
 }
 
-static void decl_table(struct btf_dump *d, const struct btf *btf)
+static void decl_table(struct btf_dump *d, const struct btf *btf, __u32 step)
 {
 	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o);
 	__u32 id, cnt = btf__type_cnt(btf);
 	int ret, v;
 
-	for (id = 0; id < cnt; id++) {
+	for (id = 0; id < cnt; id += step) {
 		for (v = 0; v < 4; v++) {
 			o.field_name = v == 0 ? NULL : v == 3 ? "v" : "fld";
 			o.indent_level = v == 2 ? 2 : 0;
@@ -81,17 +82,6 @@ static void decl_table(struct btf_dump *d, const struct btf *btf)
 			result(ret);
 		}
 	}
-}
-
-static __u32 find(const struct btf *btf, const char *name, int kind)
-{
-	int id = btf__find_by_name_kind(btf, name, kind);
-
-	if (id < 0) {
-		printf("FAIL: type %s not found\n", name);
-		exit(1);
-	}
-	return id;
 }
 
 static struct nested nested_val;
@@ -151,16 +141,35 @@ static void fill(void)
 	memcpy(unaligned + 1, &nested_val, sizeof(nested_val));
 }
 
+/* Any BTF: every 13th declaration, then composite values over a pattern. */
+static void sweep(struct btf_dump *d, const struct btf *btf)
+{
+	__u32 id, cnt = btf__type_cnt(btf);
+
+	decl_table(d, btf, 13);
+	for (id = 1; id < cnt; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		__s64 s;
+
+		if (!btf_is_composite(t) && !btf_is_typedef(t) && !btf_is_array(t))
+			continue;
+		s = btf__resolve_size(btf, id);
+		if (s <= 0 || s > 512)
+			continue;
+		dump_data(d, "sweep", id, pattern, 512, id % N_DATA_OPTS);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct btf *btf, *vmlinux = NULL;
+	struct btf *btf;
 	struct btf_dump *d;
 	__u32 id, cnt;
 	unsigned oi;
 	size_t sz;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: cases FIXTURE.bpf.o [VMLINUX]\n");
+	if (argc != 2) {
+		fprintf(stderr, "usage: cases FILE\n");
 		return 2;
 	}
 	btf = btf__parse(argv[1], NULL);
@@ -175,8 +184,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cnt = btf__type_cnt(btf);
+	if (btf__find_by_name_kind(btf, "nested", BTF_KIND_STRUCT) < 0) {
+		sweep(d, btf);
+		btf_dump__free(d);
+		btf__free(btf);
+		printf("== done\n");
+		return 0;
+	}
 
-	decl_table(d, btf);
+	decl_table(d, btf, 1);
 
 	/* Named instances: every option, full size and every shorter size of a few. */
 	struct {
@@ -226,7 +242,6 @@ int main(int argc, char **argv)
 			dump_data(d, inst[i].name, tid, shortbuf, sz, 2);
 		}
 	}
-	(void)find;
 
 	/* Every type id over zeroes and over a pattern, aligned and not. */
 	for (id = 0; id < cnt; id++) {
@@ -243,28 +258,6 @@ int main(int argc, char **argv)
 	result(btf_dump__dump_type(d, cnt));
 	btf_dump__free(d);
 
-	if (argc > 2) {
-		vmlinux = btf__parse(argv[2], NULL);
-		if (!vmlinux) {
-			printf("FAIL: parse %s: %d\n", argv[2], -errno);
-			return 1;
-		}
-		d = btf_dump__new(vmlinux, print_cb, NULL, NULL);
-		cnt = btf__type_cnt(vmlinux);
-		for (id = 1; id < cnt; id++) {
-			const struct btf_type *t = btf__type_by_id(vmlinux, id);
-			__s64 s;
-
-			if (!btf_is_composite(t) && !btf_is_typedef(t) && !btf_is_array(t))
-				continue;
-			s = btf__resolve_size(vmlinux, id);
-			if (s <= 0 || s > 512)
-				continue;
-			dump_data(d, "vmlinux", id, pattern, 512, (id % N_DATA_OPTS));
-		}
-		btf_dump__free(d);
-		btf__free(vmlinux);
-	}
 	btf__free(btf);
 	printf("== done\n");
 	return 0;
