@@ -141,6 +141,29 @@ struct State {
 /// it as a string without a copy).
 pub type Sink = Box<dyn FnMut(&[u8])>;
 
+/// A C `btf_dump_printf_fn_t` (its third argument is a `va_list`).
+pub type RawDumpFn = unsafe extern "C" fn(ctx: *mut std::ffi::c_void, fmt: *const std::ffi::c_char, args: *mut std::ffi::c_void);
+
+extern "C" {
+    /// csrc/print_shim.c: `cb(ctx, fmt, <va_list of the variadic tail>)`.
+    fn oxbpf_shim_dump_print(cb: RawDumpFn, ctx: *mut std::ffi::c_void, fmt: *const std::ffi::c_char, ...);
+}
+
+/// A sink calling the C callback `cb(ctx, "%s", text)`, so a `vfprintf`-style callback prints
+/// the text verbatim.
+///
+/// # Safety
+/// `cb` must be callable with `ctx` for as long as the sink lives.
+pub unsafe fn c_sink(cb: RawDumpFn, ctx: *mut std::ffi::c_void) -> Sink {
+    Box::new(move |text: &[u8]| {
+        debug_assert_eq!(text.last(), Some(&0));
+        // SAFETY: `cb` is valid with `ctx` (this function's contract); the format "%s" consumes
+        // exactly the one string we pass, NUL-terminated by the sink contract, which outlives
+        // the call.
+        unsafe { oxbpf_shim_dump_print(cb, ctx, c"%s".as_ptr(), text.as_ptr()) }
+    })
+}
+
 /// Options of `btf_dump__dump_type_data`, already read from the C struct.
 #[derive(Clone, Debug, Default)]
 pub struct DataOpts {

@@ -37,7 +37,7 @@ pub mod ext;
 mod dump;
 mod cdump;
 mod datadump;
-pub use cdump::{CDump, DataOpts, Sink};
+pub use cdump::{c_sink, CDump, DataOpts, RawDumpFn, Sink};
 mod file;
 mod types;
 

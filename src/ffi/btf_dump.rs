@@ -11,21 +11,13 @@
 //! therefore prints exactly libbpf's bytes. Text is handed over at the end of each call and
 //! before each log line, in chunks rather than one piece per `printf` as libbpf does.
 
-use super::types::va_list;
 use super::types_btf::{
     btf_dump_emit_type_decl_opts, btf_dump_opts, btf_dump_printf_fn_t, btf_dump_type_data_opts,
 };
 use super::{handle, int, opts, ptr, symver, val};
-use crate::btf::{Btf, CDump, DataOpts, Sink};
+use crate::btf::{c_sink, Btf, CDump, DataOpts};
 use crate::error::{Error, Result};
-use std::ffi::{c_char, c_int, c_void, CStr};
-
-type RawDumpFn = unsafe extern "C" fn(ctx: *mut c_void, fmt: *const c_char, args: va_list);
-
-extern "C" {
-    /// csrc/print_shim.c: `cb(ctx, fmt, <va_list of the variadic tail>)`.
-    fn oxbpf_shim_dump_print(cb: RawDumpFn, ctx: *mut c_void, fmt: *const c_char, ...);
-}
+use std::ffi::{c_int, c_void, CStr};
 
 /// `struct btf_dump`: the caller's BTF and the dumper's state.
 pub struct BtfDump {
@@ -62,13 +54,8 @@ pub unsafe extern "C" fn btf_dump__new(
         let cb = printf_fn.ok_or_else(|| Error::inval("btf_dump__new: printf_fn is NULL"))?;
         // SAFETY: `btf` is NULL or live per the caller's contract.
         let b = unsafe { handle::get(btf, "btf") }?;
-        let sink: Sink = Box::new(move |text: &[u8]| {
-            debug_assert_eq!(text.last(), Some(&0));
-            // SAFETY: `cb` is the caller's callback, valid with `ctx` for the dumper's life; the
-            // format "%s" consumes exactly the one NUL-terminated string we pass (the sink
-            // contract puts a NUL at the end of `text`), which outlives the call.
-            unsafe { oxbpf_shim_dump_print(cb, ctx, c"%s".as_ptr(), text.as_ptr()) }
-        });
+        // SAFETY: `cb` and `ctx` stay valid for the dumper's life per the caller's contract.
+        let sink = unsafe { c_sink(cb, ctx) };
         let core = CDump::new(b, sink)?;
         Ok(Box::into_raw(Box::new(BtfDump { btf, core })))
     })
