@@ -212,6 +212,11 @@ pub struct CDump {
     pub(super) typed: Typed,
     /// Current recursion depth of the decl emitter (bounded by [`MAX_DEPTH`]).
     nest: u32,
+    /// Alignment of STRUCT/UNION types computed so far (0: not yet), valid for [`Self::btf_key`].
+    align_cache: Vec<u32>,
+    /// Identity of the BTF the cache describes: (type count, blob length, blob address). Adding
+    /// types or members changes it; then the cache is dropped.
+    btf_key: (u32, usize, usize),
 }
 
 impl std::fmt::Debug for CDump {
@@ -245,7 +250,12 @@ impl CDump {
             sink,
             typed: Typed::default(),
             nest: 0,
+            align_cache: Vec::new(),
+            btf_key: (0, 0, 0),
         };
+        let cnt = btf.type_cnt() as usize;
+        d.type_names.reserve(cnt / 8);
+        d.ident_names.reserve(cnt / 4);
         d.resize(btf)?;
         Ok(d)
     }
@@ -266,6 +276,13 @@ impl CDump {
             self.cached.resize(cnt, None);
         }
         self.btf_ptr_sz = btf.ptr_size_or_native();
+        let raw = btf.raw_data();
+        let key = (btf.type_cnt(), raw.len(), raw.as_ptr() as usize);
+        if key != self.btf_key {
+            self.btf_key = key;
+            self.align_cache.clear();
+            self.align_cache.resize(cnt, 0);
+        }
     }
 
     /// libbpf's `btf_dump_resize`: grow, then mark the references of the new types.
@@ -614,29 +631,80 @@ impl CDump {
             }
             K_ARRAY => self.align_of_depth(btf, r[3], depth + 1),
             K_STRUCT | K_UNION => {
-                let mut max_align = 1u32;
-                for m in 0..vlen(r) {
-                    let (_, t, _, bsz) = member(r, m);
-                    let raw_off = r[3 + 3 * m + 2];
-                    let a = self.align_of_depth(btf, t, depth + 1);
-                    if a == 0 {
-                        return 0;
-                    }
-                    max_align = max_align.max(a);
-                    if bsz == 0 && raw_off % a.wrapping_mul(8).max(1) != 0 {
-                        return 1;
-                    }
+                // Only non-zero results are cached: a zero comes with a log line, repeated as
+                // libbpf repeats it.
+                if let Some(&a) = self.align_cache.get(id as usize).filter(|&&a| a != 0) {
+                    return a;
                 }
-                if r[2] % max_align != 0 {
-                    return 1;
+                let a = self.struct_align(btf, r, depth);
+                if let Some(slot) = self.align_cache.get_mut(id as usize) {
+                    *slot = a;
                 }
-                max_align
+                a
             }
             _ => {
                 self.warn(format_args!("unsupported BTF_KIND:{k}"));
                 0
             }
         }
+    }
+
+    fn struct_align(&mut self, btf: &Btf, r: &[u32], depth: u32) -> u32 {
+        let mut max_align = 1u32;
+        for m in 0..vlen(r) {
+            let (_, t, _, bsz) = member(r, m);
+            let raw_off = r[3 + 3 * m + 2];
+            let a = self.align_of_depth(btf, t, depth + 1);
+            if a == 0 {
+                return 0;
+            }
+            max_align = max_align.max(a);
+            if bsz == 0 && raw_off % a.wrapping_mul(8).max(1) != 0 {
+                return 1;
+            }
+        }
+        if r[2] % max_align != 0 {
+            return 1;
+        }
+        max_align
+    }
+
+    /// `btf__resolve_size` on raw records: the size, or `-EINVAL`/`-E2BIG`.
+    pub(super) fn resolve_size(&self, btf: &Btf, id: u32) -> i64 {
+        let mut nelems: u32 = 1;
+        let mut id = id;
+        let mut size: Option<u32> = None;
+        for _ in 0..32 {
+            if id == 0 {
+                break;
+            }
+            let r = rec(btf, id);
+            match kind(r) {
+                K_INT | K_STRUCT | K_UNION | K_ENUM | K_ENUM64 | K_DATASEC | K_FLOAT => {
+                    size = Some(r[2]);
+                    break;
+                }
+                K_PTR => {
+                    size = Some(self.btf_ptr_sz);
+                    break;
+                }
+                K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_VAR | K_DECL_TAG | K_TYPE_TAG => id = r[2],
+                K_ARRAY => {
+                    let n = r[5];
+                    if nelems != 0 && n > u32::MAX / nelems {
+                        return -(libc::E2BIG as i64);
+                    }
+                    nelems = nelems.wrapping_mul(n);
+                    id = r[3];
+                }
+                _ => return -(libc::EINVAL as i64),
+            }
+        }
+        let Some(size) = size else { return -(libc::EINVAL as i64) };
+        if nelems != 0 && size > u32::MAX / nelems {
+            return -(libc::E2BIG as i64);
+        }
+        (nelems as u64 * size as u64) as i64
     }
 
     fn is_struct_packed(&mut self, btf: &Btf, r: &[u32]) -> bool {
@@ -786,7 +854,7 @@ impl CDump {
                 off = m_off.wrapping_add(m_sz);
                 prev_bitfield = true;
             } else {
-                m_sz = btf.resolve_size(t).map_or(0, |s| s as i64) as i32;
+                m_sz = self.resolve_size(btf, t).max(0) as i32;
                 off = m_off.wrapping_add(m_sz.wrapping_mul(8));
                 prev_bitfield = false;
             }

@@ -133,13 +133,6 @@ impl CDump {
         (0, rec(btf, 0))
     }
 
-    fn resolve_size(btf: &Btf, id: u32) -> i64 {
-        match btf.resolve_size(id) {
-            Ok(s) => s as i64,
-            Err(e) => -(e.errno() as i64),
-        }
-    }
-
     fn ptr_is_aligned(&mut self, btf: &Btf, id: u32, pos: usize) -> bool {
         let a = self.align_of(btf, id);
         a != 0 && self.typed.addr.wrapping_add(pos) % a as usize == 0
@@ -273,7 +266,7 @@ impl CDump {
                 Ok(nr as i32)
             };
         }
-        let size = Self::resolve_size(btf, id);
+        let size = self.resolve_size(btf, id);
         if size < 0 || size >= i32::MAX as i64 {
             self.warn(format_args!(
                 "unexpected size [{}] for id [{id}]",
@@ -338,7 +331,7 @@ impl CDump {
             }
             K_ARRAY => {
                 let (elem, nelems) = (r[3], r[5]);
-                let esz = Self::resolve_size(btf, elem) as u32;
+                let esz = self.resolve_size(btf, elem) as u32;
                 let (_, er) = Self::skip_mods(btf, elem);
                 let ischar = kind(er) == K_INT && esz == 1;
                 for i in 0..nelems {
@@ -611,7 +604,7 @@ impl CDump {
     ) -> R<()> {
         let (elem, nelems) = (r[3], r[5]);
         let (_, er) = Self::skip_mods(btf, elem);
-        let esz = Self::resolve_size(btf, elem);
+        let esz = self.resolve_size(btf, elem);
         if esz <= 0 {
             self.warn(format_args!(
                 "unexpected elem size {esz} for array type [{id}]"
