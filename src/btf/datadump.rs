@@ -120,7 +120,7 @@ impl CDump {
     }
 
     /// libbpf's `skip_mods_and_typedefs` (bounded): the id and record under modifiers/typedefs.
-    fn skip_mods<'b>(btf: &'b Btf, id: u32) -> (u32, &'b [u32]) {
+    fn skip_mods(btf: &Btf, id: u32) -> (u32, &[u32]) {
         let mut id = id;
         for _ in 0..256 {
             let r = rec(btf, id);
@@ -259,7 +259,7 @@ impl CDump {
         bit_sz: u8,
     ) -> R<i32> {
         if bit_sz != 0 {
-            let nr = ((bits_offset as u32 + bit_sz as u32 + 7) / 8) as u8;
+            let nr = (bits_offset as u32 + bit_sz as u32).div_ceil(8) as u8;
             return if pos.saturating_add(nr as usize) > data.len() {
                 Err(E2BIG)
             } else {

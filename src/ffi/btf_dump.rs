@@ -118,10 +118,10 @@ pub unsafe extern "C" fn btf_dump__emit_type_decl(
             Some(o) => (o.field_name, o.indent_level, o.strip_mods.get()),
             None => (std::ptr::null(), 0, false),
         };
-        // SAFETY: `field_name` is NULL or NUL-terminated per the caller's contract.
         let fname = if fname.is_null() {
             &[][..]
         } else {
+            // SAFETY: a non-NULL `field_name` is NUL-terminated per the caller's contract.
             unsafe { CStr::from_ptr(fname) }.to_bytes()
         };
         // SAFETY: the BTF outlives the dumper.
