@@ -141,16 +141,34 @@ static void fill(void)
 	memcpy(unaligned + 1, &nested_val, sizeof(nested_val));
 }
 
-/* Any BTF: every 13th declaration, then composite values over a pattern. */
+/* Any other BTF. Small ones (raw_btf's): every declaration, every id's value over zeroes, a
+ * pattern and a misaligned pattern with every option, and short data. Large ones (vmlinux):
+ * every 13th declaration and every struct, union, typedef and array of at most 512 bytes. */
 static void sweep(struct btf_dump *d, const struct btf *btf)
 {
 	__u32 id, cnt = btf__type_cnt(btf);
+	bool small = cnt < 1000;
+	unsigned oi;
+	size_t sz;
 
-	decl_table(d, btf, 13);
-	for (id = 1; id < cnt; id++) {
+	decl_table(d, btf, small ? 1 : 13);
+	for (id = small ? 0 : 1; id < cnt; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		__s64 s;
 
+		if (small) {
+			for (oi = 0; oi < N_DATA_OPTS; oi++) {
+				dump_data(d, "zeroes", id, zeroes, 512, oi);
+				dump_data(d, "pattern", id, pattern, 512, oi);
+				dump_data(d, "pattern+3", id, pattern + 3, 512, oi);
+			}
+			for (sz = 0; sz < 24; sz++) {
+				memset(shortbuf, 0xff, sizeof(shortbuf));
+				memcpy(shortbuf, pattern, sz);
+				dump_data(d, "short", id, shortbuf, sz, 0);
+			}
+			continue;
+		}
 		if (!btf_is_composite(t) && !btf_is_typedef(t) && !btf_is_array(t))
 			continue;
 		s = btf__resolve_size(btf, id);
