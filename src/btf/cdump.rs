@@ -142,11 +142,20 @@ struct State {
 pub type Sink = Box<dyn FnMut(&[u8])>;
 
 /// A C `btf_dump_printf_fn_t` (its third argument is a `va_list`).
-pub type RawDumpFn = unsafe extern "C" fn(ctx: *mut std::ffi::c_void, fmt: *const std::ffi::c_char, args: *mut std::ffi::c_void);
+pub type RawDumpFn = unsafe extern "C" fn(
+    ctx: *mut std::ffi::c_void,
+    fmt: *const std::ffi::c_char,
+    args: *mut std::ffi::c_void,
+);
 
 extern "C" {
     /// csrc/print_shim.c: `cb(ctx, fmt, <va_list of the variadic tail>)`.
-    fn oxbpf_shim_dump_print(cb: RawDumpFn, ctx: *mut std::ffi::c_void, fmt: *const std::ffi::c_char, ...);
+    fn oxbpf_shim_dump_print(
+        cb: RawDumpFn,
+        ctx: *mut std::ffi::c_void,
+        fmt: *const std::ffi::c_char,
+        ...
+    );
 }
 
 /// A sink calling the C callback `cb(ctx, "%s", text)`, so a `vfprintf`-style callback prints
@@ -688,7 +697,9 @@ impl CDump {
                     size = Some(self.btf_ptr_sz);
                     break;
                 }
-                K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_VAR | K_DECL_TAG | K_TYPE_TAG => id = r[2],
+                K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_VAR | K_DECL_TAG | K_TYPE_TAG => {
+                    id = r[2]
+                }
                 K_ARRAY => {
                     let n = r[5];
                     if nelems != 0 && n > u32::MAX / nelems {
@@ -700,7 +711,9 @@ impl CDump {
                 _ => return -(libc::EINVAL as i64),
             }
         }
-        let Some(size) = size else { return -(libc::EINVAL as i64) };
+        let Some(size) = size else {
+            return -(libc::EINVAL as i64);
+        };
         if nelems != 0 && size > u32::MAX / nelems {
             return -(libc::E2BIG as i64);
         }
