@@ -7,9 +7,7 @@
  * x every option (indent_str/indent_level, compact, skip_names, emit_zeroes) x full and short
  * sizes, unaligned copies, every type id over zero and pattern buffers, and error cases
  * (unknown id, kinds without values, empty data). That is for the fixture (bpf/dump_types.bpf.o,
- * recognised by its `struct nested`); any other BTF (vmlinux) gets a sweep: declarations of
- * every 13th type and every struct, union, typedef and array of at most 512 bytes over a
- * pattern buffer. */
+ * recognised by its `struct nested`); any other BTF gets the sweep described at sweep(). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,7 +141,8 @@ static void fill(void)
 
 /* Any other BTF. Small ones (raw_btf's): every declaration, every id's value over zeroes, a
  * pattern and a misaligned pattern with every option, and short data. Large ones (vmlinux):
- * every 13th declaration and every struct, union, typedef and array of at most 512 bytes. */
+ * every 13th declaration, and every 5th type of at most 4 KiB over a pattern, a misaligned
+ * pattern, sparse data (every third byte zero) and half its size. */
 static void sweep(struct btf_dump *d, const struct btf *btf)
 {
 	__u32 id, cnt = btf__type_cnt(btf);
@@ -169,12 +168,22 @@ static void sweep(struct btf_dump *d, const struct btf *btf)
 			}
 			continue;
 		}
-		if (!btf_is_composite(t) && !btf_is_typedef(t) && !btf_is_array(t))
-			continue;
 		s = btf__resolve_size(btf, id);
-		if (s <= 0 || s > 512)
+		if (id % 5 || s > (__s64)sizeof(pattern))
 			continue;
-		dump_data(d, "sweep", id, pattern, 512, id % N_DATA_OPTS);
+		(void)t;
+		dump_data(d, "sweep", id, pattern, sizeof(pattern), id % N_DATA_OPTS);
+		dump_data(d, "sweep+1", id, pattern + 1, sizeof(pattern) - 1, 3);
+		/* sparse: every third byte zero, so zero members are left out */
+		memcpy(shortbuf, pattern, sizeof(shortbuf));
+		for (sz = 0; sz < sizeof(shortbuf); sz += 3)
+			shortbuf[sz] = 0;
+		dump_data(d, "sparse", id, shortbuf, sizeof(shortbuf), 1);
+		/* half the data, 0xff past it (see the short-data note in main) */
+		sz = s > 0 ? s / 2 : 0;
+		memset(shortbuf, 0xff, sizeof(shortbuf));
+		memcpy(shortbuf, pattern, sz);
+		dump_data(d, "short", id, shortbuf, sz, 2);
 	}
 }
 
