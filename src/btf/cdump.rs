@@ -223,9 +223,10 @@ pub struct CDump {
     nest: u32,
     /// Alignment of STRUCT/UNION types computed so far (0: not yet), valid for [`Self::btf_key`].
     align_cache: Vec<u32>,
-    /// Identity of the BTF the cache describes: (type count, blob length, blob address). Adding
-    /// types or members changes it; then the cache is dropped.
-    btf_key: (u32, usize, usize),
+    /// Identity of the BTF the cache describes: (type count, blob length, blob address, info
+    /// word of the last type). Adding types, or members to the last type, changes it; then the
+    /// cache is dropped.
+    btf_key: (u32, usize, usize, u32),
 }
 
 impl std::fmt::Debug for CDump {
@@ -260,7 +261,7 @@ impl CDump {
             typed: Typed::default(),
             nest: 0,
             align_cache: Vec::new(),
-            btf_key: (0, 0, 0),
+            btf_key: (0, 0, 0, 0),
         };
         let cnt = btf.type_cnt() as usize;
         d.type_names.reserve(cnt / 8);
@@ -286,7 +287,8 @@ impl CDump {
         }
         self.btf_ptr_sz = btf.ptr_size_or_native();
         let raw = btf.raw_data();
-        let key = (btf.type_cnt(), raw.len(), raw.as_ptr() as usize);
+        let last = rec(btf, btf.type_cnt().saturating_sub(1))[1];
+        let key = (btf.type_cnt(), raw.len(), raw.as_ptr() as usize, last);
         if key != self.btf_key {
             self.btf_key = key;
             self.align_cache.clear();
