@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 typedef int (*oxbpf_print_fn)(int level, const char *fmt, va_list ap);
@@ -46,4 +47,43 @@ int oxbpf_shim_stderr(int level, const char *fmt, va_list ap)
 	if (!oxbpf_shim_stderr_enabled(level))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+/* btf_dump output: call the user's btf_dump_printf_fn_t with a va_list built from our variadic
+ * tail (oxbpf passes "%s" and one string, so a vfprintf-based callback prints it verbatim). */
+typedef void (*oxbpf_dump_fn)(void *ctx, const char *fmt, va_list ap);
+
+void oxbpf_shim_dump_print(oxbpf_dump_fn cb, void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cb(ctx, fmt, ap);
+	va_end(ap);
+}
+
+/* Typed-data dumps print floats with the C library's %f, %lf and %Lf (4, 8 or 16 bytes read
+ * from `bytes`), as libbpf does. Returns snprintf's result. */
+int oxbpf_shim_fmt_float(char *buf, size_t len, const void *bytes, int size)
+{
+	union {
+		long double ld;
+		double d;
+		float f;
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	switch (size) {
+	case 16:
+		memcpy(&u, bytes, 16);
+		return snprintf(buf, len, "%Lf", u.ld);
+	case 8:
+		memcpy(&u, bytes, 8);
+		return snprintf(buf, len, "%lf", u.d);
+	case 4:
+		memcpy(&u, bytes, 4);
+		return snprintf(buf, len, "%f", u.f);
+	default:
+		return -1;
+	}
 }

@@ -38,6 +38,9 @@ pub use edit::essential_name;
 pub mod ext;
 mod ext_swap;
 mod dump;
+mod cdump;
+mod datadump;
+pub use cdump::{c_sink, CDump, DataOpts, RawDumpFn, Sink};
 mod file;
 mod types;
 
