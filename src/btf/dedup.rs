@@ -783,7 +783,8 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
     let mut r = Recs::of(btf)?;
 
     // Strings first (they only rewrite offsets, which the type hashes then use).
-    let strs_deduped = match btf.base() {
+    let strs_deduped = btf.strs_deduped
+        || match btf.base() {
         None => btf.header().str_len <= 1,
         Some(_) => btf.header().str_len == 0,
     };
@@ -854,10 +855,20 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
     raw[20..24].copy_from_slice(&(strs.len() as u32).to_ne_bytes());
     drop(d);
     replace_raw(btf, &raw)?;
+    btf.strs_deduped = true;
     if let Some(e) = ext.as_deref_mut() {
         e.patch(&ext_patches, Some(btf))?;
     }
     Ok(())
+}
+
+impl Btf {
+    /// Mark the string section as deduplicated, as libbpf does for a BTF built from scratch
+    /// (`btf__new_empty*`, whose first modification finds at most the empty string): a later
+    /// dedup then keeps the strings as they are.
+    pub(crate) fn set_strs_deduped(&mut self) {
+        self.strs_deduped = true;
+    }
 }
 
 /// Replace `btf`'s content with `raw` (same base, pointer size and C base handle).
@@ -865,6 +876,7 @@ pub(crate) fn replace_raw(btf: &mut Btf, raw: &[u8]) -> Result<()> {
     let mut fresh = Btf::parse_with(raw, btf.base.clone())?;
     fresh.ptr_size = btf.ptr_size;
     fresh.c_base = btf.c_base;
+    fresh.strs_deduped = btf.strs_deduped;
     *btf = fresh;
     Ok(())
 }

@@ -218,8 +218,10 @@ pub fn distill_base(src: &Btf) -> Result<(Btf, Btf)> {
         pos += rec_words(info);
     }
     let split_raw = split.raw();
-    let base_btf = Btf::parse(&base.raw())?;
-    let split_btf = Btf::parse_split(&split_raw, Arc::new(base_btf.clone()))?;
+    let mut base_btf = Btf::parse(&base.raw())?;
+    base_btf.set_strs_deduped();
+    let mut split_btf = Btf::parse_split(&split_raw, Arc::new(base_btf.clone()))?;
+    split_btf.set_strs_deduped();
     Ok((base_btf, split_btf))
 }
 
@@ -400,6 +402,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
     raw[16..20].copy_from_slice(&tl.to_ne_bytes());
     let mut fresh = Btf::parse_with(&raw, Some(base))?;
     fresh.ptr_size = btf.ptr_size;
+    fresh.strs_deduped = btf.strs_deduped;
     *btf = fresh;
     Ok(())
 }
