@@ -155,7 +155,7 @@ static void *build_raw(struct btf *base, char **files, int nfiles, size_t *len)
 	return raw;
 }
 
-static struct btf *build(struct btf *base, char **files, int nfiles)
+static __attribute__((unused)) struct btf *build(struct btf *base, char **files, int nfiles)
 {
 	size_t len;
 	void *raw = build_raw(base, files, nfiles, &len);
