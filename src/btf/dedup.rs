@@ -22,6 +22,7 @@ use super::{Btf, BtfExt, Kind};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 const UNPROCESSED: u32 = u32::MAX;
 const IN_PROGRESS: u32 = u32::MAX - 1;
@@ -218,10 +219,13 @@ pub(crate) fn str_fields(info: u32, mut f: impl FnMut(usize)) {
     }
 }
 
-/// Candidate lists keyed by type hash, visited like libbpf's `hashmap__for_each_key_entry`.
+/// Candidate lists keyed by type hash, visited like libbpf's `hashmap__for_each_key_entry`:
+/// chains of nodes (newest first), each chain reversed lazily for every rehash it missed.
 struct CandTable {
-    lists: FastMap<i64, (u32, Vec<u32>)>,
-    size: usize,
+    /// hash → (head node + 1, or 0 when empty; epoch the chain is up to date with).
+    heads: FastMap<i64, (u32, u32)>,
+    /// (type id, next node + 1 or 0).
+    nodes: Vec<(u32, u32)>,
     cap: usize,
     /// Number of rehashes so far; each one reverses every chain.
     epoch: u32,
@@ -229,44 +233,63 @@ struct CandTable {
 
 impl CandTable {
     fn new() -> Self {
-        CandTable { lists: FastMap::default(), size: 0, cap: 0, epoch: 0 }
+        CandTable { heads: FastMap::default(), nodes: Vec::new(), cap: 0, epoch: 0 }
+    }
+
+    fn with_capacity(n: usize) -> Self {
+        let mut t = Self::new();
+        t.heads.reserve(n);
+        t.nodes.reserve(n);
+        t
+    }
+
+    /// Reverse the chain starting at `head` (node + 1); returns the new head.
+    fn reverse(nodes: &mut [(u32, u32)], mut head: u32) -> u32 {
+        let mut prev = 0;
+        while head != 0 {
+            let n = &mut nodes[head as usize - 1];
+            let next = n.1;
+            n.1 = prev;
+            prev = head;
+            head = next;
+        }
+        prev
     }
 
     fn add(&mut self, h: i64, id: u32) {
-        if self.cap == 0 || (self.size + 1) * 4 / 3 > self.cap {
+        if self.cap == 0 || (self.nodes.len() + 1) * 4 / 3 > self.cap {
             self.cap = if self.cap == 0 { 4 } else { self.cap * 2 };
             self.epoch += 1;
         }
         let epoch = self.epoch;
-        let e = self.lists.entry(h).or_insert((epoch, Vec::new()));
-        if (epoch - e.0) & 1 == 1 {
-            e.1.reverse();
+        let e = self.heads.entry(h).or_insert((0, epoch));
+        if (epoch - e.1) & 1 == 1 {
+            e.0 = Self::reverse(&mut self.nodes, e.0);
         }
-        e.0 = epoch;
-        e.1.push(id);
-        self.size += 1;
+        e.1 = epoch;
+        self.nodes.push((id, e.0));
+        e.0 = self.nodes.len() as u32;
     }
 
-    /// Bring the chain of `h` up to date; returns its length.
-    fn prepare(&mut self, h: i64) -> usize {
+    /// Bring the chain of `h` up to date; returns its first node (0: none), for [`Self::next`].
+    fn first(&mut self, h: i64) -> u32 {
         let epoch = self.epoch;
-        match self.lists.get_mut(&h) {
+        match self.heads.get_mut(&h) {
             Some(e) => {
-                if (epoch - e.0) & 1 == 1 {
-                    e.1.reverse();
+                if (epoch - e.1) & 1 == 1 {
+                    e.0 = Self::reverse(&mut self.nodes, e.0);
                 }
-                e.0 = epoch;
-                e.1.len()
+                e.1 = epoch;
+                e.0
             }
             None => 0,
         }
     }
 
-    /// The `i`-th candidate of a prepared chain, newest first.
+    /// The candidate at node `n` (non-zero) and the node after it.
     #[inline]
-    fn at(&self, h: i64, i: usize) -> u32 {
-        let v = &self.lists[&h].1;
-        v[v.len() - 1 - i]
+    fn get(&self, n: u32) -> (u32, u32) {
+        self.nodes[n as usize - 1]
     }
 }
 
@@ -433,9 +456,10 @@ impl Dedup {
         match self.r.kind(id) {
             K_INT => {
                 h = self.hash_int_tag(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_int_tag(id, c) {
                         new_id = c;
                         break;
@@ -444,9 +468,10 @@ impl Dedup {
             }
             K_ENUM | K_ENUM64 => {
                 h = self.hash_enum(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_whole(id, c) {
                         new_id = c;
                         break;
@@ -462,9 +487,10 @@ impl Dedup {
             }
             K_FWD | K_FLOAT => {
                 h = self.hash_common(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_common(id, c) {
                         new_id = c;
                         break;
@@ -601,9 +627,10 @@ impl Dedup {
         }
         let h = self.hash_struct(id);
         let mut new_id = id;
-        let n = self.table.prepare(h);
-        for i in 0..n {
-            let c = self.table.at(h, i);
+        let mut node = self.table.first(h);
+        while node != 0 {
+            let (c, next) = self.table.get(node);
+            node = next;
             if !self.shallow_equal_struct(id, c) {
                 continue;
             }
@@ -670,9 +697,10 @@ impl Dedup {
                 self.r.set(id, 2, r);
                 let tag = k == K_DECL_TAG;
                 h = if tag { self.hash_int_tag(id) } else { self.hash_common(id) };
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     let eq = if tag { self.equal_int_tag(id, c) } else { self.equal_common(id, c) };
                     if eq {
                         new_id = c;
@@ -686,9 +714,10 @@ impl Dedup {
                 let r = self.ref_type(self.r.w(id, 4))?;
                 self.r.set(id, 4, r);
                 h = self.hash_array(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_whole(id, c) {
                         new_id = c;
                         break;
@@ -704,9 +733,10 @@ impl Dedup {
                     self.r.set(id, k, r);
                 }
                 h = self.hash_fnproto(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_whole(id, c) {
                         new_id = c;
                         break;
@@ -722,8 +752,9 @@ impl Dedup {
         Ok(new_id)
     }
 
-    /// Canonical own types in order; returns (type words, old id → new id).
-    fn compact_and_remap(&mut self) -> Result<(Vec<u32>, Vec<u32>)> {
+    /// Canonical own types in order; returns (type words, word offset of each record,
+    /// old id → new id).
+    fn compact_and_remap(&mut self) -> Result<(Vec<u32>, Vec<u32>, Vec<u32>)> {
         let mut new_of = std::mem::take(&mut self.hypot);
         for (id, slot) in new_of.iter_mut().enumerate() {
             *slot = if (id as u32) < self.start_id { id as u32 } else { UNPROCESSED };
@@ -736,11 +767,12 @@ impl Dedup {
                 continue;
             }
             new_of[id as usize] = next;
-            recs.push(out.len());
+            recs.push(out.len() as u32);
             out.extend_from_slice(self.r.rec(id));
             next += 1;
         }
         for &o in &recs {
+            let o = o as usize;
             let info = out[o + 1];
             let mut bad = None;
             id_fields(info, |k| {
@@ -755,7 +787,7 @@ impl Dedup {
                 return Err(einval(format!("type id {t} has no canonical type after compaction")));
             }
         }
-        Ok((out, new_of))
+        Ok((out, recs, new_of))
     }
 }
 
@@ -810,7 +842,7 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
         hypot: vec![UNPROCESSED; cnt as usize],
         hypot_list: Vec::new(),
         adjust_canon: false,
-        table: CandTable::new(),
+        table: CandTable::with_capacity((cnt as usize).min(1 << 20)),
     };
     d.prep()?;
     for id in start_id..cnt {
@@ -824,7 +856,8 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
         d.ref_type(id)?;
     }
     d.table = CandTable::new();
-    let (types, new_of) = d.compact_and_remap()?;
+    d.hypot_list = Vec::new();
+    let (types, offs, new_of) = d.compact_and_remap()?;
 
     if let Some(e) = ext.as_deref() {
         for pos in e.type_id_positions() {
@@ -845,16 +878,31 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
         None => btf.strs(),
     };
     let type_len = (types.len() * 4) as u32;
-    let mut raw = Vec::with_capacity(hdr_len + types.len() * 4 + strs.len());
-    raw.extend_from_slice(&btf.raw_data()[..hdr_len]);
-    raw.extend(types.iter().flat_map(|w| w.to_ne_bytes()));
-    raw.extend_from_slice(strs);
+    let mut raw = vec![0u8; hdr_len + types.len() * 4 + strs.len()];
+    raw[..hdr_len].copy_from_slice(&btf.raw_data()[..hdr_len]);
+    for (c, w) in raw[hdr_len..hdr_len + types.len() * 4].chunks_exact_mut(4).zip(&types) {
+        c.copy_from_slice(&w.to_ne_bytes());
+    }
+    raw[hdr_len + types.len() * 4..].copy_from_slice(strs);
     raw[8..12].copy_from_slice(&0u32.to_ne_bytes());
     raw[12..16].copy_from_slice(&type_len.to_ne_bytes());
     raw[16..20].copy_from_slice(&type_len.to_ne_bytes());
     raw[20..24].copy_from_slice(&(strs.len() as u32).to_ne_bytes());
     drop(d);
-    replace_raw(btf, &raw)?;
+    // Every id was remapped onto an emitted record and every string offset onto the new
+    // section, so the result is installed without re-validating it.
+    let hdr = super::Header::parse(&raw)?;
+    btf.data = Arc::new(super::Data {
+        str_start: hdr_len,
+        hdr,
+        types: types.into_boxed_slice(),
+        offs: offs.into_boxed_slice(),
+        start_id,
+        start_str_off: btf.start_str_off(),
+        raw: raw.into_boxed_slice(),
+        by_name: Default::default(),
+        guessed_ptr_size: Default::default(),
+    });
     btf.strs_deduped = true;
     if let Some(e) = ext.as_deref_mut() {
         e.patch(&ext_patches, Some(btf))?;
@@ -869,16 +917,6 @@ impl Btf {
     pub(crate) fn set_strs_deduped(&mut self) {
         self.strs_deduped = true;
     }
-}
-
-/// Replace `btf`'s content with `raw` (same base, pointer size and C base handle).
-pub(crate) fn replace_raw(btf: &mut Btf, raw: &[u8]) -> Result<()> {
-    let mut fresh = Btf::parse_with(raw, btf.base.clone())?;
-    fresh.ptr_size = btf.ptr_size;
-    fresh.c_base = btf.c_base;
-    fresh.strs_deduped = btf.strs_deduped;
-    *btf = fresh;
-    Ok(())
 }
 
 /// Index of every string of `btf`'s base chain: bytes → offset of its first occurrence,
@@ -913,14 +951,19 @@ fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Ve
         data.push(0);
         set.insert(b"", 0);
     }
+    let mut seen: FastMap<u32, u32> = FastMap::default();
     let mut remap = |off: u32| -> Result<u32> {
         if off == 0 || off < start_str {
             return Ok(off);
+        }
+        if let Some(&n) = seen.get(&off) {
+            return Ok(n);
         }
         let s = btf
             .str_bytes_at(off)
             .ok_or_else(|| einval(format!("string offset {off} is out of range")))?;
         if let Some(&b) = base_idx.as_ref().and_then(|i| i.get(s)) {
+            seen.insert(off, b);
             return Ok(b);
         }
         let next = data.len() as u32;
@@ -929,6 +972,7 @@ fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Ve
             data.push(0);
             next
         });
+        seen.insert(off, start_str + o);
         Ok(start_str + o)
     };
     let mut err = None;
@@ -963,6 +1007,11 @@ mod tests {
     fn dd(b: &BtfBuilder) -> Btf {
         let mut btf = Btf::parse(&b.build()).unwrap();
         dedup(&mut btf, None, &DedupOpts::default()).unwrap();
+        // the installed result is what a fresh parse (with its checks) of the bytes gives
+        let again = Btf::parse(btf.raw_data()).unwrap();
+        assert_eq!(again.type_cnt(), btf.type_cnt());
+        assert_eq!(*again.data.types, *btf.data.types);
+        assert_eq!(*again.data.offs, *btf.data.offs);
         btf
     }
 
@@ -994,16 +1043,26 @@ mod tests {
         assert_eq!(btf.header().str_len, 5);
     }
 
+    fn chain(t: &mut CandTable, h: i64) -> Vec<u32> {
+        let mut v = Vec::new();
+        let mut n = t.first(h);
+        while n != 0 {
+            let (c, next) = t.get(n);
+            v.push(c);
+            n = next;
+        }
+        v
+    }
+
     #[test]
     fn candidate_order_flips_on_growth() {
         let mut t = CandTable::new();
         t.add(7, 1); // grow to 4
         t.add(7, 2);
         t.add(7, 3);
-        let n = t.prepare(7);
-        assert_eq!((0..n).map(|i| t.at(7, i)).collect::<Vec<_>>(), [3, 2, 1]);
+        assert_eq!(chain(&mut t, 7), [3, 2, 1]);
         t.add(7, 4); // (3+1)*4/3 = 5 > 4: grow, chain reversed, then 4 prepended
-        let n = t.prepare(7);
-        assert_eq!((0..n).map(|i| t.at(7, i)).collect::<Vec<_>>(), [4, 1, 2, 3]);
+        assert_eq!(chain(&mut t, 7), [4, 1, 2, 3]);
+        assert!(chain(&mut t, 8).is_empty());
     }
 }
