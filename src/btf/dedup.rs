@@ -893,7 +893,7 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
     // section, so the result is installed without re-validating it.
     let hdr = super::Header::parse(&raw)?;
     btf.data = Arc::new(super::Data {
-        str_start: hdr_len,
+        str_start: hdr_len + type_len as usize,
         hdr,
         types: types.into_boxed_slice(),
         offs: offs.into_boxed_slice(),
@@ -1012,6 +1012,8 @@ mod tests {
         assert_eq!(again.type_cnt(), btf.type_cnt());
         assert_eq!(*again.data.types, *btf.data.types);
         assert_eq!(*again.data.offs, *btf.data.offs);
+        assert_eq!(again.strs(), btf.strs());
+        assert_eq!(again.data.str_start, btf.data.str_start);
         btf
     }
 
