@@ -1227,7 +1227,7 @@ mod tests {
 
     fn ext_blob(sec_name_off: u32, type_id: u32) -> Vec<u8> {
         let mut v = Vec::new();
-        let hdr = [0xeB9Fu16 as u32 | (1 << 16), 32, 0, 20, 20, 0, 20, 0];
+        let hdr = [0xEB9Fu16 as u32 | (1 << 16), 32, 0, 20, 20, 0, 20, 0];
         for w in hdr {
             v.extend_from_slice(&w.to_ne_bytes());
         }
