@@ -6,6 +6,9 @@
 //   btf_dedup split BASE FILE...                FILEs concatenated as split BTF over raw BASE
 //                                               (e.g. /sys/kernel/btf/vmlinux), deduplicated
 //   btf_dedup distill BASE FILE...              as split, then distill_base + relocate onto BASE
+//   btf_dedup addbtf [BASE] -- FILE...          FILEs appended with btf__add_btf to a
+//                                               btf__new_empty() (or new_empty_split(BASE)),
+//                                               deduplicated twice
 //   btf_dedup errors OBJ                        bad arguments: return codes and errno
 //
 // Each result is printed as its type count, byte size and FNV-1a hash of the raw bytes (with
@@ -118,6 +121,35 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	if (!strcmp(mode, "errors"))
 		return errors(argv[2]);
+	if (!strcmp(mode, "addbtf")) {
+		struct btf *base = NULL, *btf;
+
+		if (strcmp(argv[i], "--")) {
+			base = btf__parse(argv[i], NULL);
+			if (!base)
+				return 2;
+			i++;
+		}
+		i++; /* -- */
+		btf = base ? btf__new_empty_split(base) : btf__new_empty();
+		for (; i < argc; i++) {
+			struct btf *src = btf__parse(argv[i], NULL);
+			int id = src ? btf__add_btf(btf, src) : -errno;
+
+			printf("btf__add_btf: %d\n", id);
+			btf__free(src);
+		}
+		show_btf("input", btf);
+		if (dedup(btf, NULL, false))
+			return 1;
+		show_btf("deduped", btf);
+		if (dedup(btf, NULL, false))
+			return 1;
+		show_btf("deduped-again", btf);
+		btf__free(btf);
+		btf__free(base);
+		return 0;
+	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--ext"))
 			want_ext = true;

@@ -929,42 +929,26 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
         }
     }
 
-    // New blob: the header as it was (its length kept), types, strings.
-    let h = *btf.header();
-    let hdr_len = h.hdr_len as usize;
-    let strs: &[u8] = match &new_strs {
+    // Install the result the way libbpf leaves it: modifiable, the header kept but for the
+    // section sizes, the blob rebuilt on demand. Every id was remapped onto an emitted record and
+    // every string offset onto the new section, so nothing needs re-validating.
+    let new_strs = match new_strs {
         Some(s) => s,
-        None => btf.strs(),
+        None => btf.strs().to_vec(),
     };
-    let type_len = (types.len() * 4) as u32;
-    let mut raw = vec![0u8; hdr_len + types.len() * 4 + strs.len()];
-    raw[..hdr_len].copy_from_slice(&btf.raw_data()[..hdr_len]);
-    for (c, w) in raw[hdr_len..hdr_len + types.len() * 4]
-        .chunks_exact_mut(4)
-        .zip(&types)
-    {
-        c.copy_from_slice(&w.to_ne_bytes());
-    }
-    raw[hdr_len + types.len() * 4..].copy_from_slice(strs);
-    raw[8..12].copy_from_slice(&0u32.to_ne_bytes());
-    raw[12..16].copy_from_slice(&type_len.to_ne_bytes());
-    raw[16..20].copy_from_slice(&type_len.to_ne_bytes());
-    raw[20..24].copy_from_slice(&(strs.len() as u32).to_ne_bytes());
     drop(d);
-    // Every id was remapped onto an emitted record and every string offset onto the new
-    // section, so the result is installed without re-validating it.
-    let hdr = super::Header::parse(&raw)?;
-    btf.data = Arc::new(super::Data {
-        str_start: hdr_len + type_len as usize,
-        hdr,
-        types: types.into_boxed_slice(),
-        offs: offs.into_boxed_slice(),
-        start_id,
-        start_str_off: btf.start_str_off(),
-        raw: raw.into_boxed_slice(),
-        by_name: Default::default(),
-        guessed_ptr_size: Default::default(),
-    });
+    let type_len = (types.len() * 4) as u32;
+    let data = Arc::make_mut(&mut btf.data);
+    data.hdr.type_len = type_len;
+    data.hdr.str_off = type_len;
+    data.hdr.str_len = new_strs.len() as u32;
+    data.types = types;
+    data.offs = offs;
+    data.own_strs = Some(new_strs);
+    data.raw = Default::default();
+    data.raw_swapped = Default::default();
+    data.str_index = Default::default();
+    data.by_name = Default::default();
     btf.strs_deduped = true;
     if let Some(e) = ext {
         e.patch(&ext_patches, Some(btf))?;
@@ -1084,7 +1068,6 @@ mod tests {
         assert_eq!(*again.data.types, *btf.data.types);
         assert_eq!(*again.data.offs, *btf.data.offs);
         assert_eq!(again.strs(), btf.strs());
-        assert_eq!(again.data.str_start, btf.data.str_start);
         btf
     }
 

@@ -435,6 +435,8 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
     let mut fresh = Btf::parse_with(&raw, Some(base))?;
     fresh.ptr_size = btf.ptr_size;
     fresh.strs_deduped = btf.strs_deduped;
+    fresh.swapped = btf.swapped;
+    fresh.fd = btf.fd;
     *btf = fresh;
     Ok(())
 }

@@ -21,6 +21,7 @@ pub mod attach;
 pub mod bpf;
 pub mod btf;
 pub mod btf_dedup;
+pub mod btf_write;
 pub mod handle;
 pub mod legacy;
 pub mod link;

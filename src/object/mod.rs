@@ -21,6 +21,7 @@ mod externs;
 pub mod handles;
 mod kconfig;
 mod load;
+pub(crate) use load::btf_load_into_kernel;
 mod maps;
 mod pin;
 mod relo;

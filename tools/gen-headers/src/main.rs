@@ -228,7 +228,7 @@ const HEADERS: &[Header] = &[
             "<linux/types.h>",
             "\"libbpf_common.h\"",
         ],
-        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_dedup.rs"],
+        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_write.rs", "src/ffi/btf_dedup.rs"],
         foreign: &[],
         extern_c: true,
         preamble: BTF_PREAMBLE,
