@@ -185,6 +185,26 @@ pub(crate) fn rec_words(info: u32) -> usize {
         .unwrap_or(3)
 }
 
+/// Check that every type id the own types (`start..cnt`) refer to exists: a BTF built with
+/// `btf__add_*` may still refer to types never added.
+pub(crate) fn check_ids(r: &Recs, start: u32, cnt: u32) -> Result<()> {
+    for id in start..cnt {
+        let o = r.off(id);
+        let mut bad = None;
+        id_fields(r.words[o + 1], |k| {
+            if r.words[o + k] >= cnt {
+                bad.get_or_insert(r.words[o + k]);
+            }
+        });
+        if let Some(t) = bad {
+            return Err(Error::inval(format!(
+                "BTF: type [{id}] refers to type id {t}, which does not exist (type count {cnt})"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Word indexes (inside a record) of the type-id fields, in libbpf's `BTF_FIELD_ITER_IDS`
 /// order.
 pub(crate) fn id_fields(info: u32, mut f: impl FnMut(usize)) {
@@ -862,6 +882,7 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
     let start_id = btf.start_id();
     let cnt = btf.type_cnt();
     let mut r = Recs::of(btf)?;
+    check_ids(&r, start_id, cnt)?;
 
     // Strings first (they only rewrite offsets, which the type hashes then use).
     let strs_deduped = btf.strs_deduped
@@ -1272,5 +1293,18 @@ mod tests {
             dedup(&mut btf, None, &opts(false)).unwrap_err().errno(),
             libc::ELOOP
         );
+    }
+
+    #[test]
+    fn dangling_type_id_is_einval() {
+        let mut btf = Btf::new_empty(None);
+        btf.add_ptr(7).unwrap();
+        let e = dedup(&mut btf, None, &opts(false)).unwrap_err();
+        assert_eq!(e.errno(), libc::EINVAL);
+        assert!(e.message().contains("type id 7"), "{}", e.message());
+        let mut split = Btf::new_empty(Some(Arc::new(Btf::new_empty(None))));
+        split.add_ptr(9).unwrap();
+        let e = crate::btf::distill::distill_base(&split).unwrap_err();
+        assert!(e.message().contains("type id 9"), "{}", e.message());
     }
 }

@@ -166,6 +166,7 @@ pub fn distill_base(src: &Btf) -> Result<(Btf, Btf)> {
     let r = Recs::of(src)?;
     let n = src.type_cnt();
     let split_start = src.start_id();
+    check_ids(&r, split_start, n)?;
     let mut used = vec![false; n as usize];
     for id in split_start..n {
         mark(&r, id, split_start, &mut used)?;
@@ -252,6 +253,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
     let nr_base = base.type_cnt();
     let nr_split = nr_types - nr_dist;
     let mut r = Recs::of(btf)?;
+    check_ids(&r, nr_dist, nr_types)?;
     let b = Recs::of(&base)?;
 
     for i in 1..nr_dist {
