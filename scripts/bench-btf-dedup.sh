@@ -39,5 +39,5 @@ join "$tmp/ref.txt" "$tmp/ox.txt" | while read -r name rms rin rout oms oin oout
         echo "$name: type counts differ (libbpf $rout, oxbpf $oout)" >&2
         exit 1
     fi
-    printf '%-16s %9.1f %9.1f %7.2f %10s %10s\n' "$name" "$rms" "$oms" "$(echo "$oms / $rms" | bc -l)" "$rin" "$rout"
+    printf '%-16s %9.1f %9.1f %7.2f %10s %10s\n' "$name" "$rms" "$oms" "$(awk -v a="$oms" -v b="$rms" 'BEGIN { print a / b }')" "$rin" "$rout"
 done
