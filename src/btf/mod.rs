@@ -29,6 +29,8 @@ use std::ffi::CStr;
 use std::sync::{Arc, OnceLock};
 
 pub mod builder;
+pub mod dedup;
+pub mod distill;
 mod edit;
 mod write;
 pub use write::{field_id_slots, field_str_slots};
@@ -89,6 +91,9 @@ pub struct Btf {
     /// For the C API: the `struct btf *` handle the base was given as, so `btf__base_btf` returns
     /// the caller's own pointer (0 when the base came from Rust).
     c_base: usize,
+    /// Strings known unique and all in use (libbpf's `strs_deduped`): set by dedup, after which
+    /// a later dedup leaves the string section alone as libbpf does.
+    strs_deduped: bool,
     /// Byte order wanted for [`Btf::raw_data_out`]: the opposite of the host's (libbpf's
     /// `swapped_endian`: set by parsing opposite-endian input or by `btf__set_endianness`).
     swapped: bool,
@@ -293,6 +298,7 @@ impl Btf {
             base,
             ptr_size: None,
             c_base: 0,
+            strs_deduped: false,
             swapped: false,
             fd: -1,
         };

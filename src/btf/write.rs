@@ -262,12 +262,18 @@ impl Btf {
             c_base: 0,
             swapped,
             fd: -1,
+            // libbpf: a BTF made modifiable with at most the empty string has unique strings
+            strs_deduped: true,
         }
     }
 
     /// Make this BTF modifiable (libbpf's `btf_ensure_modifiable`) and drop cached blobs and the
     /// name index, which every change invalidates.
     fn modifiable(&mut self) -> &mut Data {
+        if self.data.own_strs.is_none() {
+            let n = self.data.hdr.str_len;
+            self.strs_deduped |= n == 0 || (self.base.is_none() && n == 1);
+        }
         let d = Arc::make_mut(&mut self.data);
         if d.own_strs.is_none() {
             let (a, n) = (d.str_start, d.hdr.str_len as usize);

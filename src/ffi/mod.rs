@@ -20,6 +20,7 @@ mod layout;
 pub mod attach;
 pub mod bpf;
 pub mod btf;
+pub mod btf_dedup;
 pub mod btf_write;
 pub mod btf_dump;
 pub mod handle;

@@ -229,7 +229,7 @@ const HEADERS: &[Header] = &[
             "<linux/types.h>",
             "\"libbpf_common.h\"",
         ],
-        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_write.rs", "src/ffi/btf_dump.rs"],
+        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_write.rs", "src/ffi/btf_dump.rs", "src/ffi/btf_dedup.rs"],
         foreign: &[],
         extern_c: true,
         preamble: BTF_PREAMBLE,
