@@ -1,6 +1,9 @@
 //! Hostile input: truncations, seeded random corruption and absurd sizes must give `Err`, never a
 //! panic, and finish quickly. Every blob that does parse is then walked through the whole read API.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, BtfExt, Kind, INT_SIGNED};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -306,7 +309,8 @@ fn ext_hostile() {
 fn elf_corruption() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/maps_globals.c");
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-hostile-{}.o", std::process::id()));
-    let ok = std::process::Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c", src, "-o"]).arg(&out).status();
+    let Some(mut cc) = bpf_cc::clang() else { return };
+    let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
     if !matches!(ok, Ok(s) if s.success()) {
         eprintln!("skipping: clang-19 not available");
         return;
