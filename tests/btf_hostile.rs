@@ -294,10 +294,11 @@ fn ext_hostile() {
     v[32 + 8..32 + 12].copy_from_slice(&u32::MAX.to_ne_bytes());
     let e = BtfExt::parse(&v, &btf).unwrap_err();
     assert!(e.message().contains("func_info section 0 claims 4294967295 records"), "{e}");
-    // out-of-range type id in func_info
+    // out-of-range type id in func_info: accepted as libbpf does (the kernel judges at load)
     let mut v = raw.clone();
     v[32 + 16..32 + 20].copy_from_slice(&999u32.to_ne_bytes());
-    assert!(BtfExt::parse(&v, &btf).unwrap_err().message().contains("type id 999 out of range"));
+    let e = BtfExt::parse(&v, &btf).expect("func_info type ids are the kernel's to check");
+    walk(&e);
     // byte-swapped ext
     let mut v = raw.clone();
     v.swap(0, 1);

@@ -14,9 +14,10 @@
 //! both the ids and the string offsets of its base.
 //!
 //! [`Btf::parse`] copies the blob, checks the header and section layout, indexes every record
-//! (O(1) id lookup) and validates what later code relies on — every referenced type id and string
-//! offset in range, FUNC pointing at a FUNC_PROTO, names valid UTF-8 — so malformed input is an
-//! `Err` naming the offending type, never a panic. Name lookups use a sorted index built on first
+//! (O(1) id lookup) and validates exactly what libbpf's btf_sanity_check does — referenced type
+//! ids and string offsets in range, FUNC pointing at a FUNC_PROTO — so malformed input is an
+//! `Err` naming the offending type, never a panic; what libbpf accepts (names that are not UTF-8,
+//! a FUNC_PROTO return id out of range) is accepted and read defensively. Name lookups use a sorted index built on first
 //! use.
 //!
 //! The type section is kept in a `u32` buffer that never moves, so [`Btf::type_record`] can hand C
@@ -651,8 +652,11 @@ impl Btf {
         self.c_base = h;
     }
 
-    /// Check every own type: name offsets, referenced ids, FUNC → FUNC_PROTO (libbpf's
-    /// btf_sanity_check), plus names being UTF-8.
+    /// Check every own type exactly as libbpf's btf_sanity_check does, no more: name offsets in
+    /// range, referenced ids in range, FUNC → FUNC_PROTO. What libbpf lets through (names that
+    /// are not UTF-8, a FUNC_PROTO return type id out of range, unknown FUNC linkage) is left
+    /// for the kernel to judge; readers of such types get `None`/"" rather than a panic
+    /// (a name that is not UTF-8 reads as "" through [`Btf::str_at`]).
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
         for id in self.start_id()..cnt {
@@ -662,7 +666,7 @@ impl Btf {
             let name = self
                 .check_str(name_off)
                 .map_err(|why| bad(format!("type [{id}] {kind} name offset {name_off} {why}")))?;
-            let what = || format!("type [{id}] {kind} '{name}'");
+            let what = || format!("type [{id}] {kind} '{}'", String::from_utf8_lossy(name));
             let check_id = |t: u32, role: &dyn Fn() -> String| {
                 if t < cnt {
                     Ok(())
@@ -671,7 +675,6 @@ impl Btf {
                 }
             };
             let entries = |stride: usize| rec[3..].chunks_exact(stride).enumerate();
-            let vlen = info & 0xffff;
             use Kind::*;
             match kind {
                 Int | Fwd | Float | Unkn => {}
@@ -709,12 +712,8 @@ impl Btf {
                             k.map_or("missing", |k| k.name())
                         )));
                     }
-                    if vlen > FUNC_EXTERN {
-                        return Err(bad(format!("{} has unknown linkage {vlen}", what())));
-                    }
                 }
                 FuncProto => {
-                    check_id(rec[2], &|| "return".into())?;
                     for (i, p) in entries(2) {
                         self.check_str(p[0]).map_err(|why| {
                             bad(format!("{} param {i} name offset {} {why}", what(), p[0]))
@@ -732,9 +731,8 @@ impl Btf {
         Ok(())
     }
 
-    fn check_str(&self, off: u32) -> std::result::Result<&str, &'static str> {
-        let b = self.str_bytes_at(off).ok_or("out of range")?;
-        std::str::from_utf8(b).map_err(|_| "is not valid UTF-8")
+    fn check_str(&self, off: u32) -> std::result::Result<&[u8], &'static str> {
+        self.str_bytes_at(off).ok_or("out of range")
     }
 }
 
