@@ -10,6 +10,7 @@
  * Environment:
  *   OXF_FAIL_NTH=N   fail the Nth counted call (1-based); 0 or unset: never fail, only count
  *   OXF_ERRNO=E      errno of the injected failure (default EINVAL)
+ *   OXF_TRACE=1      print each counted call (number, what, failed or not) to stderr
  * The program under test arms counting with oxf_arm(1) (found with dlsym, so it also runs
  * without the injector) and reads the count with oxf_count(); oxf_hit() says whether the Nth
  * call was reached (and failed).
@@ -21,13 +22,14 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int armed;
+static int armed, trace;
 static long count, nth = -1, fail_errno = EINVAL;
 static int hit;
 
@@ -40,6 +42,7 @@ static void init_env(void)
 	nth = s ? atol(s) : 0;
 	if (e && atoi(e) > 0)
 		fail_errno = atoi(e);
+	trace = getenv("OXF_TRACE") != NULL;
 }
 
 void oxf_arm(int on)
@@ -58,18 +61,26 @@ int oxf_hit(void)
 	return hit;
 }
 
-/* Count one call; nonzero when this call must fail. */
-static int inject(void)
+/* Count one call (`what`, `arg`: for OXF_TRACE); nonzero when this call must fail. */
+static int inject_call(const char *what, long arg)
 {
+	int fail;
+
 	if (!armed)
 		return 0;
 	count++;
-	if (nth > 0 && count == nth) {
+	fail = nth > 0 && count == nth;
+	if (fail)
 		hit = 1;
-		return 1;
+	if (trace) {
+		char buf[96];
+		int n = snprintf(buf, sizeof(buf), "oxf: #%ld %s(%ld)%s\n", count, what, arg, fail ? " FAILS" : "");
+		if (n > 0)
+			(void)!write(2, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1);
 	}
-	return 0;
+	return fail;
 }
+#define inject() inject_call(__func__, 0)
 
 #define REAL(name, ret, ...)                                          \
 	static ret (*real_##name)(__VA_ARGS__);                       \
@@ -86,7 +97,8 @@ long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	if ((nr == SYS_bpf || nr == SYS_perf_event_open) && inject()) {
+	if ((nr == SYS_bpf || nr == SYS_perf_event_open) &&
+	    inject_call(nr == SYS_bpf ? "bpf" : "perf_event_open", nr == SYS_bpf ? a[0] : a[1])) {
 		errno = fail_errno;
 		return -1;
 	}
