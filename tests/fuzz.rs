@@ -6,9 +6,9 @@
 //! - `btf`        `Btf::parse` of the mutated `.BTF` section, then every type read back
 //! - `btf_ext`    `BtfExt::parse` of the mutated `.BTF.ext` against the seed's `.BTF`
 //! - `core`       every CO-RE relocation of the object (mutated `.BTF` / `.BTF.ext`) resolved
-//!                against the fixed vmlinux BTF of this kernel
+//!   against the fixed vmlinux BTF of this kernel
 //! - `skeleton`   `bpf_object__open_skeleton` / `destroy_skeleton` with the seed's map and
-//!                program names over the mutated object
+//!   program names over the mutated object
 //!
 //! Mutations: bit flips, interesting 32-bit values written at aligned offsets, byte runs,
 //! truncation, chunk duplication. A panic fails the test; the input is written to
@@ -102,8 +102,11 @@ fn mutate(rng: &mut Rng, seed: &[u8], window: std::ops::Range<usize>) -> Vec<u8>
 
 /// The seed objects, compiled once; `None` (with a message) without clang-19, bpftool, the
 /// libbpf 1.5 headers or kernel BTF.
-fn seeds() -> Option<&'static [(String, Vec<u8>)]> {
-    static S: OnceLock<Option<Vec<(String, Vec<u8>)>>> = OnceLock::new();
+/// A seed: source file name and object bytes.
+type Seed = (String, Vec<u8>);
+
+fn seeds() -> Option<&'static [Seed]> {
+    static S: OnceLock<Option<Vec<Seed>>> = OnceLock::new();
     S.get_or_init(|| {
         if !Path::new("/sys/kernel/btf/vmlinux").exists() {
             eprintln!("skipping: no /sys/kernel/btf/vmlinux");
@@ -303,26 +306,59 @@ fn t_skeleton(data: &[u8], seed: &[u8]) {
 
 type Target = fn(&[u8], &[u8]);
 
-fn run_one(target: &str, f: Target, input: &[u8], seed: &[u8]) {
-    if catch_unwind(AssertUnwindSafe(|| f(input, seed))).is_err() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
-        std::fs::create_dir_all(&dir).unwrap();
-        let h = input.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-        let p = dir.join(format!("{target}-{h:016x}.bin"));
-        std::fs::write(&p, input).unwrap();
+fn save(target: &str, what: &str, input: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = input.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let p = dir.join(format!("{target}-{what}-{h:016x}.bin"));
+    std::fs::write(&p, input).unwrap();
+    p
+}
+
+/// The input each target is running and since when, for the hang watchdog.
+type Current = std::sync::Arc<std::sync::Mutex<Option<(Vec<u8>, Instant)>>>;
+
+/// A hang is an input still running after `OXBPF_FUZZ_HANG_SECS` (default 120: inputs are a
+/// few KiB and take milliseconds, so only a runaway loop gets there): the input is saved and
+/// the process aborts, like libFuzzer's timeout.
+fn watchdog(target: &'static str) -> Current {
+    let cur: Current = Default::default();
+    let limit = Duration::from_secs(std::env::var("OXBPF_FUZZ_HANG_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120));
+    let c = cur.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let g = c.lock().unwrap();
+        if let Some((input, since)) = g.as_ref() {
+            if since.elapsed() > limit {
+                let p = save(target, "hang", input);
+                eprintln!("fuzz target {target}: one input ran for over {limit:?}; saved to {}", p.display());
+                std::process::abort();
+            }
+        }
+    });
+    cur
+}
+
+fn run_one(target: &'static str, f: Target, input: &[u8], seed: &[u8], cur: &Current) {
+    *cur.lock().unwrap() = Some((input.to_vec(), Instant::now()));
+    let r = catch_unwind(AssertUnwindSafe(|| f(input, seed)));
+    *cur.lock().unwrap() = None;
+    if r.is_err() {
+        let p = save(target, "panic", input);
         panic!("fuzz target {target} panicked; input saved to {} (keep it in tests/fuzz/regressions/{target}/)", p.display());
     }
 }
 
-fn fuzz(target: &str, f: Target, section_name: Option<&str>) {
+fn fuzz(target: &'static str, f: Target, section_name: Option<&str>) {
     quiet();
     let Some(seeds) = seeds() else { return };
+    let cur = watchdog(target);
     // Regressions first: each is a whole input for the target (seeded with the first object).
     let reg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/regressions").join(target);
     if let Ok(rd) = std::fs::read_dir(&reg) {
         for e in rd {
             let p = e.unwrap().path();
-            run_one(target, f, &std::fs::read(&p).unwrap(), &seeds[0].1);
+            run_one(target, f, &std::fs::read(&p).unwrap(), &seeds[0].1, &cur);
         }
     }
     let secs: u64 = std::env::var("OXBPF_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(8);
@@ -347,7 +383,7 @@ fn fuzz(target: &str, f: Target, section_name: Option<&str>) {
                 mutate(&mut rng, d, 0..d.len())
             }
         };
-        run_one(target, f, &input, obj);
+        run_one(target, f, &input, obj, &cur);
         n += 1;
     }
     eprintln!("fuzz {target}: {n} inputs in {secs} s, seed {seed}");
