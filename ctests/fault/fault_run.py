@@ -3,11 +3,12 @@
 """Run one fault_cycle under inject.c with call N failing, for N = 1, 2, ... until a cycle
 completes without reaching N (the first run, N = 0, injects nothing and must succeed).
 
-After each run: the process must not have died by a signal (or hung), must report no fd leak
-(fault_cycle exits 3), no map/program/link/BTF created during the run may still be alive
-(BPF_*_GET_NEXT_ID listings before and after, taken here in the parent; objects of other
-processes are told apart by name: the cycle's objects carry known name prefixes), and no
-congestion control of the fixtures may stay in tcp_available_congestion_control.
+After each run the process must not have died by a signal (or hung) and must report no fd
+leak (fault_cycle exits 3). After all runs no map/program/link/BTF created by them may still
+be alive (BPF_*_GET_NEXT_ID listings before and after, taken here in the parent; objects of
+other processes are told apart by name: the cycle's objects carry known name prefixes) and no
+congestion control of the fixtures may stay in tcp_available_congestion_control; if any is,
+the runs are repeated one by one, each compared on its own, to name the N that left it.
 
   fault_run.py [--info-only] [--errno E] --inject INJECT.so [--with-libbpf15 W] -- PROG CYCLE
 
@@ -152,6 +153,7 @@ def main():
     if os.geteuid() != 0:
         print("SKIP: needs root (CAP_BPF, struct_ops registration)")
         return 77
+    a.inject = os.path.abspath(a.inject)
     env = dict(os.environ, OXF_ERRNO=str(a.errno))
     if a.with_libbpf15:
         cmd = [a.with_libbpf15, "--preload", a.inject] + a.cmd
@@ -159,18 +161,18 @@ def main():
         cmd = a.cmd
         env["LD_PRELOAD"] = a.inject
     problems = []
-    n, runs = 0, 0
-    while n <= a.max:
+
+    def run(n):
+        """One run with call n failing: (fields, problems of the process itself, stderr)."""
         env["OXF_FAIL_NTH"] = str(n)
-        before = snapshot()
-        ccs_before = set(registered_ccs())  # another process's test may hold one for a while
         try:
             p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
             rc, out, err = p.returncode, p.stdout, p.stderr
         except subprocess.TimeoutExpired as e:
             rc, out, err = "hang", e.stdout or "", e.stderr or ""
-        runs += 1
         fields = dict(kv.split("=", 1) for kv in out.split() if "=" in kv)
+        if isinstance(err, bytes):
+            err = err.decode(errors="replace")
         bad = []
         if rc == "hang":
             bad.append("hung (no exit within 60 s)")
@@ -182,36 +184,59 @@ def main():
             bad.append(f"exit {rc}")
         elif n == 0 and fields.get("result") != "ok":
             bad.append("the cycle fails without any injected fault")
-        found = leaks(before, prefixes)
-        ccs = [c for c in registered_ccs() if c not in ccs_before]
-        if found or ccs:
-            # Objects and registrations of a concurrent process using the same fixtures go
-            # away; what this run left behind stays.
-            time.sleep(1)
-            found = [f for f in found if (d := describe(f[0], f[1], prefixes)) and d[0]]
-            ccs = [c for c in registered_ccs() if c in ccs]
-        if found:
-            bad.append("left alive: " + ", ".join(t for _, _, t in found))
-        if ccs:
-            bad.append(f"congestion control still registered: {ccs}")
+        return fields, bad, err
+
+    def report(n, fields, bad, err):
+        msg = f"N={n} ({fields.get('result', '?')}, calls={fields.get('calls', '?')}): " + "; ".join(bad)
+        problems.append(msg)
+        print(msg)
+        for line in err.strip().splitlines()[-5:]:
+            print("    " + line)
+
+    def settle(before, ccs_before):
+        """What the runs since `before` left behind. The kernel frees a dead process's objects
+        asynchronously (and a concurrent process using the same fixtures may hold some for a
+        while): wait for what goes away to go; a leak stays."""
+        for _ in range(150):
+            found = leaks(before, prefixes)
+            ccs = [c for c in registered_ccs() if c not in ccs_before]
+            if not found and not ccs:
+                break
+            time.sleep(0.02)
         if found or ccs:
             clean_up(found)
+        left = [t for _, _, t in found] + [f"congestion control {c} registered" for c in ccs]
+        return left
+
+    # Fast pass: every N in turn, process-level checks after each run, kernel objects compared
+    # once at the end (they take a moment to be freed after each exit).
+    start, ccs_start = snapshot(), set(registered_ccs())
+    n, runs, last = 0, 0, 0
+    while n <= a.max:
+        fields, bad, err = run(n)
+        runs += 1
         if bad:
-            msg = f"N={n} ({fields.get('result', '?')}, calls={fields.get('calls', '?')}): " + "; ".join(bad)
-            problems.append(msg)
-            print(msg)
-            tail = err.strip().splitlines()[-5:]
-            for line in tail:
-                print("    " + line)
-        if rc == "hang" or "calls" not in fields:
+            report(n, fields, bad, err)
+        if "calls" not in fields:
             if n == 0:
                 break
         elif n > 0 and fields.get("hit") == "0":
             break
+        last = n
         n += 1
+    left = settle(start, ccs_start)
+    if left:
+        print("left alive after the runs: " + ", ".join(left) + "; finding the runs that left them:")
+        # Slow pass: the same runs, each followed by its own comparison.
+        for m in range(0, last + 1):
+            before, ccs_before = snapshot(), set(registered_ccs())
+            fields, _, err = run(m)
+            runs += 1
+            gone = settle(before, ccs_before)
+            if gone:
+                report(m, fields, ["left alive: " + ", ".join(gone)], err)
     lib = "libbpf 1.5" if a.with_libbpf15 else "liboxbpf"
-    calls = n - 1
-    print(f"{lib} {cycle}: {runs} runs (every one of {calls} counted calls failed in turn, errno {a.errno}), "
+    print(f"{lib} {cycle}: {runs} runs (each of {last} counted calls failed in turn, errno {a.errno}), "
           f"{len(problems)} with problems")
     if problems and a.info_only:
         print("(information only: upstream libbpf's behaviour does not fail this test)")
