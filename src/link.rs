@@ -18,6 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::sys::cmd;
+use crate::uapi;
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 
@@ -156,9 +157,21 @@ impl Link {
                 Ok(())
             }
             Some(LinkKind::StructOpsMap { map_fd }) if !self.disconnected => {
-                // SAFETY: the map fd is alive (see `fd`).
-                let m = unsafe { BorrowedFd::borrow_raw(map_fd) };
-                cmd::map_delete_elem(m, &0u32.to_ne_bytes(), 0)
+                // Straight to BPF_MAP_DELETE_ELEM, as libbpf does: no map-info read first (whose
+                // failure would leave the struct_ops registered after the process exits). A
+                // registration outlives the process, so a failed delete is tried once more
+                // (ENOENT: nothing is registered, nothing to retry).
+                let key = 0u32.to_ne_bytes();
+                let delete = || {
+                    // SAFETY: a struct_ops map's key is 4 bytes (it is created so), `key` lives
+                    // for the call, no value buffer; the map fd is alive (see `fd`).
+                    unsafe { cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, map_fd, key.as_ptr() as u64, 0, 0) }
+                };
+                match delete() {
+                    Err(e) if e.raw_os_error() != Some(libc::ENOENT) => delete(),
+                    r => r,
+                }
+                .map_err(|e| cmd::fail(format!("map fd {map_fd}"), uapi::BPF_MAP_DELETE_ELEM, &e))
             }
             Some(LinkKind::Perf(p)) => {
                 if self.disconnected {

@@ -6,6 +6,9 @@
 //!
 //! Needs root, clang-19, bpftool and kernel BTF; skips with a message otherwise.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::ffi::attach::*;
 use oxbpf::ffi::bpf::bpf_iter_create;
 use oxbpf::ffi::link::*;
@@ -123,23 +126,14 @@ fn object_bytes() -> Option<&'static [u8]> {
             eprintln!("skipping: needs /sys/kernel/btf/vmlinux");
             return None;
         }
-        let home = std::env::var_os("HOME").map(PathBuf::from)?;
-        let hdrs = [home.join(".cache/oxbpf/trixie/root/usr/include"), PathBuf::from("/usr/include")]
-            .into_iter()
-            .find(|d| d.join("bpf/bpf_tracing.h").exists());
-        let Some(hdrs) = hdrs else {
-            eprintln!("skipping: no bpf/bpf_helpers.h");
-            return None;
-        };
+        let mut cc = bpf_cc::clang()?;
         let d = tmpdir();
         let vmlinux = run(Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"]))?;
         std::fs::write(d.join("vmlinux.h"), vmlinux).unwrap();
         std::fs::write(d.join("prog.bpf.c"), BPF_C).unwrap();
-        run(Command::new("clang-19")
-            .args(["-target", "bpf", "-g", "-O2", "-D__TARGET_ARCH_x86", "-c", "-I"])
+        run(cc
+            .args(["-c", "-I"])
             .arg(&d)
-            .arg("-idirafter")
-            .arg(&hdrs)
             .arg(d.join("prog.bpf.c"))
             .arg("-o")
             .arg(d.join("prog.bpf.o")))?;

@@ -1,6 +1,9 @@
 //! .BTF and .BTF.ext of real clang-19 BPF objects built from tests/fixtures/btf/*.c.
 //! Skips (with a message) when clang-19 is not installed.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::{Btf, BtfExt, Kind, VarSecinfo, VAR_GLOBAL_ALLOCATED};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,7 +31,7 @@ fn compile(name: &str) -> Option<Obj> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/btf").join(format!("{name}.c"));
     let n = N.fetch_add(1, Ordering::Relaxed);
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-{name}-{}-{n}.o", std::process::id()));
-    match Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c"]).arg(&src).arg("-o").arg(&out).status() {
+    match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).status() {
         Ok(s) if s.success() => Some(Obj(out)),
         Ok(s) => panic!("clang-19 failed on {}: {s}", src.display()),
         Err(e) => {

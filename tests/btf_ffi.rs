@@ -1,5 +1,8 @@
 //! The btf.h exports called as C would call them.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, Kind, INT_SIGNED};
 use oxbpf::ffi::btf::*;
@@ -178,7 +181,8 @@ fn parse_errors_set_errno() {
 fn parse_elf_with_ext() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/core.c");
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-ffi-{}-core.o", std::process::id()));
-    let ok = std::process::Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c", src, "-o"]).arg(&out).status();
+    let Some(mut cc) = bpf_cc::clang() else { return };
+    let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
     if !matches!(ok, Ok(s) if s.success()) {
         eprintln!("skipping: clang-19 not available");
         return;

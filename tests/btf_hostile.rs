@@ -1,6 +1,9 @@
 //! Hostile input: truncations, seeded random corruption and absurd sizes must give `Err`, never a
 //! panic, and finish quickly. Every blob that does parse is then walked through the whole read API.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, BtfExt, Kind, INT_SIGNED};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -291,10 +294,11 @@ fn ext_hostile() {
     v[32 + 8..32 + 12].copy_from_slice(&u32::MAX.to_ne_bytes());
     let e = BtfExt::parse(&v, &btf).unwrap_err();
     assert!(e.message().contains("func_info section 0 claims 4294967295 records"), "{e}");
-    // out-of-range type id in func_info
+    // out-of-range type id in func_info: accepted as libbpf does (the kernel judges at load)
     let mut v = raw.clone();
     v[32 + 16..32 + 20].copy_from_slice(&999u32.to_ne_bytes());
-    assert!(BtfExt::parse(&v, &btf).unwrap_err().message().contains("type id 999 out of range"));
+    let e = BtfExt::parse(&v, &btf).expect("func_info type ids are the kernel's to check");
+    walk(&e);
     // only the magic byte-swapped: read as opposite-endian, its header length is then absurd
     // (libbpf: "BTF.ext header not found", EINVAL)
     let mut v = raw.clone();
@@ -313,7 +317,8 @@ fn ext_hostile() {
 fn elf_corruption() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/maps_globals.c");
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-hostile-{}.o", std::process::id()));
-    let ok = std::process::Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c", src, "-o"]).arg(&out).status();
+    let Some(mut cc) = bpf_cc::clang() else { return };
+    let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
     if !matches!(ok, Ok(s) if s.success()) {
         eprintln!("skipping: clang-19 not available");
         return;

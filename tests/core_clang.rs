@@ -4,6 +4,9 @@
 //!
 //! Skips (with a message) without clang-19, bpftool or /sys/kernel/btf/vmlinux.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::Btf;
 use oxbpf::reloc::core::*;
 use oxbpf::uapi::*;
@@ -56,28 +59,17 @@ fn vmlinux_h_dir() -> Option<&'static Path> {
     .as_deref()
 }
 
-/// Directory holding `bpf/bpf_helpers.h` and friends.
-fn bpf_headers() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let cands = home.map(|h| h.join(".cache/oxbpf/trixie/root/usr/include")).into_iter().chain([PathBuf::from("/usr/include")]);
-    let found = cands.into_iter().find(|d| d.join("bpf/bpf_core_read.h").exists());
-    if found.is_none() {
-        eprintln!("skipping: no bpf/bpf_core_read.h (apt-get install libbpf-dev)");
-    }
-    found
-}
 
 /// Compile a fixture into bytes; `kernel`: against this kernel's vmlinux.h.
 fn compile(name: &str, kernel: bool) -> Option<Vec<u8>> {
-    let hdrs = bpf_headers()?;
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/core").join(format!("{name}.c"));
     let out = tmpdir().join(format!("{name}.o"));
-    let mut cmd = Command::new("clang-19");
-    cmd.args(["-target", "bpf", "-g", "-O2", "-D__TARGET_ARCH_x86", "-c"]);
+    let mut cmd = bpf_cc::clang()?;
+    cmd.arg("-c");
     if kernel {
         cmd.arg("-I").arg(vmlinux_h_dir()?);
     }
-    output(cmd.arg("-idirafter").arg(&hdrs).arg(&src).arg("-o").arg(&out))?;
+    output(cmd.arg(&src).arg("-o").arg(&out))?;
     let bytes = std::fs::read(&out).unwrap();
     let _ = std::fs::remove_file(&out);
     Some(bytes)

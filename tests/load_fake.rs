@@ -14,14 +14,16 @@
 //! The fixture (tests/fixtures/load/module_refs.c) is compiled with clang-19; skips (with a
 //! message) without clang-19, the libbpf headers or /sys/kernel/btf/vmlinux. Needs no root.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::sys::probe::{self, Feature};
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 use std::io;
 use std::os::fd::{IntoRawFd, RawFd};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::rc::Rc;
 
 const BPF_MAP_CREATE: u32 = 0;
@@ -35,26 +37,13 @@ const BPF_BTF_GET_NEXT_ID: u32 = 23;
 const BPF_PROG_BIND_MAP: u32 = 35;
 const MODULE_BTF_ID: u32 = 4242;
 
-fn bpf_headers() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let cands = home.map(|h| h.join(".cache/oxbpf/trixie/root/usr/include")).into_iter().chain([PathBuf::from("/usr/include")]);
-    let found = cands.into_iter().find(|d| d.join("bpf/bpf_helpers.h").exists());
-    if found.is_none() {
-        eprintln!("skipping: no bpf/bpf_helpers.h (scripts/deps.sh installs them)");
-    }
-    found
-}
-
 fn compile(name: &str) -> Option<Vec<u8>> {
-    let hdrs = bpf_headers()?;
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load").join(format!("{name}.c"));
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("load-fake-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(format!("{name}.o"));
-    let r = Command::new("clang-19")
-        .args(["-target", "bpf", "-g", "-O2", "-c"])
-        .arg("-idirafter")
-        .arg(&hdrs)
+    let r = bpf_cc::clang()?
+        .arg("-c")
         .arg(&src)
         .arg("-o")
         .arg(&out)

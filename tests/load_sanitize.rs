@@ -5,10 +5,12 @@
 //!
 //! One test in its own binary: the presets are process-wide and can only be set once.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::object::{Object, OpenOptions};
 use oxbpf::sys::{cmd, probe};
-use std::process::Command;
 
 const SRC: &str = r#"
 #define SEC(n) __attribute__((section(n), used))
@@ -43,7 +45,8 @@ fn old_kernel_gets_sanitized_btf_and_programs_still_run() {
     let c = dir.join("s.bpf.c");
     let o = dir.join("s.bpf.o");
     std::fs::write(&c, SRC).expect("write source");
-    let st = match Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c"]).arg(&c).arg("-o").arg(&o).status() {
+    let Some(mut cc) = bpf_cc::clang() else { return };
+    let st = match cc.arg("-c").arg(&c).arg("-o").arg(&o).status() {
         Ok(s) => s,
         Err(_) => return skip("clang-19 is not installed"),
     };

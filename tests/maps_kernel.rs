@@ -4,6 +4,9 @@
 //! program read back through `oxbpf::buffers::ringbuf::RingBuffer` with Rust closures, across
 //! wrap-arounds. Skips (with a message) without root or clang-19.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::buffers::ringbuf::{RingBuffer, SampleFn};
 use oxbpf::buffers::Record;
 use oxbpf::ffi::map::{bpf_map__fd, bpf_map__lookup_elem, bpf_map__update_elem};
@@ -14,7 +17,6 @@ use std::cell::RefCell;
 use std::ffi::{c_void, CString};
 use std::os::fd::BorrowedFd;
 use std::path::PathBuf;
-use std::process::Command;
 use std::rc::Rc;
 
 const SRC: &str = r#"
@@ -63,7 +65,7 @@ fn compile() -> Option<PathBuf> {
     let src = dir.join(format!("maps_kernel-{}.c", std::process::id()));
     let obj = dir.join(format!("maps_kernel-{}.o", std::process::id()));
     std::fs::write(&src, SRC).expect("write fixture");
-    let st = Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c"]).arg(&src).arg("-o").arg(&obj).status();
+    let st = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&obj).status();
     let _ = std::fs::remove_file(&src);
     match st {
         Ok(s) if s.success() => Some(obj),

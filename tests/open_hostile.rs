@@ -12,6 +12,9 @@
 //!
 //! Skips (with a message) when clang-19 is not installed; any other missing piece fails.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::ffi::map::*;
 use oxbpf::ffi::object::*;
 use oxbpf::ffi::print::libbpf_set_print;
@@ -264,18 +267,6 @@ fn layout(bytes: &[u8]) -> Layout2 {
     lay
 }
 
-/// Headers for the BPF side: the trixie libbpf-dev tree the project caches, else the system's.
-fn bpf_include_dir() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let cached = Path::new(&home).join(".cache/oxbpf/trixie/root/usr/include");
-    let dir = if cached.join("bpf/bpf_helpers.h").exists() { cached } else { PathBuf::from("/usr/include") };
-    assert!(
-        dir.join("bpf/bpf_helpers.h").exists(),
-        "bpf/bpf_helpers.h not found in {} (install libbpf-dev: apt-get install -y libbpf-dev)",
-        dir.display()
-    );
-    dir
-}
 
 fn build_fixtures() -> Option<Vec<Fixture>> {
     match Command::new("clang-19").arg("--version").output() {
@@ -294,7 +285,6 @@ fn build_fixtures() -> Option<Vec<Fixture>> {
         .expect("bpftool is needed to generate vmlinux.h");
     assert!(vmlinux.status.success(), "bpftool btf dump failed: {}", String::from_utf8_lossy(&vmlinux.stderr));
     std::fs::write(tmp.join("vmlinux.h"), &vmlinux.stdout).expect("write vmlinux.h");
-    let inc = bpf_include_dir();
     let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/objects");
     let mut srcs: Vec<PathBuf> = std::fs::read_dir(&src_dir)
         .expect("fixture dir")
@@ -307,12 +297,11 @@ fn build_fixtures() -> Option<Vec<Fixture>> {
     for src in srcs {
         let name = src.file_name().unwrap().to_string_lossy().trim_end_matches(".bpf.c").to_string();
         let obj = tmp.join(format!("{name}.bpf.o"));
-        let r = Command::new("clang-19")
-            .args(["-target", "bpf", "-g", "-O2", "-D__TARGET_ARCH_x86", "-Wall"])
+        let r = bpf_cc::clang()
+            .expect("libbpf 1.5 headers (scripts/deps.sh)")
+            .arg("-Wall")
             .arg("-I")
             .arg(&tmp)
-            .arg("-I")
-            .arg(&inc)
             .arg("-c")
             .arg(&src)
             .arg("-o")

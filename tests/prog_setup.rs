@@ -3,6 +3,9 @@
 //! that handle; a negative return fails the open with that error and leaks nothing.
 //! (Own test binary: handler registration is process-wide.)
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::ffi::names::{libbpf_register_prog_handler, libbpf_unregister_prog_handler};
 use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_program_by_name, bpf_object__open_file};
 use oxbpf::ffi::program::{bpf_program__name, bpf_program__set_type, bpf_program__type};
@@ -10,7 +13,6 @@ use oxbpf::ffi::types::libbpf_prog_handler_opts;
 use oxbpf::object::Program;
 use oxbpf::uapi;
 use std::ffi::{c_int, c_long, c_void, CStr, CString};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SRC: &str = r#"
@@ -59,7 +61,8 @@ fn setup_runs_at_open_and_its_failure_fails_the_open() {
     std::fs::create_dir_all(&dir).unwrap();
     let (c, o) = (dir.join("s.bpf.c"), dir.join("s.bpf.o"));
     std::fs::write(&c, SRC).unwrap();
-    match Command::new("clang-19").args(["-target", "bpf", "-O2", "-g", "-c"]).arg(&c).arg("-o").arg(&o).status() {
+    let Some(mut cc) = bpf_cc::clang() else { return };
+    match cc.arg("-c").arg(&c).arg("-o").arg(&o).status() {
         Ok(s) => assert!(s.success(), "clang-19 failed"),
         Err(_) => {
             eprintln!("SKIP prog_setup: clang-19 is not installed");

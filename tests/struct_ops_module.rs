@@ -12,6 +12,9 @@
 //! with a message when clang-19 is missing): local type `oxmod_ops___v1`, members in another
 //! order than the module's, one member (`op_c`) the module lacks.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::object::{Object, OpenOptions};
@@ -24,7 +27,6 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 use std::path::Path;
-use std::process::Command;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -38,7 +40,7 @@ fn object_bytes() -> Option<Vec<u8>> {
         std::fs::create_dir_all(&dir).unwrap();
         let out = dir.join("mod_ops.bpf.o");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-        match Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c"]).arg(&src).arg("-o").arg(&out).output() {
+        match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output() {
             Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
             Ok(o) => panic!("clang-19 failed on {FIXTURE}: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => {

@@ -8,6 +8,9 @@
 //! Object: `tests/fixtures/struct_ops/mod_ops.bpf.c`, compiled by clang-19 (skipped with a
 //! message when clang-19 is missing).
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::Btf;
 use oxbpf::ffi::map::bpf_map__initial_value;
@@ -18,7 +21,6 @@ use oxbpf::struct_ops::kern::KernBtfs;
 use std::ffi::{c_char, c_void, CStr};
 use std::mem::offset_of;
 use std::path::Path;
-use std::process::Command;
 
 fn object_bytes() -> Option<Vec<u8>> {
     static OBJ: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
@@ -27,7 +29,7 @@ fn object_bytes() -> Option<Vec<u8>> {
         std::fs::create_dir_all(&dir).unwrap();
         let out = dir.join("mod_ops.bpf.o");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/struct_ops/mod_ops.bpf.c");
-        match Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c"]).arg(&src).arg("-o").arg(&out).output() {
+        match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output() {
             Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
             Ok(o) => panic!("clang-19 failed: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => {

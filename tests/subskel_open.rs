@@ -3,6 +3,9 @@
 //! privileges. The kernel half (load, programs, linked finals, both bpftools, libbpf 1.5 as the
 //! reference) is ctests/subskel. Skips (with a message) when clang-19 is not installed.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
 use oxbpf::ffi::map::{bpf_map__initial_value, bpf_map__set_value_size};
 use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__open_file};
 use oxbpf::ffi::skeleton::{bpf_object__destroy_subskeleton, bpf_object__open_subskeleton};
@@ -11,7 +14,6 @@ use oxbpf::object::{Map, Object, Program};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -103,7 +105,7 @@ fn open_final() -> Option<Obj> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subskel/final.c");
     let n = N.fetch_add(1, Ordering::Relaxed);
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("subskel-final-{}-{n}.o", std::process::id()));
-    match Command::new("clang-19").args(["-target", "bpf", "-g", "-O2", "-c"]).arg(&src).arg("-o").arg(&out).status() {
+    match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).status() {
         Ok(s) if s.success() => {}
         Ok(s) => panic!("clang-19 failed on {}: {s}", src.display()),
         Err(e) => {

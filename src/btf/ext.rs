@@ -203,25 +203,10 @@ impl<T: ExtRecord> Sub<T> {
         Ok(Sub { rec_size, secs })
     }
 
-    fn resolve(&mut self, btf: &Btf, check: impl Fn(&T) -> Option<String>) -> Result<()> {
-        let d = T::DESC;
-        for (i, s) in self.secs.iter_mut().enumerate() {
-            s.name = btf
-                .str_at(s.name_off)
-                .ok_or_else(|| {
-                    Error::format(format!(
-                        "BTF.ext: {d} section {i} name offset {} is out of range or not UTF-8",
-                        s.name_off
-                    ))
-                })?
-                .to_owned();
-            for (j, r) in s.recs.iter().enumerate() {
-                if let Some(why) = check(r) {
-                    return Err(Error::format(format!("BTF.ext: {d} section '{}' record {j}: {why}", s.name)));
-                }
-            }
+    fn resolve(&mut self, btf: &Btf) {
+        for s in self.secs.iter_mut() {
+            s.name = btf.str_at(s.name_off).unwrap_or("").to_owned();
         }
-        Ok(())
     }
 
     fn get<'a>(&'a self, raw: &'a [u8], name: &str) -> Option<InfoSet<'a, T>> {
@@ -245,8 +230,7 @@ pub struct BtfExt {
 }
 
 impl BtfExt {
-    /// Parse `.BTF.ext` and resolve its section names (and check its type ids and string
-    /// offsets) against the object's `.BTF`.
+    /// Parse `.BTF.ext` and resolve its section names against the object's `.BTF`.
     pub fn parse(data: &[u8], btf: &Btf) -> Result<BtfExt> {
         let mut ext = Self::parse_detached(data)?;
         ext.resolve(btf)?;
@@ -302,19 +286,24 @@ impl BtfExt {
         })
     }
 
-    /// Resolve section names through `btf` and check that every type id and string offset the
-    /// records hold is in range.
+    /// Resolve section names through `btf`, as libbpf does at open: nothing else is checked
+    /// here. A name offset out of range (or naming bytes that are not UTF-8) leaves the section
+    /// unnamed, so its records are never used; func_info type ids and line_info string offsets go
+    /// to the kernel as they are, for it to judge at load; CO-RE records are checked when they
+    /// are applied (an unnamed CO-RE section fails the load, see
+    /// [`BtfExt::has_unnamed_core_relo_section`]).
     pub fn resolve(&mut self, btf: &Btf) -> Result<()> {
-        let cnt = btf.type_cnt();
-        let id_ok = |id: u32| (id >= cnt).then(|| format!("type id {id} out of range (type count {cnt})"));
-        let str_ok = |what: &str, off: u32| {
-            btf.str_bytes_at(off).is_none().then(|| format!("{what} string offset {off} out of range"))
-        };
-        self.func_info.resolve(btf, |r| id_ok(r.type_id))?;
-        self.line_info.resolve(btf, |r| str_ok("file name", r.file_name_off).or_else(|| str_ok("line", r.line_off)))?;
-        self.core_relo.resolve(btf, |r| id_ok(r.type_id).or_else(|| str_ok("access spec", r.access_str_off)))?;
+        self.func_info.resolve(btf);
+        self.line_info.resolve(btf);
+        self.core_relo.resolve(btf);
         self.resolved = true;
         Ok(())
+    }
+
+    /// Whether a CO-RE subsection's section name did not resolve (libbpf fails the load with
+    /// `-EINVAL` on such a section).
+    pub fn has_unnamed_core_relo_section(&self) -> bool {
+        self.core_relo.secs.iter().any(|s| s.name.is_empty())
     }
 
     /// Function info records for ELF section `sec_name`.

@@ -14,9 +14,10 @@
 //! both the ids and the string offsets of its base.
 //!
 //! [`Btf::parse`] copies the blob, checks the header and section layout, indexes every record
-//! (O(1) id lookup) and validates what later code relies on — every referenced type id and string
-//! offset in range, FUNC pointing at a FUNC_PROTO, names valid UTF-8 — so malformed input is an
-//! `Err` naming the offending type, never a panic. Name lookups use a sorted index built on first
+//! (O(1) id lookup) and validates exactly what libbpf's btf_sanity_check does — referenced type
+//! ids and string offsets in range, FUNC pointing at a FUNC_PROTO — so malformed input is an
+//! `Err` naming the offending type, never a panic; what libbpf accepts (names that are not UTF-8,
+//! a FUNC_PROTO return id out of range) is accepted and read defensively. Name lookups use a sorted index built on first
 //! use.
 //!
 //! The type section is kept in a `u32` buffer that never moves, so [`Btf::type_record`] can hand C
@@ -731,9 +732,11 @@ impl Btf {
         self.c_base = h;
     }
 
-    /// Check every own type as libbpf's `btf_sanity_check` does (name offsets, referenced ids,
-    /// FUNC → FUNC_PROTO; a FUNC_PROTO's return type is not checked), with libbpf's messages,
-    /// plus names being UTF-8.
+    /// Check every own type exactly as libbpf's `btf_sanity_check` does, with libbpf's messages,
+    /// no more: name offsets in range, referenced ids in range, FUNC → FUNC_PROTO. What libbpf
+    /// lets through (names that are not UTF-8, a FUNC_PROTO return type id out of range, unknown
+    /// FUNC linkage) is left for the kernel to judge; readers of such types get `None`/"" rather
+    /// than a panic (a name that is not UTF-8 reads as "" through [`Btf::str_at`]).
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
         let lb = |m: String| Error::inval(format!("btf: {m}"));
@@ -797,9 +800,8 @@ impl Btf {
         Ok(())
     }
 
-    fn check_str(&self, off: u32) -> std::result::Result<&str, &'static str> {
-        let b = self.str_bytes_at(off).ok_or("out of range")?;
-        std::str::from_utf8(b).map_err(|_| "is not valid UTF-8")
+    fn check_str(&self, off: u32) -> std::result::Result<&[u8], &'static str> {
+        self.str_bytes_at(off).ok_or("out of range")
     }
 }
 

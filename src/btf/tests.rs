@@ -191,11 +191,35 @@ fn malformed_types_are_named() {
     b.add_raw(&[0, (Kind::Array as u32) << 24, 0, int, 77, 1]);
     assert!(err_of(&b.build()).contains("btf: type [2]: invalid referenced type ID 77"));
 
+}
+
+/// What libbpf's btf_sanity_check lets through is accepted, and read without panicking: an
+/// unknown FUNC linkage, a FUNC_PROTO return type id out of range, names that are not UTF-8.
+#[test]
+fn libbpf_leniencies_are_accepted() {
     let mut b = BtfBuilder::new();
     let p = b.add_func_proto(0, &[]);
     b.add_func("f", p, 7);
-    // libbpf's sanity check does not look at linkage (the kernel does).
-    assert!(Btf::parse(&b.build()).is_ok());
+    Btf::parse(&b.build()).expect("unknown linkage is the kernel's to judge");
+
+    let mut b = BtfBuilder::new();
+    let p = b.add_func_proto(0x7fff_0000, &[]);
+    b.add_func("g", p, 1);
+    let btf = Btf::parse(&b.build()).expect("FUNC_PROTO return id out of range");
+    assert!(btf.ty(0x7fff_0000).is_none());
+    let _ = btf.resolve_size(p); // must not panic
+
+    let mut b = BtfBuilder::new();
+    let int = b.add_int("int", 4, 0);
+    b.add_struct("s\u{e9}t", 4, &[("mem", int, 0)]);
+    let mut raw = b.build();
+    // "sét" in UTF-8 is 73 c3 a9 74: make it 73 ff a9 74
+    let at = raw.windows(4).position(|w| w == [0x73, 0xc3, 0xa9, 0x74]).expect("name bytes") + 1;
+    raw[at] = 0xff;
+    let btf = Btf::parse(&raw).expect("a name that is not UTF-8");
+    let t = btf.ty(2).expect("the struct");
+    assert_eq!(t.name, "", "a name that is not UTF-8 reads as empty");
+    assert_eq!(btf.str_bytes_at(t.name_off), Some(&[0x73, 0xff, 0xa9, 0x74][..]));
 }
 
 #[test]

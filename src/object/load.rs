@@ -422,6 +422,10 @@ impl Object {
                 targets.btfs.extend(kb.modules.as_deref().unwrap_or(&[]).iter().map(|m| &m.btf));
             }
         }
+        // libbpf fails on a CO-RE section whose name does not resolve (EINVAL, no message).
+        if ext.has_unnamed_core_relo_section() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
         let mut cache = crate::reloc::CandCache::default();
         let secs: Vec<String> = ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
         let mut patches: Vec<(usize, Vec<u64>, Vec<super::Reloc>)> = Vec::new();

@@ -1,0 +1,415 @@
+//! Fuzzing on stable Rust (cargo-fuzz needs nightly): a seeded mutational fuzzer over five
+//! targets, seeded from real clang-19 objects (the ctests fixtures `ctests/bpf/*.bpf.c` and
+//! `tests/fixtures/objects/*.bpf.c`, compiled against this kernel's vmlinux.h):
+//!
+//! - `open_mem`   `bpf_object__open_mem` + `bpf_object__close` on the mutated object
+//! - `btf`        `Btf::parse` of the mutated `.BTF` section, then every type read back
+//! - `btf_ext`    `BtfExt::parse` of the mutated `.BTF.ext` against the seed's `.BTF`
+//! - `core`       every CO-RE relocation of the object (mutated `.BTF` / `.BTF.ext`) resolved
+//!   against the fixed vmlinux BTF of this kernel
+//! - `skeleton`   `bpf_object__open_skeleton` / `destroy_skeleton` with the seed's map and
+//!   program names over the mutated object
+//!
+//! Mutations: bit flips, interesting 32-bit values written at aligned offsets, byte runs,
+//! truncation, chunk duplication. A panic fails the test; the input is written to
+//! `target/fuzz-crashes/` and named in the message. Inputs that once crashed are kept in
+//! `tests/fuzz/regressions/<target>/` and replayed first on every run.
+//!
+//! Budget: `OXBPF_FUZZ_SECS` seconds per target (default 8: the five targets take well under a
+//! minute in CI); `OXBPF_FUZZ_SEED` picks the mutation stream (default: fixed, so CI is
+//! reproducible). The long campaign is described in the README ("Fuzzing").
+
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+
+use oxbpf::btf::{Btf, BtfExt};
+use oxbpf::ffi::object::{bpf_object__close, bpf_object__next_map, bpf_object__next_program, bpf_object__open_mem};
+use oxbpf::ffi::map::bpf_map__name;
+use oxbpf::ffi::program::bpf_program__name;
+use oxbpf::ffi::skeleton::{bpf_object__destroy_skeleton, bpf_object__open_skeleton};
+use oxbpf::ffi::types::{bpf_map_skeleton, bpf_object_skeleton, bpf_prog_skeleton};
+use oxbpf::reloc::core::{relocate_insn_idx, CandCache, CoreTargets};
+use std::ffi::{CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+fn mutate(rng: &mut Rng, seed: &[u8], window: std::ops::Range<usize>) -> Vec<u8> {
+    let mut v = seed.to_vec();
+    let (lo, hi) = (window.start.min(v.len()), window.end.min(v.len()));
+    if hi <= lo {
+        return v;
+    }
+    for _ in 0..1 + rng.below(4) {
+        let at = lo + rng.below(hi - lo);
+        match rng.below(6) {
+            0 => v[at] ^= 1 << rng.below(8),
+            1 => {
+                let vals = [0u32, 1, 2, 3, 4, 8, 12, 16, 0x7f, 0xff, 0x7fff, 0xffff, 0x8000_0000, 0x7fff_ffff, u32::MAX, rng.next() as u32];
+                let a = at & !3;
+                if a + 4 <= v.len() {
+                    v[a..a + 4].copy_from_slice(&vals[rng.below(vals.len())].to_ne_bytes());
+                }
+            }
+            2 => {
+                let n = (1 + rng.below(16)).min(v.len() - at);
+                let b = rng.next() as u8;
+                v[at..at + n].iter_mut().for_each(|x| *x = b);
+            }
+            3 => v[at] = rng.next() as u8,
+            4 => {
+                let a = at & !3;
+                if a + 4 <= v.len() {
+                    let x = u32::from_ne_bytes(v[a..a + 4].try_into().unwrap());
+                    let d = [1u32, 2, 4, 8, u32::MAX][rng.below(5)];
+                    v[a..a + 4].copy_from_slice(&x.wrapping_add(d).to_ne_bytes());
+                }
+            }
+            _ => {
+                if rng.below(8) == 0 {
+                    v.truncate(at.max(1));
+                    return v;
+                }
+                let n = (1 + rng.below(64)).min(hi.min(v.len()) - at);
+                let chunk = v[at..at + n].to_vec();
+                let to = lo + rng.below(hi - lo);
+                let end = (to + n).min(v.len());
+                v[to..end].copy_from_slice(&chunk[..end - to]);
+            }
+        }
+    }
+    v
+}
+
+/// The seed objects, compiled once; `None` (with a message) without clang-19, bpftool, the
+/// libbpf 1.5 headers or kernel BTF.
+/// A seed: source file name and object bytes.
+type Seed = (String, Vec<u8>);
+
+fn seeds() -> Option<&'static [Seed]> {
+    static S: OnceLock<Option<Vec<Seed>>> = OnceLock::new();
+    S.get_or_init(|| {
+        if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+            eprintln!("skipping: no /sys/kernel/btf/vmlinux");
+            return None;
+        }
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let vmlinux = match Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"]).output() {
+            Ok(o) if o.status.success() => o.stdout,
+            _ => {
+                eprintln!("skipping: bpftool cannot dump vmlinux.h");
+                return None;
+            }
+        };
+        std::fs::write(tmp.join("vmlinux.h"), vmlinux).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut srcs: Vec<PathBuf> = Vec::new();
+        for d in ["ctests/bpf", "tests/fixtures/objects"] {
+            for e in std::fs::read_dir(root.join(d)).unwrap() {
+                let p = e.unwrap().path();
+                if p.to_string_lossy().ends_with(".bpf.c") {
+                    srcs.push(p);
+                }
+            }
+        }
+        srcs.sort();
+        let mut out = Vec::new();
+        for (i, src) in srcs.iter().enumerate() {
+            let obj = tmp.join(format!("{i}.o"));
+            let mut cc = bpf_cc::clang()?;
+            match cc.arg("-I").arg(&tmp).arg("-c").arg(src).arg("-o").arg(&obj).output() {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => panic!("clang-19 failed on {}: {}", src.display(), String::from_utf8_lossy(&o.stderr)),
+                Err(e) => {
+                    eprintln!("skipping: clang-19 not runnable ({e})");
+                    return None;
+                }
+            }
+            out.push((src.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&obj).unwrap()));
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        Some(out)
+    })
+    .as_deref()
+}
+
+/// Byte range of section `name` in `obj` (the whole file when absent).
+fn section_range(obj: &[u8], name: &str) -> std::ops::Range<usize> {
+    let Ok(elf) = oxbpf::elf::Elf::parse(obj, "seed") else { return 0..obj.len() };
+    match elf.section_by_name(name) {
+        Some(s) if !s.data.is_empty() => {
+            let start = s.data.as_ptr() as usize - obj.as_ptr() as usize;
+            start..start + s.data.len()
+        }
+        _ => 0..obj.len(),
+    }
+}
+
+fn section<'a>(obj: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let r = section_range(obj, name);
+    (r != (0..obj.len())).then(|| &obj[r])
+}
+
+fn vmlinux() -> &'static Btf {
+    static V: OnceLock<Btf> = OnceLock::new();
+    V.get_or_init(|| Btf::parse(&std::fs::read("/sys/kernel/btf/vmlinux").unwrap()).expect("vmlinux BTF"))
+}
+
+fn quiet() {
+    static Q: OnceLock<()> = OnceLock::new();
+    Q.get_or_init(|| {
+        // SAFETY: NULL print callback silences the library.
+        unsafe { oxbpf::ffi::print::libbpf_set_print(None) };
+    });
+}
+
+// ---- targets ---------------------------------------------------------------------------------
+
+fn t_open_mem(data: &[u8], _seed: &[u8]) {
+    // SAFETY: `data` is alive for the call; the object is closed once.
+    unsafe {
+        let obj = bpf_object__open_mem(data.as_ptr().cast(), data.len(), std::ptr::null());
+        if !obj.is_null() {
+            bpf_object__close(obj);
+        }
+    }
+}
+
+fn walk(btf: &Btf) {
+    for id in 0..btf.type_cnt().min(100_000) {
+        if let Some(t) = btf.ty(id) {
+            let _ = btf.resolve_size(id);
+            if !t.name.is_empty() {
+                let _ = btf.find_by_name(t.name);
+            }
+        }
+    }
+}
+
+fn t_btf(data: &[u8], _seed: &[u8]) {
+    if let Ok(b) = Btf::parse(data) {
+        walk(&b);
+    }
+}
+
+fn t_btf_ext(data: &[u8], seed: &[u8]) {
+    let Some(btf) = section(seed, ".BTF").and_then(|b| Btf::parse(b).ok()) else { return };
+    if let Ok(e) = BtfExt::parse(data, &btf) {
+        let names: Vec<String> = e.sections().map(String::from).collect();
+        for s in names {
+            let _ = e.func_info(&s).map(|i| i.records.len());
+            let _ = e.line_info(&s).map(|i| i.records.len());
+            let _ = e.core_relos(&s).map(|r| r.len());
+        }
+    }
+}
+
+fn t_core(data: &[u8], _seed: &[u8]) {
+    let Ok((local, Some(ext))) = Btf::parse_elf(data, None, true) else { return };
+    let Ok(elf) = oxbpf::elf::Elf::parse(data, "fuzz") else { return };
+    let targets = CoreTargets { btfs: vec![vmlinux()] };
+    let mut cache = CandCache::new();
+    let names: Vec<String> = ext.sections().map(String::from).collect();
+    for s in names {
+        let Some(sec) = elf.section_by_name(&s) else { continue };
+        let mut insns: Vec<u64> = sec.data.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+        for (i, r) in ext.core_relos(&s).unwrap_or(&[]).iter().enumerate() {
+            let idx = r.insn_off as usize / 8;
+            let _ = relocate_insn_idx(&local, r, i, &mut insns, idx, &targets, &mut cache, "fuzz");
+        }
+    }
+}
+
+fn t_skeleton(data: &[u8], seed: &[u8]) {
+    // Names from the seed (what a generator would have written), the mutated bytes as data.
+    let mut maps = Vec::new();
+    let mut progs = Vec::new();
+    // SAFETY: the seed object is opened, walked and closed here; names are copied out.
+    unsafe {
+        let obj = bpf_object__open_mem(seed.as_ptr().cast(), seed.len(), std::ptr::null());
+        if obj.is_null() {
+            return;
+        }
+        let mut m = bpf_object__next_map(obj, std::ptr::null());
+        while !m.is_null() {
+            maps.push(CStr::from_ptr(bpf_map__name(m)).to_owned());
+            m = bpf_object__next_map(obj, m);
+        }
+        let mut p = bpf_object__next_program(obj, std::ptr::null_mut());
+        while !p.is_null() {
+            progs.push(CStr::from_ptr(bpf_program__name(p)).to_owned());
+            p = bpf_object__next_program(obj, p);
+        }
+        bpf_object__close(obj);
+    }
+    let n_maps = maps.len();
+    let n_progs = progs.len();
+    let mut handles = vec![std::ptr::null_mut(); n_maps + n_progs + 1];
+    let mut mmaped = vec![std::ptr::null_mut(); n_maps];
+    let name = CString::new("fuzz").unwrap();
+    // SAFETY: the skeleton arrays come from libc calloc (destroy frees them with free); every
+    // pointer stored in them (names, handle slots) outlives the skeleton.
+    unsafe {
+        let s = libc::calloc(1, std::mem::size_of::<bpf_object_skeleton>()) as *mut bpf_object_skeleton;
+        let ms = libc::calloc(n_maps.max(1), std::mem::size_of::<bpf_map_skeleton>()) as *mut bpf_map_skeleton;
+        let ps = libc::calloc(n_progs.max(1), std::mem::size_of::<bpf_prog_skeleton>()) as *mut bpf_prog_skeleton;
+        assert!(!s.is_null() && !ms.is_null() && !ps.is_null());
+        let (obj_slot, rest) = handles.split_at_mut(1);
+        for (i, n) in maps.iter().enumerate() {
+            let e = &mut *ms.add(i);
+            e.name = n.as_ptr();
+            e.map = (&mut rest[i]) as *mut _ as *mut _;
+            e.mmaped = &mut mmaped[i];
+        }
+        for (i, n) in progs.iter().enumerate() {
+            let e = &mut *ps.add(i);
+            e.name = n.as_ptr();
+            e.prog = (&mut rest[n_maps + i]) as *mut _ as *mut _;
+        }
+        (*s).sz = std::mem::size_of::<bpf_object_skeleton>();
+        (*s).name = name.as_ptr();
+        (*s).data = data.as_ptr().cast();
+        (*s).data_sz = data.len();
+        (*s).obj = (&mut obj_slot[0]) as *mut _ as *mut _;
+        (*s).map_cnt = n_maps as i32;
+        (*s).map_skel_sz = std::mem::size_of::<bpf_map_skeleton>() as i32;
+        (*s).maps = ms;
+        (*s).prog_cnt = n_progs as i32;
+        (*s).prog_skel_sz = std::mem::size_of::<bpf_prog_skeleton>() as i32;
+        (*s).progs = ps;
+        let _ = bpf_object__open_skeleton(s, std::ptr::null());
+        bpf_object__destroy_skeleton(s);
+    }
+}
+
+// ---- driver ----------------------------------------------------------------------------------
+
+type Target = fn(&[u8], &[u8]);
+
+fn save(target: &str, what: &str, input: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = input.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let p = dir.join(format!("{target}-{what}-{h:016x}.bin"));
+    std::fs::write(&p, input).unwrap();
+    p
+}
+
+/// The input each target is running and since when, for the hang watchdog.
+type Current = std::sync::Arc<std::sync::Mutex<Option<(Vec<u8>, Instant)>>>;
+
+/// A hang is an input still running after `OXBPF_FUZZ_HANG_SECS` (default 120: inputs are a
+/// few KiB and take milliseconds, so only a runaway loop gets there): the input is saved and
+/// the process aborts, like libFuzzer's timeout.
+fn watchdog(target: &'static str) -> Current {
+    let cur: Current = Default::default();
+    let limit = Duration::from_secs(std::env::var("OXBPF_FUZZ_HANG_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120));
+    let c = cur.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let g = c.lock().unwrap();
+        if let Some((input, since)) = g.as_ref() {
+            if since.elapsed() > limit {
+                let p = save(target, "hang", input);
+                eprintln!("fuzz target {target}: one input ran for over {limit:?}; saved to {}", p.display());
+                std::process::abort();
+            }
+        }
+    });
+    cur
+}
+
+fn run_one(target: &'static str, f: Target, input: &[u8], seed: &[u8], cur: &Current) {
+    *cur.lock().unwrap() = Some((input.to_vec(), Instant::now()));
+    let r = catch_unwind(AssertUnwindSafe(|| f(input, seed)));
+    *cur.lock().unwrap() = None;
+    if r.is_err() {
+        let p = save(target, "panic", input);
+        panic!("fuzz target {target} panicked; input saved to {} (keep it in tests/fuzz/regressions/{target}/)", p.display());
+    }
+}
+
+fn fuzz(target: &'static str, f: Target, section_name: Option<&str>) {
+    quiet();
+    let Some(seeds) = seeds() else { return };
+    let cur = watchdog(target);
+    // Regressions first: each is a whole input for the target (seeded with the first object).
+    let reg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/regressions").join(target);
+    if let Ok(rd) = std::fs::read_dir(&reg) {
+        for e in rd {
+            let p = e.unwrap().path();
+            run_one(target, f, &std::fs::read(&p).unwrap(), &seeds[0].1, &cur);
+        }
+    }
+    let secs: u64 = std::env::var("OXBPF_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(8);
+    let seed: u64 = std::env::var("OXBPF_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0b5f_f022);
+    let mut rng = Rng(seed | 1);
+    let end = Instant::now() + Duration::from_secs(secs);
+    let mut n = 0u64;
+    while Instant::now() < end {
+        let (_, obj) = &seeds[rng.below(seeds.len())];
+        let input = match section_name {
+            // whole-object targets mutate mostly inside the BTF sections, sometimes anywhere
+            None => {
+                let w = match rng.below(3) {
+                    0 => section_range(obj, ".BTF"),
+                    1 => section_range(obj, ".BTF.ext"),
+                    _ => 0..obj.len(),
+                };
+                mutate(&mut rng, obj, w)
+            }
+            Some(s) => {
+                let Some(d) = section(obj, s) else { continue };
+                mutate(&mut rng, d, 0..d.len())
+            }
+        };
+        run_one(target, f, &input, obj, &cur);
+        n += 1;
+    }
+    eprintln!("fuzz {target}: {n} inputs in {secs} s, seed {seed}");
+}
+
+#[test]
+fn fuzz_open_mem() {
+    fuzz("open_mem", t_open_mem, None);
+}
+
+#[test]
+fn fuzz_btf() {
+    fuzz("btf", t_btf, Some(".BTF"));
+}
+
+#[test]
+fn fuzz_btf_ext() {
+    fuzz("btf_ext", t_btf_ext, Some(".BTF.ext"));
+}
+
+#[test]
+fn fuzz_core() {
+    fuzz("core", t_core, None);
+}
+
+#[test]
+fn fuzz_skeleton() {
+    fuzz("skeleton", t_skeleton, None);
+}
