@@ -26,8 +26,10 @@ root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/deps.sh
 . "$root_dir/scripts/deps.sh" >&2 || exit 126
 
-# Bump when the unpack layout, the initramfs or the guest init change.
+# Bump when the unpack layout changes (re-downloads), or the initramfs's content (rebuilds it;
+# a change of scripts/vm-init.sh rebuilds it too).
 VM_RECIPE=1
+VM_INITRD_RECIPE=2
 vm_cache="${OXBPF_CACHE:-$HOME/.cache/oxbpf}/vm"
 
 die() { printf 'vm.sh: %s\n' "$*" >&2; exit "${2:-125}"; }
@@ -55,8 +57,9 @@ vm_fetch() {
     kdir="$vm_cache/$k"
     local stamp="$kdir/stamp"
     if [[ -f "$stamp" ]] && head -n1 "$stamp" | grep -qx "recipe $VM_RECIPE" \
-        && [[ -f "$kdir/initrd.img" && -f "$kdir/vmlinuz" ]]; then
+        && [[ -f "$kdir/vmlinuz" ]]; then
         kver="$(sed -n 's/^kver //p' "$stamp")"
+        vm_initramfs "$kdir" "$kver"
         return 0
     fi
     oxbpf_apt_ensure qemu-system-x86 busybox-static kmod cpio xz-utils zstd \
@@ -112,13 +115,15 @@ vm_fetch() {
 # vm_initramfs KDIR KVER: busybox, the modules that mounting the host needs (uncompressed, in
 # load order) and the guest init.
 vm_initramfs() {
-    local kdir="$1" kver="$2" ir="$1/initramfs" line ko name
+    local kdir="$1" kver="$2" ir="$1/initramfs" line ko name want
+    want="$VM_INITRD_RECIPE $(sha256sum <"$root_dir/scripts/vm-init.sh" | cut -c1-16)"
+    [[ -f "$kdir/initrd.img" && "$(cat "$kdir/initrd.stamp" 2>/dev/null)" == "$want" ]] && return 0
     rm -rf "$ir"
     mkdir -p "$ir"/{bin,dev,proc,sys,host,rw,newroot,modules}
     cp /bin/busybox "$ir/bin/busybox"
     : >"$ir/modules/order"
     local mod
-    for mod in 9p 9pnet_virtio overlay; do
+    for mod in virtio_pci 9p 9pnet_virtio overlay; do
         while read -r line; do
             [[ "$line" == insmod* ]] || continue
             ko="$(awk '{ print $2 }' <<<"$line")"
@@ -138,6 +143,7 @@ vm_initramfs() {
     chmod +x "$ir/init"
     (cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$kdir/initrd.img"
     rm -rf "$ir"
+    echo "$want" >"$kdir/initrd.stamp"
 }
 
 # vm_boot KERNEL TIMEOUT OUTDIR: boot the guest; the guest init runs OUTDIR/cmd.sh.
