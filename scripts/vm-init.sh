@@ -34,6 +34,10 @@ mount -t proc proc $n/proc
 mount -t sysfs sysfs $n/sys
 mount -t devtmpfs devtmpfs $n/dev
 mkdir -p $n/dev/pts $n/dev/shm
+ln -sf /proc/self/fd $n/dev/fd
+ln -sf /proc/self/fd/0 $n/dev/stdin
+ln -sf /proc/self/fd/1 $n/dev/stdout
+ln -sf /proc/self/fd/2 $n/dev/stderr
 mount -t devpts devpts $n/dev/pts
 mount -t tmpfs tmpfs $n/dev/shm
 mount -t tmpfs tmpfs $n/tmp
