@@ -5,8 +5,10 @@
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
 #                                                   tool exists)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
-# and ends with one line "total: N passed, N failed, N skipped" over cargo's and meson's
-# results. Exits non-zero if anything failed.
+#   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
+#                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
+# and ends with one line "total: N passed, N failed, N skipped" over cargo's, meson's and the
+# VM lane's results. Exits non-zero if anything failed.
 #
 #   scripts/test.sh            build dir: build/ (OXBPF_BUILD_DIR to change)
 #   scripts/test.sh --suite reference      extra arguments go to `meson test`
@@ -81,6 +83,18 @@ else
             fail_step "meson test (exit $meson_rc)"
         elif ((p + s == 0)); then
             fail_step "meson test ran no test"
+        fi
+
+        # ---- 4. the VM lane: real kernels in QEMU guests (OXBPF_SKIP_VM=1 skips it) ----------
+        step "scripts/vm-tests.sh $build"
+        scripts/vm-tests.sh "$build" 2>&1 | tee "$log"
+        vm_rc="${PIPESTATUS[0]}"
+        read -r p f s < <(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -n1)
+        passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+        if ((${f:-0} > 0)); then
+            failures+=("vm tests: $f failed")
+        elif ((vm_rc != 0)); then
+            fail_step "vm tests (exit $vm_rc)"
         fi
     fi
 fi
