@@ -52,7 +52,7 @@ build_c() {
 # build_bpf KDIR_OUT NAME: NAME.bpf.o and NAME.skel.h against that kernel's vmlinux.h.
 build_bpf() {
     local vb="$1" name="$2"
-    clang-19 "${bpf_cflags[@]}" -I"$vb" -c "ctests/vm/bpf/$name.bpf.c" -o "$vb/$name.bpf.o" \
+    clang-19 "${bpf_cflags[@]}" -I"$vb" -Wno-missing-declarations -c "ctests/vm/bpf/$name.bpf.c" -o "$vb/$name.bpf.o" \
         && scripts/bpftool75 gen skeleton "$vb/$name.bpf.o" name "$name" >"$vb/$name.skel.h"
 }
 
@@ -65,6 +65,14 @@ build_kernel() {
     case "$k" in
         7.2)
             build_bpf "$vb" scx_min && build_c "$vb/scx_test" ctests/vm/scx_test.c -I"$vb" || return 1
+            # HID-BPF: hid_bpf_ops and its kfuncs are in the hid module's split BTF.
+            if [[ -f "$kdir/btf-hid" ]]; then
+                mkdir -p "$vb/hid"
+                scripts/bpftool75 -B "$kdir/vmlinux.btf" btf dump file "$kdir/btf-hid" format c \
+                    >"$vb/hid/vmlinux.h" || return 1
+                build_bpf "$vb/hid" hid_shift \
+                    && build_c "$vb/hid_test" ctests/vm/hid_test.c -I"$vb/hid" || return 1
+            fi
             ;;
         6.1)
             build_c "$vb/link_refused" ctests/vm/link_refused.c -I"$build/ctests" || return 1

@@ -35,6 +35,7 @@ vmtest() {
     else
         result PASS "$name-ref"
     fi
+    sed 's/^/    | /' "$tmp/ref"
     for v in linked preload; do
         rc=0
         if [[ $v == linked ]]; then
@@ -60,6 +61,9 @@ case "$k" in
     7.2)
         vmtest scx-run "$vb/scx_test_ref" "$vb/scx_test_ox" run
         vmtest scx-eject "$vb/scx_test_ref" "$vb/scx_test_ox" eject
+        modprobe uhid && modprobe hid-generic
+        vmtest hid-bpf "$vb/hid_test_ref" "$vb/hid_test_ox"
+        vmtest hid-bpf-missing-member "$vb/hid_test_ref" "$vb/hid_test_ox" missing
         ;;
     6.1)
         # The legacy .struct_ops form registers a congestion control on a kernel without
