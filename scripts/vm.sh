@@ -258,26 +258,14 @@ vm_run() {
     return 125
 }
 
-# vm_btf KERNEL: the kernel's BTF, read once from a booted guest, cached as KDIR/vmlinux.btf,
-# with the split BTF of the modules the tests use (KDIR/btf-MODULE; hid: HID-BPF's
-# struct_ops type and kfuncs live there) where the kernel has them as modules.
+# vm_btf KERNEL: the kernel's BTF, read once from a booted guest, cached as KDIR/vmlinux.btf.
 vm_btf() {
     local k="$1"
-    [[ -s "$kdir/vmlinux.btf" && -f "$kdir/btf-modules" ]] && return 0
+    [[ -s "$kdir/vmlinux.btf" ]] && return 0
     local rc=0
-    vm_run "$k" 120 sh -c 'cp /sys/kernel/btf/vmlinux "$OXBPF_VM_OUT/vmlinux.btf" || exit 1
-        for m in hid; do
-            modprobe "$m" 2>/dev/null || continue
-            cp "/sys/kernel/btf/$m" "$OXBPF_VM_OUT/btf-$m" && echo "$m" >>"$OXBPF_VM_OUT/btf-modules"
-        done
-        touch "$OXBPF_VM_OUT/btf-modules"' >&2 || rc=$?
+    vm_run "$k" 120 sh -c 'cp /sys/kernel/btf/vmlinux "$OXBPF_VM_OUT/vmlinux.btf"' >&2 || rc=$?
     ((rc == 0)) && [[ -s "$vm_last_out/vmlinux.btf" ]] || die "reading the BTF of $k failed (exit $rc)"
-    local m
-    for m in $(cat "$vm_last_out/btf-modules"); do
-        mv "$vm_last_out/btf-$m" "$kdir/btf-$m"
-    done
     mv "$vm_last_out/vmlinux.btf" "$kdir/vmlinux.btf"
-    mv "$vm_last_out/btf-modules" "$kdir/btf-modules"
 }
 
 main "$@"

@@ -61,9 +61,6 @@ case "$k" in
     7.2)
         vmtest scx-run "$vb/scx_test_ref" "$vb/scx_test_ox" run
         vmtest scx-eject "$vb/scx_test_ref" "$vb/scx_test_ox" eject
-        modprobe uhid && modprobe hid-generic
-        vmtest hid-bpf "$vb/hid_test_ref" "$vb/hid_test_ox"
-        vmtest hid-bpf-missing-member "$vb/hid_test_ref" "$vb/hid_test_ox" missing
         ;;
     6.1)
         # The legacy .struct_ops form registers a congestion control on a kernel without
@@ -74,7 +71,11 @@ case "$k" in
         vmtest link-refused "$vb/link_refused_ref" "$vb/link_refused_ox"
         ;;
 esac
-if [[ -x "$vb/probes_ref" ]]; then
-    vmtest probes "$vb/probes_ref" "$vb/probes_ox"
+vmtest probes "$vb/probes_ref" "$vb/probes_ox"
+# Built where the kernel's hid module has hid_bpf_ops (vm-tests.sh).
+if [[ -x "$vb/hid_test_ref" ]]; then
+    modprobe uhid && modprobe hid-generic
+    vmtest hid-bpf "$vb/hid_test_ref" "$vb/hid_test_ox"
+    vmtest hid-bpf-missing-member "$vb/hid_test_ref" "$vb/hid_test_ox" missing
 fi
 rm -rf "$tmp"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * hid_shift: a HID-BPF program (struct hid_bpf_ops, a struct_ops type of the hid module)
+ * hid_shift: a HID-BPF program (struct_ops type hid_bpf_ops)
  * that adds x_shift to byte 1 (the X movement of hid_test.c's mouse) of every input report.
  * hid_id is left 0 here: the loader writes the device's id through the skeleton's shadow.
  * oxhid_alt (adds 20; not auto-attached by the loader) is the map bpf_link__update_map
