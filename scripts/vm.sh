@@ -146,11 +146,14 @@ vm_initramfs() {
     echo "$want" >"$kdir/initrd.stamp"
 }
 
-# vm_boot KERNEL TIMEOUT OUTDIR: boot the guest; the guest init runs OUTDIR/cmd.sh.
+# vm_boot KERNEL TIMEOUT OUTDIR: boot the guest; the guest init runs OUTDIR/cmd.sh. QEMU runs
+# under timeout(1), which also passes on a TERM/INT/HUP that vm_cleanup sends it; this shell
+# waits with the wait builtin, which a trapped signal interrupts at once.
 qemu_pid=
 vm_last_out=
 vm_boot() {
     local k="$1" timeout="$2" out="$3"
+    timeout --kill-after=10 "$timeout" \
     qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
         -accel tcg,thread=single -cpu max -smp 1 -m "${OXBPF_VM_MEM:-1024}" \
         -kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
@@ -162,18 +165,7 @@ vm_boot() {
         -device virtio-9p-pci,fsdev=out,mount_tag=out \
         -nic none &
     qemu_pid=$!
-    local waited=0 rc
-    while kill -0 "$qemu_pid" 2>/dev/null; do
-        if ((waited >= timeout * 10)); then
-            kill "$qemu_pid" 2>/dev/null || true
-            wait "$qemu_pid" 2>/dev/null || true
-            qemu_pid=
-            return 124
-        fi
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    rc=0
+    local rc=0
     wait "$qemu_pid" || rc=$?
     qemu_pid=
     return "$rc"
