@@ -12,8 +12,8 @@
 # "vm: N passed, N failed, N skipped". Exits non-zero if a test failed.
 #   OXBPF_SKIP_VM=1     skip the lane (nothing booted, nothing counted)
 #   OXBPF_VM_KERNELS    the kernels to use (default "7.2 6.12 6.1")
-# A kernel that cannot be fetched (no network on a fresh machine) counts its tests as
-# skipped, with the reason; a guest that fails or times out counts as a failure.
+# A kernel that cannot be fetched (no network on a fresh machine) counts as one skipped test,
+# with the reason; a guest that fails or times out counts as a failure.
 set -uo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$src"
@@ -81,9 +81,15 @@ build_kernel() {
 for k in ${OXBPF_VM_KERNELS:-7.2 6.12 6.1}; do
     say "kernel $k"
     t0=$SECONDS
-    if ! kdir="$(scripts/vm.sh --fetch "$k")"; then
-        say "SKIP: Linux $k could not be fetched or prepared (see above); its tests are skipped"
+    rc=0
+    kdir="$(scripts/vm.sh --fetch "$k")" || rc=$?
+    if ((rc == 126)); then
+        say "SKIP: Linux $k could not be fetched (see above); its tests are skipped"
         skipped=$((skipped + 1))
+        continue
+    elif ((rc != 0)); then
+        say "FAIL: Linux $k was fetched but its first boot failed (exit $rc)"
+        failed=$((failed + 1))
         continue
     fi
     if ! build_kernel "$k" "$kdir"; then
