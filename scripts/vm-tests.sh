@@ -71,6 +71,21 @@ build_kernel() {
             ;;
     esac
     build_bpf "$vb" probes && build_c "$vb/probes" ctests/vm/probes.c -I"$vb" || return 1
+    # A module-defined struct_ops type (6.12, 7.2): our module, built against Debian's
+    # headers of that kernel (scripts/vm.sh --headers), and its loader.
+    case "$k" in
+        6.12|7.2)
+            local hdir args
+            hdir="$(scripts/vm.sh --headers "$k")" || return 1
+            mapfile -t args <"$kdir/headers/make.args"
+            mkdir -p "$vb/kmod"
+            cp ctests/vm/kmod/oxbpf_testmod.c ctests/vm/kmod/Kbuild "$vb/kmod/"
+            make -s -C "$hdir" M="$vb/kmod" "${args[@]}" modules >"$vb/kmod/build.log" 2>&1 \
+                || { cat "$vb/kmod/build.log"; return 1; }
+            build_bpf "$vb" modops && build_c "$vb/modops_test" ctests/vm/modops_test.c -I"$vb" \
+                || return 1
+            ;;
+    esac
     # HID-BPF (struct_ops since 6.11, built in with CONFIG_HID_BPF: Debian's 7.2 has it,
     # its 6.12 not): where the kernel's BTF has hid_bpf_ops.
     if scripts/bpftool75 btf dump file "$kdir/vmlinux.btf" | grep "STRUCT 'hid_bpf_ops'" >/dev/null; then

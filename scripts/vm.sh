@@ -3,6 +3,8 @@
 #
 #   scripts/vm.sh [--timeout SECONDS] KERNEL -- COMMAND [ARGS...]
 #   scripts/vm.sh --fetch KERNEL          only fetch and prepare KERNEL (prints its directory)
+#   scripts/vm.sh --headers KERNEL        fetch KERNEL's headers and kbuild (prints the headers
+#                                         directory; make arguments in KDIR/headers/make.args)
 #
 # KERNEL is 7.2 (Debian sid), 6.12 (trixie) or 6.1 (bookworm). The kernel's Debian packages
 # (image and modules) are fetched with a private apt configuration (scripts/deps.sh's
@@ -30,13 +32,14 @@ root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # a change of scripts/vm-init.sh rebuilds it too).
 VM_RECIPE=1
 VM_INITRD_RECIPE=2
+VM_HEADERS_RECIPE=4
 vm_cache="${OXBPF_CACHE:-$HOME/.cache/oxbpf}/vm"
 
 die() { printf 'vm.sh: %s\n' "$*" >&2; exit "${2:-125}"; }
 say() { printf 'vm.sh: %s\n' "$*" >&2; }
 
 usage() {
-    sed -n '3,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -112,6 +115,77 @@ vm_fetch() {
     say "Linux $kver ready in $kdir"
 }
 
+# vm_headers KERNEL: Debian's headers and kbuild for KERNEL, to build out-of-tree modules,
+# unpacked under KDIR/headers/root with the suite's libc, pahole and the libraries they need
+# (kbuild's tools need a newer libc than bookworm's: each ELF tool is replaced by a script
+# that runs it with the suite's ld.so). Writes KDIR/headers/make.args, the make arguments
+# that build against them with this machine's gcc, and prints the headers directory.
+vm_headers() {
+    local k="$1" suite hroot="$kdir/headers/root" stamp="$kdir/headers/stamp"
+    suite="$(vm_suite "$k")"
+    if [[ -f "$stamp" ]] && head -n1 "$stamp" | grep -qx "recipe $VM_HEADERS_RECIPE"; then
+        sed -n 's/^dir //p' "$stamp"
+        return 0
+    fi
+    rm -rf "$kdir/headers"
+    mkdir -p "$kdir/headers/debs"
+    local apt="$kdir/headers/apt"
+    oxbpf_private_apt "$apt" "$suite" /usr/share/keyrings/debian-archive-keyring.gpg \
+        || die "apt-get update ($suite) failed" 126
+    local opts=("${OXBPF_APT_OPTS[@]}") pkgs=("linux-headers-$kver") d
+    for d in $(apt-cache "${opts[@]}" show --no-all-versions "linux-headers-$kver" \
+               | awk -F': ' '/^Depends: / { print $2 }' | tr ',' '\n' \
+               | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g'); do
+        [[ "$d" =~ ^linux-(headers|kbuild)- ]] && pkgs+=("$d")
+    done
+    pkgs+=(libc6 libelf1t64 zlib1g libzstd1 liblzma5 libbz2-1.0 pahole)
+    # The libraries pahole needs, transitively (libdw, libbpf, in sid libdwarves...).
+    local queue=(pahole) q
+    while ((${#queue[@]})); do
+        q="${queue[0]}"; queue=("${queue[@]:1}")
+        for d in $(apt-cache "${opts[@]}" show --no-all-versions "$q" \
+                   | awk -F': ' '/^(Pre-)?Depends: / { print $2 }' | tr ',' '\n' \
+                   | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g'); do
+            [[ " ${pkgs[*]} " == *" $d "* ]] && continue
+            pkgs+=("$d")
+            queue+=("$d")
+        done
+    done
+    say "downloading ${pkgs[*]}"
+    (cd "$kdir/headers/debs" && apt-get "${opts[@]}" -qq download "${pkgs[@]}" >/dev/null) \
+        || die "apt-get download ${pkgs[*]} failed" 126
+    local deb
+    for deb in "$kdir"/headers/debs/*.deb; do
+        dpkg-deb -x "$deb" "$hroot"
+    done
+    rm -rf "$apt" "$kdir/headers/debs"
+    local hdir="$hroot/usr/src/linux-headers-$kver"
+    [[ -f "$hdir/Makefile" ]] || die "no $hdir/Makefile" 126
+    # Its Makefile names itself and the -common package by absolute paths.
+    sed -i "s|\([ =]\)/usr/src/|\1$hroot/usr/src/|g" "$hdir/Makefile"
+    local lib="$hroot/usr/lib/x86_64-linux-gnu" f
+    local ldso="$lib/ld-linux-x86-64.so.2"
+    [[ -x "$ldso" ]] || die "no ld.so in $suite's libc6" 126
+    # Dispatchers such as objtool and modpost exec NAME.real-ARCH by their own path: they
+    # stay native (they need an old libc only); everything else is wrapped.
+    while read -r f; do
+        head -c4 "$f" | grep -q ELF || continue
+        compgen -G "$f.real-*" >/dev/null && continue
+        mv "$f" "$f.bin"
+        printf '#!/bin/sh\nexec %q --library-path %q "$0.bin" "$@"\n' "$ldso" "$lib" >"$f"
+        chmod +x "$f"
+    done < <(find "$hroot/usr/lib"/linux-kbuild-* "$hroot/usr/bin/pahole" -type f -perm -u+x)
+    # Kernel-config flags this machine's gcc lacks (the kernel was built by a newer gcc).
+    printf '%s\n' CC=gcc-12 "PAHOLE=$hroot/usr/bin/pahole" CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT= \
+        >"$kdir/headers/make.args"
+    {
+        echo "recipe $VM_HEADERS_RECIPE"
+        echo "dir $hdir"
+        printf 'package %s\n' "${pkgs[@]}"
+    } >"$stamp"
+    echo "$hdir"
+}
+
 # vm_initramfs KDIR KVER: busybox, the modules that mounting the host needs (uncompressed, in
 # load order) and the guest init.
 vm_initramfs() {
@@ -177,6 +251,7 @@ main() {
         case "$1" in
             --timeout) timeout="$2"; shift 2 ;;
             --fetch) fetch_only=1; shift ;;
+            --headers) fetch_only=2; shift ;;
             -h|--help) usage ;;
             *) break ;;
         esac
@@ -188,6 +263,10 @@ main() {
     trap vm_cleanup EXIT
     trap 'exit 130' INT TERM HUP
     vm_fetch "$k"
+    if ((fetch_only == 2)); then
+        vm_headers "$k"
+        return 0
+    fi
     if ((fetch_only)); then
         vm_btf "$k"
         echo "$kdir"

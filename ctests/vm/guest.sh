@@ -72,6 +72,15 @@ case "$k" in
         ;;
 esac
 vmtest probes "$vb/probes_ref" "$vb/probes_ox"
+# Built for kernels with module-defined struct_ops types (vm-tests.sh).
+if [[ -f "$vb/kmod/oxbpf_testmod.ko" ]]; then
+    if insmod "$vb/kmod/oxbpf_testmod.ko"; then
+        vmtest modops "$vb/modops_test_ref" "$vb/modops_test_ox"
+        vmtest modops-missing-member "$vb/modops_test_ref" "$vb/modops_test_ox" missing
+    else
+        result FAIL modops "(insmod oxbpf_testmod.ko failed)"
+    fi
+fi
 # Built where the kernel's hid module has hid_bpf_ops (vm-tests.sh).
 if [[ -x "$vb/hid_test_ref" ]]; then
     modprobe uhid && modprobe hid-generic
