@@ -5,7 +5,8 @@
  * /proc/oxbpf_testmod calls the registered operators: "data D test_1 R1 test_2 R2" or "none".
  *
  *   modops_test          shadow edits before load (data member, test_1 swapped for
- *                        ox_test_1_alt, test_2 NULLed) reach the kernel; skeleton attach
+ *                        ox_test_1_alt, test_2 NULLed in oxmod and filled in oxmod_alt)
+ *                        reach the kernel; skeleton attach
  *                        registers; edits after load do not; bpf_link__update_map switches to
  *                        oxmod_alt; bpf_link__detach unregisters (POLLHUP on the link).
  *   modops_test missing  a local type with a member the module's type lacks loads while the
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 	OXT_ASSERT(skel, "modops__open: %s", strerror(errno));
 	skel->struct_ops.oxmod->data = 42;
 	skel->struct_ops.oxmod->test_1 = skel->progs.ox_test_1_alt;
+	skel->struct_ops.oxmod->test_2 = NULL;
 	skel->struct_ops.oxmod_alt->test_2 = skel->progs.ox_test_2;
 	bpf_map__set_autoattach(skel->maps.oxmod_alt, false);
 	err = modops__load(skel);
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
 	OXT_ASSERT(!err, "modops__attach: %d", err);
 	OXT_ASSERT(skel->links.oxmod, "skeleton attach left links.oxmod NULL");
 	OXT_CHECK(!skel->links.oxmod_alt, "a map with autoattach off was attached");
-	EXPECT("attached", "data 42 test_1 22 test_2 4202");
+	EXPECT("attached", "data 42 test_1 22 test_2 -1");
 
 	err = bpf_link__update_map(skel->links.oxmod, skel->maps.oxmod_alt);
 	printf("bpf_link__update_map: %d\n", err);
