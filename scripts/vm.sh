@@ -65,8 +65,6 @@ vm_fetch() {
         vm_initramfs "$kdir" "$kver"
         return 0
     fi
-    oxbpf_apt_ensure qemu-system-x86 busybox-static kmod cpio xz-utils zstd \
-        || die "installing qemu-system-x86, busybox-static, kmod, cpio failed" 126
     say "fetching Linux $k from Debian $suite"
     rm -rf "$kdir"
     mkdir -p "$kdir/debs"
@@ -262,6 +260,8 @@ main() {
     # Never leave a VM or a scratch directory behind, whatever ends this script.
     trap vm_cleanup EXIT
     trap 'exit 130' INT TERM HUP
+    oxbpf_apt_ensure qemu-system-x86 busybox-static kmod cpio xz-utils zstd gcc make \
+        || die "installing qemu-system-x86, busybox-static, kmod, cpio, xz-utils, zstd failed" 126
     vm_fetch "$k"
     if ((fetch_only == 2)); then
         vm_headers "$k"
