@@ -299,7 +299,6 @@ vm_run() {
     vm_last_out="$out"
     {
         echo "cd $(printf '%q' "$PWD") || exit 125"
-        echo "export OXBPF_VM=$k OXBPF_VM_OUT=$(printf '%q' "$out")"
         # The kernel's own modules, for modprobe in the guest.
         echo "mkdir -p /lib/modules/$kver && mount --bind $(printf '%q' "$kdir/root/lib/modules/$kver") /lib/modules/$kver"
         local v
@@ -309,6 +308,7 @@ vm_run() {
                     echo "export $v=$(printf '%q' "${!v}")" ;;
             esac
         done
+        echo "export OXBPF_VM=$k OXBPF_VM_OUT=$(printf '%q' "$out")"
         printf 'exec'
         printf ' %q' "$@"
         echo
