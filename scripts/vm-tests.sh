@@ -4,7 +4,8 @@
 # Uses the meson build in BUILD (default build/, or OXBPF_BUILD_DIR): liboxbpf.so.1, the
 # stub library and the ctests binaries; compiles what depends on a guest kernel into
 # BUILD/vm/KERNEL (BPF objects against that kernel's vmlinux.h, dumped from its BTF by
-# bpftool 7.5; bpftool 7.5 skeletons; each C test against libbpf 1.5 and linked to liboxbpf).
+# bpftool 7.5; bpftool 7.5 skeletons; each C test against libbpf 1.5 and linked to liboxbpf;
+# on 6.12 and 7.2 the test module ctests/vm/kmod against Debian's headers for that kernel).
 # ctests/vm/guest.sh runs each test in the guest on libbpf 1.5, liboxbpf linked and
 # liboxbpf preloaded, and compares their transcripts.
 #
