@@ -67,6 +67,44 @@ oxbpf_apt_lists_know() {
     for q in "$@"; do apt-cache show "$q" >/dev/null 2>&1 || return 1; done
 }
 
+# oxbpf_archive_uri: the archive URI of bookworm main, as apt itself parses this machine's
+# sources (sources.list and sources.list.d/*.list / *.sources); other suites are fetched from it.
+oxbpf_archive_uri() {
+    local uri
+    uri="$(apt-get indextargets --no-release-info \
+             --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
+           | awk '$2 == "bookworm" && $3 == "main" { print $1; exit }')"
+    [[ -n "$uri" ]] && printf '%s\n' "$uri"
+}
+
+# oxbpf_private_apt DIR SUITE KEYRING: a private apt configuration in DIR for SUITE main of the
+# archive oxbpf_archive_uri names, signed by a key in KEYRING; refreshes its package lists
+# (three tries) and sets the array OXBPF_APT_OPTS to the options that make apt-get and
+# apt-cache use it. The system's apt state is never touched.
+oxbpf_private_apt() {
+    local dir="$1" suite="$2" keyring="$3" uri try
+    uri="$(oxbpf_archive_uri)" || { echo "deps: no apt source for bookworm main" >&2; return 1; }
+    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+    : >"$dir/status"
+    printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$uri" "$suite" >"$dir/sources.list"
+    OXBPF_APT_OPTS=(
+        -o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State=$dir" -o "Dir::State::Lists=$dir/lists" -o "Dir::State::status=$dir/status"
+        -o "Dir::Cache=$dir/cache" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+        -o APT::Architecture=amd64 -o APT::Architectures::=amd64
+        -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+        -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false
+        -o Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false
+        -o Acquire::Languages=none -o Debug::NoLocking=1 -o APT::Sandbox::User=root
+    )
+    for try in 1 2 3; do
+        apt-get "${OXBPF_APT_OPTS[@]}" -qq update >/dev/null && return 0
+        echo "deps: apt-get update ($suite) failed (try $try of 3)" >&2
+        ((try < 3)) && sleep $((try * 2))
+    done
+    return 1
+}
+
 oxbpf_deps() (
     set -euo pipefail
 
@@ -87,18 +125,12 @@ oxbpf_deps() (
         return 0
     fi
 
-    # The archive URI of bookworm main, as apt itself parses this machine's sources
-    # (sources.list and sources.list.d/*.list / *.sources).
     local uri
-    uri="$(apt-get indextargets --no-release-info \
-             --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
-           | awk '$2 == "bookworm" && $3 == "main" { print $1; exit }')"
-    [[ -n "$uri" ]] || die "no apt source for suite bookworm, component main: cannot derive the trixie URI"
+    uri="$(oxbpf_archive_uri)" || die "no apt source for suite bookworm, component main: cannot derive the trixie URI"
 
     local apt="$cache/apt"
     rm -rf "$apt" "$cache/debs" "$root.new"
-    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$cache/debs" "$root.new"
-    : >"$apt/status"
+    mkdir -p "$cache/debs" "$root.new"
 
     # Trusted keys: the system's Debian archive keyring, if it holds trixie's key; otherwise
     # the newest debian-archive-keyring package the bookworm sources offer, unpacked here.
@@ -112,26 +144,9 @@ oxbpf_deps() (
         keyring="$cache/keyring/x/usr/share/keyrings/debian-archive-keyring.gpg"
         has_trixie_key "$keyring" || say "warning: cannot confirm the trixie key is in $keyring"
     fi
-    printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$uri" >"$apt/sources.list"
-
-    local aptopts=(
-        -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State=$apt" -o "Dir::State::Lists=$apt/lists" -o "Dir::State::status=$apt/status"
-        -o "Dir::Cache=$apt/cache" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
-        -o APT::Architecture=amd64 -o APT::Architectures::=amd64
-        -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
-        -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false
-        -o Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false
-        -o Acquire::Languages=none -o Debug::NoLocking=1 -o APT::Sandbox::User=root
-    )
     say "updating private apt lists for trixie ($uri)"
-    local try
-    for try in 1 2 3; do
-        apt-get "${aptopts[@]}" -qq update >/dev/null && break
-        ((try < 3)) || die "apt-get update (trixie) failed"
-        say "apt-get update (trixie) failed (try $try of 3); retrying"
-        sleep $((try * 2))
-    done
+    oxbpf_private_apt "$apt" trixie "$keyring" || die "apt-get update (trixie) failed"
+    local aptopts=("${OXBPF_APT_OPTS[@]}")
 
     # Closure of the runtime packages' Depends/Pre-Depends (first alternative of each);
     # libbpf-dev is taken alone: its -dev dependencies are not needed for headers.

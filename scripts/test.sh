@@ -5,10 +5,12 @@
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
 #                                                   tool exists)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
-#   4. scripts/test-debs.sh                        (Debian packages built, installed, used, purged)
-#   5. scripts/bench.sh --short                    (benchmark smoke run, no timing asserted)
-# and ends with one line "total: N passed, N failed, N skipped" over cargo's and meson's
-# results. Exits non-zero if anything failed.
+#   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
+#                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
+#   5. scripts/test-debs.sh                        (Debian packages built, installed, used, purged)
+#   6. scripts/bench.sh --short                    (benchmark smoke run, no timing asserted)
+# and ends with one line "total: N passed, N failed, N skipped" over cargo's, meson's, the VM
+# lane's and the steps' results. Exits non-zero if anything failed.
 #
 #   scripts/test.sh            build dir: build/ (OXBPF_BUILD_DIR to change)
 #   scripts/test.sh --suite reference      extra arguments go to `meson test`
@@ -84,10 +86,22 @@ else
         elif ((p + s == 0)); then
             fail_step "meson test ran no test"
         fi
+
+        # ---- 4. the VM lane: real kernels in QEMU guests (OXBPF_SKIP_VM=1 skips it) ----------
+        step "scripts/vm-tests.sh $build"
+        scripts/vm-tests.sh "$build" 2>&1 | tee "$log"
+        vm_rc="${PIPESTATUS[0]}"
+        read -r p f s < <(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -n1)
+        passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+        if ((${f:-0} > 0)); then
+            failures+=("vm tests: $f failed")
+        elif ((vm_rc != 0)); then
+            fail_step "vm tests (exit $vm_rc)"
+        fi
     fi
 fi
 
-# ---- 4. Debian packages: build, lintian, install, use, purge ----------------------------------
+# ---- 5. Debian packages: build, lintian, install, use, purge ----------------------------------
 step "scripts/test-debs.sh"
 rc=0
 scripts/test-debs.sh || rc=$?
@@ -97,7 +111,7 @@ case "$rc" in
     *) fail_step "test-debs.sh (Debian packages)" ;;
 esac
 
-# ---- 5. benchmark smoke run (no timing asserted: the benchmark must only run) -----------------
+# ---- 6. benchmark smoke run (no timing asserted: the benchmark must only run) -----------------
 step "scripts/bench.sh --short"
 if scripts/bench.sh --short; then
     passed=$((passed + 1))
