@@ -229,9 +229,10 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             if out.is_null() {
                 return Ok(None);
             }
-            // SAFETY: a non-NULL link from a custom handler is a `struct bpf_link *` this library
-            // issued (Box<Link> leaked by an attach export), whose ownership the handler passes on.
-            Ok(Some(unsafe { Box::from_raw(out as *mut Link) }))
+            // SAFETY: a link from a custom handler must be a `struct bpf_link *` this library
+            // issued, whose ownership the handler passes on; reclaim checks it is one.
+            let l = unsafe { crate::ffi::handle::reclaim(out as *mut Link, "link from custom attach handler") }?;
+            Ok(l)
         }
     }
 }

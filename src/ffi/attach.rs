@@ -22,7 +22,7 @@ use std::ffi::{c_char, c_int, CStr};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
 
 fn boxed(r: Result<Link>) -> Result<*mut Link> {
-    r.map(|l| Box::into_raw(Box::new(l)))
+    r.map(|l| handle::issue(Box::new(l)))
 }
 
 /// An all-zero options struct (every options struct is valid all-zero: the `Opts` contract).
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn bpf_program__attach(prog: *const Program) -> *mut Link 
     ffi::ptr("bpf_program__attach", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
-        attach::attach(p).map(Box::into_raw)
+        attach::attach(p).map(handle::issue)
     })
 }
 symver!(bpf_program__attach, "LIBBPF_0.0.7");
@@ -632,7 +632,7 @@ pub unsafe extern "C" fn bpf_map__attach_struct_ops(map: *const Map) -> *mut Lin
     ffi::ptr("bpf_map__attach_struct_ops", || {
         // SAFETY: `map` is NULL or a live map handle (C API contract).
         let m = unsafe { handle::get(map, "map") }?;
-        crate::struct_ops::attach(m).map(|l| Box::into_raw(Box::new(l)))
+        crate::struct_ops::attach(m).map(|l| handle::issue(Box::new(l)))
     })
 }
 symver!(bpf_map__attach_struct_ops, "LIBBPF_0.0.7");

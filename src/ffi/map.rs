@@ -47,7 +47,7 @@ fn set(func: &str, map: *mut Map, f: impl FnOnce(&mut Map) -> Result<()>) -> c_i
 fn read<T: Copy>(func: &str, map: *const Map, fallback: T, f: impl FnOnce(&Map) -> T) -> T {
     val(func, fallback, || {
         // SAFETY: C contract: map is a live handle or NULL.
-        match unsafe { map.as_ref() } {
+        match unsafe { super::handle::opt_logged(func, map, "map") } {
             Some(m) => f(m),
             None => {
                 super::set_errno(libc::EINVAL);
@@ -274,7 +274,7 @@ symver!(bpf_map__is_internal, "LIBBPF_0.0.3");
 pub unsafe extern "C" fn bpf_map__initial_value(map: *const Map, psize: *mut usize) -> *mut c_void {
     val("bpf_map__initial_value", std::ptr::null_mut(), || {
         // SAFETY: C contract: map is a live handle or NULL.
-        let Some(m) = (unsafe { map.as_ref() }) else {
+        let Some(m) = (unsafe { super::handle::opt_logged("bpf_map__initial_value", map, "map") }) else {
             super::set_errno(libc::EINVAL);
             return std::ptr::null_mut();
         };

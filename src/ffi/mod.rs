@@ -58,7 +58,9 @@ pub fn set_errno(e: c_int) {
 }
 
 fn report(func: &str, e: &Error) -> c_int {
-    if e.should_log() {
+    if e.should_log() && e.names_func() {
+        crate::pr_warn!("{func}: {e}");
+    } else if e.should_log() {
         crate::pr_warn!("{}", e);
     } else {
         crate::pr_debug!("{}: {}", func, crate::sys::strerror(e.errno()));
@@ -106,6 +108,18 @@ pub fn val<T>(func: &str, fallback: T, f: impl FnOnce() -> T) -> T {
         Err(_) => {
             panicked(func);
             fallback
+        }
+    }
+}
+
+/// For exports that cannot report an error: `Err` is logged (naming `func` where the error
+/// asks for it) with errno set, and becomes `None` so the caller returns its fallback.
+pub fn logged<T>(func: &str, r: Result<T>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            report(func, &e);
+            None
         }
     }
 }
