@@ -363,8 +363,11 @@ pub unsafe extern "C" fn bpf_program__attach_tracepoint(
     tp_category: *const c_char,
     tp_name: *const c_char,
 ) -> *mut Link {
-    // SAFETY: forwarded C API contract; NULL options are the defaults.
-    unsafe { bpf_program__attach_tracepoint_opts(prog, tp_category, tp_name, std::ptr::null()) }
+    ffi::ptr("bpf_program__attach_tracepoint", || {
+        handle::check(prog, "prog")?;
+        // SAFETY: forwarded C API contract; NULL options are the defaults.
+        Ok(unsafe { bpf_program__attach_tracepoint_opts(prog, tp_category, tp_name, std::ptr::null()) })
+    })
 }
 symver!(bpf_program__attach_tracepoint, "LIBBPF_0.0.4");
 
@@ -395,8 +398,11 @@ pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint(
     prog: *const Program,
     tp_name: *const c_char,
 ) -> *mut Link {
-    // SAFETY: forwarded C API contract; NULL options are the defaults.
-    unsafe { bpf_program__attach_raw_tracepoint_opts(prog, tp_name, std::ptr::null_mut()) }
+    ffi::ptr("bpf_program__attach_raw_tracepoint", || {
+        handle::check(prog, "prog")?;
+        // SAFETY: forwarded C API contract; NULL options are the defaults.
+        Ok(unsafe { bpf_program__attach_raw_tracepoint_opts(prog, tp_name, std::ptr::null_mut()) })
+    })
 }
 symver!(bpf_program__attach_raw_tracepoint, "LIBBPF_0.0.4");
 
@@ -423,8 +429,11 @@ symver!(bpf_program__attach_raw_tracepoint_opts, "LIBBPF_1.4.0");
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_trace(prog: *const Program) -> *mut Link {
-    // SAFETY: forwarded C API contract; NULL options are the defaults.
-    unsafe { bpf_program__attach_trace_opts(prog, std::ptr::null()) }
+    ffi::ptr("bpf_program__attach_trace", || {
+        handle::check(prog, "prog")?;
+        // SAFETY: forwarded C API contract; NULL options are the defaults.
+        Ok(unsafe { bpf_program__attach_trace_opts(prog, std::ptr::null()) })
+    })
 }
 symver!(bpf_program__attach_trace, "LIBBPF_0.0.6");
 

@@ -331,8 +331,7 @@ symver!(bpf_map__pin_path, "LIBBPF_0.5.0");
 /// Old name of `bpf_map__pin_path`, still exported by libbpf 1.x.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__get_pin_path(map: *const Map) -> *const c_char {
-    // SAFETY: same contract.
-    unsafe { bpf_map__pin_path(map) }
+    read("bpf_map__get_pin_path", map, std::ptr::null(), |m| m.pin_path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()))
 }
 symver!(bpf_map__get_pin_path, "LIBBPF_0.0.6");
 

@@ -225,8 +225,11 @@ symver!(ring__consume_n, "LIBBPF_1.5.0");
 /// Consume every available record of this ring.
 #[no_mangle]
 pub unsafe extern "C" fn ring__consume(r: *mut Ring) -> c_int {
-    // SAFETY: forwarded C contract.
-    unsafe { ring__consume_n(r, i32::MAX as usize) }
+    int("ring__consume", || {
+        handle::check(r, "ring")?;
+        // SAFETY: forwarded C contract.
+        Ok(unsafe { ring__consume_n(r, i32::MAX as usize) })
+    })
 }
 symver!(ring__consume, "LIBBPF_1.3.0");
 
