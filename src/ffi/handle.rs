@@ -32,18 +32,24 @@
 //!    an error: [`opt_logged`]). Caller-owned structs (skeletons, opts) are not handles:
 //!    use [`caller_mut`] for them.
 //!
-//! Cost: one uncontended reader lock and one hash lookup per call (figure in
-//! `tests/handle_registry.rs`, `handle_check_cost`).
+//! Cost: the table sits behind a reader-writer lock, whose two atomic read-modify-writes cost
+//! more than the look-up itself. So each thread remembers the last few handles it validated,
+//! stamped with a global count of retirements: while nothing has been retired since, a
+//! remembered handle is still live and the check is a thread-local read and one atomic load.
+//! Any retirement (a free) invalidates every thread's memory at once. Figures:
+//! `tests/handle_registry.rs`, `handle_check_cost`.
 
 use crate::error::{Error, Result};
 use parking_lot::RwLock;
 use std::any::TypeId;
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A type whose pointers C holds as opaque handles.
 pub trait Handle: 'static {
-    /// The C type name, for log lines (`"struct bpf_map"`).
+    /// The C type name, for log lines (`"struct bpf_map"`); distinct for each type.
     const KIND: &'static str;
 }
 
@@ -109,6 +115,36 @@ type Table = HashMap<usize, Entry, BuildHasherDefault<AddrHasher>>;
 
 static LIVE: RwLock<Option<Table>> = RwLock::new(None);
 
+/// Retirements so far; bumped under the write lock after each removal.
+static RETIRED: AtomicU64 = AtomicU64::new(0);
+
+/// A handle this thread found live while `RETIRED` was `gen`; `ty` is [`kind_tag`].
+#[derive(Clone, Copy)]
+struct Seen {
+    addr: usize,
+    ty: usize,
+    gen: u64,
+}
+
+const SEEN_SLOTS: usize = 4;
+const UNSEEN: Seen = Seen { addr: 0, ty: 0, gen: u64::MAX };
+
+thread_local! {
+    static SEEN: [Cell<Seen>; SEEN_SLOTS] = const {
+        [Cell::new(UNSEEN), Cell::new(UNSEEN), Cell::new(UNSEEN), Cell::new(UNSEEN)]
+    };
+}
+
+/// A word naming `T` for the per-thread memory (the address of its distinct `KIND` string; the
+/// table itself compares `TypeId`s).
+fn kind_tag<T: Handle>() -> usize {
+    T::KIND.as_ptr() as usize
+}
+
+fn seen_slot(addr: usize) -> usize {
+    (addr >> 4 ^ addr >> 10) % SEEN_SLOTS
+}
+
 fn insert<T: Handle>(p: *const T, owned: bool) {
     if p.is_null() {
         return;
@@ -125,7 +161,9 @@ pub fn register<T: Handle>(p: *const T) {
 /// Forget `p` (its owner is about to free it). Unknown pointers are ignored.
 pub fn retire<T: Handle>(p: *const T) {
     if let Some(t) = LIVE.write().as_mut() {
-        t.remove(&(p as usize));
+        if t.remove(&(p as usize)).is_some() {
+            RETIRED.fetch_add(1, Ordering::Release);
+        }
     }
 }
 
@@ -142,7 +180,23 @@ fn lookup(p: usize) -> Option<Entry> {
 
 /// Whether `p` is a live handle of type `T` issued by this library.
 pub fn is_live<T: Handle>(p: *const T) -> bool {
-    lookup(p as usize).is_some_and(|e| e.ty == TypeId::of::<T>())
+    let addr = p as usize;
+    let ty = kind_tag::<T>();
+    let slot = seen_slot(addr);
+    // Read before the look-up: a retirement after it makes what we remember stale.
+    let gen = RETIRED.load(Ordering::Acquire);
+    let fast = SEEN.with(|s| {
+        let s = s[slot].get();
+        s.addr == addr && s.ty == ty && s.gen == gen
+    });
+    if fast {
+        return true;
+    }
+    let live = lookup(addr).is_some_and(|e| e.ty == TypeId::of::<T>());
+    if live {
+        SEEN.with(|s| s[slot].set(Seen { addr, ty, gen }));
+    }
+    live
 }
 
 fn refused<T: Handle>(p: *const T, what: &str) -> Error {
@@ -179,6 +233,7 @@ pub unsafe fn reclaim<T: Handle>(p: *mut T, what: &str) -> Result<Option<Box<T>>
         match t.get(&(p as usize)) {
             Some(e) if e.ty == TypeId::of::<T>() && e.owned => {
                 t.remove(&(p as usize));
+                RETIRED.fetch_add(1, Ordering::Release);
             }
             Some(e) if e.ty == TypeId::of::<T>() => {
                 return Err(Error::bad_handle(format!("{what} {p:p} belongs to another handle and is freed with it")));
