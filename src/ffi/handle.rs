@@ -160,9 +160,14 @@ pub fn register<T: Handle>(p: *const T) {
 
 /// Forget `p` (its owner is about to free it). Unknown pointers are ignored.
 pub fn retire<T: Handle>(p: *const T) {
-    if let Some(t) = LIVE.write().as_mut() {
+    let mut g = LIVE.write();
+    if let Some(t) = g.as_mut() {
         if t.remove(&(p as usize)).is_some() {
             RETIRED.fetch_add(1, Ordering::Release);
+        }
+        if t.is_empty() {
+            // No handle left: free the table (a process that closed everything holds no memory).
+            *g = None;
         }
     }
 }
@@ -234,6 +239,9 @@ pub unsafe fn reclaim<T: Handle>(p: *mut T, what: &str) -> Result<Option<Box<T>>
             Some(e) if e.ty == TypeId::of::<T>() && e.owned => {
                 t.remove(&(p as usize));
                 RETIRED.fetch_add(1, Ordering::Release);
+                if t.is_empty() {
+                    *g = None;
+                }
             }
             Some(e) if e.ty == TypeId::of::<T>() => {
                 return Err(Error::bad_handle(format!("{what} {p:p} belongs to another handle and is freed with it")));

@@ -350,7 +350,10 @@ pub unsafe extern "C" fn bpf_map__inner_map(map: *mut Map) -> *mut Map {
         if !crate::object::map_type_is_map_in_map(m.def.map_type) {
             return Err(Error::quiet(libc::EINVAL));
         }
-        Ok(m.inner.as_deref_mut().map_or(std::ptr::null_mut(), |i| i as *mut Map))
+        let inner = m.inner.as_deref_mut().map_or(std::ptr::null_mut(), |i| i as *mut Map);
+        // A handle C may pass back; it dies with its outer map (Map's Drop) or its replacement.
+        super::handle::register(inner);
+        Ok(inner)
     })
 }
 symver!(bpf_map__inner_map, "LIBBPF_0.4.0");
@@ -365,7 +368,9 @@ pub unsafe extern "C" fn bpf_map__set_inner_map_fd(map: *mut Map, fd: c_int) -> 
         if m.inner_map_fd != -1 {
             return Err(Error::inval("error: inner_map_fd already specified"));
         }
-        m.inner = None;
+        if let Some(old) = m.inner.take() {
+            super::handle::retire::<Map>(&*old);
+        }
         m.inner_map_fd = fd;
         Ok(())
     })

@@ -731,6 +731,15 @@ fn ignore_section(sec: &elf::Section) -> bool {
     false
 }
 
+impl Drop for Map {
+    fn drop(&mut self) {
+        // The inner-map template is a handle once bpf_map__inner_map hands it out.
+        if let Some(i) = self.inner.as_deref() {
+            crate::ffi::handle::retire::<Map>(i);
+        }
+    }
+}
+
 impl Map {
     /// The pre-load buffer C may read and write, and its size: struct_ops shadow, arena data,
     /// or global-data contents.

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * insns: what bpf_program__insn_cnt/bpf_program__insns report before and after
+ * bpf_object__load (successful or failed), the load's result and errno, and every WARN line
+ * printed during the load, in a form comparable between upstream libbpf 1.5 and liboxbpf
+ * (ctests/load/diff_load.sh; map fds in ld_imm64 are masked).
+ *
+ *   insns OBJECT.bpf.o
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+#include "../common.h"
+
+static int print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[4096];
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	printf("warn: %s", line);
+	if (!*line || line[strlen(line) - 1] != '\n')
+		printf("\n");
+	return 0;
+}
+
+/* FNV-1a over the instructions, ld_imm64 map fd/value immediates zeroed (fd numbers vary). */
+static void dump(const char *when, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const struct bpf_insn *in = bpf_program__insns(prog);
+		size_t n = bpf_program__insn_cnt(prog);
+		uint64_t h = 0xcbf29ce484222325ULL;
+
+		for (size_t i = 0; in && i < n; i++) {
+			struct bpf_insn x = in[i];
+
+			if (x.code == (BPF_LD | BPF_DW | BPF_IMM) &&
+			    (x.src_reg == BPF_PSEUDO_MAP_FD || x.src_reg == BPF_PSEUDO_MAP_VALUE ||
+			     x.src_reg == BPF_PSEUDO_MAP_IDX || x.src_reg == BPF_PSEUDO_MAP_IDX_VALUE))
+				x.imm = 0;
+			for (size_t b = 0; b < sizeof(x); b++) {
+				h ^= ((const unsigned char *)&x)[b];
+				h *= 0x100000001b3ULL;
+			}
+		}
+		printf("%s: prog %s: insn_cnt %zu, insns %s, hash %016llx\n", when,
+		       bpf_program__name(prog), n, in ? "set" : "NULL", (unsigned long long)h);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	int err;
+
+	OXT_ASSERT(argc == 2, "usage: %s OBJECT", argv[0]);
+	oxt_require_root();
+	libbpf_set_print(print_cb);
+	obj = bpf_object__open_file(argv[1], NULL);
+	OXT_ASSERT(obj != NULL, "open %s: %d", argv[1], errno);
+	dump("open", obj);
+	errno = 0;
+	err = bpf_object__load(obj);
+	if (err)
+		printf("load: failed %d, errno %d\n", err, errno);
+	else
+		printf("load: ok\n");
+	dump("loaded", obj);
+	bpf_object__close(obj);
+	return 0;
+}
