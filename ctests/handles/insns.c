@@ -5,23 +5,36 @@
  * printed during the load, in a form comparable between upstream libbpf 1.5 and liboxbpf
  * (ctests/load/diff_load.sh; map fds in ld_imm64 are masked).
  *
- *   insns OBJECT.bpf.o
+ *   insns [--no-autoload PROG]... [--autoload PROG]... [--no-autocreate MAP]... OBJECT.bpf.o
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "../common.h"
 
 static int print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[4096];
+	static char line[1 << 20];
+	char *nl;
+	int more = 0;
 
 	if (level != LIBBPF_WARN)
 		return 0;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* A multi-line message (the verifier log) holds kernel addresses: its first line and
+	 * the number of the others. */
+	nl = strchr(line, '\n');
+	if (nl) {
+		for (char *p = nl + 1; *p; p++)
+			more += *p == '\n' || (p[1] == 0 && *p != '\n');
+		*nl = 0;
+	}
 	printf("warn: %s", line);
-	if (!*line || line[strlen(line) - 1] != '\n')
-		printf("\n");
+	if (more)
+		printf(" [+%d lines]", more);
+	if (getenv("INSNS_FULL_LOG") && nl) printf("\n%s", nl + 1);
+	printf("\n");
 	return 0;
 }
 
@@ -57,11 +70,24 @@ int main(int argc, char **argv)
 	struct bpf_object *obj;
 	int err;
 
-	OXT_ASSERT(argc == 2, "usage: %s OBJECT", argv[0]);
+	OXT_ASSERT(argc >= 2 && argc % 2 == 0, "usage: %s [--[no-]autoload PROG | --no-autocreate MAP]... OBJECT", argv[0]);
 	oxt_require_root();
 	libbpf_set_print(print_cb);
-	obj = bpf_object__open_file(argv[1], NULL);
-	OXT_ASSERT(obj != NULL, "open %s: %d", argv[1], errno);
+	obj = bpf_object__open_file(argv[argc - 1], NULL);
+	OXT_ASSERT(obj != NULL, "open %s: %d", argv[argc - 1], errno);
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--no-autoload") || !strcmp(argv[i], "--autoload")) {
+			struct bpf_program *p = bpf_object__find_program_by_name(obj, argv[i + 1]);
+			bool on = !strcmp(argv[i], "--autoload");
+
+			OXT_ASSERT(p && !bpf_program__set_autoload(p, on), "no program %s", argv[i + 1]);
+		} else {
+			struct bpf_map *m = bpf_object__find_map_by_name(obj, argv[i + 1]);
+
+			OXT_ASSERT(!strcmp(argv[i], "--no-autocreate"), "bad option %s", argv[i]);
+			OXT_ASSERT(m && !bpf_map__set_autocreate(m, false), "no map %s", argv[i + 1]);
+		}
+	}
 	dump("open", obj);
 	errno = 0;
 	err = bpf_object__load(obj);

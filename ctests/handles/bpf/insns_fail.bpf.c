@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Programs with subprograms, one of which the verifier refuses (a map value used without a
- * NULL check), so bpf_object__load fails: bpf_program__insn_cnt/insns afterwards are compared
- * with libbpf 1.5's. A struct_ops program (bpf_dummy_ops) and a raw_tp program each call
- * subprograms.
+ * Programs with subprograms, which the verifier refuses (context reads past the arguments),
+ * so bpf_object__load fails: bpf_program__insn_cnt/insns afterwards are compared with libbpf
+ * 1.5's. A struct_ops program (bpf_dummy_ops) and a raw_tp program each call subprograms.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,12 +27,24 @@ static __noinline long mid(long x)
 	return leaf(x) + leaf(x + 1);
 }
 
+/* A global subprogram (verified on its own) for the struct_ops program and a bpf_loop callback
+ * (ld_imm64 of a function) for the raw_tp one. */
+__noinline int gsub(int x)
+{
+	return x + 7;
+}
+
+static long loop_cb(__u64 i, void *ctx)
+{
+	total += leaf(i);
+	return 0;
+}
+
 SEC("struct_ops/test_1")
 int BPF_PROG(st_test_1, struct bpf_dummy_ops_state *state)
 {
-	if (!state)
-		return (int)mid(1);
-	return (int)mid(state->val);
+	/* test_1 has one argument: ctx[6] is out of bounds (refused). */
+	return gsub((int)mid(((volatile __u64 *)ctx)[6]));
 }
 
 SEC(".struct_ops")
@@ -47,8 +58,9 @@ int bad_raw(void *ctx)
 	int k = 0;
 	long *v = bpf_map_lookup_elem(&arr, &k);
 
-	total += mid(2);
-	return (int)*v; /* no NULL check: refused */
+	bpf_loop(3, loop_cb, NULL, 0);
+	total += mid(2) + (v ? *v : 0);
+	return (int)((volatile __u64 *)ctx)[40]; /* past sys_enter's arguments: refused */
 }
 
 char LICENSE[] SEC("license") = "GPL";

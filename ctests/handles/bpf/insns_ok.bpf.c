@@ -26,12 +26,25 @@ static __noinline long mid(long x)
 	return leaf(x) + leaf(x + 1);
 }
 
+/* A global subprogram (verified on its own) for the struct_ops program and a bpf_loop callback
+ * (ld_imm64 of a function) for the raw_tp one. */
+__noinline int gsub(int x)
+{
+	return x + 7;
+}
+
+static long loop_cb(__u64 i, void *ctx)
+{
+	total += leaf(i);
+	return 0;
+}
+
 SEC("struct_ops/test_1")
 int BPF_PROG(st_test_1, struct bpf_dummy_ops_state *state)
 {
 	if (!state)
-		return (int)mid(1);
-	return (int)mid(state->val);
+		return gsub((int)mid(1));
+	return gsub((int)mid(state->val));
 }
 
 SEC(".struct_ops")
@@ -45,6 +58,7 @@ int good_raw(void *ctx)
 	int k = 0;
 	long *v = bpf_map_lookup_elem(&arr, &k);
 
+	bpf_loop(3, loop_cb, NULL, 0);
 	total += mid(2);
 	return v ? (int)*v : 0;
 }
