@@ -22,16 +22,28 @@ int oxbpf_shim_print(oxbpf_print_fn cb, int level, const char *fmt, ...)
 	return ret;
 }
 
-/* The default sink when no callback is installed, and what libbpf_set_print() hands back as
- * "the default": stderr for WARN and INFO; DEBUG (level 2) only with LIBBPF_LOG_LEVEL=debug. */
-int oxbpf_shim_stderr(int level, const char *fmt, va_list ap)
+/* Whether the default sink prints `level`: WARN (0) and INFO (1) always, DEBUG (2) only with
+ * LIBBPF_LOG_LEVEL=debug in the environment, read once per process as libbpf does. The Rust side
+ * asks too, so that it formats no message the default sink would drop. */
+int oxbpf_shim_stderr_enabled(int level)
 {
+	static int debug = -1;
 	const char *env;
 
-	if (level == 2) {
+	if (level < 2)
+		return 1;
+	if (debug < 0) {
 		env = getenv("LIBBPF_LOG_LEVEL");
-		if (!env || strcasecmp(env, "debug") != 0)
-			return 0;
+		debug = env && strcasecmp(env, "debug") == 0;
 	}
+	return debug;
+}
+
+/* The default sink when no callback is installed, and what libbpf_set_print() hands back as
+ * "the default": stderr for the levels oxbpf_shim_stderr_enabled() allows. */
+int oxbpf_shim_stderr(int level, const char *fmt, va_list ap)
+{
+	if (!oxbpf_shim_stderr_enabled(level))
+		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

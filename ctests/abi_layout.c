@@ -77,10 +77,12 @@ AT(bpf_object_subskeleton, var_cnt, 48, 4);
 AT(bpf_object_subskeleton, var_skel_sz, 52, 4);
 AT(bpf_object_subskeleton, vars, 56, 8);
 
-/* Object open options: upstream ends at bpf_token_path; oxbpf appends struct_ops_shadow. */
+/* Object open options: upstream ends at bpf_token_path; oxbpf appends its extension block
+ * (magic word, struct_ops_shadow), which it reads only as the last 16 bytes of sz. */
 #ifdef OXBPF_HEADERS
-SIZE(bpf_object_open_opts, 96);
-AT(bpf_object_open_opts, struct_ops_shadow, 88, 8);
+SIZE(bpf_object_open_opts, 104);
+AT(bpf_object_open_opts, oxbpf_ext_magic, 88, 8);
+AT(bpf_object_open_opts, struct_ops_shadow, 96, 8);
 #else
 SIZE(bpf_object_open_opts, 88);
 #endif

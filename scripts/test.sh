@@ -5,6 +5,8 @@
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
 #                                                   tool exists)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
+#   4. scripts/test-debs.sh                        (Debian packages built, installed, used, purged)
+#   5. scripts/bench.sh --short                    (benchmark smoke run, no timing asserted)
 # and ends with one line "total: N passed, N failed, N skipped" over cargo's and meson's
 # results. Exits non-zero if anything failed.
 #
@@ -83,6 +85,24 @@ else
             fail_step "meson test ran no test"
         fi
     fi
+fi
+
+# ---- 4. Debian packages: build, lintian, install, use, purge ----------------------------------
+step "scripts/test-debs.sh"
+rc=0
+scripts/test-debs.sh || rc=$?
+case "$rc" in
+    0) passed=$((passed + 1)) ;;
+    77) skipped=$((skipped + 1)) ;;
+    *) fail_step "test-debs.sh (Debian packages)" ;;
+esac
+
+# ---- 5. benchmark smoke run (no timing asserted: the benchmark must only run) -----------------
+step "scripts/bench.sh --short"
+if scripts/bench.sh --short; then
+    passed=$((passed + 1))
+else
+    fail_step "bench.sh --short (the benchmark did not run)"
 fi
 
 step "summary"

@@ -60,7 +60,10 @@ impl Error {
     }
     /// A failed syscall or libc call, from `std::io::Error`.
     pub fn io(what: impl fmt::Display, e: &std::io::Error) -> Self {
-        Self::new(e.raw_os_error().unwrap_or(libc::EIO), format!("{what}: {e}"))
+        match e.raw_os_error() {
+            Some(errno) => Self::new(errno, format!("{what}: {}", crate::sys::strerror(errno))),
+            None => Self::new(libc::EIO, format!("{what}: {e}")),
+        }
     }
     /// Positive errno value.
     pub fn errno(&self) -> i32 {

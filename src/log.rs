@@ -26,6 +26,7 @@ pub type RawPrintFn = unsafe extern "C" fn(level: u32, fmt: *const c_char, ap: *
 extern "C" {
     fn oxbpf_shim_print(cb: RawPrintFn, level: c_int, fmt: *const c_char, ...) -> c_int;
     fn oxbpf_shim_stderr(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int;
+    fn oxbpf_shim_stderr_enabled(level: c_int) -> c_int;
 }
 
 /// Which printer is installed. `Default` is libbpf's stderr sink; `None` is a NULL callback,
@@ -60,6 +61,18 @@ fn current() -> Option<RawPrintFn> {
         Printer::Silent => None,
         Printer::Default => Some(oxbpf_shim_stderr as RawPrintFn),
         Printer::User(f) => Some(f),
+    }
+}
+
+/// Whether a message at `level` can reach any printer: false when printing is silenced, or when
+/// the default printer would drop it (DEBUG without `LIBBPF_LOG_LEVEL=debug`). A user callback
+/// sees every level, as in libbpf. The `pr_*!` macros format nothing when this is false.
+pub fn enabled(level: Level) -> bool {
+    match *PRINTER.read() {
+        Printer::Silent => false,
+        Printer::User(_) => true,
+        // SAFETY: a plain C function of the shim taking and returning ints.
+        Printer::Default => (unsafe { oxbpf_shim_stderr_enabled(level as c_int) }) != 0,
     }
 }
 
@@ -107,10 +120,20 @@ fn to_cstring(s: String) -> CString {
     })
 }
 
-/// `pr_warn!("map '{}': bad thing", name)` — libbpf's pr_warn/pr_info/pr_debug.
+/// `pr_warn!("map '{}': bad thing", name)` — libbpf's pr_warn/pr_info/pr_debug. The arguments
+/// are formatted only when a printer will see the level ([`enabled`]).
 #[macro_export]
-macro_rules! pr_warn { ($($t:tt)*) => { $crate::log::print($crate::log::Level::Warn, &format!($($t)*)) }; }
+macro_rules! pr_warn { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Warn, $($t)*) }; }
 #[macro_export]
-macro_rules! pr_info { ($($t:tt)*) => { $crate::log::print($crate::log::Level::Info, &format!($($t)*)) }; }
+macro_rules! pr_info { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Info, $($t)*) }; }
 #[macro_export]
-macro_rules! pr_debug { ($($t:tt)*) => { $crate::log::print($crate::log::Level::Debug, &format!($($t)*)) }; }
+macro_rules! pr_debug { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Debug, $($t)*) }; }
+#[doc(hidden)]
+#[macro_export]
+macro_rules! pr_at {
+    ($level:expr, $($t:tt)*) => {
+        if $crate::log::enabled($level) {
+            $crate::log::print($level, &format!($($t)*))
+        }
+    };
+}

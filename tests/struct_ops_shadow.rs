@@ -68,6 +68,7 @@ fn open(bytes: &[u8], info: Option<&bpf_struct_ops_shadow_info>) -> Result<*mut 
     // SAFETY: all-zero is a valid bpf_object_open_opts (integers and NULL pointers).
     let mut opts: bpf_object_open_opts = unsafe { std::mem::zeroed() };
     opts.sz = std::mem::size_of::<bpf_object_open_opts>();
+    opts.oxbpf_ext_magic = oxbpf::ffi::types::OXBPF_OPEN_OPTS_EXT_MAGIC;
     opts.struct_ops_shadow = info.map_or(std::ptr::null(), |i| i as *const _);
     // SAFETY: bytes is a live buffer; opts and what it points to outlive the call.
     let obj = unsafe { bpf_object__open_mem(bytes.as_ptr() as *const c_void, bytes.len(), &opts) };

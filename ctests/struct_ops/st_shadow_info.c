@@ -95,7 +95,7 @@ static void run(struct bpf_object *obj, const char *name, struct bpf_link *link)
 
 static void via_open_file(int base)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .struct_ops_shadow = &my_info);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, OXBPF_STRUCT_OPS_SHADOW(&my_info));
 	struct bpf_object *obj = bpf_object__open_file(obj_path, &opts);
 	struct bpf_map *a, *b;
 	struct my_cc *cc;
@@ -124,7 +124,7 @@ static void via_open_file(int base)
 
 static void via_skeleton(int base)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .struct_ops_shadow = &my_info);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, OXBPF_STRUCT_OPS_SHADOW(&my_info));
 	struct st_cc *skel = st_cc__open_opts(&opts);
 	struct my_cc *cc;
 	size_t sz = 0;
@@ -150,7 +150,7 @@ static void via_skeleton(int base)
 /* Open with `info`: must fail with -EINVAL and a log line containing `a` (and `b`). */
 static void bad(const struct bpf_struct_ops_shadow_info *info, const char *a, const char *b, int base)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .struct_ops_shadow = info);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, OXBPF_STRUCT_OPS_SHADOW(info));
 	struct bpf_object *obj;
 
 	st_log_reset();

@@ -215,7 +215,18 @@ struct bpf_object_open_opts {
          */
         const char *bpf_token_path;
         /**
-         * oxbpf extension: descriptions of the struct_ops shadow layouts the caller expects, or NULL.
+         * oxbpf extension block, first word: must be `OXBPF_OPEN_OPTS_EXT_MAGIC` for the block to
+         * count (`OXBPF_STRUCT_OPS_SHADOW(info)` sets both words). oxbpf looks for the block only in
+         * the *last 16 bytes of the caller's struct* (`sz - 16`), never at a fixed offset, so the
+         * fields upstream libbpf adds after `bpf_token_path` can never be read as this block, and a
+         * caller built against newer upstream headers gets upstream's meaning of those bytes. A
+         * library without the extension (upstream libbpf) sees non-zero bytes past its last field
+         * and refuses the options with -EINVAL, so it never misreads them either.
+         */
+        __u64 oxbpf_ext_magic;
+        /**
+         * oxbpf extension block, second word: descriptions of the struct_ops shadow layouts the
+         * caller expects, or NULL.
          */
         const struct bpf_struct_ops_shadow_info *struct_ops_shadow;
 };
@@ -2081,6 +2092,14 @@ LIBBPF_API int perf_buffer__epoll_fd(const struct perf_buffer *pb);
 	     (pos) = bpf_object__next_map((obj), (pos)))
 
 #define bpf_map__for_each bpf_object__for_each_map
+
+/* oxbpf's extension block of bpf_object_open_opts: oxbpf reads it only from the last 16 bytes
+ * of the caller's struct (by .sz) and only when it starts with this magic, so fields a newer
+ * upstream libbpf adds never collide with it. Upstream libbpf refuses options carrying it
+ * (-EINVAL): pass it only when running on liboxbpf. Use inside LIBBPF_OPTS():
+ *   LIBBPF_OPTS(bpf_object_open_opts, opts, OXBPF_STRUCT_OPS_SHADOW(&info));  */
+#define OXBPF_OPEN_OPTS_EXT_MAGIC 0xb9f00bbf0e275adeULL
+#define OXBPF_STRUCT_OPS_SHADOW(info) .oxbpf_ext_magic = OXBPF_OPEN_OPTS_EXT_MAGIC, .struct_ops_shadow = (info)
 
 #ifdef __cplusplus
 } /* extern "C" */

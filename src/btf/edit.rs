@@ -110,7 +110,7 @@ impl Btf {
     /// Re-encode the blob as header | types + `extra_types` | strings + `extra_str` and re-parse.
     fn rebuild(&mut self, extra_types: &[u32], extra_str: &[u8]) -> Result<()> {
         let h = self.data.hdr;
-        let raw = &self.data.raw;
+        let raw = self.raw_data();
         let hdr_len = h.hdr_len as usize;
         let t0 = hdr_len + h.type_off as usize;
         let s0 = hdr_len + h.str_off as usize;
@@ -131,13 +131,11 @@ impl Btf {
         out[12..16].copy_from_slice(&new_type_len.to_ne_bytes());
         out[16..20].copy_from_slice(&new_type_len.to_ne_bytes());
         out[20..24].copy_from_slice(&new_str_len.to_ne_bytes());
-        let mut fresh = match &self.base {
+        let fresh = match &self.base {
             Some(b) => Btf::parse_split(&out, b.clone())?,
             None => Btf::parse(&out)?,
         };
-        fresh.ptr_size = self.ptr_size;
-        fresh.c_base = self.c_base;
-        *self = fresh;
+        self.replace_contents(fresh);
         Ok(())
     }
 
@@ -182,8 +180,7 @@ impl Btf {
     /// when absent.
     fn find_or_add_string(&mut self, s: &str) -> Result<u32> {
         let h = self.data.hdr;
-        let s0 = h.hdr_len as usize + h.str_off as usize;
-        let strs = self.data.raw.get(s0..s0 + h.str_len as usize).ok_or_else(|| Error::inval("BTF: string section out of range"))?;
+        let strs = self.strs();
         let mut pos = 0usize;
         for part in strs.split(|&b| b == 0) {
             if part == s.as_bytes() && !s.is_empty() {

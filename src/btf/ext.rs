@@ -238,6 +238,10 @@ pub struct BtfExt {
     line_info: Sub<LineInfo>,
     core_relo: Sub<CoreRelo>,
     resolved: bool,
+    /// `btf_ext__raw_data` gives the opposite of the host's byte order (see `ext_swap.rs`).
+    swapped: bool,
+    /// The blob in the opposite byte order, built on demand.
+    raw_swapped: std::sync::OnceLock<Box<[u8]>>,
 }
 
 impl BtfExt {
@@ -256,10 +260,14 @@ impl BtfExt {
         if data.len() < 8 {
             return Err(bad(format!("{} bytes is too short for a header", data.len())));
         }
-        let magic = u16::from_ne_bytes([data[0], data[1]]);
-        if magic == BTF_MAGIC.swap_bytes() {
-            return Err(Error::notsup("BTF.ext: data is in non-native byte order; not supported"));
+        if super::ext_swap::is_swapped(data) {
+            let mut native = data.to_vec();
+            super::ext_swap::swap_ext(&mut native, true);
+            let mut ext = Self::parse_detached(&native)?;
+            ext.swapped = true;
+            return Ok(ext);
         }
+        let magic = u16::from_ne_bytes([data[0], data[1]]);
         if magic != BTF_MAGIC {
             return Err(bad(format!("bad magic 0x{magic:04x} (expected 0xeb9f)")));
         }
@@ -283,7 +291,15 @@ impl BtfExt {
         let func_info = Sub::parse(data, hdr_len, r(8), r(12))?;
         let line_info = Sub::parse(data, hdr_len, r(16), r(20))?;
         let core_relo = if hdr_len >= EXT_HDR_CORE { Sub::parse(data, hdr_len, r(24), r(28))? } else { Sub::default() };
-        Ok(BtfExt { raw: data.into(), func_info, line_info, core_relo, resolved: false })
+        Ok(BtfExt {
+            raw: data.into(),
+            func_info,
+            line_info,
+            core_relo,
+            resolved: false,
+            swapped: false,
+            raw_swapped: std::sync::OnceLock::new(),
+        })
     }
 
     /// Resolve section names through `btf` and check that every type id and string offset the
@@ -350,8 +366,31 @@ impl BtfExt {
         self.resolved
     }
 
-    /// The `.BTF.ext` bytes as given.
+    /// The `.BTF.ext` bytes in native byte order.
     pub fn raw_data(&self) -> &[u8] {
         &self.raw
+    }
+
+    /// The bytes `btf_ext__raw_data` hands out: native, or byte-swapped when the endianness was
+    /// set (or found) to be the host's opposite.
+    pub fn raw_data_out(&self) -> &[u8] {
+        if !self.swapped {
+            return &self.raw;
+        }
+        self.raw_swapped.get_or_init(|| {
+            let mut d = self.raw.to_vec();
+            super::ext_swap::swap_ext(&mut d, false);
+            d.into_boxed_slice()
+        })
+    }
+
+    /// Whether the data is handed out in the opposite of the host's byte order.
+    pub fn is_swapped(&self) -> bool {
+        self.swapped
+    }
+
+    /// `btf_ext__set_endianness`: `big_endian` is the byte order wanted.
+    pub fn set_big_endian(&mut self, big_endian: bool) {
+        self.swapped = cfg!(target_endian = "big") != big_endian;
     }
 }

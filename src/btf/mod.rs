@@ -30,10 +30,13 @@ use std::sync::{Arc, OnceLock};
 
 pub mod builder;
 mod edit;
+mod write;
+pub use write::{field_id_slots, field_str_slots};
 mod sanitize;
 pub use sanitize::BtfFeatures;
 pub use edit::essential_name;
 pub mod ext;
+mod ext_swap;
 mod dump;
 mod file;
 mod types;
@@ -83,19 +86,34 @@ pub struct Btf {
     /// For the C API: the `struct btf *` handle the base was given as, so `btf__base_btf` returns
     /// the caller's own pointer (0 when the base came from Rust).
     c_base: usize,
+    /// Byte order wanted for [`Btf::raw_data_out`]: the opposite of the host's (libbpf's
+    /// `swapped_endian`: set by parsing opposite-endian input or by `btf__set_endianness`).
+    swapped: bool,
+    /// Kernel fd of this BTF for the C API (`btf__fd`/`btf__set_fd`/`btf__load_into_kernel`), -1
+    /// if none. A plain number: only `btf__free` closes it, as libbpf does.
+    fd: i32,
 }
 
 #[derive(Clone)]
 struct Data {
-    /// The blob exactly as it would be loaded (mutations are written here too).
-    raw: Box<[u8]>,
+    /// The blob exactly as it would be loaded, native byte order (in-place mutations are written
+    /// here too). Set at parse; once the BTF is modifiable (see `write.rs`) it is a cache, emptied
+    /// by every addition and rebuilt on demand from `hdr`, `types` and `own_strs`.
+    raw: OnceLock<Box<[u8]>>,
+    /// The blob in the opposite byte order, built on demand (`btf__set_endianness`).
+    raw_swapped: OnceLock<Box<[u8]>>,
     hdr: Header,
-    /// The type section as native words; never reallocated, so record pointers stay valid.
-    types: Box<[u32]>,
+    /// The type section as native words; only additions (`btf__add_*`) reallocate it, so record
+    /// pointers stay valid until then (as libbpf's).
+    types: Vec<u32>,
     /// Word index in `types` of each own type, `offs[id - start_id]`.
-    offs: Box<[u32]>,
-    /// Byte range of the string section in `raw`.
+    offs: Vec<u32>,
+    /// Byte range of the string section in `raw` (while not modifiable).
     str_start: usize,
+    /// Once modifiable: the own string section, owned and growable.
+    own_strs: Option<Vec<u8>>,
+    /// Hash index of own strings, built on first string lookup and kept up to date by additions.
+    str_index: OnceLock<write::StrIndex>,
     start_id: u32,
     start_str_off: u32,
     /// Own type ids sorted by (name, id), built on first name lookup.
@@ -202,7 +220,18 @@ impl Btf {
         Self::parse_with(data, Some(base))
     }
 
+    /// Parse base (`base` None) or split BTF. Opposite-endian input is accepted as libbpf does
+    /// (24-byte header only): it is parsed from a native copy and remembered as swapped.
     pub(crate) fn parse_with(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
+        if let Some(native) = write::native_copy(data)? {
+            let mut btf = Self::parse_native(&native, base)?;
+            btf.swapped = true;
+            return Ok(btf);
+        }
+        Self::parse_native(data, base)
+    }
+
+    fn parse_native(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
         let hdr = Header::parse(data)?;
         let hdr_len = hdr.hdr_len as usize;
         let str_start = hdr_len + hdr.str_off as usize;
@@ -237,7 +266,7 @@ impl Btf {
         };
 
         let ts = hdr_len + hdr.type_off as usize;
-        let types: Box<[u32]> = data[ts..ts + hdr.type_len as usize]
+        let types: Vec<u32> = data[ts..ts + hdr.type_len as usize]
             .chunks_exact(4)
             .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
@@ -245,11 +274,14 @@ impl Btf {
 
         let btf = Btf {
             data: Arc::new(Data {
-                raw: data.into(),
+                raw: OnceLock::from(Box::<[u8]>::from(data)),
+                raw_swapped: OnceLock::new(),
                 hdr,
                 types,
                 offs,
                 str_start,
+                own_strs: None,
+                str_index: OnceLock::new(),
                 start_id,
                 start_str_off,
                 by_name: OnceLock::new(),
@@ -258,6 +290,8 @@ impl Btf {
             base,
             ptr_size: None,
             c_base: 0,
+            swapped: false,
+            fd: -1,
         };
         btf.validate()?;
         Ok(btf)
@@ -287,9 +321,28 @@ impl Btf {
         self.base.as_ref()
     }
 
-    fn strs(&self) -> &[u8] {
+    /// This BTF's own string section.
+    pub(crate) fn strs(&self) -> &[u8] {
         let d = &*self.data;
-        d.raw.get(d.str_start..d.str_start + d.hdr.str_len as usize).unwrap_or(&[])
+        if let Some(s) = &d.own_strs {
+            return s;
+        }
+        d.raw.get().and_then(|r| r.get(d.str_start..d.str_start + d.hdr.str_len as usize)).unwrap_or(&[])
+    }
+
+    /// This BTF's own string section, writable (in-place renames); invalidates cached blobs that
+    /// do not hold it.
+    pub(crate) fn strs_mut(&mut self) -> &mut [u8] {
+        let d = Arc::make_mut(&mut self.data);
+        d.raw_swapped = OnceLock::new();
+        d.by_name = OnceLock::new();
+        d.str_index = OnceLock::new();
+        if let Some(s) = d.own_strs.as_mut() {
+            d.raw = OnceLock::new();
+            return s;
+        }
+        let (a, n) = (d.str_start, d.hdr.str_len as usize);
+        d.raw.get_mut().and_then(|r| r.get_mut(a..a + n)).unwrap_or(&mut [])
     }
 
     /// The string at logical offset `off` as raw bytes (without its NUL); base-aware.
@@ -591,10 +644,20 @@ impl Btf {
         }
     }
 
-    /// The bytes as they would be loaded into the kernel (this BTF's own blob; reflects
-    /// mutations).
+    /// The bytes as they would be loaded into the kernel (this BTF's own blob in native byte
+    /// order; reflects mutations and additions).
     pub fn raw_data(&self) -> &[u8] {
-        &self.data.raw
+        self.data.raw.get_or_init(|| self.build_blob(false))
+    }
+
+    /// The blob `btf__raw_data` hands out: [`Btf::raw_data`], or its byte-swapped form when the
+    /// BTF's endianness is not the host's.
+    pub fn raw_data_out(&self) -> &[u8] {
+        if self.swapped {
+            self.data.raw_swapped.get_or_init(|| self.build_blob(true))
+        } else {
+            self.raw_data()
+        }
     }
 
     /// Byte offset of own type `id`'s record inside [`Btf::raw_data`].
@@ -604,13 +667,21 @@ impl Btf {
         Some(d.hdr.hdr_len as usize + d.hdr.type_off as usize + w * 4)
     }
 
-    /// Overwrite word `word` of own type `id`'s record in both the word buffer and the raw bytes.
+    /// Overwrite word `word` of own type `id`'s record in both the word buffer and the raw bytes
+    /// (a modifiable BTF's cached blob is dropped instead).
     fn write_record_word(&mut self, id: u32, word: usize, val: u32) -> Result<()> {
         let rec = self.type_offset(id).ok_or_else(|| Error::inval(format!("BTF: type [{id}] is not an own type")))?;
         let d = Arc::make_mut(&mut self.data);
+        d.raw_swapped = OnceLock::new();
         let w = d.offs[(id - d.start_id) as usize] as usize + word;
         let byte = rec + word * 4;
-        match (d.types.get_mut(w), d.raw.get_mut(byte..byte + 4)) {
+        if d.own_strs.is_some() {
+            d.raw = OnceLock::new();
+            let slot = d.types.get_mut(w).ok_or_else(|| Error::inval(format!("BTF: type [{id}] word {word} is outside its record")))?;
+            *slot = val;
+            return Ok(());
+        }
+        match (d.types.get_mut(w), d.raw.get_mut().and_then(|r| r.get_mut(byte..byte + 4))) {
             (Some(slot), Some(bytes)) => {
                 *slot = val;
                 bytes.copy_from_slice(&val.to_ne_bytes());
@@ -651,80 +722,65 @@ impl Btf {
         self.c_base = h;
     }
 
-    /// Check every own type: name offsets, referenced ids, FUNC → FUNC_PROTO (libbpf's
-    /// btf_sanity_check), plus names being UTF-8.
+    /// Check every own type as libbpf's `btf_sanity_check` does (name offsets, referenced ids,
+    /// FUNC → FUNC_PROTO; a FUNC_PROTO's return type is not checked), with libbpf's messages,
+    /// plus names being UTF-8.
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
+        let lb = |m: String| Error::inval(format!("btf: {m}"));
         for id in self.start_id()..cnt {
             let rec = self.type_record(id).ok_or_else(|| bad(format!("type [{id}] record missing")))?;
             let (name_off, info) = (rec[0], rec[1]);
             let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
-            let name = self
-                .check_str(name_off)
-                .map_err(|why| bad(format!("type [{id}] {kind} name offset {name_off} {why}")))?;
-            let what = || format!("type [{id}] {kind} '{name}'");
-            let check_id = |t: u32, role: &dyn Fn() -> String| {
+            let check_name = |off: u32, what: &str| {
+                self.check_str(off).map(|_| ()).map_err(|why| match why {
+                    "out of range" => lb(format!("type [{id}]: invalid {what} (string offset {off})")),
+                    _ => bad(format!("type [{id}] {kind} {what} at string offset {off} {why}")),
+                })
+            };
+            let check_id = |t: u32| {
                 if t < cnt {
                     Ok(())
                 } else {
-                    Err(bad(format!("{} {} type id {t} out of range (type count {cnt})", what(), role())))
+                    Err(lb(format!("type [{id}]: invalid referenced type ID {t}")))
                 }
             };
-            let entries = |stride: usize| rec[3..].chunks_exact(stride).enumerate();
-            let vlen = info & 0xffff;
+            check_name(name_off, "type name")?;
+            let entries = |stride: usize| rec[3..].chunks_exact(stride);
             use Kind::*;
             match kind {
                 Int | Fwd | Float | Unkn => {}
-                Ptr | Typedef | Volatile | Const | Restrict | Var | DeclTag | TypeTag => {
-                    check_id(rec[2], &|| "referenced".into())?
-                }
+                Ptr | Typedef | Volatile | Const | Restrict | Var | DeclTag | TypeTag => check_id(rec[2])?,
                 Array => {
-                    check_id(rec[3], &|| "element".into())?;
-                    check_id(rec[4], &|| "index".into())?;
+                    check_id(rec[3])?;
+                    check_id(rec[4])?;
                 }
                 Struct | Union => {
-                    for (i, m) in entries(3) {
-                        self.check_str(m[0]).map_err(|why| {
-                            bad(format!("{} member {i} name offset {} {why}", what(), m[0]))
-                        })?;
-                        check_id(m[1], &|| format!("member {i}"))?;
+                    for m in entries(3) {
+                        check_name(m[0], "field name")?;
+                        check_id(m[1])?;
                     }
                 }
                 Enum | Enum64 => {
-                    let stride = if kind == Enum { 2 } else { 3 };
-                    for (i, e) in entries(stride) {
-                        self.check_str(e[0]).map_err(|why| {
-                            bad(format!("{} value {i} name offset {} {why}", what(), e[0]))
-                        })?;
+                    for e in entries(if kind == Enum { 2 } else { 3 }) {
+                        check_name(e[0], "enum name")?;
                     }
                 }
                 Func => {
-                    check_id(rec[2], &|| "prototype".into())?;
-                    let k = self.ty(rec[2]).map(|t| t.kind);
-                    if k != Some(FuncProto) {
-                        return Err(bad(format!(
-                            "{} refers to type [{}] which is {} rather than FUNC_PROTO",
-                            what(),
-                            rec[2],
-                            k.map_or("missing", |k| k.name())
-                        )));
-                    }
-                    if vlen > FUNC_EXTERN {
-                        return Err(bad(format!("{} has unknown linkage {vlen}", what())));
+                    check_id(rec[2])?;
+                    if self.ty(rec[2]).map(|t| t.kind) != Some(FuncProto) {
+                        return Err(lb(format!("type [{id}]: referenced type [{}] is not FUNC_PROTO", rec[2])));
                     }
                 }
                 FuncProto => {
-                    check_id(rec[2], &|| "return".into())?;
-                    for (i, p) in entries(2) {
-                        self.check_str(p[0]).map_err(|why| {
-                            bad(format!("{} param {i} name offset {} {why}", what(), p[0]))
-                        })?;
-                        check_id(p[1], &|| format!("param {i}"))?;
+                    for p in entries(2) {
+                        check_name(p[0], "param name")?;
+                        check_id(p[1])?;
                     }
                 }
                 Datasec => {
-                    for (i, v) in entries(3) {
-                        check_id(v[0], &|| format!("entry {i}"))?;
+                    for v in entries(3) {
+                        check_id(v[0])?;
                     }
                 }
             }
@@ -740,7 +796,7 @@ impl Btf {
 
 /// Walk the type section, returning the word offset of every record; rejects unknown kinds and
 /// records running past the end.
-fn index_types(types: &[u32], start_id: u32) -> Result<Box<[u32]>> {
+fn index_types(types: &[u32], start_id: u32) -> Result<Vec<u32>> {
     let mut offs = Vec::with_capacity(types.len() / 4);
     let mut pos = 0usize;
     while pos < types.len() {
@@ -773,7 +829,7 @@ fn index_types(types: &[u32], start_id: u32) -> Result<Box<[u32]>> {
         offs.push(pos as u32);
         pos += n;
     }
-    Ok(offs.into_boxed_slice())
+    Ok(offs)
 }
 
 impl std::fmt::Debug for Btf {

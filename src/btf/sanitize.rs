@@ -123,37 +123,30 @@ impl Btf {
     /// Replace bytes of the NUL-terminated string at `off` for which `hit` is true with `_`.
     fn rename_chars(&mut self, off: u32, hit: impl Fn(u8) -> bool) -> Result<()> {
         let range = self.own_str_range(off)?;
-        let d = std::sync::Arc::make_mut(&mut self.data);
-        for b in &mut d.raw[range] {
+        for b in self.strs_mut().get_mut(range).unwrap_or(&mut []) {
             if hit(*b) {
                 *b = b'_';
             }
         }
-        d.by_name = std::sync::OnceLock::new();
         Ok(())
     }
 
     fn rename_first_char(&mut self, off: u32, to: u8) -> Result<()> {
         let range = self.own_str_range(off)?;
-        let d = std::sync::Arc::make_mut(&mut self.data);
-        if let Some(b) = d.raw.get_mut(range.start) {
+        if let Some(b) = self.strs_mut().get_mut(range.start) {
             *b = to;
         }
-        d.by_name = std::sync::OnceLock::new();
         Ok(())
     }
 
-    /// Byte range (in `raw`) of this BTF's own string at `off`, without its NUL.
+    /// Byte range (in the own string section) of this BTF's own string at `off`, without its NUL.
     fn own_str_range(&self, off: u32) -> Result<std::ops::Range<usize>> {
         let rel = off
             .checked_sub(self.start_str_off())
             .ok_or_else(|| Error::inval(format!("BTF: string {off} belongs to the base BTF")))? as usize;
-        let h = self.data.hdr;
-        let s0 = h.hdr_len as usize + h.str_off as usize;
-        let strs = self.data.raw.get(s0..s0 + h.str_len as usize).ok_or_else(|| Error::inval("BTF: string section out of range"))?;
-        let tail = strs.get(rel..).ok_or_else(|| Error::inval(format!("BTF: string offset {off} out of range")))?;
+        let tail = self.strs().get(rel..).ok_or_else(|| Error::inval(format!("BTF: string offset {off} out of range")))?;
         let len = tail.iter().position(|&b| b == 0).ok_or_else(|| Error::inval("BTF: unterminated string"))?;
-        Ok(s0 + rel..s0 + rel + len)
+        Ok(rel..rel + len)
     }
 }
 

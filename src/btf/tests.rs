@@ -163,16 +163,16 @@ fn malformed_types_are_named() {
     let mut b = BtfBuilder::new();
     let int = b.add_int("int", 4, 0);
     b.add_struct("foo", 4, &[("a", int, 0), ("b", 9999, 32)]);
-    assert_eq!(err_of(&b.build()), "BTF: type [2] STRUCT 'foo' member 1 type id 9999 out of range (type count 3)");
+    assert_eq!(err_of(&b.build()), "btf: type [2]: invalid referenced type ID 9999");
 
     let mut b = BtfBuilder::new();
     let int = b.add_int("int", 4, 0);
     b.add_func("f", int, 0);
-    assert!(err_of(&b.build()).contains("FUNC 'f' refers to type [1] which is INT rather than FUNC_PROTO"));
+    assert!(err_of(&b.build()).contains("btf: type [2]: referenced type [1] is not FUNC_PROTO"));
 
     let mut b = BtfBuilder::new();
     b.add_raw(&[1 << 20, (Kind::Int as u32) << 24, 4, 32]);
-    assert!(err_of(&b.build()).contains("type [1] INT name offset 1048576 out of range"));
+    assert!(err_of(&b.build()).contains("btf: type [1]: invalid type name (string offset 1048576)"));
 
     let mut b = BtfBuilder::new();
     b.add_raw(&[0, 25 << 24, 0]);
@@ -189,12 +189,13 @@ fn malformed_types_are_named() {
     let mut b = BtfBuilder::new();
     let int = b.add_int("int", 4, 0);
     b.add_raw(&[0, (Kind::Array as u32) << 24, 0, int, 77, 1]);
-    assert!(err_of(&b.build()).contains("type [2] ARRAY '' index type id 77 out of range"));
+    assert!(err_of(&b.build()).contains("btf: type [2]: invalid referenced type ID 77"));
 
     let mut b = BtfBuilder::new();
     let p = b.add_func_proto(0, &[]);
     b.add_func("f", p, 7);
-    assert!(err_of(&b.build()).contains("unknown linkage 7"));
+    // libbpf's sanity check does not look at linkage (the kernel does).
+    assert!(Btf::parse(&b.build()).is_ok());
 }
 
 #[test]
@@ -208,7 +209,7 @@ fn malformed_headers() {
     assert!(with(&|v| v.truncate(10)).message().contains("shorter than the 24-byte header"));
     let e = with(&|v| v.swap(0, 1));
     assert_eq!(e.errno(), libc::EOPNOTSUPP);
-    assert!(e.message().contains("byte order"));
+    assert!(e.message().contains("non-native endianness"));
     assert!(with(&|v| v[0] = 0).message().contains("bad magic"));
     assert_eq!(with(&|v| v[2] = 2).errno(), libc::EOPNOTSUPP);
     assert!(with(&|v| v[4] = 26).message().contains("not a multiple of 4"));

@@ -25,7 +25,7 @@ use std::sync::Arc;
 const BTF_LITTLE_ENDIAN: c_int = 0;
 const BTF_BIG_ENDIAN: c_int = 1;
 
-fn leak(btf: Btf) -> *mut Btf {
+pub(super) fn leak(btf: Btf) -> *mut Btf {
     handle::issue(Box::new(btf))
 }
 
@@ -34,14 +34,14 @@ fn leak(btf: Btf) -> *mut Btf {
 ///
 /// # Safety
 /// `base` must be NULL or a live `struct btf *`.
-unsafe fn base_of(base: *const Btf) -> Result<Option<(Arc<Btf>, usize)>> {
+pub(super) unsafe fn base_of(base: *const Btf) -> Result<Option<(Arc<Btf>, usize)>> {
     // SAFETY: forwarded contract; checked as a live handle.
     let Some(b) = (unsafe { handle::opt(base, "base btf") })? else { return Ok(None) };
     Ok(Some((Arc::new(b.clone()), base as usize)))
 }
 
 /// Parse with an optional C base and remember the base handle.
-fn with_base(base: Option<(Arc<Btf>, usize)>, f: impl FnOnce(Option<Arc<Btf>>) -> Result<Btf>) -> Result<*mut Btf> {
+pub(super) fn with_base(base: Option<(Arc<Btf>, usize)>, f: impl FnOnce(Option<Arc<Btf>>) -> Result<Btf>) -> Result<*mut Btf> {
     let (arc, h) = match base {
         Some((a, h)) => (Some(a), h),
         None => (None, 0),
@@ -203,6 +203,7 @@ pub unsafe extern "C" fn btf__free(btf: *mut Btf) {
             if let (0, Some(base)) = (b.c_base_handle(), b.base()) {
                 handle::retire::<Btf>(Arc::as_ptr(base));
             }
+            super::btf_write::close_fd(&b);
         }
     })
 }
@@ -444,16 +445,16 @@ pub unsafe extern "C" fn btf__set_pointer_size(btf: *mut Btf, ptr_sz: usize) -> 
 }
 symver!(btf__set_pointer_size, "LIBBPF_0.1.0");
 
-/// Byte order of the BTF data: always the host's (non-native BTF is rejected at parse time).
+/// Byte order of the BTF data `btf__raw_data` gives: the input's, or as set by `btf__set_endianness`.
 ///
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`.
 #[no_mangle]
 pub unsafe extern "C" fn btf__endianness(btf: *const Btf) -> c_int {
     val("btf__endianness", BTF_LITTLE_ENDIAN, || {
-        // SAFETY: NULL or a live handle per the contract; checked, never read.
-        let _ = unsafe { handle::opt_logged("btf__endianness", btf, "btf") };
-        if cfg!(target_endian = "big") {
+        // SAFETY: `btf` is NULL or live; a refused pointer is logged and read as NULL.
+        let swapped = unsafe { handle::opt_logged("btf__endianness", btf, "btf") }.is_some_and(|b| b.is_swapped());
+        if cfg!(target_endian = "big") != swapped {
             BTF_BIG_ENDIAN
         } else {
             BTF_LITTLE_ENDIAN
@@ -463,7 +464,7 @@ pub unsafe extern "C" fn btf__endianness(btf: *const Btf) -> c_int {
 symver!(btf__endianness, "LIBBPF_0.2.0");
 
 fn raw_data(b: &Btf, size: *mut u32) -> Result<*mut c_void> {
-    let raw = b.raw_data();
+    let raw = b.raw_data_out();
     if !size.is_null() {
         // SAFETY: the caller passes NULL or a writable __u32.
         unsafe { *size = raw.len() as u32 };
@@ -471,8 +472,8 @@ fn raw_data(b: &Btf, size: *mut u32) -> Result<*mut c_void> {
     Ok(raw.as_ptr() as *mut c_void)
 }
 
-/// The BTF blob as it would be loaded (header, types, strings); `*size` gets its length. Valid
-/// until the BTF is modified or freed.
+/// The BTF blob (header, types, strings) in the BTF's byte order; `*size` gets its length.
+/// Valid until the BTF is modified or freed.
 ///
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `size` NULL or writable.
@@ -494,17 +495,14 @@ pub unsafe extern "C" fn btf__get_raw_data(btf: *const Btf, size: *mut u32) -> *
 }
 symver!(btf__get_raw_data, "LIBBPF_0.0.2");
 
-/// Kernel fd of the loaded BTF; -1 (loading BTF into the kernel is not wired up yet).
+/// Kernel fd of the BTF (from `btf__load_into_kernel` or `btf__set_fd`), -1 if none.
 ///
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`.
 #[no_mangle]
 pub unsafe extern "C" fn btf__fd(btf: *const Btf) -> c_int {
-    val("btf__fd", -1, || {
-        // SAFETY: NULL or a live handle per the contract; checked, never read.
-        let _ = unsafe { handle::opt_logged("btf__fd", btf, "btf") };
-        -1
-    })
+    // SAFETY: `btf` is NULL or live; a refused pointer is logged and read as NULL.
+    val("btf__fd", -1, || unsafe { handle::opt_logged("btf__fd", btf, "btf") }.map_or(-1, |b| b.fd()))
 }
 symver!(btf__fd, "LIBBPF_0.0.1");
 
@@ -536,7 +534,7 @@ pub unsafe extern "C" fn btf_ext__free(btf_ext: *mut BtfExt) {
 symver!(btf_ext__free, "LIBBPF_0.0.2");
 
 fn ext_raw(e: &BtfExt, size: *mut u32) -> Result<*mut c_void> {
-    let raw = e.raw_data();
+    let raw = e.raw_data_out();
     if !size.is_null() {
         // SAFETY: the caller passes NULL or a writable __u32.
         unsafe { *size = raw.len() as u32 };
@@ -566,16 +564,16 @@ pub unsafe extern "C" fn btf_ext__get_raw_data(btf_ext: *const BtfExt, size: *mu
 }
 symver!(btf_ext__get_raw_data, "LIBBPF_0.0.2");
 
-/// Byte order of the `.BTF.ext` data: always the host's.
+/// Byte order of the `.BTF.ext` data `btf_ext__raw_data` gives.
 ///
 /// # Safety
 /// `btf_ext` must be NULL or a live `struct btf_ext *`.
 #[no_mangle]
 pub unsafe extern "C" fn btf_ext__endianness(btf_ext: *const BtfExt) -> c_int {
     val("btf_ext__endianness", BTF_LITTLE_ENDIAN, || {
-        // SAFETY: NULL or a live handle per the contract; checked, never read.
-    let _ = unsafe { handle::opt_logged("btf_ext__endianness", btf_ext, "btf_ext") };
-        if cfg!(target_endian = "big") {
+        // SAFETY: `btf_ext` is NULL or live; a refused pointer is logged and read as NULL.
+        let swapped = unsafe { handle::opt_logged("btf_ext__endianness", btf_ext, "btf_ext") }.is_some_and(|e| e.is_swapped());
+        if cfg!(target_endian = "big") != swapped {
             BTF_BIG_ENDIAN
         } else {
             BTF_LITTLE_ENDIAN

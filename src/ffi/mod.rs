@@ -9,7 +9,7 @@
 //!    C), turn pointers into references with the checks in [`handle`], and convert a core
 //!    [`Error`] into libbpf's convention: int-returning APIs return `-errno` and set `errno`;
 //!    pointer-returning APIs return NULL and set `errno`. Errors are logged once, here, as
-//!    `libbpf: <message>` unless they are [`Error::quiet`].
+//!    `libbpf: <message>` unless they are [`Error::quiet`] (those print nothing, as in libbpf).
 
 use crate::error::{Error, Result};
 use std::ffi::c_int;
@@ -20,6 +20,7 @@ mod layout;
 pub mod attach;
 pub mod bpf;
 pub mod btf;
+pub mod btf_write;
 pub mod handle;
 pub mod legacy;
 pub mod link;
@@ -58,12 +59,12 @@ pub fn set_errno(e: c_int) {
 }
 
 fn report(func: &str, e: &Error) -> c_int {
+    // Quiet errors (outcomes libbpf treats as expected) print nothing, as in libbpf; a refused
+    // handle names the export.
     if e.should_log() && e.names_func() {
         crate::pr_warn!("{func}: {e}");
     } else if e.should_log() {
         crate::pr_warn!("{}", e);
-    } else {
-        crate::pr_debug!("{}: {}", func, crate::sys::strerror(e.errno()));
     }
     set_errno(e.errno());
     e.errno()

@@ -1,7 +1,7 @@
 //! `bpf_object__*`: opening, closing, naming and iterating an object.
 
 use super::handle::{self, cstr, get, get_mut, opt_cstr};
-use super::types::bpf_object_open_opts;
+use super::types::{bpf_object_open_opts, bpf_struct_ops_shadow_info};
 use super::{int, not_yet, ptr, symver, val};
 use crate::btf::Btf;
 use crate::error::{Error, Result};
@@ -15,10 +15,17 @@ const PATH_MAX: usize = 4096;
 /// # Safety
 /// `opts` must be NULL or a valid options struct whose string fields are NULL or NUL-terminated.
 pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(OpenOptions, *const c_void)> {
+    use super::types::{OXBPF_OPEN_OPTS_EXT_LEN, OXBPF_OPEN_OPTS_EXT_MAGIC};
     // SAFETY: forwarded caller contract.
-    let Some(o) = (unsafe { super::opts::read(opts) })? else {
+    let Some((o, ext)) = (unsafe { super::opts::read_with_ext(opts, Some((OXBPF_OPEN_OPTS_EXT_MAGIC, OXBPF_OPEN_OPTS_EXT_LEN))) })? else {
         return Ok((token_from_env(OpenOptions::default())?, std::ptr::null()));
     };
+    // The extension block's second word: the struct_ops shadow description.
+    let shadow = ext.map_or(0, |b| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[8..16]);
+        u64::from_ne_bytes(w)
+    }) as usize as *const bpf_struct_ops_shadow_info;
     // SAFETY: string fields are NULL or NUL-terminated per the caller's contract.
     let s = |p: *const c_char, what: &str| unsafe { opt_cstr(p, what) }.map(|o| o.map(str::to_owned));
     if o.kernel_log_size > u32::MAX as usize {
@@ -38,14 +45,14 @@ pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(
         kernel_log_level: o.kernel_log_level,
         bpf_token_path: s(o.bpf_token_path, "bpf_token_path")?,
         // SAFETY: the caller's contract extends to the description the field points to.
-        struct_ops_shadow: unsafe { read_struct_ops_shadow(o.struct_ops_shadow) }?,
+        struct_ops_shadow: unsafe { read_struct_ops_shadow(shadow) }?,
     };
     for (p, what) in [(&out.btf_custom_path, "btf_custom_path"), (&out.bpf_token_path, "bpf_token_path")] {
         if p.as_ref().is_some_and(|p| p.len() >= PATH_MAX) {
             return Err(Error::new(libc::ENAMETOOLONG, format!("bpf_object_open_opts: {what} is too long")));
         }
     }
-    Ok((token_from_env(out)?, o.struct_ops_shadow as *const c_void))
+    Ok((token_from_env(out)?, shadow as *const c_void))
 }
 
 /// Longest name accepted in a struct_ops shadow description (BTF names are far shorter).
@@ -80,7 +87,7 @@ unsafe fn shadow_name(p: *const c_char, what: &str) -> Result<String> {
 /// `p` must be NULL or point to a shadow info whose `maps` array holds `cnt` entries, each with
 /// a `members` array of `cnt` entries and NUL-terminated names.
 unsafe fn read_struct_ops_shadow(
-    p: *const super::types::bpf_struct_ops_shadow_info,
+    p: *const bpf_struct_ops_shadow_info,
 ) -> Result<Option<Vec<crate::struct_ops::ShadowMapDesc>>> {
     use crate::struct_ops::shadow::{validate_all, MAX_MAPS, MAX_MEMBERS};
     use crate::struct_ops::{ShadowMapDesc, ShadowMember};

@@ -25,6 +25,19 @@ pub unsafe trait Opts: Copy {
 /// # Safety
 /// `p` must be NULL or point to at least `(*p).sz` readable bytes (what LIBBPF_OPTS guarantees).
 pub unsafe fn read<T: Opts>(p: *const T) -> Result<Option<T>> {
+    // SAFETY: forwarded contract.
+    unsafe { read_with_ext(p, None) }.map(|o| o.map(|(t, _)| t))
+}
+
+/// Like [`read`], and also recognise an oxbpf extension block: `ext = Some((magic, len))`
+/// names a block of `len` bytes that counts only as the *last* `len` bytes of the caller's
+/// struct (by its `sz`) and only when its first 8 bytes hold `magic`. The block is returned
+/// apart and left out of the upstream checks; without it every byte past `KNOWN_END` must be
+/// zero as usual. Only bytes inside the caller's `sz` are read.
+///
+/// # Safety
+/// As [`read`].
+pub unsafe fn read_with_ext<T: Opts>(p: *const T, ext: Option<(u64, usize)>) -> Result<Option<(T, Option<Vec<u8>>)>> {
     if p.is_null() {
         return Ok(None);
     }
@@ -38,7 +51,16 @@ pub unsafe fn read<T: Opts>(p: *const T) -> Result<Option<T>> {
         return Err(Error::inval(format!("{}: sz {} is implausibly large", T::NAME, sz)));
     }
     // SAFETY: the caller declares `sz` readable bytes at `p`.
-    let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, sz) };
+    let all = unsafe { std::slice::from_raw_parts(p as *const u8, sz) };
+    let mut block = None;
+    let mut bytes = all;
+    if let Some((magic, len)) = ext {
+        if sz >= T::KNOWN_END + len && all[sz - len..sz - len + 8] == magic.to_ne_bytes() {
+            block = Some(all[sz - len..].to_vec());
+            bytes = &all[..sz - len];
+        }
+    }
+    let sz = bytes.len();
     if sz > T::KNOWN_END && bytes[T::KNOWN_END..].iter().any(|&b| b != 0) {
         return Err(Error::inval(format!(
             "{} has non-zero extra bytes (sz {}, this library knows {}): unsupported option set",
@@ -54,7 +76,7 @@ pub unsafe fn read<T: Opts>(p: *const T) -> Result<Option<T>> {
     // is a valid T.
     unsafe {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr() as *mut u8, n);
-        Ok(Some(out.assume_init()))
+        Ok(Some((out.assume_init(), block)))
     }
 }
 

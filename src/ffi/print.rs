@@ -12,6 +12,9 @@ pub unsafe extern "C" fn libbpf_set_print(fn_: libbpf_print_fn_t) -> libbpf_prin
 }
 symver!(libbpf_set_print, "LIBBPF_0.0.1");
 
+/// The text libbpf 1.5's `libbpf_strerror` gives its own codes. Its table has no entry for
+/// `LIBBPF_ERRNO__LOAD` (4006), so it formats a NULL string, which glibc prints as "(null)";
+/// callers see exactly that, so it is kept.
 fn libbpf_errstr(e: i32) -> Option<&'static str> {
     Some(match e {
         4000 => "Something wrong in libelf",
@@ -20,7 +23,7 @@ fn libbpf_errstr(e: i32) -> Option<&'static str> {
         4003 => "Endian mismatch",
         4004 => "Internal error in libbpf",
         4005 => "Relocation failed",
-        4006 => "Load program failure for unknown reason",
+        4006 => "(null)",
         4007 => "Kernel verifier blocks program loading",
         4008 => "Program too big",
         4009 => "Incorrect kernel version",
@@ -41,12 +44,17 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
             return Err(Error::quiet(libc::EINVAL));
         }
         let e = err.checked_abs().unwrap_or(i32::MAX);
-        let (text, mut ret) = if e < 4000 {
-            (crate::sys::strerror(e), 0)
-        } else if let Some(s) = libbpf_errstr(e) {
-            (s.to_string(), 0)
-        } else {
-            (format!("Unknown libbpf error {e}"), -libc::ENOENT)
+        if e < 4000 {
+            // The C library's text, and its XSI strerror_r result passed through as libbpf 1.5
+            // passes it: 0, or a positive EINVAL (unknown code) / ERANGE (truncated), errno
+            // untouched.
+            // SAFETY: the caller provides `size` (> 0) writable bytes at buf.
+            let out = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, size) };
+            return Ok(crate::sys::strerror_into(e, out));
+        }
+        let (text, mut ret) = match libbpf_errstr(e) {
+            Some(s) => (s.to_string(), 0),
+            None => (format!("Unknown libbpf error {e}"), -libc::ENOENT),
         };
         let bytes = text.as_bytes();
         let n = bytes.len().min(size - 1);

@@ -219,17 +219,35 @@ pub struct bpf_object_open_opts {
     pub kernel_log_level: u32,
     /// BPF FS mount to derive a BPF token from; an empty string disables implicit tokens.
     pub bpf_token_path: *const c_char,
-    /// oxbpf extension: descriptions of the struct_ops shadow layouts the caller expects, or NULL.
+    /// oxbpf extension block, first word: must be `OXBPF_OPEN_OPTS_EXT_MAGIC` for the block to
+    /// count (`OXBPF_STRUCT_OPS_SHADOW(info)` sets both words). oxbpf looks for the block only in
+    /// the *last 16 bytes of the caller's struct* (`sz - 16`), never at a fixed offset, so the
+    /// fields upstream libbpf adds after `bpf_token_path` can never be read as this block, and a
+    /// caller built against newer upstream headers gets upstream's meaning of those bytes. A
+    /// library without the extension (upstream libbpf) sees non-zero bytes past its last field
+    /// and refuses the options with -EINVAL, so it never misreads them either.
+    pub oxbpf_ext_magic: u64,
+    /// oxbpf extension block, second word: descriptions of the struct_ops shadow layouts the
+    /// caller expects, or NULL.
     pub struct_ops_shadow: *const bpf_struct_ops_shadow_info,
 }
-layout!(bpf_object_open_opts = 96 {
+layout!(bpf_object_open_opts = 104 {
     sz @ 0: 8, object_name @ 8: 8, relaxed_maps @ 16: 1, pin_root_path @ 24: 8,
     _removed_attach_prog_fd @ 32: 4, kconfig @ 40: 8, btf_custom_path @ 48: 8,
     kernel_log_buf @ 56: 8, kernel_log_size @ 64: 8, kernel_log_level @ 72: 4,
-    bpf_token_path @ 80: 8, struct_ops_shadow @ 88: 8,
+    bpf_token_path @ 80: 8, oxbpf_ext_magic @ 88: 8, struct_ops_shadow @ 96: 8,
 });
-opts!(bpf_object_open_opts, struct_ops_shadow);
-const _: () = assert!(<bpf_object_open_opts as Opts>::KNOWN_END == 96);
+// Upstream's fields end at bpf_token_path; the extension block is read apart
+// (`opts::read_with_ext`).
+opts!(bpf_object_open_opts, bpf_token_path);
+const _: () = assert!(<bpf_object_open_opts as Opts>::KNOWN_END == 88);
+
+/// `OXBPF_OPEN_OPTS_EXT_MAGIC`: the first word of oxbpf's extension block of
+/// `bpf_object_open_opts`. Its top bits make it a non-canonical address on x86-64, so no
+/// pointer field of a newer upstream struct can hold it.
+pub const OXBPF_OPEN_OPTS_EXT_MAGIC: u64 = 0xb9f0_0bbf_0e27_5ade;
+/// Size of the extension block: the magic word and the `struct_ops_shadow` pointer.
+pub const OXBPF_OPEN_OPTS_EXT_LEN: usize = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Attach options.
@@ -854,13 +872,82 @@ mod tests {
 
     #[test]
     fn upstream_sized_open_opts_are_accepted() {
-        // A caller built against upstream 1.5 headers passes sz = 88: no struct_ops_shadow.
+        // A caller built against upstream 1.5 headers passes sz = 88: no extension block.
         // SAFETY: all-zero is a valid bpf_object_open_opts (Opts contract).
         let mut o: bpf_object_open_opts = unsafe { std::mem::zeroed() };
         o.sz = 88;
-        o.struct_ops_shadow = std::ptr::dangling(); // beyond the caller's sz: must be ignored
-                                             // SAFETY: `o` is a live struct with at least 88 readable bytes.
-        let got = unsafe { read(&o) }.unwrap().unwrap();
-        assert!(got.struct_ops_shadow.is_null());
+        o.oxbpf_ext_magic = OXBPF_OPEN_OPTS_EXT_MAGIC; // beyond the caller's sz: never read
+        o.struct_ops_shadow = std::ptr::dangling();
+        let ext = Some((OXBPF_OPEN_OPTS_EXT_MAGIC, OXBPF_OPEN_OPTS_EXT_LEN));
+        // SAFETY: `o` is a live struct with at least 88 readable bytes.
+        let (got, block) = unsafe { crate::ffi::opts::read_with_ext(&o, ext) }.unwrap().unwrap();
+        assert!(got.struct_ops_shadow.is_null() && block.is_none());
+    }
+
+    /// The header's `OXBPF_OPEN_OPTS_EXT_MAGIC` is this crate's constant.
+    #[test]
+    fn header_magic_matches() {
+        let h = include_str!("../../include/bpf/libbpf.h");
+        let want = format!("#define OXBPF_OPEN_OPTS_EXT_MAGIC {OXBPF_OPEN_OPTS_EXT_MAGIC:#x}ULL");
+        assert!(h.contains(&want), "include/bpf/libbpf.h lacks '{want}'");
+    }
+
+    /// The extension block counts only as the last 16 bytes of the caller's struct.
+    #[test]
+    fn open_opts_extension_block_floats_at_the_end() {
+        let ext = Some((OXBPF_OPEN_OPTS_EXT_MAGIC, OXBPF_OPEN_OPTS_EXT_LEN));
+        // Our own header: sz 104, the block at 88.
+        // SAFETY: all-zero is a valid bpf_object_open_opts (Opts contract).
+        let mut o: bpf_object_open_opts = unsafe { std::mem::zeroed() };
+        o.sz = 104;
+        o.oxbpf_ext_magic = OXBPF_OPEN_OPTS_EXT_MAGIC;
+        o.struct_ops_shadow = 0x1234 as *const _;
+        // SAFETY: `o` has 104 readable bytes.
+        let (_, block) = unsafe { crate::ffi::opts::read_with_ext(&o, ext) }.unwrap().unwrap();
+        assert_eq!(block.unwrap()[8..16], 0x1234u64.to_ne_bytes());
+
+        // A newer upstream header with one more field at 88 (sz 96): bytes 80..96 are
+        // upstream's; a non-zero new field is refused as unknown, never taken for the block.
+        #[repr(C)]
+        #[derive(Clone, Copy)]
+        struct Newer {
+            base: [u8; 88],
+            new_field: u64,
+        }
+        let mut n = Newer { base: [0; 88], new_field: 0x1234 };
+        n.base[..8].copy_from_slice(&96usize.to_ne_bytes());
+        let p = &n as *const Newer as *const bpf_object_open_opts;
+        // SAFETY: `n` has 96 readable bytes, as its sz says.
+        let e = unsafe { crate::ffi::opts::read_with_ext(p, ext) }.err().unwrap();
+        assert_eq!(e.errno(), libc::EINVAL);
+        // Even a field holding the magic itself is not a block: the block needs 16 bytes
+        // after upstream's known end, and only the last 16 of sz count.
+        n.new_field = OXBPF_OPEN_OPTS_EXT_MAGIC;
+        // SAFETY: as above.
+        assert!(unsafe { crate::ffi::opts::read_with_ext(p, ext) }.is_err());
+        n.new_field = 0;
+        // SAFETY: as above.
+        let (_, block) = unsafe { crate::ffi::opts::read_with_ext(p, ext) }.unwrap().unwrap();
+        assert!(block.is_none());
+
+        // A newer header and the block after its fields (sz 112): the block is found at 96.
+        #[repr(C)]
+        #[derive(Clone, Copy)]
+        struct NewerExt {
+            base: [u8; 88],
+            new_field: u64,
+            magic: u64,
+            shadow: u64,
+        }
+        let mut x = NewerExt { base: [0; 88], new_field: 0, magic: OXBPF_OPEN_OPTS_EXT_MAGIC, shadow: 0x5678 };
+        x.base[..8].copy_from_slice(&112usize.to_ne_bytes());
+        let p = &x as *const NewerExt as *const bpf_object_open_opts;
+        // SAFETY: `x` has 112 readable bytes, as its sz says.
+        let (_, block) = unsafe { crate::ffi::opts::read_with_ext(p, ext) }.unwrap().unwrap();
+        assert_eq!(block.unwrap()[8..16], 0x5678u64.to_ne_bytes());
+        // ... but an unknown non-zero upstream field before it is still refused.
+        x.new_field = 1;
+        // SAFETY: as above.
+        assert!(unsafe { crate::ffi::opts::read_with_ext(p, ext) }.is_err());
     }
 }

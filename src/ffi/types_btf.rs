@@ -14,6 +14,13 @@ pub struct btf_ext {
     _opaque: [u8; 0],
 }
 
+/// `struct btf_type` (defined by `<linux/btf.h>`): the head of a kernel-format BTF record,
+/// only pointed to here.
+#[repr(C)]
+pub struct btf_type {
+    _opaque: [u8; 0],
+}
+
 /// Output callback of a BTF dumper: `ctx` as registered, then a printf format and its arguments.
 pub type btf_dump_printf_fn_t =
     Option<unsafe extern "C" fn(ctx: *mut c_void, fmt: *const c_char, args: va_list)>;

@@ -1404,7 +1404,7 @@ fn pr_perm_msg(errno: i32) {
 
 /// libbpf's `btf_load_into_kernel`: level 0 first, then level 1 with the caller's buffer or our
 /// own growing one; our own log is printed on failure.
-fn btf_load_into_kernel(raw: &[u8], user_buf: usize, user_size: usize, level: u32, token: Option<BorrowedFd>) -> Result<OwnedFd> {
+pub(crate) fn btf_load_into_kernel(raw: &[u8], user_buf: usize, user_size: usize, level: u32, token: Option<BorrowedFd>) -> Result<OwnedFd> {
     let mut level = level;
     let mut own: Vec<u8> = Vec::new();
     loop {

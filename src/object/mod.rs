@@ -21,8 +21,9 @@ mod externs;
 pub mod handles;
 mod kconfig;
 mod load;
+pub(crate) use load::btf_load_into_kernel;
 mod maps;
-mod pin;
+pub(crate) mod pin;
 mod relo;
 
 use crate::btf::{Btf, BtfExt};

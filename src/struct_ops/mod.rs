@@ -19,6 +19,7 @@
 //! copied back into the object's shadow before any of this.
 
 pub mod kern;
+pub mod manage;
 pub mod shadow;
 
 use crate::btf::{Btf, Kind};

@@ -76,13 +76,9 @@ pub fn cmd_name(cmd: u32) -> &'static str {
     NAMES.get(cmd as usize).copied().unwrap_or("BPF_<unknown command>")
 }
 
-/// `strerror` text without Rust's " (os error N)" suffix.
+/// `strerror` text of a positive errno (the C library's, as [`super::strerror`]).
 pub fn errno_text(errno: i32) -> String {
-    let s = super::strerror(errno);
-    match s.rfind(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
+    super::strerror(errno)
 }
 
 /// "<what>: <CMD> failed: <strerror>", carrying the errno.

@@ -49,9 +49,40 @@ pub unsafe trait AttrBytes: Sized {
     }
 }
 
-/// `strerror` text for a positive errno, as libbpf prints it in its messages.
+/// `strerror` text for a positive errno, as libbpf prints it in its messages: the C library's
+/// own text ("Operation not permitted", "Unknown error 134"), never Rust's "(os error N)". The
+/// one errno-to-text function of the crate.
 pub fn strerror(errno: i32) -> String {
-    io::Error::from_raw_os_error(errno).to_string()
+    let mut buf = [0u8; 128];
+    strerror_into(errno, &mut buf);
+    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// The C library's XSI `strerror_r` into `out` (always NUL-terminated when non-empty): returns
+/// 0, or a positive EINVAL for an unknown code / ERANGE when `out` was too short.
+pub fn strerror_into(errno: i32, out: &mut [u8]) -> i32 {
+    if out.is_empty() {
+        return libc::ERANGE;
+    }
+    // SAFETY: `out` is a writable buffer of out.len() bytes for the call's duration; the XSI
+    // strerror_r writes at most that many bytes.
+    let ret = unsafe { libc::strerror_r(errno, out.as_mut_ptr() as *mut std::ffi::c_char, out.len()) };
+    let last = out.len() - 1;
+    out[last] = 0;
+    ret
+}
+
+/// Mount a BPF file system on `dir` (bpftool does so for a pin directory that is not on one).
+pub fn mount_bpffs(dir: &std::path::Path) -> crate::Result<()> {
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+        .map_err(|_| crate::Error::inval("mount point contains a NUL byte"))?;
+    // SAFETY: every pointer is a NUL-terminated string alive for the call; no data argument.
+    if unsafe { libc::mount(c"bpf".as_ptr(), c.as_ptr(), c"bpf".as_ptr(), 0, std::ptr::null()) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(crate::Error::io(format!("can't mount a BPF file system on {}", dir.display()), &e));
+    }
+    Ok(())
 }
 
 /// Number of possible CPUs from `/sys/devices/system/cpu/possible` ("0-3,5"), cached once per

@@ -228,7 +228,7 @@ const HEADERS: &[Header] = &[
             "<linux/types.h>",
             "\"libbpf_common.h\"",
         ],
-        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs"],
+        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_write.rs"],
         foreign: &[],
         extern_c: true,
         preamble: BTF_PREAMBLE,
@@ -392,6 +392,14 @@ const LIBBPF_TRAILER: &str = r#"/* Iterate over an object's programs or maps. */
 	     (pos) = bpf_object__next_map((obj), (pos)))
 
 #define bpf_map__for_each bpf_object__for_each_map
+
+/* oxbpf's extension block of bpf_object_open_opts: oxbpf reads it only from the last 16 bytes
+ * of the caller's struct (by .sz) and only when it starts with this magic, so fields a newer
+ * upstream libbpf adds never collide with it. Upstream libbpf refuses options carrying it
+ * (-EINVAL): pass it only when running on liboxbpf. Use inside LIBBPF_OPTS():
+ *   LIBBPF_OPTS(bpf_object_open_opts, opts, OXBPF_STRUCT_OPS_SHADOW(&info));  */
+#define OXBPF_OPEN_OPTS_EXT_MAGIC 0xb9f00bbf0e275adeULL
+#define OXBPF_STRUCT_OPS_SHADOW(info) .oxbpf_ext_magic = OXBPF_OPEN_OPTS_EXT_MAGIC, .struct_ops_shadow = (info)
 "#;
 
 const BPF_PREAMBLE: &str = r#"/* Legacy map definition flag: accept unknown trailing attributes. */

@@ -1,0 +1,93 @@
+/* bench_load: CPU time of libbpf's open / load path, for scripts/bench.sh.
+ *
+ *   bench_load OBJ MODE ITER      MODE: open (open+close) or load (open+load+close)
+ *
+ * Prints one line of key=value pairs:
+ *   iter_ns=<median CPU ns of one iteration, the first iteration excluded when ITER > 1>
+ *   first_ns=<CPU ns of the first iteration>  process_ns=<CPU ns of the whole process so far,
+ *   dynamic loading included>  user_ns= sys_ns= (the process's, split)  maxrss_kb=<peak RSS>
+ *   retained=<heap bytes still allocated after the last close, against before the first open>
+ * Built against libbpf 1.5's headers; the same binary runs on libbpf 1.5 and, with liboxbpf
+ * preloaded over it, on liboxbpf, so both use one dynamic loader and libc. Errors are fatal. */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <bpf/libbpf.h>
+
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Bytes allocated through malloc, mmap-backed large blocks included. */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level; (void)fmt; (void)ap;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct rusage ru;
+	long long *t, first, t0;
+	size_t heap0, heap1;
+	int i, n, load, err;
+
+	if (argc != 4 || (strcmp(argv[2], "open") && strcmp(argv[2], "load")) || atoi(argv[3]) < 1) {
+		fprintf(stderr, "usage: %s OBJ open|load ITER\n", argv[0]);
+		return 2;
+	}
+	load = !strcmp(argv[2], "load");
+	n = atoi(argv[3]);
+	t = calloc(n, sizeof(*t));
+	libbpf_set_print(quiet);
+	heap0 = heap_in_use();
+	for (i = 0; i < n; i++) {
+		t0 = cpu_ns();
+		obj = bpf_object__open_file(argv[1], NULL);
+		if (!obj) {
+			fprintf(stderr, "bench_load: open %s: %s\n", argv[1], strerror(errno));
+			return 1;
+		}
+		if (load && (err = bpf_object__load(obj))) {
+			fprintf(stderr, "bench_load: load %s: %s\n", argv[1], strerror(-err));
+			return 1;
+		}
+		bpf_object__close(obj);
+		t[i] = cpu_ns() - t0;
+	}
+	heap1 = heap_in_use();
+	first = t[0];
+	if (n > 1)
+		qsort(t + 1, n - 1, sizeof(*t), cmp_ll);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("iter_ns=%lld first_ns=%lld process_ns=%lld user_ns=%lld sys_ns=%lld maxrss_kb=%ld retained=%lld\n",
+	       n > 1 ? t[1 + (n - 1) / 2] : first, first, cpu_ns(),
+	       ru.ru_utime.tv_sec * 1000000000LL + ru.ru_utime.tv_usec * 1000LL,
+	       ru.ru_stime.tv_sec * 1000000000LL + ru.ru_stime.tv_usec * 1000LL, ru.ru_maxrss,
+	       (long long)heap1 - (long long)heap0);
+	free(t);
+	return 0;
+}

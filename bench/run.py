@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Driver of scripts/bench.sh: builds the benchmark objects and measures both libraries.
+
+    run.py WORKDIR [--short]
+
+WORKDIR holds liboxbpf.so.1, bench_load and vmlinux.h (scripts/bench.sh prepares them)."""
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WITH15 = os.path.join(ROOT, "scripts", "with-libbpf15")
+TRIXIE_INC = os.path.join(os.environ["OXBPF_TRIXIE_ROOT"], "usr", "include")
+
+
+def build_objects(work, specs):
+    """specs: [(label, kind, n)] -> [(label, path)]; kind 'file' takes n as a path."""
+    out = []
+    for label, kind, n in specs:
+        if kind == "file":
+            if os.path.exists(n):
+                out.append((label, n))
+            continue
+        obj = os.path.join(work, label + ".bpf.o")
+        src = os.path.join(work, label + ".bpf.c")
+        if not os.path.exists(obj):
+            text = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_obj.py"), kind, str(n)],
+                                  check=True, capture_output=True, text=True).stdout
+            with open(src, "w") as f:
+                f.write(text)
+            subprocess.run(["clang-19", "-target", "bpf", "-g", "-O2", "-D__TARGET_ARCH_x86",
+                            "-I" + work, "-I" + TRIXIE_INC, "-c", src, "-o", obj + ".tmp"], check=True)
+            os.replace(obj + ".tmp", obj)
+        out.append((label, obj))
+    return out
+
+
+def run(work, side, obj, mode, iters, strace=None):
+    cmd = [WITH15]
+    if side == "ox":
+        cmd += ["--preload", os.path.join(work, "liboxbpf.so.1")]
+    cmd += [os.path.join(work, "bench_load"), obj, mode, str(iters)]
+    if strace:
+        cmd = ["strace", "-f", "-c", "-e", "trace=bpf", "-o", strace] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("%s %s %s: %s" % (side, os.path.basename(obj), mode, p.stderr.strip() or p.stdout))
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", p.stdout)}
+
+
+def bpf_calls(work, side, obj):
+    path = os.path.join(work, "strace.%s.txt" % side)
+    run(work, side, obj, "load", 1, strace=path)
+    with open(path) as f:
+        for line in f:
+            cols = line.split()
+            if cols and cols[-1] == "bpf":
+                return int(cols[3]) if len(cols) >= 6 else int(cols[-2])
+    return 0
+
+
+def ms(ns):
+    return ns / 1e6
+
+
+def ratio(a, b):
+    return "%.2fx" % (a / b) if b else "-"
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    work = sys.argv[1]
+    short = "--short" in sys.argv[2:]
+    ctests_cc = os.path.join(os.path.dirname(work), "ctests", "tcp_cc.bpf.o")
+    if short:
+        specs = [("tp10", "tp", 10), ("so12", "so", 12), ("data64k", "data", 64 << 10)]
+        fresh_runs, iters = 3, 4
+    else:
+        specs = [("tp10", "tp", 10), ("tp100", "tp", 100), ("tp500", "tp", 500),
+                 ("so12", "so", 12), ("so100", "so", 100), ("so500", "so", 500),
+                 ("data64k", "data", 64 << 10), ("data1m", "data", 1 << 20), ("data3m", "data", 3 << 20),
+                 ("tcp_cc", "file", ctests_cc)]
+        fresh_runs, iters = 11, 21
+    objs = build_objects(work, specs)
+
+    rows = []
+    for label, obj in objs:
+        fresh = {"ref": [], "ox": []}
+        for _ in range(fresh_runs):  # A/B alternated
+            for side in ("ref", "ox"):
+                fresh[side].append(run(work, side, obj, "load", 1))
+        r = {"label": label}
+        for side in ("ref", "ox"):
+            runs = fresh[side]
+            r[side] = {
+                "fresh": statistics.median(x["process_ns"] for x in runs),
+                "user": statistics.median(x["user_ns"] for x in runs),
+                "sys": statistics.median(x["sys_ns"] for x in runs),
+                "rss": statistics.median(x["maxrss_kb"] for x in runs),
+                "open": run(work, side, obj, "open", iters)["iter_ns"],
+            }
+            steady = run(work, side, obj, "load", iters)
+            r[side]["steady"] = steady["iter_ns"]
+            r[side]["kept"] = steady["retained"]
+            r[side]["bpf"] = bpf_calls(work, side, obj)
+        rows.append(r)
+
+    print("oxbpf vs libbpf 1.5: CPU ms (ratio = oxbpf / libbpf; lower is better)")
+    hdr = "%-9s | %-22s | %-22s | %-22s | %-22s" % ("object", "fresh open+load+close", "open+close",
+                                                    "steady open+load+close", "fresh: user-space part")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        a, b = r["ref"], r["ox"]
+        cells = []
+        for k in ("fresh", "open", "steady", "user"):
+            cells.append("%7.2f %7.2f %6s" % (ms(a[k]), ms(b[k]), ratio(b[k], a[k])))
+        print("%-9s | %s" % (r["label"], " | ".join(cells)))
+    print()
+    print("kernel time (sys) of a fresh load, the floor for both: " +
+          ", ".join("%s %.1f/%.1f ms" % (r["label"], ms(r["ref"]["sys"]), ms(r["ox"]["sys"])) for r in rows))
+    print()
+    hdr = "%-9s | %-24s | %-26s | %-16s" % ("object", "peak RSS KiB (ref ox)", "heap kept after close (B)", "bpf() calls")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        a, b = r["ref"], r["ox"]
+        print("%-9s | %8d %8d %6s | %11d %11d   | %5d %5d %5s" % (
+            r["label"], a["rss"], b["rss"], ratio(b["rss"], a["rss"]), a["kept"], b["kept"],
+            a["bpf"], b["bpf"], ratio(b["bpf"], a["bpf"])))
+
+
+if __name__ == "__main__":
+    main()

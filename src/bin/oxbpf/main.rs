@@ -1,0 +1,362 @@
+//! `oxbpf`: the command-line tool of oxbpf.
+//!
+//! ```text
+//! oxbpf [OPTIONS] struct_ops { show | list } [id ID | name NAME]
+//! oxbpf [OPTIONS] struct_ops dump [id ID | name NAME]
+//! oxbpf [OPTIONS] struct_ops register OBJ [LINK_DIR]
+//! oxbpf [OPTIONS] struct_ops unregister { id ID | name NAME }
+//! oxbpf [OPTIONS] struct_ops watch { id ID | name NAME }
+//! ```
+//! Exit status: 0 success, 1 the operation failed (the reason on stderr), 2 bad usage.
+
+mod json;
+
+use json::Json;
+use oxbpf::struct_ops::manage::{self, Dump, Filter, Holder, MemberValue, Registration};
+use std::path::Path;
+use std::process::ExitCode;
+
+const USAGE_TOP: &str = "\
+Usage: oxbpf [OPTIONS] OBJECT { COMMAND | help }
+       oxbpf --version
+
+OBJECT := { struct_ops }
+OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help }
+
+  -j, --json     print JSON
+  -p, --pretty   print indented JSON (implies --json)
+  -d, --debug    print libbpf-style debug messages (LIBBPF_LOG_LEVEL=debug)
+
+Exit status: 0 on success, 1 when the operation failed, 2 on bad usage.
+";
+
+const USAGE_STRUCT_OPS: &str = "\
+Usage: oxbpf [OPTIONS] struct_ops { show | list } [STRUCT_OPS_MAP]
+       oxbpf [OPTIONS] struct_ops dump [STRUCT_OPS_MAP]
+       oxbpf [OPTIONS] struct_ops register OBJ [LINK_DIR]
+       oxbpf [OPTIONS] struct_ops unregister STRUCT_OPS_MAP
+       oxbpf [OPTIONS] struct_ops watch STRUCT_OPS_MAP
+       oxbpf struct_ops help
+
+       STRUCT_OPS_MAP := { id STRUCT_OPS_MAP_ID | name STRUCT_OPS_MAP_NAME }
+
+  show, list   the struct_ops maps in the kernel: id, name, kernel type, state, whether
+               registered through a BPF link, link ids, where pinned, processes holding them
+  dump         the same with the kernel value, member by member (programs by id and name)
+  register     load OBJ and register each struct_ops map it creates; with LINK_DIR (on a BPF
+               file system, mounted there if needed) each link is pinned as LINK_DIR/MAP_NAME
+               so the registration outlives the command; without it a link-based registration
+               ends when the command exits (legacy .struct_ops registrations stay)
+  unregister   detach the map's links (and remove their pins), or delete a legacy
+               registration's element; afterwards the name is gone from its subsystem
+  watch        wait until the registration's link is detached, print one line, exit 0
+";
+
+struct Opts {
+    json: bool,
+    pretty: bool,
+}
+
+enum Fail {
+    Usage(String),
+    Op(oxbpf::Error),
+}
+
+impl From<oxbpf::Error> for Fail {
+    fn from(e: oxbpf::Error) -> Self {
+        Fail::Op(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut opts = Opts { json: false, pretty: false };
+    let mut rest = Vec::new();
+    let mut help = false;
+    for a in args {
+        match a.as_str() {
+            "-j" | "--json" => opts.json = true,
+            "-p" | "--pretty" => {
+                opts.json = true;
+                opts.pretty = true;
+            }
+            "-d" | "--debug" => std::env::set_var("LIBBPF_LOG_LEVEL", "debug"),
+            "-h" | "--help" => help = true,
+            "-V" | "--version" => {
+                println!("oxbpf {} (libbpf 1.5 API)", env!("CARGO_PKG_VERSION"));
+                return ExitCode::SUCCESS;
+            }
+            _ => rest.push(a),
+        }
+    }
+    let r = match rest.first().map(String::as_str) {
+        None if help => {
+            print!("{USAGE_TOP}");
+            Ok(())
+        }
+        None => Err(Fail::Usage("no OBJECT given".into())),
+        Some("help") => {
+            print!("{USAGE_TOP}");
+            Ok(())
+        }
+        Some("struct_ops") => struct_ops(&rest[1..], help, &opts),
+        Some(other) => Err(Fail::Usage(format!("unknown object '{other}'"))),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail::Usage(m)) => {
+            eprintln!("Error: {m}\n");
+            eprint!("{}", if rest.first().map(String::as_str) == Some("struct_ops") { USAGE_STRUCT_OPS } else { USAGE_TOP });
+            ExitCode::from(2)
+        }
+        Err(Fail::Op(e)) => {
+            if opts.json {
+                println!("{}", Json::Obj(vec![("error", Json::str(e.to_string()))]).render(opts.pretty));
+            }
+            eprintln!("Error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `[id ID | name NAME]`; `required` makes an empty selection a usage error.
+fn filter(args: &[String], required: bool) -> Result<Filter, Fail> {
+    match args {
+        [] if !required => Ok(Filter::All),
+        [k, v] if k == "id" => v
+            .parse::<u32>()
+            .ok()
+            .filter(|&id| id != 0)
+            .map(Filter::Id)
+            .ok_or_else(|| Fail::Usage(format!("invalid id '{v}'"))),
+        [k, v] if k == "name" => Ok(Filter::Name(v.clone())),
+        _ => Err(Fail::Usage(format!("expected {}id ID | name NAME", if required { "" } else { "nothing or " }))),
+    }
+}
+
+fn struct_ops(args: &[String], help: bool, o: &Opts) -> Result<(), Fail> {
+    if help {
+        print!("{USAGE_STRUCT_OPS}");
+        return Ok(());
+    }
+    let Some(cmd) = args.first() else { return Err(Fail::Usage("no struct_ops command given".into())) };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "help" => {
+            print!("{USAGE_STRUCT_OPS}");
+            Ok(())
+        }
+        "show" | "list" => {
+            let regs = manage::list(&filter(rest, false)?)?;
+            if o.json {
+                println!("{}", Json::Arr(regs.iter().map(reg_json).collect()).render(o.pretty));
+            } else {
+                for r in &regs {
+                    print_reg(r);
+                }
+            }
+            Ok(())
+        }
+        "dump" => {
+            let dumps = manage::dump(&filter(rest, false)?)?;
+            if o.json {
+                println!("{}", Json::Arr(dumps.iter().map(dump_json).collect()).render(o.pretty));
+            } else {
+                for d in &dumps {
+                    print_dump(d);
+                }
+            }
+            Ok(())
+        }
+        "register" => {
+            let (obj, dir) = match rest {
+                [obj] => (obj, None),
+                [obj, dir] => (obj, Some(Path::new(dir))),
+                _ => return Err(Fail::Usage("register takes OBJ [LINK_DIR]".into())),
+            };
+            let regs = manage::register(obj, dir)?;
+            if o.json {
+                let v = regs
+                    .iter()
+                    .map(|r| {
+                        Json::Obj(vec![
+                            ("map_id", Json::Num(r.map_id.into())),
+                            ("name", Json::str(&r.map_name)),
+                            ("kernel_struct_ops", Json::str(&r.kernel_type)),
+                            ("link_id", r.link_id.map_or(Json::Null, |l| Json::Num(l.into()))),
+                            ("pinned", r.pinned.as_ref().map_or(Json::Null, |p| Json::str(p.display().to_string()))),
+                        ])
+                    })
+                    .collect();
+                println!("{}", Json::Arr(v).render(o.pretty));
+            } else {
+                for r in &regs {
+                    let mut line = format!("Registered {} {} map id {}", r.kernel_type, r.map_name, r.map_id);
+                    if let Some(l) = r.link_id {
+                        line += &format!(" link id {l}");
+                    }
+                    if let Some(p) = &r.pinned {
+                        line += &format!(" pinned at {}", p.display());
+                    }
+                    println!("{line}");
+                }
+            }
+            Ok(())
+        }
+        "unregister" => {
+            let done = manage::unregister(&filter(rest, true)?)?;
+            if o.json {
+                let v = done
+                    .iter()
+                    .map(|u| {
+                        Json::Obj(vec![
+                            ("map_id", Json::Num(u.map_id.into())),
+                            ("name", Json::str(&u.map_name)),
+                            ("kernel_struct_ops", Json::str(&u.kernel_type)),
+                            ("detached_links", Json::Arr(u.detached_links.iter().map(|&l| Json::Num(l.into())).collect())),
+                            ("unpinned", Json::Arr(u.unpinned.iter().map(|p| Json::str(p.display().to_string())).collect())),
+                        ])
+                    })
+                    .collect();
+                println!("{}", Json::Arr(v).render(o.pretty));
+            } else {
+                for u in &done {
+                    let mut line = format!("Unregistered {} {} id {}", u.kernel_type, u.map_name, u.map_id);
+                    for l in &u.detached_links {
+                        line += &format!(" (detached link {l})");
+                    }
+                    for p in &u.unpinned {
+                        line += &format!(" (unpinned {})", p.display());
+                    }
+                    println!("{line}");
+                }
+            }
+            Ok(())
+        }
+        "watch" => {
+            let r = manage::watch(&filter(rest, true)?)?;
+            if o.json {
+                println!(
+                    "{}",
+                    Json::Obj(vec![("map_id", Json::Num(r.map_id.into())), ("name", Json::str(&r.name)), ("event", Json::str("detached"))])
+                        .render(o.pretty)
+                );
+            } else {
+                println!("{} {} id {}: detached", r.kernel_type, r.name, r.map_id);
+            }
+            Ok(())
+        }
+        other => Err(Fail::Usage(format!("unknown struct_ops command '{other}'"))),
+    }
+}
+
+fn holders_json(h: &[Holder]) -> Json {
+    Json::Arr(
+        h.iter()
+            .map(|h| Json::Obj(vec![("pid", Json::Num(h.pid.into())), ("comm", Json::str(&h.comm)), ("fd", Json::Num(h.fd.into()))]))
+            .collect(),
+    )
+}
+
+fn paths_json(p: &[std::path::PathBuf]) -> Json {
+    Json::Arr(p.iter().map(|p| Json::str(p.display().to_string())).collect())
+}
+
+fn reg_json(r: &Registration) -> Json {
+    Json::Obj(vec![
+        ("id", Json::Num(r.map_id.into())),
+        ("name", Json::str(&r.name)),
+        ("kernel_struct_ops", Json::str(&r.kernel_type)),
+        ("state", Json::str(&r.state)),
+        ("link_based", Json::Bool(r.link_based)),
+        (
+            "links",
+            Json::Arr(
+                r.links
+                    .iter()
+                    .map(|l| Json::Obj(vec![("id", Json::Num(l.id.into())), ("pinned", paths_json(&l.pins)), ("holders", holders_json(&l.holders))]))
+                    .collect(),
+            ),
+        ),
+        ("pinned", paths_json(&r.pins)),
+        ("holders", holders_json(&r.holders)),
+    ])
+}
+
+fn holders_text(h: &[Holder]) -> String {
+    h.iter().map(|h| format!("{}[{}] fd {}", h.comm, h.pid, h.fd)).collect::<Vec<_>>().join(", ")
+}
+
+fn print_reg(r: &Registration) {
+    println!(
+        "{}: {:<15} {:<32} {} ({})",
+        r.map_id,
+        r.name,
+        r.kernel_type,
+        r.state,
+        if r.link_based { "link" } else { "legacy" }
+    );
+    for l in &r.links {
+        let mut line = format!("\tlink {}", l.id);
+        if !l.pins.is_empty() {
+            line += &format!("  pinned {}", l.pins.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        }
+        if !l.holders.is_empty() {
+            line += &format!("  held by {}", holders_text(&l.holders));
+        }
+        println!("{line}");
+    }
+    if !r.pins.is_empty() {
+        println!("\tmap pinned {}", r.pins.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    if !r.holders.is_empty() {
+        println!("\tmap held by {}", holders_text(&r.holders));
+    }
+}
+
+fn member_json(v: &MemberValue) -> Json {
+    match v {
+        MemberValue::Prog { id, name } => Json::Obj(vec![
+            ("prog_id", Json::Num((*id).into())),
+            ("prog_name", name.as_ref().map_or(Json::Null, Json::str)),
+        ]),
+        MemberValue::Int(n) => Json::Num(*n),
+        MemberValue::Str(s) => Json::str(s),
+        MemberValue::Bytes(b) => Json::str(hex(b)),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+fn dump_json(d: &Dump) -> Json {
+    let mut o = match reg_json(&d.reg) {
+        Json::Obj(f) => f,
+        _ => unreachable!("reg_json returns an object"),
+    };
+    o.push((
+        "members",
+        Json::Arr(
+            d.members
+                .iter()
+                .map(|(n, v)| Json::Obj(vec![("name", Json::str(n)), ("value", member_json(v))]))
+                .collect(),
+        ),
+    ));
+    Json::Obj(o)
+}
+
+fn print_dump(d: &Dump) {
+    print_reg(&d.reg);
+    for (name, v) in &d.members {
+        let text = match v {
+            MemberValue::Prog { id: 0, .. } => "NULL".to_string(),
+            MemberValue::Prog { id, name } => format!("prog {} id {id}", name.as_deref().unwrap_or("?")),
+            MemberValue::Int(n) => n.to_string(),
+            MemberValue::Str(s) => format!("\"{s}\""),
+            MemberValue::Bytes(b) => hex(b),
+        };
+        println!("\t.{name} = {text}");
+    }
+}
