@@ -8,6 +8,10 @@
 //!   the boxes never move or drop before the object closes, so the addresses stay stable (the
 //!   struct_ops shadow and skeletons store them).
 //! * `struct bpf_link *` is a `Box<Link>` leaked at attach and reclaimed by `bpf_link__destroy`.
+//! * `struct btf *`, `struct btf_ext *`, ring/user ring/perf buffers: `Box`es issued by their
+//!   constructors and reclaimed by their `__free`. An object's own BTF (`bpf_object__btf`), the
+//!   inner map of a map-in-map (`bpf_map__inner_map`) and a ring buffer's rings
+//!   (`ring_buffer__ring`) are registered handles owned by their parent and die with it.
 //!
 //! # The registry of live handles
 //! Every pointer liboxbpf gives C as a handle is recorded, with its type, in one process-wide
@@ -21,7 +25,8 @@
 //! use-after-free whose address was recycled.
 //!
 //! Adding a handle type (btf_dump, bpf_linker, bpf_prog_linfo, …):
-//! 1. `impl Handle for MyType { const KIND: &'static str = "struct my_type"; }`
+//! 1. `impl Handle for MyType { const KIND: &'static str = "struct my_type"; }` (in the type's
+//!    own file is fine; `KIND` must differ from every other type's);
 //! 2. create it in one function with [`issue`] (`Box` leaked and registered as owned by C);
 //!    free it in one function with [`reclaim`] (checks, unregisters, gives the `Box` back;
 //!    NULL is `Ok(None)`; a foreign/stale pointer is an error and nothing is freed);
