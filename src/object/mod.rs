@@ -572,7 +572,10 @@ impl Object {
     }
 
     fn init_progs(&mut self) {
-        for p in self.progs.iter_mut() {
+        let text = self.text_shndx;
+        // Entry programs only, as libbpf (subprograms in .text have no section definition, and
+        // that is expected: nothing is logged for them).
+        for p in self.progs.iter_mut().filter(|p| text == 0 || p.sec_idx != text) {
             let sec = p.sec_name.to_str().unwrap_or("");
             match crate::section::find_sec_def(sec) {
                 Some(def) => {
