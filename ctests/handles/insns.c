@@ -5,11 +5,16 @@
  * printed during the load, in a form comparable between upstream libbpf 1.5 and liboxbpf
  * (ctests/load/diff_load.sh; map fds in ld_imm64 are masked).
  *
- *   insns [--no-autoload PROG]... [--autoload PROG]... [--no-autocreate MAP]... OBJECT.bpf.o
+ *   insns [--no-autoload PROG]... [--autoload PROG]... [--no-autocreate MAP]...
+ *         [--only PROG] OBJECT.bpf.o
+ *
+ * --only PROG does what veristat does to verify one program: autoload on for PROG only, and
+ * every other program pointer in struct_ops map shadows set to NULL.
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "../common.h"
 
@@ -65,6 +70,38 @@ static void dump(const char *when, struct bpf_object *obj)
 	}
 }
 
+/* veristat's preparation for verifying `prog` alone. */
+static void only(struct bpf_object *obj, struct bpf_program *prog)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_program *p;
+	struct bpf_map *map;
+
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, p == prog);
+	bpf_object__for_each_map(map, obj) {
+		const struct btf_type *t;
+		size_t sz;
+		char *data;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			continue;
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+		data = bpf_map__initial_value(map, &sz);
+		OXT_ASSERT(t && btf_is_struct(t) && data, "struct_ops map %s", bpf_map__name(map));
+		for (int i = 0; i < btf_vlen(t); i++) {
+			const struct btf_member *m = &btf_members(t)[i];
+			const struct btf_type *mt = btf__type_by_id(btf, m->type);
+			size_t off = m->offset / 8;
+
+			if (!btf_is_ptr(mt) || off + sizeof(void *) > sz)
+				continue;
+			if (memcmp(data + off, &prog, sizeof(void *)))
+				memset(data + off, 0, sizeof(void *));
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
@@ -76,7 +113,12 @@ int main(int argc, char **argv)
 	obj = bpf_object__open_file(argv[argc - 1], NULL);
 	OXT_ASSERT(obj != NULL, "open %s: %d", argv[argc - 1], errno);
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--no-autoload") || !strcmp(argv[i], "--autoload")) {
+		if (!strcmp(argv[i], "--only")) {
+			struct bpf_program *p = bpf_object__find_program_by_name(obj, argv[i + 1]);
+
+			OXT_ASSERT(p, "no program %s", argv[i + 1]);
+			only(obj, p);
+		} else if (!strcmp(argv[i], "--no-autoload") || !strcmp(argv[i], "--autoload")) {
 			struct bpf_program *p = bpf_object__find_program_by_name(obj, argv[i + 1]);
 			bool on = !strcmp(argv[i], "--autoload");
 

@@ -47,9 +47,18 @@ int BPF_PROG(st_test_1, struct bpf_dummy_ops_state *state)
 	return gsub((int)mid(state->val));
 }
 
+/* A second struct_ops program with subprograms of its own. */
+SEC("struct_ops/test_2")
+int BPF_PROG(st_test_2, struct bpf_dummy_ops_state *state, int a1, unsigned short a2,
+	     char a3, unsigned long a4)
+{
+	return (int)mid(a1) + leaf(a2) + gsub(a3);
+}
+
 SEC(".struct_ops")
 struct bpf_dummy_ops dummy = {
 	.test_1 = (void *)st_test_1,
+	.test_2 = (void *)st_test_2,
 };
 
 SEC("raw_tp/sys_enter")
