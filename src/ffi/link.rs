@@ -80,9 +80,10 @@ symver!(bpf_link__update_program, "LIBBPF_0.0.8");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link__disconnect(link: *mut Link) {
     ffi::val("bpf_link__disconnect", (), || {
-        // SAFETY: `link` is NULL or a live link handle (C API contract).
         if !link.is_null() {
-            if let Some(l) = ffi::logged("bpf_link__disconnect", unsafe { handle::get_mut(link, "link") }) {
+            // SAFETY: checked as a live link handle; not aliased during the call (C API contract).
+            let l = unsafe { handle::get_mut(link, "link") };
+            if let Some(l) = ffi::logged("bpf_link__disconnect", l) {
                 l.disconnected = true;
             }
         }
