@@ -12,6 +12,9 @@ pub struct Error {
     /// Logged as a WARN line at the C boundary; false for expected outcomes such as a lookup that
     /// finds nothing (libbpf is silent there too).
     log: bool,
+    /// The boundary prefixes the exported function's name (errors found before the core knew
+    /// what it was working on, e.g. a refused handle).
+    name_func: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -20,11 +23,20 @@ impl Error {
     /// An error with an explicit errno (positive, e.g. `libc::EINVAL`).
     pub fn new(errno: i32, msg: impl Into<String>) -> Self {
         debug_assert!(errno > 0, "errno must be positive");
-        Error { errno, msg: msg.into(), log: true }
+        Error { errno, msg: msg.into(), log: true, name_func: false }
     }
     /// An expected failure that the C boundary reports by errno alone, without a log line.
     pub fn quiet(errno: i32) -> Self {
-        Error { errno, msg: String::new(), log: false }
+        Error { errno, msg: String::new(), log: false, name_func: false }
+    }
+    /// A pointer that is not a live handle of the expected type: `EINVAL`, logged with the name
+    /// of the export that refused it.
+    pub fn bad_handle(msg: impl Into<String>) -> Self {
+        Error { errno: libc::EINVAL, msg: msg.into(), log: true, name_func: true }
+    }
+    /// Whether the boundary prefixes the export's name when logging.
+    pub fn names_func(&self) -> bool {
+        self.name_func
     }
     /// Whether the boundary should print this error.
     pub fn should_log(&self) -> bool {

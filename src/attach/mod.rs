@@ -229,9 +229,10 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             if out.is_null() {
                 return Ok(None);
             }
-            // SAFETY: a non-NULL link from a custom handler is a `struct bpf_link *` this library
-            // issued (Box<Link> leaked by an attach export), whose ownership the handler passes on.
-            Ok(Some(unsafe { Box::from_raw(out as *mut Link) }))
+            // SAFETY: a link from a custom handler must be a `struct bpf_link *` this library
+            // issued, whose ownership the handler passes on; reclaim checks it is one.
+            let l = unsafe { crate::ffi::handle::reclaim(out as *mut Link, "link from custom attach handler") }?;
+            Ok(l)
         }
     }
 }
@@ -319,7 +320,17 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
     let (legacy, force_ioctl) = attach_mode(o.attach_mode, ProbeKind::Kprobe)?;
     let what = if o.retprobe { "kretprobe" } else { "kprobe" };
     let target = format!("{}+0x{:x}", func.unwrap_or("(null)"), o.offset);
-    let mk_err = |e: Error| Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {e}", pname(p)));
+    // libbpf's two lines: the step that failed, then this one with the errno text only.
+    let mk_err = |e: Error| {
+        let text = crate::sys::strerror(e.errno());
+        Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {text}", pname(p)))
+    };
+    let step = |what: String| {
+        move |e: Error| {
+            crate::pr_warn!("{}: {}", what, crate::sys::strerror(e.errno()));
+            mk_err(e)
+        }
+    };
     let cfunc = func.map(|f| cstring(f, "kprobe function name")).transpose()?;
     let (pfd, probe) = if legacy {
         let Some(func) = func else {
@@ -327,8 +338,12 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
         };
         let name = tracefs::kprobe_event_name(func, o.offset);
         let probe = LegacyProbe::add(ProbeKind::Kprobe, o.retprobe, name, &target)
-            .map_err(|e| mk_err(e.context(format!("failed to add legacy kprobe event for '{target}'"))))?;
-        (perf::open_legacy(&probe, -1).map_err(mk_err)?, Some(probe))
+            .map_err(step(format!("failed to add legacy kprobe event for '{target}'")))?;
+        let id = probe.id().map_err(step(format!("failed to determine legacy kprobe event id for '{target}'")))?;
+        let pfd = perf::open_tracepoint_id(id, -1)
+            .map_err(|e| Error::io("legacy kprobe perf_event_open()", &e))
+            .map_err(step("legacy kprobe perf_event_open() failed".to_string()))?;
+        (pfd, Some(probe))
     } else {
         (perf::open_probe(ProbeKind::Kprobe, o.retprobe, cfunc.as_deref(), o.offset as u64, -1, 0).map_err(mk_err)?, None)
     };

@@ -91,6 +91,31 @@ pub fn open_probe(kind: ProbeKind, retprobe: bool, name: Option<&CStr>, offset: 
     unsafe { perf_event_open(&mut attr, pid, cpu) }.map_err(|e| Error::io("perf_event_open() failed", &e))
 }
 
+/// libbpf's `probe_kern_syscall_wrapper` (the one probe behind both the
+/// `LINUX_HAS_SYSCALL_WRAPPER` kconfig extern and ksyscall attach targets): whether a kprobe can
+/// be created on `__<arch>_sys_bpf` for this process, through the kprobe PMU when the kernel has
+/// one, else as a legacy tracefs kprobe event (added and removed again). False on a kernel
+/// without kprobes.
+pub fn syscall_wrapper_probe() -> bool {
+    let Some(pfx) = probe::syscall_prefix() else { return false };
+    let sym = format!("__{pfx}_sys_bpf");
+    if pmu_type(ProbeKind::Kprobe).is_ok() {
+        let Ok(name) = std::ffi::CString::new(sym) else { return false };
+        // SAFETY: getpid has no preconditions.
+        let pid = unsafe { libc::getpid() };
+        open_probe(ProbeKind::Kprobe, false, Some(&name), 0, pid, 0).is_ok()
+    } else {
+        let event = tracefs::kprobe_event_name(&sym, 0);
+        match LegacyProbe::add(ProbeKind::Kprobe, false, event, &format!("{sym}+0x0")) {
+            Ok(p) => {
+                let _ = p.remove();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
 /// Open a tracepoint perf event by id (all processes, "cpu 0" as libbpf does).
 pub fn open_tracepoint_id(id: u32, pid: i32) -> std::io::Result<OwnedFd> {
     let mut attr = PerfEventAttr { type_: PERF_TYPE_TRACEPOINT, config: id as u64, ..Default::default() };

@@ -22,7 +22,7 @@ use std::ffi::{c_char, c_int, CStr};
 use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
 
 fn boxed(r: Result<Link>) -> Result<*mut Link> {
-    r.map(|l| Box::into_raw(Box::new(l)))
+    r.map(|l| handle::issue(Box::new(l)))
 }
 
 /// An all-zero options struct (every options struct is valid all-zero: the `Opts` contract).
@@ -88,7 +88,7 @@ pub unsafe extern "C" fn bpf_program__attach(prog: *const Program) -> *mut Link 
     ffi::ptr("bpf_program__attach", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
-        attach::attach(p).map(Box::into_raw)
+        attach::attach(p).map(handle::issue)
     })
 }
 symver!(bpf_program__attach, "LIBBPF_0.0.7");
@@ -363,8 +363,11 @@ pub unsafe extern "C" fn bpf_program__attach_tracepoint(
     tp_category: *const c_char,
     tp_name: *const c_char,
 ) -> *mut Link {
-    // SAFETY: forwarded C API contract; NULL options are the defaults.
-    unsafe { bpf_program__attach_tracepoint_opts(prog, tp_category, tp_name, std::ptr::null()) }
+    ffi::ptr("bpf_program__attach_tracepoint", || {
+        handle::check(prog, "prog")?;
+        // SAFETY: forwarded C API contract; NULL options are the defaults.
+        Ok(unsafe { bpf_program__attach_tracepoint_opts(prog, tp_category, tp_name, std::ptr::null()) })
+    })
 }
 symver!(bpf_program__attach_tracepoint, "LIBBPF_0.0.4");
 
@@ -395,8 +398,11 @@ pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint(
     prog: *const Program,
     tp_name: *const c_char,
 ) -> *mut Link {
-    // SAFETY: forwarded C API contract; NULL options are the defaults.
-    unsafe { bpf_program__attach_raw_tracepoint_opts(prog, tp_name, std::ptr::null_mut()) }
+    ffi::ptr("bpf_program__attach_raw_tracepoint", || {
+        handle::check(prog, "prog")?;
+        // SAFETY: forwarded C API contract; NULL options are the defaults.
+        Ok(unsafe { bpf_program__attach_raw_tracepoint_opts(prog, tp_name, std::ptr::null_mut()) })
+    })
 }
 symver!(bpf_program__attach_raw_tracepoint, "LIBBPF_0.0.4");
 
@@ -423,8 +429,11 @@ symver!(bpf_program__attach_raw_tracepoint_opts, "LIBBPF_1.4.0");
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__attach_trace(prog: *const Program) -> *mut Link {
-    // SAFETY: forwarded C API contract; NULL options are the defaults.
-    unsafe { bpf_program__attach_trace_opts(prog, std::ptr::null()) }
+    ffi::ptr("bpf_program__attach_trace", || {
+        handle::check(prog, "prog")?;
+        // SAFETY: forwarded C API contract; NULL options are the defaults.
+        Ok(unsafe { bpf_program__attach_trace_opts(prog, std::ptr::null()) })
+    })
 }
 symver!(bpf_program__attach_trace, "LIBBPF_0.0.6");
 
@@ -632,7 +641,7 @@ pub unsafe extern "C" fn bpf_map__attach_struct_ops(map: *const Map) -> *mut Lin
     ffi::ptr("bpf_map__attach_struct_ops", || {
         // SAFETY: `map` is NULL or a live map handle (C API contract).
         let m = unsafe { handle::get(map, "map") }?;
-        crate::struct_ops::attach(m).map(|l| Box::into_raw(Box::new(l)))
+        crate::struct_ops::attach(m).map(|l| handle::issue(Box::new(l)))
     })
 }
 symver!(bpf_map__attach_struct_ops, "LIBBPF_0.0.7");

@@ -26,7 +26,7 @@ const BTF_LITTLE_ENDIAN: c_int = 0;
 const BTF_BIG_ENDIAN: c_int = 1;
 
 pub(super) fn leak(btf: Btf) -> *mut Btf {
-    Box::into_raw(Box::new(btf))
+    handle::issue(Box::new(btf))
 }
 
 /// The base a C caller passed, as the `Arc` a split BTF holds (a cheap copy sharing the parsed
@@ -34,10 +34,10 @@ pub(super) fn leak(btf: Btf) -> *mut Btf {
 ///
 /// # Safety
 /// `base` must be NULL or a live `struct btf *`.
-pub(super) unsafe fn base_of(base: *const Btf) -> Option<(Arc<Btf>, usize)> {
-    // SAFETY: forwarded contract.
-    let b = unsafe { base.as_ref() }?;
-    Some((Arc::new(b.clone()), base as usize))
+pub(super) unsafe fn base_of(base: *const Btf) -> Result<Option<(Arc<Btf>, usize)>> {
+    // SAFETY: forwarded contract; checked as a live handle.
+    let Some(b) = (unsafe { handle::opt(base, "base btf") })? else { return Ok(None) };
+    Ok(Some((Arc::new(b.clone()), base as usize)))
 }
 
 /// Parse with an optional C base and remember the base handle.
@@ -57,7 +57,7 @@ pub(super) fn with_base(base: Option<(Arc<Btf>, usize)>, f: impl FnOnce(Option<A
 /// `out` must be NULL or writable.
 unsafe fn put_ext(out: *mut *mut BtfExt, ext: Option<BtfExt>) {
     if !out.is_null() {
-        let p = ext.map_or(std::ptr::null_mut(), |e| Box::into_raw(Box::new(e)));
+        let p = ext.map_or(std::ptr::null_mut(), |e| handle::issue(Box::new(e)));
         // SAFETY: non-NULL and writable per the caller's contract.
         unsafe { *out = p };
     }
@@ -94,7 +94,7 @@ symver!(btf__new, "LIBBPF_0.0.1");
 pub unsafe extern "C" fn btf__new_split(data: *const c_void, size: u32, base_btf: *mut Btf) -> *mut Btf {
     ptr("btf__new_split", || {
         // SAFETY: the caller provides `size` readable bytes and a live or NULL base.
-        let (data, base) = unsafe { (bytes(data, size)?, base_of(base_btf)) };
+        let (data, base) = unsafe { (bytes(data, size)?, base_of(base_btf)?) };
         with_base(base, |b| Btf::parse_with(data, b))
     })
 }
@@ -127,7 +127,7 @@ symver!(btf__parse, "LIBBPF_0.1.0");
 pub unsafe extern "C" fn btf__parse_split(path: *const c_char, base_btf: *mut Btf) -> *mut Btf {
     ptr("btf__parse_split", || {
         // SAFETY: per the caller's contract.
-        let (path, base) = unsafe { (handle::cstr(path, "path")?, base_of(base_btf)) };
+        let (path, base) = unsafe { (handle::cstr(path, "path")?, base_of(base_btf)?) };
         with_base(base, |b| Ok(Btf::parse_file(path, b, false)?.0))
     })
 }
@@ -160,7 +160,7 @@ symver!(btf__parse_elf, "LIBBPF_0.0.4");
 pub unsafe extern "C" fn btf__parse_elf_split(path: *const c_char, base_btf: *mut Btf) -> *mut Btf {
     ptr("btf__parse_elf_split", || {
         // SAFETY: per the caller's contract.
-        let (path, base) = unsafe { (handle::cstr(path, "path")?, base_of(base_btf)) };
+        let (path, base) = unsafe { (handle::cstr(path, "path")?, base_of(base_btf)?) };
         with_base(base, |b| Ok(Btf::parse_elf_file(path, b, false)?.0))
     })
 }
@@ -185,7 +185,7 @@ symver!(btf__parse_raw, "LIBBPF_0.1.0");
 pub unsafe extern "C" fn btf__parse_raw_split(path: *const c_char, base_btf: *mut Btf) -> *mut Btf {
     ptr("btf__parse_raw_split", || {
         // SAFETY: per the caller's contract.
-        let (path, base) = unsafe { (handle::cstr(path, "path")?, base_of(base_btf)) };
+        let (path, base) = unsafe { (handle::cstr(path, "path")?, base_of(base_btf)?) };
         with_base(base, |b| Btf::parse_raw_file(path, b))
     })
 }
@@ -198,9 +198,11 @@ symver!(btf__parse_raw_split, "LIBBPF_0.3.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__free(btf: *mut Btf) {
     val("btf__free", (), || {
-        if !btf.is_null() {
-            // SAFETY: a non-NULL `btf` is a Box<Btf> we leaked, handed back exactly once.
-            let b = unsafe { Box::from_raw(btf) };
+        // SAFETY: a live `btf` was issued by a constructor here and is handed back once.
+        if let Some(b) = super::logged("btf__free", unsafe { handle::reclaim(btf, "btf") }).flatten() {
+            if let (0, Some(base)) = (b.c_base_handle(), b.base()) {
+                handle::retire::<Btf>(Arc::as_ptr(base));
+            }
             super::btf_write::close_fd(&b);
         }
     })
@@ -236,7 +238,7 @@ symver!(libbpf_find_kernel_btf, "LIBBPF_0.0.7");
 pub unsafe extern "C" fn btf__load_module_btf(module_name: *const c_char, vmlinux_btf: *mut Btf) -> *mut Btf {
     ptr("btf__load_module_btf", || {
         // SAFETY: per the caller's contract.
-        let (name, base) = unsafe { (handle::cstr(module_name, "module name")?, base_of(vmlinux_btf)) };
+        let (name, base) = unsafe { (handle::cstr(module_name, "module name")?, base_of(vmlinux_btf)?) };
         let (vmlinux, h) = base.ok_or_else(|| Error::inval("btf__load_module_btf: vmlinux BTF is NULL"))?;
         let mut btf = Btf::load_module(name, vmlinux)?;
         btf.set_c_base_handle(h);
@@ -252,7 +254,7 @@ symver!(btf__load_module_btf, "LIBBPF_0.5.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__type_cnt(btf: *const Btf) -> u32 {
     // SAFETY: `btf` is NULL or live.
-    val("btf__type_cnt", 0, || unsafe { handle::get(btf, "btf") }.map_or(0, |b| b.type_cnt()))
+    val("btf__type_cnt", 0, || unsafe { handle::opt_logged("btf__type_cnt", btf, "btf") }.map_or(0, |b| b.type_cnt()))
 }
 symver!(btf__type_cnt, "LIBBPF_0.6.0");
 
@@ -264,10 +266,14 @@ symver!(btf__type_cnt, "LIBBPF_0.6.0");
 pub unsafe extern "C" fn btf__base_btf(btf: *const Btf) -> *const Btf {
     val("btf__base_btf", std::ptr::null(), || {
         // SAFETY: `btf` is NULL or live.
-        let Ok(b) = (unsafe { handle::get(btf, "btf") }) else { return std::ptr::null() };
+        let Some(b) = (unsafe { handle::opt_logged("btf__base_btf", btf, "btf") }) else { return std::ptr::null() };
         match (b.c_base_handle(), b.base()) {
             (h, Some(_)) if h != 0 => h as *const Btf,
-            (_, Some(base)) => Arc::as_ptr(base),
+            (_, Some(base)) => {
+                // Handed to C: a live handle while this split BTF holds it (retired by btf__free).
+                handle::register::<Btf>(Arc::as_ptr(base));
+                Arc::as_ptr(base)
+            }
             (_, None) => std::ptr::null(),
         }
     })
@@ -360,6 +366,10 @@ pub unsafe extern "C" fn btf__resolve_size(btf: *const Btf, type_id: u32) -> i64
         // SAFETY: `btf` is NULL or live.
         match unsafe { handle::get(btf, "btf") }.and_then(|b| b.resolve_size(type_id)) {
             Ok(s) => s as i64,
+            Err(e) if e.names_func() => {
+                super::logged::<()>("btf__resolve_size", Err(e));
+                -(libc::EINVAL as i64)
+            }
             Err(e) => {
                 set_errno(e.errno());
                 -(e.errno() as i64)
@@ -393,6 +403,10 @@ pub unsafe extern "C" fn btf__align_of(btf: *const Btf, id: u32) -> c_int {
         // SAFETY: `btf` is NULL or live.
         match unsafe { handle::get(btf, "btf") }.and_then(|b| b.align_of(id)) {
             Ok(a) => a as c_int,
+            Err(e) if e.names_func() => {
+                super::logged::<()>("btf__align_of", Err(e));
+                0
+            }
             Err(e) => {
                 crate::pr_debug!("{e}");
                 set_errno(e.errno());
@@ -411,7 +425,7 @@ symver!(btf__align_of, "LIBBPF_0.0.7");
 pub unsafe extern "C" fn btf__pointer_size(btf: *const Btf) -> usize {
     val("btf__pointer_size", 0, || {
         // SAFETY: `btf` is NULL or live.
-        unsafe { handle::get(btf, "btf") }.ok().and_then(|b| b.pointer_size()).unwrap_or(0) as usize
+        unsafe { handle::opt_logged("btf__pointer_size", btf, "btf") }.and_then(|b| b.pointer_size()).unwrap_or(0) as usize
     })
 }
 symver!(btf__pointer_size, "LIBBPF_0.1.0");
@@ -438,8 +452,8 @@ symver!(btf__set_pointer_size, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__endianness(btf: *const Btf) -> c_int {
     val("btf__endianness", BTF_LITTLE_ENDIAN, || {
-        // SAFETY: `btf` is NULL or live.
-        let swapped = unsafe { handle::get(btf, "btf") }.is_ok_and(|b| b.is_swapped());
+        // SAFETY: `btf` is NULL or live; a refused pointer is logged and read as NULL.
+        let swapped = unsafe { handle::opt_logged("btf__endianness", btf, "btf") }.is_some_and(|b| b.is_swapped());
         if cfg!(target_endian = "big") != swapped {
             BTF_BIG_ENDIAN
         } else {
@@ -487,8 +501,8 @@ symver!(btf__get_raw_data, "LIBBPF_0.0.2");
 /// `btf` must be NULL or a live `struct btf *`.
 #[no_mangle]
 pub unsafe extern "C" fn btf__fd(btf: *const Btf) -> c_int {
-    // SAFETY: `btf` is NULL or live.
-    val("btf__fd", -1, || unsafe { handle::get(btf, "btf") }.map_or(-1, |b| b.fd()))
+    // SAFETY: `btf` is NULL or live; a refused pointer is logged and read as NULL.
+    val("btf__fd", -1, || unsafe { handle::opt_logged("btf__fd", btf, "btf") }.map_or(-1, |b| b.fd()))
 }
 symver!(btf__fd, "LIBBPF_0.0.1");
 
@@ -501,7 +515,7 @@ pub unsafe extern "C" fn btf_ext__new(data: *const u8, size: u32) -> *mut BtfExt
     ptr("btf_ext__new", || {
         // SAFETY: `size` readable bytes at `data` per the caller's contract.
         let d = unsafe { bytes(data as *const c_void, size) }?;
-        Ok(Box::into_raw(Box::new(BtfExt::parse_detached(d)?)))
+        Ok(handle::issue(Box::new(BtfExt::parse_detached(d)?)))
     })
 }
 symver!(btf_ext__new, "LIBBPF_0.0.2");
@@ -513,10 +527,8 @@ symver!(btf_ext__new, "LIBBPF_0.0.2");
 #[no_mangle]
 pub unsafe extern "C" fn btf_ext__free(btf_ext: *mut BtfExt) {
     val("btf_ext__free", (), || {
-        if !btf_ext.is_null() {
-            // SAFETY: a non-NULL pointer is a Box<BtfExt> we leaked, handed back exactly once.
-            drop(unsafe { Box::from_raw(btf_ext) });
-        }
+        // SAFETY: a live pointer was issued by btf_ext__new/btf__parse* and is handed back once.
+        super::logged("btf_ext__free", unsafe { handle::reclaim(btf_ext, "btf_ext") });
     })
 }
 symver!(btf_ext__free, "LIBBPF_0.0.2");
@@ -559,8 +571,8 @@ symver!(btf_ext__get_raw_data, "LIBBPF_0.0.2");
 #[no_mangle]
 pub unsafe extern "C" fn btf_ext__endianness(btf_ext: *const BtfExt) -> c_int {
     val("btf_ext__endianness", BTF_LITTLE_ENDIAN, || {
-        // SAFETY: `btf_ext` is NULL or live.
-        let swapped = unsafe { handle::get(btf_ext, "btf_ext") }.is_ok_and(|e| e.is_swapped());
+        // SAFETY: `btf_ext` is NULL or live; a refused pointer is logged and read as NULL.
+        let swapped = unsafe { handle::opt_logged("btf_ext__endianness", btf_ext, "btf_ext") }.is_some_and(|e| e.is_swapped());
         if cfg!(target_endian = "big") != swapped {
             BTF_BIG_ENDIAN
         } else {

@@ -68,7 +68,7 @@ symver!(btf__new_empty, "LIBBPF_0.2.0");
 pub unsafe extern "C" fn btf__new_empty_split(base_btf: *mut Btf) -> *mut Btf {
     ptr("btf__new_empty_split", || {
         // SAFETY: `base_btf` is NULL or live.
-        with_base(unsafe { base_of(base_btf) }, |b| Ok(Btf::new_empty(b)))
+        with_base(unsafe { base_of(base_btf) }?, |b| Ok(Btf::new_empty(b)))
     })
 }
 symver!(btf__new_empty_split, "LIBBPF_0.3.0");
@@ -614,7 +614,7 @@ pub unsafe extern "C" fn btf__load_from_kernel_by_id_split(
 ) -> *mut Btf {
     ptr("btf__load_from_kernel_by_id_split", || {
         // SAFETY: `base_btf` is NULL or live.
-        with_base(unsafe { base_of(base_btf) }, |b| {
+        with_base(unsafe { base_of(base_btf) }?, |b| {
             Btf::load_from_kernel_by_id(id, b)
         })
     })

@@ -18,7 +18,7 @@ pub unsafe extern "C" fn bpf_link__open(path: *const c_char) -> *mut Link {
     ffi::ptr("bpf_link__open", || {
         // SAFETY: `path` is NULL or a C string (C API contract).
         let p = unsafe { handle::cstr(path, "path") }?;
-        Ok(Box::into_raw(Box::new(Link::open_pinned(p)?)))
+        Ok(handle::issue(Box::new(Link::open_pinned(p)?)))
     })
 }
 symver!(bpf_link__open, "LIBBPF_0.0.8");
@@ -38,7 +38,7 @@ symver!(bpf_link__fd, "LIBBPF_0.0.8");
 pub unsafe extern "C" fn bpf_link__pin_path(link: *const Link) -> *const c_char {
     ffi::val("bpf_link__pin_path", std::ptr::null(), || {
         // SAFETY: `link` is NULL or a live link handle (C API contract).
-        unsafe { link.as_ref() }.and_then(|l| l.pin_path.as_ref()).map_or(std::ptr::null(), |p| p.as_ptr())
+        unsafe { handle::opt_logged("bpf_link__pin_path", link, "link") }.and_then(|l| l.pin_path.as_ref()).map_or(std::ptr::null(), |p| p.as_ptr())
     })
 }
 symver!(bpf_link__pin_path, "LIBBPF_0.0.8");
@@ -80,9 +80,12 @@ symver!(bpf_link__update_program, "LIBBPF_0.0.8");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link__disconnect(link: *mut Link) {
     ffi::val("bpf_link__disconnect", (), || {
-        // SAFETY: `link` is NULL or a live link handle (C API contract).
-        if let Some(l) = unsafe { link.as_mut() } {
-            l.disconnected = true;
+        if !link.is_null() {
+            // SAFETY: checked as a live link handle; not aliased during the call (C API contract).
+            let l = unsafe { handle::get_mut(link, "link") };
+            if let Some(l) = ffi::logged("bpf_link__disconnect", l) {
+                l.disconnected = true;
+            }
         }
     })
 }
@@ -103,12 +106,11 @@ symver!(bpf_link__detach, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_link__destroy(link: *mut Link) -> c_int {
     ffi::int("bpf_link__destroy", || {
-        if link.is_null() {
-            return Ok(0);
+        // SAFETY: a live `link` was issued by this library and is destroyed once.
+        match unsafe { handle::reclaim(link, "link") }? {
+            Some(l) => l.destroy().map(|()| 0),
+            None => Ok(0),
         }
-        // SAFETY: a non-NULL `link` is a Box<Link> leaked by this library, destroyed once.
-        let l = unsafe { Box::from_raw(link) };
-        l.destroy().map(|()| 0)
     })
 }
 symver!(bpf_link__destroy, "LIBBPF_0.0.4");

@@ -47,7 +47,7 @@ fn set(func: &str, map: *mut Map, f: impl FnOnce(&mut Map) -> Result<()>) -> c_i
 fn read<T: Copy>(func: &str, map: *const Map, fallback: T, f: impl FnOnce(&Map) -> T) -> T {
     val(func, fallback, || {
         // SAFETY: C contract: map is a live handle or NULL.
-        match unsafe { map.as_ref() } {
+        match unsafe { super::handle::opt_logged(func, map, "map") } {
             Some(m) => f(m),
             None => {
                 super::set_errno(libc::EINVAL);
@@ -274,7 +274,7 @@ symver!(bpf_map__is_internal, "LIBBPF_0.0.3");
 pub unsafe extern "C" fn bpf_map__initial_value(map: *const Map, psize: *mut usize) -> *mut c_void {
     val("bpf_map__initial_value", std::ptr::null_mut(), || {
         // SAFETY: C contract: map is a live handle or NULL.
-        let Some(m) = (unsafe { map.as_ref() }) else {
+        let Some(m) = (unsafe { super::handle::opt_logged("bpf_map__initial_value", map, "map") }) else {
             super::set_errno(libc::EINVAL);
             return std::ptr::null_mut();
         };
@@ -331,8 +331,7 @@ symver!(bpf_map__pin_path, "LIBBPF_0.5.0");
 /// Old name of `bpf_map__pin_path`, still exported by libbpf 1.x.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__get_pin_path(map: *const Map) -> *const c_char {
-    // SAFETY: same contract.
-    unsafe { bpf_map__pin_path(map) }
+    read("bpf_map__get_pin_path", map, std::ptr::null(), |m| m.pin_path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()))
 }
 symver!(bpf_map__get_pin_path, "LIBBPF_0.0.6");
 
@@ -351,7 +350,10 @@ pub unsafe extern "C" fn bpf_map__inner_map(map: *mut Map) -> *mut Map {
         if !crate::object::map_type_is_map_in_map(m.def.map_type) {
             return Err(Error::quiet(libc::EINVAL));
         }
-        Ok(m.inner.as_deref_mut().map_or(std::ptr::null_mut(), |i| i as *mut Map))
+        let inner = m.inner.as_deref_mut().map_or(std::ptr::null_mut(), |i| i as *mut Map);
+        // A handle C may pass back; it dies with its outer map (Map's Drop) or its replacement.
+        super::handle::register(inner);
+        Ok(inner)
     })
 }
 symver!(bpf_map__inner_map, "LIBBPF_0.4.0");
@@ -366,7 +368,9 @@ pub unsafe extern "C" fn bpf_map__set_inner_map_fd(map: *mut Map, fd: c_int) -> 
         if m.inner_map_fd != -1 {
             return Err(Error::inval("error: inner_map_fd already specified"));
         }
-        m.inner = None;
+        if let Some(old) = m.inner.take() {
+            super::handle::retire::<Map>(&*old);
+        }
         m.inner_map_fd = fd;
         Ok(())
     })

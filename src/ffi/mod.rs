@@ -60,9 +60,12 @@ pub fn set_errno(e: c_int) {
     unsafe { *libc::__errno_location() = e };
 }
 
-fn report(e: &Error) -> c_int {
-    // Quiet errors (outcomes libbpf treats as expected) print nothing, as in libbpf.
-    if e.should_log() {
+fn report(func: &str, e: &Error) -> c_int {
+    // Quiet errors (outcomes libbpf treats as expected) print nothing, as in libbpf; a refused
+    // handle names the export.
+    if e.should_log() && e.names_func() {
+        crate::pr_warn!("{func}: {e}");
+    } else if e.should_log() {
         crate::pr_warn!("{}", e);
     }
     set_errno(e.errno());
@@ -80,7 +83,7 @@ fn panicked(func: &str) -> c_int {
 pub fn int(func: &str, f: impl FnOnce() -> Result<c_int>) -> c_int {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
-        Ok(Err(e)) => -report(&e),
+        Ok(Err(e)) => -report(func, &e),
         Err(_) => -panicked(func),
     }
 }
@@ -90,7 +93,7 @@ pub fn ptr<T>(func: &str, f: impl FnOnce() -> Result<*mut T>) -> *mut T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
-            report(&e);
+            report(func, &e);
             std::ptr::null_mut()
         }
         Err(_) => {
@@ -108,6 +111,18 @@ pub fn val<T>(func: &str, fallback: T, f: impl FnOnce() -> T) -> T {
         Err(_) => {
             panicked(func);
             fallback
+        }
+    }
+}
+
+/// For exports that cannot report an error: `Err` is logged (naming `func` where the error
+/// asks for it) with errno set, and becomes `None` so the caller returns its fallback.
+pub fn logged<T>(func: &str, r: Result<T>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            report(func, &e);
+            None
         }
     }
 }

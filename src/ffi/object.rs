@@ -1,6 +1,6 @@
 //! `bpf_object__*`: opening, closing, naming and iterating an object.
 
-use super::handle::{cstr, get, get_mut, opt_cstr};
+use super::handle::{self, cstr, get, get_mut, opt_cstr};
 use super::types::{bpf_object_open_opts, bpf_struct_ops_shadow_info};
 use super::{int, not_yet, ptr, symver, val};
 use crate::btf::Btf;
@@ -143,18 +143,40 @@ fn token_from_env(mut o: OpenOptions) -> Result<OpenOptions> {
     Ok(o)
 }
 
-/// Run custom section handlers' setup callbacks on a freshly opened object; on failure the
-/// object is closed.
-fn setup_callbacks(raw: *mut Object) -> Result<*mut Object> {
-    // SAFETY: `raw` was just produced by Box::into_raw and nothing else refers to it yet.
+/// Hand a freshly opened object to C: register it (and its BTF, which `bpf_object__btf` hands
+/// out) as live handles, then run custom section handlers' setup callbacks (they get live
+/// program handles and may call back into the API); on failure the object is closed.
+fn setup_callbacks(obj: Box<Object>) -> Result<*mut Object> {
+    let raw = handle::issue(obj);
+    // SAFETY: `raw` was just issued and nothing else refers to it yet.
+    if let Some(b) = unsafe { (*raw).btf.as_deref() } {
+        handle::register::<Btf>(b);
+    }
+    // SAFETY: `raw` was just issued and nothing else refers to it yet.
     match unsafe { Object::run_prog_setup(raw) } {
         Ok(()) => Ok(raw),
         Err(e) => {
-            // SAFETY: reclaim the box we leaked above; no handle escaped to the caller.
-            drop(unsafe { Box::from_raw(raw) });
+            // SAFETY: reclaim the object we issued above; no handle escaped to the caller.
+            drop(unsafe { close(raw) });
             Err(e)
         }
     }
+}
+
+/// Take an object back from C and free it (with its maps, programs and BTF, whose handles die
+/// with it). NULL is a no-op; a pointer that is no live object is refused and left alone.
+///
+/// # Safety
+/// No reference to the object may be live.
+unsafe fn close(obj: *mut Object) -> Result<()> {
+    // SAFETY: forwarded: every object is issued by `setup_callbacks`.
+    if let Some(o) = unsafe { handle::reclaim(obj, "object") }? {
+        if let Some(b) = o.btf.as_deref() {
+            handle::retire::<Btf>(b);
+        }
+        drop(o);
+    }
+    Ok(())
 }
 
 /// Open from a file path.
@@ -162,14 +184,14 @@ pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
     crate::pr_debug!("loading object from {}", path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
     let obj = Object::open(&bytes, path, false, opts)?;
-    setup_callbacks(Box::into_raw(obj))
+    setup_callbacks(obj)
 }
 
 /// Open from memory; `name` is the object name (libbpf's default is the buffer address/size).
 pub(crate) fn open_bytes(bytes: &[u8], name: &str, opts: OpenOptions) -> Result<*mut Object> {
     crate::pr_debug!("loading object '{}' from buffer", name);
     let obj = Object::open(bytes, name, true, opts)?;
-    setup_callbacks(Box::into_raw(obj))
+    setup_callbacks(obj)
 }
 
 /// Open an object file with default options.
@@ -219,11 +241,8 @@ symver!(bpf_object__open_mem, "LIBBPF_0.0.6");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__close(obj: *mut Object) {
     val("bpf_object__close", (), || {
-        if !obj.is_null() {
-            // SAFETY: a non-NULL obj was produced by Box::into_raw in an open function and is
-            // closed once (libbpf's contract).
-            drop(unsafe { Box::from_raw(obj) });
-        }
+        // SAFETY: C contract: closed once, with no reference to it live.
+        super::logged("bpf_object__close", unsafe { close(obj) });
     })
 }
 symver!(bpf_object__close, "LIBBPF_0.0.1");
@@ -242,7 +261,7 @@ symver!(bpf_object__name, "LIBBPF_0.0.1");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__kversion(obj: *const Object) -> u32 {
     // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__kversion", 0, || unsafe { obj.as_ref() }.map_or(0, |o| o.kern_version))
+    val("bpf_object__kversion", 0, || unsafe { handle::opt_logged("bpf_object__kversion", obj, "object") }.map_or(0, |o| o.kern_version))
 }
 symver!(bpf_object__kversion, "LIBBPF_0.0.1");
 
@@ -264,7 +283,7 @@ symver!(bpf_object__set_kversion, "LIBBPF_0.4.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__token_fd(obj: *const Object) -> c_int {
     // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__token_fd", -1, || unsafe { obj.as_ref() }.map_or(-1, |_| -1))
+    val("bpf_object__token_fd", -1, || unsafe { handle::opt_logged("bpf_object__token_fd", obj, "object") }.map_or(-1, |_| -1))
 }
 symver!(bpf_object__token_fd, "LIBBPF_1.5.0");
 
@@ -272,7 +291,7 @@ symver!(bpf_object__token_fd, "LIBBPF_1.5.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__btf(obj: *const Object) -> *mut Btf {
     // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__btf", std::ptr::null_mut(), || match unsafe { obj.as_ref() }.and_then(|o| o.btf.as_deref()) {
+    val("bpf_object__btf", std::ptr::null_mut(), || match unsafe { handle::opt_logged("bpf_object__btf", obj, "object") }.and_then(|o| o.btf.as_deref()) {
         Some(b) => b as *const Btf as *mut Btf,
         None => std::ptr::null_mut(),
     })
@@ -284,7 +303,7 @@ symver!(bpf_object__btf, "LIBBPF_0.0.2");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__btf_fd(obj: *const Object) -> c_int {
     // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__btf_fd", -1, || unsafe { obj.as_ref() }.map_or(-1, |o| o.btf_fd))
+    val("bpf_object__btf_fd", -1, || unsafe { handle::opt_logged("bpf_object__btf_fd", obj, "object") }.map_or(-1, |o| o.btf_fd))
 }
 symver!(bpf_object__btf_fd, "LIBBPF_0.0.1");
 
@@ -383,8 +402,11 @@ symver!(bpf_object__load, "LIBBPF_0.0.1");
 /// Run a pinning operation on an object; a NULL object is `-ENOENT` as in libbpf.
 fn pin_op(func: &str, obj: *mut Object, path: *const c_char, f: impl FnOnce(&mut Object, Option<&str>) -> Result<()>) -> c_int {
     int(func, || {
-        // SAFETY: C contract: obj is a live handle or NULL, not aliased during the call.
-        let o = unsafe { obj.as_mut() }.ok_or(Error::quiet(libc::ENOENT))?;
+        if obj.is_null() {
+            return Err(Error::quiet(libc::ENOENT));
+        }
+        // SAFETY: C contract: obj is not aliased during the call; checked as a live object.
+        let o = unsafe { get_mut(obj, "object") }?;
         // SAFETY: C contract: path is NULL or NUL-terminated.
         let p = unsafe { opt_cstr(path, "path") }?;
         f(o, p).map(|()| 0)

@@ -9,7 +9,7 @@
 //! `-EINVAL`; `perf_buffer_raw_opts` with `cpu_cnt > 0` but NULL `cpus`/`map_keys` is `-EINVAL`;
 //! a negative buffer index is `-EINVAL`.
 
-use super::handle::get;
+use super::handle::{self, get};
 use super::types::{perf_buffer_event_fn, perf_buffer_lost_fn, perf_buffer_opts, perf_buffer_raw_opts, perf_buffer_sample_fn};
 use super::{int, opts, ptr, set_errno, symver, val};
 use crate::buffers::perfbuf::{Callbacks, Cpus, LostFn, PerfSampleFn};
@@ -26,7 +26,7 @@ pub struct perf_event_attr {
 }
 
 fn boxed(pb: PerfBuffer) -> *mut PerfBuffer {
-    Box::into_raw(Box::new(pb))
+    handle::issue(Box::new(pb))
 }
 
 /// Perf buffers on every online CPU for the `BPF_MAP_TYPE_PERF_EVENT_ARRAY` map `map_fd`,
@@ -114,11 +114,8 @@ symver!(perf_buffer__new_raw, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn perf_buffer__free(pb: *mut PerfBuffer) {
     val("perf_buffer__free", (), || {
-        if !pb.is_null() {
-            // SAFETY: a non-NULL pb came from Box::into_raw in perf_buffer__new(_raw) and is
-            // freed once.
-            drop(unsafe { Box::from_raw(pb) });
-        }
+        // SAFETY: a live pb was issued by perf_buffer__new(_raw) and is freed once.
+        super::logged("perf_buffer__free", unsafe { handle::reclaim(pb, "perf buffer") });
     })
 }
 symver!(perf_buffer__free, "LIBBPF_0.0.4");
@@ -172,7 +169,7 @@ symver!(perf_buffer__consume_buffer, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn perf_buffer__buffer_cnt(pb: *const PerfBuffer) -> usize {
     // SAFETY: C contract: pb is a live perf buffer or NULL.
-    val("perf_buffer__buffer_cnt", 0, || unsafe { pb.as_ref() }.map_or(0, |p| p.buffer_cnt()))
+    val("perf_buffer__buffer_cnt", 0, || unsafe { handle::opt_logged("perf_buffer__buffer_cnt", pb, "perf buffer") }.map_or(0, |p| p.buffer_cnt()))
 }
 symver!(perf_buffer__buffer_cnt, "LIBBPF_0.2.0");
 

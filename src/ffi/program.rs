@@ -23,7 +23,7 @@ fn set(func: &str, prog: *mut Program, f: impl FnOnce(&mut Program) -> Result<()
 fn read<T: Copy>(func: &str, prog: *const Program, fallback: T, f: impl FnOnce(&Program) -> T) -> T {
     val(func, fallback, || {
         // SAFETY: C contract: prog is a live handle or NULL.
-        match unsafe { prog.as_ref() } {
+        match unsafe { super::handle::opt_logged(func, prog, "program") } {
             Some(p) => f(p),
             None => {
                 super::set_errno(libc::EINVAL);

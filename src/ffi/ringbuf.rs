@@ -12,7 +12,7 @@
 //! Unlike libbpf, a NULL sample callback does not crash: records are consumed and counted.
 //! NULL handles give `-EINVAL` (or NULL, 0) instead of crashing.
 
-use super::handle::get;
+use super::handle::{self, get};
 use super::types::{ring_buffer_opts, ring_buffer_sample_fn, user_ring_buffer_opts};
 use super::{int, opts, ptr, set_errno, symver, val};
 use crate::buffers::ringbuf::{SampleFn, Stop};
@@ -71,7 +71,7 @@ pub unsafe extern "C" fn ring_buffer__new(
         unsafe { check_opts(opts) }?;
         // SAFETY: C contract: the callback is valid with ctx while the ring buffer lives.
         let rb = RingBuffer::new(map_fd, unsafe { c_sample_cb(sample_cb, ctx) })?;
-        Ok(Box::into_raw(Box::new(rb)))
+        Ok(handle::issue(Box::new(rb)))
     })
 }
 symver!(ring_buffer__new, "LIBBPF_0.0.9");
@@ -97,10 +97,11 @@ symver!(ring_buffer__add, "LIBBPF_0.0.9");
 #[no_mangle]
 pub unsafe extern "C" fn ring_buffer__free(rb: *mut RingBuffer) {
     val("ring_buffer__free", (), || {
-        if !rb.is_null() {
-            // SAFETY: a non-NULL rb came from Box::into_raw in ring_buffer__new and is freed
-            // once (libbpf's contract).
-            drop(unsafe { Box::from_raw(rb) });
+        // SAFETY: a live rb was issued by ring_buffer__new and is freed once (libbpf's contract).
+        if let Some(rb) = super::logged("ring_buffer__free", unsafe { handle::reclaim(rb, "ring buffer") }).flatten() {
+            // The rings handed out by ring_buffer__ring die with it.
+            (0..).map_while(|i| rb.ring(i)).for_each(handle::retire::<Ring>);
+            drop(rb);
         }
     })
 }
@@ -154,7 +155,9 @@ pub unsafe extern "C" fn ring_buffer__ring(rb: *mut RingBuffer, idx: c_uint) -> 
     ptr("ring_buffer__ring", || {
         // SAFETY: C contract: rb is a live ring buffer or NULL.
         let rb = unsafe { get(rb, "ring buffer") }?;
-        rb.ring(idx as usize).map(|r| r as *mut Ring).ok_or(Error::quiet(libc::ERANGE))
+        let r = rb.ring(idx as usize).ok_or(Error::quiet(libc::ERANGE))?;
+        handle::register(r);
+        Ok(r as *mut Ring)
     })
 }
 symver!(ring_buffer__ring, "LIBBPF_1.3.0");
@@ -163,7 +166,7 @@ symver!(ring_buffer__ring, "LIBBPF_1.3.0");
 fn ring_read<T: Copy>(func: &str, r: *const Ring, fallback: T, f: impl FnOnce(&Ring) -> T) -> T {
     val(func, fallback, || {
         // SAFETY: C contract: r is a ring from ring_buffer__ring whose buffer is alive, or NULL.
-        match unsafe { r.as_ref() } {
+        match unsafe { super::handle::opt_logged(func, r, "ring") } {
             Some(r) => f(r),
             None => {
                 set_errno(libc::EINVAL);
@@ -222,8 +225,11 @@ symver!(ring__consume_n, "LIBBPF_1.5.0");
 /// Consume every available record of this ring.
 #[no_mangle]
 pub unsafe extern "C" fn ring__consume(r: *mut Ring) -> c_int {
-    // SAFETY: forwarded C contract.
-    unsafe { ring__consume_n(r, i32::MAX as usize) }
+    int("ring__consume", || {
+        handle::check(r, "ring")?;
+        // SAFETY: forwarded C contract.
+        Ok(unsafe { ring__consume_n(r, i32::MAX as usize) })
+    })
 }
 symver!(ring__consume, "LIBBPF_1.3.0");
 
@@ -233,7 +239,7 @@ pub unsafe extern "C" fn user_ring_buffer__new(map_fd: c_int, opts: *const user_
     ptr("user_ring_buffer__new", || {
         // SAFETY: C contract for opts.
         unsafe { check_opts(opts) }?;
-        Ok(Box::into_raw(Box::new(UserRingBuffer::new(map_fd)?)))
+        Ok(handle::issue(Box::new(UserRingBuffer::new(map_fd)?)))
     })
 }
 symver!(user_ring_buffer__new, "LIBBPF_1.1.0");
@@ -285,11 +291,8 @@ symver!(user_ring_buffer__discard, "LIBBPF_1.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn user_ring_buffer__free(rb: *mut UserRingBuffer) {
     val("user_ring_buffer__free", (), || {
-        if !rb.is_null() {
-            // SAFETY: a non-NULL rb came from Box::into_raw in user_ring_buffer__new and is
-            // freed once.
-            drop(unsafe { Box::from_raw(rb) });
-        }
+        // SAFETY: a live rb was issued by user_ring_buffer__new and is freed once.
+        super::logged("user_ring_buffer__free", unsafe { handle::reclaim(rb, "user ring buffer") });
     })
 }
 symver!(user_ring_buffer__free, "LIBBPF_1.1.0");

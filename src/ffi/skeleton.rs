@@ -6,7 +6,7 @@
 //! bpftool 7.1 wrote 24-byte map entries, 7.5 writes 24 or 32 (with a `link` slot). Each field is
 //! read at its offset inside the entry, so a short entry is never over-read.
 
-use super::handle::{cstr, get, get_mut};
+use super::handle::{self, caller_mut, cstr, get};
 use super::types::{bpf_object_open_opts, bpf_object_skeleton, bpf_object_subskeleton};
 use super::{int, symver, val};
 use crate::error::{Error, Result};
@@ -104,7 +104,7 @@ unsafe fn populate_progs(obj: &Object, progs: *const c_void, cnt: i32, stride: i
 pub unsafe extern "C" fn bpf_object__open_skeleton(s: *mut bpf_object_skeleton, opts: *const bpf_object_open_opts) -> c_int {
     int("bpf_object__open_skeleton", || {
         // SAFETY: C contract: s is a generated skeleton or NULL.
-        let sk = unsafe { get_mut(s, "skeleton") }?;
+        let sk = unsafe { caller_mut(s, "skeleton") }?;
         // SAFETY: generated name is a NUL-terminated literal.
         let sname = unsafe { cstr(sk.name, "skeleton name") }?.to_owned();
         if sk.obj.is_null() || sk.data.is_null() || sk.data_sz == 0 {
@@ -121,8 +121,8 @@ pub unsafe extern "C" fn bpf_object__open_skeleton(s: *mut bpf_object_skeleton, 
             .map_err(|e| e.context(format!("failed to initialize skeleton BPF object '{sname}'")))?;
         // SAFETY: obj slot points into the generated struct.
         unsafe { *sk.obj = obj };
-        // SAFETY: obj was just created and is exclusively ours for this call.
-        let o = unsafe { &*obj };
+        // SAFETY: obj was just created (a live handle) and is exclusively ours for this call.
+        let o = unsafe { get(obj, "skeleton object") }?;
         // SAFETY: arrays described by the skeleton (generator contract).
         unsafe { populate_maps(o, sk.maps as *const c_void, sk.map_cnt, sk.map_skel_sz) }
             .map_err(|e| e.context(format!("failed to populate skeleton maps for '{sname}'")))?;
@@ -142,7 +142,7 @@ symver!(bpf_object__open_skeleton, "LIBBPF_0.0.7");
 pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) -> c_int {
     int("bpf_object__load_skeleton", || {
         // SAFETY: C contract: s is a generated skeleton or NULL.
-        let sk = unsafe { get_mut(s, "skeleton") }?;
+        let sk = unsafe { caller_mut(s, "skeleton") }?;
         if sk.obj.is_null() {
             return Err(Error::inval("skeleton has no object slot"));
         }
@@ -164,8 +164,9 @@ pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) 
             if mmaped.is_null() {
                 continue;
             }
-            // SAFETY: filled by open_skeleton with our handle (or NULL).
-            let p = unsafe { map.as_ref() }.and_then(|m| m.mmaped.as_ref()).map_or(std::ptr::null_mut(), |r| r.as_ptr());
+            // SAFETY: filled by open_skeleton with our handle (or NULL); checked as a live map.
+            let m = unsafe { handle::opt(map, "skeleton map") }?;
+            let p = m.and_then(|m| m.mmaped.as_ref()).map_or(std::ptr::null_mut(), |r| r.as_ptr());
             // SAFETY: mmaped slot inside the generated skeleton struct (writable).
             unsafe { *mmaped = p as *mut c_void };
         }
@@ -182,21 +183,21 @@ symver!(bpf_object__load_skeleton, "LIBBPF_0.0.7");
 pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton) -> c_int {
     int("bpf_object__attach_skeleton", || {
         // SAFETY: C contract: s is a generated skeleton or NULL.
-        let sk = unsafe { get_mut(s, "skeleton") }?;
+        let sk = unsafe { caller_mut(s, "skeleton") }?;
         let stride = check_stride("program", sk.prog_cnt, sk.prog_skel_sz, PROG_ENTRY_MIN, sk.progs as *const c_void)?;
         for i in 0..sk.prog_cnt.max(0) as usize {
             let base = sk.progs as *const u8;
             // SAFETY: entry i within the generated array; prog@8, link@16.
             let (prog, link) = unsafe { (*field::<*mut Program>(base, stride, i, 8), field::<*mut Link>(base, stride, i, 16)) };
-            // SAFETY: filled by open_skeleton with our handle (or NULL).
-            let Some(p) = (unsafe { prog.as_ref() }) else { continue };
+            // SAFETY: filled by open_skeleton with our handle (or NULL); checked as a live program.
+            let Some(p) = unsafe { handle::opt(prog, "skeleton program") }? else { continue };
             // SAFETY: link slot inside the generated entry.
             if !p.autoload || !p.autoattach || link.is_null() || unsafe { !(*link).is_null() } {
                 continue;
             }
             match crate::attach::auto_attach(p) {
                 // SAFETY: link slot inside the generated entry.
-                Ok(Some(l)) => unsafe { *link = Box::into_raw(l) },
+                Ok(Some(l)) => unsafe { *link = handle::issue(l) },
                 // No attach handler for the section, or no target in it (SEC("uprobe")): skipped,
                 // as libbpf does.
                 Ok(None) => {}
@@ -208,8 +209,8 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             let base = sk.maps as *const u8;
             // SAFETY: entry i within the generated array; map@8.
             let map = unsafe { *field::<*mut Map>(base, mstride, i, 8) };
-            // SAFETY: filled by open_skeleton with our handle (or NULL).
-            let Some(m) = (unsafe { map.as_ref() }) else { continue };
+            // SAFETY: filled by open_skeleton with our handle (or NULL); checked as a live map.
+            let Some(m) = unsafe { handle::opt(map, "skeleton map") }? else { continue };
             if !m.autocreate || !m.autoattach || !m.is_struct_ops() {
                 continue;
             }
@@ -225,7 +226,7 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             }
             let l = crate::struct_ops::attach(m).map_err(|e| e.context(format!("map '{}': failed to auto-attach", m.name().to_string_lossy())))?;
             // SAFETY: link slot inside the generated entry.
-            unsafe { *link = Box::into_raw(Box::new(l)) };
+            unsafe { *link = handle::issue(Box::new(l)) };
         }
         Ok(0)
     })
@@ -381,7 +382,7 @@ unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void
 pub unsafe extern "C" fn bpf_object__open_subskeleton(s: *mut bpf_object_subskeleton) -> c_int {
     int("bpf_object__open_subskeleton", || {
         // SAFETY: C contract: s is a generated subskeleton or NULL.
-        let sk = unsafe { get_mut(s, "subskeleton") }?;
+        let sk = unsafe { caller_mut(s, "subskeleton") }?;
         // SAFETY: obj is our live handle or NULL.
         let obj = unsafe { get(sk.obj, "subskeleton object") }?;
         let btf = obj.btf().ok_or_else(|| {

@@ -6,11 +6,16 @@
 //! pointers rather than `Box` so that C holding and later passing back those pointers does not
 //! conflict with Rust's uniqueness rules for `Box`. Rust code reaches elements only through
 //! `&self`/`&mut self` borrows of the collection.
+//!
+//! Every element is registered as a live handle (`ffi::handle::register`) when pushed and
+//! retired when the collection drops (with its object), so C passing one back after the
+//! object closed is refused.
 
+use crate::ffi::handle::{self, Handle};
 use std::collections::HashMap;
 use std::ptr::NonNull;
 
-pub struct Handles<T> {
+pub struct Handles<T: Handle> {
     items: Vec<NonNull<T>>,
     /// Address → index, so C handles map back to their position in O(1) (iteration from a
     /// handle, handle validation).
@@ -19,19 +24,20 @@ pub struct Handles<T> {
 
 // SAFETY: Handles owns its elements exclusively (like Vec<Box<T>>), so it is Send/Sync exactly
 // when T is.
-unsafe impl<T: Send> Send for Handles<T> {}
+unsafe impl<T: Handle + Send> Send for Handles<T> {}
 // SAFETY: as above.
-unsafe impl<T: Sync> Sync for Handles<T> {}
+unsafe impl<T: Handle + Sync> Sync for Handles<T> {}
 
-impl<T> Default for Handles<T> {
+impl<T: Handle> Default for Handles<T> {
     fn default() -> Self {
         Handles { items: Vec::new(), index: HashMap::new() }
     }
 }
 
-impl<T> Handles<T> {
+impl<T: Handle> Handles<T> {
     pub fn push(&mut self, v: T) -> usize {
         let p = NonNull::from(Box::leak(Box::new(v)));
+        handle::register::<T>(p.as_ptr());
         self.items.push(p);
         self.index.insert(p.as_ptr() as usize, self.items.len() - 1);
         self.items.len() - 1
@@ -77,10 +83,11 @@ impl<T> Handles<T> {
     }
 }
 
-impl<T> Drop for Handles<T> {
+impl<T: Handle> Drop for Handles<T> {
     fn drop(&mut self) {
         self.index.clear();
         for p in self.items.drain(..) {
+            handle::retire::<T>(p.as_ptr());
             // SAFETY: each pointer came from Box::leak in `push` and is dropped exactly once here.
             drop(unsafe { Box::from_raw(p.as_ptr()) });
         }

@@ -157,80 +157,10 @@ pub(super) fn kernel_version() -> u32 {
     three(&super::uname_release()).map(ver).unwrap_or(0)
 }
 
-/// libbpf's FEAT_SYSCALL_WRAPPER probe (`probe_kern_syscall_wrapper`), cached per process:
-/// whether a kprobe can be created on `__<arch>_sys_bpf`: through the kprobe PMU when the
-/// kernel has one, else as a legacy tracefs kprobe event (added and removed again). On a
-/// kernel without kprobes the answer is false, as libbpf's.
+/// libbpf's FEAT_SYSCALL_WRAPPER: the one probe ksyscall attach targets also use
+/// (`attach::perf::syscall_wrapper_probe`), cached per process.
 pub(super) fn has_syscall_wrapper() -> bool {
-    static CACHE: once_cell::sync::OnceCell<bool> = once_cell::sync::OnceCell::new();
-    *CACHE.get_or_init(|| {
-        let Some(pfx) = crate::sys::probe::syscall_prefix() else { return false };
-        let sym = format!("__{pfx}_sys_bpf");
-        const PMU_TYPE: &str = "/sys/bus/event_source/devices/kprobe/type";
-        let pmu = match std::fs::read_to_string(PMU_TYPE) {
-            Ok(s) => s.trim().parse::<u32>().ok(),
-            Err(e) => {
-                crate::pr_debug!("failed to open '{}': {}", PMU_TYPE, crate::sys::cmd::errno_text(e.raw_os_error().unwrap_or(libc::EIO)));
-                None
-            }
-        };
-        match pmu {
-            Some(pmu) => kprobe_pmu_opens(pmu, &sym),
-            None => legacy_kprobe_event_works(&sym),
-        }
-    })
-}
-
-/// `PERF_FLAG_FD_CLOEXEC` (linux/perf_event.h).
-const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
-
-/// perf_event_open of a kprobe on `sym` through the kprobe PMU, for this process.
-fn kprobe_pmu_opens(pmu: u32, sym: &str) -> bool {
-    let Ok(name) = std::ffi::CString::new(sym) else { return false };
-    // struct perf_event_attr (PERF_ATTR_SIZE_VER8 = 136 bytes is what current kernels know;
-    // the fields used here sit at fixed offsets): type@0 size@4 config@8 config1@56 config2@64.
-    let mut attr = [0u8; 136];
-    attr[0..4].copy_from_slice(&pmu.to_ne_bytes());
-    attr[4..8].copy_from_slice(&136u32.to_ne_bytes());
-    attr[56..64].copy_from_slice(&(name.as_ptr() as u64).to_ne_bytes());
-    // SAFETY: getpid has no preconditions.
-    let pid = unsafe { libc::getpid() };
-    // SAFETY: `attr` is a zero-initialised perf_event_attr of the size it declares; config1
-    // points to the NUL-terminated `name`, alive for the call. The returned fd is closed below.
-    let fd = unsafe {
-        libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), pid, -1i32, -1i32, PERF_FLAG_FD_CLOEXEC)
-    };
-    if fd < 0 {
-        return false;
-    }
-    // SAFETY: fd is the perf event we just opened and own.
-    unsafe { libc::close(fd as i32) };
-    true
-}
-
-/// libbpf's legacy mode: append "p:kprobes/NAME SYM+0x0" to tracefs `kprobe_events`; success
-/// means the probe is possible (it is removed again).
-fn legacy_kprobe_event_works(sym: &str) -> bool {
-    use std::io::Write;
-    static INDEX: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let events = if std::path::Path::new("/sys/kernel/debug/tracing").exists() {
-        "/sys/kernel/debug/tracing/kprobe_events"
-    } else {
-        "/sys/kernel/tracing/kprobe_events"
-    };
-    let idx = INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let probe: String = format!("libbpf_{}_{}_0x0_{}", std::process::id(), sym, idx)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    let append = |line: String| -> bool {
-        std::fs::OpenOptions::new().append(true).open(events).and_then(|mut f| f.write_all(line.as_bytes())).is_ok()
-    };
-    if !append(format!("p:kprobes/{probe} {sym}+0x0")) {
-        return false;
-    }
-    let _ = append(format!("-:kprobes/{probe}"));
-    true
+    crate::sys::probe::supported(crate::sys::probe::Feature::SyscallWrapper)
 }
 
 impl Object {

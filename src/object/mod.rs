@@ -572,7 +572,10 @@ impl Object {
     }
 
     fn init_progs(&mut self) {
-        for p in self.progs.iter_mut() {
+        let text = self.text_shndx;
+        // Entry programs only, as libbpf (subprograms in .text have no section definition, and
+        // that is expected: nothing is logged for them).
+        for p in self.progs.iter_mut().filter(|p| text == 0 || p.sec_idx != text) {
             let sec = p.sec_name.to_str().unwrap_or("");
             match crate::section::find_sec_def(sec) {
                 Some(def) => {
@@ -730,6 +733,15 @@ fn ignore_section(sec: &elf::Section) -> bool {
         }
     }
     false
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        // The inner-map template is a handle once bpf_map__inner_map hands it out.
+        if let Some(i) = self.inner.as_deref() {
+            crate::ffi::handle::retire::<Map>(i);
+        }
+    }
 }
 
 impl Map {

@@ -142,11 +142,8 @@ impl FeatureCache {
 
     /// Whether the kernel has `f`, probing (with `token`, if the object has one) the first time.
     pub fn supported(&self, f: Feature, token: Option<BorrowedFd>) -> bool {
-        *self.res[f as usize].get_or_init(|| {
-            let r = run(f, token);
-            crate::pr_debug!("feature probe: {}: {}", f.desc(), if r { "supported" } else { "missing" });
-            r
-        })
+        // libbpf logs nothing about a probe's answer (only a probe that could not run warns).
+        *self.res[f as usize].get_or_init(|| run(f, token))
     }
 
     /// Record an answer without probing; false if `f` was already known.
@@ -419,7 +416,7 @@ fn run(f: Feature, t: Option<BorrowedFd>) -> bool {
             let insns = [call_helper(FUNC_GET_ATTACH_COOKIE), exit()];
             load_prog(uapi::BPF_PROG_TYPE_TRACEPOINT, 0, "", &insns, t).is_ok()
         }
-        Feature::SyscallWrapper => syscall_wrapper(),
+        Feature::SyscallWrapper => crate::attach::perf::syscall_wrapper_probe(),
         Feature::UprobeMultiLink => uprobe_multi_link(t),
         Feature::ArgCtxTag => arg_ctx_tag(t),
         Feature::BpfToken => {
@@ -452,15 +449,6 @@ pub fn syscall_prefix() -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// Whether `/proc/kallsyms` lists `__<arch>_sys_bpf`. (libbpf creates a kprobe on it instead;
-/// the symbol table answers the same question without needing kprobes.)
-fn syscall_wrapper() -> bool {
-    let Some(pfx) = syscall_prefix() else { return false };
-    let want = format!("__{pfx}_sys_bpf");
-    let Ok(text) = std::fs::read_to_string("/proc/kallsyms") else { return false };
-    text.lines().any(|l| l.split_whitespace().nth(2) == Some(want.as_str()))
 }
 
 fn uprobe_multi_link(t: Option<BorrowedFd>) -> bool {
