@@ -63,12 +63,12 @@ pub unsafe extern "C" fn btf__distill_base(
             ));
         }
         let (base, mut split) = distill::distill_base(src)?;
-        let base = Box::into_raw(Box::new(base));
+        let base = super::btf::leak(base);
         split.set_c_base_handle(base as usize);
         // SAFETY: both out-pointers were checked non-NULL and are writable per the contract.
         unsafe {
             *new_base_btf = base;
-            *new_split_btf = Box::into_raw(Box::new(split));
+            *new_split_btf = super::btf::leak(split);
         }
         Ok(0)
     })

@@ -25,6 +25,10 @@ pub struct BtfDump {
     core: CDump,
 }
 
+impl handle::Handle for BtfDump {
+    const KIND: &'static str = "struct btf_dump";
+}
+
 impl BtfDump {
     /// The BTF this dumper was created for.
     ///
@@ -57,7 +61,7 @@ pub unsafe extern "C" fn btf_dump__new(
         // SAFETY: `cb` and `ctx` stay valid for the dumper's life per the caller's contract.
         let sink = unsafe { c_sink(cb, ctx) };
         let core = CDump::new(b, sink)?;
-        Ok(Box::into_raw(Box::new(BtfDump { btf, core })))
+        Ok(handle::issue(Box::new(BtfDump { btf, core })))
     })
 }
 symver!(btf_dump__new, "LIBBPF_0.6.0");
@@ -69,10 +73,9 @@ symver!(btf_dump__new, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf_dump__free(d: *mut BtfDump) {
     val("btf_dump__free", (), || {
-        if !d.is_null() {
-            // SAFETY: a non-NULL `d` is a Box<BtfDump> we leaked, handed back exactly once.
-            drop(unsafe { Box::from_raw(d) });
-        }
+        // SAFETY: `d` is NULL or a handle from `btf_dump__new`; the registry refuses anything
+        // else (logged) and frees nothing then.
+        super::logged("btf_dump__free", unsafe { handle::reclaim(d, "btf_dump") });
     })
 }
 symver!(btf_dump__free, "LIBBPF_0.0.4");
