@@ -164,7 +164,8 @@ fn errno() -> i32 {
 #[test]
 fn c_api_rejects_bad_input_with_errno() {
     let (_, big) = grown();
-    let btf: *const Btf = &big;
+    // A handle liboxbpf issued (a pointer to a Rust value is refused as foreign).
+    let btf: *const Btf = oxbpf::ffi::handle::issue(Box::new(big));
     let mut calls = 0usize;
     let ctx = &mut calls as *mut usize as *mut c_void;
     // SAFETY: every pointer passed is NULL or valid; the BTF outlives the dumper.
@@ -237,5 +238,6 @@ fn c_api_rejects_bad_input_with_errno() {
         assert_eq!(btf_dump__dump_type_data(d, 1, p, 16, std::ptr::null()), 4);
         assert_eq!(*(ctx as *mut usize), 2);
         btf_dump__free(d);
+        oxbpf::ffi::btf::btf__free(btf as *mut Btf);
     }
 }
