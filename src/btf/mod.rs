@@ -37,6 +37,7 @@ pub mod ext;
 mod dump;
 mod file;
 mod types;
+pub mod fields;
 
 pub use ext::BtfExt;
 pub use types::*;

@@ -23,6 +23,7 @@ pub mod btf;
 pub mod handle;
 pub mod legacy;
 pub mod link;
+pub mod linker;
 pub mod map;
 pub mod names;
 pub mod object;

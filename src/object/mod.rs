@@ -21,7 +21,7 @@ mod externs;
 pub mod handles;
 mod kconfig;
 mod load;
-mod maps;
+pub(crate) mod maps;
 mod pin;
 mod relo;
 
