@@ -380,3 +380,63 @@ impl BtfExt {
         &self.raw
     }
 }
+
+impl BtfExt {
+    /// Byte positions in [`BtfExt::raw_data`] of every string offset, in libbpf's visiting
+    /// order (`btf_ext_visit_str_offs`): func_info section names; line_info section names, each
+    /// followed by its records' file and line offsets; core_relo section names, each followed by
+    /// its records' access strings.
+    pub(crate) fn str_off_positions(&self) -> Vec<usize> {
+        let mut v = Vec::new();
+        for s in &self.func_info.secs {
+            v.push(s.raw.start - 8);
+        }
+        let rs = self.line_info.rec_size as usize;
+        for s in &self.line_info.secs {
+            v.push(s.raw.start - 8);
+            for r in s.raw.clone().step_by(rs.max(1)) {
+                v.push(r + 4);
+                v.push(r + 8);
+            }
+        }
+        let rs = self.core_relo.rec_size as usize;
+        for s in &self.core_relo.secs {
+            v.push(s.raw.start - 8);
+            for r in s.raw.clone().step_by(rs.max(1)) {
+                v.push(r + 8);
+            }
+        }
+        v
+    }
+
+    /// Byte positions of every type id (func_info then core_relo records), in libbpf's order
+    /// (`btf_ext_visit_type_ids`).
+    pub(crate) fn type_id_positions(&self) -> Vec<usize> {
+        let mut v = Vec::new();
+        let ranges = |secs: Vec<Range<usize>>, rs: u32, v: &mut Vec<usize>| {
+            for r in secs {
+                v.extend(r.step_by((rs as usize).max(1)).map(|p| p + 4));
+            }
+        };
+        ranges(self.func_info.secs.iter().map(|s| s.raw.clone()).collect(), self.func_info.rec_size, &mut v);
+        ranges(self.core_relo.secs.iter().map(|s| s.raw.clone()).collect(), self.core_relo.rec_size, &mut v);
+        v
+    }
+
+    /// Overwrite 4-byte words of the raw data (`(position, value)`, later entries win), then
+    /// re-read the records; section names are resolved again through `btf` if they were.
+    pub(crate) fn patch(&mut self, patches: &[(usize, u32)], btf: Option<&Btf>) -> Result<()> {
+        let mut raw = self.raw.to_vec();
+        for &(pos, val) in patches {
+            raw.get_mut(pos..pos + 4)
+                .ok_or_else(|| Error::inval(format!("BTF.ext: patch position {pos} out of range")))?
+                .copy_from_slice(&val.to_ne_bytes());
+        }
+        let mut fresh = Self::parse_detached(&raw)?;
+        if let (true, Some(b)) = (self.resolved, btf) {
+            fresh.resolve(b)?;
+        }
+        *self = fresh;
+        Ok(())
+    }
+}

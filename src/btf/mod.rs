@@ -29,6 +29,7 @@ use std::ffi::CStr;
 use std::sync::{Arc, OnceLock};
 
 pub mod builder;
+pub mod dedup;
 mod edit;
 mod sanitize;
 pub use sanitize::BtfFeatures;
