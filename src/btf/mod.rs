@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 
 pub mod builder;
 pub mod dedup;
+pub mod distill;
 mod edit;
 mod sanitize;
 pub use sanitize::BtfFeatures;

@@ -20,6 +20,7 @@ mod layout;
 pub mod attach;
 pub mod bpf;
 pub mod btf;
+pub mod btf_dedup;
 pub mod handle;
 pub mod legacy;
 pub mod link;

@@ -230,7 +230,7 @@ const HEADERS: &[Header] = &[
             "<linux/types.h>",
             "\"libbpf_common.h\"",
         ],
-        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs"],
+        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_dedup.rs"],
         foreign: &[],
         extern_c: true,
         preamble: BTF_PREAMBLE,
