@@ -762,10 +762,21 @@ impl Dedup {
 /// Deduplicate `btf` in place with libbpf 1.5's algorithm; `ext`, if given, has its string
 /// offsets and type ids rewritten to match (libbpf's `btf_dedup_opts.btf_ext`).
 pub fn dedup(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts) -> Result<()> {
+    dedup_with(btf, ext, opts, false)
+}
+
+/// As [`dedup`], for a BTF whose string section is already free of duplicates because it was
+/// built up from an empty BTF (libbpf's `strs_deduped`, e.g. the static linker's output BTF):
+/// the string section is kept as it is, unused strings included, as libbpf keeps it.
+pub fn dedup_built(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts) -> Result<()> {
+    dedup_with(btf, ext, opts, true)
+}
+
+fn dedup_with(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts, strs_deduped: bool) -> Result<()> {
     let _ = opts.force_collisions;
     // The equivalence check and the reference pass recurse along type chains as deep as the
     // type graph; run them on a thread whose stack can hold that.
-    let work = || dedup_inner(btf, ext);
+    let work = || dedup_inner(btf, ext, strs_deduped);
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("btf-dedup".into())
@@ -777,13 +788,13 @@ pub fn dedup(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts) -> Resul
     })
 }
 
-fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>) -> Result<()> {
+fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>, built: bool) -> Result<()> {
     let start_id = btf.start_id();
     let cnt = btf.type_cnt();
     let mut r = Recs::of(btf)?;
 
     // Strings first (they only rewrite offsets, which the type hashes then use).
-    let strs_deduped = match btf.base() {
+    let strs_deduped = built || match btf.base() {
         None => btf.header().str_len <= 1,
         Some(_) => btf.header().str_len == 0,
     };

@@ -1140,15 +1140,17 @@ impl Linker {
     }
 }
 
-/// Deduplicate the linked BTF, rewriting `.BTF.ext` type ids and string offsets along; the one
-/// place finalize calls BTF dedup.
+/// Deduplicate the linked BTF, rewriting `.BTF.ext` type ids and string offsets along (libbpf
+/// re-parses the `.BTF.ext` it assembles, then runs `btf__dedup` with it).
 fn dedup(btf: Vec<u8>, ext: Option<Vec<u8>>) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-    // Check what we built parses, as libbpf re-parses the .BTF.ext it assembles.
-    let parsed = Btf::parse(&btf).map_err(|e| e.context("linked BTF is invalid"))?;
-    if let Some(e) = &ext {
-        BtfExt::parse(e, &parsed).map_err(|e| e.context("failed to parse final .BTF.ext data"))?;
-    }
-    Ok((btf, ext))
+    let mut btf = Btf::parse(&btf).map_err(|e| e.context("linked BTF is invalid"))?;
+    let mut ext = match &ext {
+        Some(e) => Some(BtfExt::parse(e, &btf).map_err(|e| e.context("failed to parse final .BTF.ext data"))?),
+        None => None,
+    };
+    crate::btf::dedup::dedup_built(&mut btf, ext.as_mut(), &crate::btf::dedup::DedupOpts::default())
+        .map_err(|e| e.context("BTF dedup failed"))?;
+    Ok((btf.raw_data().to_vec(), ext.map(|e| e.raw_data().to_vec())))
 }
 
 fn find_src_sec(obj: &SrcObj<'_>, name: &str) -> Option<usize> {
