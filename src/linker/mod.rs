@@ -321,7 +321,8 @@ impl Linker {
     /// `bpf_linker__add_file`: link in one object file.
     pub fn add_file(&mut self, filename: &str) -> Result<()> {
         if self.file.is_none() {
-            return Err(inval("linker: already finalized"));
+            // libbpf refuses silently once the ELF is written.
+            return Err(Error::quiet(libc::EINVAL));
         }
         crate::pr_debug!("linker: adding object file '{}'...", filename);
         let bytes = std::fs::read(filename).map_err(|e| {
@@ -362,7 +363,8 @@ impl Linker {
         let e_type = u16::from_le_bytes([data[16], data[17]]);
         let machine = u16::from_le_bytes([data[18], data[19]]);
         if e_type != 1 || machine != 247 || data[4] != 2 {
-            return Err(Error::notsup(format!("unsupported kind of ELF file {filename}")));
+            // libbpf appends libelf's (empty) error text: "no error".
+            return Err(Error::notsup(format!("unsupported kind of ELF file {filename}: no error")));
         }
         let elf = Elf::parse(data, filename).map_err(|e| {
             let m = e.message();
@@ -990,7 +992,8 @@ impl Linker {
     /// `bpf_linker__finalize`: emit BTF, deduplicate it and write the ELF file.
     pub fn finalize(&mut self) -> Result<()> {
         if self.file.is_none() {
-            return Err(inval("linker: already finalized"));
+            // libbpf refuses silently once the ELF is written.
+            return Err(Error::quiet(libc::EINVAL));
         }
         let btf_secs = self.finalize_btf()?;
         // Section contents in ELF index order.
@@ -1039,8 +1042,9 @@ impl Linker {
                 data,
             });
         }
-        let bytes = elfout::write(&out, STRTAB_IDX as u16, self.ei_data);
-        let mut file = self.file.take().ok_or_else(|| inval("linker: already finalized"))?;
+        // With no input, libelf writes its native (little-endian) byte order.
+        let bytes = elfout::write(&out, STRTAB_IDX as u16, self.ei_data.max(1));
+        let mut file = self.file.take().ok_or_else(|| Error::quiet(libc::EINVAL))?;
         file.write_all(&bytes).map_err(|e| {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
             Error::new(errno, format!("failed to write ELF contents: {}", crate::sys::strerror(errno)))
