@@ -22,6 +22,7 @@ use super::{Btf, BtfExt, Kind};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 const UNPROCESSED: u32 = u32::MAX;
 const IN_PROGRESS: u32 = u32::MAX - 1;
@@ -78,7 +79,9 @@ impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut c = bytes.chunks_exact(8);
         for w in &mut c {
-            self.mix(u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+            self.mix(u64::from_ne_bytes([
+                w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+            ]));
         }
         let mut last = 0u64;
         for (i, &b) in c.remainder().iter().enumerate() {
@@ -177,7 +180,9 @@ impl Recs {
 
 /// Record length in words from the `info` word (3 for unknown kinds, which parsing rejects).
 pub(crate) fn rec_words(info: u32) -> usize {
-    Kind::from_raw((info >> 24) & 0x1f).and_then(|k| k.record_words(info as u16)).unwrap_or(3)
+    Kind::from_raw((info >> 24) & 0x1f)
+        .and_then(|k| k.record_words(info as u16))
+        .unwrap_or(3)
 }
 
 /// Word indexes (inside a record) of the type-id fields, in libbpf's `BTF_FIELD_ITER_IDS`
@@ -185,8 +190,8 @@ pub(crate) fn rec_words(info: u32) -> usize {
 pub(crate) fn id_fields(info: u32, mut f: impl FnMut(usize)) {
     let vlen = (info & 0xffff) as usize;
     match (info >> 24) & 0x1f {
-        K_FWD | K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_VAR | K_DECL_TAG
-        | K_TYPE_TAG => f(2),
+        K_FWD | K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_VAR
+        | K_DECL_TAG | K_TYPE_TAG => f(2),
         K_ARRAY => {
             f(3);
             f(4);
@@ -218,10 +223,13 @@ pub(crate) fn str_fields(info: u32, mut f: impl FnMut(usize)) {
     }
 }
 
-/// Candidate lists keyed by type hash, visited like libbpf's `hashmap__for_each_key_entry`.
+/// Candidate lists keyed by type hash, visited like libbpf's `hashmap__for_each_key_entry`:
+/// chains of nodes (newest first), each chain reversed lazily for every rehash it missed.
 struct CandTable {
-    lists: FastMap<i64, (u32, Vec<u32>)>,
-    size: usize,
+    /// hash → (head node + 1, or 0 when empty; epoch the chain is up to date with).
+    heads: FastMap<i64, (u32, u32)>,
+    /// (type id, next node + 1 or 0).
+    nodes: Vec<(u32, u32)>,
     cap: usize,
     /// Number of rehashes so far; each one reverses every chain.
     epoch: u32,
@@ -229,44 +237,68 @@ struct CandTable {
 
 impl CandTable {
     fn new() -> Self {
-        CandTable { lists: FastMap::default(), size: 0, cap: 0, epoch: 0 }
+        CandTable {
+            heads: FastMap::default(),
+            nodes: Vec::new(),
+            cap: 0,
+            epoch: 0,
+        }
+    }
+
+    fn with_capacity(n: usize) -> Self {
+        let mut t = Self::new();
+        t.heads.reserve(n);
+        t.nodes.reserve(n);
+        t
+    }
+
+    /// Reverse the chain starting at `head` (node + 1); returns the new head.
+    fn reverse(nodes: &mut [(u32, u32)], mut head: u32) -> u32 {
+        let mut prev = 0;
+        while head != 0 {
+            let n = &mut nodes[head as usize - 1];
+            let next = n.1;
+            n.1 = prev;
+            prev = head;
+            head = next;
+        }
+        prev
     }
 
     fn add(&mut self, h: i64, id: u32) {
-        if self.cap == 0 || (self.size + 1) * 4 / 3 > self.cap {
+        if self.cap == 0 || (self.nodes.len() + 1) * 4 / 3 > self.cap {
             self.cap = if self.cap == 0 { 4 } else { self.cap * 2 };
             self.epoch += 1;
         }
         let epoch = self.epoch;
-        let e = self.lists.entry(h).or_insert((epoch, Vec::new()));
-        if (epoch - e.0) & 1 == 1 {
-            e.1.reverse();
+        let e = self.heads.entry(h).or_insert((0, epoch));
+        if (epoch - e.1) & 1 == 1 {
+            e.0 = Self::reverse(&mut self.nodes, e.0);
         }
-        e.0 = epoch;
-        e.1.push(id);
-        self.size += 1;
+        e.1 = epoch;
+        self.nodes.push((id, e.0));
+        e.0 = self.nodes.len() as u32;
     }
 
-    /// Bring the chain of `h` up to date; returns its length.
-    fn prepare(&mut self, h: i64) -> usize {
+    /// Bring the chain of `h` up to date; returns its first node (0: none), for [`Self::next`].
+    fn first(&mut self, h: i64) -> u32 {
         let epoch = self.epoch;
-        match self.lists.get_mut(&h) {
+        match self.heads.get_mut(&h) {
             Some(e) => {
-                if (epoch - e.0) & 1 == 1 {
-                    e.1.reverse();
+                if (epoch - e.1) & 1 == 1 {
+                    e.0 = Self::reverse(&mut self.nodes, e.0);
                 }
-                e.0 = epoch;
-                e.1.len()
+                e.1 = epoch;
+                e.0
             }
             None => 0,
         }
     }
 
-    /// The `i`-th candidate of a prepared chain, newest first.
+    /// The candidate at node `n` (non-zero) and the node after it.
     #[inline]
-    fn at(&self, h: i64, i: usize) -> u32 {
-        let v = &self.lists[&h].1;
-        v[v.len() - 1 - i]
+    fn get(&self, n: u32) -> (u32, u32) {
+        self.nodes[n as usize - 1]
     }
 }
 
@@ -397,7 +429,10 @@ impl Dedup {
     }
     fn identical_structs(&self, a: u32, b: u32) -> bool {
         let k = self.r.kind(a);
-        if !matches!(k, K_STRUCT | K_UNION) || k != self.r.kind(b) || !self.shallow_equal_struct(a, b) {
+        if !matches!(k, K_STRUCT | K_UNION)
+            || k != self.r.kind(b)
+            || !self.shallow_equal_struct(a, b)
+        {
             return false;
         }
         (0..self.r.vlen(a)).all(|i| {
@@ -412,9 +447,8 @@ impl Dedup {
             self.map[id as usize] = id;
             let h = match self.r.kind(id) {
                 K_VAR | K_DATASEC => continue,
-                K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_FWD | K_TYPEDEF | K_FUNC | K_FLOAT | K_TYPE_TAG => {
-                    self.hash_common(id)
-                }
+                K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_FWD | K_TYPEDEF | K_FUNC
+                | K_FLOAT | K_TYPE_TAG => self.hash_common(id),
                 K_INT | K_DECL_TAG => self.hash_int_tag(id),
                 K_ENUM | K_ENUM64 => self.hash_enum(id),
                 K_STRUCT | K_UNION => self.hash_struct(id),
@@ -433,9 +467,10 @@ impl Dedup {
         match self.r.kind(id) {
             K_INT => {
                 h = self.hash_int_tag(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_int_tag(id, c) {
                         new_id = c;
                         break;
@@ -444,9 +479,10 @@ impl Dedup {
             }
             K_ENUM | K_ENUM64 => {
                 h = self.hash_enum(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_whole(id, c) {
                         new_id = c;
                         break;
@@ -462,9 +498,10 @@ impl Dedup {
             }
             K_FWD | K_FLOAT => {
                 h = self.hash_common(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_common(id, c) {
                         new_id = c;
                         break;
@@ -500,7 +537,9 @@ impl Dedup {
         let canon = self.resolve_fwd(canon);
         let hyp = self.hypot[canon as usize];
         if hyp <= MAX_ID {
-            return Ok(hyp == cand || self.identical_arrays(hyp, cand) || self.identical_structs(hyp, cand));
+            return Ok(hyp == cand
+                || self.identical_arrays(hyp, cand)
+                || self.identical_structs(hyp, cand));
         }
         self.hypot_add(canon, cand);
         if self.r.w(cand, 0) != self.r.w(canon, 0) {
@@ -569,7 +608,9 @@ impl Dedup {
                 }
                 Ok(true)
             }
-            k => Err(einval(format!("unexpected kind {k} of type [{cand}] in equivalence check"))),
+            k => Err(einval(format!(
+                "unexpected kind {k} of type [{cand}] in equivalence check"
+            ))),
         }
     }
 
@@ -589,7 +630,11 @@ impl Dedup {
             if tk == K_FWD && ck != K_FWD {
                 self.map[t as usize] = c;
             }
-            if matches!(tk, K_STRUCT | K_UNION) && ck != K_FWD && self.is_mapped(c) && !self.is_mapped(t) {
+            if matches!(tk, K_STRUCT | K_UNION)
+                && ck != K_FWD
+                && self.is_mapped(c)
+                && !self.is_mapped(t)
+            {
                 self.map[t as usize] = c;
             }
         }
@@ -601,9 +646,10 @@ impl Dedup {
         }
         let h = self.hash_struct(id);
         let mut new_id = id;
-        let n = self.table.prepare(h);
-        for i in 0..n {
-            let c = self.table.at(h, i);
+        let mut node = self.table.first(h);
+        while node != 0 {
+            let (c, next) = self.table.get(node);
+            node = next;
             if !self.shallow_equal_struct(id, c) {
                 continue;
             }
@@ -639,7 +685,9 @@ impl Dedup {
             if self.r.kind(id) != K_FWD || self.map[id as usize] != id {
                 continue;
             }
-            let Some(&c) = names.get(&self.r.w(id, 0)) else { continue };
+            let Some(&c) = names.get(&self.r.w(id, 0)) else {
+                continue;
+            };
             if c == 0 {
                 continue;
             }
@@ -656,7 +704,10 @@ impl Dedup {
     fn ref_type(&mut self, id: u32) -> Result<u32> {
         let m = self.map[id as usize];
         if m == IN_PROGRESS {
-            return Err(Error::new(libc::ELOOP, format!("BTF dedup: type [{id}] refers to itself")));
+            return Err(Error::new(
+                libc::ELOOP,
+                format!("BTF dedup: type [{id}] refers to itself"),
+            ));
         }
         if m <= MAX_ID {
             return Ok(self.resolve(id));
@@ -665,15 +716,25 @@ impl Dedup {
         let mut new_id = id;
         let h;
         match self.r.kind(id) {
-            k @ (K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_TYPE_TAG | K_DECL_TAG) => {
+            k @ (K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_TYPE_TAG
+            | K_DECL_TAG) => {
                 let r = self.ref_type(self.r.w(id, 2))?;
                 self.r.set(id, 2, r);
                 let tag = k == K_DECL_TAG;
-                h = if tag { self.hash_int_tag(id) } else { self.hash_common(id) };
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
-                    let eq = if tag { self.equal_int_tag(id, c) } else { self.equal_common(id, c) };
+                h = if tag {
+                    self.hash_int_tag(id)
+                } else {
+                    self.hash_common(id)
+                };
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
+                    let eq = if tag {
+                        self.equal_int_tag(id, c)
+                    } else {
+                        self.equal_common(id, c)
+                    };
                     if eq {
                         new_id = c;
                         break;
@@ -686,9 +747,10 @@ impl Dedup {
                 let r = self.ref_type(self.r.w(id, 4))?;
                 self.r.set(id, 4, r);
                 h = self.hash_array(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_whole(id, c) {
                         new_id = c;
                         break;
@@ -704,16 +766,21 @@ impl Dedup {
                     self.r.set(id, k, r);
                 }
                 h = self.hash_fnproto(id);
-                let n = self.table.prepare(h);
-                for i in 0..n {
-                    let c = self.table.at(h, i);
+                let mut node = self.table.first(h);
+                while node != 0 {
+                    let (c, next) = self.table.get(node);
+                    node = next;
                     if self.equal_whole(id, c) {
                         new_id = c;
                         break;
                     }
                 }
             }
-            k => return Err(einval(format!("type [{id}] of kind {k} is not a reference type"))),
+            k => {
+                return Err(einval(format!(
+                    "type [{id}] of kind {k} is not a reference type"
+                )))
+            }
         }
         self.map[id as usize] = new_id;
         if new_id == id {
@@ -722,13 +789,19 @@ impl Dedup {
         Ok(new_id)
     }
 
-    /// Canonical own types in order; returns (type words, old id → new id).
-    fn compact_and_remap(&mut self) -> Result<(Vec<u32>, Vec<u32>)> {
+    /// Canonical own types in order; returns (type words, word offset of each record,
+    /// old id → new id).
+    fn compact_and_remap(&mut self) -> Result<(Vec<u32>, Vec<u32>, Vec<u32>)> {
         let mut new_of = std::mem::take(&mut self.hypot);
         for (id, slot) in new_of.iter_mut().enumerate() {
-            *slot = if (id as u32) < self.start_id { id as u32 } else { UNPROCESSED };
+            *slot = if (id as u32) < self.start_id {
+                id as u32
+            } else {
+                UNPROCESSED
+            };
         }
-        let mut out = Vec::with_capacity(self.r.words.len() - self.r.off(self.start_id.min(self.cnt - 1)));
+        let mut out =
+            Vec::with_capacity(self.r.words.len() - self.r.off(self.start_id.min(self.cnt - 1)));
         let mut recs = Vec::new();
         let mut next = self.start_id;
         for id in self.start_id..self.cnt {
@@ -736,11 +809,12 @@ impl Dedup {
                 continue;
             }
             new_of[id as usize] = next;
-            recs.push(out.len());
+            recs.push(out.len() as u32);
             out.extend_from_slice(self.r.rec(id));
             next += 1;
         }
         for &o in &recs {
+            let o = o as usize;
             let info = out[o + 1];
             let mut bad = None;
             id_fields(info, |k| {
@@ -752,57 +826,59 @@ impl Dedup {
                 }
             });
             if let Some(t) = bad {
-                return Err(einval(format!("type id {t} has no canonical type after compaction")));
+                return Err(einval(format!(
+                    "type id {t} has no canonical type after compaction"
+                )));
             }
         }
-        Ok((out, new_of))
+        Ok((out, recs, new_of))
     }
 }
 
 /// Deduplicate `btf` in place with libbpf 1.5's algorithm; `ext`, if given, has its string
 /// offsets and type ids rewritten to match (libbpf's `btf_dedup_opts.btf_ext`).
 pub fn dedup(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts) -> Result<()> {
-    dedup_with(btf, ext, opts, false)
-}
-
-/// As [`dedup`], for a BTF whose string section is already free of duplicates because it was
-/// built up from an empty BTF (libbpf's `strs_deduped`, e.g. the static linker's output BTF):
-/// the string section is kept as it is, unused strings included, as libbpf keeps it.
-pub fn dedup_built(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts) -> Result<()> {
-    dedup_with(btf, ext, opts, true)
-}
-
-fn dedup_with(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts, strs_deduped: bool) -> Result<()> {
     let _ = opts.force_collisions;
     // The equivalence check and the reference pass recurse along type chains as deep as the
     // type graph; run them on a thread whose stack can hold that.
-    let work = || dedup_inner(btf, ext, strs_deduped);
+    let work = || dedup_inner(btf, ext);
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("btf-dedup".into())
             .stack_size(512 << 20)
             .spawn_scoped(s, work)
-            .map_err(|e| Error::new(libc::ENOMEM, format!("BTF dedup: cannot start worker thread: {e}")))?
+            .map_err(|e| {
+                Error::new(
+                    libc::ENOMEM,
+                    format!("BTF dedup: cannot start worker thread: {e}"),
+                )
+            })?
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
 }
 
-fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>, built: bool) -> Result<()> {
+fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
     let start_id = btf.start_id();
     let cnt = btf.type_cnt();
     let mut r = Recs::of(btf)?;
 
     // Strings first (they only rewrite offsets, which the type hashes then use).
-    let strs_deduped = built || match btf.base() {
-        None => btf.header().str_len <= 1,
-        Some(_) => btf.header().str_len == 0,
-    };
+    let strs_deduped = btf.strs_deduped
+        || match btf.base() {
+            None => btf.header().str_len <= 1,
+            Some(_) => btf.header().str_len == 0,
+        };
     let mut ext_patches: Vec<(usize, u32)> = Vec::new();
     let new_strs = if strs_deduped {
         None
     } else {
-        Some(dedup_strings(btf, &mut r, ext.as_deref(), &mut ext_patches)?)
+        Some(dedup_strings(
+            btf,
+            &mut r,
+            ext.as_deref(),
+            &mut ext_patches,
+        )?)
     };
 
     let mut map = vec![UNPROCESSED; cnt as usize];
@@ -820,7 +896,7 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>, built: bool) -> Resu
         hypot: vec![UNPROCESSED; cnt as usize],
         hypot_list: Vec::new(),
         adjust_canon: false,
-        table: CandTable::new(),
+        table: CandTable::with_capacity((cnt as usize).min(1 << 20)),
     };
     d.prep()?;
     for id in start_id..cnt {
@@ -834,14 +910,20 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>, built: bool) -> Resu
         d.ref_type(id)?;
     }
     d.table = CandTable::new();
-    let (types, new_of) = d.compact_and_remap()?;
+    d.hypot_list = Vec::new();
+    let (types, offs, new_of) = d.compact_and_remap()?;
 
     if let Some(e) = ext.as_deref() {
         for pos in e.type_id_positions() {
             let old = super::rd_u32(e.raw_data(), pos).unwrap_or(0);
-            let new = new_of.get(d.resolve(old.min(cnt - 1)) as usize).copied().unwrap_or(UNPROCESSED);
+            let new = new_of
+                .get(d.resolve(old.min(cnt - 1)) as usize)
+                .copied()
+                .unwrap_or(UNPROCESSED);
             if old >= cnt || new > MAX_ID {
-                return Err(einval(format!(".BTF.ext refers to type id {old}, which has no canonical type")));
+                return Err(einval(format!(
+                    ".BTF.ext refers to type id {old}, which has no canonical type"
+                )));
             }
             ext_patches.push((pos, new));
         }
@@ -855,29 +937,48 @@ fn dedup_inner(btf: &mut Btf, mut ext: Option<&mut BtfExt>, built: bool) -> Resu
         None => btf.strs(),
     };
     let type_len = (types.len() * 4) as u32;
-    let mut raw = Vec::with_capacity(hdr_len + types.len() * 4 + strs.len());
-    raw.extend_from_slice(&btf.raw_data()[..hdr_len]);
-    raw.extend(types.iter().flat_map(|w| w.to_ne_bytes()));
-    raw.extend_from_slice(strs);
+    let mut raw = vec![0u8; hdr_len + types.len() * 4 + strs.len()];
+    raw[..hdr_len].copy_from_slice(&btf.raw_data()[..hdr_len]);
+    for (c, w) in raw[hdr_len..hdr_len + types.len() * 4]
+        .chunks_exact_mut(4)
+        .zip(&types)
+    {
+        c.copy_from_slice(&w.to_ne_bytes());
+    }
+    raw[hdr_len + types.len() * 4..].copy_from_slice(strs);
     raw[8..12].copy_from_slice(&0u32.to_ne_bytes());
     raw[12..16].copy_from_slice(&type_len.to_ne_bytes());
     raw[16..20].copy_from_slice(&type_len.to_ne_bytes());
     raw[20..24].copy_from_slice(&(strs.len() as u32).to_ne_bytes());
     drop(d);
-    replace_raw(btf, &raw)?;
-    if let Some(e) = ext.as_deref_mut() {
+    // Every id was remapped onto an emitted record and every string offset onto the new
+    // section, so the result is installed without re-validating it.
+    let hdr = super::Header::parse(&raw)?;
+    btf.data = Arc::new(super::Data {
+        str_start: hdr_len + type_len as usize,
+        hdr,
+        types: types.into_boxed_slice(),
+        offs: offs.into_boxed_slice(),
+        start_id,
+        start_str_off: btf.start_str_off(),
+        raw: raw.into_boxed_slice(),
+        by_name: Default::default(),
+        guessed_ptr_size: Default::default(),
+    });
+    btf.strs_deduped = true;
+    if let Some(e) = ext {
         e.patch(&ext_patches, Some(btf))?;
     }
     Ok(())
 }
 
-/// Replace `btf`'s content with `raw` (same base, pointer size and C base handle).
-pub(crate) fn replace_raw(btf: &mut Btf, raw: &[u8]) -> Result<()> {
-    let mut fresh = Btf::parse_with(raw, btf.base.clone())?;
-    fresh.ptr_size = btf.ptr_size;
-    fresh.c_base = btf.c_base;
-    *btf = fresh;
-    Ok(())
+impl Btf {
+    /// Mark the string section as deduplicated, as libbpf does for a BTF built from scratch
+    /// (`btf__new_empty*`, whose first modification finds at most the empty string): a later
+    /// dedup then keeps the strings as they are.
+    pub(crate) fn set_strs_deduped(&mut self) {
+        self.strs_deduped = true;
+    }
 }
 
 /// Index of every string of `btf`'s base chain: bytes → offset of its first occurrence,
@@ -893,8 +994,12 @@ fn base_str_index(base: &Btf) -> FastMap<&[u8], u32> {
         let s = b.strs();
         let mut off = 0usize;
         while off < s.len() {
-            let end = s[off..].iter().position(|&c| c == 0).map_or(s.len(), |p| off + p);
-            idx.entry(&s[off..end]).or_insert(b.start_str_off() + off as u32);
+            let end = s[off..]
+                .iter()
+                .position(|&c| c == 0)
+                .map_or(s.len(), |p| off + p);
+            idx.entry(&s[off..end])
+                .or_insert(b.start_str_off() + off as u32);
             off = end + 1;
         }
     }
@@ -903,7 +1008,12 @@ fn base_str_index(base: &Btf) -> FastMap<&[u8], u32> {
 
 /// Rewrite every string reference of the own types (in `r`) and of `ext` (as patches) to a new
 /// string section holding each used string once, in first-use order. Returns that section.
-fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Vec<(usize, u32)>) -> Result<Vec<u8>> {
+fn dedup_strings(
+    btf: &Btf,
+    r: &mut Recs,
+    ext: Option<&BtfExt>,
+    patches: &mut Vec<(usize, u32)>,
+) -> Result<Vec<u8>> {
     let start_str = btf.start_str_off();
     let base_idx = btf.base().map(|b| base_str_index(b));
     let mut set: FastMap<&[u8], u32> = FastMap::default();
@@ -912,14 +1022,19 @@ fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Ve
         data.push(0);
         set.insert(b"", 0);
     }
+    let mut seen: FastMap<u32, u32> = FastMap::default();
     let mut remap = |off: u32| -> Result<u32> {
         if off == 0 || off < start_str {
             return Ok(off);
+        }
+        if let Some(&n) = seen.get(&off) {
+            return Ok(n);
         }
         let s = btf
             .str_bytes_at(off)
             .ok_or_else(|| einval(format!("string offset {off} is out of range")))?;
         if let Some(&b) = base_idx.as_ref().and_then(|i| i.get(s)) {
+            seen.insert(off, b);
             return Ok(b);
         }
         let next = data.len() as u32;
@@ -928,6 +1043,7 @@ fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Ve
             data.push(0);
             next
         });
+        seen.insert(off, start_str + o);
         Ok(start_str + o)
     };
     let mut err = None;
@@ -950,7 +1066,6 @@ fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Ve
             patches.push((pos, remap(old)?));
         }
     }
-    drop(remap);
     Ok(data)
 }
 
@@ -958,10 +1073,18 @@ fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Ve
 mod tests {
     use super::*;
     use crate::btf::builder::BtfBuilder;
+    use crate::btf::BtfExt;
 
     fn dd(b: &BtfBuilder) -> Btf {
         let mut btf = Btf::parse(&b.build()).unwrap();
         dedup(&mut btf, None, &DedupOpts::default()).unwrap();
+        // the installed result is what a fresh parse (with its checks) of the bytes gives
+        let again = Btf::parse(btf.raw_data()).unwrap();
+        assert_eq!(again.type_cnt(), btf.type_cnt());
+        assert_eq!(*again.data.types, *btf.data.types);
+        assert_eq!(*again.data.offs, *btf.data.offs);
+        assert_eq!(again.strs(), btf.strs());
+        assert_eq!(again.data.str_start, btf.data.str_start);
         btf
     }
 
@@ -993,16 +1116,178 @@ mod tests {
         assert_eq!(btf.header().str_len, 5);
     }
 
+    fn chain(t: &mut CandTable, h: i64) -> Vec<u32> {
+        let mut v = Vec::new();
+        let mut n = t.first(h);
+        while n != 0 {
+            let (c, next) = t.get(n);
+            v.push(c);
+            n = next;
+        }
+        v
+    }
+
     #[test]
     fn candidate_order_flips_on_growth() {
         let mut t = CandTable::new();
         t.add(7, 1); // grow to 4
         t.add(7, 2);
         t.add(7, 3);
-        let n = t.prepare(7);
-        assert_eq!((0..n).map(|i| t.at(7, i)).collect::<Vec<_>>(), [3, 2, 1]);
+        assert_eq!(chain(&mut t, 7), [3, 2, 1]);
         t.add(7, 4); // (3+1)*4/3 = 5 > 4: grow, chain reversed, then 4 prepended
-        let n = t.prepare(7);
-        assert_eq!((0..n).map(|i| t.at(7, i)).collect::<Vec<_>>(), [4, 1, 2, 3]);
+        assert_eq!(chain(&mut t, 7), [4, 1, 2, 3]);
+        assert!(chain(&mut t, 8).is_empty());
+    }
+
+    fn opts(force: bool) -> DedupOpts {
+        DedupOpts {
+            force_collisions: force,
+        }
+    }
+
+    /// A BTF with duplicates of every kind, forward declarations and an enum forward.
+    fn messy() -> BtfBuilder {
+        let mut b = BtfBuilder::new();
+        for _ in 0..2 {
+            let int = b.add_int("int", 4, 1);
+            let e_fwd = b.add_enum("e", 4, false, &[]);
+            let e = b.add_enum("e", 4, false, &[("A", 1), ("B", 2)]);
+            let fwd = b.add_fwd("node", false);
+            let pf = b.add_ptr(fwd);
+            let arr = b.add_array(int, int, 4);
+            let node = b.next_id() + 2;
+            let pn = b.add_ptr(node);
+            let c = b.add_modifier(Kind::Const, "", pn);
+            let _node = b.add_struct(
+                "node",
+                40,
+                &[
+                    ("v", int, 0),
+                    ("next", pf, 64),
+                    ("arr", arr, 128),
+                    ("self", c, 256),
+                ],
+            );
+            let td = b.add_typedef("node_t", node);
+            let proto = b.add_func_proto(int, &[("n", td), ("e", e), ("f", e_fwd)]);
+            b.add_func("f", proto, 1);
+        }
+        b
+    }
+
+    #[test]
+    fn messy_collapses_and_force_collisions_agree() {
+        let a = dd(&messy());
+        let mut b = Btf::parse(&messy().build()).unwrap();
+        dedup(&mut b, None, &opts(true)).unwrap();
+        assert_eq!(a.raw_data(), b.raw_data());
+        // int, enum e (the forward resolved), fwd node→struct, ptr, array, ptr, const, struct,
+        // typedef, proto, func: one of each
+        let kinds: Vec<Kind> = a.types().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds.iter().filter(|&&k| k == Kind::Struct).count(),
+            1,
+            "{kinds:?}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|&&k| k == Kind::Enum).count(),
+            1,
+            "{kinds:?}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|&&k| k == Kind::Func).count(),
+            1,
+            "{kinds:?}"
+        );
+        assert!(!kinds.contains(&Kind::Fwd), "{kinds:?}");
+        // deduplicating again changes nothing
+        let mut again = a.clone();
+        dedup(&mut again, None, &opts(false)).unwrap();
+        assert_eq!(again.raw_data(), a.raw_data());
+    }
+
+    #[test]
+    fn split_types_collapse_onto_base() {
+        let mut bb = BtfBuilder::new();
+        let int = bb.add_int("int", 4, 1);
+        bb.add_struct("s", 4, &[("a", int, 0)]);
+        let base = Arc::new(Btf::parse(&bb.build()).unwrap());
+        let mut sb = BtfBuilder::new_split(&base);
+        let int2 = sb.add_int("int", 4, 1);
+        let s2 = sb.add_struct("s", 4, &[("a", int2, 0)]);
+        sb.add_ptr(s2);
+        let mut split = Btf::parse_split(&sb.build(), base.clone()).unwrap();
+        dedup(&mut split, None, &opts(false)).unwrap();
+        assert_eq!(split.type_cnt(), base.type_cnt() + 1);
+        let p = split.ty(base.type_cnt()).unwrap();
+        assert_eq!((p.kind, p.size_or_type), (Kind::Ptr, 2));
+        // every name now comes from the base: the split string section is empty
+        assert_eq!(split.header().str_len, 0);
+    }
+
+    fn ext_blob(sec_name_off: u32, type_id: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        let hdr = [0xEB9Fu16 as u32 | (1 << 16), 32, 0, 20, 20, 0, 20, 0];
+        for w in hdr {
+            v.extend_from_slice(&w.to_ne_bytes());
+        }
+        for w in [8u32, sec_name_off, 1, 0, type_id] {
+            v.extend_from_slice(&w.to_ne_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn ext_type_ids_and_strings_follow() {
+        let mut b = BtfBuilder::new();
+        b.add_str("unused");
+        let int = b.add_int("int", 4, 1);
+        let p1 = b.add_func_proto(int, &[]);
+        let int2 = b.add_int("int", 4, 1);
+        let p2 = b.add_func_proto(int2, &[]);
+        let f = b.add_func("prog", p2, 1);
+        let sec = b.add_str("tc");
+        let _ = p1;
+        let mut btf = Btf::parse(&b.build()).unwrap();
+        let mut ext = BtfExt::parse(&ext_blob(sec, f), &btf).unwrap();
+        dedup(&mut btf, Some(&mut ext), &opts(false)).unwrap();
+        let fi = ext.func_info("tc").expect("section name remapped");
+        let t = btf.ty(fi.records[0].type_id).unwrap();
+        assert_eq!((t.kind, t.name), (Kind::Func, "prog"));
+        assert_eq!(btf.type_cnt(), 4);
+        assert!(btf.find_by_name_kind("unused", Kind::Int).is_none());
+    }
+
+    #[test]
+    fn bad_ext_is_an_error_and_leaves_the_btf_alone() {
+        let mut b = BtfBuilder::new();
+        b.add_int("int", 4, 1);
+        let sec = b.add_str("tc");
+        let mut btf = Btf::parse(&b.build()).unwrap();
+        let before = btf.raw_data().to_vec();
+        let mut ext = BtfExt::parse_detached(&ext_blob(sec, 99)).unwrap();
+        let e = dedup(&mut btf, Some(&mut ext), &opts(false)).unwrap_err();
+        assert_eq!(e.errno(), libc::EINVAL);
+        assert_eq!(btf.raw_data(), &before[..]);
+        let mut ext = BtfExt::parse_detached(&ext_blob(1000, 1)).unwrap();
+        assert_eq!(
+            dedup(&mut btf, Some(&mut ext), &opts(false))
+                .unwrap_err()
+                .errno(),
+            libc::EINVAL
+        );
+    }
+
+    #[test]
+    fn reference_loop_is_eloop() {
+        let mut b = BtfBuilder::new();
+        let id = b.next_id();
+        b.add_modifier(Kind::Const, "", id + 1);
+        b.add_modifier(Kind::Volatile, "", id);
+        let mut btf = Btf::parse(&b.build()).unwrap();
+        assert_eq!(
+            dedup(&mut btf, None, &opts(false)).unwrap_err().errno(),
+            libc::ELOOP
+        );
     }
 }

@@ -29,7 +29,14 @@ impl<'a> Writer<'a> {
     fn new_base() -> Self {
         let mut set = FastMap::default();
         set.insert(Vec::new(), 0);
-        Writer { types: Vec::new(), cnt: 1, strs: vec![0], set, start_str: 0, base: None }
+        Writer {
+            types: Vec::new(),
+            cnt: 1,
+            strs: vec![0],
+            set,
+            start_str: 0,
+            base: None,
+        }
     }
 
     fn new_split(base: &'a Writer<'a>) -> Self {
@@ -83,7 +90,9 @@ impl<'a> Writer<'a> {
             }
         });
         if let Some(off) = err {
-            return Err(Error::inval(format!("BTF: string offset {off} is out of range")));
+            return Err(Error::inval(format!(
+                "BTF: string offset {off} is out of range"
+            )));
         }
         self.cnt += 1;
         Ok(self.cnt - 1)
@@ -91,7 +100,11 @@ impl<'a> Writer<'a> {
 
     /// An empty STRUCT/UNION/ENUM of a name and size (`btf__add_struct`/`btf__add_enum`).
     fn add_empty(&mut self, kind: u32, name: &[u8], size: u32) -> u32 {
-        let n = if name.is_empty() { 0 } else { self.add_str(name) };
+        let n = if name.is_empty() {
+            0
+        } else {
+            self.add_str(name)
+        };
         self.types.extend_from_slice(&[n, kind << 24, size]);
         self.cnt += 1;
         self.cnt - 1
@@ -218,8 +231,10 @@ pub fn distill_base(src: &Btf) -> Result<(Btf, Btf)> {
         pos += rec_words(info);
     }
     let split_raw = split.raw();
-    let base_btf = Btf::parse(&base.raw())?;
-    let split_btf = Btf::parse_split(&split_raw, Arc::new(base_btf.clone()))?;
+    let mut base_btf = Btf::parse(&base.raw())?;
+    base_btf.set_strs_deduped();
+    let mut split_btf = Btf::parse_split(&split_raw, Arc::new(base_btf.clone()))?;
+    split_btf.set_strs_deduped();
     Ok((base_btf, split_btf))
 }
 
@@ -249,7 +264,11 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
                     )));
                 }
             }
-            _ => return Err(Error::inval(format!("type [{i}] in distilled based BTF has unexpected kind [{k}]"))),
+            _ => {
+                return Err(Error::inval(format!(
+                    "type [{i}] in distilled based BTF has unexpected kind [{k}]"
+                )))
+            }
         }
     }
 
@@ -260,7 +279,9 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
 
     // Distilled types sorted by (name, size descending), as libbpf's search expects.
     let dname = |id: u32| dist.str_bytes_at(r.w(id, 0)).unwrap_or(b"");
-    let mut info: Vec<(&[u8], u32, u32)> = (0..nr_dist).map(|id| (dname(id), r.w(id, 2) & 0x7fff_ffff, id)).collect();
+    let mut info: Vec<(&[u8], u32, u32)> = (0..nr_dist)
+        .map(|id| (dname(id), r.w(id, 2) & 0x7fff_ffff, id))
+        .collect();
     info.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
 
     // libbpf walks split ids [nr_dist, nr_split) here (a count used as an end id); do the same.
@@ -274,7 +295,9 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         for mut next in members {
             while next != 0 {
                 match r.kind(next) {
-                    K_CONST | K_RESTRICT | K_VOLATILE | K_TYPEDEF | K_TYPE_TAG => next = r.w(next, 2),
+                    K_CONST | K_RESTRICT | K_VOLATILE | K_TYPEDEF | K_TYPE_TAG => {
+                        next = r.w(next, 2)
+                    }
                     K_ARRAY => next = r.w(next, 3),
                     K_STRUCT | K_UNION => {
                         if next < nr_dist {
@@ -292,7 +315,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
     for id in 1..nr_base {
         if is_composite(b.kind(id)) && b.w(id, 0) != 0 {
             let c = name_cnt.entry(b.w(id, 0)).or_insert(0);
-            *c = c.saturating_add(1).min(255);
+            *c = c.saturating_add(1);
         }
     }
     let mut str_map: FastMap<u32, u32> = FastMap::default();
@@ -311,8 +334,10 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         };
         let bname = base.str_bytes_at(name_off).unwrap_or(b"");
         let key_size = bsize & 0x7fff_ffff;
-        let lo = info.partition_point(|e| e.0 < bname || (needs_size && e.0 == bname && e.1 > key_size));
-        let hi = info.partition_point(|e| e.0 < bname || (e.0 == bname && (!needs_size || e.1 >= key_size)));
+        let lo =
+            info.partition_point(|e| e.0 < bname || (needs_size && e.0 == bname && e.1 > key_size));
+        let hi = info
+            .partition_point(|e| e.0 < bname || (e.0 == bname && (!needs_size || e.1 >= key_size)));
         for &(_, _, did) in &info[lo..hi.max(lo)] {
             if did == 0 || did >= nr_dist {
                 return Err(Error::inval(format!(
@@ -362,7 +387,9 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         let o = r.off(id);
         let info = r.words[o + 1];
         let w = &mut r.words;
-        id_fields(info, |k| w[o + k] = id_map.get(w[o + k] as usize).copied().unwrap_or(0));
+        id_fields(info, |k| {
+            w[o + k] = id_map.get(w[o + k] as usize).copied().unwrap_or(0)
+        });
         let mut bad = None;
         str_fields(info, |k| {
             let off = w[o + k];
@@ -381,14 +408,21 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         if let Some(off) = bad {
             return Err(Error::new(
                 libc::ENOENT,
-                format!("string '{}' [offset {off}] is not mapped to base BTF", String::from_utf8_lossy(btf.str_bytes_at(0).unwrap_or(b""))),
+                format!(
+                    "string '{}' [offset {off}] is not mapped to base BTF",
+                    String::from_utf8_lossy(btf.str_bytes_at(0).unwrap_or(b""))
+                ),
             ));
         }
     }
 
     let h = *btf.header();
     let hdr_len = h.hdr_len as usize;
-    let own: &[u32] = if nr_dist < nr_types { &r.words[r.off(nr_dist)..] } else { &[] };
+    let own: &[u32] = if nr_dist < nr_types {
+        &r.words[r.off(nr_dist)..]
+    } else {
+        &[]
+    };
     let strs = btf.strs();
     let tl = (own.len() * 4) as u32;
     let mut raw = Vec::with_capacity(hdr_len + own.len() * 4 + strs.len());
@@ -400,6 +434,99 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
     raw[16..20].copy_from_slice(&tl.to_ne_bytes());
     let mut fresh = Btf::parse_with(&raw, Some(base))?;
     fresh.ptr_size = btf.ptr_size;
+    fresh.strs_deduped = btf.strs_deduped;
     *btf = fresh;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btf::builder::BtfBuilder;
+    use crate::btf::Kind;
+
+    fn base() -> Arc<Btf> {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, 1);
+        b.add_struct("s", 8, &[("a", int, 0), ("b", int, 32)]);
+        b.add_enum("e", 4, false, &[("X", 1)]);
+        b.add_int("unused", 8, 0);
+        b.add_ptr(int);
+        Arc::new(Btf::parse(&b.build()).unwrap())
+    }
+
+    fn split(base: &Arc<Btf>) -> Btf {
+        let mut sb = BtfBuilder::new_split(base);
+        let ps = sb.add_ptr(2);
+        let t = sb.add_struct(
+            "t",
+            16,
+            &[("x", 2, 0), ("p", ps, 64), ("e", 3, 96), ("q", 5, 0)],
+        );
+        // enough split types that libbpf's embedded-type scan (which stops at the split type
+        // count used as an id) reaches t
+        for i in 0..6 {
+            sb.add_typedef(&format!("t{i}"), t);
+        }
+        Btf::parse_split(&sb.build(), base.clone()).unwrap()
+    }
+
+    #[test]
+    fn distill_keeps_what_split_needs_and_relocate_restores() {
+        let base = base();
+        let orig = split(&base);
+        let (nb, mut ns) = distill_base(&orig).unwrap();
+        // int, empty struct s, empty enum e: 'unused' and the pointer are not in the new base
+        let kinds: Vec<(Kind, &str, u16)> = nb.types().map(|t| (t.kind, t.name, t.vlen)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::Int, "int", 0),
+                (Kind::Struct, "s", 0),
+                (Kind::Enum, "e", 0)
+            ]
+        );
+        // the base's pointer to int moved into the split, after the split's own types
+        assert_eq!(ns.type_cnt(), nb.type_cnt() + 9);
+        assert_eq!(ns.ty(nb.type_cnt() + 8).unwrap().kind, Kind::Ptr);
+        relocate(&mut ns, base.clone()).unwrap();
+        assert_eq!(ns.start_id(), base.type_cnt());
+        let t = ns.ty(base.type_cnt() + 1).unwrap();
+        assert_eq!(t.name, "t");
+        let m: Vec<(String, u32)> = t
+            .members()
+            .unwrap()
+            .iter()
+            .map(|m| (m.name.to_string(), m.type_id))
+            .collect();
+        assert_eq!(m[0], ("x".to_string(), 2));
+        assert_eq!(m[2], ("e".to_string(), 3));
+        assert_eq!(ns.ty(m[3].1).unwrap().kind, Kind::Ptr);
+    }
+
+    #[test]
+    fn relocate_refuses_missing_or_resized_types() {
+        let base = base();
+        let (_, mut ns) = distill_base(&split(&base)).unwrap();
+        // a base without struct s: the distilled s has nowhere to go
+        let mut b = BtfBuilder::new();
+        b.add_int("int", 4, 1);
+        b.add_enum("e", 4, false, &[]);
+        let other = Arc::new(Btf::parse(&b.build()).unwrap());
+        let e = relocate(&mut ns, other).unwrap_err();
+        assert_eq!(e.errno(), libc::EINVAL);
+        assert!(e.message().contains("'s'"), "{}", e.message());
+        // s embedded in t by value: a base s of another size does not match
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, 1);
+        b.add_struct("s", 12, &[("a", int, 0)]);
+        b.add_enum("e", 4, false, &[]);
+        let resized = Arc::new(Btf::parse(&b.build()).unwrap());
+        assert_eq!(
+            relocate(&mut ns, resized).unwrap_err().errno(),
+            libc::EINVAL
+        );
+        // distilling needs split BTF
+        assert_eq!(distill_base(&base).unwrap_err().errno(), libc::EINVAL);
+    }
 }

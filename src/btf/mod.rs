@@ -86,6 +86,9 @@ pub struct Btf {
     /// For the C API: the `struct btf *` handle the base was given as, so `btf__base_btf` returns
     /// the caller's own pointer (0 when the base came from Rust).
     c_base: usize,
+    /// Strings known unique and all in use (libbpf's `strs_deduped`): set by dedup, after which
+    /// a later dedup leaves the string section alone as libbpf does.
+    strs_deduped: bool,
 }
 
 #[derive(Clone)]
@@ -261,6 +264,7 @@ impl Btf {
             base,
             ptr_size: None,
             c_base: 0,
+            strs_deduped: false,
         };
         btf.validate()?;
         Ok(btf)

@@ -1152,7 +1152,10 @@ fn dedup(btf: Vec<u8>, ext: Option<Vec<u8>>) -> Result<(Vec<u8>, Option<Vec<u8>>
         Some(e) => Some(BtfExt::parse(e, &btf).map_err(|e| e.context("failed to parse final .BTF.ext data"))?),
         None => None,
     };
-    crate::btf::dedup::dedup_built(&mut btf, ext.as_mut(), &crate::btf::dedup::DedupOpts::default())
+    // Built up from an empty BTF through a string set: libbpf keeps this string section as it
+    // is (strs_deduped), unused strings included.
+    btf.set_strs_deduped();
+    crate::btf::dedup::dedup(&mut btf, ext.as_mut(), &crate::btf::dedup::DedupOpts::default())
         .map_err(|e| e.context("BTF dedup failed"))?;
     Ok((btf.raw_data().to_vec(), ext.map(|e| e.raw_data().to_vec())))
 }
