@@ -2,7 +2,9 @@
 # link_diff.sh REF OX WITH_LIBBPF15 BPFTOOL75 OUTDIR NAME MODE IN...
 # Differential test of the static linker: link IN... with link_files built on upstream libbpf
 # 1.5 (REF, run through WITH_LIBBPF15) and on liboxbpf (OX), into OUTDIR/NAME/{ref,ox}/NAME.o.
-# Both must print the same lines (return codes, errno, libbpf's warnings) and exit alike.
+# Both must print the same lines (return codes, errno, libbpf's warnings) and exit alike. With
+# LINK_PRELOAD set to liboxbpf.so.1, the libbpf 1.5 build runs a third time with liboxbpf
+# preloaded over libbpf 1.5 (OUTDIR/NAME/pre/), and must match as well.
 # MODE:
 #   ok     linking succeeds; both files are byte-identical, and identical to what
 #          `bpftool gen object` (bpftool 7.5, libbpf 1.5) writes
@@ -23,7 +25,7 @@ if [[ $mode == *:nobpftool ]]; then
 fi
 dir="$outdir/$name"
 rm -rf "$dir"
-mkdir -p "$dir/ref" "$dir/ox" "$dir/bpftool"
+mkdir -p "$dir/ref" "$dir/ox" "$dir/bpftool" "$dir/pre"
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$with15" "$ref" --log "$dir/ref/$name.o" "$@" > "$dir/ref.log"; rc_ref=$?
@@ -33,6 +35,12 @@ if ! diff -u "$dir/ref.log" "$dir/ox.log"; then
     fail "link output differs (upstream first)"
 fi
 [[ $rc_ref == "$rc_ox" ]] || fail "exit codes differ: upstream $rc_ref, liboxbpf $rc_ox"
+if [[ -n ${LINK_PRELOAD:-} ]]; then
+    "$with15" --preload "$LINK_PRELOAD" "$ref" --log "$dir/pre/$name.o" "$@" > "$dir/pre.log"; rc_pre=$?
+    diff -u "$dir/ref.log" "$dir/pre.log" || fail "output with liboxbpf preloaded differs (upstream first)"
+    [[ $rc_pre == "$rc_ref" ]] || fail "exit codes differ: upstream $rc_ref, preloaded $rc_pre"
+    cmp "$dir/ref/$name.o" "$dir/pre/$name.o" || fail "file linked with liboxbpf preloaded differs"
+fi
 cat "$dir/ox.log"
 case $mode in
     fail)
