@@ -251,3 +251,48 @@ pub(super) fn map_defs_match(
     crate::pr_warn!("global '{}': map {} mismatch", sym, reason);
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btf::builder::BtfBuilder;
+
+    fn parse(b: &BtfBuilder) -> Btf {
+        Btf::parse(&b.build()).unwrap()
+    }
+
+    #[test]
+    fn btf_matches_rules() {
+        // File 1: int x; struct s { int a; } y; struct s *p;
+        let mut b1 = BtfBuilder::new();
+        let int1 = b1.add_int("int", 4, 1);
+        let s1 = b1.add_struct("s", 4, &[("a", int1, 0)]);
+        let v_int1 = b1.add_var("x", int1, 1);
+        let v_s1 = b1.add_var("y", s1, 1);
+        let p1 = b1.add_ptr(s1);
+        let v_p1 = b1.add_var("p", p1, 1);
+        let btf1 = parse(&b1);
+        // File 2: long x (mismatch); struct s { int b; } y (field name); fwd struct s *p (ok).
+        let mut b2 = BtfBuilder::new();
+        let long2 = b2.add_int("long", 8, 1);
+        let int2 = b2.add_int("int", 4, 1);
+        let s2 = b2.add_struct("s", 4, &[("b", int2, 0)]);
+        let v_long2 = b2.add_var("x", long2, 2);
+        let v_s2 = b2.add_var("y", s2, 2);
+        let fwd2 = b2.add_fwd("s", false);
+        let p2 = b2.add_ptr(fwd2);
+        let v_p2 = b2.add_var("p", p2, 2);
+        let v_int2 = b2.add_var("x", int2, 2);
+        let btf2 = parse(&b2);
+        // Names of VARs must match too, so compare like-named ones; linkage extern vs global is fine.
+        assert!(!btf_matches("x", true, &btf1, v_int1, &btf2, v_long2));
+        assert!(btf_matches("x", true, &btf1, v_int1, &btf2, v_int2));
+        assert!(!btf_matches("y", true, &btf1, v_s1, &btf2, v_s2));
+        assert!(btf_matches("p", true, &btf1, v_p1, &btf2, v_p2));
+        // A static VAR never matches a global one.
+        let mut b3 = BtfBuilder::new();
+        let int3 = b3.add_int("int", 4, 1);
+        let v_static = b3.add_var("x", int3, 0);
+        assert!(!btf_matches("x", true, &btf1, v_int1, &parse(&b3), v_static));
+    }
+}

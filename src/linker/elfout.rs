@@ -79,7 +79,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn layout_aligns_and_parses_back() {
+    fn layout_follows_libelf() {
         let strs = b"\0.strtab\0.bss\0x\0";
         let x = [1u8, 2, 3];
         let secs = [
