@@ -13,6 +13,7 @@ pub mod buffers;
 pub mod elf;
 pub mod attach;
 pub mod link;
+pub mod linker;
 pub mod ffi;
 pub mod object;
 pub mod reloc;

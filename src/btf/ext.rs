@@ -209,6 +209,16 @@ impl<T: ExtRecord> Sub<T> {
         }
     }
 
+    fn all<'a>(&'a self, raw: &'a [u8]) -> impl Iterator<Item = InfoSet<'a, T>> + 'a {
+        let rec_size = self.rec_size;
+        self.secs.iter().map(move |s| InfoSet {
+            sec_name: &s.name,
+            rec_size,
+            records: &s.recs,
+            raw: raw.get(s.raw.clone()).unwrap_or(&[]),
+        })
+    }
+
     fn get<'a>(&'a self, raw: &'a [u8], name: &str) -> Option<InfoSet<'a, T>> {
         let s = self.secs.iter().find(|s| !s.name.is_empty() && s.name == name)?;
         Some(InfoSet { sec_name: &s.name, rec_size: self.rec_size, records: &s.recs, raw: raw.get(s.raw.clone())? })
@@ -329,6 +339,21 @@ impl BtfExt {
     /// CO-RE relocations with their record size and raw bytes.
     pub fn core_relo_set(&self, sec_name: &str) -> Option<InfoSet<'_, CoreRelo>> {
         self.core_relo.get(&self.raw, sec_name)
+    }
+
+    /// Every func_info section set, in file order (names resolved or empty).
+    pub fn func_info_sets(&self) -> impl Iterator<Item = InfoSet<'_, FuncInfo>> {
+        self.func_info.all(&self.raw)
+    }
+
+    /// Every line_info section set, in file order.
+    pub fn line_info_sets(&self) -> impl Iterator<Item = InfoSet<'_, LineInfo>> {
+        self.line_info.all(&self.raw)
+    }
+
+    /// Every core_relo section set, in file order.
+    pub fn core_relo_sets(&self) -> impl Iterator<Item = InfoSet<'_, CoreRelo>> {
+        self.core_relo.all(&self.raw)
     }
 
     /// Names of the ELF sections having any info, in order of first appearance.

@@ -46,6 +46,7 @@ mod datadump;
 pub use cdump::{c_sink, CDump, DataOpts, RawDumpFn, Sink};
 mod file;
 mod types;
+pub mod fields;
 
 pub use ext::BtfExt;
 pub use types::*;

@@ -26,6 +26,7 @@ pub mod btf_dump;
 pub mod handle;
 pub mod legacy;
 pub mod link;
+pub mod linker;
 pub mod map;
 pub mod names;
 pub mod object;

@@ -27,6 +27,7 @@ use std::ffi::{c_char, c_int, c_long, c_ulong, c_void};
 // Handle types. Real definitions live in crate::object / crate::link / crate::btf.
 pub use crate::btf::Btf;
 pub use crate::link::Link;
+pub use crate::linker::Linker;
 pub use crate::object::{Map, Object, Program};
 
 // ---------------------------------------------------------------------------------------------

@@ -55,11 +55,19 @@ pub(super) fn init_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
 
 /// What a `.maps` definition struct says (libbpf's `struct btf_map_def`).
 #[derive(Default, Debug)]
-struct BtfMapDef {
-    def: MapDef,
-    key_type_id: u32,
-    value_type_id: u32,
-    has_inner: bool,
+pub(crate) struct BtfMapDef {
+    pub(crate) def: MapDef,
+    pub(crate) key_type_id: u32,
+    pub(crate) value_type_id: u32,
+    pub(crate) has_inner: bool,
+}
+
+/// Parse the `.maps` definition struct `def_id` strictly (unknown fields are errors), with its
+/// inner map definition: what the static linker compares when two files define one map.
+pub(crate) fn parse_btf_map_def_strict(btf: &Btf, map: &str, def_id: u32) -> Result<(BtfMapDef, BtfMapDef)> {
+    let (mut d, mut inner) = (BtfMapDef::default(), BtfMapDef::default());
+    parse_btf_map_def(btf, map, def_id, true, &mut d, Some(&mut inner))?;
+    Ok((d, inner))
 }
 
 /// `__uint(name, N)` is encoded as `int (*name)[N]`: a pointer to an array of N elements.

@@ -22,7 +22,7 @@ pub mod handles;
 mod kconfig;
 mod load;
 pub(crate) use load::btf_load_into_kernel;
-mod maps;
+pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
 

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The second file of the ks_a/ks_c pair (see ks_a.bpf.c): ks_b without the untyped __ksym
+ * (vfs_read), which libbpf 1.5 refuses to link from two files. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+extern const void oxbpf_no_such_symbol __ksym __weak;
+extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
+
+struct pair {
+	int a;
+	long b;
+};
+
+extern struct pair gp;
+__hidden int hid = 5;
+__u64 kb_active, kb_pid, kb_missing;
+
+__weak __noinline int over(int x)
+{
+	return x + 100;
+}
+
+SEC("raw_tp")
+int ks_read_b(void *ctx)
+{
+	kb_active = over(gp.a);
+	kb_missing = (__u64)&oxbpf_no_such_symbol;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ks_kfunc_b, struct pt_regs *regs, long ret)
+{
+	struct task_struct *t = bpf_task_acquire(bpf_get_current_task_btf());
+
+	if (t) {
+		kb_pid = t->tgid;
+		bpf_task_release(t);
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
