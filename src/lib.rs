@@ -15,6 +15,8 @@ pub mod attach;
 pub mod link;
 pub mod ffi;
 pub mod object;
+pub mod prog_linfo;
+pub mod netlink;
 pub mod reloc;
 pub mod section;
 pub mod struct_ops;

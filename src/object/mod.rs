@@ -19,8 +19,9 @@
 pub mod btfq;
 mod externs;
 pub mod handles;
-mod kconfig;
+pub(crate) mod kconfig;
 mod load;
+pub use load::find_vmlinux_btf_id;
 mod maps;
 mod pin;
 mod relo;
