@@ -12,7 +12,7 @@
 
 use super::{handle, ptr, symver, val};
 use crate::error::Error;
-use crate::prog_linfo::{LinfoSource, ProgLinfo};
+use crate::prog_linfo::{JitedSource, LinfoSource, ProgLinfo};
 use crate::sys::attr::bpf_prog_info;
 
 /// `struct bpf_line_info` (kernel UAPI): the records the lookups return; only pointed to here.
@@ -55,16 +55,18 @@ pub unsafe extern "C" fn bpf_prog_linfo__new(info: *const bpf_prog_info) -> *mut
         // beside them (export contract); nothing is read unless the counts are usable.
         let src = unsafe {
             LinfoSource {
-                line_info: if rec_ok { slice(i.line_info, nr * i.line_info_rec_size as usize) } else { &[] },
+                line_info: if rec_ok {
+                    slice(i.line_info, nr * i.line_info_rec_size as usize)
+                } else {
+                    &[]
+                },
                 nr_line_info: i.nr_line_info,
                 line_info_rec_size: i.line_info_rec_size,
-                jited: (rec_ok && jited_ok).then(|| {
-                    (
-                        slice(i.jited_line_info, nr * i.jited_line_info_rec_size as usize),
-                        i.jited_line_info_rec_size,
-                        slice(i.jited_ksyms, nf),
-                        slice(i.jited_func_lens, nf),
-                    )
+                jited: (rec_ok && jited_ok).then(|| JitedSource {
+                    line_info: slice(i.jited_line_info, nr * i.jited_line_info_rec_size as usize),
+                    rec_size: i.jited_line_info_rec_size,
+                    ksyms: slice(i.jited_ksyms, nf),
+                    func_lens: slice(i.jited_func_lens, nf),
                 }),
             }
         };

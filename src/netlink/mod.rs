@@ -145,11 +145,10 @@ fn dump_extack(flags: u16, payload: &[u8]) {
         let inner = u32_at(payload, 4).unwrap_or(16) as usize;
         hlen += inner.saturating_sub(16);
     }
-    let tb = match payload.get(hlen..).map(parse_attrs) {
-        Some(tb) => tb,
-        None => Attrs::default(),
-    };
-    let msg_ok = tb.get(NLMSGERR_ATTR_MSG).is_none_or(|m| m.last() == Some(&0));
+    let tb = payload.get(hlen..).map(parse_attrs).unwrap_or_default();
+    let msg_ok = tb
+        .get(NLMSGERR_ATTR_MSG)
+        .is_none_or(|m| m.last() == Some(&0));
     let offs_ok = tb.get(NLMSGERR_ATTR_OFFS).is_none_or(|o| o.len() >= 4);
     if !msg_ok || !offs_ok {
         crate::pr_warn!("Failed to parse extended error attributes");
@@ -158,7 +157,10 @@ fn dump_extack(flags: u16, payload: &[u8]) {
     match tb.get(NLMSGERR_ATTR_MSG) {
         Some(m) => {
             let end = m.iter().position(|&b| b == 0).unwrap_or(m.len());
-            crate::pr_warn!("Kernel error message: {}", String::from_utf8_lossy(&m[..end]));
+            crate::pr_warn!(
+                "Kernel error message: {}",
+                String::from_utf8_lossy(&m[..end])
+            );
         }
         // glibc's printf of a NULL %s.
         None => crate::pr_warn!("Kernel error message: (null)"),
@@ -167,7 +169,11 @@ fn dump_extack(flags: u16, payload: &[u8]) {
 
 /// Send `req` on a fresh socket of protocol `proto` and feed each reply to `parse` until the
 /// kernel acks, reports an error, ends a dump, or `parse` says the request is answered.
-fn transact(proto: i32, req: &mut Msg, mut parse: impl FnMut(&Reply) -> Result<Step>) -> Result<()> {
+fn transact(
+    proto: i32,
+    req: &mut Msg,
+    mut parse: impl FnMut(&Reply) -> Result<Step>,
+) -> Result<()> {
     let sock = NlSocket::open(proto).map_err(os)?;
     // libbpf numbers its requests with the time of day.
     // SAFETY: time(NULL) only returns a value.
@@ -209,7 +215,9 @@ fn transact(proto: i32, req: &mut Msg, mut parse: impl FnMut(&Reply) -> Result<S
                         continue;
                     }
                     dump_extack(flags, payload);
-                    return Err(Error::quiet(err.checked_neg().filter(|&e| e > 0).unwrap_or(libc::EIO)));
+                    return Err(Error::quiet(
+                        err.checked_neg().filter(|&e| e > 0).unwrap_or(libc::EIO),
+                    ));
                 }
                 NLMSG_DONE => return Ok(()),
                 _ => {}
@@ -244,7 +252,11 @@ pub fn xdp_attach(ifindex: i32, prog_fd: i32, mut flags: u32, old_prog_fd: i32) 
     } else {
         -1
     };
-    let mut req = Msg::new(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, &ifinfomsg(AF_UNSPEC, ifindex));
+    let mut req = Msg::new(
+        RTM_SETLINK,
+        NLM_F_REQUEST | NLM_F_ACK,
+        &ifinfomsg(AF_UNSPEC, ifindex),
+    );
     let nest = req.begin_nested(IFLA_XDP);
     req.attr(IFLA_XDP_FD, &prog_fd.to_ne_bytes());
     if flags != 0 {
@@ -286,19 +298,31 @@ pub fn xdp_query_link(ifindex: i32, flags: i32) -> Result<XdpLinkInfo> {
     if modes & modes.wrapping_sub(1) != 0 {
         return Err(einval());
     }
-    let mut req = Msg::new(RTM_GETLINK, NLM_F_DUMP | NLM_F_REQUEST, &ifinfomsg(AF_PACKET, 0));
+    let mut req = Msg::new(
+        RTM_GETLINK,
+        NLM_F_DUMP | NLM_F_REQUEST,
+        &ifinfomsg(AF_PACKET, 0),
+    );
     let mut info = XdpLinkInfo::default();
     transact(NETLINK_ROUTE, &mut req, |r| {
         // struct ifinfomsg (16 bytes), then the link's attributes.
-        let Some(idx) = u32_at(r.payload, 4) else { return Ok(Step::Cont) };
-        let Some(attrs) = r.payload.get(16..) else { return Err(Error::quiet(lerr::NLPARSE)) };
+        let Some(idx) = u32_at(r.payload, 4) else {
+            return Ok(Step::Cont);
+        };
+        let Some(attrs) = r.payload.get(16..) else {
+            return Err(Error::quiet(lerr::NLPARSE));
+        };
         if ifindex != 0 && idx as i32 != ifindex {
             return Ok(Step::Cont);
         }
         let tb = parse_attrs(attrs);
-        let Some(xdp) = tb.get(IFLA_XDP) else { return Ok(Step::Cont) };
+        let Some(xdp) = tb.get(IFLA_XDP) else {
+            return Ok(Step::Cont);
+        };
         let xtb = parse_attrs(xdp);
-        let Some(mode) = xtb.u8(IFLA_XDP_ATTACHED) else { return Ok(Step::Cont) };
+        let Some(mode) = xtb.u8(IFLA_XDP_ATTACHED) else {
+            return Ok(Step::Cont);
+        };
         info.attach_mode = mode;
         if mode == 0 {
             return Ok(Step::Cont);
@@ -330,7 +354,10 @@ pub fn xdp_features(ifindex: i32) -> Result<Option<(u64, u32)>> {
     let (mut flags, mut segs) = (0u64, 0u32);
     transact(NETLINK_GENERIC, &mut req, |r| {
         let tb = parse_attrs(r.payload.get(4..).unwrap_or(&[]));
-        let (Some(idx), Some(f)) = (tb.u32(NETDEV_A_DEV_IFINDEX), tb.u64(NETDEV_A_DEV_XDP_FEATURES)) else {
+        let (Some(idx), Some(f)) = (
+            tb.u32(NETDEV_A_DEV_IFINDEX),
+            tb.u64(NETDEV_A_DEV_XDP_FEATURES),
+        ) else {
             return Ok(Step::Cont);
         };
         if idx as i32 != ifindex {
@@ -440,7 +467,11 @@ fn filter_parent(attach_point: u32, parent: u32) -> Result<u32> {
             if parent != 0 {
                 return Err(einval());
             }
-            let min = if attach_point == BPF_TC_INGRESS { TC_H_MIN_INGRESS } else { TC_H_MIN_EGRESS };
+            let min = if attach_point == BPF_TC_INGRESS {
+                TC_H_MIN_INGRESS
+            } else {
+                TC_H_MIN_EGRESS
+            };
             Ok(tc_h_make(TC_H_CLSACT, min))
         }
         BPF_TC_CUSTOM if parent != 0 => Ok(parent),
@@ -498,8 +529,12 @@ fn filter_reply(r: &Reply, seen: &mut Option<TcFilter>) -> Result<Step> {
     if unicast && seen.is_some() {
         return Err(einval());
     }
-    let Some(opts) = tb.get(TCA_OPTIONS) else { return Ok(Step::Cont) };
-    let Some(prog_id) = parse_attrs(opts).u32(TCA_BPF_ID) else { return Err(einval()) };
+    let Some(opts) = tb.get(TCA_OPTIONS) else {
+        return Ok(Step::Cont);
+    };
+    let Some(prog_id) = parse_attrs(opts).u32(TCA_BPF_ID) else {
+        return Err(einval());
+    };
     *seen = Some(TcFilter {
         prog_id,
         handle: u32_at(r.payload, 8).unwrap_or(0),
@@ -518,12 +553,21 @@ pub fn tc_attach(hook: &TcHook, opts: &TcOpts) -> Result<TcFilter> {
     if opts.priority > u16::MAX as u32 || opts.flags & !BPF_TC_F_REPLACE != 0 {
         return Err(einval());
     }
-    let excl = if opts.flags & BPF_TC_F_REPLACE != 0 { NLM_F_REPLACE } else { NLM_F_EXCL };
+    let excl = if opts.flags & BPF_TC_F_REPLACE != 0 {
+        NLM_F_REPLACE
+    } else {
+        NLM_F_EXCL
+    };
     let parent = filter_parent(hook.attach_point, hook.parent)?;
     let mut req = Msg::new(
         RTM_NEWTFILTER,
         NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_ECHO | excl,
-        &tcmsg(hook.ifindex, opts.handle, parent, tcm_info(opts.priority, ETH_P_ALL)),
+        &tcmsg(
+            hook.ifindex,
+            opts.handle,
+            parent,
+            tcm_info(opts.priority, ETH_P_ALL),
+        ),
     );
     req.attr(TCA_KIND, b"bpf\0");
     let nest = req.begin_nested(TCA_OPTIONS);
@@ -554,9 +598,17 @@ fn tc_detach_inner(hook: &TcHook, opts: &TcOpts, flush: bool) -> Result<()> {
     if (flush && named) || (!flush && (opts.handle == 0 || opts.priority == 0)) {
         return Err(einval());
     }
-    let (handle, info) = if flush { (0, 0) } else { (opts.handle, tcm_info(opts.priority, ETH_P_ALL)) };
+    let (handle, info) = if flush {
+        (0, 0)
+    } else {
+        (opts.handle, tcm_info(opts.priority, ETH_P_ALL))
+    };
     let parent = filter_parent(hook.attach_point, hook.parent)?;
-    let mut req = Msg::new(RTM_DELTFILTER, NLM_F_REQUEST | NLM_F_ACK, &tcmsg(hook.ifindex, handle, parent, info));
+    let mut req = Msg::new(
+        RTM_DELTFILTER,
+        NLM_F_REQUEST | NLM_F_ACK,
+        &tcmsg(hook.ifindex, handle, parent, info),
+    );
     if !flush {
         req.attr(TCA_KIND, b"bpf\0");
     }
@@ -580,7 +632,12 @@ pub fn tc_query(hook: &TcHook, opts: &TcOpts) -> Result<TcFilter> {
     let mut req = Msg::new(
         RTM_GETTFILTER,
         NLM_F_REQUEST,
-        &tcmsg(hook.ifindex, opts.handle, parent, tcm_info(opts.priority, ETH_P_ALL)),
+        &tcmsg(
+            hook.ifindex,
+            opts.handle,
+            parent,
+            tcm_info(opts.priority, ETH_P_ALL),
+        ),
     );
     req.attr(TCA_KIND, b"bpf\0");
     let mut seen = None;
@@ -597,26 +654,91 @@ mod tests {
         assert_eq!(tc_h_make(TC_H_CLSACT, 0), 0xffff_0000);
         assert_eq!(filter_parent(BPF_TC_INGRESS, 0).unwrap(), 0xffff_fff2);
         assert_eq!(filter_parent(BPF_TC_EGRESS, 0).unwrap(), 0xffff_fff3);
-        assert_eq!(filter_parent(BPF_TC_CUSTOM, 0).unwrap_err().errno(), libc::EINVAL);
+        assert_eq!(
+            filter_parent(BPF_TC_CUSTOM, 0).unwrap_err().errno(),
+            libc::EINVAL
+        );
         assert_eq!(filter_parent(BPF_TC_CUSTOM, 7).unwrap(), 7);
-        assert_eq!(filter_parent(BPF_TC_INGRESS, 7).unwrap_err().errno(), libc::EINVAL);
+        assert_eq!(
+            filter_parent(BPF_TC_INGRESS, 7).unwrap_err().errno(),
+            libc::EINVAL
+        );
         assert_eq!(tcm_info(1, ETH_P_ALL), 0x0001_0300);
     }
 
     #[test]
     fn argument_checks() {
-        let hook = TcHook { ifindex: 1, attach_point: BPF_TC_INGRESS, parent: 0 };
+        let hook = TcHook {
+            ifindex: 1,
+            attach_point: BPF_TC_INGRESS,
+            parent: 0,
+        };
         let e = |r: Result<()>| r.unwrap_err().errno();
         // detach needs handle and priority; flush (hook destroy) refuses them.
-        assert_eq!(e(tc_detach(&hook, &TcOpts { handle: 1, ..Default::default() })), libc::EINVAL);
-        assert_eq!(e(tc_detach_inner(&hook, &TcOpts { handle: 1, ..Default::default() }, true)), libc::EINVAL);
-        assert_eq!(e(tc_detach(&hook, &TcOpts { handle: 1, priority: 1 << 16, ..Default::default() })), libc::EINVAL);
-        assert_eq!(tc_attach(&hook, &TcOpts::default()).unwrap_err().errno(), libc::EINVAL);
-        assert_eq!(tc_attach(&hook, &TcOpts { prog_fd: 3, flags: 2, ..Default::default() }).unwrap_err().errno(), libc::EINVAL);
-        assert_eq!(xdp_query_link(1, (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE) as i32).unwrap_err().errno(), libc::EINVAL);
+        assert_eq!(
+            e(tc_detach(
+                &hook,
+                &TcOpts {
+                    handle: 1,
+                    ..Default::default()
+                }
+            )),
+            libc::EINVAL
+        );
+        assert_eq!(
+            e(tc_detach_inner(
+                &hook,
+                &TcOpts {
+                    handle: 1,
+                    ..Default::default()
+                },
+                true
+            )),
+            libc::EINVAL
+        );
+        assert_eq!(
+            e(tc_detach(
+                &hook,
+                &TcOpts {
+                    handle: 1,
+                    priority: 1 << 16,
+                    ..Default::default()
+                }
+            )),
+            libc::EINVAL
+        );
+        assert_eq!(
+            tc_attach(&hook, &TcOpts::default()).unwrap_err().errno(),
+            libc::EINVAL
+        );
+        assert_eq!(
+            tc_attach(
+                &hook,
+                &TcOpts {
+                    prog_fd: 3,
+                    flags: 2,
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+            .errno(),
+            libc::EINVAL
+        );
+        assert_eq!(
+            xdp_query_link(1, (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE) as i32)
+                .unwrap_err()
+                .errno(),
+            libc::EINVAL
+        );
         assert_eq!(xdp_query_link(1, 0x20).unwrap_err().errno(), libc::EINVAL);
-        let custom = TcHook { attach_point: BPF_TC_CUSTOM, ..hook };
+        let custom = TcHook {
+            attach_point: BPF_TC_CUSTOM,
+            ..hook
+        };
         assert_eq!(e(tc_hook_create(&custom)), libc::EOPNOTSUPP);
-        assert_eq!(e(tc_hook_destroy(&TcHook { ifindex: 0, ..hook })), libc::EINVAL);
+        assert_eq!(
+            e(tc_hook_destroy(&TcHook { ifindex: 0, ..hook })),
+            libc::EINVAL
+        );
     }
 }
