@@ -82,3 +82,28 @@ wait_prog_gone() {
     done
     return 1
 }
+
+# The value of KEY in the first map of the (first) program named NAME.
+prog_map_val() {
+    local id map
+    id="$(prog_ids "$1" | cut -d' ' -f1)"
+    [[ -n "$id" ]] || return 1
+    map="$(bpftool -j prog show id "$id" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["map_ids"][0])')"
+    bpftool -j map dump id "$map" | /usr/bin/python3 -c '
+import json, sys
+key = int(sys.argv[1])
+for e in json.load(sys.stdin):
+    k = e.get("key")
+    k = int.from_bytes(bytes(int(b, 16) for b in k), "little") if isinstance(k, list) else int(k)
+    if k == key:
+        v = e.get("value")
+        print(int.from_bytes(bytes(int(b, 16) for b in v), "little") if isinstance(v, list) else int(v))
+' "$2"
+}
+
+# Whether DEV has an XDP program attached (in any mode).
+has_xdp() {
+    local l
+    l="$(ip -d link show dev "$1")"
+    [[ "$l" == *"prog/xdp"* ]]
+}

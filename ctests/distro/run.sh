@@ -43,7 +43,8 @@ fi
 # The replace variant must really load liboxbpf as libbpf.so.1.
 for bin in $needs; do
     [[ "$bin" == *.so* || -x "$bin" ]] || continue
-    if ! LD_LIBRARY_PATH="$tmp/replace" ldd "$bin" 2>/dev/null | grep -q "libbpf.so.1 => $tmp/replace/"; then
+    deps="$(LD_LIBRARY_PATH="$tmp/replace" ldd "$bin" 2>/dev/null)"
+    if [[ "$deps" != *"libbpf.so.1 => $tmp/replace/"* ]]; then
         echo "FAIL: with LD_LIBRARY_PATH=$tmp/replace, $bin does not load liboxbpf as libbpf.so.1"
         fail=1
     fi

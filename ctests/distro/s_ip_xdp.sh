@@ -7,7 +7,7 @@ oxd_veth
 
 t ip link set dev oxd0 xdpgeneric obj "$obj" sec xdp
 echo "ip link set xdpgeneric obj: exit $?"
-ip -d link show dev oxd0 | grep -q "prog/xdp" && echo "oxd0 has a generic XDP program" || oxd_fail "no XDP program on oxd0"
+has_xdp oxd0 && echo "oxd0 has a generic XDP program" || oxd_fail "no XDP program on oxd0"
 ids="$(prog_ids oxd_xdp)"
 [[ -n "$ids" ]] && echo "bpftool lists oxd_xdp" || oxd_fail "bpftool does not list oxd_xdp"
 pin="$(find /sys/fs/bpf -name oxd_counts | head -n1)"
@@ -19,7 +19,7 @@ echo "packets counted: $n"
 
 t ip link set dev oxd0 xdpgeneric off
 echo "ip link set xdpgeneric off: exit $?"
-ip -d link show dev oxd0 | grep -q "prog/xdp" && oxd_fail "XDP program still on oxd0" || echo "oxd0 has no XDP program"
+has_xdp oxd0 && oxd_fail "XDP program still on oxd0" || echo "oxd0 has no XDP program"
 for id in $ids; do
     wait_prog_gone "$id" || oxd_fail "program $id still loaded"
 done
