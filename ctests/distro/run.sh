@@ -30,6 +30,7 @@ export OXD_LIB="$lib" OXD_REPLACE_DIR="$tmp/replace" OXD_TMP="$tmp"
 fail=0
 # Symbol coverage for the preload variant.
 needs="$(sed -n 's/^# needs: //p' "$scenario")"
+needs="${needs//\$1/${1:-}}" # `$1`: the scenario's first argument (a program built here)
 missing=()
 if [[ -n "$needs" ]]; then
     ours="$(nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@.*//' | sort -u)"
