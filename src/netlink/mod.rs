@@ -135,8 +135,15 @@ fn u32_at(b: &[u8], off: usize) -> Option<u32> {
 
 /// Log the kernel's extended-ack message of an error reply, as libbpf does.
 fn dump_extack(flags: u16, payload: &[u8]) {
+    if let Some(line) = extack_line(flags, payload) {
+        crate::pr_warn!("{line}");
+    }
+}
+
+/// The line libbpf logs for an error reply carrying extended-ack attributes, if any.
+fn extack_line(flags: u16, payload: &[u8]) -> Option<String> {
     if flags & NLM_F_ACK_TLVS == 0 {
-        return;
+        return None;
     }
     // struct nlmsgerr: int error, then the offending request's header (and, unless capped,
     // the request's payload), then the ack attributes.
@@ -151,20 +158,19 @@ fn dump_extack(flags: u16, payload: &[u8]) {
         .is_none_or(|m| m.last() == Some(&0));
     let offs_ok = tb.get(NLMSGERR_ATTR_OFFS).is_none_or(|o| o.len() >= 4);
     if !msg_ok || !offs_ok {
-        crate::pr_warn!("Failed to parse extended error attributes");
-        return;
+        return Some("Failed to parse extended error attributes".to_string());
     }
-    match tb.get(NLMSGERR_ATTR_MSG) {
+    Some(match tb.get(NLMSGERR_ATTR_MSG) {
         Some(m) => {
             let end = m.iter().position(|&b| b == 0).unwrap_or(m.len());
-            crate::pr_warn!(
+            format!(
                 "Kernel error message: {}",
                 String::from_utf8_lossy(&m[..end])
-            );
+            )
         }
         // glibc's printf of a NULL %s.
-        None => crate::pr_warn!("Kernel error message: (null)"),
-    }
+        None => "Kernel error message: (null)".to_string(),
+    })
 }
 
 /// Send `req` on a fresh socket of protocol `proto` and feed each reply to `parse` until the
@@ -664,6 +670,58 @@ mod tests {
             libc::EINVAL
         );
         assert_eq!(tcm_info(1, ETH_P_ALL), 0x0001_0300);
+    }
+
+    /// An error reply's payload: errno, the echoed request header (+ payload unless capped),
+    /// then attributes.
+    fn err_payload(req_payload: &[u8], capped: bool, attrs: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut v = (-22i32).to_ne_bytes().to_vec();
+        v.extend_from_slice(&((16 + req_payload.len()) as u32).to_ne_bytes());
+        v.extend_from_slice(&[0u8; 12]);
+        if !capped {
+            v.extend_from_slice(req_payload);
+        }
+        for (t, d) in attrs {
+            v.extend_from_slice(&((4 + d.len()) as u16).to_ne_bytes());
+            v.extend_from_slice(&t.to_ne_bytes());
+            v.extend_from_slice(d);
+            v.resize((v.len() + 3) & !3, 0);
+        }
+        v
+    }
+
+    #[test]
+    fn extack_lines() {
+        let req = [7u8; 20];
+        let msg: &[u8] = b"Filter already exists\0";
+        let p = err_payload(
+            &req,
+            false,
+            &[
+                (NLMSGERR_ATTR_MSG, msg),
+                (NLMSGERR_ATTR_OFFS, &[1, 0, 0, 0]),
+            ],
+        );
+        assert_eq!(
+            extack_line(NLM_F_ACK_TLVS, &p).as_deref(),
+            Some("Kernel error message: Filter already exists")
+        );
+        assert_eq!(extack_line(0, &p), None);
+        let p = err_payload(&req, true, &[(NLMSGERR_ATTR_MSG, msg)]);
+        assert_eq!(
+            extack_line(NLM_F_ACK_TLVS | NLM_F_CAPPED, &p).as_deref(),
+            Some("Kernel error message: Filter already exists")
+        );
+        let p = err_payload(&req, false, &[(NLMSGERR_ATTR_OFFS, &[1, 0, 0, 0])]);
+        assert_eq!(
+            extack_line(NLM_F_ACK_TLVS, &p).as_deref(),
+            Some("Kernel error message: (null)")
+        );
+        let p = err_payload(&req, false, &[(NLMSGERR_ATTR_MSG, b"unterminated")]);
+        assert_eq!(
+            extack_line(NLM_F_ACK_TLVS, &p).as_deref(),
+            Some("Failed to parse extended error attributes")
+        );
     }
 
     #[test]
