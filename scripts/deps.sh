@@ -115,6 +115,11 @@ oxbpf_deps() (
     local pkgs=(clang-19 llvm-19 bpftool meson ninja-build pkg-config gcc libc6-dev make
                 python3 iproute2 procps binutils)
     oxbpf_apt_ensure "${pkgs[@]}" || die "installing ${pkgs[*]} failed"
+    # Distribution programs run over liboxbpf by ctests/distro/ (each links bookworm's
+    # libbpf 1.1): xdp-loader/xdp-filter, bpftrace, pahole, bcc's Python bindings (which compile
+    # against kernel headers: bookworm's, through BCC_KERNEL_SOURCE, when the running kernel has none).
+    local distro_pkgs=(xdp-tools bpftrace dwarves python3-bpfcc linux-headers-amd64)
+    oxbpf_apt_ensure "${distro_pkgs[@]}" || die "installing ${distro_pkgs[*]} failed"
     command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
 
     # ---- 2. trixie tool cache ------------------------------------------------------------

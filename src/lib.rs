@@ -16,6 +16,8 @@ pub mod link;
 pub mod linker;
 pub mod ffi;
 pub mod object;
+pub mod prog_linfo;
+pub mod netlink;
 pub mod reloc;
 pub mod section;
 pub mod struct_ops;

@@ -60,7 +60,7 @@ fn fd_out(r: io::Result<OwnedFd>) -> Result<c_int> {
 ///
 /// # Safety
 /// `p` must be NULL or point to at least `(*p).sz` readable bytes.
-unsafe fn read_opts<T: Opts>(p: *const T) -> Result<T> {
+pub(crate) unsafe fn read_opts<T: Opts>(p: *const T) -> Result<T> {
     // SAFETY: forwarded contract.
     match unsafe { opts::read(p) }? {
         Some(o) => Ok(o),
@@ -73,7 +73,7 @@ unsafe fn read_opts<T: Opts>(p: *const T) -> Result<T> {
 ///
 /// # Safety
 /// `p` must be NULL or point to a readable options struct (first field `size_t sz`).
-unsafe fn opts_sz<T>(p: *const T) -> usize {
+pub(crate) unsafe fn opts_sz<T>(p: *const T) -> usize {
     if p.is_null() {
         0
     } else {
@@ -87,7 +87,7 @@ unsafe fn opts_sz<T>(p: *const T) -> usize {
 /// # Safety
 /// `p` must be NULL or a writable options struct of at least `(*p).sz` bytes, and a value of
 /// type `F` must belong at `off`.
-unsafe fn opts_set<T, F: Copy>(p: *mut T, off: usize, v: F) {
+pub(crate) unsafe fn opts_set<T, F: Copy>(p: *mut T, off: usize, v: F) {
     // SAFETY: forwarded contract.
     let sz = unsafe { opts_sz(p) };
     if !p.is_null() && off + size_of::<F>() <= sz {

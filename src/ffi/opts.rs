@@ -45,7 +45,7 @@ pub unsafe fn read_with_ext<T: Opts>(p: *const T, ext: Option<(u64, usize)>) -> 
     // size_t `sz`; read it unaligned-safe as raw bytes.
     let sz = unsafe { std::ptr::read_unaligned(p as *const usize) };
     if sz < std::mem::size_of::<usize>() {
-        return Err(Error::inval(format!("{}: sz {} is smaller than its own field", T::NAME, sz)));
+        return Err(Error::inval(format!("{} size ({}) is too small", T::NAME, sz)));
     }
     if sz > (1 << 20) {
         return Err(Error::inval(format!("{}: sz {} is implausibly large", T::NAME, sz)));
@@ -62,12 +62,8 @@ pub unsafe fn read_with_ext<T: Opts>(p: *const T, ext: Option<(u64, usize)>) -> 
     }
     let sz = bytes.len();
     if sz > T::KNOWN_END && bytes[T::KNOWN_END..].iter().any(|&b| b != 0) {
-        return Err(Error::inval(format!(
-            "{} has non-zero extra bytes (sz {}, this library knows {}): unsupported option set",
-            T::NAME,
-            sz,
-            T::KNOWN_END
-        )));
+        // libbpf's words exactly (callers and tests match on them).
+        return Err(Error::inval(format!("{} has non-zero extra bytes", T::NAME)));
     }
     let n = sz.min(std::mem::size_of::<T>());
     let mut out = std::mem::MaybeUninit::<T>::zeroed();

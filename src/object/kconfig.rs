@@ -137,7 +137,7 @@ fn parse_u64(value: &str) -> Result<u64> {
 /// libbpf's `get_kernel_version`: Ubuntu's `/proc/version_signature` first, else
 /// `uname -r` parsed as "%u.%u.%u"; KERNEL_VERSION(a, b, c) with c capped at 255; 0 if neither
 /// parses.
-pub(super) fn kernel_version() -> u32 {
+pub(crate) fn kernel_version() -> u32 {
     fn three(s: &str) -> Option<(u32, u32, u32)> {
         let mut it = s.splitn(3, '.');
         let a = leading_u32(it.next()?)?;

@@ -1699,12 +1699,7 @@ fn find_attach_btf_id(p: &super::Program, target: &str, kb: &mut LoadCtx) -> Res
         })?;
         return Ok((None, id));
     }
-    let (prefix, kind) = match p.expected_attach_type {
-        uapi::BPF_TRACE_RAW_TP => ("btf_trace_", Kind::Typedef),
-        uapi::BPF_LSM_MAC | uapi::BPF_LSM_CGROUP => ("bpf_lsm_", Kind::Func),
-        uapi::BPF_TRACE_ITER => ("bpf_iter_", Kind::Func),
-        _ => ("", Kind::Func),
-    };
+    let (prefix, kind) = kernel_prefix_kind(p.expected_attach_type);
     let (module, func) = match target.split_once(':') {
         Some((m, f)) => (Some(m), f),
         None => (None, target),
@@ -1724,6 +1719,41 @@ fn find_attach_btf_id(p: &super::Program, target: &str, kb: &mut LoadCtx) -> Res
         }
     }
     Err(Error::quiet(libc::ESRCH))
+}
+
+/// The prefix and kind of the kernel BTF type a program of `attach_type` attaches to
+/// (`btf_trace_<tp>` typedefs for raw tracepoints, `bpf_lsm_<hook>` and `bpf_iter_<name>`
+/// functions, else the function itself): libbpf's `btf_get_kernel_prefix_kind`.
+pub(crate) fn kernel_prefix_kind(attach_type: u32) -> (&'static str, Kind) {
+    match attach_type {
+        uapi::BPF_TRACE_RAW_TP => ("btf_trace_", Kind::Typedef),
+        uapi::BPF_LSM_MAC | uapi::BPF_LSM_CGROUP => ("bpf_lsm_", Kind::Func),
+        uapi::BPF_TRACE_ITER => ("bpf_iter_", Kind::Func),
+        _ => ("", Kind::Func),
+    }
+}
+
+/// `libbpf_find_vmlinux_btf_id()`: the vmlinux BTF id of what a program of `attach_type`
+/// attaching to `name` attaches to. `-ENOENT` (logged) when vmlinux has no such type;
+/// `-ENAMETOOLONG` when the prefixed name exceeds BTF's 128-byte limit.
+pub fn find_vmlinux_btf_id(name: &str, attach_type: u32) -> Result<i32> {
+    let vmlinux = Btf::vmlinux().map_err(|e| {
+        crate::pr_warn!("vmlinux BTF is not found");
+        Error::quiet(e.errno())
+    })?;
+    let (prefix, kind) = kernel_prefix_kind(attach_type);
+    let lookup = format!("{prefix}{name}");
+    let r = if lookup.len() >= 128 {
+        Err(Error::quiet(libc::ENAMETOOLONG))
+    } else if lookup == "void" {
+        Ok(0)
+    } else {
+        vmlinux.find_by_name_kind(&lookup, kind).map(|id| id as i32).ok_or(Error::quiet(libc::ENOENT))
+    };
+    if !matches!(r, Ok(id) if id > 0) {
+        crate::pr_warn!("{name} is not found in vmlinux BTF");
+    }
+    r
 }
 
 /// libbpf's `libbpf_find_prog_btf_id`: FUNC `name` in the BTF of program `prog_fd`.

@@ -14,6 +14,7 @@ pub mod attr;
 pub mod cmd;
 pub mod fake;
 pub mod mmap;
+pub mod netlink;
 pub mod perf;
 pub mod probe;
 

@@ -507,6 +507,165 @@ fn arg_ctx_tag(t: Option<BorrowedFd>) -> bool {
     .is_ok()
 }
 
+// ---------------------------------------------------------------------------------------------
+// The public probes of libbpf.h: libbpf_probe_bpf_prog_type/_map_type/_helper. Unlike the
+// feature probes above they are not cached: each call asks the kernel, and answers 1
+// (supported), 0 (not supported) or an error (-EOPNOTSUPP for a type libbpf 1.5 cannot probe).
+// ---------------------------------------------------------------------------------------------
+
+/// The kernel's `-ENOTSUPP` (524), which some probes expect as their proof of support.
+const ENOTSUPP: i32 = 524;
+
+/// libbpf's probe_prog_load: load `insns` as a program of `prog_type` with the attributes that
+/// type needs. `log` receives the verifier log (level 1) when given.
+fn probe_prog_load(prog_type: u32, insns: &[u64], log: Option<&mut [u8]>) -> crate::Result<i32> {
+    let mut tlog = [0u8; 4096];
+    let mut expect: Option<(i32, Option<&str>)> = None;
+    let mut a = ProgLoad { prog_type, insns, license: c"GPL", ..Default::default() };
+    match prog_type {
+        uapi::BPF_PROG_TYPE_CGROUP_SOCK_ADDR => a.expected_attach_type = uapi::BPF_CGROUP_INET4_CONNECT,
+        uapi::BPF_PROG_TYPE_CGROUP_SOCKOPT => a.expected_attach_type = uapi::BPF_CGROUP_GETSOCKOPT,
+        uapi::BPF_PROG_TYPE_SK_LOOKUP => a.expected_attach_type = uapi::BPF_SK_LOOKUP,
+        uapi::BPF_PROG_TYPE_KPROBE => a.kern_version = crate::object::kconfig::kernel_version(),
+        uapi::BPF_PROG_TYPE_LIRC_MODE2 => a.expected_attach_type = uapi::BPF_LIRC_MODE2,
+        uapi::BPF_PROG_TYPE_TRACING | uapi::BPF_PROG_TYPE_LSM => {
+            a.expected_attach_type =
+                if prog_type == uapi::BPF_PROG_TYPE_TRACING { uapi::BPF_TRACE_FENTRY } else { uapi::BPF_MODIFY_RETURN };
+            a.attach_btf_id = 1;
+            expect = Some((libc::EINVAL, Some("attach_btf_id 1 is not a function")));
+        }
+        uapi::BPF_PROG_TYPE_EXT => {
+            a.attach_btf_id = 1;
+            expect = Some((libc::EINVAL, Some("Cannot replace kernel functions")));
+        }
+        uapi::BPF_PROG_TYPE_SYSCALL => a.prog_flags = uapi::BPF_F_SLEEPABLE,
+        uapi::BPF_PROG_TYPE_STRUCT_OPS => expect = Some((ENOTSUPP, None)),
+        uapi::BPF_PROG_TYPE_NETFILTER => a.expected_attach_type = uapi::BPF_NETFILTER,
+        uapi::BPF_PROG_TYPE_UNSPEC..=uapi::BPF_PROG_TYPE_RAW_TRACEPOINT
+        | uapi::BPF_PROG_TYPE_LWT_SEG6LOCAL
+        | uapi::BPF_PROG_TYPE_SK_REUSEPORT..=uapi::BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE => {}
+        _ => return Err(crate::Error::quiet(libc::EOPNOTSUPP)),
+    }
+    // TRACING, LSM and EXT are judged by their log text, in a buffer of our own.
+    let own_log = matches!(expect, Some((_, Some(_))));
+    a.log_buf = if own_log { Some(&mut tlog[..]) } else { log };
+    if a.log_buf.is_some() {
+        a.log_level = 1;
+    }
+    let r = cmd::prog_load(&mut a).map(drop).map_err(|e| e.errno());
+    Ok(match expect {
+        None => r.is_ok() as i32,
+        Some((errno, msg)) => {
+            let text = crate::sys::attr::name_str(&tlog);
+            (r == Err(errno) && msg.is_none_or(|m| text.contains(m))) as i32
+        }
+    })
+}
+
+/// `libbpf_probe_bpf_prog_type()`: whether the kernel loads a trivial program of this type.
+pub fn prog_type(prog_type: u32) -> crate::Result<i32> {
+    probe_prog_load(prog_type, &[mov64_imm(0, 0), exit()], None)
+}
+
+/// `libbpf_probe_bpf_helper()`: whether programs of `prog_type` may call helper `helper_id`,
+/// judged by the verifier's log as libbpf does ("invalid func", "unknown func", "program of this
+/// type cannot use helper" mean no; anything else, yes).
+pub fn helper(prog_type: u32, helper_id: u32) -> crate::Result<i32> {
+    if matches!(
+        prog_type,
+        uapi::BPF_PROG_TYPE_TRACING | uapi::BPF_PROG_TYPE_EXT | uapi::BPF_PROG_TYPE_LSM | uapi::BPF_PROG_TYPE_STRUCT_OPS
+    ) {
+        return Err(crate::Error::quiet(libc::EOPNOTSUPP));
+    }
+    let mut log = [0u8; 4096];
+    let r = probe_prog_load(prog_type, &[call_helper(helper_id as i32), exit()], Some(&mut log))?;
+    let text = crate::sys::attr::name_str(&log);
+    let refused = ["invalid func ", "unknown func ", "program of this type cannot use helper "];
+    Ok(if r == 0 && refused.iter().any(|m| text.contains(m)) { 0 } else { 1 })
+}
+
+/// libbpf's local-storage probe BTF: `struct bpf_spin_lock { int val; }` and
+/// `struct val { int cnt; struct bpf_spin_lock l; }`.
+fn local_storage_btf() -> crate::Result<std::os::fd::OwnedFd> {
+    const KIND_STRUCT: u32 = 4;
+    let i = int32(0);
+    #[rustfmt::skip]
+    let types = [
+        i[0], i[1], i[2], i[3],                   // [1] int
+        1, info(KIND_STRUCT, 1), 4, 15, 1, 0,     // [2] struct bpf_spin_lock { int val; }
+        15, info(KIND_STRUCT, 2), 8,              // [3] struct val {
+        19, 1, 0,                                 //       int cnt;
+        23, 2, 32,                                //       struct bpf_spin_lock l; }
+    ];
+    cmd::btf_load(&btf_blob(&types, b"\0bpf_spin_lock\0val\0cnt\0l\0"), None, 0, None).map_err(|e| crate::Error::quiet(e.errno()))
+}
+
+/// `libbpf_probe_bpf_map_type()`: whether the kernel creates a small map of this type.
+pub fn map_type(map_type: u32) -> crate::Result<i32> {
+    use uapi::*;
+    let mut attr = super::attr::MapCreateAttr { map_type, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() };
+    let mut expect = None;
+    let mut btf = None;
+    let mut inner = None;
+    match map_type {
+        BPF_MAP_TYPE_STACK_TRACE => attr.value_size = 8,
+        BPF_MAP_TYPE_LPM_TRIE => {
+            (attr.key_size, attr.value_size) = (8, 8);
+            attr.map_flags = BPF_F_NO_PREALLOC;
+        }
+        BPF_MAP_TYPE_CGROUP_STORAGE | BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE => {
+            // struct bpf_cgroup_storage_key { __u64 cgroup_inode_id; __u32 attach_type; }
+            (attr.key_size, attr.value_size, attr.max_entries) = (16, 8, 0);
+        }
+        BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK => attr.key_size = 0,
+        BPF_MAP_TYPE_SK_STORAGE | BPF_MAP_TYPE_INODE_STORAGE | BPF_MAP_TYPE_TASK_STORAGE | BPF_MAP_TYPE_CGRP_STORAGE => {
+            (attr.value_size, attr.max_entries, attr.map_flags) = (8, 0, BPF_F_NO_PREALLOC);
+            (attr.btf_key_type_id, attr.btf_value_type_id) = (1, 3);
+            btf = Some(local_storage_btf()?);
+        }
+        BPF_MAP_TYPE_RINGBUF | BPF_MAP_TYPE_USER_RINGBUF => {
+            // SAFETY: sysconf only returns a value.
+            let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+            (attr.key_size, attr.value_size, attr.max_entries) = (0, 0, page as u32);
+        }
+        BPF_MAP_TYPE_STRUCT_OPS => {
+            // An invalid value type id: kernels with struct_ops maps refuse it with -ENOTSUPP.
+            attr.btf_vmlinux_value_type_id = 1;
+            attr.value_type_btf_obj_fd = -1;
+            expect = Some(ENOTSUPP);
+        }
+        BPF_MAP_TYPE_BLOOM_FILTER => attr.key_size = 0,
+        BPF_MAP_TYPE_ARENA => {
+            (attr.key_size, attr.value_size, attr.max_entries) = (0, 0, 1);
+            attr.map_flags = BPF_F_MMAPABLE;
+        }
+        BPF_MAP_TYPE_HASH..=BPF_MAP_TYPE_PERCPU_ARRAY
+        | BPF_MAP_TYPE_CGROUP_ARRAY..=BPF_MAP_TYPE_LRU_PERCPU_HASH
+        | BPF_MAP_TYPE_ARRAY_OF_MAPS..=BPF_MAP_TYPE_SOCKHASH
+        | BPF_MAP_TYPE_REUSEPORT_SOCKARRAY
+        | BPF_MAP_TYPE_DEVMAP_HASH => {}
+        _ => return Err(crate::Error::quiet(libc::EOPNOTSUPP)),
+    }
+    if matches!(map_type, BPF_MAP_TYPE_ARRAY_OF_MAPS | BPF_MAP_TYPE_HASH_OF_MAPS) {
+        let mut ia = super::attr::MapCreateAttr { map_type: BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() };
+        match cmd::raw::map_create(&mut ia) {
+            Ok(fd) => inner = Some(fd),
+            Err(_) => return Ok(0),
+        }
+    }
+    if let Some(f) = &inner {
+        attr.inner_map_fd = std::os::fd::AsRawFd::as_raw_fd(f) as u32;
+    }
+    if let Some(f) = &btf {
+        attr.btf_fd = std::os::fd::AsRawFd::as_raw_fd(f) as u32;
+    }
+    let r = cmd::raw::map_create(&mut attr).map(drop).map_err(|e| e.raw_os_error());
+    Ok(match expect {
+        None => r.is_ok() as i32,
+        Some(errno) => (r == Err(Some(errno))) as i32,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("Ring", "struct ring"),
     ("UserRingBuffer", "struct user_ring_buffer"),
     ("PerfBuffer", "struct perf_buffer"),
+    ("ProgLinfo", "struct bpf_prog_linfo"),
     // Value types.
     ("CBool", "bool"),
     ("va_list", "va_list"),
@@ -194,6 +195,9 @@ const HEADERS: &[Header] = &[
             "src/ffi/attach.rs",
             "src/ffi/ringbuf.rs",
             "src/ffi/perfbuf.rs",
+            "src/ffi/netlink.rs",
+            "src/ffi/linfo.rs",
+            "src/ffi/probe.rs",
         ],
         foreign: &[("bpf_prog_load_opts", "struct bpf_prog_load_opts")],
         extern_c: true,
