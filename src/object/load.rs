@@ -401,6 +401,7 @@ impl Object {
         let local = self.btf.as_deref().ok_or_else(|| Error::quiet(libc::EINVAL))?;
         let custom;
         let mut targets = crate::reloc::CoreTargets { btfs: Vec::new() };
+        let mut cache = crate::reloc::CandCache::default();
         match &self.opts.btf_custom_path {
             Some(p) => {
                 custom = Btf::parse_file(p, None, false)
@@ -415,9 +416,22 @@ impl Object {
                 if kb.vmlinux.is_none() {
                     return Err(Error::quiet(libc::ESRCH));
                 }
-                // The engine looks at module BTFs only for types vmlinux has no candidate for.
-                // (libbpf loads them at that moment; they are loaded up front here.)
-                kb.modules()?;
+                // The engine looks at module BTFs only for types vmlinux has no candidate for,
+                // so they are listed and opened only when some relocated type has none there
+                // (a load vmlinux serves makes no BTF-object calls and cannot fail on them).
+                let need_modules = {
+                    let vml = kb.vmlinux.as_deref().ok_or_else(|| Error::quiet(libc::ESRCH))?;
+                    let ids = ext
+                        .sections()
+                        .filter_map(|s| ext.core_relos(s))
+                        .flatten()
+                        .filter(|r| r.kind != crate::reloc::core::BPF_CORE_TYPE_ID_LOCAL)
+                        .map(|r| r.type_id);
+                    cache.presearch(local, ids, vml)
+                };
+                if need_modules {
+                    kb.modules()?;
+                }
                 targets.btfs.push(kb.vmlinux.as_deref().ok_or_else(|| Error::quiet(libc::ESRCH))?);
                 targets.btfs.extend(kb.modules.as_deref().unwrap_or(&[]).iter().map(|m| &m.btf));
             }
@@ -426,7 +440,6 @@ impl Object {
         if ext.has_unnamed_core_relo_section() {
             return Err(Error::quiet(libc::EINVAL));
         }
-        let mut cache = crate::reloc::CandCache::default();
         let secs: Vec<String> = ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
         let mut patches: Vec<(usize, Vec<u64>, Vec<super::Reloc>)> = Vec::new();
         for sec in &secs {

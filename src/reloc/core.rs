@@ -148,6 +148,9 @@ pub struct Cand {
 #[derive(Debug, Default)]
 pub struct CandCache {
     map: HashMap<u32, Vec<Cand>>,
+    /// vmlinux-only candidate lists found by [`CandCache::presearch`] and not yet used: the
+    /// first relocation of the type logs them and moves a non-empty list to `map`.
+    pre: HashMap<u32, Vec<Cand>>,
     /// Relocation number used in logs by [`relocate_insn`] (which has no index argument).
     next_relo_idx: usize,
 }
@@ -166,6 +169,30 @@ impl CandCache {
     }
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// Search `vmlinux` (the main target, `btfs[0]`) alone for the candidates of every local
+    /// type in `type_ids`, without logging, and keep the lists for the relocations to use.
+    /// Returns whether some named local type has no vmlinux candidate: only then do module
+    /// BTFs need to be listed (libbpf's `bpf_core_find_cands` looks at them only in that case).
+    pub fn presearch(&mut self, local: &Btf, type_ids: impl IntoIterator<Item = u32>, vmlinux: &Btf) -> bool {
+        let mut need_modules = false;
+        for id in type_ids {
+            if self.map.contains_key(&id) || self.pre.contains_key(&id) {
+                continue;
+            }
+            // Bad or anonymous local types fail in `find_cands` whatever the targets are.
+            let Some(t) = local.ty(id) else { continue };
+            if t.name.is_empty() {
+                continue;
+            }
+            let essent = &t.name[..essential_name_len(t.name)];
+            let mut c = Vec::new();
+            add_cands(&t, essent, vmlinux, 0, None, 1, &mut c);
+            need_modules |= c.is_empty();
+            self.pre.insert(id, c);
+        }
+        need_modules
     }
 }
 
@@ -214,7 +241,8 @@ fn trunc(s: &str) -> &str {
 
 /// `bpf_core_add_cands`: append every type of `targ` from `start_id` on that has the local type's
 /// kind (ENUM/ENUM64 interchangeable) and essential name.
-fn add_cands(local: &Type<'_>, local_essent: &str, targ: &Btf, btf_idx: usize, targ_name: &str, start_id: u32, out: &mut Vec<Cand>) {
+/// `targ_name` `None`: no log lines (see [`log_cand`]).
+fn add_cands(local: &Type<'_>, local_essent: &str, targ: &Btf, btf_idx: usize, targ_name: Option<&str>, start_id: u32, out: &mut Vec<Cand>) {
     let elen = local_essent.len();
     for id in start_id..targ.type_cnt() {
         let Some(t) = targ.ty(id) else { continue };
@@ -224,16 +252,22 @@ fn add_cands(local: &Type<'_>, local_essent: &str, targ: &Btf, btf_idx: usize, t
         if essential_name_len(t.name) != elen || t.name.as_bytes()[..elen] != *local_essent.as_bytes() {
             continue;
         }
-        crate::pr_debug!(
-            "CO-RE relocating [{}] {} {}: found target candidate [{id}] {} {} in [{targ_name}]",
-            local.id,
-            kind_str(local.kind),
-            local.name,
-            kind_str(t.kind),
-            t.name
-        );
+        if let Some(n) = targ_name {
+            log_cand(local, &t, id, n);
+        }
         out.push(Cand { btf_idx, id });
     }
+}
+
+fn log_cand(local: &Type<'_>, t: &Type<'_>, id: u32, targ_name: &str) {
+    crate::pr_debug!(
+        "CO-RE relocating [{}] {} {}: found target candidate [{id}] {} {} in [{targ_name}]",
+        local.id,
+        kind_str(local.kind),
+        local.name,
+        kind_str(t.kind),
+        t.name
+    );
 }
 
 /// `bpf_core_find_cands`: candidates for local type `local_id`, vmlinux (`btfs[0]`) first and
@@ -248,12 +282,12 @@ pub fn find_cands(local: &Btf, local_id: u32, targets: &CoreTargets<'_>) -> Resu
     let essent = &t.name[..essential_name_len(t.name)];
     let mut cands = Vec::new();
     let Some(main) = targets.btfs.first() else { return Ok(cands) };
-    add_cands(&t, essent, main, 0, "vmlinux", 1, &mut cands);
+    add_cands(&t, essent, main, 0, Some("vmlinux"), 1, &mut cands);
     if !cands.is_empty() {
         return Ok(cands);
     }
     for (i, m) in targets.btfs.iter().enumerate().skip(1) {
-        add_cands(&t, essent, m, i, &format!("module #{i}"), m.start_id(), &mut cands);
+        add_cands(&t, essent, m, i, Some(&format!("module #{i}")), m.start_id(), &mut cands);
     }
     Ok(cands)
 }
@@ -656,7 +690,18 @@ pub fn relocate_insn_idx(
     } else {
         match cache.map.entry(relo.type_id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
+            std::collections::hash_map::Entry::Vacant(v) => match cache.pre.remove(&relo.type_id).filter(|c| !c.is_empty()) {
+                Some(c) => {
+                    if let Some(main) = targets.btfs.first() {
+                        for cand in &c {
+                            if let Some(t) = main.ty(cand.id) {
+                                log_cand(&lt, &t, cand.id, "vmlinux");
+                            }
+                        }
+                    }
+                    v.insert(c)
+                }
+                None => {
                 let c = find_cands(local, relo.type_id, targets).map_err(|e| {
                     crate::pr_warn!(
                         "prog '{prog_name}': relo #{relo_idx}: target candidate search failed for [{}] {} {}: {}",
@@ -668,7 +713,8 @@ pub fn relocate_insn_idx(
                     e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
                 })?;
                 v.insert(c)
-            }
+                }
+            },
         }
     };
 
