@@ -422,7 +422,8 @@ impl Btf {
     }
 
     /// Name bytes of own type `id` ("" if none).
-    fn own_name(&self, id: u32) -> &[u8] {
+    /// Raw name bytes of own type `id` (`b""` when out of range), without decoding the type.
+    pub(crate) fn own_name(&self, id: u32) -> &[u8] {
         let d = &*self.data;
         id.checked_sub(d.start_id)
             .and_then(|i| d.offs.get(i as usize))

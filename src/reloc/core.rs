@@ -244,7 +244,14 @@ fn trunc(s: &str) -> &str {
 /// `targ_name` `None`: no log lines (see [`log_cand`]).
 fn add_cands(local: &Type<'_>, local_essent: &str, targ: &Btf, btf_idx: usize, targ_name: Option<&str>, start_id: u32, out: &mut Vec<Cand>) {
     let elen = local_essent.len();
+    let eb = local_essent.as_bytes();
+    let own = targ.start_id();
     for id in start_id..targ.type_cnt() {
+        // Cheap filter on the raw name bytes before decoding the type: a candidate's name
+        // starts with the local essential name.
+        if id >= own && !targ.own_name(id).starts_with(eb) {
+            continue;
+        }
         let Some(t) = targ.ty(id) else { continue };
         if !compat::kind_core_compat(t.kind, local.kind) || t.name.is_empty() {
             continue;
