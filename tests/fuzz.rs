@@ -21,6 +21,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::dedup::{dedup, DedupOpts};
 use oxbpf::btf::{Btf, BtfExt, CDump, DataOpts};
@@ -110,7 +112,7 @@ fn seeds() -> Option<&'static [Seed]> {
     static S: OnceLock<Option<Vec<Seed>>> = OnceLock::new();
     S.get_or_init(|| {
         if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-            eprintln!("skipping: no /sys/kernel/btf/vmlinux");
+            crate::skip!("no /sys/kernel/btf/vmlinux");
             return None;
         }
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{}", std::process::id()));
@@ -118,7 +120,7 @@ fn seeds() -> Option<&'static [Seed]> {
         let vmlinux = match Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"]).output() {
             Ok(o) if o.status.success() => o.stdout,
             _ => {
-                eprintln!("skipping: bpftool cannot dump vmlinux.h");
+                crate::skip!("bpftool cannot dump vmlinux.h");
                 return None;
             }
         };
@@ -142,7 +144,7 @@ fn seeds() -> Option<&'static [Seed]> {
                 Ok(o) if o.status.success() => {}
                 Ok(o) => panic!("clang-19 failed on {}: {}", src.display(), String::from_utf8_lossy(&o.stderr)),
                 Err(e) => {
-                    eprintln!("skipping: clang-19 not runnable ({e})");
+                    crate::skip!("clang-19 not runnable ({e})");
                     return None;
                 }
             }

@@ -16,6 +16,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::sys::probe::{self, Feature};
@@ -52,7 +54,7 @@ fn compile(name: &str) -> Option<Vec<u8>> {
         Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
         Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("skipping: clang-19 not runnable ({e})");
+            crate::skip!("clang-19 not runnable ({e})");
             None
         }
     }
@@ -131,7 +133,7 @@ fn insn_imm(w: u64) -> i32 {
 #[test]
 fn module_kfunc_ksym_attach_and_poisoning() {
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        eprintln!("skipping: needs /sys/kernel/btf/vmlinux");
+        crate::skip!("needs /sys/kernel/btf/vmlinux");
         return;
     }
     let Some(obj_bytes) = compile("module_refs") else { return };
