@@ -2,8 +2,8 @@
 # Run every test of oxbpf: installs what is missing (scripts/deps.sh), then
 #   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
 #   1. cargo test --release --workspace            (Rust unit and integration tests)
-#   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
-#                                                   tool exists)
+#   2. cargo run -p gen-headers -- --check         (committed headers are up to date), and
+#      shellcheck of the shell scripts
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
 #   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
 #                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
@@ -75,6 +75,17 @@ if [[ -d tools/gen-headers ]]; then
     else
         fail_step "gen-headers --check (include/ is stale or the generator failed)"
     fi
+fi
+
+# ---- shell scripts: shellcheck (warnings and errors) ------------------------------------------
+step "shellcheck"
+if ! oxbpf_apt_ensure shellcheck; then
+    fail_step "shellcheck (could not be installed)"
+elif shellcheck -x -S warning scripts/*.sh scripts/with-libbpf15 scripts/bpftool75 scripts/trixie-root \
+        .ci/run ctests/*.sh ctests/*/*.sh; then
+    passed=$((passed + 1))
+else
+    fail_step "shellcheck"
 fi
 
 # ---- 3. meson: build and the C test suite ------------------------------------------------------
