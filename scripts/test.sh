@@ -3,7 +3,7 @@
 #   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
 #   1. cargo test --release --workspace            (Rust unit and integration tests)
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date), and
-#      shellcheck of the shell scripts
+#      and a lint of the shell scripts (the shellcheck tool)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
 #   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
 #                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
