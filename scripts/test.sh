@@ -2,8 +2,8 @@
 # Run every test of oxbpf: installs what is missing (scripts/deps.sh), then
 #   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
 #   1. cargo test --release --workspace            (Rust unit and integration tests)
-#   2. cargo run -p gen-headers -- --check         (committed headers are up to date), and
-#      and a lint of the shell scripts (the shellcheck tool)
+#   2. cargo run -p gen-headers -- --check         (committed headers are up to date), the
+#      Rust lints (clippy -D warnings) and a lint of the shell scripts (the shellcheck tool)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
 #   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
 #                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
@@ -15,7 +15,7 @@
 #   scripts/test.sh            build dir: build/ (OXBPF_BUILD_DIR to change)
 #   scripts/test.sh --suite reference      extra arguments go to `meson test`
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
@@ -75,6 +75,14 @@ if [[ -d tools/gen-headers ]]; then
     else
         fail_step "gen-headers --check (include/ is stale or the generator failed)"
     fi
+fi
+
+# ---- Rust lints: clippy, every warning an error ------------------------------------------------
+step "cargo clippy --release --workspace --all-targets -- -D warnings"
+if cargo clippy --release --workspace --all-targets -- -D warnings; then
+    passed=$((passed + 1))
+else
+    fail_step "cargo clippy (warnings)"
 fi
 
 # ---- shell scripts: shellcheck (warnings and errors) ------------------------------------------
