@@ -9,7 +9,8 @@
 #   - every defined exported symbol reads name@@LIBBPF_x.y.z, with the node the ABI list
 #     gives for that name: nothing unversioned, nothing outside the list (no Rust internals,
 #     no oxbpf_shim_*), nothing bound to the wrong node;
-#   - it exports something at all.
+#   - every symbol of the list is exported (liboxbpf is a complete libbpf.so.1: a program
+#     calling a missing one would fall through to another libbpf under LD_PRELOAD).
 # With REFERENCE_LIBBPF (upstream libbpf.so.1), the ABI list itself is first checked against
 # what upstream exports. Prints how much of the list is exported so far.
 set -euo pipefail
@@ -76,6 +77,10 @@ while read -r entry; do
 done <"$tmp/exports"
 
 total="$(wc -l <"$tmp/abi")"
-((exported > 0)) || err "$lib exports no libbpf symbol at all"
+sed 's/@@.*//' "$tmp/exports" | sort -u >"$tmp/exported-names"
+missing="$(awk '{ print $1 }' "$tmp/abi" | sort -u | comm -23 - "$tmp/exported-names")"
+if [[ -n "$missing" ]]; then
+    err "$(wc -l <<<"$missing") libbpf symbols are not exported: $(tr '\n' ' ' <<<"$missing")"
+fi
 echo "$lib: soname $soname, $(wc -l <"$tmp/nodes") version nodes, $exported of $total libbpf symbols exported"
 exit "$fail"

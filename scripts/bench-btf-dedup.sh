@@ -34,7 +34,7 @@ fi
 "$tmp/bench_ox" "$iters" "${cases[@]}" >"$tmp/ox.txt"
 
 printf '%-16s %9s %9s %7s %10s %10s\n' case libbpf_ms oxbpf_ms ratio types_in types_out
-join "$tmp/ref.txt" "$tmp/ox.txt" | while read -r name rms rin rout oms oin oout; do
+join "$tmp/ref.txt" "$tmp/ox.txt" | while read -r name rms rin rout oms _oin oout; do
     if [[ "$rout" != "$oout" ]]; then
         echo "$name: type counts differ (libbpf $rout, oxbpf $oout)" >&2
         exit 1

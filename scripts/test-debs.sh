@@ -41,6 +41,7 @@ for p in "${pkgs[@]}"; do dpkg -L "$p"; done | sort -u >"$tmp/files"
 # Dynamic link through pkg-config.
 cflags="$(pkg-config --cflags oxbpf | xargs)"
 [[ "$cflags" == "-I/usr/include/oxbpf" ]] || fail "pkg-config --cflags oxbpf: '$cflags'"
+# shellcheck disable=SC2046,SC2086 # pkg-config's flags are meant to split into words
 cc -O2 -I"$build/ctests" -Ictests ctests/demo_cc.c $cflags $(pkg-config --libs oxbpf) -o "$tmp/demo_dyn" \
     || fail "building the demo with pkg-config --libs oxbpf"
 ldd "$tmp/demo_dyn" | grep -Eq "liboxbpf.so.1 => (/usr)?/lib/$multiarch/liboxbpf.so.1 " \
@@ -49,6 +50,7 @@ ldd "$tmp/demo_dyn" | grep -Eq "liboxbpf.so.1 => (/usr)?/lib/$multiarch/liboxbpf
 grep -q "^unregistered oxbpf_cc$" "$tmp/dyn.out" || fail "demo (dynamic) did not finish: $(cat "$tmp/dyn.out")"
 
 # Fully static link through pkg-config --static.
+# shellcheck disable=SC2046,SC2086 # as above
 cc -static -O2 -I"$build/ctests" -Ictests ctests/demo_cc.c $cflags $(pkg-config --static --libs oxbpf) \
     -o "$tmp/demo_static" 2>"$tmp/static.log" || fail "static build: $(cat "$tmp/static.log")"
 if ldd "$tmp/demo_static" >/dev/null 2>&1; then

@@ -2,8 +2,8 @@
 # Run every test of oxbpf: installs what is missing (scripts/deps.sh), then
 #   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
 #   1. cargo test --release --workspace            (Rust unit and integration tests)
-#   2. cargo run -p gen-headers -- --check         (committed headers are up to date; if the
-#                                                   tool exists)
+#   2. cargo run -p gen-headers -- --check         (committed headers are up to date), the
+#      Rust lints (clippy -D warnings) and a lint of the shell scripts (the shellcheck tool)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
 #   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
 #                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
@@ -15,7 +15,7 @@
 #   scripts/test.sh            build dir: build/ (OXBPF_BUILD_DIR to change)
 #   scripts/test.sh --suite reference      extra arguments go to `meson test`
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
@@ -33,7 +33,8 @@ fail_step() { failed=$((failed + 1)); failures+=("$1"); }
 
 # ---- 1. cargo tests -------------------------------------------------------------------------
 step "cargo test --release --workspace --no-fail-fast"
-cargo test --release --workspace --no-fail-fast 2>&1 | tee "$log"
+skiplog="$(mktemp)"
+OXBPF_SKIP_LOG="$skiplog" cargo test --release --workspace --no-fail-fast 2>&1 | tee "$log"
 cargo_rc="${PIPESTATUS[0]}"
 read -r p f i < <(awk '/^test result:/ {
         for (k = 1; k <= NF; k++) {
@@ -42,12 +43,29 @@ read -r p f i < <(awk '/^test result:/ {
             if ($(k + 1) ~ /^ignored/) i += $k
         }
     } END { print p + 0, f + 0, i + 0 }' "$log")
-passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + i))
+# A Rust test that skips (tests/support/skip.rs) returns early and libtest counts it as passed:
+# count it as skipped instead, and on CI refuse any skip .ci/allowed-skips does not allow.
+n_skip="$(grep -c . "$skiplog" || true)"
+passed=$((passed + p - n_skip)) failed=$((failed + f)) skipped=$((skipped + i + n_skip))
+if ((n_skip > 0)); then
+    echo "Rust tests skipped ($n_skip):"
+    sed 's/^/  /' "$skiplog"
+fi
 if ((f > 0)); then
     failures+=("cargo test: $f failed")
 elif ((cargo_rc != 0)); then
     fail_step "cargo test (exit $cargo_rc: did not build or run)"
 fi
+if [[ "${CI:-}" == true ]]; then
+    allowed="$(grep -v '^[[:space:]]*\(#\|$\)' .ci/allowed-skips || true)"
+    while IFS= read -r line; do
+        [[ -z "$line" ]] && continue
+        if [[ -z "$allowed" ]] || ! grep -qE -- "$allowed" <<<"$line"; then
+            fail_step "skip not allowed on CI (.ci/allowed-skips): $line"
+        fi
+    done <"$skiplog"
+fi
+rm -f "$skiplog"
 
 # ---- 2. generated headers ---------------------------------------------------------------------
 if [[ -d tools/gen-headers ]]; then
@@ -57,6 +75,25 @@ if [[ -d tools/gen-headers ]]; then
     else
         fail_step "gen-headers --check (include/ is stale or the generator failed)"
     fi
+fi
+
+# ---- Rust lints: clippy, every warning an error ------------------------------------------------
+step "cargo clippy --release --workspace --all-targets -- -D warnings"
+if cargo clippy --release --workspace --all-targets -- -D warnings; then
+    passed=$((passed + 1))
+else
+    fail_step "cargo clippy (warnings)"
+fi
+
+# ---- shell scripts: shellcheck (warnings and errors) ------------------------------------------
+step "shellcheck"
+if ! oxbpf_apt_ensure shellcheck; then
+    fail_step "shellcheck (could not be installed)"
+elif shellcheck -x -S warning scripts/*.sh scripts/with-libbpf15 scripts/bpftool75 scripts/trixie-root \
+        .ci/run ctests/*.sh ctests/*/*.sh; then
+    passed=$((passed + 1))
+else
+    fail_step "shellcheck"
 fi
 
 # ---- 3. meson: build and the C test suite ------------------------------------------------------
@@ -85,6 +122,16 @@ else
             fail_step "meson test (exit $meson_rc)"
         elif ((p + s == 0)); then
             fail_step "meson test ran no test"
+        fi
+        # Skipped C tests (exit 77, reason printed in the test log): on CI each must be allowed
+        # by .ci/allowed-skips, matched as "meson:<test name>".
+        if [[ "${CI:-}" == true ]]; then
+            allowed="$(grep -v '^[[:space:]]*\(#\|$\)' .ci/allowed-skips || true)"
+            while IFS= read -r name; do
+                if [[ -z "$allowed" ]] || ! grep -qE -- "$allowed" <<<"meson:$name"; then
+                    fail_step "skip not allowed on CI (.ci/allowed-skips): meson:$name"
+                fi
+            done < <(awk 'NF > 4 && / SKIP / && $1 ~ /^[0-9]+\/[0-9]+$/ { for (k = 1; k < NF; k++) if ($k == "/") { print $(k + 1); break } }' "$log" | sort -u)
         fi
 
         # ---- 4. the VM lane: real kernels in QEMU guests (OXBPF_SKIP_VM=1 skips it) ----------

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # The init of scripts/vm.sh's initramfs (busybox): mount the host's root read-only (9p tag
 # "host") under a tmpfs overlay, chroot into it, run the command that vm.sh left in the shared
 # scratch directory (9p tag "out", mounted at the same path as on the host) and power off.

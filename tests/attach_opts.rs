@@ -8,6 +8,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::ffi::attach::*;
 use oxbpf::ffi::bpf::bpf_iter_create;
@@ -106,7 +108,7 @@ fn run(cmd: &mut Command) -> Option<Vec<u8>> {
         Ok(o) if o.status.success() => Some(o.stdout),
         Ok(o) => panic!("{cmd:?} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("skipping: {cmd:?} not runnable ({e})");
+            crate::skip!("{cmd:?} not runnable ({e})");
             None
         }
     }
@@ -119,11 +121,11 @@ fn object_bytes() -> Option<&'static [u8]> {
     OBJ.get_or_init(|| {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
-            eprintln!("skipping: needs root (CAP_BPF, CAP_SYS_ADMIN, perf events)");
+            crate::skip!("needs root (CAP_BPF, CAP_SYS_ADMIN, perf events)");
             return None;
         }
         if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-            eprintln!("skipping: needs /sys/kernel/btf/vmlinux");
+            crate::skip!("needs /sys/kernel/btf/vmlinux");
             return None;
         }
         let mut cc = bpf_cc::clang()?;

@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+#[path = "support/skip.rs"]
+mod skip;
+
 const LIBBPF_ERRNO_FORMAT: i32 = 4001;
 
 fn run(cmd: &mut Command) -> Option<String> {
@@ -22,7 +25,7 @@ fn run(cmd: &mut Command) -> Option<String> {
         Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
         Ok(o) => panic!("{cmd:?} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("skipping: {cmd:?} not runnable ({e})");
+            crate::skip!("{cmd:?} not runnable ({e})");
             None
         }
     }

@@ -3,6 +3,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::{Btf, BtfExt, Kind, VarSecinfo, VAR_GLOBAL_ALLOCATED};
 use std::path::{Path, PathBuf};
@@ -35,7 +37,7 @@ fn compile(name: &str) -> Option<Obj> {
         Ok(s) if s.success() => Some(Obj(out)),
         Ok(s) => panic!("clang-19 failed on {}: {s}", src.display()),
         Err(e) => {
-            eprintln!("skipping: clang-19 not runnable ({e})");
+            crate::skip!("clang-19 not runnable ({e})");
             None
         }
     }
@@ -206,7 +208,7 @@ fn matches_bpftool() {
     for name in ["maps_globals", "core"] {
         let Some((obj, btf, _)) = load(name) else { return };
         let Ok(out) = Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file"]).arg(&*obj).output() else {
-            eprintln!("skipping: bpftool not available");
+            crate::skip!("bpftool not available");
             return;
         };
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -31,10 +31,10 @@ fn take(out: &Rc<RefCell<Vec<u8>>>) -> String {
 fn grown() -> (Btf, Btf) {
     let mut b = BtfBuilder::new();
     let int = b.add_int("int", 4, 1);
-    let foo = b.add_struct("foo", 4, &[("a", int, 0)]);
+    let foo_id = b.add_struct("foo", 4, &[("a", int, 0)]);
     let small = Btf::parse(&b.build()).unwrap();
     let e = b.add_enum("", 4, false, &[("E_ONE", 1)]);
-    let bar = b.add_struct("bar", 12, &[("f", foo, 0), ("b", int, 32), ("e", e, 64)]);
+    let bar = b.add_struct("bar", 12, &[("f", foo_id, 0), ("b", int, 32), ("e", e, 64)]);
     b.add_typedef("bar_t", bar);
     (small, Btf::parse(&b.build()).unwrap())
 }

@@ -2,6 +2,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, Kind, INT_SIGNED};
@@ -184,7 +186,7 @@ fn parse_elf_with_ext() {
     let Some(mut cc) = bpf_cc::clang() else { return };
     let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
     if !matches!(ok, Ok(s) if s.success()) {
-        eprintln!("skipping: clang-19 not available");
+        crate::skip!("clang-19 not available");
         return;
     }
     let cp = cpath(&out);
@@ -219,7 +221,7 @@ fn parse_elf_with_ext() {
 #[test]
 fn vmlinux_handles() {
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        eprintln!("skipping: no /sys/kernel/btf/vmlinux");
+        crate::skip!("no /sys/kernel/btf/vmlinux");
         return;
     }
     // SAFETY: handles created and freed here.

@@ -3,6 +3,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, BtfExt, Kind, INT_SIGNED};
@@ -320,7 +322,7 @@ fn elf_corruption() {
     let Some(mut cc) = bpf_cc::clang() else { return };
     let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
     if !matches!(ok, Ok(s) if s.success()) {
-        eprintln!("skipping: clang-19 not available");
+        crate::skip!("clang-19 not available");
         return;
     }
     let raw = std::fs::read(&out).unwrap();

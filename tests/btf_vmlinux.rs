@@ -6,11 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+#[path = "support/skip.rs"]
+mod skip;
+
 const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 
 fn vmlinux() -> Option<Arc<Btf>> {
     if !Path::new(VMLINUX).exists() {
-        eprintln!("skipping: {VMLINUX} not present");
+        crate::skip!("{VMLINUX} not present");
         return None;
     }
     let t = Instant::now();
@@ -93,11 +96,11 @@ fn name_index_matches_linear_scan() {
 fn matches_bpftool_dump() {
     let Some(btf) = vmlinux() else { return };
     let Ok(out) = std::process::Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", VMLINUX]).output() else {
-        eprintln!("skipping: bpftool not available");
+        crate::skip!("bpftool not available");
         return;
     };
     if !out.status.success() {
-        eprintln!("skipping: bpftool failed: {}", String::from_utf8_lossy(&out.stderr));
+        crate::skip!("bpftool failed: {}", String::from_utf8_lossy(&out.stderr));
         return;
     }
     let theirs = String::from_utf8(out.stdout).unwrap();

@@ -6,7 +6,7 @@
 use oxbpf::btf::Btf;
 use oxbpf::ffi::btf::*;
 use oxbpf::ffi::btf_write::*;
-use std::ffi::{c_char, c_void};
+use std::ffi::c_char;
 use std::ptr;
 
 fn errno() -> i32 {
@@ -83,7 +83,7 @@ fn raw_data_pointer_reflects_additions() {
     unsafe {
         let b = btf__new_empty();
         let mut size = 0u32;
-        let p = btf__raw_data(b, &mut size) as *const c_void;
+        let p = btf__raw_data(b, &mut size);
         assert!(!p.is_null());
         assert_eq!(size, 25);
         assert_eq!(btf__add_int(b, c(b"long\0"), 8, 1), 1);

@@ -6,6 +6,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::Btf;
 use oxbpf::reloc::core::*;
@@ -30,7 +32,7 @@ fn output(cmd: &mut Command) -> Option<Vec<u8>> {
         Ok(o) if o.status.success() => Some(o.stdout),
         Ok(o) => panic!("{cmd:?} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("skipping: {cmd:?} not runnable ({e})");
+            crate::skip!("{cmd:?} not runnable ({e})");
             None
         }
     }
@@ -39,7 +41,7 @@ fn output(cmd: &mut Command) -> Option<Vec<u8>> {
 fn have_kernel_btf() -> bool {
     let ok = Path::new(VMLINUX).exists() && Path::new(BPFTOOL).exists();
     if !ok {
-        eprintln!("skipping: needs {VMLINUX} and {BPFTOOL}");
+        crate::skip!("needs {VMLINUX} and {BPFTOOL}");
     }
     ok
 }

@@ -21,8 +21,11 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
-use oxbpf::btf::{Btf, BtfExt};
+use oxbpf::btf::dedup::{dedup, DedupOpts};
+use oxbpf::btf::{Btf, BtfExt, CDump, DataOpts};
 use oxbpf::ffi::object::{bpf_object__close, bpf_object__next_map, bpf_object__next_program, bpf_object__open_mem};
 use oxbpf::ffi::map::bpf_map__name;
 use oxbpf::ffi::program::bpf_program__name;
@@ -109,7 +112,7 @@ fn seeds() -> Option<&'static [Seed]> {
     static S: OnceLock<Option<Vec<Seed>>> = OnceLock::new();
     S.get_or_init(|| {
         if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-            eprintln!("skipping: no /sys/kernel/btf/vmlinux");
+            crate::skip!("no /sys/kernel/btf/vmlinux");
             return None;
         }
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{}", std::process::id()));
@@ -117,7 +120,7 @@ fn seeds() -> Option<&'static [Seed]> {
         let vmlinux = match Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"]).output() {
             Ok(o) if o.status.success() => o.stdout,
             _ => {
-                eprintln!("skipping: bpftool cannot dump vmlinux.h");
+                crate::skip!("bpftool cannot dump vmlinux.h");
                 return None;
             }
         };
@@ -141,7 +144,7 @@ fn seeds() -> Option<&'static [Seed]> {
                 Ok(o) if o.status.success() => {}
                 Ok(o) => panic!("clang-19 failed on {}: {}", src.display(), String::from_utf8_lossy(&o.stderr)),
                 Err(e) => {
-                    eprintln!("skipping: clang-19 not runnable ({e})");
+                    crate::skip!("clang-19 not runnable ({e})");
                     return None;
                 }
             }
@@ -304,6 +307,65 @@ fn t_skeleton(data: &[u8], seed: &[u8]) {
 
 // ---- driver ----------------------------------------------------------------------------------
 
+/// BTF construction: every type of the mutated BTF copied one by one into a new BTF, then the
+/// whole BTF appended again, and the raw data built (both byte orders).
+fn t_btf_write(data: &[u8], _seed: &[u8]) {
+    let Ok(src) = Btf::parse(data) else { return };
+    let mut dst = Btf::new_empty(None);
+    for id in src.start_id()..src.type_cnt().min(20_000) {
+        if let Some(rec) = src.type_record(id) {
+            let _ = dst.add_type(&src, rec);
+        }
+    }
+    let _ = dst.add_btf(&src);
+    walk(&dst);
+    let _ = dst.raw_data_out().len();
+    dst.set_big_endian(cfg!(target_endian = "little"));
+    let _ = dst.raw_data_out().len();
+}
+
+/// Deduplication of the mutated BTF, with the seed's .BTF.ext remapped when it parses.
+fn t_btf_dedup(data: &[u8], seed: &[u8]) {
+    let Ok(mut btf) = Btf::parse(data) else { return };
+    let mut ext = section(seed, ".BTF.ext").and_then(|e| BtfExt::parse(e, &btf).ok());
+    if dedup(&mut btf, ext.as_mut(), &DedupOpts::default()).is_ok() {
+        walk(&btf);
+    }
+}
+
+/// The C dump of every type, each type's declaration, and a typed-data dump of the first types
+/// over a buffer of 0xff bytes.
+fn t_btf_dump(data: &[u8], _seed: &[u8]) {
+    let Ok(btf) = Btf::parse(data) else { return };
+    let Ok(mut d) = CDump::new(&btf, Box::new(|_: &[u8]| {})) else { return };
+    let n = btf.type_cnt().min(5_000);
+    for id in 1..n {
+        let _ = d.dump_type(&btf, id);
+        let _ = d.emit_type_decl_api(&btf, id, b"x", 1, false);
+    }
+    let buf = [0xffu8; 256];
+    for id in 1..n.min(200) {
+        let _ = d.dump_type_data(&btf, id, &buf, buf.as_ptr() as usize, &DataOpts::default());
+    }
+}
+
+/// The static linker on the mutated object (a file, as bpf_linker__add_file takes), linked
+/// alone and after the unmutated seed.
+fn t_linker(data: &[u8], seed: &[u8]) {
+    let dir = std::env::temp_dir().join(format!("oxbpf-fuzz-linker-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let (input, base, out) = (dir.join("in.o"), dir.join("seed.o"), dir.join("out.o"));
+    if std::fs::write(&input, data).is_err() || std::fs::write(&base, seed).is_err() {
+        return;
+    }
+    for files in [&[&input][..], &[&base, &input][..]] {
+        let Ok(mut l) = oxbpf::linker::Linker::new(&out.to_string_lossy()) else { return };
+        if files.iter().all(|f| l.add_file(&f.to_string_lossy()).is_ok()) {
+            let _ = l.finalize();
+        }
+    }
+}
+
 type Target = fn(&[u8], &[u8]);
 
 fn save(target: &str, what: &str, input: &[u8]) -> PathBuf {
@@ -412,4 +474,25 @@ fn fuzz_core() {
 #[test]
 fn fuzz_skeleton() {
     fuzz("skeleton", t_skeleton, None);
+}
+
+#[test]
+fn fuzz_btf_write() {
+    fuzz("btf_write", t_btf_write, Some(".BTF"));
+}
+
+#[test]
+fn fuzz_btf_dedup() {
+    fuzz("btf_dedup", t_btf_dedup, Some(".BTF"));
+}
+
+#[test]
+fn fuzz_btf_dump() {
+    fuzz("btf_dump", t_btf_dump, Some(".BTF"));
+}
+
+#[test]
+fn fuzz_linker() {
+    fuzz("linker", t_linker, None);
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("oxbpf-fuzz-linker-{}", std::process::id())));
 }

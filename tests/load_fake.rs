@@ -16,6 +16,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::sys::probe::{self, Feature};
@@ -52,7 +54,7 @@ fn compile(name: &str) -> Option<Vec<u8>> {
         Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
         Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("skipping: clang-19 not runnable ({e})");
+            crate::skip!("clang-19 not runnable ({e})");
             None
         }
     }
@@ -131,7 +133,7 @@ fn insn_imm(w: u64) -> i32 {
 #[test]
 fn module_kfunc_ksym_attach_and_poisoning() {
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        eprintln!("skipping: needs /sys/kernel/btf/vmlinux");
+        crate::skip!("needs /sys/kernel/btf/vmlinux");
         return;
     }
     let Some(obj_bytes) = compile("module_refs") else { return };
@@ -155,7 +157,8 @@ fn module_kfunc_ksym_attach_and_poisoning() {
     let module_fd: Rc<RefCell<Option<RawFd>>> = Rc::default();
     // Created maps: fd -> the first 20 bytes of their BPF_MAP_CREATE attr (type, key size,
     // value size, max entries, flags), what bpf_map_info reports back.
-    let maps: Rc<RefCell<Vec<(RawFd, [u8; 20])>>> = Rc::default();
+    type Created = Rc<RefCell<Vec<(RawFd, [u8; 20])>>>;
+    let maps: Created = Rc::default();
     let (l2, m2, maps2) = (loads.clone(), module_fd.clone(), maps.clone());
     let _fake = oxbpf::sys::fake::install(Box::new(move |cmd, a, _size| match cmd {
         BPF_PROG_LOAD => {
@@ -219,7 +222,7 @@ fn module_kfunc_ksym_attach_and_poisoning() {
             let name = u64_at(&buf, 16) as *mut u8;
             if !name.is_null() && u32_at(&buf, 24) >= 6 {
                 // SAFETY: the loader's name buffer of name_len bytes.
-                unsafe { std::ptr::copy_nonoverlapping(b"oxmod\0".as_ptr(), name, 6) };
+                unsafe { std::ptr::copy_nonoverlapping(c"oxmod".as_ptr().cast::<u8>(), name, 6) };
             }
             buf[8..12].copy_from_slice(&(mod_btf.len() as u32).to_ne_bytes());
             buf[12..16].copy_from_slice(&MODULE_BTF_ID.to_ne_bytes());

@@ -7,6 +7,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::object::{Object, OpenOptions};

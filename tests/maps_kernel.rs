@@ -6,6 +6,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::buffers::ringbuf::{RingBuffer, SampleFn};
 use oxbpf::buffers::Record;
@@ -71,7 +73,7 @@ fn compile() -> Option<PathBuf> {
         Ok(s) if s.success() => Some(obj),
         Ok(s) => panic!("clang-19 failed: {s}"),
         Err(e) => {
-            eprintln!("skipping: clang-19 not runnable ({e})");
+            crate::skip!("clang-19 not runnable ({e})");
             None
         }
     }
@@ -81,7 +83,7 @@ fn root() -> bool {
     // SAFETY: geteuid has no preconditions.
     let r = unsafe { libc::geteuid() } == 0;
     if !r {
-        eprintln!("skipping: needs root (CAP_BPF)");
+        crate::skip!("needs root (CAP_BPF)");
     }
     r
 }

@@ -14,6 +14,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::ffi::map::*;
 use oxbpf::ffi::object::*;

@@ -5,6 +5,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::ffi::names::{libbpf_register_prog_handler, libbpf_unregister_prog_handler};
 use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_program_by_name, bpf_object__open_file};

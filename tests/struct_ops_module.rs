@@ -14,6 +14,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, Kind};
@@ -44,7 +46,7 @@ fn object_bytes() -> Option<Vec<u8>> {
             Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
             Ok(o) => panic!("clang-19 failed on {FIXTURE}: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => {
-                eprintln!("skipping: clang-19 is not runnable ({e})");
+                crate::skip!("clang-19 is not runnable ({e})");
                 None
             }
         }
@@ -341,7 +343,7 @@ fn load_through_fake() -> Option<(Calls, i32, ModIds, Box<Object>)> {
     let vmlinux = match Btf::vmlinux() {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("skipping: no kernel BTF ({e})");
+            crate::skip!("no kernel BTF ({e})");
             return None;
         }
     };

@@ -10,6 +10,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::Btf;
@@ -33,7 +35,7 @@ fn object_bytes() -> Option<Vec<u8>> {
             Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
             Ok(o) => panic!("clang-19 failed: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => {
-                eprintln!("skipping: clang-19 is not runnable ({e})");
+                crate::skip!("clang-19 is not runnable ({e})");
                 None
             }
         }

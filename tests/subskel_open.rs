@@ -5,6 +5,8 @@
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
 
 use oxbpf::ffi::map::{bpf_map__initial_value, bpf_map__set_value_size};
 use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__open_file};
@@ -109,7 +111,7 @@ fn open_final() -> Option<Obj> {
         Ok(s) if s.success() => {}
         Ok(s) => panic!("clang-19 failed on {}: {s}", src.display()),
         Err(e) => {
-            eprintln!("skipping: clang-19 not runnable ({e})");
+            crate::skip!("clang-19 not runnable ({e})");
             return None;
         }
     }

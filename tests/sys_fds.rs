@@ -9,6 +9,9 @@ use oxbpf::uapi::{self, BpfInsn};
 use std::os::fd::{AsFd, AsRawFd};
 use std::ptr::{null, null_mut};
 
+#[path = "support/skip.rs"]
+mod skip;
+
 fn open_fds() -> Vec<i32> {
     let mut v: Vec<i32> = std::fs::read_dir("/proc/self/fd")
         .unwrap()
@@ -67,7 +70,7 @@ fn fds_back_to_baseline_and_cloexec() {
     if cmd::map_create(&MapCreate { map_type: uapi::BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() })
         .is_err()
     {
-        eprintln!("skipping: cannot create BPF maps (needs root / CAP_BPF)");
+        crate::skip!("cannot create BPF maps (needs root / CAP_BPF)");
         return;
     }
     // Warm the process-wide caches (probes, CPU count) first; they hold no fds anyway.

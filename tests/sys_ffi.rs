@@ -11,6 +11,9 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::mem::{size_of, zeroed};
 use std::ptr::{null, null_mut};
 
+#[path = "support/skip.rs"]
+mod skip;
+
 fn errno() -> c_int {
     std::io::Error::last_os_error().raw_os_error().unwrap()
 }
@@ -44,7 +47,7 @@ fn privileged() -> bool {
     // SAFETY: NULL name and options are allowed.
     let r = unsafe { bpf_map_create(uapi::BPF_MAP_TYPE_ARRAY, null(), 4, 4, 1, null()) };
     if r < 0 {
-        eprintln!("skipping: bpf_map_create failed ({}): needs root / CAP_BPF", -r);
+        crate::skip!("bpf_map_create failed ({}): needs root / CAP_BPF", -r);
         return false;
     }
     drop(Fd(r));
@@ -473,12 +476,12 @@ fn cgroup_attach_query_links() {
         return;
     }
     let Some(root) = cgroup2_root() else {
-        eprintln!("skipping: no cgroup2 mount");
+        crate::skip!("no cgroup2 mount");
         return;
     };
     let dir = root.join(format!("oxbpf-ffi-{}", std::process::id()));
     if std::fs::create_dir(&dir).is_err() {
-        eprintln!("skipping: cannot create a cgroup");
+        crate::skip!("cannot create a cgroup");
         return;
     }
     struct Rmdir(std::path::PathBuf);
@@ -555,7 +558,7 @@ fn pin_get_stats_bind_token() {
     // SAFETY: (whole block) strings NUL-terminated, buffers live.
     unsafe {
         if libc::mount(c"bpf".as_ptr(), cdir.as_ptr(), c"bpf".as_ptr(), 0, null()) != 0 {
-            eprintln!("skipping: mount -t bpf failed ({})", errno());
+            crate::skip!("mount -t bpf failed ({})", errno());
             return;
         }
         let path = CString::new(dir.join("m").as_os_str().as_encoded_bytes()).unwrap();

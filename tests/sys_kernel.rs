@@ -10,6 +10,9 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+#[path = "support/skip.rs"]
+mod skip;
+
 fn privileged() -> bool {
     let ok = cmd::map_create(&MapCreate {
         map_type: uapi::BPF_MAP_TYPE_ARRAY,
@@ -20,7 +23,7 @@ fn privileged() -> bool {
     })
     .is_ok();
     if !ok {
-        eprintln!("skipping: cannot create BPF maps (needs root / CAP_BPF)");
+        crate::skip!("cannot create BPF maps (needs root / CAP_BPF)");
     }
     ok
 }
@@ -275,7 +278,7 @@ impl Bpffs {
         // SAFETY: all strings are NUL-terminated; no data argument.
         let r = unsafe { libc::mount(c"bpf".as_ptr(), c.as_ptr(), c"bpf".as_ptr(), 0, std::ptr::null()) };
         if r != 0 {
-            eprintln!("skipping bpffs part: mount -t bpf failed: {}", std::io::Error::last_os_error());
+            crate::skip!("bpffs part: mount -t bpf failed: {}", std::io::Error::last_os_error());
             let _ = std::fs::remove_dir(&dir);
             return None;
         }
@@ -580,12 +583,12 @@ fn cgroup_attach_query_link_update() {
         return;
     }
     let Some(root) = cgroup2_root() else {
-        eprintln!("skipping: no cgroup2 mount");
+        crate::skip!("no cgroup2 mount");
         return;
     };
     let dir = root.join(format!("oxbpf-sys-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir(&dir) {
-        eprintln!("skipping: cannot create {}: {e}", dir.display());
+        crate::skip!("cannot create {}: {e}", dir.display());
         return;
     }
     /// Removes the test cgroup even when an assertion fails.
@@ -672,7 +675,7 @@ fn iter_link_and_read() {
         return;
     }
     let Some(btf_id) = vmlinux_func("bpf_iter_bpf_map") else {
-        eprintln!("skipping: no vmlinux BTF or no bpf_map iterator");
+        crate::skip!("no vmlinux BTF or no bpf_map iterator");
         return;
     };
     let mut log = vec![0u8; 1 << 16];
@@ -689,7 +692,7 @@ fn iter_link_and_read() {
     let prog = match r {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("skipping: iterator programs do not load here: {e}");
+            crate::skip!("iterator programs do not load here: {e}");
             return;
         }
     };

@@ -5,6 +5,9 @@ use oxbpf::sys::cmd;
 use oxbpf::sys::probe::{self, Feature, FeatureCache};
 use oxbpf::uapi;
 
+#[path = "support/skip.rs"]
+mod skip;
+
 /// Root with CAP_BPF: a one-element array map can be created.
 fn privileged() -> bool {
     let ok = cmd::map_create(&cmd::MapCreate {
@@ -16,7 +19,7 @@ fn privileged() -> bool {
     })
     .is_ok();
     if !ok {
-        eprintln!("skipping: cannot create BPF maps (needs root / CAP_BPF)");
+        crate::skip!("cannot create BPF maps (needs root / CAP_BPF)");
     }
     ok
 }

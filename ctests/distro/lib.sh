@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the s_*.sh scenarios, which run.sh starts inside a fresh network and mount
 # namespace as `s_NAME.sh VARIANT ARGS...`.
 #   t CMD...        run a program under test with the variant's libbpf
@@ -75,8 +76,8 @@ print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name") == sy
 # Wait until program ID is gone: the kernel frees a program after an RCU grace period, so
 # it may still be listed for a moment after its last reference went. Polls up to 5 s.
 wait_prog_gone() {
-    local i
-    for i in $(seq 50); do
+    local _
+    for _ in $(seq 50); do
         bpftool prog show id "$1" >/dev/null 2>&1 || return 0
         sleep 0.1
     done

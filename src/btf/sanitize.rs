@@ -67,8 +67,8 @@ impl Btf {
             let Some(t) = self.ty(id) else { continue };
             let (kind, vlen, name_off) = (t.kind, t.vlen as u32, t.name_off);
             match kind {
-                Kind::Var if !f.datasec => self.to_byte_int(id)?,
-                Kind::DeclTag if !f.decl_tag => self.to_byte_int(id)?,
+                Kind::Var if !f.datasec => self.make_byte_int(id)?,
+                Kind::DeclTag if !f.decl_tag => self.make_byte_int(id)?,
                 Kind::Datasec if !f.datasec => {
                     let vars: Vec<_> = t.secinfos().map(|s| s.iter().collect()).unwrap_or_default();
                     self.rename_chars(name_off, |c| c == b'.' || c == b'?')?;
@@ -114,7 +114,7 @@ impl Btf {
     }
 
     /// VAR/DECL_TAG (one extra word) → `INT` of 1 byte, 8 bits (one extra word).
-    fn to_byte_int(&mut self, id: u32) -> Result<()> {
+    fn make_byte_int(&mut self, id: u32) -> Result<()> {
         self.write_record_word(id, 1, info(Kind::Int, 0, false))?;
         self.write_record_word(id, 2, 1)?;
         self.write_record_word(id, 3, INT_ENC_8_BITS)

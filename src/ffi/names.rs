@@ -158,10 +158,13 @@ pub unsafe extern "C" fn libbpf_register_prog_handler(
         let o = unsafe { opts::read(opts) }?;
         // SAFETY: C passes NULL or a NUL-terminated string.
         let sec = unsafe { handle::opt_cstr(sec, "section name") }?;
-        // SAFETY (all three): the registry stores the callbacks with `void *` in place of the
-        // handle pointers; same C ABI, and they are only ever called with our handles.
+        // The registry stores the callbacks with `void *` in place of the handle pointers; same
+        // C ABI, and they are only ever called with our handles.
+        // SAFETY: as just said.
         let setup = o.and_then(|o| o.prog_setup_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgSetupFn>(f) });
+        // SAFETY: as just said.
         let prepare = o.and_then(|o| o.prog_prepare_load_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgPrepareLoadFn>(f) });
+        // SAFETY: as just said.
         let attach = o.and_then(|o| o.prog_attach_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgAttachFn>(f) });
         section::register_handler(sec, prog_type, exp_attach_type, o.map_or(0, |o| o.cookie), setup, prepare, attach)
     })

@@ -133,7 +133,7 @@ pub unsafe extern "C" fn bpf_program__fd(prog: *const Program) -> c_int {
     int("bpf_program__fd", || {
         // SAFETY: C contract: prog is a live handle or NULL.
         let p = unsafe { get(prog, "program") }?;
-        p.fd.as_ref().map(|f| std::os::fd::AsRawFd::as_raw_fd(f)).ok_or(Error::quiet(libc::ENOENT))
+        p.fd.as_ref().map(std::os::fd::AsRawFd::as_raw_fd).ok_or(Error::quiet(libc::ENOENT))
     })
 }
 symver!(bpf_program__fd, "LIBBPF_0.0.1");

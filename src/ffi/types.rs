@@ -924,9 +924,11 @@ mod tests {
         // Even a field holding the magic itself is not a block: the block needs 16 bytes
         // after upstream's known end, and only the last 16 of sz count.
         n.new_field = OXBPF_OPEN_OPTS_EXT_MAGIC;
+        let p = &n as *const Newer as *const bpf_object_open_opts;
         // SAFETY: as above.
         assert!(unsafe { crate::ffi::opts::read_with_ext(p, ext) }.is_err());
         n.new_field = 0;
+        let p = &n as *const Newer as *const bpf_object_open_opts;
         // SAFETY: as above.
         let (_, block) = unsafe { crate::ffi::opts::read_with_ext(p, ext) }.unwrap().unwrap();
         assert!(block.is_none());
@@ -948,6 +950,7 @@ mod tests {
         assert_eq!(block.unwrap()[8..16], 0x5678u64.to_ne_bytes());
         // ... but an unknown non-zero upstream field before it is still refused.
         x.new_field = 1;
+        let p = &x as *const NewerExt as *const bpf_object_open_opts;
         // SAFETY: as above.
         assert!(unsafe { crate::ffi::opts::read_with_ext(p, ext) }.is_err());
     }

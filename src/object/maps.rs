@@ -367,7 +367,7 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
 /// libbpf's internal map naming: up to 8 characters of the object name then the section name
 /// (7 characters reserved for it), 15 at most; custom `.data.foo` sections use their own name.
 pub(crate) fn internal_map_name(obj_name: &str, real_name: &str) -> String {
-    let sfx_len = real_name.len().max(7).min(BPF_OBJ_NAME_LEN - 1);
+    let sfx_len = real_name.len().clamp(7, BPF_OBJ_NAME_LEN - 1);
     let pfx_len = if real_name.len() > 1 && real_name[1..].contains('.') {
         0
     } else {

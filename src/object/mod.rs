@@ -280,7 +280,7 @@ impl Object {
                 truncate_name(base, 63)
             }
         };
-        let label = if from_mem { path.to_string() } else { path.to_string() };
+        let label = path.to_string();
         let buf = crate::elf::AlignedBuf::copy_from(bytes);
         let elf = Elf::parse(buf.as_bytes(), &label)?;
         let mut obj = Box::new(Object {
@@ -779,7 +779,7 @@ impl Map {
 
     /// The map fd as C sees it (-1 when not created).
     pub fn raw_fd(&self) -> i32 {
-        self.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f))
+        self.fd.as_ref().map_or(-1, std::os::fd::AsRawFd::as_raw_fd)
     }
 
     /// `bpf_map__set_max_entries`: ring buffers are rounded up to a power-of-two page count.

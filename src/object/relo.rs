@@ -184,6 +184,8 @@ fn collect_prog(
     Ok(())
 }
 
+// The relocation's context, passed apart because the object is only partly borrowed here.
+#[allow(clippy::too_many_arguments)]
 fn classify(
     obj: &Object,
     elf: &Elf,

@@ -17,14 +17,14 @@ pub fn libbpf15_include() -> Option<PathBuf> {
     let root = match Command::new(script).output() {
         Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
         Ok(o) => {
-            eprintln!("skipping: libbpf 1.5 headers missing ({}); run scripts/deps.sh", String::from_utf8_lossy(&o.stderr).trim());
+            crate::skip!("libbpf 1.5 headers missing ({}); run scripts/deps.sh", String::from_utf8_lossy(&o.stderr).trim());
             return None;
         }
         Err(e) => panic!("cannot run {script}: {e}"),
     };
     let inc = root.join("usr/include");
     if !inc.join("bpf/bpf_helpers.h").exists() {
-        eprintln!("skipping: {} lacks bpf/bpf_helpers.h; run scripts/deps.sh", inc.display());
+        crate::skip!("{} lacks bpf/bpf_helpers.h; run scripts/deps.sh", inc.display());
         return None;
     }
     Some(inc)
