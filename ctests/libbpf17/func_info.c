@@ -67,6 +67,10 @@ int main(int argc, char **argv)
 	}
 	bpf_object__for_each_program(prog, obj)
 		dump(obj, prog, "loaded");
+	/* Unloading one program frees its records in libbpf (the counts are kept). */
+	prog = bpf_object__find_program_by_name(obj, "with_subprogs");
+	bpf_program__unload(prog);
+	dump(obj, prog, "unloaded");
 	bpf_object__close(obj);
 	return 0;
 }

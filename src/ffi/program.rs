@@ -326,7 +326,7 @@ symver!(bpf_program__unpin, "LIBBPF_0.0.1");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__unload(prog: *mut Program) {
     let _ = set("bpf_program__unload", prog, |p| {
-        p.fd = None;
+        p.unload();
         Ok(())
     });
 }
@@ -348,17 +348,6 @@ fn ext_records(func: &str, prog: *const Program, which: fn(&Program) -> (&[u8], 
     })
 }
 
-/// Number of records `ext_records` would hand out (0 before load or without `.BTF.ext`).
-fn ext_record_cnt(func: &str, prog: *const Program, which: fn(&Program) -> (&[u8], u32)) -> u32 {
-    read(func, prog, 0, |p| {
-        let (recs, rec_size) = which(p);
-        if rec_size == 0 {
-            0
-        } else {
-            u32::try_from(recs.len() / rec_size as usize).unwrap_or(u32::MAX)
-        }
-    })
-}
 
 fn func_info_of(p: &Program) -> (&[u8], u32) {
     (&p.func_info, p.func_info_rec_size)
@@ -368,7 +357,7 @@ fn line_info_of(p: &Program) -> (&[u8], u32) {
     (&p.line_info, p.line_info_rec_size)
 }
 
-/// The program's func_info records once loaded (libbpf 1.6).
+/// The program's func_info records once loaded (libbpf 1.6); NULL again once unloaded.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__func_info(prog: *const Program) -> *mut super::linfo::bpf_func_info {
     ext_records("bpf_program__func_info", prog, func_info_of, 8).cast()
@@ -377,11 +366,11 @@ symver!(bpf_program__func_info, "LIBBPF_1.6.0");
 
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__func_info_cnt(prog: *const Program) -> u32 {
-    ext_record_cnt("bpf_program__func_info_cnt", prog, func_info_of)
+    read("bpf_program__func_info_cnt", prog, 0, |p| p.func_info_cnt)
 }
 symver!(bpf_program__func_info_cnt, "LIBBPF_1.6.0");
 
-/// The program's line_info records once loaded (libbpf 1.6).
+/// The program's line_info records once loaded (libbpf 1.6); NULL again once unloaded.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__line_info(prog: *const Program) -> *mut super::linfo::bpf_line_info {
     ext_records("bpf_program__line_info", prog, line_info_of, 16).cast()
@@ -390,6 +379,6 @@ symver!(bpf_program__line_info, "LIBBPF_1.6.0");
 
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__line_info_cnt(prog: *const Program) -> u32 {
-    ext_record_cnt("bpf_program__line_info_cnt", prog, line_info_of)
+    read("bpf_program__line_info_cnt", prog, 0, |p| p.line_info_cnt)
 }
 symver!(bpf_program__line_info_cnt, "LIBBPF_1.6.0");
