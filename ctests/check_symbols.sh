@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# check_symbols.sh LIBOXBPF ABI_FILE [REFERENCE_LIBBPF]
+# check_symbols.sh LIBOXBPF ABI_FILE [OLDER_LIBBPF [REFERENCE_LIBBPF]]
 #
 # Checks the dynamic symbol table of liboxbpf against the libbpf ABI list
-# (abi/libbpf-1.5.symbols: "symbol node" per line, '#' comments):
+# (abi/libbpf-1.7.symbols: "symbol node" per line, '#' comments):
 #   - the soname is liboxbpf.so.1;
-#   - every version node of the ABI list (LIBBPF_0.0.1 ... LIBBPF_1.5.0) is defined, and no
+#   - every version node of the ABI list (LIBBPF_0.0.1 ... LIBBPF_1.7.0) is defined, and no
 #     other node is;
 #   - every defined exported symbol reads name@@LIBBPF_x.y.z, with the node the ABI list
 #     gives for that name: nothing unversioned, nothing outside the list (no Rust internals,
 #     no oxbpf_shim_*), nothing bound to the wrong node;
-#   - every symbol of the list is exported (liboxbpf is a complete libbpf.so.1: a program
-#     calling a missing one would fall through to another libbpf under LD_PRELOAD).
-# With REFERENCE_LIBBPF (upstream libbpf.so.1), the ABI list itself is first checked against
-# what upstream exports. Prints how much of the list is exported so far.
+#   - it exports something at all, and with OLDER_LIBBPF every symbol the older libbpf exports
+#     (the complete libbpf.so.1 liboxbpf claims to be: a program calling a missing one would
+#     fall through to another libbpf under LD_PRELOAD).
+# With OLDER_LIBBPF (an older upstream libbpf.so.1, e.g. trixie's 1.5), every symbol it
+# exports must be in the list on the same node (libbpf removes and moves nothing); with
+# REFERENCE_LIBBPF (upstream libbpf.so.1 of the list's version), the list must equal its
+# exports. Prints how much of the list is exported so far.
 set -euo pipefail
 
-lib="$1" abi="$2" ref="${3:-}"
+lib="$1" abi="$2" older="${3:-}" ref="${4:-}"
 fail=0
 err() { echo "FAIL: $*" >&2; fail=1; }
 
@@ -41,6 +44,13 @@ version_defs() {
         | sort -u
 }
 
+if [[ -n "$older" ]]; then
+    defined_syms "$older" | sed 's/@@/ /' | sort -u >"$tmp/older"
+    if [[ -n "$(comm -23 "$tmp/older" "$tmp/abi")" ]]; then
+        err "exports of $older missing from $abi, or on another node there:"
+        comm -23 "$tmp/older" "$tmp/abi" >&2
+    fi
+fi
 if [[ -n "$ref" ]]; then
     defined_syms "$ref" | sed 's/@@/ /' | sort -u >"$tmp/ref"
     if ! diff -u "$tmp/abi" "$tmp/ref" >"$tmp/ref.diff"; then
@@ -77,10 +87,10 @@ while read -r entry; do
 done <"$tmp/exports"
 
 total="$(wc -l <"$tmp/abi")"
-sed 's/@@.*//' "$tmp/exports" | sort -u >"$tmp/exported-names"
-missing="$(awk '{ print $1 }' "$tmp/abi" | sort -u | comm -23 - "$tmp/exported-names")"
-if [[ -n "$missing" ]]; then
-    err "$(wc -l <<<"$missing") libbpf symbols are not exported: $(tr '\n' ' ' <<<"$missing")"
+((exported > 0)) || err "$lib exports no libbpf symbol at all"
+if [[ -n "$older" ]]; then
+    missing="$(awk '{ print $1 }' "$tmp/older" | sort -u | comm -23 - <(sed 's/@@.*//' "$tmp/exports" | sort -u))"
+    [[ -z "$missing" ]] || err "$(wc -l <<<"$missing") exports of $older are missing: $(tr '\n' ' ' <<<"$missing")"
 fi
 echo "$lib: soname $soname, $(wc -l <"$tmp/nodes") version nodes, $exported of $total libbpf symbols exported"
 exit "$fail"

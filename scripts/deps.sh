@@ -13,8 +13,12 @@
 #    is never touched. The archive URI is the one this machine's apt sources use for
 #    bookworm main, reused for suite trixie.
 #
+# 3. Only when asked (OXBPF_LIBBPF17=1, or `scripts/deps.sh --libbpf17`, which scripts/sid-root
+#    runs on first use): the same for Debian sid's libbpf 1.7 (libbpf1, libbpf-dev, libc6)
+#    under .../sid/root, run through scripts/with-libbpf17.
+#
 # A stamp file records what was unpacked; a second run does no network access at all.
-# OXBPF_REFRESH=1 forces the trixie cache to be rebuilt.
+# OXBPF_REFRESH=1 forces the caches to be rebuilt.
 
 # HOME may be unset under some CI runners; the cache lives under the user's home.
 : "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
@@ -22,6 +26,7 @@ export HOME
 
 # Bump when the package set or the unpack layout changes: invalidates existing caches.
 OXBPF_TRIXIE_RECIPE=3
+OXBPF_SID_RECIPE=1
 
 # oxbpf_apt_ensure PKG...: install those of the Debian packages that are not installed yet
 # (with sudo when not root). A machine's package lists may be missing or stale (an install
@@ -123,22 +128,42 @@ oxbpf_deps() (
     command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
 
     # ---- 2. trixie tool cache ------------------------------------------------------------
-    local cache="${OXBPF_CACHE:-$HOME/.cache/oxbpf}/trixie"
+    oxbpf_suite_cache trixie "$OXBPF_TRIXIE_RECIPE" bpftool libbpf1 libc6
+    # ---- 3. sid cache (libbpf 1.7), only when asked ---------------------------------------
+    if [[ "${OXBPF_LIBBPF17:-0}" == 1 ]]; then
+        oxbpf_suite_cache sid "$OXBPF_SID_RECIPE" libbpf1 libc6
+    fi
+)
+
+# oxbpf_suite_cache SUITE RECIPE PKG...: unpack (never install) PKG... from Debian SUITE, with
+# the closure of their Depends/Pre-Depends and libbpf-dev's headers, under
+# ${OXBPF_CACHE:-~/.cache/oxbpf}/SUITE/root, and check with SUITE's own ld.so that libbpf.so.1
+# (and bpftool, when unpacked) resolve every library. A stamp records RECIPE and the versions;
+# a populated cache of the same RECIPE is kept without network access unless OXBPF_REFRESH=1.
+oxbpf_suite_cache() (
+    set -euo pipefail
+    say() { printf 'deps: %s\n' "$*" >&2; }
+    die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
+    local suite="$1" recipe="$2"
+    shift 2
+    local want=("$@")
+    local cache="${OXBPF_CACHE:-$HOME/.cache/oxbpf}/$suite"
     local root="$cache/root" stamp="$cache/stamp"
-    if [[ "${OXBPF_REFRESH:-0}" != 1 && -f "$stamp" && -x "$root/usr/sbin/bpftool" ]] \
-        && head -n1 "$stamp" | grep -qx "recipe $OXBPF_TRIXIE_RECIPE"; then
+    if [[ "${OXBPF_REFRESH:-0}" != 1 && -f "$stamp" && -e "$root/usr/lib/x86_64-linux-gnu/libbpf.so.1" ]] \
+        && head -n1 "$stamp" | grep -qx "recipe $recipe"; then
         return 0
     fi
 
     local uri
-    uri="$(oxbpf_archive_uri)" || die "no apt source for suite bookworm, component main: cannot derive the trixie URI"
+    uri="$(oxbpf_archive_uri)" || die "no apt source for suite bookworm, component main: cannot derive the $suite URI"
 
     local apt="$cache/apt"
     rm -rf "$apt" "$cache/debs" "$root.new"
     mkdir -p "$cache/debs" "$root.new"
 
-    # Trusted keys: the system's Debian archive keyring, if it holds trixie's key; otherwise
-    # the newest debian-archive-keyring package the bookworm sources offer, unpacked here.
+    # Trusted keys: the system's Debian archive keyring, if it holds trixie's key (which also
+    # signs sid); otherwise the newest debian-archive-keyring package the bookworm sources
+    # offer, unpacked here.
     local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     if ! has_trixie_key "$keyring"; then
         say "system keyring lacks the trixie archive key; fetching debian-archive-keyring"
@@ -149,20 +174,20 @@ oxbpf_deps() (
         keyring="$cache/keyring/x/usr/share/keyrings/debian-archive-keyring.gpg"
         has_trixie_key "$keyring" || say "warning: cannot confirm the trixie key is in $keyring"
     fi
-    say "updating private apt lists for trixie ($uri)"
-    oxbpf_private_apt "$apt" trixie "$keyring" || die "apt-get update (trixie) failed"
+    say "updating private apt lists for $suite ($uri)"
+    oxbpf_private_apt "$apt" "$suite" "$keyring" || die "apt-get update ($suite) failed"
     local aptopts=("${OXBPF_APT_OPTS[@]}")
 
     # Closure of the runtime packages' Depends/Pre-Depends (first alternative of each);
     # libbpf-dev is taken alone: its -dev dependencies are not needed for headers.
-    local want=(bpftool libbpf1 libc6) seen=() queue=() q ctl deps d
+    local seen=() queue=() q ctl deps d
     queue=("${want[@]}")
     while ((${#queue[@]})); do
         q="${queue[0]}"; queue=("${queue[@]:1}")
         [[ " ${seen[*]} " == *" $q "* ]] && continue
         seen+=("$q")
         ctl="$(apt-cache "${aptopts[@]}" show --no-all-versions "$q" 2>/dev/null)" \
-            || die "trixie has no package $q"
+            || die "$suite has no package $q"
         deps="$(awk -F': ' '/^(Pre-)?Depends: / { print $2 }' <<<"$ctl" \
                 | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g' \
                 | grep -v '^$' || true)"
@@ -171,18 +196,19 @@ oxbpf_deps() (
     seen+=(libbpf-dev)
 
     (cd "$cache/debs" && apt-get "${aptopts[@]}" -qq download "${seen[@]}" >/dev/null) \
-        || die "apt-get download (trixie) ${seen[*]} failed"
+        || die "apt-get download ($suite) ${seen[*]} failed"
     local deb
     for deb in "$cache"/debs/*.deb; do
         dpkg-deb -x "$deb" "$root.new"
     done
 
-    # Check with trixie's ld.so that every shared library of the binaries resolves.
+    # Check with the suite's ld.so that every shared library of the binaries resolves.
     local ldso="$root.new/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
-    [[ -x "$ldso" ]] || die "trixie libc6 did not provide $ldso"
+    [[ -x "$ldso" ]] || die "$suite libc6 did not provide $ldso"
     local libpath="$root.new/usr/lib/x86_64-linux-gnu:$root.new/lib/x86_64-linux-gnu"
-    local bin out
-    for bin in "$root.new/usr/sbin/bpftool" "$root.new/usr/lib/x86_64-linux-gnu/libbpf.so.1"; do
+    local bin out bins=("$root.new/usr/lib/x86_64-linux-gnu/libbpf.so.1")
+    [[ -e "$root.new/usr/sbin/bpftool" ]] && bins+=("$root.new/usr/sbin/bpftool")
+    for bin in "${bins[@]}"; do
         out="$("$ldso" --library-path "$libpath" --list "$bin")" || die "ld.so --list $bin failed"
         if grep -q 'not found' <<<"$out"; then
             die "unresolved libraries for $bin: $(grep 'not found' <<<"$out" | tr '\n' ' ')"
@@ -192,7 +218,7 @@ oxbpf_deps() (
     rm -rf "$root"
     mv "$root.new" "$root"
     {
-        echo "recipe $OXBPF_TRIXIE_RECIPE"
+        echo "recipe $recipe"
         echo "uri $uri"
         for deb in "$cache"/debs/*.deb; do
             dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb"
@@ -200,7 +226,7 @@ oxbpf_deps() (
     } >"$stamp.new"
     mv "$stamp.new" "$stamp"
     rm -rf "$apt/lists" "$apt/cache"
-    say "trixie cache in $root:"
+    say "$suite cache in $root:"
     tail -n +3 "$stamp" | sed 's/^/deps:   /' >&2
 )
 
@@ -221,7 +247,10 @@ has_trixie_key() {
     fi
 }
 
-if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+if [[ "${BASH_SOURCE[0]}" == "$0" && "${1:-}" == --libbpf17 ]]; then
+    # Only the sid cache (libbpf 1.7), as scripts/sid-root asks for it.
+    oxbpf_suite_cache sid "$OXBPF_SID_RECIPE" libbpf1 libc6
+elif [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     oxbpf_deps
 else
     oxbpf_deps || return 1

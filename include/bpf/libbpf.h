@@ -94,6 +94,7 @@ enum libbpf_tristate {
  * slots (bpftool 7.5 and later), not by this header. */
 
 /* Types used below only through pointers. */
+struct bpf_func_info;
 struct bpf_line_info;
 struct bpf_link;
 struct bpf_linker;
@@ -1397,6 +1398,20 @@ LIBBPF_API int bpf_program__unpin(struct bpf_program *prog, const char *path);
  * Close the program's fd (it can be loaded again only by reloading the object).
  */
 LIBBPF_API void bpf_program__unload(struct bpf_program *prog);
+
+/**
+ * The program's func_info records once loaded (libbpf 1.6); NULL again once unloaded.
+ */
+LIBBPF_API struct bpf_func_info *bpf_program__func_info(const struct bpf_program *prog);
+
+LIBBPF_API __u32 bpf_program__func_info_cnt(const struct bpf_program *prog);
+
+/**
+ * The program's line_info records once loaded (libbpf 1.6); NULL again once unloaded.
+ */
+LIBBPF_API struct bpf_line_info *bpf_program__line_info(const struct bpf_program *prog);
+
+LIBBPF_API __u32 bpf_program__line_info_cnt(const struct bpf_program *prog);
 
 /**
  * Open the skeleton's embedded object and bind its maps and programs.

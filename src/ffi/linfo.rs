@@ -25,6 +25,13 @@ pub struct bpf_line_info {
     _opaque: [u8; 0],
 }
 
+/// `struct bpf_func_info` (kernel UAPI): the records `bpf_program__func_info` returns; only
+/// pointed to here.
+#[repr(C)]
+pub struct bpf_func_info {
+    _opaque: [u8; 0],
+}
+
 /// `n` elements of `T` at address `addr` (empty for 0 or a zero count).
 ///
 /// # Safety

@@ -326,8 +326,59 @@ symver!(bpf_program__unpin, "LIBBPF_0.0.1");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__unload(prog: *mut Program) {
     let _ = set("bpf_program__unload", prog, |p| {
-        p.fd = None;
+        p.unload();
         Ok(())
     });
 }
 symver!(bpf_program__unload, "LIBBPF_0.0.1");
+
+/// Kernel-format records of a program (func_info or line_info) as libbpf 1.6+ hands them out:
+/// assembled for the main program and its appended subprograms when the object is loaded
+/// (NULL before), and refused with `EOPNOTSUPP` unless they have the record size of the
+/// kernel's struct (`want_rec_size`), as when the object has no `.BTF.ext` or before load.
+fn ext_records(func: &str, prog: *const Program, which: fn(&Program) -> (&[u8], u32), want_rec_size: u32) -> *mut c_void {
+    ptr(func, || {
+        // SAFETY: C contract: prog is a live handle or NULL.
+        let p = unsafe { get(prog, "program") }?;
+        let (recs, rec_size) = which(p);
+        if rec_size != want_rec_size {
+            return Err(Error::quiet(libc::EOPNOTSUPP));
+        }
+        Ok(if recs.is_empty() { std::ptr::null_mut() } else { recs.as_ptr() as *mut c_void })
+    })
+}
+
+
+fn func_info_of(p: &Program) -> (&[u8], u32) {
+    (&p.func_info, p.func_info_rec_size)
+}
+
+fn line_info_of(p: &Program) -> (&[u8], u32) {
+    (&p.line_info, p.line_info_rec_size)
+}
+
+/// The program's func_info records once loaded (libbpf 1.6); NULL again once unloaded.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__func_info(prog: *const Program) -> *mut super::linfo::bpf_func_info {
+    ext_records("bpf_program__func_info", prog, func_info_of, 8).cast()
+}
+symver!(bpf_program__func_info, "LIBBPF_1.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__func_info_cnt(prog: *const Program) -> u32 {
+    read("bpf_program__func_info_cnt", prog, 0, |p| p.func_info_cnt)
+}
+symver!(bpf_program__func_info_cnt, "LIBBPF_1.6.0");
+
+/// The program's line_info records once loaded (libbpf 1.6); NULL again once unloaded.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__line_info(prog: *const Program) -> *mut super::linfo::bpf_line_info {
+    ext_records("bpf_program__line_info", prog, line_info_of, 16).cast()
+}
+symver!(bpf_program__line_info, "LIBBPF_1.6.0");
+
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__line_info_cnt(prog: *const Program) -> u32 {
+    read("bpf_program__line_info_cnt", prog, 0, |p| p.line_info_cnt)
+}
+symver!(bpf_program__line_info_cnt, "LIBBPF_1.6.0");

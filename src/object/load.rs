@@ -324,7 +324,7 @@ impl Object {
             }
         }
         for p in self.progs.iter_mut() {
-            p.fd = None;
+            p.unload();
         }
         // Module BTF fds taken for struct_ops types are not needed past a failed load.
         self.release_struct_ops_btf_fds();
@@ -517,6 +517,9 @@ impl Object {
         if let Some(p) = self.progs.get_mut(main) {
             (p.func_info, p.func_info_rec_size) = if acc.func.on { (acc.func.recs, acc.func.rec_size) } else { (Vec::new(), 0) };
             (p.line_info, p.line_info_rec_size) = if acc.line.on { (acc.line.recs, acc.line.rec_size) } else { (Vec::new(), 0) };
+            let cnt = |recs: &[u8], rec_size: u32| if rec_size == 0 { 0 } else { u32::try_from(recs.len() / rec_size as usize).unwrap_or(u32::MAX) };
+            p.func_info_cnt = cnt(&p.func_info, p.func_info_rec_size);
+            p.line_info_cnt = cnt(&p.line_info, p.line_info_rec_size);
         }
     }
 
@@ -2031,5 +2034,15 @@ mod tests {
     fn call_lines_parse_like_sscanf() {
         assert_eq!(parse_call_line("12: (85) call unknown#2001000003\n"), Some((12, 2001000003)));
         assert_eq!(parse_call_line("7: (85) call bpf_map_lookup_elem#1\n"), None);
+    }
+}
+
+impl super::Program {
+    /// libbpf's `bpf_program__unload`: closes the program and frees its func_info/line_info
+    /// records (their counts and record sizes stay, as libbpf leaves them).
+    pub(crate) fn unload(&mut self) {
+        self.fd = None;
+        self.func_info = Vec::new();
+        self.line_info = Vec::new();
     }
 }

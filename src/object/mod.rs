@@ -181,6 +181,10 @@ pub struct Program {
     pub(crate) func_info_rec_size: u32,
     pub(crate) line_info: Vec<u8>,
     pub(crate) line_info_rec_size: u32,
+    /// Record counts as assembled; kept when unloading frees the records (libbpf 1.6+'s
+    /// `bpf_program__func_info_cnt`/`_line_info_cnt` still report them then).
+    pub(crate) func_info_cnt: u32,
+    pub(crate) line_info_cnt: u32,
 }
 
 /// Everything `bpf_object_open_opts` can say, validated.
@@ -553,6 +557,8 @@ impl Object {
                 func_info_rec_size: 0,
                 line_info: Vec::new(),
                 line_info_rec_size: 0,
+                func_info_cnt: 0,
+                line_info_cnt: 0,
             });
         }
         Ok(())

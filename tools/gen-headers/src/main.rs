@@ -75,6 +75,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("bpf_btf_info", "struct bpf_btf_info"),
     ("bpf_link_info", "struct bpf_link_info"),
     ("bpf_line_info", "struct bpf_line_info"),
+    ("bpf_func_info", "struct bpf_func_info"),
     ("btf_type", "struct btf_type"),
     ("btf_ext", "struct btf_ext"),
 ];
