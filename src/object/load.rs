@@ -2004,6 +2004,16 @@ struct ExtInfoAcc {
     btf_func: bool,
 }
 
+impl super::Program {
+    /// libbpf's `bpf_program__unload`: closes the program and frees its func_info/line_info
+    /// records (their counts and record sizes stay, as libbpf leaves them).
+    pub(crate) fn unload(&mut self) {
+        self.fd = None;
+        self.func_info = Vec::new();
+        self.line_info = Vec::new();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2034,15 +2044,5 @@ mod tests {
     fn call_lines_parse_like_sscanf() {
         assert_eq!(parse_call_line("12: (85) call unknown#2001000003\n"), Some((12, 2001000003)));
         assert_eq!(parse_call_line("7: (85) call bpf_map_lookup_elem#1\n"), None);
-    }
-}
-
-impl super::Program {
-    /// libbpf's `bpf_program__unload`: closes the program and frees its func_info/line_info
-    /// records (their counts and record sizes stay, as libbpf leaves them).
-    pub(crate) fn unload(&mut self) {
-        self.fd = None;
-        self.func_info = Vec::new();
-        self.line_info = Vec::new();
     }
 }
