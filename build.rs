@@ -12,9 +12,5 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/print_shim.c");
     println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={dir}/libbpf.map");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,liboxbpf.so.1");
-    cc::Build::new()
-        .file("csrc/print_shim.c")
-        .flag("-fvisibility=hidden")
-        .warnings(true)
-        .compile("oxbpf_print_shim");
+    cc::Build::new().file("csrc/print_shim.c").flag("-fvisibility=hidden").warnings(true).compile("oxbpf_print_shim");
 }

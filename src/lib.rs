@@ -8,10 +8,10 @@
 pub mod error;
 #[macro_use]
 pub mod log;
+pub mod attach;
 pub mod btf;
 pub mod buffers;
 pub mod elf;
-pub mod attach;
 pub mod link;
 pub mod linker;
 // The C boundary: every export's safety contract is libbpf's C API (handles NULL or issued by
@@ -19,9 +19,9 @@ pub mod linker;
 // LIBBPF_OPTS-initialised), stated once in `ffi`'s docs rather than on each of ~340 exports.
 #[allow(clippy::missing_safety_doc)]
 pub mod ffi;
+pub mod netlink;
 pub mod object;
 pub mod prog_linfo;
-pub mod netlink;
 pub mod reloc;
 pub mod section;
 pub mod struct_ops;

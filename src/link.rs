@@ -100,7 +100,8 @@ impl Link {
             return Err(Error::new(libc::EBUSY, format!("link fd={}: already pinned", self.raw_fd())));
         }
         let c = CString::new(path).map_err(|_| Error::inval("pin path contains a NUL byte"))?;
-        cmd::obj_pin(self.fd()?, &c).map_err(|e| e.context(format!("link fd={}: failed to pin at {path}", self.raw_fd())))?;
+        cmd::obj_pin(self.fd()?, &c)
+            .map_err(|e| e.context(format!("link fd={}: failed to pin at {path}", self.raw_fd())))?;
         crate::pr_debug!("link fd={}: pinned at {}", self.raw_fd(), path);
         self.pin_path = Some(c);
         Ok(())

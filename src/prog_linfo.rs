@@ -49,12 +49,10 @@ pub struct JitedSource<'a> {
 }
 
 fn u32_at(b: &[u8], off: usize) -> u32 {
-    b.get(off..off + 4)
-        .map_or(0, |s| u32::from_ne_bytes(s.try_into().unwrap_or([0; 4])))
+    b.get(off..off + 4).map_or(0, |s| u32::from_ne_bytes(s.try_into().unwrap_or([0; 4])))
 }
 fn u64_at(b: &[u8], off: usize) -> u64 {
-    b.get(off..off + 8)
-        .map_or(0, |s| u64::from_ne_bytes(s.try_into().unwrap_or([0; 8])))
+    b.get(off..off + 8).map_or(0, |s| u64::from_ne_bytes(s.try_into().unwrap_or([0; 8])))
 }
 
 impl ProgLinfo {
@@ -67,35 +65,19 @@ impl ProgLinfo {
             return Err(Error::quiet(libc::EINVAL));
         }
         let bytes = nr.checked_mul(rec_size).ok_or(Error::quiet(libc::EINVAL))?;
-        let raw = src
-            .line_info
-            .get(..bytes)
-            .ok_or(Error::quiet(libc::EINVAL))?;
+        let raw = src.line_info.get(..bytes).ok_or(Error::quiet(libc::EINVAL))?;
         let mut words = vec![0u32; bytes.div_ceil(4)];
         for (w, c) in words.iter_mut().zip(raw.chunks(4)) {
             let mut b = [0u8; 4];
             b[..c.len()].copy_from_slice(c);
             *w = u32::from_ne_bytes(b);
         }
-        let mut me = ProgLinfo {
-            words,
-            nr,
-            rec_size,
-            jited: None,
-        };
-        if let Some(JitedSource {
-            line_info: jraw,
-            rec_size: jrec,
-            ksyms,
-            func_lens: lens,
-        }) = src.jited
-        {
+        let mut me = ProgLinfo { words, nr, rec_size, jited: None };
+        if let Some(JitedSource { line_info: jraw, rec_size: jrec, ksyms, func_lens: lens }) = src.jited {
             let jrec = jrec as usize;
             let jbytes = nr.checked_mul(jrec).ok_or(Error::quiet(libc::EINVAL))?;
             let jraw = jraw.get(..jbytes).ok_or(Error::quiet(libc::EINVAL))?;
-            me.jited = Some(
-                dissect(jraw.to_vec(), jrec, nr, ksyms, lens).ok_or(Error::quiet(libc::EINVAL))?,
-            );
+            me.jited = Some(dissect(jraw.to_vec(), jrec, nr, ksyms, lens).ok_or(Error::quiet(libc::EINVAL))?);
         }
         Ok(me)
     }
@@ -123,9 +105,7 @@ impl ProgLinfo {
         if skip >= self.nr || insn_off < self.insn_off(skip) {
             return Err(Error::quiet(libc::ENOENT));
         }
-        let n = (skip..self.nr)
-            .take_while(|&i| self.insn_off(i) <= insn_off)
-            .count();
+        let n = (skip..self.nr).take_while(|&i| self.insn_off(i) <= insn_off).count();
         Ok(skip + n - 1)
     }
 
@@ -145,9 +125,7 @@ impl ProgLinfo {
         if addr < jaddr(start) {
             return Err(noent());
         }
-        let n = (start..start + count - skip)
-            .take_while(|&i| jaddr(i) <= addr)
-            .count();
+        let n = (start..start + count - skip).take_while(|&i| jaddr(i) <= addr).count();
         Ok(start + n - 1)
     }
 }
@@ -188,12 +166,7 @@ fn dissect(raw: Vec<u8>, rec: usize, nr: usize, ksyms: &[u64], lens: &[u32]) -> 
         return None;
     }
     func_count[nf - 1] = nr - prev;
-    Some(Jited {
-        raw,
-        rec_size: rec,
-        func_start,
-        func_count,
-    })
+    Some(Jited { raw, rec_size: rec, func_start, func_count })
 }
 
 #[cfg(test)]
@@ -201,22 +174,14 @@ mod tests {
     use super::*;
 
     fn recs(offs: &[u32]) -> Vec<u8> {
-        offs.iter()
-            .flat_map(|&o| [o, 1, 2, 3])
-            .flat_map(|w| w.to_ne_bytes())
-            .collect()
+        offs.iter().flat_map(|&o| [o, 1, 2, 3]).flat_map(|w| w.to_ne_bytes()).collect()
     }
 
     #[test]
     fn lfind_by_insn() {
         let raw = recs(&[0, 3, 3, 10]);
-        let l = ProgLinfo::new(&LinfoSource {
-            line_info: &raw,
-            nr_line_info: 4,
-            line_info_rec_size: 16,
-            jited: None,
-        })
-        .unwrap();
+        let l = ProgLinfo::new(&LinfoSource { line_info: &raw, nr_line_info: 4, line_info_rec_size: 16, jited: None })
+            .unwrap();
         assert_eq!(l.lfind(0, 0).unwrap(), 0);
         assert_eq!(l.lfind(2, 0).unwrap(), 0);
         assert_eq!(l.lfind(3, 0).unwrap(), 2);
@@ -224,72 +189,36 @@ mod tests {
         assert_eq!(l.lfind(3, 1).unwrap(), 2);
         assert_eq!(l.lfind(1, 1).unwrap_err().errno(), libc::ENOENT);
         assert_eq!(l.lfind(1, 4).unwrap_err().errno(), libc::ENOENT);
-        assert_eq!(
-            l.lfind_addr_func(0, 0, 0).unwrap_err().errno(),
-            libc::ENOENT
-        );
-        assert!(ProgLinfo::new(&LinfoSource {
-            line_info: &raw,
-            nr_line_info: 0,
-            line_info_rec_size: 16,
-            jited: None
-        })
-        .is_err());
-        assert!(ProgLinfo::new(&LinfoSource {
-            line_info: &raw,
-            nr_line_info: 4,
-            line_info_rec_size: 3,
-            jited: None
-        })
-        .is_err());
+        assert_eq!(l.lfind_addr_func(0, 0, 0).unwrap_err().errno(), libc::ENOENT);
+        assert!(ProgLinfo::new(&LinfoSource { line_info: &raw, nr_line_info: 0, line_info_rec_size: 16, jited: None })
+            .is_err());
+        assert!(ProgLinfo::new(&LinfoSource { line_info: &raw, nr_line_info: 4, line_info_rec_size: 3, jited: None })
+            .is_err());
     }
 
     #[test]
     fn lfind_by_addr() {
         let raw = recs(&[0, 2, 5, 7]);
-        let jaddrs: Vec<u8> = [100u64, 108, 200, 220]
-            .iter()
-            .flat_map(|a| a.to_ne_bytes())
-            .collect();
+        let jaddrs: Vec<u8> = [100u64, 108, 200, 220].iter().flat_map(|a| a.to_ne_bytes()).collect();
         let ksyms = [100u64, 200];
         let lens = [50u32, 40];
         let src = LinfoSource {
             line_info: &raw,
             nr_line_info: 4,
             line_info_rec_size: 16,
-            jited: Some(JitedSource {
-                line_info: &jaddrs,
-                rec_size: 8,
-                ksyms: &ksyms,
-                func_lens: &lens,
-            }),
+            jited: Some(JitedSource { line_info: &jaddrs, rec_size: 8, ksyms: &ksyms, func_lens: &lens }),
         };
         let l = ProgLinfo::new(&src).unwrap();
         assert_eq!(l.lfind_addr_func(100, 0, 0).unwrap(), 0);
         assert_eq!(l.lfind_addr_func(120, 0, 0).unwrap(), 1);
         assert_eq!(l.lfind_addr_func(250, 1, 0).unwrap(), 3);
         assert_eq!(l.lfind_addr_func(210, 1, 0).unwrap(), 2);
-        assert_eq!(
-            l.lfind_addr_func(99, 0, 0).unwrap_err().errno(),
-            libc::ENOENT
-        );
-        assert_eq!(
-            l.lfind_addr_func(100, 2, 0).unwrap_err().errno(),
-            libc::ENOENT
-        );
-        assert_eq!(
-            l.lfind_addr_func(100, 0, 2).unwrap_err().errno(),
-            libc::ENOENT
-        );
+        assert_eq!(l.lfind_addr_func(99, 0, 0).unwrap_err().errno(), libc::ENOENT);
+        assert_eq!(l.lfind_addr_func(100, 2, 0).unwrap_err().errno(), libc::ENOENT);
+        assert_eq!(l.lfind_addr_func(100, 0, 2).unwrap_err().errno(), libc::ENOENT);
         // a function longer than its ksym length is refused
         let short = [5u32, 40];
-        let bad = LinfoSource {
-            jited: Some(JitedSource {
-                func_lens: &short,
-                ..src.jited.unwrap()
-            }),
-            ..src
-        };
+        let bad = LinfoSource { jited: Some(JitedSource { func_lens: &short, ..src.jited.unwrap() }), ..src };
         assert!(ProgLinfo::new(&bad).is_err());
     }
 }

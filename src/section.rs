@@ -84,12 +84,10 @@ pub enum AttachKind {
 pub type ProgSetupFn = unsafe extern "C" fn(prog: *mut c_void, cookie: c_long) -> c_int;
 /// `libbpf_prog_prepare_load_fn_t`:
 /// `int (*)(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)`.
-pub type ProgPrepareLoadFn =
-    unsafe extern "C" fn(prog: *mut c_void, opts: *mut c_void, cookie: c_long) -> c_int;
+pub type ProgPrepareLoadFn = unsafe extern "C" fn(prog: *mut c_void, opts: *mut c_void, cookie: c_long) -> c_int;
 /// `libbpf_prog_attach_fn_t`:
 /// `int (*)(const struct bpf_program *prog, long cookie, struct bpf_link **link)`.
-pub type ProgAttachFn =
-    unsafe extern "C" fn(prog: *const c_void, cookie: c_long, link: *mut *mut c_void) -> c_int;
+pub type ProgAttachFn = unsafe extern "C" fn(prog: *const c_void, cookie: c_long, link: *mut *mut c_void) -> c_int;
 
 /// The user side of a custom section handler: its id, the opaque cookie and the callbacks, which
 /// the loader invokes at setup, before load and at attach (each optional). Not comparable: function
@@ -295,12 +293,7 @@ static REGISTRY: RwLock<Registry> = RwLock::new(Registry { defs: Vec::new(), fal
 /// nothing matches (the loader then refuses the program, as libbpf does).
 pub fn find_sec_def(sec_name: &str) -> Option<&'static SecDef> {
     let reg = REGISTRY.read();
-    reg.defs
-        .iter()
-        .copied()
-        .find(|d| d.matches(sec_name))
-        .or_else(|| builtin_sec_def(sec_name))
-        .or(reg.fallback)
+    reg.defs.iter().copied().find(|d| d.matches(sec_name)).or_else(|| builtin_sec_def(sec_name)).or(reg.fallback)
 }
 
 /// Only libbpf's own table, ignoring custom handlers.
@@ -338,14 +331,11 @@ pub fn attach_type_by_name(name: &str) -> Result<u32> {
 /// All built-in spellings, each preceded by a space (for the debug line listing them), either all
 /// of them or only the [`SEC_ATTACHABLE`] ones.
 pub fn supported_names(attachable_only: bool) -> String {
-    SECTION_DEFS
-        .iter()
-        .filter(|d| !attachable_only || d.is_attachable())
-        .fold(String::new(), |mut s, d| {
-            s.push(' ');
-            s.push_str(d.sec);
-            s
-        })
+    SECTION_DEFS.iter().filter(|d| !attachable_only || d.is_attachable()).fold(String::new(), |mut s, d| {
+        s.push(' ');
+        s.push_str(d.sec);
+        s
+    })
 }
 
 /// Register a custom handler (`libbpf_register_prog_handler`). `sec = None` registers the
@@ -367,14 +357,8 @@ pub fn register_handler(
         return Err(Error::new(libc::EBUSY, "a fallback section handler is already registered"));
     }
     let id = reg.last_id + 1;
-    let handler = CustomHandler {
-        id,
-        cookie,
-        prog_setup_fn,
-        prog_prepare_load_fn,
-        prog_attach_fn,
-        fallback: sec.is_none(),
-    };
+    let handler =
+        CustomHandler { id, cookie, prog_setup_fn, prog_prepare_load_fn, prog_attach_fn, fallback: sec.is_none() };
     let sec: &'static str = match sec {
         Some(s) => Box::leak(s.to_owned().into_boxed_str()),
         None => "",
@@ -516,12 +500,44 @@ mod tests {
     /// Names libbpf 1.5 does not recognise (exact spellings take no suffix; `+` spellings need a
     /// '/' separator; matching is case-sensitive; "?" must already be stripped).
     const UNKNOWN: &[&str] = &[
-        "", "foo/bar", "foo", "kprobes", "kprobe.", "kprobe.s/foo", "kprobex/foo", "socket/1", "socket1",
-        "xdp/foo", "xdp_foo", "xdp.frags/foo", "tc/foo", "classifier/foo", "cgroup/connect", "cgroup/connect4/x",
-        "cgroup_skb", "cgroup_skb/foo", "struct_opsx", "struct_ops.sx/y", "struct_ops.t/x", "?struct_ops/x",
-        "Kprobe/foo", "sk_skb/other", "lsm_cgroups", ".text", "license", ".struct_ops", "syscall/x",
-        "perf_event/x", "netfilter/x", "sk_lookup/x", "tcx", "netkit", "kprobe.multi.s/x", "uprobe.session/x",
-        "fentry.s.s/x", "iter.x",
+        "",
+        "foo/bar",
+        "foo",
+        "kprobes",
+        "kprobe.",
+        "kprobe.s/foo",
+        "kprobex/foo",
+        "socket/1",
+        "socket1",
+        "xdp/foo",
+        "xdp_foo",
+        "xdp.frags/foo",
+        "tc/foo",
+        "classifier/foo",
+        "cgroup/connect",
+        "cgroup/connect4/x",
+        "cgroup_skb",
+        "cgroup_skb/foo",
+        "struct_opsx",
+        "struct_ops.sx/y",
+        "struct_ops.t/x",
+        "?struct_ops/x",
+        "Kprobe/foo",
+        "sk_skb/other",
+        "lsm_cgroups",
+        ".text",
+        "license",
+        ".struct_ops",
+        "syscall/x",
+        "perf_event/x",
+        "netfilter/x",
+        "sk_lookup/x",
+        "tcx",
+        "netkit",
+        "kprobe.multi.s/x",
+        "uprobe.session/x",
+        "fentry.s.s/x",
+        "iter.x",
     ];
 
     fn check(row: &Row) {
@@ -599,14 +615,32 @@ mod tests {
         assert_eq!(attach_type_by_name("sk_reuseport/migrate"), Ok(BPF_SK_REUSEPORT_SELECT_OR_MIGRATE));
         assert_eq!(attach_type_by_name("cgroup_skb/egress"), Ok(BPF_CGROUP_INET_EGRESS));
         // Known but not SEC_ATTACHABLE, and unknown: both EINVAL.
-        for s in ["fentry/foo", "xdp.frags", "xdp.frags/devmap", "struct_ops/x", "kprobe/x", "cgroup/skb", "tc",
-                  "sk_skb", "netfilter", "tcx/ingress", "lsm_cgroup/x", "foo/bar", ""] {
+        for s in [
+            "fentry/foo",
+            "xdp.frags",
+            "xdp.frags/devmap",
+            "struct_ops/x",
+            "kprobe/x",
+            "cgroup/skb",
+            "tc",
+            "sk_skb",
+            "netfilter",
+            "tcx/ingress",
+            "lsm_cgroup/x",
+            "foo/bar",
+            "",
+        ] {
             assert_eq!(attach_type_by_name(s).map_err(|e| e.errno()), Err(libc::EINVAL), "{s}");
         }
         // SEC_ATTACHABLE definitions are exactly those with an attach type.
         for d in SECTION_DEFS.iter() {
             let bare = d.sec.trim_end_matches('+');
-            assert_eq!(attach_type_by_name(bare).ok(), d.is_attachable().then_some(d.expected_attach_type), "{}", d.sec);
+            assert_eq!(
+                attach_type_by_name(bare).ok(),
+                d.is_attachable().then_some(d.expected_attach_type),
+                "{}",
+                d.sec
+            );
         }
     }
 

@@ -17,8 +17,8 @@ use oxbpf::ffi::link::*;
 use oxbpf::ffi::map::bpf_map__initial_value;
 use oxbpf::ffi::names::{libbpf_prog_handler_opts, libbpf_register_prog_handler};
 use oxbpf::ffi::object::*;
-use oxbpf::ffi::program::bpf_program__fd;
 use oxbpf::ffi::opts::CBool;
+use oxbpf::ffi::program::bpf_program__fd;
 use oxbpf::ffi::types::*;
 use std::ffi::{c_char, c_int, c_long, c_void, CStr};
 use std::io::Read;
@@ -130,15 +130,17 @@ fn object_bytes() -> Option<&'static [u8]> {
         }
         let mut cc = bpf_cc::clang()?;
         let d = tmpdir();
-        let vmlinux = run(Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"]))?;
+        let vmlinux = run(Command::new("/usr/sbin/bpftool").args([
+            "btf",
+            "dump",
+            "file",
+            "/sys/kernel/btf/vmlinux",
+            "format",
+            "c",
+        ]))?;
         std::fs::write(d.join("vmlinux.h"), vmlinux).unwrap();
         std::fs::write(d.join("prog.bpf.c"), BPF_C).unwrap();
-        run(cc
-            .args(["-c", "-I"])
-            .arg(&d)
-            .arg(d.join("prog.bpf.c"))
-            .arg("-o")
-            .arg(d.join("prog.bpf.o")))?;
+        run(cc.args(["-c", "-I"]).arg(&d).arg(d.join("prog.bpf.c")).arg("-o").arg(d.join("prog.bpf.o")))?;
         Some(std::fs::read(d.join("prog.bpf.o")).unwrap())
     })
     .as_deref()
@@ -169,7 +171,9 @@ fn register_custom() {
             prog_attach_fn: Some(custom_attach),
         };
         // SAFETY: valid section string and options.
-        unsafe { libbpf_register_prog_handler(c"oxattach/".as_ptr(), 17 /* RAW_TRACEPOINT */, 0, &opts) }
+        unsafe {
+            libbpf_register_prog_handler(c"oxattach/".as_ptr(), 17 /* RAW_TRACEPOINT */, 0, &opts)
+        }
     });
     assert!(id > 0, "register: {id}");
 }
@@ -266,13 +270,23 @@ fn check_opts<T: Copy>(what: &str, call: impl Fn(*const T) -> *mut Link) {
 #[test]
 fn options_are_validated() {
     let Some(o) = loaded() else { return };
-    let (up, tp, raw, kmulti, multi, it, xdp, tcx) =
-        (o.prog(c"up"), o.prog(c"tp"), o.prog(c"raw"), o.prog(c"kmulti"), o.prog(c"multi"), o.prog(c"it"), o.prog(c"xdp_pass"), o.prog(c"tcx_pass"));
+    let (up, tp, raw, kmulti, multi, it, xdp, tcx) = (
+        o.prog(c"up"),
+        o.prog(c"tp"),
+        o.prog(c"raw"),
+        o.prog(c"kmulti"),
+        o.prog(c"multi"),
+        o.prog(c"it"),
+        o.prog(c"xdp_pass"),
+        o.prog(c"tcx_pass"),
+    );
     let exe = c"/proc/self/exe".as_ptr();
     // SAFETY: (all calls below) live program handles, valid strings, options built above.
     unsafe {
         check_opts::<bpf_uprobe_opts>("uprobe_opts", |p| bpf_program__attach_uprobe_opts(up, -1, exe, 0, p));
-        check_opts::<bpf_kprobe_opts>("kprobe_opts", |p| bpf_program__attach_kprobe_opts(up, c"do_nanosleep".as_ptr(), p));
+        check_opts::<bpf_kprobe_opts>("kprobe_opts", |p| {
+            bpf_program__attach_kprobe_opts(up, c"do_nanosleep".as_ptr(), p)
+        });
         check_opts::<bpf_ksyscall_opts>("ksyscall_opts", |p| bpf_program__attach_ksyscall(up, c"getpid".as_ptr(), p));
         check_opts::<bpf_tracepoint_opts>("tracepoint_opts", |p| {
             bpf_program__attach_tracepoint_opts(tp, c"syscalls".as_ptr(), c"sys_enter_getpid".as_ptr(), p)
@@ -282,11 +296,15 @@ fn options_are_validated() {
         });
         check_opts::<bpf_trace_opts>("trace_opts", |p| bpf_program__attach_trace_opts(raw, p));
         check_opts::<bpf_perf_event_opts>("perf_event_opts", |p| bpf_program__attach_perf_event_opts(tp, 0, p));
-        check_opts::<bpf_kprobe_multi_opts>("kprobe_multi_opts", |p| bpf_program__attach_kprobe_multi_opts(kmulti, c"x".as_ptr(), p));
+        check_opts::<bpf_kprobe_multi_opts>("kprobe_multi_opts", |p| {
+            bpf_program__attach_kprobe_multi_opts(kmulti, c"x".as_ptr(), p)
+        });
         check_opts::<bpf_uprobe_multi_opts>("uprobe_multi_opts", |p| {
             bpf_program__attach_uprobe_multi(multi, -1, exe, c"oxt_rust_target".as_ptr(), p)
         });
-        check_opts::<bpf_usdt_opts>("usdt_opts", |p| bpf_program__attach_usdt(up, -1, exe, c"p".as_ptr(), c"n".as_ptr(), p));
+        check_opts::<bpf_usdt_opts>("usdt_opts", |p| {
+            bpf_program__attach_usdt(up, -1, exe, c"p".as_ptr(), c"n".as_ptr(), p)
+        });
         check_opts::<bpf_iter_attach_opts>("iter_attach_opts", |p| bpf_program__attach_iter(it, p));
         check_opts::<bpf_netfilter_opts>("netfilter_opts", |p| bpf_program__attach_netfilter(xdp, p));
         check_opts::<bpf_tcx_opts>("tcx_opts", |p| bpf_program__attach_tcx(tcx, 1, p));
@@ -316,7 +334,11 @@ fn options_are_validated() {
         let k = km(&|_| {});
         fails(bpf_program__attach_kprobe_multi_opts(kmulti, null(), &k), libc::EINVAL, "kprobe_multi: nothing");
         let k = km(&|k| k.cnt = 1);
-        fails(bpf_program__attach_kprobe_multi_opts(kmulti, c"do_*".as_ptr(), &k), libc::EINVAL, "kprobe_multi: pattern and cnt");
+        fails(
+            bpf_program__attach_kprobe_multi_opts(kmulti, c"do_*".as_ptr(), &k),
+            libc::EINVAL,
+            "kprobe_multi: pattern and cnt",
+        );
         let k = km(&|k| {
             k.syms = syms.as_ptr() as *mut *const c_char;
             k.addrs = addrs.as_ptr();
@@ -333,7 +355,11 @@ fn options_are_validated() {
             k.retprobe = CBool(1);
             k.session = CBool(1);
         });
-        fails(bpf_program__attach_kprobe_multi_opts(kmulti, null(), &k), libc::EINVAL, "kprobe_multi: retprobe and session");
+        fails(
+            bpf_program__attach_kprobe_multi_opts(kmulti, null(), &k),
+            libc::EINVAL,
+            "kprobe_multi: retprobe and session",
+        );
         let um = |f: &dyn Fn(&mut bpf_uprobe_multi_opts)| {
             let mut u: bpf_uprobe_multi_opts = std::mem::zeroed();
             u.sz = size_of::<bpf_uprobe_multi_opts>();
@@ -341,16 +367,28 @@ fn options_are_validated() {
             u
         };
         let u = um(&|_| {});
-        fails(bpf_program__attach_uprobe_multi(multi, -1, null(), c"f".as_ptr(), &u), libc::EINVAL, "uprobe_multi: no path");
+        fails(
+            bpf_program__attach_uprobe_multi(multi, -1, null(), c"f".as_ptr(), &u),
+            libc::EINVAL,
+            "uprobe_multi: no path",
+        );
         fails(bpf_program__attach_uprobe_multi(multi, -1, exe, null(), &u), libc::EINVAL, "uprobe_multi: nothing");
         let u = um(&|u| u.cnt = 1);
-        fails(bpf_program__attach_uprobe_multi(multi, -1, exe, c"f".as_ptr(), &u), libc::EINVAL, "uprobe_multi: pattern and cnt");
+        fails(
+            bpf_program__attach_uprobe_multi(multi, -1, exe, c"f".as_ptr(), &u),
+            libc::EINVAL,
+            "uprobe_multi: pattern and cnt",
+        );
         let u = um(&|u| {
             u.syms = syms.as_ptr() as *mut *const c_char;
             u.offsets = offs.as_ptr();
             u.cnt = 1;
         });
-        fails(bpf_program__attach_uprobe_multi(multi, -1, exe, null(), &u), libc::EINVAL, "uprobe_multi: syms and offsets");
+        fails(
+            bpf_program__attach_uprobe_multi(multi, -1, exe, null(), &u),
+            libc::EINVAL,
+            "uprobe_multi: syms and offsets",
+        );
         let u = um(&|u| u.cnt = 1);
         fails(bpf_program__attach_uprobe_multi(multi, -1, exe, null(), &u), libc::EINVAL, "uprobe_multi: neither");
 
@@ -382,7 +420,8 @@ fn uprobe_multi_counts_calls() {
     let exe = c"/proc/self/exe".as_ptr();
     // SAFETY: live handles, valid strings and options.
     unsafe {
-        let by_pattern = bpf_program__attach_uprobe_multi(o.prog(c"multi"), 0, exe, c"oxt_rust_targe?".as_ptr(), null());
+        let by_pattern =
+            bpf_program__attach_uprobe_multi(o.prog(c"multi"), 0, exe, c"oxt_rust_targe?".as_ptr(), null());
         assert!(!by_pattern.is_null(), "uprobe_multi by pattern: errno {}", errno());
         let syms = [c"oxt_rust_target".as_ptr()];
         let mut u: bpf_uprobe_multi_opts = std::mem::zeroed();
@@ -447,7 +486,9 @@ fn fd_and_ifindex_targets() {
     // SAFETY: live handles; fds opened here stay open across the calls.
     unsafe {
         // A fresh cgroup v2 child (if cgroup2 is mounted).
-        let root = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].into_iter().find(|r| Path::new(&format!("{r}/cgroup.procs")).exists());
+        let root = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
+            .into_iter()
+            .find(|r| Path::new(&format!("{r}/cgroup.procs")).exists());
         if let Some(root) = root {
             let dir = format!("{root}/oxbpf-attach-{}", std::process::id());
             std::fs::create_dir(&dir).unwrap();

@@ -106,7 +106,8 @@ fn readelf(path: &str) -> Readelf {
         let Ok(idx) = idx.trim().parse::<usize>() else { continue };
         let f: Vec<&str> = rest.split_whitespace().collect();
         // Name Type Address Off ...; the null section has an empty name.
-        let (addr, off) = if f.len() >= 4 && u64::from_str_radix(f[2], 16).is_ok() { (f[2], f[3]) } else { (f[1], f[2]) };
+        let (addr, off) =
+            if f.len() >= 4 && u64::from_str_radix(f[2], 16).is_ok() { (f[2], f[3]) } else { (f[1], f[2]) };
         sections.insert(idx, (u64::from_str_radix(addr, 16).unwrap(), u64::from_str_radix(off, 16).unwrap()));
     }
     let s = run(Command::new("readelf").args(["-sW", path])).expect("readelf -s");
@@ -341,9 +342,10 @@ fn readelf_notes(path: &str) -> ReadelfNotes {
         .collect();
     let re = readelf(path);
     let s = run(Command::new("readelf").args(["-SW", path])).unwrap();
-    let base_idx = s.lines().find(|l| l.contains(" .stapsdt.base ")).and_then(|l| {
-        l.trim_start().strip_prefix('[')?.split(']').next()?.trim().parse::<usize>().ok()
-    });
+    let base_idx = s
+        .lines()
+        .find(|l| l.contains(" .stapsdt.base "))
+        .and_then(|l| l.trim_start().strip_prefix('[')?.split(']').next()?.trim().parse::<usize>().ok());
     let base_sh_addr = base_idx.map_or(0, |i| re.sections[&i].0);
     ReadelfNotes { notes, loads, base_sh_addr }
 }
@@ -356,7 +358,8 @@ fn usdt_targets_match_readelf() {
     let inc = Path::new(env!("CARGO_MANIFEST_DIR")).join("ctests/attach");
     for (exe, pie) in [("usdt_pie", "-pie"), ("usdt_nopie", "-no-pie")] {
         let pic = if pie == "-pie" { "-fPIE" } else { "-fno-pie" };
-        run(Command::new("cc").current_dir(&f.dir).args(["-O1", pic, pie, "-I"]).arg(&inc).args(["-o", exe, "usdt.c"])).unwrap();
+        run(Command::new("cc").current_dir(&f.dir).args(["-O1", pic, pie, "-I"]).arg(&inc).args(["-o", exe, "usdt.c"]))
+            .unwrap();
         let p = f.path(exe);
         let re = readelf_notes(&p);
         let data = std::fs::read(&p).unwrap();
@@ -378,7 +381,8 @@ fn usdt_targets_match_readelf() {
             }
         }
         assert_eq!(collect_targets(&data, &p, -1, "oxt", "nope", 0, k).unwrap().len(), 0);
-        let e = collect_targets(&data, &p, -1, "oxt", "sema", 0, KernelSupport { cookie: true, sema_refcnt: false }).unwrap_err();
+        let e = collect_targets(&data, &p, -1, "oxt", "sema", 0, KernelSupport { cookie: true, sema_refcnt: false })
+            .unwrap_err();
         assert_eq!(e.errno(), libc::EOPNOTSUPP, "{e}");
     }
     // A binary without notes.

@@ -62,7 +62,10 @@ fn struct_members_and_kinds() {
     assert_eq!(ev.size(), Some(48));
     assert!(ev.kflag, "clang marks structs with bitfields");
     let ms: Vec<_> = ev.members().unwrap().iter().map(|m| (m.name, m.bit_offset, m.bitfield_size)).collect();
-    assert_eq!(ms, [("pid", 0, 0), ("ts", 64, 0), ("comm", 128, 0), ("flag", 256, 1), ("kind", 257, 3), ("ratio", 320, 0)]);
+    assert_eq!(
+        ms,
+        [("pid", 0, 0), ("ts", 64, 0), ("comm", 128, 0), ("flag", 256, 1), ("kind", 257, 3), ("ratio", 320, 0)]
+    );
     let comm = ev.members().unwrap().get(2).unwrap();
     assert_eq!(btf.resolve_size(comm.type_id).unwrap(), 16);
     let ratio = ev.members().unwrap().get(5).unwrap();
@@ -159,7 +162,8 @@ fn func_and_line_info() {
     assert_eq!(func(".text"), [(0, "helper".to_owned())]);
     assert!(ext.func_info("nope").is_none());
 
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/maps_globals.c")).unwrap();
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/maps_globals.c")).unwrap();
     let nlines = src.lines().count() as u32;
     for sec in ["tp/syscalls/sys_enter_write", "kprobe/do_sys_open", ".text"] {
         let li = ext.line_info(sec).unwrap();
@@ -229,7 +233,12 @@ fn file_entry_points() {
     assert_eq!(e.errno(), libc::EPROTO);
     // strip .BTF: no .BTF section is ENODATA
     let stripped = Obj(obj.with_extension("nobtf.o"));
-    let ok = Command::new("llvm-objcopy-19").arg("--remove-section=.BTF").arg("--remove-section=.BTF.ext").arg(&*obj).arg(&*stripped).status();
+    let ok = Command::new("llvm-objcopy-19")
+        .arg("--remove-section=.BTF")
+        .arg("--remove-section=.BTF.ext")
+        .arg(&*obj)
+        .arg(&*stripped)
+        .status();
     if matches!(ok, Ok(s) if s.success()) {
         assert_eq!(Btf::parse_elf_file(&*stripped, None, true).unwrap_err().errno(), libc::ENODATA);
     }

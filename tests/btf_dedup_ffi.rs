@@ -70,21 +70,7 @@ fn malformed_ext_is_refused_and_btf_kept() {
         let b = sample();
         // func_info for section name offset 1 ("int") pointing at type 77, which does not exist
         let mut ext = Vec::new();
-        for w in [
-            0xEB9Fu32 | (1 << 16),
-            32,
-            0,
-            20,
-            20,
-            0,
-            20,
-            0,
-            8,
-            1,
-            1,
-            0,
-            77,
-        ] {
+        for w in [0xEB9Fu32 | (1 << 16), 32, 0, 20, 20, 0, 20, 0, 8, 1, 1, 0, 77] {
             ext.extend_from_slice(&w.to_ne_bytes());
         }
         let e = btf_ext__new(ext.as_ptr(), ext.len() as u32);
@@ -110,19 +96,13 @@ fn distill_and_relocate_refuse_bad_arguments() {
         // with its two `struct s` of one size, relocation onto it could not choose: dedup first
         assert_eq!(btf__dedup(base, ptr::null()), 0);
         let mut ns = ptr::null_mut();
-        assert_eq!(
-            btf__distill_base(ptr::null(), &mut nb, &mut ns),
-            -libc::EINVAL
-        );
+        assert_eq!(btf__distill_base(ptr::null(), &mut nb, &mut ns), -libc::EINVAL);
         // not split BTF
         assert_eq!(btf__distill_base(base, &mut nb, &mut ns), -libc::EINVAL);
         assert!(nb.is_null() && ns.is_null());
         let split = btf__new_empty_split(base);
         btf__add_ptr(split, 2);
-        assert_eq!(
-            btf__distill_base(split, ptr::null_mut(), &mut ns),
-            -libc::EINVAL
-        );
+        assert_eq!(btf__distill_base(split, ptr::null_mut(), &mut ns), -libc::EINVAL);
         assert_eq!(btf__relocate(ptr::null_mut(), base), -libc::EINVAL);
         assert_eq!(btf__relocate(split, ptr::null()), -libc::EINVAL);
         assert_eq!(btf__relocate(split, base), -libc::EINVAL);

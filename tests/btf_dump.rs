@@ -59,21 +59,9 @@ fn dumper_grows_with_types_added_later() {
     d.emit_type_decl_api(&big, 5, b"v", 0, false).unwrap();
     assert_eq!(take(&out), "bar_t v");
     let data = [7u8, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0];
-    let n = d.dump_type_data(
-        &big,
-        4,
-        &data,
-        data.as_ptr() as usize,
-        &DataOpts {
-            compact: true,
-            ..Default::default()
-        },
-    );
+    let n = d.dump_type_data(&big, 4, &data, data.as_ptr() as usize, &DataOpts { compact: true, ..Default::default() });
     assert_eq!(n, Ok(12));
-    assert_eq!(
-        take(&out),
-        "(struct bar){.f = (struct foo){.a = (int)7,},.b = (int)9,.e = (enum )E_ONE,}"
-    );
+    assert_eq!(take(&out), "(struct bar){.f = (struct foo){.a = (int)7,},.b = (int)9,.e = (enum )E_ONE,}");
 }
 
 #[test]
@@ -111,10 +99,7 @@ fn modifier_loops_end_with_an_error() {
     d.emit_type_decl_api(&btf, p, b"x", 0, false).unwrap();
     d.emit_type_decl_api(&btf, c, b"x", 0, true).unwrap();
     let data = [0u8; 16];
-    assert_eq!(
-        d.dump_type_data(&btf, c, &data, data.as_ptr() as usize, &DataOpts::default()),
-        Err(libc::EINVAL)
-    );
+    assert_eq!(d.dump_type_data(&btf, c, &data, data.as_ptr() as usize, &DataOpts::default()), Err(libc::EINVAL));
     drop(take(&out));
 }
 
@@ -141,13 +126,7 @@ fn split_btf_over_a_smaller_base_does_not_crash() {
     for id in 0..split.type_cnt() + 2 {
         let _ = d.dump_type(&split, id);
         let _ = d.emit_type_decl_api(&split, id, b"f", 1, false);
-        let _ = d.dump_type_data(
-            &split,
-            id,
-            &data,
-            data.as_ptr() as usize,
-            &DataOpts::default(),
-        );
+        let _ = d.dump_type_data(&split, id, &data, data.as_ptr() as usize, &DataOpts::default());
     }
     drop(take(&out));
 }
@@ -179,37 +158,20 @@ fn c_api_rejects_bad_input_with_errno() {
         assert_eq!(errno(), libc::EINVAL);
 
         assert_eq!(btf_dump__dump_type(std::ptr::null_mut(), 1), -libc::EINVAL);
-        assert_eq!(
-            btf_dump__emit_type_decl(std::ptr::null_mut(), 1, std::ptr::null()),
-            -libc::EINVAL
-        );
+        assert_eq!(btf_dump__emit_type_decl(std::ptr::null_mut(), 1, std::ptr::null()), -libc::EINVAL);
         btf_dump__free(std::ptr::null_mut());
 
-        let good = btf_dump_opts {
-            sz: std::mem::size_of::<btf_dump_opts>(),
-        };
+        let good = btf_dump_opts { sz: std::mem::size_of::<btf_dump_opts>() };
         let d = btf_dump__new(btf, Some(count_cb), ctx, &good);
         assert!(!d.is_null());
         assert_eq!(btf_dump__dump_type(d, 99), -libc::EINVAL);
         assert_eq!(errno(), libc::EINVAL);
-        assert_eq!(
-            btf_dump__emit_type_decl(d, 99, std::ptr::null()),
-            -libc::EINVAL
-        );
+        assert_eq!(btf_dump__emit_type_decl(d, 99, std::ptr::null()), -libc::EINVAL);
         let data = [0u8; 16];
         let p = data.as_ptr() as *const c_void;
-        assert_eq!(
-            btf_dump__dump_type_data(d, 99, p, 16, std::ptr::null()),
-            -libc::ENOENT
-        );
-        assert_eq!(
-            btf_dump__dump_type_data(d, 1, std::ptr::null(), 4, std::ptr::null()),
-            -libc::EINVAL
-        );
-        assert_eq!(
-            btf_dump__dump_type_data(d, 1, p, 2, std::ptr::null()),
-            -libc::E2BIG
-        );
+        assert_eq!(btf_dump__dump_type_data(d, 99, p, 16, std::ptr::null()), -libc::ENOENT);
+        assert_eq!(btf_dump__dump_type_data(d, 1, std::ptr::null(), 4, std::ptr::null()), -libc::EINVAL);
+        assert_eq!(btf_dump__dump_type_data(d, 1, p, 2, std::ptr::null()), -libc::E2BIG);
 
         // Options: sz smaller than a size_t, or unknown non-zero bytes past the known fields.
         let mut dopts: btf_dump_type_data_opts = std::mem::zeroed();
@@ -219,13 +181,7 @@ fn c_api_rejects_bad_input_with_errno() {
         big_opts[..8].copy_from_slice(&32usize.to_ne_bytes());
         big_opts[30] = 1;
         assert_eq!(
-            btf_dump__dump_type_data(
-                d,
-                1,
-                p,
-                16,
-                big_opts.as_ptr() as *const btf_dump_type_data_opts
-            ),
+            btf_dump__dump_type_data(d, 1, p, 16, big_opts.as_ptr() as *const btf_dump_type_data_opts),
             -libc::EINVAL
         );
         let mut eopts: btf_dump_emit_type_decl_opts = std::mem::zeroed();

@@ -33,7 +33,13 @@ fn rich() -> Vec<u8> {
     let ul = b.add_int("unsigned long", 8, 0);
     let p = b.add_ptr(ul);
     let arr = b.add_array(int, int, 3);
-    let s = b.add_composite(Kind::Struct, "s", 40, true, &[("a", int, 0), ("b", p, 64), ("c", arr, 128), ("d", int, (5 << 24) | 224)]);
+    let s = b.add_composite(
+        Kind::Struct,
+        "s",
+        40,
+        true,
+        &[("a", int, 0), ("b", p, 64), ("c", arr, 128), ("d", int, (5 << 24) | 224)],
+    );
     b.add_union("u", 8, &[("x", int, 0), ("y", p, 0)]);
     b.add_enum("e", 4, true, &[("A", -1), ("B", 2)]);
     b.add_enum64("e64", 8, false, &[("C", 1 << 40)]);
@@ -150,7 +156,8 @@ fn random_corruption() {
             // an interesting value in a random word of the header or type section
             let words = (v.len() - 1) / 4;
             let at = rng.below(words) * 4;
-            let vals = [0, 1, 2, 0xffff, 0x7fff_ffff, u32::MAX, 23, 24, (rng.next() as u32) & 0x1f00_ffff, rng.next() as u32];
+            let vals =
+                [0, 1, 2, 0xffff, 0x7fff_ffff, u32::MAX, 23, 24, (rng.next() as u32) & 0x1f00_ffff, rng.next() as u32];
             let val: u32 = vals[rng.below(vals.len())];
             v[at..at + 4].copy_from_slice(&val.to_ne_bytes());
         }
@@ -172,7 +179,13 @@ fn header(type_len: u32, str_off: u32, str_len: u32) -> Vec<u8> {
 fn absurd_sizes_and_counts() {
     let t = Instant::now();
     // lengths and offsets far beyond the data
-    for (tl, so, sl) in [(u32::MAX, 0, 1), (0, u32::MAX, 1), (0, 0, u32::MAX), (u32::MAX - 3, u32::MAX - 3, 4), (0x7fff_fff0, 0x7fff_fff0, 0x20)] {
+    for (tl, so, sl) in [
+        (u32::MAX, 0, 1),
+        (0, u32::MAX, 1),
+        (0, 0, u32::MAX),
+        (u32::MAX - 3, u32::MAX - 3, 4),
+        (0x7fff_fff0, 0x7fff_fff0, 0x20),
+    ] {
         let mut v = header(tl, so, sl);
         v.extend_from_slice(&[0; 64]);
         assert!(!parse_and_walk(&v, &format!("sizes {tl}/{so}/{sl}")));

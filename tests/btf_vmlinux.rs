@@ -95,7 +95,8 @@ fn name_index_matches_linear_scan() {
 #[test]
 fn matches_bpftool_dump() {
     let Some(btf) = vmlinux() else { return };
-    let Ok(out) = std::process::Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", VMLINUX]).output() else {
+    let Ok(out) = std::process::Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", VMLINUX]).output()
+    else {
         crate::skip!("bpftool not available");
         return;
     };

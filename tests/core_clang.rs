@@ -61,7 +61,6 @@ fn vmlinux_h_dir() -> Option<&'static Path> {
     .as_deref()
 }
 
-
 /// Compile a fixture into bytes; `kernel`: against this kernel's vmlinux.h.
 fn compile(name: &str, kernel: bool) -> Option<Vec<u8>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/core").join(format!("{name}.c"));
@@ -333,7 +332,10 @@ fn kernel_relocations_match_bpftool() {
         ])
     );
     // a direct load: the LDX offset is patched
-    assert_eq!(got["tp_btf/sched_switch"], set(vec![row("byte_off", "task_struct", pid_acc, Got::Mem(pid_off as i16, 4))]));
+    assert_eq!(
+        got["tp_btf/sched_switch"],
+        set(vec![row("byte_off", "task_struct", pid_acc, Got::Mem(pid_off as i16, 4))])
+    );
 }
 
 /// The `btf_custom_path` case: a target BTF compiled from C whose layout we know, so this runs
@@ -371,7 +373,10 @@ fn custom_target_btf() {
             cfg("signed", "0:1", Got::Val(0)),
         ])
     );
-    assert_eq!(got["tp_btf/missing"], set(vec![cfg("field_exists", "0:5", Got::Val(0)), cfg("byte_off", "0:5", Got::Poison)]));
+    assert_eq!(
+        got["tp_btf/missing"],
+        set(vec![cfg("field_exists", "0:5", Got::Val(0)), cfg("byte_off", "0:5", Got::Poison)])
+    );
     assert_eq!(
         got["tp_btf/types"],
         set(vec![

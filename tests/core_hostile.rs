@@ -105,21 +105,41 @@ fn out_of_range_ids_offsets_and_kinds() {
     };
     check(CoreRelo { type_id: 999, ..ok }, &mut [add_imm(0)], 0, "local type id 999 is out of range");
     check(CoreRelo { type_id: u32::MAX, ..ok }, &mut [add_imm(0)], 0, "out of range");
-    check(CoreRelo { access_str_off: 1 << 30, ..ok }, &mut [add_imm(0)], 0, "access string offset 1073741824 is out of range");
+    check(
+        CoreRelo { access_str_off: 1 << 30, ..ok },
+        &mut [add_imm(0)],
+        0,
+        "access string offset 1073741824 is out of range",
+    );
     check(ok, &mut [add_imm(0)], 1, "insn #1 is past the end of the program (1 insns)");
     check(ok, &mut [], 0, "past the end");
     check(CoreRelo { insn_off: 4, ..ok }, &mut [add_imm(0)], 0, "insn_off 4 is not a multiple of 8");
     for kind in [13, 99, u32::MAX] {
         check(CoreRelo { kind, ..ok }, &mut [add_imm(0)], 0, &format!("unknown relocation kind {kind}"));
     }
-    check(CoreRelo { kind: BPF_CORE_TYPE_EXISTS, access_str_off: e.strs[0].1, ..ok }, &mut [add_imm(0)], 0, "instead of '0'");
+    check(
+        CoreRelo { kind: BPF_CORE_TYPE_EXISTS, access_str_off: e.strs[0].1, ..ok },
+        &mut [add_imm(0)],
+        0,
+        "instead of '0'",
+    );
     check(CoreRelo { kind: BPF_CORE_ENUMVAL_VALUE, ..ok }, &mut [add_imm(0)], 0, "not an enum");
-    check(CoreRelo { kind: BPF_CORE_ENUMVAL_VALUE, type_id: e.en, access_str_off: e.strs[3].1, ..ok }, &mut [add_imm(0)], 0, "enumerator index 5");
+    check(
+        CoreRelo { kind: BPF_CORE_ENUMVAL_VALUE, type_id: e.en, access_str_off: e.strs[3].1, ..ok },
+        &mut [add_imm(0)],
+        0,
+        "enumerator index 5",
+    );
     check(CoreRelo { kind: BPF_CORE_ENUMVAL_VALUE, type_id: e.en, ..ok }, &mut [add_imm(0)], 0, "2 access components");
     check(CoreRelo { type_id: e.anon, ..ok }, &mut [add_imm(0)], 0, "anonymous");
     // poisoning an ld_imm64 that lacks its second slot
     let ld = u64::from_le_bytes(BpfInsn::new(BPF_LD_IMM64, 0, 0, 0, 1).to_array());
-    check(CoreRelo { kind: BPF_CORE_ENUMVAL_VALUE, type_id: e.en, access_str_off: e.strs[1].1, ..ok }, &mut [ld], 0, "lacks its second slot");
+    check(
+        CoreRelo { kind: BPF_CORE_ENUMVAL_VALUE, type_id: e.en, access_str_off: e.strs[1].1, ..ok },
+        &mut [ld],
+        0,
+        "lacks its second slot",
+    );
     // TYPE_ID_LOCAL on an anonymous type is fine (no candidate search)
     let r = CoreRelo { kind: BPF_CORE_TYPE_ID_LOCAL, type_id: e.anon, access_str_off: e.strs[1].1, ..ok };
     assert!(try_relo(&e.local, &t, &r, &mut [add_imm(0)], 0).is_ok());
@@ -276,11 +296,14 @@ fn random_btf(rng: &mut Rng, n: u32) -> BtfBuilder {
                 b.add_composite(kind, name, rng.below(64) as u32, kflag, &ms);
             }
             6 => {
-                let vals: Vec<(&str, i64)> = (0..rng.below(4)).map(|i| (["E0", "E1", "E1___x", "E2"][i as usize], rng.next() as i32 as i64)).collect();
+                let vals: Vec<(&str, i64)> = (0..rng.below(4))
+                    .map(|i| (["E0", "E1", "E1___x", "E2"][i as usize], rng.next() as i32 as i64))
+                    .collect();
                 b.add_enum(name, [1, 2, 4, 8][rng.below(4) as usize], rng.below(2) == 0, &vals);
             }
             7 => {
-                let vals: Vec<(&str, u64)> = (0..rng.below(4)).map(|i| (["E0", "E1", "E1___x", "E2"][i as usize], rng.next())).collect();
+                let vals: Vec<(&str, u64)> =
+                    (0..rng.below(4)).map(|i| (["E0", "E1", "E1___x", "E2"][i as usize], rng.next())).collect();
                 b.add_enum64(name, 8, rng.below(2) == 0, &vals);
             }
             8 => {
@@ -292,7 +315,8 @@ fn random_btf(rng: &mut Rng, n: u32) -> BtfBuilder {
                 b.add_modifier(Kind::Const, "", to);
             }
             10 => {
-                let (r, p1, p2) = (rng.below(max as u64) as u32, rng.below(max as u64) as u32, rng.below(max as u64) as u32);
+                let (r, p1, p2) =
+                    (rng.below(max as u64) as u32, rng.below(max as u64) as u32, rng.below(max as u64) as u32);
                 b.add_func_proto(r, &[("", p1), ("", p2)]);
             }
             _ => {

@@ -209,7 +209,10 @@ fn target_flavors_and_ambiguity() {
         let mut l = BtfBuilder::new();
         let li = ints(&mut l);
         let foo = l.add_struct("foo", 8, &[("a", li.int, 0), ("b", li.int, 32)]);
-        let rs = vec![relo(&mut l, foo, "0:1", BPF_CORE_FIELD_BYTE_OFFSET), relo(&mut l, foo, "0:1", BPF_CORE_FIELD_BYTE_SIZE)];
+        let rs = vec![
+            relo(&mut l, foo, "0:1", BPF_CORE_FIELD_BYTE_OFFSET),
+            relo(&mut l, foo, "0:1", BPF_CORE_FIELD_BYTE_SIZE),
+        ];
         let mut t = BtfBuilder::new();
         let ti = ints(&mut t);
         targ(&mut t, &ti);
@@ -583,7 +586,8 @@ fn type_matches_relation() {
     let arr = l.add_array(li.int, li.int, 2);
     let proto = l.add_func_proto(li.int, &[("x", li.long)]);
     let pfn = l.add_ptr(proto);
-    let tm = l.add_struct("tm", 40, &[("a", li.int, 0), ("f", pf, 64), ("e", en, 128), ("arr", arr, 160), ("fn", pfn, 256)]);
+    let tm =
+        l.add_struct("tm", 40, &[("a", li.int, 0), ("f", pf, 64), ("e", en, 128), ("arr", arr, 160), ("fn", pfn, 256)]);
     let r = relo(&mut l, tm, "0", BPF_CORE_TYPE_MATCHES);
     let local = Btf::parse(&l.build()).unwrap();
 
@@ -693,7 +697,10 @@ fn instruction_validation() {
     assert!(run(&e.local, &[&e.targ], r, &mut [reg]).is_err());
     let jmp = w(BpfInsn::new(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, -2, 4));
     let err = run(&e.local, &[&e.targ], r, &mut [jmp]).unwrap_err();
-    assert!(err.message().contains("unrecognized insn #0, code:0x15, src:0x0, dst:0x1, off:0xfffffffe, imm:0x4"), "{err}");
+    assert!(
+        err.message().contains("unrecognized insn #0, code:0x15, src:0x0, dst:0x1, off:0xfffffffe, imm:0x4"),
+        "{err}"
+    );
     let err = run(&e.local, &[&e.targ], r, &mut [ld64(4)[0]]).unwrap_err();
     assert!(err.message().contains("(LDIMM64) has unexpected form"), "{err}");
     let mut bad = ld64(4);
@@ -711,7 +718,13 @@ fn local_spec_formats() {
     let li = ints(&mut l);
     let arr = l.add_array(li.int, li.int, 4);
     let inner = l.add_struct("", 16, &[("v", arr, 0)]);
-    let s = l.add_composite(Kind::Struct, "outer", 24, true, &[("x", li.int, 0), ("", inner, 32), ("b", li.uint, (3 << 24) | 165)]);
+    let s = l.add_composite(
+        Kind::Struct,
+        "outer",
+        24,
+        true,
+        &[("x", li.int, 0), ("", inner, 32), ("b", li.uint, (3 << 24) | 165)],
+    );
     let c = l.add_modifier(Kind::Const, "", s);
     let r1 = relo(&mut l, c, "1:1:0:2", BPF_CORE_FIELD_BYTE_OFFSET);
     let r2 = relo(&mut l, s, "0:2", BPF_CORE_FIELD_LSHIFT_U64);

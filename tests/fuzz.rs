@@ -26,8 +26,8 @@ mod skip;
 
 use oxbpf::btf::dedup::{dedup, DedupOpts};
 use oxbpf::btf::{Btf, BtfExt, CDump, DataOpts};
-use oxbpf::ffi::object::{bpf_object__close, bpf_object__next_map, bpf_object__next_program, bpf_object__open_mem};
 use oxbpf::ffi::map::bpf_map__name;
+use oxbpf::ffi::object::{bpf_object__close, bpf_object__next_map, bpf_object__next_program, bpf_object__open_mem};
 use oxbpf::ffi::program::bpf_program__name;
 use oxbpf::ffi::skeleton::{bpf_object__destroy_skeleton, bpf_object__open_skeleton};
 use oxbpf::ffi::types::{bpf_map_skeleton, bpf_object_skeleton, bpf_prog_skeleton};
@@ -67,7 +67,24 @@ fn mutate(rng: &mut Rng, seed: &[u8], window: std::ops::Range<usize>) -> Vec<u8>
         match rng.below(6) {
             0 => v[at] ^= 1 << rng.below(8),
             1 => {
-                let vals = [0u32, 1, 2, 3, 4, 8, 12, 16, 0x7f, 0xff, 0x7fff, 0xffff, 0x8000_0000, 0x7fff_ffff, u32::MAX, rng.next() as u32];
+                let vals = [
+                    0u32,
+                    1,
+                    2,
+                    3,
+                    4,
+                    8,
+                    12,
+                    16,
+                    0x7f,
+                    0xff,
+                    0x7fff,
+                    0xffff,
+                    0x8000_0000,
+                    0x7fff_ffff,
+                    u32::MAX,
+                    rng.next() as u32,
+                ];
                 let a = at & !3;
                 if a + 4 <= v.len() {
                     v[a..a + 4].copy_from_slice(&vals[rng.below(vals.len())].to_ne_bytes());
@@ -117,7 +134,10 @@ fn seeds() -> Option<&'static [Seed]> {
         }
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).unwrap();
-        let vmlinux = match Command::new("/usr/sbin/bpftool").args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"]).output() {
+        let vmlinux = match Command::new("/usr/sbin/bpftool")
+            .args(["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"])
+            .output()
+        {
             Ok(o) if o.status.success() => o.stdout,
             _ => {
                 crate::skip!("bpftool cannot dump vmlinux.h");
@@ -385,7 +405,8 @@ type Current = std::sync::Arc<std::sync::Mutex<Option<(Vec<u8>, Instant)>>>;
 /// the process aborts, like libFuzzer's timeout.
 fn watchdog(target: &'static str) -> Current {
     let cur: Current = Default::default();
-    let limit = Duration::from_secs(std::env::var("OXBPF_FUZZ_HANG_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120));
+    let limit =
+        Duration::from_secs(std::env::var("OXBPF_FUZZ_HANG_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120));
     let c = cur.clone();
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(1));
@@ -407,7 +428,10 @@ fn run_one(target: &'static str, f: Target, input: &[u8], seed: &[u8], cur: &Cur
     *cur.lock().unwrap() = None;
     if r.is_err() {
         let p = save(target, "panic", input);
-        panic!("fuzz target {target} panicked; input saved to {} (keep it in tests/fuzz/regressions/{target}/)", p.display());
+        panic!(
+            "fuzz target {target} panicked; input saved to {} (keep it in tests/fuzz/regressions/{target}/)",
+            p.display()
+        );
     }
 }
 

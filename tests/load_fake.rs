@@ -44,12 +44,7 @@ fn compile(name: &str) -> Option<Vec<u8>> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("load-fake-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(format!("{name}.o"));
-    let r = bpf_cc::clang()?
-        .arg("-c")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .output();
+    let r = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output();
     match r {
         Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
         Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
@@ -167,12 +162,23 @@ fn module_kfunc_ksym_attach_and_poisoning() {
             // SAFETY: the loader passes its instruction array of insn_cnt words, alive for the call.
             let insns = unsafe { std::slice::from_raw_parts(ptr, cnt) }.to_vec();
             let name_bytes = &a[48..64];
-            let name = String::from_utf8_lossy(&name_bytes[..name_bytes.iter().position(|&b| b == 0).unwrap_or(16)]).into_owned();
+            let name = String::from_utf8_lossy(&name_bytes[..name_bytes.iter().position(|&b| b == 0).unwrap_or(16)])
+                .into_owned();
             let fa = u64_at(a, 120) as *const i32;
-            // SAFETY: when set, fd_array covers every index the instructions use; this fixture
-            // uses index 1 at most.
-            let fd_array = if fa.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(fa, 2) }.to_vec() };
-            l2.borrow_mut().push(Load { name, insns, fd_array, attach_btf_id: u32_at(a, 108), attach_btf_obj_fd: u32_at(a, 112) });
+            let fd_array = if fa.is_null() {
+                Vec::new()
+            } else {
+                // SAFETY: when set, fd_array covers every index the instructions use; this
+                // fixture uses index 1 at most.
+                unsafe { std::slice::from_raw_parts(fa, 2) }.to_vec()
+            };
+            l2.borrow_mut().push(Load {
+                name,
+                insns,
+                fd_array,
+                attach_btf_id: u32_at(a, 108),
+                attach_btf_obj_fd: u32_at(a, 112),
+            });
             new_fd()
         }
         BPF_MAP_CREATE => {
@@ -236,7 +242,9 @@ fn module_kfunc_ksym_attach_and_poisoning() {
 
     let name = CString::new("module_refs").unwrap();
     // SAFETY: the C API on bytes we own; the object is closed below.
-    let obj = unsafe { oxbpf::ffi::object::bpf_object__open_mem(obj_bytes.as_ptr().cast(), obj_bytes.len(), std::ptr::null()) };
+    let obj = unsafe {
+        oxbpf::ffi::object::bpf_object__open_mem(obj_bytes.as_ptr().cast(), obj_bytes.len(), std::ptr::null())
+    };
     assert!(!obj.is_null(), "open failed: {}", io::Error::last_os_error());
     let skipped = CString::new("skipped").unwrap();
     // SAFETY: obj is the live object; the map pointer is one of its handles.
@@ -254,20 +262,13 @@ fn module_kfunc_ksym_attach_and_poisoning() {
 
     let user = loads.iter().find(|l| l.name == "use_module").expect("use_module loaded");
     // The kfunc call in the module.
-    let call = user
-        .insns
-        .iter()
-        .find(|&&w| insn_code(w) == 0x85 && insn_src(w) == 2)
-        .expect("a kfunc call");
+    let call = user.insns.iter().find(|&&w| insn_code(w) == 0x85 && insn_src(w) == 2).expect("a kfunc call");
     assert_eq!(insn_imm(*call), first_id as i32 + 1, "kfunc call imm: the module's FUNC id");
     assert_eq!(insn_off(*call), 1, "kfunc call off: fd_array index of the module's BTF");
     assert_eq!(user.fd_array, vec![0, module_fd], "fd_array: [unused, module BTF fd]");
     // The typed ksym in the module.
-    let var = user
-        .insns
-        .iter()
-        .position(|&w| insn_code(w) == 0x18 && insn_src(w) == 3)
-        .expect("an ld_imm64 of a BTF id");
+    let var =
+        user.insns.iter().position(|&w| insn_code(w) == 0x18 && insn_src(w) == 3).expect("an ld_imm64 of a BTF id");
     assert_eq!(insn_imm(user.insns[var]), first_id as i32 + 2, "ksym ld_imm64: the module's VAR id");
     assert_eq!(insn_imm(user.insns[var + 1]), module_fd, "ksym ld_imm64: the module's BTF fd");
     // The weak kfunc the module lacks: extern #2 (sorted by name) is poisoned.
@@ -277,7 +278,8 @@ fn module_kfunc_ksym_attach_and_poisoning() {
         user.insns
     );
     // The map not created: map #0, both halves of its ld_imm64 poisoned.
-    let poison = user.insns.iter().position(|&w| insn_code(w) == 0x85 && insn_imm(w) == 2001000000).expect("poisoned map load");
+    let poison =
+        user.insns.iter().position(|&w| insn_code(w) == 0x85 && insn_imm(w) == 2001000000).expect("poisoned map load");
     assert_eq!(user.insns[poison + 1], user.insns[poison], "both halves of the ld_imm64 are the same call");
 
     let fentry = loads.iter().find(|l| l.name == "on_module_func").expect("on_module_func loaded");

@@ -93,7 +93,8 @@ fn old_kernel_gets_sanitized_btf_and_programs_still_run() {
     let (_, p) = obj.programs().next().expect("one program");
     let fd = p.loaded_fd().expect("program loaded");
     let pkt = [0u8; 64];
-    let out = cmd::prog_test_run(fd, &mut cmd::TestRun { data_in: &pkt, repeat: 1, ..Default::default() }).expect("test run");
+    let out =
+        cmd::prog_test_run(fd, &mut cmd::TestRun { data_in: &pkt, repeat: 1, ..Default::default() }).expect("test run");
     assert_eq!(out.retval, 10);
     drop(obj);
     let _ = std::fs::remove_dir_all(&dir);

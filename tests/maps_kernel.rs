@@ -12,7 +12,10 @@ mod skip;
 use oxbpf::buffers::ringbuf::{RingBuffer, SampleFn};
 use oxbpf::buffers::Record;
 use oxbpf::ffi::map::{bpf_map__fd, bpf_map__lookup_elem, bpf_map__update_elem};
-use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__load, bpf_object__open_file};
+use oxbpf::ffi::object::{
+    bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__load,
+    bpf_object__open_file,
+};
 use oxbpf::ffi::program::bpf_program__fd;
 use oxbpf::sys::cmd::{self, TestRun};
 use std::cell::RefCell;
@@ -115,7 +118,11 @@ fn per_cpu_sizes_and_ring_buffer_on_the_kernel() {
         // value 12 bytes → 16 per possible CPU.
         let want = 16 * ncpus;
         for bad in [12, 12 * ncpus, want - 4, want + 16] {
-            assert_eq!(bpf_map__update_elem(ph, kp, 4, buf.as_ptr() as *const c_void, bad, 0), -libc::EINVAL, "size {bad}");
+            assert_eq!(
+                bpf_map__update_elem(ph, kp, 4, buf.as_ptr() as *const c_void, bad, 0),
+                -libc::EINVAL,
+                "size {bad}"
+            );
         }
         for c in 0..ncpus {
             buf[c * 16..c * 16 + 4].copy_from_slice(&(c as u32 + 7).to_ne_bytes());

@@ -17,14 +17,14 @@ mod bpf_cc;
 #[path = "support/skip.rs"]
 mod skip;
 
+use object::elf::{FileHeader64, SectionHeader64, SHT_REL, SHT_SYMTAB};
+use object::read::elf::{FileHeader, SectionHeader};
+use object::LittleEndian as LE;
 use oxbpf::ffi::map::*;
 use oxbpf::ffi::object::*;
 use oxbpf::ffi::print::libbpf_set_print;
 use oxbpf::ffi::program::*;
 use oxbpf::object::{Map, Object};
-use object::elf::{FileHeader64, SectionHeader64, SHT_REL, SHT_SYMTAB};
-use object::read::elf::{FileHeader, SectionHeader};
-use object::LittleEndian as LE;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::{Path, PathBuf};
@@ -190,7 +190,9 @@ impl Layout2 {
     }
     /// Sections the open path reads (everything but DWARF and its relocations).
     fn interesting(&self) -> impl Iterator<Item = &Sec> {
-        self.secs.iter().filter(|s| s.index != 0 && !s.name.contains(".debug_") && s.name != ".rel.BTF" && s.name != ".rel.BTF.ext")
+        self.secs
+            .iter()
+            .filter(|s| s.index != 0 && !s.name.contains(".debug_") && s.name != ".rel.BTF" && s.name != ".rel.BTF.ext")
     }
     fn rel_secs(&self) -> impl Iterator<Item = &Sec> {
         self.interesting().filter(|s| s.sh_type == SHT_REL)
@@ -230,8 +232,8 @@ fn layout(bytes: &[u8]) -> Layout2 {
             let (kind, vlen) = ((info >> 24) & 0x1f, info & 0xffff);
             lay.btf_types.push((btf.off + o, kind, vlen));
             let extra = match kind {
-                1 | 14 | 17 => 4,         // INT, VAR, DECL_TAG
-                3 => 12,                  // ARRAY
+                1 | 14 | 17 => 4,                      // INT, VAR, DECL_TAG
+                3 => 12,                               // ARRAY
                 4 | 5 | 15 | 19 => 12 * vlen as usize, // STRUCT, UNION, DATASEC, ENUM64
                 6 | 13 => 8 * vlen as usize,           // ENUM, FUNC_PROTO
                 _ => 0,
@@ -268,7 +270,6 @@ fn layout(bytes: &[u8]) -> Layout2 {
     }
     lay
 }
-
 
 fn build_fixtures() -> Option<Vec<Fixture>> {
     match Command::new("clang-19").arg("--version").output() {
@@ -394,7 +395,8 @@ unsafe fn walk(obj: *mut Object) -> Result<(usize, usize), String> {
                 sum += cstr_len(bpf_map__name(inner)) as u64 + bpf_map__value_size(inner) as u64;
             }
             sum += bpf_map__btf_key_type_id(m) as u64 + bpf_map__btf_value_type_id(m) as u64;
-            sum += cstr_len(bpf_map__pin_path(m)) as u64 + bpf_map__is_internal(m) as u64 + bpf_map__autocreate(m) as u64;
+            sum +=
+                cstr_len(bpf_map__pin_path(m)) as u64 + bpf_map__is_internal(m) as u64 + bpf_map__autocreate(m) as u64;
             // Lookup by the name just read must find a map (possibly an earlier one of that name).
             if bpf_object__find_map_by_name(obj, bpf_map__name(m)).is_null() {
                 return Err(format!("find_map_by_name of listed map #{nmaps} failed"));
@@ -544,7 +546,8 @@ fn open_skel(buf: &[u8], names: &SkelNames) -> Outcome {
             };
         }
         for i in 0..np {
-            *progs.add(i) = bpf_prog_skeleton { name: names.progs[i].as_ptr(), prog: &mut prog_slots[i], link: &mut links[nm + i] };
+            *progs.add(i) =
+                bpf_prog_skeleton { name: names.progs[i].as_ptr(), prog: &mut prog_slots[i], link: &mut links[nm + i] };
         }
         *s = bpf_object_skeleton {
             sz: std::mem::size_of::<bpf_object_skeleton>(),
@@ -636,12 +639,24 @@ impl Rng {
 #[derive(Debug, Clone)]
 enum Mut {
     Truncate(usize),
-    Flip { off: usize, mask: u8 },
+    Flip {
+        off: usize,
+        mask: u8,
+    },
     /// Little-endian write of the low `width` bytes of `val`.
-    Put { off: usize, width: u8, val: u64 },
-    Swap { a: usize, b: usize },
+    Put {
+        off: usize,
+        width: u8,
+        val: u64,
+    },
+    Swap {
+        a: usize,
+        b: usize,
+    },
     /// Fisher-Yates shuffle of the section-header table with this seed (index 0 stays).
-    Shuffle { seed: u64 },
+    Shuffle {
+        seed: u64,
+    },
     Many(Vec<Mut>),
 }
 
@@ -728,8 +743,24 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
     }
 
     // ELF header fields: (offset, width).
-    let ehdr_fields: &[(usize, u8)] =
-        &[(4, 1), (5, 1), (6, 1), (7, 1), (16, 2), (18, 2), (20, 4), (32, 8), (40, 8), (48, 4), (52, 2), (54, 2), (56, 2), (58, 2), (60, 2), (62, 2)];
+    let ehdr_fields: &[(usize, u8)] = &[
+        (4, 1),
+        (5, 1),
+        (6, 1),
+        (7, 1),
+        (16, 2),
+        (18, 2),
+        (20, 4),
+        (32, 8),
+        (40, 8),
+        (48, 4),
+        (52, 2),
+        (54, 2),
+        (56, 2),
+        (58, 2),
+        (60, 2),
+        (62, 2),
+    ];
     for &(off, w) in ehdr_fields {
         let vs = if w == 8 { vals64(len, lay.shoff, &mut rng) } else { vals32(len, lay.shnum, &mut rng) };
         let mut extra = vec![lay.shnum as u64 - 1, lay.shnum as u64 + 1, lay.shstrndx as u64 + 1, 0xff00, 0xffff];
@@ -748,7 +779,19 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
         let size = s.size as u64;
         let other = lay.secs[rng.below(lay.secs.len())].off as u64;
         let fields: Vec<(usize, u8, Vec<u64>)> = vec![
-            (0, 4, vec![0, 0xffff_ffff, shstr_size, shstr_size - 1, rng.next() % shstr_size, rng.next() % shstr_size, rng.next() % shstr_size]),
+            (
+                0,
+                4,
+                vec![
+                    0,
+                    0xffff_ffff,
+                    shstr_size,
+                    shstr_size - 1,
+                    rng.next() % shstr_size,
+                    rng.next() % shstr_size,
+                    rng.next() % shstr_size,
+                ],
+            ),
             (4, 4, vec![0, 1, 2, 3, 4, 8, 9, 11, 0x6fff_4c03, 0xffff_ffff]),
             (8, 8, vec![0, 2, 4, 6, u64::MAX]),
             (24, 8, vec![0, 1, 7, len64 - 1, len64, len64 + 1, len64.saturating_sub(size), other, u64::MAX, 1 << 63]),
@@ -798,16 +841,15 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
     }
     // .BTF type records: header words of a sample, every word of DATASEC/VAR/ARRAY records.
     let nt = lay.btf_nr_types as u64;
-    let idv = |rng: &mut Rng, self_id: u64| {
-        vec![0, self_id, nt - 1, nt, 0xffff_ffff, rng.next() % nt]
-    };
+    let idv = |rng: &mut Rng, self_id: u64| vec![0, self_id, nt - 1, nt, 0xffff_ffff, rng.next() % nt];
     for (i, &(off, kind, vlen)) in lay.btf_types.iter().enumerate() {
         let id = i as u64 + 1;
         // In full: ARRAY, VAR, DATASEC, map definitions (structs whose first member is `type`)
         // and the struct_ops type; a fifth of PTRs (map attributes are pointers to arrays) and
         // FUNCs (kfunc externs); a sample of the rest.
         let name = cstr_at(&fx.bytes, lay.btf_str + rd(&fx.bytes, off, 4) as usize);
-        let map_def = kind == 4 && vlen > 0 && cstr_at(&fx.bytes, lay.btf_str + rd(&fx.bytes, off + 12, 4) as usize) == "type";
+        let map_def =
+            kind == 4 && vlen > 0 && cstr_at(&fx.bytes, lay.btf_str + rd(&fx.bytes, off + 12, 4) as usize) == "type";
         let full = matches!(kind, 3 | 14 | 15)
             || map_def
             || (kind == 4 && name == "tcp_congestion_ops")
@@ -875,7 +917,18 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
             for v in [1u64, 2, 3, 0xff] {
                 add("symbol", Mut::Put { off: base + 5, width: 1, val: v });
             }
-            let cands = [0u64, 1, 2, lay.shnum as u64 - 1, lay.shnum as u64, lay.shnum as u64 + 1, 0xff00, 0xfff1, 0xfff2, 0xffff];
+            let cands = [
+                0u64,
+                1,
+                2,
+                lay.shnum as u64 - 1,
+                lay.shnum as u64,
+                lay.shnum as u64 + 1,
+                0xff00,
+                0xfff1,
+                0xfff2,
+                0xffff,
+            ];
             for v in cands {
                 add("symbol", Mut::Put { off: base + 6, width: 2, val: v });
             }
@@ -940,7 +993,8 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
         }
     }
     // Anywhere in the file the reader looks at (headers, tables, interesting sections): flips.
-    let mut spots: Vec<(usize, usize)> = lay.interesting().filter(|s| s.sh_type != 8).map(|s| (s.off, s.size)).collect();
+    let mut spots: Vec<(usize, usize)> =
+        lay.interesting().filter(|s| s.sh_type != 8).map(|s| (s.off, s.size)).collect();
     spots.push((0, 64));
     spots.push((lay.shoff, lay.shnum * 64));
     for _ in 0..1500 {
@@ -969,7 +1023,13 @@ fn gen_cases(fx_idx: usize, fx: &Fixture, seed: u64) -> Vec<Case> {
         let (f, w) = rng.pick(&[(0usize, 4u8), (4, 4), (24, 8), (32, 8), (40, 4), (44, 4), (56, 8)]);
         let vs = vals32(len, 64, &mut rng);
         let v = rng.pick(&vs);
-        add("shdr-swap", Mut::Many(vec![Mut::Swap { a, b }, Mut::Put { off: lay.shoff + rng.below(lay.shnum) * 64 + f, width: w, val: v }]));
+        add(
+            "shdr-swap",
+            Mut::Many(vec![
+                Mut::Swap { a, b },
+                Mut::Put { off: lay.shoff + rng.below(lay.shnum) * 64 + f, width: w, val: v },
+            ]),
+        );
     }
     cases
 }
@@ -1117,7 +1177,14 @@ fn mutation_campaign() {
             if bad.len() < 25 {
                 let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("open_hostile-case-{i}.o"));
                 let _ = std::fs::write(&path, &buf);
-                bad.push(format!("#{i} {} {} {:?}: {v}\n    log: {}\n    saved as {}", fx.name, c.region, c.m, log.trim_end(), path.display()));
+                bad.push(format!(
+                    "#{i} {} {} {:?}: {v}\n    log: {}\n    saved as {}",
+                    fx.name,
+                    c.region,
+                    c.m,
+                    log.trim_end(),
+                    path.display()
+                ));
             } else {
                 bad.push(String::new());
             }
@@ -1192,7 +1259,12 @@ fn mutation_campaign() {
         eprintln!("    first failure with errno {e}: {l}");
     }
 
-    assert!(bad.is_empty(), "{} violations; first ones:\n{}", bad.len(), bad.iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} violations; first ones:\n{}",
+        bad.len(),
+        bad.iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n")
+    );
     assert_eq!(fds_before, fds_after, "fd leak: {fds_before} fds before, {fds_after} after");
     assert!(max_time.0 < Duration::from_secs(1), "slowest open took {:?}", max_time.0);
     assert!(cases.len() >= if cfg!(debug_assertions) { 10_000 } else { 20_000 }, "only {} mutated opens", cases.len());
@@ -1384,7 +1456,7 @@ fn byte_order() {
     let Some(fx) = fixture("maps_progs") else { return };
     let mut b = fx.bytes.clone();
     b[5] = 2; // ELFDATA2MSB
-    // libbpf 1.5 opens big-endian objects for light skeletons only; oxbpf refuses them at open.
+              // libbpf 1.5 opens big-endian objects for light skeletons only; oxbpf refuses them at open.
     must_fail("big-endian", &b, Some(libc::EOPNOTSUPP), "big-endian");
     b[5] = 0;
     must_fail("ELFDATANONE", &b, Some(4003), "unknown byte order"); // -LIBBPF_ERRNO__ENDIAN
@@ -1419,7 +1491,11 @@ fn section_headers_past_eof() {
         wr(&mut b, 40, 8, shoff);
         let log = must_fail(&format!("e_shoff {shoff:#x}"), &b, None, "section headers");
         let o = open_mem(&b);
-        assert!([LIBBPF_ERRNO_LIBELF, LIBBPF_ERRNO_FORMAT].contains(&o.errno), "e_shoff {shoff:#x}: errno {}: {log}", o.errno);
+        assert!(
+            [LIBBPF_ERRNO_LIBELF, LIBBPF_ERRNO_FORMAT].contains(&o.errno),
+            "e_shoff {shoff:#x}: errno {}: {log}",
+            o.errno
+        );
     }
     // A section count that runs past the end.
     let mut b = fx.bytes.clone();
@@ -1469,7 +1545,12 @@ fn program_crosses_section_end() {
         let mut b = fx.bytes.clone();
         wr(&mut b, sym + 8, 8, v);
         wr(&mut b, sym + 16, 8, sz);
-        must_fail(&format!("st_value {v:#x} st_size {sz:#x}"), &b, Some(LIBBPF_ERRNO_FORMAT), "crosses section boundary");
+        must_fail(
+            &format!("st_value {v:#x} st_size {sz:#x}"),
+            &b,
+            Some(LIBBPF_ERRNO_FORMAT),
+            "crosses section boundary",
+        );
     }
     // Misaligned or empty: libbpf's "corrupted program", EINVAL.
     for (v, sz) in [(value, 12), (value + 4, 8), (value, 0)] {
@@ -1557,7 +1638,9 @@ fn unreadable_sections() {
     let len = fx.bytes.len() as u64;
     // libbpf never reads DWARF (nor address-significance tables): an object whose .debug_info
     // lies outside the file still opens.
-    for (sec, field, val) in [(".debug_info", 24, len + 4096), (".debug_info", 32, u64::MAX), (".llvm_addrsig", 24, len)] {
+    for (sec, field, val) in
+        [(".debug_info", 24, len + 4096), (".debug_info", 32, u64::MAX), (".llvm_addrsig", 24, len)]
+    {
         let mut b = fx.bytes.clone();
         wr(&mut b, fx.lay.sec(sec).unwrap().hdr + field, 8, val);
         let o = open_mem(&b);
@@ -1752,10 +1835,12 @@ fn many_externs_open_in_linear_time() {
     // HUGE `.kconfig` extern ints, each loaded once by one program (4.3 MB in release builds).
     let mut o = Synth::new();
     let int = btf_int(&mut o);
-    let vars: Vec<u32> = (0..HUGE).map(|i| {
-        let n = o.str(&format!("CONFIG_X{i}"));
-        o.ty(&[n, 14 << 24, int, 2])
-    }).collect();
+    let vars: Vec<u32> = (0..HUGE)
+        .map(|i| {
+            let n = o.str(&format!("CONFIG_X{i}"));
+            o.ty(&[n, 14 << 24, int, 2])
+        })
+        .collect();
     btf_datasec(&mut o, ".kconfig", &vars.iter().map(|&v| (v, 0, 4)).collect::<Vec<_>>());
     let mut insns = Vec::new();
     for _ in 0..HUGE {
@@ -1764,7 +1849,9 @@ fn many_externs_open_in_linear_time() {
     insns.extend([MOV_R0_0, EXIT]);
     let text = o.code("kprobe/x", &insns);
     o.sym("x", STT_FUNC_GLOBAL, text, 0, insns.len() as u64 * 8);
-    let rels: Vec<_> = (0..HUGE).map(|i| (16 * i as u64, o.sym(&format!("CONFIG_X{i}"), STT_NOTYPE_GLOBAL, 0, 0, 0), R_BPF_64_64)).collect();
+    let rels: Vec<_> = (0..HUGE)
+        .map(|i| (16 * i as u64, o.sym(&format!("CONFIG_X{i}"), STT_NOTYPE_GLOBAL, 0, 0, 0), R_BPF_64_64))
+        .collect();
     o.rels(text, &rels);
     let b = o.finish();
     let t = open_timed(&b, Some(".kconfig"), Some("x"));
@@ -1784,10 +1871,12 @@ fn many_globals_open_in_linear_time() {
     // HUGE global ints in .data: each DATASEC entry's offset comes from its ELF symbol.
     let mut o = Synth::new();
     let int = btf_int(&mut o);
-    let vars: Vec<(u32, u32, u32)> = (0..HUGE).map(|i| {
-        let n = o.str(&format!("g{i}"));
-        (o.ty(&[n, 14 << 24, int, 1]), 0, 4)
-    }).collect();
+    let vars: Vec<(u32, u32, u32)> = (0..HUGE)
+        .map(|i| {
+            let n = o.str(&format!("g{i}"));
+            (o.ty(&[n, 14 << 24, int, 1]), 0, 4)
+        })
+        .collect();
     btf_datasec(&mut o, ".data", &vars);
     let data = o.sec(".data", 1, 3, vec![0; 4 * HUGE]);
     for i in 0..HUGE {
@@ -1851,10 +1940,12 @@ fn many_maps_open_in_linear_time() {
     let ptr = o.ty(&[0, 2 << 24, arr]);
     let ty = o.str("type");
     let def = o.ty(&[0, (4 << 24) | 1, 8, ty, ptr, 0]);
-    let vars: Vec<(u32, u32, u32)> = (0..HUGE).map(|i| {
-        let n = o.str(&format!("m{i}"));
-        (o.ty(&[n, 14 << 24, def, 1]), 0, 8)
-    }).collect();
+    let vars: Vec<(u32, u32, u32)> = (0..HUGE)
+        .map(|i| {
+            let n = o.str(&format!("m{i}"));
+            (o.ty(&[n, 14 << 24, def, 1]), 0, 8)
+        })
+        .collect();
     btf_datasec(&mut o, ".maps", &vars);
     let maps_sec = o.sec(".maps", 1, 3, vec![0; 8 * HUGE]);
     let mut insns = Vec::new();
@@ -1864,8 +1955,9 @@ fn many_maps_open_in_linear_time() {
     insns.extend([MOV_R0_0, EXIT]);
     let text = o.code("kprobe/x", &insns);
     o.sym("x", STT_FUNC_GLOBAL, text, 0, insns.len() as u64 * 8);
-    let rels: Vec<_> =
-        (0..HUGE).map(|i| (16 * i as u64, o.sym(&format!("m{i}"), STT_OBJECT_GLOBAL, maps_sec, 8 * i as u64, 8), R_BPF_64_64)).collect();
+    let rels: Vec<_> = (0..HUGE)
+        .map(|i| (16 * i as u64, o.sym(&format!("m{i}"), STT_OBJECT_GLOBAL, maps_sec, 8 * i as u64, 8), R_BPF_64_64))
+        .collect();
     o.rels(text, &rels);
     let t = open_timed(&o.finish(), Some(&format!("m{}", HUGE - 1)), Some("x"));
     assert!(t < Duration::from_secs(1), "{HUGE} maps took {t:?}");

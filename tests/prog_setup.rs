@@ -52,7 +52,10 @@ fn opts(cookie: c_long, f: unsafe extern "C" fn(*mut c_void, c_long) -> c_int) -
     o.cookie = cookie;
     // SAFETY: same C ABI; the header declares the parameter as `struct bpf_program *`.
     o.prog_setup_fn = Some(unsafe {
-        std::mem::transmute::<unsafe extern "C" fn(*mut c_void, c_long) -> c_int, unsafe extern "C" fn(*mut Program, c_long) -> c_int>(f)
+        std::mem::transmute::<
+            unsafe extern "C" fn(*mut c_void, c_long) -> c_int,
+            unsafe extern "C" fn(*mut Program, c_long) -> c_int,
+        >(f)
     });
     o
 }
@@ -81,7 +84,11 @@ fn setup_runs_at_open_and_its_failure_fails_the_open() {
     let obj = unsafe { bpf_object__open_file(path.as_ptr(), std::ptr::null()) };
     assert!(!obj.is_null(), "open");
     assert_eq!(CALLS.load(Ordering::SeqCst), 2, "once per matched program");
-    for (name, want) in [(c"first", uapi::BPF_PROG_TYPE_SCHED_CLS), (c"second", uapi::BPF_PROG_TYPE_SCHED_CLS), (c"plain", uapi::BPF_PROG_TYPE_SOCKET_FILTER)] {
+    for (name, want) in [
+        (c"first", uapi::BPF_PROG_TYPE_SCHED_CLS),
+        (c"second", uapi::BPF_PROG_TYPE_SCHED_CLS),
+        (c"plain", uapi::BPF_PROG_TYPE_SOCKET_FILTER),
+    ] {
         // SAFETY: live object, valid name.
         let p = unsafe { bpf_object__find_program_by_name(obj, name.as_ptr()) };
         assert!(!p.is_null());

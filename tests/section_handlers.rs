@@ -19,7 +19,11 @@ unsafe extern "C" fn setup(_prog: *mut oxbpf::object::Program, cookie: c_long) -
     cookie as c_int
 }
 
-unsafe extern "C" fn attach(_prog: *const oxbpf::object::Program, cookie: c_long, _link: *mut *mut oxbpf::link::Link) -> c_int {
+unsafe extern "C" fn attach(
+    _prog: *const oxbpf::object::Program,
+    cookie: c_long,
+    _link: *mut *mut oxbpf::link::Link,
+) -> c_int {
     -(cookie as c_int)
 }
 

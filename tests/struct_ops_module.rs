@@ -98,7 +98,11 @@ fn module_fixture(base: &Btf) -> (Vec<u8>, ModIds) {
         &[("op_b", fptr, 0), ("flags", uint, 64), ("op_a", fptr, 128), ("name", name, 192), ("op_d", fptr, 320)],
     );
     let common = b.add_array(chr, uint, DATA_OFF as u32);
-    let value = b.add_struct("bpf_struct_ops_oxmod_ops", VALUE_SIZE, &[("common", common, 0), ("data", ops, DATA_OFF as u32 * 8)]);
+    let value = b.add_struct(
+        "bpf_struct_ops_oxmod_ops",
+        VALUE_SIZE,
+        &[("common", common, 0), ("data", ops, DATA_OFF as u32 * 8)],
+    );
     (b.build(), ModIds { ops, value })
 }
 
@@ -125,7 +129,11 @@ fn module_type_found_when_vmlinux_lacks_it() {
     assert_eq!(k.value_type_id, ids.value);
     assert_eq!(k.vdata.len(), VALUE_SIZE as usize);
     assert_eq!(m.def().value_size, VALUE_SIZE, "value size is the kernel value type's");
-    assert_eq!(k.value_type_btf_obj_fd().map(|f| f.as_raw_fd()), Some(mfd.as_raw_fd()), "map carries the module BTF fd");
+    assert_eq!(
+        k.value_type_btf_obj_fd().map(|f| f.as_raw_fd()),
+        Some(mfd.as_raw_fd()),
+        "map carries the module BTF fd"
+    );
     // Data members by name at the module's offsets.
     assert_eq!(&k.vdata[DATA_OFF + 8..DATA_OFF + 12], &5u32.to_ne_bytes(), "flags");
     assert_eq!(&k.vdata[DATA_OFF + 24..DATA_OFF + 35], b"oxmod_test\0", "name");
@@ -348,7 +356,10 @@ fn load_through_fake() -> Option<(Calls, i32, ModIds, Box<Object>)> {
         }
     };
     let (mbytes, ids) = module_fixture(&vmlinux);
-    let (g, k) = install(Kernel { btfs: vec![(1, "vmlinux", true, Vec::new()), (40, "oxmod", true, mbytes)], ..Default::default() });
+    let (g, k) = install(Kernel {
+        btfs: vec![(1, "vmlinux", true, Vec::new()), (40, "oxmod", true, mbytes)],
+        ..Default::default()
+    });
     obj.load().unwrap();
     let m = obj.map_by_name("oxmod").unwrap();
     assert!(m.struct_ops_kern().unwrap().value_type_btf_obj_fd().is_none(), "module fd released after load");
@@ -408,7 +419,11 @@ fn module_struct_ops_load_and_attach_through_fake_kernel() {
     // Attach: the value (key 0) holds the programs' fds at the module's member offsets.
     let upd: Vec<_> = calls.iter().filter(|c| c.0 == uapi::BPF_MAP_UPDATE_ELEM).collect();
     assert_eq!(upd.len(), 1);
-    assert_eq!(u64::from_ne_bytes(upd[0].1[16..24].try_into().unwrap()), k.vdata.as_ptr() as u64, "the kernel value is sent");
+    assert_eq!(
+        u64::from_ne_bytes(upd[0].1[16..24].try_into().unwrap()),
+        k.vdata.as_ptr() as u64,
+        "the kernel value is sent"
+    );
     for off in [DATA_OFF, DATA_OFF + 16] {
         let fd = u64::from_ne_bytes(k.vdata[off..off + 8].try_into().unwrap());
         assert!(fd > 2 && fd < 1 << 20, "slot +{off} holds a program fd, not {fd:#x}");

@@ -16,8 +16,12 @@ mod skip;
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::Btf;
 use oxbpf::ffi::map::bpf_map__initial_value;
-use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__open_mem};
-use oxbpf::ffi::types::{bpf_object_open_opts, bpf_struct_ops_map_info, bpf_struct_ops_member_info, bpf_struct_ops_shadow_info};
+use oxbpf::ffi::object::{
+    bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__open_mem,
+};
+use oxbpf::ffi::types::{
+    bpf_object_open_opts, bpf_struct_ops_map_info, bpf_struct_ops_member_info, bpf_struct_ops_shadow_info,
+};
 use oxbpf::object::Object;
 use oxbpf::struct_ops::kern::KernBtfs;
 use std::ffi::{c_char, c_void, CStr};
@@ -112,8 +116,11 @@ fn kernel_btf() -> Btf {
     let proto = b.add_func_proto(int, &[("ctx", vp)]);
     let fp = b.add_ptr(proto);
     let name = b.add_array(chr, uint, 16);
-    let ops =
-        b.add_struct("oxmod_ops", 48, &[("op_b", fp, 0), ("flags", uint, 64), ("op_a", fp, 128), ("name", name, 192), ("op_d", fp, 320)]);
+    let ops = b.add_struct(
+        "oxmod_ops",
+        48,
+        &[("op_b", fp, 0), ("flags", uint, 64), ("op_a", fp, 128), ("name", name, 192), ("op_d", fp, 320)],
+    );
     let common = b.add_array(chr, uint, 16);
     b.add_struct("bpf_struct_ops_oxmod_ops", 64, &[("common", common, 0), ("data", ops, 128)]);
     Btf::parse(&b.build()).unwrap()
@@ -187,7 +194,12 @@ fn without_description_the_shadow_is_the_btf_layout() {
 
 /// Open with a one-map description of `members` (and `data_size`), expecting EINVAL.
 fn refused(bytes: &[u8], map_name: &CStr, members: &[bpf_struct_ops_member_info], data_size: u32) {
-    let map = bpf_struct_ops_map_info { name: map_name.as_ptr(), members: members.as_ptr(), cnt: members.len() as u32, data_size };
+    let map = bpf_struct_ops_map_info {
+        name: map_name.as_ptr(),
+        members: members.as_ptr(),
+        cnt: members.len() as u32,
+        data_size,
+    };
     let info = bpf_struct_ops_shadow_info { maps: &map, cnt: 1 };
     assert_eq!(open(bytes, Some(&info)).err(), Some(libc::EINVAL), "{map_name:?} {data_size}");
 }

@@ -9,7 +9,9 @@ mod bpf_cc;
 mod skip;
 
 use oxbpf::ffi::map::{bpf_map__initial_value, bpf_map__set_value_size};
-use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__open_file};
+use oxbpf::ffi::object::{
+    bpf_object__close, bpf_object__find_map_by_name, bpf_object__find_program_by_name, bpf_object__open_file,
+};
 use oxbpf::ffi::skeleton::{bpf_object__destroy_subskeleton, bpf_object__open_subskeleton};
 use oxbpf::ffi::types::bpf_object_subskeleton;
 use oxbpf::object::{Map, Object, Program};
@@ -238,8 +240,14 @@ impl Drop for Sub {
 }
 
 const ALL_MAPS: &[&str] = &["lib_map", ".data", ".rodata", ".data.x", ".bss", ".kconfig"];
-const ALL_VARS: &[(&str, usize)] =
-    &[("lib_data", 1), ("lib_ro", 2), ("lib_custom_ctr", 3), ("lib_custom", 3), ("lib_bss", 4), ("LINUX_KERNEL_VERSION", 5)];
+const ALL_VARS: &[(&str, usize)] = &[
+    ("lib_data", 1),
+    ("lib_ro", 2),
+    ("lib_custom_ctr", 3),
+    ("lib_custom", 3),
+    ("lib_bss", 4),
+    ("LINUX_KERNEL_VERSION", 5),
+];
 
 fn read_i32(p: *const c_void) -> i32 {
     // SAFETY: the tests pass addresses resolved into live map buffers, 4-byte aligned by BTF.
@@ -250,7 +258,8 @@ fn read_i32(p: *const c_void) -> i32 {
 fn binds_maps_programs_and_variables_at_the_final_objects_offsets() {
     let Some(o) = open_final() else { return };
     for strides in [(24, 24, 24), (32, 24, 24), (40, 32, 48)] {
-        let mut s = Sub::new(o.obj, &Spec { maps: ALL_MAPS, progs: &["lib_prog", "main_prog"], vars: ALL_VARS, strides });
+        let mut s =
+            Sub::new(o.obj, &Spec { maps: ALL_MAPS, progs: &["lib_prog", "main_prog"], vars: ALL_VARS, strides });
         assert_eq!(s.open(), 0, "strides {strides:?}");
         for (i, m) in ALL_MAPS.iter().enumerate() {
             assert_eq!(s.map_slot[i], o.map(m), "map {m}");
@@ -298,7 +307,12 @@ fn missing_variable_is_null_with_a_warning_and_the_rest_resolve() {
     install_capture();
     let mut s = Sub::new(
         o.obj,
-        &Spec { maps: &[".bss", ".data.x"], progs: &[], vars: &[("lib_bss", 0), ("no_such_var", 0), ("lib_custom", 1)], strides: (24, 24, 24) },
+        &Spec {
+            maps: &[".bss", ".data.x"],
+            progs: &[],
+            vars: &[("lib_bss", 0), ("no_such_var", 0), ("lib_custom", 1)],
+            strides: (24, 24, 24),
+        },
     );
     s.addr_slot.fill(0x5a5a as *mut c_void);
     assert_eq!(s.open(), 0);
@@ -320,10 +334,14 @@ fn missing_map_or_program_is_esrch_naming_the_kind() {
     assert!(log.contains("failed to populate subskeleton maps: failed to find skeleton map '.nope'"), "log: {log}");
     assert_eq!(s.map_slot[0], o.map(".data"));
 
-    let mut s = Sub::new(o.obj, &Spec { maps: &[], progs: &["main_prog", "no_prog"], vars: &[], strides: (24, 24, 24) });
+    let mut s =
+        Sub::new(o.obj, &Spec { maps: &[], progs: &["main_prog", "no_prog"], vars: &[], strides: (24, 24, 24) });
     assert_eq!(s.open(), -libc::ESRCH);
     let log = log_take();
-    assert!(log.contains("failed to populate subskeleton progs: failed to find skeleton program 'no_prog'"), "log: {log}");
+    assert!(
+        log.contains("failed to populate subskeleton progs: failed to find skeleton program 'no_prog'"),
+        "log: {log}"
+    );
     assert!(!log.contains("subskeleton maps"), "programs are not called maps: {log}");
 
     // a global subprogram is not a program; nor is a map a program
@@ -356,12 +374,14 @@ fn malformed_entries_are_refused() {
     let Some(o) = open_final() else { return };
     // strides smaller than the fields read
     for strides in [(16, 24, 24), (24, 8, 24), (24, 24, 16)] {
-        let mut s = Sub::new(o.obj, &Spec { maps: &[".data"], progs: &["lib_prog"], vars: &[("lib_data", 0)], strides });
+        let mut s =
+            Sub::new(o.obj, &Spec { maps: &[".data"], progs: &["lib_prog"], vars: &[("lib_data", 0)], strides });
         assert_eq!(s.open(), -libc::EINVAL, "strides {strides:?}");
     }
     // a variable in a map whose value is not a DATASEC
     install_capture();
-    let mut s = Sub::new(o.obj, &Spec { maps: &["lib_map"], progs: &[], vars: &[("lib_data", 0)], strides: (24, 24, 24) });
+    let mut s =
+        Sub::new(o.obj, &Spec { maps: &["lib_map"], progs: &[], vars: &[("lib_data", 0)], strides: (24, 24, 24) });
     assert_eq!(s.open(), -libc::EINVAL);
     let log = log_take();
     assert!(log.contains("type for map 'lib_map' is not a datasec"), "log: {log}");
@@ -371,7 +391,8 @@ fn malformed_entries_are_refused() {
 fn variable_whose_map_slot_holds_another_objects_map_is_refused() {
     let (Some(a), Some(b)) = (open_final(), open_final()) else { return };
     // maps bound against object a, then the variables resolved against object b
-    let mut s = Sub::new(a.obj, &Spec { maps: &[".data"], progs: &[], vars: &[("lib_data", 0)], strides: (24, 24, 24) });
+    let mut s =
+        Sub::new(a.obj, &Spec { maps: &[".data"], progs: &[], vars: &[("lib_data", 0)], strides: (24, 24, 24) });
     assert_eq!(s.open(), 0);
     // SAFETY: switching the object of our own subskeleton; map entry count 0 keeps a's handle
     // in the slot while the variables are resolved against b.

@@ -125,8 +125,15 @@ fn map_create_numa_token_and_errors() {
     assert_eq!(&b[28..44], b"a_name_with_bad\0");
     assert_eq!(u32_at(&b, 76), tok.as_raw_fd() as u32);
 
-    let e = cmd::map_create(&MapCreate { map_type: 1, name: "foo", key_size: 4, value_size: 4, max_entries: 1, ..Default::default() })
-        .unwrap_err();
+    let e = cmd::map_create(&MapCreate {
+        map_type: 1,
+        name: "foo",
+        key_size: 4,
+        value_size: 4,
+        max_entries: 1,
+        ..Default::default()
+    })
+    .unwrap_err();
     assert_eq!(e.errno(), libc::EINVAL);
     assert_eq!(e.message(), "map 'foo': BPF_MAP_CREATE failed: Invalid argument");
 }
@@ -197,14 +204,23 @@ fn prog_load_log_level_zero_retries_with_log() {
     let insns = [0x95u64];
     let mut buf = vec![0u8; 4096];
     let buf_addr = buf.as_ptr() as u64;
-    let e = cmd::prog_load(&mut ProgLoad { prog_type: 1, insns: &insns, license: c"GPL", log_buf: Some(&mut buf), ..Default::default() })
-        .unwrap_err();
+    let e = cmd::prog_load(&mut ProgLoad {
+        prog_type: 1,
+        insns: &insns,
+        license: c"GPL",
+        log_buf: Some(&mut buf),
+        ..Default::default()
+    })
+    .unwrap_err();
     assert_eq!(e.errno(), libc::EACCES);
     let calls = log.borrow();
     assert_eq!(calls.len(), 2, "one plain attempt, one with a log");
     // log_level @24, log_size @28, log_buf @32.
     assert_eq!((u32_at(&calls[0].bytes, 24), u32_at(&calls[0].bytes, 28), u64_at(&calls[0].bytes, 32)), (0, 0, 0));
-    assert_eq!((u32_at(&calls[1].bytes, 24), u32_at(&calls[1].bytes, 28), u64_at(&calls[1].bytes, 32)), (1, 4096, buf_addr));
+    assert_eq!(
+        (u32_at(&calls[1].bytes, 24), u32_at(&calls[1].bytes, 28), u64_at(&calls[1].bytes, 32)),
+        (1, 4096, buf_addr)
+    );
 }
 
 #[test]
@@ -269,8 +285,13 @@ fn link_create_parts() {
     let (_g, log) = fake_with(|_, _| new_fd());
     let prog = devnull();
     // struct_ops: the map goes where the program would.
-    cmd::link_create(&LinkCreate { prog_fd: Some(prog.as_fd()), attach_type: uapi::BPF_STRUCT_OPS, extra: LinkExtra::StructOps, ..Default::default() })
-        .unwrap();
+    cmd::link_create(&LinkCreate {
+        prog_fd: Some(prog.as_fd()),
+        attach_type: uapi::BPF_STRUCT_OPS,
+        extra: LinkExtra::StructOps,
+        ..Default::default()
+    })
+    .unwrap();
     // tcx by relative id: BPF_F_ID is added.
     cmd::link_create(&LinkCreate {
         prog_fd: Some(prog.as_fd()),
@@ -296,7 +317,14 @@ fn link_create_parts() {
     cmd::link_create(&LinkCreate {
         prog_fd: Some(prog.as_fd()),
         attach_type: uapi::BPF_TRACE_UPROBE_MULTI,
-        extra: LinkExtra::UprobeMulti { path: c"/bin/true", offsets: &offsets, ref_ctr_offsets: &[], cookies: &cookies, flags: 1, pid: 42 },
+        extra: LinkExtra::UprobeMulti {
+            path: c"/bin/true",
+            offsets: &offsets,
+            ref_ctr_offsets: &[],
+            cookies: &cookies,
+            flags: 1,
+            pid: 42,
+        },
         ..Default::default()
     })
     .unwrap();
@@ -310,7 +338,10 @@ fn link_create_parts() {
     assert_eq!(calls[0].bytes[4..8], [0u8; 4][..]);
     assert_eq!(calls[0].bytes[12..64], [0u8; 52][..]);
     let t = &calls[1].bytes;
-    assert_eq!((u32_at(t, 4), u32_at(t, 8), u32_at(t, 12)), (7, uapi::BPF_TCX_INGRESS, uapi::BPF_F_BEFORE | uapi::BPF_F_ID));
+    assert_eq!(
+        (u32_at(t, 4), u32_at(t, 8), u32_at(t, 12)),
+        (7, uapi::BPF_TCX_INGRESS, uapi::BPF_F_BEFORE | uapi::BPF_F_ID)
+    );
     assert_eq!((u32_at(t, 16), u64_at(t, 24)), (99, 5));
     let f = &calls[2].bytes;
     assert_eq!((u32_at(f, 16), u64_at(f, 24)), (1234, 0xc00c1e));

@@ -29,12 +29,33 @@ fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
 fn round() {
     let good = [insn(uapi::BPF_ALU64 | uapi::BPF_MOV | uapi::BPF_K, 0, 0, 0, 0), insn(uapi::BPF_JMP_EXIT, 0, 0, 0, 0)];
     let bad = [insn(uapi::BPF_JMP_EXIT, 0, 0, 0, 0)];
-    let m = cmd::map_create(&MapCreate { map_type: uapi::BPF_MAP_TYPE_HASH, name: "fds", key_size: 4, value_size: 4, max_entries: 4, ..Default::default() })
-        .unwrap();
+    let m = cmd::map_create(&MapCreate {
+        map_type: uapi::BPF_MAP_TYPE_HASH,
+        name: "fds",
+        key_size: 4,
+        value_size: 4,
+        max_entries: 4,
+        ..Default::default()
+    })
+    .unwrap();
     cmd::map_update_elem(m.as_fd(), &1u32.to_ne_bytes(), &2u32.to_ne_bytes(), 0).unwrap();
     let mut log = vec![0u8; 4096];
-    assert!(cmd::prog_load(&mut ProgLoad { prog_type: 1, insns: &bad, license: c"GPL", log_buf: Some(&mut log), ..Default::default() }).is_err());
-    let p = cmd::prog_load(&mut ProgLoad { prog_type: 1, name: "fds", insns: &good, license: c"GPL", ..Default::default() }).unwrap();
+    assert!(cmd::prog_load(&mut ProgLoad {
+        prog_type: 1,
+        insns: &bad,
+        license: c"GPL",
+        log_buf: Some(&mut log),
+        ..Default::default()
+    })
+    .is_err());
+    let p = cmd::prog_load(&mut ProgLoad {
+        prog_type: 1,
+        name: "fds",
+        insns: &good,
+        license: c"GPL",
+        ..Default::default()
+    })
+    .unwrap();
     cmd::prog_test_run(p.as_fd(), &mut TestRun { data_in: &[0; 64], ..Default::default() }).unwrap();
     let id = cmd::prog_info(p.as_fd()).unwrap().id;
     drop(cmd::get_fd_by_id(IdKind::Prog, id, 0).unwrap());
@@ -42,8 +63,13 @@ fn round() {
     let btf = cmd::btf_load(&probe::btf_blob(&[1, 1 << 24, 4, (1 << 24) | 32], b"\0int\0"), None, 0, None).unwrap();
     drop(cmd::btf_data(btf.as_fd()).unwrap());
     assert!(cmd::btf_load(&[0u8; 8], None, 0, None).is_err());
-    let rp = cmd::prog_load(&mut ProgLoad { prog_type: uapi::BPF_PROG_TYPE_RAW_TRACEPOINT, insns: &good, license: c"GPL", ..Default::default() })
-        .unwrap();
+    let rp = cmd::prog_load(&mut ProgLoad {
+        prog_type: uapi::BPF_PROG_TYPE_RAW_TRACEPOINT,
+        insns: &good,
+        license: c"GPL",
+        ..Default::default()
+    })
+    .unwrap();
     let link = cmd::raw_tracepoint_open(Some(c"sys_enter"), rp.as_fd(), 0).unwrap();
     assert!(cmd::link_detach(link.as_fd()).is_err());
     assert!(cmd::raw_tracepoint_open(Some(c"oxbpf_none"), rp.as_fd(), 0).is_err());
@@ -67,8 +93,14 @@ fn round() {
 
 #[test]
 fn fds_back_to_baseline_and_cloexec() {
-    if cmd::map_create(&MapCreate { map_type: uapi::BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() })
-        .is_err()
+    if cmd::map_create(&MapCreate {
+        map_type: uapi::BPF_MAP_TYPE_ARRAY,
+        key_size: 4,
+        value_size: 4,
+        max_entries: 1,
+        ..Default::default()
+    })
+    .is_err()
     {
         crate::skip!("cannot create BPF maps (needs root / CAP_BPF)");
         return;
@@ -83,8 +115,14 @@ fn fds_back_to_baseline_and_cloexec() {
     assert_eq!(open_fds(), before, "fds leaked");
 
     // Returned fds are close-on-exec.
-    let m = cmd::map_create(&MapCreate { map_type: uapi::BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() })
-        .unwrap();
+    let m = cmd::map_create(&MapCreate {
+        map_type: uapi::BPF_MAP_TYPE_ARRAY,
+        key_size: 4,
+        value_size: 4,
+        max_entries: 1,
+        ..Default::default()
+    })
+    .unwrap();
     // SAFETY: fcntl F_GETFD on an fd we own.
     let fl = unsafe { libc::fcntl(m.as_raw_fd(), libc::F_GETFD) };
     assert_ne!(fl & libc::FD_CLOEXEC, 0);
@@ -97,7 +135,13 @@ fn fds_back_to_baseline_and_cloexec() {
         let saved = libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 10);
         assert!(saved >= 10);
         libc::close(0);
-        let m = cmd::map_create(&MapCreate { map_type: uapi::BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() });
+        let m = cmd::map_create(&MapCreate {
+            map_type: uapi::BPF_MAP_TYPE_ARRAY,
+            key_size: 4,
+            value_size: 4,
+            max_entries: 1,
+            ..Default::default()
+        });
         let c_fd = c::bpf_map_create(uapi::BPF_MAP_TYPE_ARRAY, null(), 4, 4, 1, null());
         let zero_free = libc::fcntl(0, libc::F_GETFD) == -1;
         libc::dup2(saved, 0);

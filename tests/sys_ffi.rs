@@ -200,7 +200,10 @@ fn batches() {
         let vals: Vec<u32> = (0..10).map(|i| i * i).collect();
         let mut count = 10u32;
         let o = opts::<bpf_map_batch_opts>();
-        assert_eq!(bpf_map_update_batch(m.0, keys.as_ptr() as *const c_void, vals.as_ptr() as *const c_void, &mut count, &*o), 0);
+        assert_eq!(
+            bpf_map_update_batch(m.0, keys.as_ptr() as *const c_void, vals.as_ptr() as *const c_void, &mut count, &*o),
+            0
+        );
         assert_eq!(count, 10);
         let mut ks = [0u32; 16];
         let mut vs = [0u32; 16];
@@ -217,7 +220,15 @@ fn batches() {
         assert_eq!(bpf_map_delete_batch(m.0, keys.as_ptr() as *const c_void, &mut count, null()), 0);
         assert_eq!(count, 4);
         count = 16;
-        let r = bpf_map_lookup_and_delete_batch(m.0, null_mut(), vpm(&mut out), vpm(&mut ks), vpm(&mut vs), &mut count, null());
+        let r = bpf_map_lookup_and_delete_batch(
+            m.0,
+            null_mut(),
+            vpm(&mut out),
+            vpm(&mut ks),
+            vpm(&mut vs),
+            &mut count,
+            null(),
+        );
         fails(r, libc::ENOENT);
         assert_eq!(count, 6);
         fails(bpf_map_delete_batch(m.0, keys.as_ptr() as *const c_void, null_mut(), null()), libc::EINVAL);
@@ -237,7 +248,14 @@ fn prog_load_test_run_info() {
         lo.log_buf = log.as_mut_ptr();
         lo.log_size = log.len() as u32;
         lo.log_level = 1;
-        let p = fd(bpf_prog_load(uapi::BPF_PROG_TYPE_SOCKET_FILTER, c"ffi_prog".as_ptr(), c"GPL".as_ptr(), insns.as_ptr(), 2, &mut *lo));
+        let p = fd(bpf_prog_load(
+            uapi::BPF_PROG_TYPE_SOCKET_FILTER,
+            c"ffi_prog".as_ptr(),
+            c"GPL".as_ptr(),
+            insns.as_ptr(),
+            2,
+            &mut *lo,
+        ));
         assert!(lo.log_true_size > 0, "the kernel reports the log size it used");
         assert!(CStr::from_ptr(log.as_ptr()).to_string_lossy().contains("processed"), "verifier stats in the log");
 
@@ -291,7 +309,10 @@ fn prog_load_errors() {
         lo.log_size = log.len() as u32;
         // log_level 0 with a buffer: the failure is retried with level 1 to get the log.
         set_errno(0);
-        fails(bpf_prog_load(uapi::BPF_PROG_TYPE_SOCKET_FILTER, null(), c"GPL".as_ptr(), bad.as_ptr(), 1, &mut *lo), libc::EACCES);
+        fails(
+            bpf_prog_load(uapi::BPF_PROG_TYPE_SOCKET_FILTER, null(), c"GPL".as_ptr(), bad.as_ptr(), 1, &mut *lo),
+            libc::EACCES,
+        );
         let text = CStr::from_ptr(log.as_ptr()).to_string_lossy().into_owned();
         assert!(text.contains("R0 !read_ok"), "{text:?}");
         assert!(lo.log_true_size as usize > text.len());
@@ -302,7 +323,10 @@ fn prog_load_errors() {
         lo2.log_buf = log.as_mut_ptr();
         lo2.log_size = log.len() as u32;
         lo2.log_true_size = 12345;
-        fails(bpf_prog_load(uapi::BPF_PROG_TYPE_SOCKET_FILTER, null(), c"GPL".as_ptr(), bad.as_ptr(), 1, &mut *lo2), libc::EACCES);
+        fails(
+            bpf_prog_load(uapi::BPF_PROG_TYPE_SOCKET_FILTER, null(), c"GPL".as_ptr(), bad.as_ptr(), 1, &mut *lo2),
+            libc::EACCES,
+        );
         assert_eq!(lo2.log_true_size, 12345);
 
         let good = ret(0);
@@ -394,7 +418,14 @@ fn raw_tp_links() {
     }
     // SAFETY: (whole test) as above.
     unsafe {
-        let p = fd(bpf_prog_load(uapi::BPF_PROG_TYPE_RAW_TRACEPOINT, c"ffi_rawtp".as_ptr(), c"GPL".as_ptr(), ret(0).as_ptr(), 2, null_mut()));
+        let p = fd(bpf_prog_load(
+            uapi::BPF_PROG_TYPE_RAW_TRACEPOINT,
+            c"ffi_rawtp".as_ptr(),
+            c"GPL".as_ptr(),
+            ret(0).as_ptr(),
+            2,
+            null_mut(),
+        ));
         let l = fd(bpf_raw_tracepoint_open(c"sys_enter".as_ptr(), p.0));
         let mut o = opts::<bpf_raw_tp_opts>();
         o.tp_name = c"sys_exit".as_ptr();
@@ -412,12 +443,32 @@ fn raw_tp_links() {
 
         let mut buf = [0 as c_char; 32];
         let (mut blen, mut pid, mut ty, mut off, mut addr) = (buf.len() as u32, 0u32, 99u32, 0u64, 0u64);
-        let r = bpf_task_fd_query(libc::getpid(), l.0, 0, buf.as_mut_ptr(), &mut blen, &mut pid, &mut ty, &mut off, &mut addr);
+        let r = bpf_task_fd_query(
+            libc::getpid(),
+            l.0,
+            0,
+            buf.as_mut_ptr(),
+            &mut blen,
+            &mut pid,
+            &mut ty,
+            &mut off,
+            &mut addr,
+        );
         assert_eq!(r, 0);
         assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap(), "sys_enter");
         assert_eq!((blen, ty), (9, 0));
         fails(
-            bpf_task_fd_query(libc::getpid(), l.0, 0, buf.as_mut_ptr(), null_mut(), &mut pid, &mut ty, &mut off, &mut addr),
+            bpf_task_fd_query(
+                libc::getpid(),
+                l.0,
+                0,
+                buf.as_mut_ptr(),
+                null_mut(),
+                &mut pid,
+                &mut ty,
+                &mut off,
+                &mut addr,
+            ),
             libc::EINVAL,
         );
 
@@ -434,7 +485,8 @@ fn link_create_opts_rules() {
     }
     // SAFETY: (whole test) as above.
     unsafe {
-        let p = fd(bpf_prog_load(uapi::BPF_PROG_TYPE_TRACEPOINT, null(), c"GPL".as_ptr(), ret(0).as_ptr(), 2, null_mut()));
+        let p =
+            fd(bpf_prog_load(uapi::BPF_PROG_TYPE_TRACEPOINT, null(), c"GPL".as_ptr(), ret(0).as_ptr(), 2, null_mut()));
         // perf_event link on fd -1: the kernel's EBADF proves the attr got through.
         let mut o = opts::<bpf_link_create_opts>();
         o._anon0.perf_event.bpf_cookie = 5;

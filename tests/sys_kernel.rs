@@ -167,7 +167,9 @@ fn hash_map_batches() {
         let mut vs = vec![0u8; 7 * 8];
         let mut out = [0u8; 4];
         let in_tok = token;
-        let r = cmd::map_lookup_batch(fd, if first { None } else { Some(&in_tok) }, &mut out, &mut ks, &mut vs, 7, 0, 0).unwrap();
+        let r =
+            cmd::map_lookup_batch(fd, if first { None } else { Some(&in_tok) }, &mut out, &mut ks, &mut vs, 7, 0, 0)
+                .unwrap();
         for i in 0..r.count as usize {
             let key = u32::from_ne_bytes(ks[i * 4..i * 4 + 4].try_into().unwrap());
             let val = u64::from_ne_bytes(vs[i * 8..i * 8 + 8].try_into().unwrap());
@@ -354,8 +356,11 @@ fn socket_filter_load_info_test_run() {
 
     let pkt = [0xabu8; 64];
     let mut out = [0u8; 64];
-    let r = cmd::prog_test_run(prog.as_fd(), &mut TestRun { data_in: &pkt, data_out: Some(&mut out), repeat: 3, ..Default::default() })
-        .unwrap();
+    let r = cmd::prog_test_run(
+        prog.as_fd(),
+        &mut TestRun { data_in: &pkt, data_out: Some(&mut out), repeat: 3, ..Default::default() },
+    )
+    .unwrap();
     assert_eq!(r.retval, 42);
     assert_eq!(r.data_size_out, 64);
     // The kernel rebuilds the Ethernet header of socket filter test packets; the rest is ours.
@@ -600,8 +605,10 @@ fn cgroup_attach_query_link_update() {
     }
     let _rm = Rmdir(dir.clone());
     let cg = std::fs::File::open(&dir).unwrap();
-    let p1 = load(uapi::BPF_PROG_TYPE_CGROUP_SKB, uapi::BPF_CGROUP_INET_INGRESS, "oxbpf_cg1", &[mov64_imm(0, 1), exit()]);
-    let p2 = load(uapi::BPF_PROG_TYPE_CGROUP_SKB, uapi::BPF_CGROUP_INET_EGRESS, "oxbpf_cg2", &[mov64_imm(0, 1), exit()]);
+    let p1 =
+        load(uapi::BPF_PROG_TYPE_CGROUP_SKB, uapi::BPF_CGROUP_INET_INGRESS, "oxbpf_cg1", &[mov64_imm(0, 1), exit()]);
+    let p2 =
+        load(uapi::BPF_PROG_TYPE_CGROUP_SKB, uapi::BPF_CGROUP_INET_EGRESS, "oxbpf_cg2", &[mov64_imm(0, 1), exit()]);
     let id1 = cmd::prog_info(p1.as_fd()).unwrap().id;
     let id2 = cmd::prog_info(p2.as_fd()).unwrap().id;
 
@@ -628,7 +635,12 @@ fn cgroup_attach_query_link_update() {
     assert_eq!(ids[0], id1);
     assert_eq!(q.attach_flags, uapi::BPF_F_ALLOW_MULTI);
     // Count only.
-    let q = cmd::prog_query(&mut ProgQuery { target: cg.as_raw_fd(), attach_type: uapi::BPF_CGROUP_INET_INGRESS, ..Default::default() }).unwrap();
+    let q = cmd::prog_query(&mut ProgQuery {
+        target: cg.as_raw_fd(),
+        attach_type: uapi::BPF_CGROUP_INET_INGRESS,
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(q.count, 1);
     // Detach takes no attach flags.
     let det = ProgAttach { flags: 0, ..att };
@@ -658,7 +670,12 @@ fn cgroup_attach_query_link_update() {
     assert_eq!(cmd::link_info(link.as_fd()).unwrap().prog_id, id2);
     cmd::link_detach(link.as_fd()).unwrap();
     // Detached: the link stays open but the cgroup no longer runs its program.
-    let q = cmd::prog_query(&mut ProgQuery { target: cg.as_raw_fd(), attach_type: uapi::BPF_CGROUP_INET_EGRESS, ..Default::default() }).unwrap();
+    let q = cmd::prog_query(&mut ProgQuery {
+        target: cg.as_raw_fd(),
+        attach_type: uapi::BPF_CGROUP_INET_EGRESS,
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(q.count, 0);
     drop(link);
     drop(cg);

@@ -46,10 +46,9 @@ fn pname(p: &Program) -> std::borrow::Cow<'_, str> {
 
 /// The program's fd, or EINVAL with libbpf's message when it is not loaded.
 pub fn prog_fd(p: &Program) -> Result<BorrowedFd<'_>> {
-    p.fd
-        .as_ref()
-        .map(|f| f.as_fd())
-        .ok_or_else(|| Error::inval(format!("prog '{}': can't attach BPF program without FD (was it loaded?)", pname(p))))
+    p.fd.as_ref().map(|f| f.as_fd()).ok_or_else(|| {
+        Error::inval(format!("prog '{}': can't attach BPF program without FD (was it loaded?)", pname(p)))
+    })
 }
 
 fn cstring(s: &str, what: &str) -> Result<CString> {
@@ -148,10 +147,14 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             let spec = sec.strip_prefix("usdt/").unwrap_or("");
             let mut it = spec.split(':');
             match (it.next(), it.next(), it.next()) {
-                (Some(path), Some(provider), Some(name)) if !path.is_empty() && !provider.is_empty() && !name.is_empty() => {
+                (Some(path), Some(provider), Some(name))
+                    if !path.is_empty() && !provider.is_empty() && !name.is_empty() =>
+                {
                     boxed(usdt(p, -1, path, provider, name, 0))
                 }
-                _ => Err(Error::inval(format!("invalid section '{sec}', expected SEC(\"usdt/<path>:<provider>:<name>\")"))),
+                _ => Err(Error::inval(format!(
+                    "invalid section '{sec}', expected SEC(\"usdt/<path>:<provider>:<name>\")"
+                ))),
             }
         }
         AttachKind::Tracepoint => {
@@ -222,7 +225,11 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             if err != 0 {
                 let errno = err.checked_abs().unwrap_or(libc::EINVAL);
                 if !out.is_null() {
-                    crate::pr_warn!("prog '{}': custom attach handler failed ({}) but returned a link; leaking it", pname(p), err);
+                    crate::pr_warn!(
+                        "prog '{}': custom attach handler failed ({}) but returned a link; leaking it",
+                        pname(p),
+                        err
+                    );
                 }
                 return Err(Error::quiet(errno));
             }
@@ -345,7 +352,11 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
             .map_err(step("legacy kprobe perf_event_open() failed".to_string()))?;
         (pfd, Some(probe))
     } else {
-        (perf::open_probe(ProbeKind::Kprobe, o.retprobe, cfunc.as_deref(), o.offset as u64, -1, 0).map_err(mk_err)?, None)
+        (
+            perf::open_probe(ProbeKind::Kprobe, o.retprobe, cfunc.as_deref(), o.offset as u64, -1, 0)
+                .map_err(mk_err)?,
+            None,
+        )
     };
     let link = perf::attach_prog(&pname(p), prog_fd(p)?, pfd.as_fd(), o.cookie, force_ioctl)
         .map_err(|e| e.context(format!("prog '{}': failed to attach to {what} '{target}'", pname(p))))?;
@@ -398,10 +409,15 @@ pub fn uprobe(p: &Program, pid: i32, binary: &str, func_offset: usize, o: &Uprob
     let (legacy, force_ioctl) = attach_mode(o.attach_mode, ProbeKind::Uprobe)?;
     let what = if o.retprobe { "uretprobe" } else { "uprobe" };
     let target = format!("{path}:0x{offset:x}");
-    let mk_err = |e: Error| Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {e}", pname(p)));
+    let mk_err = |e: Error| {
+        Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {e}", pname(p)))
+    };
     let (pfd, probe) = if legacy {
         if o.ref_ctr_offset != 0 {
-            return Err(Error::inval(format!("prog '{}': legacy uprobes cannot have a reference counter offset", pname(p))));
+            return Err(Error::inval(format!(
+                "prog '{}': legacy uprobes cannot have a reference counter offset",
+                pname(p)
+            )));
         }
         let name = tracefs::uprobe_event_name(&path, offset);
         let probe = LegacyProbe::add(ProbeKind::Uprobe, o.retprobe, name, &target)
@@ -409,7 +425,11 @@ pub fn uprobe(p: &Program, pid: i32, binary: &str, func_offset: usize, o: &Uprob
         (perf::open_legacy(&probe, pid).map_err(mk_err)?, Some(probe))
     } else {
         let cpath = cstring(&path, "binary path")?;
-        (perf::open_probe(ProbeKind::Uprobe, o.retprobe, Some(&cpath), offset, pid, o.ref_ctr_offset as u64).map_err(mk_err)?, None)
+        (
+            perf::open_probe(ProbeKind::Uprobe, o.retprobe, Some(&cpath), offset, pid, o.ref_ctr_offset as u64)
+                .map_err(mk_err)?,
+            None,
+        )
     };
     let link = perf::attach_prog(&pname(p), prog_fd(p)?, pfd.as_fd(), o.cookie, force_ioctl)
         .map_err(|e| e.context(format!("prog '{}': failed to attach to {what} '{target}'", pname(p))))?;
@@ -419,7 +439,10 @@ pub fn uprobe(p: &Program, pid: i32, binary: &str, func_offset: usize, o: &Uprob
 /// `bpf_program__attach_tracepoint_opts`: tracepoint `category/name` through its perf event.
 pub fn tracepoint(p: &Program, category: &str, name: &str, cookie: u64) -> Result<Link> {
     let pfd = perf::open_tracepoint(category, name).map_err(|e| {
-        Error::new(e.errno(), format!("prog '{}': failed to create tracepoint '{category}/{name}' perf event: {e}", pname(p)))
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to create tracepoint '{category}/{name}' perf event: {e}", pname(p)),
+        )
     })?;
     let link = perf_event(p, pfd.as_fd(), cookie, false)
         .map_err(|e| e.context(format!("prog '{}': failed to attach to tracepoint '{category}/{name}'", pname(p))))?;
@@ -448,7 +471,10 @@ pub fn raw_tracepoint(p: &Program, name: Option<&str>, cookie: u64) -> Result<Li
     let fd = p.fd.as_ref().ok_or_else(|| Error::inval(format!("prog '{}': can't attach before loaded", pname(p))))?;
     let c = name.map(|n| cstring(n, "raw tracepoint name")).transpose()?;
     let l = cmd::raw_tracepoint_open(c.as_deref(), fd.as_fd(), cookie).map_err(|e| {
-        Error::new(e.errno(), format!("prog '{}': failed to attach to raw tracepoint '{}': {e}", pname(p), name.unwrap_or("")))
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to raw tracepoint '{}': {e}", pname(p), name.unwrap_or("")),
+        )
     })?;
     Ok(fd_link(l))
 }
@@ -472,7 +498,11 @@ pub fn trace(p: &Program, cookie: u64) -> Result<Link> {
                 && cookie == 0
                 && matches!(
                     at,
-                    uapi::BPF_TRACE_RAW_TP | uapi::BPF_LSM_MAC | uapi::BPF_TRACE_FENTRY | uapi::BPF_TRACE_FEXIT | uapi::BPF_MODIFY_RETURN
+                    uapi::BPF_TRACE_RAW_TP
+                        | uapi::BPF_LSM_MAC
+                        | uapi::BPF_TRACE_FENTRY
+                        | uapi::BPF_TRACE_FEXIT
+                        | uapi::BPF_MODIFY_RETURN
                 ) =>
         {
             cmd::raw_tracepoint_open(None, fd.as_fd(), 0)
@@ -498,7 +528,14 @@ pub fn iter(p: &Program, info: &[u8]) -> Result<Link> {
 
 /// A link to a target fd or ifindex with the program's expected attach type (cgroup, netns,
 /// sockmap, xdp, tcx, netkit, freplace); `what` names the target in messages.
-pub fn fd_target(p: &Program, target: i32, what: &str, flags: u32, target_btf_id: u32, extra: LinkExtra) -> Result<Link> {
+pub fn fd_target(
+    p: &Program,
+    target: i32,
+    what: &str,
+    flags: u32,
+    target_btf_id: u32,
+    extra: LinkExtra,
+) -> Result<Link> {
     let fd = p.fd.as_ref().ok_or_else(|| Error::inval(format!("prog '{}': can't attach before loaded", pname(p))))?;
     cmd::link_create(&LinkCreate {
         prog_fd: Some(fd.as_fd()),
@@ -528,12 +565,16 @@ pub fn mprog(p: &Program, ifindex: i32, o: &MprogOpts, netkit: bool) -> Result<L
         return Err(Error::inval(format!("prog '{}': target netdevice ifindex cannot be zero", pname(p))));
     }
     if o.relative_fd != 0 && o.relative_id != 0 {
-        return Err(Error::inval(format!("prog '{}': relative_fd and relative_id cannot be set at the same time", pname(p))));
+        return Err(Error::inval(format!(
+            "prog '{}': relative_fd and relative_id cannot be set at the same time",
+            pname(p)
+        )));
     }
     let relative = if o.relative_id != 0 {
         Relative::Id(o.relative_id)
     } else if o.relative_fd != 0 {
-        let fd = i32::try_from(o.relative_fd).map_err(|_| Error::new(libc::EBADF, format!("prog '{}': bad relative_fd {}", pname(p), o.relative_fd)))?;
+        let fd = i32::try_from(o.relative_fd)
+            .map_err(|_| Error::new(libc::EBADF, format!("prog '{}': bad relative_fd {}", pname(p), o.relative_fd)))?;
         // SAFETY: the caller's relative_fd (a non-negative fd number) is handed to the kernel
         // only for this call; nothing here reads or closes it.
         Relative::Fd(unsafe { BorrowedFd::borrow_raw(fd) })
@@ -552,7 +593,10 @@ pub fn mprog(p: &Program, ifindex: i32, o: &MprogOpts, netkit: bool) -> Result<L
 /// (both given), or attach to the target chosen at load (neither given).
 pub fn freplace(p: &Program, target_fd: i32, func: Option<&str>) -> Result<Link> {
     if (target_fd != 0) != func.is_some() {
-        return Err(Error::inval(format!("prog '{}': supply none or both of target_fd and attach_func_name", pname(p))));
+        return Err(Error::inval(format!(
+            "prog '{}': supply none or both of target_fd and attach_func_name",
+            pname(p)
+        )));
     }
     if p.prog_type != uapi::BPF_PROG_TYPE_EXT {
         return Err(Error::inval(format!("prog '{}': only BPF_PROG_TYPE_EXT can attach as freplace", pname(p))));
@@ -570,14 +614,17 @@ pub fn freplace(p: &Program, target_fd: i32, func: Option<&str>) -> Result<Link>
 /// The BTF id of FUNC `name` in the BTF of loaded program `prog` (libbpf's
 /// `libbpf_find_prog_btf_id`).
 pub fn prog_btf_func_id(prog: BorrowedFd, name: &str) -> Result<u32> {
-    let info = cmd::prog_info(prog).map_err(|e| e.context(format!("failed bpf_prog_get_info_by_fd for FD {}", prog.as_raw_fd())))?;
+    let info = cmd::prog_info(prog)
+        .map_err(|e| e.context(format!("failed bpf_prog_get_info_by_fd for FD {}", prog.as_raw_fd())))?;
     if info.btf_id == 0 {
         return Err(Error::inval("the target program doesn't have BTF"));
     }
     let btf_fd = cmd::get_fd_by_id(cmd::IdKind::Btf, info.btf_id, 0)
         .map_err(|e| e.context(format!("failed to get BTF {} of the program", info.btf_id)))?;
-    let data = cmd::btf_data(btf_fd.as_fd()).map_err(|e| e.context(format!("failed to get BTF {} of the program", info.btf_id)))?;
-    let btf = crate::btf::Btf::parse(&data).map_err(|e| e.context(format!("failed to parse BTF {} of the program", info.btf_id)))?;
+    let data = cmd::btf_data(btf_fd.as_fd())
+        .map_err(|e| e.context(format!("failed to get BTF {} of the program", info.btf_id)))?;
+    let btf = crate::btf::Btf::parse(&data)
+        .map_err(|e| e.context(format!("failed to parse BTF {} of the program", info.btf_id)))?;
     btf.find_by_name_kind(name, crate::btf::Kind::Func)
         .ok_or_else(|| Error::new(libc::ENOENT, format!("{name} is not found in prog's BTF")))
 }
@@ -698,7 +745,10 @@ pub fn uprobe_multi(p: &Program, pid: i32, path: &str, pattern: Option<&str>, o:
         resolved = uprobe::resolve_pattern_offsets(&path, pat)?.into_iter().map(|o| o as c_ulong).collect();
         &resolved
     } else if let Some(syms) = &o.syms {
-        resolved = uprobe::resolve_syms_offsets(&path, syms, crate::elf::STT_FUNC)?.into_iter().map(|o| o as c_ulong).collect();
+        resolved = uprobe::resolve_syms_offsets(&path, syms, crate::elf::STT_FUNC)?
+            .into_iter()
+            .map(|o| o as c_ulong)
+            .collect();
         &resolved
     } else {
         o.offsets.unwrap_or(&[])

@@ -71,14 +71,22 @@ pub fn retprobe_bit(kind: ProbeKind) -> Result<u32> {
 /// Open a kprobe (`name` = function, `offset` into it; no name: `offset` is an address) or
 /// uprobe (`name` = binary path, `offset` = file offset) event through the PMU. `pid` only
 /// matters for uprobes.
-pub fn open_probe(kind: ProbeKind, retprobe: bool, name: Option<&CStr>, offset: u64, pid: i32, ref_ctr_off: u64) -> Result<OwnedFd> {
+pub fn open_probe(
+    kind: ProbeKind,
+    retprobe: bool,
+    name: Option<&CStr>,
+    offset: u64,
+    pid: i32,
+    ref_ctr_off: u64,
+) -> Result<OwnedFd> {
     if ref_ctr_off >= 1u64 << 32 {
         return Err(Error::inval(format!("reference counter offset 0x{ref_ctr_off:x} does not fit in 32 bits")));
     }
     let ty = pmu_type(kind).map_err(|e| e.context(format!("failed to determine {} perf type", kind_str(kind))))?;
     let mut attr = PerfEventAttr { type_: ty, config: ref_ctr_off << REF_CTR_OFFSET_SHIFT, ..Default::default() };
     if retprobe {
-        let bit = retprobe_bit(kind).map_err(|e| e.context(format!("failed to determine {} retprobe bit", kind_str(kind))))?;
+        let bit = retprobe_bit(kind)
+            .map_err(|e| e.context(format!("failed to determine {} retprobe bit", kind_str(kind))))?;
         if bit >= 64 {
             return Err(Error::inval(format!("{} retprobe bit {bit} is out of range", kind_str(kind))));
         }
@@ -128,12 +136,15 @@ pub fn open_tracepoint_id(id: u32, pid: i32) -> std::io::Result<OwnedFd> {
 pub fn open_tracepoint(category: &str, name: &str) -> Result<OwnedFd> {
     let id = tracefs::tracepoint_id(category, name)
         .map_err(|e| e.context(format!("failed to determine tracepoint '{category}/{name}' perf event ID")))?;
-    open_tracepoint_id(id, -1).map_err(|e| Error::io(format!("tracepoint '{category}/{name}' perf_event_open() failed"), &e))
+    open_tracepoint_id(id, -1)
+        .map_err(|e| Error::io(format!("tracepoint '{category}/{name}' perf_event_open() failed"), &e))
 }
 
 /// Open the perf event of a legacy tracefs probe.
 pub fn open_legacy(probe: &LegacyProbe, pid: i32) -> Result<OwnedFd> {
-    let id = probe.id().map_err(|e| e.context(format!("failed to determine legacy probe event id of '{}'", probe.name())))?;
+    let id = probe
+        .id()
+        .map_err(|e| e.context(format!("failed to determine legacy probe event id of '{}'", probe.name())))?;
     open_tracepoint_id(id, pid).map_err(|e| Error::io("legacy probe perf_event_open() failed", &e))
 }
 
@@ -148,13 +159,20 @@ fn ioctl(fd: BorrowedFd, req: libc::c_ulong, arg: libc::c_ulong) -> std::io::Res
 
 /// Stop a perf event (before closing it at detach).
 pub fn disable(fd: BorrowedFd) -> Result<()> {
-    ioctl(fd, PERF_EVENT_IOC_DISABLE, 0).map_err(|e| Error::io(format!("failed to disable perf_event FD {}", fd.as_raw_fd()), &e))
+    ioctl(fd, PERF_EVENT_IOC_DISABLE, 0)
+        .map_err(|e| Error::io(format!("failed to disable perf_event FD {}", fd.as_raw_fd()), &e))
 }
 
 /// Attach program `prog_fd` (named `prog` in messages) to the perf event `pfd` and enable it.
 /// Returns the BPF link fd, or `None` when the ioctl was used (kernels without perf links, or
 /// `force_ioctl`). `pfd` stays the caller's: it is closed by nobody here, on success or failure.
-pub fn attach_prog(prog: &str, prog_fd: BorrowedFd, pfd: BorrowedFd, cookie: u64, force_ioctl: bool) -> Result<Option<OwnedFd>> {
+pub fn attach_prog(
+    prog: &str,
+    prog_fd: BorrowedFd,
+    pfd: BorrowedFd,
+    cookie: u64,
+    force_ioctl: bool,
+) -> Result<Option<OwnedFd>> {
     if pfd.as_raw_fd() < 0 {
         return Err(Error::inval(format!("prog '{prog}': invalid perf event FD {}", pfd.as_raw_fd())));
     }
@@ -166,7 +184,12 @@ pub fn attach_prog(prog: &str, prog_fd: BorrowedFd, pfd: BorrowedFd, cookie: u64
             extra: LinkExtra::PerfEvent { cookie },
             ..Default::default()
         })
-        .map_err(|e| Error::new(e.errno(), format!("prog '{prog}': failed to create BPF link for perf_event FD {}: {}", pfd.as_raw_fd(), e)))?;
+        .map_err(|e| {
+            Error::new(
+                e.errno(),
+                format!("prog '{prog}': failed to create BPF link for perf_event FD {}: {}", pfd.as_raw_fd(), e),
+            )
+        })?;
         Some(fd)
     } else {
         if cookie != 0 {

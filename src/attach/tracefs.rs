@@ -22,7 +22,9 @@ pub fn root() -> &'static str {
     static ROOT: OnceLock<&'static str> = OnceLock::new();
     ROOT.get_or_init(|| {
         // SAFETY: faccessat with a NUL-terminated path and no buffers.
-        let debugfs = unsafe { libc::faccessat(libc::AT_FDCWD, c"/sys/kernel/debug/tracing".as_ptr(), libc::F_OK, libc::AT_EACCESS) } == 0;
+        let debugfs = unsafe {
+            libc::faccessat(libc::AT_FDCWD, c"/sys/kernel/debug/tracing".as_ptr(), libc::F_OK, libc::AT_EACCESS)
+        } == 0;
         if debugfs {
             DEBUGFS
         } else {
@@ -209,16 +211,19 @@ pub fn kernel_functions_matching(pattern: &str) -> Result<Vec<u64>> {
     let addrs_file = path("available_filter_functions_addrs");
     let mut out = Vec::new();
     // SAFETY: access() on a NUL-free path we built (CString checked) has no other preconditions.
-    let has_addrs = std::ffi::CString::new(addrs_file.clone()).is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::R_OK) } == 0);
+    let has_addrs =
+        std::ffi::CString::new(addrs_file.clone()).is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::R_OK) } == 0);
     if has_addrs {
-        let text = std::fs::read_to_string(&addrs_file).map_err(|e| Error::io(format!("failed to open {addrs_file}"), &e))?;
+        let text =
+            std::fs::read_to_string(&addrs_file).map_err(|e| Error::io(format!("failed to open {addrs_file}"), &e))?;
         for line in text.lines().filter(|l| !l.is_empty()) {
             let mut it = line.split_whitespace();
             let (Some(a), Some(name)) = (it.next(), it.next()) else {
                 return Err(Error::inval(format!("failed to parse available_filter_functions_addrs entry '{line}'")));
             };
-            let addr = u64::from_str_radix(a, 16)
-                .map_err(|_| Error::inval(format!("failed to parse available_filter_functions_addrs entry '{line}'")))?;
+            let addr = u64::from_str_radix(a, 16).map_err(|_| {
+                Error::inval(format!("failed to parse available_filter_functions_addrs entry '{line}'"))
+            })?;
             if glob_match(name.as_bytes(), pat) {
                 out.push(addr);
             }
@@ -235,7 +240,8 @@ pub fn kernel_functions_matching(pattern: &str) -> Result<Vec<u64>> {
             return Err(Error::new(libc::ENOENT, format!("no traceable kernel function matches '{pattern}'")));
         }
         names.sort_unstable();
-        let ksyms = std::fs::read_to_string("/proc/kallsyms").map_err(|e| Error::io("failed to read /proc/kallsyms", &e))?;
+        let ksyms =
+            std::fs::read_to_string("/proc/kallsyms").map_err(|e| Error::io("failed to read /proc/kallsyms", &e))?;
         for line in ksyms.lines() {
             let mut it = line.split_whitespace();
             let (Some(a), Some(_ty), Some(name)) = (it.next(), it.next(), it.next()) else { continue };

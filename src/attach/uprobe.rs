@@ -40,7 +40,14 @@ impl FileMap {
         // affected. As with libelf's ELF_C_READ_MMAP, a concurrent truncation of the file would
         // fault; callers probe binaries that are not being rewritten.
         let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, std::os::fd::AsRawFd::as_raw_fd(&f), 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                std::os::fd::AsRawFd::as_raw_fd(&f),
+                0,
+            )
         };
         if ptr == libc::MAP_FAILED {
             return Err(Error::io(format!("elf: failed to map {path}"), &std::io::Error::last_os_error()));
@@ -91,7 +98,12 @@ fn fmt_err(path: &str, e: object::read::Error) -> Error {
 
 /// Read the symbols of type `st_type` from the table of type `sh_type` (SHT_DYNSYM or
 /// SHT_SYMTAB); `None` when the file has no such table.
-fn read_table<'d, H: FileHeader<Endian = Endianness>>(data: &'d [u8], path: &str, sh_type: u32, st_type: u8) -> Result<Option<Table<'d>>> {
+fn read_table<'d, H: FileHeader<Endian = Endianness>>(
+    data: &'d [u8],
+    path: &str,
+    sh_type: u32,
+    st_type: u8,
+) -> Result<Option<Table<'d>>> {
     let err = |e| fmt_err(path, e);
     let header = H::parse(data).map_err(err)?;
     let endian = header.endian().map_err(err)?;
@@ -219,7 +231,12 @@ pub fn find_func_offset(data: &[u8], path: &str, name: &str) -> Result<u64> {
                 if last_bind != Some(elf::STB_WEAK) && sym.bind != elf::STB_WEAK {
                     return Err(Error::new(
                         lerr::FORMAT,
-                        format!("elf: ambiguous match for '{}', '{}' in '{}'", String::from_utf8_lossy(sym.name), name, path),
+                        format!(
+                            "elf: ambiguous match for '{}', '{}' in '{}'",
+                            String::from_utf8_lossy(sym.name),
+                            name,
+                            path
+                        ),
                     ));
                 }
                 if sym.bind == elf::STB_WEAK {
@@ -276,7 +293,10 @@ pub fn resolve_syms_offsets(path: &str, syms: &[&str], st_type: u8) -> Result<Ve
                 if binds[i] != elf::STB_WEAK && sym.bind != elf::STB_WEAK {
                     return Err(Error::new(
                         libc::ESRCH,
-                        format!("elf: ambiguous match found '{}@{}' in '{}' previous offset {}", syms[i], sym.offset, path, offsets[i]),
+                        format!(
+                            "elf: ambiguous match found '{}@{}' in '{}' previous offset {}",
+                            syms[i], sym.offset, path, offsets[i]
+                        ),
                     ));
                 }
                 if sym.bind == elf::STB_WEAK {
@@ -300,8 +320,12 @@ pub fn resolve_pattern_offsets(path: &str, pattern: &str) -> Result<Vec<u64>> {
     let data = m.bytes();
     for sh_type in [elf::SHT_SYMTAB, elf::SHT_DYNSYM] {
         let Some(t) = table(data, path, sh_type, elf::STT_FUNC)? else { continue };
-        let v: Vec<u64> =
-            t.syms.iter().filter(|s| super::tracefs::glob_match(s.name, pattern.as_bytes())).map(|s| s.offset).collect();
+        let v: Vec<u64> = t
+            .syms
+            .iter()
+            .filter(|s| super::tracefs::glob_match(s.name, pattern.as_bytes()))
+            .map(|s| s.offset)
+            .collect();
         if !v.is_empty() {
             return Ok(v);
         }
@@ -373,7 +397,10 @@ pub fn find_func_offset_in_archive(archive: &str, member: &str, func: &str) -> R
     let m = FileMap::open(archive)?;
     let (off, len, method) = zip_find(m.bytes(), archive, member)?;
     if method != 0 {
-        return Err(Error::new(lerr::FORMAT, format!("zip: entry {member} of {archive} is compressed and cannot be handled")));
+        return Err(Error::new(
+            lerr::FORMAT,
+            format!("zip: entry {member} of {archive} is compressed and cannot be handled"),
+        ));
     }
     crate::pr_debug!("zip: found entry for {} in {} at 0x{:x}", member, archive, off);
     // The member is not necessarily aligned for the ELF reader: copy it to an aligned buffer.
@@ -553,8 +580,10 @@ mod tests {
             parse_uprobe_sec("p", "uprobe/bin:f+x").unwrap(),
             UprobeSec::Target { retprobe: false, binary: "bin".into(), func: "f+x".into(), offset: 0 }
         );
-        assert_eq!(parse_uprobe_sec("p", "uprobe/bin:f+010").unwrap(),
-            UprobeSec::Target { retprobe: false, binary: "bin".into(), func: "f".into(), offset: 8 });
+        assert_eq!(
+            parse_uprobe_sec("p", "uprobe/bin:f+010").unwrap(),
+            UprobeSec::Target { retprobe: false, binary: "bin".into(), func: "f".into(), offset: 8 }
+        );
         assert_eq!(parse_uprobe_sec("p", "uprobe/bin").unwrap_err().errno(), libc::EINVAL);
         assert_eq!(parse_uprobe_sec("p", "uretprobe/bin:f+4").unwrap_err().errno(), libc::EINVAL);
         // As sscanf reads it: an empty binary stops the scan after the probe type, which libbpf

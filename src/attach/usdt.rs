@@ -174,7 +174,11 @@ fn parse_arg_x86(s: &str) -> Option<(ArgSpec, i64, usize)> {
         sc.ws();
         sc.lit(b')')?;
         sc.ws();
-        Some((ArgSpec { val_off: off as u64, arg_type: ARG_REG_DEREF, reg_off: reg_or_bad(&reg)?, ..Default::default() }, sz, sc.i))
+        Some((
+            ArgSpec { val_off: off as u64, arg_type: ARG_REG_DEREF, reg_off: reg_or_bad(&reg)?, ..Default::default() },
+            sz,
+            sc.i,
+        ))
     };
     if let Some(r) = deref(true).or_else(|| deref(false)) {
         return Some(r);
@@ -213,7 +217,10 @@ pub fn parse_spec(args: &str, cookie: u64, what: &str) -> Result<Spec> {
     while !s.is_empty() {
         let n = spec.arg_cnt as usize;
         if n >= MAX_ARGS {
-            return Err(Error::new(libc::E2BIG, format!("usdt: too many USDT arguments (> {MAX_ARGS}) for {what} with args spec '{args}'")));
+            return Err(Error::new(
+                libc::E2BIG,
+                format!("usdt: too many USDT arguments (> {MAX_ARGS}) for {what} with args spec '{args}'"),
+            ));
         }
         if !cfg!(target_arch = "x86_64") {
             return Err(Error::notsup(format!("usdt: argument specs of this architecture are not supported ({what})")));
@@ -226,7 +233,12 @@ pub fn parse_spec(args: &str, cookie: u64, what: &str) -> Result<Spec> {
         a.arg_signed = u8::from(sz < 0);
         a.arg_bitshift = match sz.unsigned_abs() {
             1 | 2 | 4 | 8 => 64 - 8 * sz.unsigned_abs() as i8,
-            _ => return Err(Error::inval(format!("usdt: unsupported arg #{n} (spec '{s}') size: {}", sz.unsigned_abs()))),
+            _ => {
+                return Err(Error::inval(format!(
+                    "usdt: unsupported arg #{n} (spec '{s}') size: {}",
+                    sz.unsigned_abs()
+                )))
+            }
         };
         spec.args[n] = a;
         spec.arg_cnt += 1;
@@ -303,20 +315,32 @@ fn vma_segs(pid: i32, lib: &str) -> Result<Vec<Seg>> {
         _ => std::fs::canonicalize(lib).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| lib.to_string()),
     };
     let maps = format!("/proc/{pid}/maps");
-    let text = std::fs::read_to_string(&maps).map_err(|e| Error::io(format!("usdt: failed to open '{maps}' to get base addr of '{lib}'"), &e))?;
+    let text = std::fs::read_to_string(&maps)
+        .map_err(|e| Error::io(format!("usdt: failed to open '{maps}' to get base addr of '{lib}'"), &e))?;
     let mut segs = Vec::new();
     for line in text.lines() {
         let mut f = line.splitn(6, ' ');
-        let (Some(range), Some(mode), Some(off), Some(_dev), Some(_ino)) = (f.next(), f.next(), f.next(), f.next(), f.next()) else { continue };
+        let (Some(range), Some(mode), Some(off), Some(_dev), Some(_ino)) =
+            (f.next(), f.next(), f.next(), f.next(), f.next())
+        else {
+            continue;
+        };
         if f.next().map(str::trim_start) != Some(path.as_str()) || mode.as_bytes().get(2) != Some(&b'x') {
             continue;
         }
         let Some((a, b)) = range.split_once('-') else { continue };
-        let (Ok(start), Ok(end), Ok(offset)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16), u64::from_str_radix(off, 16)) else { continue };
+        let (Ok(start), Ok(end), Ok(offset)) =
+            (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16), u64::from_str_radix(off, 16))
+        else {
+            continue;
+        };
         segs.push(Seg { start, end, offset, exec: true });
     }
     if segs.is_empty() {
-        return Err(Error::new(libc::ESRCH, format!("usdt: failed to find '{lib}' (resolved to '{path}') within PID {pid} memory mappings")));
+        return Err(Error::new(
+            libc::ESRCH,
+            format!("usdt: failed to find '{lib}' (resolved to '{path}') within PID {pid} memory mappings"),
+        ));
     }
     segs.sort_by_key(|s| s.start);
     Ok(segs)
@@ -332,7 +356,15 @@ pub struct KernelSupport {
 }
 
 /// Every site of `provider:name` in the ELF image `data` (from `path`).
-pub fn collect_targets(data: &[u8], path: &str, pid: i32, provider: &str, name: &str, cookie: u64, k: KernelSupport) -> Result<Vec<Target>> {
+pub fn collect_targets(
+    data: &[u8],
+    path: &str,
+    pid: i32,
+    provider: &str,
+    name: &str,
+    cookie: u64,
+    k: KernelSupport,
+) -> Result<Vec<Target>> {
     let (has_cookie, has_sema_refcnt) = (k.cookie, k.sema_refcnt);
     let fe = |e: object::read::Error| Error::new(libc::EBADF, format!("usdt: cannot read ELF '{path}': {e}"));
     if data.get(..4) != Some(b"\x7fELF") {
@@ -355,7 +387,9 @@ pub fn collect_targets(data: &[u8], path: &str, pid: i32, provider: &str, name: 
     }
     let sections = h.sections(endian, data).map_err(fe)?;
     let by_name = |n: &str| sections.iter().find(|s| sections.section_name(endian, s).is_ok_and(|x| x == n.as_bytes()));
-    let notes_sh = by_name(NOTE_SEC).ok_or_else(|| Error::new(libc::ENOENT, format!("usdt: no USDT notes section ({NOTE_SEC}) found in '{path}'")))?;
+    let notes_sh = by_name(NOTE_SEC).ok_or_else(|| {
+        Error::new(libc::ENOENT, format!("usdt: no USDT notes section ({NOTE_SEC}) found in '{path}'"))
+    })?;
     if notes_sh.sh_type(endian) != elf::SHT_NOTE {
         return Err(Error::inval(format!("usdt: invalid USDT notes section ({NOTE_SEC}) in '{path}'")));
     }
@@ -379,7 +413,10 @@ pub fn collect_targets(data: &[u8], path: &str, pid: i32, provider: &str, name: 
     let base_addr = by_name(BASE_SEC).map_or(0, |s| s.sh_addr(endian));
     let mut vma: Option<Vec<Seg>> = None;
     let mut out = Vec::new();
-    let mut notes = notes_sh.notes(endian, data).map_err(fe)?.ok_or_else(|| Error::inval(format!("usdt: invalid USDT notes section in '{path}'")))?;
+    let mut notes = notes_sh
+        .notes(endian, data)
+        .map_err(fe)?
+        .ok_or_else(|| Error::inval(format!("usdt: invalid USDT notes section in '{path}'")))?;
     let what = format!("'{provider}:{name}' in '{path}'");
     while let Some(n) = notes.next().map_err(fe)? {
         if n.name() != NOTE_NAME || n.n_type(endian) != NOTE_TYPE {
@@ -393,8 +430,9 @@ pub fn collect_targets(data: &[u8], path: &str, pid: i32, provider: &str, name: 
         if base_addr != 0 {
             abs_ip = abs_ip.wrapping_add(base_addr).wrapping_sub(note.base_addr);
         }
-        let seg = find(&segs, abs_ip)
-            .ok_or_else(|| Error::new(libc::ESRCH, format!("usdt: failed to find ELF program segment for {what} at IP 0x{abs_ip:x}")))?;
+        let seg = find(&segs, abs_ip).ok_or_else(|| {
+            Error::new(libc::ESRCH, format!("usdt: failed to find ELF program segment for {what} at IP 0x{abs_ip:x}"))
+        })?;
         if !seg.exec {
             return Err(Error::new(
                 libc::ESRCH,
@@ -404,27 +442,46 @@ pub fn collect_targets(data: &[u8], path: &str, pid: i32, provider: &str, name: 
         let rel_ip = abs_ip - seg.start + seg.offset;
         if e_type == elf::ET_DYN && !has_cookie {
             if pid < 0 {
-                return Err(Error::notsup("usdt: attaching to shared libraries without specific PID is not supported on current kernel"));
+                return Err(Error::notsup(
+                    "usdt: attaching to shared libraries without specific PID is not supported on current kernel",
+                ));
             }
             if vma.is_none() {
                 vma = Some(vma_segs(pid, path)?);
             }
             let v = vma.as_deref().unwrap_or(&[]);
-            let s = v.iter().find(|s| s.offset <= rel_ip && rel_ip < s.offset + (s.end - s.start)).ok_or_else(|| {
-                Error::new(libc::ESRCH, format!("usdt: failed to find shared lib memory segment for {what} at relative IP 0x{rel_ip:x}"))
-            })?;
+            let s =
+                v.iter().find(|s| s.offset <= rel_ip && rel_ip < s.offset + (s.end - s.start)).ok_or_else(|| {
+                    Error::new(
+                        libc::ESRCH,
+                        format!(
+                            "usdt: failed to find shared lib memory segment for {what} at relative IP 0x{rel_ip:x}"
+                        ),
+                    )
+                })?;
             abs_ip = s.start - s.offset + rel_ip;
         }
         let mut sema_off = 0;
         if note.sema_addr != 0 {
             if !has_sema_refcnt {
-                return Err(Error::notsup(format!("usdt: kernel doesn't support USDT semaphore refcounting for {what}")));
+                return Err(Error::notsup(format!(
+                    "usdt: kernel doesn't support USDT semaphore refcounting for {what}"
+                )));
             }
             let s = find(&segs, note.sema_addr).ok_or_else(|| {
-                Error::new(libc::ESRCH, format!("usdt: failed to find ELF loadable segment with semaphore of {what} at 0x{:x}", note.sema_addr))
+                Error::new(
+                    libc::ESRCH,
+                    format!(
+                        "usdt: failed to find ELF loadable segment with semaphore of {what} at 0x{:x}",
+                        note.sema_addr
+                    ),
+                )
             })?;
             if s.exec {
-                return Err(Error::new(libc::ESRCH, format!("usdt: segment with the semaphore of {what} is executable")));
+                return Err(Error::new(
+                    libc::ESRCH,
+                    format!("usdt: segment with the semaphore of {what} is executable"),
+                ));
             }
             sema_off = note.sema_addr - s.start + s.offset;
         }
@@ -518,9 +575,23 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
     let has_cookie = probe::supported(Feature::BpfCookie);
     let has_sema = std::path::Path::new("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset").exists();
     let multi = probe::supported(Feature::UprobeMultiLink) && p.expected_attach_type == uapi::BPF_TRACE_UPROBE_MULTI;
-    let pid = if pid < 0 { -1 } else if pid == 0 { std::process::id() as i32 } else { pid };
+    let pid = if pid < 0 {
+        -1
+    } else if pid == 0 {
+        std::process::id() as i32
+    } else {
+        pid
+    };
     let map = FileMap::open(path)?;
-    let targets = collect_targets(map.bytes(), path, pid, provider, name, cookie, KernelSupport { cookie: has_cookie, sema_refcnt: has_sema })?;
+    let targets = collect_targets(
+        map.bytes(),
+        path,
+        pid,
+        provider,
+        name,
+        cookie,
+        KernelSupport { cookie: has_cookie, sema_refcnt: has_sema },
+    )?;
     if targets.is_empty() {
         return Err(Error::new(libc::ENOENT, format!("usdt: no USDT '{provider}:{name}' in '{path}'")));
     }
@@ -548,22 +619,34 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
                             None
                         }
                     })
-                    .ok_or_else(|| Error::new(libc::E2BIG, format!("usdt: no free spec id in __bpf_usdt_specs for '{provider}:{name}'")))?;
+                    .ok_or_else(|| {
+                        Error::new(
+                            libc::E2BIG,
+                            format!("usdt: no free spec id in __bpf_usdt_specs for '{provider}:{name}'"),
+                        )
+                    })?;
                     link.spec_ids.push(id);
                     by_spec.insert(&t.spec_str, id);
-                    cmd::map_update_elem(specs_fd.as_fd(), &id.to_ne_bytes(), &t.spec.bytes(), 0)
-                        .map_err(|e| e.context(format!("usdt: failed to set USDT spec #{id} for '{provider}:{name}' in '{path}'")))?;
+                    cmd::map_update_elem(specs_fd.as_fd(), &id.to_ne_bytes(), &t.spec.bytes(), 0).map_err(|e| {
+                        e.context(format!("usdt: failed to set USDT spec #{id} for '{provider}:{name}' in '{path}'"))
+                    })?;
                     id
                 }
             };
             if let Some((_, ips)) = &mut link.ip_map {
-                cmd::map_update_elem(ip_fd.as_fd(), &t.abs_ip.to_ne_bytes(), &id.to_ne_bytes(), uapi::BPF_NOEXIST).map_err(|e| {
-                    if e.errno() == libc::EEXIST {
-                        Error::new(libc::EEXIST, format!("usdt: IP collision detected for spec #{id} for '{provider}:{name}' in '{path}'"))
-                    } else {
-                        e.context(format!("usdt: failed to map IP 0x{:x} to spec #{id}", t.abs_ip))
-                    }
-                })?;
+                cmd::map_update_elem(ip_fd.as_fd(), &t.abs_ip.to_ne_bytes(), &id.to_ne_bytes(), uapi::BPF_NOEXIST)
+                    .map_err(|e| {
+                        if e.errno() == libc::EEXIST {
+                            Error::new(
+                                libc::EEXIST,
+                                format!(
+                                    "usdt: IP collision detected for spec #{id} for '{provider}:{name}' in '{path}'"
+                                ),
+                            )
+                        } else {
+                            e.context(format!("usdt: failed to map IP 0x{:x} to spec #{id}", t.abs_ip))
+                        }
+                    })?;
                 ips.push(t.abs_ip);
             }
             if multi {
@@ -576,8 +659,9 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
                     cookie: if has_cookie { id as u64 } else { 0 },
                     ..Default::default()
                 };
-                let l = super::uprobe(p, pid, path, t.rel_ip as usize, &o)
-                    .map_err(|e| e.context(format!("usdt: failed to attach uprobe #{i} for '{provider}:{name}' in '{path}'")))?;
+                let l = super::uprobe(p, pid, path, t.rel_ip as usize, &o).map_err(|e| {
+                    e.context(format!("usdt: failed to attach uprobe #{i} for '{provider}:{name}' in '{path}'"))
+                })?;
                 link.parts.push(l);
             }
         }
@@ -589,8 +673,9 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
                 cnt: offsets.len(),
                 ..Default::default()
             };
-            let l = super::uprobe_multi(p, pid, path, None, &o)
-                .map_err(|e| e.context(format!("usdt: failed to attach uprobe multi for '{provider}:{name}' in '{path}'")))?;
+            let l = super::uprobe_multi(p, pid, path, None, &o).map_err(|e| {
+                e.context(format!("usdt: failed to attach uprobe multi for '{provider}:{name}' in '{path}'"))
+            })?;
             link.parts.push(l);
         }
         Ok(())
@@ -614,11 +699,23 @@ mod tests {
         assert_eq!(s.arg_cnt, 8);
         assert_eq!(s.usdt_cookie, 9);
         assert_eq!(s.args[0], ArgSpec { val_off: 0, arg_type: ARG_REG, reg_off: 104, arg_signed: 1, arg_bitshift: 32 });
-        assert_eq!(s.args[1], ArgSpec { val_off: (-24i64) as u64, arg_type: ARG_REG_DEREF, reg_off: 32, arg_signed: 1, arg_bitshift: 32 });
+        assert_eq!(
+            s.args[1],
+            ArgSpec { val_off: (-24i64) as u64, arg_type: ARG_REG_DEREF, reg_off: 32, arg_signed: 1, arg_bitshift: 32 }
+        );
         assert_eq!(s.args[3], ArgSpec { val_off: 0, arg_type: ARG_REG, reg_off: 80, arg_signed: 0, arg_bitshift: 48 });
-        assert_eq!(s.args[5], ArgSpec { val_off: 0, arg_type: ARG_REG_DEREF, reg_off: 152, arg_signed: 0, arg_bitshift: 0 });
-        assert_eq!(s.args[6], ArgSpec { val_off: 71, arg_type: ARG_CONST, reg_off: 0, arg_signed: 0, arg_bitshift: 32 });
-        assert_eq!(s.args[7], ArgSpec { val_off: (-3i64) as u64, arg_type: ARG_CONST, reg_off: 0, arg_signed: 1, arg_bitshift: 56 });
+        assert_eq!(
+            s.args[5],
+            ArgSpec { val_off: 0, arg_type: ARG_REG_DEREF, reg_off: 152, arg_signed: 0, arg_bitshift: 0 }
+        );
+        assert_eq!(
+            s.args[6],
+            ArgSpec { val_off: 71, arg_type: ARG_CONST, reg_off: 0, arg_signed: 0, arg_bitshift: 32 }
+        );
+        assert_eq!(
+            s.args[7],
+            ArgSpec { val_off: (-3i64) as u64, arg_type: ARG_CONST, reg_off: 0, arg_signed: 1, arg_bitshift: 56 }
+        );
         assert_eq!(parse_spec("", 0, "t").unwrap().arg_cnt, 0);
         assert_eq!(parse_spec("3@%eax", 0, "t").unwrap_err().errno(), libc::EINVAL);
         assert_eq!(parse_spec("4@%xyz", 0, "t").unwrap_err().errno(), libc::ENOENT);

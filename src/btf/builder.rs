@@ -28,7 +28,8 @@ fn info(kind: Kind, kflag: bool, vlen: u16) -> u32 {
 impl BtfBuilder {
     /// A base BTF: ids from 1, string section starting with "".
     pub fn new() -> Self {
-        let mut b = BtfBuilder { types: Vec::new(), strs: vec![0], str_index: HashMap::new(), next_id: 1, start_str_off: 0 };
+        let mut b =
+            BtfBuilder { types: Vec::new(), strs: vec![0], str_index: HashMap::new(), next_id: 1, start_str_off: 0 };
         b.str_index.insert(String::new(), 0);
         b
     }
@@ -95,7 +96,14 @@ impl BtfBuilder {
         self.add_composite(Kind::Union, name, size, false, members)
     }
     /// STRUCT/UNION with the raw member `offset` word (`kflag`: bitfield size in bits 24..31).
-    pub fn add_composite(&mut self, kind: Kind, name: &str, size: u32, kflag: bool, members: &[(&str, u32, u32)]) -> u32 {
+    pub fn add_composite(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        size: u32,
+        kflag: bool,
+        members: &[(&str, u32, u32)],
+    ) -> u32 {
         let mut rest = Vec::new();
         for &(n, t, off) in members {
             rest.extend_from_slice(&[self.add_str(n), t, off]);

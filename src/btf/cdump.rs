@@ -113,8 +113,7 @@ impl Hasher for Fx {
         let mut h = self.0;
         let mut c = bytes.chunks_exact(8);
         for w in &mut c {
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
-                .wrapping_mul(K);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))).wrapping_mul(K);
         }
         for &b in c.remainder() {
             h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
@@ -142,20 +141,12 @@ struct State {
 pub type Sink = Box<dyn FnMut(&[u8])>;
 
 /// A C `btf_dump_printf_fn_t` (its third argument is a `va_list`).
-pub type RawDumpFn = unsafe extern "C" fn(
-    ctx: *mut std::ffi::c_void,
-    fmt: *const std::ffi::c_char,
-    args: *mut std::ffi::c_void,
-);
+pub type RawDumpFn =
+    unsafe extern "C" fn(ctx: *mut std::ffi::c_void, fmt: *const std::ffi::c_char, args: *mut std::ffi::c_void);
 
 extern "C" {
     /// csrc/print_shim.c: `cb(ctx, fmt, <va_list of the variadic tail>)`.
-    fn oxbpf_shim_dump_print(
-        cb: RawDumpFn,
-        ctx: *mut std::ffi::c_void,
-        fmt: *const std::ffi::c_char,
-        ...
-    );
+    fn oxbpf_shim_dump_print(cb: RawDumpFn, ctx: *mut std::ffi::c_void, fmt: *const std::ffi::c_char, ...);
 }
 
 /// A sink calling the C callback `cb(ctx, "%s", text)`, so a `vfprintf`-style callback prints
@@ -231,10 +222,7 @@ pub struct CDump {
 
 impl std::fmt::Debug for CDump {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CDump")
-            .field("ptr_sz", &self.ptr_sz)
-            .field("last_id", &self.last_id)
-            .finish()
+        f.debug_struct("CDump").field("ptr_sz", &self.ptr_sz).field("last_id", &self.last_id).finish()
     }
 }
 
@@ -243,9 +231,7 @@ impl CDump {
     /// referenced by others (this decides whether an anonymous enum is a top-level definition).
     pub fn new(btf: &Btf, sink: Sink) -> Result<CDump> {
         let mut d = CDump {
-            ptr_sz: btf
-                .pointer_size()
-                .unwrap_or(std::mem::size_of::<usize>() as u32),
+            ptr_sz: btf.pointer_size().unwrap_or(std::mem::size_of::<usize>() as u32),
             btf_ptr_sz: btf.ptr_size_or_native(),
             last_id: 0,
             st: Vec::new(),
@@ -274,11 +260,7 @@ impl CDump {
     pub(super) fn grow(&mut self, btf: &Btf) {
         let cnt = btf.type_cnt() as usize;
         if self.st.is_empty() {
-            self.st.push(State {
-                order: ORDERED,
-                emit: EMITTED,
-                ..State::default()
-            });
+            self.st.push(State { order: ORDERED, emit: EMITTED, ..State::default() });
             self.cached.push(None);
         }
         if self.st.len() < cnt {
@@ -319,8 +301,9 @@ impl CDump {
             let r = rec(btf, id);
             match kind(r) {
                 K_INT | K_ENUM | K_ENUM64 | K_FWD | K_FLOAT => {}
-                K_VOLATILE | K_CONST | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_VAR
-                | K_DECL_TAG | K_TYPE_TAG => self.mark(r[2]),
+                K_VOLATILE | K_CONST | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_VAR | K_DECL_TAG | K_TYPE_TAG => {
+                    self.mark(r[2])
+                }
                 K_ARRAY => {
                     self.mark(r[4]);
                     self.mark(r[3]);
@@ -341,9 +324,7 @@ impl CDump {
                     }
                 }
                 k => {
-                    return Err(Error::inval(format!(
-                        "btf_dump: type [{id}] has unknown kind {k}"
-                    )));
+                    return Err(Error::inval(format!("btf_dump: type [{id}] has unknown kind {k}")));
                 }
             }
         }
@@ -492,9 +473,7 @@ impl CDump {
                 self.st[i].order = ORDERED;
                 Ok(true)
             }
-            K_VOLATILE | K_CONST | K_RESTRICT | K_TYPE_TAG => {
-                self.order_type(btf, r[2], through_ptr, d)
-            }
+            K_VOLATILE | K_CONST | K_RESTRICT | K_TYPE_TAG => self.order_type(btf, r[2], through_ptr, d),
             K_FUNC_PROTO => {
                 let mut strong = self.order_type(btf, r[2], through_ptr, d)?;
                 for p in 0..vlen(r) {
@@ -508,9 +487,7 @@ impl CDump {
                 self.st[i].order = ORDERED;
                 Ok(false)
             }
-            _ => Err(Error::inval(format!(
-                "btf_dump: type [{id}] of unknown kind {k} cannot be ordered"
-            ))),
+            _ => Err(Error::inval(format!("btf_dump: type [{id}] of unknown kind {k} cannot be ordered"))),
         }
     }
 
@@ -573,9 +550,7 @@ impl CDump {
                 }
                 self.st[i].emit = EMITTED;
             }
-            K_PTR | K_VOLATILE | K_CONST | K_RESTRICT | K_TYPE_TAG => {
-                self.emit_type(btf, r[2], cont_id, d)
-            }
+            K_PTR | K_VOLATILE | K_CONST | K_RESTRICT | K_TYPE_TAG => self.emit_type(btf, r[2], cont_id, d),
             K_ARRAY => self.emit_type(btf, r[3], cont_id, d),
             K_FWD => {
                 self.emit_fwd_def(btf, id, r);
@@ -637,9 +612,7 @@ impl CDump {
         match k {
             K_INT | K_ENUM | K_ENUM64 | K_FLOAT => self.btf_ptr_sz.min(r[2]),
             K_PTR => self.btf_ptr_sz,
-            K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_TYPE_TAG => {
-                self.align_of_depth(btf, r[2], depth + 1)
-            }
+            K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_TYPE_TAG => self.align_of_depth(btf, r[2], depth + 1),
             K_ARRAY => self.align_of_depth(btf, r[3], depth + 1),
             K_STRUCT | K_UNION => {
                 // Only non-zero results are cached: a zero comes with a log line, repeated as
@@ -699,9 +672,7 @@ impl CDump {
                     size = Some(self.btf_ptr_sz);
                     break;
                 }
-                K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_VAR | K_DECL_TAG | K_TYPE_TAG => {
-                    id = r[2]
-                }
+                K_TYPEDEF | K_VOLATILE | K_CONST | K_RESTRICT | K_VAR | K_DECL_TAG | K_TYPE_TAG => id = r[2],
                 K_ARRAY => {
                     let n = r[5];
                     if nelems != 0 && n > u32::MAX / nelems {
@@ -740,20 +711,9 @@ impl CDump {
 
     /// Explicit padding between bit offsets `cur_off` and `next_off` (libbpf's
     /// `btf_dump_emit_bit_padding`: `long: 0;` style alignment marks and `type: bits;` fillers).
-    fn emit_bit_padding(
-        &mut self,
-        cur_off: i32,
-        next_off: i32,
-        next_align: i32,
-        in_bitfield: bool,
-        lvl: i32,
-    ) {
-        let pads: [(&[u8], i32); 4] = [
-            (b"long", (self.ptr_sz as i32).wrapping_mul(8)),
-            (b"int", 32),
-            (b"short", 16),
-            (b"char", 8),
-        ];
+    fn emit_bit_padding(&mut self, cur_off: i32, next_off: i32, next_align: i32, in_bitfield: bool, lvl: i32) {
+        let pads: [(&[u8], i32); 4] =
+            [(b"long", (self.ptr_sz as i32).wrapping_mul(8)), (b"int", 32), (b"short", 16), (b"char", 8)];
         fn roundup(x: i32, y: i32) -> i32 {
             if y == 0 {
                 return x;
@@ -782,11 +742,7 @@ impl CDump {
                 self.pfx(lvl);
                 self.put(pad_type);
                 self.put(b": ");
-                self.put_i64(if in_bitfield {
-                    (new_off - cur_off) as i64
-                } else {
-                    0
-                });
+                self.put_i64(if in_bitfield { (new_off - cur_off) as i64 } else { 0 });
                 self.put(b";");
             }
             cur_off = new_off;
@@ -827,11 +783,7 @@ impl CDump {
     }
 
     fn emit_struct_fwd(&mut self, btf: &Btf, id: u32, r: &[u32]) {
-        self.put(if kind(r) == K_STRUCT {
-            b"struct"
-        } else {
-            b"union"
-        });
+        self.put(if kind(r) == K_STRUCT { b"struct" } else { b"union" });
         if r[0] != 0 {
             self.put(b" ");
         }
@@ -853,11 +805,7 @@ impl CDump {
             let (name_off, t, m_off, m_bits) = member(r, m);
             let fname = name(btf, name_off);
             let (m_off, mut m_sz) = (m_off as i32, m_bits as i32);
-            let m_align = if packed {
-                1
-            } else {
-                self.align_of(btf, t) as i32
-            };
+            let m_align = if packed { 1 } else { self.align_of(btf, t) as i32 };
             let in_bitfield = prev_bitfield && m_sz != 0;
             self.emit_bit_padding(off, m_off, m_align, in_bitfield, lvl + 1);
             self.put(b"\n");
@@ -876,13 +824,7 @@ impl CDump {
             self.put(b";");
         }
         if is_struct {
-            self.emit_bit_padding(
-                off,
-                r[2].wrapping_mul(8) as i32,
-                align as i32,
-                false,
-                lvl + 1,
-            );
+            self.emit_bit_padding(off, r[2].wrapping_mul(8) as i32, align as i32, false, lvl + 1);
         }
         if n != 0 || r[2] != 0 {
             self.put(b"\n");
@@ -974,11 +916,7 @@ impl CDump {
         if r[2] == 1 {
             self.put(b" __attribute__((mode(byte)))");
         } else if r[2] == 8 && self.ptr_sz == 8 {
-            let needs_word = if kind(r) == K_ENUM {
-                true
-            } else {
-                (0..n).all(|v| r[3 + 3 * v + 2] == 0)
-            };
+            let needs_word = if kind(r) == K_ENUM { true } else { (0..n).all(|v| r[3 + 3 * v + 2] == 0) };
             if needs_word {
                 self.put(b" __attribute__((mode(word)))");
             }
@@ -1004,14 +942,7 @@ impl CDump {
     // ---- declarations ----
 
     /// `btf_dump__emit_type_decl`: declare `fname` (empty: abstract declarator) of type `id`.
-    pub fn emit_type_decl_api(
-        &mut self,
-        btf: &Btf,
-        id: u32,
-        fname: &[u8],
-        lvl: i32,
-        strip_mods: bool,
-    ) -> Result<()> {
+    pub fn emit_type_decl_api(&mut self, btf: &Btf, id: u32, fname: &[u8], lvl: i32, strip_mods: bool) -> Result<()> {
         if id >= btf.type_cnt() {
             return Err(Error::inval(format!(
                 "btf_dump__emit_type_decl: type id {id} out of range (type count {})",
@@ -1028,9 +959,7 @@ impl CDump {
 
     pub(super) fn emit_type_decl(&mut self, btf: &Btf, id: u32, fname: &[u8], lvl: i32) {
         if self.nest > MAX_DEPTH {
-            self.warn(format_args!(
-                "type declaration nests too deep (loop?), id:[{id}]"
-            ));
+            self.warn(format_args!("type declaration nests too deep (loop?), id:[{id}]"));
             return;
         }
         self.nest += 1;
@@ -1049,21 +978,15 @@ impl CDump {
             match k {
                 K_PTR | K_VOLATILE | K_CONST | K_RESTRICT | K_FUNC_PROTO | K_TYPE_TAG => id = r[2],
                 K_ARRAY => id = r[3],
-                K_INT | K_ENUM | K_ENUM64 | K_FWD | K_STRUCT | K_UNION | K_TYPEDEF | K_FLOAT => {
-                    break
-                }
+                K_INT | K_ENUM | K_ENUM64 | K_FWD | K_STRUCT | K_UNION | K_TYPEDEF | K_FLOAT => break,
                 _ => {
-                    self.warn(format_args!(
-                        "unexpected type in decl chain, kind:{k}, id:[{id}]"
-                    ));
+                    self.warn(format_args!("unexpected type in decl chain, kind:{k}, id:[{id}]"));
                     break;
                 }
             }
             steps += 1;
             if steps > MAX_DEPTH {
-                self.warn(format_args!(
-                    "type declaration chain too long (loop?), id:[{id}]"
-                ));
+                self.warn(format_args!("type declaration chain too long (loop?), id:[{id}]"));
                 break;
             }
         }
@@ -1103,14 +1026,7 @@ impl CDump {
         self.put(fname);
     }
 
-    fn emit_type_chain(
-        &mut self,
-        btf: &Btf,
-        start: usize,
-        cnt: &mut usize,
-        fname: &[u8],
-        lvl: i32,
-    ) {
+    fn emit_type_chain(&mut self, btf: &Btf, start: usize, cnt: &mut usize, fname: &[u8], lvl: i32) {
         let mut last_was_ptr = true;
         while *cnt > 0 {
             *cnt -= 1;
@@ -1220,9 +1136,7 @@ impl CDump {
                     return;
                 }
                 _ => {
-                    self.warn(format_args!(
-                        "unexpected type in decl chain, kind:{k}, id:[{id}]"
-                    ));
+                    self.warn(format_args!("unexpected type in decl chain, kind:{k}, id:[{id}]"));
                     return;
                 }
             }
@@ -1254,11 +1168,7 @@ impl CDump {
         if k == K_FWD || (k == K_ENUM && vlen(r) == 0) {
             return Cow::Borrowed(orig);
         }
-        let map = if ident {
-            &mut self.ident_names
-        } else {
-            &mut self.type_names
-        };
+        let map = if ident { &mut self.ident_names } else { &mut self.type_names };
         let dup = name_dups(map, orig);
         if dup > 1 {
             let mut s = orig.to_vec();

@@ -43,11 +43,7 @@ fn bytes(data: &[u8], pos: usize, n: usize) -> Option<&[u8]> {
 fn le_partial(data: &[u8], pos: usize, n: usize) -> u64 {
     let mut v = 0u64;
     for i in (0..n.min(8)).rev() {
-        let b = pos
-            .checked_add(i)
-            .and_then(|p| data.get(p))
-            .copied()
-            .unwrap_or(0);
+        let b = pos.checked_add(i).and_then(|p| data.get(p)).copied().unwrap_or(0);
         v = (v << 8) | b as u64;
     }
     v
@@ -64,14 +60,7 @@ fn le(b: &[u8]) -> u64 {
 impl CDump {
     /// `btf_dump__dump_type_data`: print the value of type `id` in `data` (the caller's bytes,
     /// found at address `addr`). Returns the type's size, or a positive errno.
-    pub fn dump_type_data(
-        &mut self,
-        btf: &Btf,
-        id: u32,
-        data: &[u8],
-        addr: usize,
-        opts: &DataOpts,
-    ) -> R<i32> {
+    pub fn dump_type_data(&mut self, btf: &Btf, id: u32, data: &[u8], addr: usize, opts: &DataOpts) -> R<i32> {
         self.grow(btf);
         let mut indent = opts.indent_str.clone().unwrap_or_else(|| b"\t".to_vec());
         indent.truncate(31);
@@ -202,11 +191,10 @@ impl CDump {
             }
             K_INT => {
                 if bit_sz != 0 {
-                    self.bitfield_value(r, data, pos, bits_offset, bit_sz)
-                        .map(|v| {
-                            self.put(format!("0x{v:x}").as_bytes());
-                            self.end_value();
-                        })
+                    self.bitfield_value(r, data, pos, bits_offset, bit_sz).map(|v| {
+                        self.put(format!("0x{v:x}").as_bytes());
+                        self.end_value();
+                    })
                 } else {
                     self.int_data(btf, r, id, data, pos)
                 }
@@ -224,18 +212,14 @@ impl CDump {
                                 Ok(())
                             }
                             None => {
-                                self.warn(format_args!(
-                                    "unexpected size {} for enum, id:[{id}]",
-                                    r[2] as i32
-                                ));
+                                self.warn(format_args!("unexpected size {} for enum, id:[{id}]", r[2] as i32));
                                 Err(EINVAL)
                             }
                         },
                         Err(e) => Err(e),
                     }
                 } else {
-                    self.enum_value(btf, r, id, data, pos)
-                        .map(|v| self.enum_print(btf, r, v))
+                    self.enum_value(btf, r, id, data, pos).map(|v| self.enum_print(btf, r, v))
                 }
             }
             K_VAR => self.var_data(btf, r, data, pos, d),
@@ -249,37 +233,19 @@ impl CDump {
         Ok(size)
     }
 
-    fn check_overflow(
-        &mut self,
-        btf: &Btf,
-        data: &[u8],
-        id: u32,
-        pos: usize,
-        bits_offset: u8,
-        bit_sz: u8,
-    ) -> R<i32> {
+    fn check_overflow(&mut self, btf: &Btf, data: &[u8], id: u32, pos: usize, bits_offset: u8, bit_sz: u8) -> R<i32> {
         if bit_sz != 0 {
             let nr = (bits_offset as u32 + bit_sz as u32).div_ceil(8) as u8;
-            return if pos.saturating_add(nr as usize) > data.len() {
-                Err(E2BIG)
-            } else {
-                Ok(nr as i32)
-            };
+            return if pos.saturating_add(nr as usize) > data.len() { Err(E2BIG) } else { Ok(nr as i32) };
         }
         let size = self.resolve_size(btf, id);
         if size < 0 || size >= i32::MAX as i64 {
-            self.warn(format_args!(
-                "unexpected size [{}] for id [{id}]",
-                size as u64
-            ));
+            self.warn(format_args!("unexpected size [{}] for id [{id}]", size as u64));
             return Err(EINVAL);
         }
         let (_, r) = Self::skip_mods(btf, id);
         if matches!(kind(r), K_INT | K_FLOAT | K_PTR | K_ENUM | K_ENUM64)
-            && pos
-                .saturating_add(bits_offset as usize / 8)
-                .saturating_add(size as usize)
-                > data.len()
+            && pos.saturating_add(bits_offset as usize / 8).saturating_add(size as usize) > data.len()
         {
             return Err(E2BIG);
         }
@@ -342,10 +308,7 @@ impl CDump {
                             None => return Ok(()),
                         }
                     }
-                    let Some(p) = (i as usize)
-                        .checked_mul(esz as usize)
-                        .and_then(|o| pos.checked_add(o))
-                    else {
+                    let Some(p) = (i as usize).checked_mul(esz as usize).and_then(|o| pos.checked_add(o)) else {
                         return Ok(());
                     };
                     if p >= data.len() {
@@ -372,10 +335,7 @@ impl CDump {
             }
             K_ENUM | K_ENUM64 => {
                 // A misaligned enum reads as 0 without touching the data (see enum_value).
-                if r[2] <= 8
-                    && bytes(data, pos, r[2] as usize).is_none()
-                    && self.ptr_is_aligned(btf, id, pos)
-                {
+                if r[2] <= 8 && bytes(data, pos, r[2] as usize).is_none() && self.ptr_is_aligned(btf, id, pos) {
                     return Ok(());
                 }
                 match self.enum_value(btf, r, id, data, pos)? {
@@ -388,14 +348,7 @@ impl CDump {
     }
 
     /// libbpf's `btf_dump_get_bitfield_value` (little-endian), including its shift arithmetic.
-    fn bitfield_value(
-        &mut self,
-        r: &[u32],
-        data: &[u8],
-        pos: usize,
-        bits_offset: u8,
-        bit_sz: u8,
-    ) -> R<u64> {
+    fn bitfield_value(&mut self, r: &[u32], data: &[u8], pos: usize, bits_offset: u8, bit_sz: u8) -> R<u64> {
         let size = r[2];
         if size > 8 {
             self.warn(format_args!("unexpected bitfield size {}", size as i32));
@@ -484,9 +437,7 @@ impl CDump {
         loop {
             // SAFETY: `buf` has `buf.len()` writable bytes; `b` has `sz` (4, 8 or 16) readable
             // bytes, which is all the shim reads; it writes at most `len` bytes including NUL.
-            let n = unsafe {
-                oxbpf_shim_fmt_float(buf.as_mut_ptr().cast(), buf.len(), b.as_ptr(), sz as i32)
-            };
+            let n = unsafe { oxbpf_shim_fmt_float(buf.as_mut_ptr().cast(), buf.len(), b.as_ptr(), sz as i32) };
             if n < 0 {
                 return Err(EINVAL);
             }
@@ -530,10 +481,7 @@ impl CDump {
         }
         let sz = r[2];
         if !matches!(sz, 1 | 2 | 4 | 8) {
-            self.warn(format_args!(
-                "unexpected size {} for enum, id:[{id}]",
-                sz as i32
-            ));
+            self.warn(format_args!("unexpected size {} for enum, id:[{id}]", sz as i32));
             return Err(EINVAL);
         }
         let v = le(bytes(data, pos, sz as usize).ok_or(E2BIG)?);
@@ -589,26 +537,15 @@ impl CDump {
         self.put(b" ");
         self.put(name(btf, r[0]));
         self.put(b" = ");
-        self.dump_data(btf, data, b"", tid, pos, 0, 0, depth)
-            .map(|_| ())
+        self.dump_data(btf, data, b"", tid, pos, 0, 0, depth).map(|_| ())
     }
 
-    fn array_data(
-        &mut self,
-        btf: &Btf,
-        r: &[u32],
-        id: u32,
-        data: &[u8],
-        pos: usize,
-        depth: u32,
-    ) -> R<()> {
+    fn array_data(&mut self, btf: &Btf, r: &[u32], id: u32, data: &[u8], pos: usize, depth: u32) -> R<()> {
         let (elem, nelems) = (r[3], r[5]);
         let (_, er) = Self::skip_mods(btf, elem);
         let esz = self.resolve_size(btf, elem);
         if esz <= 0 {
-            self.warn(format_args!(
-                "unexpected elem size {esz} for array type [{id}]"
-            ));
+            self.warn(format_args!("unexpected elem size {esz} for array type [{id}]"));
             return Err(EINVAL);
         }
         let ek = kind(er);
@@ -620,8 +557,7 @@ impl CDump {
         self.put(b"[");
         let nl = self.newline();
         self.put(nl);
-        let (was_member, was_terminated) =
-            (self.typed.is_array_member, self.typed.is_array_terminated);
+        let (was_member, was_terminated) = (self.typed.is_array_member, self.typed.is_array_terminated);
         self.typed.is_array_member = true;
         self.typed.is_array_terminated = false;
         for i in 0..nelems as usize {
@@ -656,16 +592,7 @@ impl CDump {
         for m in 0..vlen(r) {
             let (mname, mt, off, bsz) = member(r, m);
             let p = pos.saturating_add(off as usize / 8);
-            last = self.dump_data(
-                btf,
-                data,
-                name(btf, mname),
-                mt,
-                p,
-                (off % 8) as u8,
-                bsz as u8,
-                depth,
-            )?;
+            last = self.dump_data(btf, data, name(btf, mname), mt, p, (off % 8) as u8, bsz as u8, depth)?;
         }
         self.typed.depth -= 1;
         self.data_pfx();
@@ -681,16 +608,7 @@ impl CDump {
         self.end_value();
         for v in 0..vlen(r) {
             let (t, off) = (r[3 + 3 * v], r[3 + 3 * v + 1]);
-            self.dump_data(
-                btf,
-                data,
-                b"",
-                t,
-                pos.saturating_add(off as usize),
-                0,
-                0,
-                depth,
-            )?;
+            self.dump_data(btf, data, b"", t, pos.saturating_add(off as usize), 0, 0, depth)?;
             self.put(b";");
         }
         Ok(())

@@ -79,9 +79,7 @@ impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut c = bytes.chunks_exact(8);
         for w in &mut c {
-            self.mix(u64::from_ne_bytes([
-                w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
-            ]));
+            self.mix(u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
         }
         let mut last = 0u64;
         for (i, &b) in c.remainder().iter().enumerate() {
@@ -127,9 +125,7 @@ impl Recs {
         words.extend_from_slice(&[0, 0, 0]);
         offs.push(0);
         for id in 1..start as u32 {
-            let r = btf
-                .type_record(id)
-                .ok_or_else(|| Error::inval(format!("BTF: base type [{id}] is missing")))?;
+            let r = btf.type_record(id).ok_or_else(|| Error::inval(format!("BTF: base type [{id}] is missing")))?;
             offs.push(words.len() as u32);
             words.extend_from_slice(r);
         }
@@ -180,9 +176,7 @@ impl Recs {
 
 /// Record length in words from the `info` word (3 for unknown kinds, which parsing rejects).
 pub(crate) fn rec_words(info: u32) -> usize {
-    Kind::from_raw((info >> 24) & 0x1f)
-        .and_then(|k| k.record_words(info as u16))
-        .unwrap_or(3)
+    Kind::from_raw((info >> 24) & 0x1f).and_then(|k| k.record_words(info as u16)).unwrap_or(3)
 }
 
 /// Check that every type id the own types (`start..cnt`) refer to exists: a BTF built with
@@ -210,8 +204,9 @@ pub(crate) fn check_ids(r: &Recs, start: u32, cnt: u32) -> Result<()> {
 pub(crate) fn id_fields(info: u32, mut f: impl FnMut(usize)) {
     let vlen = (info & 0xffff) as usize;
     match (info >> 24) & 0x1f {
-        K_FWD | K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_VAR
-        | K_DECL_TAG | K_TYPE_TAG => f(2),
+        K_FWD | K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_VAR | K_DECL_TAG | K_TYPE_TAG => {
+            f(2)
+        }
         K_ARRAY => {
             f(3);
             f(4);
@@ -257,12 +252,7 @@ struct CandTable {
 
 impl CandTable {
     fn new() -> Self {
-        CandTable {
-            heads: FastMap::default(),
-            nodes: Vec::new(),
-            cap: 0,
-            epoch: 0,
-        }
+        CandTable { heads: FastMap::default(), nodes: Vec::new(), cap: 0, epoch: 0 }
     }
 
     fn with_capacity(n: usize) -> Self {
@@ -449,10 +439,7 @@ impl Dedup {
     }
     fn identical_structs(&self, a: u32, b: u32) -> bool {
         let k = self.r.kind(a);
-        if !matches!(k, K_STRUCT | K_UNION)
-            || k != self.r.kind(b)
-            || !self.shallow_equal_struct(a, b)
-        {
+        if !matches!(k, K_STRUCT | K_UNION) || k != self.r.kind(b) || !self.shallow_equal_struct(a, b) {
             return false;
         }
         (0..self.r.vlen(a)).all(|i| {
@@ -467,8 +454,9 @@ impl Dedup {
             self.map[id as usize] = id;
             let h = match self.r.kind(id) {
                 K_VAR | K_DATASEC => continue,
-                K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_FWD | K_TYPEDEF | K_FUNC
-                | K_FLOAT | K_TYPE_TAG => self.hash_common(id),
+                K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_FWD | K_TYPEDEF | K_FUNC | K_FLOAT | K_TYPE_TAG => {
+                    self.hash_common(id)
+                }
                 K_INT | K_DECL_TAG => self.hash_int_tag(id),
                 K_ENUM | K_ENUM64 => self.hash_enum(id),
                 K_STRUCT | K_UNION => self.hash_struct(id),
@@ -557,9 +545,7 @@ impl Dedup {
         let canon = self.resolve_fwd(canon);
         let hyp = self.hypot[canon as usize];
         if hyp <= MAX_ID {
-            return Ok(hyp == cand
-                || self.identical_arrays(hyp, cand)
-                || self.identical_structs(hyp, cand));
+            return Ok(hyp == cand || self.identical_arrays(hyp, cand) || self.identical_structs(hyp, cand));
         }
         self.hypot_add(canon, cand);
         if self.r.w(cand, 0) != self.r.w(canon, 0) {
@@ -628,9 +614,7 @@ impl Dedup {
                 }
                 Ok(true)
             }
-            k => Err(einval(format!(
-                "unexpected kind {k} of type [{cand}] in equivalence check"
-            ))),
+            k => Err(einval(format!("unexpected kind {k} of type [{cand}] in equivalence check"))),
         }
     }
 
@@ -650,11 +634,7 @@ impl Dedup {
             if tk == K_FWD && ck != K_FWD {
                 self.map[t as usize] = c;
             }
-            if matches!(tk, K_STRUCT | K_UNION)
-                && ck != K_FWD
-                && self.is_mapped(c)
-                && !self.is_mapped(t)
-            {
+            if matches!(tk, K_STRUCT | K_UNION) && ck != K_FWD && self.is_mapped(c) && !self.is_mapped(t) {
                 self.map[t as usize] = c;
             }
         }
@@ -695,10 +675,7 @@ impl Dedup {
         let mut names: FastMap<u32, u32> = FastMap::default();
         for id in 1..self.cnt {
             if matches!(self.r.kind(id), K_STRUCT | K_UNION) && self.map[id as usize] == id {
-                names
-                    .entry(self.r.w(id, 0))
-                    .and_modify(|v| *v = 0)
-                    .or_insert(id);
+                names.entry(self.r.w(id, 0)).and_modify(|v| *v = 0).or_insert(id);
             }
         }
         for id in self.start_id..self.cnt {
@@ -724,10 +701,7 @@ impl Dedup {
     fn ref_type(&mut self, id: u32) -> Result<u32> {
         let m = self.map[id as usize];
         if m == IN_PROGRESS {
-            return Err(Error::new(
-                libc::ELOOP,
-                format!("BTF dedup: type [{id}] refers to itself"),
-            ));
+            return Err(Error::new(libc::ELOOP, format!("BTF dedup: type [{id}] refers to itself")));
         }
         if m <= MAX_ID {
             return Ok(self.resolve(id));
@@ -736,25 +710,16 @@ impl Dedup {
         let mut new_id = id;
         let h;
         match self.r.kind(id) {
-            k @ (K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_TYPE_TAG
-            | K_DECL_TAG) => {
+            k @ (K_CONST | K_VOLATILE | K_RESTRICT | K_PTR | K_TYPEDEF | K_FUNC | K_TYPE_TAG | K_DECL_TAG) => {
                 let r = self.ref_type(self.r.w(id, 2))?;
                 self.r.set(id, 2, r);
                 let tag = k == K_DECL_TAG;
-                h = if tag {
-                    self.hash_int_tag(id)
-                } else {
-                    self.hash_common(id)
-                };
+                h = if tag { self.hash_int_tag(id) } else { self.hash_common(id) };
                 let mut node = self.table.first(h);
                 while node != 0 {
                     let (c, next) = self.table.get(node);
                     node = next;
-                    let eq = if tag {
-                        self.equal_int_tag(id, c)
-                    } else {
-                        self.equal_common(id, c)
-                    };
+                    let eq = if tag { self.equal_int_tag(id, c) } else { self.equal_common(id, c) };
                     if eq {
                         new_id = c;
                         break;
@@ -796,11 +761,7 @@ impl Dedup {
                     }
                 }
             }
-            k => {
-                return Err(einval(format!(
-                    "type [{id}] of kind {k} is not a reference type"
-                )))
-            }
+            k => return Err(einval(format!("type [{id}] of kind {k} is not a reference type"))),
         }
         self.map[id as usize] = new_id;
         if new_id == id {
@@ -814,14 +775,9 @@ impl Dedup {
     fn compact_and_remap(&mut self) -> Result<(Vec<u32>, Vec<u32>, Vec<u32>)> {
         let mut new_of = std::mem::take(&mut self.hypot);
         for (id, slot) in new_of.iter_mut().enumerate() {
-            *slot = if (id as u32) < self.start_id {
-                id as u32
-            } else {
-                UNPROCESSED
-            };
+            *slot = if (id as u32) < self.start_id { id as u32 } else { UNPROCESSED };
         }
-        let mut out =
-            Vec::with_capacity(self.r.words.len() - self.r.off(self.start_id.min(self.cnt - 1)));
+        let mut out = Vec::with_capacity(self.r.words.len() - self.r.off(self.start_id.min(self.cnt - 1)));
         let mut recs = Vec::new();
         let mut next = self.start_id;
         for id in self.start_id..self.cnt {
@@ -846,9 +802,7 @@ impl Dedup {
                 }
             });
             if let Some(t) = bad {
-                return Err(einval(format!(
-                    "type id {t} has no canonical type after compaction"
-                )));
+                return Err(einval(format!("type id {t} has no canonical type after compaction")));
             }
         }
         Ok((out, recs, new_of))
@@ -867,12 +821,7 @@ pub fn dedup(btf: &mut Btf, ext: Option<&mut BtfExt>, opts: &DedupOpts) -> Resul
             .name("btf-dedup".into())
             .stack_size(512 << 20)
             .spawn_scoped(s, work)
-            .map_err(|e| {
-                Error::new(
-                    libc::ENOMEM,
-                    format!("BTF dedup: cannot start worker thread: {e}"),
-                )
-            })?
+            .map_err(|e| Error::new(libc::ENOMEM, format!("BTF dedup: cannot start worker thread: {e}")))?
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
@@ -891,16 +840,8 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
             Some(_) => btf.header().str_len == 0,
         };
     let mut ext_patches: Vec<(usize, u32)> = Vec::new();
-    let new_strs = if strs_deduped {
-        None
-    } else {
-        Some(dedup_strings(
-            btf,
-            &mut r,
-            ext.as_deref(),
-            &mut ext_patches,
-        )?)
-    };
+    let new_strs =
+        if strs_deduped { None } else { Some(dedup_strings(btf, &mut r, ext.as_deref(), &mut ext_patches)?) };
 
     let mut map = vec![UNPROCESSED; cnt as usize];
     map[0] = 0;
@@ -937,14 +878,9 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
     if let Some(e) = ext.as_deref() {
         for pos in e.type_id_positions() {
             let old = super::rd_u32(e.raw_data(), pos).unwrap_or(0);
-            let new = new_of
-                .get(d.resolve(old.min(cnt - 1)) as usize)
-                .copied()
-                .unwrap_or(UNPROCESSED);
+            let new = new_of.get(d.resolve(old.min(cnt - 1)) as usize).copied().unwrap_or(UNPROCESSED);
             if old >= cnt || new > MAX_ID {
-                return Err(einval(format!(
-                    ".BTF.ext refers to type id {old}, which has no canonical type"
-                )));
+                return Err(einval(format!(".BTF.ext refers to type id {old}, which has no canonical type")));
             }
             ext_patches.push((pos, new));
         }
@@ -999,12 +935,8 @@ fn base_str_index(base: &Btf) -> FastMap<&[u8], u32> {
         let s = b.strs();
         let mut off = 0usize;
         while off < s.len() {
-            let end = s[off..]
-                .iter()
-                .position(|&c| c == 0)
-                .map_or(s.len(), |p| off + p);
-            idx.entry(&s[off..end])
-                .or_insert(b.start_str_off() + off as u32);
+            let end = s[off..].iter().position(|&c| c == 0).map_or(s.len(), |p| off + p);
+            idx.entry(&s[off..end]).or_insert(b.start_str_off() + off as u32);
             off = end + 1;
         }
     }
@@ -1013,12 +945,7 @@ fn base_str_index(base: &Btf) -> FastMap<&[u8], u32> {
 
 /// Rewrite every string reference of the own types (in `r`) and of `ext` (as patches) to a new
 /// string section holding each used string once, in first-use order. Returns that section.
-fn dedup_strings(
-    btf: &Btf,
-    r: &mut Recs,
-    ext: Option<&BtfExt>,
-    patches: &mut Vec<(usize, u32)>,
-) -> Result<Vec<u8>> {
+fn dedup_strings(btf: &Btf, r: &mut Recs, ext: Option<&BtfExt>, patches: &mut Vec<(usize, u32)>) -> Result<Vec<u8>> {
     let start_str = btf.start_str_off();
     let base_idx = btf.base().map(|b| base_str_index(b));
     let mut set: FastMap<&[u8], u32> = FastMap::default();
@@ -1035,9 +962,7 @@ fn dedup_strings(
         if let Some(&n) = seen.get(&off) {
             return Ok(n);
         }
-        let s = btf
-            .str_bytes_at(off)
-            .ok_or_else(|| einval(format!("string offset {off} is out of range")))?;
+        let s = btf.str_bytes_at(off).ok_or_else(|| einval(format!("string offset {off} is out of range")))?;
         if let Some(&b) = base_idx.as_ref().and_then(|i| i.get(s)) {
             seen.insert(off, b);
             return Ok(b);
@@ -1144,9 +1069,7 @@ mod tests {
     }
 
     fn opts(force: bool) -> DedupOpts {
-        DedupOpts {
-            force_collisions: force,
-        }
+        DedupOpts { force_collisions: force }
     }
 
     /// A BTF with duplicates of every kind, forward declarations and an enum forward.
@@ -1162,16 +1085,8 @@ mod tests {
             let node = b.next_id() + 2;
             let pn = b.add_ptr(node);
             let c = b.add_modifier(Kind::Const, "", pn);
-            let _node = b.add_struct(
-                "node",
-                40,
-                &[
-                    ("v", int, 0),
-                    ("next", pf, 64),
-                    ("arr", arr, 128),
-                    ("self", c, 256),
-                ],
-            );
+            let _node =
+                b.add_struct("node", 40, &[("v", int, 0), ("next", pf, 64), ("arr", arr, 128), ("self", c, 256)]);
             let td = b.add_typedef("node_t", node);
             let proto = b.add_func_proto(int, &[("n", td), ("e", e), ("f", e_fwd)]);
             b.add_func("f", proto, 1);
@@ -1188,21 +1103,9 @@ mod tests {
         // int, enum e (the forward resolved), fwd node→struct, ptr, array, ptr, const, struct,
         // typedef, proto, func: one of each
         let kinds: Vec<Kind> = a.types().map(|t| t.kind).collect();
-        assert_eq!(
-            kinds.iter().filter(|&&k| k == Kind::Struct).count(),
-            1,
-            "{kinds:?}"
-        );
-        assert_eq!(
-            kinds.iter().filter(|&&k| k == Kind::Enum).count(),
-            1,
-            "{kinds:?}"
-        );
-        assert_eq!(
-            kinds.iter().filter(|&&k| k == Kind::Func).count(),
-            1,
-            "{kinds:?}"
-        );
+        assert_eq!(kinds.iter().filter(|&&k| k == Kind::Struct).count(), 1, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|&&k| k == Kind::Enum).count(), 1, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|&&k| k == Kind::Func).count(), 1, "{kinds:?}");
         assert!(!kinds.contains(&Kind::Fwd), "{kinds:?}");
         // deduplicating again changes nothing
         let mut again = a.clone();
@@ -1274,12 +1177,7 @@ mod tests {
         assert_eq!(e.errno(), libc::EINVAL);
         assert_eq!(btf.raw_data(), &before[..]);
         let mut ext = BtfExt::parse_detached(&ext_blob(1000, 1)).unwrap();
-        assert_eq!(
-            dedup(&mut btf, Some(&mut ext), &opts(false))
-                .unwrap_err()
-                .errno(),
-            libc::EINVAL
-        );
+        assert_eq!(dedup(&mut btf, Some(&mut ext), &opts(false)).unwrap_err().errno(), libc::EINVAL);
     }
 
     #[test]
@@ -1289,10 +1187,7 @@ mod tests {
         b.add_modifier(Kind::Const, "", id + 1);
         b.add_modifier(Kind::Volatile, "", id);
         let mut btf = Btf::parse(&b.build()).unwrap();
-        assert_eq!(
-            dedup(&mut btf, None, &opts(false)).unwrap_err().errno(),
-            libc::ELOOP
-        );
+        assert_eq!(dedup(&mut btf, None, &opts(false)).unwrap_err().errno(), libc::ELOOP);
     }
 
     #[test]

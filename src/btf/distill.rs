@@ -29,14 +29,7 @@ impl<'a> Writer<'a> {
     fn new_base() -> Self {
         let mut set = FastMap::default();
         set.insert(Vec::new(), 0);
-        Writer {
-            types: Vec::new(),
-            cnt: 1,
-            strs: vec![0],
-            set,
-            start_str: 0,
-            base: None,
-        }
+        Writer { types: Vec::new(), cnt: 1, strs: vec![0], set, start_str: 0, base: None }
     }
 
     fn new_split(base: &'a Writer<'a>) -> Self {
@@ -90,9 +83,7 @@ impl<'a> Writer<'a> {
             }
         });
         if let Some(off) = err {
-            return Err(Error::inval(format!(
-                "BTF: string offset {off} is out of range"
-            )));
+            return Err(Error::inval(format!("BTF: string offset {off} is out of range")));
         }
         self.cnt += 1;
         Ok(self.cnt - 1)
@@ -100,11 +91,7 @@ impl<'a> Writer<'a> {
 
     /// An empty STRUCT/UNION/ENUM of a name and size (`btf__add_struct`/`btf__add_enum`).
     fn add_empty(&mut self, kind: u32, name: &[u8], size: u32) -> u32 {
-        let n = if name.is_empty() {
-            0
-        } else {
-            self.add_str(name)
-        };
+        let n = if name.is_empty() { 0 } else { self.add_str(name) };
         self.types.extend_from_slice(&[n, kind << 24, size]);
         self.cnt += 1;
         self.cnt - 1
@@ -266,11 +253,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
                     )));
                 }
             }
-            _ => {
-                return Err(Error::inval(format!(
-                    "type [{i}] in distilled based BTF has unexpected kind [{k}]"
-                )))
-            }
+            _ => return Err(Error::inval(format!("type [{i}] in distilled based BTF has unexpected kind [{k}]"))),
         }
     }
 
@@ -281,9 +264,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
 
     // Distilled types sorted by (name, size descending), as libbpf's search expects.
     let dname = |id: u32| dist.str_bytes_at(r.w(id, 0)).unwrap_or(b"");
-    let mut info: Vec<(&[u8], u32, u32)> = (0..nr_dist)
-        .map(|id| (dname(id), r.w(id, 2) & 0x7fff_ffff, id))
-        .collect();
+    let mut info: Vec<(&[u8], u32, u32)> = (0..nr_dist).map(|id| (dname(id), r.w(id, 2) & 0x7fff_ffff, id)).collect();
     info.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
 
     // libbpf walks split ids [nr_dist, nr_split) here (a count used as an end id); do the same.
@@ -297,9 +278,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         for mut next in members {
             while next != 0 {
                 match r.kind(next) {
-                    K_CONST | K_RESTRICT | K_VOLATILE | K_TYPEDEF | K_TYPE_TAG => {
-                        next = r.w(next, 2)
-                    }
+                    K_CONST | K_RESTRICT | K_VOLATILE | K_TYPEDEF | K_TYPE_TAG => next = r.w(next, 2),
                     K_ARRAY => next = r.w(next, 3),
                     K_STRUCT | K_UNION => {
                         if next < nr_dist {
@@ -336,15 +315,11 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         };
         let bname = base.str_bytes_at(name_off).unwrap_or(b"");
         let key_size = bsize & 0x7fff_ffff;
-        let lo =
-            info.partition_point(|e| e.0 < bname || (needs_size && e.0 == bname && e.1 > key_size));
-        let hi = info
-            .partition_point(|e| e.0 < bname || (e.0 == bname && (!needs_size || e.1 >= key_size)));
+        let lo = info.partition_point(|e| e.0 < bname || (needs_size && e.0 == bname && e.1 > key_size));
+        let hi = info.partition_point(|e| e.0 < bname || (e.0 == bname && (!needs_size || e.1 >= key_size)));
         for &(_, _, did) in &info[lo..hi.max(lo)] {
             if did == 0 || did >= nr_dist {
-                return Err(Error::inval(format!(
-                    "base BTF id [{id}] maps to invalid distilled base BTF id [{did}]"
-                )));
+                return Err(Error::inval(format!("base BTF id [{id}] maps to invalid distilled base BTF id [{did}]")));
             }
             let dk = r.kind(did);
             let ok = match dk {
@@ -389,9 +364,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
         let o = r.off(id);
         let info = r.words[o + 1];
         let w = &mut r.words;
-        id_fields(info, |k| {
-            w[o + k] = id_map.get(w[o + k] as usize).copied().unwrap_or(0)
-        });
+        id_fields(info, |k| w[o + k] = id_map.get(w[o + k] as usize).copied().unwrap_or(0));
         let mut bad = None;
         str_fields(info, |k| {
             let off = w[o + k];
@@ -420,11 +393,7 @@ pub fn relocate(btf: &mut Btf, base: Arc<Btf>) -> Result<()> {
 
     let h = *btf.header();
     let hdr_len = h.hdr_len as usize;
-    let own: &[u32] = if nr_dist < nr_types {
-        &r.words[r.off(nr_dist)..]
-    } else {
-        &[]
-    };
+    let own: &[u32] = if nr_dist < nr_types { &r.words[r.off(nr_dist)..] } else { &[] };
     let strs = btf.strs();
     let tl = (own.len() * 4) as u32;
     let mut raw = Vec::with_capacity(hdr_len + own.len() * 4 + strs.len());
@@ -462,11 +431,7 @@ mod tests {
     fn split(base: &Arc<Btf>) -> Btf {
         let mut sb = BtfBuilder::new_split(base);
         let ps = sb.add_ptr(2);
-        let t = sb.add_struct(
-            "t",
-            16,
-            &[("x", 2, 0), ("p", ps, 64), ("e", 3, 96), ("q", 5, 0)],
-        );
+        let t = sb.add_struct("t", 16, &[("x", 2, 0), ("p", ps, 64), ("e", 3, 96), ("q", 5, 0)]);
         // enough split types that libbpf's embedded-type scan (which stops at the split type
         // count used as an id) reaches t
         for i in 0..6 {
@@ -482,14 +447,7 @@ mod tests {
         let (nb, mut ns) = distill_base(&orig).unwrap();
         // int, empty struct s, empty enum e: 'unused' and the pointer are not in the new base
         let kinds: Vec<(Kind, &str, u16)> = nb.types().map(|t| (t.kind, t.name, t.vlen)).collect();
-        assert_eq!(
-            kinds,
-            [
-                (Kind::Int, "int", 0),
-                (Kind::Struct, "s", 0),
-                (Kind::Enum, "e", 0)
-            ]
-        );
+        assert_eq!(kinds, [(Kind::Int, "int", 0), (Kind::Struct, "s", 0), (Kind::Enum, "e", 0)]);
         // the base's pointer to int moved into the split, after the split's own types
         assert_eq!(ns.type_cnt(), nb.type_cnt() + 9);
         assert_eq!(ns.ty(nb.type_cnt() + 8).unwrap().kind, Kind::Ptr);
@@ -497,12 +455,7 @@ mod tests {
         assert_eq!(ns.start_id(), base.type_cnt());
         let t = ns.ty(base.type_cnt() + 1).unwrap();
         assert_eq!(t.name, "t");
-        let m: Vec<(String, u32)> = t
-            .members()
-            .unwrap()
-            .iter()
-            .map(|m| (m.name.to_string(), m.type_id))
-            .collect();
+        let m: Vec<(String, u32)> = t.members().unwrap().iter().map(|m| (m.name.to_string(), m.type_id)).collect();
         assert_eq!(m[0], ("x".to_string(), 2));
         assert_eq!(m[2], ("e".to_string(), 3));
         assert_eq!(ns.ty(m[3].1).unwrap().kind, Kind::Ptr);
@@ -526,10 +479,7 @@ mod tests {
         b.add_struct("s", 12, &[("a", int, 0)]);
         b.add_enum("e", 4, false, &[]);
         let resized = Arc::new(Btf::parse(&b.build()).unwrap());
-        assert_eq!(
-            relocate(&mut ns, resized).unwrap_err().errno(),
-            libc::EINVAL
-        );
+        assert_eq!(relocate(&mut ns, resized).unwrap_err().errno(), libc::EINVAL);
         // distilling needs split BTF
         assert_eq!(distill_base(&base).unwrap_err().errno(), libc::EINVAL);
     }

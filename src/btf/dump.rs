@@ -74,7 +74,9 @@ impl Btf {
                 Ok(())
             }
             (Fwd, _) => write!(s, " fwd_kind={}", if t.kflag { "union" } else { "struct" }),
-            (Func, Detail::Func { linkage: l }) => write!(s, " type_id={} linkage={}", t.size_or_type, linkage(l, false)),
+            (Func, Detail::Func { linkage: l }) => {
+                write!(s, " type_id={} linkage={}", t.size_or_type, linkage(l, false))
+            }
             (FuncProto, Detail::Params(ps)) => {
                 write!(s, " ret_type_id={} vlen={}", t.size_or_type, t.vlen)?;
                 for p in ps {

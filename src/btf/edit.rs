@@ -114,8 +114,10 @@ impl Btf {
         let hdr_len = h.hdr_len as usize;
         let t0 = hdr_len + h.type_off as usize;
         let s0 = hdr_len + h.str_off as usize;
-        let types = raw.get(t0..t0 + h.type_len as usize).ok_or_else(|| Error::inval("BTF: type section out of range"))?;
-        let strs = raw.get(s0..s0 + h.str_len as usize).ok_or_else(|| Error::inval("BTF: string section out of range"))?;
+        let types =
+            raw.get(t0..t0 + h.type_len as usize).ok_or_else(|| Error::inval("BTF: type section out of range"))?;
+        let strs =
+            raw.get(s0..s0 + h.str_len as usize).ok_or_else(|| Error::inval("BTF: string section out of range"))?;
         let new_type_len = h.type_len + 4 * extra_types.len() as u32;
         let new_str_len = h.str_len + extra_str.len() as u32;
         let mut out = Vec::with_capacity(hdr_len + new_type_len as usize + new_str_len as usize);
@@ -165,7 +167,12 @@ impl Btf {
         if t.kind != Kind::FuncProto || id < self.start_id() {
             return Err(Error::inval(format!("BTF: {t} is not an own FUNC_PROTO")));
         }
-        let unnamed: Vec<usize> = t.params().map(|ps| ps.iter().enumerate().filter(|(_, p)| p.type_id != 0 && p.name_off == 0).map(|(i, _)| i).collect()).unwrap_or_default();
+        let unnamed: Vec<usize> = t
+            .params()
+            .map(|ps| {
+                ps.iter().enumerate().filter(|(_, p)| p.type_id != 0 && p.name_off == 0).map(|(i, _)| i).collect()
+            })
+            .unwrap_or_default();
         if unnamed.is_empty() {
             return Ok(());
         }

@@ -11,9 +11,7 @@
 use super::BTF_MAGIC;
 
 fn word(d: &[u8], off: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(
-        d.get(off..off.checked_add(4)?)?.try_into().ok()?,
-    ))
+    Some(u32::from_ne_bytes(d.get(off..off.checked_add(4)?)?.try_into().ok()?))
 }
 
 fn swap_word(d: &mut [u8], off: usize) -> Option<()> {
@@ -24,13 +22,7 @@ fn swap_word(d: &mut [u8], off: usize) -> Option<()> {
 
 /// Swap one info subsection `d[start..start + len]` whose records have `rec_words` known words.
 /// `to_native`: the subsection is currently in the opposite order.
-fn swap_info(
-    d: &mut [u8],
-    start: usize,
-    len: usize,
-    rec_words: usize,
-    to_native: bool,
-) -> Option<()> {
+fn swap_info(d: &mut [u8], start: usize, len: usize, rec_words: usize, to_native: bool) -> Option<()> {
     if len == 0 {
         return Some(());
     }
@@ -38,8 +30,7 @@ fn swap_info(
     if end > d.len() {
         return None;
     }
-    let read =
-        |d: &[u8], off: usize| word(d, off).map(|w| if to_native { w.swap_bytes() } else { w });
+    let read = |d: &[u8], off: usize| word(d, off).map(|w| if to_native { w.swap_bytes() } else { w });
     let rec_size = read(d, start)? as usize;
     swap_word(d, start)?;
     let mut pos = start + 4;
@@ -63,8 +54,7 @@ fn swap_info(
 
 /// Swap a whole `.BTF.ext` blob in place. `to_native`: it is currently in the opposite order.
 pub(super) fn swap_ext(d: &mut [u8], to_native: bool) {
-    let read =
-        |d: &[u8], off: usize| word(d, off).map(|w| if to_native { w.swap_bytes() } else { w });
+    let read = |d: &[u8], off: usize| word(d, off).map(|w| if to_native { w.swap_bytes() } else { w });
     let Some(hdr_len) = read(d, 4) else { return };
     let hdr_len = hdr_len as usize;
     let core = hdr_len >= 32;

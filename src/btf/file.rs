@@ -56,14 +56,12 @@ impl Btf {
         if file.is_little_endian() != cfg!(target_endian = "little") {
             return Err(Error::notsup("ELF file has non-native byte order; not supported"));
         }
-        let btf_data = section(&file, ".BTF")?
-            .ok_or_else(|| Error::new(libc::ENODATA, "ELF file has no '.BTF' section"))?;
+        let btf_data =
+            section(&file, ".BTF")?.ok_or_else(|| Error::new(libc::ENODATA, "ELF file has no '.BTF' section"))?;
         let base = match (section(&file, ".BTF.base")?, base) {
-            (Some(_), Some(_)) => {
-                return Err(Error::notsup(
-                    "ELF file carries a distilled base (.BTF.base); relocating it onto another base BTF is not supported",
-                ))
-            }
+            (Some(_), Some(_)) => return Err(Error::notsup(
+                "ELF file carries a distilled base (.BTF.base); relocating it onto another base BTF is not supported",
+            )),
             (Some(d), None) => Some(Arc::new(Btf::parse(d).map_err(|e| e.context(".BTF.base"))?)),
             (None, b) => b,
         };
@@ -87,11 +85,7 @@ impl Btf {
     }
 
     /// Raw BTF or an ELF file, whichever `path` holds (libbpf's `btf__parse`).
-    pub fn parse_file(
-        path: impl AsRef<Path>,
-        base: Option<Arc<Btf>>,
-        want_ext: bool,
-    ) -> Result<(Btf, Option<BtfExt>)> {
+    pub fn parse_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>, want_ext: bool) -> Result<(Btf, Option<BtfExt>)> {
         let path = path.as_ref();
         let data = read(path)?;
         if looks_raw(&data) {

@@ -36,17 +36,17 @@ mod edit;
 mod write;
 pub use write::{field_id_slots, field_str_slots};
 mod sanitize;
-pub use sanitize::BtfFeatures;
 pub use edit::essential_name;
-pub mod ext;
-mod ext_swap;
-mod dump;
+pub use sanitize::BtfFeatures;
 mod cdump;
 mod datadump;
+mod dump;
+pub mod ext;
+mod ext_swap;
 pub use cdump::{c_sink, CDump, DataOpts, RawDumpFn, Sink};
+pub mod fields;
 mod file;
 mod types;
-pub mod fields;
 
 pub use ext::BtfExt;
 pub use types::*;
@@ -149,10 +149,7 @@ impl Header {
     /// sections lie inside the blob, 4-byte aligned, types before strings without overlap.
     fn parse(b: &[u8]) -> Result<Header> {
         if b.len() < HEADER_LEN {
-            return Err(bad(format!(
-                "blob of {} bytes is shorter than the {HEADER_LEN}-byte header",
-                b.len()
-            )));
+            return Err(bad(format!("blob of {} bytes is shorter than the {HEADER_LEN}-byte header", b.len())));
         }
         let r = |off| rd_u32(b, off).unwrap_or(0);
         let h = Header {
@@ -181,11 +178,7 @@ impl Header {
         }
         let hdr_len = h.hdr_len as usize;
         if hdr_len < HEADER_LEN || hdr_len > b.len() {
-            return Err(bad(format!(
-                "header length {} is outside [{HEADER_LEN}, {}] (blob size)",
-                h.hdr_len,
-                b.len()
-            )));
+            return Err(bad(format!("header length {} is outside [{HEADER_LEN}, {}] (blob size)", h.hdr_len, b.len())));
         }
         if hdr_len % 4 != 0 {
             return Err(bad(format!("header length {} is not a multiple of 4", h.hdr_len)));
@@ -562,9 +555,8 @@ impl Btf {
         let mut cur = id;
         let mut size = None;
         for _ in 0..MAX_RESOLVE_DEPTH {
-            let t = self.ty(cur).ok_or_else(|| {
-                Error::inval(format!("BTF: size of [{id}]: type id {cur} out of range"))
-            })?;
+            let t =
+                self.ty(cur).ok_or_else(|| Error::inval(format!("BTF: size of [{id}]: type id {cur} out of range")))?;
             use Kind::*;
             match t.kind {
                 Int | Struct | Union | Enum | Enum64 | Datasec | Float => {
@@ -638,7 +630,10 @@ impl Btf {
                 for m in t.members().into_iter().flatten() {
                     let a = self.align_of_depth(m.type_id, depth + 1)?;
                     if a == 0 {
-                        return Err(Error::inval(format!("BTF: alignment of {t}: member '{}' has alignment 0", m.name)));
+                        return Err(Error::inval(format!(
+                            "BTF: alignment of {t}: member '{}' has alignment 0",
+                            m.name
+                        )));
                     }
                     max_align = max_align.max(a);
                     if m.bitfield_size == 0 && m.bit_offset % (8 * a) != 0 {
@@ -689,7 +684,10 @@ impl Btf {
         let byte = rec + word * 4;
         if d.own_strs.is_some() {
             d.raw = OnceLock::new();
-            let slot = d.types.get_mut(w).ok_or_else(|| Error::inval(format!("BTF: type [{id}] word {word} is outside its record")))?;
+            let slot = d
+                .types
+                .get_mut(w)
+                .ok_or_else(|| Error::inval(format!("BTF: type [{id}] word {word} is outside its record")))?;
             *slot = val;
             return Ok(());
         }

@@ -61,7 +61,8 @@ impl Btf {
         // must still be valid BTF at that point.
         let mut placeholder = 0;
         if !f.enum64 && (start..self.type_cnt()).any(|id| self.ty(id).is_some_and(|t| t.kind == Kind::Enum64)) {
-            placeholder = self.append_type(&[0, info(Kind::Int, 0, false), 1, INT_ENC_8_BITS], Some("enum64_placeholder"))?;
+            placeholder =
+                self.append_type(&[0, info(Kind::Int, 0, false), 1, INT_ENC_8_BITS], Some("enum64_placeholder"))?;
         }
         for id in start..self.type_cnt() {
             let Some(t) = self.ty(id) else { continue };
@@ -143,8 +144,10 @@ impl Btf {
     fn own_str_range(&self, off: u32) -> Result<std::ops::Range<usize>> {
         let rel = off
             .checked_sub(self.start_str_off())
-            .ok_or_else(|| Error::inval(format!("BTF: string {off} belongs to the base BTF")))? as usize;
-        let tail = self.strs().get(rel..).ok_or_else(|| Error::inval(format!("BTF: string offset {off} out of range")))?;
+            .ok_or_else(|| Error::inval(format!("BTF: string {off} belongs to the base BTF")))?
+            as usize;
+        let tail =
+            self.strs().get(rel..).ok_or_else(|| Error::inval(format!("BTF: string offset {off} out of range")))?;
         let len = tail.iter().position(|&b| b == 0).ok_or_else(|| Error::inval("BTF: unterminated string"))?;
         Ok(rel..rel + len)
     }

@@ -12,7 +12,13 @@ fn sample() -> (Vec<u8>, BtfBuilder) {
     let ulong = b.add_int("unsigned long", 8, 0); // 2
     let pulong = b.add_ptr(ulong); // 3
     let arr = b.add_array(int, int, 4); // 4
-    let s = b.add_composite(Kind::Struct, "s", 32, true, &[("a", int, 0), ("p", pulong, 64), ("arr", arr, 128), ("bf", int, (3 << 24) | 256)]); // 5
+    let s = b.add_composite(
+        Kind::Struct,
+        "s",
+        32,
+        true,
+        &[("a", int, 0), ("p", pulong, 64), ("arr", arr, 128), ("bf", int, (3 << 24) | 256)],
+    ); // 5
     let td = b.add_typedef("s_t", s); // 6
     let c = b.add_modifier(Kind::Const, "", td); // 7
     b.add_enum("e", 4, true, &[("NEG", -1), ("POS", 7)]); // 8
@@ -190,7 +196,6 @@ fn malformed_types_are_named() {
     let int = b.add_int("int", 4, 0);
     b.add_raw(&[0, (Kind::Array as u32) << 24, 0, int, 77, 1]);
     assert!(err_of(&b.build()).contains("btf: type [2]: invalid referenced type ID 77"));
-
 }
 
 /// What libbpf's btf_sanity_check lets through is accepted, and read without panicking: an

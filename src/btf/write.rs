@@ -14,9 +14,7 @@
 //! gets). Referenced type ids are only checked for being non-negative: BTF may refer forward to
 //! types added later. Those failures are reported by errno alone, as libbpf does.
 
-use super::{
-    Btf, Data, Header, Kind, BTF_MAGIC, BTF_VERSION, HEADER_LEN, MAX_STR_OFFSET, MAX_TYPE_ID,
-};
+use super::{Btf, Data, Header, Kind, BTF_MAGIC, BTF_VERSION, HEADER_LEN, MAX_STR_OFFSET, MAX_TYPE_ID};
 use crate::error::{Error, Result};
 use hashbrown::HashTable;
 use std::collections::HashMap;
@@ -84,9 +82,7 @@ impl StrIndex {
         while off < strs.len() {
             let s = str_at(strs, off);
             if idx.find(strs, s).is_none() {
-                idx.table.insert_unique(str_hash(s), off as u32, |&o| {
-                    str_hash(str_at(strs, o as usize))
-                });
+                idx.table.insert_unique(str_hash(s), off as u32, |&o| str_hash(str_at(strs, o as usize)));
             }
             off += s.len() + 1;
         }
@@ -140,9 +136,7 @@ fn slots(rec: &[u32], ids: bool) -> Option<FieldSlots> {
     let (fixed, nfixed, stride, member_word): ([usize; 2], usize, usize, usize) = if ids {
         match kind {
             Unkn | Int | Float | Enum | Enum64 => ([0, 0], 0, 0, 0),
-            Fwd | Const | Volatile | Restrict | Ptr | Typedef | Func | Var | DeclTag | TypeTag => {
-                ([2, 0], 1, 0, 0)
-            }
+            Fwd | Const | Volatile | Restrict | Ptr | Typedef | Func | Var | DeclTag | TypeTag => ([2, 0], 1, 0, 0),
             Array => ([3, 4], 2, 0, 0),
             Struct | Union => ([0, 0], 0, 3, 1),
             FuncProto => ([2, 0], 1, 2, 1),
@@ -157,15 +151,7 @@ fn slots(rec: &[u32], ids: bool) -> Option<FieldSlots> {
             _ => ([0, 0], 1, 0, 0),
         }
     };
-    Some(FieldSlots {
-        fixed,
-        nfixed,
-        next_fixed: 0,
-        stride,
-        member_word,
-        vlen: (inf & 0xffff) as usize,
-        member: 0,
-    })
+    Some(FieldSlots { fixed, nfixed, next_fixed: 0, stride, member_word, vlen: (inf & 0xffff) as usize, member: 0 })
 }
 
 /// Word indices of the type ids a record refers to (`None` for an unknown kind).
@@ -187,9 +173,7 @@ pub(super) fn native_copy(data: &[u8]) -> Result<Option<Vec<u8>>> {
     if data.len() < HEADER_LEN || u16::from_ne_bytes([data[0], data[1]]) != BTF_MAGIC.swap_bytes() {
         return Ok(None);
     }
-    let word = |off: usize| {
-        u32::from_ne_bytes([data[off], data[off + 1], data[off + 2], data[off + 3]]).swap_bytes()
-    };
+    let word = |off: usize| u32::from_ne_bytes([data[off], data[off + 1], data[off + 2], data[off + 3]]).swap_bytes();
     let hdr_len = word(4);
     if hdr_len as usize != HEADER_LEN {
         return Err(Error::notsup(format!(
@@ -203,10 +187,7 @@ pub(super) fn native_copy(data: &[u8]) -> Result<Option<Vec<u8>>> {
     }
     let (type_off, type_len) = (word(8) as usize, word(12) as usize);
     let start = HEADER_LEN.saturating_add(type_off);
-    if let Some(sec) = start
-        .checked_add(type_len)
-        .and_then(|end| out.get_mut(start..end))
-    {
+    if let Some(sec) = start.checked_add(type_len).and_then(|end| out.get_mut(start..end)) {
         for w in sec.chunks_exact_mut(4) {
             let v = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]).swap_bytes();
             w.copy_from_slice(&v.to_ne_bytes());
@@ -225,11 +206,7 @@ impl Btf {
     pub fn new_empty(base: Option<Arc<Btf>>) -> Btf {
         let (start_id, start_str_off, swapped) = match &base {
             None => (1, 0, false),
-            Some(b) => (
-                b.type_cnt(),
-                b.start_str_off() + b.data.hdr.str_len,
-                b.swapped,
-            ),
+            Some(b) => (b.type_cnt(), b.start_str_off() + b.data.hdr.str_len, b.swapped),
         };
         let strs = if base.is_some() { Vec::new() } else { vec![0] };
         let hdr = Header {
@@ -277,12 +254,7 @@ impl Btf {
         let d = Arc::make_mut(&mut self.data);
         if d.own_strs.is_none() {
             let (a, n) = (d.str_start, d.hdr.str_len as usize);
-            let strs = d
-                .raw
-                .get()
-                .and_then(|r| r.get(a..a + n))
-                .unwrap_or(&[])
-                .to_vec();
+            let strs = d.raw.get().and_then(|r| r.get(a..a + n)).unwrap_or(&[]).to_vec();
             d.own_strs = Some(strs);
         }
         d.raw = OnceLock::new();
@@ -294,10 +266,7 @@ impl Btf {
     /// Offset of `s` among this BTF's own strings (relative to its section), by hash.
     fn find_own_str(&self, s: &[u8]) -> Option<u32> {
         let strs = self.strs();
-        self.data
-            .str_index
-            .get_or_init(|| StrIndex::build(strs))
-            .find(strs, s)
+        self.data.str_index.get_or_init(|| StrIndex::build(strs)).find(strs, s)
     }
 
     /// Read-only `btf__find_str`: base first, then own strings.
@@ -315,9 +284,7 @@ impl Btf {
             return Ok(off);
         }
         self.modifiable();
-        self.find_own_str(s)
-            .map(|o| self.start_str_off() + o)
-            .ok_or(Error::quiet(libc::ENOENT))
+        self.find_own_str(s).map(|o| self.start_str_off() + o).ok_or(Error::quiet(libc::ENOENT))
     }
 
     /// `btf__add_str`: the logical offset of `s`, appending it to the own string section unless
@@ -346,9 +313,7 @@ impl Btf {
         strs.push(0);
         let strs = &*strs;
         if let Some(idx) = d.str_index.get_mut() {
-            idx.table.insert_unique(str_hash(s), off as u32, |&o| {
-                str_hash(str_at(strs, o as usize))
-            });
+            idx.table.insert_unique(str_hash(s), off as u32, |&o| str_hash(str_at(strs, o as usize)));
         }
         d.hdr.str_len = strs.len() as u32;
         Ok(start + off as u32)
@@ -480,13 +445,7 @@ impl Btf {
     /// `btf__add_field`: a member of the last STRUCT/UNION. A bitfield (non-zero `bit_size`, or
     /// an offset that is not a whole byte) sets the composite's kind flag; the offset word is
     /// `bit_size << 24 | bit_offset`.
-    pub fn add_field(
-        &mut self,
-        name: Option<&[u8]>,
-        type_id: i32,
-        bit_offset: u32,
-        bit_size: u32,
-    ) -> Result<()> {
+    pub fn add_field(&mut self, name: Option<&[u8]>, type_id: i32, bit_offset: u32, bit_size: u32) -> Result<()> {
         let kind = self.last_kind().ok_or_else(einval)?;
         if kind != Kind::Struct && kind != Kind::Union {
             return Err(einval());
@@ -506,13 +465,7 @@ impl Btf {
     }
 
     /// `btf__add_enum` (unsigned until a negative value is added) and `btf__add_enum64`.
-    pub fn add_enum_type(
-        &mut self,
-        name: Option<&[u8]>,
-        byte_sz: u32,
-        enum64: bool,
-        signed: bool,
-    ) -> Result<u32> {
+    pub fn add_enum_type(&mut self, name: Option<&[u8]>, byte_sz: u32, enum64: bool, signed: bool) -> Result<u32> {
         if byte_sz == 0 || !byte_sz.is_power_of_two() || byte_sz > 8 {
             return Err(einval());
         }
@@ -532,9 +485,7 @@ impl Btf {
             return Err(Error::quiet(libc::E2BIG));
         }
         let n = self.add_str(name)?;
-        self.push_entry(&[n, value as u32], |inf| {
-            Self::bump_vlen(inf, if value < 0 { Some(true) } else { None })
-        })
+        self.push_entry(&[n, value as u32], |inf| Self::bump_vlen(inf, if value < 0 { Some(true) } else { None }))
     }
 
     /// `btf__add_enum64_value`: a value of the last ENUM64.
@@ -544,9 +495,7 @@ impl Btf {
         }
         let name = need_name(name)?;
         let n = self.add_str(name)?;
-        self.push_entry(&[n, value as u32, (value >> 32) as u32], |inf| {
-            Self::bump_vlen(inf, None)
-        })
+        self.push_entry(&[n, value as u32, (value >> 32) as u32], |inf| Self::bump_vlen(inf, None))
     }
 
     /// `btf__add_fwd`: `fwd_kind` 0 struct, 1 union (FWD with kind flag), 2 enum (an empty
@@ -626,12 +575,7 @@ impl Btf {
     }
 
     /// `btf__add_decl_tag`: `component_idx` -1 tags the type itself, else a member/parameter.
-    pub fn add_decl_tag(
-        &mut self,
-        value: Option<&[u8]>,
-        ref_id: i32,
-        component_idx: i32,
-    ) -> Result<u32> {
+    pub fn add_decl_tag(&mut self, value: Option<&[u8]>, ref_id: i32, component_idx: i32) -> Result<u32> {
         let value = match value {
             Some(v) if !v.is_empty() && component_idx >= -1 => v,
             _ => return Err(einval()),
@@ -652,9 +596,7 @@ impl Btf {
     ) -> Result<Vec<u32>> {
         let inf = *rec.get(1).ok_or_else(einval)?;
         let kind = Kind::from_raw((inf >> 24) & 0x1f).ok_or_else(einval)?;
-        let n = kind
-            .record_words((inf & 0xffff) as u16)
-            .ok_or_else(einval)?;
+        let n = kind.record_words((inf & 0xffff) as u16).ok_or_else(einval)?;
         let mut w = rec.get(..n).ok_or_else(einval)?.to_vec();
         for i in field_str_slots(&w).ok_or_else(einval)? {
             let off = w[i];
@@ -710,11 +652,7 @@ impl Btf {
         let shift = first - 1;
         let (nt, nw, ns) = {
             let d = self.modifiable();
-            (
-                d.offs.len(),
-                d.types.len(),
-                d.own_strs.as_ref().map_or(0, Vec::len),
-            )
+            (d.offs.len(), d.types.len(), d.own_strs.as_ref().map_or(0, Vec::len))
         };
         let mut cache = HashMap::new();
         let res = (|| {
@@ -864,10 +802,7 @@ mod tests {
         assert_eq!(t.raw_record()[3 + 3 + 2], 35 | (3 << 24));
         b.add_enum_type(Some(b"e"), 4, false, false).unwrap();
         b.add_enum_value(Some(b"A"), -1).unwrap();
-        assert_eq!(
-            b.add_enum_value(Some(b"B"), 1 << 33).unwrap_err().errno(),
-            libc::E2BIG
-        );
+        assert_eq!(b.add_enum_value(Some(b"B"), 1 << 33).unwrap_err().errno(), libc::E2BIG);
         b.add_enum_type(Some(b"e64"), 8, true, false).unwrap();
         b.add_enum64_value(Some(b"X"), u64::MAX).unwrap();
         b.add_fwd(Some(b"u"), 1).unwrap();
@@ -900,10 +835,7 @@ mod tests {
         assert_eq!(off, base.header().str_len);
         let id = s.add_int(Some(b"long"), 8, 1).unwrap();
         assert_eq!(id, 2);
-        assert_eq!(
-            s.add_field(None, 1, 0, 0).unwrap_err().errno(),
-            libc::EINVAL
-        );
+        assert_eq!(s.add_field(None, 1, 0, 0).unwrap_err().errno(), libc::EINVAL);
         let p = Btf::parse_split(s.raw_data(), base).unwrap();
         assert_eq!(p.ty(2).unwrap().name, "long");
     }

@@ -35,7 +35,6 @@ const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
 const DATA_HEAD_OFF: usize = 1024;
 const DATA_TAIL_OFF: usize = 1032;
 
-
 pub use crate::sys::perf::PerfEventAttr;
 
 /// Raw record callback: CPU and the whole record; returns a `bpf_perf_event_ret`.
@@ -52,10 +51,7 @@ pub enum Callbacks {
     Raw(EventFn),
     /// `PERF_RECORD_SAMPLE` payloads to `sample` (CPU, raw data as the kernel padded it) and
     /// `PERF_RECORD_LOST` counts to `lost`; other record types are an error.
-    Sample {
-        sample: Option<PerfSampleFn>,
-        lost: Option<LostFn>,
-    },
+    Sample { sample: Option<PerfSampleFn>, lost: Option<LostFn> },
 }
 
 /// One CPU's ring.
@@ -97,12 +93,12 @@ pub enum Cpus {
 
 pub use crate::sys::parse_cpu_mask;
 
-
 fn online_cpus() -> Result<Vec<bool>> {
     let path = "/sys/devices/system/cpu/online";
-    let s = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("failed to get online CPU mask: {path}"), &e))?;
-    parse_cpu_mask(&s).ok_or_else(|| Error::inval(format!("failed to get online CPU mask: cannot parse '{}'", s.trim())))
+    let s =
+        std::fs::read_to_string(path).map_err(|e| Error::io(format!("failed to get online CPU mask: {path}"), &e))?;
+    parse_cpu_mask(&s)
+        .ok_or_else(|| Error::inval(format!("failed to get online CPU mask: cannot parse '{}'", s.trim())))
 }
 
 fn errtext(errno: i32) -> String {
@@ -134,7 +130,13 @@ impl PerfBuffer {
     /// `attr` must point to a `struct perf_event_attr` (its `size` field telling how long)
     /// that the kernel may read, and whose `size` field it may overwrite, for the duration of
     /// the call.
-    pub unsafe fn new_raw(map_fd: RawFd, page_cnt: usize, attr: *mut c_void, cbs: Callbacks, cpus: Cpus) -> Result<PerfBuffer> {
+    pub unsafe fn new_raw(
+        map_fd: RawFd,
+        page_cnt: usize,
+        attr: *mut c_void,
+        cbs: Callbacks,
+        cpus: Cpus,
+    ) -> Result<PerfBuffer> {
         if page_cnt == 0 || !page_cnt.is_power_of_two() {
             return Err(Error::inval(format!("page count should be power of two, but is {page_cnt}")));
         }
@@ -142,7 +144,8 @@ impl PerfBuffer {
         let mut len = std::mem::size_of::<bpf_map_info>() as u32;
         // SAFETY: `info` is a writable bpf_map_info of `len` bytes without nested buffers; the
         // fd is only a number for the kernel.
-        let have_info = match unsafe { cmd::raw::obj_get_info(map_fd, &mut info as *mut bpf_map_info as u64, &mut len) } {
+        let have_info = match unsafe { cmd::raw::obj_get_info(map_fd, &mut info as *mut bpf_map_info as u64, &mut len) }
+        {
             Ok(()) => true,
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
                 crate::pr_debug!("failed to get map info for FD {}; API not supported? Ignoring...", map_fd);
@@ -150,18 +153,25 @@ impl PerfBuffer {
             }
             Err(e) => {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                return Err(Error::new(errno, format!("failed to get map info for map FD {map_fd}: {}", errtext(errno))));
+                return Err(Error::new(
+                    errno,
+                    format!("failed to get map info for map FD {map_fd}: {}", errtext(errno)),
+                ));
             }
         };
         if have_info && info.type_ != uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY {
-            return Err(Error::inval(format!("map '{}' should be BPF_MAP_TYPE_PERF_EVENT_ARRAY", attr::name_str(&info.name))));
+            return Err(Error::inval(format!(
+                "map '{}' should be BPF_MAP_TYPE_PERF_EVENT_ARRAY",
+                attr::name_str(&info.name)
+            )));
         }
         let pg = page_size();
         let mmap_size = pg
             .checked_mul(page_cnt)
             .filter(|s| s.checked_add(pg).is_some())
             .ok_or_else(|| Error::inval(format!("page count {page_cnt} is too large")))?;
-        let epoll = Epoll::new().map_err(|e| Error::new(e.errno(), format!("failed to create epoll instance: {}", errtext(e.errno()))))?;
+        let epoll = Epoll::new()
+            .map_err(|e| Error::new(e.errno(), format!("failed to create epoll instance: {}", errtext(e.errno()))))?;
         let mut pb = PerfBuffer { cbs, page_size: pg, mmap_size, cpu_bufs: Vec::new(), epoll, map_fd };
         let explicit = matches!(cpus, Cpus::Explicit(_));
         let plan: Vec<(i32, i32)> = match cpus {
@@ -187,7 +197,13 @@ impl PerfBuffer {
             // SAFETY: key and value are 4-byte ints alive for the call, the sizes of a
             // PERF_EVENT_ARRAY's key and value.
             unsafe {
-                cmd::raw::map_elem(uapi::BPF_MAP_UPDATE_ELEM, map_fd, &key as *const i32 as u64, &fd as *const i32 as u64, 0)
+                cmd::raw::map_elem(
+                    uapi::BPF_MAP_UPDATE_ELEM,
+                    map_fd,
+                    &key as *const i32 as u64,
+                    &fd as *const i32 as u64,
+                    0,
+                )
             }
             .map_err(|e| {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
@@ -215,7 +231,10 @@ impl PerfBuffer {
         // SAFETY: ioctl on our perf event fd; ENABLE takes no argument memory.
         if unsafe { libc::ioctl(buf.fd.as_raw_fd(), PERF_EVENT_IOC_ENABLE, 0) } < 0 {
             let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-            return Err(Error::new(errno, format!("failed to enable perf buffer event on cpu #{cpu}: {}", errtext(errno))));
+            return Err(Error::new(
+                errno,
+                format!("failed to enable perf buffer event on cpu #{cpu}: {}", errtext(errno)),
+            ));
         }
         Ok(buf)
     }
@@ -278,7 +297,10 @@ impl PerfBuffer {
         // SAFETY: both words are 8-aligned inside the metadata page of our mapping; the kernel
         // publishes data_head with a release barrier (smp_wmb) and reads data_tail.
         let (head_a, tail_a) = unsafe {
-            (AtomicU64::from_ptr(base.add(DATA_HEAD_OFF) as *mut u64), AtomicU64::from_ptr(base.add(DATA_TAIL_OFF) as *mut u64))
+            (
+                AtomicU64::from_ptr(base.add(DATA_HEAD_OFF) as *mut u64),
+                AtomicU64::from_ptr(base.add(DATA_TAIL_OFF) as *mut u64),
+            )
         };
         let head = head_a.load(Ordering::Acquire);
         let mut tail = tail_a.load(Ordering::Relaxed);
@@ -398,7 +420,8 @@ impl Drop for PerfBuffer {
             let key = b.map_key;
             // SAFETY: the key is a 4-byte int alive for the call (a PERF_EVENT_ARRAY's key
             // size); the result is ignored as in libbpf.
-            let _ = unsafe { cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, self.map_fd, &key as *const i32 as u64, 0, 0) };
+            let _ =
+                unsafe { cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, self.map_fd, &key as *const i32 as u64, 0, 0) };
             drop(b);
         }
     }

@@ -269,7 +269,8 @@ impl RingBuffer {
     /// `ring_buffer__new`: a ring buffer manager with one ring, `map_fd`. The map fd must stay
     /// open while the ring buffer exists (it is not duplicated).
     pub fn new(map_fd: RawFd, sample_cb: Option<SampleFn>) -> Result<RingBuffer> {
-        let epoll = Epoll::new().map_err(|e| Error::new(e.errno(), format!("ringbuf: failed to create epoll instance: -{}", e.errno())))?;
+        let epoll = Epoll::new()
+            .map_err(|e| Error::new(e.errno(), format!("ringbuf: failed to create epoll instance: -{}", e.errno())))?;
         let rb = RingBuffer { epoll, rings: RefCell::new(Vec::new()) };
         rb.add(map_fd, sample_cb)?;
         Ok(rb)
@@ -279,9 +280,9 @@ impl RingBuffer {
     pub fn add(&self, map_fd: RawFd, sample_cb: Option<SampleFn>) -> Result<()> {
         let ring = Ring::open(map_fd, sample_cb)?;
         let idx = self.rings.borrow().len() as u64;
-        self.epoll
-            .add(map_fd, libc::EPOLLIN as u32, idx)
-            .map_err(|e| Error::new(e.errno(), format!("ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno())))?;
+        self.epoll.add(map_fd, libc::EPOLLIN as u32, idx).map_err(|e| {
+            Error::new(e.errno(), format!("ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
+        })?;
         self.rings.borrow_mut().push(Rc::new(ring));
         Ok(())
     }
@@ -363,8 +364,9 @@ pub struct UserRingBuffer {
 impl UserRingBuffer {
     /// `user_ring_buffer__new`. The map fd must stay open while the ring buffer exists.
     pub fn new(map_fd: RawFd) -> Result<UserRingBuffer> {
-        let epoll = Epoll::new()
-            .map_err(|e| Error::new(e.errno(), format!("user ringbuf: failed to create epoll instance: -{}", e.errno())))?;
+        let epoll = Epoll::new().map_err(|e| {
+            Error::new(e.errno(), format!("user ringbuf: failed to create epoll instance: -{}", e.errno()))
+        })?;
         let info = map_info_of(map_fd, "user ringbuf")?;
         if info.type_ != uapi::BPF_MAP_TYPE_USER_RINGBUF {
             return Err(Error::inval(format!("user ringbuf: map fd={map_fd} is not BPF_MAP_TYPE_USER_RINGBUF")));
@@ -372,14 +374,20 @@ impl UserRingBuffer {
         let (size, mmap_sz) = ring_size(&info, "user ringbuf", map_fd)?;
         let pg = page_size();
         let consumer = Mapping::map(borrow(map_fd), pg, 0, false).map_err(|e| {
-            Error::new(e.errno(), format!("user ringbuf: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!("user ringbuf: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()),
+            )
         })?;
         let producer = Mapping::map(borrow(map_fd), mmap_sz, pg, true).map_err(|e| {
-            Error::new(e.errno(), format!("user ringbuf: failed to mmap data pages for map fd={map_fd}: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!("user ringbuf: failed to mmap data pages for map fd={map_fd}: -{}", e.errno()),
+            )
         })?;
-        epoll
-            .add(map_fd, libc::EPOLLOUT as u32, 0)
-            .map_err(|e| Error::new(e.errno(), format!("user ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno())))?;
+        epoll.add(map_fd, libc::EPOLLOUT as u32, 0).map_err(|e| {
+            Error::new(e.errno(), format!("user ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
+        })?;
         Ok(UserRingBuffer { map_fd, size, consumer, producer, epoll })
     }
 
@@ -419,7 +427,10 @@ impl UserRingBuffer {
         }
         let off = prod & v.mask();
         if off % 8 != 0 {
-            return Err(Error::inval(format!("user ringbuf: map fd={}: producer position {prod} is not 8-byte aligned", self.map_fd)));
+            return Err(Error::inval(format!(
+                "user ringbuf: map fd={}: producer position {prod} is not 8-byte aligned",
+                self.map_fd
+            )));
         }
         let hdr = v.hdr(off);
         // SAFETY: `hdr` is an 8-aligned header (len, pad) inside the writable data mapping; the
@@ -469,7 +480,10 @@ impl UserRingBuffer {
         let s = sample as usize;
         let off = s.wrapping_sub(data) as u64;
         if s < data + BPF_RINGBUF_HDR_SZ as usize || off >= 2 * v.size || off % 8 != 0 {
-            return Err(Error::inval(format!("user ringbuf: map fd={}: {sample:p} is not a sample of this ring", self.map_fd)));
+            return Err(Error::inval(format!(
+                "user ringbuf: map fd={}: {sample:p} is not a sample of this ring",
+                self.map_fd
+            )));
         }
         let hdr_off = (v.size + off - u64::from(BPF_RINGBUF_HDR_SZ)) & v.mask();
         Ok(v.hdr(hdr_off))

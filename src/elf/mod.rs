@@ -120,12 +120,7 @@ impl<'d> Elf<'d> {
                     format!("elf: '{label}' is big-endian; this library only handles native (little-endian) objects"),
                 ))
             }
-            _ => {
-                return Err(Error::new(
-                    crate::object::lerr::ENDIAN,
-                    format!("elf: '{label}' has unknown byte order"),
-                ))
-            }
+            _ => return Err(Error::new(crate::object::lerr::ENDIAN, format!("elf: '{label}' has unknown byte order"))),
         }
         let hdr = FileHeader64::<Endianness>::parse(data)
             .map_err(|e| fmt_err(format_args!("failed to get ELF header from {label}: {e}")))?;
@@ -237,7 +232,11 @@ impl<'d> Elf<'d> {
             .map_err(|_| fmt_err(format_args!("relocation section '{}' has a partial entry", sec.name)))?;
         Ok(rels
             .iter()
-            .map(|r| Rel { offset: r.r_offset(LittleEndian), sym: r.r_sym(LittleEndian), r_type: r.r_type(LittleEndian) })
+            .map(|r| Rel {
+                offset: r.r_offset(LittleEndian),
+                sym: r.r_sym(LittleEndian),
+                r_type: r.r_type(LittleEndian),
+            })
             .collect())
     }
 

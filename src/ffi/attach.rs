@@ -96,10 +96,7 @@ symver!(bpf_program__attach, "LIBBPF_0.0.7");
 /// Attach to the perf event whose fd is `pfd`.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__attach_perf_event(
-    prog: *const Program,
-    pfd: c_int,
-) -> *mut Link {
+pub unsafe extern "C" fn bpf_program__attach_perf_event(prog: *const Program, pfd: c_int) -> *mut Link {
     ffi::ptr("bpf_program__attach_perf_event", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
@@ -156,7 +153,8 @@ pub unsafe extern "C" fn bpf_program__attach_kprobe_opts(
     ffi::ptr("bpf_program__attach_kprobe_opts", || {
         // SAFETY: `prog` is NULL or a live program handle; `func_name` NULL or a C string;
         // `opts` NULL or a caller's options struct of at least `sz` bytes (C API contract).
-        let (p, f, o) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(func_name, "func_name")?, opts::read(opts)?) };
+        let (p, f, o) =
+            unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(func_name, "func_name")?, opts::read(opts)?) };
         let ko = o.map_or_else(Default::default, |o| attach::KprobeOpts {
             cookie: o.bpf_cookie,
             offset: o.offset,
@@ -180,7 +178,8 @@ pub unsafe extern "C" fn bpf_program__attach_kprobe_multi_opts(
     ffi::ptr("bpf_program__attach_kprobe_multi_opts", || {
         // SAFETY: `prog` is NULL or a live program handle; `pattern` NULL or a C string; `opts`
         // NULL or a caller's options struct of at least `sz` bytes (C API contract).
-        let (p, pat, o) = unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(pattern, "pattern")?, opts::read(opts)?) };
+        let (p, pat, o) =
+            unsafe { (handle::get(prog, "prog")?, handle::opt_cstr(pattern, "pattern")?, opts::read(opts)?) };
         let o = o.unwrap_or(bpf_kprobe_multi_opts { sz: 0, ..zeroed() });
         let cnt = o.cnt;
         // SAFETY: per the C API, each non-NULL array in the options holds `cnt` entries, and
@@ -234,7 +233,12 @@ pub unsafe extern "C" fn bpf_program__attach_uprobe_multi(
         let uo = unsafe {
             attach::UprobeMultiOpts {
                 syms: match array(o.syms as *const *const c_char, cnt, "syms")? {
-                    Some(ptrs) => Some(c_strings(ptrs)?.into_iter().map(|c| c.to_str().map_err(|_| Error::inval("symbol name is not UTF-8"))).collect::<Result<_>>()?),
+                    Some(ptrs) => Some(
+                        c_strings(ptrs)?
+                            .into_iter()
+                            .map(|c| c.to_str().map_err(|_| Error::inval("symbol name is not UTF-8")))
+                            .collect::<Result<_>>()?,
+                    ),
                     None => None,
                 },
                 offsets: array(o.offsets, cnt, "offsets")?,
@@ -307,7 +311,8 @@ pub unsafe extern "C" fn bpf_program__attach_uprobe_opts(
         // or a C string (C API contract).
         let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
         // SAFETY: as above.
-        let path = unsafe { handle::opt_cstr(binary_path, "binary_path") }?.ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        let path =
+            unsafe { handle::opt_cstr(binary_path, "binary_path") }?.ok_or_else(|| Error::quiet(libc::EINVAL))?;
         let func = match &o {
             // SAFETY: as above.
             Some(o) => unsafe { handle::opt_cstr(o.func_name, "func_name") }?,
@@ -394,10 +399,7 @@ symver!(bpf_program__attach_tracepoint_opts, "LIBBPF_0.5.0");
 /// Attach to raw tracepoint `tp_name`.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint(
-    prog: *const Program,
-    tp_name: *const c_char,
-) -> *mut Link {
+pub unsafe extern "C" fn bpf_program__attach_raw_tracepoint(prog: *const Program, tp_name: *const c_char) -> *mut Link {
     ffi::ptr("bpf_program__attach_raw_tracepoint", || {
         handle::check(prog, "prog")?;
         // SAFETY: forwarded C API contract; NULL options are the defaults.
@@ -468,10 +470,7 @@ symver!(bpf_program__attach_lsm, "LIBBPF_0.0.8");
 /// Attach to the cgroup open as `cgroup_fd`.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__attach_cgroup(
-    prog: *const Program,
-    cgroup_fd: c_int,
-) -> *mut Link {
+pub unsafe extern "C" fn bpf_program__attach_cgroup(prog: *const Program, cgroup_fd: c_int) -> *mut Link {
     ffi::ptr("bpf_program__attach_cgroup", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
@@ -483,10 +482,7 @@ symver!(bpf_program__attach_cgroup, "LIBBPF_0.0.8");
 /// Attach to the network namespace open as `netns_fd`.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__attach_netns(
-    prog: *const Program,
-    netns_fd: c_int,
-) -> *mut Link {
+pub unsafe extern "C" fn bpf_program__attach_netns(prog: *const Program, netns_fd: c_int) -> *mut Link {
     ffi::ptr("bpf_program__attach_netns", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
@@ -498,10 +494,7 @@ symver!(bpf_program__attach_netns, "LIBBPF_0.0.9");
 /// Attach to the sockmap or sockhash whose fd is `map_fd`.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__attach_sockmap(
-    prog: *const Program,
-    map_fd: c_int,
-) -> *mut Link {
+pub unsafe extern "C" fn bpf_program__attach_sockmap(prog: *const Program, map_fd: c_int) -> *mut Link {
     ffi::ptr("bpf_program__attach_sockmap", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
@@ -513,10 +506,7 @@ symver!(bpf_program__attach_sockmap, "LIBBPF_1.5.0");
 /// Attach an XDP program to network device `ifindex` through a link.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__attach_xdp(
-    prog: *const Program,
-    ifindex: c_int,
-) -> *mut Link {
+pub unsafe extern "C" fn bpf_program__attach_xdp(prog: *const Program, ifindex: c_int) -> *mut Link {
     ffi::ptr("bpf_program__attach_xdp", || {
         // SAFETY: `prog` is NULL or a live program handle (C API contract).
         let p = unsafe { handle::get(prog, "prog") }?;
@@ -675,11 +665,8 @@ mod tests {
     #[test]
     fn version_nodes_match_upstream() {
         let table = include_str!("../../abi/libbpf-1.5.symbols");
-        let nodes: std::collections::HashMap<&str, &str> = table
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once(' '))
-            .collect();
+        let nodes: std::collections::HashMap<&str, &str> =
+            table.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once(' ')).collect();
         let mut seen = 0;
         for src in [include_str!("attach.rs"), include_str!("link.rs")] {
             for line in src.lines().filter(|l| l.starts_with("symver!(")) {

@@ -244,7 +244,12 @@ symver!(bpf_map_lookup_elem, "LIBBPF_0.0.1");
 
 /// `bpf_map_lookup_elem()` with flags (`BPF_F_LOCK`).
 #[no_mangle]
-pub unsafe extern "C" fn bpf_map_lookup_elem_flags(fd: c_int, key: *const c_void, value: *mut c_void, flags: u64) -> c_int {
+pub unsafe extern "C" fn bpf_map_lookup_elem_flags(
+    fd: c_int,
+    key: *const c_void,
+    value: *mut c_void,
+    flags: u64,
+) -> c_int {
     // SAFETY: C caller's buffers.
     unsafe { elem("bpf_map_lookup_elem_flags", uapi::BPF_MAP_LOOKUP_ELEM, fd, key, value, flags) }
 }
@@ -345,10 +350,27 @@ unsafe fn batch(
 
 /// Delete `*count` keys; `*count` becomes the number deleted.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_map_delete_batch(fd: c_int, keys: *const c_void, count: *mut u32, opts: *const bpf_map_batch_opts) -> c_int {
+pub unsafe extern "C" fn bpf_map_delete_batch(
+    fd: c_int,
+    keys: *const c_void,
+    count: *mut u32,
+    opts: *const bpf_map_batch_opts,
+) -> c_int {
     let null = std::ptr::null();
     // SAFETY: C caller's buffers.
-    unsafe { batch("bpf_map_delete_batch", uapi::BPF_MAP_DELETE_BATCH, fd, null, std::ptr::null_mut(), keys, null, count, opts) }
+    unsafe {
+        batch(
+            "bpf_map_delete_batch",
+            uapi::BPF_MAP_DELETE_BATCH,
+            fd,
+            null,
+            std::ptr::null_mut(),
+            keys,
+            null,
+            count,
+            opts,
+        )
+    }
 }
 symver!(bpf_map_delete_batch, "LIBBPF_0.0.7");
 
@@ -365,7 +387,9 @@ pub unsafe extern "C" fn bpf_map_lookup_batch(
     opts: *const bpf_map_batch_opts,
 ) -> c_int {
     // SAFETY: C caller's buffers.
-    unsafe { batch("bpf_map_lookup_batch", uapi::BPF_MAP_LOOKUP_BATCH, fd, in_batch, out_batch, keys, values, count, opts) }
+    unsafe {
+        batch("bpf_map_lookup_batch", uapi::BPF_MAP_LOOKUP_BATCH, fd, in_batch, out_batch, keys, values, count, opts)
+    }
 }
 symver!(bpf_map_lookup_batch, "LIBBPF_0.0.7");
 
@@ -408,7 +432,17 @@ pub unsafe extern "C" fn bpf_map_update_batch(
 ) -> c_int {
     // SAFETY: C caller's buffers.
     unsafe {
-        batch("bpf_map_update_batch", uapi::BPF_MAP_UPDATE_BATCH, fd, std::ptr::null(), std::ptr::null_mut(), keys, values, count, opts)
+        batch(
+            "bpf_map_update_batch",
+            uapi::BPF_MAP_UPDATE_BATCH,
+            fd,
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            keys,
+            values,
+            count,
+            opts,
+        )
     }
 }
 symver!(bpf_map_update_batch, "LIBBPF_0.0.7");
@@ -579,7 +613,12 @@ unsafe fn obj_get(func: &str, pathname: *const c_char, opts: *const bpf_obj_get_
     int(func, || {
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
-        let mut a = attr::ObjPinAttr { pathname: pathname as u64, file_flags: o.file_flags, path_fd: o.path_fd, ..Default::default() };
+        let mut a = attr::ObjPinAttr {
+            pathname: pathname as u64,
+            file_flags: o.file_flags,
+            path_fd: o.path_fd,
+            ..Default::default()
+        };
         // SAFETY: the kernel reads the caller's path string.
         fd_out(unsafe { raw::obj_get(&mut a) })
     })
@@ -591,7 +630,12 @@ unsafe fn obj_get(func: &str, pathname: *const c_char, opts: *const bpf_obj_get_
 
 /// Attach a program to a cgroup, sockmap, netns, ... (`BPF_PROG_ATTACH`).
 #[no_mangle]
-pub unsafe extern "C" fn bpf_prog_attach(prog_fd: c_int, attachable_fd: c_int, type_: bpf_attach_type, flags: c_uint) -> c_int {
+pub unsafe extern "C" fn bpf_prog_attach(
+    prog_fd: c_int,
+    attachable_fd: c_int,
+    type_: bpf_attach_type,
+    flags: c_uint,
+) -> c_int {
     int("bpf_prog_attach", || {
         let mut a = attr::ProgAttachAttr {
             target_fd: attachable_fd as u32,
@@ -663,7 +707,13 @@ symver!(bpf_prog_detach_opts, "LIBBPF_1.3.0");
 ///
 /// # Safety
 /// `opts` NULL or LIBBPF_OPTS.
-unsafe fn prog_detach(func: &str, prog_fd: c_int, target: c_int, type_: bpf_attach_type, opts: *const bpf_prog_detach_opts) -> c_int {
+unsafe fn prog_detach(
+    func: &str,
+    prog_fd: c_int,
+    target: c_int,
+    type_: bpf_attach_type,
+    opts: *const bpf_prog_detach_opts,
+) -> c_int {
     int(func, || {
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
@@ -698,7 +748,11 @@ symver!(bpf_prog_detach2, "LIBBPF_0.0.1");
 /// List the programs (and links) attached to a target (`BPF_PROG_QUERY`). `count`/`prog_cnt`
 /// is the capacity of the arrays on input and the number attached on output.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_prog_query_opts(target: c_int, type_: bpf_attach_type, opts: *mut bpf_prog_query_opts) -> c_int {
+pub unsafe extern "C" fn bpf_prog_query_opts(
+    target: c_int,
+    type_: bpf_attach_type,
+    opts: *mut bpf_prog_query_opts,
+) -> c_int {
     int("bpf_prog_query_opts", || {
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
@@ -808,7 +862,8 @@ pub unsafe extern "C" fn bpf_link_create(
         } else {
             match attach_type {
                 uapi::BPF_TRACE_ITER => {
-                    a.extra.iter = attr::LinkIter { iter_info: o.iter_info as u64, iter_info_len: o.iter_info_len, _pad0: 0 };
+                    a.extra.iter =
+                        attr::LinkIter { iter_info: o.iter_info as u64, iter_info_len: o.iter_info_len, _pad0: 0 };
                 }
                 uapi::BPF_PERF_EVENT => {
                     // SAFETY: see above.
@@ -849,7 +904,10 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
-                uapi::BPF_TRACE_RAW_TP | uapi::BPF_TRACE_FENTRY | uapi::BPF_TRACE_FEXIT | uapi::BPF_MODIFY_RETURN
+                uapi::BPF_TRACE_RAW_TP
+                | uapi::BPF_TRACE_FENTRY
+                | uapi::BPF_TRACE_FEXIT
+                | uapi::BPF_MODIFY_RETURN
                 | uapi::BPF_LSM_MAC => {
                     // SAFETY: see above.
                     let t = unsafe { un.tracing };
@@ -879,7 +937,8 @@ pub unsafe extern "C" fn bpf_link_create(
                     } else {
                         t.relative_fd
                     };
-                    a.extra.tcx = attr::LinkRelative { relative_fd: rel, _pad0: 0, expected_revision: t.expected_revision };
+                    a.extra.tcx =
+                        attr::LinkRelative { relative_fd: rel, _pad0: 0, expected_revision: t.expected_revision };
                     if !zeroed(u + size_of::<bpf_link_create_opts__relative>()) {
                         return Err(inval());
                     }
@@ -904,7 +963,11 @@ pub unsafe extern "C" fn bpf_link_create(
             && zeroed(size_of::<usize>())
             && matches!(
                 attach_type,
-                uapi::BPF_TRACE_RAW_TP | uapi::BPF_LSM_MAC | uapi::BPF_TRACE_FENTRY | uapi::BPF_TRACE_FEXIT | uapi::BPF_MODIFY_RETURN
+                uapi::BPF_TRACE_RAW_TP
+                    | uapi::BPF_LSM_MAC
+                    | uapi::BPF_TRACE_FENTRY
+                    | uapi::BPF_TRACE_FEXIT
+                    | uapi::BPF_MODIFY_RETURN
             );
         if fallback {
             let mut rt = attr::RawTracepointAttr { prog_fd: prog_fd as u32, ..Default::default() };
@@ -926,7 +989,11 @@ symver!(bpf_link_detach, "LIBBPF_0.1.0");
 /// Replace a link's program (or struct_ops map: pass the map fd as `new_prog_fd`). With
 /// `BPF_F_REPLACE`, only if it holds `old_prog_fd`/`old_map_fd` (set at most one).
 #[no_mangle]
-pub unsafe extern "C" fn bpf_link_update(link_fd: c_int, new_prog_fd: c_int, opts: *const bpf_link_update_opts) -> c_int {
+pub unsafe extern "C" fn bpf_link_update(
+    link_fd: c_int,
+    new_prog_fd: c_int,
+    opts: *const bpf_link_update_opts,
+) -> c_int {
     int("bpf_link_update", || {
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
@@ -958,7 +1025,8 @@ pub unsafe extern "C" fn bpf_raw_tracepoint_open_opts(prog_fd: c_int, opts: *mut
     int("bpf_raw_tracepoint_open_opts", || {
         // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
         let o = unsafe { read_opts(opts) }?;
-        let mut a = attr::RawTracepointAttr { name: o.tp_name as u64, prog_fd: prog_fd as u32, cookie: o.cookie, _pad0: 0 };
+        let mut a =
+            attr::RawTracepointAttr { name: o.tp_name as u64, prog_fd: prog_fd as u32, cookie: o.cookie, _pad0: 0 };
         // SAFETY: the kernel reads the caller's name string.
         fd_out(unsafe { raw::raw_tracepoint_open(&mut a) })
     })
@@ -1157,7 +1225,11 @@ symver!(bpf_obj_get_info_by_fd, "LIBBPF_0.0.1");
 
 /// `bpf_obj_get_info_by_fd()` for a program.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_prog_get_info_by_fd(prog_fd: c_int, info: *mut bpf_prog_info, info_len: *mut u32) -> c_int {
+pub unsafe extern "C" fn bpf_prog_get_info_by_fd(
+    prog_fd: c_int,
+    info: *mut bpf_prog_info,
+    info_len: *mut u32,
+) -> c_int {
     // SAFETY: forwarded contract.
     unsafe { info_by_fd("bpf_prog_get_info_by_fd", prog_fd, info as *mut c_void, info_len) }
 }
@@ -1181,7 +1253,11 @@ symver!(bpf_btf_get_info_by_fd, "LIBBPF_1.2.0");
 
 /// `bpf_obj_get_info_by_fd()` for a link.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_link_get_info_by_fd(link_fd: c_int, info: *mut bpf_link_info, info_len: *mut u32) -> c_int {
+pub unsafe extern "C" fn bpf_link_get_info_by_fd(
+    link_fd: c_int,
+    info: *mut bpf_link_info,
+    info_len: *mut u32,
+) -> c_int {
     // SAFETY: forwarded contract.
     unsafe { info_by_fd("bpf_link_get_info_by_fd", link_fd, info as *mut c_void, info_len) }
 }

@@ -41,7 +41,10 @@ pub(super) unsafe fn base_of(base: *const Btf) -> Result<Option<(Arc<Btf>, usize
 }
 
 /// Parse with an optional C base and remember the base handle.
-pub(super) fn with_base(base: Option<(Arc<Btf>, usize)>, f: impl FnOnce(Option<Arc<Btf>>) -> Result<Btf>) -> Result<*mut Btf> {
+pub(super) fn with_base(
+    base: Option<(Arc<Btf>, usize)>,
+    f: impl FnOnce(Option<Arc<Btf>>) -> Result<Btf>,
+) -> Result<*mut Btf> {
     let (arc, h) = match base {
         Some((a, h)) => (Some(a), h),
         None => (None, 0),
@@ -425,7 +428,8 @@ symver!(btf__align_of, "LIBBPF_0.0.7");
 pub unsafe extern "C" fn btf__pointer_size(btf: *const Btf) -> usize {
     val("btf__pointer_size", 0, || {
         // SAFETY: `btf` is NULL or live.
-        unsafe { handle::opt_logged("btf__pointer_size", btf, "btf") }.and_then(|b| b.pointer_size()).unwrap_or(0) as usize
+        unsafe { handle::opt_logged("btf__pointer_size", btf, "btf") }.and_then(|b| b.pointer_size()).unwrap_or(0)
+            as usize
     })
 }
 symver!(btf__pointer_size, "LIBBPF_0.1.0");
@@ -572,7 +576,8 @@ symver!(btf_ext__get_raw_data, "LIBBPF_0.0.2");
 pub unsafe extern "C" fn btf_ext__endianness(btf_ext: *const BtfExt) -> c_int {
     val("btf_ext__endianness", BTF_LITTLE_ENDIAN, || {
         // SAFETY: `btf_ext` is NULL or live; a refused pointer is logged and read as NULL.
-        let swapped = unsafe { handle::opt_logged("btf_ext__endianness", btf_ext, "btf_ext") }.is_some_and(|e| e.is_swapped());
+        let swapped =
+            unsafe { handle::opt_logged("btf_ext__endianness", btf_ext, "btf_ext") }.is_some_and(|e| e.is_swapped());
         if cfg!(target_endian = "big") != swapped {
             BTF_BIG_ENDIAN
         } else {

@@ -25,18 +25,10 @@ pub unsafe extern "C" fn btf__dedup(btf: *mut Btf, opts: *const btf_dedup_opts) 
     int("btf__dedup", || {
         // SAFETY: forwarded contract.
         let (b, o) = unsafe { (handle::get_mut(btf, "btf")?, opts::read(opts)?) };
-        let (ext_ptr, force) = o.map_or((std::ptr::null_mut(), false), |o| {
-            (o.btf_ext, o.force_collisions.get())
-        });
+        let (ext_ptr, force) = o.map_or((std::ptr::null_mut(), false), |o| (o.btf_ext, o.force_collisions.get()));
         // SAFETY: `btf_ext` is NULL or a live `struct btf_ext *` (a Box<BtfExt>) per the contract.
         let ext = unsafe { (ext_ptr as *mut BtfExt).as_mut() };
-        dedup(
-            b,
-            ext,
-            &DedupOpts {
-                force_collisions: force,
-            },
-        )?;
+        dedup(b, ext, &DedupOpts { force_collisions: force })?;
         Ok(0)
     })
 }
@@ -58,9 +50,7 @@ pub unsafe extern "C" fn btf__distill_base(
         // SAFETY: forwarded contract.
         let src = unsafe { handle::get(src_btf, "btf") }?;
         if new_base_btf.is_null() || new_split_btf.is_null() || src.base().is_none() {
-            return Err(Error::inval(
-                "btf__distill_base: needs split BTF and two out-pointers",
-            ));
+            return Err(Error::inval("btf__distill_base: needs split BTF and two out-pointers"));
         }
         let (base, mut split) = distill::distill_base(src)?;
         let base = super::btf::leak(base);
@@ -90,9 +80,7 @@ pub unsafe extern "C" fn btf__relocate(btf: *mut Btf, base_btf: *const Btf) -> c
             return Err(Error::inval("btf__relocate: base BTF is NULL"));
         };
         if b.c_base_handle() == base_btf as usize {
-            return Err(Error::inval(
-                "btf__relocate: BTF is already based on that base",
-            ));
+            return Err(Error::inval("btf__relocate: BTF is already based on that base"));
         }
         distill::relocate(b, Arc::new(base.clone()))?;
         b.set_c_base_handle(base_btf as usize);

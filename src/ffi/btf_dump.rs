@@ -11,9 +11,7 @@
 //! therefore prints exactly libbpf's bytes. Text is handed over at the end of each call and
 //! before each log line, in chunks rather than one piece per `printf` as libbpf does.
 
-use super::types_btf::{
-    btf_dump_emit_type_decl_opts, btf_dump_opts, btf_dump_printf_fn_t, btf_dump_type_data_opts,
-};
+use super::types_btf::{btf_dump_emit_type_decl_opts, btf_dump_opts, btf_dump_printf_fn_t, btf_dump_type_data_opts};
 use super::{handle, int, opts, ptr, symver, val};
 use crate::btf::{c_sink, Btf, CDump, DataOpts};
 use crate::error::{Error, Result};
@@ -179,10 +177,7 @@ pub unsafe extern "C" fn btf_dump__dump_type_data(
         if id >= btf.type_cnt() {
             return Err(Error::new(
                 libc::ENOENT,
-                format!(
-                    "btf_dump__dump_type_data: type id {id} out of range (type count {})",
-                    btf.type_cnt()
-                ),
+                format!("btf_dump__dump_type_data: type id {id} out of range (type count {})", btf.type_cnt()),
             ));
         }
         let bytes: &[u8] = if data_sz == 0 {
@@ -193,8 +188,7 @@ pub unsafe extern "C" fn btf_dump__dump_type_data(
             // SAFETY: `data` points to `data_sz` readable bytes per the caller's contract.
             unsafe { std::slice::from_raw_parts(data as *const u8, data_sz) }
         };
-        core.dump_type_data(btf, id, bytes, data as usize, &o)
-            .map_err(Error::quiet)
+        core.dump_type_data(btf, id, bytes, data as usize, &o).map_err(Error::quiet)
     })
 }
 symver!(btf_dump__dump_type_data, "LIBBPF_0.5.0");

@@ -131,11 +131,7 @@ unsafe fn record_of(src: &Btf, src_type: *const btf_type) -> Result<Vec<u32>> {
 /// `btf`, `src_btf` must be live `struct btf *` (they may be the same); `src_type` must point to
 /// a type record (e.g. from `btf__type_by_id(src_btf, id)`).
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_type(
-    btf: *mut Btf,
-    src_btf: *const Btf,
-    src_type: *const btf_type,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_type(btf: *mut Btf, src_btf: *const Btf, src_type: *const btf_type) -> c_int {
     int("btf__add_type", || {
         if std::ptr::eq(btf, src_btf) {
             // One handle as both: read the record out first, then append to it.
@@ -178,18 +174,9 @@ symver!(btf__add_btf, "LIBBPF_0.6.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_int(
-    btf: *mut Btf,
-    name: *const c_char,
-    byte_sz: usize,
-    encoding: c_int,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_int(btf: *mut Btf, name: *const c_char, byte_sz: usize, encoding: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_int", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_int(self::name(name), byte_sz, encoding))
-        })
-    })
+    int("btf__add_int", || unsafe { with_mut(btf, |b| as_id(b.add_int(self::name(name), byte_sz, encoding))) })
 }
 symver!(btf__add_int, "LIBBPF_0.2.0");
 
@@ -198,15 +185,9 @@ symver!(btf__add_int, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_float(
-    btf: *mut Btf,
-    name: *const c_char,
-    byte_sz: usize,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_float(btf: *mut Btf, name: *const c_char, byte_sz: usize) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_float", || unsafe {
-        with_mut(btf, |b| as_id(b.add_float(self::name(name), byte_sz)))
-    })
+    int("btf__add_float", || unsafe { with_mut(btf, |b| as_id(b.add_float(self::name(name), byte_sz))) })
 }
 symver!(btf__add_float, "LIBBPF_0.4.0");
 
@@ -217,9 +198,7 @@ symver!(btf__add_float, "LIBBPF_0.4.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_ptr(btf: *mut Btf, ref_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_ptr", || unsafe {
-        with_mut(btf, |b| as_id(b.add_ptr(ref_type_id)))
-    })
+    int("btf__add_ptr", || unsafe { with_mut(btf, |b| as_id(b.add_ptr(ref_type_id))) })
 }
 symver!(btf__add_ptr, "LIBBPF_0.2.0");
 
@@ -236,9 +215,7 @@ pub unsafe extern "C" fn btf__add_array(
 ) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_array", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_array_type(index_type_id, elem_type_id, nr_elems))
-        })
+        with_mut(btf, |b| as_id(b.add_array_type(index_type_id, elem_type_id, nr_elems)))
     })
 }
 symver!(btf__add_array, "LIBBPF_0.2.0");
@@ -251,9 +228,7 @@ symver!(btf__add_array, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_struct(btf: *mut Btf, name: *const c_char, sz: u32) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_struct", || unsafe {
-        with_mut(btf, |b| as_id(b.add_composite(false, self::name(name), sz)))
-    })
+    int("btf__add_struct", || unsafe { with_mut(btf, |b| as_id(b.add_composite(false, self::name(name), sz))) })
 }
 symver!(btf__add_struct, "LIBBPF_0.2.0");
 
@@ -264,9 +239,7 @@ symver!(btf__add_struct, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_union(btf: *mut Btf, name: *const c_char, sz: u32) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_union", || unsafe {
-        with_mut(btf, |b| as_id(b.add_composite(true, self::name(name), sz)))
-    })
+    int("btf__add_union", || unsafe { with_mut(btf, |b| as_id(b.add_composite(true, self::name(name), sz))) })
 }
 symver!(btf__add_union, "LIBBPF_0.2.0");
 
@@ -284,10 +257,7 @@ pub unsafe extern "C" fn btf__add_field(
 ) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_field", || unsafe {
-        with_mut(btf, |b| {
-            b.add_field(self::name(name), field_type_id, bit_offset, bit_size)
-                .map(|()| 0)
-        })
+        with_mut(btf, |b| b.add_field(self::name(name), field_type_id, bit_offset, bit_size).map(|()| 0))
     })
 }
 symver!(btf__add_field, "LIBBPF_0.2.0");
@@ -300,9 +270,7 @@ symver!(btf__add_field, "LIBBPF_0.2.0");
 pub unsafe extern "C" fn btf__add_enum(btf: *mut Btf, name: *const c_char, bytes_sz: u32) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_enum", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_enum_type(self::name(name), bytes_sz, false, false))
-        })
+        with_mut(btf, |b| as_id(b.add_enum_type(self::name(name), bytes_sz, false, false)))
     })
 }
 symver!(btf__add_enum, "LIBBPF_0.2.0");
@@ -312,17 +280,9 @@ symver!(btf__add_enum, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_enum_value(
-    btf: *mut Btf,
-    name: *const c_char,
-    value: i64,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_enum_value(btf: *mut Btf, name: *const c_char, value: i64) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_enum_value", || unsafe {
-        with_mut(btf, |b| {
-            b.add_enum_value(self::name(name), value).map(|()| 0)
-        })
-    })
+    int("btf__add_enum_value", || unsafe { with_mut(btf, |b| b.add_enum_value(self::name(name), value).map(|()| 0)) })
 }
 symver!(btf__add_enum_value, "LIBBPF_0.2.0");
 
@@ -331,17 +291,10 @@ symver!(btf__add_enum_value, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_enum64(
-    btf: *mut Btf,
-    name: *const c_char,
-    bytes_sz: u32,
-    is_signed: bool,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_enum64(btf: *mut Btf, name: *const c_char, bytes_sz: u32, is_signed: bool) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_enum64", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_enum_type(self::name(name), bytes_sz, true, is_signed))
-        })
+        with_mut(btf, |b| as_id(b.add_enum_type(self::name(name), bytes_sz, true, is_signed)))
     })
 }
 symver!(btf__add_enum64, "LIBBPF_1.0.0");
@@ -351,16 +304,10 @@ symver!(btf__add_enum64, "LIBBPF_1.0.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_enum64_value(
-    btf: *mut Btf,
-    name: *const c_char,
-    value: u64,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_enum64_value(btf: *mut Btf, name: *const c_char, value: u64) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_enum64_value", || unsafe {
-        with_mut(btf, |b| {
-            b.add_enum64_value(self::name(name), value).map(|()| 0)
-        })
+        with_mut(btf, |b| b.add_enum64_value(self::name(name), value).map(|()| 0))
     })
 }
 symver!(btf__add_enum64_value, "LIBBPF_1.0.0");
@@ -371,15 +318,9 @@ symver!(btf__add_enum64_value, "LIBBPF_1.0.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_fwd(
-    btf: *mut Btf,
-    name: *const c_char,
-    fwd_kind: btf_fwd_kind,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_fwd(btf: *mut Btf, name: *const c_char, fwd_kind: btf_fwd_kind) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_fwd", || unsafe {
-        with_mut(btf, |b| as_id(b.add_fwd(self::name(name), fwd_kind)))
-    })
+    int("btf__add_fwd", || unsafe { with_mut(btf, |b| as_id(b.add_fwd(self::name(name), fwd_kind))) })
 }
 symver!(btf__add_fwd, "LIBBPF_0.2.0");
 
@@ -388,15 +329,9 @@ symver!(btf__add_fwd, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_typedef(
-    btf: *mut Btf,
-    name: *const c_char,
-    ref_type_id: c_int,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_typedef(btf: *mut Btf, name: *const c_char, ref_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_typedef", || unsafe {
-        with_mut(btf, |b| as_id(b.add_typedef(self::name(name), ref_type_id)))
-    })
+    int("btf__add_typedef", || unsafe { with_mut(btf, |b| as_id(b.add_typedef(self::name(name), ref_type_id))) })
 }
 symver!(btf__add_typedef, "LIBBPF_0.2.0");
 
@@ -407,9 +342,7 @@ symver!(btf__add_typedef, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_volatile(btf: *mut Btf, ref_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_volatile", || unsafe {
-        with_mut(btf, |b| as_id(b.add_volatile(ref_type_id)))
-    })
+    int("btf__add_volatile", || unsafe { with_mut(btf, |b| as_id(b.add_volatile(ref_type_id))) })
 }
 symver!(btf__add_volatile, "LIBBPF_0.2.0");
 
@@ -420,9 +353,7 @@ symver!(btf__add_volatile, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_const(btf: *mut Btf, ref_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_const", || unsafe {
-        with_mut(btf, |b| as_id(b.add_const(ref_type_id)))
-    })
+    int("btf__add_const", || unsafe { with_mut(btf, |b| as_id(b.add_const(ref_type_id))) })
 }
 symver!(btf__add_const, "LIBBPF_0.2.0");
 
@@ -433,9 +364,7 @@ symver!(btf__add_const, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_restrict(btf: *mut Btf, ref_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_restrict", || unsafe {
-        with_mut(btf, |b| as_id(b.add_restrict(ref_type_id)))
-    })
+    int("btf__add_restrict", || unsafe { with_mut(btf, |b| as_id(b.add_restrict(ref_type_id))) })
 }
 symver!(btf__add_restrict, "LIBBPF_0.2.0");
 
@@ -444,17 +373,9 @@ symver!(btf__add_restrict, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `value` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_type_tag(
-    btf: *mut Btf,
-    value: *const c_char,
-    ref_type_id: c_int,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_type_tag(btf: *mut Btf, value: *const c_char, ref_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_type_tag", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_type_tag(self::name(value), ref_type_id))
-        })
-    })
+    int("btf__add_type_tag", || unsafe { with_mut(btf, |b| as_id(b.add_type_tag(self::name(value), ref_type_id))) })
 }
 symver!(btf__add_type_tag, "LIBBPF_0.6.0");
 
@@ -470,11 +391,7 @@ pub unsafe extern "C" fn btf__add_func(
     proto_type_id: c_int,
 ) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_func", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_func(self::name(name), linkage, proto_type_id))
-        })
-    })
+    int("btf__add_func", || unsafe { with_mut(btf, |b| as_id(b.add_func(self::name(name), linkage, proto_type_id))) })
 }
 symver!(btf__add_func, "LIBBPF_0.2.0");
 
@@ -485,9 +402,7 @@ symver!(btf__add_func, "LIBBPF_0.2.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__add_func_proto(btf: *mut Btf, ret_type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_func_proto", || unsafe {
-        with_mut(btf, |b| as_id(b.add_func_proto(ret_type_id)))
-    })
+    int("btf__add_func_proto", || unsafe { with_mut(btf, |b| as_id(b.add_func_proto(ret_type_id))) })
 }
 symver!(btf__add_func_proto, "LIBBPF_0.2.0");
 
@@ -496,17 +411,9 @@ symver!(btf__add_func_proto, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_func_param(
-    btf: *mut Btf,
-    name: *const c_char,
-    type_id: c_int,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_func_param(btf: *mut Btf, name: *const c_char, type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_func_param", || unsafe {
-        with_mut(btf, |b| {
-            b.add_func_param(self::name(name), type_id).map(|()| 0)
-        })
-    })
+    int("btf__add_func_param", || unsafe { with_mut(btf, |b| b.add_func_param(self::name(name), type_id).map(|()| 0)) })
 }
 symver!(btf__add_func_param, "LIBBPF_0.2.0");
 
@@ -515,18 +422,9 @@ symver!(btf__add_func_param, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_var(
-    btf: *mut Btf,
-    name: *const c_char,
-    linkage: c_int,
-    type_id: c_int,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_var(btf: *mut Btf, name: *const c_char, linkage: c_int, type_id: c_int) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_var", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_var_type(self::name(name), linkage, type_id))
-        })
-    })
+    int("btf__add_var", || unsafe { with_mut(btf, |b| as_id(b.add_var_type(self::name(name), linkage, type_id))) })
 }
 symver!(btf__add_var, "LIBBPF_0.2.0");
 
@@ -535,15 +433,9 @@ symver!(btf__add_var, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf` must be NULL or a live `struct btf *`; `name` NULL or a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn btf__add_datasec(
-    btf: *mut Btf,
-    name: *const c_char,
-    byte_sz: u32,
-) -> c_int {
+pub unsafe extern "C" fn btf__add_datasec(btf: *mut Btf, name: *const c_char, byte_sz: u32) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__add_datasec", || unsafe {
-        with_mut(btf, |b| as_id(b.add_datasec(self::name(name), byte_sz)))
-    })
+    int("btf__add_datasec", || unsafe { with_mut(btf, |b| as_id(b.add_datasec(self::name(name), byte_sz))) })
 }
 symver!(btf__add_datasec, "LIBBPF_0.2.0");
 
@@ -560,10 +452,7 @@ pub unsafe extern "C" fn btf__add_datasec_var_info(
 ) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_datasec_var_info", || unsafe {
-        with_mut(btf, |b| {
-            b.add_datasec_var_info(var_type_id, offset, byte_sz)
-                .map(|()| 0)
-        })
+        with_mut(btf, |b| b.add_datasec_var_info(var_type_id, offset, byte_sz).map(|()| 0))
     })
 }
 symver!(btf__add_datasec_var_info, "LIBBPF_0.2.0");
@@ -582,9 +471,7 @@ pub unsafe extern "C" fn btf__add_decl_tag(
 ) -> c_int {
     // SAFETY: per the caller's contract.
     int("btf__add_decl_tag", || unsafe {
-        with_mut(btf, |b| {
-            as_id(b.add_decl_tag(self::name(value), ref_type_id, component_idx))
-        })
+        with_mut(btf, |b| as_id(b.add_decl_tag(self::name(value), ref_type_id, component_idx)))
     })
 }
 symver!(btf__add_decl_tag, "LIBBPF_0.6.0");
@@ -597,9 +484,7 @@ symver!(btf__add_decl_tag, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn btf__load_into_kernel(btf: *mut Btf) -> c_int {
     // SAFETY: per the caller's contract.
-    int("btf__load_into_kernel", || unsafe {
-        with_mut(btf, |b| b.load_into_kernel().map(|()| 0))
-    })
+    int("btf__load_into_kernel", || unsafe { with_mut(btf, |b| b.load_into_kernel().map(|()| 0)) })
 }
 symver!(btf__load_into_kernel, "LIBBPF_0.5.0");
 
@@ -608,15 +493,10 @@ symver!(btf__load_into_kernel, "LIBBPF_0.5.0");
 /// # Safety
 /// `base_btf` must be NULL or a live `struct btf *` that outlives the result.
 #[no_mangle]
-pub unsafe extern "C" fn btf__load_from_kernel_by_id_split(
-    id: u32,
-    base_btf: *mut Btf,
-) -> *mut Btf {
+pub unsafe extern "C" fn btf__load_from_kernel_by_id_split(id: u32, base_btf: *mut Btf) -> *mut Btf {
     ptr("btf__load_from_kernel_by_id_split", || {
         // SAFETY: `base_btf` is NULL or live.
-        with_base(unsafe { base_of(base_btf) }?, |b| {
-            Btf::load_from_kernel_by_id(id, b)
-        })
+        with_base(unsafe { base_of(base_btf) }?, |b| Btf::load_from_kernel_by_id(id, b))
     })
 }
 symver!(btf__load_from_kernel_by_id_split, "LIBBPF_0.5.0");
@@ -627,9 +507,7 @@ symver!(btf__load_from_kernel_by_id_split, "LIBBPF_0.5.0");
 /// No pointer arguments; `unsafe` only for uniformity of the C API.
 #[no_mangle]
 pub unsafe extern "C" fn btf__load_from_kernel_by_id(id: u32) -> *mut Btf {
-    ptr("btf__load_from_kernel_by_id", || {
-        Ok(leak(Btf::load_from_kernel_by_id(id, None)?))
-    })
+    ptr("btf__load_from_kernel_by_id", || Ok(leak(Btf::load_from_kernel_by_id(id, None)?)))
 }
 symver!(btf__load_from_kernel_by_id, "LIBBPF_0.5.0");
 
@@ -674,10 +552,7 @@ symver!(btf__set_endianness, "LIBBPF_0.2.0");
 /// # Safety
 /// `btf_ext` must be NULL or a live `struct btf_ext *`.
 #[no_mangle]
-pub unsafe extern "C" fn btf_ext__set_endianness(
-    btf_ext: *mut BtfExt,
-    endian: btf_endianness,
-) -> c_int {
+pub unsafe extern "C" fn btf_ext__set_endianness(btf_ext: *mut BtfExt, endian: btf_endianness) -> c_int {
     int("btf_ext__set_endianness", || {
         // SAFETY: per the caller's contract.
         let e = unsafe { handle::get_mut(btf_ext, "btf_ext") }?;

@@ -49,8 +49,8 @@ use parking_lot::RwLock;
 use std::any::TypeId;
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A type whose pointers C holds as opaque handles.
 pub trait Handle: 'static {

@@ -30,4 +30,3 @@ pub unsafe extern "C" fn libbpf_set_strict_mode(mode: libbpf_strict_mode) -> c_i
     0
 }
 symver!(libbpf_set_strict_mode, "LIBBPF_0.5.0");
-

@@ -66,11 +66,7 @@ pub unsafe extern "C" fn bpf_prog_linfo__new(info: *const bpf_prog_info) -> *mut
         // beside them (export contract); nothing is read unless the counts are usable.
         let src = unsafe {
             LinfoSource {
-                line_info: if rec_ok {
-                    slice(i.line_info, nr * i.line_info_rec_size as usize)
-                } else {
-                    &[]
-                },
+                line_info: if rec_ok { slice(i.line_info, nr * i.line_info_rec_size as usize) } else { &[] },
                 nr_line_info: i.nr_line_info,
                 line_info_rec_size: i.line_info_rec_size,
                 jited: (rec_ok && jited_ok).then(|| JitedSource {

@@ -38,7 +38,9 @@ symver!(bpf_link__fd, "LIBBPF_0.0.8");
 pub unsafe extern "C" fn bpf_link__pin_path(link: *const Link) -> *const c_char {
     ffi::val("bpf_link__pin_path", std::ptr::null(), || {
         // SAFETY: `link` is NULL or a live link handle (C API contract).
-        unsafe { handle::opt_logged("bpf_link__pin_path", link, "link") }.and_then(|l| l.pin_path.as_ref()).map_or(std::ptr::null(), |p| p.as_ptr())
+        unsafe { handle::opt_logged("bpf_link__pin_path", link, "link") }
+            .and_then(|l| l.pin_path.as_ref())
+            .map_or(std::ptr::null(), |p| p.as_ptr())
     })
 }
 symver!(bpf_link__pin_path, "LIBBPF_0.0.8");
@@ -70,7 +72,8 @@ pub unsafe extern "C" fn bpf_link__update_program(link: *mut Link, prog: *mut Pr
     ffi::int("bpf_link__update_program", || {
         // SAFETY: both are NULL or live handles (C API contract).
         let (l, p) = unsafe { (handle::get_mut(link, "link")?, handle::get(prog, "program")?) };
-        let fd = p.fd.as_ref().ok_or_else(|| Error::inval(format!("prog '{}': not loaded", p.name().to_string_lossy())))?;
+        let fd =
+            p.fd.as_ref().ok_or_else(|| Error::inval(format!("prog '{}': not loaded", p.name().to_string_lossy())))?;
         l.update_program(fd.as_fd()).map(|()| 0)
     })
 }
@@ -126,7 +129,9 @@ pub unsafe extern "C" fn bpf_link__update_map(link: *mut Link, map: *const Map) 
         let Some(k) = m.st_ops_kern.as_ref() else {
             return Err(Error::inval(format!("map '{name}': not a loaded struct_ops map")));
         };
-        let fd = m.fd.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")))?;
+        let fd =
+            m.fd.as_ref()
+                .ok_or_else(|| Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")))?;
         // SAFETY: the map's fd lives as long as its object, which outlives this call.
         let bfd = unsafe { BorrowedFd::borrow_raw(std::os::fd::AsRawFd::as_raw_fd(fd)) };
         l.update_map(bfd, &k.vdata).map(|()| 0)

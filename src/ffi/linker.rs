@@ -37,9 +37,8 @@ pub unsafe extern "C" fn bpf_linker__add_file(
 ) -> c_int {
     ffi::int("bpf_linker__add_file", || {
         // SAFETY: as above; `linker` is NULL or a live linker handle.
-        let (_, l, f) = unsafe {
-            (opts::read(opts)?, handle::get_mut(linker, "linker")?, handle::cstr(filename, "filename")?)
-        };
+        let (_, l, f) =
+            unsafe { (opts::read(opts)?, handle::get_mut(linker, "linker")?, handle::cstr(filename, "filename")?) };
         l.add_file(f).map(|()| 0)
     })
 }

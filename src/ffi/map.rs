@@ -331,7 +331,9 @@ symver!(bpf_map__pin_path, "LIBBPF_0.5.0");
 /// Old name of `bpf_map__pin_path`, still exported by libbpf 1.x.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__get_pin_path(map: *const Map) -> *const c_char {
-    read("bpf_map__get_pin_path", map, std::ptr::null(), |m| m.pin_path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()))
+    read("bpf_map__get_pin_path", map, std::ptr::null(), |m| {
+        m.pin_path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr())
+    })
 }
 symver!(bpf_map__get_pin_path, "LIBBPF_0.0.6");
 
@@ -507,7 +509,12 @@ symver!(bpf_map__lookup_and_delete_elem, "LIBBPF_0.8.0");
 
 /// The key after `cur_key` (NULL: the first key) into `next_key`; `-ENOENT` at the end.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_map__get_next_key(map: *const Map, cur_key: *const c_void, next_key: *mut c_void, key_sz: usize) -> c_int {
+pub unsafe extern "C" fn bpf_map__get_next_key(
+    map: *const Map,
+    cur_key: *const c_void,
+    next_key: *mut c_void,
+    key_sz: usize,
+) -> c_int {
     elem_op("bpf_map__get_next_key", map, key_sz, None, |fd| {
         // SAFETY: both keys hold key_sz bytes (or cur_key is NULL), the map's key size.
         unsafe { cmd::raw::map_get_next_key(fd, cur_key as u64, next_key as u64) }

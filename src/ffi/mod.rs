@@ -21,8 +21,8 @@ pub mod attach;
 pub mod bpf;
 pub mod btf;
 pub mod btf_dedup;
-pub mod btf_write;
 pub mod btf_dump;
+pub mod btf_write;
 pub mod handle;
 pub mod legacy;
 pub mod linfo;
@@ -32,13 +32,13 @@ pub mod map;
 pub mod names;
 pub mod netlink;
 pub mod object;
+pub mod opts;
 pub mod perfbuf;
 pub mod print;
 pub mod probe;
 pub mod program;
 pub mod ringbuf;
 pub mod skeleton;
-pub mod opts;
 pub mod types;
 pub mod types_bpf;
 pub mod types_btf;
@@ -46,14 +46,7 @@ pub mod types_btf;
 /// Bind an exported function to a libbpf version node as its default version (`name@@NODE`).
 macro_rules! symver {
     ($name:ident, $node:literal) => {
-        core::arch::global_asm!(concat!(
-            ".symver ",
-            stringify!($name),
-            ", ",
-            stringify!($name),
-            "@@@",
-            $node
-        ));
+        core::arch::global_asm!(concat!(".symver ", stringify!($name), ", ", stringify!($name), "@@@", $node));
     };
 }
 pub(crate) use symver;

@@ -161,11 +161,15 @@ pub unsafe extern "C" fn libbpf_register_prog_handler(
         // The registry stores the callbacks with `void *` in place of the handle pointers; same
         // C ABI, and they are only ever called with our handles.
         // SAFETY: as just said.
-        let setup = o.and_then(|o| o.prog_setup_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgSetupFn>(f) });
+        let setup =
+            o.and_then(|o| o.prog_setup_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgSetupFn>(f) });
         // SAFETY: as just said.
-        let prepare = o.and_then(|o| o.prog_prepare_load_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgPrepareLoadFn>(f) });
+        let prepare = o
+            .and_then(|o| o.prog_prepare_load_fn)
+            .map(|f| unsafe { std::mem::transmute::<_, section::ProgPrepareLoadFn>(f) });
         // SAFETY: as just said.
-        let attach = o.and_then(|o| o.prog_attach_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgAttachFn>(f) });
+        let attach =
+            o.and_then(|o| o.prog_attach_fn).map(|f| unsafe { std::mem::transmute::<_, section::ProgAttachFn>(f) });
         section::register_handler(sec, prog_type, exp_attach_type, o.map_or(0, |o| o.cookie), setup, prepare, attach)
     })
 }
@@ -212,7 +216,10 @@ mod tests {
     fn prog_type_by_name_ffi() {
         assert_eq!(prog_type(Some(c"struct_ops/init")), (0, 0, BPF_PROG_TYPE_STRUCT_OPS, 0));
         assert_eq!(prog_type(Some(c"fentry.s/bar")), (0, 0, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY));
-        assert_eq!(prog_type(Some(c"cgroup/connect4")), (0, 0, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT));
+        assert_eq!(
+            prog_type(Some(c"cgroup/connect4")),
+            (0, 0, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT)
+        );
         // Unknown: -ESRCH, out-params untouched.
         assert_eq!(prog_type(Some(c"foo/bar")), (-libc::ESRCH, libc::ESRCH, u32::MAX, u32::MAX));
         assert_eq!(prog_type(Some(c"")), (-libc::ESRCH, libc::ESRCH, u32::MAX, u32::MAX));

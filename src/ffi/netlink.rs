@@ -38,11 +38,7 @@ symver!(bpf_xdp_attach, "LIBBPF_0.7.0");
 /// `bpf_xdp_detach()`: remove the XDP program of `ifindex` attached in the mode `flags` names
 /// (only if it is `opts->old_prog_fd`, when set).
 #[no_mangle]
-pub unsafe extern "C" fn bpf_xdp_detach(
-    ifindex: c_int,
-    flags: u32,
-    opts: *const bpf_xdp_attach_opts,
-) -> c_int {
+pub unsafe extern "C" fn bpf_xdp_detach(ifindex: c_int, flags: u32, opts: *const bpf_xdp_attach_opts) -> c_int {
     int("bpf_xdp_detach", || {
         // SAFETY: export contract.
         let o = unsafe { read_opts(opts) }?;
@@ -61,11 +57,7 @@ macro_rules! end_of {
 /// `bpf_xdp_query()`: the device's XDP program ids per mode and attach mode, and (when the
 /// caller's struct has them) its XDP feature flags and zero-copy segment limit.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_xdp_query(
-    ifindex: c_int,
-    flags: c_int,
-    opts: *mut bpf_xdp_query_opts,
-) -> c_int {
+pub unsafe extern "C" fn bpf_xdp_query(ifindex: c_int, flags: c_int, opts: *mut bpf_xdp_query_opts) -> c_int {
     int("bpf_xdp_query", || {
         // SAFETY: export contract.
         unsafe { read_opts(opts as *const bpf_xdp_query_opts) }?;
@@ -87,11 +79,7 @@ pub unsafe extern "C" fn bpf_xdp_query(
         let features = netlink::xdp_features(ifindex)?;
         // SAFETY: as above.
         unsafe {
-            opts_set(
-                opts,
-                offset_of!(Q, feature_flags),
-                features.map_or(0, |f| f.0),
-            );
+            opts_set(opts, offset_of!(Q, feature_flags), features.map_or(0, |f| f.0));
             if let Some((_, zc_max_segs)) = features {
                 opts_set(opts, offset_of!(Q, xdp_zc_max_segs), zc_max_segs);
             }
@@ -104,11 +92,7 @@ symver!(bpf_xdp_query, "LIBBPF_0.7.0");
 /// `bpf_xdp_query_id()`: the id of the XDP program attached in the mode `flags` names (or of the
 /// only one, without a mode); 0 for none.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_xdp_query_id(
-    ifindex: c_int,
-    flags: c_int,
-    prog_id: *mut u32,
-) -> c_int {
+pub unsafe extern "C" fn bpf_xdp_query_id(ifindex: c_int, flags: c_int, prog_id: *mut u32) -> c_int {
     int("bpf_xdp_query_id", || {
         if prog_id.is_null() {
             return Err(Error::quiet(libc::EINVAL));
@@ -138,11 +122,7 @@ unsafe fn required<T: super::opts::Opts>(p: *const T) -> Result<T> {
 unsafe fn hook(p: *const bpf_tc_hook) -> Result<TcHook> {
     // SAFETY: forwarded contract.
     let h = unsafe { required(p) }?;
-    Ok(TcHook {
-        ifindex: h.ifindex,
-        attach_point: h.attach_point,
-        parent: h.parent,
-    })
+    Ok(TcHook { ifindex: h.ifindex, attach_point: h.attach_point, parent: h.parent })
 }
 
 /// # Safety
@@ -150,13 +130,7 @@ unsafe fn hook(p: *const bpf_tc_hook) -> Result<TcHook> {
 unsafe fn tc_opts(p: *const bpf_tc_opts) -> Result<TcOpts> {
     // SAFETY: forwarded contract.
     let o = unsafe { required(p) }?;
-    Ok(TcOpts {
-        prog_fd: o.prog_fd,
-        flags: o.flags,
-        prog_id: o.prog_id,
-        handle: o.handle,
-        priority: o.priority,
-    })
+    Ok(TcOpts { prog_fd: o.prog_fd, flags: o.flags, prog_id: o.prog_id, handle: o.handle, priority: o.priority })
 }
 
 /// Write a filter's id, handle and priority back into the caller's options.
@@ -213,10 +187,7 @@ symver!(bpf_tc_attach, "LIBBPF_0.4.0");
 /// `bpf_tc_detach()`: delete the filter `opts->handle`/`opts->priority` (the other fields must
 /// be zero).
 #[no_mangle]
-pub unsafe extern "C" fn bpf_tc_detach(
-    hook: *const bpf_tc_hook,
-    opts: *const bpf_tc_opts,
-) -> c_int {
+pub unsafe extern "C" fn bpf_tc_detach(hook: *const bpf_tc_hook, opts: *const bpf_tc_opts) -> c_int {
     int("bpf_tc_detach", || {
         // SAFETY: export contract.
         let (h, o) = unsafe { (self::hook(hook)?, tc_opts(opts)?) };

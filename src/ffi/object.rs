@@ -17,7 +17,9 @@ const PATH_MAX: usize = 4096;
 pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(OpenOptions, *const c_void)> {
     use super::types::{OXBPF_OPEN_OPTS_EXT_LEN, OXBPF_OPEN_OPTS_EXT_MAGIC};
     // SAFETY: forwarded caller contract.
-    let Some((o, ext)) = (unsafe { super::opts::read_with_ext(opts, Some((OXBPF_OPEN_OPTS_EXT_MAGIC, OXBPF_OPEN_OPTS_EXT_LEN))) })? else {
+    let Some((o, ext)) =
+        (unsafe { super::opts::read_with_ext(opts, Some((OXBPF_OPEN_OPTS_EXT_MAGIC, OXBPF_OPEN_OPTS_EXT_LEN))) })?
+    else {
         return Ok((token_from_env(OpenOptions::default())?, std::ptr::null()));
     };
     // The extension block's second word: the struct_ops shadow description.
@@ -73,11 +75,14 @@ unsafe fn shadow_name(p: *const c_char, what: &str) -> Result<String> {
         // SAFETY: every byte before the NUL is readable per the contract; we stop at the NUL.
         let b = unsafe { *p.add(i) } as u8;
         if b == 0 {
-            return String::from_utf8(bytes).map_err(|_| Error::inval(format!("struct_ops shadow info: {what} name is not UTF-8")));
+            return String::from_utf8(bytes)
+                .map_err(|_| Error::inval(format!("struct_ops shadow info: {what} name is not UTF-8")));
         }
         bytes.push(b);
     }
-    Err(Error::inval(format!("struct_ops shadow info: {what} name is not NUL-terminated within {SHADOW_NAME_MAX} bytes")))
+    Err(Error::inval(format!(
+        "struct_ops shadow info: {what} name is not NUL-terminated within {SHADOW_NAME_MAX} bytes"
+    )))
 }
 
 /// Copy the caller's `struct bpf_struct_ops_shadow_info` into owned descriptions and check them
@@ -260,8 +265,10 @@ symver!(bpf_object__name, "LIBBPF_0.0.1");
 
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__kversion(obj: *const Object) -> u32 {
-    // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__kversion", 0, || unsafe { handle::opt_logged("bpf_object__kversion", obj, "object") }.map_or(0, |o| o.kern_version))
+    val("bpf_object__kversion", 0, || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { handle::opt_logged("bpf_object__kversion", obj, "object") }.map_or(0, |o| o.kern_version)
+    })
 }
 symver!(bpf_object__kversion, "LIBBPF_0.0.1");
 
@@ -282,18 +289,22 @@ symver!(bpf_object__set_kversion, "LIBBPF_0.4.0");
 /// The BPF token fd in use, or -1 (tokens are created at load).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__token_fd(obj: *const Object) -> c_int {
-    // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__token_fd", -1, || unsafe { handle::opt_logged("bpf_object__token_fd", obj, "object") }.map_or(-1, |_| -1))
+    val("bpf_object__token_fd", -1, || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { handle::opt_logged("bpf_object__token_fd", obj, "object") }.map_or(-1, |_| -1)
+    })
 }
 symver!(bpf_object__token_fd, "LIBBPF_1.5.0");
 
 /// The object's own BTF, or NULL (errno ENOENT) when it has none.
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__btf(obj: *const Object) -> *mut Btf {
-    // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__btf", std::ptr::null_mut(), || match unsafe { handle::opt_logged("bpf_object__btf", obj, "object") }.and_then(|o| o.btf.as_deref()) {
-        Some(b) => b as *const Btf as *mut Btf,
-        None => std::ptr::null_mut(),
+    val("bpf_object__btf", std::ptr::null_mut(), || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        match unsafe { handle::opt_logged("bpf_object__btf", obj, "object") }.and_then(|o| o.btf.as_deref()) {
+            Some(b) => b as *const Btf as *mut Btf,
+            None => std::ptr::null_mut(),
+        }
     })
 }
 symver!(bpf_object__btf, "LIBBPF_0.0.2");
@@ -302,8 +313,10 @@ symver!(bpf_object__btf, "LIBBPF_0.0.2");
 /// `bpf_object__load`).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__btf_fd(obj: *const Object) -> c_int {
-    // SAFETY: C contract: obj is a live handle or NULL.
-    val("bpf_object__btf_fd", -1, || unsafe { handle::opt_logged("bpf_object__btf_fd", obj, "object") }.map_or(-1, |o| o.btf_fd))
+    val("bpf_object__btf_fd", -1, || {
+        // SAFETY: C contract: obj is a live handle or NULL.
+        unsafe { handle::opt_logged("bpf_object__btf_fd", obj, "object") }.map_or(-1, |o| o.btf_fd)
+    })
 }
 symver!(bpf_object__btf_fd, "LIBBPF_0.0.1");
 
@@ -400,7 +413,12 @@ pub unsafe extern "C" fn bpf_object__load(obj: *mut Object) -> c_int {
 symver!(bpf_object__load, "LIBBPF_0.0.1");
 
 /// Run a pinning operation on an object; a NULL object is `-ENOENT` as in libbpf.
-fn pin_op(func: &str, obj: *mut Object, path: *const c_char, f: impl FnOnce(&mut Object, Option<&str>) -> Result<()>) -> c_int {
+fn pin_op(
+    func: &str,
+    obj: *mut Object,
+    path: *const c_char,
+    f: impl FnOnce(&mut Object, Option<&str>) -> Result<()>,
+) -> c_int {
     int(func, || {
         if obj.is_null() {
             return Err(Error::quiet(libc::ENOENT));

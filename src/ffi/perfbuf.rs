@@ -10,7 +10,9 @@
 //! a negative buffer index is `-EINVAL`.
 
 use super::handle::{self, get};
-use super::types::{perf_buffer_event_fn, perf_buffer_lost_fn, perf_buffer_opts, perf_buffer_raw_opts, perf_buffer_sample_fn};
+use super::types::{
+    perf_buffer_event_fn, perf_buffer_lost_fn, perf_buffer_opts, perf_buffer_raw_opts, perf_buffer_sample_fn,
+};
 use super::{int, opts, ptr, set_errno, symver, val};
 use crate::buffers::perfbuf::{Callbacks, Cpus, LostFn, PerfSampleFn};
 use crate::buffers::Record;
@@ -89,7 +91,8 @@ pub unsafe extern "C" fn perf_buffer__new_raw(
                 }
                 let n = o.cpu_cnt as usize;
                 // SAFETY: the caller provides cpu_cnt ints at cpus and at map_keys.
-                let (c, k) = unsafe { (std::slice::from_raw_parts(o.cpus, n), std::slice::from_raw_parts(o.map_keys, n)) };
+                let (c, k) =
+                    unsafe { (std::slice::from_raw_parts(o.cpus, n), std::slice::from_raw_parts(o.map_keys, n)) };
                 Cpus::Explicit(c.iter().copied().zip(k.iter().copied()).collect())
             }
             _ => Cpus::Online,
@@ -168,8 +171,10 @@ symver!(perf_buffer__consume_buffer, "LIBBPF_0.2.0");
 /// How many per-CPU buffers were opened.
 #[no_mangle]
 pub unsafe extern "C" fn perf_buffer__buffer_cnt(pb: *const PerfBuffer) -> usize {
-    // SAFETY: C contract: pb is a live perf buffer or NULL.
-    val("perf_buffer__buffer_cnt", 0, || unsafe { handle::opt_logged("perf_buffer__buffer_cnt", pb, "perf buffer") }.map_or(0, |p| p.buffer_cnt()))
+    val("perf_buffer__buffer_cnt", 0, || {
+        // SAFETY: C contract: pb is a live perf buffer or NULL.
+        unsafe { handle::opt_logged("perf_buffer__buffer_cnt", pb, "perf buffer") }.map_or(0, |p| p.buffer_cnt())
+    })
 }
 symver!(perf_buffer__buffer_cnt, "LIBBPF_0.2.0");
 
@@ -186,7 +191,12 @@ symver!(perf_buffer__buffer_fd, "LIBBPF_0.2.0");
 /// The raw mmap of buffer `buf_idx` (the `struct perf_event_mmap_page` first) in `*buf`, and
 /// its data size in `*buf_size`.
 #[no_mangle]
-pub unsafe extern "C" fn perf_buffer__buffer(pb: *mut PerfBuffer, buf_idx: c_int, buf: *mut *mut c_void, buf_size: *mut usize) -> c_int {
+pub unsafe extern "C" fn perf_buffer__buffer(
+    pb: *mut PerfBuffer,
+    buf_idx: c_int,
+    buf: *mut *mut c_void,
+    buf_size: *mut usize,
+) -> c_int {
     int("perf_buffer__buffer", || {
         // SAFETY: C contract: pb is a live perf buffer or NULL.
         let pb = unsafe { get(pb, "perf buffer") }?;

@@ -1,8 +1,8 @@
 //! Library-wide functions: logging, error strings, versions, CPU count.
 
+use super::types::libbpf_print_fn_t;
 use super::{int, symver, val};
 use crate::error::Error;
-use super::types::libbpf_print_fn_t;
 use std::ffi::{c_char, c_int};
 
 /// Install the print callback; returns the previous one. NULL silences all output.

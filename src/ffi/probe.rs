@@ -22,10 +22,7 @@ fn no_opts(opts: *const c_void) -> Result<()> {
 
 /// `libbpf_probe_bpf_prog_type()`: whether the kernel supports programs of `prog_type`.
 #[no_mangle]
-pub unsafe extern "C" fn libbpf_probe_bpf_prog_type(
-    prog_type: bpf_prog_type,
-    opts: *const c_void,
-) -> c_int {
+pub unsafe extern "C" fn libbpf_probe_bpf_prog_type(prog_type: bpf_prog_type, opts: *const c_void) -> c_int {
     int("libbpf_probe_bpf_prog_type", || {
         no_opts(opts)?;
         probe::prog_type(prog_type)
@@ -35,10 +32,7 @@ symver!(libbpf_probe_bpf_prog_type, "LIBBPF_0.7.0");
 
 /// `libbpf_probe_bpf_map_type()`: whether the kernel supports maps of `map_type`.
 #[no_mangle]
-pub unsafe extern "C" fn libbpf_probe_bpf_map_type(
-    map_type: bpf_map_type,
-    opts: *const c_void,
-) -> c_int {
+pub unsafe extern "C" fn libbpf_probe_bpf_map_type(map_type: bpf_map_type, opts: *const c_void) -> c_int {
     int("libbpf_probe_bpf_map_type", || {
         no_opts(opts)?;
         probe::map_type(map_type)
@@ -64,10 +58,7 @@ symver!(libbpf_probe_bpf_helper, "LIBBPF_0.7.0");
 /// attaching to `name` uses (the function, `btf_trace_<name>`, `bpf_lsm_<name>` or
 /// `bpf_iter_<name>`).
 #[no_mangle]
-pub unsafe extern "C" fn libbpf_find_vmlinux_btf_id(
-    name: *const c_char,
-    attach_type: bpf_attach_type,
-) -> c_int {
+pub unsafe extern "C" fn libbpf_find_vmlinux_btf_id(name: *const c_char, attach_type: bpf_attach_type) -> c_int {
     int("libbpf_find_vmlinux_btf_id", || {
         // SAFETY: export contract.
         let name = unsafe { handle::cstr(name, "name") }?;

@@ -106,7 +106,11 @@ symver!(bpf_program__insn_cnt, "LIBBPF_0.6.0");
 
 /// Replace the instructions (before load).
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_insns(prog: *mut Program, new_insns: *const c_void, new_insn_cnt: usize) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_insns(
+    prog: *mut Program,
+    new_insns: *const c_void,
+    new_insn_cnt: usize,
+) -> c_int {
     set("bpf_program__set_insns", prog, |p| {
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));
@@ -184,7 +188,10 @@ pub unsafe extern "C" fn bpf_program__get_expected_attach_type(prog: *const Prog
 symver!(bpf_program__get_expected_attach_type, "LIBBPF_0.0.6");
 
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_expected_attach_type(prog: *mut Program, attach_type: bpf_attach_type) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_expected_attach_type(
+    prog: *mut Program,
+    attach_type: bpf_attach_type,
+) -> c_int {
     set("bpf_program__set_expected_attach_type", prog, |p| {
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));
@@ -275,7 +282,11 @@ symver!(bpf_program__set_ifindex, "LIBBPF_0.0.1");
 /// Target for fentry/fexit/freplace/lsm: another program's fd and/or a function name. A name
 /// is resolved against kernel BTF at load. Delivered in full by issue 3.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_program__set_attach_target(prog: *mut Program, attach_prog_fd: c_int, attach_func_name: *const c_char) -> c_int {
+pub unsafe extern "C" fn bpf_program__set_attach_target(
+    prog: *mut Program,
+    attach_prog_fd: c_int,
+    attach_func_name: *const c_char,
+) -> c_int {
     set("bpf_program__set_attach_target", prog, |p| {
         if attach_prog_fd < 0 || loaded(p) {
             return Err(Error::quiet(libc::EINVAL));
@@ -336,7 +347,12 @@ symver!(bpf_program__unload, "LIBBPF_0.0.1");
 /// assembled for the main program and its appended subprograms when the object is loaded
 /// (NULL before), and refused with `EOPNOTSUPP` unless they have the record size of the
 /// kernel's struct (`want_rec_size`), as when the object has no `.BTF.ext` or before load.
-fn ext_records(func: &str, prog: *const Program, which: fn(&Program) -> (&[u8], u32), want_rec_size: u32) -> *mut c_void {
+fn ext_records(
+    func: &str,
+    prog: *const Program,
+    which: fn(&Program) -> (&[u8], u32),
+    want_rec_size: u32,
+) -> *mut c_void {
     ptr(func, || {
         // SAFETY: C contract: prog is a live handle or NULL.
         let p = unsafe { get(prog, "program") }?;
@@ -347,7 +363,6 @@ fn ext_records(func: &str, prog: *const Program, which: fn(&Program) -> (&[u8], 
         Ok(if recs.is_empty() { std::ptr::null_mut() } else { recs.as_ptr() as *mut c_void })
     })
 }
-
 
 fn func_info_of(p: &Program) -> (&[u8], u32) {
     (&p.func_info, p.func_info_rec_size)

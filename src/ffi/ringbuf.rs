@@ -235,7 +235,10 @@ symver!(ring__consume, "LIBBPF_1.3.0");
 
 /// A producer for the `BPF_MAP_TYPE_USER_RINGBUF` map `map_fd`. NULL with errno on failure.
 #[no_mangle]
-pub unsafe extern "C" fn user_ring_buffer__new(map_fd: c_int, opts: *const user_ring_buffer_opts) -> *mut UserRingBuffer {
+pub unsafe extern "C" fn user_ring_buffer__new(
+    map_fd: c_int,
+    opts: *const user_ring_buffer_opts,
+) -> *mut UserRingBuffer {
     ptr("user_ring_buffer__new", || {
         // SAFETY: C contract for opts.
         unsafe { check_opts(opts) }?;
@@ -258,7 +261,11 @@ symver!(user_ring_buffer__reserve, "LIBBPF_1.1.0");
 /// Like `user_ring_buffer__reserve`, waiting up to `timeout_ms` (-1: forever) for the kernel to
 /// drain enough room.
 #[no_mangle]
-pub unsafe extern "C" fn user_ring_buffer__reserve_blocking(rb: *mut UserRingBuffer, size: u32, timeout_ms: c_int) -> *mut c_void {
+pub unsafe extern "C" fn user_ring_buffer__reserve_blocking(
+    rb: *mut UserRingBuffer,
+    size: u32,
+    timeout_ms: c_int,
+) -> *mut c_void {
     ptr("user_ring_buffer__reserve_blocking", || {
         // SAFETY: C contract: rb is a live user ring buffer or NULL.
         Ok(unsafe { get(rb, "user ring buffer") }?.reserve_blocking(size, timeout_ms)?.as_ptr() as *mut c_void)

@@ -58,11 +58,17 @@ unsafe fn populate_maps(obj: &Object, maps: *const c_void, cnt: i32, stride: i32
     for i in 0..cnt as usize {
         // SAFETY: entry i is within the generated array (contract), fields at 0/8/16.
         let (name, slot, mmaped) = unsafe {
-            (field::<c_char>(base, stride, i, 0), field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16))
+            (
+                field::<c_char>(base, stride, i, 0),
+                field::<*mut Map>(base, stride, i, 8),
+                field::<*mut c_void>(base, stride, i, 16),
+            )
         };
         // SAFETY: generated names are NUL-terminated string literals.
         let name = unsafe { cstr(name, "skeleton map name") }?;
-        let idx = obj.find_map(name).ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton map '{name}'")))?;
+        let idx = obj
+            .find_map(name)
+            .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton map '{name}'")))?;
         if slot.is_null() {
             return Err(Error::inval(format!("skeleton map '{name}': NULL map slot")));
         }
@@ -70,7 +76,11 @@ unsafe fn populate_maps(obj: &Object, maps: *const c_void, cnt: i32, stride: i32
         unsafe { *slot = obj.maps.ptr(idx) };
         let m = obj.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
         if !mmaped.is_null() && m.kind != MapKind::Kconfig {
-            let p = if m.st_ops.is_some() { std::ptr::null_mut() } else { m.mmaped.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr()) };
+            let p = if m.st_ops.is_some() {
+                std::ptr::null_mut()
+            } else {
+                m.mmaped.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr())
+            };
             // SAFETY: mmaped points into the generated skeleton struct (writable).
             unsafe { *mmaped = p as *mut c_void };
         }
@@ -88,8 +98,9 @@ unsafe fn populate_progs(obj: &Object, progs: *const c_void, cnt: i32, stride: i
         let (name, slot) = unsafe { (field::<c_char>(base, stride, i, 0), field::<*mut Program>(base, stride, i, 8)) };
         // SAFETY: generated names are NUL-terminated string literals.
         let name = unsafe { cstr(name, "skeleton program name") }?;
-        let idx =
-            obj.find_program(name).ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton program '{name}'")))?;
+        let idx = obj
+            .find_program(name)
+            .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton program '{name}'")))?;
         if slot.is_null() {
             return Err(Error::inval(format!("skeleton program '{name}': NULL program slot")));
         }
@@ -101,7 +112,10 @@ unsafe fn populate_progs(obj: &Object, progs: *const c_void, cnt: i32, stride: i
 
 /// Open the skeleton's embedded object and bind its maps and programs.
 #[no_mangle]
-pub unsafe extern "C" fn bpf_object__open_skeleton(s: *mut bpf_object_skeleton, opts: *const bpf_object_open_opts) -> c_int {
+pub unsafe extern "C" fn bpf_object__open_skeleton(
+    s: *mut bpf_object_skeleton,
+    opts: *const bpf_object_open_opts,
+) -> c_int {
     int("bpf_object__open_skeleton", || {
         // SAFETY: C contract: s is a generated skeleton or NULL.
         let sk = unsafe { caller_mut(s, "skeleton") }?;
@@ -160,7 +174,8 @@ pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) 
         for i in 0..sk.map_cnt.max(0) as usize {
             let base = sk.maps as *const u8;
             // SAFETY: entry i within the generated array; map@8, mmaped@16.
-            let (map, mmaped) = unsafe { (*field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16)) };
+            let (map, mmaped) =
+                unsafe { (*field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16)) };
             if mmaped.is_null() {
                 continue;
             }
@@ -188,7 +203,8 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
         for i in 0..sk.prog_cnt.max(0) as usize {
             let base = sk.progs as *const u8;
             // SAFETY: entry i within the generated array; prog@8, link@16.
-            let (prog, link) = unsafe { (*field::<*mut Program>(base, stride, i, 8), field::<*mut Link>(base, stride, i, 16)) };
+            let (prog, link) =
+                unsafe { (*field::<*mut Program>(base, stride, i, 8), field::<*mut Link>(base, stride, i, 16)) };
             // SAFETY: filled by open_skeleton with our handle (or NULL); checked as a live program.
             let Some(p) = unsafe { handle::opt(prog, "skeleton program") }? else { continue };
             // SAFETY: link slot inside the generated entry.
@@ -201,7 +217,9 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
                 // No attach handler for the section, or no target in it (SEC("uprobe")): skipped,
                 // as libbpf does.
                 Ok(None) => {}
-                Err(e) => return Err(e.context(format!("prog '{}': failed to auto-attach", p.name().to_string_lossy()))),
+                Err(e) => {
+                    return Err(e.context(format!("prog '{}': failed to auto-attach", p.name().to_string_lossy())))
+                }
             }
         }
         let mstride = check_stride("map", sk.map_cnt, sk.map_skel_sz, MAP_ENTRY_MIN, sk.maps as *const c_void)?;
@@ -215,7 +233,10 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
                 continue;
             }
             if mstride < MAP_ENTRY_WITH_LINK {
-                crate::pr_warn!("map '{}': BPF skeleton version is old, skipping map auto-attachment...", m.name().to_string_lossy());
+                crate::pr_warn!(
+                    "map '{}': BPF skeleton version is old, skipping map auto-attachment...",
+                    m.name().to_string_lossy()
+                );
                 continue;
             }
             // SAFETY: entry i within the array; link@24 (stride >= 32 checked).
@@ -224,7 +245,8 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             if link.is_null() || unsafe { !(*link).is_null() } {
                 continue;
             }
-            let l = crate::struct_ops::attach(m).map_err(|e| e.context(format!("map '{}': failed to auto-attach", m.name().to_string_lossy())))?;
+            let l = crate::struct_ops::attach(m)
+                .map_err(|e| e.context(format!("map '{}': failed to auto-attach", m.name().to_string_lossy())))?;
             // SAFETY: link slot inside the generated entry.
             unsafe { *link = handle::issue(Box::new(l)) };
         }
@@ -312,7 +334,11 @@ unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void
     for i in 0..cnt as usize {
         // SAFETY: entry i within the array; fields name@0, map@8, addr@16.
         let (name, map_slot, addr) = unsafe {
-            (field::<c_char>(base, stride, i, 0), field::<*mut Map>(base, stride, i, 8), field::<*mut c_void>(base, stride, i, 16))
+            (
+                field::<c_char>(base, stride, i, 0),
+                field::<*mut Map>(base, stride, i, 8),
+                field::<*mut c_void>(base, stride, i, 16),
+            )
         };
         // SAFETY: generated names are NUL-terminated literals.
         let name = unsafe { cstr(name, "subskeleton variable name") }?;
@@ -331,7 +357,9 @@ unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void
         }
         // The name the subskeleton used for the map: the section name for global data.
         let mname = map.real_name.as_deref().unwrap_or(map.name()).to_string_lossy();
-        let found = crate::object::btfq::datasec_vars(btf, vt).into_iter().find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
+        let found = crate::object::btfq::datasec_vars(btf, vt)
+            .into_iter()
+            .find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
         let buf = map.mmaped.as_ref().map(|r| (r.as_ptr(), r.len()));
         let p = match (found, buf) {
             (Some(v), Some((p, len))) if (v.offset as usize).saturating_add(v.size as usize) <= len => {
@@ -339,10 +367,16 @@ unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void
                 unsafe { p.add(v.offset as usize) as *mut c_void }
             }
             (Some(_), Some(_)) => {
-                return Err(Error::inval(format!("subskeleton variable '{name}' lies outside the buffer of map '{mname}'")));
+                return Err(Error::inval(format!(
+                    "subskeleton variable '{name}' lies outside the buffer of map '{mname}'"
+                )));
             }
             (Some(_), None) => {
-                crate::pr_warn!("subskeleton variable '{}': map '{}' has no memory-mapped buffer; left NULL", name, mname);
+                crate::pr_warn!(
+                    "subskeleton variable '{}': map '{}' has no memory-mapped buffer; left NULL",
+                    name,
+                    mname
+                );
                 std::ptr::null_mut()
             }
             (None, _) => {
@@ -386,7 +420,10 @@ pub unsafe extern "C" fn bpf_object__open_subskeleton(s: *mut bpf_object_subskel
         // SAFETY: obj is our live handle or NULL.
         let obj = unsafe { get(sk.obj, "subskeleton object") }?;
         let btf = obj.btf().ok_or_else(|| {
-            Error::new(libc::ENOENT, format!("subskeletons require BTF at runtime (object {})", obj.name().to_string_lossy()))
+            Error::new(
+                libc::ENOENT,
+                format!("subskeletons require BTF at runtime (object {})", obj.name().to_string_lossy()),
+            )
         })?;
         // SAFETY: arrays described by the subskeleton (generator contract).
         unsafe { populate_maps(obj, sk.maps as *const c_void, sk.map_cnt, sk.map_skel_sz) }

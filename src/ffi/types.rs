@@ -94,9 +94,8 @@ pub struct perf_event_header {
 
 /// Log callback installed with `libbpf_set_print()`: called with a level, a printf format and
 /// its arguments as a `va_list`; the return value is ignored.
-pub type libbpf_print_fn_t = Option<
-    unsafe extern "C" fn(level: libbpf_print_level, format: *const c_char, ap: va_list) -> c_int,
->;
+pub type libbpf_print_fn_t =
+    Option<unsafe extern "C" fn(level: libbpf_print_level, format: *const c_char, ap: va_list) -> c_int>;
 
 /// Ring buffer record callback: `ctx` as registered, the record and its length. A negative
 /// return stops consumption and is returned by the poll/consume call.
@@ -111,40 +110,27 @@ pub type perf_buffer_sample_fn =
 pub type perf_buffer_lost_fn = Option<unsafe extern "C" fn(ctx: *mut c_void, cpu: c_int, cnt: u64)>;
 
 /// Raw perf buffer callback: sees every perf record, including non-sample ones.
-pub type perf_buffer_event_fn = Option<
-    unsafe extern "C" fn(
-        ctx: *mut c_void,
-        cpu: c_int,
-        event: *mut perf_event_header,
-    ) -> bpf_perf_event_ret,
->;
+pub type perf_buffer_event_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, cpu: c_int, event: *mut perf_event_header) -> bpf_perf_event_ret>;
 
 /// Custom SEC() handler hook run at open time for each matching program (it may call the
 /// `bpf_program__set_*()` setters). Non-zero return fails the open.
-pub type libbpf_prog_setup_fn_t =
-    Option<unsafe extern "C" fn(prog: *mut Program, cookie: c_long) -> c_int>;
+pub type libbpf_prog_setup_fn_t = Option<unsafe extern "C" fn(prog: *mut Program, cookie: c_long) -> c_int>;
 
 /// Custom SEC() handler hook run just before a matching program is loaded; it may adjust the
 /// load options. Non-zero return fails the load.
-pub type libbpf_prog_prepare_load_fn_t = Option<
-    unsafe extern "C" fn(
-        prog: *mut Program,
-        opts: *mut bpf_prog_load_opts,
-        cookie: c_long,
-    ) -> c_int,
->;
+pub type libbpf_prog_prepare_load_fn_t =
+    Option<unsafe extern "C" fn(prog: *mut Program, opts: *mut bpf_prog_load_opts, cookie: c_long) -> c_int>;
 
 /// Custom SEC() handler hook that attaches a matching program (skeleton attach and
 /// `bpf_program__attach()`): returns 0 with `*link` set, 0 with `*link` NULL for "does not
 /// auto-attach", or a negative error.
-pub type libbpf_prog_attach_fn_t = Option<
-    unsafe extern "C" fn(prog: *const Program, cookie: c_long, link: *mut *mut Link) -> c_int,
->;
+pub type libbpf_prog_attach_fn_t =
+    Option<unsafe extern "C" fn(prog: *const Program, cookie: c_long, link: *mut *mut Link) -> c_int>;
 
 // ---------------------------------------------------------------------------------------------
 // Layout checking helpers.
 // ---------------------------------------------------------------------------------------------
-
 
 // ---------------------------------------------------------------------------------------------
 // Object open options, with oxbpf's struct_ops shadow description.

@@ -22,8 +22,7 @@ pub struct btf_type {
 }
 
 /// Output callback of a BTF dumper: `ctx` as registered, then a printf format and its arguments.
-pub type btf_dump_printf_fn_t =
-    Option<unsafe extern "C" fn(ctx: *mut c_void, fmt: *const c_char, args: va_list)>;
+pub type btf_dump_printf_fn_t = Option<unsafe extern "C" fn(ctx: *mut c_void, fmt: *const c_char, args: va_list)>;
 
 /// Options for `btf__dedup()`.
 #[repr(C)]
@@ -92,8 +91,8 @@ opts!(btf_dump_type_data_opts, emit_zeroes);
 
 #[cfg(test)]
 mod tests {
-    use crate::ffi::opts::Opts;
     use super::*;
+    use crate::ffi::opts::Opts;
 
     #[test]
     fn known_ends() {

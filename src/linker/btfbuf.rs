@@ -88,9 +88,17 @@ impl BtfBuf {
             let rec = self.recs.get(id as usize).filter(|r| r.len() >= 3);
             let Some(rec) = rec else { return Err(Error::inval(format!("BTF type [{id}] has no size"))) };
             let size = match kind_of(rec) {
-                Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Struct | Kind::Union | Kind::Datasec | Kind::Float => rec[2],
+                Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Struct | Kind::Union | Kind::Datasec | Kind::Float => {
+                    rec[2]
+                }
                 Kind::Ptr => 8,
-                Kind::Typedef | Kind::Volatile | Kind::Const | Kind::Restrict | Kind::Var | Kind::DeclTag | Kind::TypeTag => {
+                Kind::Typedef
+                | Kind::Volatile
+                | Kind::Const
+                | Kind::Restrict
+                | Kind::Var
+                | Kind::DeclTag
+                | Kind::TypeTag => {
                     id = rec[2];
                     continue;
                 }

@@ -82,7 +82,14 @@ fn kflag(r: &[u32]) -> bool {
 
 /// `glob_sym_btf_matches`: whether type `id1` of `b1` and `id2` of `b2` describe the same thing.
 /// On a mismatch, the reason is logged (as libbpf does) and false returned.
-pub(super) fn btf_matches(sym: &str, mut exact: bool, b1: &dyn View, mut id1: u32, b2: &dyn View, mut id2: u32) -> bool {
+pub(super) fn btf_matches(
+    sym: &str,
+    mut exact: bool,
+    b1: &dyn View,
+    mut id1: u32,
+    b2: &dyn View,
+    mut id2: u32,
+) -> bool {
     // The loop replaces the tail recursion of PTR/ARRAY/FUNC/VAR/FUNC_PROTO return types; the
     // bound only stops malformed cyclic input.
     for _ in 0..1024 {
@@ -112,7 +119,8 @@ pub(super) fn btf_matches(sym: &str, mut exact: bool, b1: &dyn View, mut id1: u3
             return false;
         }
         let mut n1 = String::new();
-        let named = matches!(k1, Kind::Struct | Kind::Union | Kind::Enum | Kind::Enum64 | Kind::Fwd | Kind::Func | Kind::Var);
+        let named =
+            matches!(k1, Kind::Struct | Kind::Union | Kind::Enum | Kind::Enum64 | Kind::Fwd | Kind::Func | Kind::Var);
         if matches!(k1, Kind::Struct | Kind::Union | Kind::Enum | Kind::Enum64 | Kind::Fwd | Kind::Func | Kind::Var) {
             n1 = b1.str(t1[0]);
             let n2 = b2.str(t2[0]);
@@ -126,7 +134,14 @@ pub(super) fn btf_matches(sym: &str, mut exact: bool, b1: &dyn View, mut id1: u3
             Kind::Int | Kind::Float | Kind::Enum | Kind::Enum64 => {
                 if t1[2] != t2[2] {
                     let n = if named { n1 } else { "(null)".to_string() };
-                    crate::pr_warn!("global '{}': incompatible {} '{}' size {} and {}", sym, kind_str(k1), n, t1[2], t2[2]);
+                    crate::pr_warn!(
+                        "global '{}': incompatible {} '{}' size {} and {}",
+                        sym,
+                        kind_str(k1),
+                        n,
+                        t1[2],
+                        t2[2]
+                    );
                     return false;
                 }
                 return true;
@@ -160,7 +175,13 @@ pub(super) fn btf_matches(sym: &str, mut exact: bool, b1: &dyn View, mut id1: u3
                 }
                 let (v1, v2) = (vlen_of(t1), vlen_of(t2));
                 if v1 != v2 {
-                    crate::pr_warn!("global '{}': incompatible number of {} fields {} and {}", sym, kind_str(k1), v1, v2);
+                    crate::pr_warn!(
+                        "global '{}': incompatible number of {} fields {} and {}",
+                        sym,
+                        kind_str(k1),
+                        v1,
+                        v2
+                    );
                     return false;
                 }
                 for i in 0..v1 {
@@ -184,7 +205,13 @@ pub(super) fn btf_matches(sym: &str, mut exact: bool, b1: &dyn View, mut id1: u3
             Kind::FuncProto => {
                 let (v1, v2) = (vlen_of(t1), vlen_of(t2));
                 if v1 != v2 {
-                    crate::pr_warn!("global '{}': incompatible number of {} params {} and {}", sym, kind_str(k1), v1, v2);
+                    crate::pr_warn!(
+                        "global '{}': incompatible number of {} params {} and {}",
+                        sym,
+                        kind_str(k1),
+                        v1,
+                        v2
+                    );
                     return false;
                 }
                 for i in 0..v1 {

@@ -83,8 +83,28 @@ mod tests {
         let strs = b"\0.strtab\0.bss\0x\0";
         let x = [1u8, 2, 3];
         let secs = [
-            OutSec { name: 1, sh_type: 3, flags: 0, link: 0, info: 0, align: 1, entsize: 0, size: strs.len() as u64, data: strs },
-            OutSec { name: 9, sh_type: crate::elf::SHT_NOBITS, flags: 3, link: 0, info: 0, align: 8, entsize: 0, size: 64, data: &[] },
+            OutSec {
+                name: 1,
+                sh_type: 3,
+                flags: 0,
+                link: 0,
+                info: 0,
+                align: 1,
+                entsize: 0,
+                size: strs.len() as u64,
+                data: strs,
+            },
+            OutSec {
+                name: 9,
+                sh_type: crate::elf::SHT_NOBITS,
+                flags: 3,
+                link: 0,
+                info: 0,
+                align: 8,
+                entsize: 0,
+                size: 64,
+                data: &[],
+            },
             OutSec { name: 14, sh_type: 1, flags: 2, link: 0, info: 0, align: 1, entsize: 0, size: 3, data: &x },
         ];
         let bytes = write(&secs, 1, 1);

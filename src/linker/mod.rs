@@ -427,7 +427,10 @@ impl Linker {
                 elf::SHT_STRTAB | elf::SHT_NOBITS | elf::SHT_REL => {}
                 elf::SHT_PROGBITS if s.name == ".BTF" => {
                     let btf = Btf::parse(s.data).map_err(|e| {
-                        Error::new(e.errno(), format!("failed to parse .BTF from {filename}: -{} ({})", e.errno(), e.message()))
+                        Error::new(
+                            e.errno(),
+                            format!("failed to parse .BTF from {filename}: -{} ({})", e.errno(), e.message()),
+                        )
                     })?;
                     obj.btf = Some(btf);
                     src.skipped = true;
@@ -446,7 +449,10 @@ impl Linker {
                 return Err(inval(format!("{filename}: .BTF.ext without .BTF")));
             };
             let ext = BtfExt::parse(raw, btf).map_err(|e| {
-                Error::new(e.errno(), format!("failed to parse .BTF.ext from '{filename}': -{} ({})", e.errno(), e.message()))
+                Error::new(
+                    e.errno(),
+                    format!("failed to parse .BTF.ext from '{filename}': -{} ({})", e.errno(), e.message()),
+                )
             })?;
             obj.ext = Some(ext);
         }
@@ -573,8 +579,9 @@ impl Linker {
                 let btf = obj.btf.as_ref().ok_or_else(|| inval("no BTF"))?;
                 let sec_name = btf.ty(btf_sec_id).map(|t| t.name.to_owned()).unwrap_or_default();
                 if sec_name != EXTERN_SEC {
-                    let s = find_src_sec(obj, &sec_name)
-                        .ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find matching ELF sec '{sec_name}'")))?;
+                    let s = find_src_sec(obj, &sec_name).ok_or_else(|| {
+                        Error::new(libc::ENOENT, format!("failed to find matching ELF sec '{sec_name}'"))
+                    })?;
                     src_sec = Some(s);
                     dst_sec = Some(obj.secs[s].dst_id);
                 }
@@ -838,9 +845,10 @@ impl Linker {
                     continue;
                 }
             }
-            let id = self.btf.add_type_from(src, i).map_err(|e| {
-                e.context(format!("failed to append BTF type #{i} from file '{}'", obj.filename))
-            })?;
+            let id = self
+                .btf
+                .add_type_from(src, i)
+                .map_err(|e| e.context(format!("failed to append BTF type #{i} from file '{}'", obj.filename)))?;
             obj.type_map[i as usize] = id;
             if let Some(g) = glob {
                 let gs = &mut self.glob_syms[g];
@@ -887,9 +895,9 @@ impl Linker {
                 let mut glob = None;
                 if is_non_static(&t) {
                     let name = compat::View::str(&self.btf, t[0]);
-                    let g = self
-                        .find_glob(&name)
-                        .ok_or_else(|| inval(format!("global '{name}': no symbol for its BTF {}", compat::kind_str(kind_of(&t)))))?;
+                    let g = self.find_glob(&name).ok_or_else(|| {
+                        inval(format!("global '{name}': no symbol for its BTF {}", compat::kind_str(kind_of(&t))))
+                    })?;
                     if self.glob_syms[g].sec_id != dst {
                         return Err(inval(format!(
                             "global '{name}': section mismatch {} vs {}",
@@ -1074,7 +1082,10 @@ impl Linker {
                 rec.extend_from_slice(v);
             }
             if s.sec_vars.len() > 0xffff {
-                return Err(Error::new(libc::E2BIG, format!("failed to add consolidated BTF type for datasec '{}': -{}", s.name, libc::E2BIG)));
+                return Err(Error::new(
+                    libc::E2BIG,
+                    format!("failed to add consolidated BTF type for datasec '{}': -{}", s.name, libc::E2BIG),
+                ));
             }
             self.btf.recs.push(rec);
         }
@@ -1091,9 +1102,10 @@ impl Linker {
         let mut rec_sz = [0u32; 3];
         let mut sizes = [0usize; 3];
         for s in &self.secs[1..] {
-            for (k, (d, what)) in [(&s.func_info, "func_info"), (&s.line_info, "line_info"), (&s.core_relo, "core_relo_info")]
-                .into_iter()
-                .enumerate()
+            for (k, (d, what)) in
+                [(&s.func_info, "func_info"), (&s.line_info, "line_info"), (&s.core_relo, "core_relo_info")]
+                    .into_iter()
+                    .enumerate()
             {
                 if d.cnt == 0 {
                     continue;
@@ -1119,7 +1131,15 @@ impl Linker {
         out.extend_from_slice(&crate::btf::BTF_MAGIC.to_ne_bytes());
         out.push(crate::btf::BTF_VERSION);
         out.push(0);
-        let hdr = [32u32, 0, sizes[0] as u32, sizes[0] as u32, sizes[1] as u32, (sizes[0] + sizes[1]) as u32, sizes[2] as u32];
+        let hdr = [
+            32u32,
+            0,
+            sizes[0] as u32,
+            sizes[0] as u32,
+            sizes[1] as u32,
+            (sizes[0] + sizes[1]) as u32,
+            sizes[2] as u32,
+        ];
         for v in hdr {
             out.extend_from_slice(&v.to_ne_bytes());
         }
@@ -1251,7 +1271,14 @@ fn check_symtab(obj: &SrcObj<'_>, i: usize) -> Result<()> {
     }
     for (n, sym) in obj.elf.symbols.iter().enumerate() {
         if n == 0 {
-            if !sym.name.is_empty() || sym.bind != 0 || sym.typ != 0 || sym.visibility != 0 || sym.shndx != 0 || sym.value != 0 || sym.size != 0 {
+            if !sym.name.is_empty()
+                || sym.bind != 0
+                || sym.typ != 0
+                || sym.visibility != 0
+                || sym.shndx != 0
+                || sym.value != 0
+                || sym.size != 0
+            {
                 return Err(inval(format!("ELF sym #0 is invalid in {f}")));
             }
             continue;
@@ -1260,7 +1287,10 @@ fn check_symtab(obj: &SrcObj<'_>, i: usize) -> Result<()> {
             return Err(inval(format!("ELF sym #{n} in section #{i} has unsupported symbol binding {}", sym.bind)));
         }
         if sym.visibility != elf::STV_DEFAULT && sym.visibility != elf::STV_HIDDEN {
-            return Err(inval(format!("ELF sym #{n} in section #{i} has unsupported symbol visibility {}", sym.visibility)));
+            return Err(inval(format!(
+                "ELF sym #{n} in section #{i} has unsupported symbol visibility {}",
+                sym.visibility
+            )));
         }
         if sym.shndx == 0 {
             if sym.typ != elf::STT_NOTYPE || sym.bind == elf::STB_LOCAL || sym.value != 0 || sym.size != 0 {
@@ -1269,10 +1299,7 @@ fn check_symtab(obj: &SrcObj<'_>, i: usize) -> Result<()> {
             continue;
         }
         if sym.shndx < SHN_LORESERVE && sym.shndx as usize >= obj.secs.len() {
-            return Err(inval(format!(
-                "ELF sym #{n} in section #{i} points to missing section #{} in {f}",
-                sym.shndx
-            )));
+            return Err(inval(format!("ELF sym #{n} in section #{i} points to missing section #{} in {f}", sym.shndx)));
         }
         if sym.typ == elf::STT_SECTION && sym.value != 0 {
             return Err(Error::quiet(libc::EINVAL));
@@ -1386,7 +1413,10 @@ fn fixup_btf_with(obj: &mut SrcObj<'_>, btf: &mut Btf) -> Result<()> {
                 .iter()
                 .find(|s| s.shndx as usize == shndx && s.typ == elf::STT_OBJECT && s.name == var_name)
                 .ok_or_else(|| {
-                    Error::new(libc::ENOENT, format!("failed to find symbol for variable '{var_name}' in section '{sec_name}'"))
+                    Error::new(
+                        libc::ENOENT,
+                        format!("failed to find symbol for variable '{var_name}' in section '{sec_name}'"),
+                    )
                 })?;
             let value = sym.value as u32;
             btf.set_datasec_var_offset(id, j, value)?;

@@ -153,9 +153,7 @@ fn extack_line(flags: u16, payload: &[u8]) -> Option<String> {
         hlen += inner.saturating_sub(16);
     }
     let tb = payload.get(hlen..).map(parse_attrs).unwrap_or_default();
-    let msg_ok = tb
-        .get(NLMSGERR_ATTR_MSG)
-        .is_none_or(|m| m.last() == Some(&0));
+    let msg_ok = tb.get(NLMSGERR_ATTR_MSG).is_none_or(|m| m.last() == Some(&0));
     let offs_ok = tb.get(NLMSGERR_ATTR_OFFS).is_none_or(|o| o.len() >= 4);
     if !msg_ok || !offs_ok {
         return Some("Failed to parse extended error attributes".to_string());
@@ -163,10 +161,7 @@ fn extack_line(flags: u16, payload: &[u8]) -> Option<String> {
     Some(match tb.get(NLMSGERR_ATTR_MSG) {
         Some(m) => {
             let end = m.iter().position(|&b| b == 0).unwrap_or(m.len());
-            format!(
-                "Kernel error message: {}",
-                String::from_utf8_lossy(&m[..end])
-            )
+            format!("Kernel error message: {}", String::from_utf8_lossy(&m[..end]))
         }
         // glibc's printf of a NULL %s.
         None => "Kernel error message: (null)".to_string(),
@@ -175,11 +170,7 @@ fn extack_line(flags: u16, payload: &[u8]) -> Option<String> {
 
 /// Send `req` on a fresh socket of protocol `proto` and feed each reply to `parse` until the
 /// kernel acks, reports an error, ends a dump, or `parse` says the request is answered.
-fn transact(
-    proto: i32,
-    req: &mut Msg,
-    mut parse: impl FnMut(&Reply) -> Result<Step>,
-) -> Result<()> {
+fn transact(proto: i32, req: &mut Msg, mut parse: impl FnMut(&Reply) -> Result<Step>) -> Result<()> {
     let sock = NlSocket::open(proto).map_err(os)?;
     // libbpf numbers its requests with the time of day.
     // SAFETY: time(NULL) only returns a value.
@@ -221,9 +212,7 @@ fn transact(
                         continue;
                     }
                     dump_extack(flags, payload);
-                    return Err(Error::quiet(
-                        err.checked_neg().filter(|&e| e > 0).unwrap_or(libc::EIO),
-                    ));
+                    return Err(Error::quiet(err.checked_neg().filter(|&e| e > 0).unwrap_or(libc::EIO)));
                 }
                 NLMSG_DONE => return Ok(()),
                 _ => {}
@@ -258,11 +247,7 @@ pub fn xdp_attach(ifindex: i32, prog_fd: i32, mut flags: u32, old_prog_fd: i32) 
     } else {
         -1
     };
-    let mut req = Msg::new(
-        RTM_SETLINK,
-        NLM_F_REQUEST | NLM_F_ACK,
-        &ifinfomsg(AF_UNSPEC, ifindex),
-    );
+    let mut req = Msg::new(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, &ifinfomsg(AF_UNSPEC, ifindex));
     let nest = req.begin_nested(IFLA_XDP);
     req.attr(IFLA_XDP_FD, &prog_fd.to_ne_bytes());
     if flags != 0 {
@@ -304,11 +289,7 @@ pub fn xdp_query_link(ifindex: i32, flags: i32) -> Result<XdpLinkInfo> {
     if modes & modes.wrapping_sub(1) != 0 {
         return Err(einval());
     }
-    let mut req = Msg::new(
-        RTM_GETLINK,
-        NLM_F_DUMP | NLM_F_REQUEST,
-        &ifinfomsg(AF_PACKET, 0),
-    );
+    let mut req = Msg::new(RTM_GETLINK, NLM_F_DUMP | NLM_F_REQUEST, &ifinfomsg(AF_PACKET, 0));
     let mut info = XdpLinkInfo::default();
     transact(NETLINK_ROUTE, &mut req, |r| {
         // struct ifinfomsg (16 bytes), then the link's attributes.
@@ -360,10 +341,7 @@ pub fn xdp_features(ifindex: i32) -> Result<Option<(u64, u32)>> {
     let (mut flags, mut segs) = (0u64, 0u32);
     transact(NETLINK_GENERIC, &mut req, |r| {
         let tb = parse_attrs(r.payload.get(4..).unwrap_or(&[]));
-        let (Some(idx), Some(f)) = (
-            tb.u32(NETDEV_A_DEV_IFINDEX),
-            tb.u64(NETDEV_A_DEV_XDP_FEATURES),
-        ) else {
+        let (Some(idx), Some(f)) = (tb.u32(NETDEV_A_DEV_IFINDEX), tb.u64(NETDEV_A_DEV_XDP_FEATURES)) else {
             return Ok(Step::Cont);
         };
         if idx as i32 != ifindex {
@@ -473,11 +451,7 @@ fn filter_parent(attach_point: u32, parent: u32) -> Result<u32> {
             if parent != 0 {
                 return Err(einval());
             }
-            let min = if attach_point == BPF_TC_INGRESS {
-                TC_H_MIN_INGRESS
-            } else {
-                TC_H_MIN_EGRESS
-            };
+            let min = if attach_point == BPF_TC_INGRESS { TC_H_MIN_INGRESS } else { TC_H_MIN_EGRESS };
             Ok(tc_h_make(TC_H_CLSACT, min))
         }
         BPF_TC_CUSTOM if parent != 0 => Ok(parent),
@@ -559,21 +533,12 @@ pub fn tc_attach(hook: &TcHook, opts: &TcOpts) -> Result<TcFilter> {
     if opts.priority > u16::MAX as u32 || opts.flags & !BPF_TC_F_REPLACE != 0 {
         return Err(einval());
     }
-    let excl = if opts.flags & BPF_TC_F_REPLACE != 0 {
-        NLM_F_REPLACE
-    } else {
-        NLM_F_EXCL
-    };
+    let excl = if opts.flags & BPF_TC_F_REPLACE != 0 { NLM_F_REPLACE } else { NLM_F_EXCL };
     let parent = filter_parent(hook.attach_point, hook.parent)?;
     let mut req = Msg::new(
         RTM_NEWTFILTER,
         NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_ECHO | excl,
-        &tcmsg(
-            hook.ifindex,
-            opts.handle,
-            parent,
-            tcm_info(opts.priority, ETH_P_ALL),
-        ),
+        &tcmsg(hook.ifindex, opts.handle, parent, tcm_info(opts.priority, ETH_P_ALL)),
     );
     req.attr(TCA_KIND, b"bpf\0");
     let nest = req.begin_nested(TCA_OPTIONS);
@@ -604,17 +569,9 @@ fn tc_detach_inner(hook: &TcHook, opts: &TcOpts, flush: bool) -> Result<()> {
     if (flush && named) || (!flush && (opts.handle == 0 || opts.priority == 0)) {
         return Err(einval());
     }
-    let (handle, info) = if flush {
-        (0, 0)
-    } else {
-        (opts.handle, tcm_info(opts.priority, ETH_P_ALL))
-    };
+    let (handle, info) = if flush { (0, 0) } else { (opts.handle, tcm_info(opts.priority, ETH_P_ALL)) };
     let parent = filter_parent(hook.attach_point, hook.parent)?;
-    let mut req = Msg::new(
-        RTM_DELTFILTER,
-        NLM_F_REQUEST | NLM_F_ACK,
-        &tcmsg(hook.ifindex, handle, parent, info),
-    );
+    let mut req = Msg::new(RTM_DELTFILTER, NLM_F_REQUEST | NLM_F_ACK, &tcmsg(hook.ifindex, handle, parent, info));
     if !flush {
         req.attr(TCA_KIND, b"bpf\0");
     }
@@ -638,12 +595,7 @@ pub fn tc_query(hook: &TcHook, opts: &TcOpts) -> Result<TcFilter> {
     let mut req = Msg::new(
         RTM_GETTFILTER,
         NLM_F_REQUEST,
-        &tcmsg(
-            hook.ifindex,
-            opts.handle,
-            parent,
-            tcm_info(opts.priority, ETH_P_ALL),
-        ),
+        &tcmsg(hook.ifindex, opts.handle, parent, tcm_info(opts.priority, ETH_P_ALL)),
     );
     req.attr(TCA_KIND, b"bpf\0");
     let mut seen = None;
@@ -660,15 +612,9 @@ mod tests {
         assert_eq!(tc_h_make(TC_H_CLSACT, 0), 0xffff_0000);
         assert_eq!(filter_parent(BPF_TC_INGRESS, 0).unwrap(), 0xffff_fff2);
         assert_eq!(filter_parent(BPF_TC_EGRESS, 0).unwrap(), 0xffff_fff3);
-        assert_eq!(
-            filter_parent(BPF_TC_CUSTOM, 0).unwrap_err().errno(),
-            libc::EINVAL
-        );
+        assert_eq!(filter_parent(BPF_TC_CUSTOM, 0).unwrap_err().errno(), libc::EINVAL);
         assert_eq!(filter_parent(BPF_TC_CUSTOM, 7).unwrap(), 7);
-        assert_eq!(
-            filter_parent(BPF_TC_INGRESS, 7).unwrap_err().errno(),
-            libc::EINVAL
-        );
+        assert_eq!(filter_parent(BPF_TC_INGRESS, 7).unwrap_err().errno(), libc::EINVAL);
         assert_eq!(tcm_info(1, ETH_P_ALL), 0x0001_0300);
     }
 
@@ -694,18 +640,8 @@ mod tests {
     fn extack_lines() {
         let req = [7u8; 20];
         let msg: &[u8] = b"Filter already exists\0";
-        let p = err_payload(
-            &req,
-            false,
-            &[
-                (NLMSGERR_ATTR_MSG, msg),
-                (NLMSGERR_ATTR_OFFS, &[1, 0, 0, 0]),
-            ],
-        );
-        assert_eq!(
-            extack_line(NLM_F_ACK_TLVS, &p).as_deref(),
-            Some("Kernel error message: Filter already exists")
-        );
+        let p = err_payload(&req, false, &[(NLMSGERR_ATTR_MSG, msg), (NLMSGERR_ATTR_OFFS, &[1, 0, 0, 0])]);
+        assert_eq!(extack_line(NLM_F_ACK_TLVS, &p).as_deref(), Some("Kernel error message: Filter already exists"));
         assert_eq!(extack_line(0, &p), None);
         let p = err_payload(&req, true, &[(NLMSGERR_ATTR_MSG, msg)]);
         assert_eq!(
@@ -713,90 +649,31 @@ mod tests {
             Some("Kernel error message: Filter already exists")
         );
         let p = err_payload(&req, false, &[(NLMSGERR_ATTR_OFFS, &[1, 0, 0, 0])]);
-        assert_eq!(
-            extack_line(NLM_F_ACK_TLVS, &p).as_deref(),
-            Some("Kernel error message: (null)")
-        );
+        assert_eq!(extack_line(NLM_F_ACK_TLVS, &p).as_deref(), Some("Kernel error message: (null)"));
         let p = err_payload(&req, false, &[(NLMSGERR_ATTR_MSG, b"unterminated")]);
-        assert_eq!(
-            extack_line(NLM_F_ACK_TLVS, &p).as_deref(),
-            Some("Failed to parse extended error attributes")
-        );
+        assert_eq!(extack_line(NLM_F_ACK_TLVS, &p).as_deref(), Some("Failed to parse extended error attributes"));
     }
 
     #[test]
     fn argument_checks() {
-        let hook = TcHook {
-            ifindex: 1,
-            attach_point: BPF_TC_INGRESS,
-            parent: 0,
-        };
+        let hook = TcHook { ifindex: 1, attach_point: BPF_TC_INGRESS, parent: 0 };
         let e = |r: Result<()>| r.unwrap_err().errno();
         // detach needs handle and priority; flush (hook destroy) refuses them.
+        assert_eq!(e(tc_detach(&hook, &TcOpts { handle: 1, ..Default::default() })), libc::EINVAL);
+        assert_eq!(e(tc_detach_inner(&hook, &TcOpts { handle: 1, ..Default::default() }, true)), libc::EINVAL);
+        assert_eq!(e(tc_detach(&hook, &TcOpts { handle: 1, priority: 1 << 16, ..Default::default() })), libc::EINVAL);
+        assert_eq!(tc_attach(&hook, &TcOpts::default()).unwrap_err().errno(), libc::EINVAL);
         assert_eq!(
-            e(tc_detach(
-                &hook,
-                &TcOpts {
-                    handle: 1,
-                    ..Default::default()
-                }
-            )),
+            tc_attach(&hook, &TcOpts { prog_fd: 3, flags: 2, ..Default::default() }).unwrap_err().errno(),
             libc::EINVAL
         );
         assert_eq!(
-            e(tc_detach_inner(
-                &hook,
-                &TcOpts {
-                    handle: 1,
-                    ..Default::default()
-                },
-                true
-            )),
-            libc::EINVAL
-        );
-        assert_eq!(
-            e(tc_detach(
-                &hook,
-                &TcOpts {
-                    handle: 1,
-                    priority: 1 << 16,
-                    ..Default::default()
-                }
-            )),
-            libc::EINVAL
-        );
-        assert_eq!(
-            tc_attach(&hook, &TcOpts::default()).unwrap_err().errno(),
-            libc::EINVAL
-        );
-        assert_eq!(
-            tc_attach(
-                &hook,
-                &TcOpts {
-                    prog_fd: 3,
-                    flags: 2,
-                    ..Default::default()
-                }
-            )
-            .unwrap_err()
-            .errno(),
-            libc::EINVAL
-        );
-        assert_eq!(
-            xdp_query_link(1, (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE) as i32)
-                .unwrap_err()
-                .errno(),
+            xdp_query_link(1, (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE) as i32).unwrap_err().errno(),
             libc::EINVAL
         );
         assert_eq!(xdp_query_link(1, 0x20).unwrap_err().errno(), libc::EINVAL);
-        let custom = TcHook {
-            attach_point: BPF_TC_CUSTOM,
-            ..hook
-        };
+        let custom = TcHook { attach_point: BPF_TC_CUSTOM, ..hook };
         assert_eq!(e(tc_hook_create(&custom)), libc::EOPNOTSUPP);
-        assert_eq!(
-            e(tc_hook_destroy(&TcHook { ifindex: 0, ..hook })),
-            libc::EINVAL
-        );
+        assert_eq!(e(tc_hook_destroy(&TcHook { ifindex: 0, ..hook })), libc::EINVAL);
     }
 }

@@ -79,11 +79,7 @@ pub struct Attrs<'a> {
 impl<'a> Attrs<'a> {
     /// The payload of attribute `ty`.
     pub fn get(&self, ty: u16) -> Option<&'a [u8]> {
-        self.by_type
-            .iter()
-            .rev()
-            .find(|(t, _)| *t == ty)
-            .map(|(_, d)| *d)
+        self.by_type.iter().rev().find(|(t, _)| *t == ty).map(|(_, d)| *d)
     }
     fn fixed<const N: usize>(&self, ty: u16) -> Option<[u8; N]> {
         self.get(ty)?.get(..N)?.try_into().ok()
@@ -129,10 +125,7 @@ mod tests {
         m.attr(3, &[1, 2]);
         m.end_nested(n);
         let b = m.bytes();
-        assert_eq!(
-            u32::from_ne_bytes(b[0..4].try_into().unwrap()) as usize,
-            b.len()
-        );
+        assert_eq!(u32::from_ne_bytes(b[0..4].try_into().unwrap()) as usize, b.len());
         assert_eq!(b.len(), 16 + 16 + 4 + 8 + 8);
         let top = parse_attrs(&b[32..]);
         let nest = top.get(43).unwrap();

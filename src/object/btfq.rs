@@ -39,9 +39,7 @@ pub fn datasec_has_global_var(btf: &Btf, datasec_id: u32) -> bool {
     if !is_datasec(btf, datasec_id) {
         return false;
     }
-    datasec_vars(btf, datasec_id)
-        .iter()
-        .any(|v| var_linkage(btf, v.type_id).is_some_and(|l| l != VAR_STATIC))
+    datasec_vars(btf, datasec_id).iter().any(|v| var_linkage(btf, v.type_id).is_some_and(|l| l != VAR_STATIC))
 }
 
 /// What DATASEC fixups look up in the ELF, indexed once per open (a scan per variable made an
@@ -90,18 +88,18 @@ pub fn fixup_datasec(btf: &mut Btf, id: u32, elf: &ElfVars) -> Result<()> {
             fix_offsets = true;
         }
         for (i, v) in datasec_vars(btf, id).iter().enumerate() {
-            let vt = btf.ty(v.type_id).filter(|vt| vt.kind == Kind::Var).ok_or_else(|| {
-                Error::inval(format!("sec '{name}': unexpected non-VAR type found"))
-            })?;
+            let vt = btf
+                .ty(v.type_id)
+                .filter(|vt| vt.kind == Kind::Var)
+                .ok_or_else(|| Error::inval(format!("sec '{name}': unexpected non-VAR type found")))?;
             let linkage = vt.linkage().unwrap_or(VAR_STATIC);
             if linkage == VAR_STATIC || linkage == VAR_GLOBAL_EXTERN {
                 continue;
             }
             let var_name = vt.name.to_string();
-            let sym = elf
-                .syms
-                .get(var_name.as_str())
-                .ok_or_else(|| Error::new(libc::ENOENT, format!("sec '{name}': failed to find ELF symbol for VAR '{var_name}'")))?;
+            let sym = elf.syms.get(var_name.as_str()).ok_or_else(|| {
+                Error::new(libc::ENOENT, format!("sec '{name}': failed to find ELF symbol for VAR '{var_name}'"))
+            })?;
             if fix_offsets {
                 let off = u32::try_from(sym.value)
                     .map_err(|_| Error::inval(format!("sec '{name}': VAR '{var_name}' offset out of range")))?;

@@ -87,7 +87,10 @@ impl<'b> Index<'b> {
 }
 
 fn find_extern_btf_id(btf: &Btf, index: &Index, name: &str) -> Result<u32> {
-    let id = *index.by_name.get(name).ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}'")))?;
+    let id = *index
+        .by_name
+        .get(name)
+        .ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}'")))?;
     let t = btf.ty(id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
     let extern_linkage = match t.kind {
         Kind::Var => t.linkage() == Some(VAR_GLOBAL_EXTERN),
@@ -145,25 +148,25 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     let mut exts = Vec::new();
     let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
     let Some(first) = syms.peek() else { return Ok(()) };
-    let btf = obj
-        .btf
-        .as_deref()
-        .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", first.name)))?;
+    let btf = obj.btf.as_deref().ok_or_else(|| {
+        Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", first.name))
+    })?;
     let index = Index::new(btf);
     for sym in syms {
         let btf_id = find_extern_btf_id(btf, &index, sym.name)?;
         let t = btf.ty(btf_id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
         let name = t.name.to_string();
-        let sec_btf_id = index
-            .sec_of
-            .get(&btf_id)
-            .copied()
-            .ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}' [{btf_id}] section")))?;
+        let sec_btf_id = index.sec_of.get(&btf_id).copied().ok_or_else(|| {
+            Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}' [{btf_id}] section"))
+        })?;
         let sec_name = btf.ty(sec_btf_id).map(|s| s.name).unwrap_or("");
         let kind = match sec_name {
             ".kconfig" => {
                 if t.kind == Kind::Func {
-                    return Err(Error::new(libc::EOPNOTSUPP, format!("extern function {name} is unsupported under .kconfig section")));
+                    return Err(Error::new(
+                        libc::EOPNOTSUPP,
+                        format!("extern function {name} is unsupported under .kconfig section"),
+                    ));
                 }
                 let size = btf
                     .resolve_size(t.size_or_type)
@@ -177,8 +180,9 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
                 if align == 0 {
                     return Err(Error::inval(format!("failed to determine alignment of extern (kcfg) '{name}'")));
                 }
-                let (typ, is_signed) = kcfg_type(btf, t.size_or_type)
-                    .ok_or_else(|| Error::new(libc::EOPNOTSUPP, format!("extern (kcfg) '{name}': type is unsupported")))?;
+                let (typ, is_signed) = kcfg_type(btf, t.size_or_type).ok_or_else(|| {
+                    Error::new(libc::EOPNOTSUPP, format!("extern (kcfg) '{name}': type is unsupported"))
+                })?;
                 ExternKind::Kcfg { typ, size, align, is_signed, data_off: 0 }
             }
             ".ksyms" => {
@@ -220,12 +224,12 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     for (i, e) in exts.iter_mut().enumerate() {
         if let ExternKind::Kcfg { size, align, data_off, .. } = &mut e.kind {
             // Sizes come from the object's BTF (a char array may claim 4 GiB): checked.
-            *data_off = off
-                .checked_next_multiple_of(*align)
-                .ok_or_else(|| Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name)))?;
-            off = data_off
-                .checked_add(*size)
-                .ok_or_else(|| Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name)))?;
+            *data_off = off.checked_next_multiple_of(*align).ok_or_else(|| {
+                Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name))
+            })?;
+            off = data_off.checked_add(*size).ok_or_else(|| {
+                Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name))
+            })?;
             kcfg_sec = Some(e.sec_btf_id);
             crate::pr_debug!("extern (kcfg) #{}: symbol {}, off {}, name {}", i, e.sym_idx, *data_off, e.name);
         }
@@ -239,9 +243,9 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
         }
         for (i, v) in btfq::datasec_vars(btf, sec).iter().enumerate() {
             let vname = btf.ty(v.type_id).map(|t| t.name.to_string()).unwrap_or_default();
-            let ext = by_name
-                .get(vname.as_str())
-                .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find extern definition for BTF var '{vname}'")))?;
+            let ext = by_name.get(vname.as_str()).ok_or_else(|| {
+                Error::new(libc::ESRCH, format!("failed to find extern definition for BTF var '{vname}'"))
+            })?;
             if let ExternKind::Kcfg { data_off, .. } = ext.kind {
                 btf.set_var_linkage(v.type_id, VAR_GLOBAL_ALLOCATED)?;
                 btf.set_datasec_var_offset(sec, i, data_off)?;
@@ -415,7 +419,10 @@ impl Object {
                 if line.trim().is_empty() {
                     continue;
                 }
-                crate::pr_warn!("failed to read kallsyms entry: {}", parsed.0.is_some() as i32 + parsed.1.is_some() as i32);
+                crate::pr_warn!(
+                    "failed to read kallsyms entry: {}",
+                    parsed.0.is_some() as i32 + parsed.1.is_some() as i32
+                );
                 return Err(Error::quiet(libc::EINVAL));
             };
             let Ok(addr) = u64::from_str_radix(addr, 16) else {
@@ -480,7 +487,8 @@ impl Object {
         let targ = kb.btf(module).ok_or_else(|| Error::quiet(libc::EINVAL))?;
         let tv = targ.ty(id).ok_or_else(|| Error::quiet(libc::EINVAL))?;
         let (tv_kind, tv_name) = (tv.kind, tv.name.to_string());
-        let (targ_type_id, targ_type) = targ.skip_mods_and_typedefs(tv.size_or_type).ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        let (targ_type_id, targ_type) =
+            targ.skip_mods_and_typedefs(tv.size_or_type).ok_or_else(|| Error::quiet(libc::EINVAL))?;
         let compat = crate::reloc::core::types_are_compat(local, local_type_id, targ, targ_type_id).unwrap_or(false);
         if !compat {
             let lt = local.ty(local_type_id);
@@ -501,7 +509,13 @@ impl Object {
         e.is_set = true;
         e.kernel_btf_obj_fd = obj_fd;
         e.kernel_btf_id = id;
-        crate::pr_debug!("extern (var ksym) '{}': resolved to [{}] {} {}", name, id, crate::reloc::core::kind_str(tv_kind), tv_name);
+        crate::pr_debug!(
+            "extern (var ksym) '{}': resolved to [{}] {} {}",
+            name,
+            id,
+            crate::reloc::core::kind_str(tv_kind),
+            tv_name
+        );
         Ok(())
     }
 

@@ -129,7 +129,8 @@ fn parse_u64(value: &str) -> Result<u64> {
     let n = if end == 0 {
         0
     } else {
-        u64::from_str_radix(&digits[..end], radix).map_err(|_| bad(format!("failed to parse '{value}' as integer: {}", -libc::ERANGE), libc::ERANGE))?
+        u64::from_str_radix(&digits[..end], radix)
+            .map_err(|_| bad(format!("failed to parse '{value}' as integer: {}", -libc::ERANGE), libc::ERANGE))?
     };
     Ok(if neg { n.wrapping_neg() } else { n })
 }

@@ -56,7 +56,11 @@ pub(crate) mod insn {
         *w = (*w & !(0xffff << 16)) | ((v as u16 as u64) << 16);
     }
     pub fn make(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
-        code as u64 | ((dst as u64 & 0xf) << 8) | ((src as u64 & 0xf) << 12) | ((off as u16 as u64) << 16) | ((imm as u32 as u64) << 32)
+        code as u64
+            | ((dst as u64 & 0xf) << 8)
+            | ((src as u64 & 0xf) << 12)
+            | ((off as u16 as u64) << 16)
+            | ((imm as u32 as u64) << 32)
     }
 }
 
@@ -204,7 +208,10 @@ impl LoadCtx {
             return Ok(m.fd_array_idx);
         }
         if self.fd_array.len() >= i16::MAX as usize {
-            return Err(Error::new(libc::E2BIG, format!("module BTF fd index {} too big to fit in bpf_insn offset", m.fd_array_idx)));
+            return Err(Error::new(
+                libc::E2BIG,
+                format!("module BTF fd index {} too big to fit in bpf_insn offset", m.fd_array_idx),
+            ));
         }
         if self.fd_array.is_empty() {
             self.fd_array.push(0);
@@ -299,7 +306,11 @@ impl Object {
         match cmd::token_create(dir.as_fd(), 0) {
             Ok(t) => Ok(Some(t)),
             Err(e) if !mandatory && e.errno() == libc::ENOENT => {
-                crate::pr_debug!("object '{}': BPF FS at '{}' doesn't have BPF token delegation set up, skipping...", name, bpffs);
+                crate::pr_debug!(
+                    "object '{}': BPF FS at '{}' doesn't have BPF token delegation set up, skipping...",
+                    name,
+                    bpffs
+                );
                 Ok(None)
             }
             Err(e) => {
@@ -440,7 +451,8 @@ impl Object {
         if ext.has_unnamed_core_relo_section() {
             return Err(Error::quiet(libc::EINVAL));
         }
-        let secs: Vec<String> = ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
+        let secs: Vec<String> =
+            ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
         let mut patches: Vec<(usize, Vec<u64>, Vec<super::Reloc>)> = Vec::new();
         for sec in &secs {
             let relos = ext.core_relos(sec).unwrap_or(&[]);
@@ -452,7 +464,9 @@ impl Object {
                 }
                 let abs = r.insn_off as usize / BPF_INSN_SZ;
                 let pidx = sec_idx.and_then(|si| {
-                    self.progs.iter().position(|p| p.sec_idx == si && abs >= p.sec_insn_off && abs < p.sec_insn_off + p.sec_insn_cnt)
+                    self.progs
+                        .iter()
+                        .position(|p| p.sec_idx == si && abs >= p.sec_insn_off && abs < p.sec_insn_off + p.sec_insn_cnt)
                 });
                 let Some(pidx) = pidx else {
                     crate::pr_debug!(
@@ -515,9 +529,17 @@ impl Object {
 
     fn store_ext_info(&mut self, main: usize, acc: ExtInfoAcc) {
         if let Some(p) = self.progs.get_mut(main) {
-            (p.func_info, p.func_info_rec_size) = if acc.func.on { (acc.func.recs, acc.func.rec_size) } else { (Vec::new(), 0) };
-            (p.line_info, p.line_info_rec_size) = if acc.line.on { (acc.line.recs, acc.line.rec_size) } else { (Vec::new(), 0) };
-            let cnt = |recs: &[u8], rec_size: u32| if rec_size == 0 { 0 } else { u32::try_from(recs.len() / rec_size as usize).unwrap_or(u32::MAX) };
+            (p.func_info, p.func_info_rec_size) =
+                if acc.func.on { (acc.func.recs, acc.func.rec_size) } else { (Vec::new(), 0) };
+            (p.line_info, p.line_info_rec_size) =
+                if acc.line.on { (acc.line.recs, acc.line.rec_size) } else { (Vec::new(), 0) };
+            let cnt = |recs: &[u8], rec_size: u32| {
+                if rec_size == 0 {
+                    0
+                } else {
+                    u32::try_from(recs.len() / rec_size as usize).unwrap_or(u32::MAX)
+                }
+            };
             p.func_info_cnt = cnt(&p.func_info, p.func_info_rec_size);
             p.line_info_cnt = cnt(&p.line_info, p.line_info_rec_size);
         }
@@ -552,7 +574,10 @@ impl Object {
             let Some(target) = t.name.strip_prefix(PFX) else { continue };
             let f = btf.ty(t.size_or_type);
             if !f.is_some_and(|f| f.kind == Kind::Func && f.linkage() == Some(crate::btf::FUNC_GLOBAL)) {
-                crate::pr_warn!("prog '{}': exception_callback:<value> decl tag not applied to the main program", pname);
+                crate::pr_warn!(
+                    "prog '{}': exception_callback:<value> decl tag not applied to the main program",
+                    pname
+                );
                 return Err(Error::quiet(libc::EINVAL));
             }
             if f.map(|f| f.name) != Some(pname.as_str()) {
@@ -573,14 +598,23 @@ impl Object {
                 }
                 // libbpf checks the ELF symbol's binding; a global function's BTF FUNC is
                 // GLOBAL (hidden ones are made static only when the BTF is loaded, later).
-                let sym_global = btf.find_by_name_kind(target, Kind::Func).and_then(|id| btf.ty(id)).and_then(|t| t.linkage())
-                    == Some(crate::btf::FUNC_GLOBAL);
+                let sym_global =
+                    btf.find_by_name_kind(target, Kind::Func).and_then(|id| btf.ty(id)).and_then(|t| t.linkage())
+                        == Some(crate::btf::FUNC_GLOBAL);
                 if !sym_global || s.mark_btf_static {
-                    crate::pr_warn!("prog '{}': exception callback {} must be a global non-hidden function", pname, target);
+                    crate::pr_warn!(
+                        "prog '{}': exception callback {} must be a global non-hidden function",
+                        pname,
+                        target
+                    );
                     return Err(Error::quiet(libc::EINVAL));
                 }
                 if cb.is_some() {
-                    crate::pr_warn!("prog '{}': multiple subprogs with same name as exception callback '{}'", pname, target);
+                    crate::pr_warn!(
+                        "prog '{}': multiple subprogs with same name as exception callback '{}'",
+                        pname,
+                        target
+                    );
                     return Err(Error::quiet(libc::EINVAL));
                 }
                 cb = Some(j);
@@ -660,7 +694,8 @@ impl Object {
                         set.rec_size = rs;
                     }
                     None => {
-                        let pname = self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
+                        let pname =
+                            self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
                         let what = if func { "function" } else { "line" };
                         if !set.recs.is_empty() {
                             crate::pr_warn!("prog '{}': missing .BTF.ext {} info.", pname, what);
@@ -691,8 +726,12 @@ impl Object {
             let pname = self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
             let sub_insn_idx = match relo.map(|r| r.kind) {
                 Some(RelocKind::ExternCall { .. }) => continue,
-                Some(RelocKind::Call { sym_off }) => (sym_off as i64 / BPF_INSN_SZ as i64 + insn::imm(w) as i64 + 1) as usize,
-                Some(RelocKind::SubprogAddr { sym_off }) => ((sym_off as i64 + insn::imm(w) as i64) / BPF_INSN_SZ as i64) as usize,
+                Some(RelocKind::Call { sym_off }) => {
+                    (sym_off as i64 / BPF_INSN_SZ as i64 + insn::imm(w) as i64 + 1) as usize
+                }
+                Some(RelocKind::SubprogAddr { sym_off }) => {
+                    ((sym_off as i64 + insn::imm(w) as i64) / BPF_INSN_SZ as i64) as usize
+                }
                 Some(k) => {
                     crate::pr_warn!("prog '{}': unexpected relo for insn #{}, type {}", pname, insn_idx, k.order());
                     return Err(Error::quiet(lerr::RELOC));
@@ -704,10 +743,12 @@ impl Object {
                 None => (sec_insn_off as i64 + insn_idx as i64 + insn::imm(w) as i64 + 1) as usize,
             };
             let text = self.text_shndx;
-            let sub = self
-                .progs
-                .iter()
-                .position(|p| text != 0 && p.sec_idx == text && sub_insn_idx >= p.sec_insn_off && sub_insn_idx < p.sec_insn_off + p.sec_insn_cnt);
+            let sub = self.progs.iter().position(|p| {
+                text != 0
+                    && p.sec_idx == text
+                    && sub_insn_idx >= p.sec_insn_off
+                    && sub_insn_idx < p.sec_insn_off + p.sec_insn_cnt
+            });
             let Some(sub) = sub else {
                 crate::pr_warn!("prog '{}': no .text section found yet sub-program call exists", pname);
                 return Err(Error::quiet(lerr::RELOC));
@@ -717,7 +758,11 @@ impl Object {
                 self.append_subprog(main, sub)?;
                 self.reloc_code(main, sub, acc)?;
             }
-            let (target, sub_name) = self.progs.get(sub).map(|s| (s.sub_insn_off, s.name.to_string_lossy().into_owned())).unwrap_or_default();
+            let (target, sub_name) = self
+                .progs
+                .get(sub)
+                .map(|s| (s.sub_insn_off, s.name.to_string_lossy().into_owned()))
+                .unwrap_or_default();
             let here = sub_off + insn_idx;
             let imm = target as i32 - here as i32 - 1;
             if let Some(w) = self.progs.get_mut(main).and_then(|m| m.insns.get_mut(here)) {
@@ -762,7 +807,8 @@ impl Object {
     /// reachable. Map fds are not known yet: [`Object::patch_map_fds`] writes them once the maps
     /// exist (libbpf reserves fd numbers at open instead).
     fn relocate_data(&mut self) -> Result<()> {
-        let maps: Vec<(bool, String)> = self.maps.iter().map(|m| (m.autocreate, m.name.to_string_lossy().into_owned())).collect();
+        let maps: Vec<(bool, String)> =
+            self.maps.iter().map(|m| (m.autocreate, m.name.to_string_lossy().into_owned())).collect();
         let externs = self.externs.clone();
         for p in self.progs.iter_mut() {
             if (self.text_shndx != 0 && p.sec_idx == self.text_shndx) || !p.autoload {
@@ -819,8 +865,11 @@ impl Object {
         // libbpf edits it in place).
         for p in self.progs.iter().filter(|p| p.mark_btf_static && text != 0 && p.sec_idx == text) {
             let name = p.name.to_string_lossy();
-            let found = (1..btf.type_cnt())
-                .find(|&id| btf.ty(id).is_some_and(|t| t.kind == Kind::Func && t.linkage() == Some(crate::btf::FUNC_GLOBAL) && t.name == name));
+            let found = (1..btf.type_cnt()).find(|&id| {
+                btf.ty(id).is_some_and(|t| {
+                    t.kind == Kind::Func && t.linkage() == Some(crate::btf::FUNC_GLOBAL) && t.name == name
+                })
+            });
             if let Some(id) = found {
                 btf.set_func_linkage(id, crate::btf::FUNC_STATIC)?;
             }
@@ -946,7 +995,12 @@ impl Object {
                         retried = true;
                         continue;
                     }
-                    crate::pr_warn!("map '{}': failed to auto-pin at '{}': {}", name, path.to_string_lossy(), -e.errno());
+                    crate::pr_warn!(
+                        "map '{}': failed to auto-pin at '{}': {}",
+                        name,
+                        path.to_string_lossy(),
+                        -e.errno()
+                    );
                     return Err(Error::quiet(e.errno()));
                 }
             }
@@ -1010,11 +1064,21 @@ impl Object {
             })
             .collect();
         for (key, target) in slots {
-            let (tfd, tname) = self.maps.get(target).map_or((-1, String::new()), |t| (t.raw_fd(), t.name.to_string_lossy().into_owned()));
+            let (tfd, tname) = self
+                .maps
+                .get(target)
+                .map_or((-1, String::new()), |t| (t.raw_fd(), t.name.to_string_lossy().into_owned()));
             // SAFETY: `outer` is the fd this map owns (created just before); it stays open.
             let outer_b = unsafe { BorrowedFd::borrow_raw(outer) };
             if let Err(e) = cmd::map_update_elem(outer_b, &(key as u32).to_le_bytes(), &tfd.to_le_bytes(), 0) {
-                crate::pr_warn!("map '{}': failed to initialize slot [{}] to map '{}' fd={}: {}", mname, key, tname, tfd, -e.errno());
+                crate::pr_warn!(
+                    "map '{}': failed to initialize slot [{}] to map '{}' fd={}: {}",
+                    mname,
+                    key,
+                    tname,
+                    tfd,
+                    -e.errno()
+                );
                 return Err(Error::quiet(e.errno()));
             }
             crate::pr_debug!("map '{}': slot [{}] set to map '{}' fd={}", mname, key, tname, tfd);
@@ -1058,7 +1122,12 @@ impl Object {
     fn load_prog(&mut self, idx: usize, kb: &mut LoadCtx) -> Result<OwnedFd> {
         let (prog_type, attach_btf_id, name, sec_name) = {
             let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
-            (p.prog_type, p.attach_btf_id, p.name.to_string_lossy().into_owned(), p.sec_name.to_string_lossy().into_owned())
+            (
+                p.prog_type,
+                p.attach_btf_id,
+                p.name.to_string_lossy().into_owned(),
+                p.sec_name.to_string_lossy().into_owned(),
+            )
         };
         match prog_type {
             uapi::BPF_PROG_TYPE_UNSPEC => {
@@ -1109,7 +1178,12 @@ impl Object {
                 };
                 let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
                 let (obj_fd, id) = find_attach_btf_id(p, target, kb).inspect_err(|e| {
-                    crate::pr_warn!("prog '{}': failed to find kernel BTF type ID of '{}': {}", name, target, -e.errno());
+                    crate::pr_warn!(
+                        "prog '{}': failed to find kernel BTF type ID of '{}': {}",
+                        name,
+                        target,
+                        -e.errno()
+                    );
                 })?;
                 attach_btf_obj_fd = obj_fd;
                 if let Some(p) = self.progs.get_mut(idx) {
@@ -1128,7 +1202,9 @@ impl Object {
             (p.attach_btf_id, p.attach_prog_fd, p.ifindex, self.kern_version)
         };
         // A custom section handler's prepare-load callback sees (and may change) the attributes.
-        if let Some((f, cookie)) = def.and_then(|d| d.custom).and_then(|c| c.prog_prepare_load_fn.map(|f| (f, c.cookie))) {
+        if let Some((f, cookie)) =
+            def.and_then(|d| d.custom).and_then(|c| c.prog_prepare_load_fn.map(|f| (f, c.cookie)))
+        {
             let mut o = ProgLoadOptsC {
                 sz: std::mem::size_of::<ProgLoadOptsC>(),
                 expected_attach_type,
@@ -1143,7 +1219,8 @@ impl Object {
                 token_fd: kb.token().map_or(0, |t| t.as_raw_fd() as u32),
                 ..Default::default()
             };
-            let prog_ptr: *mut super::Program = self.progs.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+            let prog_ptr: *mut super::Program =
+                self.progs.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
             // SAFETY: the handler was registered with libbpf's callback signature; `prog_ptr` is
             // the program's stable handle (no Rust reference to it is alive during the call) and
             // `o` a bpf_prog_load_opts-layout struct the callback may write.
@@ -1166,7 +1243,12 @@ impl Object {
             self.maps
                 .iter()
                 .filter(|m| m.kind == MapKind::Rodata)
-                .map(|m| (m.fd.as_ref().map(|f| f.as_raw_fd()), m.real_name.as_ref().unwrap_or(&m.name).to_string_lossy().into_owned()))
+                .map(|m| {
+                    (
+                        m.fd.as_ref().map(|f| f.as_raw_fd()),
+                        m.real_name.as_ref().unwrap_or(&m.name).to_string_lossy().into_owned(),
+                    )
+                })
                 .collect()
         } else {
             Vec::new()
@@ -1286,8 +1368,11 @@ impl Object {
     /// Prog-array initial slots (`.values = { [i] = &prog }`), after programs are loaded
     /// (`bpf_object_init_prog_arrays`).
     fn init_prog_arrays(&mut self) -> Result<()> {
-        let progs: Vec<(i32, String)> =
-            self.progs.iter().map(|p| (p.fd.as_ref().map_or(-libc::ENOENT, |f| f.as_raw_fd()), p.name.to_string_lossy().into_owned())).collect();
+        let progs: Vec<(i32, String)> = self
+            .progs
+            .iter()
+            .map(|p| (p.fd.as_ref().map_or(-libc::ENOENT, |f| f.as_raw_fd()), p.name.to_string_lossy().into_owned()))
+            .collect();
         for m in self.maps.iter() {
             if m.init_slots.is_empty() || m.def.map_type != uapi::BPF_MAP_TYPE_PROG_ARRAY {
                 continue;
@@ -1301,7 +1386,14 @@ impl Object {
                     None => Err(Error::quiet(libc::EBADF)),
                 };
                 if let Err(e) = r {
-                    crate::pr_warn!("map '{}': failed to initialize slot [{}] to prog '{}' fd={}: {}", mname, key, pname, pfd, -e.errno());
+                    crate::pr_warn!(
+                        "map '{}': failed to initialize slot [{}] to prog '{}' fd={}: {}",
+                        mname,
+                        key,
+                        pname,
+                        pfd,
+                        -e.errno()
+                    );
                     return Err(Error::quiet(e.errno()));
                 }
                 crate::pr_debug!("map '{}': slot [{}] set to prog '{}' fd={}", mname, key, pname, pfd);
@@ -1340,7 +1432,9 @@ struct ProgLoadOptsC {
     token_fd: u32,
 }
 const _: () = assert!(std::mem::size_of::<ProgLoadOptsC>() == 112);
-const _: () = assert!(std::mem::offset_of!(ProgLoadOptsC, fd_array) == 48 && std::mem::offset_of!(ProgLoadOptsC, token_fd) == 108);
+const _: () = assert!(
+    std::mem::offset_of!(ProgLoadOptsC, fd_array) == 48 && std::mem::offset_of!(ProgLoadOptsC, token_fd) == 108
+);
 
 impl Default for ProgLoadOptsC {
     fn default() -> Self {
@@ -1385,8 +1479,15 @@ fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
     }
     let insns = [insn::make(0xb7, 0, 0, 0, 0), insn::make(0x95, 0, 0, 0, 0)];
     let lic = c"GPL";
-    let try_type =
-        |t: u32| cmd::prog_load(&mut cmd::ProgLoad { prog_type: t, insns: &insns, license: lic, token_fd: token, ..Default::default() });
+    let try_type = |t: u32| {
+        cmd::prog_load(&mut cmd::ProgLoad {
+            prog_type: t,
+            insns: &insns,
+            license: lic,
+            token_fd: token,
+            ..Default::default()
+        })
+    };
     match try_type(uapi::BPF_PROG_TYPE_SOCKET_FILTER).or_else(|_| try_type(uapi::BPF_PROG_TYPE_TRACEPOINT)) {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -1424,7 +1525,13 @@ fn pr_perm_msg(errno: i32) {
 
 /// libbpf's `btf_load_into_kernel`: level 0 first, then level 1 with the caller's buffer or our
 /// own growing one; our own log is printed on failure.
-pub(crate) fn btf_load_into_kernel(raw: &[u8], user_buf: usize, user_size: usize, level: u32, token: Option<BorrowedFd>) -> Result<OwnedFd> {
+pub(crate) fn btf_load_into_kernel(
+    raw: &[u8],
+    user_buf: usize,
+    user_size: usize,
+    level: u32,
+    token: Option<BorrowedFd>,
+) -> Result<OwnedFd> {
     let mut level = level;
     let mut own: Vec<u8> = Vec::new();
     loop {
@@ -1679,7 +1786,12 @@ fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize, token: Op
     let res = match cmd::map_create(&a) {
         Ok(fd) => Ok(fd),
         Err(e) if a.btf_key_type_id != 0 || a.btf_value_type_id != 0 => {
-            crate::pr_warn!("Error in bpf_create_map_xattr({}):{}({}). Retrying without BTF.", name, strerr(e.errno()), -e.errno());
+            crate::pr_warn!(
+                "Error in bpf_create_map_xattr({}):{}({}). Retrying without BTF.",
+                name,
+                strerr(e.errno()),
+                -e.errno()
+            );
             a.btf_fd = None;
             a.btf_key_type_id = 0;
             a.btf_value_type_id = 0;
@@ -1784,10 +1896,13 @@ fn find_prog_btf_id(name: &str, prog_fd: RawFd) -> Result<u32> {
         crate::pr_warn!("The target program doesn't have BTF");
         return Err(Error::quiet(libc::EINVAL));
     }
-    let btf = cmd::get_fd_by_id(cmd::IdKind::Btf, info.btf_id, 0).and_then(|f| cmd::btf_data(f.as_fd())).and_then(|d| Btf::parse(&d)).map_err(|e| {
-        crate::pr_warn!("Failed to get BTF {} of the program: {}", info.btf_id, -e.errno());
-        Error::quiet(libc::EINVAL)
-    })?;
+    let btf = cmd::get_fd_by_id(cmd::IdKind::Btf, info.btf_id, 0)
+        .and_then(|f| cmd::btf_data(f.as_fd()))
+        .and_then(|d| Btf::parse(&d))
+        .map_err(|e| {
+            crate::pr_warn!("Failed to get BTF {} of the program: {}", info.btf_id, -e.errno());
+            Error::quiet(libc::EINVAL)
+        })?;
     btf.find_by_name_kind(name, Kind::Func).ok_or_else(|| {
         crate::pr_warn!("{} is not found in prog's BTF", name);
         Error::quiet(libc::EINVAL)
@@ -1795,11 +1910,17 @@ fn find_prog_btf_id(name: &str, prog_fd: RawFd) -> Result<u32> {
 }
 
 /// The data relocations of one main program (`bpf_object__relocate_data`).
-fn relocate_prog_data(p: &mut super::Program, pname: &str, maps: &[(bool, String)], externs: &[super::Extern]) -> Result<()> {
+fn relocate_prog_data(
+    p: &mut super::Program,
+    pname: &str,
+    maps: &[(bool, String)],
+    externs: &[super::Extern],
+) -> Result<()> {
     let relos = p.relos.clone();
     for (ri, r) in relos.iter().enumerate() {
         let i = r.insn_idx;
-        let needs_two = matches!(r.kind, RelocKind::Ld64 { .. } | RelocKind::Data { .. } | RelocKind::ExternLd64 { .. });
+        let needs_two =
+            matches!(r.kind, RelocKind::Ld64 { .. } | RelocKind::Data { .. } | RelocKind::ExternLd64 { .. });
         if i >= p.insns.len() || (needs_two && i + 1 >= p.insns.len()) {
             return Err(Error::new(lerr::RELOC, format!("prog '{pname}': relo #{ri}: insn #{i} out of range")));
         }
@@ -1811,12 +1932,23 @@ fn relocate_prog_data(p: &mut super::Program, pname: &str, maps: &[(bool, String
                 }
                 let (autocreate, ref mname) = maps.get(map).cloned().unwrap_or((false, String::new()));
                 if autocreate {
-                    let src = if matches!(r.kind, RelocKind::Ld64 { .. }) { uapi::BPF_PSEUDO_MAP_FD } else { uapi::BPF_PSEUDO_MAP_VALUE };
+                    let src = if matches!(r.kind, RelocKind::Ld64 { .. }) {
+                        uapi::BPF_PSEUDO_MAP_FD
+                    } else {
+                        uapi::BPF_PSEUDO_MAP_VALUE
+                    };
                     insn::set_src(&mut p.insns[i], src);
                     // The map's fd, once created (patch_map_fds).
                     insn::set_imm(&mut p.insns[i], -1);
                 } else {
-                    crate::pr_debug!("prog '{}': relo #{}: poisoning insn #{} that loads map #{} '{}'", pname, ri, i, map, mname);
+                    crate::pr_debug!(
+                        "prog '{}': relo #{}: poisoning insn #{} that loads map #{} '{}'",
+                        pname,
+                        ri,
+                        i,
+                        map,
+                        mname
+                    );
                     // Both halves become the same invalid call; the verifier names the map
                     // (through libbpf's log fixup) only if this is reachable.
                     let poison = insn::make(BPF_JMP_CALL, 0, 0, 0, POISON_LDIMM64_MAP_BASE.wrapping_add(map as i32));
@@ -1850,7 +1982,13 @@ fn relocate_prog_data(p: &mut super::Program, pname: &str, maps: &[(bool, String
                     insn::set_imm(&mut p.insns[i], e.kernel_btf_id as i32);
                     insn::set_off(&mut p.insns[i], e.btf_fd_idx as i16);
                 } else {
-                    crate::pr_debug!("prog '{}': relo #{}: poisoning insn #{} that calls kfunc '{}'", pname, ri, i, e.name);
+                    crate::pr_debug!(
+                        "prog '{}': relo #{}: poisoning insn #{} that calls kfunc '{}'",
+                        pname,
+                        ri,
+                        i,
+                        e.name
+                    );
                     p.insns[i] = insn::make(BPF_JMP_CALL, 0, 0, 0, POISON_CALL_KFUNC_BASE.wrapping_add(ext as i32));
                 }
             }
@@ -1950,7 +2088,10 @@ fn map_patch(obj: &Object, line1: &str) -> Option<String> {
         return None;
     }
     let m = obj.maps.get(map_idx as usize)?;
-    Some(format!("{insn_idx}: <invalid BPF map reference>\nBPF map '{}' is referenced but wasn't created\n", m.name.to_string_lossy()))
+    Some(format!(
+        "{insn_idx}: <invalid BPF map reference>\nBPF map '{}' is referenced but wasn't created\n",
+        m.name.to_string_lossy()
+    ))
 }
 
 fn kfunc_patch(obj: &Object, line1: &str) -> Option<String> {

@@ -89,9 +89,7 @@ fn map_field_int(btf: &Btf, map: &str, field: &str, type_id: u32) -> Result<u32>
 
 /// `__type(key, T)` is `T *key`: the pointee's size and id.
 fn map_field_type(btf: &Btf, map: &str, what: &str, type_id: u32) -> Result<(u32, u32)> {
-    let t = btf
-        .ty(type_id)
-        .ok_or_else(|| Error::inval(format!("map '{map}': {what} type [{type_id}] not found")))?;
+    let t = btf.ty(type_id).ok_or_else(|| Error::inval(format!("map '{map}': {what} type [{type_id}] not found")))?;
     if t.kind != Kind::Ptr {
         return Err(Error::inval(format!("map '{map}': {what} spec is not PTR: {}", t.kind.name())));
     }
@@ -152,23 +150,36 @@ fn parse_btf_map_def(
                 let parr = out.def.map_type == uapi::BPF_MAP_TYPE_PROG_ARRAY;
                 let desc = if mim { "map-in-map inner" } else { "prog-array value" };
                 if is_inner {
-                    return Err(Error::new(libc::EOPNOTSUPP, format!("map '{map}': multi-level inner maps not supported")));
+                    return Err(Error::new(
+                        libc::EOPNOTSUPP,
+                        format!("map '{map}': multi-level inner maps not supported"),
+                    ));
                 }
                 if i != n - 1 {
                     return Err(Error::inval(format!("map '{map}': '{name}' member should be last")));
                 }
                 if !mim && !parr {
-                    return Err(Error::new(libc::EOPNOTSUPP, format!("map '{map}': should be map-in-map or prog-array")));
+                    return Err(Error::new(
+                        libc::EOPNOTSUPP,
+                        format!("map '{map}': should be map-in-map or prog-array"),
+                    ));
                 }
                 set_size(map, "value", &mut out.def.value_size, 4)?;
-                let arr = btf.ty(m.type_id).ok_or_else(|| Error::inval(format!("map '{map}': {desc} type [{}] not found", m.type_id)))?;
+                let arr = btf
+                    .ty(m.type_id)
+                    .ok_or_else(|| Error::inval(format!("map '{map}': {desc} type [{}] not found", m.type_id)))?;
                 let elem = match arr.array() {
                     Some((elem, _, 0)) => elem,
                     _ => return Err(Error::inval(format!("map '{map}': {desc} spec is not a zero-sized array"))),
                 };
-                let (_, p) = btf.skip_mods_and_typedefs(elem).ok_or_else(|| Error::inval(format!("map '{map}': bad {desc} def")))?;
+                let (_, p) = btf
+                    .skip_mods_and_typedefs(elem)
+                    .ok_or_else(|| Error::inval(format!("map '{map}': bad {desc} def")))?;
                 if p.kind != Kind::Ptr {
-                    return Err(Error::inval(format!("map '{map}': {desc} def is of unexpected kind {}", p.kind.name())));
+                    return Err(Error::inval(format!(
+                        "map '{map}': {desc} def is of unexpected kind {}",
+                        p.kind.name()
+                    )));
                 }
                 let (tid, target) = btf
                     .skip_mods_and_typedefs(p.size_or_type)
@@ -232,7 +243,10 @@ fn map_field_long(btf: &Btf, map: &str, field: &str, type_id: u32) -> Result<u64
         return map_field_int(btf, map, field, type_id).map(u64::from);
     }
     if t.kind != Kind::Enum && t.kind != Kind::Enum64 {
-        return Err(Error::inval(format!("map '{map}': attr '{field}': expected ENUM or ENUM64, got {}", t.kind.name())));
+        return Err(Error::inval(format!(
+            "map '{map}': attr '{field}': expected ENUM or ENUM64, got {}",
+            t.kind.name()
+        )));
     }
     let vals = t.enum_values().filter(|v| v.len() == 1);
     let v = vals
@@ -284,10 +298,12 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
     let strict = !obj.opts.relaxed_maps;
     let root = obj.opts.pin_root_path.clone();
     let btf = obj.btf.as_deref().ok_or_else(|| Error::new(libc::ENOENT, "BTF is required for .maps but is missing"))?;
-    let sec_id = btfq::find_datasec(btf, ".maps").ok_or_else(|| Error::new(libc::ENOENT, "DATASEC '.maps' not found"))?;
+    let sec_id =
+        btfq::find_datasec(btf, ".maps").ok_or_else(|| Error::new(libc::ENOENT, "DATASEC '.maps' not found"))?;
     let mut new_maps = Vec::new();
     for (idx, vi) in btfq::datasec_vars(btf, sec_id).iter().enumerate() {
-        let var = btf.ty(vi.type_id).ok_or_else(|| Error::inval(format!("map #{idx}: type [{}] not found", vi.type_id)))?;
+        let var =
+            btf.ty(vi.type_id).ok_or_else(|| Error::inval(format!("map #{idx}: type [{}] not found", vi.type_id)))?;
         let name = var.name;
         if name.is_empty() {
             return Err(Error::inval(format!("map #{idx}: empty name")));
@@ -339,8 +355,13 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
         obj.maps.push(m);
     }
     // Arena: one map at most; it carries the `.addr_space.1` initial data.
-    let arenas: Vec<usize> =
-        obj.maps.iter().enumerate().filter(|(_, m)| m.def.map_type == uapi::BPF_MAP_TYPE_ARENA).map(|(i, _)| i).collect();
+    let arenas: Vec<usize> = obj
+        .maps
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.def.map_type == uapi::BPF_MAP_TYPE_ARENA)
+        .map(|(i, _)| i)
+        .collect();
     if arenas.len() > 1 {
         return Err(Error::inval("only a single ARENA map is supported"));
     }
@@ -375,17 +396,28 @@ pub(crate) fn internal_map_name(obj_name: &str, real_name: &str) -> String {
     };
     let mut s: String = obj_name.bytes().take(pfx_len).map(char::from).collect();
     s.extend(real_name.bytes().take(sfx_len).map(char::from));
-    s.chars().take(BPF_OBJ_NAME_LEN - 1).map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '_' }).collect()
+    s.chars()
+        .take(BPF_OBJ_NAME_LEN - 1)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '_' })
+        .collect()
 }
 
-fn add_internal_map(obj: &mut Object, kind: MapKind, real_name: &str, sec_idx: usize, data: Option<&[u8]>, size: usize) -> Result<()> {
+fn add_internal_map(
+    obj: &mut Object,
+    kind: MapKind,
+    real_name: &str,
+    sec_idx: usize,
+    data: Option<&[u8]>,
+    size: usize,
+) -> Result<()> {
     let obj_name = obj.name.to_string_lossy().into_owned();
     let mut m = new_map(&internal_map_name(&obj_name, real_name), kind)?;
     m.real_name = Some(super::cstring(real_name)?);
     m.sec_idx = sec_idx;
     m.def.map_type = uapi::BPF_MAP_TYPE_ARRAY;
     m.def.key_size = 4;
-    m.def.value_size = u32::try_from(size).map_err(|_| Error::inval(format!("map '{real_name}': section too large")))?;
+    m.def.value_size =
+        u32::try_from(size).map_err(|_| Error::inval(format!("map '{real_name}': section too large")))?;
     m.def.max_entries = 1;
     if matches!(kind, MapKind::Rodata | MapKind::Kconfig) {
         m.def.map_flags = uapi::BPF_F_RDONLY_PROG;
@@ -404,7 +436,12 @@ fn add_internal_map(obj: &mut Object, kind: MapKind, real_name: &str, sec_idx: u
         region.write(0, d)?;
     }
     m.mmaped = Some(region);
-    crate::pr_debug!("map '{}' (global data): at sec_idx {}, offset 0, flags {:x}.", m.name.to_string_lossy(), sec_idx, m.def.map_flags);
+    crate::pr_debug!(
+        "map '{}' (global data): at sec_idx {}, offset 0, flags {:x}.",
+        m.name.to_string_lossy(),
+        sec_idx,
+        m.def.map_flags
+    );
     obj.maps.push(m);
     Ok(())
 }
@@ -468,7 +505,10 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
             let var = btf.ty(vsi.type_id).ok_or_else(|| Error::inval("struct_ops init: bad VAR"))?;
             let var_name = var.name.to_string();
             let type_id = btf.resolve_type(vsi.type_id).map_err(|_| {
-                Error::inval(format!("struct_ops init: Cannot resolve var type_id {} in DATASEC {sec_name}", vsi.type_id))
+                Error::inval(format!(
+                    "struct_ops init: Cannot resolve var type_id {} in DATASEC {sec_name}",
+                    vsi.type_id
+                ))
             })?;
             let t = btf.ty(type_id).ok_or_else(|| Error::inval("struct_ops init: bad type"))?;
             if t.name.is_empty() {
@@ -479,10 +519,9 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
             }
             let size = t.size_or_type as usize;
             let start = vsi.offset as usize;
-            let bytes = start
-                .checked_add(size)
-                .and_then(|end| sec.data.get(start..end))
-                .ok_or_else(|| Error::inval(format!("struct_ops init: var {var_name} is beyond the end of DATASEC {sec_name}")))?;
+            let bytes = start.checked_add(size).and_then(|end| sec.data.get(start..end)).ok_or_else(|| {
+                Error::inval(format!("struct_ops init: var {var_name} is beyond the end of DATASEC {sec_name}"))
+            })?;
             let mut m = new_map(&var_name, MapKind::User)?;
             m.sec_idx = idx;
             m.sec_offset = vsi.offset as u64;

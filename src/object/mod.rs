@@ -262,7 +262,8 @@ pub(crate) fn uname_release() -> String {
 /// The libbpf kernel-version default: LINUX_VERSION_CODE of the running kernel.
 pub(crate) fn running_kernel_version() -> u32 {
     let rel = uname_release();
-    let mut it = rel.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().unwrap_or(0));
+    let mut it =
+        rel.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().unwrap_or(0));
     let (a, b, c) = (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0));
     (a << 16) + (b << 8) + c.min(255)
 }
@@ -385,7 +386,10 @@ impl Object {
             }
             let name = sec.name;
             if let Some(e) = &sec.data_err {
-                return Err(format_err(format!("elf: failed to get section({}) {name} data from {label}: {e}", sec.index)));
+                return Err(format_err(format!(
+                    "elf: failed to get section({}) {name} data from {label}: {e}",
+                    sec.index
+                )));
             }
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
@@ -438,10 +442,22 @@ impl Object {
                 }
                 let tname = elf.sections[target].name;
                 let keep = elf.sections[target].is_exec()
-                    || [".rel.struct_ops", ".rel.struct_ops.link", ".rel?.struct_ops", ".rel?.struct_ops.link", ".rel.maps"]
-                        .contains(&name);
+                    || [
+                        ".rel.struct_ops",
+                        ".rel.struct_ops.link",
+                        ".rel?.struct_ops",
+                        ".rel?.struct_ops.link",
+                        ".rel.maps",
+                    ]
+                    .contains(&name);
                 if !keep {
-                    crate::pr_info!("elf: skipping relo section({}) {} for section({}) {}", sec.index, name, target, tname);
+                    crate::pr_info!(
+                        "elf: skipping relo section({}) {} for section({}) {}",
+                        sec.index,
+                        name,
+                        target,
+                        tname
+                    );
                     continue;
                 }
                 types[sec.index] = SecType::Relo;
@@ -591,11 +607,7 @@ impl Object {
                     p.expected_attach_type = def.expected_attach_type;
                 }
                 None => {
-                    crate::pr_debug!(
-                        "prog '{}': unrecognized ELF section name '{}'",
-                        p.name.to_string_lossy(),
-                        sec
-                    );
+                    crate::pr_debug!("prog '{}': unrecognized ELF section name '{}'", p.name.to_string_lossy(), sec);
                 }
             }
         }
@@ -624,7 +636,8 @@ impl Object {
     /// matches first, then the map name.
     pub fn find_map(&self, name: &str) -> Option<usize> {
         self.maps.iter().position(|m| {
-            m.real_name.as_ref().is_some_and(|r| r.as_bytes() == name.as_bytes()) || m.name.as_bytes() == name.as_bytes()
+            m.real_name.as_ref().is_some_and(|r| r.as_bytes() == name.as_bytes())
+                || m.name.as_bytes() == name.as_bytes()
         })
     }
 
@@ -676,7 +689,13 @@ impl Object {
     pub fn map_set_value_size(&mut self, idx: usize, size: u32) -> Result<()> {
         let (has_buf, map_type, max_entries, name, value_type_id) = {
             let m = self.maps.get(idx).ok_or_else(|| Error::inval("no such map"))?;
-            (m.mmaped.is_some(), m.def.map_type, m.def.max_entries, m.name.to_string_lossy().into_owned(), m.btf_value_type_id)
+            (
+                m.mmaped.is_some(),
+                m.def.map_type,
+                m.def.max_entries,
+                m.name.to_string_lossy().into_owned(),
+                m.btf_value_type_id,
+            )
         };
         if has_buf {
             if map_type != uapi::BPF_MAP_TYPE_ARRAY {
@@ -684,7 +703,8 @@ impl Object {
             }
             let new_len = maps::array_mmap_size(size, max_entries);
             if let Some(r) = self.maps.get_mut(idx).and_then(|m| m.mmaped.as_mut()) {
-                r.resize(new_len).map_err(|e| e.context(format!("map '{name}': failed to resize memory-mapped region")))?;
+                r.resize(new_len)
+                    .map_err(|e| e.context(format!("map '{name}': failed to resize memory-mapped region")))?;
             }
             let res = match self.btf.as_deref_mut() {
                 Some(btf) => btfq::resize_datasec(btf, value_type_id, size, &name),
@@ -855,7 +875,10 @@ pub fn validate_elem_sizes(
     value_sz: Option<usize>,
 ) -> Result<()> {
     if def.key_size as usize != key_sz {
-        return Err(Error::inval(format!("map '{name}': unexpected key size {key_sz} provided, expected {}", def.key_size)));
+        return Err(Error::inval(format!(
+            "map '{name}': unexpected key size {key_sz} provided, expected {}",
+            def.key_size
+        )));
     }
     if !has_fd {
         return Err(Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")));

@@ -146,14 +146,17 @@ impl Map {
             }
             (Some(_), _) => {}
             (None, None) => return Err(Error::inval(format!("missing a path to pin map '{name}' at"))),
-            (None, Some(_)) if self.pinned => return Err(Error::new(libc::EEXIST, format!("map '{name}' already pinned"))),
+            (None, Some(_)) if self.pinned => {
+                return Err(Error::new(libc::EEXIST, format!("map '{name}' already pinned")))
+            }
             (None, Some(p)) => self.pin_path = Some(p.to_owned()),
         }
         let pin_path = self.pin_path.clone().unwrap_or_default();
         make_parent_dir(&pin_path)?;
         check_path(&pin_path)?;
         let fd = self.fd.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': lost its FD")))?;
-        cmd::obj_pin(fd.as_fd(), &pin_path).map_err(|e| Error::new(e.errno(), format!("failed to pin map: {}", errtext(e.errno()))))?;
+        cmd::obj_pin(fd.as_fd(), &pin_path)
+            .map_err(|e| Error::new(e.errno(), format!("failed to pin map: {}", errtext(e.errno()))))?;
         self.pinned = true;
         crate::pr_debug!("pinned map '{}'", pin_path.to_string_lossy());
         Ok(())
@@ -252,7 +255,10 @@ impl Program {
         make_parent_dir(path)?;
         check_path(path)?;
         cmd::obj_pin(fd.as_fd(), path).map_err(|e| {
-            Error::new(e.errno(), format!("prog '{name}': failed to pin at '{}': {}", path.to_string_lossy(), errtext(e.errno())))
+            Error::new(
+                e.errno(),
+                format!("prog '{name}': failed to pin at '{}': {}", path.to_string_lossy(), errtext(e.errno())),
+            )
         })?;
         crate::pr_debug!("prog '{}': pinned at '{}'", name, path.to_string_lossy());
         Ok(())

@@ -69,7 +69,12 @@ struct Lookups {
 
 impl Lookups {
     fn new(obj: &Object) -> Lookups {
-        let mut lk = Lookups { ext_of_sym: HashMap::new(), user_map_at: HashMap::new(), data_map_of: HashMap::new(), arena: None };
+        let mut lk = Lookups {
+            ext_of_sym: HashMap::new(),
+            user_map_at: HashMap::new(),
+            data_map_of: HashMap::new(),
+            arena: None,
+        };
         for (i, e) in obj.externs.iter().enumerate() {
             lk.ext_of_sym.entry(e.sym_idx).or_insert(i);
         }
@@ -148,9 +153,9 @@ fn collect_prog(
     let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
     crate::pr_debug!("sec '{}': collecting relocation for section({}) '{}'", rel_name, sec_idx, sec.name);
     for (i, rel) in rels.iter().enumerate() {
-        let sym = elf
-            .symbol(rel.sym as usize)
-            .ok_or_else(|| super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym)))?;
+        let sym = elf.symbol(rel.sym as usize).ok_or_else(|| {
+            super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym))
+        })?;
         // Reserved indices (SHN_ABS, SHN_COMMON, ...) are past the section count too: libbpf 1.5
         // reports every one of them as a corrupted symbol.
         if sym.shndx as usize >= elf.sections.len() {
@@ -160,7 +165,10 @@ fn collect_prog(
             )));
         }
         if rel.offset % BPF_INSN_SZ as u64 != 0 || rel.offset >= sec.data.len() as u64 {
-            return Err(super::format_err(format!("sec '{rel_name}': invalid offset 0x{:x} for relo #{i}", rel.offset)));
+            return Err(super::format_err(format!(
+                "sec '{rel_name}': invalid offset 0x{:x} for relo #{i}",
+                rel.offset
+            )));
         }
         let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
         let name = sym_name(elf, sym);
@@ -205,15 +213,17 @@ fn classify(
     let imm = (word >> 32) as u32 as i32;
     let is_call = code == BPF_JMP_CALL;
     if !is_call && code != BPF_LD_IMM64 {
-        return Err(reloc_err(format!("prog '{pname}': invalid relo against '{name}' for insns[{insn_idx}].code 0x{code:x}")));
+        return Err(reloc_err(format!(
+            "prog '{pname}': invalid relo against '{name}' for insns[{insn_idx}].code 0x{code:x}"
+        )));
     }
-    let is_extern = sym.shndx == elf::SHN_UNDEF && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK) && sym.typ == elf::STT_NOTYPE;
+    let is_extern = sym.shndx == elf::SHN_UNDEF
+        && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK)
+        && sym.typ == elf::STT_NOTYPE;
     if is_extern {
-        let ext = lk
-            .ext_of_sym
-            .get(&(rel.sym as usize))
-            .copied()
-            .ok_or_else(|| reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym)))?;
+        let ext = lk.ext_of_sym.get(&(rel.sym as usize)).copied().ok_or_else(|| {
+            reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym))
+        })?;
         return Ok(if is_call { RelocKind::ExternCall { ext } } else { RelocKind::ExternLd64 { ext } });
     }
     let shndx = sym.shndx as usize;
@@ -242,24 +252,23 @@ fn classify(
             || sym.typ == elf::STT_FUNC && (sym.bind == elf::STB_GLOBAL || sym.bind == elf::STB_WEAK));
     if is_subprog_sym {
         if sym.value % BPF_INSN_SZ as u64 != 0 || imm % BPF_INSN_SZ as i32 != 0 {
-            return Err(reloc_err(format!("prog '{pname}': bad subprog addr relo against '{name}' at offset {}+{imm}", sym.value)));
+            return Err(reloc_err(format!(
+                "prog '{pname}': bad subprog addr relo against '{name}' at offset {}+{imm}",
+                sym.value
+            )));
         }
         return Ok(RelocKind::SubprogAddr { sym_off: sym.value });
     }
     let sname = elf.section(shndx).map(|s| s.name).unwrap_or("<?>");
     // Arena globals.
     if sname == ".addr_space.1" {
-        let map = lk
-            .arena
-            .ok_or_else(|| reloc_err(format!("prog '{pname}': arena relo without an ARENA map")))?;
+        let map = lk.arena.ok_or_else(|| reloc_err(format!("prog '{pname}': arena relo without an ARENA map")))?;
         return Ok(RelocKind::Data { map, sym_off: sym.value });
     }
     if Some(shndx) == obj.btf_maps_shndx {
-        let map = lk
-            .user_map_at
-            .get(&(shndx, sym.value))
-            .copied()
-            .ok_or_else(|| reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value)))?;
+        let map = lk.user_map_at.get(&(shndx, sym.value)).copied().ok_or_else(|| {
+            reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value))
+        })?;
         return Ok(RelocKind::Ld64 { map });
     }
     let kind = match sec_types.get(shndx) {
@@ -267,11 +276,15 @@ fn classify(
         Some(SecType::Rodata) => MapKind::Rodata,
         Some(SecType::Bss) => MapKind::Bss,
         _ => {
-            return Err(reloc_err(if matches!(sec_types.get(shndx), Some(SecType::None)) && elf.section(shndx).is_some_and(|s| !s.is_exec()) {
-                format!("prog '{pname}': bad data relo against section '{sname}'")
-            } else {
-                format!("prog '{pname}': bad map relo against '{name}' in section '{sname}'")
-            }))
+            return Err(reloc_err(
+                if matches!(sec_types.get(shndx), Some(SecType::None))
+                    && elf.section(shndx).is_some_and(|s| !s.is_exec())
+                {
+                    format!("prog '{pname}': bad data relo against section '{sname}'")
+                } else {
+                    format!("prog '{pname}': bad map relo against '{name}' in section '{sname}'")
+                },
+            ))
         }
     };
     let map = lk
@@ -285,7 +298,8 @@ fn classify(
 fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<()> {
     let Some(maps_shndx) = obj.btf_maps_shndx else { return Ok(()) };
     let btf = obj.btf.as_deref().ok_or_else(|| Error::inval(".maps relocations without BTF"))?;
-    let sec_id = super::btfq::find_datasec(btf, ".maps").ok_or_else(|| Error::inval(".maps relocations without a .maps DATASEC"))?;
+    let sec_id = super::btfq::find_datasec(btf, ".maps")
+        .ok_or_else(|| Error::inval(".maps relocations without a .maps DATASEC"))?;
     let vars = super::btfq::datasec_vars(btf, sec_id);
     let mut updates = Vec::new();
     for (i, rel) in rels.iter().enumerate() {
@@ -305,7 +319,9 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                             && rel.offset.checked_add(8).is_some_and(|end| end <= vi.offset as u64 + vi.size as u64)
                     })
             })
-            .ok_or_else(|| Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset)))?;
+            .ok_or_else(|| {
+                Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset))
+            })?;
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
         let mname = map.name.to_string_lossy().into_owned();
         let slot = if super::map_type_is_map_in_map(map.def.map_type) {
@@ -315,12 +331,14 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             if map.def.map_type == uapi::BPF_MAP_TYPE_HASH_OF_MAPS && map.def.key_size != 4 {
                 return Err(Error::inval(format!(".maps relo #{i}: hash-of-maps '{mname}' should have key size 4.")));
             }
-            let t = obj.find_map(name).ok_or_else(|| Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid map reference")))?;
+            let t = obj.find_map(name).ok_or_else(|| {
+                Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid map reference"))
+            })?;
             Slot::Map(t)
         } else if map.def.map_type == uapi::BPF_MAP_TYPE_PROG_ARRAY {
-            let t = obj
-                .find_program(name)
-                .ok_or_else(|| Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid program reference")))?;
+            let t = obj.find_program(name).ok_or_else(|| {
+                Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid program reference"))
+            })?;
             let p = obj.progs.get(t).ok_or_else(|| Error::inval("program vanished"))?;
             if p.sec_idx != sym.shndx as usize || (p.sec_insn_off * 8) as u64 != sym.value || obj.is_subprog(p) {
                 return Err(reloc_err(format!(".maps relo #{i}: '{name}' isn't an entry-point program")));
@@ -332,7 +350,8 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
         let vi = vars[map.btf_var_idx];
         let var = btf.ty(vi.type_id).ok_or_else(|| Error::inval("bad .maps VAR"))?;
         let (_, def) = btf.skip_mods_and_typedefs(var.size_or_type).ok_or_else(|| Error::inval("bad .maps def"))?;
-        let members = def.members().ok_or_else(|| Error::inval(format!(".maps relo #{i}: map '{mname}' def has no members")))?;
+        let members =
+            def.members().ok_or_else(|| Error::inval(format!(".maps relo #{i}: map '{mname}' def has no members")))?;
         let last = members
             .get(members.len().wrapping_sub(1))
             .filter(|m| m.name == "values")
@@ -383,7 +402,9 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
                     && rel.offset >= m.sec_offset
                     && rel.offset < m.sec_offset + m.def.value_size as u64
             })
-            .ok_or_else(|| Error::inval(format!("struct_ops reloc: cannot find map at rel->r_offset {}", rel.offset)))?;
+            .ok_or_else(|| {
+                Error::inval(format!("struct_ops reloc: cannot find map at rel->r_offset {}", rel.offset))
+            })?;
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
         let mname = map.name.to_string_lossy().into_owned();
         let moff = rel.offset - map.sec_offset;
@@ -394,7 +415,10 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             )));
         }
         if sym.value % BPF_INSN_SZ as u64 != 0 {
-            return Err(super::format_err(format!("struct_ops reloc {mname}: invalid target program offset {}", sym.value)));
+            return Err(super::format_err(format!(
+                "struct_ops reloc {mname}: invalid target program offset {}",
+                sym.value
+            )));
         }
         let btf = obj.btf.as_deref().ok_or_else(|| Error::inval("struct_ops without BTF"))?;
         let type_id = map.st_ops.as_ref().map(|s| s.type_id).unwrap_or(0);
@@ -406,7 +430,10 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             .find(|(_, m)| m.bit_offset as u64 == moff * 8)
             .ok_or_else(|| Error::inval(format!("struct_ops reloc {mname}: cannot find member at moff {moff}")))?;
         if !is_func_ptr(btf, member.type_id) {
-            return Err(Error::inval(format!("struct_ops reloc {mname}: cannot relocate non func ptr {}", member.name)));
+            return Err(Error::inval(format!(
+                "struct_ops reloc {mname}: cannot relocate non func ptr {}",
+                member.name
+            )));
         }
         let insn_idx = (sym.value / BPF_INSN_SZ as u64) as usize;
         let pidx = find_prog_by_sec_insn(obj, sym.shndx as usize, insn_idx).ok_or_else(|| {
@@ -423,7 +450,13 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             )));
         }
         let prog_ptr = obj.progs.ptr(pidx) as usize as u64;
-        crate::pr_debug!("struct_ops reloc #{}: map '{}' member '{}' -> prog '{}'", i, mname, member.name, prog.name.to_string_lossy());
+        crate::pr_debug!(
+            "struct_ops reloc #{}: map '{}' member '{}' -> prog '{}'",
+            i,
+            mname,
+            member.name,
+            prog.name.to_string_lossy()
+        );
         let map = obj.maps.get_mut(midx).ok_or_else(|| Error::inval("map vanished"))?;
         if let Some(st) = map.st_ops.as_mut() {
             if let Some(slot) = st.progs.get_mut(member_idx) {

@@ -84,7 +84,11 @@ pub(crate) fn is_field_based(kind: u32) -> bool {
 pub(crate) fn is_type_based(kind: u32) -> bool {
     matches!(
         kind,
-        BPF_CORE_TYPE_ID_LOCAL | BPF_CORE_TYPE_ID_TARGET | BPF_CORE_TYPE_EXISTS | BPF_CORE_TYPE_MATCHES | BPF_CORE_TYPE_SIZE
+        BPF_CORE_TYPE_ID_LOCAL
+            | BPF_CORE_TYPE_ID_TARGET
+            | BPF_CORE_TYPE_EXISTS
+            | BPF_CORE_TYPE_MATCHES
+            | BPF_CORE_TYPE_SIZE
     )
 }
 
@@ -120,9 +124,8 @@ pub fn kind_str(k: Kind) -> &'static str {
 
 /// [`Btf::skip_mods_and_typedefs`] with an error for bad ids and loops.
 pub(crate) fn skip(btf: &Btf, id: u32) -> Result<(u32, Type<'_>)> {
-    btf.skip_mods_and_typedefs(id).ok_or_else(|| {
-        Error::inval(format!("CO-RE: type id {id} is out of range or its modifier/typedef chain loops"))
-    })
+    btf.skip_mods_and_typedefs(id)
+        .ok_or_else(|| Error::inval(format!("CO-RE: type id {id} is out of range or its modifier/typedef chain loops")))
 }
 
 /// The BTFs relocations are resolved against.
@@ -242,7 +245,15 @@ fn trunc(s: &str) -> &str {
 /// `bpf_core_add_cands`: append every type of `targ` from `start_id` on that has the local type's
 /// kind (ENUM/ENUM64 interchangeable) and essential name.
 /// `targ_name` `None`: no log lines (see [`log_cand`]).
-fn add_cands(local: &Type<'_>, local_essent: &str, targ: &Btf, btf_idx: usize, targ_name: Option<&str>, start_id: u32, out: &mut Vec<Cand>) {
+fn add_cands(
+    local: &Type<'_>,
+    local_essent: &str,
+    targ: &Btf,
+    btf_idx: usize,
+    targ_name: Option<&str>,
+    start_id: u32,
+    out: &mut Vec<Cand>,
+) {
     let elen = local_essent.len();
     let eb = local_essent.as_bytes();
     let own = targ.start_id();
@@ -280,9 +291,7 @@ fn log_cand(local: &Type<'_>, t: &Type<'_>, id: u32, targ_name: &str) {
 /// `bpf_core_find_cands`: candidates for local type `local_id`, vmlinux (`btfs[0]`) first and
 /// module BTFs only if vmlinux has none.
 pub fn find_cands(local: &Btf, local_id: u32, targets: &CoreTargets<'_>) -> Result<Vec<Cand>> {
-    let t = local
-        .ty(local_id)
-        .ok_or_else(|| Error::inval(format!("local type id {local_id} is out of range")))?;
+    let t = local.ty(local_id).ok_or_else(|| Error::inval(format!("local type id {local_id} is out of range")))?;
     if t.name.is_empty() {
         return Err(Error::inval(format!("local type [{local_id}] {} is anonymous", kind_str(t.kind))));
     }
@@ -459,7 +468,13 @@ fn calc_enumval_relo(relo: &CoreRelo, spec: Option<&Spec<'_>>) -> Result<Option<
 
 /// `bpf_core_calc_relo`: original and new value of one relocation for one candidate (`targ`
 /// `None`: no candidate matched).
-fn calc_relo(prog: &str, relo: &CoreRelo, relo_idx: usize, local: &Spec<'_>, targ: Option<&Spec<'_>>) -> Result<CoreReloRes> {
+fn calc_relo(
+    prog: &str,
+    relo: &CoreRelo,
+    relo_idx: usize,
+    local: &Spec<'_>,
+    targ: Option<&Spec<'_>>,
+) -> Result<CoreReloRes> {
     let mut res = CoreReloRes { validate: true, ..Default::default() };
     let r: Result<()> = (|| {
         if is_field_based(relo.kind) {
@@ -583,13 +598,20 @@ pub fn calc_relo_insn(
     let mut matched = Vec::new();
     for (i, c) in cands.iter().enumerate() {
         let targ = *targets.btfs.get(c.btf_idx).ok_or_else(|| {
-            Error::inval(format!("relo #{relo_idx}: candidate cache refers to target BTF #{} which is not given", c.btf_idx))
+            Error::inval(format!(
+                "relo #{relo_idx}: candidate cache refers to target BTF #{} which is not given",
+                c.btf_idx
+            ))
         })?;
         let mut cand_spec = Spec::empty(targ, c.id, relo.kind);
         let m = spec_match(&local_spec, targ, c.id, &mut cand_spec);
         let desc = format_spec(&cand_spec);
         let m = m.map_err(|e| {
-            crate::pr_warn!("prog '{prog}': relo #{relo_idx}: error matching candidate #{i} {}: {}", trunc(&desc), -e.errno());
+            crate::pr_warn!(
+                "prog '{prog}': relo #{relo_idx}: error matching candidate #{i} {}: {}",
+                trunc(&desc),
+                -e.errno()
+            );
             e.context(format!("prog '{prog}': relo #{relo_idx}: error matching candidate #{i} {desc}"))
         })?;
         crate::pr_debug!(
@@ -697,31 +719,33 @@ pub fn relocate_insn_idx(
     } else {
         match cache.map.entry(relo.type_id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => match cache.pre.remove(&relo.type_id).filter(|c| !c.is_empty()) {
-                Some(c) => {
-                    if let Some(main) = targets.btfs.first() {
-                        for cand in &c {
-                            if let Some(t) = main.ty(cand.id) {
-                                log_cand(&lt, &t, cand.id, "vmlinux");
+            std::collections::hash_map::Entry::Vacant(v) => {
+                match cache.pre.remove(&relo.type_id).filter(|c| !c.is_empty()) {
+                    Some(c) => {
+                        if let Some(main) = targets.btfs.first() {
+                            for cand in &c {
+                                if let Some(t) = main.ty(cand.id) {
+                                    log_cand(&lt, &t, cand.id, "vmlinux");
+                                }
                             }
                         }
+                        v.insert(c)
                     }
-                    v.insert(c)
-                }
-                None => {
-                let c = find_cands(local, relo.type_id, targets).map_err(|e| {
-                    crate::pr_warn!(
+                    None => {
+                        let c = find_cands(local, relo.type_id, targets).map_err(|e| {
+                            crate::pr_warn!(
                         "prog '{prog_name}': relo #{relo_idx}: target candidate search failed for [{}] {} {}: {}",
                         relo.type_id,
                         kind_str(lt.kind),
                         lt.name,
                         -e.errno()
                     );
-                    e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
-                })?;
-                v.insert(c)
+                            e.context(format!("prog '{prog_name}': relo #{relo_idx}: target candidate search failed"))
+                        })?;
+                        v.insert(c)
+                    }
                 }
-            },
+            }
         }
     };
 

@@ -99,29 +99,29 @@ impl<'a> KernBtfs<'a> {
         let (module, type_id) = match self.vmlinux.find_by_name_kind(tname, Kind::Struct) {
             Some(id) if id > 0 => (None, id),
             _ => {
-                let found = self
-                    .modules()?
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, m)| m.btf.find_by_name_kind_own(tname, Kind::Struct).filter(|&id| id > 0).map(|id| (i, id)));
+                let found = self.modules()?.iter().enumerate().find_map(|(i, m)| {
+                    m.btf.find_by_name_kind_own(tname, Kind::Struct).filter(|&id| id > 0).map(|id| (i, id))
+                });
                 match found {
                     Some((i, id)) => (Some(i), id),
                     None => {
-                        return Err(Error::new(libc::ESRCH, format!("struct_ops init_kern: struct {tname} is not found in kernel BTF")))
+                        return Err(Error::new(
+                            libc::ESRCH,
+                            format!("struct_ops init_kern: struct {tname} is not found in kernel BTF"),
+                        ))
                     }
                 }
             }
         };
         let btf = self.btf(module);
         let vname = format!("{VALUE_PREFIX}{tname}");
-        let value_type_id = btf
-            .find_by_name_kind(&vname, Kind::Struct)
-            .ok_or_else(|| Error::new(libc::ENOENT, format!("struct_ops init_kern: struct {vname} is not found in kernel BTF")))?;
+        let value_type_id = btf.find_by_name_kind(&vname, Kind::Struct).ok_or_else(|| {
+            Error::new(libc::ENOENT, format!("struct_ops init_kern: struct {vname} is not found in kernel BTF"))
+        })?;
         let vt = btf.ty(value_type_id).ok_or_else(|| Error::inval("kernel BTF type vanished"))?;
-        let data = vt
-            .members()
-            .and_then(|ms| ms.iter().find(|m| m.type_id == type_id))
-            .ok_or_else(|| Error::inval(format!("struct_ops init_kern: struct {tname} data is not found in struct {vname}")))?;
+        let data = vt.members().and_then(|ms| ms.iter().find(|m| m.type_id == type_id)).ok_or_else(|| {
+            Error::inval(format!("struct_ops init_kern: struct {tname} data is not found in struct {vname}"))
+        })?;
         if let Some(m) = self.module(module) {
             crate::pr_debug!("struct_ops init_kern: struct {} found in module [{}] BTF (id {})", tname, m.name, m.id);
         }
@@ -154,11 +154,13 @@ pub fn load_module_btfs(vmlinux: Arc<Btf>) -> Result<Vec<ModuleBtf>> {
             Err(e) if e.errno() == libc::ENOENT => continue,
             Err(e) => return Err(e.context(format!("failed to get BTF object #{id} FD"))),
         };
-        let (info, name) = cmd::btf_info_name(fd.as_fd()).map_err(|e| e.context(format!("failed to get BTF object #{id} info")))?;
+        let (info, name) =
+            cmd::btf_info_name(fd.as_fd()).map_err(|e| e.context(format!("failed to get BTF object #{id} info")))?;
         if info.kernel_btf == 0 || name == "vmlinux" {
             continue;
         }
-        let data = cmd::btf_data(fd.as_fd()).map_err(|e| e.context(format!("failed to read module [{name}]'s BTF object #{id}")))?;
+        let data = cmd::btf_data(fd.as_fd())
+            .map_err(|e| e.context(format!("failed to read module [{name}]'s BTF object #{id}")))?;
         let btf = Btf::parse_split(&data, vmlinux.clone())
             .map_err(|e| e.context(format!("failed to load module [{name}]'s BTF object #{id}")))?;
         crate::pr_debug!("loaded module [{}]'s BTF object #{} ({} types)", name, id, btf.type_cnt() - btf.start_id());

@@ -71,7 +71,10 @@ pub struct Registration {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberValue {
     /// A function slot: the program id the kernel holds (0: empty) and the program's name.
-    Prog { id: u32, name: Option<String> },
+    Prog {
+        id: u32,
+        name: Option<String>,
+    },
     Int(i128),
     Str(String),
     Bytes(Vec<u8>),
@@ -117,7 +120,9 @@ struct MapHandle {
 /// The kernel BTF holding a map's value type: vmlinux, or the module BTF `btf_vmlinux_id` names.
 fn kernel_btf(info: &bpf_map_info) -> Result<Arc<Btf>> {
     let vmlinux = Btf::vmlinux()?;
-    if info.btf_vmlinux_id == 0 || vmlinux.ty(info.btf_vmlinux_value_type_id).is_some_and(|t| t.name.starts_with(VALUE_PREFIX)) {
+    if info.btf_vmlinux_id == 0
+        || vmlinux.ty(info.btf_vmlinux_value_type_id).is_some_and(|t| t.name.starts_with(VALUE_PREFIX))
+    {
         return Ok(vmlinux);
     }
     let fd = cmd::get_fd_by_id(IdKind::Btf, info.btf_vmlinux_id, 0)
@@ -350,7 +355,13 @@ fn read_le(bytes: &[u8]) -> u64 {
     u64::from_ne_bytes(b)
 }
 
-fn describe(m: &MapHandle, btf: &Btf, links: &[(u32, u32)], pins: &PinIndex, holders: &HolderIndex) -> Result<Registration> {
+fn describe(
+    m: &MapHandle,
+    btf: &Btf,
+    links: &[(u32, u32)],
+    pins: &PinIndex,
+    holders: &HolderIndex,
+) -> Result<Registration> {
     let state = match value(m) {
         Ok(v) => match member_offset(btf, m.info.btf_vmlinux_value_type_id, "common", "state") {
             Some((off, _)) if off + 4 <= v.len() => state_name(btf, read_le(&v[off..off + 4]) as u32),
@@ -390,9 +401,7 @@ pub fn list(filter: &Filter) -> Result<Vec<Registration>> {
     }
     let links = struct_ops_links()?;
     let (pins, holders) = (pins(), holders());
-    maps.iter()
-        .map(|m| describe(m, &*kernel_btf(&m.info)?, &links, &pins, &holders))
-        .collect()
+    maps.iter().map(|m| describe(m, &*kernel_btf(&m.info)?, &links, &pins, &holders)).collect()
 }
 
 /// `dump`: each selected map's kernel value, member by member of the kernel struct.
@@ -418,7 +427,10 @@ pub fn dump(filter: &Filter) -> Result<Vec<Dump>> {
             let off = data_off + (mem.bit_offset / 8) as usize;
             let size = btf.resolve_size(mem.type_id).unwrap_or(0) as usize;
             let Some(bytes) = v.get(off..off + size) else { continue };
-            members.push((mem.name.to_string(), member_value(&btf, mem.type_id, mem.bitfield_size, mem.bit_offset, bytes)));
+            members.push((
+                mem.name.to_string(),
+                member_value(&btf, mem.type_id, mem.bitfield_size, mem.bit_offset, bytes),
+            ));
         }
         out.push(Dump { reg, members });
     }
@@ -450,7 +462,8 @@ fn member_value(btf: &Btf, type_id: u32, bitfield: u32, bit_offset: u32, bytes: 
             if bitfield != 0 {
                 v = (v >> (bit_offset % 8)) & ((1u64 << bitfield.min(63)) - 1);
             }
-            let signed = matches!(t.detail, crate::btf::Detail::Int { encoding, .. } if encoding & crate::btf::INT_SIGNED != 0);
+            let signed =
+                matches!(t.detail, crate::btf::Detail::Int { encoding, .. } if encoding & crate::btf::INT_SIGNED != 0);
             if signed && bitfield == 0 && !bytes.is_empty() {
                 let shift = 64 - 8 * bytes.len() as u32;
                 MemberValue::Int((((v << shift) as i64) >> shift) as i128)
@@ -460,9 +473,9 @@ fn member_value(btf: &Btf, type_id: u32, bitfield: u32, bit_offset: u32, bytes: 
         }
         Kind::Array => {
             let elem_is_char = match t.detail {
-                crate::btf::Detail::Array { elem, .. } => btf
-                    .skip_mods_and_typedefs(elem)
-                    .is_some_and(|(_, e)| e.kind == Kind::Int && e.size_or_type == 1),
+                crate::btf::Detail::Array { elem, .. } => {
+                    btf.skip_mods_and_typedefs(elem).is_some_and(|(_, e)| e.kind == Kind::Int && e.size_or_type == 1)
+                }
                 _ => false,
             };
             if elem_is_char {
@@ -509,18 +522,24 @@ pub fn register(obj_path: &str, link_dir: Option<&Path>) -> Result<Vec<Registere
                 continue;
             }
             let map_name = m.name().to_string_lossy().into_owned();
-            let mut link = super::attach(m).map_err(|e| e.context(format!("can't register struct_ops '{map_name}'")))?;
-            let fd = m.fd.as_ref().map(|f| f.as_fd()).ok_or_else(|| Error::inval(format!("map '{map_name}' was not created")))?;
+            let mut link =
+                super::attach(m).map_err(|e| e.context(format!("can't register struct_ops '{map_name}'")))?;
+            let fd =
+                m.fd.as_ref()
+                    .map(|f| f.as_fd())
+                    .ok_or_else(|| Error::inval(format!("map '{map_name}' was not created")))?;
             let info = cmd::map_info(fd)?;
             let kernel_type = kernel_type_name(&*kernel_btf(&info)?, &info);
-            let mut reg = Registered { map_name: map_name.clone(), map_id: info.id, kernel_type, link_id: None, pinned: None };
+            let mut reg =
+                Registered { map_name: map_name.clone(), map_id: info.id, kernel_type, link_id: None, pinned: None };
             if info.map_flags & uapi::BPF_F_LINK != 0 {
                 // SAFETY: raw_fd is the live fd owned by `link`, borrowed only for this call.
                 let lfd = unsafe { BorrowedFd::borrow_raw(link.raw_fd()) };
                 reg.link_id = Some(cmd::link_info(lfd)?.id);
                 if let Some(d) = link_dir {
                     let p = d.join(&map_name);
-                    link.pin(&p.to_string_lossy()).map_err(|e| e.context(format!("can't pin the link of '{map_name}'")))?;
+                    link.pin(&p.to_string_lossy())
+                        .map_err(|e| e.context(format!("can't pin the link of '{map_name}'")))?;
                     reg.pinned = Some(p);
                 } else {
                     crate::pr_warn!(
@@ -582,7 +601,8 @@ pub fn unregister(filter: &Filter) -> Result<Vec<Unregistered>> {
         if m.info.map_flags & uapi::BPF_F_LINK != 0 {
             for &(lid, _) in links.iter().filter(|(_, map)| *map == m.info.id) {
                 let lfd = cmd::get_fd_by_id(IdKind::Link, lid, 0)?;
-                cmd::link_detach(lfd.as_fd()).map_err(|e| e.context(format!("can't detach link {lid} of '{}'", u.map_name)))?;
+                cmd::link_detach(lfd.as_fd())
+                    .map_err(|e| e.context(format!("can't detach link {lid} of '{}'", u.map_name)))?;
                 u.detached_links.push(lid);
                 for p in pins.get(&("link", lid)).into_iter().flatten() {
                     std::fs::remove_file(p).map_err(|e| Error::io(format!("can't unpin {}", p.display()), &e))?;
@@ -590,11 +610,15 @@ pub fn unregister(filter: &Filter) -> Result<Vec<Unregistered>> {
                 }
             }
             if u.detached_links.is_empty() {
-                return Err(Error::new(libc::ENOENT, format!("struct_ops '{}' id {} has no link to detach", u.map_name, u.map_id)));
+                return Err(Error::new(
+                    libc::ENOENT,
+                    format!("struct_ops '{}' id {} has no link to detach", u.map_name, u.map_id),
+                ));
             }
         } else {
-            cmd::map_delete_elem(m.fd.as_fd(), &0u32.to_ne_bytes(), 0)
-                .map_err(|e| e.context(format!("can't unregister {} '{}' id {}", u.kernel_type, u.map_name, u.map_id)))?;
+            cmd::map_delete_elem(m.fd.as_fd(), &0u32.to_ne_bytes(), 0).map_err(|e| {
+                e.context(format!("can't unregister {} '{}' id {}", u.kernel_type, u.map_name, u.map_id))
+            })?;
         }
         out.push(u);
     }
@@ -616,13 +640,14 @@ pub fn watch(filter: &Filter) -> Result<Registration> {
     let links = struct_ops_links()?;
     let reg = describe(&m, &btf, &links, &Default::default(), &Default::default())?;
     if !reg.link_based {
-        return Err(Error::inval(format!("struct_ops '{}' id {} is registered without a BPF link: nothing to watch", reg.name, reg.map_id)));
+        return Err(Error::inval(format!(
+            "struct_ops '{}' id {} is registered without a BPF link: nothing to watch",
+            reg.name, reg.map_id
+        )));
     }
-    let lid = reg
-        .links
-        .first()
-        .map(|l| l.id)
-        .ok_or_else(|| Error::new(libc::ENOENT, format!("struct_ops '{}' id {} is not registered (no link)", reg.name, reg.map_id)))?;
+    let lid = reg.links.first().map(|l| l.id).ok_or_else(|| {
+        Error::new(libc::ENOENT, format!("struct_ops '{}' id {} is not registered (no link)", reg.name, reg.map_id))
+    })?;
     let lfd = cmd::get_fd_by_id(IdKind::Link, lid, 0)?;
     let ep = crate::buffers::Epoll::new()?;
     ep.add(lfd.as_raw_fd(), (libc::EPOLLHUP | libc::EPOLLERR) as u32, 0)?;

@@ -117,7 +117,8 @@ impl Object {
     /// fixtures this way).
     pub fn init_kern_struct_ops_in(&mut self, kbtfs: Option<KernBtfs<'_>>) -> Result<()> {
         self.sync_user_shadows()?;
-        let idxs: Vec<usize> = self.maps.iter().enumerate().filter(|(_, m)| m.is_struct_ops() && m.autocreate).map(|(i, _)| i).collect();
+        let idxs: Vec<usize> =
+            self.maps.iter().enumerate().filter(|(_, m)| m.is_struct_ops() && m.autocreate).map(|(i, _)| i).collect();
         if !idxs.is_empty() {
             let mut kb = kbtfs.ok_or_else(|| Error::new(libc::ENOTSUP, "struct_ops maps need kernel BTF"))?;
             for idx in idxs {
@@ -162,9 +163,9 @@ impl Object {
             let msize = local.resolve_size(lm.type_id).map_err(|e| {
                 e.context(format!("struct_ops init_kern {mname}: failed to resolve the size of member {}", lm.name))
             })? as usize;
-            let mdata = shadow
-                .get(moff..moff + msize)
-                .ok_or_else(|| Error::inval(format!("struct_ops init_kern {mname}: member {} lies outside the struct", lm.name)))?;
+            let mdata = shadow.get(moff..moff + msize).ok_or_else(|| {
+                Error::inval(format!("struct_ops init_kern {mname}: member {} lies outside the struct", lm.name))
+            })?;
             let declared = st.progs.get(i).copied().flatten();
             let Some((kidx, km)) = kmembers.iter().enumerate().find(|(_, k)| k.name == lm.name) else {
                 if mdata.iter().any(|&b| b != 0) {
@@ -177,19 +178,30 @@ impl Object {
                     disable.push(p);
                     prog_updates.push((i, None));
                 }
-                crate::pr_info!("struct_ops {}: member {} not found in kernel, skipping it as it's set to zero", mname, lm.name);
+                crate::pr_info!(
+                    "struct_ops {}: member {} not found in kernel, skipping it as it's set to zero",
+                    mname,
+                    lm.name
+                );
                 continue;
             };
             if lm.bitfield_size != 0 || km.bitfield_size != 0 {
-                return Err(Error::new(libc::ENOTSUP, format!("struct_ops init_kern {mname}: bitfield {} is not supported", lm.name)));
+                return Err(Error::new(
+                    libc::ENOTSUP,
+                    format!("struct_ops init_kern {mname}: bitfield {} is not supported", lm.name),
+                ));
             }
             let kmoff = (km.bit_offset / 8) as usize;
             let (_, lt) = local.skip_mods_and_typedefs(lm.type_id).ok_or_else(|| Error::inval("bad member type"))?;
-            let (kt_id, kt) = kbtf.skip_mods_and_typedefs(km.type_id).ok_or_else(|| Error::inval("bad kernel member type"))?;
+            let (kt_id, kt) =
+                kbtf.skip_mods_and_typedefs(km.type_id).ok_or_else(|| Error::inval("bad kernel member type"))?;
             if lt.kind != kt.kind {
                 return Err(Error::new(
                     libc::ENOTSUP,
-                    format!("struct_ops init_kern {mname}: Unmatched member type {} {} != {}(kernel)", lm.name, lt.kind as u32, kt.kind as u32),
+                    format!(
+                        "struct_ops init_kern {mname}: Unmatched member type {} {} != {}(kernel)",
+                        lm.name, lt.kind as u32, kt.kind as u32
+                    ),
                 ));
             }
             if lt.kind == Kind::Ptr {
@@ -217,9 +229,13 @@ impl Object {
                 }
                 prog_updates.push((i, prog));
                 let Some(pi) = prog else { continue };
-                let is_fp = kbtf.skip_mods_and_typedefs(kt.size_or_type).is_some_and(|(_, f)| f.kind == Kind::FuncProto);
+                let is_fp =
+                    kbtf.skip_mods_and_typedefs(kt.size_or_type).is_some_and(|(_, f)| f.kind == Kind::FuncProto);
                 if !is_fp {
-                    return Err(Error::new(libc::ENOTSUP, format!("struct_ops init_kern {mname}: kernel member {} is not a func ptr", lm.name)));
+                    return Err(Error::new(
+                        libc::ENOTSUP,
+                        format!("struct_ops init_kern {mname}: kernel member {} is not a func ptr", lm.name),
+                    ));
                 }
                 let p = self.progs.get(pi).ok_or_else(|| Error::inval("program vanished"))?;
                 let pname = p.name.to_string_lossy().into_owned();
@@ -263,11 +279,17 @@ impl Object {
             if msize == 0 || msize != ksize {
                 return Err(Error::new(
                     libc::ENOTSUP,
-                    format!("struct_ops init_kern {mname}: Error in size of member {}: {msize} != {ksize}(kernel)", lm.name),
+                    format!(
+                        "struct_ops init_kern {mname}: Error in size of member {}: {msize} != {ksize}(kernel)",
+                        lm.name
+                    ),
                 ));
             }
             let dst = data_off as usize + kmoff;
-            let end = dst.checked_add(msize).filter(|&e| e <= vdata.len()).ok_or_else(|| Error::inval("kernel member out of range"))?;
+            let end = dst
+                .checked_add(msize)
+                .filter(|&e| e <= vdata.len())
+                .ok_or_else(|| Error::inval("kernel member out of range"))?;
             vdata[dst..end].copy_from_slice(mdata);
         }
         for p in disable {
@@ -295,7 +317,14 @@ impl Object {
             }
         }
         m.def.value_size = vsize as u32;
-        m.st_ops_kern = Some(KernInfo { type_id: kern_type, value_type_id: vtype, vdata, func_slots, type_name: tname, btf_obj_fd });
+        m.st_ops_kern = Some(KernInfo {
+            type_id: kern_type,
+            value_type_id: vtype,
+            vdata,
+            func_slots,
+            type_name: tname,
+            btf_obj_fd,
+        });
         Ok(())
     }
 
@@ -337,7 +366,11 @@ impl Object {
     fn check_struct_ops_referenced(&self) -> Result<()> {
         let text = self.text_shndx;
         for p in self.progs.iter() {
-            if p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS && p.autoload && p.attach_btf_id == 0 && !(text != 0 && p.sec_idx == text) {
+            if p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS
+                && p.autoload
+                && p.attach_btf_id == 0
+                && !(text != 0 && p.sec_idx == text)
+            {
                 return Err(Error::inval(format!(
                     "prog '{}': SEC(\"struct_ops\") program isn't referenced anywhere, did you forget to use it?",
                     p.name.to_string_lossy()
@@ -352,7 +385,11 @@ impl Object {
     /// load, as with libbpf, which closes them at the end of load).
     pub(crate) fn prepare_struct_ops(&mut self) -> Result<()> {
         self.release_struct_ops_btf_fds();
-        let fds: Vec<i64> = self.progs.iter().map(|p| p.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f) as i64)).collect();
+        let fds: Vec<i64> = self
+            .progs
+            .iter()
+            .map(|p| p.fd.as_ref().map_or(-1, |f| std::os::fd::AsRawFd::as_raw_fd(f) as i64))
+            .collect();
         for m in self.maps.iter_mut() {
             let name = m.name.to_string_lossy().into_owned();
             let Some(k) = m.st_ops_kern.as_mut() else { continue };
@@ -378,14 +415,21 @@ pub fn attach(m: &crate::object::Map) -> Result<crate::link::Link> {
     if !m.is_struct_ops() {
         return Err(Error::inval(format!("map '{name}': can't attach non-struct_ops map")));
     }
-    let fd = m.fd.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': can't attach BPF map without FD (was it created?)")))?;
-    let k = m.st_ops_kern.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': struct_ops value was not prepared at load")))?;
+    let fd =
+        m.fd.as_ref()
+            .ok_or_else(|| Error::inval(format!("map '{name}': can't attach BPF map without FD (was it created?)")))?;
+    let k = m
+        .st_ops_kern
+        .as_ref()
+        .ok_or_else(|| Error::inval(format!("map '{name}': struct_ops value was not prepared at load")))?;
     let link_map = m.def.map_flags & uapi::BPF_F_LINK != 0;
     match crate::sys::cmd::map_update_elem(fd.as_fd(), &0u32.to_ne_bytes(), &k.vdata, 0) {
         Ok(()) => {}
         // A link map already used to create or update a link stays registered: not an error.
         Err(e) if link_map && e.errno() == libc::EBUSY => {}
-        Err(e) => return Err(e.context(format!("map '{name}': the kernel refused to register struct_ops {}", k.type_name))),
+        Err(e) => {
+            return Err(e.context(format!("map '{name}': the kernel refused to register struct_ops {}", k.type_name)))
+        }
     }
     if !link_map {
         return Ok(Link::new(LinkKind::StructOpsMap { map_fd: fd.as_raw_fd() }));

@@ -63,14 +63,22 @@ impl ShadowMapDesc {
             )));
         }
         if self.members.len() > MAX_MEMBERS {
-            return Err(Error::inval(format!("struct_ops shadow info: map '{map}': {} members is too many", self.members.len())));
+            return Err(Error::inval(format!(
+                "struct_ops shadow info: map '{map}': {} members is too many",
+                self.members.len()
+            )));
         }
         for (i, m) in self.members.iter().enumerate() {
             if m.name.is_empty() {
-                return Err(Error::inval(format!("struct_ops shadow info: map '{map}': member #{i} has an empty name")));
+                return Err(Error::inval(format!(
+                    "struct_ops shadow info: map '{map}': member #{i} has an empty name"
+                )));
             }
             if m.size == 0 {
-                return Err(Error::inval(format!("struct_ops shadow info: map '{map}': member '{}' has size 0", m.name)));
+                return Err(Error::inval(format!(
+                    "struct_ops shadow info: map '{map}': member '{}' has size 0",
+                    m.name
+                )));
             }
             let end = m.offset as u64 + m.size as u64;
             if end > self.data_size as u64 {
@@ -93,7 +101,10 @@ impl ShadowMapDesc {
         let mut names: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
         names.sort_unstable();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(Error::inval(format!("struct_ops shadow info: map '{map}': member '{}' is described twice", w[0])));
+            return Err(Error::inval(format!(
+                "struct_ops shadow info: map '{map}': member '{}' is described twice",
+                w[0]
+            )));
         }
         Ok(())
     }
@@ -144,7 +155,10 @@ impl Object {
         for d in &descs {
             let map = &d.name;
             let idx = self.find_map(map).ok_or_else(|| {
-                Error::inval(format!("struct_ops shadow info: map '{map}' is not in object '{}'", self.name.to_string_lossy()))
+                Error::inval(format!(
+                    "struct_ops shadow info: map '{map}' is not in object '{}'",
+                    self.name.to_string_lossy()
+                ))
             })?;
             let m = self.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
             let st = m
@@ -152,7 +166,9 @@ impl Object {
                 .as_ref()
                 .ok_or_else(|| Error::inval(format!("struct_ops shadow info: map '{map}' is not a struct_ops map")))?;
             let btf = btf.ok_or_else(|| Error::inval("struct_ops shadow info: object has no BTF"))?;
-            let t = btf.ty(st.type_id).ok_or_else(|| Error::inval(format!("struct_ops shadow info: map '{map}': type vanished")))?;
+            let t = btf
+                .ty(st.type_id)
+                .ok_or_else(|| Error::inval(format!("struct_ops shadow info: map '{map}': type vanished")))?;
             let tsize = t.size_or_type as usize;
             let members: Vec<_> = t.members().map(|ms| ms.iter().collect()).unwrap_or_default();
             let shadow = st.data.read(tsize);
@@ -160,7 +176,10 @@ impl Object {
             let mut layout = Vec::with_capacity(d.members.len());
             for dm in &d.members {
                 let bm = members.iter().find(|bm| bm.name == dm.name).ok_or_else(|| {
-                    Error::inval(format!("struct_ops shadow info: map '{map}': struct {} has no member '{}'", t.name, dm.name))
+                    Error::inval(format!(
+                        "struct_ops shadow info: map '{map}': struct {} has no member '{}'",
+                        t.name, dm.name
+                    ))
                 })?;
                 if bm.bitfield_size != 0 {
                     return Err(Error::inval(format!(
@@ -179,7 +198,10 @@ impl Object {
                 }
                 let boff = (bm.bit_offset / 8) as usize;
                 let bytes = shadow.get(boff..boff + bsize).ok_or_else(|| {
-                    Error::inval(format!("struct_ops shadow info: map '{map}': member '{}' lies outside struct {}", dm.name, t.name))
+                    Error::inval(format!(
+                        "struct_ops shadow info: map '{map}': member '{}' lies outside struct {}",
+                        dm.name, t.name
+                    ))
                 })?;
                 region.write(dm.offset as usize, bytes)?;
                 layout.push((dm.offset as usize, boff, bsize));
@@ -209,7 +231,9 @@ impl Object {
             let Some(u) = st.user.as_ref() else { continue };
             let user = u.data.read(u.size);
             for &(uoff, boff, size) in &u.members {
-                let bytes = user.get(uoff..uoff + size).ok_or_else(|| Error::inval("struct_ops shadow info: member out of range"))?;
+                let bytes = user
+                    .get(uoff..uoff + size)
+                    .ok_or_else(|| Error::inval("struct_ops shadow info: member out of range"))?;
                 st.data.write(boff, bytes)?;
             }
         }

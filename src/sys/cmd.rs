@@ -613,10 +613,8 @@ pub fn map_lookup_and_delete_elem(fd: BorrowedFd, key: &[u8], value: &mut [u8], 
     check_len(fd, "key", key.len(), s.key_size as usize)?;
     check_len(fd, "value", value.len(), s.value_bytes)?;
     // SAFETY: sizes checked above.
-    unsafe {
-        raw::map_elem(uapi::BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd.as_raw_fd(), addr(key), addr_mut(value), flags)
-    }
-    .map_err(|e| fail_or_quiet(map_what(fd), uapi::BPF_MAP_LOOKUP_AND_DELETE_ELEM, &e))
+    unsafe { raw::map_elem(uapi::BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd.as_raw_fd(), addr(key), addr_mut(value), flags) }
+        .map_err(|e| fail_or_quiet(map_what(fd), uapi::BPF_MAP_LOOKUP_AND_DELETE_ELEM, &e))
 }
 
 /// `BPF_MAP_FREEZE`: user space can no longer update the map (`EPERM`).
@@ -711,7 +709,14 @@ pub fn map_lookup_and_delete_batch(
 }
 
 /// `BPF_MAP_UPDATE_BATCH`: `count` keys and values, packed. Returns the number updated.
-pub fn map_update_batch(fd: BorrowedFd, keys: &[u8], values: &[u8], count: u32, elem_flags: u64, flags: u64) -> Result<u32> {
+pub fn map_update_batch(
+    fd: BorrowedFd,
+    keys: &[u8],
+    values: &[u8],
+    count: u32,
+    elem_flags: u64,
+    flags: u64,
+) -> Result<u32> {
     let s = map_shape(fd)?;
     let n = count as usize;
     check_len(fd, "keys", keys.len(), n.saturating_mul(s.key_size as usize))?;
@@ -913,7 +918,12 @@ pub fn prog_load(a: &mut ProgLoad) -> Result<OwnedFd> {
 
 /// `BPF_BTF_LOAD` of a raw BTF blob, with libbpf's log convention (level 0 with a buffer: log
 /// only on failure).
-pub fn btf_load(data: &[u8], log_buf: Option<&mut [u8]>, log_level: u32, token_fd: Option<BorrowedFd>) -> Result<OwnedFd> {
+pub fn btf_load(
+    data: &[u8],
+    log_buf: Option<&mut [u8]>,
+    log_level: u32,
+    token_fd: Option<BorrowedFd>,
+) -> Result<OwnedFd> {
     let mut attr = BtfLoadAttr {
         btf: addr(data),
         btf_size: u32_len(data.len(), "BTF")?,
@@ -922,7 +932,9 @@ pub fn btf_load(data: &[u8], log_buf: Option<&mut [u8]>, log_level: u32, token_f
         ..Default::default()
     };
     let log = match log_buf {
-        Some(b) if !b.is_empty() => raw::Log { buf: b.as_mut_ptr() as u64, size: b.len().min(LOG_BUF_MAX) as u32, level: log_level },
+        Some(b) if !b.is_empty() => {
+            raw::Log { buf: b.as_mut_ptr() as u64, size: b.len().min(LOG_BUF_MAX) as u32, level: log_level }
+        }
         _ => raw::Log::default(),
     };
     // SAFETY: `data` is readable for btf_size bytes and the log buffer (an exclusive borrow for
@@ -1144,7 +1156,12 @@ pub fn prog_test_run(prog: BorrowedFd, t: &mut TestRun) -> Result<TestRunOut> {
     // SAFETY: inputs are borrowed slices of the sizes given; outputs are exclusive borrows whose
     // lengths are the capacities given, which the kernel does not exceed.
     unsafe { raw::prog_test_run(&mut a) }.map_err(|e| fail(&what, uapi::BPF_PROG_TEST_RUN, &e))?;
-    Ok(TestRunOut { retval: a.retval, duration: a.duration, data_size_out: a.data_size_out, ctx_size_out: a.ctx_size_out })
+    Ok(TestRunOut {
+        retval: a.retval,
+        duration: a.duration,
+        data_size_out: a.data_size_out,
+        ctx_size_out: a.ctx_size_out,
+    })
 }
 
 /// Where to insert relative to (mprog attach: tcx, netkit, and `BPF_PROG_ATTACH` of those).
@@ -1246,11 +1263,8 @@ pub struct ProgQueryOut {
 
 /// `BPF_PROG_QUERY`.
 pub fn prog_query(q: &mut ProgQuery) -> Result<ProgQueryOut> {
-    let what = format!(
-        "target {} ({})",
-        q.target,
-        uapi::attach_type_str(q.attach_type).unwrap_or("unknown attach type")
-    );
+    let what =
+        format!("target {} ({})", q.target, uapi::attach_type_str(q.attach_type).unwrap_or("unknown attach type"));
     let mut a = QueryAttr {
         target_fd: q.target as u32,
         attach_type: q.attach_type,
@@ -1417,7 +1431,12 @@ pub fn link_create(a: &LinkCreate) -> Result<OwnedFd> {
 
 /// `BPF_LINK_UPDATE`: swap the link's program (or struct_ops map) for `new`. With `old`, the
 /// update only happens if the link still holds `old` (`BPF_F_REPLACE` is added).
-pub fn link_update(link: BorrowedFd, new_prog_or_map_fd: BorrowedFd, flags: u32, old_fd: Option<BorrowedFd>) -> Result<()> {
+pub fn link_update(
+    link: BorrowedFd,
+    new_prog_or_map_fd: BorrowedFd,
+    flags: u32,
+    old_fd: Option<BorrowedFd>,
+) -> Result<()> {
     let mut a = LinkUpdateAttr {
         link_fd: link.as_raw_fd() as u32,
         new_prog_fd: new_prog_or_map_fd.as_raw_fd() as u32,
@@ -1435,7 +1454,8 @@ pub fn link_update_map(link: BorrowedFd, new_map: BorrowedFd, old_map: Option<Bo
 
 /// `BPF_LINK_DETACH`: detach while keeping the link fd (it then reports EPOLLHUP).
 pub fn link_detach(link: BorrowedFd) -> Result<()> {
-    raw::link_detach(link.as_raw_fd()).map_err(|e| fail(format_args!("link fd {}", link.as_raw_fd()), uapi::BPF_LINK_DETACH, &e))
+    raw::link_detach(link.as_raw_fd())
+        .map_err(|e| fail(format_args!("link fd {}", link.as_raw_fd()), uapi::BPF_LINK_DETACH, &e))
 }
 
 /// `BPF_RAW_TRACEPOINT_OPEN`: attach a raw_tp program to `name`, or (name `None`) a
@@ -1450,7 +1470,11 @@ pub fn raw_tracepoint_open(name: Option<&CStr>, prog: BorrowedFd, cookie: u64) -
     // SAFETY: name is 0 or the borrowed NUL-terminated string, alive for the call.
     unsafe { raw::raw_tracepoint_open(&mut a) }.map_err(|e| {
         fail(
-            format_args!("prog fd {} on raw tracepoint '{}'", prog.as_raw_fd(), name.map_or("".into(), |n| n.to_string_lossy())),
+            format_args!(
+                "prog fd {} on raw tracepoint '{}'",
+                prog.as_raw_fd(),
+                name.map_or("".into(), |n| n.to_string_lossy())
+            ),
             uapi::BPF_RAW_TRACEPOINT_OPEN,
             &e,
         )
@@ -1459,7 +1483,8 @@ pub fn raw_tracepoint_open(name: Option<&CStr>, prog: BorrowedFd, cookie: u64) -
 
 /// `BPF_ITER_CREATE`: a readable fd producing the iterator's output.
 pub fn iter_create(link: BorrowedFd) -> Result<OwnedFd> {
-    raw::iter_create(link.as_raw_fd()).map_err(|e| fail(format_args!("link fd {}", link.as_raw_fd()), uapi::BPF_ITER_CREATE, &e))
+    raw::iter_create(link.as_raw_fd())
+        .map_err(|e| fail(format_args!("link fd {}", link.as_raw_fd()), uapi::BPF_ITER_CREATE, &e))
 }
 
 // =============================================================================================
@@ -1468,8 +1493,9 @@ pub fn iter_create(link: BorrowedFd) -> Result<OwnedFd> {
 
 /// `BPF_PROG_BIND_MAP`: keep `map` alive as long as `prog`.
 pub fn prog_bind_map(prog: BorrowedFd, map: BorrowedFd, flags: u32) -> Result<()> {
-    raw::prog_bind_map(prog.as_raw_fd(), map.as_raw_fd(), flags)
-        .map_err(|e| fail(format_args!("prog fd {} map fd {}", prog.as_raw_fd(), map.as_raw_fd()), uapi::BPF_PROG_BIND_MAP, &e))
+    raw::prog_bind_map(prog.as_raw_fd(), map.as_raw_fd(), flags).map_err(|e| {
+        fail(format_args!("prog fd {} map fd {}", prog.as_raw_fd(), map.as_raw_fd()), uapi::BPF_PROG_BIND_MAP, &e)
+    })
 }
 
 /// `BPF_ENABLE_STATS` (`BPF_STATS_RUN_TIME` = 0): stats stay enabled while the fd is open.
@@ -1510,7 +1536,8 @@ pub fn task_fd_query(pid: i32, fd: i32, flags: u32, name_cap: usize) -> Result<T
         ..Default::default()
     };
     // SAFETY: `buf` is writable for buf_len bytes and outlives the call.
-    unsafe { raw::task_fd_query(&mut a) }.map_err(|e| fail(format_args!("pid {pid} fd {fd}"), uapi::BPF_TASK_FD_QUERY, &e))?;
+    unsafe { raw::task_fd_query(&mut a) }
+        .map_err(|e| fail(format_args!("pid {pid} fd {fd}"), uapi::BPF_TASK_FD_QUERY, &e))?;
     Ok(TaskFdInfo {
         prog_id: a.prog_id,
         fd_type: a.fd_type,

@@ -93,7 +93,8 @@ pub fn possible_cpus() -> crate::Result<usize> {
     CACHE
         .get_or_try_init(|| {
             let path = "/sys/devices/system/cpu/possible";
-            let s = std::fs::read_to_string(path).map_err(|e| crate::Error::io(format!("failed to read {path}"), &e))?;
+            let s =
+                std::fs::read_to_string(path).map_err(|e| crate::Error::io(format!("failed to read {path}"), &e))?;
             parse_cpu_list(&s).ok_or_else(|| crate::Error::inval(format!("{path}: cannot parse '{}'", s.trim())))
         })
         .copied()

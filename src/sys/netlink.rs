@@ -28,8 +28,7 @@ impl NlSocket {
     /// only gets a warning, as libbpf prints), bind it and learn its port id.
     pub fn open(proto: i32) -> io::Result<NlSocket> {
         // SAFETY: plain socket(2) call; the result is checked before use.
-        let raw =
-            unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, proto) };
+        let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, proto) };
         if raw < 0 {
             return Err(last());
         }
@@ -54,24 +53,13 @@ impl NlSocket {
         sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
         let salen = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
         // SAFETY: `sa` is a live sockaddr_nl of `salen` bytes.
-        if unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                &sa as *const libc::sockaddr_nl as *const libc::sockaddr,
-                salen,
-            )
-        } < 0
-        {
+        if unsafe { libc::bind(fd.as_raw_fd(), &sa as *const libc::sockaddr_nl as *const libc::sockaddr, salen) } < 0 {
             return Err(last());
         }
         let mut len = salen;
         // SAFETY: `sa` is writable for `len` bytes; the kernel writes back the length it used.
         if unsafe {
-            libc::getsockname(
-                fd.as_raw_fd(),
-                &mut sa as *mut libc::sockaddr_nl as *mut libc::sockaddr,
-                &mut len,
-            )
+            libc::getsockname(fd.as_raw_fd(), &mut sa as *mut libc::sockaddr_nl as *mut libc::sockaddr, &mut len)
         } < 0
         {
             return Err(last());
@@ -85,14 +73,7 @@ impl NlSocket {
     /// Send one request (to the kernel, the socket's default destination).
     pub fn send(&self, msg: &[u8]) -> io::Result<()> {
         // SAFETY: `msg` is a live buffer of msg.len() readable bytes.
-        let r = unsafe {
-            libc::send(
-                self.fd.as_raw_fd(),
-                msg.as_ptr() as *const libc::c_void,
-                msg.len(),
-                0,
-            )
-        };
+        let r = unsafe { libc::send(self.fd.as_raw_fd(), msg.as_ptr() as *const libc::c_void, msg.len(), 0) };
         if r < 0 {
             Err(last())
         } else {
@@ -102,10 +83,7 @@ impl NlSocket {
 
     fn recvmsg(&self, buf: &mut [u8], flags: i32) -> io::Result<usize> {
         loop {
-            let mut iov = libc::iovec {
-                iov_base: buf.as_mut_ptr() as *mut libc::c_void,
-                iov_len: buf.len(),
-            };
+            let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
             // SAFETY: msghdr is plain data; all-zero is valid (no name, no control data).
             let mut mh: libc::msghdr = unsafe { std::mem::zeroed() };
             mh.msg_iov = &mut iov;

@@ -288,7 +288,13 @@ fn btf_ok(types: &[u32], strs: &[u8], token: Option<BorrowedFd>) -> bool {
     load_btf(types, strs, token).is_some()
 }
 
-fn load_prog(prog_type: u32, attach: u32, name: &str, insns: &[u64], token: Option<BorrowedFd>) -> crate::Result<std::os::fd::OwnedFd> {
+fn load_prog(
+    prog_type: u32,
+    attach: u32,
+    name: &str,
+    insns: &[u64],
+    token: Option<BorrowedFd>,
+) -> crate::Result<std::os::fd::OwnedFd> {
     cmd::prog_load(&mut ProgLoad {
         prog_type,
         expected_attach_type: attach,
@@ -300,7 +306,12 @@ fn load_prog(prog_type: u32, attach: u32, name: &str, insns: &[u64], token: Opti
     })
 }
 
-fn array_map(name: &str, value_size: u32, flags: u32, token: Option<BorrowedFd>) -> crate::Result<std::os::fd::OwnedFd> {
+fn array_map(
+    name: &str,
+    value_size: u32,
+    flags: u32,
+    token: Option<BorrowedFd>,
+) -> crate::Result<std::os::fd::OwnedFd> {
     cmd::map_create(&MapCreate {
         map_type: uapi::BPF_MAP_TYPE_ARRAY,
         name,
@@ -462,7 +473,14 @@ fn uprobe_multi_link(t: Option<BorrowedFd>) -> bool {
             prog_fd: Some(prog.as_fd()),
             target_fd: -1,
             attach_type: uapi::BPF_TRACE_UPROBE_MULTI,
-            extra: LinkExtra::UprobeMulti { path: c"/", offsets: &offsets, ref_ctr_offsets: &[], cookies: &[], flags: 0, pid },
+            extra: LinkExtra::UprobeMulti {
+                path: c"/",
+                offsets: &offsets,
+                ref_ctr_offsets: &[],
+                cookies: &[],
+                flags: 0,
+                pid,
+            },
             ..Default::default()
         })
         .err()
@@ -486,12 +504,8 @@ fn arg_ctx_tag(t: Option<BorrowedFd>) -> bool {
         5, info(KIND_DECL_TAG, 0), 6, 0,                // [7] "arg:ctx" -> b, arg 0
     ];
     let Some(btf) = load_btf(&types, b"\0a\0b\0arg:ctx\0", t) else { return false };
-    let insns = [
-        insn(uapi::BPF_JMP_CALL, 0, uapi::BPF_PSEUDO_CALL, 0, 1),
-        exit(),
-        call_helper(FUNC_GET_FUNC_IP),
-        exit(),
-    ];
+    let insns =
+        [insn(uapi::BPF_JMP_CALL, 0, uapi::BPF_PSEUDO_CALL, 0, 1), exit(), call_helper(FUNC_GET_FUNC_IP), exit()];
     let func_info: Vec<u8> = [0u32, 4, 2, 6].iter().flat_map(|w| w.to_ne_bytes()).collect();
     cmd::prog_load(&mut ProgLoad {
         prog_type: uapi::BPF_PROG_TYPE_KPROBE,
@@ -573,7 +587,10 @@ pub fn prog_type(prog_type: u32) -> crate::Result<i32> {
 pub fn helper(prog_type: u32, helper_id: u32) -> crate::Result<i32> {
     if matches!(
         prog_type,
-        uapi::BPF_PROG_TYPE_TRACING | uapi::BPF_PROG_TYPE_EXT | uapi::BPF_PROG_TYPE_LSM | uapi::BPF_PROG_TYPE_STRUCT_OPS
+        uapi::BPF_PROG_TYPE_TRACING
+            | uapi::BPF_PROG_TYPE_EXT
+            | uapi::BPF_PROG_TYPE_LSM
+            | uapi::BPF_PROG_TYPE_STRUCT_OPS
     ) {
         return Err(crate::Error::quiet(libc::EOPNOTSUPP));
     }
@@ -597,13 +614,15 @@ fn local_storage_btf() -> crate::Result<std::os::fd::OwnedFd> {
         19, 1, 0,                                 //       int cnt;
         23, 2, 32,                                //       struct bpf_spin_lock l; }
     ];
-    cmd::btf_load(&btf_blob(&types, b"\0bpf_spin_lock\0val\0cnt\0l\0"), None, 0, None).map_err(|e| crate::Error::quiet(e.errno()))
+    cmd::btf_load(&btf_blob(&types, b"\0bpf_spin_lock\0val\0cnt\0l\0"), None, 0, None)
+        .map_err(|e| crate::Error::quiet(e.errno()))
 }
 
 /// `libbpf_probe_bpf_map_type()`: whether the kernel creates a small map of this type.
 pub fn map_type(map_type: u32) -> crate::Result<i32> {
     use uapi::*;
-    let mut attr = super::attr::MapCreateAttr { map_type, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() };
+    let mut attr =
+        super::attr::MapCreateAttr { map_type, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() };
     let mut expect = None;
     let mut btf = None;
     let mut inner = None;
@@ -618,7 +637,10 @@ pub fn map_type(map_type: u32) -> crate::Result<i32> {
             (attr.key_size, attr.value_size, attr.max_entries) = (16, 8, 0);
         }
         BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK => attr.key_size = 0,
-        BPF_MAP_TYPE_SK_STORAGE | BPF_MAP_TYPE_INODE_STORAGE | BPF_MAP_TYPE_TASK_STORAGE | BPF_MAP_TYPE_CGRP_STORAGE => {
+        BPF_MAP_TYPE_SK_STORAGE
+        | BPF_MAP_TYPE_INODE_STORAGE
+        | BPF_MAP_TYPE_TASK_STORAGE
+        | BPF_MAP_TYPE_CGRP_STORAGE => {
             (attr.value_size, attr.max_entries, attr.map_flags) = (8, 0, BPF_F_NO_PREALLOC);
             (attr.btf_key_type_id, attr.btf_value_type_id) = (1, 3);
             btf = Some(local_storage_btf()?);
@@ -647,7 +669,13 @@ pub fn map_type(map_type: u32) -> crate::Result<i32> {
         _ => return Err(crate::Error::quiet(libc::EOPNOTSUPP)),
     }
     if matches!(map_type, BPF_MAP_TYPE_ARRAY_OF_MAPS | BPF_MAP_TYPE_HASH_OF_MAPS) {
-        let mut ia = super::attr::MapCreateAttr { map_type: BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 1, ..Default::default() };
+        let mut ia = super::attr::MapCreateAttr {
+            map_type: BPF_MAP_TYPE_HASH,
+            key_size: 4,
+            value_size: 4,
+            max_entries: 1,
+            ..Default::default()
+        };
         match cmd::raw::map_create(&mut ia) {
             Ok(fd) => inner = Some(fd),
             Err(_) => return Ok(0),

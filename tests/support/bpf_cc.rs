@@ -17,7 +17,10 @@ pub fn libbpf15_include() -> Option<PathBuf> {
     let root = match Command::new(script).output() {
         Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
         Ok(o) => {
-            crate::skip!("libbpf 1.5 headers missing ({}); run scripts/deps.sh", String::from_utf8_lossy(&o.stderr).trim());
+            crate::skip!(
+                "libbpf 1.5 headers missing ({}); run scripts/deps.sh",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
             return None;
         }
         Err(e) => panic!("cannot run {script}: {e}"),

@@ -106,7 +106,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail::Usage(m)) => {
             eprintln!("Error: {m}\n");
-            eprint!("{}", if rest.first().map(String::as_str) == Some("struct_ops") { USAGE_STRUCT_OPS } else { USAGE_TOP });
+            eprint!(
+                "{}",
+                if rest.first().map(String::as_str) == Some("struct_ops") { USAGE_STRUCT_OPS } else { USAGE_TOP }
+            );
             ExitCode::from(2)
         }
         Err(Fail::Op(e)) => {
@@ -213,8 +216,14 @@ fn struct_ops(args: &[String], help: bool, o: &Opts) -> Result<(), Fail> {
                             ("map_id", Json::Num(u.map_id.into())),
                             ("name", Json::str(&u.map_name)),
                             ("kernel_struct_ops", Json::str(&u.kernel_type)),
-                            ("detached_links", Json::Arr(u.detached_links.iter().map(|&l| Json::Num(l.into())).collect())),
-                            ("unpinned", Json::Arr(u.unpinned.iter().map(|p| Json::str(p.display().to_string())).collect())),
+                            (
+                                "detached_links",
+                                Json::Arr(u.detached_links.iter().map(|&l| Json::Num(l.into())).collect()),
+                            ),
+                            (
+                                "unpinned",
+                                Json::Arr(u.unpinned.iter().map(|p| Json::str(p.display().to_string())).collect()),
+                            ),
                         ])
                     })
                     .collect();
@@ -238,8 +247,12 @@ fn struct_ops(args: &[String], help: bool, o: &Opts) -> Result<(), Fail> {
             if o.json {
                 println!(
                     "{}",
-                    Json::Obj(vec![("map_id", Json::Num(r.map_id.into())), ("name", Json::str(&r.name)), ("event", Json::str("detached"))])
-                        .render(o.pretty)
+                    Json::Obj(vec![
+                        ("map_id", Json::Num(r.map_id.into())),
+                        ("name", Json::str(&r.name)),
+                        ("event", Json::str("detached"))
+                    ])
+                    .render(o.pretty)
                 );
             } else {
                 println!("{} {} id {}: detached", r.kernel_type, r.name, r.map_id);
@@ -253,7 +266,13 @@ fn struct_ops(args: &[String], help: bool, o: &Opts) -> Result<(), Fail> {
 fn holders_json(h: &[Holder]) -> Json {
     Json::Arr(
         h.iter()
-            .map(|h| Json::Obj(vec![("pid", Json::Num(h.pid.into())), ("comm", Json::str(&h.comm)), ("fd", Json::Num(h.fd.into()))]))
+            .map(|h| {
+                Json::Obj(vec![
+                    ("pid", Json::Num(h.pid.into())),
+                    ("comm", Json::str(&h.comm)),
+                    ("fd", Json::Num(h.fd.into())),
+                ])
+            })
             .collect(),
     )
 }
@@ -274,7 +293,13 @@ fn reg_json(r: &Registration) -> Json {
             Json::Arr(
                 r.links
                     .iter()
-                    .map(|l| Json::Obj(vec![("id", Json::Num(l.id.into())), ("pinned", paths_json(&l.pins)), ("holders", holders_json(&l.holders))]))
+                    .map(|l| {
+                        Json::Obj(vec![
+                            ("id", Json::Num(l.id.into())),
+                            ("pinned", paths_json(&l.pins)),
+                            ("holders", holders_json(&l.holders)),
+                        ])
+                    })
                     .collect(),
             ),
         ),
@@ -299,7 +324,8 @@ fn print_reg(r: &Registration) {
     for l in &r.links {
         let mut line = format!("\tlink {}", l.id);
         if !l.pins.is_empty() {
-            line += &format!("  pinned {}", l.pins.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            line +=
+                &format!("  pinned {}", l.pins.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
         }
         if !l.holders.is_empty() {
             line += &format!("  held by {}", holders_text(&l.holders));
@@ -338,10 +364,7 @@ fn dump_json(d: &Dump) -> Json {
     o.push((
         "members",
         Json::Arr(
-            d.members
-                .iter()
-                .map(|(n, v)| Json::Obj(vec![("name", Json::str(n)), ("value", member_json(v))]))
-                .collect(),
+            d.members.iter().map(|(n, v)| Json::Obj(vec![("name", Json::str(n)), ("value", member_json(v))])).collect(),
         ),
     ));
     Json::Obj(o)

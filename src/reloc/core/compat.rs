@@ -37,10 +37,7 @@ impl Budget {
                 self.0 = left;
                 Ok(())
             }
-            None => Err(Error::new(
-                libc::E2BIG,
-                "CO-RE: type comparison exceeds its work limit (pathological BTF)",
-            )),
+            None => Err(Error::new(libc::E2BIG, "CO-RE: type comparison exceeds its work limit (pathological BTF)")),
         }
     }
 }
@@ -53,10 +50,7 @@ pub fn essential_name_len(name: &str) -> usize {
     if n < 5 {
         return n;
     }
-    (0..=n - 5)
-        .rev()
-        .find(|&i| b[i] != b'_' && &b[i + 1..i + 4] == b"___" && b[i + 4] != b'_')
-        .map_or(n, |i| i + 1)
+    (0..=n - 5).rev().find(|&i| b[i] != b'_' && &b[i + 1..i + 4] == b"___" && b[i + 4] != b'_').map_or(n, |i| i + 1)
 }
 
 /// Whether two names are equal ignoring flavor suffixes.
@@ -95,7 +89,14 @@ pub fn types_are_compat(local: &Btf, local_id: u32, targ: &Btf, targ_id: u32) ->
     types_are_compat_lvl(local, local_id, targ, targ_id, MAX_LEVEL, &mut Budget::new())
 }
 
-fn types_are_compat_lvl(local: &Btf, mut lid: u32, targ: &Btf, mut tid: u32, level: i32, budget: &mut Budget) -> Result<bool> {
+fn types_are_compat_lvl(
+    local: &Btf,
+    mut lid: u32,
+    targ: &Btf,
+    mut tid: u32,
+    level: i32,
+    budget: &mut Budget,
+) -> Result<bool> {
     // Callers matched the root names; the root kinds are compared before modifiers are skipped.
     if !kind_core_compat(ty(local, lid, "local")?.kind, ty(targ, tid, "target")?.kind) {
         return Ok(false);

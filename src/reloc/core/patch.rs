@@ -117,7 +117,9 @@ pub fn patch_insn(
                 )));
             }
             if new_val > i16::MAX as u64 {
-                crate::pr_warn!("prog '{prog}': relo #{relo_idx}: insn #{insn_idx} (LDX/ST/STX) value too big: {new_val}");
+                crate::pr_warn!(
+                    "prog '{prog}': relo #{relo_idx}: insn #{insn_idx} (LDX/ST/STX) value too big: {new_val}"
+                );
                 return Err(Error::new(
                     libc::ERANGE,
                     format!("prog '{prog}': relo #{relo_idx}: insn #{insn_idx} (LDX/ST/STX) offset {new_val} does not fit in 16 bits ({})", res.local_spec),
@@ -138,7 +140,9 @@ pub fn patch_insn(
             }
             let old = insn.off as i64 as u64;
             insn.off = new_val as i16;
-            crate::pr_debug!("prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDX/ST/STX) off {old} -> {new_val}");
+            crate::pr_debug!(
+                "prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDX/ST/STX) off {old} -> {new_val}"
+            );
             if res.new_sz != res.orig_sz {
                 let have = size_bytes(insn.code);
                 if have as i64 != res.orig_sz as i64 {
@@ -178,7 +182,9 @@ pub fn patch_insn(
             second.imm = (new_val >> 32) as u32 as i32;
             store(insns, insn_idx, insn);
             store(insns, insn_idx + 1, second);
-            crate::pr_debug!("prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDIMM64) imm64 {imm} -> {new_val}");
+            crate::pr_debug!(
+                "prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDIMM64) imm64 {imm} -> {new_val}"
+            );
         }
         _ => {
             return Err(fail(format!(

@@ -201,7 +201,9 @@ pub fn parse_spec<'a>(prog_name: &str, btf: &'a Btf, relo: &CoreRelo) -> Result<
                 relo.type_id,
                 kind_str(t.kind)
             );
-            return Err(inval(format!("access component {i} indexes into {t}, which is neither a struct/union nor an array")));
+            return Err(inval(format!(
+                "access component {i} indexes into {t}, which is neither a struct/union nor an array"
+            )));
         }
     }
     Ok(spec)

@@ -95,10 +95,7 @@ impl log::Log for Unresolved {
     }
     fn log(&self, r: &log::Record) {
         let msg = r.args().to_string();
-        if let Some(name) = msg
-            .strip_prefix("Can't find ")
-            .and_then(|m| m.split('.').next())
-        {
+        if let Some(name) = msg.strip_prefix("Can't find ").and_then(|m| m.split('.').next()) {
             self.0.lock().unwrap().insert(name.to_string());
         }
     }
@@ -155,13 +152,7 @@ const HEADERS: &[Header] = &[
         file: "libbpf_legacy.h",
         guard: "__LIBBPF_LEGACY_BPF_H",
         summary: "APIs kept for programs written before libbpf 1.0; prefer the libbpf.h ones.",
-        includes: &[
-            "<linux/bpf.h>",
-            "<stdbool.h>",
-            "<stddef.h>",
-            "<stdint.h>",
-            "\"libbpf_common.h\"",
-        ],
+        includes: &["<linux/bpf.h>", "<stdbool.h>", "<stddef.h>", "<stdint.h>", "\"libbpf_common.h\""],
         sources: &["src/ffi/legacy.rs"],
         foreign: &[],
         extern_c: true,
@@ -236,7 +227,13 @@ const HEADERS: &[Header] = &[
             "<linux/types.h>",
             "\"libbpf_common.h\"",
         ],
-        sources: &["src/ffi/types_btf.rs", "src/ffi/btf.rs", "src/ffi/btf_write.rs", "src/ffi/btf_dump.rs", "src/ffi/btf_dedup.rs"],
+        sources: &[
+            "src/ffi/types_btf.rs",
+            "src/ffi/btf.rs",
+            "src/ffi/btf_write.rs",
+            "src/ffi/btf_dump.rs",
+            "src/ffi/btf_dedup.rs",
+        ],
         foreign: &[],
         extern_c: true,
         preamble: BTF_PREAMBLE,
@@ -636,25 +633,17 @@ fn exported_types(src: &str, path: &Path) -> Result<Vec<String>, String> {
     let repr_c = |attrs: &[syn::Attribute]| {
         attrs.iter().any(|a| {
             a.path().is_ident("repr")
-                && a.parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated,
-                )
-                .is_ok_and(|ids| ids.iter().any(|i| i == "C"))
+                && a.parse_args_with(syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated)
+                    .is_ok_and(|ids| ids.iter().any(|i| i == "C"))
         })
     };
     let public = |v: &syn::Visibility| matches!(v, syn::Visibility::Public(_));
     let mut names = Vec::new();
     for item in &file.items {
         match item {
-            syn::Item::Struct(s) if public(&s.vis) && repr_c(&s.attrs) => {
-                names.push(s.ident.to_string())
-            }
-            syn::Item::Union(u) if public(&u.vis) && repr_c(&u.attrs) => {
-                names.push(u.ident.to_string())
-            }
-            syn::Item::Type(t) if public(&t.vis) && names_c_fn(&t.ty) => {
-                names.push(t.ident.to_string())
-            }
+            syn::Item::Struct(s) if public(&s.vis) && repr_c(&s.attrs) => names.push(s.ident.to_string()),
+            syn::Item::Union(u) if public(&u.vis) && repr_c(&u.attrs) => names.push(u.ident.to_string()),
+            syn::Item::Type(t) if public(&t.vis) && names_c_fn(&t.ty) => names.push(t.ident.to_string()),
             _ => {}
         }
     }
@@ -664,11 +653,7 @@ fn exported_types(src: &str, path: &Path) -> Result<Vec<String>, String> {
 /// Whether a type is, or wraps (as in `Option<...>`), an `extern "C"` function pointer.
 fn names_c_fn(ty: &syn::Type) -> bool {
     match ty {
-        syn::Type::BareFn(f) => f
-            .abi
-            .as_ref()
-            .and_then(|a| a.name.as_ref())
-            .is_some_and(|n| n.value() == "C"),
+        syn::Type::BareFn(f) => f.abi.as_ref().and_then(|a| a.name.as_ref()).is_some_and(|n| n.value() == "C"),
         syn::Type::Path(p) => p.path.segments.iter().any(|seg| match &seg.arguments {
             syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|a| match a {
                 syn::GenericArgument::Type(t) => names_c_fn(t),
@@ -709,10 +694,7 @@ fn cbindgen_config(h: &Header, include: Vec<String>) -> cbindgen::Config {
         cfg.export.rename.insert((*rust).into(), (*c).into());
         cfg.export.exclude.push((*rust).into());
     }
-    cfg.export.include = include
-        .into_iter()
-        .filter(|n| !cfg.export.exclude.contains(n))
-        .collect();
+    cfg.export.include = include.into_iter().filter(|n| !cfg.export.exclude.contains(n)).collect();
     cfg
 }
 
@@ -740,17 +722,11 @@ fn tagged_names(text: &str, keyword: &str) -> Vec<(String, bool)> {
     while let Some(i) = text[at..].find(&pat) {
         let start = at + i;
         at = start + pat.len();
-        let prev_ident = text[..start]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let prev_ident = text[..start].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
         if prev_ident {
             continue;
         }
-        let name: String = text[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+        let name: String = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         if name.is_empty() {
             continue;
         }
@@ -820,7 +796,8 @@ fn post_process(body: &str) -> String {
     }
     let inlined = inline_anon_unions(&body);
     // Anonymous unions are now inline: their placeholder types need no declaration.
-    let fwd: BTreeSet<String> = fwd.into_iter().filter(|f| !(f.starts_with("union ") && f.contains("__anon"))).collect();
+    let fwd: BTreeSet<String> =
+        fwd.into_iter().filter(|f| !(f.starts_with("union ") && f.contains("__anon"))).collect();
     let mut out = String::new();
     let fwd: Vec<_> = fwd.difference(&defined).collect();
     if !fwd.is_empty() {
@@ -837,10 +814,7 @@ fn post_process(body: &str) -> String {
     let mut last_fields = String::new();
     let mut lines = body.lines();
     while let Some(line) = lines.next() {
-        let Some(name) = line
-            .strip_prefix("struct ")
-            .and_then(|l| l.strip_suffix(" {"))
-        else {
+        let Some(name) = line.strip_prefix("struct ").and_then(|l| l.strip_suffix(" {")) else {
             continue;
         };
         let members: Vec<&str> = lines
@@ -892,7 +866,11 @@ fn anon_last_path(body: &str, strukt: &str, field: &str) -> String {
     match decl.strip_prefix("struct ").and_then(|r| r.split_whitespace().next()) {
         Some(inner) => match members_of(body, "struct", inner).last() {
             Some(m) => {
-                let f = m.trim_end_matches(';').rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
+                let f = m
+                    .trim_end_matches(';')
+                    .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or_default();
                 format!("{member}.{f}")
             }
             None => member.to_string(),
@@ -912,7 +890,8 @@ fn inline_anon_unions(body: &str) -> String {
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i];
-        let Some(name) = l.strip_prefix("union ").and_then(|r| r.strip_suffix(" {")).filter(|n| n.contains("__anon")) else {
+        let Some(name) = l.strip_prefix("union ").and_then(|r| r.strip_suffix(" {")).filter(|n| n.contains("__anon"))
+        else {
             i += 1;
             continue;
         };
@@ -973,10 +952,7 @@ fn generate(root: &Path, h: &Header) -> Result<String, String> {
                 present.push(*src);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                eprintln!(
-                    "gen-headers: note: {src} does not exist yet; {} declares nothing from it",
-                    h.file
-                );
+                eprintln!("gen-headers: note: {src} does not exist yet; {} declares nothing from it", h.file);
             }
             Err(e) => return Err(format!("{}: {e}", path.display())),
         }
@@ -990,15 +966,10 @@ fn generate(root: &Path, h: &Header) -> Result<String, String> {
             builder = builder.with_src(root.join(src));
         }
         UNRESOLVED.0.lock().unwrap().clear();
-        let bindings = builder
-            .generate()
-            .map_err(|e| format!("{}: cbindgen: {e}", h.file))?;
+        let bindings = builder.generate().map_err(|e| format!("{}: cbindgen: {e}", h.file))?;
         let unknown: Vec<String> = std::mem::take(&mut *UNRESOLVED.0.lock().unwrap())
             .into_iter()
-            .filter(|n| {
-                !SYSTEM_TYPES.contains(&n.as_str())
-                    && !TYPE_NAMES.iter().chain(h.foreign).any(|(r, _)| r == n)
-            })
+            .filter(|n| !SYSTEM_TYPES.contains(&n.as_str()) && !TYPE_NAMES.iter().chain(h.foreign).any(|(r, _)| r == n))
             .collect();
         if !unknown.is_empty() {
             return Err(format!(
@@ -1015,21 +986,11 @@ fn generate(root: &Path, h: &Header) -> Result<String, String> {
 
     let mut out = String::new();
     out.push_str("/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n/*\n");
-    let _ = writeln!(
-        out,
-        " * {}: oxbpf's implementation of libbpf's <bpf/{}>.\n *",
-        h.file, h.file
-    );
+    let _ = writeln!(out, " * {}: oxbpf's implementation of libbpf's <bpf/{}>.\n *", h.file, h.file);
     out.push_str(&comment_lines(h.summary));
     out.push_str(" *\n");
-    let from = if present.is_empty() {
-        String::new()
-    } else {
-        format!(" from {}", present.join(", "))
-    };
-    out.push_str(&comment_lines(&format!(
-        "Generated by tools/gen-headers{from}."
-    )));
+    let from = if present.is_empty() { String::new() } else { format!(" from {}", present.join(", ")) };
+    out.push_str(&comment_lines(&format!("Generated by tools/gen-headers{from}.")));
     out.push_str(" * Do not edit; regenerate with: cargo run -p gen-headers\n");
     out.push_str(" */\n");
     let _ = writeln!(out, "#ifndef {}\n#define {}\n", h.guard, h.guard);
@@ -1078,11 +1039,7 @@ fn comment_lines(text: &str) -> String {
 /// A short account of how `old` and `new` differ, for `--check`.
 fn diff_summary(old: &str, new: &str) -> String {
     let (a, b): (Vec<_>, Vec<_>) = (old.lines().collect(), new.lines().collect());
-    let first = a
-        .iter()
-        .zip(&b)
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
+    let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
     let changed = a.iter().zip(&b).filter(|(x, y)| x != y).count() + a.len().abs_diff(b.len());
     format!(
         "first difference at line {}: committed {:?}, generated {:?}; ~{} line(s) differ \
@@ -1144,16 +1101,11 @@ fn main() -> ExitCode {
         if check {
             stale += 1;
             match current {
-                Some(old) => eprintln!(
-                    "include/bpf/{}: stale: {}",
-                    h.file,
-                    diff_summary(&old, &text)
-                ),
+                Some(old) => eprintln!("include/bpf/{}: stale: {}", h.file, diff_summary(&old, &text)),
                 None => eprintln!("include/bpf/{}: missing", h.file),
             }
         } else {
-            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &text))
-            {
+            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &text)) {
                 eprintln!("gen-headers: error: {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
@@ -1181,10 +1133,7 @@ mod tests {
 
     #[test]
     fn comments_are_stripped() {
-        assert_eq!(
-            strip_comments("a /* struct x */ b // struct y\nc"),
-            "a   b \nc"
-        );
+        assert_eq!(strip_comments("a /* struct x */ b // struct y\nc"), "a   b \nc");
     }
 
     #[test]
@@ -1204,9 +1153,6 @@ mod tests {
         let src = "#[repr(C)] pub struct a { x: u8 }\npub struct b;\n#[repr(C)] struct c;\n\
                    pub type d = Option<unsafe extern \"C\" fn(x: u32)>;\npub type e = u32;\n\
                    #[repr(C)] pub union f { x: u8 }";
-        assert_eq!(
-            exported_types(src, Path::new("x.rs")).unwrap(),
-            ["a", "d", "f"]
-        );
+        assert_eq!(exported_types(src, Path::new("x.rs")).unwrap(), ["a", "d", "f"]);
     }
 }

@@ -7,14 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const HEADERS: &[&str] = &[
-    "libbpf_version.h",
-    "libbpf_common.h",
-    "libbpf_legacy.h",
-    "libbpf.h",
-    "bpf.h",
-    "btf.h",
-];
+const HEADERS: &[&str] = &["libbpf_version.h", "libbpf_common.h", "libbpf_legacy.h", "libbpf.h", "bpf.h", "btf.h"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -31,12 +24,7 @@ fn compilers(names: &[&'static str]) -> Vec<&'static str> {
     names
         .iter()
         .copied()
-        .filter(|c| {
-            Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
+        .filter(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
         .collect()
 }
 
@@ -50,25 +38,13 @@ fn compile(cc: &str, args: &[&str], src: &Path, out: &Path, include: &Path) {
         .arg(out)
         .output()
         .unwrap();
-    assert!(
-        res.status.success(),
-        "{cc} {args:?} {}:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&res.stderr)
-    );
+    assert!(res.status.success(), "{cc} {args:?} {}:\n{}", src.display(), String::from_utf8_lossy(&res.stderr));
 }
 
 #[test]
 fn committed_headers_are_fresh() {
-    let res = Command::new(env!("CARGO_BIN_EXE_gen-headers"))
-        .arg("--check")
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "run `cargo run -p gen-headers`:\n{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    let res = Command::new(env!("CARGO_BIN_EXE_gen-headers")).arg("--check").output().unwrap();
+    assert!(res.status.success(), "run `cargo run -p gen-headers`:\n{}", String::from_utf8_lossy(&res.stderr));
 }
 
 #[test]
@@ -89,10 +65,7 @@ fn headers_compile_in_any_order_as_c_and_cxx() {
     assert!(!cc.is_empty(), "no C compiler found");
     for (n, order) in orders.iter().enumerate() {
         let src = dir.join(format!("order{n}.c"));
-        let mut text: String = order
-            .iter()
-            .map(|h| format!("#include <bpf/{h}>\n"))
-            .collect();
+        let mut text: String = order.iter().map(|h| format!("#include <bpf/{h}>\n")).collect();
         text.push_str("int main(void) { return 0; }\n");
         std::fs::write(&src, text).unwrap();
         let obj = dir.join(format!("order{n}.o"));
@@ -160,13 +133,7 @@ int main(void)
     .unwrap();
     let include = root().join("include");
     for c in compilers(&["cc", "gcc", "clang-19"]) {
-        compile(
-            c,
-            &["-std=gnu11", "-c"],
-            &src,
-            &dir.join("usage.o"),
-            &include,
-        );
+        compile(c, &["-std=gnu11", "-c"], &src, &dir.join("usage.o"), &include);
     }
 }
 
