@@ -3,7 +3,8 @@
 #   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
 #   1. cargo test --release --workspace            (Rust unit and integration tests)
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date), the
-#      Rust lints (clippy -D warnings) and a lint of the shell scripts (the shellcheck tool)
+#      formatting (cargo fmt --check), the Rust lints (clippy -D warnings) and a lint of the
+#      shell scripts (the shellcheck tool)
 #   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
 #   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
 #                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
@@ -75,6 +76,14 @@ if [[ -d tools/gen-headers ]]; then
     else
         fail_step "gen-headers --check (include/ is stale or the generator failed)"
     fi
+fi
+
+# ---- Rust formatting: rustfmt.toml's style ------------------------------------------------------
+step "cargo fmt --all -- --check"
+if cargo fmt --all -- --check; then
+    passed=$((passed + 1))
+else
+    fail_step "cargo fmt --check (run cargo fmt --all)"
 fi
 
 # ---- Rust lints: clippy, every warning an error ------------------------------------------------
