@@ -39,31 +39,8 @@ impl View for BtfBuf {
     }
 }
 
-/// libbpf's lower-case kind names (`btf_kind_str`).
-pub(super) fn kind_str(k: Kind) -> &'static str {
-    match k {
-        Kind::Unkn => "void",
-        Kind::Int => "int",
-        Kind::Ptr => "ptr",
-        Kind::Array => "array",
-        Kind::Struct => "struct",
-        Kind::Union => "union",
-        Kind::Enum => "enum",
-        Kind::Fwd => "fwd",
-        Kind::Typedef => "typedef",
-        Kind::Volatile => "volatile",
-        Kind::Const => "const",
-        Kind::Restrict => "restrict",
-        Kind::Func => "func",
-        Kind::FuncProto => "func_proto",
-        Kind::Var => "var",
-        Kind::Datasec => "datasec",
-        Kind::Float => "float",
-        Kind::DeclTag => "decl_tag",
-        Kind::TypeTag => "type_tag",
-        Kind::Enum64 => "enum64",
-    }
-}
+/// libbpf's lower-case kind names (`btf_kind_str`), one home for the crate.
+pub(super) use crate::reloc::core::kind_str;
 
 fn skip_mods(v: &dyn View, mut id: u32) -> (u32, &[u32]) {
     for _ in 0..256 {
