@@ -41,7 +41,8 @@ ln -sf /proc/self/fd/1 $n/dev/stdout
 ln -sf /proc/self/fd/2 $n/dev/stderr
 mount -t devpts devpts $n/dev/pts
 mount -t tmpfs tmpfs $n/dev/shm
-mount -t tmpfs tmpfs $n/tmp
+# /tmp stays the overlay's (writable, host content underneath): a checkout under the host's
+# /tmp, as CI may clone it, must be visible in the guest at the same path.
 mount -t tmpfs tmpfs $n/run
 mount -t bpf bpf $n/sys/fs/bpf
 mount -t tracefs tracefs $n/sys/kernel/tracing 2>/dev/null
