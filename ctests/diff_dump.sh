@@ -11,6 +11,8 @@
 #     the comparison would prove nothing.
 # Fails with a unified diff (- upstream libbpf 1.5, + oxbpf) when the dumps differ.
 set -euo pipefail
+# shellcheck source=ctests/preload_check.sh
+. "$(dirname "$0")/preload_check.sh"
 
 if (($# == 4)); then
     mode=linked
@@ -36,17 +38,7 @@ linked)
     ;;
 preload)
     lib="$(realpath "$5")"  # ld.so searches its library path for a name without a slash
-    # Versioned libbpf symbols REF_DUMPER imports, and those liboxbpf defines.
-    readelf --dyn-syms -W "$ref" | awk '$7 == "UND" && $8 ~ /@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' \
-        | sort -u >"$tmp/needed"
-    readelf --dyn-syms -W "$lib" | awk '$7 != "UND" && $8 ~ /@@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' \
-        | sort -u >"$tmp/provided"
-    missing="$(comm -23 "$tmp/needed" "$tmp/provided")"
-    if [[ -n "$missing" ]]; then
-        echo "FAIL: $lib does not define $(wc -l <<<"$missing") of the $(wc -l <"$tmp/needed") libbpf symbols the dumper uses, so LD_PRELOAD would leave them to libbpf 1.5:" >&2
-        sed 's/^/  /' <<<"$missing" >&2
-        exit 1
-    fi
+    oxt_require_preload_covers "$ref" "$lib"
     ours=("$with15" --preload "$lib" "$ref")
     ;;
 esac

@@ -7,6 +7,8 @@
 # over libbpf 1.5). Outputs (type counts, sizes, hashes of the raw bytes) must be identical and
 # both runs must succeed.
 set -euo pipefail
+# shellcheck source=ctests/preload_check.sh
+. "$(dirname "$0")/../preload_check.sh"
 with15="$1" ref="$2"
 shift 2
 if [[ "$1" == --preload ]]; then
@@ -14,14 +16,7 @@ if [[ "$1" == --preload ]]; then
     ours=("$with15" --preload "$lib" "$ref")
     mode=preload
     shift 2
-    readelf --dyn-syms -W "$ref" | awk '$7 == "UND" && $8 ~ /@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' | sort -u >/tmp/needed.$$
-    readelf --dyn-syms -W "$lib" | awk '$7 != "UND" && $8 ~ /@@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' | sort -u >/tmp/provided.$$
-    missing="$(comm -23 /tmp/needed.$$ /tmp/provided.$$)"
-    rm -f /tmp/needed.$$ /tmp/provided.$$
-    if [[ -n "$missing" ]]; then
-        echo "FAIL: $lib lacks libbpf symbols the driver uses: $missing" >&2
-        exit 1
-    fi
+    oxt_require_preload_covers "$ref" "$lib"
 else
     ours=("$1")
     mode=linked

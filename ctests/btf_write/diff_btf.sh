@@ -8,6 +8,8 @@
 # defines every libbpf symbol REF imports). Both get ARGS; their outputs (return values, errno,
 # warnings, raw BTF bytes) must be identical. Exit 77 (skip) when the reference skips.
 set -euo pipefail
+# shellcheck source=ctests/preload_check.sh
+. "$(dirname "$0")/../preload_check.sh"
 (($# >= 4)) || { echo "usage: $0 WITH_LIBBPF15 REF {OURS | --preload LIB} ARGS..." >&2; exit 2; }
 with15="$1" ref="$2"
 shift 2
@@ -15,14 +17,7 @@ if [[ "$1" == --preload ]]; then
     lib="$(realpath "$2")"
     shift 2
     mode=preload
-    missing="$(comm -23 \
-        <(readelf --dyn-syms -W "$ref" | awk '$7 == "UND" && $8 ~ /@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' | sort -u) \
-        <(readelf --dyn-syms -W "$lib" | awk '$7 != "UND" && $8 ~ /@@LIBBPF_/ { sub(/@.*/, "", $8); print $8 }' | sort -u))"
-    if [[ -n "$missing" ]]; then
-        echo "FAIL: $lib does not define these libbpf symbols $ref uses (preloading would prove nothing):" >&2
-        sed 's/^/  /' <<<"$missing" >&2
-        exit 1
-    fi
+    oxt_require_preload_covers "$ref" "$lib"
     ours=("$with15" --preload "$lib" "$ref")
 else
     ours=("$1")
