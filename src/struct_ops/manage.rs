@@ -348,7 +348,8 @@ fn value(m: &MapHandle) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-fn read_le(bytes: &[u8]) -> u64 {
+/// Up to 8 bytes of a kernel value as a native-endian integer (zero-extended).
+fn read_ne(bytes: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     let n = bytes.len().min(8);
     b[..n].copy_from_slice(&bytes[..n]);
@@ -364,7 +365,7 @@ fn describe(
 ) -> Result<Registration> {
     let state = match value(m) {
         Ok(v) => match member_offset(btf, m.info.btf_vmlinux_value_type_id, "common", "state") {
-            Some((off, _)) if off + 4 <= v.len() => state_name(btf, read_le(&v[off..off + 4]) as u32),
+            Some((off, _)) if off + 4 <= v.len() => state_name(btf, read_ne(&v[off..off + 4]) as u32),
             _ => "unknown".to_string(),
         },
         Err(e) => format!("unknown ({})", crate::sys::strerror(e.errno())),
@@ -448,7 +449,7 @@ fn member_value(btf: &Btf, type_id: u32, bitfield: u32, bit_offset: u32, bytes: 
     match t.kind {
         Kind::Ptr => {
             let target = btf.skip_mods_and_typedefs(t.size_or_type).map(|(_, p)| p.kind);
-            let v = read_le(bytes);
+            let v = read_ne(bytes);
             if target == Some(Kind::FuncProto) {
                 // The kernel keeps the program id in a registered function slot.
                 let id = v as u32;
@@ -458,7 +459,7 @@ fn member_value(btf: &Btf, type_id: u32, bitfield: u32, bit_offset: u32, bytes: 
             }
         }
         Kind::Int | Kind::Enum | Kind::Enum64 if bytes.len() <= 8 => {
-            let mut v = read_le(bytes);
+            let mut v = read_ne(bytes);
             if bitfield != 0 {
                 v = (v >> (bit_offset % 8)) & ((1u64 << bitfield.min(63)) - 1);
             }
