@@ -15,9 +15,10 @@
 //! `target/fuzz-crashes/` and named in the message. Inputs that once crashed are kept in
 //! `tests/fuzz/regressions/<target>/` and replayed first on every run.
 //!
-//! Budget: `OXBPF_FUZZ_SECS` seconds per target (default 8: the five targets take well under a
-//! minute in CI); `OXBPF_FUZZ_SEED` picks the mutation stream (default: fixed, so CI is
-//! reproducible). The long campaign is described in the README ("Fuzzing").
+//! Budget: `OXBPF_FUZZ_INPUTS` inputs per target (default: a few seconds' worth per target,
+//! 300 to 100,000), the same inputs on every machine, so a CI failure reproduces anywhere; `OXBPF_FUZZ_SECS` instead runs each target for
+//! that many seconds (long campaigns). `OXBPF_FUZZ_SEED` picks the mutation stream (default:
+//! fixed). The long campaign is described in the README ("Fuzzing").
 
 #[path = "support/bpf_cc.rs"]
 mod bpf_cc;
@@ -388,6 +389,7 @@ fn t_linker(data: &[u8], seed: &[u8]) {
 
 type Target = fn(&[u8], &[u8]);
 
+
 fn save(target: &str, what: &str, input: &[u8]) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
     std::fs::create_dir_all(&dir).unwrap();
@@ -435,7 +437,7 @@ fn run_one(target: &'static str, f: Target, input: &[u8], seed: &[u8], cur: &Cur
     }
 }
 
-fn fuzz(target: &'static str, f: Target, section_name: Option<&str>) {
+fn fuzz(target: &'static str, f: Target, section_name: Option<&str>, default_inputs: u64) {
     quiet();
     let Some(seeds) = seeds() else { return };
     let cur = watchdog(target);
@@ -447,12 +449,19 @@ fn fuzz(target: &'static str, f: Target, section_name: Option<&str>) {
             run_one(target, f, &std::fs::read(&p).unwrap(), &seeds[0].1, &cur);
         }
     }
-    let secs: u64 = std::env::var("OXBPF_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(8);
+    // A time budget (OXBPF_FUZZ_SECS) runs as many inputs as fit, which depends on the machine;
+    // without one a fixed number of inputs runs, so every machine (CI included) sees the same ones.
+    let secs: Option<u64> = std::env::var("OXBPF_FUZZ_SECS").ok().and_then(|s| s.parse().ok());
+    let inputs: u64 = std::env::var("OXBPF_FUZZ_INPUTS").ok().and_then(|s| s.parse().ok()).unwrap_or(default_inputs);
     let seed: u64 = std::env::var("OXBPF_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0b5f_f022);
     let mut rng = Rng(seed | 1);
-    let end = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let end = secs.map(|s| start + Duration::from_secs(s));
     let mut n = 0u64;
-    while Instant::now() < end {
+    while match end {
+        Some(end) => Instant::now() < end,
+        None => n < inputs,
+    } {
         let (_, obj) = &seeds[rng.below(seeds.len())];
         let input = match section_name {
             // whole-object targets mutate mostly inside the BTF sections, sometimes anywhere
@@ -472,51 +481,51 @@ fn fuzz(target: &'static str, f: Target, section_name: Option<&str>) {
         run_one(target, f, &input, obj, &cur);
         n += 1;
     }
-    eprintln!("fuzz {target}: {n} inputs in {secs} s, seed {seed}");
+    eprintln!("fuzz {target}: {n} inputs in {:.1} s, seed {seed}", start.elapsed().as_secs_f64());
 }
 
 #[test]
 fn fuzz_open_mem() {
-    fuzz("open_mem", t_open_mem, None);
+    fuzz("open_mem", t_open_mem, None, 20000);
 }
 
 #[test]
 fn fuzz_btf() {
-    fuzz("btf", t_btf, Some(".BTF"));
+    fuzz("btf", t_btf, Some(".BTF"), 60000);
 }
 
 #[test]
 fn fuzz_btf_ext() {
-    fuzz("btf_ext", t_btf_ext, Some(".BTF.ext"));
+    fuzz("btf_ext", t_btf_ext, Some(".BTF.ext"), 100000);
 }
 
 #[test]
 fn fuzz_core() {
-    fuzz("core", t_core, None);
+    fuzz("core", t_core, None, 1000);
 }
 
 #[test]
 fn fuzz_skeleton() {
-    fuzz("skeleton", t_skeleton, None);
+    fuzz("skeleton", t_skeleton, None, 10000);
 }
 
 #[test]
 fn fuzz_btf_write() {
-    fuzz("btf_write", t_btf_write, Some(".BTF"));
+    fuzz("btf_write", t_btf_write, Some(".BTF"), 20000);
 }
 
 #[test]
 fn fuzz_btf_dedup() {
-    fuzz("btf_dedup", t_btf_dedup, Some(".BTF"));
+    fuzz("btf_dedup", t_btf_dedup, Some(".BTF"), 20000);
 }
 
 #[test]
 fn fuzz_btf_dump() {
-    fuzz("btf_dump", t_btf_dump, Some(".BTF"));
+    fuzz("btf_dump", t_btf_dump, Some(".BTF"), 300);
 }
 
 #[test]
 fn fuzz_linker() {
-    fuzz("linker", t_linker, None);
+    fuzz("linker", t_linker, None, 2000);
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("oxbpf-fuzz-linker-{}", std::process::id())));
 }

@@ -189,6 +189,10 @@ pub(super) struct Typed {
     pub(super) is_array_char: bool,
     /// Address of the caller's first data byte: alignment decides some output, as in libbpf.
     pub(super) addr: usize,
+    /// Work left for this dump (values visited plus indentation bytes written): hostile BTF
+    /// (arrays of structs declared smaller than their members, nested many levels) would
+    /// otherwise make the dump exponential in time or quadratic in output.
+    pub(super) budget: u64,
 }
 
 /// A BTF-to-C dumper (`struct btf_dump`).
@@ -757,6 +761,11 @@ impl CDump {
                 self.put_i64(pad_bits as i64);
                 self.put(b";");
                 cur_off += bits;
+                // A member far past the previous one (hostile or huge structs) pads with
+                // millions of lines: hand them to the sink as they come.
+                if self.out.len() >= 1 << 16 {
+                    self.flush();
+                }
                 continue;
             }
             let mut progressed = false;

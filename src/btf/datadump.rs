@@ -17,6 +17,12 @@ use super::Btf;
 
 type R<T> = std::result::Result<T, i32>;
 
+/// The work one `dump_type_data` may do, counted in values visited and indentation bytes
+/// written: a fixed allowance plus an allowance per data byte. A real type visits each data
+/// byte a few times (once per nesting level and union member), far below this.
+const WORK_BUDGET_BASE: u64 = 1 << 22;
+const WORK_BUDGET_PER_BYTE: u64 = 256;
+
 use libc::{E2BIG, EINVAL, ENODATA, ENOTSUP};
 
 extern "C" {
@@ -75,6 +81,7 @@ impl CDump {
             is_array_terminated: false,
             is_array_char: false,
             addr,
+            budget: WORK_BUDGET_BASE + WORK_BUDGET_PER_BYTE * data.len() as u64,
         };
         let res = self.dump_data(btf, data, b"", id, 0, 0, 0, 0);
         self.flush();
@@ -103,6 +110,8 @@ impl CDump {
             return;
         }
         let lvl = self.typed.indent_lvl as i32 + self.typed.depth;
+        let cost = lvl.max(0) as u64 * self.typed.indent_str.len() as u64;
+        self.typed.budget = self.typed.budget.saturating_sub(cost);
         for _ in 0..lvl.max(0) {
             self.out.extend_from_slice(&self.typed.indent_str);
         }
@@ -163,6 +172,14 @@ impl CDump {
         if depth > 600 {
             self.warn(format_args!("typed data nests too deep (loop?), id:[{id}]"));
             return Err(EINVAL);
+        }
+        if self.typed.budget == 0 {
+            return Err(E2BIG);
+        }
+        self.typed.budget -= 1;
+        if self.typed.budget == 0 {
+            self.warn(format_args!("typed data of type [{id}] needs more work than its data size explains; dump stopped"));
+            return Err(E2BIG);
         }
         let size = self.check_overflow(btf, data, id, pos, bits_offset, bit_sz)?;
         match self.check_zero(btf, data, id, pos, bits_offset, bit_sz, 0) {
@@ -565,6 +582,12 @@ impl CDump {
                 break;
             }
             let p = pos.saturating_add(i.saturating_mul(esz as usize));
+            // libbpf visits every element, even past the end of the data (printing brackets
+            // for each, with ever deeper indentation after a failed struct); for a hostile
+            // element count that never ends, so the work budget stops it.
+            if self.typed.budget == 0 {
+                break;
+            }
             let res = self.dump_data(btf, data, b"", elem, p, 0, 0, depth);
             // Every later base element lies further past the end: libbpf skips them silently.
             if base_elem && res == Err(E2BIG) {
