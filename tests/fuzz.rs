@@ -389,7 +389,6 @@ fn t_linker(data: &[u8], seed: &[u8]) {
 
 type Target = fn(&[u8], &[u8]);
 
-
 fn save(target: &str, what: &str, input: &[u8]) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
     std::fs::create_dir_all(&dir).unwrap();

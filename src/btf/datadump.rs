@@ -178,7 +178,9 @@ impl CDump {
         }
         self.typed.budget -= 1;
         if self.typed.budget == 0 {
-            self.warn(format_args!("typed data of type [{id}] needs more work than its data size explains; dump stopped"));
+            self.warn(format_args!(
+                "typed data of type [{id}] needs more work than its data size explains; dump stopped"
+            ));
             return Err(E2BIG);
         }
         let size = self.check_overflow(btf, data, id, pos, bits_offset, bit_sz)?;
