@@ -66,6 +66,11 @@ const EMITTED: u8 = 2;
 
 /// Flush the output buffer to the sink once it holds this much.
 const FLUSH_AT: usize = 1 << 16;
+/// Most text one `dump_type`/`emit_type_decl` call may write. libbpf has no limit, and hostile
+/// BTF makes its output explode: a member at bit offset 2^32 pads with 67 million lines, and an
+/// anonymous struct is written out again at every use, so nested uses multiply. The whole C
+/// dump of vmlinux is ~4 MiB; no real type comes near this.
+const OUTPUT_CAP: u64 = 64 << 20;
 
 // Raw record accessors (`struct btf_type` words: name_off, info, size/type, trailer...).
 #[inline]
@@ -216,6 +221,9 @@ pub struct CDump {
     pub(super) typed: Typed,
     /// Current recursion depth of the decl emitter (bounded by [`MAX_DEPTH`]).
     nest: u32,
+    /// Bytes handed to the sink since the current call began, and whether [`OUTPUT_CAP`] was hit.
+    emitted: u64,
+    over_cap: bool,
     /// Alignment of STRUCT/UNION types computed so far (0: not yet), valid for [`Self::btf_key`].
     align_cache: Vec<u32>,
     /// Identity of the BTF the cache describes: (type count, blob length, blob address, info
@@ -250,6 +258,8 @@ impl CDump {
             sink,
             typed: Typed::default(),
             nest: 0,
+            emitted: 0,
+            over_cap: false,
             align_cache: Vec::new(),
             btf_key: (0, 0, 0, 0),
         };
@@ -371,6 +381,7 @@ impl CDump {
     /// Hand everything buffered to the sink.
     pub(super) fn flush(&mut self) {
         if !self.out.is_empty() {
+            self.emitted += self.out.len() as u64;
             self.out.push(0);
             (self.sink)(&self.out);
             self.out.clear();
@@ -381,6 +392,33 @@ impl CDump {
     pub(super) fn warn(&mut self, msg: std::fmt::Arguments<'_>) {
         self.flush();
         crate::pr_warn!("{}", msg);
+    }
+
+    /// Whether this call's output reached [`OUTPUT_CAP`] (checked where output can explode:
+    /// padding lines, struct members); once true, emitters return early.
+    fn check_cap(&mut self) -> bool {
+        if !self.over_cap && self.emitted + self.out.len() as u64 > OUTPUT_CAP {
+            self.over_cap = true;
+        }
+        self.over_cap
+    }
+
+    pub(super) fn begin_call(&mut self) {
+        self.emitted = 0;
+        self.over_cap = false;
+    }
+
+    /// The end of a call: `Err(E2BIG)` with a warning when the output was cut at the cap.
+    fn end_call(&mut self, id: u32) -> Result<()> {
+        self.flush();
+        if self.over_cap {
+            self.warn(format_args!(
+                "C text of type [{id}] exceeds {} MiB (hostile BTF?); output cut",
+                OUTPUT_CAP >> 20
+            ));
+            return Err(Error::quiet(libc::E2BIG));
+        }
+        Ok(())
     }
 
     // ---- btf_dump__dump_type ----
@@ -394,6 +432,7 @@ impl CDump {
             )));
         }
         self.resize(btf)?;
+        self.begin_call();
         self.queue.clear();
         let res = self.order_type(btf, id, false, 0);
         if let Err(e) = res {
@@ -402,14 +441,16 @@ impl CDump {
         }
         let queue = std::mem::take(&mut self.queue);
         for &q in &queue {
+            if self.check_cap() {
+                break;
+            }
             self.emit_type(btf, q, 0, 0);
             if self.out.len() >= FLUSH_AT {
                 self.flush();
             }
         }
         self.queue = queue;
-        self.flush();
-        Ok(())
+        self.end_call(id)
     }
 
     /// Topological ordering (libbpf's `btf_dump_order_type`): `Ok(true)` when `id` is part of a
@@ -762,9 +803,12 @@ impl CDump {
                 self.put(b";");
                 cur_off += bits;
                 // A member far past the previous one (hostile or huge structs) pads with
-                // millions of lines: hand them to the sink as they come.
-                if self.out.len() >= 1 << 16 {
+                // millions of lines: hand them to the sink as they come, up to the cap.
+                if self.out.len() >= FLUSH_AT {
                     self.flush();
+                    if self.check_cap() {
+                        return;
+                    }
                 }
                 continue;
             }
@@ -811,6 +855,9 @@ impl CDump {
         let mut off: i32 = 0;
         let mut prev_bitfield = false;
         for m in 0..n {
+            if self.check_cap() {
+                return;
+            }
             let (name_off, t, m_off, m_bits) = member(r, m);
             let fname = name(btf, name_off);
             let (m_off, mut m_sz) = (m_off as i32, m_bits as i32);
@@ -959,11 +1006,11 @@ impl CDump {
             )));
         }
         self.resize(btf)?;
+        self.begin_call();
         self.strip_mods = strip_mods;
         self.emit_type_decl(btf, id, fname, lvl);
         self.strip_mods = false;
-        self.flush();
-        Ok(())
+        self.end_call(id)
     }
 
     pub(super) fn emit_type_decl(&mut self, btf: &Btf, id: u32, fname: &[u8], lvl: i32) {

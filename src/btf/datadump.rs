@@ -68,6 +68,7 @@ impl CDump {
     /// found at address `addr`). Returns the type's size, or a positive errno.
     pub fn dump_type_data(&mut self, btf: &Btf, id: u32, data: &[u8], addr: usize, opts: &DataOpts) -> R<i32> {
         self.grow(btf);
+        self.begin_call();
         let mut indent = opts.indent_str.clone().unwrap_or_else(|| b"\t".to_vec());
         indent.truncate(31);
         self.typed = Typed {
