@@ -133,6 +133,20 @@ struct btf_dedup_opts {
 };
 
 /**
+ * Options for `btf__permute()` (libbpf 1.7).
+ */
+struct btf_permute_opts {
+        /**
+         * `sizeof` this struct as the caller compiled it.
+         */
+        size_t sz;
+        /**
+         * `.BTF.ext` data whose type references follow the new order, or NULL.
+         */
+        struct btf_ext *btf_ext;
+};
+
+/**
  * Creates a BTF object from the raw bytes of a `.BTF` section (copied). NULL + errno on error.
  *
  * # Safety
@@ -611,6 +625,14 @@ LIBBPF_API int btf__add_restrict(struct btf *btf, int ref_type_id);
 LIBBPF_API int btf__add_type_tag(struct btf *btf, const char *value, int ref_type_id);
 
 /**
+ * Append a TYPE_TAG `value` on `ref_type_id` with kflag set: an `__attribute__` (libbpf 1.6).
+ *
+ * # Safety
+ * `btf` must be NULL or a live `struct btf *`; `value` NULL or a NUL-terminated string.
+ */
+LIBBPF_API int btf__add_type_attr(struct btf *btf, const char *value, int ref_type_id);
+
+/**
  * Append a FUNC `name` of prototype `proto_type_id` with `linkage`.
  *
  * # Safety
@@ -678,6 +700,18 @@ int btf__add_decl_tag(struct btf *btf,
                       const char *value,
                       int ref_type_id,
                       int component_idx);
+
+/**
+ * Append a DECL_TAG `value` on `ref_type_id` with kflag set: an `__attribute__` (libbpf 1.6).
+ *
+ * # Safety
+ * `btf` must be NULL or a live `struct btf *`; `value` NULL or a NUL-terminated string.
+ */
+LIBBPF_API
+int btf__add_decl_attr(struct btf *btf,
+                       const char *value,
+                       int ref_type_id,
+                       int component_idx);
 
 /**
  * Load the BTF into the kernel and keep its fd (`btf__fd`); `-EEXIST` if it has one. On failure
@@ -823,11 +857,28 @@ int btf__distill_base(const struct btf *src_btf,
  */
 LIBBPF_API int btf__relocate(struct btf *btf, const struct btf *base_btf);
 
+/**
+ * Reorders `btf`'s types in place: `id_map[old] = new` (a base BTF: `id_map_cnt` is the type
+ * count and `id_map[0]` 0; a split BTF: `id_map[old - start_id]` over its own types). With
+ * `opts->btf_ext`, that `.BTF.ext` follows. Returns 0 or a negative errno (`-EINVAL` for a map
+ * that is not a bijection of the range).
+ *
+ * # Safety
+ * `btf` must be NULL or a live `struct btf *`; `id_map` NULL or `id_map_cnt` readable words;
+ * `opts` NULL or a valid `btf_permute_opts` whose `btf_ext` is NULL or a live `struct btf_ext *`.
+ */
+LIBBPF_API
+int btf__permute(struct btf *btf,
+                 __u32 *id_map,
+                 __u32 id_map_cnt,
+                 const struct btf_permute_opts *opts);
+
 /* The last field of each options struct these headers know. */
 #define btf_dump_opts__last_field sz
 #define btf_dump_emit_type_decl_opts__last_field strip_mods
 #define btf_dump_type_data_opts__last_field emit_zeroes
 #define btf_dedup_opts__last_field force_collisions
+#define btf_permute_opts__last_field btf_ext
 
 /*
  * Inline helpers for reading raw BTF records, as returned by btf__type_by_id().

@@ -1131,9 +1131,16 @@ impl CDump {
                 K_RESTRICT => self.put(b" restrict"),
                 K_TYPE_TAG => {
                     self.emit_mods(btf, start, cnt);
-                    self.put(b" __attribute__((btf_type_tag(\"");
-                    self.put(name(btf, r[0]));
-                    self.put(b"\")))");
+                    // kflag: a plain attribute (btf__add_type_attr), printed as libbpf 1.6+ does.
+                    if kflag(r) {
+                        self.put(b" __attribute__((");
+                        self.put(name(btf, r[0]));
+                        self.put(b"))");
+                    } else {
+                        self.put(b" __attribute__((btf_type_tag(\"");
+                        self.put(name(btf, r[0]));
+                        self.put(b"\")))");
+                    }
                 }
                 K_ARRAY => {
                     let nelems = r[5];

@@ -403,9 +403,13 @@ impl Btf {
     /// PTR, TYPEDEF, CONST/VOLATILE/RESTRICT, TYPE_TAG, FUNC and struct/union FWD: one record
     /// word pointing at `ref_id` (libbpf's `btf_add_ref_kind`).
     fn add_ref_kind(&mut self, kind: Kind, name: Option<&[u8]>, ref_id: i32) -> Result<u32> {
+        self.add_ref_kind_flag(kind, name, ref_id, false)
+    }
+
+    fn add_ref_kind_flag(&mut self, kind: Kind, name: Option<&[u8]>, ref_id: i32, kflag: bool) -> Result<u32> {
         let r = check_id(ref_id)?;
         let n = self.opt_name(name)?;
-        self.push_type(&[n, info(kind, 0, false), r])
+        self.push_type(&[n, info(kind, 0, kflag), r])
     }
 
     pub fn add_ptr(&mut self, ref_id: i32) -> Result<u32> {
@@ -427,6 +431,12 @@ impl Btf {
     pub fn add_type_tag(&mut self, value: Option<&[u8]>, ref_id: i32) -> Result<u32> {
         need_name(value)?;
         self.add_ref_kind(Kind::TypeTag, value, ref_id)
+    }
+    /// `btf__add_type_attr` (libbpf 1.6): a TYPE_TAG with kflag set, meaning the tag is an
+    /// `__attribute__` rather than a `btf_type_tag`.
+    pub fn add_type_attr(&mut self, value: Option<&[u8]>, ref_id: i32) -> Result<u32> {
+        need_name(value)?;
+        self.add_ref_kind_flag(Kind::TypeTag, value, ref_id, true)
     }
 
     /// `btf__add_array`.
@@ -576,13 +586,86 @@ impl Btf {
 
     /// `btf__add_decl_tag`: `component_idx` -1 tags the type itself, else a member/parameter.
     pub fn add_decl_tag(&mut self, value: Option<&[u8]>, ref_id: i32, component_idx: i32) -> Result<u32> {
+        self.add_decl_tag_flag(value, ref_id, component_idx, false)
+    }
+
+    /// `btf__add_decl_attr` (libbpf 1.6): a DECL_TAG with kflag set (an `__attribute__`).
+    pub fn add_decl_attr(&mut self, value: Option<&[u8]>, ref_id: i32, component_idx: i32) -> Result<u32> {
+        self.add_decl_tag_flag(value, ref_id, component_idx, true)
+    }
+
+    fn add_decl_tag_flag(&mut self, value: Option<&[u8]>, ref_id: i32, component_idx: i32, kflag: bool) -> Result<u32> {
         let value = match value {
             Some(v) if !v.is_empty() && component_idx >= -1 => v,
             _ => return Err(einval()),
         };
         let r = check_id(ref_id)?;
         let n = self.add_str(value)?;
-        self.push_type(&[n, info(Kind::DeclTag, 0, false), r, component_idx as u32])
+        self.push_type(&[n, info(Kind::DeclTag, 0, kflag), r, component_idx as u32])
+    }
+
+    /// `btf__permute` (libbpf 1.7): reorder this BTF's own types in place. `id_map[old] = new`
+    /// over every type id (`id_map[0]` must be 0) for a base BTF, over the own types
+    /// (`id_map[old - start_id]`) for a split one; a bijection onto the same range, else
+    /// `-EINVAL`. Every type reference, and those of `ext` when given, follow. Nothing changes
+    /// on error (libbpf may leave `ext` half rewritten).
+    pub fn permute(&mut self, id_map: &[u32], ext: Option<&mut super::BtfExt>) -> Result<()> {
+        let split = self.base.is_some();
+        let (start, cnt) = (self.start_id(), self.type_cnt());
+        let start_offs: u32 = if split { 0 } else { 1 };
+        let n = if split { cnt - start } else { cnt } as usize;
+        if !split && id_map.first().copied().unwrap_or(0) != 0 {
+            return Err(Error::inval("btf__permute: id_map[0] must map VOID to 0"));
+        }
+        if id_map.len() != n {
+            return Err(Error::inval(format!("btf__permute: id_map has {} entries, the BTF needs {n}", id_map.len())));
+        }
+        // order[new position] = old id
+        let mut order = vec![0u32; n];
+        for (i, &id) in id_map.iter().enumerate().skip(start_offs as usize) {
+            if id < start || id >= cnt {
+                return Err(Error::inval(format!("btf__permute: id_map[{i}] = {id} is outside [{start}, {cnt})")));
+            }
+            let slot = (id - start + start_offs) as usize;
+            if order[slot] != 0 {
+                return Err(Error::inval(format!("btf__permute: two types are mapped to id {id}")));
+            }
+            order[slot] = i as u32 + start - start_offs;
+        }
+        let remap = |v: u32| -> Result<u32> {
+            if v < start {
+                Ok(v)
+            } else if v >= cnt {
+                Err(Error::inval(format!("btf__permute: a type refers to id {v}, past the last type")))
+            } else {
+                Ok(id_map[(v - start + start_offs) as usize])
+            }
+        };
+        let mut types = Vec::with_capacity(self.data.types.len());
+        let mut offs = Vec::with_capacity(self.data.offs.len());
+        for &old in &order[start_offs as usize..] {
+            let rec = self.type_record(old).ok_or_else(einval)?;
+            let at = types.len();
+            offs.push(at as u32);
+            types.extend_from_slice(rec);
+            for slot in field_id_slots(rec).ok_or_else(einval)? {
+                types[at + slot] = remap(types[at + slot])?;
+            }
+        }
+        let mut ext_patches = Vec::new();
+        if let Some(e) = ext.as_deref() {
+            for pos in e.type_id_positions() {
+                let old = super::rd_u32(e.raw_data(), pos).unwrap_or(0);
+                ext_patches.push((pos, remap(old)?));
+            }
+        }
+        if let Some(e) = ext {
+            e.patch(&ext_patches, Some(self))?;
+        }
+        let d = self.modifiable();
+        d.types = types;
+        d.offs = offs;
+        Ok(())
     }
 
     /// Copy `rec` (a record of `src`), re-adding its strings here; type ids are kept, or moved

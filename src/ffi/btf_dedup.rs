@@ -4,9 +4,10 @@
 //! Each rewrites the `struct btf *` it is given in place (its records and strings are
 //! re-encoded, so pointers from `btf__type_by_id`/`btf__name_by_offset` taken before the call
 //! are stale afterwards, as with libbpf). `btf__distill_base` returns two new handles, freed with
-//! `btf__free`; the new split BTF reports the new base from `btf__base_btf`.
+//! `btf__free`; the new split BTF reports the new base from `btf__base_btf`. `btf__permute`
+//! (libbpf 1.7) reorders the types of a `struct btf *` in place.
 
-use super::types_btf::btf_dedup_opts;
+use super::types_btf::{btf_dedup_opts, btf_permute_opts};
 use super::{handle, int, opts, symver};
 use crate::btf::dedup::{dedup, DedupOpts};
 use crate::btf::{distill, Btf, BtfExt};
@@ -88,3 +89,36 @@ pub unsafe extern "C" fn btf__relocate(btf: *mut Btf, base_btf: *const Btf) -> c
     })
 }
 symver!(btf__relocate, "LIBBPF_1.5.0");
+
+/// Reorders `btf`'s types in place: `id_map[old] = new` (a base BTF: `id_map_cnt` is the type
+/// count and `id_map[0]` 0; a split BTF: `id_map[old - start_id]` over its own types). With
+/// `opts->btf_ext`, that `.BTF.ext` follows. Returns 0 or a negative errno (`-EINVAL` for a map
+/// that is not a bijection of the range).
+///
+/// # Safety
+/// `btf` must be NULL or a live `struct btf *`; `id_map` NULL or `id_map_cnt` readable words;
+/// `opts` NULL or a valid `btf_permute_opts` whose `btf_ext` is NULL or a live `struct btf_ext *`.
+#[no_mangle]
+pub unsafe extern "C" fn btf__permute(
+    btf: *mut Btf,
+    id_map: *mut u32,
+    id_map_cnt: u32,
+    opts: *const btf_permute_opts,
+) -> c_int {
+    int("btf__permute", || {
+        // SAFETY: forwarded contract.
+        let (b, o) = unsafe { (handle::get_mut(btf, "btf")?, opts::read(opts)?) };
+        let ext_ptr = o.map_or(std::ptr::null_mut(), |o| o.btf_ext);
+        // SAFETY: `btf_ext` is NULL or a live `struct btf_ext *` per the contract; checked
+        // against the live-handle registry.
+        let ext = unsafe { handle::opt_mut(ext_ptr as *mut BtfExt, "btf_ext") }?;
+        if id_map.is_null() {
+            return Err(Error::inval("btf__permute: id_map is NULL"));
+        }
+        // SAFETY: `id_map` is non-NULL and holds `id_map_cnt` words per the contract.
+        let map = unsafe { std::slice::from_raw_parts(id_map, id_map_cnt as usize) };
+        b.permute(map, ext)?;
+        Ok(0)
+    })
+}
+symver!(btf__permute, "LIBBPF_1.7.0");

@@ -379,6 +379,17 @@ pub unsafe extern "C" fn btf__add_type_tag(btf: *mut Btf, value: *const c_char, 
 }
 symver!(btf__add_type_tag, "LIBBPF_0.6.0");
 
+/// Append a TYPE_TAG `value` on `ref_type_id` with kflag set: an `__attribute__` (libbpf 1.6).
+///
+/// # Safety
+/// `btf` must be NULL or a live `struct btf *`; `value` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn btf__add_type_attr(btf: *mut Btf, value: *const c_char, ref_type_id: c_int) -> c_int {
+    // SAFETY: per the caller's contract.
+    int("btf__add_type_attr", || unsafe { with_mut(btf, |b| as_id(b.add_type_attr(self::name(value), ref_type_id))) })
+}
+symver!(btf__add_type_attr, "LIBBPF_1.6.0");
+
 /// Append a FUNC `name` of prototype `proto_type_id` with `linkage`.
 ///
 /// # Safety
@@ -475,6 +486,24 @@ pub unsafe extern "C" fn btf__add_decl_tag(
     })
 }
 symver!(btf__add_decl_tag, "LIBBPF_0.6.0");
+
+/// Append a DECL_TAG `value` on `ref_type_id` with kflag set: an `__attribute__` (libbpf 1.6).
+///
+/// # Safety
+/// `btf` must be NULL or a live `struct btf *`; `value` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn btf__add_decl_attr(
+    btf: *mut Btf,
+    value: *const c_char,
+    ref_type_id: c_int,
+    component_idx: c_int,
+) -> c_int {
+    // SAFETY: per the caller's contract.
+    int("btf__add_decl_attr", || unsafe {
+        with_mut(btf, |b| as_id(b.add_decl_attr(self::name(value), ref_type_id, component_idx)))
+    })
+}
+symver!(btf__add_decl_attr, "LIBBPF_1.6.0");
 
 /// Load the BTF into the kernel and keep its fd (`btf__fd`); `-EEXIST` if it has one. On failure
 /// the kernel's log is printed as libbpf prints it.

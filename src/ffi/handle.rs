@@ -292,6 +292,18 @@ pub unsafe fn opt<'a, T: Handle>(p: *const T, what: &str) -> Result<Option<&'a T
     unsafe { get(p, what) }.map(Some)
 }
 
+/// [`opt`] yielding `&mut T`.
+///
+/// # Safety
+/// As [`get_mut`].
+pub unsafe fn opt_mut<'a, T: Handle>(p: *mut T, what: &str) -> Result<Option<&'a mut T>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract.
+    unsafe { get_mut(p, what) }.map(Some)
+}
+
 /// [`opt`] for accessors that return a fallback: NULL and a refused pointer both give `None`
 /// (the latter logged, naming `func`, with errno EINVAL).
 ///

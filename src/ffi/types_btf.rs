@@ -89,6 +89,18 @@ layout!(btf_dump_type_data_opts = 24 {
 });
 opts!(btf_dump_type_data_opts, emit_zeroes);
 
+/// Options for `btf__permute()` (libbpf 1.7).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct btf_permute_opts {
+    /// `sizeof` this struct as the caller compiled it.
+    pub sz: usize,
+    /// `.BTF.ext` data whose type references follow the new order, or NULL.
+    pub btf_ext: *mut btf_ext,
+}
+layout!(btf_permute_opts = 16 { sz @ 0: 8, btf_ext @ 8: 8 });
+opts!(btf_permute_opts, btf_ext);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +112,6 @@ mod tests {
         assert_eq!(btf_dump_opts::KNOWN_END, 8);
         assert_eq!(btf_dump_emit_type_decl_opts::KNOWN_END, 21);
         assert_eq!(btf_dump_type_data_opts::KNOWN_END, 23);
+        assert_eq!(btf_permute_opts::KNOWN_END, 16);
     }
 }
