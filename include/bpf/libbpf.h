@@ -1652,6 +1652,32 @@ int bpf_linker__add_file(struct bpf_linker *linker,
                          const struct bpf_linker_file_opts *opts);
 
 /**
+ * Start linking into the caller's descriptor `fd` (libbpf 1.6): the ELF is written at offset
+ * 0 by `bpf_linker__finalize()`; `fd` stays open and the caller's. NULL with errno set on
+ * failure (`EINVAL` for a negative fd).
+ */
+LIBBPF_API struct bpf_linker *bpf_linker__new_fd(int fd, struct bpf_linker_opts *opts);
+
+/**
+ * Add the BPF object held by the caller's descriptor `fd` (read from offset 0; `fd` stays
+ * open). 0 or a negative error (libbpf 1.6).
+ */
+LIBBPF_API
+int bpf_linker__add_fd(struct bpf_linker *linker,
+                       int fd,
+                       const struct bpf_linker_file_opts *opts);
+
+/**
+ * Add the BPF object held in `buf` (`buf_sz` bytes, copied). 0 or a negative error (libbpf
+ * 1.6).
+ */
+LIBBPF_API
+int bpf_linker__add_buf(struct bpf_linker *linker,
+                        void *buf,
+                        size_t buf_sz,
+                        const struct bpf_linker_file_opts *opts);
+
+/**
  * Finish linking: emit the merged, deduplicated BTF and write the ELF file. 0 or a negative
  * error.
  */

@@ -122,11 +122,19 @@ struct GlobSym {
     is_weak: bool,
 }
 
+/// The output ELF's destination: a file [`Linker::new`] created (closed with the linker), or
+/// the caller's descriptor from [`Linker::new_fd`] (written at offset 0 as libelf does, never
+/// closed here).
+enum Output {
+    Owned(std::fs::File),
+    Caller(i32),
+}
+
 /// libbpf's `struct bpf_linker`: the output under construction.
 pub struct Linker {
     filename: String,
-    /// The output file, created by [`Linker::new`]; `None` once finalized.
-    file: Option<std::fs::File>,
+    /// Where the output goes; `None` once finalized.
+    file: Option<Output>,
     /// Output sections by id; `secs[0]` is a placeholder, 1 is `.strtab`, 2 `.symtab`.
     secs: Vec<DstSec>,
     next_elf_idx: usize,
@@ -242,9 +250,22 @@ impl Linker {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
                 Error::new(errno, format!("failed to create '{filename}': -{errno}"))
             })?;
+        Ok(Self::with_output(filename.to_owned(), Output::Owned(file)))
+    }
+
+    /// `bpf_linker__new_fd` (libbpf 1.6): link into the caller's descriptor `fd`, which stays
+    /// the caller's (named `fd:N` in messages).
+    pub fn new_fd(fd: i32) -> Result<Linker> {
+        if fd < 0 {
+            return Err(Error::inval(format!("bpf_linker__new_fd: invalid fd {fd}")));
+        }
+        Ok(Self::with_output(format!("fd:{fd}"), Output::Caller(fd)))
+    }
+
+    fn with_output(filename: String, out: Output) -> Linker {
         let mut l = Linker {
-            filename: filename.to_owned(),
-            file: Some(file),
+            filename,
+            file: Some(out),
             secs: vec![DstSec::default()],
             next_elf_idx: 1,
             strtab: StrSet::new(),
@@ -264,7 +285,7 @@ impl Linker {
         s.link = STRTAB_IDX as u32;
         s.align = 8;
         s.entsize = SYM_SIZE as u64;
-        Ok(l)
+        l
     }
 
     /// The output file name.
@@ -329,8 +350,38 @@ impl Linker {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
             Error::new(errno, format!("failed to open file '{filename}': -{errno}"))
         })?;
-        let buf = elf::AlignedBuf::copy_from(&bytes);
-        drop(bytes);
+        self.add_bytes(filename, &bytes)
+    }
+
+    /// `bpf_linker__add_fd` (libbpf 1.6): link in the object the caller's descriptor `fd`
+    /// holds (read from offset 0, as libelf does; the descriptor stays open).
+    pub fn add_fd(&mut self, fd: i32) -> Result<()> {
+        if self.file.is_none() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        if fd < 0 {
+            return Err(Error::inval(format!("bpf_linker__add_fd: invalid fd {fd}")));
+        }
+        let name = format!("fd:{fd}");
+        crate::pr_debug!("linker: adding object file '{}'...", name);
+        let bytes = crate::sys::read_fd_from_start(fd)
+            .map_err(|e| Error::new(e, format!("failed to read '{name}': {}", crate::sys::strerror(e))))?;
+        self.add_bytes(&name, &bytes)
+    }
+
+    /// `bpf_linker__add_buf` (libbpf 1.6): link in the object held in `buf` (named
+    /// `mem:ADDR+SIZE` in messages, as libbpf names its memfd).
+    pub fn add_buf(&mut self, buf: &[u8], addr: usize) -> Result<()> {
+        if self.file.is_none() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        let name = if addr == 0 { format!("mem:(nil)+{}", buf.len()) } else { format!("mem:{addr:#x}+{}", buf.len()) };
+        crate::pr_debug!("linker: adding object file '{}'...", name);
+        self.add_bytes(&name, buf)
+    }
+
+    fn add_bytes(&mut self, filename: &str, bytes: &[u8]) -> Result<()> {
+        let buf = elf::AlignedBuf::copy_from(bytes);
         let mut obj = self.load_obj(filename, buf.as_bytes())?;
         self.append_sec_data(&mut obj)?;
         self.append_elf_syms(&mut obj)?;
@@ -1052,12 +1103,11 @@ impl Linker {
         }
         // With no input, libelf writes its native (little-endian) byte order.
         let bytes = elfout::write(&out, STRTAB_IDX as u16, self.ei_data.max(1));
-        let mut file = self.file.take().ok_or_else(|| Error::quiet(libc::EINVAL))?;
-        file.write_all(&bytes).map_err(|e| {
-            let errno = e.raw_os_error().unwrap_or(libc::EIO);
-            Error::new(errno, format!("failed to write ELF contents: {}", crate::sys::strerror(errno)))
-        })?;
-        Ok(())
+        let res = match self.file.take().ok_or_else(|| Error::quiet(libc::EINVAL))? {
+            Output::Owned(mut file) => file.write_all(&bytes).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)),
+            Output::Caller(fd) => crate::sys::write_fd_at_start(fd, &bytes),
+        };
+        res.map_err(|errno| Error::new(errno, format!("failed to write ELF contents: {}", crate::sys::strerror(errno))))
     }
 
     fn strtab_off(&self, name: &str) -> u32 {

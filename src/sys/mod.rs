@@ -13,10 +13,13 @@ use std::io;
 pub mod attr;
 pub mod cmd;
 pub mod fake;
+pub mod fdio;
 pub mod mmap;
 pub mod netlink;
 pub mod perf;
 pub mod probe;
+
+pub use fdio::{read_fd_from_start, write_fd_at_start};
 
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
 /// bytes initialised); `size` is how many bytes of it the command uses.
