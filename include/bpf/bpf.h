@@ -361,7 +361,7 @@ struct bpf_link_create_opts__netfilter {
 };
 
 /**
- * `tcx` and `netkit` members of `struct bpf_link_create_opts`.
+ * `tcx`, `netkit` and (libbpf 1.7) `cgroup` members of `struct bpf_link_create_opts`.
  */
 struct bpf_link_create_opts__relative {
         __u32 relative_fd;
@@ -393,7 +393,7 @@ struct bpf_link_create_opts {
         __u32 target_btf_id;
         /**
          * Per-attach-type members: `perf_event`, `kprobe_multi`, `uprobe_multi`, `tracing`,
-         * `netfilter`, `tcx`, `netkit`.
+         * `netfilter`, `tcx`, `netkit`, `cgroup`.
          */
         union {
                 struct bpf_link_create_opts__perf_event perf_event;
@@ -403,6 +403,10 @@ struct bpf_link_create_opts {
                 struct bpf_link_create_opts__netfilter netfilter;
                 struct bpf_link_create_opts__relative tcx;
                 struct bpf_link_create_opts__relative netkit;
+                /**
+                 * libbpf 1.7: placement for the cgroup attach types.
+                 */
+                struct bpf_link_create_opts__relative cgroup;
         };
 };
 
@@ -915,7 +919,7 @@ LIBBPF_API int bpf_token_create(int bpffs_fd, struct bpf_token_create_opts *opts
 #define bpf_prog_attach_opts__last_field expected_revision
 #define bpf_prog_detach_opts__last_field expected_revision
 #define bpf_prog_query_opts__last_field revision
-#define bpf_link_create_opts__last_field netkit.expected_revision
+#define bpf_link_create_opts__last_field cgroup.expected_revision
 #define bpf_link_update_opts__last_field old_map_fd
 #define bpf_raw_tp_opts__last_field cookie
 #define bpf_test_run_opts__last_field batch_size

@@ -689,6 +689,33 @@ struct bpf_trace_opts {
 };
 
 /**
+ * Options for `bpf_program__attach_cgroup_opts()` (libbpf 1.6): where the program goes in
+ * the cgroup's list.
+ */
+struct bpf_cgroup_opts {
+        /**
+         * `sizeof` this struct as the caller compiled it.
+         */
+        size_t sz;
+        /**
+         * Placement flags (`BPF_F_BEFORE`, `BPF_F_AFTER`, ...).
+         */
+        __u32 flags;
+        /**
+         * Program or link fd the placement is relative to.
+         */
+        __u32 relative_fd;
+        /**
+         * Program or link id the placement is relative to.
+         */
+        __u32 relative_id;
+        /**
+         * Fail unless the cgroup's program list is at this revision (0: don't check).
+         */
+        __u64 expected_revision;
+};
+
+/**
  * Options for `bpf_program__attach_netfilter()` (all required in practice).
  */
 struct bpf_netfilter_opts {
@@ -1860,6 +1887,15 @@ struct bpf_link *bpf_program__attach_cgroup(const struct bpf_program *prog,
                                             int cgroup_fd);
 
 /**
+ * Attach to the cgroup open as `cgroup_fd`, placed in its program list as `opts` says
+ * (libbpf 1.6). Returns the new link, or NULL with errno set.
+ */
+LIBBPF_API
+struct bpf_link *bpf_program__attach_cgroup_opts(const struct bpf_program *prog,
+                                                 int cgroup_fd,
+                                                 const struct bpf_cgroup_opts *opts);
+
+/**
  * Attach to the network namespace open as `netns_fd`.
  * Returns the new link, or NULL with errno set.
  */
@@ -2254,6 +2290,7 @@ LIBBPF_API int libbpf_find_vmlinux_btf_id(const char *name, enum bpf_attach_type
 #define bpf_tracepoint_opts__last_field bpf_cookie
 #define bpf_raw_tracepoint_opts__last_field cookie
 #define bpf_trace_opts__last_field cookie
+#define bpf_cgroup_opts__last_field expected_revision
 #define bpf_netfilter_opts__last_field flags
 #define bpf_tcx_opts__last_field expected_revision
 #define bpf_netkit_opts__last_field expected_revision

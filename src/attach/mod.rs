@@ -558,6 +558,40 @@ pub struct MprogOpts {
     pub expected_revision: u64,
 }
 
+/// `bpf_program__attach_cgroup_opts` (libbpf 1.6): a cgroup link placed as `o` says.
+pub fn cgroup(p: &Program, cgroup_fd: i32, o: &MprogOpts) -> Result<Link> {
+    if o.relative_fd != 0 && o.relative_id != 0 {
+        return Err(Error::inval(format!(
+            "prog '{}': relative_fd and relative_id cannot be set at the same time",
+            pname(p)
+        )));
+    }
+    let relative = relative_of(p, o)?;
+    fd_target(
+        p,
+        cgroup_fd,
+        "cgroup",
+        o.flags,
+        0,
+        LinkExtra::Cgroup { relative, expected_revision: o.expected_revision },
+    )
+}
+
+/// The placement target of `o` (an id, the caller's fd, or none).
+fn relative_of<'a>(p: &Program, o: &MprogOpts) -> Result<Relative<'a>> {
+    Ok(if o.relative_id != 0 {
+        Relative::Id(o.relative_id)
+    } else if o.relative_fd != 0 {
+        let fd = i32::try_from(o.relative_fd)
+            .map_err(|_| Error::new(libc::EBADF, format!("prog '{}': bad relative_fd {}", pname(p), o.relative_fd)))?;
+        // SAFETY: the caller's relative_fd (a non-negative fd number) is handed to the kernel
+        // only for this call; nothing here reads or closes it.
+        Relative::Fd(unsafe { BorrowedFd::borrow_raw(fd) })
+    } else {
+        Relative::None
+    })
+}
+
 /// `bpf_program__attach_tcx` (`netkit` false) / `bpf_program__attach_netkit`.
 pub fn mprog(p: &Program, ifindex: i32, o: &MprogOpts, netkit: bool) -> Result<Link> {
     let what = if netkit { "netkit" } else { "tcx" };
@@ -570,17 +604,7 @@ pub fn mprog(p: &Program, ifindex: i32, o: &MprogOpts, netkit: bool) -> Result<L
             pname(p)
         )));
     }
-    let relative = if o.relative_id != 0 {
-        Relative::Id(o.relative_id)
-    } else if o.relative_fd != 0 {
-        let fd = i32::try_from(o.relative_fd)
-            .map_err(|_| Error::new(libc::EBADF, format!("prog '{}': bad relative_fd {}", pname(p), o.relative_fd)))?;
-        // SAFETY: the caller's relative_fd (a non-negative fd number) is handed to the kernel
-        // only for this call; nothing here reads or closes it.
-        Relative::Fd(unsafe { BorrowedFd::borrow_raw(fd) })
-    } else {
-        Relative::None
-    };
+    let relative = relative_of(p, o)?;
     let extra = if netkit {
         LinkExtra::Netkit { relative, expected_revision: o.expected_revision }
     } else {

@@ -479,6 +479,29 @@ pub unsafe extern "C" fn bpf_program__attach_cgroup(prog: *const Program, cgroup
 }
 symver!(bpf_program__attach_cgroup, "LIBBPF_0.0.8");
 
+/// Attach to the cgroup open as `cgroup_fd`, placed in its program list as `opts` says
+/// (libbpf 1.6). Returns the new link, or NULL with errno set.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__attach_cgroup_opts(
+    prog: *const Program,
+    cgroup_fd: c_int,
+    opts: *const bpf_cgroup_opts,
+) -> *mut Link {
+    ffi::ptr("bpf_program__attach_cgroup_opts", || {
+        // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
+        // struct of at least `sz` bytes (C API contract).
+        let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
+        let co = o.map_or_else(Default::default, |o| attach::MprogOpts {
+            flags: o.flags,
+            relative_fd: o.relative_fd,
+            relative_id: o.relative_id,
+            expected_revision: o.expected_revision,
+        });
+        boxed(attach::cgroup(p, cgroup_fd, &co))
+    })
+}
+symver!(bpf_program__attach_cgroup_opts, "LIBBPF_1.6.0");
+
 /// Attach to the network namespace open as `netns_fd`.
 /// Returns the new link, or NULL with errno set.
 #[no_mangle]

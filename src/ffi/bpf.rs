@@ -943,6 +943,52 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
+                uapi::BPF_CGROUP_INET_INGRESS
+                | uapi::BPF_CGROUP_INET_EGRESS
+                | uapi::BPF_CGROUP_INET_SOCK_CREATE
+                | uapi::BPF_CGROUP_INET_SOCK_RELEASE
+                | uapi::BPF_CGROUP_INET4_BIND
+                | uapi::BPF_CGROUP_INET6_BIND
+                | uapi::BPF_CGROUP_INET4_POST_BIND
+                | uapi::BPF_CGROUP_INET6_POST_BIND
+                | uapi::BPF_CGROUP_INET4_CONNECT
+                | uapi::BPF_CGROUP_INET6_CONNECT
+                | uapi::BPF_CGROUP_UNIX_CONNECT
+                | uapi::BPF_CGROUP_INET4_GETPEERNAME
+                | uapi::BPF_CGROUP_INET6_GETPEERNAME
+                | uapi::BPF_CGROUP_UNIX_GETPEERNAME
+                | uapi::BPF_CGROUP_INET4_GETSOCKNAME
+                | uapi::BPF_CGROUP_INET6_GETSOCKNAME
+                | uapi::BPF_CGROUP_UNIX_GETSOCKNAME
+                | uapi::BPF_CGROUP_UDP4_SENDMSG
+                | uapi::BPF_CGROUP_UDP6_SENDMSG
+                | uapi::BPF_CGROUP_UNIX_SENDMSG
+                | uapi::BPF_CGROUP_UDP4_RECVMSG
+                | uapi::BPF_CGROUP_UDP6_RECVMSG
+                | uapi::BPF_CGROUP_UNIX_RECVMSG
+                | uapi::BPF_CGROUP_SOCK_OPS
+                | uapi::BPF_CGROUP_DEVICE
+                | uapi::BPF_CGROUP_SYSCTL
+                | uapi::BPF_CGROUP_GETSOCKOPT
+                | uapi::BPF_CGROUP_SETSOCKOPT
+                | uapi::BPF_LSM_CGROUP => {
+                    // SAFETY: see above; libbpf 1.7's `cgroup` member, the tcx layout.
+                    let c = unsafe { un.cgroup };
+                    if c.relative_fd != 0 && c.relative_id != 0 {
+                        return Err(inval());
+                    }
+                    let rel = if c.relative_id != 0 {
+                        a.flags |= uapi::BPF_F_ID;
+                        c.relative_id
+                    } else {
+                        c.relative_fd
+                    };
+                    a.extra.tcx =
+                        attr::LinkRelative { relative_fd: rel, _pad0: 0, expected_revision: c.expected_revision };
+                    if !zeroed(u + size_of::<bpf_link_create_opts__relative>()) {
+                        return Err(inval());
+                    }
+                }
                 _ => {
                     if !zeroed(offset_of!(bpf_link_create_opts, flags) + 4) {
                         return Err(inval());

@@ -468,6 +468,27 @@ layout!(bpf_netkit_opts = 32 {
 });
 opts!(bpf_netkit_opts, expected_revision);
 
+/// Options for `bpf_program__attach_cgroup_opts()` (libbpf 1.6): where the program goes in
+/// the cgroup's list.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bpf_cgroup_opts {
+    /// `sizeof` this struct as the caller compiled it.
+    pub sz: usize,
+    /// Placement flags (`BPF_F_BEFORE`, `BPF_F_AFTER`, ...).
+    pub flags: u32,
+    /// Program or link fd the placement is relative to.
+    pub relative_fd: u32,
+    /// Program or link id the placement is relative to.
+    pub relative_id: u32,
+    /// Fail unless the cgroup's program list is at this revision (0: don't check).
+    pub expected_revision: u64,
+}
+layout!(bpf_cgroup_opts = 32 {
+    sz @ 0: 8, flags @ 8: 4, relative_fd @ 12: 4, relative_id @ 16: 4, expected_revision @ 24: 8,
+});
+opts!(bpf_cgroup_opts, expected_revision);
+
 /// Options for `bpf_program__attach_iter()`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

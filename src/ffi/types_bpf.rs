@@ -277,7 +277,7 @@ pub struct bpf_link_create_opts__netfilter {
     pub flags: u32,
 }
 
-/// `tcx` and `netkit` members of `struct bpf_link_create_opts`.
+/// `tcx`, `netkit` and (libbpf 1.7) `cgroup` members of `struct bpf_link_create_opts`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bpf_link_create_opts__relative {
@@ -297,6 +297,8 @@ pub union bpf_link_create_opts__anon0 {
     pub netfilter: bpf_link_create_opts__netfilter,
     pub tcx: bpf_link_create_opts__relative,
     pub netkit: bpf_link_create_opts__relative,
+    /// libbpf 1.7: placement for the cgroup attach types.
+    pub cgroup: bpf_link_create_opts__relative,
 }
 
 /// Options for `bpf_link_create()`. Set only the union member of the attach type used; the
@@ -313,7 +315,7 @@ pub struct bpf_link_create_opts {
     /// freplace/fentry target (exclusive with `iter_info_len`).
     pub target_btf_id: u32,
     /// Per-attach-type members: `perf_event`, `kprobe_multi`, `uprobe_multi`, `tracing`,
-    /// `netfilter`, `tcx`, `netkit`.
+    /// `netfilter`, `tcx`, `netkit`, `cgroup`.
     pub _anon0: bpf_link_create_opts__anon0,
 }
 layout!(bpf_link_create_opts = 80 {

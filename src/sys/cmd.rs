@@ -1323,6 +1323,9 @@ pub enum LinkExtra<'a> {
     Tcx { relative: Relative<'a>, expected_revision: u64 },
     /// `BPF_NETKIT_PRIMARY` / `BPF_NETKIT_PEER`; `target_fd` is the ifindex.
     Netkit { relative: Relative<'a>, expected_revision: u64 },
+    /// A cgroup attach type with placement (libbpf 1.7's `link_create.cgroup`); `target_fd` is
+    /// the cgroup.
+    Cgroup { relative: Relative<'a>, expected_revision: u64 },
     /// `BPF_TRACE_ITER`: the bytes of a `union bpf_iter_link_info`.
     Iter { info: &'a [u8] },
 }
@@ -1411,10 +1414,12 @@ pub fn link_create(a: &LinkCreate) -> Result<OwnedFd> {
         LinkExtra::Netfilter { pf, hooknum, priority, flags } => {
             attr.extra.netfilter = LinkNetfilter { pf, hooknum, priority, flags };
         }
-        LinkExtra::Tcx { relative, expected_revision } | LinkExtra::Netkit { relative, expected_revision } => {
+        LinkExtra::Tcx { relative, expected_revision }
+        | LinkExtra::Netkit { relative, expected_revision }
+        | LinkExtra::Cgroup { relative, expected_revision } => {
             let (rel, extra) = relative.encode();
             attr.flags |= extra;
-            // tcx and netkit share one layout.
+            // tcx, netkit and cgroup share one layout.
             attr.extra.tcx = LinkRelative { relative_fd: rel, _pad0: 0, expected_revision };
         }
         LinkExtra::Iter { info } => {
