@@ -52,6 +52,8 @@ pub const BPF_ITER_CREATE: u32 = 33;
 pub const BPF_LINK_DETACH: u32 = 34;
 pub const BPF_PROG_BIND_MAP: u32 = 35;
 pub const BPF_TOKEN_CREATE: u32 = 36;
+pub const BPF_PROG_STREAM_READ_BY_FD: u32 = 37;
+pub const BPF_PROG_ASSOC_STRUCT_OPS: u32 = 38;
 pub const __MAX_BPF_CMD: u32 = 37;
 
 // ---------------------------------------------------------------------------------------------

@@ -100,6 +100,7 @@ struct bpf_link;
 struct bpf_linker;
 struct bpf_map;
 struct bpf_object;
+struct bpf_prog_assoc_struct_ops_opts;
 struct bpf_prog_info;
 struct bpf_prog_linfo;
 struct bpf_prog_load_opts;
@@ -1439,6 +1440,18 @@ LIBBPF_API __u32 bpf_program__func_info_cnt(const struct bpf_program *prog);
 LIBBPF_API struct bpf_line_info *bpf_program__line_info(const struct bpf_program *prog);
 
 LIBBPF_API __u32 bpf_program__line_info_cnt(const struct bpf_program *prog);
+
+/**
+ * Associate the loaded program `prog` (not itself struct_ops) with the created struct_ops
+ * map `map`. 0 or a negative errno, with libbpf's warning when an argument is unfit.
+ *
+ * # Safety
+ * `prog`/`map` NULL or live handles; `opts` NULL or a LIBBPF_OPTS struct.
+ */
+LIBBPF_API
+int bpf_program__assoc_struct_ops(struct bpf_program *prog,
+                                  struct bpf_map *map,
+                                  struct bpf_prog_assoc_struct_ops_opts *opts);
 
 /**
  * Open the skeleton's embedded object and bind its maps and programs.

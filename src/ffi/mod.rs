@@ -19,6 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 mod layout;
 pub mod attach;
 pub mod bpf;
+pub mod bpf17;
 pub mod btf;
 pub mod btf_dedup;
 pub mod btf_dump;

@@ -5,7 +5,7 @@ use super::handle::{get, get_mut};
 use super::types::{bpf_attach_type, bpf_prog_type};
 use super::{int, ptr, symver, val};
 use crate::error::{Error, Result};
-use crate::object::Program;
+use crate::object::{Map, Program};
 use std::ffi::{c_char, c_int, c_void};
 
 fn loaded(p: &Program) -> bool {
@@ -397,3 +397,27 @@ pub unsafe extern "C" fn bpf_program__line_info_cnt(prog: *const Program) -> u32
     read("bpf_program__line_info_cnt", prog, 0, |p| p.line_info_cnt)
 }
 symver!(bpf_program__line_info_cnt, "LIBBPF_1.6.0");
+
+/// Associate the loaded program `prog` (not itself struct_ops) with the created struct_ops
+/// map `map`. 0 or a negative errno, with libbpf's warning when an argument is unfit.
+///
+/// # Safety
+/// `prog`/`map` NULL or live handles; `opts` NULL or a LIBBPF_OPTS struct.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_program__assoc_struct_ops(
+    prog: *mut Program,
+    map: *mut Map,
+    opts: *mut crate::ffi::types_bpf::bpf_prog_assoc_struct_ops_opts,
+) -> c_int {
+    int("bpf_program__assoc_struct_ops", || {
+        // SAFETY: per the contract; only shared references are formed.
+        let (p, m) = unsafe { (get(prog, "prog")?, get(map, "map")?) };
+        // SAFETY: NULL or a LIBBPF_OPTS-declared struct.
+        let o = unsafe {
+            crate::ffi::bpf::read_opts(opts as *const crate::ffi::types_bpf::bpf_prog_assoc_struct_ops_opts)
+        }?;
+        crate::struct_ops::assoc::assoc_struct_ops(p, m, o.flags)?;
+        Ok(0)
+    })
+}
+symver!(bpf_program__assoc_struct_ops, "LIBBPF_1.7.0");

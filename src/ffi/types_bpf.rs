@@ -454,6 +454,27 @@ pub struct bpf_prog_bind_opts {
 layout!(bpf_prog_bind_opts = 16 { sz @ 0: 8, flags @ 8: 4 });
 opts!(bpf_prog_bind_opts, flags);
 
+/// Options for `bpf_prog_stream_read()` (libbpf 1.6; none defined yet).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bpf_prog_stream_read_opts {
+    /// `sizeof` this struct as the caller compiled it.
+    pub sz: usize,
+}
+layout!(bpf_prog_stream_read_opts = 8 { sz @ 0: 8 });
+opts!(bpf_prog_stream_read_opts, sz);
+
+/// Options for `bpf_prog_assoc_struct_ops()` and `bpf_program__assoc_struct_ops()` (libbpf 1.7).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bpf_prog_assoc_struct_ops_opts {
+    /// `sizeof` this struct as the caller compiled it.
+    pub sz: usize,
+    pub flags: u32,
+}
+layout!(bpf_prog_assoc_struct_ops_opts = 16 { sz @ 0: 8, flags @ 8: 4 });
+opts!(bpf_prog_assoc_struct_ops_opts, flags);
+
 /// Options and results of `bpf_prog_test_run_opts()`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

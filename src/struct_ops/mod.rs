@@ -18,6 +18,7 @@
 //! Callers may describe their own layout of the shadow at open ([`shadow`]); such shadows are
 //! copied back into the object's shadow before any of this.
 
+pub mod assoc;
 pub mod kern;
 pub mod manage;
 pub mod shadow;

@@ -725,7 +725,36 @@ impl TokenCreateAttr {
     pub const SIZE: usize = size_of::<TokenCreateAttr>();
 }
 
+/// `BPF_PROG_STREAM_READ_BY_FD` (`attr.prog_stream_read`, kernel 6.17+).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProgStreamReadAttr {
+    pub stream_buf: u64,
+    pub stream_buf_len: u32,
+    pub stream_id: u32,
+    pub prog_fd: u32,
+    pub _pad0: u32,
+}
+impl ProgStreamReadAttr {
+    /// `offsetofend(union bpf_attr, prog_stream_read)`, what libbpf passes.
+    pub const SIZE: usize = 20;
+}
+
+/// `BPF_PROG_ASSOC_STRUCT_OPS` (`attr.prog_assoc_struct_ops`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProgAssocStructOpsAttr {
+    pub map_fd: u32,
+    pub prog_fd: u32,
+    pub flags: u32,
+}
+impl ProgAssocStructOpsAttr {
+    pub const SIZE: usize = size_of::<ProgAssocStructOpsAttr>();
+}
+
 attr_bytes!(
+    ProgStreamReadAttr = 24,
+    ProgAssocStructOpsAttr = 12,
     MapCreateAttr = 80,
     MapElemAttr = 32,
     MapBatchAttr = 56,

@@ -18,6 +18,7 @@ pub mod mmap;
 pub mod netlink;
 pub mod perf;
 pub mod probe;
+pub mod prog17;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};
 
