@@ -81,6 +81,14 @@ struct bpf_map_create_opts {
          * BPF token, with `BPF_F_TOKEN_FD`.
          */
         __u32 token_fd;
+        /**
+         * libbpf 1.7: SHA-256 of the only program allowed to use the map (kernel 6.18+), or NULL.
+         */
+        const void *excl_prog_hash;
+        /**
+         * libbpf 1.7: bytes at `excl_prog_hash` (32).
+         */
+        __u32 excl_prog_hash_size;
 };
 
 /**
@@ -956,7 +964,7 @@ int bpf_prog_assoc_struct_ops(int prog_fd,
                               struct bpf_prog_assoc_struct_ops_opts *opts);
 
 /* The last field of each options struct these headers know. */
-#define bpf_map_create_opts__last_field token_fd
+#define bpf_map_create_opts__last_field excl_prog_hash_size
 #define bpf_map_batch_opts__last_field flags
 #define bpf_prog_load_opts__last_field token_fd
 #define bpf_btf_load_opts__last_field token_fd

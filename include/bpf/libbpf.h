@@ -1222,6 +1222,17 @@ LIBBPF_API bool bpf_map__autoattach(const struct bpf_map *map);
  */
 LIBBPF_API int bpf_map__set_autoattach(struct bpf_map *map, bool autoattach);
 
+/**
+ * Make `prog` (of the same object) the only program allowed to use `map` (libbpf 1.7): the
+ * map is created with the SHA-256 of its instructions. Before load only.
+ */
+LIBBPF_API int bpf_map__set_exclusive_program(struct bpf_map *map, struct bpf_program *prog);
+
+/**
+ * The program set by `bpf_map__set_exclusive_program`, or NULL.
+ */
+LIBBPF_API struct bpf_program *bpf_map__exclusive_program(struct bpf_map *map);
+
 LIBBPF_API bool bpf_map__is_internal(const struct bpf_map *map);
 
 /**

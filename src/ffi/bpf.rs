@@ -210,7 +210,17 @@ pub unsafe extern "C" fn bpf_map_create(
             value_type_btf_obj_fd: o.value_type_btf_obj_fd,
             map_token_fd: o.token_fd as i32,
         };
-        fd_out(raw::map_create(&mut a))
+        if o.excl_prog_hash.is_null() && o.excl_prog_hash_size == 0 {
+            return fd_out(raw::map_create(&mut a));
+        }
+        // libbpf 1.7: the kernel reads the hash from the caller's pointer.
+        let mut x = attr::MapCreateExclAttr {
+            base: a,
+            excl_prog_hash: o.excl_prog_hash as u64,
+            excl_prog_hash_size: o.excl_prog_hash_size,
+            _pad0: 0,
+        };
+        fd_out(raw::call_fd(uapi::BPF_MAP_CREATE, &mut x, attr::MapCreateExclAttr::SIZE))
     })
 }
 symver!(bpf_map_create, "LIBBPF_0.6.0");

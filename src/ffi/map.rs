@@ -261,6 +261,30 @@ pub unsafe extern "C" fn bpf_map__set_autoattach(map: *mut Map, autoattach: bool
 }
 symver!(bpf_map__set_autoattach, "LIBBPF_1.5.0");
 
+/// Make `prog` (of the same object) the only program allowed to use `map` (libbpf 1.7): the
+/// map is created with the SHA-256 of its instructions. Before load only.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__set_exclusive_program(map: *mut Map, prog: *mut crate::object::Program) -> c_int {
+    int("bpf_map__set_exclusive_program", || {
+        // SAFETY: C contract: live handles or NULL; the map and the program are distinct
+        // allocations, so the two references do not alias.
+        let (m, p) = unsafe { (get_mut(map, "map")?, get(prog as *const crate::object::Program, "prog")?) };
+        m.set_exclusive_program(p).map(|()| 0)
+    })
+}
+symver!(bpf_map__set_exclusive_program, "LIBBPF_1.7.0");
+
+/// The program set by `bpf_map__set_exclusive_program`, or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_map__exclusive_program(map: *mut Map) -> *mut crate::object::Program {
+    val("bpf_map__exclusive_program", std::ptr::null_mut(), || {
+        // SAFETY: C contract: a live map handle or NULL.
+        let m = unsafe { super::handle::opt_logged("bpf_map__exclusive_program", map as *const Map, "map") };
+        m.and_then(|m| m.exclusive_program().map(|i| m.object().progs.ptr(i))).unwrap_or(std::ptr::null_mut())
+    })
+}
+symver!(bpf_map__exclusive_program, "LIBBPF_1.7.0");
+
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__is_internal(map: *const Map) -> bool {
     read("bpf_map__is_internal", map, false, |m| m.is_internal())

@@ -49,13 +49,18 @@ pub struct bpf_map_create_opts {
     pub value_type_btf_obj_fd: i32,
     /// BPF token, with `BPF_F_TOKEN_FD`.
     pub token_fd: u32,
+    /// libbpf 1.7: SHA-256 of the only program allowed to use the map (kernel 6.18+), or NULL.
+    pub excl_prog_hash: *const c_void,
+    /// libbpf 1.7: bytes at `excl_prog_hash` (32).
+    pub excl_prog_hash_size: u32,
 }
-layout!(bpf_map_create_opts = 56 {
+layout!(bpf_map_create_opts = 72 {
     sz @ 0: 8, btf_fd @ 8: 4, btf_key_type_id @ 12: 4, btf_value_type_id @ 16: 4,
     btf_vmlinux_value_type_id @ 20: 4, inner_map_fd @ 24: 4, map_flags @ 28: 4, map_extra @ 32: 8,
     numa_node @ 40: 4, map_ifindex @ 44: 4, value_type_btf_obj_fd @ 48: 4, token_fd @ 52: 4,
+    excl_prog_hash @ 56: 8, excl_prog_hash_size @ 64: 4,
 });
-opts!(bpf_map_create_opts, token_fd);
+opts!(bpf_map_create_opts, excl_prog_hash_size);
 
 /// Options for the `bpf_map_*_batch()` functions.
 #[repr(C)]

@@ -970,8 +970,15 @@ impl Object {
                 crate::pr_debug!("map '{}': skipping creation (preset fd={})", name, fd);
             } else {
                 let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
+                let excl = match self.maps.get(idx).and_then(|m| m.excl_prog) {
+                    Some(pi) => {
+                        let p = self.progs.get(pi).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+                        Some(excl_prog_hash(&p.insns)?)
+                    }
+                    None => None,
+                };
                 let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
-                create_map(m, btf_fd, ncpus, token)?;
+                create_map(m, btf_fd, ncpus, token, excl.as_ref())?;
                 crate::pr_debug!("map '{}': created successfully, fd={}", name, m.raw_fd());
                 if m.is_internal() {
                     populate_internal_map(m)?;
@@ -1726,15 +1733,49 @@ fn map_type_has_no_btf(t: u32) -> bool {
     )
 }
 
+/// libbpf 1.7's `bpf_prog_compute_hash`: SHA-256 of the program's instructions as they stand
+/// (relocated, map fds not yet written), with the immediates of map-fd and map-value
+/// `ld_imm64`s zeroed so the digest does not depend on fds.
+fn excl_prog_hash(insns: &[u64]) -> Result<[u8; 32]> {
+    let mut purged: Vec<u8> = Vec::with_capacity(insns.len() * 8);
+    let mut i = 0;
+    while i < insns.len() {
+        let w = insns[i];
+        let (code, regs) = ((w & 0xff) as u8, ((w >> 8) & 0xff) as u8);
+        let src = regs >> 4;
+        if code == (uapi::BPF_LD | uapi::BPF_IMM | uapi::BPF_DW)
+            && (src == uapi::BPF_PSEUDO_MAP_FD || src == uapi::BPF_PSEUDO_MAP_VALUE)
+        {
+            purged.extend_from_slice(&(w & 0xffff_ffff).to_ne_bytes());
+            i += 1;
+            // The second half must be all zero but for its immediate.
+            let Some(&w2) = insns.get(i).filter(|&&w2| w2 & 0xffff_ffff == 0) else {
+                return Err(Error::inval("exclusive program: malformed ld_imm64 map reference"));
+            };
+            purged.extend_from_slice(&(w2 & 0xffff_ffff).to_ne_bytes());
+        } else {
+            purged.extend_from_slice(&w.to_ne_bytes());
+        }
+        i += 1;
+    }
+    Ok(super::sha256::sha256(&purged))
+}
+
 /// `bpf_object__create_map`: BPF_MAP_CREATE for `m` (its inner map template first, created with
 /// BTF like any map and dropped afterwards); a failure with BTF ids is retried without them,
 /// which the map then forgets.
-fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize, token: Option<BorrowedFd>) -> Result<()> {
+fn create_map(
+    m: &mut super::Map,
+    btf_fd: Option<RawFd>,
+    ncpus: usize,
+    token: Option<BorrowedFd>,
+    excl_prog_hash: Option<&[u8; 32]>,
+) -> Result<()> {
     let mut inner_fd: Option<OwnedFd> = None;
     if map_type_is_map_in_map(m.def.map_type) {
         if let Some(inner) = m.inner.as_mut() {
             set_def_max_entries(inner, ncpus);
-            if let Err(e) = create_map(inner, btf_fd, ncpus, token) {
+            if let Err(e) = create_map(inner, btf_fd, ncpus, token, None) {
                 crate::pr_warn!("map '{}': failed to create inner map: {}", m.name.to_string_lossy(), -e.errno());
                 return Err(e);
             }
@@ -1773,6 +1814,7 @@ fn create_map(m: &mut super::Map, btf_fd: Option<RawFd>, ncpus: usize, token: Op
         map_ifindex: m.ifindex,
         value_type_btf_obj_fd: None,
         token_fd: token,
+        excl_prog_hash,
     };
     if map_type_has_no_btf(d.map_type) {
         a.btf_fd = None;

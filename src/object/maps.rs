@@ -40,6 +40,7 @@ fn new_map(name: &str, kind: MapKind) -> Result<Map> {
         pinned: false,
         st_ops: None,
         st_ops_kern: None,
+        excl_prog: None,
     })
 }
 

@@ -26,6 +26,7 @@ pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
+mod sha256;
 
 use crate::btf::{Btf, BtfExt};
 use crate::elf::{self, Elf};
@@ -139,6 +140,9 @@ pub struct Map {
     pub(crate) st_ops: Option<StructOps>,
     /// Kernel side of a struct_ops map, resolved at load.
     pub(crate) st_ops_kern: Option<crate::struct_ops::KernInfo>,
+    /// Index of the only program that may use this map (`bpf_map__set_exclusive_program`,
+    /// libbpf 1.7): the map is created with the SHA-256 of that program's instructions.
+    pub(crate) excl_prog: Option<usize>,
 }
 
 pub struct Program {
@@ -827,6 +831,26 @@ impl Map {
     }
     pub fn is_struct_ops(&self) -> bool {
         self.st_ops.is_some()
+    }
+    /// `bpf_map__set_exclusive_program` (libbpf 1.7): only `prog`, of the same object, may use
+    /// this map once created. Refused (libbpf's warnings) once the map exists.
+    pub fn set_exclusive_program(&mut self, prog: &Program) -> Result<()> {
+        if self.object().loaded || self.reused {
+            crate::pr_warn!("exclusive programs must be set before map creation");
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        let idx = (std::ptr::eq(prog.obj, self.obj)).then(|| self.object().progs.index_of(prog)).flatten().ok_or_else(
+            || {
+                crate::pr_warn!("excl_prog and map must be from the same bpf object");
+                Error::quiet(libc::EINVAL)
+            },
+        )?;
+        self.excl_prog = Some(idx);
+        Ok(())
+    }
+    /// `bpf_map__exclusive_program`: the program set above (index in the object), if any.
+    pub fn exclusive_program(&self) -> Option<usize> {
+        self.excl_prog
     }
     /// The owning object. Valid for the map's whole life (set at open, object boxed).
     pub fn object(&self) -> &Object {

@@ -98,6 +98,21 @@ const _: () = {
     assert!(MapCreateAttr::SIZE == 80);
 };
 
+/// `BPF_MAP_CREATE` with an exclusive program (kernel 6.18+): the attr above, then the
+/// address and size of the program's SHA-256.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapCreateExclAttr {
+    pub base: MapCreateAttr,
+    pub excl_prog_hash: u64,
+    pub excl_prog_hash_size: u32,
+    pub _pad0: u32,
+}
+impl MapCreateExclAttr {
+    /// `offsetofend(union bpf_attr, excl_prog_hash_size)`, what libbpf 1.7 passes.
+    pub const SIZE: usize = 92;
+}
+
 // ---------------------------------------------------------------------------------------------
 // BPF_MAP_{LOOKUP,UPDATE,DELETE}_ELEM, GET_NEXT_KEY, LOOKUP_AND_DELETE_ELEM, FREEZE
 // ---------------------------------------------------------------------------------------------
@@ -753,6 +768,7 @@ impl ProgAssocStructOpsAttr {
 }
 
 attr_bytes!(
+    MapCreateExclAttr = 96,
     ProgStreamReadAttr = 24,
     ProgAssocStructOpsAttr = 12,
     MapCreateAttr = 80,

@@ -464,6 +464,8 @@ pub struct MapCreate<'a> {
     pub value_type_btf_obj_fd: Option<BorrowedFd<'a>>,
     /// Sets `BPF_F_TOKEN_FD`.
     pub token_fd: Option<BorrowedFd<'a>>,
+    /// SHA-256 of the only program allowed to use the map (kernel 6.18+, libbpf 1.7).
+    pub excl_prog_hash: Option<&'a [u8; 32]>,
 }
 
 impl MapCreate<'_> {
@@ -503,7 +505,20 @@ impl MapCreate<'_> {
 /// `BPF_MAP_CREATE`.
 pub fn map_create(a: &MapCreate) -> Result<OwnedFd> {
     let mut attr = a.attr();
-    raw::map_create(&mut attr).map_err(|e| fail(format_args!("map '{}'", a.name), uapi::BPF_MAP_CREATE, &e))
+    let r = match a.excl_prog_hash {
+        None => raw::map_create(&mut attr),
+        Some(h) => {
+            let mut x = super::attr::MapCreateExclAttr {
+                base: attr,
+                excl_prog_hash: h.as_ptr() as u64,
+                excl_prog_hash_size: h.len() as u32,
+                _pad0: 0,
+            };
+            // `excl_prog_hash` points to the 32 bytes of `h`, borrowed for this call.
+            raw::call_fd(uapi::BPF_MAP_CREATE, &mut x, super::attr::MapCreateExclAttr::SIZE)
+        }
+    };
+    r.map_err(|e| fail(format_args!("map '{}'", a.name), uapi::BPF_MAP_CREATE, &e))
 }
 
 /// What the kernel reads and writes per element of a map.
