@@ -9,13 +9,14 @@
 #   - every defined exported symbol reads name@@LIBBPF_x.y.z, with the node the ABI list
 #     gives for that name: nothing unversioned, nothing outside the list (no Rust internals,
 #     no oxbpf_shim_*), nothing bound to the wrong node;
+#   - every symbol of the list is exported (liboxbpf has libbpf 1.7's whole ABI);
 #   - it exports something at all, and with OLDER_LIBBPF every symbol the older libbpf exports
 #     (the complete libbpf.so.1 liboxbpf claims to be: a program calling a missing one would
 #     fall through to another libbpf under LD_PRELOAD).
 # With OLDER_LIBBPF (an older upstream libbpf.so.1, e.g. trixie's 1.5), every symbol it
 # exports must be in the list on the same node (libbpf removes and moves nothing); with
 # REFERENCE_LIBBPF (upstream libbpf.so.1 of the list's version), the list must equal its
-# exports. Prints how much of the list is exported so far.
+# exports. Prints how much of the list is exported.
 set -euo pipefail
 
 lib="$1" abi="$2" older="${3:-}" ref="${4:-}"
@@ -92,5 +93,8 @@ if [[ -n "$older" ]]; then
     missing="$(awk '{ print $1 }' "$tmp/older" | sort -u | comm -23 - <(sed 's/@@.*//' "$tmp/exports" | sort -u))"
     [[ -z "$missing" ]] || err "$(wc -l <<<"$missing") exports of $older are missing: $(tr '\n' ' ' <<<"$missing")"
 fi
+# The list is complete: every symbol of it must be exported (libbpf 1.7's whole ABI).
+absent="$(awk '{ print $1 }' "$tmp/abi" | sort -u | comm -23 - <(sed 's/@@.*//' "$tmp/exports" | sort -u))"
+[[ -z "$absent" ]] || err "$(wc -l <<<"$absent") symbols of $abi are not exported: $(tr '\n' ' ' <<<"$absent")"
 echo "$lib: soname $soname, $(wc -l <"$tmp/nodes") version nodes, $exported of $total libbpf symbols exported"
 exit "$fail"

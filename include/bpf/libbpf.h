@@ -1126,6 +1126,13 @@ struct bpf_map *bpf_object__prev_map(const struct bpf_object *obj,
 LIBBPF_API int bpf_object__load(struct bpf_object *obj);
 
 /**
+ * The first half of `bpf_object__load` (libbpf 1.6): BTF loaded, maps created, programs
+ * relocated but not loaded; `bpf_object__load` then finishes. Map setters refuse afterwards.
+ * Twice, or after load, `-EINVAL`; a failure leaves the object unloadable.
+ */
+LIBBPF_API int bpf_object__prepare(struct bpf_object *obj);
+
+/**
  * Pin every auto-created map at `path/<map name>` (each `.` of that path becomes `_`), or,
  * with `path` NULL, the maps that have a pin path at it. The object must be loaded
  * (`-ENOENT`). On failure the maps before the failing one that have a pin path are unpinned.

@@ -15,7 +15,7 @@ use std::ffi::{c_char, c_int, c_void};
 
 /// libbpf's `map_is_created`.
 fn created(m: &Map) -> bool {
-    m.object().loaded || m.reused
+    m.is_created()
 }
 
 fn busy_if_created(m: &Map) -> Result<()> {
@@ -26,8 +26,9 @@ fn busy_if_created(m: &Map) -> Result<()> {
     }
 }
 
+/// libbpf 1.5's `obj->loaded` check, which libbpf 1.6 widened to "prepared or loaded".
 fn busy_if_loaded(m: &Map) -> Result<()> {
-    if m.object().loaded {
+    if m.object().loaded || m.object().prepared {
         Err(Error::quiet(libc::EBUSY))
     } else {
         Ok(())

@@ -412,6 +412,18 @@ pub unsafe extern "C" fn bpf_object__load(obj: *mut Object) -> c_int {
 }
 symver!(bpf_object__load, "LIBBPF_0.0.1");
 
+/// The first half of `bpf_object__load` (libbpf 1.6): BTF loaded, maps created, programs
+/// relocated but not loaded; `bpf_object__load` then finishes. Map setters refuse afterwards.
+/// Twice, or after load, `-EINVAL`; a failure leaves the object unloadable.
+#[no_mangle]
+pub unsafe extern "C" fn bpf_object__prepare(obj: *mut Object) -> c_int {
+    int("bpf_object__prepare", || {
+        // SAFETY: C contract: obj is a live handle or NULL, not aliased during the call.
+        unsafe { get_mut(obj, "object") }?.prepare().map(|()| 0)
+    })
+}
+symver!(bpf_object__prepare, "LIBBPF_1.6.0");
+
 /// Run a pinning operation on an object; a NULL object is `-ENOENT` as in libbpf.
 fn pin_op(
     func: &str,

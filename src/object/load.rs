@@ -236,14 +236,7 @@ impl Object {
             if e.should_log() {
                 crate::pr_warn!("{}", e);
             }
-            // Unpin what this load pinned (not maps reused from a pin).
-            for m in self.maps.iter_mut() {
-                if m.pinned && !m.reused {
-                    if let Some(path) = m.pin_path.clone() {
-                        unpin_map(m, &path);
-                    }
-                }
-            }
+            self.unpin_loaded_maps();
             self.unload();
             crate::pr_warn!("failed to load object '{}'", self.path);
             return Err(Error::quiet(e.errno()));
@@ -251,7 +244,57 @@ impl Object {
         Ok(())
     }
 
+    /// `bpf_object__prepare` (libbpf 1.6): the first half of [`Object::load`], everything up to
+    /// loading programs (BTF loaded, maps created and filled, programs relocated). Twice, or
+    /// after load, `-EINVAL`; a failure unpins and closes what it made and leaves the object
+    /// unloadable, as libbpf does.
+    pub fn prepare(&mut self) -> Result<()> {
+        if self.prepared || self.loaded {
+            crate::pr_warn!("object '{}': prepare loading can't be attempted twice", self.name.to_string_lossy());
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        match self.prepare_steps() {
+            Ok(ctx) => {
+                self.prep_ctx = Some(ctx);
+                self.prepared = true;
+                Ok(())
+            }
+            Err(e) => {
+                if e.should_log() {
+                    crate::pr_warn!("{}", e);
+                }
+                self.unpin_loaded_maps();
+                self.unload();
+                self.loaded = true;
+                Err(Error::quiet(e.errno()))
+            }
+        }
+    }
+
+    /// Unpin what this load pinned (not maps reused from a pin).
+    fn unpin_loaded_maps(&mut self) {
+        for m in self.maps.iter_mut() {
+            if m.pinned && !m.reused {
+                if let Some(path) = m.pin_path.clone() {
+                    unpin_map(m, &path);
+                }
+            }
+        }
+    }
+
     fn load_steps(&mut self) -> Result<()> {
+        let mut ctx = match self.prep_ctx.take() {
+            Some(ctx) => ctx,
+            None => self.prepare_steps()?,
+        };
+        self.load_programs(&mut ctx)?;
+        self.init_prog_arrays()?;
+        self.prepare_struct_ops()?;
+        Ok(())
+    }
+
+    /// libbpf's `bpf_object_prepare` steps.
+    fn prepare_steps(&mut self) -> Result<LoadCtx> {
         let mut ctx = LoadCtx::new(self.prepare_token()?);
         probe_loading(ctx.token())?;
         if self.needs_vmlinux_btf() {
@@ -266,10 +309,7 @@ impl Object {
         self.load_btf(&ctx)?;
         self.create_maps(&ctx)?;
         self.patch_map_fds();
-        self.load_programs(&mut ctx)?;
-        self.init_prog_arrays()?;
-        self.prepare_struct_ops()?;
-        Ok(())
+        Ok(ctx)
     }
 
     /// libbpf's `bpf_object_prepare_token`: a BPF token from the BPF FS at the `bpf_token_path`

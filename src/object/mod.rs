@@ -223,6 +223,10 @@ pub struct Object {
     pub(crate) kconfig_map_idx: Option<usize>,
     pub(crate) has_rodata: bool,
     pub(crate) loaded: bool,
+    /// `bpf_object__prepare` succeeded (libbpf 1.6's `OBJ_PREPARED`): maps exist, programs
+    /// are relocated but not loaded; `prep_ctx` carries the load context to `load`.
+    pub(crate) prepared: bool,
+    pub(crate) prep_ctx: Option<load::LoadCtx>,
     /// fd of the object's BTF in the kernel (-1 until load).
     pub(crate) btf_fd: i32,
     pub(crate) btf_fd_owned: Option<std::os::fd::OwnedFd>,
@@ -307,6 +311,8 @@ impl Object {
             kconfig_map_idx: None,
             has_rodata: false,
             loaded: false,
+            prepared: false,
+            prep_ctx: None,
             btf_fd: -1,
             btf_fd_owned: None,
             sec_names: elf.sections.iter().map(|s| s.name.to_string()).collect(),
@@ -835,7 +841,7 @@ impl Map {
     /// `bpf_map__set_exclusive_program` (libbpf 1.7): only `prog`, of the same object, may use
     /// this map once created. Refused (libbpf's warnings) once the map exists.
     pub fn set_exclusive_program(&mut self, prog: &Program) -> Result<()> {
-        if self.object().loaded || self.reused {
+        if self.is_created() {
             crate::pr_warn!("exclusive programs must be set before map creation");
             return Err(Error::quiet(libc::EINVAL));
         }
@@ -928,7 +934,7 @@ pub fn validate_elem_sizes(
 impl Map {
     /// Whether the kernel map exists (libbpf's `map_is_created`: object loaded or fd reused).
     pub fn is_created(&self) -> bool {
-        self.reused || self.object().loaded
+        self.reused || self.object().loaded || self.object().prepared
     }
 
     /// Check an element operation's buffer sizes and return the map fd to use: quiet `-ENOENT`

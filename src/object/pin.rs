@@ -299,7 +299,10 @@ impl Object {
 
     /// `bpf_object__pin_maps`.
     pub fn pin_maps(&mut self, dir: Option<&str>) -> Result<()> {
-        self.require_loaded()?;
+        // Maps exist once prepared (libbpf 1.6: `state >= OBJ_PREPARED`).
+        if !self.prepared {
+            self.require_loaded()?;
+        }
         for i in 0..self.maps.len() {
             if !self.maps.get(i).is_some_and(|m| m.autocreate) {
                 continue;
