@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-only OR BSD-2-Clause
-/* A struct_ops map of bpf_dummy_ops, a plain array and a raw tracepoint program, for
- * bpf_program__assoc_struct_ops and bpf_prog_stream_read (libbpf 1.6/1.7). */
+/* A struct_ops map of bpf_dummy_ops, a plain array, a raw tracepoint and a perf_event program,
+ * for the libbpf 1.6/1.7 tests of ctests/libbpf17 (prog17, excl17, prepare17, opts17). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -30,6 +30,12 @@ int on_enter(void *ctx)
 
 	if (v)
 		*v += 1;
+	return 0;
+}
+
+SEC("perf_event")
+int on_sample(void *ctx)
+{
 	return 0;
 }
 

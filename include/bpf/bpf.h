@@ -174,6 +174,10 @@ struct bpf_prog_load_opts {
          * BPF token, with `BPF_F_TOKEN_FD` in `prog_flags`.
          */
         __u32 token_fd;
+        /**
+         * libbpf 1.7: entries of `fd_array` the kernel checks up front.
+         */
+        __u32 fd_array_cnt;
 };
 
 /**
@@ -503,6 +507,10 @@ struct bpf_get_fd_by_id_opts {
          * `BPF_F_RDONLY` / `BPF_F_WRONLY`.
          */
         __u32 open_flags;
+        /**
+         * libbpf 1.7: a BPF token for `bpf_btf_get_fd_by_id_opts()` (the other commands ignore it).
+         */
+        __u32 token_fd;
 };
 
 /**
@@ -966,7 +974,7 @@ int bpf_prog_assoc_struct_ops(int prog_fd,
 /* The last field of each options struct these headers know. */
 #define bpf_map_create_opts__last_field excl_prog_hash_size
 #define bpf_map_batch_opts__last_field flags
-#define bpf_prog_load_opts__last_field token_fd
+#define bpf_prog_load_opts__last_field fd_array_cnt
 #define bpf_btf_load_opts__last_field token_fd
 #define bpf_obj_pin_opts__last_field path_fd
 #define bpf_obj_get_opts__last_field path_fd
@@ -977,7 +985,7 @@ int bpf_prog_assoc_struct_ops(int prog_fd,
 #define bpf_link_update_opts__last_field old_map_fd
 #define bpf_raw_tp_opts__last_field cookie
 #define bpf_test_run_opts__last_field batch_size
-#define bpf_get_fd_by_id_opts__last_field open_flags
+#define bpf_get_fd_by_id_opts__last_field token_fd
 #define bpf_prog_bind_opts__last_field flags
 #define bpf_token_create_opts__last_field flags
 #define bpf_prog_stream_read_opts__last_field sz

@@ -488,6 +488,10 @@ struct bpf_perf_event_opts {
          * Attach with the perf ioctl even where a BPF link is available.
          */
         bool force_ioctl_attach;
+        /**
+         * libbpf 1.7: leave the event disabled (no `PERF_EVENT_IOC_ENABLE`).
+         */
+        bool dont_enable;
 };
 
 /**
@@ -2311,7 +2315,7 @@ LIBBPF_API int libbpf_find_vmlinux_btf_id(const char *name, enum bpf_attach_type
 #define libbpf_prog_handler_opts__last_field prog_attach_fn
 #define bpf_linker_opts__last_field sz
 #define bpf_linker_file_opts__last_field sz
-#define bpf_perf_event_opts__last_field force_ioctl_attach
+#define bpf_perf_event_opts__last_field dont_enable
 #define bpf_kprobe_opts__last_field attach_mode
 #define bpf_kprobe_multi_opts__last_field session
 #define bpf_uprobe_multi_opts__last_field retprobe

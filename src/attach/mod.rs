@@ -281,12 +281,18 @@ fn parse_kprobe_sec(sec: &str) -> Result<(String, usize, bool)> {
 
 /// Attach to a perf event the caller opened (`bpf_program__attach_perf_event_opts`); on success
 /// the link owns `pfd`, on failure the caller keeps it.
-pub fn perf_event(p: &Program, pfd: BorrowedFd, cookie: u64, force_ioctl: bool) -> Result<Option<OwnedFd>> {
+pub fn perf_event(
+    p: &Program,
+    pfd: BorrowedFd,
+    cookie: u64,
+    force_ioctl: bool,
+    enable: bool,
+) -> Result<Option<OwnedFd>> {
     if pfd.as_raw_fd() < 0 {
         return Err(Error::inval(format!("prog '{}': invalid perf event FD {}", pname(p), pfd.as_raw_fd())));
     }
     let fd = prog_fd(p)?;
-    perf::attach_prog(&pname(p), fd, pfd, cookie, force_ioctl)
+    perf::attach_prog(&pname(p), fd, pfd, cookie, force_ioctl, enable)
 }
 
 /// The link of a perf event attachment.
@@ -358,7 +364,7 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
             None,
         )
     };
-    let link = perf::attach_prog(&pname(p), prog_fd(p)?, pfd.as_fd(), o.cookie, force_ioctl)
+    let link = perf::attach_prog(&pname(p), prog_fd(p)?, pfd.as_fd(), o.cookie, force_ioctl, true)
         .map_err(|e| e.context(format!("prog '{}': failed to attach to {what} '{target}'", pname(p))))?;
     Ok(perf_link(link, pfd, probe))
 }
@@ -431,7 +437,7 @@ pub fn uprobe(p: &Program, pid: i32, binary: &str, func_offset: usize, o: &Uprob
             None,
         )
     };
-    let link = perf::attach_prog(&pname(p), prog_fd(p)?, pfd.as_fd(), o.cookie, force_ioctl)
+    let link = perf::attach_prog(&pname(p), prog_fd(p)?, pfd.as_fd(), o.cookie, force_ioctl, true)
         .map_err(|e| e.context(format!("prog '{}': failed to attach to {what} '{target}'", pname(p))))?;
     Ok(perf_link(link, pfd, probe))
 }
@@ -444,7 +450,7 @@ pub fn tracepoint(p: &Program, category: &str, name: &str, cookie: u64) -> Resul
             format!("prog '{}': failed to create tracepoint '{category}/{name}' perf event: {e}", pname(p)),
         )
     })?;
-    let link = perf_event(p, pfd.as_fd(), cookie, false)
+    let link = perf_event(p, pfd.as_fd(), cookie, false, true)
         .map_err(|e| e.context(format!("prog '{}': failed to attach to tracepoint '{category}/{name}'", pname(p))))?;
     Ok(perf_link(link, pfd, None))
 }

@@ -166,12 +166,14 @@ pub fn disable(fd: BorrowedFd) -> Result<()> {
 /// Attach program `prog_fd` (named `prog` in messages) to the perf event `pfd` and enable it.
 /// Returns the BPF link fd, or `None` when the ioctl was used (kernels without perf links, or
 /// `force_ioctl`). `pfd` stays the caller's: it is closed by nobody here, on success or failure.
+/// With `enable` false (libbpf 1.7's `dont_enable`) the event is left as the caller opened it.
 pub fn attach_prog(
     prog: &str,
     prog_fd: BorrowedFd,
     pfd: BorrowedFd,
     cookie: u64,
     force_ioctl: bool,
+    enable: bool,
 ) -> Result<Option<OwnedFd>> {
     if pfd.as_raw_fd() < 0 {
         return Err(Error::inval(format!("prog '{prog}': invalid perf event FD {}", pfd.as_raw_fd())));
@@ -207,8 +209,10 @@ pub fn attach_prog(
         })?;
         None
     };
-    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)
-        .map_err(|e| Error::io(format!("prog '{prog}': failed to enable perf_event FD {}", pfd.as_raw_fd()), &e))?;
+    if enable {
+        ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)
+            .map_err(|e| Error::io(format!("prog '{prog}': failed to enable perf_event FD {}", pfd.as_raw_fd()), &e))?;
+    }
     Ok(link)
 }
 

@@ -69,12 +69,13 @@ unsafe fn c_strings<'a>(ptrs: &[*const c_char]) -> Result<Vec<&'a CStr>> {
 /// `pfd` is an open fd the caller hands over on success (libbpf's contract: `bpf_link__destroy`
 /// closes it), and keeps on failure.
 unsafe fn perf_event(p: &Program, pfd: c_int, o: Option<bpf_perf_event_opts>) -> Result<*mut Link> {
-    let (cookie, force_ioctl) = o.map_or((0, false), |o| (o.bpf_cookie, o.force_ioctl_attach.get()));
+    let (cookie, force_ioctl, enable) =
+        o.map_or((0, false, true), |o| (o.bpf_cookie, o.force_ioctl_attach.get(), !o.dont_enable.get()));
     if pfd < 0 {
         return Err(Error::inval(format!("prog '{}': invalid perf event FD {}", p.name().to_string_lossy(), pfd)));
     }
     // SAFETY: `pfd` is open (caller's contract); borrowed only for the attach calls.
-    let link = attach::perf_event(p, unsafe { BorrowedFd::borrow_raw(pfd) }, cookie, force_ioctl)?;
+    let link = attach::perf_event(p, unsafe { BorrowedFd::borrow_raw(pfd) }, cookie, force_ioctl, enable)?;
     // SAFETY: on success the link takes ownership of `pfd` (caller's contract).
     let perf = unsafe { OwnedFd::from_raw_fd(pfd) };
     boxed(Ok(attach::perf_link(link, perf, None)))

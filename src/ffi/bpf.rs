@@ -512,6 +512,7 @@ pub unsafe extern "C" fn bpf_prog_load(
             attach_btf_obj_fd: if o.attach_prog_fd != 0 { o.attach_prog_fd } else { o.attach_btf_obj_fd },
             fd_array: o.fd_array as u64,
             prog_token_fd: o.token_fd as i32,
+            fd_array_cnt: o.fd_array_cnt,
             ..Default::default()
         };
         let log = raw::Log { buf: o.log_buf as u64, size: o.log_size, level: o.log_level };
@@ -1185,6 +1186,14 @@ unsafe fn fd_by_id(func: &str, cmd: u32, id: u32, opts: *const bpf_get_fd_by_id_
     int(func, || {
         // SAFETY: forwarded contract.
         let o = unsafe { read_opts(opts) }?;
+        if cmd == uapi::BPF_BTF_GET_FD_BY_ID {
+            // libbpf 1.7 passes the token field (zero without one) for BTF only.
+            let mut a = attr::GetIdTokenAttr {
+                id: attr::GetIdAttr { start_id: id, open_flags: o.open_flags, ..Default::default() },
+                fd_by_id_token_fd: o.token_fd,
+            };
+            return fd_out(raw::call_fd(cmd, &mut a, attr::GetIdTokenAttr::SIZE));
+        }
         fd_out(raw::get_fd_by_id(cmd, id, o.open_flags))
     })
 }

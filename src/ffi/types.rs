@@ -250,9 +250,13 @@ pub struct bpf_perf_event_opts {
     pub bpf_cookie: u64,
     /// Attach with the perf ioctl even where a BPF link is available.
     pub force_ioctl_attach: CBool,
+    /// libbpf 1.7: leave the event disabled (no `PERF_EVENT_IOC_ENABLE`).
+    pub dont_enable: CBool,
 }
-layout!(bpf_perf_event_opts = 24 { sz @ 0: 8, bpf_cookie @ 8: 8, force_ioctl_attach @ 16: 1 });
-opts!(bpf_perf_event_opts, force_ioctl_attach);
+layout!(bpf_perf_event_opts = 24 {
+    sz @ 0: 8, bpf_cookie @ 8: 8, force_ioctl_attach @ 16: 1, dont_enable @ 17: 1,
+});
+opts!(bpf_perf_event_opts, dont_enable);
 
 /// Options for `bpf_program__attach_kprobe_opts()`.
 #[repr(C)]

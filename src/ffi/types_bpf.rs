@@ -119,16 +119,18 @@ pub struct bpf_prog_load_opts {
     pub log_true_size: u32,
     /// BPF token, with `BPF_F_TOKEN_FD` in `prog_flags`.
     pub token_fd: u32,
+    /// libbpf 1.7: entries of `fd_array` the kernel checks up front.
+    pub fd_array_cnt: u32,
 }
-layout!(bpf_prog_load_opts = 112 {
+layout!(bpf_prog_load_opts = 120 {
     sz @ 0: 8, attempts @ 8: 4, expected_attach_type @ 12: 4, prog_btf_fd @ 16: 4,
     prog_flags @ 20: 4, prog_ifindex @ 24: 4, kern_version @ 28: 4, attach_btf_id @ 32: 4,
     attach_prog_fd @ 36: 4, attach_btf_obj_fd @ 40: 4, fd_array @ 48: 8, func_info @ 56: 8,
     func_info_cnt @ 64: 4, func_info_rec_size @ 68: 4, line_info @ 72: 8, line_info_cnt @ 80: 4,
     line_info_rec_size @ 84: 4, log_level @ 88: 4, log_size @ 92: 4, log_buf @ 96: 8,
-    log_true_size @ 104: 4, token_fd @ 108: 4,
+    log_true_size @ 104: 4, token_fd @ 108: 4, fd_array_cnt @ 112: 4,
 });
-opts!(bpf_prog_load_opts, token_fd);
+opts!(bpf_prog_load_opts, fd_array_cnt);
 
 /// Options for `bpf_btf_load()`.
 #[repr(C)]
@@ -398,9 +400,11 @@ pub struct bpf_get_fd_by_id_opts {
     pub sz: usize,
     /// `BPF_F_RDONLY` / `BPF_F_WRONLY`.
     pub open_flags: u32,
+    /// libbpf 1.7: a BPF token for `bpf_btf_get_fd_by_id_opts()` (the other commands ignore it).
+    pub token_fd: u32,
 }
-layout!(bpf_get_fd_by_id_opts = 16 { sz @ 0: 8, open_flags @ 8: 4 });
-opts!(bpf_get_fd_by_id_opts, open_flags);
+layout!(bpf_get_fd_by_id_opts = 16 { sz @ 0: 8, open_flags @ 8: 4, token_fd @ 12: 4 });
+opts!(bpf_get_fd_by_id_opts, token_fd);
 
 /// `prog_cnt` / `count` of `struct bpf_prog_query_opts` (one anonymous union).
 #[repr(C)]

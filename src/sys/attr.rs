@@ -219,10 +219,21 @@ pub struct ProgLoadAttr {
     pub log_true_size: u32,
     /// BPF token; read with `BPF_F_TOKEN_FD` in `prog_flags`.
     pub prog_token_fd: i32,
-    pub _pad0: u32,
+    /// Entries of `fd_array` the kernel checks up front (kernel 6.14+, libbpf 1.7's
+    /// `bpf_prog_load_opts.fd_array_cnt`).
+    pub fd_array_cnt: u32,
 }
 impl ProgLoadAttr {
     pub const SIZE: usize = end!(ProgLoadAttr, prog_token_fd);
+    /// The size to pass: `fd_array_cnt` included only when set, so older kernels see the
+    /// attr they know.
+    pub fn size(&self) -> usize {
+        if self.fd_array_cnt != 0 {
+            end!(ProgLoadAttr, fd_array_cnt)
+        } else {
+            Self::SIZE
+        }
+    }
 }
 const _: () = {
     assert!(offset_of!(ProgLoadAttr, insns) == 8);
@@ -368,6 +379,17 @@ impl GetIdAttr {
     pub const SIZE: usize = end!(GetIdAttr, open_flags);
 }
 const _: () = assert!(offset_of!(GetIdAttr, open_flags) == 8 && GetIdAttr::SIZE == 12);
+
+/// `BPF_BTF_GET_FD_BY_ID` with a BPF token (`attr.fd_by_id_token_fd`, kernel 6.15+).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GetIdTokenAttr {
+    pub id: GetIdAttr,
+    pub fd_by_id_token_fd: u32,
+}
+impl GetIdTokenAttr {
+    pub const SIZE: usize = 16;
+}
 
 // ---------------------------------------------------------------------------------------------
 // BPF_OBJ_GET_INFO_BY_FD
@@ -768,6 +790,7 @@ impl ProgAssocStructOpsAttr {
 }
 
 attr_bytes!(
+    GetIdTokenAttr = 16,
     MapCreateExclAttr = 96,
     ProgStreamReadAttr = 24,
     ProgAssocStructOpsAttr = 12,

@@ -217,7 +217,8 @@ pub mod raw {
     fn prog_load_attempts(attr: &mut ProgLoadAttr, attempts: u32) -> io::Result<OwnedFd> {
         let mut left = attempts.max(1);
         loop {
-            match call_fd(uapi::BPF_PROG_LOAD, attr, ProgLoadAttr::SIZE) {
+            let size = attr.size();
+            match call_fd(uapi::BPF_PROG_LOAD, attr, size) {
                 Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && left > 1 => left -= 1,
                 r => return r,
             }
