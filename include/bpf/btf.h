@@ -112,6 +112,10 @@ struct btf_dump_type_data_opts {
          * Print members whose value is zero too.
          */
         bool emit_zeroes;
+        /**
+         * libbpf 1.7: print NUL-terminated char arrays as strings.
+         */
+        bool emit_strings;
 };
 
 /**
@@ -876,7 +880,7 @@ int btf__permute(struct btf *btf,
 /* The last field of each options struct these headers know. */
 #define btf_dump_opts__last_field sz
 #define btf_dump_emit_type_decl_opts__last_field strip_mods
-#define btf_dump_type_data_opts__last_field emit_zeroes
+#define btf_dump_type_data_opts__last_field emit_strings
 #define btf_dedup_opts__last_field force_collisions
 #define btf_permute_opts__last_field btf_ext
 

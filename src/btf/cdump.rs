@@ -178,6 +178,8 @@ pub struct DataOpts {
     pub compact: bool,
     pub skip_names: bool,
     pub emit_zeroes: bool,
+    /// libbpf 1.7: NUL-terminated char arrays as `"strings"`.
+    pub emit_strings: bool,
 }
 
 /// The per-call state of a typed-data dump (libbpf's `struct btf_dump_data`).
@@ -188,6 +190,7 @@ pub(super) struct Typed {
     pub(super) compact: bool,
     pub(super) skip_names: bool,
     pub(super) emit_zeroes: bool,
+    pub(super) emit_strings: bool,
     pub(super) depth: i32,
     pub(super) is_array_member: bool,
     pub(super) is_array_terminated: bool,

@@ -77,6 +77,7 @@ impl CDump {
             compact: opts.compact,
             skip_names: opts.skip_names,
             emit_zeroes: opts.emit_zeroes,
+            emit_strings: opts.emit_strings,
             depth: 0,
             is_array_member: false,
             is_array_terminated: false,
@@ -560,6 +561,36 @@ impl CDump {
         self.dump_data(btf, data, b"", tid, pos, 0, 0, depth).map(|_| ())
     }
 
+    /// libbpf 1.7's `btf_dump_string_data`: a char array holding a NUL within its `nelems`
+    /// bytes (all inside the data) printed as `"..."`, unprintable bytes as `\xNN`. libbpf
+    /// prints the prefix again and no delimiter after it; so do we. `false`: print it as an
+    /// array.
+    fn string_data(&mut self, nelems: u32, data: &[u8], pos: usize) -> bool {
+        let mut end = None;
+        for i in 0..nelems as usize {
+            match pos.checked_add(i).and_then(|p| data.get(p)) {
+                None => return false,
+                Some(0) => {
+                    end = Some(i);
+                    break;
+                }
+                Some(_) => {}
+            }
+        }
+        let Some(end) = end else { return false };
+        self.data_pfx();
+        self.put(b"\"");
+        for &c in &data[pos..pos + end] {
+            if isprint(c) {
+                self.out.push(c);
+            } else {
+                self.put(format!("\\x{c:02x}").as_bytes());
+            }
+        }
+        self.put(b"\"");
+        true
+    }
+
     fn array_data(&mut self, btf: &Btf, r: &[u32], id: u32, data: &[u8], pos: usize, depth: u32) -> R<()> {
         let (elem, nelems) = (r[3], r[5]);
         let (_, er) = Self::skip_mods(btf, elem);
@@ -570,6 +601,9 @@ impl CDump {
         }
         let ek = kind(er);
         if ek == K_INT && esz == 1 {
+            if self.typed.emit_strings && self.string_data(r[5], data, pos) {
+                return Ok(());
+            }
             self.typed.is_array_char = true;
         }
         let base_elem = matches!(ek, K_INT | K_FLOAT | K_PTR | K_ENUM | K_ENUM64);

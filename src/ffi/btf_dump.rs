@@ -149,6 +149,7 @@ fn data_opts(o: Option<btf_dump_type_data_opts>) -> Result<DataOpts> {
         compact: o.compact.get(),
         skip_names: o.skip_names.get(),
         emit_zeroes: o.emit_zeroes.get(),
+        emit_strings: o.emit_strings.get(),
     })
 }
 

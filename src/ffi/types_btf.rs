@@ -82,12 +82,14 @@ pub struct btf_dump_type_data_opts {
     pub skip_names: CBool,
     /// Print members whose value is zero too.
     pub emit_zeroes: CBool,
+    /// libbpf 1.7: print NUL-terminated char arrays as strings.
+    pub emit_strings: CBool,
 }
 layout!(btf_dump_type_data_opts = 24 {
     sz @ 0: 8, indent_str @ 8: 8, indent_level @ 16: 4, compact @ 20: 1, skip_names @ 21: 1,
-    emit_zeroes @ 22: 1,
+    emit_zeroes @ 22: 1, emit_strings @ 23: 1,
 });
-opts!(btf_dump_type_data_opts, emit_zeroes);
+opts!(btf_dump_type_data_opts, emit_strings);
 
 /// Options for `btf__permute()` (libbpf 1.7).
 #[repr(C)]
@@ -111,7 +113,7 @@ mod tests {
         assert_eq!(btf_dedup_opts::KNOWN_END, 17);
         assert_eq!(btf_dump_opts::KNOWN_END, 8);
         assert_eq!(btf_dump_emit_type_decl_opts::KNOWN_END, 21);
-        assert_eq!(btf_dump_type_data_opts::KNOWN_END, 23);
+        assert_eq!(btf_dump_type_data_opts::KNOWN_END, 24);
         assert_eq!(btf_permute_opts::KNOWN_END, 16);
     }
 }
