@@ -197,6 +197,9 @@ pub const BPF_CGROUP_UNIX_GETSOCKNAME: u32 = 53;
 pub const BPF_NETKIT_PRIMARY: u32 = 54;
 pub const BPF_NETKIT_PEER: u32 = 55;
 pub const BPF_TRACE_KPROBE_SESSION: u32 = 56;
+/// Kernel 6.13+; libbpf 1.7's `uprobe.session` sections. Past `__MAX_BPF_ATTACH_TYPE` as libbpf
+/// 1.5 knows it, so the name tables keep 1.5's answers.
+pub const BPF_TRACE_UPROBE_SESSION: u32 = 57;
 pub const __MAX_BPF_ATTACH_TYPE: u32 = 57;
 
 // ---------------------------------------------------------------------------------------------

@@ -553,6 +553,10 @@ struct bpf_kprobe_multi_opts {
          * Create session probes (entry and return run the same program).
          */
         bool session;
+        /**
+         * libbpf 1.7: the pattern must match exactly one function.
+         */
+        bool unique_match;
 };
 
 /**
@@ -587,6 +591,10 @@ struct bpf_uprobe_multi_opts {
          * Create return probes.
          */
         bool retprobe;
+        /**
+         * libbpf 1.7: session probes (entry and return run the same program).
+         */
+        bool session;
 };
 
 /**
@@ -2317,8 +2325,8 @@ LIBBPF_API int libbpf_find_vmlinux_btf_id(const char *name, enum bpf_attach_type
 #define bpf_linker_file_opts__last_field sz
 #define bpf_perf_event_opts__last_field dont_enable
 #define bpf_kprobe_opts__last_field attach_mode
-#define bpf_kprobe_multi_opts__last_field session
-#define bpf_uprobe_multi_opts__last_field retprobe
+#define bpf_kprobe_multi_opts__last_field unique_match
+#define bpf_uprobe_multi_opts__last_field session
 #define bpf_ksyscall_opts__last_field retprobe
 #define bpf_uprobe_opts__last_field attach_mode
 #define bpf_usdt_opts__last_field usdt_cookie

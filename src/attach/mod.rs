@@ -210,9 +210,13 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
         }
         AttachKind::UprobeMulti => match uprobe::parse_uprobe_multi_sec(&pname(p), &sec)? {
             None => Ok(None),
-            Some((retprobe, binary, pattern)) => {
-                boxed(uprobe_multi(p, -1, &binary, Some(&pattern), &UprobeMultiOpts { retprobe, ..Default::default() }))
-            }
+            Some((retprobe, session, binary, pattern)) => boxed(uprobe_multi(
+                p,
+                -1,
+                &binary,
+                Some(&pattern),
+                &UprobeMultiOpts { retprobe, session, ..Default::default() },
+            )),
         },
         AttachKind::Custom => {
             let Some(h) = def.custom else { return Ok(None) };
@@ -694,6 +698,8 @@ pub struct KprobeMultiOpts<'a> {
     pub cnt: usize,
     pub retprobe: bool,
     pub session: bool,
+    /// libbpf 1.7: the pattern must match exactly one function.
+    pub unique_match: bool,
 }
 
 /// `bpf_program__attach_kprobe_multi_opts`: one link over every traceable kernel function
@@ -710,6 +716,10 @@ pub fn kprobe_multi(p: &Program, pattern: Option<&str>, o: &KprobeMultiOpts) -> 
     if pattern.is_none() && o.cnt == 0 {
         return Err(inval("kprobe_multi: cnt is zero"));
     }
+    if pattern.is_none() && o.unique_match {
+        // libbpf 1.7 refuses this silently.
+        return Err(Error::quiet(libc::EINVAL));
+    }
     if o.addrs.is_some() && o.syms.is_some() {
         return Err(inval("kprobe_multi: syms and addrs are exclusive"));
     }
@@ -717,6 +727,9 @@ pub fn kprobe_multi(p: &Program, pattern: Option<&str>, o: &KprobeMultiOpts) -> 
     let addrs: &[c_ulong] = match pattern {
         Some(pat) => {
             resolved = tracefs::kernel_functions_matching(pat)?.into_iter().map(|a| a as c_ulong).collect();
+            if o.unique_match && resolved.len() != 1 {
+                return Err(inval(&format!("failed to find a unique match for '{pat}' ({} matches)", resolved.len())));
+            }
             &resolved
         }
         None => o.addrs.unwrap_or(&[]),
@@ -749,6 +762,8 @@ pub struct UprobeMultiOpts<'a> {
     pub cookies: Option<&'a [u64]>,
     pub cnt: usize,
     pub retprobe: bool,
+    /// libbpf 1.7: a session probe (`BPF_TRACE_UPROBE_SESSION`).
+    pub session: bool,
 }
 
 /// `bpf_program__attach_uprobe_multi`: one link over the functions of `path` matching
@@ -765,6 +780,10 @@ pub fn uprobe_multi(p: &Program, pid: i32, path: &str, pattern: Option<&str>, o:
         }
     } else if o.syms.is_some() == o.offsets.is_some() {
         return Err(inval("uprobe_multi needs exactly one of syms and offsets"));
+    }
+    if o.retprobe && o.session {
+        // libbpf 1.7 refuses this silently.
+        return Err(Error::quiet(libc::EINVAL));
     }
     let mut path = path.to_string();
     let resolved: Vec<c_ulong>;
@@ -787,7 +806,7 @@ pub fn uprobe_multi(p: &Program, pid: i32, path: &str, pattern: Option<&str>, o:
     let cpath = cstring(&path, "binary path")?;
     cmd::link_create(&LinkCreate {
         prog_fd: Some(fd),
-        attach_type: uapi::BPF_TRACE_UPROBE_MULTI,
+        attach_type: if o.session { uapi::BPF_TRACE_UPROBE_SESSION } else { uapi::BPF_TRACE_UPROBE_MULTI },
         extra: LinkExtra::UprobeMulti {
             path: &cpath,
             offsets,

@@ -548,13 +548,18 @@ pub fn parse_uprobe_sec(prog: &str, sec: &str) -> Result<UprobeSec> {
     }
 }
 
-/// What a `u[ret]probe.multi[.s]` section asks for: `None` for no target, else
-/// `(retprobe, binary, pattern)`.
-pub fn parse_uprobe_multi_sec(prog: &str, sec: &str) -> Result<Option<(bool, String, String)>> {
+/// What a `u[ret]probe.multi[.s]` / `uprobe.session[.s]` section asks for: `None` for no
+/// target, else `(retprobe, session, binary, pattern)`.
+pub fn parse_uprobe_multi_sec(prog: &str, sec: &str) -> Result<Option<(bool, bool, String, String)>> {
     let (n, [ty, binary, pattern]) = scan3(sec);
     match n {
         1 => Ok(None),
-        3 => Ok(Some((ty.starts_with("uretprobe.multi"), binary.to_string(), pattern.to_string()))),
+        3 => Ok(Some((
+            ty.starts_with("uretprobe.multi"),
+            ty.starts_with("uprobe.session"),
+            binary.to_string(),
+            pattern.to_string(),
+        ))),
         _ => Err(Error::inval(format!("prog '{prog}': invalid format of section definition '{sec}'"))),
     }
 }
@@ -610,7 +615,11 @@ mod tests {
         assert_eq!(parse_uprobe_multi_sec("p", "uprobe.multi").unwrap(), None);
         assert_eq!(
             parse_uprobe_multi_sec("p", "uretprobe.multi.s/bin:f*").unwrap(),
-            Some((true, "bin".into(), "f*".into()))
+            Some((true, false, "bin".into(), "f*".into()))
+        );
+        assert_eq!(
+            parse_uprobe_multi_sec("p", "uprobe.session.s/bin:f*").unwrap(),
+            Some((false, true, "bin".into(), "f*".into()))
         );
         assert!(parse_uprobe_multi_sec("p", "uprobe.multi/bin").is_err());
     }

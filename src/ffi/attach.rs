@@ -196,6 +196,7 @@ pub unsafe extern "C" fn bpf_program__attach_kprobe_multi_opts(
                 cnt,
                 retprobe: o.retprobe.get(),
                 session: o.session.get(),
+                unique_match: o.unique_match.get(),
             }
         };
         boxed(attach::kprobe_multi(p, pat, &ko))
@@ -247,6 +248,7 @@ pub unsafe extern "C" fn bpf_program__attach_uprobe_multi(
                 cookies: array(o.cookies, cnt, "cookies")?,
                 cnt,
                 retprobe: o.retprobe.get(),
+                session: o.session.get(),
             }
         };
         boxed(attach::uprobe_multi(p, pid, path, pat, &uo))

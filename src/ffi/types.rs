@@ -297,12 +297,14 @@ pub struct bpf_kprobe_multi_opts {
     pub retprobe: CBool,
     /// Create session probes (entry and return run the same program).
     pub session: CBool,
+    /// libbpf 1.7: the pattern must match exactly one function.
+    pub unique_match: CBool,
 }
 layout!(bpf_kprobe_multi_opts = 48 {
     sz @ 0: 8, syms @ 8: 8, addrs @ 16: 8, cookies @ 24: 8, cnt @ 32: 8, retprobe @ 40: 1,
-    session @ 41: 1,
+    session @ 41: 1, unique_match @ 42: 1,
 });
-opts!(bpf_kprobe_multi_opts, session);
+opts!(bpf_kprobe_multi_opts, unique_match);
 
 /// Options for `bpf_program__attach_uprobe_multi()`.
 #[repr(C)]
@@ -322,12 +324,14 @@ pub struct bpf_uprobe_multi_opts {
     pub cnt: usize,
     /// Create return probes.
     pub retprobe: CBool,
+    /// libbpf 1.7: session probes (entry and return run the same program).
+    pub session: CBool,
 }
 layout!(bpf_uprobe_multi_opts = 56 {
     sz @ 0: 8, syms @ 8: 8, offsets @ 16: 8, ref_ctr_offsets @ 24: 8, cookies @ 32: 8,
-    cnt @ 40: 8, retprobe @ 48: 1,
+    cnt @ 40: 8, retprobe @ 48: 1, session @ 49: 1,
 });
-opts!(bpf_uprobe_multi_opts, retprobe);
+opts!(bpf_uprobe_multi_opts, session);
 
 /// Options for `bpf_program__attach_ksyscall()`.
 #[repr(C)]

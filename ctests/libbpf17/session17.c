@@ -1,0 +1,68 @@
+/* session17.c OBJ: bpf_uprobe_multi_opts.session and the uprobe.session section (libbpf 1.7):
+ * a session probe on this program's own function, hit at entry and at return; retprobe with
+ * session refused. A transcript of results and hit counts; built against libbpf 1.7's headers,
+ * the transcripts of upstream libbpf 1.7 and of liboxbpf must be equal. */
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <bpf/libbpf.h>
+
+__attribute__((noinline, used)) int session17_target(int x)
+{
+	asm volatile("" : "+r"(x));
+	return x + 1;
+}
+
+static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
+
+static int hits(struct bpf_object *obj)
+{
+	struct bpf_map *bss = bpf_object__find_map_by_name(obj, ".bss");
+	int k = 0, v = -1;
+
+	if (!bss || bpf_map__lookup_elem(bss, &k, sizeof(k), &v, sizeof(v), 0))
+		return -1;
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	struct bpf_link *l;
+	char self[PATH_MAX];
+
+	/* argv[0], not /proc/self/exe: the reference run starts through libbpf 1.7's own loader */
+	if (argc < 2 || !realpath(argv[0], self))
+		return 2;
+	libbpf_set_print(silent);
+	obj = bpf_object__open_file(argv[1], NULL);
+	if (!obj || bpf_object__load(obj)) {
+		printf("load failed errno %d\n", errno);
+		return 1;
+	}
+	p = bpf_object__find_program_by_name(obj, "on_session");
+	printf("expected attach type is uprobe session: %s\n",
+	       bpf_program__expected_attach_type(p) == 57 ? "yes" : "no");
+	{
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, o, .session = true, .retprobe = true);
+		errno = 0;
+		l = bpf_program__attach_uprobe_multi(p, 0, self, "session17_target", &o);
+		printf("retprobe + session: %s errno %d\n", l ? "link" : "NULL", l ? 0 : errno);
+		bpf_link__destroy(l);
+	}
+	{
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, o, .session = true);
+		errno = 0;
+		l = bpf_program__attach_uprobe_multi(p, 0, self, "session17_target", &o);
+		printf("session: %s errno %d\n", l ? "link" : "NULL", l ? 0 : errno);
+		for (int i = 0; i < 3; i++)
+			session17_target(i);
+		printf("hits after 3 calls: %d\n", hits(obj));
+		bpf_link__destroy(l);
+	}
+	bpf_object__close(obj);
+	return 0;
+}
