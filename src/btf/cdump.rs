@@ -1134,16 +1134,12 @@ impl CDump {
                 K_RESTRICT => self.put(b" restrict"),
                 K_TYPE_TAG => {
                     self.emit_mods(btf, start, cnt);
-                    // kflag: a plain attribute (btf__add_type_attr), printed as libbpf 1.6+ does.
-                    if kflag(r) {
-                        self.put(b" __attribute__((");
-                        self.put(name(btf, r[0]));
-                        self.put(b"))");
-                    } else {
-                        self.put(b" __attribute__((btf_type_tag(\"");
-                        self.put(name(btf, r[0]));
-                        self.put(b"\")))");
-                    }
+                    // A kflag tag (an attribute, btf__add_type_attr) is printed as libbpf 1.5
+                    // and bpftool 7.5 print it, so vmlinux.h stays theirs byte for byte
+                    // (libbpf 1.6+ prints `__attribute__((value))`; ctests/libbpf17/DIFFERENCES.md).
+                    self.put(b" __attribute__((btf_type_tag(\"");
+                    self.put(name(btf, r[0]));
+                    self.put(b"\")))");
                 }
                 K_ARRAY => {
                     let nelems = r[5];
