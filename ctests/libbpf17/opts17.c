@@ -1,6 +1,6 @@
 /* opts17.c OBJ: option fields libbpf 1.7 added, honoured: bpf_prog_load_opts.fd_array_cnt,
  * bpf_get_fd_by_id_opts.token_fd (BTF), bpf_perf_event_opts.dont_enable (the event's enabled
- * time read back). A transcript of return values and errno; built against libbpf 1.7's
+ * time read back), bpf_kprobe_multi_opts.unique_match without a pattern. A transcript of return values and errno; built against libbpf 1.7's
  * headers, the transcripts of upstream libbpf 1.7 and of liboxbpf must be equal. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,6 +90,18 @@ int main(int argc, char **argv)
 	if (!obj || bpf_object__load(obj)) {
 		printf("object load failed\n");
 		return 1;
+	}
+	/* unique_match needs a pattern; with one, the match count decides (or the kernel's lists) */
+	{
+		const char *syms[] = { "do_nothing_here" };
+		LIBBPF_OPTS(bpf_kprobe_multi_opts, o, .syms = syms, .cnt = 1, .unique_match = true);
+
+		prog = bpf_object__find_program_by_name(obj, "on_enter");
+		errno = 0;
+		link = bpf_program__attach_kprobe_multi_opts(prog, NULL, &o);
+		printf("kprobe_multi unique_match without pattern: %s errno %d\n", link ? "link" : "NULL",
+		       link ? 0 : errno);
+		bpf_link__destroy(link);
 	}
 	prog = bpf_object__find_program_by_name(obj, "on_sample");
 	for (int dont = 0; dont < 2; dont++) {
