@@ -201,11 +201,24 @@ AT(bpf_xdp_query_opts, attach_mode, 24, 1);
 AT(bpf_xdp_query_opts, feature_flags, 32, 8);
 AT(bpf_xdp_query_opts, xdp_zc_max_segs, 40, 4);
 
-SIZE(bpf_tc_hook, 24);
 AT(bpf_tc_hook, sz, 0, 8);
 AT(bpf_tc_hook, ifindex, 8, 4);
 AT(bpf_tc_hook, attach_point, 12, 4);
 AT(bpf_tc_hook, parent, 16, 4);
+#ifdef OXBPF_HEADERS
+/* libbpf 1.7 grew it: handle and qdisc (BPF_TC_QDISC) */
+SIZE(bpf_tc_hook, 32);
+AT(bpf_tc_hook, handle, 20, 4);
+AT(bpf_tc_hook, qdisc, 24, 8);
+VAL(BPF_TC_QDISC, 8);
+/* libbpf 1.7 fields that fit in 1.5's padding */
+AT(bpf_perf_event_opts, dont_enable, 17, 1);
+AT(bpf_kprobe_multi_opts, unique_match, 42, 1);
+AT(bpf_uprobe_multi_opts, session, 49, 1);
+AT(btf_dump_type_data_opts, emit_strings, 23, 1);
+#else
+SIZE(bpf_tc_hook, 24);
+#endif
 
 SIZE(bpf_tc_opts, 32);
 AT(bpf_tc_opts, sz, 0, 8);
@@ -231,7 +244,12 @@ AT(perf_buffer_raw_opts, cpu_cnt, 8, 4);
 AT(perf_buffer_raw_opts, cpus, 16, 8);
 AT(perf_buffer_raw_opts, map_keys, 24, 8);
 
+#ifdef OXBPF_HEADERS
+SIZE(gen_loader_opts, 40); /* libbpf 1.7: gen_hash */
+AT(gen_loader_opts, gen_hash, 32, 1);
+#else
 SIZE(gen_loader_opts, 32);
+#endif
 AT(gen_loader_opts, sz, 0, 8);
 AT(gen_loader_opts, data, 8, 8);
 AT(gen_loader_opts, insns, 16, 8);
@@ -350,7 +368,11 @@ VAL(BTF_KIND_DECL_TAG, 17);
 VAL(BTF_KIND_TYPE_TAG, 18);
 VAL(BTF_KIND_ENUM64, 19);
 VAL(LIBBPF_MAJOR_VERSION, 1);
+#ifdef OXBPF_HEADERS
+VAL(LIBBPF_MINOR_VERSION, 7); /* oxbpf implements libbpf 1.7's API */
+#else
 VAL(LIBBPF_MINOR_VERSION, 5);
+#endif
 _Static_assert(sizeof(enum libbpf_errno) == 4, "sizeof(enum libbpf_errno)");
 _Static_assert(sizeof(enum libbpf_print_level) == 4, "sizeof(enum libbpf_print_level)");
 _Static_assert(sizeof(enum probe_attach_mode) == 4, "sizeof(enum probe_attach_mode)");

@@ -68,7 +68,7 @@ LD_LIBRARY_PATH="/usr/lib/$multiarch/oxbpf" ldd "$tmp/demo_libbpf" \
     | grep -q "libbpf.so.1 => /usr/lib/$multiarch/oxbpf/libbpf.so.1" || fail "private libbpf.so.1 not used"
 LD_LIBRARY_PATH="/usr/lib/$multiarch/oxbpf" "$tmp/demo_libbpf" --register 2 >"$tmp/opt.out" 2>&1 \
     || fail "demo (libbpf.so.1 -> liboxbpf) failed: $(cat "$tmp/opt.out")"
-grep -q "(v1.5)" "$tmp/opt.out" && grep -q "^unregistered oxbpf_cc$" "$tmp/opt.out" \
+grep -q "(v1.7)" "$tmp/opt.out" && grep -q "^unregistered oxbpf_cc$" "$tmp/opt.out" \
     || fail "demo (libbpf.so.1 -> liboxbpf) output: $(cat "$tmp/opt.out")"
 
 # The tool.

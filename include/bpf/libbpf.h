@@ -67,6 +67,7 @@ enum bpf_tc_attach_point {
 	BPF_TC_INGRESS = 1 << 0,
 	BPF_TC_EGRESS = 1 << 1,
 	BPF_TC_CUSTOM = 1 << 2,
+	BPF_TC_QDISC = 1 << 3,
 };
 
 /* TC parent handle from major and minor numbers. */
@@ -968,13 +969,21 @@ struct bpf_tc_hook {
          */
         int ifindex;
         /**
-         * `BPF_TC_INGRESS`, `BPF_TC_EGRESS` or `BPF_TC_CUSTOM`.
+         * `BPF_TC_INGRESS`, `BPF_TC_EGRESS`, `BPF_TC_CUSTOM` or (libbpf 1.7) `BPF_TC_QDISC`.
          */
         enum bpf_tc_attach_point attach_point;
         /**
-         * Parent qdisc handle for `BPF_TC_CUSTOM` (see `BPF_TC_PARENT()`).
+         * Parent qdisc handle for `BPF_TC_CUSTOM` and `BPF_TC_QDISC` (see `BPF_TC_PARENT()`).
          */
         __u32 parent;
+        /**
+         * libbpf 1.7: the handle of the qdisc `BPF_TC_QDISC` creates.
+         */
+        __u32 handle;
+        /**
+         * libbpf 1.7: the kind of that qdisc (`"htb"`, ...).
+         */
+        const char *qdisc;
 };
 
 /**
@@ -1045,6 +1054,11 @@ struct gen_loader_opts {
          * Length of `insns`.
          */
         __u32 insns_sz;
+        /**
+         * libbpf 1.7: have the generated loader check the hash of its data (light skeletons
+         * are not offered: `bpf_object__gen_loader` refuses with `-EOPNOTSUPP` whatever this says).
+         */
+        bool gen_hash;
 };
 
 /**
@@ -2344,10 +2358,10 @@ LIBBPF_API int libbpf_find_vmlinux_btf_id(const char *name, enum bpf_attach_type
 #define perf_buffer_raw_opts__last_field map_keys
 #define bpf_xdp_attach_opts__last_field old_prog_fd
 #define bpf_xdp_query_opts__last_field xdp_zc_max_segs
-#define bpf_tc_hook__last_field parent
+#define bpf_tc_hook__last_field qdisc
 #define bpf_tc_opts__last_field priority
 #define bpf_xdp_set_link_opts__last_field old_fd
-#define gen_loader_opts__last_field insns_sz
+#define gen_loader_opts__last_field gen_hash
 
 /* Iterate over an object's programs or maps. */
 #define bpf_object__for_each_program(pos, obj)                                                  \

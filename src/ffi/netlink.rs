@@ -122,7 +122,13 @@ unsafe fn required<T: super::opts::Opts>(p: *const T) -> Result<T> {
 unsafe fn hook(p: *const bpf_tc_hook) -> Result<TcHook> {
     // SAFETY: forwarded contract.
     let h = unsafe { required(p) }?;
-    Ok(TcHook { ifindex: h.ifindex, attach_point: h.attach_point, parent: h.parent })
+    let qdisc = if h.qdisc.is_null() {
+        None
+    } else {
+        // SAFETY: a non-NULL `qdisc` is a NUL-terminated string (C API contract).
+        Some(unsafe { std::ffi::CStr::from_ptr(h.qdisc) }.to_owned())
+    };
+    Ok(TcHook { ifindex: h.ifindex, attach_point: h.attach_point, parent: h.parent, handle: h.handle, qdisc })
 }
 
 /// # Safety

@@ -574,13 +574,19 @@ pub struct bpf_tc_hook {
     pub sz: usize,
     /// Network device index.
     pub ifindex: c_int,
-    /// `BPF_TC_INGRESS`, `BPF_TC_EGRESS` or `BPF_TC_CUSTOM`.
+    /// `BPF_TC_INGRESS`, `BPF_TC_EGRESS`, `BPF_TC_CUSTOM` or (libbpf 1.7) `BPF_TC_QDISC`.
     pub attach_point: bpf_tc_attach_point,
-    /// Parent qdisc handle for `BPF_TC_CUSTOM` (see `BPF_TC_PARENT()`).
+    /// Parent qdisc handle for `BPF_TC_CUSTOM` and `BPF_TC_QDISC` (see `BPF_TC_PARENT()`).
     pub parent: u32,
+    /// libbpf 1.7: the handle of the qdisc `BPF_TC_QDISC` creates.
+    pub handle: u32,
+    /// libbpf 1.7: the kind of that qdisc (`"htb"`, ...).
+    pub qdisc: *const c_char,
 }
-layout!(bpf_tc_hook = 24 { sz @ 0: 8, ifindex @ 8: 4, attach_point @ 12: 4, parent @ 16: 4 });
-opts!(bpf_tc_hook, parent);
+layout!(bpf_tc_hook = 32 {
+    sz @ 0: 8, ifindex @ 8: 4, attach_point @ 12: 4, parent @ 16: 4, handle @ 20: 4, qdisc @ 24: 8,
+});
+opts!(bpf_tc_hook, qdisc);
 
 /// A TC filter, for `bpf_tc_attach()`/`bpf_tc_detach()`/`bpf_tc_query()`.
 #[repr(C)]
@@ -785,9 +791,14 @@ pub struct gen_loader_opts {
     pub data_sz: u32,
     /// Length of `insns`.
     pub insns_sz: u32,
+    /// libbpf 1.7: have the generated loader check the hash of its data (light skeletons
+    /// are not offered: `bpf_object__gen_loader` refuses with `-EOPNOTSUPP` whatever this says).
+    pub gen_hash: CBool,
 }
-layout!(gen_loader_opts = 32 { sz @ 0: 8, data @ 8: 8, insns @ 16: 8, data_sz @ 24: 4, insns_sz @ 28: 4 });
-opts!(gen_loader_opts, insns_sz);
+layout!(gen_loader_opts = 40 {
+    sz @ 0: 8, data @ 8: 8, insns @ 16: 8, data_sz @ 24: 4, insns_sz @ 28: 4, gen_hash @ 32: 1,
+});
+opts!(gen_loader_opts, gen_hash);
 
 /// Options for `bpf_linker__new()` (none defined yet).
 #[repr(C)]

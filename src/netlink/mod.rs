@@ -87,6 +87,8 @@ pub const XDP_ATTACHED_MULTI: u8 = 4;
 pub const BPF_TC_INGRESS: u32 = 1;
 pub const BPF_TC_EGRESS: u32 = 2;
 pub const BPF_TC_CUSTOM: u32 = 4;
+/// libbpf 1.7: a qdisc of the caller's kind (`bpf_tc_hook.qdisc`, `.handle`, `.parent`).
+pub const BPF_TC_QDISC: u32 = 8;
 /// Both hooks of the `clsact` qdisc (`BPF_TC_INGRESS | BPF_TC_EGRESS`).
 const BPF_TC_BOTH: u32 = BPF_TC_INGRESS | BPF_TC_EGRESS;
 pub const BPF_TC_F_REPLACE: u32 = 1;
@@ -404,11 +406,14 @@ pub fn xdp_query_id(ifindex: i32, flags: i32) -> Result<u32> {
 // ---------------------------------------------------------------------------------------------
 
 /// `struct bpf_tc_hook` as read from the caller.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TcHook {
     pub ifindex: i32,
     pub attach_point: u32,
     pub parent: u32,
+    /// libbpf 1.7, for `BPF_TC_QDISC`: the qdisc's handle and kind.
+    pub handle: u32,
+    pub qdisc: Option<std::ffi::CString>,
 }
 
 /// `struct bpf_tc_opts` as read from the caller.
@@ -459,19 +464,23 @@ fn filter_parent(attach_point: u32, parent: u32) -> Result<u32> {
     }
 }
 
-/// Create or delete the `clsact` qdisc behind a hook.
+/// Create or delete the qdisc behind a hook: `clsact` for the ingress/egress hooks, the
+/// caller's kind, handle and parent for `BPF_TC_QDISC` (libbpf 1.7).
 fn clsact(hook: &TcHook, cmd: u16, flags: u16) -> Result<()> {
-    match hook.attach_point {
-        BPF_TC_INGRESS | BPF_TC_EGRESS | BPF_TC_BOTH if hook.parent == 0 => {}
+    let (handle, parent, kind): (u32, u32, &[u8]) = match hook.attach_point {
+        BPF_TC_INGRESS | BPF_TC_EGRESS | BPF_TC_BOTH if hook.parent == 0 => {
+            (tc_h_make(TC_H_CLSACT, 0), TC_H_CLSACT, b"clsact\0")
+        }
         BPF_TC_CUSTOM => return Err(Error::quiet(libc::EOPNOTSUPP)),
+        // libbpf 1.7 would read a NULL qdisc name; refuse it.
+        BPF_TC_QDISC => match &hook.qdisc {
+            Some(k) => (hook.handle, hook.parent, k.as_bytes_with_nul()),
+            None => return Err(einval()),
+        },
         _ => return Err(einval()),
-    }
-    let mut req = Msg::new(
-        cmd,
-        NLM_F_REQUEST | NLM_F_ACK | flags,
-        &tcmsg(hook.ifindex, tc_h_make(TC_H_CLSACT, 0), TC_H_CLSACT, 0),
-    );
-    req.attr(TCA_KIND, b"clsact\0");
+    };
+    let mut req = Msg::new(cmd, NLM_F_REQUEST | NLM_F_ACK | flags, &tcmsg(hook.ifindex, handle, parent, 0));
+    req.attr(TCA_KIND, kind);
     transact(NETLINK_ROUTE, &mut req, ack_only)
 }
 
@@ -491,7 +500,7 @@ pub fn tc_hook_destroy(hook: &TcHook) -> Result<()> {
     }
     match hook.attach_point {
         BPF_TC_INGRESS | BPF_TC_EGRESS => tc_detach_inner(hook, &TcOpts::default(), true),
-        BPF_TC_BOTH => clsact(hook, RTM_DELQDISC, 0),
+        BPF_TC_BOTH | BPF_TC_QDISC => clsact(hook, RTM_DELQDISC, 0),
         BPF_TC_CUSTOM => Err(Error::quiet(libc::EOPNOTSUPP)),
         _ => Err(einval()),
     }
@@ -656,7 +665,7 @@ mod tests {
 
     #[test]
     fn argument_checks() {
-        let hook = TcHook { ifindex: 1, attach_point: BPF_TC_INGRESS, parent: 0 };
+        let hook = TcHook { ifindex: 1, attach_point: BPF_TC_INGRESS, ..Default::default() };
         let e = |r: Result<()>| r.unwrap_err().errno();
         // detach needs handle and priority; flush (hook destroy) refuses them.
         assert_eq!(e(tc_detach(&hook, &TcOpts { handle: 1, ..Default::default() })), libc::EINVAL);
@@ -672,8 +681,8 @@ mod tests {
             libc::EINVAL
         );
         assert_eq!(xdp_query_link(1, 0x20).unwrap_err().errno(), libc::EINVAL);
-        let custom = TcHook { attach_point: BPF_TC_CUSTOM, ..hook };
+        let custom = TcHook { attach_point: BPF_TC_CUSTOM, ..hook.clone() };
         assert_eq!(e(tc_hook_create(&custom)), libc::EOPNOTSUPP);
-        assert_eq!(e(tc_hook_destroy(&TcHook { ifindex: 0, ..hook })), libc::EINVAL);
+        assert_eq!(e(tc_hook_destroy(&TcHook { ifindex: 0, ..hook.clone() })), libc::EINVAL);
     }
 }

@@ -245,7 +245,7 @@ const HEADERS: &[Header] = &[
 ];
 
 const VERSION_PREAMBLE: &str = r#"#define LIBBPF_MAJOR_VERSION 1
-#define LIBBPF_MINOR_VERSION 5
+#define LIBBPF_MINOR_VERSION 7
 "#;
 
 const COMMON_PREAMBLE: &str = r#"/* Defined by oxbpf's headers only: code that must tell them from upstream libbpf's tests it
@@ -363,6 +363,7 @@ enum bpf_tc_attach_point {
 	BPF_TC_INGRESS = 1 << 0,
 	BPF_TC_EGRESS = 1 << 1,
 	BPF_TC_CUSTOM = 1 << 2,
+	BPF_TC_QDISC = 1 << 3,
 };
 
 /* TC parent handle from major and minor numbers. */
