@@ -241,8 +241,13 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             }
             // SAFETY: entry i within the array; link@24 (stride >= 32 checked).
             let link = unsafe { field::<*mut Link>(base, mstride, i, 24) };
+            if link.is_null() {
+                // libbpf 1.5 writes through the NULL slot; 1.7 warns and goes on, as we do.
+                crate::pr_warn!("map '{}': BPF map skeleton link is uninitialized", m.name().to_string_lossy());
+                continue;
+            }
             // SAFETY: link slot inside the generated entry.
-            if link.is_null() || unsafe { !(*link).is_null() } {
+            if unsafe { !(*link).is_null() } {
                 continue;
             }
             let l = crate::struct_ops::attach(m)
