@@ -109,21 +109,29 @@ fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
-/// libbpf's legacy kprobe event name: `libbpf_<pid>_<func>_0x<off>_<n>`, sanitized; `n` counts
-/// per process so two probes on one function get distinct events.
-pub fn kprobe_event_name(func: &str, offset: usize) -> String {
+/// libbpf 1.7's legacy probe event name (`gen_probe_legacy_event_name`):
+/// `libbpf_<pid>_<n>_<name>_0x<off>`, sanitized (every byte but ASCII letters and digits becomes
+/// `_`) and cut to 63 bytes, the event name limit. `n` counts per process, across kprobes and
+/// uprobes, so two probes never share an event. (libbpf 1.5 put the counter last and a uprobe's
+/// whole binary path in the name, which overflowed the limit for long paths.)
+fn legacy_event_name(name: &str, offset: u64) -> String {
     static INDEX: AtomicU32 = AtomicU32::new(0);
     let n = INDEX.fetch_add(1, Ordering::Relaxed);
-    let mut s = sanitize(&format!("libbpf_{}_{}_0x{:x}_{}", std::process::id(), func, offset, n));
-    s.truncate(255);
+    let mut s = sanitize(&format!("libbpf_{}_{}_{}_0x{:x}", std::process::id(), n, name, offset));
+    s.truncate(63);
     s
 }
 
-/// libbpf's legacy uprobe event name: `libbpf_<pid>_<binary path>_0x<off>`, sanitized.
+/// The legacy kprobe event name for `func+offset`.
+pub fn kprobe_event_name(func: &str, offset: usize) -> String {
+    legacy_event_name(func, offset as u64)
+}
+
+/// The legacy uprobe event name for `binary+offset`: from the binary's last path component
+/// (with its `/`, as libbpf 1.7 takes it).
 pub fn uprobe_event_name(binary: &str, offset: u64) -> String {
-    let mut s = sanitize(&format!("libbpf_{}_{}_0x{:x}", std::process::id(), binary, offset));
-    s.truncate(libc::PATH_MAX as usize + 63);
-    s
+    let base = binary.rfind('/').map_or(binary, |i| &binary[i..]);
+    legacy_event_name(base, offset)
 }
 
 /// A trace event created through `kprobe_events`/`uprobe_events`; removed on drop (or with
@@ -279,13 +287,16 @@ mod tests {
 
     #[test]
     fn event_names_are_sanitized() {
+        let pid = std::process::id();
         let n = uprobe_event_name("/usr/lib/libc.so.6", 0x1234);
-        assert!(n.starts_with(&format!("libbpf_{}__usr_lib_libc_so_6_0x1234", std::process::id())), "{n}");
+        assert!(n.starts_with(&format!("libbpf_{pid}_")) && n.ends_with("__libc_so_6_0x1234"), "{n}");
         assert!(n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         let a = kprobe_event_name("do_sys_open", 0x10);
         let b = kprobe_event_name("do_sys_open", 0x10);
         assert_ne!(a, b);
-        assert!(a.contains("do_sys_open_0x10_"), "{a}");
+        assert!(a.ends_with("_do_sys_open_0x10"), "{a}");
+        let long = uprobe_event_name(&format!("/{}", "x".repeat(200)), 1);
+        assert_eq!(long.len(), 63, "{long}");
     }
 
     #[test]
