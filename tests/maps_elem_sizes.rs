@@ -11,19 +11,19 @@ fn def(map_type: u32, key_size: u32, value_size: u32) -> MapDef {
 }
 
 fn err(d: &MapDef, ncpus: usize, key: usize, value: Option<usize>) -> (i32, String) {
-    let e = validate_elem_sizes("m", d, true, ncpus, key, value).expect_err("should be refused");
+    let e = validate_elem_sizes("m", d, true, ncpus, key, value, 0).expect_err("should be refused");
     (e.errno(), e.message().to_string())
 }
 
 #[test]
 fn exact_sizes_pass() {
     let d = def(uapi::BPF_MAP_TYPE_HASH, 4, 8);
-    assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(8)).is_ok());
+    assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(8), 0).is_ok());
     // Operations without a value (delete, get_next_key) check the key only.
-    assert!(validate_elem_sizes("m", &d, true, 4, 4, None).is_ok());
+    assert!(validate_elem_sizes("m", &d, true, 4, 4, None, 0).is_ok());
     // Queue/stack maps: no key.
     let q = def(uapi::BPF_MAP_TYPE_QUEUE, 0, 16);
-    assert!(validate_elem_sizes("m", &q, true, 4, 0, Some(16)).is_ok());
+    assert!(validate_elem_sizes("m", &q, true, 4, 0, Some(16), 0).is_ok());
 }
 
 #[test]
@@ -59,7 +59,10 @@ fn per_cpu_values_are_rounded_to_8_per_possible_cpu() {
     for t in percpu {
         for (value_size, ncpus, want) in [(4u32, 1usize, 8usize), (4, 2, 16), (8, 3, 24), (12, 3, 48), (1, 64, 512)] {
             let d = def(t, 4, value_size);
-            assert!(validate_elem_sizes("m", &d, true, ncpus, 4, Some(want)).is_ok(), "type {t} {value_size}x{ncpus}");
+            assert!(
+                validate_elem_sizes("m", &d, true, ncpus, 4, Some(want), 0).is_ok(),
+                "type {t} {value_size}x{ncpus}"
+            );
             let elem = (value_size as usize).div_ceil(8) * 8;
             for bad in [value_size as usize, value_size as usize * ncpus, want - 1, want + 1, want + elem] {
                 if bad == want {
@@ -77,17 +80,35 @@ fn per_cpu_values_are_rounded_to_8_per_possible_cpu() {
     // Other maps are not per-CPU even if their name suggests storage or arrays.
     for t in [uapi::BPF_MAP_TYPE_ARRAY, uapi::BPF_MAP_TYPE_CGROUP_STORAGE, uapi::BPF_MAP_TYPE_HASH] {
         let d = def(t, 4, 4);
-        assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(4)).is_ok());
-        assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(32)).is_err());
+        assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(4), 0).is_ok());
+        assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(32), 0).is_err());
     }
 }
 
 #[test]
 fn missing_fd_is_checked_between_key_and_value() {
     let d = def(uapi::BPF_MAP_TYPE_HASH, 4, 8);
-    let e = validate_elem_sizes("m", &d, false, 2, 4, Some(3)).unwrap_err();
+    let e = validate_elem_sizes("m", &d, false, 2, 4, Some(3), 0).unwrap_err();
     assert_eq!(e.errno(), libc::EINVAL);
     assert_eq!(e.message(), "map 'm': can't use BPF map without FD (was it created?)");
-    let e = validate_elem_sizes("m", &d, false, 2, 3, Some(3)).unwrap_err();
+    let e = validate_elem_sizes("m", &d, false, 2, 3, Some(3), 0).unwrap_err();
     assert_eq!(e.message(), "map 'm': unexpected key size 3 provided, expected 4");
+}
+
+/// libbpf 1.7's per-CPU element flags: one value instead of one per CPU, and never both flags.
+#[test]
+fn percpu_cpu_flags() {
+    use oxbpf::object::{BPF_F_ALL_CPUS, BPF_F_CPU};
+    let d = MapDef { map_type: uapi::BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 12, ..Default::default() };
+    assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(12), BPF_F_CPU | (3 << 32)).is_ok());
+    assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(12), BPF_F_ALL_CPUS).is_ok());
+    assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(64), BPF_F_CPU).is_err());
+    let e = validate_elem_sizes("m", &d, true, 4, 4, Some(12), BPF_F_CPU | BPF_F_ALL_CPUS).unwrap_err();
+    assert_eq!(e.errno(), libc::EINVAL);
+    assert!(e.to_string().contains("mutually exclusive"), "{e}");
+    // Without the flags the per-CPU size stands.
+    assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(64), 0).is_ok());
+    // Other map types ignore them (the kernel judges).
+    let h = MapDef { map_type: uapi::BPF_MAP_TYPE_HASH, key_size: 4, value_size: 12, ..Default::default() };
+    assert!(validate_elem_sizes("m", &h, true, 4, 4, Some(12), BPF_F_CPU).is_ok());
 }

@@ -1,6 +1,7 @@
 /* opts17.c OBJ: option fields libbpf 1.7 added, honoured: bpf_prog_load_opts.fd_array_cnt,
  * bpf_get_fd_by_id_opts.token_fd (BTF), bpf_perf_event_opts.dont_enable (the event's enabled
- * time read back), bpf_kprobe_multi_opts.unique_match without a pattern. A transcript of return values and errno; built against libbpf 1.7's
+ * time read back), bpf_kprobe_multi_opts.unique_match without a pattern, the BPF_F_CPU /
+ * BPF_F_ALL_CPUS size rules of bpf_map__lookup/update_elem (warnings printed). A transcript of return values and errno; built against libbpf 1.7's
  * headers, the transcripts of upstream libbpf 1.7 and of liboxbpf must be equal. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +16,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
+static int warn_out(enum libbpf_print_level l, const char *f, va_list a)
+{
+	if (l != LIBBPF_WARN)
+		return 0;
+	printf("  warn: ");
+	return vprintf(f, a);
+}
 
 static void res(const char *what, int fd)
 {
@@ -52,11 +59,11 @@ int main(int argc, char **argv)
 	struct bpf_btf_info info = {};
 	__u32 len = sizeof(info);
 	struct btf *btf;
-	int map_fd, fds[2], fd;
+	int map_fd, fds[2];
 
 	if (argc < 2)
 		return 2;
-	libbpf_set_print(silent);
+	libbpf_set_print(warn_out);
 
 	/* fd_array_cnt: the kernel checks every entry up front */
 	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fdarr_map", 4, 4, 1, NULL);
@@ -90,6 +97,26 @@ int main(int argc, char **argv)
 	if (!obj || bpf_object__load(obj)) {
 		printf("object load failed\n");
 		return 1;
+	}
+	/* BPF_F_CPU / BPF_F_ALL_CPUS: one value's size for per-CPU maps (this kernel may refuse the
+	 * flags themselves; libbpf 1.7's size checks come first) */
+	{
+		struct bpf_map *pcpu = bpf_object__find_map_by_name(obj, "pcpu");
+		int k = 0, v = 0, many[1024] = { 0 };
+		int cpus = libbpf_num_possible_cpus();
+		size_t all = (size_t)cpus * 8;
+
+		errno = 0;
+		printf("%-48s rc %d\n", "lookup BPF_F_CPU, one value",
+		       bpf_map__lookup_elem(pcpu, &k, 4, &v, 4, 8 /* BPF_F_CPU */ | (0ULL << 32)));
+		printf("%-48s rc %d\n", "update BPF_F_ALL_CPUS, one value",
+		       bpf_map__update_elem(pcpu, &k, 4, &v, 4, 16 /* BPF_F_ALL_CPUS */));
+		printf("%-48s rc %d\n", "lookup BPF_F_CPU with the per-CPU size",
+		       all <= sizeof(many) ? bpf_map__lookup_elem(pcpu, &k, 4, many, all, 8) : -1);
+		printf("%-48s rc %d\n", "lookup with both flags",
+		       bpf_map__lookup_elem(pcpu, &k, 4, &v, 4, 8 | 16));
+		printf("%-48s rc %d\n", "lookup without flags, per-CPU size",
+		       all <= sizeof(many) ? bpf_map__lookup_elem(pcpu, &k, 4, many, all, 0) : -1);
 	}
 	/* unique_match needs a pattern; with one, the match count decides (or the kernel's lists) */
 	{

@@ -12,6 +12,13 @@ struct {
 	__type(value, int);
 } plain SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, int);
+	__type(value, int);
+} pcpu SEC(".maps");
+
 SEC("struct_ops/test_1")
 int BPF_PROG(op_test_1, struct bpf_dummy_ops_state *state)
 {

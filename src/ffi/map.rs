@@ -459,12 +459,13 @@ fn elem_op(
     map: *const Map,
     key_sz: usize,
     value_sz: Option<usize>,
+    flags: u64,
     op: impl FnOnce(c_int) -> std::io::Result<()>,
 ) -> c_int {
     int(func, || {
         // SAFETY: C contract: map is a live handle or NULL.
         let m = unsafe { get(map, "map") }?;
-        let fd = m.elem_op_fd(key_sz, value_sz)?;
+        let fd = m.elem_op_fd(key_sz, value_sz, flags)?;
         op(fd).map(|()| 0).map_err(|e| Error::quiet(e.raw_os_error().unwrap_or(libc::EIO)))
     })
 }
@@ -480,7 +481,7 @@ pub unsafe extern "C" fn bpf_map__lookup_elem(
     value_sz: usize,
     flags: u64,
 ) -> c_int {
-    elem_op("bpf_map__lookup_elem", map, key_sz, Some(value_sz), |fd| {
+    elem_op("bpf_map__lookup_elem", map, key_sz, Some(value_sz), flags, |fd| {
         // SAFETY: the caller's buffers hold key_sz/value_sz bytes, which were checked to be
         // exactly what the kernel reads and writes for this map.
         unsafe { cmd::raw::map_elem(uapi::BPF_MAP_LOOKUP_ELEM, fd, key as u64, value as u64, flags) }
@@ -498,7 +499,7 @@ pub unsafe extern "C" fn bpf_map__update_elem(
     value_sz: usize,
     flags: u64,
 ) -> c_int {
-    elem_op("bpf_map__update_elem", map, key_sz, Some(value_sz), |fd| {
+    elem_op("bpf_map__update_elem", map, key_sz, Some(value_sz), flags, |fd| {
         // SAFETY: as in bpf_map__lookup_elem; the kernel only reads `value`.
         unsafe { cmd::raw::map_elem(uapi::BPF_MAP_UPDATE_ELEM, fd, key as u64, value as u64, flags) }
     })
@@ -508,7 +509,7 @@ symver!(bpf_map__update_elem, "LIBBPF_0.8.0");
 /// Delete `key` (`-ENOENT` if absent).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__delete_elem(map: *const Map, key: *const c_void, key_sz: usize, flags: u64) -> c_int {
-    elem_op("bpf_map__delete_elem", map, key_sz, None, |fd| {
+    elem_op("bpf_map__delete_elem", map, key_sz, None, flags, |fd| {
         // SAFETY: the caller's key holds key_sz bytes, checked to be the map's key size.
         unsafe { cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, fd, key as u64, 0, flags) }
     })
@@ -525,7 +526,7 @@ pub unsafe extern "C" fn bpf_map__lookup_and_delete_elem(
     value_sz: usize,
     flags: u64,
 ) -> c_int {
-    elem_op("bpf_map__lookup_and_delete_elem", map, key_sz, Some(value_sz), |fd| {
+    elem_op("bpf_map__lookup_and_delete_elem", map, key_sz, Some(value_sz), flags, |fd| {
         // SAFETY: as in bpf_map__lookup_elem.
         unsafe { cmd::raw::map_elem(uapi::BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, key as u64, value as u64, flags) }
     })
@@ -540,7 +541,7 @@ pub unsafe extern "C" fn bpf_map__get_next_key(
     next_key: *mut c_void,
     key_sz: usize,
 ) -> c_int {
-    elem_op("bpf_map__get_next_key", map, key_sz, None, |fd| {
+    elem_op("bpf_map__get_next_key", map, key_sz, None, 0, |fd| {
         // SAFETY: both keys hold key_sz bytes (or cur_key is NULL), the map's key size.
         unsafe { cmd::raw::map_get_next_key(fd, cur_key as u64, next_key as u64) }
     })

@@ -893,9 +893,15 @@ pub(crate) fn map_type_is_map_in_map(t: u32) -> bool {
 
 // ---- map-level element API (bpf_map__lookup_elem & co.): libbpf's `validate_map_op` ----
 
+/// Per-CPU element flags of kernel 6.19 / libbpf 1.7: one CPU's value (the CPU in the upper 32
+/// bits of the flags) or the same value for every CPU.
+pub const BPF_F_CPU: u64 = 8;
+pub const BPF_F_ALL_CPUS: u64 = 16;
+
 /// libbpf's `validate_map_op` size checks for a created map: `key_sz` must be the key size;
 /// `value_sz` (when the operation takes a value) the value size, or for per-CPU maps
-/// `round_up(value_size, 8) * ncpus`. `has_fd` is checked between the two, as libbpf does.
+/// `round_up(value_size, 8) * ncpus`, or with libbpf 1.7's `BPF_F_CPU` / `BPF_F_ALL_CPUS` in
+/// `flags` one value. `has_fd` is checked between the two, as libbpf does.
 pub fn validate_elem_sizes(
     name: &str,
     def: &MapDef,
@@ -903,6 +909,7 @@ pub fn validate_elem_sizes(
     ncpus: usize,
     key_sz: usize,
     value_sz: Option<usize>,
+    flags: u64,
 ) -> Result<()> {
     if def.key_size as usize != key_sz {
         return Err(Error::inval(format!(
@@ -914,7 +921,17 @@ pub fn validate_elem_sizes(
         return Err(Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")));
     }
     let Some(value_sz) = value_sz else { return Ok(()) };
-    if crate::sys::cmd::is_percpu(def.map_type) {
+    if crate::sys::cmd::is_percpu(def.map_type) && flags & (BPF_F_CPU | BPF_F_ALL_CPUS) != 0 {
+        if flags & BPF_F_CPU != 0 && flags & BPF_F_ALL_CPUS != 0 {
+            return Err(Error::inval(format!("map '{name}': BPF_F_CPU and BPF_F_ALL_CPUS are mutually exclusive")));
+        }
+        if def.value_size as usize != value_sz {
+            return Err(Error::inval(format!(
+                "map '{name}': unexpected value size {value_sz} provided for either BPF_F_CPU or BPF_F_ALL_CPUS, expected {}",
+                def.value_size
+            )));
+        }
+    } else if crate::sys::cmd::is_percpu(def.map_type) {
         let elem_sz = (def.value_size as usize).next_multiple_of(8);
         let want = elem_sz.saturating_mul(ncpus);
         if value_sz != want {
@@ -939,7 +956,7 @@ impl Map {
 
     /// Check an element operation's buffer sizes and return the map fd to use: quiet `-ENOENT`
     /// before the map is created, `-EINVAL` with libbpf's message on a size mismatch.
-    pub fn elem_op_fd(&self, key_sz: usize, value_sz: Option<usize>) -> Result<i32> {
+    pub fn elem_op_fd(&self, key_sz: usize, value_sz: Option<usize>, flags: u64) -> Result<i32> {
         if !self.is_created() {
             return Err(Error::quiet(libc::ENOENT));
         }
@@ -948,7 +965,8 @@ impl Map {
         } else {
             1
         };
-        validate_elem_sizes(&self.name.to_string_lossy(), &self.def, self.fd.is_some(), ncpus, key_sz, value_sz)?;
+        let name = self.name.to_string_lossy();
+        validate_elem_sizes(&name, &self.def, self.fd.is_some(), ncpus, key_sz, value_sz, flags)?;
         Ok(self.raw_fd())
     }
 }
