@@ -219,6 +219,9 @@ pub static SECTION_DEFS: &[SecDef] = &[
     SecDef::new("fentry.s+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, SEC_ATTACH_BTF | SEC_SLEEPABLE, A::Trace),
     SecDef::new("fmod_ret.s+", BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, SEC_ATTACH_BTF | SEC_SLEEPABLE, A::Trace),
     SecDef::new("fexit.s+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, SEC_ATTACH_BTF | SEC_SLEEPABLE, A::Trace),
+    // libbpf 1.7: one program at entry and exit of a kernel function (kernel 6.19+).
+    SecDef::new("fsession+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FSESSION, SEC_ATTACH_BTF, A::Trace),
+    SecDef::new("fsession.s+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FSESSION, SEC_ATTACH_BTF | SEC_SLEEPABLE, A::Trace),
     SecDef::new("freplace+", BPF_PROG_TYPE_EXT, 0, SEC_ATTACH_BTF, A::Trace),
     SecDef::new("lsm+", BPF_PROG_TYPE_LSM, BPF_LSM_MAC, SEC_ATTACH_BTF, A::Lsm),
     SecDef::new("lsm.s+", BPF_PROG_TYPE_LSM, BPF_LSM_MAC, SEC_ATTACH_BTF | SEC_SLEEPABLE, A::Lsm),
@@ -587,13 +590,14 @@ mod tests {
 
     #[test]
     fn table_shape() {
-        assert_eq!(SECTION_DEFS.len(), 103);
+        assert_eq!(SECTION_DEFS.len(), 105);
         for d in SECTION_DEFS {
             assert!(crate::uapi::prog_type_str(d.prog_type).is_some(), "{}", d.sec);
             // uprobe.session (libbpf 1.7) uses an attach type libbpf 1.5's name table lacks.
             assert!(
                 crate::uapi::attach_type_str(d.expected_attach_type).is_some()
-                    || d.expected_attach_type == crate::uapi::BPF_TRACE_UPROBE_SESSION,
+                    || d.expected_attach_type == crate::uapi::BPF_TRACE_UPROBE_SESSION
+                    || d.expected_attach_type == crate::uapi::BPF_TRACE_FSESSION,
                 "{}",
                 d.sec
             );

@@ -200,6 +200,8 @@ pub const BPF_TRACE_KPROBE_SESSION: u32 = 56;
 /// Kernel 6.13+; libbpf 1.7's `uprobe.session` sections. Past `__MAX_BPF_ATTACH_TYPE` as libbpf
 /// 1.5 knows it, so the name tables keep 1.5's answers.
 pub const BPF_TRACE_UPROBE_SESSION: u32 = 57;
+/// Kernel 6.19+; libbpf 1.7's `fsession` sections (also past 1.5's name table).
+pub const BPF_TRACE_FSESSION: u32 = 58;
 pub const __MAX_BPF_ATTACH_TYPE: u32 = 57;
 
 // ---------------------------------------------------------------------------------------------

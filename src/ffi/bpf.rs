@@ -919,6 +919,7 @@ pub unsafe extern "C" fn bpf_link_create(
                 | uapi::BPF_TRACE_FENTRY
                 | uapi::BPF_TRACE_FEXIT
                 | uapi::BPF_MODIFY_RETURN
+                | uapi::BPF_TRACE_FSESSION
                 | uapi::BPF_LSM_MAC => {
                     // SAFETY: see above.
                     let t = unsafe { un.tracing };
