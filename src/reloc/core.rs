@@ -317,6 +317,16 @@ struct FieldVal {
     validate: Option<bool>,
 }
 
+/// The memory access size a load/store of type `id` uses (libbpf 1.7): for arrays, of any
+/// dimension, the size of one element, not of the whole array.
+fn access_size(btf: &Btf, id: u32) -> Result<u32> {
+    let (mut elem_id, mut t) = skip(btf, id)?;
+    while let Some((elem, _, _)) = t.array() {
+        (elem_id, t) = skip(btf, elem)?;
+    }
+    btf.resolve_size(elem_id).map_err(|e| Error::inval(format!("size of [{elem_id}]: {e}")))
+}
+
 /// `bpf_core_calc_field_relo`. `Ok(None)` asks for poisoning (no target spec).
 fn calc_field_relo(prog: &str, relo: &CoreRelo, spec: Option<&Spec<'_>>) -> Result<Option<FieldVal>> {
     let mut r = FieldVal { val: 0, field_sz: 0, type_id: 0, validate: None };
@@ -338,7 +348,7 @@ fn calc_field_relo(prog: &str, relo: &CoreRelo, spec: Option<&Spec<'_>>) -> Resu
         match relo.kind {
             BPF_CORE_FIELD_BYTE_OFFSET => {
                 r.val = (spec.bit_offset / 8) as u64;
-                r.field_sz = sz()?;
+                r.field_sz = access_size(btf, acc.type_id)?;
                 r.type_id = acc.type_id;
             }
             BPF_CORE_FIELD_BYTE_SIZE => r.val = sz()? as u64,
@@ -398,7 +408,7 @@ fn calc_field_relo(prog: &str, relo: &CoreRelo, spec: Option<&Spec<'_>>) -> Resu
         BPF_CORE_FIELD_BYTE_OFFSET => {
             r.val = byte_off as u64;
             if !bitfield {
-                r.field_sz = byte_sz;
+                r.field_sz = access_size(btf, field_type_id)?;
                 r.type_id = field_type_id;
             }
         }
