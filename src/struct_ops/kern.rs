@@ -94,29 +94,32 @@ impl<'a> KernBtfs<'a> {
     }
 
     /// Find the kernel struct `tname` (already stripped of its `___suffix`) and its struct_ops
-    /// value type. Not found: `-ESRCH` (struct) or `-ENOENT` (value type), as libbpf.
+    /// value type, in libbpf 1.7's order: the value type `bpf_struct_ops_<tname>` first (vmlinux,
+    /// then each module's own types), then `tname` in that same BTF (a module's BTF includes
+    /// vmlinux), which also finds an ops type defined in vmlinux whose value type a module
+    /// registers. Not found: `-ESRCH` (value type) or `-ENOENT` (struct), as libbpf 1.7.
     pub fn find(&mut self, tname: &str) -> Result<KernTypes> {
-        let (module, type_id) = match self.vmlinux.find_by_name_kind(tname, Kind::Struct) {
+        let vname = format!("{VALUE_PREFIX}{tname}");
+        let (module, value_type_id) = match self.vmlinux.find_by_name_kind(&vname, Kind::Struct) {
             Some(id) if id > 0 => (None, id),
             _ => {
                 let found = self.modules()?.iter().enumerate().find_map(|(i, m)| {
-                    m.btf.find_by_name_kind_own(tname, Kind::Struct).filter(|&id| id > 0).map(|id| (i, id))
+                    m.btf.find_by_name_kind_own(&vname, Kind::Struct).filter(|&id| id > 0).map(|id| (i, id))
                 });
                 match found {
                     Some((i, id)) => (Some(i), id),
                     None => {
                         return Err(Error::new(
                             libc::ESRCH,
-                            format!("struct_ops init_kern: struct {tname} is not found in kernel BTF"),
+                            format!("struct_ops init_kern: struct {vname} is not found in kernel BTF"),
                         ))
                     }
                 }
             }
         };
         let btf = self.btf(module);
-        let vname = format!("{VALUE_PREFIX}{tname}");
-        let value_type_id = btf.find_by_name_kind(&vname, Kind::Struct).ok_or_else(|| {
-            Error::new(libc::ENOENT, format!("struct_ops init_kern: struct {vname} is not found in kernel BTF"))
+        let type_id = btf.find_by_name_kind(tname, Kind::Struct).ok_or_else(|| {
+            Error::new(libc::ENOENT, format!("struct_ops init_kern: struct {tname} is not found in kernel BTF"))
         })?;
         let vt = btf.ty(value_type_id).ok_or_else(|| Error::inval("kernel BTF type vanished"))?;
         let data = vt.members().and_then(|ms| ms.iter().find(|m| m.type_id == type_id)).ok_or_else(|| {
