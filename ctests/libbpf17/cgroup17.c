@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "t17.h"
 
 /* mprog placement flags (linux/bpf.h of 6.6+; this machine's may be older) */
 #ifndef BPF_F_BEFORE
@@ -25,8 +26,6 @@
 #ifndef BPF_F_LINK
 #define BPF_F_LINK (1U << 13)
 #endif
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
 
 static struct bpf_object *obj;
 

@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
+#include "t17.h"
 
 int main(int argc, char **argv)
 {
@@ -37,5 +36,5 @@ int main(int argc, char **argv)
 	printf("the program ran: %s, read a comm byte: %s\n", v.runs > 0 ? "yes" : "no", v.c ? "yes" : "no");
 	bpf_link__destroy(l);
 	bpf_object__close(obj);
-	return 0;
+	return v.runs > 0 && v.c ? 0 : 1;
 }

@@ -12,19 +12,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-static int warn_out(enum libbpf_print_level l, const char *f, va_list a)
-{
-	if (l != LIBBPF_WARN)
-		return 0;
-	printf("  warn: ");
-	return vprintf(f, a);
-}
-
-static void say(const char *what, int rc)
-{
-	printf("%-44s rc %d errno %d\n", what, rc, rc < 0 ? errno : 0);
-}
+#include "t17.h"
 
 /* r1 = map fd (ld_imm64, BPF_PSEUDO_MAP_FD); r0 = 0; exit */
 static int load_user(int map_fd)

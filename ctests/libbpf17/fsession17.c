@@ -6,8 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
+#include "t17.h"
 
 int main(int argc, char **argv)
 {

@@ -7,8 +7,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
+#include "t17.h"
 
 static void dump(struct bpf_object *obj, struct bpf_program *prog, const char *when)
 {

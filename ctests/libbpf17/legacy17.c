@@ -13,14 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "t17.h"
 
 __attribute__((noinline, used)) int legacy17_target(int x)
 {
 	asm volatile("" : "+r"(x));
 	return x + 1;
 }
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
 
 static void events(const char *when)
 {
@@ -56,16 +55,6 @@ static void events(const char *when)
 		printf("%s: no event of ours\n", when);
 }
 
-static int hits(struct bpf_object *obj)
-{
-	struct bpf_map *bss = bpf_object__find_map_by_name(obj, ".bss");
-	int v[2] = { -1, -1 }, k = 0;
-
-	if (!bss || bpf_map__lookup_elem(bss, &k, sizeof(k), v, sizeof(v), 0))
-		return -1;
-	return v[1];
-}
-
 int main(int argc, char **argv)
 {
 	struct bpf_link *l1, *l2;
@@ -95,10 +84,13 @@ int main(int argc, char **argv)
 	events("attached");
 	for (int i = 0; i < 3; i++)
 		legacy17_target(i);
-	printf("hits after 3 calls: %d\n", hits(obj));
+	int hits = bss_int(obj, 4);
+
+	printf("hits after 3 calls: %d\n", hits);
 	bpf_link__destroy(l1);
 	bpf_link__destroy(l2);
 	events("destroyed");
 	bpf_object__close(obj);
-	return 0;
+	/* two probes, 3 calls each */
+	return hits == 6 ? 0 : 1;
 }

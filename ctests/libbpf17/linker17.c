@@ -13,30 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
-
-static void say(const char *what, int rc)
-{
-	printf("%-30s rc %d errno %d\n", what, rc, rc < 0 ? errno : 0);
-}
-
-static unsigned char *slurp(const char *path, size_t *sz)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc(n ? n : 1);
-	*sz = fread(p, 1, n, f);
-	fclose(f);
-	return p;
-}
+#include "t17.h"
 
 static void out_summary(int fd, const char *what)
 {

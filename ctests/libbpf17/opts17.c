@@ -15,14 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-
-static int warn_out(enum libbpf_print_level l, const char *f, va_list a)
-{
-	if (l != LIBBPF_WARN)
-		return 0;
-	printf("  warn: ");
-	return vprintf(f, a);
-}
+#include "t17.h"
 
 static void res(const char *what, int fd)
 {

@@ -13,25 +13,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-static int counting, counted;
-
-static int warn_out(enum libbpf_print_level l, const char *f, va_list a)
-{
-	if (l != LIBBPF_WARN)
-		return 0;
-	if (counting) {
-		counted++;
-		return 0;
-	}
-	printf("  warn: ");
-	return vprintf(f, a);
-}
-
-static void say(const char *what, int rc)
-{
-	printf("%-44s rc %d errno %d\n", what, rc, rc < 0 ? errno : 0);
-}
+#include "t17.h"
 
 int main(int argc, char **argv)
 {
@@ -80,10 +62,10 @@ int main(int argc, char **argv)
 	obj = bpf_object__open_file(argv[1], NULL);
 	plain = bpf_object__find_map_by_name(obj, "plain");
 	say("set_max_entries 0", bpf_map__set_max_entries(plain, 0));
-	counting = 1;
+	warn_counting = 1;
 	say("prepare (fails)", bpf_object__prepare(obj));
-	counting = 0;
-	printf("warnings while failing: %s\n", counted ? "some" : "none");
+	warn_counting = 0;
+	printf("warnings while failing: %s\n", warn_counted ? "some" : "none");
 	printf("map fd after the failure: %s\n", bpf_map__fd(plain) >= 0 ? "valid" : "none");
 	say("load after a failed prepare", bpf_object__load(obj));
 	say("prepare after a failed prepare", bpf_object__prepare(obj));

@@ -10,19 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-static int warn_out(enum libbpf_print_level l, const char *f, va_list a)
-{
-	if (l != LIBBPF_WARN)
-		return 0;
-	printf("  warn: ");
-	return vprintf(f, a);
-}
-
-static void say(const char *what, int rc)
-{
-	printf("%-44s rc %d errno %d\n", what, rc, rc < 0 ? errno : 0);
-}
+#include "t17.h"
 
 int main(int argc, char **argv)
 {

@@ -8,23 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
+#include "t17.h"
 
 __attribute__((noinline, used)) int session17_target(int x)
 {
 	asm volatile("" : "+r"(x));
 	return x + 1;
-}
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
-
-static int hits(struct bpf_object *obj)
-{
-	struct bpf_map *bss = bpf_object__find_map_by_name(obj, ".bss");
-	int k = 0, v = -1;
-
-	if (!bss || bpf_map__lookup_elem(bss, &k, sizeof(k), &v, sizeof(v), 0))
-		return -1;
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -33,6 +22,7 @@ int main(int argc, char **argv)
 	struct bpf_program *p;
 	struct bpf_link *l;
 	char self[PATH_MAX];
+	int hits = -1;
 
 	/* argv[0], not /proc/self/exe: the reference run starts through libbpf 1.7's own loader */
 	if (argc < 2 || !realpath(argv[0], self))
@@ -60,9 +50,11 @@ int main(int argc, char **argv)
 		printf("session: %s errno %d\n", l ? "link" : "NULL", l ? 0 : errno);
 		for (int i = 0; i < 3; i++)
 			session17_target(i);
-		printf("hits after 3 calls: %d\n", hits(obj));
+		hits = bss_int(obj, 0);
+		printf("hits after 3 calls: %d\n", hits);
 		bpf_link__destroy(l);
 	}
 	bpf_object__close(obj);
-	return 0;
+	/* entry and return of 3 calls: a different count is a failure on either library */
+	return hits == 6 ? 0 : 1;
 }

@@ -9,31 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-
-static int warn_out(enum libbpf_print_level l, const char *f, va_list a)
-{
-	if (l != LIBBPF_WARN)
-		return 0;
-	printf("  warn: ");
-	return vprintf(f, a);
-}
-
-static unsigned char *slurp(const char *path, size_t *sz)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc(n);
-	*sz = fread(p, 1, n, f);
-	fclose(f);
-	return p;
-}
+#include "t17.h"
 
 int main(int argc, char **argv)
 {

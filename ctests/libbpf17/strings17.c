@@ -8,14 +8,13 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "t17.h"
 
 static void printer(void *ctx, const char *fmt, va_list args)
 {
 	(void)ctx;
 	vprintf(fmt, args);
 }
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
 
 int main(void)
 {

@@ -12,13 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-
-static int silent(enum libbpf_print_level l, const char *f, va_list a) { (void)l; (void)f; (void)a; return 0; }
-
-static void say(const char *what, int rc)
-{
-	printf("%-40s rc %d errno %d\n", what, rc, rc < 0 ? errno : 0);
-}
+#include "t17.h"
 
 static void root_qdisc(const char *when)
 {
