@@ -482,6 +482,19 @@ pub unsafe extern "C" fn bpf_program__attach_cgroup(prog: *const Program, cgroup
 }
 symver!(bpf_program__attach_cgroup, "LIBBPF_0.0.8");
 
+/// The placement options shared by `bpf_tcx_opts`, `bpf_netkit_opts` and `bpf_cgroup_opts`
+/// (three C structs of one layout).
+macro_rules! mprog_opts {
+    ($o:expr) => {
+        attach::MprogOpts {
+            flags: $o.flags,
+            relative_fd: $o.relative_fd,
+            relative_id: $o.relative_id,
+            expected_revision: $o.expected_revision,
+        }
+    };
+}
+
 /// Attach to the cgroup open as `cgroup_fd`, placed in its program list as `opts` says
 /// (libbpf 1.6). Returns the new link, or NULL with errno set.
 #[no_mangle]
@@ -494,12 +507,7 @@ pub unsafe extern "C" fn bpf_program__attach_cgroup_opts(
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
         let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
-        let co = o.map_or_else(Default::default, |o| attach::MprogOpts {
-            flags: o.flags,
-            relative_fd: o.relative_fd,
-            relative_id: o.relative_id,
-            expected_revision: o.expected_revision,
-        });
+        let co = o.map_or_else(Default::default, |o| mprog_opts!(o));
         boxed(attach::cgroup(p, cgroup_fd, &co))
     })
 }
@@ -592,12 +600,7 @@ pub unsafe extern "C" fn bpf_program__attach_tcx(
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
         let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
-        let mo = o.map_or_else(Default::default, |o| attach::MprogOpts {
-            flags: o.flags,
-            relative_fd: o.relative_fd,
-            relative_id: o.relative_id,
-            expected_revision: o.expected_revision,
-        });
+        let mo = o.map_or_else(Default::default, |o| mprog_opts!(o));
         boxed(attach::mprog(p, ifindex, &mo, false))
     })
 }
@@ -615,12 +618,7 @@ pub unsafe extern "C" fn bpf_program__attach_netkit(
         // SAFETY: `prog` is NULL or a live program handle; `opts` NULL or a caller's options
         // struct of at least `sz` bytes (C API contract).
         let (p, o) = unsafe { (handle::get(prog, "prog")?, opts::read(opts)?) };
-        let mo = o.map_or_else(Default::default, |o| attach::MprogOpts {
-            flags: o.flags,
-            relative_fd: o.relative_fd,
-            relative_id: o.relative_id,
-            expected_revision: o.expected_revision,
-        });
+        let mo = o.map_or_else(Default::default, |o| mprog_opts!(o));
         boxed(attach::mprog(p, ifindex, &mo, true))
     })
 }

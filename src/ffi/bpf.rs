@@ -56,6 +56,21 @@ fn fd_out(r: io::Result<OwnedFd>) -> Result<c_int> {
     r.map(IntoRawFd::into_raw_fd).map_err(quiet)
 }
 
+/// The placement part of a `bpf_link_create_opts` (`tcx`, `netkit`, `cgroup`): at most one of
+/// relative fd and id (an id sets `BPF_F_ID` in `flags`), and the expected revision.
+fn relative_attr(r: &bpf_link_create_opts__relative, flags: &mut u32) -> Result<attr::LinkRelative> {
+    if r.relative_fd != 0 && r.relative_id != 0 {
+        return Err(Error::quiet(libc::EINVAL));
+    }
+    let rel = if r.relative_id != 0 {
+        *flags |= uapi::BPF_F_ID;
+        r.relative_id
+    } else {
+        r.relative_fd
+    };
+    Ok(attr::LinkRelative { relative_fd: rel, _pad0: 0, expected_revision: r.expected_revision })
+}
+
 /// The caller's options (all-zero when `p` is NULL), checked by libbpf's rules.
 ///
 /// # Safety
@@ -940,17 +955,7 @@ pub unsafe extern "C" fn bpf_link_create(
                 uapi::BPF_TCX_INGRESS | uapi::BPF_TCX_EGRESS | uapi::BPF_NETKIT_PRIMARY | uapi::BPF_NETKIT_PEER => {
                     // SAFETY: see above; tcx and netkit share one layout.
                     let t = unsafe { un.tcx };
-                    if t.relative_fd != 0 && t.relative_id != 0 {
-                        return Err(inval());
-                    }
-                    let rel = if t.relative_id != 0 {
-                        a.flags |= uapi::BPF_F_ID;
-                        t.relative_id
-                    } else {
-                        t.relative_fd
-                    };
-                    a.extra.tcx =
-                        attr::LinkRelative { relative_fd: rel, _pad0: 0, expected_revision: t.expected_revision };
+                    a.extra.tcx = relative_attr(&t, &mut a.flags)?;
                     if !zeroed(u + size_of::<bpf_link_create_opts__relative>()) {
                         return Err(inval());
                     }
@@ -986,17 +991,7 @@ pub unsafe extern "C" fn bpf_link_create(
                 | uapi::BPF_LSM_CGROUP => {
                     // SAFETY: see above; libbpf 1.7's `cgroup` member, the tcx layout.
                     let c = unsafe { un.cgroup };
-                    if c.relative_fd != 0 && c.relative_id != 0 {
-                        return Err(inval());
-                    }
-                    let rel = if c.relative_id != 0 {
-                        a.flags |= uapi::BPF_F_ID;
-                        c.relative_id
-                    } else {
-                        c.relative_fd
-                    };
-                    a.extra.tcx =
-                        attr::LinkRelative { relative_fd: rel, _pad0: 0, expected_revision: c.expected_revision };
+                    a.extra.tcx = relative_attr(&c, &mut a.flags)?;
                     if !zeroed(u + size_of::<bpf_link_create_opts__relative>()) {
                         return Err(inval());
                     }
