@@ -146,8 +146,15 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
         None => 0,
     };
     let mut exts = Vec::new();
+    crate::pr_debug!(
+        "looking for externs among {} symbols...",
+        elf.sections.get(elf.symtab_index).map_or(0, |s| s.size / 24)
+    );
     let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
-    let Some(first) = syms.peek() else { return Ok(()) };
+    let Some(first) = syms.peek() else {
+        crate::pr_debug!("collected 0 externs total");
+        return Ok(());
+    };
     let btf = obj.btf.as_deref().ok_or_else(|| {
         Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", first.name))
     })?;

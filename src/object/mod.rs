@@ -401,6 +401,14 @@ impl Object {
                     sec.index
                 )));
             }
+            crate::pr_debug!(
+                "elf: section({}) {name}, size {}, link {}, flags {:x}, type={}",
+                sec.index,
+                sec.size,
+                sec.link as i32,
+                sec.flags,
+                sec.sh_type as i32
+            );
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
                 self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();
