@@ -20,7 +20,7 @@ const USAGE_TOP: &str = "\
 Usage: oxbpf [OPTIONS] OBJECT { COMMAND | help }
        oxbpf --version
 
-OBJECT := { struct_ops }
+OBJECT := { struct_ops | gen }
 OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help }
 
   -j, --json     print JSON
@@ -50,6 +50,14 @@ Usage: oxbpf [OPTIONS] struct_ops { show | list } [STRUCT_OPS_MAP]
   unregister   detach the map's links (and remove their pins), or delete a legacy
                registration's element; afterwards the name is gone from its subsystem
   watch        wait until the registration's link is detached, print one line, exit 0
+";
+
+const USAGE_GEN: &str = "\
+Usage: oxbpf gen skeleton FILE [name OBJECT_NAME]
+       oxbpf gen help
+
+  skeleton   print a C skeleton header for the BPF object FILE, with the API of bpftool 7.5's
+             'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o')
 ";
 
 struct Opts {
@@ -100,6 +108,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some("struct_ops") => struct_ops(&rest[1..], help, &opts),
+        Some("gen") => gen(&rest[1..], help),
         Some(other) => Err(Fail::Usage(format!("unknown object '{other}'"))),
     };
     match r {
@@ -108,7 +117,11 @@ fn main() -> ExitCode {
             eprintln!("Error: {m}\n");
             eprint!(
                 "{}",
-                if rest.first().map(String::as_str) == Some("struct_ops") { USAGE_STRUCT_OPS } else { USAGE_TOP }
+                match rest.first().map(String::as_str) {
+                    Some("struct_ops") => USAGE_STRUCT_OPS,
+                    Some("gen") => USAGE_GEN,
+                    _ => USAGE_TOP,
+                }
             );
             ExitCode::from(2)
         }
@@ -119,6 +132,32 @@ fn main() -> ExitCode {
             eprintln!("Error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn gen(args: &[String], help: bool) -> Result<(), Fail> {
+    if help || args.first().map(String::as_str) == Some("help") {
+        print!("{USAGE_GEN}");
+        return Ok(());
+    }
+    let Some(cmd) = args.first() else { return Err(Fail::Usage("no gen command given".into())) };
+    match cmd.as_str() {
+        "skeleton" => {
+            let (file, name) = match &args[1..] {
+                [f] => (f, oxbpf::gen::obj_name_from_path(f)),
+                [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
+                _ => return Err(Fail::Usage("skeleton takes FILE [name OBJECT_NAME]".into())),
+            };
+            let data = std::fs::read(file)
+                .map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
+            let sk = oxbpf::gen::skeleton::generate(&data, file, &name)?;
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(sk.text.as_bytes())
+                .map_err(|e| oxbpf::Error::inval(format!("writing the skeleton: {e}")))?;
+            Ok(())
+        }
+        other => Err(Fail::Usage(format!("unknown gen command '{other}'"))),
     }
 }
 
