@@ -3,6 +3,10 @@
 # Usage: cmp_skel.sh OXBPF BPFTOOL75 OBJ NAME
 set -euo pipefail
 oxbpf=$1 bpftool=$2 obj=$3 name=$4
+case $oxbpf in
+*/*) ;;
+*) oxbpf=./$oxbpf ;;
+esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$oxbpf" gen skeleton "$obj" name "$name" >"$tmp/ox.h"

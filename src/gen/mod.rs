@@ -1,5 +1,6 @@
 //! Code generators behind `oxbpf gen`: C skeleton headers with bpftool 7.5's API.
 
+pub mod btfdump;
 pub mod skeleton;
 
 /// Replace every byte that cannot appear in a C identifier with `_`.

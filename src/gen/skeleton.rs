@@ -66,8 +66,23 @@ impl Emitter {
         Ok(Emitter { buf, dump })
     }
 
+    /// Full C definition of type `id` (and what it needs first) appended to `out`.
+    pub(crate) fn dump_type(&mut self, out: &mut Vec<u8>, btf: &Btf, id: u32) -> Result<()> {
+        self.dump.dump_type(btf, id)?;
+        out.append(&mut self.buf.borrow_mut());
+        Ok(())
+    }
+
     /// Declaration of `name` with type `id` appended to `out`.
-    pub(crate) fn decl(&mut self, out: &mut String, btf: &Btf, id: u32, name: &str, lvl: i32, strip: bool) -> Result<()> {
+    pub(crate) fn decl(
+        &mut self,
+        out: &mut String,
+        btf: &Btf,
+        id: u32,
+        name: &str,
+        lvl: i32,
+        strip: bool,
+    ) -> Result<()> {
         self.dump.emit_type_decl_api(btf, id, name.as_bytes(), lvl, strip)?;
         let mut b = self.buf.borrow_mut();
         out.push_str(&String::from_utf8_lossy(&b));
@@ -183,7 +198,8 @@ pub fn generate(data: &[u8], path: &str, name: &str) -> Result<Skeleton> {
         })
         .collect();
     let progs: Vec<String> = obj.programs().map(|(_, p)| p.name().to_string_lossy().into_owned()).collect();
-    let st_maps: Vec<&(&Map, String)> = maps.iter().filter(|(m, _)| m.def().map_type == BPF_MAP_TYPE_STRUCT_OPS).collect();
+    let st_maps: Vec<&(&Map, String)> =
+        maps.iter().filter(|(m, _)| m.def().map_type == BPF_MAP_TYPE_STRUCT_OPS).collect();
     let guard = format!("__{}_SKEL_H__", n.to_ascii_uppercase());
     let btf = obj.btf();
 

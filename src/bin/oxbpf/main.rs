@@ -20,7 +20,7 @@ const USAGE_TOP: &str = "\
 Usage: oxbpf [OPTIONS] OBJECT { COMMAND | help }
        oxbpf --version
 
-OBJECT := { struct_ops | gen }
+OBJECT := { struct_ops | gen | btf }
 OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help }
 
   -j, --json     print JSON
@@ -58,6 +58,20 @@ Usage: oxbpf gen skeleton FILE [name OBJECT_NAME]
 
   skeleton   print a C skeleton header for the BPF object FILE, with the API of bpftool 7.5's
              'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o')
+";
+
+const USAGE_BTF: &str = "\
+Usage: oxbpf btf dump BTF_SRC [format FORMAT] [unsorted]
+       oxbpf btf help
+
+       BTF_SRC := { id BTF_ID | file FILE }
+       FORMAT  := { raw | c }
+
+  dump   print the BTF object: 'raw' (the default) lists every type as bpftool's raw format
+         does; 'c' prints a C header (vmlinux.h) byte-identical to bpftool 7.5's, types in
+         bpftool's stable sorted order unless 'unsorted', then the kernel's kfunc prototypes.
+         A file under /sys/kernel/btf/ other than vmlinux (module BTF) is read on top of
+         /sys/kernel/btf/vmlinux.
 ";
 
 struct Opts {
@@ -109,6 +123,7 @@ fn main() -> ExitCode {
         }
         Some("struct_ops") => struct_ops(&rest[1..], help, &opts),
         Some("gen") => gen(&rest[1..], help),
+        Some("btf") => btf(&rest[1..], help),
         Some(other) => Err(Fail::Usage(format!("unknown object '{other}'"))),
     };
     match r {
@@ -120,6 +135,7 @@ fn main() -> ExitCode {
                 match rest.first().map(String::as_str) {
                     Some("struct_ops") => USAGE_STRUCT_OPS,
                     Some("gen") => USAGE_GEN,
+                    Some("btf") => USAGE_BTF,
                     _ => USAGE_TOP,
                 }
             );
@@ -148,17 +164,72 @@ fn gen(args: &[String], help: bool) -> Result<(), Fail> {
                 [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
                 _ => return Err(Fail::Usage("skeleton takes FILE [name OBJECT_NAME]".into())),
             };
-            let data = std::fs::read(file)
-                .map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
+            let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
             let sk = oxbpf::gen::skeleton::generate(&data, file, &name)?;
-            use std::io::Write;
-            std::io::stdout()
-                .write_all(sk.text.as_bytes())
-                .map_err(|e| oxbpf::Error::inval(format!("writing the skeleton: {e}")))?;
-            Ok(())
+            write_stdout(sk.text.as_bytes())
         }
         other => Err(Fail::Usage(format!("unknown gen command '{other}'"))),
     }
+}
+
+fn btf(args: &[String], help: bool) -> Result<(), Fail> {
+    use oxbpf::btf::Btf;
+    if help || args.first().map(String::as_str) == Some("help") {
+        print!("{USAGE_BTF}");
+        return Ok(());
+    }
+    let Some(cmd) = args.first() else { return Err(Fail::Usage("no btf command given".into())) };
+    if cmd != "dump" {
+        return Err(Fail::Usage(format!("unknown btf command '{cmd}'")));
+    }
+    let (btf, rest) = match &args[1..] {
+        [k, v, rest @ ..] if k == "file" => {
+            const SYSFS: &str = "/sys/kernel/btf/";
+            let base =
+                if v.starts_with(SYSFS) && v != "/sys/kernel/btf/vmlinux" { Some(Btf::vmlinux()?) } else { None };
+            (Btf::parse_file(v, base, false)?.0, rest)
+        }
+        [k, v, rest @ ..] if k == "id" => {
+            let id = v.parse::<u32>().map_err(|_| Fail::Usage(format!("can't parse {v} as ID")))?;
+            let btf = match Btf::load_from_kernel_by_id(id, None) {
+                Ok(b) => b,
+                // Module BTF is split BTF: read it again on top of vmlinux.
+                Err(_) => Btf::load_from_kernel_by_id(id, Some(Btf::vmlinux()?))?,
+            };
+            (btf, rest)
+        }
+        _ => return Err(Fail::Usage("expected id BTF_ID | file FILE".into())),
+    };
+    let (mut c, mut sort) = (false, true);
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "format" => match it.next().map(String::as_str) {
+                Some("c") => c = true,
+                Some("raw") => c = false,
+                Some(f) => {
+                    return Err(Fail::Usage(format!("unrecognized format specifier: '{f}', possible values: raw, c")))
+                }
+                None => return Err(Fail::Usage("expecting value for 'format' option".into())),
+            },
+            "unsorted" => sort = false,
+            other => return Err(Fail::Usage(format!("unrecognized option: '{other}'"))),
+        }
+    }
+    let text = if c {
+        oxbpf::gen::btfdump::dump_c(&btf, &[], sort)?
+    } else {
+        oxbpf::gen::btfdump::dump_raw(&btf, &[]).into_bytes()
+    };
+    write_stdout(&text)
+}
+
+fn write_stdout(b: &[u8]) -> Result<(), Fail> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(b)
+        .and_then(|()| out.flush())
+        .map_err(|e| Fail::Op(oxbpf::Error::inval(format!("writing output: {e}"))))
 }
 
 /// `[id ID | name NAME]`; `required` makes an empty selection a usage error.
