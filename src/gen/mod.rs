@@ -2,6 +2,7 @@
 
 pub mod btfdump;
 pub mod skeleton;
+pub mod subskeleton;
 
 /// Replace every byte that cannot appear in a C identifier with `_`.
 pub fn sanitize(s: &str) -> String {

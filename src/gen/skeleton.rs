@@ -11,9 +11,9 @@ use std::cell::RefCell;
 use std::fmt::Write;
 use std::rc::Rc;
 
-const BPF_MAP_TYPE_STRUCT_OPS: u32 = 26;
+pub(crate) const BPF_MAP_TYPE_STRUCT_OPS: u32 = 26;
 const BPF_F_MMAPABLE: u32 = 1 << 10;
-const BTF_VAR_STATIC: u32 = 0;
+pub(crate) const BTF_VAR_STATIC: u32 = 0;
 /// `offsetof(struct bpf_map_skeleton, link)` and `sizeof(struct bpf_map_skeleton)` (LP64).
 const MAP_SKEL_SZ_NO_LINK: usize = 24;
 const MAP_SKEL_SZ_LINK: usize = 32;
@@ -36,14 +36,14 @@ fn datasec_ident(sec: &str) -> Option<String> {
     SEC_PREFIXES.iter().any(|p| sec.starts_with(p)).then(|| sanitize(&sec[1..]))
 }
 
-fn is_internal_mmapable(m: &Map) -> Option<String> {
+pub(crate) fn is_internal_mmapable(m: &Map) -> Option<String> {
     if !m.is_internal() || m.def().map_flags & BPF_F_MMAPABLE == 0 {
         return None;
     }
     map_ident(m)
 }
 
-fn find_datasec(btf: &Btf, ident: &str) -> Option<u32> {
+pub(crate) fn find_datasec(btf: &Btf, ident: &str) -> Option<u32> {
     (1..btf.type_cnt()).find(|&id| {
         btf.ty(id).is_some_and(|t| t.kind == Kind::Datasec && datasec_ident(t.name).as_deref() == Some(ident))
     })
@@ -145,7 +145,14 @@ fn datasec_def(out: &mut String, em: &mut Emitter, btf: &Btf, sec_id: u32, obj: 
     Ok(())
 }
 
-fn st_ops_shadow(out: &mut String, em: &mut Emitter, btf: &Btf, obj: &str, ident: &str, m: &Map) -> Result<()> {
+pub(crate) fn st_ops_shadow(
+    out: &mut String,
+    em: &mut Emitter,
+    btf: &Btf,
+    obj: &str,
+    ident: &str,
+    m: &Map,
+) -> Result<()> {
     let tid = m.btf_value_type_id;
     let t = btf.ty(tid).filter(|_| tid != 0).ok_or_else(|| Error::inval("struct_ops map without BTF value type"))?;
     let _ = writeln!(out, "\t\tstruct {obj}__{ident}__{} {{", t.name);

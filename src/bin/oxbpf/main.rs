@@ -54,10 +54,17 @@ Usage: oxbpf [OPTIONS] struct_ops { show | list } [STRUCT_OPS_MAP]
 
 const USAGE_GEN: &str = "\
 Usage: oxbpf gen skeleton FILE [name OBJECT_NAME]
+       oxbpf gen subskeleton FILE [name OBJECT_NAME]
+       oxbpf gen object OUTPUT_FILE INPUT_FILE [INPUT_FILE...]
        oxbpf gen help
 
   skeleton   print a C skeleton header for the BPF object FILE, with the API of bpftool 7.5's
              'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o')
+  subskeleton  print a C subskeleton header for the BPF library object FILE (bpftool 7.5's
+             'gen subskeleton'): it finds the library's variables, maps and programs in a
+             final object linked from it
+  object     statically link BPF object files into one (bpftool's 'gen object'; the
+             same bytes as bpftool 7.5 writes)
 ";
 
 const USAGE_BTF: &str = "\
@@ -167,6 +174,29 @@ fn gen(args: &[String], help: bool) -> Result<(), Fail> {
             let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
             let sk = oxbpf::gen::skeleton::generate(&data, file, &name)?;
             write_stdout(sk.text.as_bytes())
+        }
+        "subskeleton" => {
+            let (file, name) = match &args[1..] {
+                [f] => (f, oxbpf::gen::obj_name_from_path(f)),
+                [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
+                _ => return Err(Fail::Usage("subskeleton takes FILE [name OBJECT_NAME]".into())),
+            };
+            let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
+            write_stdout(oxbpf::gen::subskeleton::generate(&data, file, &name)?.as_bytes())
+        }
+        "object" => {
+            let [out, inputs @ ..] = &args[1..] else {
+                return Err(Fail::Usage("object takes OUTPUT_FILE INPUT_FILE...".into()));
+            };
+            if inputs.is_empty() {
+                return Err(Fail::Usage("object takes OUTPUT_FILE INPUT_FILE...".into()));
+            }
+            let mut l = oxbpf::linker::Linker::new(out)?;
+            for i in inputs {
+                l.add_file(i)?;
+            }
+            l.finalize()?;
+            Ok(())
         }
         other => Err(Fail::Usage(format!("unknown gen command '{other}'"))),
     }
