@@ -102,9 +102,12 @@ fn disambig_hash(btf: &Btf, id: u32, members: bool, depth: u32) -> u64 {
     h
 }
 
+/// Sort key of one type: rank, sort name, own name, tie-break hash, id.
+type SortKey<'a> = (u32, &'a [u8], &'a [u8], u64, u32);
+
 /// Type ids in bpftool's sorted order (position 0 included, as bpftool sorts every id).
 fn sorted_ids(btf: &Btf) -> Vec<u32> {
-    let mut keys: Vec<(u32, &[u8], &[u8], u64, u32)> = (0..btf.type_cnt())
+    let mut keys: Vec<SortKey<'_>> = (0..btf.type_cnt())
         .map(|id| {
             let own = btf.ty(id).map_or(b"" as &[u8], |t| t.name.as_bytes());
             (rank(btf, id, false), sort_name(btf, id, false), own, disambig_hash(btf, id, true, 0), id)
