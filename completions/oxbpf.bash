@@ -19,6 +19,7 @@ _oxbpf()
     done
 
     if [[ $cur == -* ]]; then
+        [[ $obj == gen && $cmd == skeleton ]] && opts+=' --typed-maps'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
@@ -42,7 +43,9 @@ _oxbpf()
         case "$cmd" in
             skeleton|subskeleton)
                 if ((nargs == 0)); then _filedir o
-                elif ((nargs == 1)); then COMPREPLY=($(compgen -W 'name' -- "$cur")); fi
+                elif [[ $prev != name ]]; then
+                    COMPREPLY=($(compgen -W 'name --typed-maps' -- "$cur"))
+                fi
                 ;;
             object) _filedir o ;;
         esac

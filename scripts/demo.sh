@@ -66,7 +66,7 @@ cmp -s "$skel" "$build/ctests/tcp_cc.skel.h" || {
     echo "demo: $build/ctests/tcp_cc.skel.h is not what oxbpf gen skeleton prints now" >&2
     exit 1
 }
-grep -E '^(struct tcp_cc|tcp_cc__[a-z_]+\()' "$skel" | sed 's/^/   /'
+grep -E '^(struct tcp_cc \{|tcp_cc__[a-z_]+\()' "$skel" | sed 's/^/   /'
 echo
 echo "== stage 1: open the tcp_cc skeleton"
 if ! "${run[@]}"; then

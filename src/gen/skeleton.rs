@@ -189,8 +189,79 @@ pub(crate) fn st_ops_shadow(
     Ok(())
 }
 
+/// Map types whose values are per-CPU arrays (a typed single-value helper would be wrong).
+const PERCPU_MAP_TYPES: [u32; 4] = [5, 6, 10, 21];
+
+/// `--typed-maps`: C definitions of the key and value types of BTF-defined maps, and
+/// `NAME__MAP__lookup/update/delete` helpers taking `const key *` / `value *`.
+fn typed_maps(o: &mut String, em: &mut Emitter, btf: &Btf, n: &str, maps: &[(&Map, String)]) -> Result<()> {
+    let typed: Vec<&(&Map, String)> = maps
+        .iter()
+        .filter(|(m, _)| {
+            !m.is_internal()
+                && m.def().map_type != BPF_MAP_TYPE_STRUCT_OPS
+                && !PERCPU_MAP_TYPES.contains(&m.def().map_type)
+                && m.btf_key_type_id != 0
+                && m.btf_value_type_id != 0
+        })
+        .collect();
+    if typed.is_empty() {
+        return Ok(());
+    }
+    let guard = format!("__{}_SKEL_MAP_TYPES__", n.to_ascii_uppercase());
+    let _ = write!(
+        o,
+        "
+/* Key and value types of the BTF-defined maps (oxbpf gen skeleton --typed-maps);
+ * define {guard} if they are already defined. */
+#ifndef {guard}
+#define {guard}
+"
+    );
+    let mut defs = Vec::new();
+    for (m, _) in &typed {
+        em.dump_type(&mut defs, btf, m.btf_key_type_id)?;
+        em.dump_type(&mut defs, btf, m.btf_value_type_id)?;
+    }
+    o.push_str(&String::from_utf8_lossy(&defs));
+    let _ = writeln!(o, "#endif /* {guard} */");
+    for (m, id) in &typed {
+        let (mut k, mut v) = (String::new(), String::new());
+        em.decl(&mut k, btf, m.btf_key_type_id, "", 0, false)?;
+        em.decl(&mut v, btf, m.btf_value_type_id, "", 0, false)?;
+        let _ = write!(
+            o,
+            "
+static inline int
+{n}__{id}__lookup(const struct {n} *skel, const __typeof__({k}) *key, __typeof__({v}) *value, __u64 flags)
+{{
+	return bpf_map__lookup_elem(skel->maps.{id}, key, sizeof(*key), value, sizeof(*value), flags);
+}}
+
+static inline int
+{n}__{id}__update(const struct {n} *skel, const __typeof__({k}) *key, const __typeof__({v}) *value, __u64 flags)
+{{
+	return bpf_map__update_elem(skel->maps.{id}, key, sizeof(*key), value, sizeof(*value), flags);
+}}
+
+static inline int
+{n}__{id}__delete(const struct {n} *skel, const __typeof__({k}) *key, __u64 flags)
+{{
+	return bpf_map__delete_elem(skel->maps.{id}, key, sizeof(*key), flags);
+}}
+"
+        );
+    }
+    Ok(())
+}
+
 /// Generate the skeleton header for the object file bytes `data` (named `path`) as `name`.
 pub fn generate(data: &[u8], path: &str, name: &str) -> Result<Skeleton> {
+    generate_with(data, path, name, false)
+}
+
+/// As [`generate`]; `typed`: also emit `--typed-maps` types and helpers.
+pub fn generate_with(data: &[u8], path: &str, name: &str, typed: bool) -> Result<Skeleton> {
     let obj = open_object(data, path, name)?;
     let n = name;
     let maps: Vec<(&Map, String)> = obj
@@ -490,6 +561,10 @@ const void *{n}::elf_bytes(size_t *sz) {{ return {n}__elf_bytes(sz); }}
     );
     if let Some(b) = btf {
         asserts(&mut o, b, n, &maps)?;
+        if typed {
+            let mut e = Emitter::new(b)?;
+            typed_maps(&mut o, &mut e, b, n, &maps)?;
+        }
     }
     let _ = write!(o, "\n#endif /* {guard} */\n");
     Ok(Skeleton { text: o })

@@ -53,13 +53,15 @@ Usage: oxbpf [OPTIONS] struct_ops { show | list } [STRUCT_OPS_MAP]
 ";
 
 const USAGE_GEN: &str = "\
-Usage: oxbpf gen skeleton FILE [name OBJECT_NAME]
+Usage: oxbpf gen skeleton FILE [name OBJECT_NAME] [--typed-maps]
        oxbpf gen subskeleton FILE [name OBJECT_NAME]
        oxbpf gen object OUTPUT_FILE INPUT_FILE [INPUT_FILE...]
        oxbpf gen help
 
   skeleton   print a C skeleton header for the BPF object FILE, with the API of bpftool 7.5's
-             'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o')
+             'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o');
+             --typed-maps adds the C types of BTF-defined maps' keys and values and
+             NAME__MAP__lookup/update/delete helpers taking typed pointers
   subskeleton  print a C subskeleton header for the BPF library object FILE (bpftool 7.5's
              'gen subskeleton'): it finds the library's variables, maps and programs in a
              final object linked from it
@@ -166,13 +168,15 @@ fn gen(args: &[String], help: bool) -> Result<(), Fail> {
     let Some(cmd) = args.first() else { return Err(Fail::Usage("no gen command given".into())) };
     match cmd.as_str() {
         "skeleton" => {
+            let typed = args.iter().any(|a| a == "--typed-maps");
+            let args: Vec<String> = args.iter().filter(|a| *a != "--typed-maps").cloned().collect();
             let (file, name) = match &args[1..] {
                 [f] => (f, oxbpf::gen::obj_name_from_path(f)),
                 [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
                 _ => return Err(Fail::Usage("skeleton takes FILE [name OBJECT_NAME]".into())),
             };
             let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
-            let sk = oxbpf::gen::skeleton::generate(&data, file, &name)?;
+            let sk = oxbpf::gen::skeleton::generate_with(&data, file, &name, typed)?;
             write_stdout(sk.text.as_bytes())
         }
         "subskeleton" => {
