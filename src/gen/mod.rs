@@ -39,3 +39,27 @@ pub fn push_hex(out: &mut String, data: &[u8]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_bpftool() {
+        assert_eq!(obj_name_from_path("/a/b/tcp-cc.bpf.o"), "tcp_cc_bpf");
+        assert_eq!(obj_name_from_path("x.o"), "x");
+        assert_eq!(obj_name_from_path("noext"), "noext");
+        assert_eq!(obj_name_from_path(&"a".repeat(80)).len(), 63);
+    }
+
+    #[test]
+    fn hex_wraps_at_78_columns() {
+        let mut s = String::new();
+        push_hex(&mut s, &[0u8; 40]);
+        // 39 "\0" fit in 78 columns, the 40th starts a new line.
+        assert_eq!(s, format!("{}\\\n\\0", "\\0".repeat(39)));
+        let mut s = String::new();
+        push_hex(&mut s, &[0xab, 0]);
+        assert_eq!(s, "\\xab\\0");
+    }
+}
