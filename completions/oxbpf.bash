@@ -19,15 +19,46 @@ _oxbpf()
     done
 
     if [[ $cur == -* ]]; then
+        [[ $obj == gen && $cmd == skeleton ]] && opts+=' --typed-maps'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
     if [[ -z $obj ]]; then
-        COMPREPLY=($(compgen -W 'struct_ops help' -- "$cur"))
+        COMPREPLY=($(compgen -W 'struct_ops gen btf help' -- "$cur"))
         return
     fi
     if [[ $obj == struct_ops && -z $cmd ]]; then
         COMPREPLY=($(compgen -W 'show list dump register unregister watch help' -- "$cur"))
+        return
+    fi
+    if [[ $obj == gen && -z $cmd ]]; then
+        COMPREPLY=($(compgen -W 'skeleton subskeleton object help' -- "$cur"))
+        return
+    fi
+    if [[ $obj == btf && -z $cmd ]]; then
+        COMPREPLY=($(compgen -W 'dump help' -- "$cur"))
+        return
+    fi
+    if [[ $obj == gen ]]; then
+        case "$cmd" in
+            skeleton|subskeleton)
+                if ((nargs == 0)); then _filedir o
+                elif [[ $prev != name ]]; then
+                    COMPREPLY=($(compgen -W 'name --typed-maps' -- "$cur"))
+                fi
+                ;;
+            object) _filedir o ;;
+        esac
+        return
+    fi
+    if [[ $obj == btf ]]; then
+        case "$prev" in
+            dump) COMPREPLY=($(compgen -W 'id file' -- "$cur")) ;;
+            file) _filedir ;;
+            format) COMPREPLY=($(compgen -W 'c raw' -- "$cur")) ;;
+            id) ;;
+            *) ((nargs >= 2)) && COMPREPLY=($(compgen -W 'format unsorted' -- "$cur")) ;;
+        esac
         return
     fi
     case "$cmd" in

@@ -12,6 +12,7 @@ pub mod attach;
 pub mod btf;
 pub mod buffers;
 pub mod elf;
+pub mod gen;
 pub mod link;
 pub mod linker;
 // The C boundary: every export's safety contract is libbpf's C API (handles NULL or issued by

@@ -20,7 +20,7 @@ const USAGE_TOP: &str = "\
 Usage: oxbpf [OPTIONS] OBJECT { COMMAND | help }
        oxbpf --version
 
-OBJECT := { struct_ops }
+OBJECT := { struct_ops | gen | btf }
 OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help }
 
   -j, --json     print JSON
@@ -50,6 +50,37 @@ Usage: oxbpf [OPTIONS] struct_ops { show | list } [STRUCT_OPS_MAP]
   unregister   detach the map's links (and remove their pins), or delete a legacy
                registration's element; afterwards the name is gone from its subsystem
   watch        wait until the registration's link is detached, print one line, exit 0
+";
+
+const USAGE_GEN: &str = "\
+Usage: oxbpf gen skeleton FILE [name OBJECT_NAME] [--typed-maps]
+       oxbpf gen subskeleton FILE [name OBJECT_NAME]
+       oxbpf gen object OUTPUT_FILE INPUT_FILE [INPUT_FILE...]
+       oxbpf gen help
+
+  skeleton   print a C skeleton header for the BPF object FILE, with the API of bpftool 7.5's
+             'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o');
+             --typed-maps adds the C types of BTF-defined maps' keys and values and
+             NAME__MAP__lookup/update/delete helpers taking typed pointers
+  subskeleton  print a C subskeleton header for the BPF library object FILE (bpftool 7.5's
+             'gen subskeleton'): it finds the library's variables, maps and programs in a
+             final object linked from it
+  object     statically link BPF object files into one (bpftool's 'gen object'; the
+             same bytes as bpftool 7.5 writes)
+";
+
+const USAGE_BTF: &str = "\
+Usage: oxbpf btf dump BTF_SRC [format FORMAT] [unsorted]
+       oxbpf btf help
+
+       BTF_SRC := { id BTF_ID | file FILE }
+       FORMAT  := { raw | c }
+
+  dump   print the BTF object: 'raw' (the default) lists every type as bpftool's raw format
+         does; 'c' prints a C header (vmlinux.h) byte-identical to bpftool 7.5's, types in
+         bpftool's stable sorted order unless 'unsorted', then the kernel's kfunc prototypes.
+         A file under /sys/kernel/btf/ other than vmlinux (module BTF) is read on top of
+         /sys/kernel/btf/vmlinux.
 ";
 
 struct Opts {
@@ -100,6 +131,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some("struct_ops") => struct_ops(&rest[1..], help, &opts),
+        Some("gen") => gen(&rest[1..], help),
+        Some("btf") => btf(&rest[1..], help),
         Some(other) => Err(Fail::Usage(format!("unknown object '{other}'"))),
     };
     match r {
@@ -108,7 +141,12 @@ fn main() -> ExitCode {
             eprintln!("Error: {m}\n");
             eprint!(
                 "{}",
-                if rest.first().map(String::as_str) == Some("struct_ops") { USAGE_STRUCT_OPS } else { USAGE_TOP }
+                match rest.first().map(String::as_str) {
+                    Some("struct_ops") => USAGE_STRUCT_OPS,
+                    Some("gen") => USAGE_GEN,
+                    Some("btf") => USAGE_BTF,
+                    _ => USAGE_TOP,
+                }
             );
             ExitCode::from(2)
         }
@@ -120,6 +158,112 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn gen(args: &[String], help: bool) -> Result<(), Fail> {
+    if help || args.first().map(String::as_str) == Some("help") {
+        print!("{USAGE_GEN}");
+        return Ok(());
+    }
+    let Some(cmd) = args.first() else { return Err(Fail::Usage("no gen command given".into())) };
+    match cmd.as_str() {
+        "skeleton" => {
+            let typed = args.iter().any(|a| a == "--typed-maps");
+            let args: Vec<String> = args.iter().filter(|a| *a != "--typed-maps").cloned().collect();
+            let (file, name) = match &args[1..] {
+                [f] => (f, oxbpf::gen::obj_name_from_path(f)),
+                [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
+                _ => return Err(Fail::Usage("skeleton takes FILE [name OBJECT_NAME]".into())),
+            };
+            let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
+            let sk = oxbpf::gen::skeleton::generate_with(&data, file, &name, typed)?;
+            write_stdout(sk.text.as_bytes())
+        }
+        "subskeleton" => {
+            let (file, name) = match &args[1..] {
+                [f] => (f, oxbpf::gen::obj_name_from_path(f)),
+                [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
+                _ => return Err(Fail::Usage("subskeleton takes FILE [name OBJECT_NAME]".into())),
+            };
+            let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
+            write_stdout(oxbpf::gen::subskeleton::generate(&data, file, &name)?.as_bytes())
+        }
+        "object" => {
+            let [out, inputs @ ..] = &args[1..] else {
+                return Err(Fail::Usage("object takes OUTPUT_FILE INPUT_FILE...".into()));
+            };
+            if inputs.is_empty() {
+                return Err(Fail::Usage("object takes OUTPUT_FILE INPUT_FILE...".into()));
+            }
+            let mut l = oxbpf::linker::Linker::new(out)?;
+            for i in inputs {
+                l.add_file(i)?;
+            }
+            l.finalize()?;
+            Ok(())
+        }
+        other => Err(Fail::Usage(format!("unknown gen command '{other}'"))),
+    }
+}
+
+fn btf(args: &[String], help: bool) -> Result<(), Fail> {
+    use oxbpf::btf::Btf;
+    if help || args.first().map(String::as_str) == Some("help") {
+        print!("{USAGE_BTF}");
+        return Ok(());
+    }
+    let Some(cmd) = args.first() else { return Err(Fail::Usage("no btf command given".into())) };
+    if cmd != "dump" {
+        return Err(Fail::Usage(format!("unknown btf command '{cmd}'")));
+    }
+    let (btf, rest) = match &args[1..] {
+        [k, v, rest @ ..] if k == "file" => {
+            const SYSFS: &str = "/sys/kernel/btf/";
+            let base =
+                if v.starts_with(SYSFS) && v != "/sys/kernel/btf/vmlinux" { Some(Btf::vmlinux()?) } else { None };
+            (Btf::parse_file(v, base, false)?.0, rest)
+        }
+        [k, v, rest @ ..] if k == "id" => {
+            let id = v.parse::<u32>().map_err(|_| Fail::Usage(format!("can't parse {v} as ID")))?;
+            let btf = match Btf::load_from_kernel_by_id(id, None) {
+                Ok(b) => b,
+                // Module BTF is split BTF: read it again on top of vmlinux.
+                Err(_) => Btf::load_from_kernel_by_id(id, Some(Btf::vmlinux()?))?,
+            };
+            (btf, rest)
+        }
+        _ => return Err(Fail::Usage("expected id BTF_ID | file FILE".into())),
+    };
+    let (mut c, mut sort) = (false, true);
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "format" => match it.next().map(String::as_str) {
+                Some("c") => c = true,
+                Some("raw") => c = false,
+                Some(f) => {
+                    return Err(Fail::Usage(format!("unrecognized format specifier: '{f}', possible values: raw, c")))
+                }
+                None => return Err(Fail::Usage("expecting value for 'format' option".into())),
+            },
+            "unsorted" => sort = false,
+            other => return Err(Fail::Usage(format!("unrecognized option: '{other}'"))),
+        }
+    }
+    let text = if c {
+        oxbpf::gen::btfdump::dump_c(&btf, &[], sort)?
+    } else {
+        oxbpf::gen::btfdump::dump_raw(&btf, &[]).into_bytes()
+    };
+    write_stdout(&text)
+}
+
+fn write_stdout(b: &[u8]) -> Result<(), Fail> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(b)
+        .and_then(|()| out.flush())
+        .map_err(|e| Fail::Op(oxbpf::Error::inval(format!("writing output: {e}"))))
 }
 
 /// `[id ID | name NAME]`; `required` makes an empty selection a usage error.

@@ -1,0 +1,596 @@
+//! `oxbpf gen skeleton`: a C header with the API of bpftool 7.5's skeletons (same struct
+//! members, functions, datasec layouts and struct_ops shadow types), built from the object as
+//! this library opens it.
+
+use super::{push_hex, sanitize};
+use crate::btf::CDump;
+use crate::btf::{Btf, Kind};
+use crate::error::{Error, Result};
+use crate::object::{Map, Object, OpenOptions};
+use std::cell::RefCell;
+use std::fmt::Write;
+use std::rc::Rc;
+
+pub(crate) const BPF_MAP_TYPE_STRUCT_OPS: u32 = 26;
+const BPF_F_MMAPABLE: u32 = 1 << 10;
+pub(crate) const BTF_VAR_STATIC: u32 = 0;
+/// `offsetof(struct bpf_map_skeleton, link)` and `sizeof(struct bpf_map_skeleton)` (LP64).
+const MAP_SKEL_SZ_NO_LINK: usize = 24;
+const MAP_SKEL_SZ_LINK: usize = 32;
+
+/// Internal-map section prefixes that have a skeleton identifier.
+const SEC_PREFIXES: [&str; 4] = [".data", ".rodata", ".bss", ".kconfig"];
+
+/// The skeleton identifier of a map: its name for user maps; for internal maps the part after
+/// the first internal-section marker, sanitized (`tcp_cc.bss` → `bss`).
+pub fn map_ident(m: &Map) -> Option<String> {
+    let name = m.name().to_string_lossy();
+    if !m.is_internal() {
+        return Some(name.into_owned());
+    }
+    SEC_PREFIXES.iter().find_map(|sfx| name.find(sfx).map(|p| sanitize(&name[p + 1..])))
+}
+
+/// The identifier of a DATASEC named `sec` (`.rodata.str1.1` → `rodata_str1_1`).
+fn datasec_ident(sec: &str) -> Option<String> {
+    SEC_PREFIXES.iter().any(|p| sec.starts_with(p)).then(|| sanitize(&sec[1..]))
+}
+
+pub(crate) fn is_internal_mmapable(m: &Map) -> Option<String> {
+    if !m.is_internal() || m.def().map_flags & BPF_F_MMAPABLE == 0 {
+        return None;
+    }
+    map_ident(m)
+}
+
+pub(crate) fn find_datasec(btf: &Btf, ident: &str) -> Option<u32> {
+    (1..btf.type_cnt()).find(|&id| {
+        btf.ty(id).is_some_and(|t| t.kind == Kind::Datasec && datasec_ident(t.name).as_deref() == Some(ident))
+    })
+}
+
+/// A C dumper whose output is appended to a shared buffer.
+pub(crate) struct Emitter {
+    buf: Rc<RefCell<Vec<u8>>>,
+    dump: CDump,
+}
+
+impl Emitter {
+    pub(crate) fn new(btf: &Btf) -> Result<Emitter> {
+        let buf = Rc::new(RefCell::new(Vec::new()));
+        let b2 = buf.clone();
+        let dump = CDump::new(
+            btf,
+            Box::new(move |t: &[u8]| b2.borrow_mut().extend_from_slice(t.strip_suffix(&[0]).unwrap_or(t))),
+        )?;
+        Ok(Emitter { buf, dump })
+    }
+
+    /// Full C definition of type `id` (and what it needs first) appended to `out`.
+    pub(crate) fn dump_type(&mut self, out: &mut Vec<u8>, btf: &Btf, id: u32) -> Result<()> {
+        self.dump.dump_type(btf, id)?;
+        out.append(&mut self.buf.borrow_mut());
+        Ok(())
+    }
+
+    /// Declaration of `name` with type `id` appended to `out`.
+    pub(crate) fn decl(
+        &mut self,
+        out: &mut String,
+        btf: &Btf,
+        id: u32,
+        name: &str,
+        lvl: i32,
+        strip: bool,
+    ) -> Result<()> {
+        self.dump.emit_type_decl_api(btf, id, name.as_bytes(), lvl, strip)?;
+        let mut b = self.buf.borrow_mut();
+        out.push_str(&String::from_utf8_lossy(&b));
+        b.clear();
+        Ok(())
+    }
+}
+
+/// The function-prototype a pointer type points to, through modifiers and typedefs.
+fn is_func_ptr(btf: &Btf, id: u32) -> bool {
+    let Some((_, t)) = btf.skip_mods_and_typedefs(id) else { return false };
+    if t.kind != Kind::Ptr {
+        return false;
+    }
+    btf.skip_mods_and_typedefs(t.size_or_type).is_some_and(|(_, p)| p.kind == Kind::FuncProto)
+}
+
+/// Generated skeleton text plus facts later steps reuse.
+pub struct Skeleton {
+    pub text: String,
+}
+
+/// Open `bytes` (the object file `path`) as libbpf would for a skeleton named `name`.
+pub fn open_object(bytes: &[u8], path: &str, name: &str) -> Result<Box<Object>> {
+    let opts = OpenOptions { object_name: Some(name.to_string()), ..Default::default() };
+    Object::open(bytes, path, true, opts)
+}
+
+fn datasec_def(out: &mut String, em: &mut Emitter, btf: &Btf, sec_id: u32, obj: &str) -> Result<()> {
+    let Some(sec) = btf.ty(sec_id) else { return Ok(()) };
+    let Some(sec_ident) = datasec_ident(sec.name) else { return Ok(()) };
+    let strip = sec.name != ".kconfig";
+    let _ = writeln!(out, "\tstruct {obj}__{sec_ident} {{");
+    let (mut off, mut pads) = (0u32, 0);
+    for (i, si) in sec.secinfos().into_iter().flat_map(|s| s.iter()).enumerate() {
+        let var = btf.ty(si.type_id).ok_or_else(|| Error::inval(format!("bad var type {}", si.type_id)))?;
+        if var.linkage() == Some(BTF_VAR_STATIC) {
+            continue;
+        }
+        if off > si.offset {
+            return Err(Error::inval(format!(
+                "Something is wrong for {}'s variable #{i}: need offset {}, already at {off}.",
+                sec.name, si.offset
+            )));
+        }
+        let align = btf.align_of(var.size_or_type)?.min(4);
+        if align == 0 {
+            return Err(Error::inval(format!("Failed to determine alignment of variable '{}'", var.name)));
+        }
+        if off.div_ceil(align) * align != si.offset {
+            let _ = writeln!(out, "\t\tchar __pad{pads}[{}];", si.offset - off);
+            pads += 1;
+        }
+        out.push_str("\t\t");
+        em.decl(out, btf, var.size_or_type, &sanitize(var.name), 2, strip)?;
+        out.push_str(";\n");
+        off = si.offset + si.size;
+    }
+    let _ = writeln!(out, "\t}} *{sec_ident};");
+    Ok(())
+}
+
+pub(crate) fn st_ops_shadow(
+    out: &mut String,
+    em: &mut Emitter,
+    btf: &Btf,
+    obj: &str,
+    ident: &str,
+    m: &Map,
+) -> Result<()> {
+    let tid = m.btf_value_type_id;
+    let t = btf.ty(tid).filter(|_| tid != 0).ok_or_else(|| Error::inval("struct_ops map without BTF value type"))?;
+    let _ = writeln!(out, "\t\tstruct {obj}__{ident}__{} {{", t.name);
+    let mut next = 0u32;
+    for (i, mb) in t.members().into_iter().flat_map(|ms| ms.iter()).enumerate() {
+        let (mid, mt) = btf.skip_mods_and_typedefs(mb.type_id).ok_or_else(|| Error::inval("bad member type"))?;
+        let off = mb.bit_offset / 8;
+        if next < off {
+            let _ = writeln!(out, "\t\t\tchar __padding_{i}[{}];", off - next);
+        }
+        match mt.kind {
+            Kind::Int | Kind::Float | Kind::Enum | Kind::Enum64 => {
+                out.push_str("\t\t\t");
+                em.decl(out, btf, mid, mb.name, 3, false)?;
+                out.push_str(";\n");
+                next = off + btf.resolve_size(mid)?;
+            }
+            Kind::Ptr if is_func_ptr(btf, mb.type_id) => {
+                let _ = writeln!(out, "\t\t\tstruct bpf_program *{};", mb.name);
+                next = off + 8;
+            }
+            _ => {
+                let sz = btf.resolve_size(mid)?;
+                let _ = writeln!(out, "\t\t\tchar __unsupported_{i}[{sz}];");
+                next = off + sz;
+            }
+        }
+    }
+    let size = btf.resolve_size(tid)?;
+    if next < size {
+        let _ = writeln!(out, "\t\t\tchar __padding_end[{}];", size - next);
+    }
+    let _ = writeln!(out, "\t\t}} *{ident};");
+    Ok(())
+}
+
+/// Map types whose values are per-CPU arrays (a typed single-value helper would be wrong).
+const PERCPU_MAP_TYPES: [u32; 4] = [5, 6, 10, 21];
+
+/// `--typed-maps`: C definitions of the key and value types of BTF-defined maps, and
+/// `NAME__MAP__lookup/update/delete` helpers taking `const key *` / `value *`.
+fn typed_maps(o: &mut String, em: &mut Emitter, btf: &Btf, n: &str, maps: &[(&Map, String)]) -> Result<()> {
+    let typed: Vec<&(&Map, String)> = maps
+        .iter()
+        .filter(|(m, _)| {
+            !m.is_internal()
+                && m.def().map_type != BPF_MAP_TYPE_STRUCT_OPS
+                && !PERCPU_MAP_TYPES.contains(&m.def().map_type)
+                && m.btf_key_type_id != 0
+                && m.btf_value_type_id != 0
+        })
+        .collect();
+    if typed.is_empty() {
+        return Ok(());
+    }
+    let guard = format!("__{}_SKEL_MAP_TYPES__", n.to_ascii_uppercase());
+    let _ = write!(
+        o,
+        "
+/* Key and value types of the BTF-defined maps (oxbpf gen skeleton --typed-maps);
+ * define {guard} if they are already defined. */
+#ifndef {guard}
+#define {guard}
+"
+    );
+    let mut defs = Vec::new();
+    for (m, _) in &typed {
+        em.dump_type(&mut defs, btf, m.btf_key_type_id)?;
+        em.dump_type(&mut defs, btf, m.btf_value_type_id)?;
+    }
+    o.push_str(&String::from_utf8_lossy(&defs));
+    let _ = writeln!(o, "#endif /* {guard} */");
+    for (m, id) in &typed {
+        let (mut k, mut v) = (String::new(), String::new());
+        em.decl(&mut k, btf, m.btf_key_type_id, "", 0, false)?;
+        em.decl(&mut v, btf, m.btf_value_type_id, "", 0, false)?;
+        let _ = write!(
+            o,
+            "
+static inline int
+{n}__{id}__lookup(const struct {n} *skel, const __typeof__({k}) *key, __typeof__({v}) *value, __u64 flags)
+{{
+	return bpf_map__lookup_elem(skel->maps.{id}, key, sizeof(*key), value, sizeof(*value), flags);
+}}
+
+static inline int
+{n}__{id}__update(const struct {n} *skel, const __typeof__({k}) *key, const __typeof__({v}) *value, __u64 flags)
+{{
+	return bpf_map__update_elem(skel->maps.{id}, key, sizeof(*key), value, sizeof(*value), flags);
+}}
+
+static inline int
+{n}__{id}__delete(const struct {n} *skel, const __typeof__({k}) *key, __u64 flags)
+{{
+	return bpf_map__delete_elem(skel->maps.{id}, key, sizeof(*key), flags);
+}}
+"
+        );
+    }
+    Ok(())
+}
+
+/// Generate the skeleton header for the object file bytes `data` (named `path`) as `name`.
+pub fn generate(data: &[u8], path: &str, name: &str) -> Result<Skeleton> {
+    generate_with(data, path, name, false)
+}
+
+/// As [`generate`]; `typed`: also emit `--typed-maps` types and helpers.
+pub fn generate_with(data: &[u8], path: &str, name: &str, typed: bool) -> Result<Skeleton> {
+    let obj = open_object(data, path, name)?;
+    let n = name;
+    let maps: Vec<(&Map, String)> = obj
+        .maps
+        .iter()
+        .filter_map(|m| {
+            let id = map_ident(m);
+            if id.is_none() {
+                eprintln!("Error: ignoring unrecognized internal map '{}'...", m.name().to_string_lossy());
+            }
+            id.map(|i| (m, i))
+        })
+        .collect();
+    let progs: Vec<String> = obj.programs().map(|(_, p)| p.name().to_string_lossy().into_owned()).collect();
+    let st_maps: Vec<&(&Map, String)> =
+        maps.iter().filter(|(m, _)| m.def().map_type == BPF_MAP_TYPE_STRUCT_OPS).collect();
+    let guard = format!("__{}_SKEL_H__", n.to_ascii_uppercase());
+    let btf = obj.btf();
+
+    let mut o = String::with_capacity(data.len() * 4 + 8192);
+    let _ = write!(
+        o,
+        "/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n\n\
+/* THIS FILE IS AUTOGENERATED BY BPFTOOL! */\n#ifndef {guard}\n#define {guard}\n\n\
+#include <errno.h>\n#include <stdlib.h>\n#include <bpf/libbpf.h>\n\n\
+#define BPF_SKEL_SUPPORTS_MAP_AUTO_ATTACH 1\n\n\
+struct {n} {{\n\tstruct bpf_object_skeleton *skeleton;\n\tstruct bpf_object *obj;\n"
+    );
+    if !maps.is_empty() {
+        o.push_str("\tstruct {\n");
+        for (_, id) in &maps {
+            let _ = writeln!(o, "\t\tstruct bpf_map *{id};");
+        }
+        o.push_str("\t} maps;\n");
+    }
+    let mut em = match btf {
+        Some(b) => Some(Emitter::new(b)?),
+        None => None,
+    };
+    if let (Some(b), Some(e)) = (btf, em.as_mut()) {
+        if !st_maps.is_empty() {
+            o.push_str("\tstruct {\n");
+            for (m, id) in &st_maps {
+                st_ops_shadow(&mut o, e, b, n, id, m)?;
+            }
+            o.push_str("\t} struct_ops;\n");
+        }
+    }
+    if !progs.is_empty() {
+        o.push_str("\tstruct {\n");
+        for p in &progs {
+            let _ = writeln!(o, "\t\tstruct bpf_program *{p};");
+        }
+        o.push_str("\t} progs;\n");
+    }
+    if !progs.is_empty() || !st_maps.is_empty() {
+        o.push_str("\tstruct {\n");
+        for p in &progs {
+            let _ = writeln!(o, "\t\tstruct bpf_link *{p};");
+        }
+        for (_, id) in &st_maps {
+            let _ = writeln!(o, "\t\tstruct bpf_link *{id};");
+        }
+        o.push_str("\t} links;\n");
+    }
+    if let (Some(b), Some(e)) = (btf, em.as_mut()) {
+        for (m, id) in &maps {
+            if is_internal_mmapable(m).is_none() {
+                continue;
+            }
+            match find_datasec(b, id) {
+                None => {
+                    let _ = write!(o, "\tstruct {n}__{id} {{\n\t}} *{id};\n");
+                }
+                Some(sec) => datasec_def(&mut o, e, b, sec, n)?,
+            }
+        }
+    }
+    let _ = write!(
+        o,
+        "
+#ifdef __cplusplus
+	static inline struct {n} *open(const struct bpf_object_open_opts *opts = nullptr);
+	static inline struct {n} *open_and_load();
+	static inline int load(struct {n} *skel);
+	static inline int attach(struct {n} *skel);
+	static inline void detach(struct {n} *skel);
+	static inline void destroy(struct {n} *skel);
+	static inline const void *elf_bytes(size_t *sz);
+#endif /* __cplusplus */
+}};
+
+static void
+{n}__destroy(struct {n} *obj)
+{{
+	if (!obj)
+		return;
+	if (obj->skeleton)
+		bpf_object__destroy_skeleton(obj->skeleton);
+	free(obj);
+}}
+
+static inline int
+{n}__create_skeleton(struct {n} *obj);
+
+static inline struct {n} *
+{n}__open_opts(const struct bpf_object_open_opts *opts)
+{{
+	struct {n} *obj;
+	int err;
+
+	obj = (struct {n} *)calloc(1, sizeof(*obj));
+	if (!obj) {{
+		errno = ENOMEM;
+		return NULL;
+	}}
+
+	err = {n}__create_skeleton(obj);
+	if (err)
+		goto err_out;
+
+	err = bpf_object__open_skeleton(obj->skeleton, opts);
+	if (err)
+		goto err_out;
+
+"
+    );
+    if btf.is_some() {
+        for (_, id) in &st_maps {
+            let _ = write!(
+                o,
+                "\tobj->struct_ops.{id} = (__typeof__(obj->struct_ops.{id}))\n\t\tbpf_map__initial_value(obj->maps.{id}, NULL);\n\n"
+            );
+        }
+    }
+    let _ = write!(
+        o,
+        "\treturn obj;
+err_out:
+	{n}__destroy(obj);
+	errno = -err;
+	return NULL;
+}}
+
+static inline struct {n} *
+{n}__open(void)
+{{
+	return {n}__open_opts(NULL);
+}}
+
+static inline int
+{n}__load(struct {n} *obj)
+{{
+	return bpf_object__load_skeleton(obj->skeleton);
+}}
+
+static inline struct {n} *
+{n}__open_and_load(void)
+{{
+	struct {n} *obj;
+	int err;
+
+	obj = {n}__open();
+	if (!obj)
+		return NULL;
+	err = {n}__load(obj);
+	if (err) {{
+		{n}__destroy(obj);
+		errno = -err;
+		return NULL;
+	}}
+	return obj;
+}}
+
+static inline int
+{n}__attach(struct {n} *obj)
+{{
+	return bpf_object__attach_skeleton(obj->skeleton);
+}}
+
+static inline void
+{n}__detach(struct {n} *obj)
+{{
+	bpf_object__detach_skeleton(obj->skeleton);
+}}
+
+static inline const void *{n}__elf_bytes(size_t *sz);
+
+static inline int
+{n}__create_skeleton(struct {n} *obj)
+{{
+	struct bpf_object_skeleton *s;
+	struct bpf_map_skeleton *map __attribute__((unused));
+	int err;
+
+	s = (struct bpf_object_skeleton *)calloc(1, sizeof(*s));
+	if (!s)	{{
+		err = -ENOMEM;
+		goto err;
+	}}
+
+	s->sz = sizeof(*s);
+	s->name = \"{n}\";
+	s->obj = &obj->obj;
+"
+    );
+    if !maps.is_empty() {
+        let sz = if st_maps.is_empty() { MAP_SKEL_SZ_NO_LINK } else { MAP_SKEL_SZ_LINK };
+        let _ = write!(
+            o,
+            "
+	/* maps */
+	s->map_cnt = {};
+	s->map_skel_sz = {sz};
+	s->maps = (struct bpf_map_skeleton *)calloc(s->map_cnt,
+			sizeof(*s->maps) > {sz} ? sizeof(*s->maps) : {sz});
+	if (!s->maps) {{
+		err = -ENOMEM;
+		goto err;
+	}}
+",
+            maps.len()
+        );
+        for (i, (m, id)) in maps.iter().enumerate() {
+            let _ = write!(
+                o,
+                "\n\tmap = (struct bpf_map_skeleton *)((char *)s->maps + {i} * s->map_skel_sz);\n\tmap->name = \"{}\";\n\tmap->map = &obj->maps.{id};\n",
+                m.name().to_string_lossy()
+            );
+            if is_internal_mmapable(m).is_some() {
+                let _ = writeln!(o, "\tmap->mmaped = (void **)&obj->{id};");
+            }
+            if m.def().map_type == BPF_MAP_TYPE_STRUCT_OPS {
+                let _ = writeln!(o, "\tmap->link = &obj->links.{id};");
+            }
+        }
+    }
+    if !progs.is_empty() {
+        let _ = write!(
+            o,
+            "
+	/* programs */
+	s->prog_cnt = {};
+	s->prog_skel_sz = sizeof(*s->progs);
+	s->progs = (struct bpf_prog_skeleton *)calloc(s->prog_cnt, s->prog_skel_sz);
+	if (!s->progs) {{
+		err = -ENOMEM;
+		goto err;
+	}}
+",
+            progs.len()
+        );
+        for (i, p) in progs.iter().enumerate() {
+            let _ = write!(
+                o,
+                "\n\ts->progs[{i}].name = \"{p}\";\n\ts->progs[{i}].prog = &obj->progs.{p};\n\ts->progs[{i}].link = &obj->links.{p};\n"
+            );
+        }
+    }
+    let _ = write!(
+        o,
+        "
+	s->data = {n}__elf_bytes(&s->data_sz);
+
+	obj->skeleton = s;
+	return 0;
+err:
+	bpf_object__destroy_skeleton(s);
+	return err;
+}}
+
+static inline const void *{n}__elf_bytes(size_t *sz)
+{{
+	static const char data[] __attribute__((__aligned__(8))) = \"\\
+"
+    );
+    push_hex(&mut o, data);
+    let _ = write!(
+        o,
+        "\";
+
+	*sz = sizeof(data) - 1;
+	return (const void *)data;
+}}
+
+#ifdef __cplusplus
+struct {n} *{n}::open(const struct bpf_object_open_opts *opts) {{ return {n}__open_opts(opts); }}
+struct {n} *{n}::open_and_load() {{ return {n}__open_and_load(); }}
+int {n}::load(struct {n} *skel) {{ return {n}__load(skel); }}
+int {n}::attach(struct {n} *skel) {{ return {n}__attach(skel); }}
+void {n}::detach(struct {n} *skel) {{ {n}__detach(skel); }}
+void {n}::destroy(struct {n} *skel) {{ {n}__destroy(skel); }}
+const void *{n}::elf_bytes(size_t *sz) {{ return {n}__elf_bytes(sz); }}
+#endif /* __cplusplus */
+
+"
+    );
+    if let Some(b) = btf {
+        asserts(&mut o, b, n, &maps)?;
+        if typed {
+            let mut e = Emitter::new(b)?;
+            typed_maps(&mut o, &mut e, b, n, &maps)?;
+        }
+    }
+    let _ = write!(o, "\n#endif /* {guard} */\n");
+    Ok(Skeleton { text: o })
+}
+
+fn asserts(o: &mut String, btf: &Btf, n: &str, maps: &[(&Map, String)]) -> Result<()> {
+    let _ = write!(
+        o,
+        "__attribute__((unused)) static void\n{n}__assert(struct {n} *s __attribute__((unused)))\n{{\n\
+#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif\n"
+    );
+    for (m, id) in maps {
+        if is_internal_mmapable(m).is_none() {
+            continue;
+        }
+        let Some(sec) = find_datasec(btf, id).and_then(|s| btf.ty(s)) else { continue };
+        for si in sec.secinfos().into_iter().flat_map(|s| s.iter()) {
+            let Some(var) = btf.ty(si.type_id) else { continue };
+            if var.linkage() == Some(BTF_VAR_STATIC) {
+                continue;
+            }
+            let Ok(sz) = btf.resolve_size(var.size_or_type) else { continue };
+            let v = sanitize(var.name);
+            let _ = writeln!(o, "\t_Static_assert(sizeof(s->{id}->{v}) == {sz}, \"unexpected size of '{v}'\");");
+        }
+    }
+    o.push_str("#ifdef __cplusplus\n#undef _Static_assert\n#endif\n}\n");
+    Ok(())
+}
