@@ -40,6 +40,53 @@ pub fn push_hex(out: &mut String, data: &[u8]) {
     }
 }
 
+/// The `/* maps */` block both generators write: `s->maps` allocated for `count` entries of
+/// `sz` bytes (or the caller's larger `struct bpf_map_skeleton`).
+pub(crate) fn push_maps_alloc(o: &mut String, count: usize, sz: usize) {
+    use std::fmt::Write;
+    let _ = write!(
+        o,
+        "
+	/* maps */
+	s->map_cnt = {count};
+	s->map_skel_sz = {sz};
+	s->maps = (struct bpf_map_skeleton *)calloc(s->map_cnt,
+			sizeof(*s->maps) > {sz} ? sizeof(*s->maps) : {sz});
+	if (!s->maps) {{
+		err = -ENOMEM;
+		goto err;
+	}}
+"
+    );
+}
+
+/// One map entry's name and map pointer (both generators; the skeleton adds more fields).
+pub(crate) fn push_map_entry(o: &mut String, i: usize, name: &str, id: &str) {
+    use std::fmt::Write;
+    let _ = write!(
+        o,
+        "\n\tmap = (struct bpf_map_skeleton *)((char *)s->maps + {i} * s->map_skel_sz);\n\tmap->name = \"{name}\";\n\tmap->map = &obj->maps.{id};\n"
+    );
+}
+
+/// The `/* programs */` block both generators write: `s->progs` for `count` entries.
+pub(crate) fn push_progs_alloc(o: &mut String, count: usize) {
+    use std::fmt::Write;
+    let _ = write!(
+        o,
+        "
+	/* programs */
+	s->prog_cnt = {count};
+	s->prog_skel_sz = sizeof(*s->progs);
+	s->progs = (struct bpf_prog_skeleton *)calloc(s->prog_cnt, s->prog_skel_sz);
+	if (!s->progs) {{
+		err = -ENOMEM;
+		goto err;
+	}}
+"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -470,27 +470,9 @@ static inline int
     );
     if !maps.is_empty() {
         let sz = if st_maps.is_empty() { MAP_SKEL_SZ_NO_LINK } else { MAP_SKEL_SZ_LINK };
-        let _ = write!(
-            o,
-            "
-	/* maps */
-	s->map_cnt = {};
-	s->map_skel_sz = {sz};
-	s->maps = (struct bpf_map_skeleton *)calloc(s->map_cnt,
-			sizeof(*s->maps) > {sz} ? sizeof(*s->maps) : {sz});
-	if (!s->maps) {{
-		err = -ENOMEM;
-		goto err;
-	}}
-",
-            maps.len()
-        );
+        super::push_maps_alloc(&mut o, maps.len(), sz);
         for (i, (m, id)) in maps.iter().enumerate() {
-            let _ = write!(
-                o,
-                "\n\tmap = (struct bpf_map_skeleton *)((char *)s->maps + {i} * s->map_skel_sz);\n\tmap->name = \"{}\";\n\tmap->map = &obj->maps.{id};\n",
-                m.name().to_string_lossy()
-            );
+            super::push_map_entry(&mut o, i, &m.name().to_string_lossy(), id);
             if is_internal_mmapable(m).is_some() {
                 let _ = writeln!(o, "\tmap->mmaped = (void **)&obj->{id};");
             }
@@ -500,20 +482,7 @@ static inline int
         }
     }
     if !progs.is_empty() {
-        let _ = write!(
-            o,
-            "
-	/* programs */
-	s->prog_cnt = {};
-	s->prog_skel_sz = sizeof(*s->progs);
-	s->progs = (struct bpf_prog_skeleton *)calloc(s->prog_cnt, s->prog_skel_sz);
-	if (!s->progs) {{
-		err = -ENOMEM;
-		goto err;
-	}}
-",
-            progs.len()
-        );
+        super::push_progs_alloc(&mut o, progs.len());
         for (i, p) in progs.iter().enumerate() {
             let _ = write!(
                 o,

@@ -169,44 +169,13 @@ static inline struct {n} *
     }
     if !maps.is_empty() {
         let sz = MAP_SKEL_SZ_NO_LINK;
-        let _ = write!(
-            o,
-            "
-	/* maps */
-	s->map_cnt = {};
-	s->map_skel_sz = {sz};
-	s->maps = (struct bpf_map_skeleton *)calloc(s->map_cnt,
-			sizeof(*s->maps) > {sz} ? sizeof(*s->maps) : {sz});
-	if (!s->maps) {{
-		err = -ENOMEM;
-		goto err;
-	}}
-",
-            maps.len()
-        );
+        super::push_maps_alloc(&mut o, maps.len(), sz);
         for (i, (m, id)) in maps.iter().enumerate() {
-            let _ = write!(
-                o,
-                "\n\tmap = (struct bpf_map_skeleton *)((char *)s->maps + {i} * s->map_skel_sz);\n\tmap->name = \"{}\";\n\tmap->map = &obj->maps.{id};\n",
-                m.name().to_string_lossy()
-            );
+            super::push_map_entry(&mut o, i, &m.name().to_string_lossy(), id);
         }
     }
     if !progs.is_empty() {
-        let _ = write!(
-            o,
-            "
-	/* programs */
-	s->prog_cnt = {};
-	s->prog_skel_sz = sizeof(*s->progs);
-	s->progs = (struct bpf_prog_skeleton *)calloc(s->prog_cnt, s->prog_skel_sz);
-	if (!s->progs) {{
-		err = -ENOMEM;
-		goto err;
-	}}
-",
-            progs.len()
-        );
+        super::push_progs_alloc(&mut o, progs.len());
         for (i, p) in progs.iter().enumerate() {
             let _ = write!(o, "\n\ts->progs[{i}].name = \"{p}\";\n\ts->progs[{i}].prog = &obj->progs.{p};\n");
         }
