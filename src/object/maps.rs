@@ -123,27 +123,43 @@ fn parse_btf_map_def(
     for (i, m) in members.iter().enumerate() {
         let name = m.name;
         match name {
-            "type" => out.def.map_type = map_field_int(btf, map, name, m.type_id)?,
-            "max_entries" => out.def.max_entries = map_field_int(btf, map, name, m.type_id)?,
-            "map_flags" => out.def.map_flags = map_field_int(btf, map, name, m.type_id)?,
-            "numa_node" => out.def.numa_node = map_field_int(btf, map, name, m.type_id)?,
+            "type" => {
+                out.def.map_type = map_field_int(btf, map, name, m.type_id)?;
+                crate::pr_debug!("map '{}': found type = {}.", map, out.def.map_type);
+            }
+            "max_entries" => {
+                out.def.max_entries = map_field_int(btf, map, name, m.type_id)?;
+                crate::pr_debug!("map '{}': found max_entries = {}.", map, out.def.max_entries);
+            }
+            "map_flags" => {
+                out.def.map_flags = map_field_int(btf, map, name, m.type_id)?;
+                crate::pr_debug!("map '{}': found map_flags = 0x{:x}.", map, out.def.map_flags);
+            }
+            "numa_node" => {
+                out.def.numa_node = map_field_int(btf, map, name, m.type_id)?;
+                crate::pr_debug!("map '{}': found numa_node = {}.", map, out.def.numa_node);
+            }
             "key_size" => {
                 let sz = map_field_int(btf, map, name, m.type_id)?;
                 set_size(map, "key", &mut out.def.key_size, sz)?;
+                crate::pr_debug!("map '{}': found key_size = {}.", map, sz);
             }
             "key" => {
                 let (sz, id) = map_field_type(btf, map, "key", m.type_id)?;
                 set_size(map, "key", &mut out.def.key_size, sz)?;
                 out.key_type_id = id;
+                crate::pr_debug!("map '{}': found key [{}], sz = {}.", map, id, sz);
             }
             "value_size" => {
                 let sz = map_field_int(btf, map, name, m.type_id)?;
                 set_size(map, "value", &mut out.def.value_size, sz)?;
+                crate::pr_debug!("map '{}': found value_size = {}.", map, sz);
             }
             "value" => {
                 let (sz, id) = map_field_type(btf, map, "value", m.type_id)?;
                 set_size(map, "value", &mut out.def.value_size, sz)?;
                 out.value_type_id = id;
+                crate::pr_debug!("map '{}': found value [{}], sz = {}.", map, id, sz);
             }
             "values" => {
                 let mim = super::map_type_is_map_in_map(out.def.map_type);
@@ -212,11 +228,13 @@ fn parse_btf_map_def(
                     return Err(Error::inval(format!("map '{map}': invalid pinning value {v}")));
                 }
                 out.def.pinning = v;
+                crate::pr_debug!("map '{}': found pinning = {}.", map, v);
             }
             "map_extra" => {
                 // `__ulong(map_extra, N)` is encoded as an enum64-or-array carrying the value;
                 // libbpf reads it as "pointer to array of N" too, but with 64-bit N via ENUM64.
                 out.def.map_extra = map_field_long(btf, map, name, m.type_id)?;
+                crate::pr_debug!("map '{}': found map_extra = {}.", map, out.def.map_extra);
             }
             other => {
                 if strict {
@@ -332,6 +350,7 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
         if def.size_or_type > vi.size {
             return Err(Error::inval(format!("map '{name}': invalid def size")));
         }
+        crate::pr_debug!("map '{}': at sec_idx {}, offset {}.", name, shndx, vi.offset);
         let mut d = BtfMapDef::default();
         let mut inner_d = BtfMapDef::default();
         parse_btf_map_def(btf, name, def_id, strict, &mut d, Some(&mut inner_d))?;
@@ -442,6 +461,7 @@ fn add_internal_map(
         sec_idx,
         m.def.map_flags
     );
+    crate::pr_debug!("map {} is \"{}\"", obj.maps.len(), m.name.to_string_lossy());
     obj.maps.push(m);
     Ok(())
 }
