@@ -391,6 +391,15 @@ impl Object {
                     sec.index
                 )));
             }
+            crate::pr_debug!(
+                "elf: section({}) {}, size {}, link {}, flags {:x}, type={}",
+                sec.index,
+                name,
+                sec.size,
+                sec.link,
+                sec.flags,
+                sec.sh_type
+            );
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
                 self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();
