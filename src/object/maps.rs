@@ -46,7 +46,7 @@ fn new_map(name: &str, kind: MapKind) -> Result<Map> {
 pub(super) fn init_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
     init_user_btf_maps(obj, elf)?;
     init_global_data_maps(obj, elf, sec_types)?;
-    init_kconfig_map(obj)?;
+    init_kconfig_map(obj, elf.symtab_index)?;
     init_struct_ops_maps(obj, elf, sec_types)?;
     Ok(())
 }
@@ -538,12 +538,13 @@ fn init_global_data_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> 
     Ok(())
 }
 
-fn init_kconfig_map(obj: &mut Object) -> Result<()> {
+// Like libbpf, the .kconfig map's "section" is the symbol table (it shows in the debug log).
+fn init_kconfig_map(obj: &mut Object, symtab_shndx: usize) -> Result<()> {
     let size = externs::kconfig_map_size(&obj.externs);
     if size == 0 {
         return Ok(());
     }
-    add_internal_map(obj, MapKind::Kconfig, ".kconfig", 0, None, size as usize)?;
+    add_internal_map(obj, MapKind::Kconfig, ".kconfig", symtab_shndx, None, size as usize)?;
     obj.kconfig_map_idx = Some(obj.maps.len() - 1);
     Ok(())
 }
