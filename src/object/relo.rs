@@ -420,7 +420,7 @@ fn is_func_ptr(btf: &crate::btf::Btf, id: u32) -> bool {
 }
 
 fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
-    for (i, rel) in rels.iter().enumerate() {
+    for rel in rels {
         let sym = elf
             .symbol(rel.sym as usize)
             .ok_or_else(|| super::format_err(format!("struct_ops reloc: symbol {:x} not found", rel.sym)))?;
@@ -439,6 +439,17 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
         let mname = map.name.to_string_lossy().into_owned();
         let moff = rel.offset - map.sec_offset;
+        crate::pr_debug!(
+            "struct_ops reloc {}: for {} value {} shdr_idx {} rel->r_offset {} map->sec_offset {} name {} ('{}')",
+            mname,
+            rel.sym,
+            sym.value,
+            sym.shndx,
+            rel.offset,
+            map.sec_offset,
+            sym.name_off,
+            sym.name
+        );
         if sym.shndx >= 0xff00 {
             return Err(reloc_err(format!(
                 "struct_ops reloc {mname}: rel->r_offset {} shdr_idx {} unsupported non-static function",
@@ -481,13 +492,6 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             )));
         }
         let prog_ptr = obj.progs.ptr(pidx) as usize as u64;
-        crate::pr_debug!(
-            "struct_ops reloc #{}: map '{}' member '{}' -> prog '{}'",
-            i,
-            mname,
-            member.name,
-            prog.name.to_string_lossy()
-        );
         let map = obj.maps.get_mut(midx).ok_or_else(|| Error::inval("map vanished"))?;
         if let Some(st) = map.st_ops.as_mut() {
             if let Some(slot) = st.progs.get_mut(member_idx) {

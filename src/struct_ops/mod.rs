@@ -271,7 +271,7 @@ impl Object {
                     lm.name,
                     pname,
                     moff,
-                    data_off as usize + kmoff
+                    kmoff
                 );
                 continue;
             }
