@@ -1,32 +1,38 @@
-// Debug-log driver for the log-parity tests (issue 9): opens, loads and closes one BPF object
-// with a DEBUG-level print callback and writes every library log line to stdout.
-#include <bpf/libbpf.h>
+// log_driver OBJECT: open, load and close OBJECT with a print callback at DEBUG level that
+// writes every libbpf log line to stdout, followed by the return codes. Run on upstream
+// libbpf 1.5 and on liboxbpf; logs_diff.sh compares the normalised outputs.
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <bpf/libbpf.h>
 
 static int print_all(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	static const char *names[] = {"WARN", "INFO", "DEBUG"};
-	printf("%s: ", (unsigned)level < 3 ? names[level] : "?");
+	static const char *names[] = {"W", "I", "D"};
+
+	printf("[%s] ", (unsigned)level < 3 ? names[level] : "?");
 	return vprintf(fmt, ap);
 }
 
 int main(int argc, char **argv)
 {
+	struct bpf_object *obj;
+	int err;
+
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s OBJ.bpf.o\n", argv[0]);
+		fprintf(stderr, "usage: %s OBJECT\n", argv[0]);
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_print(print_all);
-	struct bpf_object *obj = bpf_object__open_file(argv[1], NULL);
-	if (!obj) {
-		printf("RESULT: open failed: %d\n", -errno);
+	obj = bpf_object__open_file(argv[1], NULL);
+	err = libbpf_get_error(obj);
+	printf("== open: %d\n", err);
+	if (err)
 		return 0;
-	}
-	int err = bpf_object__load(obj);
-	printf("RESULT: load: %d\n", err);
+	err = bpf_object__load(obj);
+	printf("== load: %d\n", err);
 	bpf_object__close(obj);
-	fflush(stdout);
+	printf("== closed\n");
 	return 0;
 }

@@ -71,6 +71,8 @@ impl Section<'_> {
 pub struct Symbol<'d> {
     pub index: usize,
     pub name: &'d str,
+    /// `st_name`: the name's offset in the string table (libbpf's debug log prints it).
+    pub name_off: u32,
     pub value: u64,
     pub size: u64,
     pub shndx: u16,
@@ -194,6 +196,7 @@ impl<'d> Elf<'d> {
             symbols.push(Symbol {
                 index,
                 name,
+                name_off: sym.st_name(endian),
                 value: sym.st_value(endian),
                 size: sym.st_size(endian),
                 shndx: sym.st_shndx(endian),

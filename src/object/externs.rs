@@ -146,11 +146,8 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
         None => 0,
     };
     let mut exts = Vec::new();
-    crate::pr_debug!(
-        "looking for externs among {} symbols...",
-        elf.sections.get(elf.symtab_index).map_or(0, |s| s.size / 24)
-    );
     let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
+    crate::pr_debug!("looking for externs among {} symbols...", elf.symbols.len());
     let Some(first) = syms.peek() else {
         crate::pr_debug!("collected 0 externs total");
         return Ok(());
@@ -216,6 +213,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     }
     drop(index);
     exts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::pr_debug!("collected {} externs total", exts.len());
     for (i, e) in exts.iter().enumerate() {
         if matches!(e.kind, ExternKind::Ksym { .. }) {
             crate::pr_debug!("extern (ksym) #{}: symbol {}, name {}", i, e.sym_idx, e.name);
@@ -259,7 +257,6 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
             }
         }
     }
-    crate::pr_debug!("collected {} externs total", exts.len());
     obj.externs = exts;
     Ok(())
 }

@@ -47,7 +47,7 @@ fn new_map(name: &str, kind: MapKind) -> Result<Map> {
 pub(super) fn init_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
     init_user_btf_maps(obj, elf)?;
     init_global_data_maps(obj, elf, sec_types)?;
-    init_kconfig_map(obj)?;
+    init_kconfig_map(obj, elf.symtab_index)?;
     init_struct_ops_maps(obj, elf, sec_types)?;
     Ok(())
 }
@@ -61,7 +61,20 @@ pub(crate) struct BtfMapDef {
     pub(crate) key_type_id: u32,
     pub(crate) value_type_id: u32,
     pub(crate) has_inner: bool,
+    /// Which fields the definition set (`PART_*`): libbpf's debug log names exactly those.
+    pub(crate) parts: u32,
 }
+
+const PART_TYPE: u32 = 1 << 0;
+const PART_KEY_TYPE: u32 = 1 << 1;
+const PART_KEY_SIZE: u32 = 1 << 2;
+const PART_VALUE_TYPE: u32 = 1 << 3;
+const PART_VALUE_SIZE: u32 = 1 << 4;
+const PART_MAX_ENTRIES: u32 = 1 << 5;
+const PART_MAP_FLAGS: u32 = 1 << 6;
+const PART_NUMA_NODE: u32 = 1 << 7;
+const PART_PINNING: u32 = 1 << 8;
+const PART_MAP_EXTRA: u32 = 1 << 9;
 
 /// Parse the `.maps` definition struct `def_id` strictly (unknown fields are errors), with its
 /// inner map definition: what the static linker compares when two files define one map.
@@ -123,6 +136,19 @@ fn parse_btf_map_def(
     let n = members.len();
     for (i, m) in members.iter().enumerate() {
         let name = m.name;
+        out.parts |= match name {
+            "type" => PART_TYPE,
+            "key" => PART_KEY_TYPE,
+            "key_size" => PART_KEY_SIZE,
+            "value" => PART_VALUE_TYPE,
+            "value_size" => PART_VALUE_SIZE,
+            "max_entries" => PART_MAX_ENTRIES,
+            "map_flags" => PART_MAP_FLAGS,
+            "numa_node" => PART_NUMA_NODE,
+            "pinning" => PART_PINNING,
+            "map_extra" => PART_MAP_EXTRA,
+            _ => 0,
+        };
         match name {
             "type" => out.def.map_type = map_field_int(btf, map, name, m.type_id)?,
             "max_entries" => out.def.max_entries = map_field_int(btf, map, name, m.type_id)?,
@@ -277,11 +303,48 @@ pub(crate) fn adjust_ringbuf_size(sz: u32) -> u32 {
 }
 
 fn fill_from_def(m: &mut Map, d: &BtfMapDef) {
+    if crate::log::enabled(crate::log::Level::Debug) {
+        log_map_def(&m.name.to_string_lossy(), d);
+    }
     m.def = d.def.clone();
     m.btf_key_type_id = d.key_type_id;
     m.btf_value_type_id = d.value_type_id;
     if m.def.map_type == uapi::BPF_MAP_TYPE_RINGBUF || m.def.map_type == uapi::BPF_MAP_TYPE_USER_RINGBUF {
         m.def.max_entries = adjust_ringbuf_size(m.def.max_entries);
+    }
+}
+
+// libbpf's debug lines for a parsed BTF map definition: the fields it set, in a fixed order.
+fn log_map_def(name: &str, d: &BtfMapDef) {
+    let p = d.parts;
+    crate::pr_debug!("map '{}': found type = {}.", name, d.def.map_type);
+    if p & PART_KEY_TYPE != 0 {
+        crate::pr_debug!("map '{}': found key [{}], sz = {}.", name, d.key_type_id, d.def.key_size);
+    } else if p & PART_KEY_SIZE != 0 {
+        crate::pr_debug!("map '{}': found key_size = {}.", name, d.def.key_size);
+    }
+    if p & PART_VALUE_TYPE != 0 {
+        crate::pr_debug!("map '{}': found value [{}], sz = {}.", name, d.value_type_id, d.def.value_size);
+    } else if p & PART_VALUE_SIZE != 0 {
+        crate::pr_debug!("map '{}': found value_size = {}.", name, d.def.value_size);
+    }
+    if p & PART_MAX_ENTRIES != 0 {
+        crate::pr_debug!("map '{}': found max_entries = {}.", name, d.def.max_entries);
+    }
+    if p & PART_MAP_FLAGS != 0 {
+        crate::pr_debug!("map '{}': found map_flags = 0x{:x}.", name, d.def.map_flags);
+    }
+    if p & PART_MAP_EXTRA != 0 {
+        crate::pr_debug!("map '{}': found map_extra = 0x{:x}.", name, d.def.map_extra);
+    }
+    if p & PART_PINNING != 0 {
+        crate::pr_debug!("map '{}': found pinning = {}.", name, d.def.pinning);
+    }
+    if p & PART_NUMA_NODE != 0 {
+        crate::pr_debug!("map '{}': found numa_node = {}.", name, d.def.numa_node);
+    }
+    if d.has_inner {
+        crate::pr_debug!("map '{}': found inner map definition.", name);
     }
 }
 
@@ -333,6 +396,7 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
         if def.size_or_type > vi.size {
             return Err(Error::inval(format!("map '{name}': invalid def size")));
         }
+        crate::pr_debug!("map '{}': at sec_idx {}, offset {}.", name, shndx, vi.offset);
         let mut d = BtfMapDef::default();
         let mut inner_d = BtfMapDef::default();
         parse_btf_map_def(btf, name, def_id, strict, &mut d, Some(&mut inner_d))?;
@@ -443,6 +507,7 @@ fn add_internal_map(
         sec_idx,
         m.def.map_flags
     );
+    crate::pr_debug!("map {} is \"{}\"", obj.maps.len(), m.name.to_string_lossy());
     obj.maps.push(m);
     Ok(())
 }
@@ -474,12 +539,13 @@ fn init_global_data_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> 
     Ok(())
 }
 
-fn init_kconfig_map(obj: &mut Object) -> Result<()> {
+// Like libbpf, the .kconfig map's "section" is the symbol table (it shows in the debug log).
+fn init_kconfig_map(obj: &mut Object, symtab_shndx: usize) -> Result<()> {
     let size = externs::kconfig_map_size(&obj.externs);
     if size == 0 {
         return Ok(());
     }
-    add_internal_map(obj, MapKind::Kconfig, ".kconfig", 0, None, size as usize)?;
+    add_internal_map(obj, MapKind::Kconfig, ".kconfig", symtab_shndx, None, size as usize)?;
     obj.kconfig_map_idx = Some(obj.maps.len() - 1);
     Ok(())
 }

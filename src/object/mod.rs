@@ -402,12 +402,13 @@ impl Object {
                 )));
             }
             crate::pr_debug!(
-                "elf: section({}) {name}, size {}, link {}, flags {:x}, type={}",
+                "elf: section({}) {}, size {}, link {}, flags {:x}, type={}",
                 sec.index,
+                name,
                 sec.size,
-                sec.link as i32,
+                sec.link,
                 sec.flags,
-                sec.sh_type as i32
+                sec.sh_type
             );
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);

@@ -224,6 +224,7 @@ fn classify(
         let ext = lk.ext_of_sym.get(&(rel.sym as usize)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym))
         })?;
+        crate::pr_debug!("prog '{}': found extern #{} '{}' (sym {}) for insn #{}", pname, ext, name, rel.sym, insn_idx);
         return Ok(if is_call { RelocKind::ExternCall { ext } } else { RelocKind::ExternLd64 { ext } });
     }
     let shndx = sym.shndx as usize;
@@ -269,6 +270,7 @@ fn classify(
         let map = lk.user_map_at.get(&(shndx, sym.value)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value))
         })?;
+        log_found_map(obj, &pname, "map", map, "#", insn_idx);
         return Ok(RelocKind::Ld64 { map });
     }
     let kind = match sec_types.get(shndx) {
@@ -292,7 +294,26 @@ fn classify(
         .get(&(kind, shndx))
         .copied()
         .ok_or_else(|| reloc_err(format!("prog '{pname}': data relo failed to find map for section '{sname}'")))?;
+    log_found_map(obj, &pname, "data map", map, "", insn_idx);
     Ok(RelocKind::Data { map, sym_off: sym.value })
+}
+
+// libbpf's "found map" debug line; `hash` is "#" for BTF-defined maps and "" for data maps
+// (libbpf 1.5 prints the two differently).
+fn log_found_map(obj: &Object, pname: &str, what: &str, map: usize, hash: &str, insn_idx: usize) {
+    if let Some(m) = obj.maps.get(map) {
+        crate::pr_debug!(
+            "prog '{}': found {} {} ({}, sec {}, off {}) for insn {}{}",
+            pname,
+            what,
+            map,
+            m.name.to_string_lossy(),
+            m.sec_idx,
+            m.sec_offset,
+            hash,
+            insn_idx
+        );
+    }
 }
 
 fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<()> {
@@ -307,6 +328,15 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             .symbol(rel.sym as usize)
             .ok_or_else(|| super::format_err(format!(".maps relo #{i}: symbol {:x} not found", rel.sym)))?;
         let name = if sym.name.is_empty() { "<?>" } else { sym.name };
+        crate::pr_debug!(
+            ".maps relo #{}: for {} value {} rel->r_offset {} name {} ('{}')",
+            i,
+            rel.sym,
+            sym.value,
+            rel.offset,
+            sym.name_off,
+            name
+        );
         let midx = obj
             .maps
             .iter()
@@ -365,7 +395,8 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
         if slot_idx > 1 << 20 {
             return Err(Error::inval(format!(".maps relo #{i}: slot {slot_idx} of map '{mname}' is implausible")));
         }
-        crate::pr_debug!(".maps relo #{}: map '{}' slot [{}] points to '{}'", i, mname, slot_idx, name);
+        let what = if matches!(slot, Slot::Map(_)) { "map" } else { "prog" };
+        crate::pr_debug!(".maps relo #{}: map '{}' slot [{}] points to {} '{}'", i, mname, slot_idx, what, name);
         updates.push((midx, slot_idx, slot));
     }
     for (midx, slot_idx, slot) in updates {
@@ -389,7 +420,7 @@ fn is_func_ptr(btf: &crate::btf::Btf, id: u32) -> bool {
 }
 
 fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
-    for (i, rel) in rels.iter().enumerate() {
+    for rel in rels {
         let sym = elf
             .symbol(rel.sym as usize)
             .ok_or_else(|| super::format_err(format!("struct_ops reloc: symbol {:x} not found", rel.sym)))?;
@@ -408,6 +439,17 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
         let mname = map.name.to_string_lossy().into_owned();
         let moff = rel.offset - map.sec_offset;
+        crate::pr_debug!(
+            "struct_ops reloc {}: for {} value {} shdr_idx {} rel->r_offset {} map->sec_offset {} name {} ('{}')",
+            mname,
+            rel.sym,
+            sym.value,
+            sym.shndx,
+            rel.offset,
+            map.sec_offset,
+            sym.name_off,
+            sym.name
+        );
         if sym.shndx >= 0xff00 {
             return Err(reloc_err(format!(
                 "struct_ops reloc {mname}: rel->r_offset {} shdr_idx {} unsupported non-static function",
@@ -450,13 +492,6 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             )));
         }
         let prog_ptr = obj.progs.ptr(pidx) as usize as u64;
-        crate::pr_debug!(
-            "struct_ops reloc #{}: map '{}' member '{}' -> prog '{}'",
-            i,
-            mname,
-            member.name,
-            prog.name.to_string_lossy()
-        );
         let map = obj.maps.get_mut(midx).ok_or_else(|| Error::inval("map vanished"))?;
         if let Some(st) = map.st_ops.as_mut() {
             if let Some(slot) = st.progs.get_mut(member_idx) {

@@ -272,7 +272,7 @@ impl Object {
                     lm.name,
                     pname,
                     moff,
-                    data_off as usize + kmoff
+                    kmoff
                 );
                 continue;
             }
@@ -292,6 +292,14 @@ impl Object {
                 .filter(|&e| e <= vdata.len())
                 .ok_or_else(|| Error::inval("kernel member out of range"))?;
             vdata[dst..end].copy_from_slice(mdata);
+            crate::pr_debug!(
+                "struct_ops init_kern {}: copy {} {} bytes from data(+{}) to kern_data(+{})",
+                mname,
+                lm.name,
+                msize,
+                moff,
+                kmoff
+            );
         }
         for p in disable {
             if let Some(p) = self.progs.get_mut(p) {
