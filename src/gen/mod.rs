@@ -69,6 +69,18 @@ pub(crate) fn push_map_entry(o: &mut String, i: usize, name: &str, id: &str) {
     );
 }
 
+/// The struct_ops shadows both generators point at after open: each map's
+/// `bpf_map__initial_value`, cast to the shadow type of `obj->struct_ops`.
+pub(crate) fn push_struct_ops_shadows<'a>(o: &mut String, ids: impl IntoIterator<Item = &'a str>) {
+    use std::fmt::Write;
+    for id in ids {
+        let _ = write!(
+            o,
+            "\tobj->struct_ops.{id} = (__typeof__(obj->struct_ops.{id}))\n\t\tbpf_map__initial_value(obj->maps.{id}, NULL);\n\n"
+        );
+    }
+}
+
 /// The `/* programs */` block both generators write: `s->progs` for `count` entries.
 pub(crate) fn push_progs_alloc(o: &mut String, count: usize) {
     use std::fmt::Write;

@@ -390,12 +390,7 @@ static inline struct {n} *
 "
     );
     if btf.is_some() {
-        for (_, id) in &st_maps {
-            let _ = write!(
-                o,
-                "\tobj->struct_ops.{id} = (__typeof__(obj->struct_ops.{id}))\n\t\tbpf_map__initial_value(obj->maps.{id}, NULL);\n\n"
-            );
-        }
+        super::push_struct_ops_shadows(&mut o, st_maps.iter().map(|(_, id)| id.as_str()));
     }
     let _ = write!(
         o,

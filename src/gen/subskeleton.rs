@@ -181,12 +181,7 @@ static inline struct {n} *
         }
     }
     o.push_str("\n\terr = bpf_object__open_subskeleton(s);\n\tif (err)\n\t\tgoto err;\n\n");
-    for (_, id) in &st_maps {
-        let _ = write!(
-            o,
-            "\tobj->struct_ops.{id} = (__typeof__(obj->struct_ops.{id}))\n\t\tbpf_map__initial_value(obj->maps.{id}, NULL);\n\n"
-        );
-    }
+    super::push_struct_ops_shadows(&mut o, st_maps.iter().map(|(_, id)| id.as_str()));
     let _ = write!(
         o,
         "\treturn obj;
