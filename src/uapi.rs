@@ -255,6 +255,10 @@ pub const BPF_ANY: u64 = 0;
 pub const BPF_NOEXIST: u64 = 1;
 pub const BPF_EXIST: u64 = 2;
 pub const BPF_F_LOCK: u64 = 4;
+/// Per-CPU element flags (kernel 6.19, libbpf 1.7): one CPU's value (the CPU in the upper 32
+/// bits of the flags), or the same value for every CPU.
+pub const BPF_F_CPU: u64 = 8;
+pub const BPF_F_ALL_CPUS: u64 = 16;
 
 // BPF_MAP_CREATE map_flags (some also used by BPF_OBJ_GET / token commands).
 pub const BPF_F_NO_PREALLOC: u32 = 1 << 0;

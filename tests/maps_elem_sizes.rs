@@ -98,7 +98,7 @@ fn missing_fd_is_checked_between_key_and_value() {
 /// libbpf 1.7's per-CPU element flags: one value instead of one per CPU, and never both flags.
 #[test]
 fn percpu_cpu_flags() {
-    use oxbpf::object::{BPF_F_ALL_CPUS, BPF_F_CPU};
+    use oxbpf::uapi::{BPF_F_ALL_CPUS, BPF_F_CPU};
     let d = MapDef { map_type: uapi::BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 12, ..Default::default() };
     assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(12), BPF_F_CPU | (3 << 32)).is_ok());
     assert!(validate_elem_sizes("m", &d, true, 4, 4, Some(12), BPF_F_ALL_CPUS).is_ok());

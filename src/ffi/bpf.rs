@@ -44,7 +44,7 @@ use std::os::fd::{IntoRawFd, OwnedFd};
 // ---------------------------------------------------------------------------------------------
 
 /// A kernel error as libbpf reports it from bpf.h: errno only, no log line.
-fn quiet(e: io::Error) -> Error {
+pub(crate) fn quiet(e: io::Error) -> Error {
     Error::quiet(e.raw_os_error().unwrap_or(libc::EIO))
 }
 

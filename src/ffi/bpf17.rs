@@ -3,14 +3,9 @@
 //! `bpf_program__assoc_struct_ops` (libbpf.h) is in `program.rs`.
 
 use super::types_bpf::{bpf_prog_assoc_struct_ops_opts, bpf_prog_stream_read_opts};
-use crate::error::Error;
-use crate::ffi::bpf::read_opts;
+use crate::ffi::bpf::{quiet, read_opts};
 use crate::ffi::{int, symver};
 use std::ffi::{c_int, c_void};
-
-fn quiet(e: std::io::Error) -> Error {
-    Error::quiet(e.raw_os_error().unwrap_or(libc::EIO))
-}
 
 /// Read up to `buf_len` bytes of stream `stream_id` (1: stdout, 2: stderr) of the program
 /// `prog_fd` into `buf`. Returns the number of bytes read or a negative errno.

@@ -902,11 +902,6 @@ pub(crate) fn map_type_is_map_in_map(t: u32) -> bool {
 
 // ---- map-level element API (bpf_map__lookup_elem & co.): libbpf's `validate_map_op` ----
 
-/// Per-CPU element flags of kernel 6.19 / libbpf 1.7: one CPU's value (the CPU in the upper 32
-/// bits of the flags) or the same value for every CPU.
-pub const BPF_F_CPU: u64 = 8;
-pub const BPF_F_ALL_CPUS: u64 = 16;
-
 /// libbpf's `validate_map_op` size checks for a created map: `key_sz` must be the key size;
 /// `value_sz` (when the operation takes a value) the value size, or for per-CPU maps
 /// `round_up(value_size, 8) * ncpus`, or with libbpf 1.7's `BPF_F_CPU` / `BPF_F_ALL_CPUS` in
@@ -930,6 +925,7 @@ pub fn validate_elem_sizes(
         return Err(Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")));
     }
     let Some(value_sz) = value_sz else { return Ok(()) };
+    use uapi::{BPF_F_ALL_CPUS, BPF_F_CPU};
     if crate::sys::cmd::is_percpu(def.map_type) && flags & (BPF_F_CPU | BPF_F_ALL_CPUS) != 0 {
         if flags & BPF_F_CPU != 0 && flags & BPF_F_ALL_CPUS != 0 {
             return Err(Error::inval(format!("map '{name}': BPF_F_CPU and BPF_F_ALL_CPUS are mutually exclusive")));
