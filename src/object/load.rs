@@ -1777,28 +1777,25 @@ fn map_type_has_no_btf(t: u32) -> bool {
 /// (relocated, map fds not yet written), with the immediates of map-fd and map-value
 /// `ld_imm64`s zeroed so the digest does not depend on fds.
 fn excl_prog_hash(insns: &[u64]) -> Result<[u8; 32]> {
-    let mut purged: Vec<u8> = Vec::with_capacity(insns.len() * 8);
+    let mut purged = insns.to_vec();
     let mut i = 0;
-    while i < insns.len() {
-        let w = insns[i];
-        let (code, regs) = ((w & 0xff) as u8, ((w >> 8) & 0xff) as u8);
-        let src = regs >> 4;
-        if code == (uapi::BPF_LD | uapi::BPF_IMM | uapi::BPF_DW)
-            && (src == uapi::BPF_PSEUDO_MAP_FD || src == uapi::BPF_PSEUDO_MAP_VALUE)
+    while i < purged.len() {
+        let w = purged[i];
+        if insn::code(w) == BPF_LD_IMM64
+            && (insn::src(w) == uapi::BPF_PSEUDO_MAP_FD || insn::src(w) == uapi::BPF_PSEUDO_MAP_VALUE)
         {
-            purged.extend_from_slice(&(w & 0xffff_ffff).to_ne_bytes());
+            insn::set_imm(&mut purged[i], 0);
             i += 1;
             // The second half must be all zero but for its immediate.
-            let Some(&w2) = insns.get(i).filter(|&&w2| w2 & 0xffff_ffff == 0) else {
-                return Err(Error::inval("exclusive program: malformed ld_imm64 map reference"));
-            };
-            purged.extend_from_slice(&(w2 & 0xffff_ffff).to_ne_bytes());
-        } else {
-            purged.extend_from_slice(&w.to_ne_bytes());
+            match purged.get_mut(i) {
+                Some(w2) if *w2 & 0xffff_ffff == 0 => insn::set_imm(w2, 0),
+                _ => return Err(Error::inval("exclusive program: malformed ld_imm64 map reference")),
+            }
         }
         i += 1;
     }
-    Ok(super::sha256::sha256(&purged))
+    let bytes: Vec<u8> = purged.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    Ok(super::sha256::sha256(&bytes))
 }
 
 /// `bpf_object__create_map`: BPF_MAP_CREATE for `m` (its inner map template first, created with
