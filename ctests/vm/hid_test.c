@@ -99,6 +99,35 @@ static int open_hidraw(const char *dev)
 	return -1;
 }
 
+/*
+ * Wait until the device can deliver input. The hidraw node appears while hid-generic is still
+ * probing, and until the probe returns the HID core drops input reports (driver_input_lock is
+ * held); on a slow (emulated) machine the first report can land in that window. So: wait for the
+ * driver link sysfs sets after a successful probe, then send plain reports (no BPF attached yet)
+ * until one comes back, and drain anything late before the transcript starts.
+ */
+static void settle(int uhid, int raw, const char *dev)
+{
+	struct uhid_event ev = { .type = UHID_INPUT2 };
+	struct pollfd pfd = { .fd = raw, .events = POLLIN };
+	unsigned char buf[16];
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/bus/hid/devices/%s/driver", dev);
+	for (int i = 0; i < 500 && access(path, F_OK); i++)
+		sleep_ms(10);
+	ev.u.input2.size = 3;
+	for (int i = 0; i < 10; i++) {
+		if (uhid_send(uhid, &ev))
+			break;
+		if (poll(&pfd, 1, 1000) == 1 && read(raw, buf, sizeof(buf)) > 0)
+			break;
+	}
+	sleep_ms(100);
+	while (read(raw, buf, sizeof(buf)) > 0)
+		;
+}
+
 /* Send report {0, x, y} and print what hidraw delivers. */
 static void report(int uhid, int raw, const char *what, unsigned char x, unsigned char y,
 		   unsigned char want_x)
@@ -175,6 +204,7 @@ int main(int argc, char **argv)
 	id = (int)strtol(strrchr(dev, '.') + 1, NULL, 16);
 	raw = open_hidraw(dev);
 	OXT_ASSERT(raw >= 0, "no hidraw node for %s", dev);
+	settle(uhid, raw, dev);
 	printf("device up\n");
 	if (argc == 2 && !strcmp(argv[1], "missing")) {
 		err = missing(id);
