@@ -19,7 +19,7 @@ _oxbpf()
     done
 
     if [[ $cur == -* ]]; then
-        [[ $obj == gen && $cmd == skeleton ]] && opts+=' --typed-maps'
+        [[ $obj == gen && $cmd == skeleton ]] && opts+=' --typed-maps --shadow-info'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
@@ -44,7 +44,7 @@ _oxbpf()
             skeleton|subskeleton)
                 if ((nargs == 0)); then _filedir o
                 elif [[ $prev != name ]]; then
-                    COMPREPLY=($(compgen -W 'name --typed-maps' -- "$cur"))
+                    COMPREPLY=($(compgen -W 'name --typed-maps --shadow-info' -- "$cur"))
                 fi
                 ;;
             object) _filedir o ;;

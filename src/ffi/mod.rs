@@ -39,6 +39,7 @@ pub mod print;
 pub mod probe;
 pub mod program;
 pub mod ringbuf;
+pub mod skel_ext;
 pub mod skeleton;
 pub mod types;
 pub mod types_bpf;

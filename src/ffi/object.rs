@@ -91,7 +91,7 @@ unsafe fn shadow_name(p: *const c_char, what: &str) -> Result<String> {
 /// # Safety
 /// `p` must be NULL or point to a shadow info whose `maps` array holds `cnt` entries, each with
 /// a `members` array of `cnt` entries and NUL-terminated names.
-unsafe fn read_struct_ops_shadow(
+pub(crate) unsafe fn read_struct_ops_shadow(
     p: *const bpf_struct_ops_shadow_info,
 ) -> Result<Option<Vec<crate::struct_ops::ShadowMapDesc>>> {
     use crate::struct_ops::shadow::{validate_all, MAX_MAPS, MAX_MEMBERS};

@@ -117,6 +117,8 @@ pub unsafe extern "C" fn bpf_object__open_skeleton(
     opts: *const bpf_object_open_opts,
 ) -> c_int {
     int("bpf_object__open_skeleton", || {
+        // SAFETY: C contract: s is a generated skeleton (s->sz bytes) or NULL.
+        let ext = unsafe { super::skel_ext::find(s) }?;
         // SAFETY: C contract: s is a generated skeleton or NULL.
         let sk = unsafe { caller_mut(s, "skeleton") }?;
         // SAFETY: generated name is a NUL-terminated literal.
@@ -126,6 +128,16 @@ pub unsafe extern "C" fn bpf_object__open_skeleton(
         }
         // SAFETY: C contract for opts.
         let (mut o, _shadow) = unsafe { super::object::open_options(opts) }?;
+        if let Some(info) = ext.as_ref().map(|e| e.info).filter(|p| !p.is_null()) {
+            if o.struct_ops_shadow.is_some() {
+                return Err(Error::inval(format!(
+                    "skeleton '{sname}': struct_ops shadow info given both by the skeleton and in bpf_object_open_opts"
+                )));
+            }
+            // SAFETY: the generator's contract: the block points at a description it emitted.
+            o.struct_ops_shadow = unsafe { super::object::read_struct_ops_shadow(info) }
+                .map_err(|e| e.context(format!("skeleton '{sname}'")))?;
+        }
         if o.object_name.is_none() {
             o.object_name = Some(sname.clone());
         }
@@ -143,6 +155,10 @@ pub unsafe extern "C" fn bpf_object__open_skeleton(
         // SAFETY: as above.
         unsafe { populate_progs(o, sk.progs as *const c_void, sk.prog_cnt, sk.prog_skel_sz, PROG_ENTRY_MIN) }
             .map_err(|e| e.context(format!("failed to populate skeleton progs for '{sname}'")))?;
+        if let Some(e) = ext {
+            // SAFETY: the skeleton struct is the caller's, alive for this call (contract of find).
+            unsafe { e.ack() };
+        }
         Ok(0)
     })
 }

@@ -6,6 +6,7 @@ use super::{push_hex, sanitize};
 use crate::btf::CDump;
 use crate::btf::{Btf, Kind};
 use crate::error::{Error, Result};
+use crate::ffi::skel_ext::{OXBPF_SKEL_EXT_ACK, OXBPF_SKEL_EXT_MAGIC};
 use crate::object::{Map, Object, OpenOptions};
 use std::cell::RefCell;
 use std::fmt::Write;
@@ -145,6 +146,9 @@ fn datasec_def(out: &mut String, em: &mut Emitter, btf: &Btf, sec_id: u32, obj: 
     Ok(())
 }
 
+/// Write map `ident`'s struct_ops shadow type (bpftool 7.5's form) as a member of the
+/// skeleton's `struct_ops` block; returns the names of the members it gives a C name to (data
+/// members and program slots), the ones a shadow description can list.
 pub(crate) fn st_ops_shadow(
     out: &mut String,
     em: &mut Emitter,
@@ -152,9 +156,10 @@ pub(crate) fn st_ops_shadow(
     obj: &str,
     ident: &str,
     m: &Map,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let tid = m.btf_value_type_id;
     let t = btf.ty(tid).filter(|_| tid != 0).ok_or_else(|| Error::inval("struct_ops map without BTF value type"))?;
+    let mut named = Vec::new();
     let _ = writeln!(out, "\t\tstruct {obj}__{ident}__{} {{", t.name);
     let mut next = 0u32;
     for (i, mb) in t.members().into_iter().flat_map(|ms| ms.iter()).enumerate() {
@@ -169,10 +174,14 @@ pub(crate) fn st_ops_shadow(
                 em.decl(out, btf, mid, mb.name, 3, false)?;
                 out.push_str(";\n");
                 next = off + btf.resolve_size(mid)?;
+                if mb.bitfield_size == 0 && !mb.name.is_empty() {
+                    named.push(mb.name.to_string());
+                }
             }
             Kind::Ptr if is_func_ptr(btf, mb.type_id) => {
                 let _ = writeln!(out, "\t\t\tstruct bpf_program *{};", mb.name);
                 next = off + 8;
+                named.push(mb.name.to_string());
             }
             _ => {
                 let sz = btf.resolve_size(mid)?;
@@ -186,7 +195,7 @@ pub(crate) fn st_ops_shadow(
         let _ = writeln!(out, "\t\t\tchar __padding_end[{}];", size - next);
     }
     let _ = writeln!(out, "\t\t}} *{ident};");
-    Ok(())
+    Ok(named)
 }
 
 /// Map types whose values are per-CPU arrays (a typed single-value helper would be wrong).
@@ -257,11 +266,21 @@ static inline int
 
 /// Generate the skeleton header for the object file bytes `data` (named `path`) as `name`.
 pub fn generate(data: &[u8], path: &str, name: &str) -> Result<Skeleton> {
-    generate_with(data, path, name, false)
+    generate_with(data, path, name, Extras::default())
 }
 
-/// As [`generate`]; `typed`: also emit `--typed-maps` types and helpers.
-pub fn generate_with(data: &[u8], path: &str, name: &str, typed: bool) -> Result<Skeleton> {
+/// What `oxbpf gen skeleton` adds to bpftool 7.5's header on request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    /// `--typed-maps`: C types of BTF-defined maps' keys and values and typed helpers.
+    pub typed_maps: bool,
+    /// `--shadow-info`: `NAME__shadow_info()` and its hand-over to liboxbpf (see [`shadow_info`]).
+    pub shadow_info: bool,
+}
+
+/// As [`generate`], with the `extras` asked for.
+pub fn generate_with(data: &[u8], path: &str, name: &str, extras: Extras) -> Result<Skeleton> {
+    let typed = extras.typed_maps;
     let obj = open_object(data, path, name)?;
     let n = name;
     let maps: Vec<(&Map, String)> = obj
@@ -290,6 +309,13 @@ pub fn generate_with(data: &[u8], path: &str, name: &str, typed: bool) -> Result
 #define BPF_SKEL_SUPPORTS_MAP_AUTO_ATTACH 1\n\n\
 struct {n} {{\n\tstruct bpf_object_skeleton *skeleton;\n\tstruct bpf_object *obj;\n"
     );
+    if extras.shadow_info && !st_maps.is_empty() {
+        // The prelude goes before `struct NAME`: insert it after the includes.
+        let at = o.find("#define BPF_SKEL_SUPPORTS_MAP_AUTO_ATTACH").unwrap_or(0);
+        let mut pre = String::new();
+        shadow_prelude(&mut pre, n, st_maps.iter().map(|(_, id)| id.as_str()));
+        o.insert_str(at, &pre);
+    }
     if !maps.is_empty() {
         o.push_str("\tstruct {\n");
         for (_, id) in &maps {
@@ -301,15 +327,25 @@ struct {n} {{\n\tstruct bpf_object_skeleton *skeleton;\n\tstruct bpf_object *obj
         Some(b) => Some(Emitter::new(b)?),
         None => None,
     };
+    // With --shadow-info: per struct_ops map, the members its description lists.
+    let mut described: Vec<(String, String, Vec<String>)> = Vec::new();
     if let (Some(b), Some(e)) = (btf, em.as_mut()) {
         if !st_maps.is_empty() {
             o.push_str("\tstruct {\n");
             for (m, id) in &st_maps {
-                st_ops_shadow(&mut o, e, b, n, id, m)?;
+                if extras.shadow_info {
+                    let _ = writeln!(o, "#ifdef {n}__{id}__SHADOW_TYPE\n\t\t{n}__{id}__SHADOW_TYPE *{id};\n#else");
+                }
+                let members = st_ops_shadow(&mut o, e, b, n, id, m)?;
+                if extras.shadow_info {
+                    o.push_str("#endif\n");
+                    described.push((id.clone(), m.name().to_string_lossy().into_owned(), members));
+                }
             }
             o.push_str("\t} struct_ops;\n");
         }
     }
+    let shadow_info = extras.shadow_info && !described.is_empty();
     if !progs.is_empty() {
         o.push_str("\tstruct {\n");
         for p in &progs {
@@ -340,6 +376,7 @@ struct {n} {{\n\tstruct bpf_object_skeleton *skeleton;\n\tstruct bpf_object *obj
             }
         }
     }
+    let shadow_fn = if shadow_info { shadow_info_fn(n, &described) } else { String::new() };
     let _ = write!(
         o,
         "
@@ -353,7 +390,7 @@ struct {n} {{\n\tstruct bpf_object_skeleton *skeleton;\n\tstruct bpf_object *obj
 	static inline const void *elf_bytes(size_t *sz);
 #endif /* __cplusplus */
 }};
-
+{shadow_fn}
 static void
 {n}__destroy(struct {n} *obj)
 {{
@@ -389,6 +426,9 @@ static inline struct {n} *
 
 "
     );
+    if shadow_info {
+        shadow_ack_check(&mut o, n, described.iter().map(|d| d.0.as_str()));
+    }
     if btf.is_some() {
         super::push_struct_ops_shadows(&mut o, st_maps.iter().map(|(_, id)| id.as_str()));
     }
@@ -452,17 +492,25 @@ static inline int
 	struct bpf_map_skeleton *map __attribute__((unused));
 	int err;
 
-	s = (struct bpf_object_skeleton *)calloc(1, sizeof(*s));
+	s = (struct bpf_object_skeleton *)calloc(1, {alloc});
 	if (!s)	{{
 		err = -ENOMEM;
 		goto err;
 	}}
 
-	s->sz = sizeof(*s);
+	s->sz = {alloc};
 	s->name = \"{n}\";
 	s->obj = &obj->obj;
-"
+",
+        alloc = if shadow_info { format!("{n}__skeleton_size()") } else { "sizeof(*s)".into() }
     );
+    if shadow_info {
+        let _ = write!(
+            o,
+            "#ifdef OXBPF_HEADERS\n\t((struct {n}__oxbpf_skeleton *)s)->oxbpf_magic = {OXBPF_SKEL_EXT_MAGIC:#x}ULL;\n\
+\t((struct {n}__oxbpf_skeleton *)s)->oxbpf_shadow_info = (__u64)(unsigned long){n}__shadow_info();\n#endif\n"
+        );
+    }
     if !maps.is_empty() {
         let sz = if st_maps.is_empty() { MAP_SKEL_SZ_NO_LINK } else { MAP_SKEL_SZ_LINK };
         super::push_maps_alloc(&mut o, maps.len(), sz);
@@ -532,6 +580,119 @@ const void *{n}::elf_bytes(size_t *sz) {{ return {n}__elf_bytes(sz); }}
     }
     let _ = write!(o, "\n#endif /* {guard} */\n");
     Ok(Skeleton { text: o })
+}
+
+/// `--shadow-info`, before `struct NAME`: a caller-supplied shadow type needs oxbpf's headers.
+fn shadow_prelude<'a>(o: &mut String, n: &str, ids: impl Iterator<Item = &'a str>) {
+    let ids: Vec<&str> = ids.collect();
+    let any = ids.iter().map(|id| format!("defined({n}__{id}__SHADOW_TYPE)")).collect::<Vec<_>>().join(" || ");
+    let _ = write!(
+        o,
+        "/* oxbpf --shadow-info: define NAME__MAP__SHADOW_TYPE (e.g. {n}__{first}__SHADOW_TYPE) to a
+ * struct of your own, with the members of the generated shadow type in any order, before
+ * including this header; {n}__shadow_info() describes the shadows as this compiler laid them
+ * out, and liboxbpf maps them to the object's BTF type by member name. Upstream libbpf
+ * ignores the description and reads the object's layout, so with a type of your own
+ * {n}__open_opts() fails with EOPNOTSUPP unless the library acknowledges it (liboxbpf does). */
+#if ({any}) && !defined(OXBPF_HEADERS)
+#error \"a custom struct_ops shadow type needs oxbpf's <bpf/libbpf.h>\"
+#endif
+#if {any}
+#define {n}__CUSTOM_SHADOW 1
+#endif
+
+",
+        first = ids.first().copied().unwrap_or("MAP")
+    );
+}
+
+/// `--shadow-info`, after `struct NAME`: the extension-carrying skeleton struct, its size, and
+/// `NAME__shadow_info()`.
+fn shadow_info_fn(n: &str, described: &[(String, String, Vec<String>)]) -> String {
+    let mut f = format!(
+        "
+#ifdef OXBPF_HEADERS
+/* The skeleton struct followed by oxbpf's extension block: liboxbpf reads the last 24 bytes of
+ * s->sz (magic, shadow info, ack) and writes the ack once it has applied the shadow info;
+ * upstream libbpf reads neither. */
+struct {n}__oxbpf_skeleton {{
+	struct bpf_object_skeleton s;
+	__u64 oxbpf_magic;
+	__u64 oxbpf_shadow_info;
+	__u64 oxbpf_ack;
+}};
+
+/* The struct_ops shadows of struct {n} as this compiler laid them out. */
+static inline const struct bpf_struct_ops_shadow_info *
+{n}__shadow_info(void)
+{{
+"
+    );
+    for (id, _, members) in described {
+        let _ = writeln!(f, "\tstatic const struct bpf_struct_ops_member_info {id}_members[] = {{");
+        for m in members {
+            let _ = writeln!(
+                f,
+                "\t\t{{ \"{m}\", __builtin_offsetof(__typeof__(*((struct {n} *)0)->struct_ops.{id}), {m}),\n\
+\t\t  sizeof(((struct {n} *)0)->struct_ops.{id}->{m}) }},"
+            );
+        }
+        f.push_str(
+            "	};
+",
+        );
+    }
+    f.push_str(
+        "	static const struct bpf_struct_ops_map_info maps[] = {
+",
+    );
+    for (id, name, members) in described {
+        let _ = writeln!(
+            f,
+            "		{{ \"{name}\", {id}_members, {}, sizeof(*((struct {n} *)0)->struct_ops.{id}) }},",
+            members.len()
+        );
+    }
+    let _ = write!(
+        f,
+        "	}};
+	static const struct bpf_struct_ops_shadow_info info = {{ maps, {} }};
+
+	return &info;
+}}
+#endif /* OXBPF_HEADERS */
+
+static inline size_t
+{n}__skeleton_size(void)
+{{
+#ifdef OXBPF_HEADERS
+	return sizeof(struct {n}__oxbpf_skeleton);
+#else
+	return sizeof(struct bpf_object_skeleton);
+#endif
+}}
+",
+        described.len()
+    );
+    f
+}
+
+/// `--shadow-info`, in `NAME__open_opts()` after the open: a custom shadow type is usable only
+/// if the library applied the description.
+fn shadow_ack_check<'a>(o: &mut String, n: &str, _ids: impl Iterator<Item = &'a str>) {
+    let _ = write!(
+        o,
+        "#ifdef {n}__CUSTOM_SHADOW
+	/* A shadow type of the caller's: only a library that applied {n}__shadow_info()
+	 * (liboxbpf acknowledges it) lays the shadows out as that type. */
+	if (((struct {n}__oxbpf_skeleton *)obj->skeleton)->oxbpf_ack != {OXBPF_SKEL_EXT_ACK:#x}ULL) {{
+		err = -EOPNOTSUPP;
+		goto err_out;
+	}}
+#endif
+
+"
+    );
 }
 
 fn asserts(o: &mut String, btf: &Btf, n: &str, maps: &[(&Map, String)]) -> Result<()> {

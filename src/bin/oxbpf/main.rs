@@ -53,7 +53,7 @@ Usage: oxbpf [OPTIONS] struct_ops { show | list } [STRUCT_OPS_MAP]
 ";
 
 const USAGE_GEN: &str = "\
-Usage: oxbpf gen skeleton FILE [name OBJECT_NAME] [--typed-maps]
+Usage: oxbpf gen skeleton FILE [name OBJECT_NAME] [--typed-maps] [--shadow-info]
        oxbpf gen subskeleton FILE [name OBJECT_NAME]
        oxbpf gen object OUTPUT_FILE INPUT_FILE [INPUT_FILE...]
        oxbpf gen help
@@ -61,7 +61,11 @@ Usage: oxbpf gen skeleton FILE [name OBJECT_NAME] [--typed-maps]
   skeleton   print a C skeleton header for the BPF object FILE, with the API of bpftool 7.5's
              'gen skeleton' (OBJECT_NAME defaults to FILE's base name without '.o');
              --typed-maps adds the C types of BTF-defined maps' keys and values and
-             NAME__MAP__lookup/update/delete helpers taking typed pointers
+             NAME__MAP__lookup/update/delete helpers taking typed pointers;
+             --shadow-info adds NAME__shadow_info(), the struct_ops shadow layouts as the C
+             compiler laid them out, handed to liboxbpf when the skeleton opens (a shadow
+             type of the caller's own, NAME__MAP__SHADOW_TYPE, then reaches the kernel by
+             member name; upstream libbpf ignores the description)
   subskeleton  print a C subskeleton header for the BPF library object FILE (bpftool 7.5's
              'gen subskeleton'): it finds the library's variables, maps and programs in a
              final object linked from it
@@ -168,15 +172,19 @@ fn gen(args: &[String], help: bool) -> Result<(), Fail> {
     let Some(cmd) = args.first() else { return Err(Fail::Usage("no gen command given".into())) };
     match cmd.as_str() {
         "skeleton" => {
-            let typed = args.iter().any(|a| a == "--typed-maps");
-            let args: Vec<String> = args.iter().filter(|a| *a != "--typed-maps").cloned().collect();
+            let extras = oxbpf::gen::skeleton::Extras {
+                typed_maps: args.iter().any(|a| a == "--typed-maps"),
+                shadow_info: args.iter().any(|a| a == "--shadow-info"),
+            };
+            let args: Vec<String> =
+                args.iter().filter(|a| *a != "--typed-maps" && *a != "--shadow-info").cloned().collect();
             let (file, name) = match &args[1..] {
                 [f] => (f, oxbpf::gen::obj_name_from_path(f)),
                 [f, k, v] if k == "name" => (f, v.chars().take(63).collect()),
                 _ => return Err(Fail::Usage("skeleton takes FILE [name OBJECT_NAME]".into())),
             };
             let data = std::fs::read(file).map_err(|e| oxbpf::Error::inval(format!("failed to read {file}: {e}")))?;
-            let sk = oxbpf::gen::skeleton::generate_with(&data, file, &name, typed)?;
+            let sk = oxbpf::gen::skeleton::generate_with(&data, file, &name, extras)?;
             write_stdout(sk.text.as_bytes())
         }
         "subskeleton" => {
