@@ -285,7 +285,10 @@ struct bpf_prog_skeleton {
  */
 struct bpf_object_skeleton {
         /**
-         * `sizeof` this struct as the generator compiled it.
+         * `sizeof` this struct as the generator compiled it. A skeleton made by
+         * `oxbpf gen skeleton --shadow-info` allocates 24 bytes more and counts them here: an
+         * extension block (magic, struct_ops shadow info, ack) that liboxbpf reads from the last
+         * 24 bytes of `sz`; upstream libbpf never reads this field.
          */
         size_t sz;
         /**

@@ -700,7 +700,10 @@ layout!(bpf_prog_skeleton = 24 { name @ 0: 8, prog @ 8: 8, link @ 16: 8 });
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bpf_object_skeleton {
-    /// `sizeof` this struct as the generator compiled it.
+    /// `sizeof` this struct as the generator compiled it. A skeleton made by
+    /// `oxbpf gen skeleton --shadow-info` allocates 24 bytes more and counts them here: an
+    /// extension block (magic, struct_ops shadow info, ack) that liboxbpf reads from the last
+    /// 24 bytes of `sz`; upstream libbpf never reads this field.
     pub sz: usize,
     /// Object name.
     pub name: *const c_char,
