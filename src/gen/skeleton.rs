@@ -12,8 +12,10 @@ use std::cell::RefCell;
 use std::fmt::Write;
 use std::rc::Rc;
 
-pub(crate) const BPF_MAP_TYPE_STRUCT_OPS: u32 = 26;
-const BPF_F_MMAPABLE: u32 = 1 << 10;
+pub(crate) use crate::uapi::BPF_MAP_TYPE_STRUCT_OPS;
+use crate::uapi::{BPF_F_MMAPABLE, BPF_MAP_TYPE_ARENA};
+/// The section LLVM puts `__arena` variables in.
+const ARENA_SEC: &str = ".addr_space.1";
 pub(crate) const BTF_VAR_STATIC: u32 = 0;
 /// `offsetof(struct bpf_map_skeleton, link)` and `sizeof(struct bpf_map_skeleton)` (LP64).
 const MAP_SKEL_SZ_NO_LINK: usize = 24;
@@ -34,6 +36,10 @@ pub fn map_ident(m: &Map) -> Option<String> {
 
 /// The identifier of a DATASEC named `sec` (`.rodata.str1.1` → `rodata_str1_1`).
 fn datasec_ident(sec: &str) -> Option<String> {
+    // The arena's variables (LLVM's fixed section name) are the skeleton's `arena`.
+    if sec == ARENA_SEC {
+        return Some("arena".into());
+    }
     SEC_PREFIXES.iter().any(|p| sec.starts_with(p)).then(|| sanitize(&sec[1..]))
 }
 
@@ -42,6 +48,16 @@ pub(crate) fn is_internal_mmapable(m: &Map) -> Option<String> {
         return None;
     }
     map_ident(m)
+}
+
+/// The skeleton member through which a map's data is reached, as bpftool 7.5 decides: `arena`
+/// for an ARENA map that holds `__arena` variables, else the identifier of an mmapable
+/// internal map; None for other maps.
+fn skel_data_ident(m: &Map) -> Option<String> {
+    if m.def().map_type == BPF_MAP_TYPE_ARENA && m.initial_value().is_some() {
+        return Some("arena".into());
+    }
+    is_internal_mmapable(m)
 }
 
 pub(crate) fn find_datasec(btf: &Btf, ident: &str) -> Option<u32> {
@@ -199,7 +215,12 @@ pub(crate) fn st_ops_shadow(
 }
 
 /// Map types whose values are per-CPU arrays (a typed single-value helper would be wrong).
-const PERCPU_MAP_TYPES: [u32; 4] = [5, 6, 10, 21];
+const PERCPU_MAP_TYPES: [u32; 4] = [
+    crate::uapi::BPF_MAP_TYPE_PERCPU_HASH,
+    crate::uapi::BPF_MAP_TYPE_PERCPU_ARRAY,
+    crate::uapi::BPF_MAP_TYPE_LRU_PERCPU_HASH,
+    crate::uapi::BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE,
+];
 
 /// `--typed-maps`: C definitions of the key and value types of BTF-defined maps, and
 /// `NAME__MAP__lookup/update/delete` helpers taking `const key *` / `value *`.
@@ -364,11 +385,9 @@ struct {n} {{\n\tstruct bpf_object_skeleton *skeleton;\n\tstruct bpf_object *obj
         o.push_str("\t} links;\n");
     }
     if let (Some(b), Some(e)) = (btf, em.as_mut()) {
-        for (m, id) in &maps {
-            if is_internal_mmapable(m).is_none() {
-                continue;
-            }
-            match find_datasec(b, id) {
+        for (m, _) in &maps {
+            let Some(id) = skel_data_ident(m) else { continue };
+            match find_datasec(b, &id) {
                 None => {
                     let _ = write!(o, "\tstruct {n}__{id} {{\n\t}} *{id};\n");
                 }
@@ -516,8 +535,8 @@ static inline int
         super::push_maps_alloc(&mut o, maps.len(), sz);
         for (i, (m, id)) in maps.iter().enumerate() {
             super::push_map_entry(&mut o, i, &m.name().to_string_lossy(), id);
-            if is_internal_mmapable(m).is_some() {
-                let _ = writeln!(o, "\tmap->mmaped = (void **)&obj->{id};");
+            if let Some(data) = skel_data_ident(m) {
+                let _ = writeln!(o, "\tmap->mmaped = (void **)&obj->{data};");
             }
             if m.def().map_type == BPF_MAP_TYPE_STRUCT_OPS {
                 let _ = writeln!(o, "\tmap->link = &obj->links.{id};");
@@ -701,11 +720,9 @@ fn asserts(o: &mut String, btf: &Btf, n: &str, maps: &[(&Map, String)]) -> Resul
         "__attribute__((unused)) static void\n{n}__assert(struct {n} *s __attribute__((unused)))\n{{\n\
 #ifdef __cplusplus\n#define _Static_assert static_assert\n#endif\n"
     );
-    for (m, id) in maps {
-        if is_internal_mmapable(m).is_none() {
-            continue;
-        }
-        let Some(sec) = find_datasec(btf, id).and_then(|s| btf.ty(s)) else { continue };
+    for (m, _) in maps {
+        let Some(id) = skel_data_ident(m) else { continue };
+        let Some(sec) = find_datasec(btf, &id).and_then(|s| btf.ty(s)) else { continue };
         for si in sec.secinfos().into_iter().flat_map(|s| s.iter()) {
             let Some(var) = btf.ty(si.type_id) else { continue };
             if var.linkage() == Some(BTF_VAR_STATIC) {
