@@ -105,6 +105,16 @@ rm -f "$tmp/events"
 watcher=$!
 sleep 0.5
 kill -0 "$watcher" 2>/dev/null || fail "watch returned before anything was detached: $(cat "$tmp/watch")"
+# While it waits, the watcher holds the link: show names it (pid from /proc/*/fdinfo). The
+# watcher opens the link after the map, so give a busy machine up to 5 s to get there.
+for _ in $(seq 50); do
+    js="$("$ox" -j struct_ops show name oxcc)"
+    held="$(json_field '[h["pid"] for h in d[0]["links"][0]["holders"]]' <<<"$js")"
+    [[ "$held" == "[$watcher]" ]] && break
+    sleep 0.1
+done
+[[ "$held" == "[$watcher]" ]] || fail "JSON show does not list the watcher ($watcher) as the link's holder: $js"
+"$ox" struct_ops show name oxcc | grep -q "held by .*$watcher" || fail "text show lacks the link's holder"
 out="$("$ox" struct_ops unregister name oxcc)" || fail "unregister oxcc exited $?"
 echo "$out"
 grep -q "^Unregistered tcp_congestion_ops oxcc id $map_id (detached link [0-9]*) (unpinned $dir/oxcc)$" <<<"$out" \

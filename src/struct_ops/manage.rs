@@ -248,7 +248,8 @@ fn holders() -> std::collections::HashMap<(&'static str, u32), Vec<Holder>> {
         for f in fds.flatten() {
             let Ok(target) = std::fs::read_link(f.path()) else { continue };
             let t = target.to_string_lossy();
-            if t != "anon_inode:bpf-map" && t != "anon_inode:bpf_link" {
+            // Links are "bpf_link" on older kernels, "bpf-link" on newer ones.
+            if !matches!(t.as_ref(), "anon_inode:bpf-map" | "anon_inode:bpf_link" | "anon_inode:bpf-link") {
                 continue;
             }
             let Some(fd) = f.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
