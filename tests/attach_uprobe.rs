@@ -363,7 +363,7 @@ fn usdt_targets_match_readelf() {
         let p = f.path(exe);
         let re = readelf_notes(&p);
         let data = std::fs::read(&p).unwrap();
-        let k = KernelSupport { cookie: true, sema_refcnt: true };
+        let k = KernelSupport { cookie: true, sema_refcnt: true, uprobe_syscall: false };
         let to_off = |va: u64| {
             let (off, vaddr, _, _) = *re.loads.iter().find(|(_, v, m, _)| *v <= va && va < v + m).unwrap();
             va - vaddr + off
@@ -381,12 +381,20 @@ fn usdt_targets_match_readelf() {
             }
         }
         assert_eq!(collect_targets(&data, &p, -1, "oxt", "nope", 0, k).unwrap().len(), 0);
-        let e = collect_targets(&data, &p, -1, "oxt", "sema", 0, KernelSupport { cookie: true, sema_refcnt: false })
-            .unwrap_err();
+        let e = collect_targets(
+            &data,
+            &p,
+            -1,
+            "oxt",
+            "sema",
+            0,
+            KernelSupport { cookie: true, sema_refcnt: false, uprobe_syscall: false },
+        )
+        .unwrap_err();
         assert_eq!(e.errno(), libc::EOPNOTSUPP, "{e}");
     }
     // A binary without notes.
     let data = std::fs::read(f.path("exe_pie")).unwrap();
-    let k = KernelSupport { cookie: true, sema_refcnt: true };
+    let k = KernelSupport { cookie: true, sema_refcnt: true, uprobe_syscall: false };
     assert_eq!(collect_targets(&data, "exe_pie", -1, "oxt", "hit", 0, k).unwrap_err().errno(), libc::ENOENT);
 }

@@ -43,9 +43,11 @@ pub const MAX_ARGS: usize = 12;
 pub const ARG_CONST: u32 = 0;
 pub const ARG_REG: u32 = 1;
 pub const ARG_REG_DEREF: u32 = 2;
+/// Scale-index-base memory operand (`-8(%rbp,%rax,4)`): libbpf 1.7's `<bpf/usdt.bpf.h>` only.
+pub const ARG_SIB: u32 = 3;
 
-/// `struct __bpf_usdt_arg_spec` of `<bpf/usdt.bpf.h>`.
-#[repr(C)]
+/// One argument of `struct __bpf_usdt_arg_spec` of `<bpf/usdt.bpf.h>` (encoded by
+/// [`Spec::bytes`] in the layout the object's header uses).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ArgSpec {
     pub val_off: u64,
@@ -53,33 +55,83 @@ pub struct ArgSpec {
     pub reg_off: i16,
     pub arg_signed: u8,
     pub arg_bitshift: i8,
+    /// [`ARG_SIB`]: `offsetof(struct pt_regs, index register)`.
+    pub idx_reg_off: u16,
+    /// [`ARG_SIB`]: log2 of the scale (0..=3).
+    pub scale_bitshift: u8,
+}
+
+/// The two layouts of `struct __bpf_usdt_spec` BPF objects are built with. libbpf 1.7's header
+/// split the 4-byte `arg_type` into bitfields (`arg_type:8`, `idx_reg_off:12`,
+/// `scale_bitshift:4`, `__reserved:8`), which the C bitfield rules lay out over 6 bytes, so its
+/// argument is 24 bytes where 1.5's is 16. The map's value size tells which header an object
+/// was built with; liboxbpf writes that layout (upstream libbpf writes its own whatever the
+/// object has, which misreads objects built with the other header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecLayout {
+    /// libbpf <= 1.6: 16-byte arguments, 208-byte spec; no SIB arguments.
+    V15,
+    /// libbpf 1.7: 24-byte arguments, 304-byte spec.
+    V17,
+}
+
+impl SpecLayout {
+    /// The layout whose `struct __bpf_usdt_spec` is `size` bytes.
+    pub fn from_value_size(size: u32) -> Option<SpecLayout> {
+        match size {
+            208 => Some(SpecLayout::V15),
+            304 => Some(SpecLayout::V17),
+            _ => None,
+        }
+    }
 }
 
 /// `struct __bpf_usdt_spec` of `<bpf/usdt.bpf.h>`: what one spec id's map slot holds.
-#[repr(C)]
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
     pub args: [ArgSpec; MAX_ARGS],
     pub usdt_cookie: u64,
     pub arg_cnt: i16,
-    pub _pad: [u8; 6],
 }
-const _: () = assert!(size_of::<ArgSpec>() == 16 && size_of::<Spec>() == 208);
 
 impl Spec {
-    fn bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(size_of::<Spec>());
-        for a in &self.args {
+    /// The map value in `layout` (x86-64 is little-endian: the 1.7 bitfields as it lays them
+    /// out there). A SIB argument cannot be expressed in the 1.5 layout: EOPNOTSUPP.
+    fn bytes(&self, layout: SpecLayout) -> Result<Vec<u8>> {
+        let mut v = Vec::with_capacity(304);
+        for (i, a) in self.args.iter().enumerate() {
             v.extend_from_slice(&a.val_off.to_ne_bytes());
-            v.extend_from_slice(&a.arg_type.to_ne_bytes());
+            match layout {
+                SpecLayout::V15 => {
+                    if a.arg_type == ARG_SIB {
+                        return Err(Error::notsup(format!(
+                            "usdt: arg #{i} uses scale-index-base addressing, which needs <bpf/usdt.bpf.h> \
+                             of libbpf 1.7 or later (the program was built with an older one)"
+                        )));
+                    }
+                    v.extend_from_slice(&a.arg_type.to_ne_bytes());
+                }
+                SpecLayout::V17 => {
+                    // arg_type:8 at bit 0; idx_reg_off:12 and scale_bitshift:4 fill the next
+                    // 16-bit unit; __reserved:8, one byte of padding.
+                    v.push(a.arg_type as u8);
+                    v.push(0);
+                    let packed = (a.idx_reg_off & 0xfff) | (u16::from(a.scale_bitshift & 0xf) << 12);
+                    v.extend_from_slice(&packed.to_le_bytes());
+                    v.extend_from_slice(&[0, 0]);
+                }
+            }
             v.extend_from_slice(&a.reg_off.to_ne_bytes());
             v.push(a.arg_signed);
             v.push(a.arg_bitshift as u8);
+            if layout == SpecLayout::V17 {
+                v.extend_from_slice(&[0; 6]);
+            }
         }
         v.extend_from_slice(&self.usdt_cookie.to_ne_bytes());
         v.extend_from_slice(&self.arg_cnt.to_ne_bytes());
         v.extend_from_slice(&[0; 6]);
-        v
+        Ok(v)
     }
 }
 
@@ -155,6 +207,51 @@ impl Scan<'_> {
     }
 }
 
+/// A scale-index-base operand at the start of `s` (libbpf 1.7's four forms:
+/// `1@-96(%rbp,%rax,8)`, `1@(%rbp,%rax,8)`, `1@-96(%rbp,%rax)`, `1@(%rbp,%rax)`):
+/// (spec, size with sign, bytes consumed, scale as written). Registers unknown to
+/// [`pt_regs_off`] come back as `i16::MIN` (base) / `u16::MAX` (index).
+fn parse_sib_x86(b: &[u8]) -> Option<(ArgSpec, i64, usize, i64)> {
+    let form = |with_off: bool, with_scale: bool| -> Option<(ArgSpec, i64, usize, i64)> {
+        let mut sc = Scan { s: b, i: 0 };
+        sc.ws();
+        let sz = sc.int()?;
+        sc.ws();
+        sc.lit(b'@')?;
+        let off = if with_off { sc.int()? } else { 0 };
+        sc.ws();
+        sc.lit(b'(')?;
+        sc.ws();
+        sc.lit(b'%')?;
+        let base = sc.word(Some(b','))?.to_string();
+        sc.ws();
+        sc.lit(b',')?;
+        sc.ws();
+        sc.lit(b'%')?;
+        let scale = if with_scale {
+            let idx = sc.word(Some(b','))?.to_string();
+            sc.ws();
+            sc.lit(b',')?;
+            let scale = sc.int()?;
+            (idx, scale)
+        } else {
+            (sc.word(Some(b')'))?.to_string(), 1)
+        };
+        sc.ws();
+        sc.lit(b')')?;
+        sc.ws();
+        let a = ArgSpec {
+            val_off: off as u64,
+            arg_type: ARG_SIB,
+            reg_off: reg_or_bad(&base)?,
+            idx_reg_off: pt_regs_off(&scale.0).map_or(u16::MAX, |o| o as u16),
+            ..Default::default()
+        };
+        Some((a, sz, sc.i, scale.1))
+    };
+    form(true, true).or_else(|| form(false, true)).or_else(|| form(true, false)).or_else(|| form(false, false))
+}
+
 /// One x86-64 argument spec at the start of `s`: (spec, size with sign, bytes consumed).
 fn parse_arg_x86(s: &str) -> Option<(ArgSpec, i64, usize)> {
     let b = s.as_bytes();
@@ -225,8 +322,25 @@ pub fn parse_spec(args: &str, cookie: u64, what: &str) -> Result<Spec> {
         if !cfg!(target_arch = "x86_64") {
             return Err(Error::notsup(format!("usdt: argument specs of this architecture are not supported ({what})")));
         }
-        let (mut a, sz, len) =
-            parse_arg_x86(s).ok_or_else(|| Error::inval(format!("usdt: unrecognized arg #{n} spec '{s}'")))?;
+        let (mut a, sz, len) = match parse_sib_x86(s.as_bytes()) {
+            Some((mut a, sz, len, scale)) => {
+                if a.idx_reg_off == u16::MAX {
+                    return Err(Error::new(
+                        libc::ENOENT,
+                        format!("usdt: unrecognized index register in arg #{n} spec '{s}'"),
+                    ));
+                }
+                a.scale_bitshift = match scale {
+                    1 => 0,
+                    2 => 1,
+                    4 => 2,
+                    8 => 3,
+                    _ => return Err(Error::inval(format!("usdt: invalid SIB scale {scale}, expected 1, 2, 4, 8"))),
+                };
+                (a, sz, len)
+            }
+            None => parse_arg_x86(s).ok_or_else(|| Error::inval(format!("usdt: unrecognized arg #{n} spec '{s}'")))?,
+        };
         if a.reg_off == i16::MIN {
             return Err(Error::new(libc::ENOENT, format!("usdt: unrecognized register in arg #{n} spec '{s}'")));
         }
@@ -353,7 +467,13 @@ pub struct KernelSupport {
     pub cookie: bool,
     /// The uprobe PMU maintains semaphores (`ref_ctr_offset`).
     pub sema_refcnt: bool,
+    /// The `uprobe()` syscall: a probe on a `nop; nop5` site goes on the `nop5` (libbpf 1.7).
+    pub uprobe_syscall: bool,
 }
+
+/// `nop` followed by the 5-byte `nopl 0x0(%rax,%rax,1)`: the USDT sites newer `<sys/sdt.h>`
+/// emit so that a uprobe on the second instruction can be optimized.
+const NOP_COMBO: [u8; 6] = [0x90, 0x0f, 0x1f, 0x44, 0x00, 0x00];
 
 /// Every site of `provider:name` in the ELF image `data` (from `path`).
 pub fn collect_targets(
@@ -495,6 +615,17 @@ pub fn collect_targets(
             note.args
         );
         let spec = parse_spec(&note.args, cookie, &what)?;
+        // With the uprobe syscall, probe the nop5 of a `nop; nop5` site: the kernel can then
+        // optimize the probe (libbpf 1.7). x86-64 only, like the syscall.
+        let (mut abs_ip, mut rel_ip) = (abs_ip, rel_ip);
+        if cfg!(target_arch = "x86_64")
+            && k.uprobe_syscall
+            && usize::try_from(rel_ip).ok().and_then(|o| data.get(o..o.checked_add(NOP_COMBO.len())?))
+                == Some(&NOP_COMBO[..])
+        {
+            abs_ip += 1;
+            rel_ip += 1;
+        }
         out.push(Target { abs_ip, rel_ip, sema_off, spec, spec_str: note.args });
     }
     Ok(out)
@@ -565,13 +696,13 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
     let (Some(specs_fd), Some(ip_fd)) = (specs.fd.as_ref(), ipmap.fd.as_ref()) else {
         return Err(Error::inval("usdt: the USDT support maps are not created (was the object loaded?)"));
     };
-    if specs.def().value_size as usize != size_of::<Spec>() {
-        return Err(Error::inval(format!(
-            "usdt: __bpf_usdt_specs has value size {}, expected {} (mismatched bpf/usdt.bpf.h?)",
-            specs.def().value_size,
-            size_of::<Spec>()
-        )));
-    }
+    let layout = SpecLayout::from_value_size(specs.def().value_size).ok_or_else(|| {
+        Error::inval(format!(
+            "usdt: __bpf_usdt_specs has value size {}, expected 208 (libbpf <= 1.6's bpf/usdt.bpf.h) \
+             or 304 (libbpf 1.7's)",
+            specs.def().value_size
+        ))
+    })?;
     let has_cookie = probe::supported(Feature::BpfCookie);
     let has_sema = std::path::Path::new("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset").exists();
     let multi = probe::supported(Feature::UprobeMultiLink) && p.expected_attach_type == uapi::BPF_TRACE_UPROBE_MULTI;
@@ -590,7 +721,7 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
         provider,
         name,
         cookie,
-        KernelSupport { cookie: has_cookie, sema_refcnt: has_sema },
+        KernelSupport { cookie: has_cookie, sema_refcnt: has_sema, uprobe_syscall: crate::sys::uprobe_sc::supported() },
     )?;
     if targets.is_empty() {
         return Err(Error::new(libc::ENOENT, format!("usdt: no USDT '{provider}:{name}' in '{path}'")));
@@ -627,7 +758,10 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
                     })?;
                     link.spec_ids.push(id);
                     by_spec.insert(&t.spec_str, id);
-                    cmd::map_update_elem(specs_fd.as_fd(), &id.to_ne_bytes(), &t.spec.bytes(), 0).map_err(|e| {
+                    let value = t.spec.bytes(layout).map_err(|e| {
+                        e.context(format!("usdt: can't describe '{provider}:{name}' in '{path}' to the program"))
+                    })?;
+                    cmd::map_update_elem(specs_fd.as_fd(), &id.to_ne_bytes(), &value, 0).map_err(|e| {
                         e.context(format!("usdt: failed to set USDT spec #{id} for '{provider}:{name}' in '{path}'"))
                     })?;
                     id
@@ -698,23 +832,71 @@ mod tests {
         let s = parse_spec("-4@%esi -4@-24(%rbp) -4@%ecx 2@%ax 8@%rdx 8@(%rsp) 4@$71 -1@$-3", 9, "t").unwrap();
         assert_eq!(s.arg_cnt, 8);
         assert_eq!(s.usdt_cookie, 9);
-        assert_eq!(s.args[0], ArgSpec { val_off: 0, arg_type: ARG_REG, reg_off: 104, arg_signed: 1, arg_bitshift: 32 });
+        assert_eq!(
+            s.args[0],
+            ArgSpec {
+                val_off: 0,
+                arg_type: ARG_REG,
+                reg_off: 104,
+                arg_signed: 1,
+                arg_bitshift: 32,
+                ..Default::default()
+            }
+        );
         assert_eq!(
             s.args[1],
-            ArgSpec { val_off: (-24i64) as u64, arg_type: ARG_REG_DEREF, reg_off: 32, arg_signed: 1, arg_bitshift: 32 }
+            ArgSpec {
+                val_off: (-24i64) as u64,
+                arg_type: ARG_REG_DEREF,
+                reg_off: 32,
+                arg_signed: 1,
+                arg_bitshift: 32,
+                ..Default::default()
+            }
         );
-        assert_eq!(s.args[3], ArgSpec { val_off: 0, arg_type: ARG_REG, reg_off: 80, arg_signed: 0, arg_bitshift: 48 });
+        assert_eq!(
+            s.args[3],
+            ArgSpec {
+                val_off: 0,
+                arg_type: ARG_REG,
+                reg_off: 80,
+                arg_signed: 0,
+                arg_bitshift: 48,
+                ..Default::default()
+            }
+        );
         assert_eq!(
             s.args[5],
-            ArgSpec { val_off: 0, arg_type: ARG_REG_DEREF, reg_off: 152, arg_signed: 0, arg_bitshift: 0 }
+            ArgSpec {
+                val_off: 0,
+                arg_type: ARG_REG_DEREF,
+                reg_off: 152,
+                arg_signed: 0,
+                arg_bitshift: 0,
+                ..Default::default()
+            }
         );
         assert_eq!(
             s.args[6],
-            ArgSpec { val_off: 71, arg_type: ARG_CONST, reg_off: 0, arg_signed: 0, arg_bitshift: 32 }
+            ArgSpec {
+                val_off: 71,
+                arg_type: ARG_CONST,
+                reg_off: 0,
+                arg_signed: 0,
+                arg_bitshift: 32,
+                ..Default::default()
+            }
         );
         assert_eq!(
             s.args[7],
-            ArgSpec { val_off: (-3i64) as u64, arg_type: ARG_CONST, reg_off: 0, arg_signed: 1, arg_bitshift: 56 }
+            ArgSpec {
+                val_off: (-3i64) as u64,
+                arg_type: ARG_CONST,
+                reg_off: 0,
+                arg_signed: 1,
+                arg_bitshift: 56,
+                ..Default::default()
+            }
         );
         assert_eq!(parse_spec("", 0, "t").unwrap().arg_cnt, 0);
         assert_eq!(parse_spec("3@%eax", 0, "t").unwrap_err().errno(), libc::EINVAL);
@@ -722,7 +904,40 @@ mod tests {
         assert_eq!(parse_spec("4@", 0, "t").unwrap_err().errno(), libc::EINVAL);
         let many = vec!["4@$1"; 13].join(" ");
         assert_eq!(parse_spec(&many, 0, "t").unwrap_err().errno(), libc::E2BIG);
-        assert_eq!(s.bytes().len(), 208);
+        assert_eq!(s.bytes(SpecLayout::V15).unwrap().len(), 208);
+        assert_eq!(s.bytes(SpecLayout::V17).unwrap().len(), 304);
+    }
+
+    #[test]
+    fn sib_arg_specs() {
+        // libbpf 1.7's four forms; the index register and the scale.
+        let s = parse_spec("1@-96(%rbp,%rax,8) -4@(%rbx,%rcx,2) 8@16(%rdi,%rsi) 2@(%r8,%r9)", 0, "t").unwrap();
+        assert_eq!(s.arg_cnt, 4);
+        let sib = |val_off: i64, reg_off, idx_reg_off, scale_bitshift, arg_signed, arg_bitshift| ArgSpec {
+            val_off: val_off as u64,
+            arg_type: ARG_SIB,
+            reg_off,
+            arg_signed,
+            arg_bitshift,
+            idx_reg_off,
+            scale_bitshift,
+        };
+        assert_eq!(s.args[0], sib(-96, 32, 80, 3, 0, 56));
+        assert_eq!(s.args[1], sib(0, 40, 88, 1, 1, 32));
+        assert_eq!(s.args[2], sib(16, 112, 104, 0, 0, 0));
+        assert_eq!(s.args[3], sib(0, 72, 64, 0, 0, 48));
+        // A plain dereference is not mistaken for SIB.
+        assert_eq!(parse_spec("-4@-20(%rbp)", 0, "t").unwrap().args[0].arg_type, ARG_REG_DEREF);
+        assert_eq!(parse_spec("8@(%rbp,%rax,3)", 0, "t").unwrap_err().errno(), libc::EINVAL);
+        assert_eq!(parse_spec("8@(%rbp,%xyz,2)", 0, "t").unwrap_err().errno(), libc::ENOENT);
+        assert_eq!(parse_spec("8@(%xyz,%rax,2)", 0, "t").unwrap_err().errno(), libc::ENOENT);
+        // 1.7's layout: arg_type byte, idx_reg_off/scale in the next 16-bit unit, reg_off at 14.
+        let v = s.bytes(SpecLayout::V17).unwrap();
+        assert_eq!(
+            &v[..24],
+            &[0xa0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 3, 0, 80, 0x30, 0, 0, 32, 0, 0, 56, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(s.bytes(SpecLayout::V15).unwrap_err().errno(), libc::EOPNOTSUPP);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod netlink;
 pub mod perf;
 pub mod probe;
 pub mod prog17;
+pub mod uprobe_sc;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};
 
