@@ -5,7 +5,9 @@
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date), the
 #      formatting (cargo fmt --check), the Rust lints (clippy -D warnings) and a lint of the
 #      shell scripts (the shellcheck tool)
-#   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/)
+#   3. meson setup/reconfigure, meson compile, meson test   (the C suite in ctests/), then
+#      scripts/diff-suite-17.sh: the same suite with libbpf 1.7 as the reference, differing only
+#      where ctests/libbpf17/suite17-expected says (skipped when meson arguments are given)
 #   4. scripts/vm-tests.sh                         (the VM lane: ctests/vm/ on real kernels in
 #                                                   QEMU guests; OXBPF_SKIP_VM=1 skips it)
 #   5. scripts/test-debs.sh                        (Debian packages built, installed, used, purged)
@@ -142,6 +144,21 @@ else
                 fi
             done < <(awk 'NF > 4 && / SKIP / && $1 ~ /^[0-9]+\/[0-9]+$/ { for (k = 1; k < NF; k++) if ($k == "/") { print $(k + 1); break } }' "$log" | sort -u)
         fi
+
+        # ---- 3b. the same suite with libbpf 1.7 as the reference: differences only as listed --
+        step "scripts/diff-suite-17.sh $build"
+        rc=0
+        if (($# > 0)); then
+            echo "suite17: skipped (meson arguments given: $*)"
+            rc=77
+        else
+            scripts/diff-suite-17.sh "$build" || rc=$?
+        fi
+        case "$rc" in
+            0) passed=$((passed + 1)) ;;
+            77) skipped=$((skipped + 1)) ;;
+            *) fail_step "diff-suite-17.sh (differences from libbpf 1.7 not as listed)" ;;
+        esac
 
         # ---- 4. the VM lane: real kernels in QEMU guests (OXBPF_SKIP_VM=1 skips it) ----------
         step "scripts/vm-tests.sh $build"
