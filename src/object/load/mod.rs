@@ -27,18 +27,13 @@ use maps::unpin_map;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 const BPF_LD_IMM64: u8 = 0x18;
-
 const BPF_JMP_CALL: u8 = 0x85;
-
 /// libbpf's `BPF_LOG_BUF_SIZE` (UINT32_MAX >> 8): the first size of its own log buffers.
 const LOG_BUF_SIZE: usize = (u32::MAX >> 8) as usize;
-
 /// The invalid helper id a poisoned CO-RE instruction calls (`bpf_core_poison_insn`).
 pub(crate) const POISON_HELPER: i32 = 0xbad2310;
-
 /// Poisoned `ld_imm64` of a map that was not created: two calls of helper BASE + map index.
 const POISON_LDIMM64_MAP_BASE: i32 = 2001000000;
-
 /// Poisoned call of an unresolved weak kfunc: helper BASE + extern index.
 const POISON_CALL_KFUNC_BASE: i32 = 2002000000;
 

@@ -50,7 +50,6 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 /// Attempts libbpf makes at `BPF_PROG_LOAD` while the kernel answers `EAGAIN`.
 pub const PROG_LOAD_ATTEMPTS: u32 = 5;
-
 /// The largest log buffer the kernel accepts (`UINT_MAX >> 2`); longer buffers are passed
 /// with this size.
 pub const LOG_BUF_MAX: usize = (u32::MAX >> 2) as usize;
