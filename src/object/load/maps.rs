@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::object::{lerr, map_type_is_map_in_map, MapKind, Object, Slot};
 use crate::sys::cmd;
 use crate::uapi;
-use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 impl Object {
@@ -89,7 +88,7 @@ impl Object {
             }
             let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
             if let (Some(path), false) = (m.pin_path.clone(), m.pinned) {
-                if let Err(e) = pin_map(m, &path) {
+                if let Err(e) = pin_map(m) {
                     if !retried && e.errno() == libc::EEXIST {
                         retried = true;
                         continue;
@@ -194,80 +193,23 @@ fn set_def_max_entries(m: &mut crate::object::Map, ncpus: usize) {
     }
 }
 
-/// `bpf_map__pin(map, NULL)` at load: the map's pin path must be on a BPF file system.
-fn pin_map(m: &mut crate::object::Map, path: &std::ffi::CStr) -> Result<()> {
-    let spath = path.to_string_lossy().into_owned();
-    let Some(fd) = m.fd.as_ref() else {
-        crate::pr_warn!("map '{}': can't pin BPF map without FD (was it created?)", m.name.to_string_lossy());
-        return Err(Error::quiet(libc::EINVAL));
-    };
-    if m.pinned {
-        crate::pr_debug!("map '{}' already pinned at '{}'; not re-pinning", m.name.to_string_lossy(), spath);
-        return Ok(());
-    }
-    make_parent_dir(&spath)?;
-    check_bpffs(&spath)?;
-    if let Err(e) = cmd::obj_pin(fd.as_fd(), path) {
-        crate::pr_warn!("failed to pin map: {}", strerr(e.errno()));
-        return Err(Error::quiet(e.errno()));
-    }
-    m.pinned = true;
-    crate::pr_debug!("pinned map '{}'", spath);
-    Ok(())
+/// `bpf_map__pin(map, NULL)` during the load: [`crate::object::Map::pin`], its warning printed
+/// at once (libbpf prints it before the load's own lines about the failure).
+fn pin_map(m: &mut crate::object::Map) -> Result<()> {
+    m.pin(None).map_err(warn_now)
 }
 
 /// `bpf_map__unpin(map, NULL)`, used to undo this load's pins after a failure.
-pub(super) fn unpin_map(m: &mut crate::object::Map, path: &std::ffi::CStr) {
-    let spath = path.to_string_lossy().into_owned();
-    if check_bpffs(&spath).is_err() {
-        return;
-    }
-    if std::fs::remove_file(&spath).is_ok() {
-        m.pinned = false;
-        crate::pr_debug!("unpinned map '{}' from '{}'", m.name.to_string_lossy(), spath);
-    }
+pub(super) fn unpin_map(m: &mut crate::object::Map) {
+    let _ = m.unpin(None).map_err(warn_now);
 }
 
-fn dirname(path: &str) -> &str {
-    match path.trim_end_matches('/').rfind('/') {
-        Some(0) => "/",
-        Some(i) => &path[..i],
-        None => ".",
+/// Print `e`'s warning now and keep only its errno.
+fn warn_now(e: Error) -> Error {
+    if e.should_log() {
+        crate::pr_warn!("{}", e);
     }
-}
-
-/// libbpf's `make_parent_dir`: mkdir(dirname(path), 0700), EEXIST is fine.
-fn make_parent_dir(path: &str) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    match std::fs::DirBuilder::new().mode(0o700).create(dirname(path)) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => {
-            let errno = e.raw_os_error().unwrap_or(libc::EIO);
-            crate::pr_warn!("failed to mkdir {}: {}", path, strerr(errno));
-            Err(Error::quiet(errno))
-        }
-    }
-}
-
-/// libbpf's `check_path`: the parent directory must be on a BPF file system.
-fn check_bpffs(path: &str) -> Result<()> {
-    const BPF_FS_MAGIC: i64 = 0xcafe4a11;
-    let dir = dirname(path);
-    let cdir = CString::new(dir).map_err(|_| Error::quiet(libc::EINVAL))?;
-    // SAFETY: statfs writes into the zeroed struct we own; cdir is NUL-terminated.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::statfs(cdir.as_ptr(), &mut st) } != 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-        crate::pr_warn!("failed to statfs {}: {}", dir, strerr(errno));
-        return Err(Error::quiet(errno));
-    }
-    if st.f_type as i64 != BPF_FS_MAGIC {
-        crate::pr_warn!("specified path {} is not on BPF FS", path);
-        return Err(Error::quiet(libc::EINVAL));
-    }
-    Ok(())
+    Error::quiet(e.errno())
 }
 
 /// `bpf_object__populate_internal_map`: initial contents, freeze read-only data, then put the

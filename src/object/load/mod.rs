@@ -137,10 +137,8 @@ impl Object {
     /// Unpin what this load pinned (not maps reused from a pin).
     fn unpin_loaded_maps(&mut self) {
         for m in self.maps.iter_mut() {
-            if m.pinned && !m.reused {
-                if let Some(path) = m.pin_path.clone() {
-                    unpin_map(m, &path);
-                }
+            if m.pinned && !m.reused && m.pin_path.is_some() {
+                unpin_map(m);
             }
         }
     }
