@@ -2,10 +2,7 @@
 //! symbol table, relocations), its BTF DATASECs fixed up from the ELF, then appended section by
 //! section, symbol by symbol, relocation by relocation, and its BTF and `.BTF.ext`.
 
-use super::{
-    compat, find_src_sec, inval, Linker, SrcObj, SrcSec, EXTERN_SEC, REL_SIZE, SHF_EXECINSTR, SHN_LORESERVE,
-    SHT_LLVM_ADDRSIG, SYM_SIZE,
-};
+use super::{compat, find_src_sec, inval, Linker, SrcObj, SrcSec, EXTERN_SEC, REL_SIZE, SHN_LORESERVE, SYM_SIZE};
 use crate::btf::{Btf, BtfExt, Kind, VAR_GLOBAL_ALLOCATED};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
@@ -15,7 +12,7 @@ fn is_dwarf(name: &str) -> bool {
 }
 
 pub(super) fn is_ignored(name: &str, sh_type: u32, size: u64) -> bool {
-    if sh_type == elf::SHT_STRTAB || sh_type == SHT_LLVM_ADDRSIG {
+    if sh_type == elf::SHT_STRTAB || sh_type == elf::SHT_LLVM_ADDRSIG {
         return true;
     }
     if sh_type == elf::SHT_PROGBITS && size == 0 && name == ".text" {
@@ -224,9 +221,9 @@ fn sanity_check_elf(obj: &SrcObj<'_>) -> Result<()> {
         }
         match s.sh_type {
             elf::SHT_SYMTAB => check_symtab(obj, i)?,
-            elf::SHT_STRTAB | elf::SHT_NOBITS | SHT_LLVM_ADDRSIG => {}
+            elf::SHT_STRTAB | elf::SHT_NOBITS | elf::SHT_LLVM_ADDRSIG => {}
             elf::SHT_PROGBITS => {
-                if s.flags & SHF_EXECINSTR != 0 && s.size % 8 != 0 {
+                if s.flags & elf::SHF_EXECINSTR != 0 && s.size % 8 != 0 {
                     return Err(inval(format!("ELF section #{i} has unexpected size alignment {} in {f}", s.size)));
                 }
             }
@@ -322,7 +319,7 @@ fn check_relos(obj: &SrcObj<'_>, i: usize) -> Result<()> {
         if r.sym == 0 || r.sym as u64 >= nsyms {
             return Err(inval(format!("ELF relo #{n} in section #{i} points to invalid symbol #{} in {f}", r.sym)));
         }
-        if linked.flags & SHF_EXECINSTR != 0 && r.offset % 8 != 0 {
+        if linked.flags & elf::SHF_EXECINSTR != 0 && r.offset % 8 != 0 {
             return Err(inval(format!("ELF relo #{n} in section #{i} points to missing symbol #{} in {f}", r.sym)));
         }
     }

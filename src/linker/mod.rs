@@ -40,9 +40,7 @@ use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use btfbuf::{kind_of, vlen_of, BtfBuf, StrSet};
 
-const SHT_LLVM_ADDRSIG: u32 = elf::SHT_LLVM_ADDRSIG;
 const SHN_LORESERVE: u16 = 0xff00;
-const SHF_EXECINSTR: u64 = elf::SHF_EXECINSTR;
 const SYM_SIZE: usize = 24;
 const REL_SIZE: usize = 16;
 const BPF_CALL_CODE: u8 = 0x85; // BPF_JMP | BPF_CALL

@@ -4,7 +4,7 @@
 use super::btfbuf::{kind_of, vlen_of};
 use super::{
     compat, find_src_sec, inval, is_non_static, rd_u32, rd_u64, wr_u32, wr_u64, GlobSym, Linker, SrcObj, Sym,
-    Underlying, BPF_CALL_CODE, EXTERN_SEC, MAPS_SEC, REL_SIZE, SHF_EXECINSTR, SHN_LORESERVE, SYMTAB_IDX,
+    Underlying, BPF_CALL_CODE, EXTERN_SEC, MAPS_SEC, REL_SIZE, SHN_LORESERVE, SYMTAB_IDX,
 };
 use crate::btf::{Btf, Kind, FUNC_GLOBAL, FUNC_STATIC, VAR_GLOBAL_ALLOCATED, VAR_STATIC};
 use crate::elf;
@@ -267,7 +267,7 @@ impl Linker {
             self.extend_sec(dst, &mut obj.secs[i], data);
             let base = obj.secs[i].dst_off as usize;
             let linked_off = obj.secs[linked].dst_off;
-            let linked_exec = obj.secs[linked].flags & SHF_EXECINSTR != 0;
+            let linked_exec = obj.secs[linked].flags & elf::SHF_EXECINSTR != 0;
             let n = data.len() / REL_SIZE;
             for j in 0..n {
                 let at = base + j * REL_SIZE;

@@ -29,7 +29,7 @@ use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
 /// `statfs.f_type` of a BPF file system.
 pub const BPF_FS_MAGIC: u32 = 0xcafe_4a11;
 /// Longest path libbpf builds (`PATH_MAX`, including the NUL).
-pub const PATH_MAX: usize = 4096;
+pub const PATH_MAX: usize = libc::PATH_MAX as usize;
 
 fn errno_now() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
@@ -233,7 +233,7 @@ impl Map {
     pub(crate) fn adopt_kernel_map(&mut self, fd: OwnedFd, info: &bpf_map_info) {
         let kname_len = info.name.iter().position(|&c| c == 0).unwrap_or(info.name.len());
         let kname = &info.name[..kname_len];
-        let keep = kname_len == crate::object::BPF_OBJ_NAME_LEN - 1 && self.name.as_bytes().starts_with(kname);
+        let keep = kname_len == crate::uapi::BPF_OBJ_NAME_LEN - 1 && self.name.as_bytes().starts_with(kname);
         if !keep {
             if let Ok(n) = std::ffi::CString::new(kname.to_vec()) {
                 self.name = n;

@@ -169,12 +169,12 @@ unsafe fn opts_zeroed_from<T>(p: *const T, end: usize) -> bool {
 ///
 /// # Safety
 /// `p` must be NULL or a NUL-terminated string.
-unsafe fn c_name(p: *const c_char) -> [u8; attr::BPF_OBJ_NAME_LEN] {
-    let mut out = [0u8; attr::BPF_OBJ_NAME_LEN];
+unsafe fn c_name(p: *const c_char) -> [u8; uapi::BPF_OBJ_NAME_LEN] {
+    let mut out = [0u8; uapi::BPF_OBJ_NAME_LEN];
     if !p.is_null() {
         // SAFETY: NUL-terminated per the contract.
         let b = unsafe { CStr::from_ptr(p) }.to_bytes();
-        let n = b.len().min(attr::BPF_OBJ_NAME_LEN - 1);
+        let n = b.len().min(uapi::BPF_OBJ_NAME_LEN - 1);
         out[..n].copy_from_slice(&b[..n]);
     }
     out

@@ -22,12 +22,10 @@ use crate::error::{Error, Result};
 use crate::object::externs::ExternKind;
 use crate::object::Object;
 use crate::sys::{cmd, probe};
-use crate::uapi;
+use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 use maps::unpin_map;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-const BPF_LD_IMM64: u8 = 0x18;
-const BPF_JMP_CALL: u8 = 0x85;
 /// libbpf's `BPF_LOG_BUF_SIZE` (UINT32_MAX >> 8): the first size of its own log buffers.
 const LOG_BUF_SIZE: usize = (u32::MAX >> 8) as usize;
 /// The invalid helper id a poisoned CO-RE instruction calls (`bpf_core_poison_insn`).

@@ -4,13 +4,14 @@
 
 use super::ctx::LoadCtx;
 use super::verifier_log::{c_text, fixup_verifier_log};
-use super::{insn, pr_perm_msg, strerr, BPF_LD_IMM64, LOG_BUF_SIZE};
+use super::{insn, pr_perm_msg, strerr, LOG_BUF_SIZE};
 use crate::btf::{Btf, Kind};
 use crate::error::{Error, Result};
 use crate::object::{lerr, MapKind, Object, Slot};
 use crate::sys::cmd;
 use crate::sys::probe::Feature;
 use crate::uapi;
+use crate::uapi::BPF_LD_IMM64;
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 

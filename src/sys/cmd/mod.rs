@@ -43,7 +43,7 @@ pub use prog::{
 };
 
 use crate::error::{Error, Result};
-use crate::sys::attr::*;
+use crate::uapi::BPF_OBJ_NAME_LEN;
 use std::fmt::Display;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
