@@ -12,12 +12,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 /// `PERF_TYPE_TRACEPOINT`.
 pub const PERF_TYPE_TRACEPOINT: u32 = 2;
-/// `_IO('$', 0)`.
-pub const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
-/// `_IO('$', 1)`.
-pub const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
-/// `_IOW('$', 8, __u32)`.
-pub const PERF_EVENT_IOC_SET_BPF: libc::c_ulong = 0x4004_2408;
+use crate::sys::perf::{PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_SET_BPF};
 /// The uprobe PMU takes the reference counter offset in `config` bits 32..63.
 const REF_CTR_OFFSET_SHIFT: u32 = 32;
 

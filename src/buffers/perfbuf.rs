@@ -13,6 +13,7 @@ use super::{page_size, Epoll, Mapping, Record};
 use crate::error::{Error, Result};
 use crate::sys::attr::{self, bpf_map_info};
 use crate::sys::cmd;
+use crate::sys::perf::{PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE};
 use crate::uapi;
 use std::ffi::c_void;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
@@ -28,9 +29,6 @@ const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_COUNT_SW_BPF_OUTPUT: u64 = 10;
 const PERF_SAMPLE_RAW: u64 = 1 << 10;
-/// `_IO('$', 0)` and `_IO('$', 1)`.
-const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
-const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
 /// Offsets in `struct perf_event_mmap_page`.
 const DATA_HEAD_OFF: usize = 1024;
 const DATA_TAIL_OFF: usize = 1032;

@@ -38,7 +38,7 @@ pub const R_BPF_64_ABS64: u32 = 2;
 pub const R_BPF_64_ABS32: u32 = 3;
 pub const R_BPF_64_NODYLD32: u32 = 4;
 pub const R_BPF_64_32: u32 = 10;
-const EM_BPF: u16 = 247;
+pub const EM_BPF: u16 = 247;
 
 /// One section header with its name and contents (empty for SHT_NOBITS).
 #[derive(Debug, Clone)]

@@ -5,10 +5,9 @@ use super::types::{bpf_object_open_opts, bpf_struct_ops_shadow_info};
 use super::{int, not_yet, ptr, symver, val};
 use crate::btf::Btf;
 use crate::error::{Error, Result};
+use crate::object::pin::PATH_MAX;
 use crate::object::{Map, Object, OpenOptions, Program};
 use std::ffi::{c_char, c_int, c_void};
-
-const PATH_MAX: usize = 4096;
 
 /// Validate `bpf_object_open_opts` the way libbpf does and turn them into [`OpenOptions`].
 ///

@@ -20,7 +20,6 @@ pub(super) struct OutSec<'a> {
 
 const EHDR_SIZE: usize = 64;
 const SHDR_SIZE: usize = 64;
-const EM_BPF: u16 = 247;
 const ET_REL: u16 = 1;
 
 fn align_up(v: usize, a: u64) -> usize {
@@ -64,7 +63,7 @@ pub(super) fn write(secs: &[OutSec<'_>], shstrndx: u16, ei_data: u8) -> Vec<u8> 
     h[5] = ei_data;
     h[6] = 1; // EV_CURRENT
     h[16..18].copy_from_slice(&ET_REL.to_le_bytes());
-    h[18..20].copy_from_slice(&EM_BPF.to_le_bytes());
+    h[18..20].copy_from_slice(&crate::elf::EM_BPF.to_le_bytes());
     h[20..24].copy_from_slice(&1u32.to_le_bytes()); // e_version
     h[40..48].copy_from_slice(&(shoff as u64).to_le_bytes());
     h[52..54].copy_from_slice(&(EHDR_SIZE as u16).to_le_bytes());

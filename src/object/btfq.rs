@@ -1,14 +1,10 @@
 //! BTF questions the object model asks, in one place: kinds, DATASEC contents, and the DATASEC
 //! fixup libbpf performs at open.
 
-use crate::btf::{Btf, Kind, VarSecinfo};
+use crate::btf::{Btf, Kind, VarSecinfo, VAR_GLOBAL_EXTERN, VAR_STATIC};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
-
-pub const VAR_STATIC: u32 = 0;
-pub const VAR_GLOBAL_ALLOCATED: u32 = 1;
-pub const VAR_GLOBAL_EXTERN: u32 = 2;
 
 pub fn kind(btf: &Btf, id: u32) -> Option<Kind> {
     btf.ty(id).map(|t| t.kind)

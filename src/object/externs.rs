@@ -3,9 +3,10 @@
 //! get offsets inside the `.kconfig` map (sorted by alignment descending, size ascending, name),
 //! which sizes that map.
 
-use super::btfq::{self, VAR_GLOBAL_ALLOCATED, VAR_GLOBAL_EXTERN};
+use super::btfq;
 use super::Object;
 use crate::btf::{Btf, Kind};
+use crate::btf::{VAR_GLOBAL_ALLOCATED, VAR_GLOBAL_EXTERN};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use std::collections::HashMap;

@@ -1,18 +1,20 @@
 //! Map discovery at open, in libbpf's order: BTF-defined `.maps`, global data sections,
 //! `.kconfig`, struct_ops variables.
 
-use super::btfq::{self, VAR_GLOBAL_ALLOCATED};
-use super::{externs, Map, MapDef, MapKind, Object, SecType, StructOps, BPF_OBJ_NAME_LEN};
+use super::btfq;
+use super::pin::PATH_MAX;
+use super::{externs, Map, MapDef, MapKind, Object, SecType, StructOps};
+use crate::btf::VAR_GLOBAL_ALLOCATED;
 use crate::btf::{Btf, Kind};
 use crate::elf::Elf;
 use crate::error::{Error, Result};
 use crate::sys::mmap::{page_size, Region};
 use crate::uapi;
+use crate::uapi::BPF_OBJ_NAME_LEN;
 use std::ffi::CString;
 
 const PIN_NONE: u32 = 0;
 const PIN_BY_NAME: u32 = 1;
-const PATH_MAX: usize = 4096;
 
 fn new_map(name: &str, kind: MapKind) -> Result<Map> {
     Ok(Map {

@@ -66,7 +66,6 @@ pub(crate) fn reloc_err(msg: impl Into<String>) -> Error {
 }
 
 pub const BPF_INSN_SZ: usize = 8;
-pub const BPF_OBJ_NAME_LEN: usize = 16;
 
 /// What libbpf calls `libbpf_map_type`: user-defined or one of the internal kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

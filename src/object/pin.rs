@@ -29,7 +29,7 @@ use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
 /// `statfs.f_type` of a BPF file system.
 pub const BPF_FS_MAGIC: u32 = 0xcafe_4a11;
 /// Longest path libbpf builds (`PATH_MAX`, including the NUL).
-pub const PATH_MAX: usize = 4096;
+pub const PATH_MAX: usize = libc::PATH_MAX as usize;
 
 fn errno_now() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
@@ -39,27 +39,40 @@ fn errtext(errno: i32) -> String {
     cmd::errno_text(errno)
 }
 
-/// libc `dirname` semantics: "/a/b" → "/a", "a" → ".", "/a" → "/", "a/b/" → "a".
+/// glibc's `dirname(3)`, which libbpf's `make_parent_dir` and `check_path` call: trailing
+/// slashes and the slashes before the last component are dropped ("a//b" → "a", "/a/b/" →
+/// "/a", "a/" → "."), a path of only slashes is "/", except that exactly two leading slashes
+/// stay "//" ("//" → "//", "//x" → "//"), and a name without a slash is ".".
 fn dirname(path: &CStr) -> CString {
-    let bytes = path.to_bytes();
-    let trimmed = {
-        let mut end = bytes.len();
-        while end > 1 && bytes[end - 1] == b'/' {
-            end -= 1;
+    let b = path.to_bytes();
+    let slashes_before = |mut i: usize| {
+        while i > 0 && b[i - 1] == b'/' {
+            i -= 1;
         }
-        &bytes[..end]
+        i
     };
-    let dir: &[u8] = match trimmed.iter().rposition(|&b| b == b'/') {
+    let dir: &[u8] = match b.iter().rposition(|&c| c == b'/') {
         None => b".",
-        Some(i) => {
-            let mut end = i;
-            while end > 0 && trimmed[end - 1] == b'/' {
-                end -= 1;
+        Some(mut last) => {
+            let mut no_dir = false;
+            if last != 0 && last + 1 == b.len() {
+                // Trailing slashes: the component before them is the last one.
+                let start = slashes_before(last);
+                if start != 0 {
+                    match b[..start].iter().rposition(|&c| c == b'/') {
+                        Some(i) => last = i,
+                        None => no_dir = true,
+                    }
+                }
             }
-            if end == 0 {
-                b"/"
+            if no_dir {
+                b"."
             } else {
-                &trimmed[..end]
+                match slashes_before(last) {
+                    0 if last == 1 => &b[..2],
+                    0 => &b[..1],
+                    end => &b[..end],
+                }
             }
         }
     };
@@ -220,7 +233,7 @@ impl Map {
     pub(crate) fn adopt_kernel_map(&mut self, fd: OwnedFd, info: &bpf_map_info) {
         let kname_len = info.name.iter().position(|&c| c == 0).unwrap_or(info.name.len());
         let kname = &info.name[..kname_len];
-        let keep = kname_len == crate::object::BPF_OBJ_NAME_LEN - 1 && self.name.as_bytes().starts_with(kname);
+        let keep = kname_len == crate::uapi::BPF_OBJ_NAME_LEN - 1 && self.name.as_bytes().starts_with(kname);
         if !keep {
             if let Ok(n) = std::ffi::CString::new(kname.to_vec()) {
                 self.name = n;
@@ -409,6 +422,15 @@ mod tests {
             ("/", "/"),
             ("", "."),
             ("//x//y//", "//x"),
+            ("a//b", "a"),
+            ("a/", "."),
+            ("a//", "."),
+            ("//", "//"),
+            ("//x", "//"),
+            ("///", "/"),
+            ("///x", "/"),
+            ("/sys/fs/bpf//x", "/sys/fs/bpf"),
+            ("/sys/fs/bpf/x/", "/sys/fs/bpf"),
             ("/sys/fs/bpf/m", "/sys/fs/bpf"),
         ] {
             let c = CString::new(p).unwrap();

@@ -6,7 +6,7 @@ use super::{reloc_err, MapKind, Object, SecType, Slot, BPF_INSN_SZ};
 use crate::btf::Kind;
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
-use crate::uapi;
+use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +49,6 @@ pub struct Reloc {
     pub insn_idx: usize,
     pub kind: RelocKind,
 }
-
-const BPF_JMP_CALL: u8 = 0x85;
-const BPF_LD_IMM64: u8 = 0x18;
 
 /// What classifying a program relocation looks up, indexed once per open: scanning the externs
 /// or maps for every relocation made objects with many of both quadratic to open. Each index

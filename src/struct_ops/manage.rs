@@ -7,6 +7,7 @@
 //! links name their map), pins by walking the mounted BPF file systems, and the processes holding
 //! a map or link from `/proc/<pid>/fdinfo`.
 
+use super::kern::VALUE_PREFIX;
 use crate::btf::{Btf, Kind};
 use crate::error::{Error, Result};
 use crate::sys::attr::bpf_map_info;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 /// `BPF_LINK_TYPE_STRUCT_OPS`.
 const LINK_TYPE_STRUCT_OPS: u32 = 9;
 /// Prefix of a struct_ops map's kernel value type (`bpf_struct_ops_tcp_congestion_ops`).
-const VALUE_PREFIX: &str = "bpf_struct_ops_";
 /// Bounds on the bpffs walk for pins (a bpffs with more is unusual; the rest is not searched).
 const PIN_WALK_MAX_DEPTH: usize = 16;
 const PIN_WALK_MAX_ENTRIES: usize = 100_000;

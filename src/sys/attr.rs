@@ -20,10 +20,10 @@
 #![allow(non_camel_case_types)]
 
 use super::AttrBytes;
+use crate::uapi::BPF_OBJ_NAME_LEN;
 use std::mem::{offset_of, size_of};
 
 /// Size of the kernel's object-name fields (`map_name`, `prog_name`, info `name`).
-pub const BPF_OBJ_NAME_LEN: usize = 16;
 /// `BPF_TAG_SIZE`: the program tag in `bpf_prog_info`.
 pub const BPF_TAG_SIZE: usize = 8;
 

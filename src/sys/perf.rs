@@ -5,6 +5,12 @@ use std::ffi::c_void;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 
+/// `_IO('$', 0)`.
+pub const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+/// `_IO('$', 1)`.
+pub const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
+/// `_IOW('$', 8, __u32)`.
+pub const PERF_EVENT_IOC_SET_BPF: libc::c_ulong = 0x4004_2408;
 /// Open the fd close-on-exec.
 pub const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 

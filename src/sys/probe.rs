@@ -9,6 +9,7 @@
 //! answers them too; tests that need a definite answer can [`preset`] it.
 
 use super::cmd::{self, raw, LinkCreate, LinkExtra, MapCreate, ProgLoad};
+use crate::btf::FUNC_GLOBAL;
 use crate::uapi::{self, BpfInsn};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::OnceLock;
@@ -253,7 +254,6 @@ const KIND_DECL_TAG: u32 = 17;
 const KIND_TYPE_TAG: u32 = 18;
 const KIND_ENUM64: u32 = 19;
 const INT_SIGNED: u32 = 1;
-const FUNC_GLOBAL: u32 = 1;
 
 const fn info(kind: u32, vlen: u32) -> u32 {
     (kind << 24) | (vlen & 0xffff)

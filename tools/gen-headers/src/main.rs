@@ -211,7 +211,7 @@ const HEADERS: &[Header] = &[
             "\"libbpf_common.h\"",
             "\"libbpf_legacy.h\"",
         ],
-        sources: &["src/ffi/types_bpf.rs", "src/ffi/bpf.rs", "src/ffi/bpf17.rs"],
+        sources: &["src/ffi/types_bpf.rs", "src/ffi/bpf/mod.rs", "src/ffi/bpf17.rs"],
         foreign: &[],
         extern_c: true,
         preamble: BPF_PREAMBLE,

@@ -1,0 +1,321 @@
+//! `bpf_object__load`: externs, relocation, BTF, maps and programs into the running kernel, in
+//! libbpf 1.5's order and with its observable results: the same instructions (poisoning
+//! included), the same maps and contents, the same bound maps, func/line info, errno values and
+//! log lines (printed where libbpf prints them, with its wording). A failure anywhere unpins
+//! what this load pinned and closes every fd created so far.
+//!
+//! Checked against libbpf 1.5 by `ctests/load` (load_diff dumps what the kernel got from each).
+
+mod btf;
+mod ctx;
+mod maps;
+mod prog;
+mod relocate;
+mod verifier_log;
+
+pub(crate) use btf::btf_load_into_kernel;
+pub(crate) use ctx::LoadCtx;
+pub use prog::find_vmlinux_btf_id;
+
+use crate::btf::Btf;
+use crate::error::{Error, Result};
+use crate::object::externs::ExternKind;
+use crate::object::Object;
+use crate::sys::{cmd, probe};
+use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
+use maps::unpin_map;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+/// libbpf's `BPF_LOG_BUF_SIZE` (UINT32_MAX >> 8): the first size of its own log buffers.
+const LOG_BUF_SIZE: usize = (u32::MAX >> 8) as usize;
+/// The invalid helper id a poisoned CO-RE instruction calls (`bpf_core_poison_insn`).
+pub(crate) const POISON_HELPER: i32 = 0xbad2310;
+/// Poisoned `ld_imm64` of a map that was not created: two calls of helper BASE + map index.
+const POISON_LDIMM64_MAP_BASE: i32 = 2001000000;
+/// Poisoned call of an unresolved weak kfunc: helper BASE + extern index.
+const POISON_CALL_KFUNC_BASE: i32 = 2002000000;
+
+/// Instruction word helpers (`struct bpf_insn` as a little-endian u64).
+pub(crate) mod insn {
+    pub fn code(w: u64) -> u8 {
+        (w & 0xff) as u8
+    }
+    pub fn src(w: u64) -> u8 {
+        ((w >> 12) & 0xf) as u8
+    }
+    pub fn dst(w: u64) -> u8 {
+        ((w >> 8) & 0xf) as u8
+    }
+    pub fn off(w: u64) -> i16 {
+        ((w >> 16) & 0xffff) as u16 as i16
+    }
+    pub fn imm(w: u64) -> i32 {
+        (w >> 32) as u32 as i32
+    }
+    pub fn set_src(w: &mut u64, v: u8) {
+        *w = (*w & !(0xf << 12)) | (((v & 0xf) as u64) << 12);
+    }
+    pub fn set_imm(w: &mut u64, v: i32) {
+        *w = (*w & 0xffff_ffff) | ((v as u32 as u64) << 32);
+    }
+    pub fn set_off(w: &mut u64, v: i16) {
+        *w = (*w & !(0xffff << 16)) | ((v as u16 as u64) << 16);
+    }
+    pub fn make(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> u64 {
+        code as u64
+            | ((dst as u64 & 0xf) << 8)
+            | ((src as u64 & 0xf) << 12)
+            | ((off as u16 as u64) << 16)
+            | ((imm as u32 as u64) << 32)
+    }
+}
+
+fn is_subprog_call(w: u64) -> bool {
+    insn::code(w) == BPF_JMP_CALL && insn::src(w) == uapi::BPF_PSEUDO_CALL && insn::dst(w) == 0 && insn::off(w) == 0
+}
+
+fn is_pseudo_func(w: u64) -> bool {
+    insn::code(w) == BPF_LD_IMM64 && insn::src(w) == uapi::BPF_PSEUDO_FUNC
+}
+
+/// `strerror` without Rust's " (os error N)" suffix, as libbpf's `libbpf_strerror_r` prints.
+fn strerr(errno: i32) -> String {
+    cmd::errno_text(errno.abs())
+}
+
+impl Object {
+    /// Load everything into the kernel. May be attempted once; afterwards the object is marked
+    /// loaded whether or not it succeeded (libbpf's rule), and a failure leaves nothing behind.
+    pub fn load(&mut self) -> Result<()> {
+        if self.loaded {
+            crate::pr_warn!("object '{}': load can't be attempted twice", self.name.to_string_lossy());
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        let res = self.load_steps();
+        self.loaded = true;
+        if let Err(e) = res {
+            if e.should_log() {
+                crate::pr_warn!("{}", e);
+            }
+            self.unpin_loaded_maps();
+            self.unload();
+            crate::pr_warn!("failed to load object '{}'", self.path);
+            return Err(Error::quiet(e.errno()));
+        }
+        Ok(())
+    }
+
+    /// `bpf_object__prepare` (libbpf 1.6): the first half of [`Object::load`], everything up to
+    /// loading programs (BTF loaded, maps created and filled, programs relocated). Twice, or
+    /// after load, `-EINVAL`; a failure unpins and closes what it made and leaves the object
+    /// unloadable, as libbpf does.
+    pub fn prepare(&mut self) -> Result<()> {
+        if self.prepared || self.loaded {
+            crate::pr_warn!("object '{}': prepare loading can't be attempted twice", self.name.to_string_lossy());
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        match self.prepare_steps() {
+            Ok(ctx) => {
+                self.prep_ctx = Some(ctx);
+                self.prepared = true;
+                Ok(())
+            }
+            Err(e) => {
+                if e.should_log() {
+                    crate::pr_warn!("{}", e);
+                }
+                self.unpin_loaded_maps();
+                self.unload();
+                self.loaded = true;
+                Err(Error::quiet(e.errno()))
+            }
+        }
+    }
+
+    /// Unpin what this load pinned (not maps reused from a pin).
+    fn unpin_loaded_maps(&mut self) {
+        for m in self.maps.iter_mut() {
+            if m.pinned && !m.reused && m.pin_path.is_some() {
+                unpin_map(m);
+            }
+        }
+    }
+
+    fn load_steps(&mut self) -> Result<()> {
+        let mut ctx = match self.prep_ctx.take() {
+            Some(ctx) => ctx,
+            None => self.prepare_steps()?,
+        };
+        self.load_programs(&mut ctx)?;
+        self.init_prog_arrays()?;
+        self.prepare_struct_ops()?;
+        Ok(())
+    }
+
+    /// libbpf's `bpf_object_prepare` steps.
+    fn prepare_steps(&mut self) -> Result<LoadCtx> {
+        let mut ctx = LoadCtx::new(self.prepare_token()?);
+        probe_loading(ctx.token())?;
+        if self.needs_vmlinux_btf() {
+            ctx.vmlinux = Some(Btf::vmlinux().map_err(|e| {
+                crate::pr_warn!("Error loading vmlinux BTF: {}", -e.errno());
+                Error::quiet(e.errno())
+            })?);
+        }
+        self.resolve_externs(&mut ctx)?;
+        self.init_kern_struct_ops(ctx.vmlinux.as_deref())?;
+        self.relocate(&mut ctx)?;
+        self.load_btf(&ctx)?;
+        self.create_maps(&ctx)?;
+        self.patch_map_fds();
+        Ok(ctx)
+    }
+
+    /// libbpf's `bpf_object_prepare_token`: a BPF token from the BPF FS at the `bpf_token_path`
+    /// option (mandatory then; an empty path prevents tokens) or at /sys/fs/bpf (optional).
+    fn prepare_token(&self) -> Result<Option<OwnedFd>> {
+        let name = self.name.to_string_lossy();
+        let path = self.opts.bpf_token_path.as_deref();
+        if path == Some("") {
+            crate::pr_debug!("object '{}': token is prevented, skipping...", name);
+            return Ok(None);
+        }
+        let mandatory = path.is_some();
+        let bpffs = path.unwrap_or("/sys/fs/bpf");
+        let say = |msg: String| {
+            if mandatory {
+                crate::pr_warn!("{}", msg)
+            } else {
+                crate::pr_debug!("{}", msg)
+            }
+        };
+        let suffix = if mandatory { "" } else { ", skipping optional step..." };
+        let dir = match std::fs::File::open(bpffs) {
+            Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => f,
+            Ok(_) => {
+                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", -libc::ENOTDIR));
+                return if mandatory { Err(Error::quiet(libc::ENOTDIR)) } else { Ok(None) };
+            }
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", -errno));
+                return if mandatory { Err(Error::quiet(errno)) } else { Ok(None) };
+            }
+        };
+        match cmd::token_create(dir.as_fd(), 0) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if !mandatory && e.errno() == libc::ENOENT => {
+                crate::pr_debug!(
+                    "object '{}': BPF FS at '{}' doesn't have BPF token delegation set up, skipping...",
+                    name,
+                    bpffs
+                );
+                Ok(None)
+            }
+            Err(e) => {
+                say(format!("object '{name}': failed ({}) to create BPF token from '{bpffs}'{suffix}", -e.errno()));
+                if mandatory {
+                    Err(Error::quiet(e.errno()))
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    /// Close the maps and programs load created (libbpf's `bpf_object_unload`). Global-data
+    /// memory stays mapped where it is, and the object's BTF stays loaded (libbpf keeps it
+    /// until close: `bpf_object__btf_fd` still reports it after a failed load).
+    pub(crate) fn unload(&mut self) {
+        for m in self.maps.iter_mut() {
+            m.fd = None;
+            if let Some(i) = m.inner.as_mut() {
+                i.fd = None;
+            }
+        }
+        for p in self.progs.iter_mut() {
+            p.unload();
+        }
+        // Module BTF fds taken for struct_ops types are not needed past a failed load.
+        self.release_struct_ops_btf_fds();
+    }
+
+    /// libbpf's `obj_needs_vmlinux_btf`.
+    fn needs_vmlinux_btf(&self) -> bool {
+        if self.btf_ext.as_ref().is_some_and(|e| e.has_core_relos()) && self.opts.btf_custom_path.is_none() {
+            return true;
+        }
+        if self.externs.iter().any(|e| matches!(e.kind, ExternKind::Ksym { type_id } if type_id != 0)) {
+            return true;
+        }
+        let prog_needs = self.progs.iter().any(|p| {
+            p.autoload
+                && (p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS
+                    || p.prog_type == uapi::BPF_PROG_TYPE_LSM
+                    || (p.prog_type == uapi::BPF_PROG_TYPE_TRACING && p.attach_prog_fd == 0))
+        });
+        prog_needs || self.maps.iter().any(|m| m.is_struct_ops())
+    }
+}
+
+/// libbpf's `bpf_object__probe_loading`: raise RLIMIT_MEMLOCK where memory is not memcg
+/// accounted, then make sure a trivial program loads at all.
+fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
+    if let Err(e) = probe::bump_rlimit_memlock() {
+        crate::pr_warn!("Failed to bump RLIMIT_MEMLOCK (err = {}), you might need to do it explicitly!", -e.errno());
+    }
+    let insns = [insn::make(0xb7, 0, 0, 0, 0), insn::make(0x95, 0, 0, 0, 0)];
+    let lic = c"GPL";
+    let try_type = |t: u32| {
+        cmd::prog_load(&mut cmd::ProgLoad {
+            prog_type: t,
+            insns: &insns,
+            license: lic,
+            token_fd: token,
+            ..Default::default()
+        })
+    };
+    match try_type(uapi::BPF_PROG_TYPE_SOCKET_FILTER).or_else(|_| try_type(uapi::BPF_PROG_TYPE_TRACEPOINT)) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            crate::pr_warn!(
+                "Error in bpf_object__probe_loading():{}({}). Couldn't load trivial BPF program. Make sure your kernel supports BPF (CONFIG_BPF_SYSCALL=y) and/or that RLIMIT_MEMLOCK is set to big enough value.",
+                strerr(e.errno()),
+                e.errno()
+            );
+            Err(Error::quiet(e.errno()))
+        }
+    }
+}
+
+/// libbpf's `pr_perm_msg`: a hint about RLIMIT_MEMLOCK when root gets EPERM.
+fn pr_perm_msg(errno: i32) {
+    // SAFETY: geteuid has no preconditions.
+    if errno != libc::EPERM || unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+        return;
+    }
+    let cur = lim.rlim_cur;
+    let buf = if cur < 1024 {
+        format!("{cur} bytes")
+    } else if cur < 1024 * 1024 {
+        format!("{:.1} KiB", cur as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", cur as f64 / (1024.0 * 1024.0))
+    };
+    crate::pr_warn!("permission error while running as root; try raising 'ulimit -l'? current value: {}", buf);
+}
+
+impl crate::object::Program {
+    /// libbpf's `bpf_program__unload`: closes the program and frees its func_info/line_info
+    /// records (their counts and record sizes stay, as libbpf leaves them).
+    pub(crate) fn unload(&mut self) {
+        self.fd = None;
+        self.func_info = Vec::new();
+        self.line_info = Vec::new();
+    }
+}

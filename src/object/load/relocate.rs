@@ -1,0 +1,625 @@
+//! Relocation at load time (libbpf's `bpf_object__relocate`): CO-RE, subprogram calls and the
+//! exception callback appended to each main program with their func/line info, then map, extern
+//! and data references patched into the instructions.
+
+use super::ctx::LoadCtx;
+use super::{insn, is_pseudo_func, is_subprog_call, POISON_CALL_KFUNC_BASE, POISON_LDIMM64_MAP_BASE};
+use crate::btf::{Btf, Kind};
+use crate::error::{Error, Result};
+use crate::object::externs::ExternKind;
+use crate::object::relo::RelocKind;
+use crate::object::{lerr, Object, BPF_INSN_SZ};
+use crate::sys::probe::Feature;
+use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
+
+impl Object {
+    pub(super) fn relocate(&mut self, kb: &mut LoadCtx) -> Result<()> {
+        if self.btf_ext.is_some() {
+            self.relocate_core(kb).map_err(|e| {
+                crate::pr_warn!("failed to perform CO-RE relocations: {}", -e.errno());
+                Error::quiet(e.errno())
+            })?;
+        }
+        // libbpf's cmp_relocs: by instruction, then by relocation type.
+        for p in self.progs.iter_mut() {
+            p.relos.sort_by_key(|r| (r.insn_idx, r.kind.order()));
+        }
+        for p in self.progs.iter_mut() {
+            for r in &p.relos {
+                if matches!(r.kind, RelocKind::SubprogAddr { .. }) {
+                    if let Some(w) = p.insns.get_mut(r.insn_idx) {
+                        insn::set_src(w, uapi::BPF_PSEUDO_FUNC);
+                    }
+                }
+            }
+        }
+        for i in 0..self.progs.len() {
+            let Some(p) = self.progs.get(i) else { continue };
+            if self.is_subprog(p) || !p.autoload {
+                continue;
+            }
+            let name = p.name.to_string_lossy().into_owned();
+            let btf_func = self.btf_ext.is_some() && kb.supported(Feature::BtfFunc);
+            self.relocate_calls(i, btf_func).map_err(|e| {
+                if e.should_log() {
+                    crate::pr_warn!("{}", e);
+                }
+                crate::pr_warn!("prog '{}': failed to relocate calls: {}", name, -e.errno());
+                Error::quiet(e.errno())
+            })?;
+            let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
+            self.append_exception_cb(i, decl_tag, btf_func)?;
+        }
+        self.relocate_data()
+    }
+
+    /// CO-RE relocations (`bpf_object__relocate_core`), section by section in `.BTF.ext` order,
+    /// applied to each program's own instructions before subprograms are appended (every copy
+    /// of a subprogram then carries the patched code). Each one is also recorded as a
+    /// relocation of its program, so that the verifier-log fixup finds it after linking.
+    fn relocate_core(&mut self, kb: &mut LoadCtx) -> Result<()> {
+        let Some(ext) = self.btf_ext.as_ref() else { return Ok(()) };
+        if !ext.has_core_relos() {
+            return Ok(());
+        }
+        let local = self.btf.as_deref().ok_or_else(|| Error::quiet(libc::EINVAL))?;
+        let custom;
+        let mut targets = crate::reloc::CoreTargets { btfs: Vec::new() };
+        let mut cache = crate::reloc::CandCache::default();
+        match &self.opts.btf_custom_path {
+            Some(p) => {
+                custom = Btf::parse_file(p, None, false)
+                    .map_err(|e| {
+                        crate::pr_warn!("failed to parse target BTF: {}", -e.errno());
+                        Error::quiet(e.errno())
+                    })?
+                    .0;
+                targets.btfs.push(&custom);
+            }
+            None => {
+                if kb.vmlinux.is_none() {
+                    return Err(Error::quiet(libc::ESRCH));
+                }
+                // The engine looks at module BTFs only for types vmlinux has no candidate for,
+                // so they are listed and opened only when some relocated type has none there
+                // (a load vmlinux serves makes no BTF-object calls and cannot fail on them).
+                let need_modules = {
+                    let vml = kb.vmlinux.as_deref().ok_or_else(|| Error::quiet(libc::ESRCH))?;
+                    let ids = ext
+                        .sections()
+                        .filter_map(|s| ext.core_relos(s))
+                        .flatten()
+                        .filter(|r| r.kind != crate::reloc::core::BPF_CORE_TYPE_ID_LOCAL)
+                        .map(|r| r.type_id);
+                    cache.presearch(local, ids, vml)
+                };
+                if need_modules {
+                    kb.modules()?;
+                }
+                targets.btfs.push(kb.vmlinux.as_deref().ok_or_else(|| Error::quiet(libc::ESRCH))?);
+                targets.btfs.extend(kb.modules.as_deref().unwrap_or(&[]).iter().map(|m| &m.btf));
+            }
+        }
+        // libbpf fails on a CO-RE section whose name does not resolve (EINVAL, no message).
+        if ext.has_unnamed_core_relo_section() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
+        let secs: Vec<String> =
+            ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
+        let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>)> = Vec::new();
+        for sec in &secs {
+            let relos = ext.core_relos(sec).unwrap_or(&[]);
+            crate::pr_debug!("sec '{}': found {} CO-RE relocations", sec, relos.len());
+            let sec_idx = self.sec_names.iter().position(|n| n == sec);
+            for (ri, r) in relos.iter().enumerate() {
+                if r.insn_off as usize % BPF_INSN_SZ != 0 {
+                    return Err(Error::quiet(libc::EINVAL));
+                }
+                let abs = r.insn_off as usize / BPF_INSN_SZ;
+                let pidx = sec_idx.and_then(|si| {
+                    self.progs
+                        .iter()
+                        .position(|p| p.sec_idx == si && abs >= p.sec_insn_off && abs < p.sec_insn_off + p.sec_insn_cnt)
+                });
+                let Some(pidx) = pidx else {
+                    crate::pr_debug!(
+                        "sec '{}': skipping CO-RE relocation #{} for insn #{} belonging to eliminated weak subprogram",
+                        sec,
+                        ri,
+                        abs
+                    );
+                    continue;
+                };
+                let Some(p) = self.progs.get(pidx) else { continue };
+                if !p.autoload {
+                    continue;
+                }
+                let insn_idx = abs - p.sec_insn_off;
+                if insn_idx >= p.insns.len() {
+                    return Err(Error::quiet(libc::EINVAL));
+                }
+                let slot = match patches.iter().position(|(i, _, _)| *i == pidx) {
+                    Some(s) => s,
+                    None => {
+                        patches.push((pidx, p.insns.clone(), Vec::new()));
+                        patches.len() - 1
+                    }
+                };
+                let (_, insns, recorded) = &mut patches[slot];
+                recorded.push(crate::object::Reloc {
+                    insn_idx,
+                    kind: RelocKind::Core { type_id: r.type_id, access_str_off: r.access_str_off, kind: r.kind },
+                });
+                let pname = p.name.to_string_lossy();
+                // The engine prints libbpf's "failed to relocate" / "failed to patch" lines.
+                crate::reloc::relocate_insn_idx(local, r, ri, insns, insn_idx, &targets, &mut cache, &pname)?;
+            }
+        }
+        for (pidx, insns, recorded) in patches {
+            if let Some(p) = self.progs.get_mut(pidx) {
+                p.insns = insns;
+                p.relos.extend(recorded);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn sec_name_of(&self, sec_idx: usize) -> String {
+        self.sec_names.get(sec_idx).cloned().unwrap_or_default()
+    }
+
+    /// Append every subprogram `main` reaches (recursively, once each) and point its calls and
+    /// callback references at the copies; subprogram relocations are carried over.
+    fn relocate_calls(&mut self, main: usize, btf_func: bool) -> Result<()> {
+        for p in self.progs.iter_mut() {
+            p.sub_insn_off = 0;
+        }
+        let mut acc = ExtInfoAcc { func: InfoAcc::default(), line: InfoAcc::default(), btf_func };
+        self.reloc_code(main, main, &mut acc)?;
+        self.store_ext_info(main, acc);
+        Ok(())
+    }
+
+    fn store_ext_info(&mut self, main: usize, acc: ExtInfoAcc) {
+        if let Some(p) = self.progs.get_mut(main) {
+            (p.func_info, p.func_info_rec_size) =
+                if acc.func.on { (acc.func.recs, acc.func.rec_size) } else { (Vec::new(), 0) };
+            (p.line_info, p.line_info_rec_size) =
+                if acc.line.on { (acc.line.recs, acc.line.rec_size) } else { (Vec::new(), 0) };
+            let cnt = |recs: &[u8], rec_size: u32| {
+                if rec_size == 0 {
+                    0
+                } else {
+                    u32::try_from(recs.len() / rec_size as usize).unwrap_or(u32::MAX)
+                }
+            };
+            p.func_info_cnt = cnt(&p.func_info, p.func_info_rec_size);
+            p.line_info_cnt = cnt(&p.line_info, p.line_info_rec_size);
+        }
+    }
+
+    fn load_ext_info(&self, main: usize) -> ExtInfoAcc {
+        let p = self.progs.get(main);
+        let mk = |recs: Vec<u8>, rec_size: u32| InfoAcc { on: !recs.is_empty(), recs, rec_size };
+        ExtInfoAcc {
+            func: p.map_or_else(InfoAcc::default, |p| mk(p.func_info.clone(), p.func_info_rec_size)),
+            line: p.map_or_else(InfoAcc::default, |p| mk(p.line_info.clone(), p.line_info_rec_size)),
+            btf_func: false,
+        }
+    }
+
+    /// libbpf's `bpf_prog_assign_exc_cb` and the append that follows it: a main program whose
+    /// BTF FUNC carries the decl tag "exception_callback:NAME" gets the global subprogram NAME
+    /// appended even though nothing calls it.
+    fn append_exception_cb(&mut self, main: usize, decl_tag: bool, btf_func: bool) -> Result<()> {
+        let Some(btf) = self.btf.as_deref() else { return Ok(()) };
+        if !decl_tag {
+            return Ok(());
+        }
+        let pname = self.progs.get(main).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
+        const PFX: &str = "exception_callback:";
+        let mut cb: Option<usize> = None;
+        for id in 1..btf.type_cnt() {
+            let Some(t) = btf.ty(id) else { continue };
+            if t.kind != Kind::DeclTag || t.raw_record().get(3).map(|&c| c as i32) != Some(-1) {
+                continue;
+            }
+            let Some(target) = t.name.strip_prefix(PFX) else { continue };
+            let f = btf.ty(t.size_or_type);
+            if !f.is_some_and(|f| f.kind == Kind::Func && f.linkage() == Some(crate::btf::FUNC_GLOBAL)) {
+                crate::pr_warn!(
+                    "prog '{}': exception_callback:<value> decl tag not applied to the main program",
+                    pname
+                );
+                return Err(Error::quiet(libc::EINVAL));
+            }
+            if f.map(|f| f.name) != Some(pname.as_str()) {
+                continue;
+            }
+            if cb.is_some() {
+                // Several callbacks for one program: the verifier complains; append none.
+                cb = None;
+                break;
+            }
+            if target.is_empty() {
+                crate::pr_warn!("prog '{}': exception_callback:<value> decl tag contains empty value", pname);
+                return Err(Error::quiet(libc::EINVAL));
+            }
+            for (j, s) in self.progs.iter().enumerate() {
+                if !self.is_subprog(s) || s.name.as_bytes() != target.as_bytes() {
+                    continue;
+                }
+                // libbpf checks the ELF symbol's binding; a global function's BTF FUNC is
+                // GLOBAL (hidden ones are made static only when the BTF is loaded, later).
+                let sym_global =
+                    btf.find_by_name_kind(target, Kind::Func).and_then(|id| btf.ty(id)).and_then(|t| t.linkage())
+                        == Some(crate::btf::FUNC_GLOBAL);
+                if !sym_global || s.mark_btf_static {
+                    crate::pr_warn!(
+                        "prog '{}': exception callback {} must be a global non-hidden function",
+                        pname,
+                        target
+                    );
+                    return Err(Error::quiet(libc::EINVAL));
+                }
+                if cb.is_some() {
+                    crate::pr_warn!(
+                        "prog '{}': multiple subprogs with same name as exception callback '{}'",
+                        pname,
+                        target
+                    );
+                    return Err(Error::quiet(libc::EINVAL));
+                }
+                cb = Some(j);
+                break;
+            }
+            if cb.is_none() {
+                crate::pr_warn!("prog '{}': cannot find exception callback '{}'", pname, target);
+                return Err(Error::quiet(libc::ENOENT));
+            }
+        }
+        let Some(sub) = cb else { return Ok(()) };
+        if self.progs.get(sub).is_some_and(|s| s.sub_insn_off != 0) {
+            return Ok(());
+        }
+        let mut acc = self.load_ext_info(main);
+        acc.btf_func = btf_func;
+        self.append_subprog(main, sub)?;
+        self.reloc_code(main, sub, &mut acc)?;
+        self.store_ext_info(main, acc);
+        Ok(())
+    }
+
+    /// Copy `.BTF.ext` records of `prog` (func_info or line_info) into the main program's set,
+    /// converted to instruction offsets relative to where `prog` now sits.
+    fn ext_records(&self, prog: usize, main: usize, func: bool) -> Option<(Vec<u8>, u32)> {
+        let ext = self.btf_ext.as_ref()?;
+        let p = self.progs.get(prog)?;
+        let sec = self.sec_name_of(p.sec_idx);
+        let (rec_size, raw) = if func {
+            let s = ext.func_info(&sec)?;
+            (s.rec_size, s.raw.to_vec())
+        } else {
+            let s = ext.line_info(&sec)?;
+            (s.rec_size, s.raw.to_vec())
+        };
+        let rs = rec_size as usize;
+        if rs < 4 {
+            return None;
+        }
+        let start = p.sec_insn_off;
+        let end = p.sec_insn_off + p.sec_insn_cnt;
+        let placed = if prog == main { 0 } else { p.sub_insn_off };
+        let adj = placed as i64 - p.sec_insn_off as i64;
+        let mut out = Vec::new();
+        for rec in raw.chunks_exact(rs) {
+            let off = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize / BPF_INSN_SZ;
+            if off < start {
+                continue;
+            }
+            if off >= end {
+                break;
+            }
+            let new_off = (off as i64 + adj) as u32;
+            out.extend_from_slice(&new_off.to_le_bytes());
+            out.extend_from_slice(&rec[4..]);
+        }
+        if out.is_empty() {
+            None
+        } else {
+            Some((out, rec_size))
+        }
+    }
+
+    fn reloc_code(&mut self, main: usize, prog: usize, acc: &mut ExtInfoAcc) -> Result<()> {
+        // func_info / line_info for this piece of code (libbpf's reloc_prog_func_and_line_info).
+        if acc.btf_func {
+            for func in [true, false] {
+                let set = if func { &acc.func } else { &acc.line };
+                if !set.on || (main != prog && set.recs.is_empty()) {
+                    continue;
+                }
+                let got = self.ext_records(prog, main, func);
+                let set = if func { &mut acc.func } else { &mut acc.line };
+                match got {
+                    Some((recs, rs)) => {
+                        set.recs.extend_from_slice(&recs);
+                        set.rec_size = rs;
+                    }
+                    None => {
+                        let pname =
+                            self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
+                        let what = if func { "function" } else { "line" };
+                        if !set.recs.is_empty() {
+                            crate::pr_warn!("prog '{}': missing .BTF.ext {} info.", pname, what);
+                            return Err(Error::quiet(libc::ENOENT));
+                        }
+                        let short = if func { "func" } else { "line" };
+                        crate::pr_warn!(
+                            "prog '{}': missing .BTF.ext {} info for the main program, skipping all of .BTF.ext {} info.",
+                            pname,
+                            what,
+                            short
+                        );
+                        set.on = false;
+                    }
+                }
+            }
+        }
+        let (sub_off, cnt, sec_insn_off) = {
+            let p = self.progs.get(prog).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+            (if prog == main { 0 } else { p.sub_insn_off }, p.sec_insn_cnt, p.sec_insn_off)
+        };
+        for insn_idx in 0..cnt {
+            let w = self.progs.get(main).and_then(|m| m.insns.get(sub_off + insn_idx).copied()).unwrap_or(0);
+            if !is_subprog_call(w) && !is_pseudo_func(w) {
+                continue;
+            }
+            let relo = self.progs.get(prog).and_then(|p| p.relos.iter().find(|r| r.insn_idx == insn_idx).copied());
+            let pname = self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
+            let sub_insn_idx = match relo.map(|r| r.kind) {
+                Some(RelocKind::ExternCall { .. }) => continue,
+                Some(RelocKind::Call { sym_off }) => {
+                    (sym_off as i64 / BPF_INSN_SZ as i64 + insn::imm(w) as i64 + 1) as usize
+                }
+                Some(RelocKind::SubprogAddr { sym_off }) => {
+                    ((sym_off as i64 + insn::imm(w) as i64) / BPF_INSN_SZ as i64) as usize
+                }
+                Some(k) => {
+                    crate::pr_warn!("prog '{}': unexpected relo for insn #{}, type {}", pname, insn_idx, k.order());
+                    return Err(Error::quiet(lerr::RELOC));
+                }
+                None if is_pseudo_func(w) => {
+                    crate::pr_warn!("prog '{}': missing subprog addr relo for insn #{}", pname, insn_idx);
+                    return Err(Error::quiet(lerr::RELOC));
+                }
+                None => (sec_insn_off as i64 + insn_idx as i64 + insn::imm(w) as i64 + 1) as usize,
+            };
+            let text = self.text_shndx;
+            let sub = self.progs.iter().position(|p| {
+                text != 0
+                    && p.sec_idx == text
+                    && sub_insn_idx >= p.sec_insn_off
+                    && sub_insn_idx < p.sec_insn_off + p.sec_insn_cnt
+            });
+            let Some(sub) = sub else {
+                crate::pr_warn!("prog '{}': no .text section found yet sub-program call exists", pname);
+                return Err(Error::quiet(lerr::RELOC));
+            };
+            let sub_is_placed = self.progs.get(sub).is_some_and(|s| s.sub_insn_off != 0);
+            if !sub_is_placed {
+                self.append_subprog(main, sub)?;
+                self.reloc_code(main, sub, acc)?;
+            }
+            let (target, sub_name) = self
+                .progs
+                .get(sub)
+                .map(|s| (s.sub_insn_off, s.name.to_string_lossy().into_owned()))
+                .unwrap_or_default();
+            let here = sub_off + insn_idx;
+            let imm = target as i32 - here as i32 - 1;
+            if let Some(w) = self.progs.get_mut(main).and_then(|m| m.insns.get_mut(here)) {
+                insn::set_imm(w, imm);
+            }
+            crate::pr_debug!(
+                "prog '{}': insn #{} relocated, imm {} points to subprog '{}' (now at {} offset)",
+                pname,
+                insn_idx,
+                imm,
+                sub_name,
+                target
+            );
+        }
+        Ok(())
+    }
+
+    fn append_subprog(&mut self, main: usize, sub: usize) -> Result<()> {
+        let (code, relos, name) = {
+            let s = self.progs.get(sub).ok_or_else(|| Error::new(lerr::INTERNAL, "subprogram vanished"))?;
+            (s.insns.clone(), s.relos.clone(), s.name.to_string_lossy().into_owned())
+        };
+        let m = self.progs.get_mut(main).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+        let at = m.insns.len();
+        m.insns.extend_from_slice(&code);
+        crate::pr_debug!("prog '{}': added {} insns from sub-prog '{}'", m.name.to_string_lossy(), code.len(), name);
+        if main != sub {
+            m.relos.extend(relos.into_iter().map(|mut r| {
+                r.insn_idx += at;
+                r
+            }));
+        }
+        if let Some(s) = self.progs.get_mut(sub) {
+            s.sub_insn_off = at;
+        }
+        Ok(())
+    }
+
+    /// Map, global-data and extern references (`bpf_object__relocate_data`), at libbpf's step
+    /// (before BTF and maps are loaded). References to maps that will not be created are
+    /// poisoned, as are calls of unresolved weak kfuncs: the verifier refuses them only if
+    /// reachable. Map fds are not known yet: [`Object::patch_map_fds`] writes them once the maps
+    /// exist (libbpf reserves fd numbers at open instead).
+    fn relocate_data(&mut self) -> Result<()> {
+        let maps: Vec<(bool, String)> =
+            self.maps.iter().map(|m| (m.autocreate, m.name.to_string_lossy().into_owned())).collect();
+        let externs = self.externs.clone();
+        for p in self.progs.iter_mut() {
+            if (self.text_shndx != 0 && p.sec_idx == self.text_shndx) || !p.autoload {
+                continue;
+            }
+            let pname = p.name.to_string_lossy().into_owned();
+            let res = relocate_prog_data(p, &pname, &maps, &externs);
+            if let Err(e) = res {
+                if e.should_log() {
+                    crate::pr_warn!("{}", e);
+                }
+                crate::pr_warn!("prog '{}': failed to relocate data references: {}", pname, -e.errno());
+                return Err(Error::quiet(e.errno()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the created maps' fds into the `ld_imm64`s that [`Object::relocate_data`] pointed
+    /// at maps (global data and `.kconfig` included).
+    pub(super) fn patch_map_fds(&mut self) {
+        let fds: Vec<i32> = self.maps.iter().map(|m| m.raw_fd()).collect();
+        let kconfig = self.kconfig_map_idx;
+        let externs: Vec<bool> = self.externs.iter().map(|e| matches!(e.kind, ExternKind::Kcfg { .. })).collect();
+        let text = self.text_shndx;
+        for p in self.progs.iter_mut() {
+            if (text != 0 && p.sec_idx == text) || !p.autoload {
+                continue;
+            }
+            for r in &p.relos {
+                let map = match r.kind {
+                    RelocKind::Ld64 { map } | RelocKind::Data { map, .. } => Some(map),
+                    RelocKind::ExternLd64 { ext } if externs.get(ext).copied().unwrap_or(false) => kconfig,
+                    _ => None,
+                };
+                let Some(map) = map else { continue };
+                let Some(w) = p.insns.get_mut(r.insn_idx) else { continue };
+                // Poisoned references stay poisoned.
+                if insn::code(*w) == BPF_LD_IMM64 {
+                    insn::set_imm(w, fds.get(map).copied().unwrap_or(-1));
+                }
+            }
+        }
+    }
+}
+
+/// The data relocations of one main program (`bpf_object__relocate_data`).
+fn relocate_prog_data(
+    p: &mut crate::object::Program,
+    pname: &str,
+    maps: &[(bool, String)],
+    externs: &[crate::object::Extern],
+) -> Result<()> {
+    let relos = p.relos.clone();
+    for (ri, r) in relos.iter().enumerate() {
+        let i = r.insn_idx;
+        let needs_two =
+            matches!(r.kind, RelocKind::Ld64 { .. } | RelocKind::Data { .. } | RelocKind::ExternLd64 { .. });
+        if i >= p.insns.len() || (needs_two && i + 1 >= p.insns.len()) {
+            return Err(Error::new(lerr::RELOC, format!("prog '{pname}': relo #{ri}: insn #{i} out of range")));
+        }
+        match r.kind {
+            RelocKind::Ld64 { map } | RelocKind::Data { map, .. } => {
+                if let RelocKind::Data { sym_off, .. } = r.kind {
+                    let base = insn::imm(p.insns[i]);
+                    insn::set_imm(&mut p.insns[i + 1], base.wrapping_add(sym_off as i32));
+                }
+                let (autocreate, ref mname) = maps.get(map).cloned().unwrap_or((false, String::new()));
+                if autocreate {
+                    let src = if matches!(r.kind, RelocKind::Ld64 { .. }) {
+                        uapi::BPF_PSEUDO_MAP_FD
+                    } else {
+                        uapi::BPF_PSEUDO_MAP_VALUE
+                    };
+                    insn::set_src(&mut p.insns[i], src);
+                    // The map's fd, once created (patch_map_fds).
+                    insn::set_imm(&mut p.insns[i], -1);
+                } else {
+                    crate::pr_debug!(
+                        "prog '{}': relo #{}: poisoning insn #{} that loads map #{} '{}'",
+                        pname,
+                        ri,
+                        i,
+                        map,
+                        mname
+                    );
+                    // Both halves become the same invalid call; the verifier names the map
+                    // (through libbpf's log fixup) only if this is reachable.
+                    let poison = insn::make(BPF_JMP_CALL, 0, 0, 0, POISON_LDIMM64_MAP_BASE.wrapping_add(map as i32));
+                    p.insns[i] = poison;
+                    p.insns[i + 1] = poison;
+                }
+            }
+            RelocKind::ExternLd64 { ext } => {
+                let e = externs.get(ext).ok_or_else(|| Error::new(lerr::RELOC, "extern vanished"))?;
+                match e.kind {
+                    ExternKind::Kcfg { data_off, .. } => {
+                        insn::set_src(&mut p.insns[i], uapi::BPF_PSEUDO_MAP_VALUE);
+                        insn::set_imm(&mut p.insns[i], -1);
+                        insn::set_imm(&mut p.insns[i + 1], data_off as i32);
+                    }
+                    ExternKind::Ksym { type_id } if type_id != 0 && e.is_set => {
+                        insn::set_src(&mut p.insns[i], uapi::BPF_PSEUDO_BTF_ID);
+                        insn::set_imm(&mut p.insns[i], e.kernel_btf_id as i32);
+                        insn::set_imm(&mut p.insns[i + 1], e.kernel_btf_obj_fd);
+                    }
+                    ExternKind::Ksym { .. } => {
+                        insn::set_imm(&mut p.insns[i], e.addr as u32 as i32);
+                        insn::set_imm(&mut p.insns[i + 1], (e.addr >> 32) as u32 as i32);
+                    }
+                }
+            }
+            RelocKind::ExternCall { ext } => {
+                let e = externs.get(ext).ok_or_else(|| Error::new(lerr::RELOC, "extern vanished"))?;
+                insn::set_src(&mut p.insns[i], uapi::BPF_PSEUDO_KFUNC_CALL);
+                if e.is_set {
+                    insn::set_imm(&mut p.insns[i], e.kernel_btf_id as i32);
+                    insn::set_off(&mut p.insns[i], e.btf_fd_idx as i16);
+                } else {
+                    crate::pr_debug!(
+                        "prog '{}': relo #{}: poisoning insn #{} that calls kfunc '{}'",
+                        pname,
+                        ri,
+                        i,
+                        e.name
+                    );
+                    p.insns[i] = insn::make(BPF_JMP_CALL, 0, 0, 0, POISON_CALL_KFUNC_BASE.wrapping_add(ext as i32));
+                }
+            }
+            RelocKind::SubprogAddr { .. } => {
+                if insn::src(p.insns[i]) != uapi::BPF_PSEUDO_FUNC {
+                    crate::pr_warn!("prog '{}': relo #{}: bad insn", pname, ri);
+                    return Err(Error::quiet(libc::EINVAL));
+                }
+            }
+            RelocKind::Call { .. } | RelocKind::Core { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// func_info or line_info being assembled for one main program.
+struct InfoAcc {
+    recs: Vec<u8>,
+    rec_size: u32,
+    /// Cleared when the main program has no records: then none are sent.
+    on: bool,
+}
+
+impl Default for InfoAcc {
+    fn default() -> Self {
+        InfoAcc { recs: Vec::new(), rec_size: 0, on: true }
+    }
+}
+
+struct ExtInfoAcc {
+    func: InfoAcc,
+    line: InfoAcc,
+    /// `.BTF.ext` present and the kernel takes func/line info.
+    btf_func: bool,
+}
