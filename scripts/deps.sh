@@ -5,7 +5,7 @@
 #   . scripts/deps.sh          source it: also exports OXBPF_TRIXIE_ROOT
 #
 # 1. Build tools from the machine's own Debian release (bookworm) via apt-get.
-# 2. A "trixie tool cache": upstream libbpf 1.5 (library + headers) and bpftool 7.5 from
+# 2. A "trixie tool cache": upstream libbpf 1.5 (library + headers), bpftool 7.5 and veristat from
 #    Debian trixie, unpacked (never installed) under ${OXBPF_CACHE:-$HOME/.cache/oxbpf}/trixie/root
 #    together with trixie's libc and every shared library they need. They are the reference
 #    side of the differential tests and run through trixie's own ld.so (scripts/bpftool75,
@@ -25,7 +25,7 @@
 export HOME
 
 # Bump when the package set or the unpack layout changes: invalidates existing caches.
-OXBPF_TRIXIE_RECIPE=3
+OXBPF_TRIXIE_RECIPE=4
 OXBPF_SID_RECIPE=1
 
 # oxbpf_apt_ensure PKG...: install those of the Debian packages that are not installed yet
@@ -128,7 +128,8 @@ oxbpf_deps() (
     command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
 
     # ---- 2. trixie tool cache ------------------------------------------------------------
-    oxbpf_suite_cache trixie "$OXBPF_TRIXIE_RECIPE" bpftool libbpf1 libc6
+    # veristat (libbpf/veristat 0.4) runs on libbpf 1.5 and with liboxbpf preloaded (ctests/distro).
+    oxbpf_suite_cache trixie "$OXBPF_TRIXIE_RECIPE" bpftool libbpf1 libc6 veristat
     # ---- 3. sid cache (libbpf 1.7), only when asked ---------------------------------------
     if [[ "${OXBPF_LIBBPF17:-0}" == 1 ]]; then
         oxbpf_suite_cache sid "$OXBPF_SID_RECIPE" libbpf1 libc6
@@ -207,7 +208,9 @@ oxbpf_suite_cache() (
     [[ -x "$ldso" ]] || die "$suite libc6 did not provide $ldso"
     local libpath="$root.new/usr/lib/x86_64-linux-gnu:$root.new/lib/x86_64-linux-gnu"
     local bin out bins=("$root.new/usr/lib/x86_64-linux-gnu/libbpf.so.1")
-    [[ -e "$root.new/usr/sbin/bpftool" ]] && bins+=("$root.new/usr/sbin/bpftool")
+    for bin in usr/sbin/bpftool usr/bin/veristat usr/sbin/veristat; do
+        [[ -e "$root.new/$bin" ]] && bins+=("$root.new/$bin")
+    done
     for bin in "${bins[@]}"; do
         out="$("$ldso" --library-path "$libpath" --list "$bin")" || die "ld.so --list $bin failed"
         if grep -q 'not found' <<<"$out"; then

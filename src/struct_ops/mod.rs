@@ -126,8 +126,11 @@ impl Object {
                 self.init_kern_one(idx, &mut kb)?;
             }
         }
+        // A struct_ops program no map references is refused when it is about to load, after
+        // relocation (the subprograms it calls are appended by then, as libbpf's
+        // `bpf_program__insn_cnt` shows): `load_prog`.
         self.adjust_struct_ops_autoload();
-        self.check_struct_ops_referenced()
+        Ok(())
     }
 
     fn init_kern_one(&mut self, idx: usize, kb: &mut KernBtfs<'_>) -> Result<()> {
@@ -368,25 +371,6 @@ impl Object {
         for k in self.maps.iter_mut().filter_map(|m| m.st_ops_kern.as_mut()) {
             k.btf_obj_fd = None;
         }
-    }
-
-    /// A struct_ops program that will load must have been bound to a kernel member by some map
-    /// (libbpf refuses the load the same way, naming the program).
-    fn check_struct_ops_referenced(&self) -> Result<()> {
-        let text = self.text_shndx;
-        for p in self.progs.iter() {
-            if p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS
-                && p.autoload
-                && p.attach_btf_id == 0
-                && !(text != 0 && p.sec_idx == text)
-            {
-                return Err(Error::inval(format!(
-                    "prog '{}': SEC(\"struct_ops\") program isn't referenced anywhere, did you forget to use it?",
-                    p.name.to_string_lossy()
-                )));
-            }
-        }
-        Ok(())
     }
 
     /// After programs load: put each referenced program's fd into its kernel slot, and let go
