@@ -207,6 +207,30 @@ impl Scan<'_> {
     }
 }
 
+impl Scan<'_> {
+    /// The opening of a memory operand, `%d @ [%ld] ( %%` (the offset only `with_off`): the
+    /// argument size with its sign and the offset.
+    fn mem_open(&mut self, with_off: bool) -> Option<(i64, i64)> {
+        self.ws();
+        let sz = self.int()?;
+        self.ws();
+        self.lit(b'@')?;
+        let off = if with_off { self.int()? } else { 0 };
+        self.ws();
+        self.lit(b'(')?;
+        self.ws();
+        self.lit(b'%')?;
+        Some((sz, off))
+    }
+    /// The close of a memory operand, ` ) ` and the whitespace after it.
+    fn mem_close(&mut self) -> Option<()> {
+        self.ws();
+        self.lit(b')')?;
+        self.ws();
+        Some(())
+    }
+}
+
 /// A scale-index-base operand at the start of `s` (libbpf 1.7's four forms:
 /// `1@-96(%rbp,%rax,8)`, `1@(%rbp,%rax,8)`, `1@-96(%rbp,%rax)`, `1@(%rbp,%rax)`):
 /// (spec, size with sign, bytes consumed, scale as written). Registers unknown to
@@ -214,40 +238,29 @@ impl Scan<'_> {
 fn parse_sib_x86(b: &[u8]) -> Option<(ArgSpec, i64, usize, i64)> {
     let form = |with_off: bool, with_scale: bool| -> Option<(ArgSpec, i64, usize, i64)> {
         let mut sc = Scan { s: b, i: 0 };
-        sc.ws();
-        let sz = sc.int()?;
-        sc.ws();
-        sc.lit(b'@')?;
-        let off = if with_off { sc.int()? } else { 0 };
-        sc.ws();
-        sc.lit(b'(')?;
-        sc.ws();
-        sc.lit(b'%')?;
+        let (sz, off) = sc.mem_open(with_off)?;
         let base = sc.word(Some(b','))?.to_string();
         sc.ws();
         sc.lit(b',')?;
         sc.ws();
         sc.lit(b'%')?;
-        let scale = if with_scale {
+        let (idx, scale) = if with_scale {
             let idx = sc.word(Some(b','))?.to_string();
             sc.ws();
             sc.lit(b',')?;
-            let scale = sc.int()?;
-            (idx, scale)
+            (idx, sc.int()?)
         } else {
             (sc.word(Some(b')'))?.to_string(), 1)
         };
-        sc.ws();
-        sc.lit(b')')?;
-        sc.ws();
+        sc.mem_close()?;
         let a = ArgSpec {
             val_off: off as u64,
             arg_type: ARG_SIB,
             reg_off: reg_or_bad(&base)?,
-            idx_reg_off: pt_regs_off(&scale.0).map_or(u16::MAX, |o| o as u16),
+            idx_reg_off: pt_regs_off(&idx).map_or(u16::MAX, |o| o as u16),
             ..Default::default()
         };
-        Some((a, sz, sc.i, scale.1))
+        Some((a, sz, sc.i, scale))
     };
     form(true, true).or_else(|| form(false, true)).or_else(|| form(true, false)).or_else(|| form(false, false))
 }
@@ -258,19 +271,9 @@ fn parse_arg_x86(s: &str) -> Option<(ArgSpec, i64, usize)> {
     // "%d @ %ld ( %%%15[^)] )": memory dereference with offset, e.g. -4@-20(%rbp)
     let deref = |with_off: bool| -> Option<(ArgSpec, i64, usize)> {
         let mut sc = Scan { s: b, i: 0 };
-        sc.ws();
-        let sz = sc.int()?;
-        sc.ws();
-        sc.lit(b'@')?;
-        let off = if with_off { sc.int()? } else { 0 };
-        sc.ws();
-        sc.lit(b'(')?;
-        sc.ws();
-        sc.lit(b'%')?;
+        let (sz, off) = sc.mem_open(with_off)?;
         let reg = sc.word(Some(b')'))?.to_string();
-        sc.ws();
-        sc.lit(b')')?;
-        sc.ws();
+        sc.mem_close()?;
         Some((
             ArgSpec { val_off: off as u64, arg_type: ARG_REG_DEREF, reg_off: reg_or_bad(&reg)?, ..Default::default() },
             sz,
