@@ -6,6 +6,7 @@
 #ifndef OXBPF_CTESTS_COMMON_H
 #define OXBPF_CTESTS_COMMON_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,23 @@ static inline void oxt_require_vmlinux_btf(void)
 			exit(1);                                                   \
 		}                                                                  \
 	} while (0)
+
+/* Open fds of this process (the directory stream's own fd not counted): tests compare it before
+ * and after, so that a leaked fd fails them. */
+static inline int oxt_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
+}
 
 static inline int oxt_result(const char *what)
 {

@@ -31,6 +31,7 @@
 #include "tcp_cc.skel75.h"
 #endif
 #include "common.h"
+#include "loopback.h"
 
 #define CC_NAME "oxbpf_cc"
 #define OXT_BPF_F_LINK (1U << 13) /* missing from bookworm's uapi headers */
@@ -84,71 +85,11 @@ static int cc_available(void)
 /* Send MIB MiB from a client socket using CC_NAME to a child process over 127.0.0.1. */
 static int run_traffic(size_t mib)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(addr);
-	static char buf[1 << 16];
-	char used[32] = "";
-	socklen_t ulen = sizeof(used);
-	size_t total = mib << 20, sent = 0;
-	int ls, c, status;
-	pid_t pid;
+	unsigned short port;
 
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&addr, sizeof(addr)) || listen(ls, 1) ||
-	    getsockname(ls, (struct sockaddr *)&addr, &alen)) {
-		perror("listen on 127.0.0.1");
+	if (oxt_loopback_send(CC_NAME, mib << 20, &port))
 		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		size_t got = 0;
-		ssize_t n;
-		int s = accept(ls, NULL, NULL);
-
-		if (s < 0)
-			_exit(2);
-		while ((n = read(s, buf, sizeof(buf))) > 0)
-			got += n;
-		_exit(got == total ? 0 : 3);
-	}
-	close(ls);
-
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	if (c < 0 || setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, CC_NAME, strlen(CC_NAME))) {
-		perror("setsockopt TCP_CONGESTION " CC_NAME);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	if (connect(c, (struct sockaddr *)&addr, sizeof(addr))) {
-		perror("connect");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, used, &ulen);
-	memset(buf, 0x5a, sizeof(buf));
-	while (sent < total) {
-		size_t chunk = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
-		ssize_t n = write(c, buf, chunk);
-
-		if (n <= 0) {
-			perror("write");
-			break;
-		}
-		sent += n;
-	}
-	close(c);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "receiver failed (status 0x%x)\n", status);
-		return -1;
-	}
-	printf("sent %zu MiB over 127.0.0.1:%u with congestion control \"%s\"\n", mib,
-	       ntohs(addr.sin_port), used);
+	printf("sent %zu MiB over 127.0.0.1:%u with congestion control \"%s\"\n", mib, port, CC_NAME);
 	return 0;
 }
 

@@ -101,3 +101,46 @@ impl<T> Context<T> for Result<T> {
         self.map_err(|e| e.context(f()))
     }
 }
+
+/// libbpf's error numbers past the errno range (`enum libbpf_errno`), and the text
+/// `libbpf_strerror` gives them.
+pub mod lerr {
+    pub const LIBELF: i32 = 4000;
+    pub const FORMAT: i32 = 4001;
+    pub const KVERSION: i32 = 4002;
+    pub const ENDIAN: i32 = 4003;
+    pub const INTERNAL: i32 = 4004;
+    pub const RELOC: i32 = 4005;
+    pub const LOAD: i32 = 4006;
+    pub const VERIFY: i32 = 4007;
+    pub const PROG2BIG: i32 = 4008;
+    pub const KVER: i32 = 4009;
+    pub const PROGTYPE: i32 = 4010;
+    pub const WRNGPID: i32 = 4011;
+    pub const INVSEQ: i32 = 4012;
+    pub const NLPARSE: i32 = 4013;
+    /// The first of them: smaller codes are errno values.
+    pub const START: i32 = LIBELF;
+
+    /// libbpf 1.5's text for code `e`. Its table has no entry for `LOAD`, so it formats a
+    /// NULL string, which glibc prints as "(null)"; callers see exactly that, so it is kept.
+    pub fn text(e: i32) -> Option<&'static str> {
+        Some(match e {
+            LIBELF => "Something wrong in libelf",
+            FORMAT => "BPF object format invalid",
+            KVERSION => "'version' section incorrect or lost",
+            ENDIAN => "Endian mismatch",
+            INTERNAL => "Internal error in libbpf",
+            RELOC => "Relocation failed",
+            LOAD => "(null)",
+            VERIFY => "Kernel verifier blocks program loading",
+            PROG2BIG => "Program too big",
+            KVER => "Incorrect kernel version",
+            PROGTYPE => "Kernel doesn't support this program type",
+            WRNGPID => "Wrong pid in netlink message",
+            INVSEQ => "Invalid netlink sequence",
+            NLPARSE => "Incorrect netlink message parsing",
+            _ => return None,
+        })
+    }
+}

@@ -13,8 +13,8 @@ pub mod btf;
 pub mod buffers;
 pub mod elf;
 pub mod gen;
-pub mod link;
 pub mod linker;
+pub mod manage;
 // The C boundary: every export's safety contract is libbpf's C API (handles NULL or issued by
 // this library and checked against the live-handle registry, strings NUL-terminated, options
 // LIBBPF_OPTS-initialised), stated once in `ffi`'s docs rather than on each of ~340 exports.

@@ -146,7 +146,11 @@ fn object_bytes() -> Option<&'static [u8]> {
     .as_deref()
 }
 
-unsafe extern "C" fn custom_attach(prog: *const Program, cookie: c_long, link: *mut *mut oxbpf::link::Link) -> c_int {
+unsafe extern "C" fn custom_attach(
+    prog: *const Program,
+    cookie: c_long,
+    link: *mut *mut oxbpf::attach::link::Link,
+) -> c_int {
     assert_eq!(cookie, 0x0c00c1e);
     // SAFETY: `prog` is the program handle the loader passes to the handler.
     let l = unsafe { bpf_program__attach_raw_tracepoint(prog, c"sys_enter".as_ptr()) };

@@ -22,7 +22,7 @@ unsafe extern "C" fn setup(_prog: *mut oxbpf::object::Program, cookie: c_long) -
 unsafe extern "C" fn attach(
     _prog: *const oxbpf::object::Program,
     cookie: c_long,
-    _link: *mut *mut oxbpf::link::Link,
+    _link: *mut *mut oxbpf::attach::link::Link,
 ) -> c_int {
     -(cookie as c_int)
 }

@@ -364,7 +364,7 @@ fn load_through_fake() -> Option<(Calls, i32, ModIds, Box<Object>)> {
     obj.load().unwrap();
     let m = obj.map_by_name("oxmod").unwrap();
     assert!(m.struct_ops_kern().unwrap().value_type_btf_obj_fd().is_none(), "module fd released after load");
-    let link = oxbpf::struct_ops::attach(m).unwrap();
+    let link = oxbpf::attach::struct_ops::attach(m).unwrap();
     link.destroy().unwrap();
     drop(g);
     let k = Rc::try_unwrap(k).ok().unwrap().into_inner();

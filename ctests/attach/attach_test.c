@@ -70,21 +70,6 @@ static void calls(int n)
 	}
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
-
 /* The file mapping code at `addr` and the file offset of `addr` in it, from /proc/self/maps:
  * an independent computation of what libbpf derives from the ELF symbol table. */
 static int file_of(const void *addr, char *path, size_t path_sz, unsigned long *off)
@@ -238,7 +223,7 @@ static bool all_zero(const struct counts *c)
 /* Expect NULL with errno `want` (0: any negative errno) and no fd left behind. */
 #define EXPECT_FAIL(call, want)                                                          \
 	do {                                                                             \
-		int fds_ = count_fds();                                                  \
+		int fds_ = oxt_count_fds();                                                  \
 		errno = 0;                                                               \
 		struct bpf_link *l_ = (call);                                            \
 		int e_ = errno;                                                          \
@@ -248,7 +233,7 @@ static bool all_zero(const struct counts *c)
 				  strerror(e_), (want), strerror(want));                 \
 		else                                                                     \
 			OXT_CHECK(e_ > 0, #call ": errno %d", e_);                       \
-		OXT_CHECK(count_fds() == fds_, #call ": fds %d -> %d", fds_, count_fds()); \
+		OXT_CHECK(oxt_count_fds() == fds_, #call ": fds %d -> %d", fds_, oxt_count_fds()); \
 		if (l_)                                                                  \
 			bpf_link__destroy(l_);                                           \
 	} while (0)
@@ -319,12 +304,12 @@ static int run_explicit(void)
 	OXT_ASSERT(found == 0, "oxt_uprobed is not in a file mapping");
 	printf("uprobe target: %s offset 0x%lx\n", exe, fn_off);
 
-	int base = count_fds();
+	int base = oxt_count_fds();
 	struct oxt_attach *skel = open_load(false, false);
-	int loaded = count_fds();
+	int loaded = oxt_count_fds();
 
 	failures(skel);
-	OXT_CHECK(count_fds() == loaded, "failed attaches left fds: %d -> %d", loaded, count_fds());
+	OXT_CHECK(oxt_count_fds() == loaded, "failed attaches left fds: %d -> %d", loaded, oxt_count_fds());
 
 	links[nlinks++] = bpf_program__attach_raw_tracepoint(skel->progs.raw_tp_enter, "sys_enter");
 	links[nlinks++] = bpf_program__attach_trace(skel->progs.tp_btf_enter);
@@ -394,7 +379,7 @@ static int run_explicit(void)
 	}
 	OXT_CHECK(fcntl(pfd, F_GETFD) < 0 && errno == EBADF, "destroy left the perf event fd %d open", pfd);
 	OXT_CHECK(!has_legacy_uprobe(), "the legacy uprobe event outlived its link");
-	OXT_CHECK(count_fds() == loaded, "fds after destroy: %d, loaded: %d", count_fds(), loaded);
+	OXT_CHECK(oxt_count_fds() == loaded, "fds after destroy: %d, loaded: %d", oxt_count_fds(), loaded);
 
 	struct counts d = counted_calls(skel, N);
 
@@ -403,15 +388,15 @@ static int run_explicit(void)
 		  (unsigned long long)d.uprobe, (unsigned long long)d.uprobe_legacy);
 
 	oxt_attach__destroy(skel);
-	OXT_CHECK(count_fds() == base, "fds after skeleton destroy: %d, baseline %d", count_fds(), base);
+	OXT_CHECK(oxt_count_fds() == base, "fds after skeleton destroy: %d, baseline %d", oxt_count_fds(), base);
 	return oxt_result("attach --explicit");
 }
 
 static int run_skel(bool skip_mode)
 {
-	int base = count_fds();
+	int base = oxt_count_fds();
 	struct oxt_attach *skel = open_load(true, skip_mode);
-	int loaded = count_fds();
+	int loaded = oxt_count_fds();
 	int err = oxt_attach__attach(skel);
 
 	OXT_ASSERT(err == 0, "oxt_attach__attach: %d (%s)", err, strerror(-err));
@@ -442,13 +427,13 @@ static int run_skel(bool skip_mode)
 
 	oxt_attach__detach(skel);
 	OXT_CHECK(!skel->links.raw_tp_enter && !skel->links.lib_uprobe, "detach left links in the skeleton");
-	OXT_CHECK(count_fds() == loaded, "fds after detach: %d, loaded: %d", count_fds(), loaded);
+	OXT_CHECK(oxt_count_fds() == loaded, "fds after detach: %d, loaded: %d", oxt_count_fds(), loaded);
 	struct counts d = counted_calls(skel, N);
 
 	OXT_CHECK(all_zero(&d), "programs still counted after detach (raw_tp +%llu, lib_uprobe +%llu)",
 		  (unsigned long long)d.raw_tp, (unsigned long long)d.lib_uprobe);
 	oxt_attach__destroy(skel);
-	OXT_CHECK(count_fds() == base, "fds after skeleton destroy: %d, baseline %d", count_fds(), base);
+	OXT_CHECK(oxt_count_fds() == base, "fds after skeleton destroy: %d, baseline %d", oxt_count_fds(), base);
 	return oxt_result(skip_mode ? "attach --skel-skip" : "attach --skel");
 }
 

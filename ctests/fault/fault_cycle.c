@@ -23,24 +23,12 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
+#include "../common.h"
 #include "tcp_cc.skel75.h"
 #include "tcp_cc_legacy.skel75.h"
 #include "fault.skel75.h"
 #include "final_b.skel75.h"
 #include "lib.subskel75.h"
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
@@ -160,7 +148,7 @@ int main(int argc, char **argv)
 	}
 	if (!getenv("OXF_VERBOSE"))
 		libbpf_set_print(quiet);
-	before = count_fds();
+	before = oxt_count_fds();
 	if (arm)
 		arm(1);
 	if (!strcmp(argv[1], "cc-link"))
@@ -177,7 +165,7 @@ int main(int argc, char **argv)
 	}
 	if (arm)
 		arm(0);
-	after = count_fds();
+	after = oxt_count_fds();
 	printf("calls=%ld hit=%d result=%s fds=%d/%d\n", cnt ? cnt() : -1L, hit ? hit() : 0,
 	       r ? "failed" : "ok", before, after);
 	fflush(stdout);

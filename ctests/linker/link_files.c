@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "../common.h"
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -31,20 +32,6 @@ static int quiet_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level; (void)fmt; (void)ap;
 	return 0;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 static int load(const char *path)
@@ -116,7 +103,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(argv[i], "--load") == 0)
 		return i + 1 < argc ? load(argv[i + 1]) : 2;
-	fds = count_fds();
+	fds = oxt_count_fds();
 	linker = bpf_linker__new(argv[i], NULL);
 	if (!linker) {
 		printf("new: NULL errno %d\n", errno);
@@ -148,8 +135,8 @@ int main(int argc, char **argv)
 	}
 	bpf_linker__free(linker);
 	bpf_linker__free(NULL);
-	if (count_fds() != fds) {
-		printf("fd leak: %d open before, %d after\n", fds, count_fds());
+	if (oxt_count_fds() != fds) {
+		printf("fd leak: %d open before, %d after\n", fds, oxt_count_fds());
 		failed = 1;
 	}
 	return failed;

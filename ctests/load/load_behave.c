@@ -94,21 +94,6 @@ static void reset_capture(void)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* "rw-s" etc. and the mapped file of the mapping holding p. */
 static void mapping_of(const void *p, char perms[8], char *file, size_t file_sz)
 {
@@ -305,7 +290,7 @@ static void case_kconfig(void)
 
 static void case_reject(void)
 {
-	int before = fd_count(), err;
+	int before = oxt_count_fds(), err;
 	struct load_behave *skel;
 	char expect[1024];
 
@@ -332,7 +317,7 @@ static void case_reject(void)
 		  msgs, expect);
 	OXT_CHECK(bpf_program__fd(skel->progs.run) < 0, "run kept an fd after the failed load");
 	load_behave__destroy(skel);
-	OXT_CHECK(fd_count() == before, "%d fds open after destroy, %d before", fd_count(), before);
+	OXT_CHECK(oxt_count_fds() == before, "%d fds open after destroy, %d before", oxt_count_fds(), before);
 }
 
 static void case_log_options(void)

@@ -187,7 +187,7 @@ int main(void)
 	oxt_log_capture();
 	ncpus = libbpf_num_possible_cpus();
 	OXT_ASSERT(ncpus > 0, "libbpf_num_possible_cpus: %d", ncpus);
-	fds = count_fds();
+	fds = oxt_count_fds();
 
 	skel = maps__open();
 	OXT_ASSERT(skel != NULL, "maps__open: %d", -errno);
@@ -198,6 +198,6 @@ int main(void)
 	percpu(skel);
 	maps__destroy(skel);
 
-	OXT_CHECK(count_fds() == fds, "fds: %d after destroy, %d before", count_fds(), fds);
+	OXT_CHECK(oxt_count_fds() == fds, "fds: %d after destroy, %d before", oxt_count_fds(), fds);
 	return oxt_result("maps-elems");
 }

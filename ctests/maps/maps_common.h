@@ -121,21 +121,6 @@ static inline struct maps *maps_open_load(void)
 	return skel;
 }
 
-static inline int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
-
 /* Online CPUs among the possible ones (what perf_buffer__new covers). */
 static inline int online_cpus(bool *online, int max)
 {

@@ -266,7 +266,7 @@ int main(void)
 	for (int c = 0; c < MAXCPU; c++)
 		if (online[c])
 			last = c;
-	fds = count_fds();
+	fds = oxt_count_fds();
 	skel = maps_open_load();
 
 	errno = 0;
@@ -283,6 +283,6 @@ int main(void)
 	raw_buffers(skel, last);
 	perf_buffer__free(NULL);
 	maps__destroy(skel);
-	OXT_CHECK(count_fds() == fds, "fds: %d after destroy, %d before", count_fds(), fds);
+	OXT_CHECK(oxt_count_fds() == fds, "fds: %d after destroy, %d before", oxt_count_fds(), fds);
 	return oxt_result("maps-perfbuf");
 }

@@ -316,7 +316,7 @@ int main(int argc, char **argv)
 		OXT_SKIP_IF(1, "cannot mount a BPF FS at %s: %s", dir, strerror(e));
 	}
 	atexit(cleanup);
-	fds = count_fds();
+	fds = oxt_count_fds();
 
 	if (reuse_load) {
 		reuse_fd(true);
@@ -332,6 +332,6 @@ int main(int argc, char **argv)
 		pin_by_name();
 		reuse_fd(false);
 	}
-	OXT_CHECK(count_fds() == fds, "fds: %d at the end, %d before", count_fds(), fds);
+	OXT_CHECK(oxt_count_fds() == fds, "fds: %d at the end, %d before", oxt_count_fds(), fds);
 	return oxt_result(reuse_load ? "maps-pin-reuse-load" : "maps-pin");
 }

@@ -268,11 +268,11 @@ int main(void)
 
 	oxt_require_root();
 	oxt_log_capture();
-	fds = count_fds();
+	fds = oxt_count_fds();
 	skel = maps_open_load();
 	ring_buffer_tests(skel);
 	user_ring_buffer_tests(skel);
 	maps__destroy(skel);
-	OXT_CHECK(count_fds() == fds, "fds: %d after destroy, %d before", count_fds(), fds);
+	OXT_CHECK(oxt_count_fds() == fds, "fds: %d after destroy, %d before", oxt_count_fds(), fds);
 	return oxt_result("maps-ringbuf");
 }

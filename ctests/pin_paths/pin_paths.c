@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * pin_paths OBJECT: how pin paths are taken apart (libbpf's dirname(3)-based make_parent_dir
- * and check_path), printed so that pin_paths_diff.sh can compare upstream libbpf 1.5 with
- * liboxbpf line by line.
+ * and check_path), printed so that diff_dump.sh can compare upstream libbpf 1.5 with liboxbpf
+ * line by line. Needs root (mounts a BPF FS, loads): skips (77) otherwise.
  *
  * A BPF FS is mounted on a fresh directory (ROOT in the output), which is also the working
  * directory (so relative names and dirname's "." are on the BPF FS, "/" is not).
@@ -167,6 +167,7 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
+	char file[4096];
 	struct bpf_object *obj;
 	struct bpf_map *m;
 	struct bpf_program *p;
@@ -177,6 +178,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	oxt_require_root();
+	/* The program works from the BPF FS: the object's path must not be relative. */
+	OXT_ASSERT(realpath(argv[1], file) != NULL, "%s: %s", argv[1], strerror(errno));
+	argv[1] = file;
 	snprintf(root, sizeof(root), "/tmp/oxbpf-pin-paths-XXXXXX");
 	OXT_ASSERT(mkdtemp(root) != NULL, "mkdtemp: %s", strerror(errno));
 	if (mount("bpf", root, "bpf", 0, NULL) != 0) {

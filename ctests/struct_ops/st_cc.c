@@ -60,7 +60,7 @@ static struct st_cc *open_named(const char *a, const char *b)
 static int mode_register(void)
 {
 	const char *na = "oxst_reg_a", *nb = "oxst_reg_b";
-	int base = st_fd_count();
+	int base = oxt_count_fds();
 	struct st_cc *skel = open_named(na, nb);
 	int err;
 
@@ -122,7 +122,7 @@ static int mode_register(void)
 static int mode_swap(void)
 {
 	const char *na = "oxst_swap", *late = "oxst_swap_late";
-	int base = st_fd_count();
+	int base = oxt_count_fds();
 	struct st_cc *skel = open_named(na, "oxst_swap_b");
 	int err;
 
@@ -177,7 +177,7 @@ static int mode_swap(void)
 static int mode_update(void)
 {
 	const char *name = "oxst_upd";
-	int base = st_fd_count();
+	int base = oxt_count_fds();
 	struct st_cc *skel = open_named(name, name);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLHUP }, got;
 	int err, ep, n;
@@ -261,7 +261,7 @@ static void edit_unreferenced(struct st_cc *s)
 
 static int mode_fail(void)
 {
-	int base = st_fd_count();
+	int base = oxt_count_fds();
 	int err;
 
 	err = load_with(edit_not_a_program, base, "not a struct_ops program");
@@ -282,7 +282,7 @@ static int mode_fail(void)
 	bpf_map__set_autoattach(skel->maps.st_b, false);
 	err = st_cc__load(skel);
 	OXT_ASSERT(!err, "load with an empty name: %d", err);
-	int loaded = st_fd_count();
+	int loaded = oxt_count_fds();
 	struct bpf_link *l = bpf_map__attach_struct_ops(skel->maps.st_a);
 
 	OXT_CHECK(!l && errno == EINVAL, "attach with an empty name: %p errno %d", (void *)l, errno);

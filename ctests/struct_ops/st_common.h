@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Helpers shared by the struct_ops tests: the kernel's congestion-control lists, loopback
- * traffic through a named congestion control, open-fd counting, and a libbpf print callback
+ * traffic through a named congestion control (loopback.h), fd checks, and a libbpf print callback
  * that keeps every log line so tests can assert on what the library said.
  *
  * Each test is built twice from the same source: linked to liboxbpf (OXBPF_IMPL defined) and
@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "../common.h"
+#include "../loopback.h"
 
 #define ST_TCP_CONG_NON_RESTRICTED 0x1
 #define ST_BPF_F_LINK (1U << 13) /* missing from bookworm's uapi headers */
@@ -91,103 +92,17 @@ static inline int st_wait_gone(const char *name)
  * 127.0.0.1. Returns 0 once the receiver got everything and the socket reported `cc`. */
 static inline int st_traffic(const char *cc, size_t kib)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(addr);
-	static char buf[1 << 16];
-	char used[32] = "";
-	socklen_t ulen = sizeof(used);
-	size_t total = kib << 10, sent = 0;
-	int ls, c, status = 0;
-	pid_t pid;
-
-	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&addr, sizeof(addr)) || listen(ls, 1) ||
-	    getsockname(ls, (struct sockaddr *)&addr, &alen)) {
-		perror("listen on 127.0.0.1");
-		if (ls >= 0)
-			close(ls);
+	if (oxt_loopback_send(cc, kib << 10, NULL))
 		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		close(ls);
-		return -1;
-	}
-	if (pid == 0) {
-		size_t got = 0;
-		ssize_t n;
-		int s = accept(ls, NULL, NULL);
-
-		if (s < 0)
-			_exit(2);
-		while ((n = read(s, buf, sizeof(buf))) > 0)
-			got += n;
-		_exit(got == total ? 0 : 3);
-	}
-	close(ls);
-
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc))) {
-		fprintf(stderr, "setsockopt(TCP_CONGESTION, %s): %s\n", cc, strerror(errno));
-		if (c >= 0)
-			close(c);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	if (connect(c, (struct sockaddr *)&addr, sizeof(addr))) {
-		perror("connect");
-		close(c);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, used, &ulen);
-	memset(buf, 0x5a, sizeof(buf));
-	while (sent < total) {
-		size_t chunk = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
-		ssize_t n = write(c, buf, chunk);
-
-		if (n <= 0) {
-			perror("write");
-			break;
-		}
-		sent += n;
-	}
-	close(c);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "receiver failed (status 0x%x)\n", status);
-		return -1;
-	}
-	if (strncmp(used, cc, sizeof(used))) {
-		fprintf(stderr, "socket used congestion control '%s', not '%s'\n", used, cc);
-		return -1;
-	}
-	printf("sent %zu KiB over 127.0.0.1 with congestion control \"%s\"\n", kib, used);
+	printf("sent %zu KiB over 127.0.0.1 with congestion control \"%s\"\n", kib, cc);
 	return 0;
 }
 
-/* ---- fds ---- */
-
-static inline int st_fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
+/* ---- fds (counted by common.h) ---- */
 
 #define ST_CHECK_FDS(base, when)                                                             \
 	do {                                                                                 \
-		int now_ = st_fd_count();                                                    \
+		int now_ = oxt_count_fds();                                                    \
 		OXT_CHECK(now_ == (base), "%d fds open %s, %d before", now_, when, (base)); \
 	} while (0)
 

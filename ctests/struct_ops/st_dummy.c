@@ -25,7 +25,7 @@ int main(void)
 	int base, loaded, err, want;
 
 	st_setup();
-	base = st_fd_count();
+	base = oxt_count_fds();
 	skel = dummy_ops__open();
 	OXT_ASSERT(skel, "dummy_ops__open: %s", strerror(errno));
 	err = dummy_ops__load(skel);
@@ -47,7 +47,7 @@ int main(void)
 	OXT_CHECK(state.val == 0x5a, "test_1 left state.val %d, want 0x5a", state.val);
 	OXT_CHECK(skel->bss->test_1_result == 7, "test_1_result %d", skel->bss->test_1_result);
 
-	loaded = st_fd_count();
+	loaded = oxt_count_fds();
 	st_log_reset();
 	link = bpf_map__attach_struct_ops(skel->maps.dummy_1);
 	want = errno;

@@ -26,7 +26,7 @@ int main(void)
 	int base, err;
 
 	st_setup();
-	base = st_fd_count();
+	base = oxt_count_fds();
 	skel = tcp_cc_legacy__open();
 	OXT_ASSERT(skel, "tcp_cc_legacy__open: %s", strerror(errno));
 	OXT_CHECK(!(bpf_map__map_flags(skel->maps.oxccl) & ST_BPF_F_LINK), "legacy map has BPF_F_LINK");

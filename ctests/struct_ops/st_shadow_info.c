@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 	}
 	obj_path = argv[1];
 	st_setup();
-	base = st_fd_count();
+	base = oxt_count_fds();
 	invalid(base);
 	via_open_file(base);
 	via_skeleton(base);

@@ -50,7 +50,7 @@ int main(void)
 	int base, err;
 
 	st_setup();
-	base = st_fd_count();
+	base = oxt_count_fds();
 
 	skel = st_suffix__open();
 	OXT_ASSERT(skel, "st_suffix__open: %s", strerror(errno));

@@ -18,18 +18,20 @@
 //! ids, legacy probe events, traceable kernel functions), [`uprobe`] (binary paths, ELF symbol
 //! → file offset, uprobe section names), [`usdt`] (USDT notes, argument specs, spec ids).
 
+pub mod link;
 pub mod perf;
+pub mod struct_ops;
 pub mod tracefs;
 pub mod uprobe;
 pub mod usdt;
 
 use crate::error::{Error, Result};
-use crate::link::{Link, LinkKind, PerfLink};
 use crate::object::Program;
 use crate::section::AttachKind;
 use crate::sys::cmd::{self, LinkCreate, LinkExtra, Relative};
 use crate::sys::probe::{self, Feature};
 use crate::uapi;
+use link::{Link, LinkKind, PerfLink};
 use std::ffi::{c_ulong, CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use tracefs::{LegacyProbe, ProbeKind};

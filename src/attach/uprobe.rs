@@ -13,8 +13,8 @@
 //! of either byte order are accepted. An ELF inside an uncompressed zip member (`app.apk!/lib.so`)
 //! is found through the zip's central directory and its offset in the archive added.
 
+use crate::error::lerr;
 use crate::error::{Error, Result};
-use crate::object::lerr;
 use object::elf::{self, FileHeader32, FileHeader64};
 use object::read::elf::{FileHeader, SectionHeader, Sym as _};
 use object::{Endianness, SectionIndex};

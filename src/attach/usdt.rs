@@ -18,9 +18,9 @@
 //! Argument specs are parsed for x86-64 (the only architecture this library is built for here);
 //! other architectures get EOPNOTSUPP for specs with arguments.
 
+use super::link::{Link, LinkKind};
 use super::uprobe::FileMap;
 use crate::error::{Error, Result};
-use crate::link::{Link, LinkKind};
 use crate::object::Program;
 use crate::sys::cmd;
 use crate::sys::probe::{self, Feature};

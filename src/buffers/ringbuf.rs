@@ -156,11 +156,70 @@ fn process(v: &View, n: u64, map_fd: RawFd, sample_cb: Option<&SampleFn>) -> Res
 pub struct Ring {
     sample_cb: Option<SampleFn>,
     map_fd: RawFd,
+    mem: RingMem,
+}
+
+/// Which side of a ring this process is: it writes the position it owns (the consumer's for a
+/// kernel ring buffer, the producer's and the data for a user ring buffer).
+#[derive(Clone, Copy)]
+enum Side {
+    Consumer,
+    Producer,
+}
+
+impl Side {
+    /// For messages.
+    fn what(self) -> &'static str {
+        match self {
+            Side::Consumer => "ringbuf",
+            Side::Producer => "user ringbuf",
+        }
+    }
+}
+
+/// A ring's memory: page 0 (consumer position), and page 1 (producer position) followed by the
+/// data area twice, each mapped writable on the side that owns it.
+struct RingMem {
     size: u64,
-    /// Page 0 (consumer position), read-write.
     consumer: Mapping,
-    /// Page 1 (producer position) and the data area twice, read-only.
     producer: Mapping,
+}
+
+impl RingMem {
+    /// libbpf's `ring_buffer__add` / `user_ringbuf_map`: check that `map_fd` is a ring of the
+    /// side's map type with a valid size, then map its two parts.
+    fn open(map_fd: RawFd, side: Side) -> Result<RingMem> {
+        let what = side.what();
+        let info = map_info_of(map_fd, what)?;
+        let (map_type, type_name) = match side {
+            Side::Consumer => (uapi::BPF_MAP_TYPE_RINGBUF, "BPF_MAP_TYPE_RINGBUF"),
+            Side::Producer => (uapi::BPF_MAP_TYPE_USER_RINGBUF, "BPF_MAP_TYPE_USER_RINGBUF"),
+        };
+        if info.type_ != map_type {
+            return Err(Error::inval(format!("{what}: map fd={map_fd} is not {type_name}")));
+        }
+        let (size, mmap_sz) = ring_size(&info, what, map_fd)?;
+        let pg = page_size();
+        // The borrow lives as long as `map_fd` here: for the two mmap calls.
+        let fd = borrow(&map_fd);
+        let consumer = Mapping::map(fd, pg, 0, matches!(side, Side::Consumer)).map_err(|e| {
+            Error::new(e.errno(), format!("{what}: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()))
+        })?;
+        let producer = Mapping::map(fd, mmap_sz, pg, matches!(side, Side::Producer)).map_err(|e| {
+            Error::new(e.errno(), format!("{what}: failed to mmap data pages for map fd={map_fd}: -{}", e.errno()))
+        })?;
+        Ok(RingMem { size, consumer, producer })
+    }
+
+    fn view(&self) -> View {
+        View {
+            consumer: self.consumer.ptr() as *mut u64,
+            producer: self.producer.ptr() as *mut u64,
+            // SAFETY: the producer mapping is page + 2 * size bytes; data starts after the page.
+            data: unsafe { self.producer.ptr().add(page_size()) },
+            size: self.size,
+        }
+    }
 }
 
 fn map_info_of(fd: RawFd, what: &str) -> Result<bpf_map_info> {
@@ -187,39 +246,21 @@ fn ring_size(info: &bpf_map_info, what: &str, fd: RawFd) -> Result<(u64, usize)>
     Ok((size, mmap_sz))
 }
 
-/// Borrow a caller-provided fd number for an mmap call.
-fn borrow(fd: RawFd) -> BorrowedFd<'static> {
-    // SAFETY: only used for the duration of a single mmap call, which checks the fd itself;
-    // BorrowedFd is never stored. (libbpf's contract: the map fd stays open while the ring
-    // buffer exists.)
-    unsafe { BorrowedFd::borrow_raw(fd) }
+/// Borrow a caller-provided fd number, for no longer than the number itself is borrowed.
+fn borrow(fd: &RawFd) -> BorrowedFd<'_> {
+    // SAFETY: the caller keeps the map fd open while the ring buffer exists (libbpf's
+    // contract), so it is open for this borrow; the kernel checks the number on each use.
+    unsafe { BorrowedFd::borrow_raw(*fd) }
 }
 
 impl Ring {
     fn open(map_fd: RawFd, sample_cb: Option<SampleFn>) -> Result<Ring> {
-        let info = map_info_of(map_fd, "ringbuf")?;
-        if info.type_ != uapi::BPF_MAP_TYPE_RINGBUF {
-            return Err(Error::inval(format!("ringbuf: map fd={map_fd} is not BPF_MAP_TYPE_RINGBUF")));
-        }
-        let (size, mmap_sz) = ring_size(&info, "ringbuf", map_fd)?;
-        let pg = page_size();
-        let consumer = Mapping::map(borrow(map_fd), pg, 0, true).map_err(|e| {
-            Error::new(e.errno(), format!("ringbuf: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()))
-        })?;
-        let producer = Mapping::map(borrow(map_fd), mmap_sz, pg, false).map_err(|e| {
-            Error::new(e.errno(), format!("ringbuf: failed to mmap data pages for map fd={map_fd}: -{}", e.errno()))
-        })?;
-        Ok(Ring { sample_cb, map_fd, size, consumer, producer })
+        let mem = RingMem::open(map_fd, Side::Consumer)?;
+        Ok(Ring { sample_cb, map_fd, mem })
     }
 
     fn view(&self) -> View {
-        View {
-            consumer: self.consumer.ptr() as *mut u64,
-            producer: self.producer.ptr() as *mut u64,
-            // SAFETY: the producer mapping is page + 2 * size bytes; data starts after the page.
-            data: unsafe { self.producer.ptr().add(page_size()) },
-            size: self.size,
-        }
+        self.mem.view()
     }
 
     /// Consume up to `n` records (libbpf's `ringbuf_process_ring`): returns how many were
@@ -247,7 +288,7 @@ impl Ring {
 
     /// Size of the data area in bytes.
     pub fn size(&self) -> u64 {
-        self.size
+        self.mem.size
     }
 
     pub fn map_fd(&self) -> RawFd {
@@ -353,11 +394,7 @@ impl RingBuffer {
 /// The producer side of a `BPF_MAP_TYPE_USER_RINGBUF` (`struct user_ring_buffer`).
 pub struct UserRingBuffer {
     map_fd: RawFd,
-    size: u64,
-    /// Page 0 (consumer position), read-only.
-    consumer: Mapping,
-    /// Page 1 (producer position) and the data area twice, read-write.
-    producer: Mapping,
+    mem: RingMem,
     epoll: Epoll,
 }
 
@@ -367,38 +404,15 @@ impl UserRingBuffer {
         let epoll = Epoll::new().map_err(|e| {
             Error::new(e.errno(), format!("user ringbuf: failed to create epoll instance: -{}", e.errno()))
         })?;
-        let info = map_info_of(map_fd, "user ringbuf")?;
-        if info.type_ != uapi::BPF_MAP_TYPE_USER_RINGBUF {
-            return Err(Error::inval(format!("user ringbuf: map fd={map_fd} is not BPF_MAP_TYPE_USER_RINGBUF")));
-        }
-        let (size, mmap_sz) = ring_size(&info, "user ringbuf", map_fd)?;
-        let pg = page_size();
-        let consumer = Mapping::map(borrow(map_fd), pg, 0, false).map_err(|e| {
-            Error::new(
-                e.errno(),
-                format!("user ringbuf: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()),
-            )
-        })?;
-        let producer = Mapping::map(borrow(map_fd), mmap_sz, pg, true).map_err(|e| {
-            Error::new(
-                e.errno(),
-                format!("user ringbuf: failed to mmap data pages for map fd={map_fd}: -{}", e.errno()),
-            )
-        })?;
+        let mem = RingMem::open(map_fd, Side::Producer)?;
         epoll.add(map_fd, libc::EPOLLOUT as u32, 0).map_err(|e| {
             Error::new(e.errno(), format!("user ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
         })?;
-        Ok(UserRingBuffer { map_fd, size, consumer, producer, epoll })
+        Ok(UserRingBuffer { map_fd, mem, epoll })
     }
 
     fn view(&self) -> View {
-        View {
-            consumer: self.consumer.ptr() as *mut u64,
-            producer: self.producer.ptr() as *mut u64,
-            // SAFETY: the producer mapping is page + 2 * size bytes; data starts after the page.
-            data: unsafe { self.producer.ptr().add(page_size()) },
-            size: self.size,
-        }
+        self.mem.view()
     }
 
     pub fn map_fd(&self) -> RawFd {

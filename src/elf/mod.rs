@@ -102,7 +102,7 @@ pub struct Elf<'d> {
 
 /// A malformed ELF container: libbpf 1.5 fails these with `-LIBBPF_ERRNO__FORMAT` (errno 4001).
 fn fmt_err(what: impl std::fmt::Display) -> Error {
-    Error::new(crate::object::lerr::FORMAT, format!("elf: {what}"))
+    Error::new(crate::error::lerr::FORMAT, format!("elf: {what}"))
 }
 
 impl<'d> Elf<'d> {
@@ -122,7 +122,7 @@ impl<'d> Elf<'d> {
                     format!("elf: '{label}' is big-endian; this library only handles native (little-endian) objects"),
                 ))
             }
-            _ => return Err(Error::new(crate::object::lerr::ENDIAN, format!("elf: '{label}' has unknown byte order"))),
+            _ => return Err(Error::new(crate::error::lerr::ENDIAN, format!("elf: '{label}' has unknown byte order"))),
         }
         let hdr = FileHeader64::<Endianness>::parse(data)
             .map_err(|e| fmt_err(format_args!("failed to get ELF header from {label}: {e}")))?;

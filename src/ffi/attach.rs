@@ -655,7 +655,7 @@ pub unsafe extern "C" fn bpf_map__attach_struct_ops(map: *const Map) -> *mut Lin
     ffi::ptr("bpf_map__attach_struct_ops", || {
         // SAFETY: `map` is NULL or a live map handle (C API contract).
         let m = unsafe { handle::get(map, "map") }?;
-        crate::struct_ops::attach(m).map(|l| handle::issue(Box::new(l)))
+        crate::attach::struct_ops::attach(m).map(|l| handle::issue(Box::new(l)))
     })
 }
 symver!(bpf_map__attach_struct_ops, "LIBBPF_0.0.7");

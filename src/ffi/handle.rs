@@ -67,7 +67,7 @@ impl Handle for crate::object::Map {
 impl Handle for crate::object::Program {
     const KIND: &'static str = "struct bpf_program";
 }
-impl Handle for crate::link::Link {
+impl Handle for crate::attach::link::Link {
     const KIND: &'static str = "struct bpf_link";
 }
 impl Handle for crate::btf::Btf {

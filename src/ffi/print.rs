@@ -2,7 +2,7 @@
 
 use super::types::libbpf_print_fn_t;
 use super::{int, symver, val};
-use crate::error::Error;
+use crate::error::{lerr, Error};
 use std::ffi::{c_char, c_int};
 
 /// Install the print callback; returns the previous one. NULL silences all output.
@@ -11,29 +11,6 @@ pub unsafe extern "C" fn libbpf_set_print(fn_: libbpf_print_fn_t) -> libbpf_prin
     val("libbpf_set_print", None, || crate::log::set_print(fn_))
 }
 symver!(libbpf_set_print, "LIBBPF_0.0.1");
-
-/// The text libbpf 1.5's `libbpf_strerror` gives its own codes. Its table has no entry for
-/// `LIBBPF_ERRNO__LOAD` (4006), so it formats a NULL string, which glibc prints as "(null)";
-/// callers see exactly that, so it is kept.
-fn libbpf_errstr(e: i32) -> Option<&'static str> {
-    Some(match e {
-        4000 => "Something wrong in libelf",
-        4001 => "BPF object format invalid",
-        4002 => "'version' section incorrect or lost",
-        4003 => "Endian mismatch",
-        4004 => "Internal error in libbpf",
-        4005 => "Relocation failed",
-        4006 => "(null)",
-        4007 => "Kernel verifier blocks program loading",
-        4008 => "Program too big",
-        4009 => "Incorrect kernel version",
-        4010 => "Kernel doesn't support this program type",
-        4011 => "Wrong pid in netlink message",
-        4012 => "Invalid netlink sequence",
-        4013 => "Incorrect netlink message parsing",
-        _ => return None,
-    })
-}
 
 /// Describe an error code (either sign) into `buf`. Unknown codes get "Unknown libbpf error N"
 /// and -ENOENT; a short buffer truncates and returns -ERANGE.
@@ -44,7 +21,7 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
             return Err(Error::quiet(libc::EINVAL));
         }
         let e = err.checked_abs().unwrap_or(i32::MAX);
-        if e < 4000 {
+        if e < lerr::START {
             // The C library's text, and its XSI strerror_r result passed through as libbpf 1.5
             // passes it: 0, or a positive EINVAL (unknown code) / ERANGE (truncated), errno
             // untouched.
@@ -52,7 +29,7 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
             let out = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, size) };
             return Ok(crate::sys::strerror_into(e, out));
         }
-        let (text, mut ret) = match libbpf_errstr(e) {
+        let (text, mut ret) = match lerr::text(e) {
             Some(s) => (s.to_string(), 0),
             None => (format!("Unknown libbpf error {e}"), -libc::ENOENT),
         };

@@ -9,8 +9,8 @@
 use super::handle::{self, caller_mut, cstr, get};
 use super::types::{bpf_object_open_opts, bpf_object_skeleton, bpf_object_subskeleton};
 use super::{int, symver, val};
+use crate::attach::link::Link;
 use crate::error::{Error, Result};
-use crate::link::Link;
 use crate::object::{Map, MapKind, Object, Program};
 use std::ffi::{c_char, c_int, c_void};
 
@@ -266,7 +266,7 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             if unsafe { !(*link).is_null() } {
                 continue;
             }
-            let l = crate::struct_ops::attach(m)
+            let l = crate::attach::struct_ops::attach(m)
                 .map_err(|e| e.context(format!("map '{}': failed to auto-attach", m.name().to_string_lossy())))?;
             // SAFETY: link slot inside the generated entry.
             unsafe { *link = handle::issue(Box::new(l)) };

@@ -24,9 +24,9 @@
 use crate::ffi::opts::{CBool, Opts};
 use std::ffi::{c_char, c_int, c_long, c_ulong, c_void};
 
-// Handle types. Real definitions live in crate::object / crate::link / crate::btf.
+// Handle types. Real definitions live in crate::object / crate::attach::link / crate::btf.
+pub use crate::attach::link::Link;
 pub use crate::btf::Btf;
-pub use crate::link::Link;
 pub use crate::linker::Linker;
 pub use crate::object::{Map, Object, Program};
 

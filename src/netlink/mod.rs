@@ -8,8 +8,8 @@
 //! `LIBBPF_ERRNO__WRNGPID`/`__INVSEQ`/`__NLPARSE` for replies that do not match the request.
 //! None of them is logged otherwise (libbpf prints nothing else here).
 
+use crate::error::lerr;
 use crate::error::{Error, Result};
-use crate::object::lerr;
 use crate::sys::netlink::{NlSocket, NETLINK_GENERIC, NETLINK_ROUTE};
 use std::os::fd::BorrowedFd;
 

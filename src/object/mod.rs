@@ -30,7 +30,7 @@ mod sha256;
 
 use crate::btf::{Btf, BtfExt};
 use crate::elf::{self, Elf};
-use crate::error::{Error, Result};
+use crate::error::{lerr, Error, Result};
 use crate::sys::mmap::Region;
 use crate::uapi;
 use std::ffi::CString;
@@ -38,24 +38,6 @@ use std::ffi::CString;
 pub use externs::{Extern, ExternKind};
 pub use handles::Handles;
 pub use relo::{Reloc, RelocKind};
-
-/// libbpf's error numbers past the errno range (`enum libbpf_errno`).
-pub mod lerr {
-    pub const LIBELF: i32 = 4000;
-    pub const FORMAT: i32 = 4001;
-    pub const KVERSION: i32 = 4002;
-    pub const ENDIAN: i32 = 4003;
-    pub const INTERNAL: i32 = 4004;
-    pub const RELOC: i32 = 4005;
-    pub const LOAD: i32 = 4006;
-    pub const VERIFY: i32 = 4007;
-    pub const PROG2BIG: i32 = 4008;
-    pub const KVER: i32 = 4009;
-    pub const PROGTYPE: i32 = 4010;
-    pub const WRNGPID: i32 = 4011;
-    pub const INVSEQ: i32 = 4012;
-    pub const NLPARSE: i32 = 4013;
-}
 
 pub(crate) fn format_err(msg: impl Into<String>) -> Error {
     Error::new(lerr::FORMAT, msg)

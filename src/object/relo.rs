@@ -94,7 +94,8 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
         if *st != SecType::Relo {
             continue;
         }
-        let rel_sec = elf.section(idx).ok_or_else(|| Error::new(super::lerr::INTERNAL, "relo section vanished"))?;
+        let rel_sec =
+            elf.section(idx).ok_or_else(|| Error::new(crate::error::lerr::INTERNAL, "relo section vanished"))?;
         let target = rel_sec.info as usize;
         let rels = elf.rels(rel_sec)?;
         if sec_types.get(target) == Some(&SecType::StructOps) {

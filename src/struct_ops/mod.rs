@@ -20,7 +20,6 @@
 
 pub mod assoc;
 pub mod kern;
-pub mod manage;
 pub mod shadow;
 
 use crate::btf::{Btf, Kind};
@@ -396,43 +395,4 @@ impl Object {
         }
         Ok(())
     }
-}
-
-/// `bpf_map__attach_struct_ops`: register the map's kernel value (key 0), then for a
-/// `.struct_ops.link` map create the BPF_STRUCT_OPS link; a legacy map's registration is its
-/// "link" (destroy deletes key 0).
-pub fn attach(m: &crate::object::Map) -> Result<crate::link::Link> {
-    use crate::link::{Link, LinkKind};
-    use std::os::fd::{AsFd, AsRawFd};
-    let name = m.name().to_string_lossy().into_owned();
-    if !m.is_struct_ops() {
-        return Err(Error::inval(format!("map '{name}': can't attach non-struct_ops map")));
-    }
-    let fd =
-        m.fd.as_ref()
-            .ok_or_else(|| Error::inval(format!("map '{name}': can't attach BPF map without FD (was it created?)")))?;
-    let k = m
-        .st_ops_kern
-        .as_ref()
-        .ok_or_else(|| Error::inval(format!("map '{name}': struct_ops value was not prepared at load")))?;
-    let link_map = m.def.map_flags & uapi::BPF_F_LINK != 0;
-    match crate::sys::cmd::map_update_elem(fd.as_fd(), &0u32.to_ne_bytes(), &k.vdata, 0) {
-        Ok(()) => {}
-        // A link map already used to create or update a link stays registered: not an error.
-        Err(e) if link_map && e.errno() == libc::EBUSY => {}
-        Err(e) => {
-            return Err(e.context(format!("map '{name}': the kernel refused to register struct_ops {}", k.type_name)))
-        }
-    }
-    if !link_map {
-        return Ok(Link::new(LinkKind::StructOpsMap { map_fd: fd.as_raw_fd() }));
-    }
-    let lfd = crate::sys::cmd::link_create(&crate::sys::cmd::LinkCreate {
-        prog_fd: Some(fd.as_fd()),
-        attach_type: uapi::BPF_STRUCT_OPS,
-        extra: crate::sys::cmd::LinkExtra::StructOps,
-        ..Default::default()
-    })
-    .map_err(|e| e.context(format!("map '{name}': failed to create struct_ops link")))?;
-    Ok(Link::new(LinkKind::StructOps { fd: lfd, map_fd: fd.as_raw_fd() }))
 }

@@ -65,7 +65,7 @@ impl NlSocket {
             return Err(last());
         }
         if len != salen {
-            return Err(io::Error::from_raw_os_error(crate::object::lerr::INTERNAL));
+            return Err(io::Error::from_raw_os_error(crate::error::lerr::INTERNAL));
         }
         Ok(NlSocket { fd, pid: sa.nl_pid })
     }

@@ -12,7 +12,7 @@
 mod json;
 
 use json::Json;
-use oxbpf::struct_ops::manage::{self, Dump, Filter, Holder, MemberValue, Registration};
+use oxbpf::manage::{self, Dump, Filter, Holder, MemberValue, Registration};
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -4,8 +4,9 @@
 use super::ctx::LoadCtx;
 use super::prog::excl_prog_hash;
 use super::{pr_perm_msg, strerr};
+use crate::error::lerr;
 use crate::error::{Error, Result};
-use crate::object::{lerr, map_type_is_map_in_map, MapKind, Object, Slot};
+use crate::object::{map_type_is_map_in_map, MapKind, Object, Slot};
 use crate::sys::cmd;
 use crate::uapi;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};

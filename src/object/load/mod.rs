@@ -8,6 +8,7 @@
 
 mod btf;
 mod ctx;
+mod externs;
 mod maps;
 mod prog;
 mod relocate;

@@ -5,10 +5,11 @@
 use super::ctx::LoadCtx;
 use super::{insn, is_pseudo_func, is_subprog_call, POISON_CALL_KFUNC_BASE, POISON_LDIMM64_MAP_BASE};
 use crate::btf::{Btf, Kind};
+use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::externs::ExternKind;
 use crate::object::relo::RelocKind;
-use crate::object::{lerr, Object, BPF_INSN_SZ};
+use crate::object::{Object, BPF_INSN_SZ};
 use crate::sys::probe::Feature;
 use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 

@@ -7,9 +7,9 @@
 //! links name their map), pins by walking the mounted BPF file systems, and the processes holding
 //! a map or link from `/proc/<pid>/fdinfo`.
 
-use super::kern::VALUE_PREFIX;
 use crate::btf::{Btf, Kind};
 use crate::error::{Error, Result};
+use crate::struct_ops::kern::VALUE_PREFIX;
 use crate::sys::attr::bpf_map_info;
 use crate::sys::cmd::{self, IdKind};
 use crate::uapi;
@@ -524,8 +524,8 @@ pub fn register(obj_path: &str, link_dir: Option<&Path>) -> Result<Vec<Registere
                 continue;
             }
             let map_name = m.name().to_string_lossy().into_owned();
-            let mut link =
-                super::attach(m).map_err(|e| e.context(format!("can't register struct_ops '{map_name}'")))?;
+            let mut link = crate::attach::struct_ops::attach(m)
+                .map_err(|e| e.context(format!("can't register struct_ops '{map_name}'")))?;
             let fd =
                 m.fd.as_ref()
                     .map(|f| f.as_fd())
