@@ -52,7 +52,7 @@ struct my_oxcc {
 
 static int refused(void)
 {
-	int fds = st_fd_count();
+	int fds = oxt_count_fds();
 	struct tcp_cc *skel;
 
 	errno = 0;
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	OXT_ASSERT(argc == 2 && (!strcmp(argv[1], "ok") || !strcmp(argv[1], "described")),
 		   "usage: shadow_info ok|described|refused");
 	OXT_ASSERT(!st_available(CC), CC " is already registered: another test holds it");
-	fds = st_fd_count();
+	fds = oxt_count_fds();
 
 	skel = tcp_cc__open();
 	OXT_ASSERT(skel, "tcp_cc__open: %s", strerror(errno));
