@@ -68,22 +68,14 @@ fn fd_link(fd: OwnedFd) -> Link {
 pub fn attach(p: &Program) -> Result<Box<Link>> {
     let def = match p.sec_def {
         Some(d) if has_handler(d) => d,
-        _ => {
-            return Err(Error::notsup(format!(
-                "prog '{}': section '{}' has no automatic attachment; use a specific bpf_program__attach_*() call",
-                pname(p),
-                p.sec_name().to_string_lossy()
-            )))
-        }
+        // libbpf 1.5 is silent here: -EOPNOTSUPP alone.
+        _ => return Err(Error::quiet(libc::EOPNOTSUPP)),
     };
     prog_fd(p)?;
     match run_handler(p, def)? {
         Some(l) => Ok(l),
-        None => Err(Error::notsup(format!(
-            "prog '{}': section '{}' names no attach target; attach it with a specific bpf_program__attach_*() call",
-            pname(p),
-            p.sec_name().to_string_lossy()
-        ))),
+        // A section naming no target: -EOPNOTSUPP, without a log line (as libbpf 1.5).
+        None => Err(Error::quiet(libc::EOPNOTSUPP)),
     }
 }
 

@@ -393,9 +393,18 @@ pub fn collect_targets(
     if notes_sh.sh_type(endian) != elf::SHT_NOTE {
         return Err(Error::inval(format!("usdt: invalid USDT notes section ({NOTE_SEC}) in '{path}'")));
     }
-    let mut segs: Vec<Seg> = h
-        .program_headers(endian, data)
-        .map_err(fe)?
+    let phdrs = h.program_headers(endian, data).map_err(fe)?;
+    for (i, p) in phdrs.iter().enumerate() {
+        crate::pr_debug!(
+            "usdt: discovered PHDR #{i} in '{path}': vaddr 0x{:x} memsz 0x{:x} offset 0x{:x} type 0x{:x} flags 0x{:x}",
+            p.p_vaddr(endian),
+            p.p_memsz(endian),
+            p.p_offset(endian),
+            p.p_type(endian),
+            p.p_flags(endian)
+        );
+    }
+    let mut segs: Vec<Seg> = phdrs
         .iter()
         .filter(|p| p.p_type(endian) == elf::PT_LOAD)
         .map(|p| Seg {
@@ -440,6 +449,7 @@ pub fn collect_targets(
             ));
         }
         let rel_ip = abs_ip - seg.start + seg.offset;
+        let mut probe_seg = seg;
         if e_type == elf::ET_DYN && !has_cookie {
             if pid < 0 {
                 return Err(Error::notsup(
@@ -460,7 +470,20 @@ pub fn collect_targets(
                     )
                 })?;
             abs_ip = s.start - s.offset + rel_ip;
+            probe_seg = *s;
         }
+        let kind = if e_type == elf::ET_EXEC { "exec" } else { "lib " };
+        crate::pr_debug!(
+            "usdt: probe for '{provider}:{name}' in {kind} '{path}': addr 0x{:x} base 0x{:x} (resolved abs_ip 0x{:x} rel_ip 0x{:x}) args '{}' in segment [0x{:x}, 0x{:x}) at offset 0x{:x}",
+            note.loc_addr,
+            note.base_addr,
+            abs_ip,
+            rel_ip,
+            note.args,
+            probe_seg.start,
+            probe_seg.end,
+            probe_seg.offset
+        );
         let mut sema_off = 0;
         if note.sema_addr != 0 {
             if !has_sema_refcnt {
@@ -480,20 +503,23 @@ pub fn collect_targets(
             if s.exec {
                 return Err(Error::new(
                     libc::ESRCH,
-                    format!("usdt: segment with the semaphore of {what} is executable"),
+                    format!(
+                        "usdt: matched ELF binary '{path}' segment [0x{:x}, 0x{:x}] for semaphore of '{provider}:{name}' at 0x{:x} is executable",
+                        s.start, s.end, note.sema_addr
+                    ),
                 ));
             }
             sema_off = note.sema_addr - s.start + s.offset;
+            crate::pr_debug!(
+                "usdt: sema  for '{provider}:{name}' in {kind} '{path}': addr 0x{:x} base 0x{:x} (resolved 0x{:x}) in segment [0x{:x}, 0x{:x}] at offset 0x{:x}",
+                note.sema_addr,
+                note.base_addr,
+                sema_off,
+                s.start,
+                s.end,
+                s.offset
+            );
         }
-        crate::pr_debug!(
-            "usdt: probe for {} : addr 0x{:x} base 0x{:x} (resolved abs_ip 0x{:x} rel_ip 0x{:x}) args '{}'",
-            what,
-            note.loc_addr,
-            note.base_addr,
-            abs_ip,
-            rel_ip,
-            note.args
-        );
         let spec = parse_spec(&note.args, cookie, &what)?;
         out.push(Target { abs_ip, rel_ip, sema_off, spec, spec_str: note.args });
     }

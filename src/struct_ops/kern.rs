@@ -109,10 +109,18 @@ impl<'a> KernBtfs<'a> {
                 match found {
                     Some((i, id)) => (Some(i), id),
                     None => {
+                        // libbpf 1.5 looks for `tname` first: when no BTF has it either, its
+                        // warning names `tname` (same errno).
+                        let has_ops = self.vmlinux.find_by_name_kind(tname, Kind::Struct).is_some_and(|id| id > 0)
+                            || self
+                                .modules()?
+                                .iter()
+                                .any(|m| m.btf.find_by_name_kind_own(tname, Kind::Struct).is_some_and(|id| id > 0));
+                        let missing = if has_ops { vname.as_str() } else { tname };
                         return Err(Error::new(
                             libc::ESRCH,
-                            format!("struct_ops init_kern: struct {vname} is not found in kernel BTF"),
-                        ))
+                            format!("struct_ops init_kern: struct {missing} is not found in kernel BTF"),
+                        ));
                     }
                 }
             }

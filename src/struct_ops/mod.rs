@@ -137,7 +137,7 @@ impl Object {
         let st = m.st_ops.as_ref().ok_or_else(|| Error::inval("not a struct_ops map"))?;
         let t = local.ty(st.type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
         let tname = essential_name(t.name).to_string();
-        let kt = kb.find(&tname).map_err(|e| e.context(format!("map '{mname}'")))?;
+        let kt = kb.find(&tname)?;
         let (kern_type, vtype, data_off) = (kt.type_id, kt.value_type_id, kt.data_off);
         let btf_obj_fd = kb.module(kt.module).map(|m| m.fd.clone());
         let kbtf = kb.btf(kt.module);
@@ -436,9 +436,8 @@ pub fn attach(m: &crate::object::Map) -> Result<crate::link::Link> {
         Ok(()) => {}
         // A link map already used to create or update a link stays registered: not an error.
         Err(e) if link_map && e.errno() == libc::EBUSY => {}
-        Err(e) => {
-            return Err(e.context(format!("map '{name}': the kernel refused to register struct_ops {}", k.type_name)))
-        }
+        // libbpf 1.5 returns the kernel's errno without a log line.
+        Err(e) => return Err(Error::quiet(e.errno())),
     }
     if !link_map {
         return Ok(Link::new(LinkKind::StructOpsMap { map_fd: fd.as_raw_fd() }));
@@ -449,6 +448,6 @@ pub fn attach(m: &crate::object::Map) -> Result<crate::link::Link> {
         extra: crate::sys::cmd::LinkExtra::StructOps,
         ..Default::default()
     })
-    .map_err(|e| e.context(format!("map '{name}': failed to create struct_ops link")))?;
+    .map_err(|e| Error::quiet(e.errno()))?;
     Ok(Link::new(LinkKind::StructOps { fd: lfd, map_fd: fd.as_raw_fd() }))
 }
