@@ -152,6 +152,11 @@ int main(int argc, char **argv)
 	}
 	err = bpf_object__load(obj);
 	printf("== load: %d\n", err);
+	/* What a failed (or successful) load leaves: the instruction counts (subprograms appended). */
+	bpf_object__for_each_program(prog, obj) {
+		printf("== prog %s: autoload %d insn_cnt %zu\n", bpf_program__name(prog),
+		       bpf_program__autoload(prog), bpf_program__insn_cnt(prog));
+	}
 	if (!err && attach)
 		attach_all(obj);
 	bpf_object__close(obj);
