@@ -4,9 +4,10 @@
 #
 # Log parity: runs log_driver (open, load, optionally attach, close OBJECT with every libbpf
 # log line at DEBUG level on stdout) on upstream libbpf 1.5 (REF_DRIVER under with-libbpf15)
-# and on liboxbpf (OUR_DRIVER linked to it, or REF_DRIVER with LIBOXBPF preloaded), normalises
-# them (log_normalise.sh: fds, addresses, kernel ids, timings) and diffs. Every differing line
-# must match one regex of ALLOWED (regex TAB reason); any other difference fails the test.
+# and on liboxbpf (OUR_DRIVER linked to it, or REF_DRIVER with LIBOXBPF preloaded) and compares
+# the logs with log_compare.sh (normalised by log_normalise.sh: fds, addresses, kernel ids,
+# timings, OBJECT's path); every differing line must match one regex of ALLOWED (regex TAB
+# reason), any other difference fails the test.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=ctests/preload_check.sh
@@ -42,32 +43,15 @@ pins="$(mktemp -d /sys/fs/bpf/oxlg_XXXXXX)"
 trap 'rm -rf "$tmp" "$pins"' EXIT
 driver_args=(--pin-root "$pins" "${driver_args[@]}")
 
-"$with15" "$ref" "${driver_args[@]}" 2>&1 | "$here/log_normalise.sh" "$obj" >"$tmp/ref.txt"
+"$with15" "$ref" "${driver_args[@]}" >"$tmp/ref.log" 2>&1
 rm -rf "${pins:?}"/*
 case "$mode" in
 linked)
-    "$ours" "${driver_args[@]}" 2>&1 | "$here/log_normalise.sh" "$obj" >"$tmp/ours.txt"
+    "$ours" "${driver_args[@]}" >"$tmp/ours.log" 2>&1
     ;;
 preload)
     oxt_require_preload_covers "$ref" "$lib"
-    "$with15" --preload "$lib" "$ref" "${driver_args[@]}" 2>&1 | "$here/log_normalise.sh" "$obj" >"$tmp/ours.txt"
+    "$with15" --preload "$lib" "$ref" "${driver_args[@]}" >"$tmp/ours.log" 2>&1
     ;;
 esac
-
-# The allowed regexes, one per line, without their reasons.
-grep -vE '^(#|$)' "$allowed" | cut -f1 >"$tmp/allowed.re" || true
-diff -U0 --label ref --label ours "$tmp/ref.txt" "$tmp/ours.txt" \
-    | grep -E '^[-+]' | grep -vE '^(---|\+\+\+) ' >"$tmp/diff.txt" || true
-if [[ -s "$tmp/allowed.re" ]]; then
-    grep -vxEf "$tmp/allowed.re" "$tmp/diff.txt" >"$tmp/bad.txt" || true
-else
-    cp "$tmp/diff.txt" "$tmp/bad.txt"
-fi
-if [[ -s "$tmp/bad.txt" ]]; then
-    echo "FAIL: log lines of ${driver_args[*]} differ beyond ctests/logs/allowed-diffs (- libbpf 1.5, + oxbpf $mode):" >&2
-    cat "$tmp/bad.txt" >&2
-    echo "full diff:" >&2
-    diff -u --label "upstream libbpf 1.5" --label "oxbpf ($mode)" "$tmp/ref.txt" "$tmp/ours.txt" >&2 || true
-    exit 1
-fi
-echo "${driver_args[*]}: $(wc -l <"$tmp/ref.txt") log lines, $(wc -l <"$tmp/diff.txt") differing lines, all allowed ($mode)"
+"$here/log_compare.sh" "$allowed" "$tmp/ref.log" "$tmp/ours.log" "${driver_args[*]} ($mode)" "$obj"

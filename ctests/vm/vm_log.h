@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The debug log of a VM-lane test (and of the struct_ops tests it runs): with
+ * OXBPF_TEST_DEBUG_LOG=FILE in the environment, every libbpf log line, at every level, goes to
+ * FILE prefixed "[W] ", "[I] " or "[D] " (as ctests/logs/log_driver.c prints them), whatever
+ * the test's print callback does with it. ctests/vm/guest.sh compares the files of libbpf 1.5
+ * and liboxbpf with ctests/logs/log_compare.sh. Each print callback calls oxt_debug_log first.
+ */
+#ifndef OXBPF_CTESTS_VM_LOG_H
+#define OXBPF_CTESTS_VM_LOG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <bpf/libbpf.h>
+
+static inline void oxt_debug_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static const char *names[] = {"W", "I", "D"};
+	static FILE *f;
+	static int tried;
+	va_list cp;
+
+	if (!tried) {
+		const char *path = getenv("OXBPF_TEST_DEBUG_LOG");
+
+		tried = 1;
+		f = path && *path ? fopen(path, "w") : NULL;
+		if (f)
+			setvbuf(f, NULL, _IOLBF, 0);
+	}
+	if (!f)
+		return;
+	va_copy(cp, ap);
+	fprintf(f, "[%s] ", (unsigned)level < 3 ? names[level] : "?");
+	vfprintf(f, fmt, cp);
+	va_end(cp);
+}
+
+#endif
