@@ -3,7 +3,8 @@
  * The debug log of a VM-lane test (and of the struct_ops tests it runs): with
  * OXBPF_TEST_DEBUG_LOG=FILE in the environment, every libbpf log line, at every level, goes to
  * FILE prefixed "[W] ", "[I] " or "[D] " (as ctests/logs/log_driver.c prints them), whatever
- * the test's print callback does with it. ctests/vm/guest.sh compares the files of libbpf 1.5
+ * the test's print callback does with it. The file is opened before main (fd counts taken in
+ * main include it). ctests/vm/guest.sh compares the files of libbpf 1.5
  * and liboxbpf with ctests/logs/log_compare.sh. Each print callback calls oxt_debug_log first.
  */
 #ifndef OXBPF_CTESTS_VM_LOG_H
@@ -14,26 +15,30 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 
+static FILE *oxt_debug_log_file;
+
+/* Opened before main, so that the tests' fd counts (taken in main) include it. */
+__attribute__((constructor)) static void oxt_debug_log_open(void)
+{
+	const char *path = getenv("OXBPF_TEST_DEBUG_LOG");
+
+	if (!path || !*path)
+		return;
+	oxt_debug_log_file = fopen(path, "w");
+	if (oxt_debug_log_file)
+		setvbuf(oxt_debug_log_file, NULL, _IOLBF, 0);
+}
+
 static inline void oxt_debug_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"W", "I", "D"};
-	static FILE *f;
-	static int tried;
 	va_list cp;
 
-	if (!tried) {
-		const char *path = getenv("OXBPF_TEST_DEBUG_LOG");
-
-		tried = 1;
-		f = path && *path ? fopen(path, "w") : NULL;
-		if (f)
-			setvbuf(f, NULL, _IOLBF, 0);
-	}
-	if (!f)
+	if (!oxt_debug_log_file)
 		return;
 	va_copy(cp, ap);
-	fprintf(f, "[%s] ", (unsigned)level < 3 ? names[level] : "?");
-	vfprintf(f, fmt, cp);
+	fprintf(oxt_debug_log_file, "[%s] ", (unsigned)level < 3 ? names[level] : "?");
+	vfprintf(oxt_debug_log_file, fmt, cp);
 	va_end(cp);
 }
 

@@ -475,7 +475,12 @@ pub fn raw_tracepoint(p: &Program, name: Option<&str>, cookie: u64) -> Result<Li
     let l = cmd::raw_tracepoint_open(c.as_deref(), fd.as_fd(), cookie).map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to attach to raw tracepoint '{}': {e}", pname(p), name.unwrap_or("")),
+            format!(
+                "prog '{}': failed to attach to raw tracepoint '{}': {}",
+                pname(p),
+                name.unwrap_or(""),
+                crate::sys::strerror(e.errno())
+            ),
         )
     })?;
     Ok(fd_link(l))
@@ -511,7 +516,9 @@ pub fn trace(p: &Program, cookie: u64) -> Result<Link> {
         }
         r => r,
     };
-    r.map(fd_link).map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach: {e}", pname(p))))
+    r.map(fd_link).map_err(|e| {
+        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::sys::strerror(e.errno())))
+    })
 }
 
 /// `bpf_program__attach_iter`: an iterator link; `info` is the `union bpf_iter_link_info` bytes
@@ -525,7 +532,12 @@ pub fn iter(p: &Program, info: &[u8]) -> Result<Link> {
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach to iterator: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to iterator: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 /// A link to a target fd or ifindex with the program's expected attach type (cgroup, netns,
@@ -548,7 +560,12 @@ pub fn fd_target(
         extra,
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach to {what}: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to {what}: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 /// `bpf_tcx_opts` / `bpf_netkit_opts`.
@@ -674,7 +691,12 @@ pub fn netfilter(p: &Program, o: &NetfilterOpts) -> Result<Link> {
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach to netfilter: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to netfilter: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 // =============================================================================================
@@ -742,7 +764,9 @@ pub fn kprobe_multi(p: &Program, pattern: Option<&str>, o: &KprobeMultiOpts) -> 
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::sys::strerror(e.errno())))
+    })
 }
 
 /// `bpf_uprobe_multi_opts`; `None` for a NULL array, else the caller's `cnt` entries.
@@ -810,7 +834,12 @@ pub fn uprobe_multi(p: &Program, pid: i32, path: &str, pattern: Option<&str>, o:
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach multi-uprobe: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach multi-uprobe: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 #[cfg(test)]
