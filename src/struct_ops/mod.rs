@@ -126,8 +126,10 @@ impl Object {
                 self.init_kern_one(idx, &mut kb)?;
             }
         }
+        // An unreferenced struct_ops program is refused when it loads (after relocation), as
+        // libbpf does (load.rs).
         self.adjust_struct_ops_autoload();
-        self.check_struct_ops_referenced()
+        Ok(())
     }
 
     fn init_kern_one(&mut self, idx: usize, kb: &mut KernBtfs<'_>) -> Result<()> {
@@ -240,6 +242,7 @@ impl Object {
                 }
                 let p = self.progs.get(pi).ok_or_else(|| Error::inval("program vanished"))?;
                 let pname = p.name.to_string_lossy().into_owned();
+                let psec = p.sec_name.to_string_lossy().into_owned();
                 let (cur_id, cur_idx) = attach_updates
                     .iter()
                     .rev()
@@ -249,14 +252,14 @@ impl Object {
                 let (id, eat) = if cur_id == 0 { (kern_type, kidx as u32) } else { (cur_id, cur_idx) };
                 if id != kern_type {
                     return Err(Error::inval(format!(
-                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} with type {}: attach_btf_id {id} != kern_type_id {kern_type}",
+                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} in sec {psec} with type {}: attach_btf_id {id} != kern_type_id {kern_type}",
                         lm.name,
                         p.prog_type
                     )));
                 }
                 if eat != kidx as u32 {
                     return Err(Error::inval(format!(
-                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} with type {}: expected_attach_type {eat} != kern_member_idx {kidx}",
+                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} in sec {psec} with type {}: expected_attach_type {eat} != kern_member_idx {kidx}",
                         lm.name,
                         p.prog_type
                     )));
@@ -368,25 +371,6 @@ impl Object {
         for k in self.maps.iter_mut().filter_map(|m| m.st_ops_kern.as_mut()) {
             k.btf_obj_fd = None;
         }
-    }
-
-    /// A struct_ops program that will load must have been bound to a kernel member by some map
-    /// (libbpf refuses the load the same way, naming the program).
-    fn check_struct_ops_referenced(&self) -> Result<()> {
-        let text = self.text_shndx;
-        for p in self.progs.iter() {
-            if p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS
-                && p.autoload
-                && p.attach_btf_id == 0
-                && !(text != 0 && p.sec_idx == text)
-            {
-                return Err(Error::inval(format!(
-                    "prog '{}': SEC(\"struct_ops\") program isn't referenced anywhere, did you forget to use it?",
-                    p.name.to_string_lossy()
-                )));
-            }
-        }
-        Ok(())
     }
 
     /// After programs load: put each referenced program's fd into its kernel slot, and let go
