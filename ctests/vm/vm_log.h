@@ -42,4 +42,20 @@ static inline void oxt_debug_log(enum libbpf_print_level level, const char *fmt,
 	va_end(cp);
 }
 
+/* For tests that keep libbpf's default printing (WARN and INFO to stderr): the same, plus the
+ * file of OXBPF_TEST_DEBUG_LOG; installed only when that is set. */
+static int oxt_default_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	oxt_debug_log(level, fmt, ap);
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static inline void oxt_debug_log_install(void)
+{
+	if (oxt_debug_log_file)
+		libbpf_set_print(oxt_default_print);
+}
+
 #endif

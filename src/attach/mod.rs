@@ -303,13 +303,12 @@ fn attach_mode(mode: u32, kind: ProbeKind) -> Result<(bool, bool)> {
     match mode {
         PROBE_ATTACH_MODE_DEFAULT => Ok((legacy, false)),
         PROBE_ATTACH_MODE_LEGACY => Ok((true, true)),
-        PROBE_ATTACH_MODE_PERF if legacy => Err(Error::notsup("perf attach mode needs the kernel's probe PMU")),
+        // libbpf 1.5 refuses these modes by errno alone, without a log line.
+        PROBE_ATTACH_MODE_PERF if legacy => Err(Error::quiet(libc::ENOTSUP)),
         PROBE_ATTACH_MODE_PERF => Ok((false, true)),
-        PROBE_ATTACH_MODE_LINK if legacy || !probe::supported(Feature::PerfLink) => {
-            Err(Error::notsup("link attach mode needs the kernel's probe PMU and BPF perf links"))
-        }
+        PROBE_ATTACH_MODE_LINK if legacy || !probe::supported(Feature::PerfLink) => Err(Error::quiet(libc::ENOTSUP)),
         PROBE_ATTACH_MODE_LINK => Ok((false, false)),
-        m => Err(Error::inval(format!("unknown probe attach mode {m}"))),
+        _ => Err(Error::quiet(libc::EINVAL)),
     }
 }
 
@@ -443,7 +442,11 @@ pub fn tracepoint(p: &Program, category: &str, name: &str, cookie: u64) -> Resul
     let pfd = perf::open_tracepoint(category, name).map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to create tracepoint '{category}/{name}' perf event: {e}", pname(p)),
+            format!(
+                "prog '{}': failed to create tracepoint '{category}/{name}' perf event: {}",
+                pname(p),
+                crate::sys::strerror(e.errno())
+            ),
         )
     })?;
     let link = perf_event(p, pfd.as_fd(), cookie, false, true)

@@ -619,7 +619,8 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
         KernelSupport { cookie: has_cookie, sema_refcnt: has_sema },
     )?;
     if targets.is_empty() {
-        return Err(Error::new(libc::ENOENT, format!("usdt: no USDT '{provider}:{name}' in '{path}'")));
+        // No such probe: -ENOENT without a log line, as libbpf 1.5.
+        return Err(Error::quiet(libc::ENOENT));
     }
     let spec_map_id = cmd::map_info(specs_fd.as_fd())?.id;
     let mut link = UsdtLink {
