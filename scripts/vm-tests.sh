@@ -7,7 +7,8 @@
 # bpftool 7.5; bpftool 7.5 skeletons; each C test against libbpf 1.5 and linked to liboxbpf;
 # on 6.12 and 7.2 the test module ctests/vm/kmod against Debian's headers for that kernel).
 # ctests/vm/guest.sh runs each test in the guest on libbpf 1.5, liboxbpf linked and
-# liboxbpf preloaded, and compares their transcripts.
+# liboxbpf preloaded, and compares their transcripts and their libbpf logs (every level,
+# DEBUG included: ctests/logs/log_compare.sh with ctests/logs/allowed-diffs).
 #
 # Prints one line per test run ("VMTEST PASS|FAIL|SKIP name-variant@kernel") and ends with
 # "vm: N passed, N failed, N skipped". Exits non-zero if a test failed.

@@ -36,6 +36,7 @@
 #include "attach.skel75.h"
 #include "common.h"
 #include "oxt_usdt.h"
+#include "../vm/vm_log.h"
 
 #define N 17
 #define OXT_ARG 0x5eed
@@ -440,6 +441,7 @@ static int run_skel(bool skip_mode)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	oxt_debug_log_install(); /* OXBPF_TEST_DEBUG_LOG: ctests/logs' logs-run-attach-* */
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s --explicit | --skel | --skel-skip\n", argv[0]);
 		return 2;

@@ -30,6 +30,7 @@
 
 #include "../common.h"
 #include "../loopback.h"
+#include "../vm/vm_log.h"
 
 #define ST_TCP_CONG_NON_RESTRICTED 0x1
 #define ST_BPF_F_LINK (1U << 13) /* missing from bookworm's uapi headers */
@@ -126,7 +127,10 @@ static size_t st_log_len;
 static inline int st_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[4096];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	int n;
+
+	oxt_debug_log(level, fmt, ap); /* OXBPF_TEST_DEBUG_LOG (the VM lane) */
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 
 	(void)level;
 	if (n < 0)

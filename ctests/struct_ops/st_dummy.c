@@ -54,10 +54,8 @@ int main(void)
 	printf("bpf_map__attach_struct_ops(dummy_1): %p, errno %d (%s)\n", (void *)link, want, strerror(want));
 	OXT_CHECK(!link, "the kernel registered bpf_dummy_ops");
 	OXT_CHECK(want == EOPNOTSUPP, "errno %d, want EOPNOTSUPP (the kernel's answer)", want);
-#ifdef OXBPF_IMPL
-	OXT_CHECK(st_log_has("dummy_1", "the kernel refused to register struct_ops bpf_dummy_ops"),
-		  "no log line naming the map and the kernel type");
-#endif
+	/* libbpf 1.5 returns the kernel's errno without a log line (ctests/logs compares). */
+	OXT_CHECK(!st_log_has("dummy_1", NULL), "a log line names dummy_1 after the refused registration");
 	ST_CHECK_FDS(loaded, "after the refused registration");
 
 	err = dummy_ops__attach(skel);

@@ -5,13 +5,17 @@
 #   linked   the same source linked to liboxbpf
 #   preload  the ref binary with liboxbpf preloaded over libbpf 1.5
 # ref must pass (exit 0) on its own; linked and preload must pass and print the same stdout as
-# ref (the programs print transcripts free of run-dependent numbers). Exit 77 is a skip.
+# ref (the programs print transcripts free of run-dependent numbers), and write the same libbpf
+# log at every level (OXBPF_TEST_DEBUG_LOG, ctests/vm/vm_log.h) as ref, compared by
+# ctests/logs/log_compare.sh: normalised as ctests/logs does, only ctests/logs/allowed-diffs's
+# differences accepted. Exit 77 is a skip.
 # One line per run: "VMTEST PASS|FAIL|SKIP NAME-VARIANT@KERNEL [reason]".
 set -uo pipefail
 k="$1" build="$2" vb="$3"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 w15="$src/scripts/with-libbpf15"
 lib="$build/liboxbpf.so.1"
+compare="$src/ctests/logs/log_compare.sh" allowed="$src/ctests/logs/allowed-diffs"
 tmp="$(mktemp -d)"
 
 result() { echo "VMTEST $1 $2@$k${3:+ $3}"; }
@@ -23,8 +27,9 @@ vmtest() {
     if [[ "$1" == --ignore ]]; then ignore="$2"; shift 2; fi
     local name="$1" ref="$2" ox="$3" rc v
     shift 3
+    rm -f "$tmp"/*.dlog
     rc=0
-    "$w15" "$ref" "$@" >"$tmp/ref" 2>"$tmp/ref.err" || rc=$?
+    OXBPF_TEST_DEBUG_LOG="$tmp/ref.dlog" "$w15" "$ref" "$@" >"$tmp/ref" 2>"$tmp/ref.err" || rc=$?
     if ((rc == 77)); then
         for v in ref linked preload; do result SKIP "$name-$v" "$(grep -m1 SKIP "$tmp/ref")"; done
         return
@@ -39,9 +44,9 @@ vmtest() {
     for v in linked preload; do
         rc=0
         if [[ $v == linked ]]; then
-            "$ox" "$@" >"$tmp/$v" 2>"$tmp/$v.err" || rc=$?
+            OXBPF_TEST_DEBUG_LOG="$tmp/$v.dlog" "$ox" "$@" >"$tmp/$v" 2>"$tmp/$v.err" || rc=$?
         else
-            "$w15" --preload "$lib" "$ref" "$@" >"$tmp/$v" 2>"$tmp/$v.err" || rc=$?
+            OXBPF_TEST_DEBUG_LOG="$tmp/$v.dlog" "$w15" --preload "$lib" "$ref" "$@" >"$tmp/$v" 2>"$tmp/$v.err" || rc=$?
         fi
         if ((rc != 0)); then
             result FAIL "$name-$v" "(exit $rc)"
@@ -50,6 +55,13 @@ vmtest() {
              ! diff -u --label "libbpf 1.5" --label "liboxbpf $v" "$tmp/ref.cmp" "$tmp/$v.cmp" >"$tmp/diff"; then
             result FAIL "$name-$v" "(transcript differs from libbpf 1.5)"
             sed 's/^/    /' "$tmp/diff" "$tmp/$v.err"
+        elif [[ ! -s "$tmp/ref.dlog" ]]; then
+            result FAIL "$name-$v" "(libbpf 1.5 wrote no debug log: OXBPF_TEST_DEBUG_LOG)"
+        elif ! touch "$tmp/$v.dlog" \
+             || ! "$compare" "$allowed" "$tmp/ref.dlog" "$tmp/$v.dlog" "$name-$v@$k" "$ref" "$ox" \
+                >/dev/null 2>"$tmp/ldiff"; then
+            result FAIL "$name-$v" "(debug log differs from libbpf 1.5)"
+            sed 's/^/    /' "$tmp/ldiff"
         else
             result PASS "$name-$v"
         fi

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "hid_shift.skel.h"
 #include "common.h"
+#include "vm_log.h"
 
 #define VENDOR 0x0ab5
 #define PRODUCT 0x7e57
@@ -32,6 +33,7 @@ static const unsigned char rdesc[] = {
 
 static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	oxt_debug_log(level, fmt, ap);
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);

@@ -8,9 +8,11 @@
 #include <bpf/libbpf.h>
 #include "tcp_cc.skel75.h"
 #include "common.h"
+#include "vm_log.h"
 
 static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	oxt_debug_log(level, fmt, ap);
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);

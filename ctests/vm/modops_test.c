@@ -18,11 +18,13 @@
 #include <bpf/libbpf.h>
 #include "modops.skel.h"
 #include "common.h"
+#include "vm_log.h"
 
 #define PROC "/proc/oxbpf_testmod"
 
 static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	oxt_debug_log(level, fmt, ap);
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);

@@ -11,11 +11,13 @@
 #include <bpf/libbpf.h>
 #include "probes.skel.h"
 #include "common.h"
+#include "vm_log.h"
 
 #define N 5
 
 static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	oxt_debug_log(level, fmt, ap);
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);

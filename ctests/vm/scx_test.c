@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "scx_min.skel.h"
 #include "../common.h"
+#include "vm_log.h"
 
 /* enum scx_exit_kind (kernel/sched/ext_internal.h) */
 #define SCX_EXIT_UNREG 64
@@ -32,6 +33,7 @@
 
 static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	oxt_debug_log(level, fmt, ap);
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);

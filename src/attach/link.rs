@@ -126,22 +126,25 @@ impl Link {
     }
 
     /// Swap the program behind a kernel link.
+    /// Failures are the kernel's errno alone, without a log line, as libbpf 1.5.
     pub fn update_program(&self, prog_fd: BorrowedFd<'_>) -> Result<()> {
-        cmd::link_update(self.fd()?, prog_fd, 0, None)
+        cmd::link_update(self.fd()?, prog_fd, 0, None).map_err(|e| Error::quiet(e.errno()))
     }
 
     /// `bpf_link__update_map`: point a struct_ops link at another struct_ops map (whose value
     /// is registered first; EBUSY means it already is).
     pub fn update_map(&mut self, map_fd: BorrowedFd<'_>, vdata: &[u8]) -> Result<()> {
         let Some(LinkKind::StructOps { fd, map_fd: cur }) = &mut self.kind else {
-            return Err(Error::inval("bpf_link__update_map: not a struct_ops link"));
+            // libbpf 1.5 returns -EINVAL here without a log line.
+            return Err(Error::quiet(libc::EINVAL));
         };
+        // The kernel's refusals are returned without a log line, as libbpf 1.5 does.
         match cmd::map_update_elem(map_fd, &0u32.to_ne_bytes(), vdata, 0) {
             Ok(()) => {}
             Err(e) if e.errno() == libc::EBUSY => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(Error::quiet(e.errno())),
         }
-        cmd::link_update_map(fd.as_fd(), map_fd, None)?;
+        cmd::link_update_map(fd.as_fd(), map_fd, None).map_err(|e| Error::quiet(e.errno()))?;
         *cur = map_fd.as_raw_fd();
         Ok(())
     }

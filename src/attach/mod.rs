@@ -70,22 +70,14 @@ fn fd_link(fd: OwnedFd) -> Link {
 pub fn attach(p: &Program) -> Result<Box<Link>> {
     let def = match p.sec_def {
         Some(d) if has_handler(d) => d,
-        _ => {
-            return Err(Error::notsup(format!(
-                "prog '{}': section '{}' has no automatic attachment; use a specific bpf_program__attach_*() call",
-                pname(p),
-                p.sec_name().to_string_lossy()
-            )))
-        }
+        // libbpf 1.5 is silent here: -EOPNOTSUPP alone.
+        _ => return Err(Error::quiet(libc::EOPNOTSUPP)),
     };
     prog_fd(p)?;
     match run_handler(p, def)? {
         Some(l) => Ok(l),
-        None => Err(Error::notsup(format!(
-            "prog '{}': section '{}' names no attach target; attach it with a specific bpf_program__attach_*() call",
-            pname(p),
-            p.sec_name().to_string_lossy()
-        ))),
+        // A section naming no target: -EOPNOTSUPP, without a log line (as libbpf 1.5).
+        None => Err(Error::quiet(libc::EOPNOTSUPP)),
     }
 }
 
@@ -313,13 +305,12 @@ fn attach_mode(mode: u32, kind: ProbeKind) -> Result<(bool, bool)> {
     match mode {
         PROBE_ATTACH_MODE_DEFAULT => Ok((legacy, false)),
         PROBE_ATTACH_MODE_LEGACY => Ok((true, true)),
-        PROBE_ATTACH_MODE_PERF if legacy => Err(Error::notsup("perf attach mode needs the kernel's probe PMU")),
+        // libbpf 1.5 refuses these modes by errno alone, without a log line.
+        PROBE_ATTACH_MODE_PERF if legacy => Err(Error::quiet(libc::ENOTSUP)),
         PROBE_ATTACH_MODE_PERF => Ok((false, true)),
-        PROBE_ATTACH_MODE_LINK if legacy || !probe::supported(Feature::PerfLink) => {
-            Err(Error::notsup("link attach mode needs the kernel's probe PMU and BPF perf links"))
-        }
+        PROBE_ATTACH_MODE_LINK if legacy || !probe::supported(Feature::PerfLink) => Err(Error::quiet(libc::ENOTSUP)),
         PROBE_ATTACH_MODE_LINK => Ok((false, false)),
-        m => Err(Error::inval(format!("unknown probe attach mode {m}"))),
+        _ => Err(Error::quiet(libc::EINVAL)),
     }
 }
 
@@ -453,7 +444,11 @@ pub fn tracepoint(p: &Program, category: &str, name: &str, cookie: u64) -> Resul
     let pfd = perf::open_tracepoint(category, name).map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to create tracepoint '{category}/{name}' perf event: {e}", pname(p)),
+            format!(
+                "prog '{}': failed to create tracepoint '{category}/{name}' perf event: {}",
+                pname(p),
+                crate::sys::strerror(e.errno())
+            ),
         )
     })?;
     let link = perf_event(p, pfd.as_fd(), cookie, false, true)
@@ -485,7 +480,12 @@ pub fn raw_tracepoint(p: &Program, name: Option<&str>, cookie: u64) -> Result<Li
     let l = cmd::raw_tracepoint_open(c.as_deref(), fd.as_fd(), cookie).map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to attach to raw tracepoint '{}': {e}", pname(p), name.unwrap_or("")),
+            format!(
+                "prog '{}': failed to attach to raw tracepoint '{}': {}",
+                pname(p),
+                name.unwrap_or(""),
+                crate::sys::strerror(e.errno())
+            ),
         )
     })?;
     Ok(fd_link(l))
@@ -521,7 +521,9 @@ pub fn trace(p: &Program, cookie: u64) -> Result<Link> {
         }
         r => r,
     };
-    r.map(fd_link).map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach: {e}", pname(p))))
+    r.map(fd_link).map_err(|e| {
+        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::sys::strerror(e.errno())))
+    })
 }
 
 /// `bpf_program__attach_iter`: an iterator link; `info` is the `union bpf_iter_link_info` bytes
@@ -535,7 +537,12 @@ pub fn iter(p: &Program, info: &[u8]) -> Result<Link> {
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach to iterator: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to iterator: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 /// A link to a target fd or ifindex with the program's expected attach type (cgroup, netns,
@@ -558,7 +565,12 @@ pub fn fd_target(
         extra,
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach to {what}: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to {what}: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 /// `bpf_tcx_opts` / `bpf_netkit_opts`.
@@ -684,7 +696,12 @@ pub fn netfilter(p: &Program, o: &NetfilterOpts) -> Result<Link> {
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach to netfilter: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach to netfilter: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 // =============================================================================================
@@ -752,7 +769,9 @@ pub fn kprobe_multi(p: &Program, pattern: Option<&str>, o: &KprobeMultiOpts) -> 
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::sys::strerror(e.errno())))
+    })
 }
 
 /// `bpf_uprobe_multi_opts`; `None` for a NULL array, else the caller's `cnt` entries.
@@ -820,7 +839,12 @@ pub fn uprobe_multi(p: &Program, pid: i32, path: &str, pattern: Option<&str>, o:
         ..Default::default()
     })
     .map(fd_link)
-    .map_err(|e| Error::new(e.errno(), format!("prog '{}': failed to attach multi-uprobe: {e}", pname(p))))
+    .map_err(|e| {
+        Error::new(
+            e.errno(),
+            format!("prog '{}': failed to attach multi-uprobe: {}", pname(p), crate::sys::strerror(e.errno())),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -129,10 +129,19 @@ pub fn open_tracepoint_id(id: u32, pid: i32) -> std::io::Result<OwnedFd> {
 
 /// Open tracepoint `category/name` for every process.
 pub fn open_tracepoint(category: &str, name: &str) -> Result<OwnedFd> {
-    let id = tracefs::tracepoint_id(category, name)
-        .map_err(|e| e.context(format!("failed to determine tracepoint '{category}/{name}' perf event ID")))?;
-    open_tracepoint_id(id, -1)
-        .map_err(|e| Error::io(format!("tracepoint '{category}/{name}' perf_event_open() failed"), &e))
+    // libbpf 1.5 warns here, naming the errno's text only; the caller adds its own line.
+    let id = tracefs::tracepoint_id(category, name).map_err(|e| {
+        crate::pr_warn!(
+            "failed to determine tracepoint '{category}/{name}' perf event ID: {}",
+            crate::sys::strerror(e.errno())
+        );
+        Error::quiet(e.errno())
+    })?;
+    open_tracepoint_id(id, -1).map_err(|e| {
+        let errno = e.raw_os_error().unwrap_or(libc::EIO);
+        crate::pr_warn!("tracepoint '{category}/{name}' perf_event_open() failed: {}", crate::sys::strerror(errno));
+        Error::quiet(errno)
+    })
 }
 
 /// Open the perf event of a legacy tracefs probe.

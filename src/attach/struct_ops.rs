@@ -28,9 +28,8 @@ pub fn attach(m: &Map) -> Result<Link> {
         Ok(()) => {}
         // A link map already used to create or update a link stays registered: not an error.
         Err(e) if link_map && e.errno() == libc::EBUSY => {}
-        Err(e) => {
-            return Err(e.context(format!("map '{name}': the kernel refused to register struct_ops {}", k.type_name)))
-        }
+        // libbpf 1.5 returns the kernel's errno without a log line.
+        Err(e) => return Err(Error::quiet(e.errno())),
     }
     if !link_map {
         return Ok(Link::new(LinkKind::StructOpsMap { map_fd: fd.as_raw_fd() }));
@@ -41,6 +40,6 @@ pub fn attach(m: &Map) -> Result<Link> {
         extra: cmd::LinkExtra::StructOps,
         ..Default::default()
     })
-    .map_err(|e| e.context(format!("map '{name}': failed to create struct_ops link")))?;
+    .map_err(|e| Error::quiet(e.errno()))?;
     Ok(Link::new(LinkKind::StructOps { fd: lfd, map_fd: fd.as_raw_fd() }))
 }

@@ -162,11 +162,15 @@ fn is_elf64(data: &[u8], path: &str) -> Result<bool> {
 }
 
 fn table<'d>(data: &'d [u8], path: &str, sh_type: u32, st_type: u8) -> Result<Option<Table<'d>>> {
-    if is_elf64(data, path)? {
-        read_table::<FileHeader64<Endianness>>(data, path, sh_type, st_type)
+    let t = if is_elf64(data, path)? {
+        read_table::<FileHeader64<Endianness>>(data, path, sh_type, st_type)?
     } else {
-        read_table::<FileHeader32<Endianness>>(data, path, sh_type, st_type)
+        read_table::<FileHeader32<Endianness>>(data, path, sh_type, st_type)?
+    };
+    if t.is_none() {
+        crate::pr_debug!("elf: failed to find symbol table ELF sections in '{path}'");
     }
+    Ok(t)
 }
 
 fn e_type(data: &[u8], path: &str) -> Result<u16> {
@@ -455,7 +459,7 @@ pub fn resolve_full_path(file: &str) -> Result<String> {
             }
         }
     }
-    Err(Error::new(libc::ENOENT, format!("failed to resolve full path for '{file}'")))
+    Err(Error::new(libc::ENOENT, format!("failed to resolve full path for '{file}': -{}", libc::ENOENT)))
 }
 
 // ---- SEC("uprobe/...") -------------------------------------------------------------------------

@@ -516,9 +516,18 @@ pub fn collect_targets(
     if notes_sh.sh_type(endian) != elf::SHT_NOTE {
         return Err(Error::inval(format!("usdt: invalid USDT notes section ({NOTE_SEC}) in '{path}'")));
     }
-    let mut segs: Vec<Seg> = h
-        .program_headers(endian, data)
-        .map_err(fe)?
+    let phdrs = h.program_headers(endian, data).map_err(fe)?;
+    for (i, p) in phdrs.iter().enumerate() {
+        crate::pr_debug!(
+            "usdt: discovered PHDR #{i} in '{path}': vaddr 0x{:x} memsz 0x{:x} offset 0x{:x} type 0x{:x} flags 0x{:x}",
+            p.p_vaddr(endian),
+            p.p_memsz(endian),
+            p.p_offset(endian),
+            p.p_type(endian),
+            p.p_flags(endian)
+        );
+    }
+    let mut segs: Vec<Seg> = phdrs
         .iter()
         .filter(|p| p.p_type(endian) == elf::PT_LOAD)
         .map(|p| Seg {
@@ -563,6 +572,7 @@ pub fn collect_targets(
             ));
         }
         let rel_ip = abs_ip - seg.start + seg.offset;
+        let mut probe_seg = seg;
         if e_type == elf::ET_DYN && !has_cookie {
             if pid < 0 {
                 return Err(Error::notsup(
@@ -583,7 +593,20 @@ pub fn collect_targets(
                     )
                 })?;
             abs_ip = s.start - s.offset + rel_ip;
+            probe_seg = *s;
         }
+        let kind = if e_type == elf::ET_EXEC { "exec" } else { "lib " };
+        crate::pr_debug!(
+            "usdt: probe for '{provider}:{name}' in {kind} '{path}': addr 0x{:x} base 0x{:x} (resolved abs_ip 0x{:x} rel_ip 0x{:x}) args '{}' in segment [0x{:x}, 0x{:x}) at offset 0x{:x}",
+            note.loc_addr,
+            note.base_addr,
+            abs_ip,
+            rel_ip,
+            note.args,
+            probe_seg.start,
+            probe_seg.end,
+            probe_seg.offset
+        );
         let mut sema_off = 0;
         if note.sema_addr != 0 {
             if !has_sema_refcnt {
@@ -603,20 +626,23 @@ pub fn collect_targets(
             if s.exec {
                 return Err(Error::new(
                     libc::ESRCH,
-                    format!("usdt: segment with the semaphore of {what} is executable"),
+                    format!(
+                        "usdt: matched ELF binary '{path}' segment [0x{:x}, 0x{:x}] for semaphore of '{provider}:{name}' at 0x{:x} is executable",
+                        s.start, s.end, note.sema_addr
+                    ),
                 ));
             }
             sema_off = note.sema_addr - s.start + s.offset;
+            crate::pr_debug!(
+                "usdt: sema  for '{provider}:{name}' in {kind} '{path}': addr 0x{:x} base 0x{:x} (resolved 0x{:x}) in segment [0x{:x}, 0x{:x}] at offset 0x{:x}",
+                note.sema_addr,
+                note.base_addr,
+                sema_off,
+                s.start,
+                s.end,
+                s.offset
+            );
         }
-        crate::pr_debug!(
-            "usdt: probe for {} : addr 0x{:x} base 0x{:x} (resolved abs_ip 0x{:x} rel_ip 0x{:x}) args '{}'",
-            what,
-            note.loc_addr,
-            note.base_addr,
-            abs_ip,
-            rel_ip,
-            note.args
-        );
         let spec = parse_spec(&note.args, cookie, &what)?;
         // With the uprobe syscall, probe the nop5 of a `nop; nop5` site: the kernel can then
         // optimize the probe (libbpf 1.7). x86-64 only, like the syscall.
@@ -727,7 +753,8 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
         KernelSupport { cookie: has_cookie, sema_refcnt: has_sema, uprobe_syscall: crate::sys::uprobe_sc::supported() },
     )?;
     if targets.is_empty() {
-        return Err(Error::new(libc::ENOENT, format!("usdt: no USDT '{provider}:{name}' in '{path}'")));
+        // No such probe: -ENOENT without a log line, as libbpf 1.5.
+        return Err(Error::quiet(libc::ENOENT));
     }
     let spec_map_id = cmd::map_info(specs_fd.as_fd())?.id;
     let mut link = UsdtLink {

@@ -97,11 +97,25 @@ impl Btf {
 
     /// The running kernel's BTF: `/sys/kernel/btf/vmlinux`, or if that is missing the on-disk
     /// vmlinux images libbpf also tries. Parsed once per process and shared; a failure is not
-    /// cached (the next call tries again).
+    /// cached (the next call tries again). Each call logs libbpf's `loaded kernel BTF from`
+    /// line, as libbpf's `btf__load_vmlinux_btf` (which reads the file every time) does.
     pub fn vmlinux() -> Result<Arc<Btf>> {
+        Self::vmlinux_shared(true)
+    }
+
+    /// [`Btf::vmlinux`] without the debug line on a cache hit: for reusing the BTF an earlier
+    /// call loaded (libbpf keeps that pointer and says nothing).
+    pub fn vmlinux_cached() -> Result<Arc<Btf>> {
+        Self::vmlinux_shared(false)
+    }
+
+    fn vmlinux_shared(log_hit: bool) -> Result<Arc<Btf>> {
         static CACHE: Mutex<Option<Arc<Btf>>> = Mutex::new(None);
         let mut slot = CACHE.lock();
         if let Some(b) = &*slot {
+            if log_hit && Path::new(SYSFS_VMLINUX).exists() {
+                crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
+            }
             return Ok(b.clone());
         }
         let btf = Arc::new(load_vmlinux()?);

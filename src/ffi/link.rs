@@ -126,12 +126,16 @@ pub unsafe extern "C" fn bpf_link__update_map(link: *mut Link, map: *const Map) 
         // SAFETY: both are NULL or live handles (C API contract).
         let (l, m) = unsafe { (handle::get_mut(link, "link")?, handle::get(map, "map")?) };
         let name = m.name().to_string_lossy().into_owned();
-        let Some(k) = m.st_ops_kern.as_ref() else {
-            return Err(Error::inval(format!("map '{name}': not a loaded struct_ops map")));
-        };
+        // libbpf 1.5: -EINVAL without a log line for a map that is not struct_ops.
+        if !m.is_struct_ops() {
+            return Err(Error::quiet(libc::EINVAL));
+        }
         let fd =
             m.fd.as_ref()
                 .ok_or_else(|| Error::inval(format!("map '{name}': can't use BPF map without FD (was it created?)")))?;
+        let Some(k) = m.st_ops_kern.as_ref() else {
+            return Err(Error::inval(format!("map '{name}': not a loaded struct_ops map")));
+        };
         // SAFETY: the map's fd lives as long as its object, which outlives this call.
         let bfd = unsafe { BorrowedFd::borrow_raw(std::os::fd::AsRawFd::as_raw_fd(fd)) };
         l.update_map(bfd, &k.vdata).map(|()| 0)

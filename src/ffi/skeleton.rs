@@ -233,8 +233,13 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
                 // No attach handler for the section, or no target in it (SEC("uprobe")): skipped,
                 // as libbpf does.
                 Ok(None) => {}
+                // libbpf 1.5: the handler's own warnings, then this line with the errno.
                 Err(e) => {
-                    return Err(e.context(format!("prog '{}': failed to auto-attach", p.name().to_string_lossy())))
+                    if e.should_log() {
+                        crate::pr_warn!("{e}");
+                    }
+                    crate::pr_warn!("prog '{}': failed to auto-attach: {}", p.name().to_string_lossy(), -e.errno());
+                    return Err(Error::quiet(e.errno()));
                 }
             }
         }
@@ -266,8 +271,13 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
             if unsafe { !(*link).is_null() } {
                 continue;
             }
-            let l = crate::attach::struct_ops::attach(m)
-                .map_err(|e| e.context(format!("map '{}': failed to auto-attach", m.name().to_string_lossy())))?;
+            let l = crate::attach::struct_ops::attach(m).map_err(|e| {
+                if e.should_log() {
+                    crate::pr_warn!("{e}");
+                }
+                crate::pr_warn!("map '{}': failed to auto-attach: {}", m.name().to_string_lossy(), -e.errno());
+                Error::quiet(e.errno())
+            })?;
             // SAFETY: link slot inside the generated entry.
             unsafe { *link = handle::issue(Box::new(l)) };
         }

@@ -88,17 +88,16 @@ impl<'b> Index<'b> {
 }
 
 fn find_extern_btf_id(btf: &Btf, index: &Index, name: &str) -> Result<u32> {
-    let id = *index
-        .by_name
-        .get(name)
-        .ok_or_else(|| Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}'")))?;
+    let id = *index.by_name.get(name).ok_or_else(|| {
+        Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}': -{}", libc::ENOENT))
+    })?;
     let t = btf.ty(id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
     let extern_linkage = match t.kind {
         Kind::Var => t.linkage() == Some(VAR_GLOBAL_EXTERN),
         _ => t.linkage() == Some(crate::btf::FUNC_EXTERN),
     };
     if !extern_linkage {
-        return Err(Error::inval(format!("failed to find BTF for extern '{name}': not declared extern")));
+        return Err(Error::inval(format!("failed to find BTF for extern '{name}': -{}", libc::EINVAL)));
     }
     Ok(id)
 }
@@ -154,7 +153,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
         return Ok(());
     };
     let btf = obj.btf.as_deref().ok_or_else(|| {
-        Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': object has no BTF", first.name))
+        Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': -{}", first.name, libc::ESRCH))
     })?;
     let index = Index::new(btf);
     for sym in syms {
@@ -162,7 +161,10 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
         let t = btf.ty(btf_id).ok_or_else(|| Error::inval("extern BTF type vanished"))?;
         let name = t.name.to_string();
         let sec_btf_id = index.sec_of.get(&btf_id).copied().ok_or_else(|| {
-            Error::new(libc::ENOENT, format!("failed to find BTF for extern '{name}' [{btf_id}] section"))
+            Error::new(
+                libc::ENOENT,
+                format!("failed to find BTF for extern '{name}' [{btf_id}] section: -{}", libc::ENOENT),
+            )
         })?;
         let sec_name = btf.ty(sec_btf_id).map(|s| s.name).unwrap_or("");
         let kind = match sec_name {

@@ -33,6 +33,7 @@ use crate::elf::{self, Elf};
 use crate::error::{lerr, Error, Result};
 use crate::sys::mmap::Region;
 use crate::uapi;
+use crate::uapi::BPF_OBJ_NAME_LEN;
 use std::ffi::CString;
 
 pub use externs::{Extern, ExternKind};
@@ -265,13 +266,14 @@ impl Object {
     /// Open an object from its bytes. `path` is the file path (for messages and the default
     /// name) or the caller-provided name for in-memory objects.
     pub fn open(bytes: &[u8], path: &str, from_mem: bool, opts: OpenOptions) -> Result<Box<Object>> {
+        // libbpf keeps the name in a char[BPF_OBJ_NAME_LEN]: at most 15 bytes, cut before the
+        // file name's first '.' after truncation.
         let name = match &opts.object_name {
-            Some(n) => truncate_name(n, 63),
-            None if from_mem => truncate_name(path, 63),
+            Some(n) => truncate_name(n, BPF_OBJ_NAME_LEN - 1),
+            None if from_mem => truncate_name(path, BPF_OBJ_NAME_LEN - 1),
             None => {
-                let base = path.rsplit('/').next().unwrap_or(path);
-                let base = base.split('.').next().unwrap_or(base);
-                truncate_name(base, 63)
+                let base = truncate_name(path.rsplit('/').next().unwrap_or(path), BPF_OBJ_NAME_LEN - 1);
+                base.split('.').next().unwrap_or(&base).to_string()
             }
         };
         let label = path.to_string();

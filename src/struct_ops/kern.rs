@@ -77,7 +77,7 @@ impl<'a> KernBtfs<'a> {
         if let Some(a) = &self.vmlinux_arc {
             return a.clone();
         }
-        let a = match Btf::vmlinux() {
+        let a = match Btf::vmlinux_cached() {
             Ok(a) if std::ptr::eq(Arc::as_ptr(&a), self.vmlinux) => a,
             _ => Arc::new(self.vmlinux.clone()),
         };
@@ -109,10 +109,18 @@ impl<'a> KernBtfs<'a> {
                 match found {
                     Some((i, id)) => (Some(i), id),
                     None => {
+                        // libbpf 1.5 looks for `tname` first: when no BTF has it either, its
+                        // warning names `tname` (same errno).
+                        let has_ops = self.vmlinux.find_by_name_kind(tname, Kind::Struct).is_some_and(|id| id > 0)
+                            || self
+                                .modules()?
+                                .iter()
+                                .any(|m| m.btf.find_by_name_kind_own(tname, Kind::Struct).is_some_and(|id| id > 0));
+                        let missing = if has_ops { vname.as_str() } else { tname };
                         return Err(Error::new(
                             libc::ESRCH,
-                            format!("struct_ops init_kern: struct {vname} is not found in kernel BTF"),
-                        ))
+                            format!("struct_ops init_kern: struct {missing} is not found in kernel BTF"),
+                        ));
                     }
                 }
             }
@@ -125,9 +133,6 @@ impl<'a> KernBtfs<'a> {
         let data = vt.members().and_then(|ms| ms.iter().find(|m| m.type_id == type_id)).ok_or_else(|| {
             Error::inval(format!("struct_ops init_kern: struct {tname} data is not found in struct {vname}"))
         })?;
-        if let Some(m) = self.module(module) {
-            crate::pr_debug!("struct_ops init_kern: struct {} found in module [{}] BTF (id {})", tname, m.name, m.id);
-        }
         Ok(KernTypes { module, type_id, value_type_id, data_off: data.bit_offset / 8 })
     }
 }
@@ -166,7 +171,7 @@ pub fn load_module_btfs(vmlinux: Arc<Btf>) -> Result<Vec<ModuleBtf>> {
             .map_err(|e| e.context(format!("failed to read module [{name}]'s BTF object #{id}")))?;
         let btf = Btf::parse_split(&data, vmlinux.clone())
             .map_err(|e| e.context(format!("failed to load module [{name}]'s BTF object #{id}")))?;
-        crate::pr_debug!("loaded module [{}]'s BTF object #{} ({} types)", name, id, btf.type_cnt() - btf.start_id());
+        // libbpf 1.5's load_module_btfs says nothing per module.
         out.push(ModuleBtf { name, id, fd: Arc::new(fd), btf });
     }
     Ok(out)

@@ -139,7 +139,7 @@ impl Object {
         let st = m.st_ops.as_ref().ok_or_else(|| Error::inval("not a struct_ops map"))?;
         let t = local.ty(st.type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
         let tname = essential_name(t.name).to_string();
-        let kt = kb.find(&tname).map_err(|e| e.context(format!("map '{mname}'")))?;
+        let kt = kb.find(&tname)?;
         let (kern_type, vtype, data_off) = (kt.type_id, kt.value_type_id, kt.data_off);
         let btf_obj_fd = kb.module(kt.module).map(|m| m.fd.clone());
         let kbtf = kb.btf(kt.module);
@@ -242,6 +242,7 @@ impl Object {
                 }
                 let p = self.progs.get(pi).ok_or_else(|| Error::inval("program vanished"))?;
                 let pname = p.name.to_string_lossy().into_owned();
+                let psec = p.sec_name.to_string_lossy().into_owned();
                 let (cur_id, cur_idx) = attach_updates
                     .iter()
                     .rev()
@@ -251,14 +252,14 @@ impl Object {
                 let (id, eat) = if cur_id == 0 { (kern_type, kidx as u32) } else { (cur_id, cur_idx) };
                 if id != kern_type {
                     return Err(Error::inval(format!(
-                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} with type {}: attach_btf_id {id} != kern_type_id {kern_type}",
+                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} in sec {psec} with type {}: attach_btf_id {id} != kern_type_id {kern_type}",
                         lm.name,
                         p.prog_type
                     )));
                 }
                 if eat != kidx as u32 {
                     return Err(Error::inval(format!(
-                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} with type {}: expected_attach_type {eat} != kern_member_idx {kidx}",
+                        "struct_ops init_kern {mname} func ptr {}: invalid reuse of prog {pname} in sec {psec} with type {}: expected_attach_type {eat} != kern_member_idx {kidx}",
                         lm.name,
                         p.prog_type
                     )));

@@ -103,6 +103,7 @@ impl Object {
                         "prog '{}': no BTF-based attach target is specified, use bpf_program__set_attach_target()",
                         name
                     );
+                    crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, -libc::EINVAL);
                     return Err(Error::quiet(libc::EINVAL));
                 };
                 let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
@@ -113,6 +114,7 @@ impl Object {
                         target,
                         -e.errno()
                     );
+                    crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, -e.errno());
                 })?;
                 attach_btf_obj_fd = obj_fd;
                 if let Some(p) = self.progs.get_mut(idx) {
