@@ -152,14 +152,7 @@ pub fn open_legacy(probe: &LegacyProbe, pid: i32) -> Result<OwnedFd> {
     open_tracepoint_id(id, pid).map_err(|e| Error::io("legacy probe perf_event_open() failed", &e))
 }
 
-fn ioctl(fd: BorrowedFd, req: libc::c_ulong, arg: libc::c_ulong) -> std::io::Result<()> {
-    // SAFETY: the perf ioctls used here take an integer argument (or none); no memory is passed.
-    if unsafe { libc::ioctl(fd.as_raw_fd(), req, arg) } < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
+use crate::sys::perf::ioctl;
 
 /// Stop a perf event (before closing it at detach).
 pub fn disable(fd: BorrowedFd) -> Result<()> {

@@ -63,9 +63,7 @@ struct CpuBuf {
 
 impl Drop for CpuBuf {
     fn drop(&mut self) {
-        // SAFETY: ioctl on our own perf event fd; PERF_EVENT_IOC_DISABLE takes no argument
-        // memory.
-        unsafe { libc::ioctl(self.fd.as_raw_fd(), PERF_EVENT_IOC_DISABLE, 0) };
+        let _ = crate::sys::perf::ioctl(self.fd.as_fd(), PERF_EVENT_IOC_DISABLE, 0);
         // `mapping` then `fd` drop after this: munmap, close (libbpf's order).
     }
 }
@@ -226,9 +224,8 @@ impl PerfBuffer {
             Error::new(e.errno(), format!("failed to mmap perf buffer on cpu #{cpu}: {}", errtext(e.errno())))
         })?;
         let buf = CpuBuf { mapping, fd, cpu, map_key };
-        // SAFETY: ioctl on our perf event fd; ENABLE takes no argument memory.
-        if unsafe { libc::ioctl(buf.fd.as_raw_fd(), PERF_EVENT_IOC_ENABLE, 0) } < 0 {
-            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+        if let Err(e) = crate::sys::perf::ioctl(buf.fd.as_fd(), PERF_EVENT_IOC_ENABLE, 0) {
+            let errno = e.raw_os_error().unwrap_or(libc::EIO);
             return Err(Error::new(
                 errno,
                 format!("failed to enable perf buffer event on cpu #{cpu}: {}", errtext(errno)),

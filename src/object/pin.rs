@@ -83,9 +83,8 @@ fn dirname(path: &CStr) -> CString {
 /// libbpf's `make_parent_dir`: `mkdir(dirname(path), 0700)`, an existing directory is fine.
 pub fn make_parent_dir(path: &CStr) -> Result<()> {
     let dir = dirname(path);
-    // SAFETY: `dir` is a NUL-terminated string alive for the call.
-    if unsafe { libc::mkdir(dir.as_ptr(), 0o700) } != 0 {
-        let e = errno_now();
+    if let Err(err) = crate::sys::fs::mkdir(&dir, 0o700) {
+        let e = err.raw_os_error().unwrap_or(libc::EIO);
         if e != libc::EEXIST {
             return Err(Error::new(e, format!("failed to mkdir {}: {}", path.to_string_lossy(), errtext(e))));
         }
@@ -96,14 +95,11 @@ pub fn make_parent_dir(path: &CStr) -> Result<()> {
 /// libbpf's `check_path`: the directory holding `path` must be on a BPF file system.
 pub fn check_path(path: &CStr) -> Result<()> {
     let dir = dirname(path);
-    // SAFETY: an all-zero statfs is a valid value for the kernel to overwrite.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `dir` is NUL-terminated and `st` is a writable statfs, both alive for the call.
-    if unsafe { libc::statfs(dir.as_ptr(), &mut st) } != 0 {
-        let e = errno_now();
-        return Err(Error::new(e, format!("failed to statfs {}: {}", dir.to_string_lossy(), errtext(e))));
-    }
-    if st.f_type as u32 != BPF_FS_MAGIC {
+    let f_type = crate::sys::fs::fs_type(&dir).map_err(|err| {
+        let e = err.raw_os_error().unwrap_or(libc::EIO);
+        Error::new(e, format!("failed to statfs {}: {}", dir.to_string_lossy(), errtext(e)))
+    })?;
+    if f_type as u32 != BPF_FS_MAGIC {
         return Err(Error::inval(format!("specified path {} is not on BPF FS", path.to_string_lossy())));
     }
     Ok(())

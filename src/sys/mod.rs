@@ -12,13 +12,16 @@ use std::io;
 
 pub mod attr;
 pub mod cmd;
+pub mod epoll;
 pub mod fake;
 pub mod fdio;
+pub mod fs;
 pub mod mmap;
 pub mod netlink;
 pub mod perf;
 pub mod probe;
 pub mod prog17;
+pub mod shm;
 pub mod uprobe_sc;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};

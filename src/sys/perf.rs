@@ -74,3 +74,16 @@ pub unsafe fn open(attr: &mut PerfEventAttr, pid: i32, cpu: i32) -> io::Result<O
     // for the pointers in it.
     unsafe { open_raw(attr as *mut PerfEventAttr as *mut c_void, pid, cpu, -1) }
 }
+
+/// A perf event ioctl that takes an integer argument or none (`PERF_EVENT_IOC_ENABLE`,
+/// `_DISABLE`, `_SET_BPF` with a program fd).
+pub fn ioctl(fd: std::os::fd::BorrowedFd<'_>, req: libc::c_ulong, arg: libc::c_ulong) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: these perf ioctls take an integer argument (or none); no memory is passed, and
+    // the fd is borrowed for the call.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), req, arg) } < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
