@@ -46,13 +46,21 @@ impl From<Box<[u8]>> for Blob {
 #[derive(Clone)]
 pub(super) enum Words {
     Heap(Vec<u32>),
-    /// `len` words at byte offset `off` of the mapping (checked aligned and in bounds when made).
+    /// `len` words at `ptr`, inside `map` (checked aligned and in bounds when made by
+    /// [`Words::mapped`]; `map` keeps them alive and unchanged).
     Mapped {
-        map: Arc<MappedFile>,
-        off: usize,
+        /// Held only to keep the mapping alive.
+        _map: Arc<MappedFile>,
+        ptr: *const u32,
         len: usize,
     },
 }
+
+// SAFETY: `ptr` points into the read-only mapping `map` owns, which is Send + Sync; nothing
+// is written through it.
+unsafe impl Send for Words {}
+// SAFETY: as above: shared reads of immutable memory only.
+unsafe impl Sync for Words {}
 
 impl Default for Words {
     fn default() -> Self {
@@ -65,7 +73,9 @@ impl Deref for Words {
     fn deref(&self) -> &[u32] {
         match self {
             Words::Heap(v) => v,
-            Words::Mapped { map, off, len } => map.words(*off, *len).unwrap_or(&[]),
+            // SAFETY: `ptr`/`len` came from `map.words()` (in bounds, aligned) in `mapped`, and
+            // the mapping stays alive and read-only while `map` is held here.
+            Words::Mapped { _map: _, ptr, len } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
         }
     }
 }
@@ -73,8 +83,8 @@ impl Deref for Words {
 impl Words {
     /// A view of `len` words at byte `off` of `map`, if in bounds and aligned.
     pub(super) fn mapped(map: &Arc<MappedFile>, off: usize, len: usize) -> Option<Words> {
-        map.words(off, len)?;
-        Some(Words::Mapped { map: map.clone(), off, len })
+        let ptr = map.words(off, len)?.as_ptr();
+        Some(Words::Mapped { _map: map.clone(), ptr, len })
     }
 
     /// The words, growable; a mapped section is copied to the heap first (record pointers

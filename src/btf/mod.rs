@@ -35,6 +35,7 @@ pub mod builder;
 pub mod dedup;
 pub mod distill;
 mod edit;
+mod names;
 mod write;
 pub use write::{field_id_slots, field_str_slots};
 mod sanitize;
@@ -128,8 +129,8 @@ struct Data {
     str_index: OnceLock<write::StrIndex>,
     start_id: u32,
     start_str_off: u32,
-    /// Own type ids sorted by (name, id), built on first name lookup.
-    by_name: OnceLock<Box<[u32]>>,
+    /// Name index of own types, built once name lookups outnumber [`NAME_SCANS`].
+    by_name: OnceLock<names::NameIndex>,
     /// Pointer size guessed from a `long` INT, computed on first use.
     guessed_ptr_size: OnceLock<Option<u32>>,
     /// Name lookups still to be answered by a scan before `by_name` is built.
@@ -469,22 +470,21 @@ impl Btf {
         Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f)
     }
 
-    /// Name bytes of own type `id` ("" if none).
-    /// Raw name bytes of own type `id` (`b""` when out of range), without decoding the type.
-    pub(crate) fn own_name(&self, id: u32) -> &[u8] {
-        let d = &*self.data;
-        id.checked_sub(d.start_id)
-            .and_then(|i| d.offs.get(i as usize))
-            .and_then(|&w| d.types.get(w as usize))
-            .and_then(|&off| self.str_bytes_at(off))
-            .unwrap_or(b"")
-    }
-
     /// Name offset of own type `id`.
-    fn own_name_off(&self, id: u32) -> Option<u32> {
+    pub(super) fn own_name_off(&self, id: u32) -> Option<u32> {
         let d = &*self.data;
         let w = *d.offs.get(id.checked_sub(d.start_id)? as usize)?;
         d.types.get(w as usize).copied()
+    }
+
+    /// The string section from logical offset `off` to its end (base-aware): the string at
+    /// `off` and those after it.
+    fn str_tail(&self, off: u32) -> Option<&[u8]> {
+        let start = self.data.start_str_off;
+        if off < start {
+            return self.base.as_deref()?.str_tail(off);
+        }
+        self.strs().get((off - start) as usize..)
     }
 
     /// Whether the string at `off` starts with `prefix` (raw bytes; base-aware), without
@@ -519,30 +519,22 @@ impl Btf {
         self.own_name_off(id).is_some_and(|off| self.str_starts_with(off, prefix))
     }
 
-    fn name_index(&self) -> &[u32] {
-        self.data.by_name.get_or_init(|| {
-            let mut v: Vec<(&[u8], u32)> =
-                (self.start_id()..self.type_cnt()).map(|id| (self.own_name(id), id)).collect();
-            v.sort_unstable();
-            v.into_iter().map(|(_, id)| id).collect()
-        })
-    }
-
     /// Smallest own id named `name` (of `kind`, if given). The first few lookups scan the
-    /// types (cheaper than sorting a name index of a large BTF that is asked a handful of
-    /// questions); later ones use the sorted index, built on the first of them.
+    /// types (a large BTF asked a handful of names, as in one load, never pays for an index);
+    /// later ones use the name index, built on the first of them.
     fn find_own(&self, name: &str, kind: Option<Kind>) -> Option<u32> {
         let nb = name.as_bytes();
-        if self.data.by_name.get().is_none() && !nb.contains(&0) && self.data.scans.take_one() {
+        if nb.contains(&0) {
+            return None; // no BTF name holds a NUL
+        }
+        if nb.is_empty() || (self.data.by_name.get().is_none() && self.data.scans.take_one()) {
             return self.scan_own(nb, kind);
         }
-        let idx = self.name_index();
-        let first = idx.partition_point(|&id| self.own_name(id) < nb);
-        idx[first..]
-            .iter()
-            .take_while(|&&id| self.own_name(id) == nb)
-            .copied()
-            .find(|&id| kind.is_none() || self.own_kind(id) == kind)
+        let idx = self.data.by_name.get_or_init(|| names::NameIndex::build(self));
+        idx.candidates(nb).iter().copied().find(|&id| {
+            self.own_name_off(id).is_some_and(|off| self.str_is(off, nb))
+                && (kind.is_none() || self.own_kind(id) == kind)
+        })
     }
 
     /// [`Btf::find_own`] by a scan in id order, comparing raw name bytes.
@@ -853,16 +845,39 @@ impl Btf {
     /// than a panic (a name that is not UTF-8 reads as "" through [`Btf::str_at`]).
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
+        let d = &*self.data;
+        let (str_start, str_len) = (d.start_str_off, self.strs().len());
         let lb = |m: String| Error::inval(format!("btf: {m}"));
-        for id in self.start_id()..cnt {
-            let rec = self.type_record(id).ok_or_else(|| bad(format!("type [{id}] record missing")))?;
+        // A name offset is valid when it falls in the string sections (base and own): both end
+        // with a NUL (checked at parse), so every offset in range starts a string.
+        let name_in_range = |off: u32| {
+            if off < str_start {
+                self.base.as_deref().is_some_and(|b| b.str_bytes_at(off).is_some())
+            } else {
+                ((off - str_start) as usize) < str_len
+            }
+        };
+        let kind_of = |id: u32| {
+            if id >= d.start_id {
+                self.own_kind(id)
+            } else {
+                self.ty(id).map(|t| t.kind)
+            }
+        };
+        let types: &[u32] = &d.types;
+        for (i, &w) in d.offs.iter().enumerate() {
+            let id = d.start_id + i as u32;
+            let end = d.offs.get(i + 1).map_or(types.len(), |&n| n as usize);
+            let rec = types.get(w as usize..end).filter(|r| r.len() >= 3);
+            let rec = rec.ok_or_else(|| bad(format!("type [{id}] record missing")))?;
             let (name_off, info) = (rec[0], rec[1]);
             let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
             let check_name = |off: u32, what: &str| {
-                self.check_str(off).map_err(|why| match why {
-                    "out of range" => lb(format!("type [{id}]: invalid {what} (string offset {off})")),
-                    _ => bad(format!("type [{id}] {kind} {what} at string offset {off} {why}")),
-                })
+                if name_in_range(off) {
+                    Ok(())
+                } else {
+                    Err(lb(format!("type [{id}]: invalid {what} (string offset {off})")))
+                }
             };
             let check_id = |t: u32| {
                 if t < cnt {
@@ -894,7 +909,7 @@ impl Btf {
                 }
                 Func => {
                     check_id(rec[2])?;
-                    if self.ty(rec[2]).map(|t| t.kind) != Some(FuncProto) {
+                    if rec[2] == 0 || kind_of(rec[2]) != Some(FuncProto) {
                         return Err(lb(format!("type [{id}]: referenced type [{}] is not FUNC_PROTO", rec[2])));
                     }
                 }
@@ -912,22 +927,6 @@ impl Btf {
             }
         }
         Ok(())
-    }
-
-    /// libbpf's check of a name offset: in range of the string sections (base and own). The
-    /// sections end with a NUL (checked at parse), so every offset in range starts a string.
-    fn check_str(&self, off: u32) -> std::result::Result<(), &'static str> {
-        let start = self.data.start_str_off;
-        let in_range = if off < start {
-            self.base.as_deref().is_some_and(|b| b.str_bytes_at(off).is_some())
-        } else {
-            ((off - start) as usize) < self.strs().len()
-        };
-        if in_range {
-            Ok(())
-        } else {
-            Err("out of range")
-        }
     }
 }
 

@@ -294,8 +294,15 @@ impl Object {
             }
         };
         let label = path.to_string();
-        let buf = crate::elf::AlignedBuf::copy_from(bytes);
-        let elf = Elf::parse(buf.as_bytes(), &label)?;
+        // The parser needs an 8-byte-aligned image; copy only one that is not (a skeleton's).
+        let copy;
+        let image = if bytes.as_ptr() as usize % 8 == 0 {
+            bytes
+        } else {
+            copy = crate::elf::AlignedBuf::copy_from(bytes);
+            copy.as_bytes()
+        };
+        let elf = Elf::parse(image, &label)?;
         let mut obj = Box::new(Object {
             name: cstring(&name)?,
             path: label.clone(),
