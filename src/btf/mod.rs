@@ -411,8 +411,7 @@ impl Btf {
             return self.base.as_deref()?.str_bytes_at(off);
         }
         let s = self.strs().get((off - self.data.start_str_off) as usize..)?;
-        let end = s.iter().position(|&c| c == 0)?;
-        Some(&s[..end])
+        Some(CStr::from_bytes_until_nul(s).ok()?.to_bytes())
     }
 
     /// The string at logical offset `off` (`None` if out of range or not UTF-8); base-aware.
@@ -461,6 +460,19 @@ impl Btf {
     /// This BTF's own types in id order (not the base's).
     pub fn types(&self) -> impl Iterator<Item = Type<'_>> + '_ {
         (self.start_id()..self.type_cnt()).filter_map(move |id| self.ty(id))
+    }
+
+    /// Ids of every type of `kind` (the base's first), ascending, read from each record's kind
+    /// bits without decoding the types.
+    pub fn ids_of_kind(&self, kind: Kind) -> Vec<u32> {
+        let mut out = self.base.as_deref().map(|b| b.ids_of_kind(kind)).unwrap_or_default();
+        let d = &*self.data;
+        let types: &[u32] = &d.types;
+        out.extend(d.offs.iter().enumerate().filter_map(|(i, &w)| {
+            let info = *types.get(w as usize + 1)?;
+            (Kind::from_raw((info >> 24) & 0x1f) == Some(kind)).then_some(d.start_id + i as u32)
+        }));
+        out
     }
 
     /// Kind of own type `id`, without decoding the rest.
