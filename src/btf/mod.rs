@@ -462,6 +462,18 @@ impl Btf {
         (self.start_id()..self.type_cnt()).filter_map(move |id| self.ty(id))
     }
 
+    /// Kind of type `id` (base-aware; `Unkn` for void), read from the record's kind bits
+    /// without decoding the type; `None` when out of range.
+    pub fn kind_of(&self, id: u32) -> Option<Kind> {
+        if id == 0 {
+            return Some(Kind::Unkn);
+        }
+        if id < self.data.start_id {
+            return self.base.as_deref()?.kind_of(id);
+        }
+        self.own_kind(id)
+    }
+
     /// Ids of every type of `kind` (the base's first), ascending, read from each record's kind
     /// bits without decoding the types.
     pub fn ids_of_kind(&self, kind: Kind) -> Vec<u32> {

@@ -311,6 +311,10 @@ fn ids_of_kind_match_decoded_kinds() {
         Btf::parse_split(&super::builder::BtfBuilder::new_split(&btf).build(), Arc::new(btf.clone())).unwrap();
     let own = split.add_int(Some(b"own_int"), 4, 0).unwrap();
     assert_eq!(split.ids_of_kind(Kind::Int), vec![1, 2, own]);
+    // kind_of reads the same kinds as decoding, base-aware, void as Unkn.
+    for id in 0..split.type_cnt() + 1 {
+        assert_eq!(split.kind_of(id), split.ty(id).map(|t| t.kind), "[{id}]");
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ pub const VAR_GLOBAL_ALLOCATED: u32 = 1;
 pub const VAR_GLOBAL_EXTERN: u32 = 2;
 
 pub fn kind(btf: &Btf, id: u32) -> Option<Kind> {
-    btf.ty(id).map(|t| t.kind)
+    btf.kind_of(id)
 }
 
 pub fn is_datasec(btf: &Btf, id: u32) -> bool {

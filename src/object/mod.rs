@@ -28,7 +28,7 @@ pub(crate) mod pin;
 mod relo;
 mod sha256;
 
-use crate::btf::{Btf, BtfExt};
+use crate::btf::{Btf, BtfExt, Kind};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use crate::sys::mmap::Region;
@@ -611,10 +611,8 @@ impl Object {
     fn fixup_btf(&mut self, elf: &Elf) -> Result<()> {
         let Some(btf) = self.btf.as_deref_mut() else { return Ok(()) };
         let vars = btfq::ElfVars::new(elf);
-        for id in 1..btf.type_cnt() {
-            if !btfq::is_datasec(btf, id) {
-                continue;
-            }
+        // The fixups rewrite words of existing records only: the DATASEC ids stay the same.
+        for id in btf.ids_of_kind(Kind::Datasec) {
             btfq::fixup_datasec(btf, id, &vars)?;
         }
         Ok(())
