@@ -989,6 +989,7 @@ fn index_types(types: &[u32], start_id: u32) -> Result<Vec<u32>> {
         offs.push(pos as u32);
         pos += n;
     }
+    offs.shrink_to_fit();
     Ok(offs)
 }
 
