@@ -899,7 +899,7 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
     data.hdr.type_len = type_len;
     data.hdr.str_off = type_len;
     data.hdr.str_len = new_strs.len() as u32;
-    data.types = types;
+    data.types = types.into();
     data.offs = offs;
     data.own_strs = Some(new_strs);
     data.raw = Default::default();

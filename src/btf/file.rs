@@ -3,6 +3,7 @@
 
 use super::{Btf, BtfExt, BTF_MAGIC};
 use crate::error::{Error, Result};
+use crate::sys::btf_map::MappedFile;
 use object::{Object, ObjectSection};
 use parking_lot::Mutex;
 use std::path::Path;
@@ -22,6 +23,18 @@ fn looks_raw(data: &[u8]) -> bool {
     }
 }
 
+/// libbpf's first checks of a raw BTF file: at least 2 bytes (`EIO`), starting with the BTF
+/// magic in either byte order (`EPROTO`).
+fn check_raw(data: &[u8], path: &Path) -> Result<()> {
+    if data.len() < 2 {
+        return Err(Error::new(libc::EIO, format!("BTF: '{}' is too short to hold BTF", path.display())));
+    }
+    if !looks_raw(data) {
+        return Err(Error::new(libc::EPROTO, format!("BTF: '{}' is not raw BTF (no BTF magic)", path.display())));
+    }
+    Ok(())
+}
+
 fn section<'d>(file: &object::File<'d>, name: &str) -> Result<Option<&'d [u8]>> {
     let Some(s) = file.section_by_name(name) else { return Ok(None) };
     let data = s
@@ -39,13 +52,19 @@ impl Btf {
     pub fn parse_raw_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>) -> Result<Btf> {
         let path = path.as_ref();
         let data = read(path)?;
-        if data.len() < 2 {
-            return Err(Error::new(libc::EIO, format!("BTF: '{}' is too short to hold BTF", path.display())));
-        }
-        if !looks_raw(&data) {
-            return Err(Error::new(libc::EPROTO, format!("BTF: '{}' is not raw BTF (no BTF magic)", path.display())));
-        }
+        check_raw(&data, path)?;
         Btf::parse_with(&data, base).map_err(|e| e.context(path.display()))
+    }
+
+    /// [`Btf::parse_raw_file`], borrowing the bytes from a read-only mapping of the file when
+    /// the file can be mapped (sysfs vmlinux BTF on Linux 6.16+), else reading it.
+    fn parse_raw_file_mapped(path: &Path, base: Option<Arc<Btf>>) -> Result<Btf> {
+        let map = match std::fs::File::open(path).and_then(|f| MappedFile::map(&f)) {
+            Ok(m) => m,
+            Err(_) => return Btf::parse_raw_file(path, base),
+        };
+        check_raw(map.bytes(), path)?;
+        Btf::parse_mapped(Arc::new(map), base).map_err(|e| e.context(path.display()))
     }
 
     /// `.BTF` (and `.BTF.ext` if `want_ext`) of an ELF image. A `.BTF.base` section (distilled
@@ -134,7 +153,7 @@ impl Btf {
 
 fn load_vmlinux() -> Result<Btf> {
     if Path::new(SYSFS_VMLINUX).exists() {
-        let btf = Btf::parse_raw_file(SYSFS_VMLINUX, None)?;
+        let btf = Btf::parse_raw_file_mapped(Path::new(SYSFS_VMLINUX), None)?;
         crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
         return Ok(btf);
     }

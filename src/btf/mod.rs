@@ -26,13 +26,16 @@
 //! mutation copies on write.
 
 use crate::error::{Error, Result};
+use blob::{Blob, Words};
 use std::ffi::CStr;
 use std::sync::{Arc, OnceLock};
 
+mod blob;
 pub mod builder;
 pub mod dedup;
 pub mod distill;
 mod edit;
+mod names;
 mod write;
 pub use write::{field_id_slots, field_str_slots};
 mod sanitize;
@@ -109,13 +112,13 @@ struct Data {
     /// The blob exactly as it would be loaded, native byte order (in-place mutations are written
     /// here too). Set at parse; once the BTF is modifiable (see `write.rs`) it is a cache, emptied
     /// by every addition and rebuilt on demand from `hdr`, `types` and `own_strs`.
-    raw: OnceLock<Box<[u8]>>,
+    raw: OnceLock<Blob>,
     /// The blob in the opposite byte order, built on demand (`btf__set_endianness`).
     raw_swapped: OnceLock<Box<[u8]>>,
     hdr: Header,
     /// The type section as native words; only additions (`btf__add_*`) reallocate it, so record
     /// pointers stay valid until then (as libbpf's).
-    types: Vec<u32>,
+    types: Words,
     /// Word index in `types` of each own type, `offs[id - start_id]`.
     offs: Vec<u32>,
     /// Byte range of the string section in `raw` (while not modifiable).
@@ -126,10 +129,42 @@ struct Data {
     str_index: OnceLock<write::StrIndex>,
     start_id: u32,
     start_str_off: u32,
-    /// Own type ids sorted by (name, id), built on first name lookup.
-    by_name: OnceLock<Box<[u32]>>,
+    /// Name index of own types, built once name lookups outnumber [`NAME_SCANS`].
+    by_name: OnceLock<names::NameIndex>,
     /// Pointer size guessed from a `long` INT, computed on first use.
     guessed_ptr_size: OnceLock<Option<u32>>,
+    /// Name lookups still to be answered by a scan before `by_name` is built.
+    scans: ScanBudget,
+}
+
+/// How many name lookups a BTF answers by scanning its types before it builds its sorted name
+/// index: a process that loads one object asks the kernel BTF only a few names.
+const NAME_SCANS: u32 = 4;
+
+/// A countdown of name lookups by scan (shared by clones of one `Data` only by value).
+struct ScanBudget(std::sync::atomic::AtomicU32);
+
+impl ScanBudget {
+    fn new() -> Self {
+        ScanBudget(std::sync::atomic::AtomicU32::new(NAME_SCANS))
+    }
+    /// Use one scan; false once none are left.
+    fn take_one(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0.fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1)).is_ok()
+    }
+}
+
+impl Clone for ScanBudget {
+    fn clone(&self) -> Self {
+        ScanBudget(std::sync::atomic::AtomicU32::new(self.0.load(std::sync::atomic::Ordering::Relaxed)))
+    }
+}
+
+impl Default for ScanBudget {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 fn rd_u16(b: &[u8], off: usize) -> Option<u16> {
@@ -235,6 +270,20 @@ impl Btf {
     }
 
     fn parse_native(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
+        Self::parse_blob(Blob::Heap(data.into()), base)
+    }
+
+    /// Parse a read-only mapping of a BTF file, borrowing its bytes instead of copying them
+    /// (opposite-endian BTF is converted into a heap copy as by [`Btf::parse_with`]).
+    pub(crate) fn parse_mapped(map: Arc<crate::sys::btf_map::MappedFile>, base: Option<Arc<Btf>>) -> Result<Btf> {
+        if write::native_copy(map.bytes())?.is_some() {
+            return Self::parse_with(map.bytes(), base);
+        }
+        Self::parse_blob(Blob::Mapped(map), base)
+    }
+
+    fn parse_blob(blob: Blob, base: Option<Arc<Btf>>) -> Result<Btf> {
+        let data: &[u8] = &blob;
         let hdr = Header::parse(data)?;
         let hdr_len = hdr.hdr_len as usize;
         let str_start = hdr_len + hdr.str_off as usize;
@@ -269,15 +318,21 @@ impl Btf {
         };
 
         let ts = hdr_len + hdr.type_off as usize;
-        let types: Vec<u32> = data[ts..ts + hdr.type_len as usize]
-            .chunks_exact(4)
-            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let tl = hdr.type_len as usize;
+        let mapped = match &blob {
+            Blob::Mapped(map) => Words::mapped(map, ts, tl / 4),
+            Blob::Heap(_) => None,
+        };
+        let types = mapped.unwrap_or_else(|| {
+            Words::Heap(
+                data[ts..ts + tl].chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            )
+        });
         let offs = index_types(&types, start_id)?;
 
         let btf = Btf {
             data: Arc::new(Data {
-                raw: OnceLock::from(Box::<[u8]>::from(data)),
+                raw: OnceLock::from(blob),
                 raw_swapped: OnceLock::new(),
                 hdr,
                 types,
@@ -289,6 +344,7 @@ impl Btf {
                 start_str_off,
                 by_name: OnceLock::new(),
                 guessed_ptr_size: OnceLock::new(),
+                scans: ScanBudget::new(),
             }),
             base,
             ptr_size: None,
@@ -346,7 +402,7 @@ impl Btf {
             return s;
         }
         let (a, n) = (d.str_start, d.hdr.str_len as usize);
-        d.raw.get_mut().and_then(|r| r.get_mut(a..a + n)).unwrap_or(&mut [])
+        d.raw.get_mut().and_then(|r| r.to_mut().get_mut(a..a + n)).unwrap_or(&mut [])
     }
 
     /// The string at logical offset `off` as raw bytes (without its NUL); base-aware.
@@ -355,8 +411,7 @@ impl Btf {
             return self.base.as_deref()?.str_bytes_at(off);
         }
         let s = self.strs().get((off - self.data.start_str_off) as usize..)?;
-        let end = s.iter().position(|&c| c == 0)?;
-        Some(&s[..end])
+        Some(CStr::from_bytes_until_nul(s).ok()?.to_bytes())
     }
 
     /// The string at logical offset `off` (`None` if out of range or not UTF-8); base-aware.
@@ -407,6 +462,31 @@ impl Btf {
         (self.start_id()..self.type_cnt()).filter_map(move |id| self.ty(id))
     }
 
+    /// Kind of type `id` (base-aware; `Unkn` for void), read from the record's kind bits
+    /// without decoding the type; `None` when out of range.
+    pub fn kind_of(&self, id: u32) -> Option<Kind> {
+        if id == 0 {
+            return Some(Kind::Unkn);
+        }
+        if id < self.data.start_id {
+            return self.base.as_deref()?.kind_of(id);
+        }
+        self.own_kind(id)
+    }
+
+    /// Ids of every type of `kind` (the base's first), ascending, read from each record's kind
+    /// bits without decoding the types.
+    pub fn ids_of_kind(&self, kind: Kind) -> Vec<u32> {
+        let mut out = self.base.as_deref().map(|b| b.ids_of_kind(kind)).unwrap_or_default();
+        let d = &*self.data;
+        let types: &[u32] = &d.types;
+        out.extend(d.offs.iter().enumerate().filter_map(|(i, &w)| {
+            let info = *types.get(w as usize + 1)?;
+            (Kind::from_raw((info >> 24) & 0x1f) == Some(kind)).then_some(d.start_id + i as u32)
+        }));
+        out
+    }
+
     /// Kind of own type `id`, without decoding the rest.
     fn own_kind(&self, id: u32) -> Option<Kind> {
         let d = &*self.data;
@@ -414,36 +494,85 @@ impl Btf {
         Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f)
     }
 
-    /// Name bytes of own type `id` ("" if none).
-    /// Raw name bytes of own type `id` (`b""` when out of range), without decoding the type.
-    pub(crate) fn own_name(&self, id: u32) -> &[u8] {
+    /// Name offset of own type `id`.
+    pub(super) fn own_name_off(&self, id: u32) -> Option<u32> {
         let d = &*self.data;
-        id.checked_sub(d.start_id)
-            .and_then(|i| d.offs.get(i as usize))
-            .and_then(|&w| d.types.get(w as usize))
-            .and_then(|&off| self.str_bytes_at(off))
-            .unwrap_or(b"")
+        let w = *d.offs.get(id.checked_sub(d.start_id)? as usize)?;
+        d.types.get(w as usize).copied()
     }
 
-    fn name_index(&self) -> &[u32] {
-        self.data.by_name.get_or_init(|| {
-            let mut v: Vec<(&[u8], u32)> =
-                (self.start_id()..self.type_cnt()).map(|id| (self.own_name(id), id)).collect();
-            v.sort_unstable();
-            v.into_iter().map(|(_, id)| id).collect()
+    /// The string section from logical offset `off` to its end (base-aware): the string at
+    /// `off` and those after it.
+    fn str_tail(&self, off: u32) -> Option<&[u8]> {
+        let start = self.data.start_str_off;
+        if off < start {
+            return self.base.as_deref()?.str_tail(off);
+        }
+        self.strs().get((off - start) as usize..)
+    }
+
+    /// Whether the string at `off` starts with `prefix` (raw bytes; base-aware), without
+    /// measuring the whole string. `prefix` must not hold a NUL.
+    fn str_starts_with(&self, off: u32, prefix: &[u8]) -> bool {
+        let start = self.data.start_str_off;
+        if off < start {
+            return self.base.as_deref().is_some_and(|b| b.str_starts_with(off, prefix));
+        }
+        let o = (off - start) as usize;
+        o.checked_add(prefix.len()).and_then(|end| self.strs().get(o..end)) == Some(prefix)
+    }
+
+    /// Whether the string at `off` is exactly `name` (raw bytes; base-aware). `name` must not
+    /// hold a NUL.
+    fn str_is(&self, off: u32, name: &[u8]) -> bool {
+        let start = self.data.start_str_off;
+        if off < start {
+            return self.base.as_deref().is_some_and(|b| b.str_is(off, name));
+        }
+        let o = (off - start) as usize;
+        let s = self.strs();
+        o.checked_add(name.len()).is_some_and(|end| s.get(o..end) == Some(name) && s.get(end) == Some(&0))
+    }
+
+    /// Whether own type `id`'s name starts with `prefix` (raw bytes, no UTF-8 check; the cheap
+    /// filter of the CO-RE candidate search). Always true for a `prefix` holding a NUL.
+    pub(crate) fn own_name_starts_with(&self, id: u32, prefix: &[u8]) -> bool {
+        if prefix.contains(&0) {
+            return true;
+        }
+        self.own_name_off(id).is_some_and(|off| self.str_starts_with(off, prefix))
+    }
+
+    /// Smallest own id named `name` (of `kind`, if given). The first few lookups scan the
+    /// types (a large BTF asked a handful of names, as in one load, never pays for an index);
+    /// later ones use the name index, built on the first of them.
+    fn find_own(&self, name: &str, kind: Option<Kind>) -> Option<u32> {
+        let nb = name.as_bytes();
+        if nb.contains(&0) {
+            return None; // no BTF name holds a NUL
+        }
+        if nb.is_empty() || (self.data.by_name.get().is_none() && self.data.scans.take_one()) {
+            return self.scan_own(nb, kind);
+        }
+        let idx = self.data.by_name.get_or_init(|| names::NameIndex::build(self));
+        idx.candidates(nb).iter().copied().find(|&id| {
+            self.own_name_off(id).is_some_and(|off| self.str_is(off, nb))
+                && (kind.is_none() || self.own_kind(id) == kind)
         })
     }
 
-    /// Smallest own id named `name` (of `kind`, if given).
-    fn find_own(&self, name: &str, kind: Option<Kind>) -> Option<u32> {
-        let idx = self.name_index();
-        let nb = name.as_bytes();
-        let first = idx.partition_point(|&id| self.own_name(id) < nb);
-        idx[first..]
-            .iter()
-            .take_while(|&&id| self.own_name(id) == nb)
-            .copied()
-            .find(|&id| kind.is_none() || self.own_kind(id) == kind)
+    /// [`Btf::find_own`] by a scan in id order, comparing raw name bytes.
+    fn scan_own(&self, nb: &[u8], kind: Option<Kind>) -> Option<u32> {
+        let d = &*self.data;
+        d.offs.iter().enumerate().find_map(|(i, &w)| {
+            let w = w as usize;
+            let name_off = *d.types.get(w)?;
+            if !self.str_is(name_off, nb) {
+                return None;
+            }
+            let k = Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f);
+            (kind.is_none() || k == kind).then_some(d.start_id + i as u32)
+        })
     }
 
     /// Smallest type id with this name and kind, base first (libbpf's `btf__find_by_name_kind`):
@@ -654,7 +783,7 @@ impl Btf {
     /// The bytes as they would be loaded into the kernel (this BTF's own blob in native byte
     /// order; reflects mutations and additions).
     pub fn raw_data(&self) -> &[u8] {
-        self.data.raw.get_or_init(|| self.build_blob(false))
+        self.data.raw.get_or_init(|| self.build_blob(false).into())
     }
 
     /// The blob `btf__raw_data` hands out: [`Btf::raw_data`], or its byte-swapped form when the
@@ -686,12 +815,13 @@ impl Btf {
             d.raw = OnceLock::new();
             let slot = d
                 .types
+                .to_mut()
                 .get_mut(w)
                 .ok_or_else(|| Error::inval(format!("BTF: type [{id}] word {word} is outside its record")))?;
             *slot = val;
             return Ok(());
         }
-        match (d.types.get_mut(w), d.raw.get_mut().and_then(|r| r.get_mut(byte..byte + 4))) {
+        match (d.types.to_mut().get_mut(w), d.raw.get_mut().and_then(|r| r.to_mut().get_mut(byte..byte + 4))) {
             (Some(slot), Some(bytes)) => {
                 *slot = val;
                 bytes.copy_from_slice(&val.to_ne_bytes());
@@ -739,16 +869,39 @@ impl Btf {
     /// than a panic (a name that is not UTF-8 reads as "" through [`Btf::str_at`]).
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
+        let d = &*self.data;
+        let (str_start, str_len) = (d.start_str_off, self.strs().len());
         let lb = |m: String| Error::inval(format!("btf: {m}"));
-        for id in self.start_id()..cnt {
-            let rec = self.type_record(id).ok_or_else(|| bad(format!("type [{id}] record missing")))?;
+        // A name offset is valid when it falls in the string sections (base and own): both end
+        // with a NUL (checked at parse), so every offset in range starts a string.
+        let name_in_range = |off: u32| {
+            if off < str_start {
+                self.base.as_deref().is_some_and(|b| b.str_bytes_at(off).is_some())
+            } else {
+                ((off - str_start) as usize) < str_len
+            }
+        };
+        let kind_of = |id: u32| {
+            if id >= d.start_id {
+                self.own_kind(id)
+            } else {
+                self.ty(id).map(|t| t.kind)
+            }
+        };
+        let types: &[u32] = &d.types;
+        for (i, &w) in d.offs.iter().enumerate() {
+            let id = d.start_id + i as u32;
+            let end = d.offs.get(i + 1).map_or(types.len(), |&n| n as usize);
+            let rec = types.get(w as usize..end).filter(|r| r.len() >= 3);
+            let rec = rec.ok_or_else(|| bad(format!("type [{id}] record missing")))?;
             let (name_off, info) = (rec[0], rec[1]);
             let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
             let check_name = |off: u32, what: &str| {
-                self.check_str(off).map(|_| ()).map_err(|why| match why {
-                    "out of range" => lb(format!("type [{id}]: invalid {what} (string offset {off})")),
-                    _ => bad(format!("type [{id}] {kind} {what} at string offset {off} {why}")),
-                })
+                if name_in_range(off) {
+                    Ok(())
+                } else {
+                    Err(lb(format!("type [{id}]: invalid {what} (string offset {off})")))
+                }
             };
             let check_id = |t: u32| {
                 if t < cnt {
@@ -780,7 +933,7 @@ impl Btf {
                 }
                 Func => {
                     check_id(rec[2])?;
-                    if self.ty(rec[2]).map(|t| t.kind) != Some(FuncProto) {
+                    if rec[2] == 0 || kind_of(rec[2]) != Some(FuncProto) {
                         return Err(lb(format!("type [{id}]: referenced type [{}] is not FUNC_PROTO", rec[2])));
                     }
                 }
@@ -798,10 +951,6 @@ impl Btf {
             }
         }
         Ok(())
-    }
-
-    fn check_str(&self, off: u32) -> std::result::Result<&[u8], &'static str> {
-        self.str_bytes_at(off).ok_or("out of range")
     }
 }
 
@@ -840,6 +989,7 @@ fn index_types(types: &[u32], start_id: u32) -> Result<Vec<u32>> {
         offs.push(pos as u32);
         pos += n;
     }
+    offs.shrink_to_fit();
     Ok(offs)
 }
 

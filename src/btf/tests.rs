@@ -296,3 +296,46 @@ fn send_sync_clone() {
     is::<Btf>();
     is::<BtfExt>();
 }
+
+#[test]
+fn ids_of_kind_match_decoded_kinds() {
+    let (raw, _) = sample();
+    let btf = Btf::parse(&raw).unwrap();
+    assert_eq!(btf.ids_of_kind(Kind::Struct), vec![5, 14]);
+    for kind in [Kind::Int, Kind::Func, Kind::Fwd, Kind::DeclTag, Kind::Datasec] {
+        let decoded: Vec<u32> = btf.types().filter(|t| t.kind == kind).map(|t| t.id).collect();
+        assert_eq!(btf.ids_of_kind(kind), decoded, "{kind}");
+    }
+    // Split BTF lists the base's ids first.
+    let mut split =
+        Btf::parse_split(&super::builder::BtfBuilder::new_split(&btf).build(), Arc::new(btf.clone())).unwrap();
+    let own = split.add_int(Some(b"own_int"), 4, 0).unwrap();
+    assert_eq!(split.ids_of_kind(Kind::Int), vec![1, 2, own]);
+    // kind_of reads the same kinds as decoding, base-aware, void as Unkn.
+    for id in 0..split.type_cnt() + 1 {
+        assert_eq!(split.kind_of(id), split.ty(id).map(|t| t.kind), "[{id}]");
+    }
+}
+
+#[test]
+fn name_lookups_by_scan_and_by_index_agree() {
+    let (raw, _) = sample();
+    let btf = Btf::parse(&raw).unwrap();
+    let queries = [
+        ("s", None),
+        ("s", Some(Kind::Struct)),
+        ("int", Some(Kind::Int)),
+        ("u", Some(Kind::Union)),
+        ("nope", None),
+        ("", None),
+        ("s_t", Some(Kind::Typedef)),
+        ("f", Some(Kind::Func)),
+        ("in", None),
+    ];
+    let scanned: Vec<_> = queries.iter().map(|&(n, k)| btf.scan_own(n.as_bytes(), k)).collect();
+    let looked_up: Vec<_> = (0..3).flat_map(|_| queries.iter().map(|&(n, k)| btf.find_own(n, k))).collect();
+    assert!(btf.data.by_name.get().is_some(), "the index was built after the scan budget");
+    assert_eq!(looked_up, [scanned.clone(), scanned.clone(), scanned].concat());
+    assert_eq!(btf.find_own("s", None), Some(5), "smallest id of the name");
+    assert_eq!(btf.find_own("a\0b", None), None);
+}

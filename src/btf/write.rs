@@ -14,6 +14,7 @@
 //! gets). Referenced type ids are only checked for being non-negative: BTF may refer forward to
 //! types added later. Those failures are reported by errno alone, as libbpf does.
 
+use super::blob::Words;
 use super::{Btf, Data, Header, Kind, BTF_MAGIC, BTF_VERSION, HEADER_LEN, MAX_STR_OFFSET, MAX_TYPE_ID};
 use crate::error::{Error, Result};
 use hashbrown::HashTable;
@@ -224,7 +225,7 @@ impl Btf {
                 raw: OnceLock::new(),
                 raw_swapped: OnceLock::new(),
                 hdr,
-                types: Vec::new(),
+                types: Words::default(),
                 offs: Vec::new(),
                 str_start: 0,
                 own_strs: Some(strs),
@@ -233,6 +234,7 @@ impl Btf {
                 start_str_off,
                 by_name: OnceLock::new(),
                 guessed_ptr_size: OnceLock::new(),
+                scans: Default::default(),
             }),
             base,
             ptr_size: Some(std::mem::size_of::<usize>() as u32),
@@ -336,7 +338,7 @@ impl Btf {
             return Err(Error::quiet(libc::ENOMEM));
         }
         d.offs.push(d.types.len() as u32);
-        d.types.extend_from_slice(words);
+        d.types.to_mut().extend_from_slice(words);
         let sz = 4 * words.len() as u32;
         d.hdr.type_len += sz;
         d.hdr.str_off = d.hdr.str_off.wrapping_add(sz);
@@ -358,8 +360,9 @@ impl Btf {
             return Err(Error::quiet(libc::ENOMEM));
         }
         let last = *d.offs.last().ok_or_else(einval)? as usize;
-        d.types.extend_from_slice(words);
-        d.types[last + 1] = f(d.types[last + 1]);
+        let types = d.types.to_mut();
+        types.extend_from_slice(words);
+        types[last + 1] = f(types[last + 1]);
         let sz = 4 * words.len() as u32;
         d.hdr.type_len += sz;
         d.hdr.str_off = d.hdr.str_off.wrapping_add(sz);
@@ -518,7 +521,7 @@ impl Btf {
                 let union = fwd_kind == 1;
                 let d = Arc::make_mut(&mut self.data);
                 if let Some(&w) = d.offs.last() {
-                    d.types[w as usize + 1] = info(Kind::Fwd, 0, union);
+                    d.types.to_mut()[w as usize + 1] = info(Kind::Fwd, 0, union);
                 }
                 Ok(id)
             }
@@ -536,7 +539,7 @@ impl Btf {
         let id = self.add_ref_kind(Kind::Func, name, proto_id)?;
         let d = Arc::make_mut(&mut self.data);
         if let Some(&w) = d.offs.last() {
-            d.types[w as usize + 1] = info(Kind::Func, linkage as u16, false);
+            d.types.to_mut()[w as usize + 1] = info(Kind::Func, linkage as u16, false);
         }
         Ok(id)
     }
@@ -663,7 +666,7 @@ impl Btf {
             e.patch(&ext_patches, Some(self))?;
         }
         let d = self.modifiable();
-        d.types = types;
+        d.types = types.into();
         d.offs = offs;
         Ok(())
     }
@@ -749,7 +752,7 @@ impl Btf {
         if res.is_err() {
             let d = self.modifiable();
             d.offs.truncate(nt);
-            d.types.truncate(nw);
+            d.types.to_mut().truncate(nw);
             if let Some(s) = d.own_strs.as_mut() {
                 s.truncate(ns);
             }
@@ -777,7 +780,7 @@ impl Btf {
             out.extend_from_slice(&w32(v));
         }
         out.resize((h.hdr_len as usize).max(HEADER_LEN), 0);
-        for &w in &d.types {
+        for &w in d.types.iter() {
             out.extend_from_slice(&w32(w));
         }
         out.extend_from_slice(strs);

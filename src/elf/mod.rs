@@ -9,8 +9,11 @@
 
 use crate::error::{Error, Result};
 use object::elf::{self, FileHeader64};
+
+mod read;
 use object::read::elf::{FileHeader, Rel as _, SectionHeader, Sym as _};
 use object::{Endianness, LittleEndian};
+pub use read::read_object_file;
 
 pub const SHT_PROGBITS: u32 = elf::SHT_PROGBITS;
 pub const SHT_SYMTAB: u32 = elf::SHT_SYMTAB;
@@ -264,9 +267,17 @@ impl AlignedBuf {
         dst[..bytes.len()].copy_from_slice(bytes);
         AlignedBuf { words, len: bytes.len() }
     }
+    /// `len` zero bytes (fresh zeroed memory: pages never written are never touched).
+    pub fn zeroed(len: usize) -> AlignedBuf {
+        AlignedBuf { words: vec![0u64; len.div_ceil(8)], len }
+    }
     pub fn as_bytes(&self) -> &[u8] {
         let all: &[u8] = bytemuck_view(&self.words);
         &all[..self.len]
+    }
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        let len = self.len;
+        &mut bytemuck_view_mut(&mut self.words)[..len]
     }
 }
 

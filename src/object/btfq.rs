@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use std::collections::HashMap;
 
 pub fn kind(btf: &Btf, id: u32) -> Option<Kind> {
-    btf.ty(id).map(|t| t.kind)
+    btf.kind_of(id)
 }
 
 pub fn is_datasec(btf: &Btf, id: u32) -> bool {

@@ -602,7 +602,7 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
             m.def.value_size = t.size_or_type;
             m.def.max_entries = 1;
             m.def.map_flags = if link { uapi::BPF_F_LINK } else { 0 };
-            let mut data = Region::new(size)?;
+            let mut data = Region::heap(size)?;
             data.write(0, bytes)?;
             m.st_ops = Some(StructOps { type_id, data, progs: vec![None; t.vlen as usize], user: None });
             crate::pr_debug!(

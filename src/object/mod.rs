@@ -28,7 +28,7 @@ pub(crate) mod pin;
 mod relo;
 mod sha256;
 
-use crate::btf::{Btf, BtfExt};
+use crate::btf::{Btf, BtfExt, Kind};
 use crate::elf::{self, Elf};
 use crate::error::{lerr, Error, Result};
 use crate::sys::mmap::Region;
@@ -277,8 +277,15 @@ impl Object {
             }
         };
         let label = path.to_string();
-        let buf = crate::elf::AlignedBuf::copy_from(bytes);
-        let elf = Elf::parse(buf.as_bytes(), &label)?;
+        // The parser needs an 8-byte-aligned image; copy only one that is not (a skeleton's).
+        let copy;
+        let image = if bytes.as_ptr() as usize % 8 == 0 {
+            bytes
+        } else {
+            copy = crate::elf::AlignedBuf::copy_from(bytes);
+            copy.as_bytes()
+        };
+        let elf = Elf::parse(image, &label)?;
         let mut obj = Box::new(Object {
             name: cstring(&name)?,
             path: label.clone(),
@@ -587,10 +594,8 @@ impl Object {
     fn fixup_btf(&mut self, elf: &Elf) -> Result<()> {
         let Some(btf) = self.btf.as_deref_mut() else { return Ok(()) };
         let vars = btfq::ElfVars::new(elf);
-        for id in 1..btf.type_cnt() {
-            if !btfq::is_datasec(btf, id) {
-                continue;
-            }
+        // The fixups rewrite words of existing records only: the DATASEC ids stay the same.
+        for id in btf.ids_of_kind(Kind::Datasec) {
             btfq::fixup_datasec(btf, id, &vars)?;
         }
         Ok(())

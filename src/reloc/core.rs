@@ -260,7 +260,7 @@ fn add_cands(
     for id in start_id..targ.type_cnt() {
         // Cheap filter on the raw name bytes before decoding the type: a candidate's name
         // starts with the local essential name.
-        if id >= own && !targ.own_name(id).starts_with(eb) {
+        if id >= own && !targ.own_name_starts_with(id, eb) {
             continue;
         }
         let Some(t) = targ.ty(id) else { continue };

@@ -11,7 +11,12 @@ use crate::error::{Error, Result};
 pub struct Region {
     ptr: *mut u8,
     len: usize,
+    /// Heap memory from [`Region::heap`] rather than a mapping.
+    heap: bool,
 }
+
+/// Alignment of a [`Region::heap`] buffer (at least any C type's).
+const HEAP_ALIGN: usize = 16;
 
 // SAFETY: Region is a plain owned mapping; nothing is thread-affine.
 unsafe impl Send for Region {}
@@ -49,7 +54,23 @@ impl Region {
         if p == libc::MAP_FAILED {
             return Err(Error::io("failed to allocate map content buffer", &std::io::Error::last_os_error()));
         }
-        Ok(Region { ptr: p as *mut u8, len })
+        Ok(Region { ptr: p as *mut u8, len, heap: false })
+    }
+
+    /// The same zero-filled, page-rounded buffer as [`Region::new`], on the heap (no mmap/munmap
+    /// per buffer), for buffers no map is ever mapped over: struct_ops shadows, which libbpf
+    /// also allocates with malloc. [`Region::map_fd_over`] refuses such a region.
+    pub fn heap(len: usize) -> Result<Region> {
+        let pg = page_size();
+        let len = len.max(1).checked_next_multiple_of(pg).ok_or_else(|| Error::nomem("buffer size overflow"))?;
+        let layout =
+            std::alloc::Layout::from_size_align(len, HEAP_ALIGN).map_err(|_| Error::nomem("buffer size overflow"))?;
+        // SAFETY: `layout` has a non-zero size.
+        let p = unsafe { std::alloc::alloc_zeroed(layout) };
+        if p.is_null() {
+            return Err(Error::nomem("failed to allocate map content buffer"));
+        }
+        Ok(Region { ptr: p, len, heap: true })
     }
 
     pub fn as_ptr(&self) -> *mut u8 {
@@ -93,7 +114,7 @@ impl Region {
         if new_len.max(1).checked_next_multiple_of(page_size()) == Some(self.len) {
             return Ok(());
         }
-        let mut fresh = Region::new(new_len)?;
+        let mut fresh = if self.heap { Region::heap(new_len)? } else { Region::new(new_len)? };
         let keep = self.len.min(fresh.len);
         let data = self.read(keep);
         fresh.write(0, &data)?;
@@ -107,6 +128,9 @@ impl Region {
     /// read-only when `writable` is false. The region keeps its size; only the map's pages change.
     pub fn map_fd_over(&mut self, fd: std::os::fd::BorrowedFd<'_>, len: usize, writable: bool) -> Result<()> {
         use std::os::fd::AsRawFd;
+        if self.heap {
+            return Err(Error::inval("a heap buffer cannot have a map mapped over it"));
+        }
         let len = len.min(self.len);
         let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         // SAFETY: the target range lies inside the mapping this Region owns (len <= self.len),
@@ -136,7 +160,7 @@ impl Region {
         if p == libc::MAP_FAILED {
             return Err(Error::io("failed to mmap the map", &std::io::Error::last_os_error()));
         }
-        let r = Region { ptr: p as *mut u8, len };
+        let r = Region { ptr: p as *mut u8, len, heap: false };
         if let Some(a) = at {
             if p as usize != a {
                 // A kernel without MAP_FIXED_NOREPLACE treats it as a hint.
@@ -149,7 +173,41 @@ impl Region {
 
 impl Drop for Region {
     fn drop(&mut self) {
+        if self.heap {
+            if let Ok(layout) = std::alloc::Layout::from_size_align(self.len, HEAP_ALIGN) {
+                // SAFETY: ptr was allocated in `heap` with exactly this layout, freed once.
+                unsafe { std::alloc::dealloc(self.ptr, layout) };
+            }
+            return;
+        }
         // SAFETY: ptr/len describe the mapping created in `new`, unmapped exactly once.
         unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_region_behaves_as_a_mapped_one() {
+        let (mut h, mut m) = (Region::heap(100).unwrap(), Region::new(100).unwrap());
+        assert_eq!((h.len(), h.as_ptr() as usize % HEAP_ALIGN), (m.len(), 0), "page-rounded, aligned");
+        assert_eq!(h.read(h.len()), m.read(m.len()), "zero-filled");
+        h.write(10, b"abc").unwrap();
+        m.write(10, b"abc").unwrap();
+        assert!(h.write(h.len() - 1, b"xy").is_err());
+        h.resize(3 * page_size()).unwrap();
+        m.resize(3 * page_size()).unwrap();
+        assert_eq!(h.read(h.len()), m.read(m.len()), "resize keeps the prefix and zero-fills");
+        assert!(h.heap, "a heap region stays on the heap when resized");
+    }
+
+    #[test]
+    fn nothing_is_mapped_over_a_heap_region() {
+        let mut h = Region::heap(8).unwrap();
+        let f = std::fs::File::open("/dev/zero").unwrap();
+        use std::os::fd::AsFd;
+        assert_eq!(h.map_fd_over(f.as_fd(), 8, false).unwrap_err().errno(), libc::EINVAL);
     }
 }

@@ -11,6 +11,7 @@
 use std::io;
 
 pub mod attr;
+pub mod btf_map;
 pub mod cmd;
 pub mod epoll;
 pub mod fake;

@@ -220,7 +220,7 @@ impl Object {
         let pname = self.progs.get(main).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
         const PFX: &str = "exception_callback:";
         let mut cb: Option<usize> = None;
-        for id in 1..btf.type_cnt() {
+        for id in btf.ids_of_kind(Kind::DeclTag) {
             let Some(t) = btf.ty(id) else { continue };
             if t.kind != Kind::DeclTag || t.raw_record().get(3).map(|&c| c as i32) != Some(-1) {
                 continue;
