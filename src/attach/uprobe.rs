@@ -22,11 +22,9 @@ use std::ffi::CString;
 
 const VERSYM_VERSION: u16 = 0x7fff;
 
-/// A read-only private mapping of a whole file.
-pub struct FileMap {
-    ptr: *mut libc::c_void,
-    len: usize,
-}
+/// A read-only private mapping of a whole binary (`sys::file_map`), opened with libbpf's error
+/// messages.
+pub struct FileMap(crate::sys::file_map::MappedFile);
 
 impl FileMap {
     pub fn open(path: &str) -> Result<FileMap> {
@@ -35,36 +33,16 @@ impl FileMap {
         if len == 0 {
             return Err(Error::new(lerr::FORMAT, format!("elf: could not read elf from {path}: empty file")));
         }
-        let len = usize::try_from(len).map_err(|_| Error::nomem(format!("elf: {path} is too large to map")))?;
-        // SAFETY: a fresh read-only private mapping of an fd we hold open; no existing memory is
-        // affected. As with libelf's ELF_C_READ_MMAP, a concurrent truncation of the file would
-        // fault; callers probe binaries that are not being rewritten.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_PRIVATE,
-                std::os::fd::AsRawFd::as_raw_fd(&f),
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(Error::io(format!("elf: failed to map {path}"), &std::io::Error::last_os_error()));
+        if usize::try_from(len).is_err() {
+            return Err(Error::nomem(format!("elf: {path} is too large to map")));
         }
-        Ok(FileMap { ptr, len })
+        crate::sys::file_map::MappedFile::map(&f)
+            .map(FileMap)
+            .map_err(|e| Error::io(format!("elf: failed to map {path}"), &e))
     }
 
     pub fn bytes(&self) -> &[u8] {
-        // SAFETY: `ptr` maps `len` readable bytes for the life of self (unmapped in Drop).
-        unsafe { std::slice::from_raw_parts(self.ptr as *const u8, self.len) }
-    }
-}
-
-impl Drop for FileMap {
-    fn drop(&mut self) {
-        // SAFETY: unmapping exactly the mapping we created; no reference into it outlives self.
-        unsafe { libc::munmap(self.ptr, self.len) };
+        self.0.bytes()
     }
 }
 

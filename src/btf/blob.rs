@@ -2,7 +2,7 @@
 //! heap or borrowed from a read-only mapping of the file (the kernel's vmlinux BTF). A mapped
 //! store is copied to the heap on its first mutation.
 
-use crate::sys::btf_map::MappedFile;
+use crate::sys::file_map::MappedFile;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -109,7 +109,7 @@ impl From<Vec<u32>> for Words {
 #[cfg(test)]
 mod tests {
     use super::super::{Btf, Kind};
-    use crate::sys::btf_map::MappedFile;
+    use crate::sys::file_map::MappedFile;
     use std::sync::Arc;
 
     const VMLINUX: &str = "/sys/kernel/btf/vmlinux";

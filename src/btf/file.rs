@@ -3,7 +3,7 @@
 
 use super::{Btf, BtfExt, BTF_MAGIC};
 use crate::error::{Error, Result};
-use crate::sys::btf_map::MappedFile;
+use crate::sys::file_map::MappedFile;
 use object::{Object, ObjectSection};
 use parking_lot::Mutex;
 use std::path::Path;

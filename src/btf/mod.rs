@@ -275,7 +275,7 @@ impl Btf {
 
     /// Parse a read-only mapping of a BTF file, borrowing its bytes instead of copying them
     /// (opposite-endian BTF is converted into a heap copy as by [`Btf::parse_with`]).
-    pub(crate) fn parse_mapped(map: Arc<crate::sys::btf_map::MappedFile>, base: Option<Arc<Btf>>) -> Result<Btf> {
+    pub(crate) fn parse_mapped(map: Arc<crate::sys::file_map::MappedFile>, base: Option<Arc<Btf>>) -> Result<Btf> {
         if write::native_copy(map.bytes())?.is_some() {
             return Self::parse_with(map.bytes(), base);
         }

@@ -11,11 +11,11 @@
 use std::io;
 
 pub mod attr;
-pub mod btf_map;
 pub mod cmd;
 pub mod epoll;
 pub mod fake;
 pub mod fdio;
+pub mod file_map;
 pub mod fs;
 pub mod mmap;
 pub mod netlink;

@@ -1,7 +1,9 @@
-//! Read-only file mappings: the kernel's `/sys/kernel/btf/vmlinux` is mapped instead of read
-//! (Linux 6.16+ allows mapping it; libbpf 1.6+ does the same), so its ~5 MB of BTF are shared
-//! with the kernel's own copy rather than copied to the heap. Callers fall back to `read()` when
-//! mapping fails (older kernels, other files).
+//! Read-only file mappings, the one place files are mmapped: the kernel's
+//! `/sys/kernel/btf/vmlinux` is mapped instead of read (Linux 6.16+ allows mapping it; libbpf
+//! 1.6+ does the same), so its ~5 MB of BTF are shared with the kernel's own copy rather than
+//! copied to the heap (callers fall back to `read()` when mapping fails: older kernels, other
+//! files); binaries probed by uprobes and USDT are read through a mapping (as libelf's
+//! `ELF_C_READ_MMAP`), where a concurrent truncation of the file would fault.
 
 use std::fs::File;
 use std::io;
@@ -73,7 +75,7 @@ mod tests {
 
     #[test]
     fn maps_a_file_and_reads_words() {
-        let path = std::env::temp_dir().join(format!("oxbpf-btf-map-{}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("oxbpf-file-map-{}", std::process::id()));
         std::fs::File::create(&path).unwrap().write_all(&[1, 0, 0, 0, 2, 0, 0, 0, 9]).unwrap();
         let m = MappedFile::map(&File::open(&path).unwrap()).unwrap();
         std::fs::remove_file(&path).unwrap();
@@ -85,7 +87,7 @@ mod tests {
 
     #[test]
     fn empty_file_is_einval() {
-        let path = std::env::temp_dir().join(format!("oxbpf-btf-map-empty-{}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("oxbpf-file-map-empty-{}", std::process::id()));
         std::fs::File::create(&path).unwrap();
         let e = MappedFile::map(&File::open(&path).unwrap()).err().unwrap();
         std::fs::remove_file(&path).unwrap();
