@@ -46,6 +46,7 @@
 #include <bpf/libbpf.h>
 
 #include "../common.h"
+#include "../vm/vm_log.h"
 #include "load_behave.skel.h"
 
 #define BANNER "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n"
@@ -63,6 +64,7 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	oxt_debug_log(level, fmt, ap); /* OXBPF_TEST_DEBUG_LOG: ctests/logs' logs-run-* */
 	if (level == LIBBPF_WARN && strcmp(fmt, BANNER) == 0) {
 		const char *prog, *log;
 

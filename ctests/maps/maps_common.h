@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "../common.h"
+#include "../vm/vm_log.h"
 #include "maps.skel75.h"
 
 /* Must match struct rec in bpf/maps.bpf.c. */
@@ -157,6 +158,7 @@ static int oxt_log_cb(enum libbpf_print_level level, const char *fmt, va_list ap
 {
 	int n;
 
+	oxt_debug_log(level, fmt, ap); /* OXBPF_TEST_DEBUG_LOG: ctests/logs' logs-run-maps-* */
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	if (oxt_log_len >= sizeof(oxt_log) - 1)

@@ -38,11 +38,13 @@
 #include <bpf/libbpf.h>
 
 #include "../common.h"
+#include "../vm/vm_log.h"
 
 static int print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 
+	oxt_debug_log(level, fmt, ap); /* OXBPF_TEST_DEBUG_LOG: ctests/logs' logs-run-* */
 	if (level != LIBBPF_WARN)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);

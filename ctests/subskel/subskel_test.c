@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 
 #include "common.h"
+#include "../vm/vm_log.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -59,6 +60,7 @@ static int print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	oxt_debug_log(level, fmt, ap); /* OXBPF_TEST_DEBUG_LOG: ctests/logs' logs-run-* */
 	va_copy(cp, ap);
 	if (loglen < sizeof(logbuf) - 1) {
 		n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);

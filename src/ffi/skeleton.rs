@@ -384,7 +384,11 @@ unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void
         })?;
         let vt = map.btf_value_type_id;
         if !crate::object::btfq::is_datasec(btf, vt) {
-            return Err(Error::inval(format!("type for map '{}' is not a datasec", map.name().to_string_lossy())));
+            let kind = btf.ty(vt).map_or("void", |t| crate::reloc::core::kind_str(t.kind));
+            return Err(Error::inval(format!(
+                "type for map '{}' is not a datasec: {kind}",
+                map.name().to_string_lossy()
+            )));
         }
         // The name the subskeleton used for the map: the section name for global data.
         let mname = map.real_name.as_deref().unwrap_or(map.name()).to_string_lossy();

@@ -720,7 +720,11 @@ impl Object {
             if let Err(e) = res {
                 if e.errno() != libc::ENOENT {
                     crate::pr_warn!("{}", e);
-                    crate::pr_warn!("map '{}': failed to adjust resized BTF, clearing BTF key/value info", name);
+                    crate::pr_warn!(
+                        "map '{}': failed to adjust resized BTF, clearing BTF key/value info: {}",
+                        name,
+                        -e.errno()
+                    );
                     if let Some(m) = self.maps.get_mut(idx) {
                         m.btf_value_type_id = 0;
                         m.btf_key_type_id = 0;

@@ -324,6 +324,8 @@ impl Object {
                 },
             });
             if let Err(e) = res {
+                // libbpf warns where the pin fails, before the rollback's debug lines.
+                let e = log_now(e);
                 for j in (0..i).rev() {
                     if let Some(m) = self.maps.get_mut(j) {
                         if m.pin_path.is_some() {
@@ -364,6 +366,7 @@ impl Object {
                 .prog_pin_path(dir, i)
                 .and_then(|path| self.progs.get(i).map_or(Ok(()), |p| p.pin(path.as_deref())));
             if let Err(e) = res {
+                let e = log_now(e);
                 for &j in entries[..k].iter().rev() {
                     if let (Ok(path), Some(p)) = (self.prog_pin_path(dir, j), self.progs.get(j)) {
                         let _ = p.unpin(path.as_deref());
@@ -402,6 +405,14 @@ impl Object {
         self.unpin_programs(dir)?;
         self.unpin_maps(dir)
     }
+}
+
+/// Log `e` now (as libbpf does at the failing step) and keep only its errno for the caller.
+fn log_now(e: Error) -> Error {
+    if e.should_log() {
+        crate::pr_warn!("{e}");
+    }
+    Error::quiet(e.errno())
 }
 
 #[cfg(test)]
