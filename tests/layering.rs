@@ -18,7 +18,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("prog_linfo", &["object", "attach", "ffi", "gen", "manage"]),
     ("error", &["object", "elf", "btf", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("uapi", &["object", "elf", "btf", "sys", "attach", "struct_ops", "ffi", "gen", "manage"]),
-    ("sys", &["ffi", "struct_ops", "buffers", "linker", "gen", "manage", "link"]),
+    ("sys", &["object", "ffi", "struct_ops", "buffers", "linker", "gen", "manage"]),
     ("btf", &["ffi", "attach", "struct_ops", "linker", "gen", "manage"]),
     ("buffers", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("netlink", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),

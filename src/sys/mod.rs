@@ -14,6 +14,7 @@ pub mod attr;
 pub mod cmd;
 pub mod fake;
 pub mod fdio;
+pub mod kernel;
 pub mod mmap;
 pub mod netlink;
 pub mod perf;
