@@ -16,7 +16,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("reloc", &["object", "attach", "struct_ops", "ffi", "linker", "gen", "manage"]),
     ("section", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("prog_linfo", &["object", "attach", "ffi", "gen", "manage"]),
-    ("error", &["object", "elf", "btf", "attach", "struct_ops", "ffi", "gen", "manage"]),
+    ("error", &["sys", "object", "elf", "btf", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("uapi", &["object", "elf", "btf", "sys", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("sys", &["object", "ffi", "struct_ops", "buffers", "linker", "gen", "manage"]),
     ("btf", &["ffi", "attach", "struct_ops", "linker", "gen", "manage"]),

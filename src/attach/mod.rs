@@ -341,12 +341,12 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
     let target = format!("{}+0x{:x}", func.unwrap_or("(null)"), o.offset);
     // libbpf's two lines: the step that failed, then this one with the errno text only.
     let mk_err = |e: Error| {
-        let text = crate::sys::strerror(e.errno());
+        let text = crate::error::strerror(e.errno());
         Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {text}", pname(p)))
     };
     let step = |what: String| {
         move |e: Error| {
-            crate::pr_warn!("{}: {}", what, crate::sys::strerror(e.errno()));
+            crate::pr_warn!("{}: {}", what, crate::error::strerror(e.errno()));
             mk_err(e)
         }
     };

@@ -98,9 +98,9 @@ pub fn cmd_name(cmd: u32) -> &'static str {
     NAMES.get(cmd as usize).copied().unwrap_or("BPF_<unknown command>")
 }
 
-/// `strerror` text of a positive errno (the C library's, as [`crate::sys::strerror`]).
+/// `strerror` text of a positive errno (the C library's, as [`crate::error::strerror`]).
 pub fn errno_text(errno: i32) -> String {
-    crate::sys::strerror(errno)
+    crate::error::strerror(errno)
 }
 
 /// "<what>: <CMD> failed: <strerror>", carrying the errno.
