@@ -24,7 +24,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("prog_linfo", &["object", "attach", "ffi", "gen", "manage"]),
     ("error", &["sys", "object", "elf", "btf", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("uapi", &["object", "elf", "btf", "sys", "attach", "struct_ops", "ffi", "gen", "manage"]),
-    ("sys", &["object", "ffi", "struct_ops", "buffers", "linker", "gen", "manage"]),
+    ("sys", &["object", "btf", "ffi", "struct_ops", "buffers", "linker", "gen", "manage"]),
     ("btf", &["ffi", "attach", "struct_ops", "linker", "gen", "manage"]),
     ("buffers", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("netlink", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),

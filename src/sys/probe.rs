@@ -9,10 +9,13 @@
 //! answers them too; tests that need a definite answer can [`preset`] it.
 
 use super::cmd::{self, raw, LinkCreate, LinkExtra, MapCreate, ProgLoad};
-use crate::btf::FUNC_GLOBAL;
 use crate::uapi::{self, BpfInsn};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::OnceLock;
+
+/// `BTF_FUNC_GLOBAL` of the raw BTF the probes build. Written out here (as crate::btf does
+/// for its parser) so that the syscall layer does not depend on btf, which depends on it.
+const FUNC_GLOBAL: u32 = 1;
 
 /// What a probe checks. Names follow libbpf's `FEAT_*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
