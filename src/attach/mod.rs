@@ -244,7 +244,7 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             }
             // SAFETY: a link from a custom handler must be a `struct bpf_link *` this library
             // issued, whose ownership the handler passes on; reclaim checks it is one.
-            let l = unsafe { crate::ffi::handle::reclaim(out as *mut Link, "link from custom attach handler") }?;
+            let l = unsafe { crate::registry::reclaim(out as *mut Link, "link from custom attach handler") }?;
             Ok(l)
         }
     }

@@ -745,7 +745,7 @@ impl Drop for Map {
     fn drop(&mut self) {
         // The inner-map template is a handle once bpf_map__inner_map hands it out.
         if let Some(i) = self.inner.as_deref() {
-            crate::ffi::handle::retire::<Map>(i);
+            crate::registry::retire::<Map>(i);
         }
     }
 }
