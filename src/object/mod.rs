@@ -21,7 +21,6 @@ mod externs;
 pub mod handles;
 pub(crate) mod kconfig;
 mod load;
-pub(crate) use load::btf_load_into_kernel;
 pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
 pub(crate) mod pin;

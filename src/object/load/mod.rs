@@ -14,7 +14,6 @@ mod prog;
 mod relocate;
 mod verifier_log;
 
-pub(crate) use btf::btf_load_into_kernel;
 pub(crate) use ctx::LoadCtx;
 pub use prog::find_vmlinux_btf_id;
 
@@ -27,8 +26,6 @@ use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 use maps::unpin_map;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-/// libbpf's `BPF_LOG_BUF_SIZE` (UINT32_MAX >> 8): the first size of its own log buffers.
-const LOG_BUF_SIZE: usize = (u32::MAX >> 8) as usize;
 /// The invalid helper id a poisoned CO-RE instruction calls (`bpf_core_poison_insn`).
 pub(crate) const POISON_HELPER: i32 = 0xbad2310;
 /// Poisoned `ld_imm64` of a map that was not created: two calls of helper BASE + map index.

@@ -3,13 +3,14 @@
 //! then prog-array slots.
 
 use super::ctx::LoadCtx;
-use super::verifier_log::{c_text, fixup_verifier_log};
-use super::{insn, pr_perm_msg, strerr, LOG_BUF_SIZE};
+use super::verifier_log::fixup_verifier_log;
+use super::{insn, pr_perm_msg, strerr};
 use crate::btf::{Btf, Kind};
 use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::{MapKind, Object, Slot};
 use crate::sys::cmd;
+use crate::sys::cmd::{c_text, LOG_BUF_SIZE};
 use crate::sys::probe::Feature;
 use crate::uapi;
 use crate::uapi::BPF_LD_IMM64;
