@@ -61,7 +61,7 @@ impl Error {
     /// A failed syscall or libc call, from `std::io::Error`.
     pub fn io(what: impl fmt::Display, e: &std::io::Error) -> Self {
         match e.raw_os_error() {
-            Some(errno) => Self::new(errno, format!("{what}: {}", crate::sys::strerror(errno))),
+            Some(errno) => Self::new(errno, format!("{what}: {}", strerror(errno))),
             None => Self::new(libc::EIO, format!("{what}: {e}")),
         }
     }
@@ -100,6 +100,30 @@ impl<T> Context<T> for Result<T> {
     fn with_context<D: fmt::Display>(self, f: impl FnOnce() -> D) -> Result<T> {
         self.map_err(|e| e.context(f()))
     }
+}
+
+/// `strerror` text for a positive errno, as libbpf prints it in its messages: the C library's
+/// own text ("Operation not permitted", "Unknown error 134"), never Rust's "(os error N)". The
+/// one errno-to-text function of the crate.
+pub fn strerror(errno: i32) -> String {
+    let mut buf = [0u8; 128];
+    strerror_into(errno, &mut buf);
+    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// The C library's XSI `strerror_r` into `out` (always NUL-terminated when non-empty): returns
+/// 0, or a positive EINVAL for an unknown code / ERANGE when `out` was too short.
+pub fn strerror_into(errno: i32, out: &mut [u8]) -> i32 {
+    if out.is_empty() {
+        return libc::ERANGE;
+    }
+    // SAFETY: `out` is a writable buffer of out.len() bytes for the call's duration; the XSI
+    // strerror_r writes at most that many bytes.
+    let ret = unsafe { libc::strerror_r(errno, out.as_mut_ptr() as *mut std::ffi::c_char, out.len()) };
+    let last = out.len() - 1;
+    out[last] = 0;
+    ret
 }
 
 /// libbpf's error numbers past the errno range (`enum libbpf_errno`), and the text

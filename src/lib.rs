@@ -23,6 +23,7 @@ pub mod ffi;
 pub mod netlink;
 pub mod object;
 pub mod prog_linfo;
+pub mod registry;
 pub mod reloc;
 pub mod section;
 pub mod struct_ops;

@@ -369,7 +369,7 @@ fn describe(
             Some((off, _)) if off + 4 <= v.len() => state_name(btf, read_ne(&v[off..off + 4]) as u32),
             _ => "unknown".to_string(),
         },
-        Err(e) => format!("unknown ({})", crate::sys::strerror(e.errno())),
+        Err(e) => format!("unknown ({})", crate::error::strerror(e.errno())),
     };
     let id = m.info.id;
     Ok(Registration {

@@ -5,6 +5,10 @@
 //! A module "names" another when its code (comments aside) contains `crate::other` or, for a
 //! sibling inside the same parent, `super::other`. Paths are module paths below `src/`
 //! (`object::load`, `attach::link`, ...); a rule on `a` covers `a`'s submodules too.
+//!
+//! Edges against the flow that remain (not forbidden yet, each a piece of work of its own):
+//! sys::probe → attach::perf (the syscall-wrapper probe creates a kprobe), and object ↔
+//! struct_ops (struct_ops state is part of the object).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,23 +20,41 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("reloc", &["object", "attach", "struct_ops", "ffi", "linker", "gen", "manage"]),
     ("section", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("prog_linfo", &["object", "attach", "ffi", "gen", "manage"]),
-    ("error", &["object", "elf", "btf", "attach", "struct_ops", "ffi", "gen", "manage"]),
+    ("error", &["sys", "object", "elf", "btf", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("uapi", &["object", "elf", "btf", "sys", "attach", "struct_ops", "ffi", "gen", "manage"]),
-    ("sys", &["ffi", "struct_ops", "buffers", "linker", "gen", "manage", "link"]),
-    ("btf", &["ffi", "attach", "struct_ops", "linker", "gen", "manage"]),
+    ("sys", &["object", "btf", "ffi", "struct_ops", "buffers", "linker", "gen", "manage"]),
+    ("btf", &["object", "ffi", "attach", "struct_ops", "linker", "gen", "manage"]),
     ("buffers", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("netlink", &["object", "attach", "struct_ops", "ffi", "gen", "manage"]),
     ("linker", &["attach", "struct_ops", "ffi", "gen", "manage"]),
     // The object model does not attach; struct_ops values are prepared by the object and
     // attached by attach/ (attach::struct_ops), so struct_ops names neither attach nor links.
-    ("object", &["attach", "ffi::attach", "ffi::link", "gen", "manage", "linker"]),
+    ("object", &["attach", "ffi", "gen", "manage", "linker"]),
     ("struct_ops", &["attach", "ffi", "gen", "manage", "linker"]),
     // Externs are collected at open; their resolution at load lives in object::load::externs.
     ("object::externs", &["object::load"]),
     ("object::maps", &["object::load"]),
     ("object::relo", &["object::load"]),
     // Nothing below the binary uses its struct_ops manager.
-    ("attach", &["manage", "gen", "linker"]),
+    ("attach", &["ffi", "manage", "gen", "linker"]),
+    // The live-handle registry is the core's: it names nothing but the error type.
+    (
+        "registry",
+        &[
+            "object",
+            "attach",
+            "btf",
+            "buffers",
+            "elf",
+            "sys",
+            "struct_ops",
+            "ffi",
+            "gen",
+            "manage",
+            "linker",
+            "netlink",
+        ],
+    ),
     ("ffi", &["manage"]),
 ];
 

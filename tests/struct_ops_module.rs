@@ -436,7 +436,7 @@ fn module_struct_ops_load_and_attach_through_fake_kernel() {
 /// The module BTF fd must reach the kernel: `BPF_F_VTYPE_BTF_OBJ_FD` + `value_type_btf_obj_fd`
 /// on map create, `attach_btf_obj_fd` on program load. The struct_ops side records the fd
 /// (`KernInfo::value_type_btf_obj_fd()`, `Program::attach_btf_obj_fd()`; checked by
-/// `module_type_found_when_vmlinux_lacks_it`) and `src/object/load.rs` passes them on in
+/// `module_type_found_when_vmlinux_lacks_it`) and `src/object/load/` passes them on in
 /// `create_kernel_map` and `load_programs`.
 #[test]
 fn module_btf_fd_reaches_map_create_and_prog_load() {

@@ -236,7 +236,7 @@ fn run_handler(p: &Program, def: &crate::section::SecDef) -> Result<Option<Box<L
             }
             // SAFETY: a link from a custom handler must be a `struct bpf_link *` this library
             // issued, whose ownership the handler passes on; reclaim checks it is one.
-            let l = unsafe { crate::ffi::handle::reclaim(out as *mut Link, "link from custom attach handler") }?;
+            let l = unsafe { crate::registry::reclaim(out as *mut Link, "link from custom attach handler") }?;
             Ok(l)
         }
     }
@@ -332,12 +332,12 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
     let target = format!("{}+0x{:x}", func.unwrap_or("(null)"), o.offset);
     // libbpf's two lines: the step that failed, then this one with the errno text only.
     let mk_err = |e: Error| {
-        let text = crate::sys::strerror(e.errno());
+        let text = crate::error::strerror(e.errno());
         Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {text}", pname(p)))
     };
     let step = |what: String| {
         move |e: Error| {
-            crate::pr_warn!("{}: {}", what, crate::sys::strerror(e.errno()));
+            crate::pr_warn!("{}: {}", what, crate::error::strerror(e.errno()));
             mk_err(e)
         }
     };

@@ -45,11 +45,11 @@ pub fn path(name: &str) -> String {
 pub fn read_uint(file: &str, prefix: &str) -> Result<u32> {
     let s = std::fs::read_to_string(file).map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(libc::EIO);
-        crate::pr_debug!("failed to open '{}': {}", file, crate::sys::strerror(errno));
-        Error::new(errno, format!("failed to open '{file}': {}", crate::sys::strerror(errno)))
+        crate::pr_debug!("failed to open '{}': {}", file, crate::error::strerror(errno));
+        Error::new(errno, format!("failed to open '{file}': {}", crate::error::strerror(errno)))
     })?;
     let bad = || {
-        crate::pr_debug!("failed to parse '{}': {}", file, crate::sys::strerror(libc::EIO));
+        crate::pr_debug!("failed to parse '{}': {}", file, crate::error::strerror(libc::EIO));
         Error::new(libc::EIO, format!("failed to parse '{file}': '{}'", s.trim()))
     };
     let rest = s.trim_start().strip_prefix(prefix).ok_or_else(bad)?;

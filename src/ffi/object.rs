@@ -405,8 +405,10 @@ symver!(bpf_object__prev_map, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_object__load(obj: *mut Object) -> c_int {
     int("bpf_object__load", || {
-        // SAFETY: C contract: obj is a live handle or NULL, not aliased during the call.
-        unsafe { get_mut(obj, "object") }?.load().map(|()| 0)
+        handle::check(obj, "object")?;
+        // SAFETY: C contract: obj is a live handle (just checked), not aliased during the call;
+        // load_raw keeps no reference to it while custom section callbacks run.
+        unsafe { Object::load_raw(obj) }.map(|()| 0)
     })
 }
 symver!(bpf_object__load, "LIBBPF_0.0.1");

@@ -27,7 +27,7 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
             // untouched.
             // SAFETY: the caller provides `size` (> 0) writable bytes at buf.
             let out = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, size) };
-            return Ok(crate::sys::strerror_into(e, out));
+            return Ok(crate::error::strerror_into(e, out));
         }
         let (text, mut ret) = match lerr::text(e) {
             Some(s) => (s.to_string(), 0),

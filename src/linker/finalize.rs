@@ -67,7 +67,9 @@ impl Linker {
             Output::Owned(mut file) => file.write_all(&bytes).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)),
             Output::Caller(fd) => crate::sys::write_fd_at_start(fd, &bytes),
         };
-        res.map_err(|errno| Error::new(errno, format!("failed to write ELF contents: {}", crate::sys::strerror(errno))))
+        res.map_err(|errno| {
+            Error::new(errno, format!("failed to write ELF contents: {}", crate::error::strerror(errno)))
+        })
     }
 
     fn strtab_off(&self, name: &str) -> u32 {

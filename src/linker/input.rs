@@ -56,7 +56,7 @@ impl Linker {
         let name = format!("fd:{fd}");
         crate::pr_debug!("linker: adding object file '{}'...", name);
         let bytes = crate::sys::read_fd_from_start(fd)
-            .map_err(|e| Error::new(e, format!("failed to read '{name}': {}", crate::sys::strerror(e))))?;
+            .map_err(|e| Error::new(e, format!("failed to read '{name}': {}", crate::error::strerror(e))))?;
         self.add_bytes(&name, &bytes)
     }
 

@@ -7,11 +7,11 @@
 //! conflict with Rust's uniqueness rules for `Box`. Rust code reaches elements only through
 //! `&self`/`&mut self` borrows of the collection.
 //!
-//! Every element is registered as a live handle (`ffi::handle::register`) when pushed and
+//! Every element is registered as a live handle (`registry::register`) when pushed and
 //! retired when the collection drops (with its object), so C passing one back after the
 //! object closed is refused.
 
-use crate::ffi::handle::{self, Handle};
+use crate::registry::{self, Handle};
 use std::collections::HashMap;
 use std::ptr::NonNull;
 
@@ -37,7 +37,7 @@ impl<T: Handle> Default for Handles<T> {
 impl<T: Handle> Handles<T> {
     pub fn push(&mut self, v: T) -> usize {
         let p = NonNull::from(Box::leak(Box::new(v)));
-        handle::register::<T>(p.as_ptr());
+        registry::register::<T>(p.as_ptr());
         self.items.push(p);
         self.index.insert(p.as_ptr() as usize, self.items.len() - 1);
         self.items.len() - 1
@@ -87,7 +87,7 @@ impl<T: Handle> Drop for Handles<T> {
     fn drop(&mut self) {
         self.index.clear();
         for p in self.items.drain(..) {
-            handle::retire::<T>(p.as_ptr());
+            registry::retire::<T>(p.as_ptr());
             // SAFETY: each pointer came from Box::leak in `push` and is dropped exactly once here.
             drop(unsafe { Box::from_raw(p.as_ptr()) });
         }

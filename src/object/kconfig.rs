@@ -135,29 +135,6 @@ fn parse_u64(value: &str) -> Result<u64> {
     Ok(if neg { n.wrapping_neg() } else { n })
 }
 
-/// libbpf's `get_kernel_version`: Ubuntu's `/proc/version_signature` first, else
-/// `uname -r` parsed as "%u.%u.%u"; KERNEL_VERSION(a, b, c) with c capped at 255; 0 if neither
-/// parses.
-pub(crate) fn kernel_version() -> u32 {
-    fn three(s: &str) -> Option<(u32, u32, u32)> {
-        let mut it = s.splitn(3, '.');
-        let a = leading_u32(it.next()?)?;
-        let b = leading_u32(it.next()?)?;
-        let c = leading_u32(it.next()?)?;
-        Some((a, b, c))
-    }
-    fn leading_u32(s: &str) -> Option<u32> {
-        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        s[..end].parse().ok()
-    }
-    let ver = |(a, b, c): (u32, u32, u32)| (a << 16).wrapping_add(b << 8).wrapping_add(c.min(255));
-    if let Ok(sig) = std::fs::read_to_string("/proc/version_signature") {
-        // "Ubuntu 5.4.0-42.46-generic 5.4.44": the third word.
-        return sig.split_whitespace().nth(2).and_then(three).map(ver).unwrap_or(0);
-    }
-    three(&super::uname_release()).map(ver).unwrap_or(0)
-}
-
 /// libbpf's FEAT_SYSCALL_WRAPPER: the one probe ksyscall attach targets also use
 /// (`attach::perf::syscall_wrapper_probe`), cached per process.
 pub(super) fn has_syscall_wrapper() -> bool {
@@ -273,7 +250,7 @@ fn read_kernel_config() -> Option<String> {
             Some(String::from_utf8_lossy(&raw).into_owned())
         }
     }
-    read(&format!("/boot/config-{}", super::uname_release())).or_else(|| read("/proc/config.gz"))
+    read(&format!("/boot/config-{}", crate::sys::kernel::uname_release())).or_else(|| read("/proc/config.gz"))
 }
 
 #[cfg(test)]
@@ -307,11 +284,5 @@ mod tests {
         assert_eq!(str_bytes("X", &slot(KcfgType::CharArr, 4, false), "\"abcdef\"").unwrap(), b"abc\0".to_vec());
         assert_eq!(str_bytes("X", &slot(KcfgType::CharArr, 8, false), "\"ab\"").unwrap(), b"ab\0".to_vec());
         assert!(str_bytes("X", &slot(KcfgType::Int, 4, false), "\"a\"").is_err());
-    }
-
-    #[test]
-    fn kernel_version_is_major_minor_patch() {
-        let v = kernel_version();
-        assert!(v >> 16 >= 3, "kernel version 0x{v:x}");
     }
 }

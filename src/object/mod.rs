@@ -21,7 +21,6 @@ mod externs;
 pub mod handles;
 pub(crate) mod kconfig;
 mod load;
-pub(crate) use load::btf_load_into_kernel;
 pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
 pub(crate) mod pin;
@@ -237,27 +236,6 @@ enum SecType {
     Relo,
 }
 
-/// `uname -r`.
-pub(crate) fn uname_release() -> String {
-    // SAFETY: uname writes into the zeroed struct we own.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: `u` is a valid, writable utsname.
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return String::new();
-    }
-    let rel: Vec<u8> = u.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
-    String::from_utf8_lossy(&rel).into_owned()
-}
-
-/// The libbpf kernel-version default: LINUX_VERSION_CODE of the running kernel.
-pub(crate) fn running_kernel_version() -> u32 {
-    let rel = uname_release();
-    let mut it =
-        rel.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().unwrap_or(0));
-    let (a, b, c) = (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0));
-    (a << 16) + (b << 8) + c.min(255)
-}
-
 fn cstring(s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::inval(format!("name '{}' contains a NUL byte", s.escape_debug())))
 }
@@ -290,7 +268,7 @@ impl Object {
             name: cstring(&name)?,
             path: label.clone(),
             license: String::new(),
-            kern_version: running_kernel_version(),
+            kern_version: crate::sys::kernel::kernel_version(),
             btf: None,
             btf_ext: None,
             maps: Handles::default(),
@@ -777,7 +755,7 @@ impl Drop for Map {
     fn drop(&mut self) {
         // The inner-map template is a handle once bpf_map__inner_map hands it out.
         if let Some(i) = self.inner.as_deref() {
-            crate::ffi::handle::retire::<Map>(i);
+            crate::registry::retire::<Map>(i);
         }
     }
 }

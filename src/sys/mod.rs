@@ -17,6 +17,7 @@ pub mod fake;
 pub mod fdio;
 pub mod file_map;
 pub mod fs;
+pub mod kernel;
 pub mod mmap;
 pub mod netlink;
 pub mod perf;
@@ -26,6 +27,8 @@ pub mod shm;
 pub mod uprobe_sc;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};
+// The errno text lives with the error type; this path stays for callers that know it here.
+pub use crate::error::{strerror, strerror_into};
 
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
 /// bytes initialised); `size` is how many bytes of it the command uses.
@@ -57,30 +60,6 @@ pub unsafe trait AttrBytes: Sized {
         // valid, so viewing it as a byte slice for the borrow's duration is sound.
         unsafe { std::slice::from_raw_parts_mut(self as *mut Self as *mut u8, std::mem::size_of::<Self>()) }
     }
-}
-
-/// `strerror` text for a positive errno, as libbpf prints it in its messages: the C library's
-/// own text ("Operation not permitted", "Unknown error 134"), never Rust's "(os error N)". The
-/// one errno-to-text function of the crate.
-pub fn strerror(errno: i32) -> String {
-    let mut buf = [0u8; 128];
-    strerror_into(errno, &mut buf);
-    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..n]).into_owned()
-}
-
-/// The C library's XSI `strerror_r` into `out` (always NUL-terminated when non-empty): returns
-/// 0, or a positive EINVAL for an unknown code / ERANGE when `out` was too short.
-pub fn strerror_into(errno: i32, out: &mut [u8]) -> i32 {
-    if out.is_empty() {
-        return libc::ERANGE;
-    }
-    // SAFETY: `out` is a writable buffer of out.len() bytes for the call's duration; the XSI
-    // strerror_r writes at most that many bytes.
-    let ret = unsafe { libc::strerror_r(errno, out.as_mut_ptr() as *mut std::ffi::c_char, out.len()) };
-    let last = out.len() - 1;
-    out[last] = 0;
-    ret
 }
 
 /// Mount a BPF file system on `dir` (bpftool does so for a pin directory that is not on one).

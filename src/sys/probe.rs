@@ -9,10 +9,13 @@
 //! answers them too; tests that need a definite answer can [`preset`] it.
 
 use super::cmd::{self, raw, LinkCreate, LinkExtra, MapCreate, ProgLoad};
-use crate::btf::FUNC_GLOBAL;
 use crate::uapi::{self, BpfInsn};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::OnceLock;
+
+/// `BTF_FUNC_GLOBAL` of the raw BTF the probes build. Written out here (as crate::btf does
+/// for its parser) so that the syscall layer does not depend on btf, which depends on it.
+const FUNC_GLOBAL: u32 = 1;
 
 /// What a probe checks. Names follow libbpf's `FEAT_*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -540,7 +543,7 @@ fn probe_prog_load(prog_type: u32, insns: &[u64], log: Option<&mut [u8]>) -> cra
         uapi::BPF_PROG_TYPE_CGROUP_SOCK_ADDR => a.expected_attach_type = uapi::BPF_CGROUP_INET4_CONNECT,
         uapi::BPF_PROG_TYPE_CGROUP_SOCKOPT => a.expected_attach_type = uapi::BPF_CGROUP_GETSOCKOPT,
         uapi::BPF_PROG_TYPE_SK_LOOKUP => a.expected_attach_type = uapi::BPF_SK_LOOKUP,
-        uapi::BPF_PROG_TYPE_KPROBE => a.kern_version = crate::object::kconfig::kernel_version(),
+        uapi::BPF_PROG_TYPE_KPROBE => a.kern_version = crate::sys::kernel::kernel_version(),
         uapi::BPF_PROG_TYPE_LIRC_MODE2 => a.expected_attach_type = uapi::BPF_LIRC_MODE2,
         uapi::BPF_PROG_TYPE_TRACING | uapi::BPF_PROG_TYPE_LSM => {
             a.expected_attach_type =

@@ -2,14 +2,12 @@
 //! supports.
 
 use super::ctx::LoadCtx;
-use super::verifier_log::c_text;
-use super::LOG_BUF_SIZE;
 use crate::btf::Kind;
 use crate::error::{Error, Result};
 use crate::object::Object;
 use crate::sys::cmd;
 use crate::sys::probe::Feature;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::AsRawFd;
 
 impl Object {
     /// Load the object's BTF (`bpf_object__sanitize_and_load_btf`). A failure is fatal only
@@ -51,7 +49,7 @@ impl Object {
         };
         let data = sanitized.as_ref().map_or(btf.raw_data(), |c| c.raw_data());
         let (ubuf, usize_, level) = (self.opts.kernel_log_buf, self.opts.kernel_log_size, self.opts.kernel_log_level);
-        let res = btf_load_into_kernel(data, ubuf, usize_, if level != 0 { 1 } else { 0 }, ctx.token());
+        let res = cmd::btf_load_into_kernel(data, ubuf, usize_, if level != 0 { 1 } else { 0 }, ctx.token());
         match res {
             Ok(fd) => {
                 self.btf_fd = fd.as_raw_fd();
@@ -72,48 +70,5 @@ impl Object {
     /// libbpf's `kernel_needs_btf`: the object has struct_ops sections.
     fn has_st_ops_sections(&self) -> bool {
         self.sec_names.iter().any(|n| crate::object::is_struct_ops_data_sec(n))
-    }
-}
-
-/// libbpf's `btf_load_into_kernel`: level 0 first, then level 1 with the caller's buffer or our
-/// own growing one; our own log is printed on failure.
-pub(crate) fn btf_load_into_kernel(
-    raw: &[u8],
-    user_buf: usize,
-    user_size: usize,
-    level: u32,
-    token: Option<BorrowedFd>,
-) -> Result<OwnedFd> {
-    let mut level = level;
-    let mut own: Vec<u8> = Vec::new();
-    loop {
-        let mut buf: Option<&mut [u8]> = None;
-        if level != 0 {
-            if user_buf != 0 {
-                // SAFETY: the open options' log buffer: user_size writable bytes the caller keeps
-                // alive across load.
-                buf = Some(unsafe { std::slice::from_raw_parts_mut(user_buf as *mut u8, user_size) });
-            } else {
-                own = vec![0u8; LOG_BUF_SIZE.max(own.len() * 2)];
-                buf = Some(&mut own[..]);
-            }
-        }
-        match cmd::btf_load(raw, buf, level, token) {
-            Ok(fd) => return Ok(fd),
-            Err(e) => {
-                if level == 0 {
-                    level = 1;
-                    continue;
-                }
-                if user_buf == 0 && e.errno() == libc::ENOSPC && own.len() <= (u32::MAX / 2) as usize {
-                    continue;
-                }
-                crate::pr_warn!("BTF loading error: {}", -e.errno());
-                if user_buf == 0 && own.first().is_some_and(|&b| b != 0) {
-                    crate::pr_warn!("-- BEGIN BTF LOAD LOG ---\n{}\n-- END BTF LOAD LOG --", c_text(&own));
-                }
-                return Err(Error::quiet(e.errno()));
-            }
-        }
     }
 }

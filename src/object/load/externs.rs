@@ -35,7 +35,7 @@ impl Object {
                     }
                     let value = match name.as_str() {
                         "LINUX_KERNEL_VERSION" => {
-                            let v = crate::object::kconfig::kernel_version();
+                            let v = crate::sys::kernel::kernel_version();
                             if v == 0 {
                                 crate::pr_warn!("extern (kcfg) '{}': failed to get kernel version", name);
                                 return Err(Error::quiet(libc::EINVAL));

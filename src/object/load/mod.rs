@@ -14,7 +14,6 @@ mod prog;
 mod relocate;
 mod verifier_log;
 
-pub(crate) use btf::btf_load_into_kernel;
 pub(crate) use ctx::LoadCtx;
 pub use prog::find_vmlinux_btf_id;
 
@@ -27,8 +26,6 @@ use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 use maps::unpin_map;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-/// libbpf's `BPF_LOG_BUF_SIZE` (UINT32_MAX >> 8): the first size of its own log buffers.
-const LOG_BUF_SIZE: usize = (u32::MAX >> 8) as usize;
 /// The invalid helper id a poisoned CO-RE instruction calls (`bpf_core_poison_insn`).
 pub(crate) const POISON_HELPER: i32 = 0xbad2310;
 /// Poisoned `ld_imm64` of a map that was not created: two calls of helper BASE + map index.
@@ -87,20 +84,41 @@ fn strerr(errno: i32) -> String {
 impl Object {
     /// Load everything into the kernel. May be attempted once; afterwards the object is marked
     /// loaded whether or not it succeeded (libbpf's rule), and a failure leaves nothing behind.
+    ///
+    /// Custom section handlers' prepare-load callbacks run during the load; one that calls back
+    /// into the C API on this object must go through [`Object::load_raw`] (as
+    /// `bpf_object__load` does), which holds no reference to the object while they run.
     pub fn load(&mut self) -> Result<()> {
-        if self.loaded {
-            crate::pr_warn!("object '{}': load can't be attempted twice", self.name.to_string_lossy());
-            return Err(Error::quiet(libc::EINVAL));
+        // SAFETY: `self` is a live object; the only reference to it is the one given up here.
+        unsafe { Self::load_raw(self) }
+    }
+
+    /// [`Object::load`] on a raw handle.
+    ///
+    /// # Safety
+    /// `obj` is a live object and no reference to it is alive during the call: a custom section
+    /// handler's prepare-load callback runs with a program handle and may call the API.
+    pub unsafe fn load_raw(obj: *mut Object) -> Result<()> {
+        {
+            // SAFETY: caller's contract; this reference ends before any callback runs.
+            let o = unsafe { &*obj };
+            if o.loaded {
+                crate::pr_warn!("object '{}': load can't be attempted twice", o.name.to_string_lossy());
+                return Err(Error::quiet(libc::EINVAL));
+            }
         }
-        let res = self.load_steps();
-        self.loaded = true;
+        // SAFETY: caller's contract, passed on.
+        let res = unsafe { Self::load_steps(obj) };
+        // SAFETY: caller's contract; the steps (and their callbacks) have returned.
+        let o = unsafe { &mut *obj };
+        o.loaded = true;
         if let Err(e) = res {
             if e.should_log() {
                 crate::pr_warn!("{}", e);
             }
-            self.unpin_loaded_maps();
-            self.unload();
-            crate::pr_warn!("failed to load object '{}'", self.path);
+            o.unpin_loaded_maps();
+            o.unload();
+            crate::pr_warn!("failed to load object '{}'", o.path);
             return Err(Error::quiet(e.errno()));
         }
         Ok(())
@@ -142,14 +160,23 @@ impl Object {
         }
     }
 
-    fn load_steps(&mut self) -> Result<()> {
-        let mut ctx = match self.prep_ctx.take() {
-            Some(ctx) => ctx,
-            None => self.prepare_steps()?,
+    /// # Safety
+    /// As [`Object::load_raw`].
+    unsafe fn load_steps(obj: *mut Object) -> Result<()> {
+        let mut ctx = {
+            // SAFETY: caller's contract; no callback runs while this reference lives.
+            let o = unsafe { &mut *obj };
+            match o.prep_ctx.take() {
+                Some(ctx) => ctx,
+                None => o.prepare_steps()?,
+            }
         };
-        self.load_programs(&mut ctx)?;
-        self.init_prog_arrays()?;
-        self.prepare_struct_ops()?;
+        // SAFETY: caller's contract, passed on.
+        unsafe { Self::load_programs(obj, &mut ctx) }?;
+        // SAFETY: caller's contract; the program callbacks have returned.
+        let o = unsafe { &mut *obj };
+        o.init_prog_arrays()?;
+        o.prepare_struct_ops()?;
         Ok(())
     }
 

@@ -3,13 +3,14 @@
 //! then prog-array slots.
 
 use super::ctx::LoadCtx;
-use super::verifier_log::{c_text, fixup_verifier_log};
-use super::{insn, pr_perm_msg, strerr, LOG_BUF_SIZE};
+use super::verifier_log::fixup_verifier_log;
+use super::{insn, pr_perm_msg, strerr};
 use crate::btf::{Btf, Kind};
 use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::{MapKind, Object, Slot};
 use crate::sys::cmd;
+use crate::sys::cmd::{c_text, LOG_BUF_SIZE};
 use crate::sys::probe::Feature;
 use crate::uapi;
 use crate::uapi::BPF_LD_IMM64;
@@ -18,20 +19,32 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 impl Object {
     /// `bpf_object__load_progs`: every entry program with autoload on, in order.
-    pub(super) fn load_programs(&mut self, kb: &mut LoadCtx) -> Result<()> {
-        for i in 0..self.progs.len() {
-            let Some(p) = self.progs.get(i) else { continue };
-            if self.is_subprog(p) {
-                continue;
-            }
-            if !p.autoload {
-                crate::pr_debug!("prog '{}': skipped loading", p.name.to_string_lossy());
-                continue;
-            }
-            let name = p.name.to_string_lossy().into_owned();
-            match self.load_prog(i, kb) {
+    ///
+    /// # Safety
+    /// `obj` is a live object and no reference to it is alive during the call: a custom section
+    /// handler's prepare-load callback runs with a program handle and may call the API.
+    pub(super) unsafe fn load_programs(obj: *mut Object, kb: &mut LoadCtx) -> Result<()> {
+        // SAFETY: caller's contract; this shared reference ends before any callback runs.
+        let n = unsafe { &*obj }.progs.len();
+        for i in 0..n {
+            let name = {
+                // SAFETY: as above.
+                let o = unsafe { &*obj };
+                let Some(p) = o.progs.get(i) else { continue };
+                if o.is_subprog(p) {
+                    continue;
+                }
+                if !p.autoload {
+                    crate::pr_debug!("prog '{}': skipped loading", p.name.to_string_lossy());
+                    continue;
+                }
+                p.name.to_string_lossy().into_owned()
+            };
+            // SAFETY: caller's contract, passed on.
+            match unsafe { Self::load_prog(obj, i, kb) } {
                 Ok(fd) => {
-                    if let Some(p) = self.progs.get_mut(i) {
+                    // SAFETY: caller's contract; no callback runs while this reference lives.
+                    if let Some(p) = unsafe { &mut *obj }.progs.get_mut(i) {
                         p.fd = Some(fd);
                     }
                 }
@@ -47,8 +60,33 @@ impl Object {
         Ok(())
     }
 
-    /// `bpf_object_load_prog` for program `idx`.
-    fn load_prog(&mut self, idx: usize, kb: &mut LoadCtx) -> Result<OwnedFd> {
+    /// `bpf_object_load_prog` for program `idx`: its load attributes worked out, a custom
+    /// section handler's prepare-load callback run on them with no reference to the object
+    /// alive (as [`Object::run_prog_setup`] runs setup callbacks), then the load itself.
+    ///
+    /// # Safety
+    /// As [`Object::load_programs`].
+    unsafe fn load_prog(obj: *mut Object, idx: usize, kb: &mut LoadCtx) -> Result<OwnedFd> {
+        // SAFETY: caller's contract; the reference ends before the callback runs.
+        let (mut attrs, call) = unsafe { &mut *obj }.prog_attrs(idx, kb)?;
+        if let Some(mut c) = call {
+            // SAFETY: the handler was registered with libbpf's callback signature; `c.prog` is
+            // the program's stable handle (no Rust reference to the object is alive during the
+            // call) and `c.opts` a bpf_prog_load_opts-layout struct the callback may write.
+            let rc = unsafe { (c.f)(c.prog.cast(), (&mut c.opts as *mut ProgLoadOptsC).cast(), c.cookie) };
+            if rc < 0 {
+                crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", attrs.name, rc);
+                return Err(Error::quiet(-rc));
+            }
+            attrs.take_back(&c.opts);
+        }
+        // SAFETY: caller's contract; the callback has returned.
+        unsafe { &mut *obj }.load_prog_with(idx, kb, attrs)
+    }
+
+    /// The first half of `bpf_object_load_prog`: checks, libbpf's built-in prepare step (attach
+    /// target in kernel BTF, flags), and the attributes a custom prepare-load callback may see.
+    fn prog_attrs(&mut self, idx: usize, kb: &mut LoadCtx) -> Result<(ProgAttrs, Option<PrepareCall>)> {
         let (prog_type, attach_btf_id, name, sec_name) = {
             let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
             (
@@ -128,46 +166,65 @@ impl Object {
         }
         let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
         let with_func_info = btf_fd.is_some() && kb.supported(Feature::BtfFunc);
-        let (mut attach_btf_id, mut attach_prog_fd, mut prog_ifindex, mut kern_version) = {
+        let (attach_btf_id, attach_prog_fd, prog_ifindex, kern_version) = {
             let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
             (p.attach_btf_id, p.attach_prog_fd, p.ifindex, self.kern_version)
         };
+        let attrs = ProgAttrs {
+            name,
+            prog_type,
+            expected_attach_type,
+            prog_flags,
+            prog_ifindex,
+            kern_version,
+            attach_btf_id,
+            attach_prog_fd,
+            attach_btf_obj_fd,
+            btf_fd,
+            with_func_info,
+        };
         // A custom section handler's prepare-load callback sees (and may change) the attributes.
-        if let Some((f, cookie)) =
-            def.and_then(|d| d.custom).and_then(|c| c.prog_prepare_load_fn.map(|f| (f, c.cookie)))
-        {
-            let mut o = ProgLoadOptsC {
-                sz: std::mem::size_of::<ProgLoadOptsC>(),
-                expected_attach_type,
-                prog_btf_fd: btf_fd.filter(|_| with_func_info).map_or(0, |fd| fd as u32),
-                prog_flags,
-                prog_ifindex,
-                kern_version,
-                attach_btf_id,
-                attach_prog_fd: attach_prog_fd.max(0) as u32,
-                attach_btf_obj_fd: attach_btf_obj_fd.map_or(0, |fd| fd as u32),
-                log_level: self.progs.get(idx).map_or(0, |p| p.log_level),
-                token_fd: kb.token().map_or(0, |t| t.as_raw_fd() as u32),
-                ..Default::default()
-            };
-            let prog_ptr: *mut crate::object::Program =
-                self.progs.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
-            // SAFETY: the handler was registered with libbpf's callback signature; `prog_ptr` is
-            // the program's stable handle (no Rust reference to it is alive during the call) and
-            // `o` a bpf_prog_load_opts-layout struct the callback may write.
-            let rc = unsafe { f(prog_ptr.cast(), (&mut o as *mut ProgLoadOptsC).cast(), cookie) };
-            if rc < 0 {
-                crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, rc);
-                return Err(Error::quiet(-rc));
+        let call = match def.and_then(|d| d.custom).and_then(|c| c.prog_prepare_load_fn.map(|f| (f, c.cookie))) {
+            None => None,
+            Some((f, cookie)) => {
+                let opts = ProgLoadOptsC {
+                    sz: std::mem::size_of::<ProgLoadOptsC>(),
+                    expected_attach_type,
+                    prog_btf_fd: btf_fd.filter(|_| with_func_info).map_or(0, |fd| fd as u32),
+                    prog_flags,
+                    prog_ifindex,
+                    kern_version,
+                    attach_btf_id,
+                    attach_prog_fd: attach_prog_fd.max(0) as u32,
+                    attach_btf_obj_fd: attach_btf_obj_fd.map_or(0, |fd| fd as u32),
+                    log_level: self.progs.get(idx).map_or(0, |p| p.log_level),
+                    token_fd: kb.token().map_or(0, |t| t.as_raw_fd() as u32),
+                    ..Default::default()
+                };
+                let prog: *mut crate::object::Program =
+                    self.progs.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
+                Some(PrepareCall { f, cookie, prog, opts })
             }
-            expected_attach_type = o.expected_attach_type;
-            prog_flags = o.prog_flags;
-            prog_ifindex = o.prog_ifindex;
-            kern_version = o.kern_version;
-            attach_btf_id = o.attach_btf_id;
-            attach_prog_fd = o.attach_prog_fd as i32;
-            attach_btf_obj_fd = (o.attach_btf_obj_fd != 0).then_some(o.attach_btf_obj_fd as RawFd);
-        }
+        };
+        Ok((attrs, call))
+    }
+
+    /// The second half of `bpf_object_load_prog`: the load with libbpf's log-buffer retries,
+    /// the verifier log fixed up on failure, `.rodata` maps bound on success.
+    fn load_prog_with(&mut self, idx: usize, kb: &mut LoadCtx, attrs: ProgAttrs) -> Result<OwnedFd> {
+        let ProgAttrs {
+            name,
+            prog_type,
+            expected_attach_type,
+            prog_flags,
+            prog_ifindex,
+            kern_version,
+            attach_btf_id,
+            attach_prog_fd,
+            attach_btf_obj_fd,
+            btf_fd,
+            with_func_info,
+        } = attrs;
         let license = CString::new(self.license.clone()).unwrap_or_default();
         let (obj_buf, obj_size) = (self.opts.kernel_log_buf, self.opts.kernel_log_size);
         let rodata: Vec<(Option<RawFd>, String)> = if self.has_rodata && kb.supported(Feature::ProgBindMap) {
@@ -332,6 +389,43 @@ impl Object {
         }
         Ok(())
     }
+}
+
+/// A program's load attributes, as `bpf_object_load_prog` works them out before (and a custom
+/// prepare-load callback may change them after) `libbpf_prepare_prog_load`.
+struct ProgAttrs {
+    name: String,
+    prog_type: u32,
+    expected_attach_type: u32,
+    prog_flags: u32,
+    prog_ifindex: u32,
+    kern_version: u32,
+    attach_btf_id: u32,
+    attach_prog_fd: i32,
+    attach_btf_obj_fd: Option<RawFd>,
+    btf_fd: Option<RawFd>,
+    with_func_info: bool,
+}
+
+impl ProgAttrs {
+    /// Take back the scalar attributes a prepare-load callback may have changed.
+    fn take_back(&mut self, o: &ProgLoadOptsC) {
+        self.expected_attach_type = o.expected_attach_type;
+        self.prog_flags = o.prog_flags;
+        self.prog_ifindex = o.prog_ifindex;
+        self.kern_version = o.kern_version;
+        self.attach_btf_id = o.attach_btf_id;
+        self.attach_prog_fd = o.attach_prog_fd as i32;
+        self.attach_btf_obj_fd = (o.attach_btf_obj_fd != 0).then_some(o.attach_btf_obj_fd as RawFd);
+    }
+}
+
+/// A custom section handler's prepare-load callback, to be called on a program's handle.
+struct PrepareCall {
+    f: crate::section::ProgPrepareLoadFn,
+    cookie: libc::c_long,
+    prog: *mut crate::object::Program,
+    opts: ProgLoadOptsC,
 }
 
 /// `struct bpf_prog_load_opts` as a custom section handler's prepare-load callback sees it

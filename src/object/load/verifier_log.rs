@@ -5,12 +5,6 @@ use super::{POISON_CALL_KFUNC_BASE, POISON_HELPER, POISON_LDIMM64_MAP_BASE};
 use crate::object::relo::RelocKind;
 use crate::object::Object;
 
-/// The text of a NUL-terminated log buffer.
-pub(super) fn c_text(buf: &[u8]) -> String {
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
-}
-
 /// libbpf's `fixup_verifier_log`: among the last 10 lines of a failed load's log, find the
 /// verifier's complaint about a poisoned instruction and replace it (in place, within the
 /// buffer) with what it means: a failed CO-RE relocation, a map that was not created or a weak

@@ -1,8 +1,8 @@
 //! BTF commands: load raw BTF into the kernel, read back its info, name and data.
 
 use super::obj::obj_info;
-use super::{addr, addr_mut, fail, raw, u32_len, LOG_BUF_MAX};
-use crate::error::Result;
+use super::{addr, addr_mut, c_text, fail, raw, u32_len, LOG_BUF_MAX, LOG_BUF_SIZE};
+use crate::error::{Error, Result};
 use crate::sys::attr::*;
 use crate::uapi;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
@@ -60,4 +60,47 @@ pub fn btf_data(fd: BorrowedFd) -> Result<Vec<u8>> {
     unsafe { obj_info(fd, &mut i, "BTF") }?;
     data.truncate((i.btf_size as usize).min(size));
     Ok(data)
+}
+
+/// libbpf's `btf_load_into_kernel`: level 0 first, then level 1 with the caller's buffer or our
+/// own growing one; our own log is printed on failure.
+pub fn btf_load_into_kernel(
+    raw: &[u8],
+    user_buf: usize,
+    user_size: usize,
+    level: u32,
+    token: Option<BorrowedFd>,
+) -> Result<OwnedFd> {
+    let mut level = level;
+    let mut own: Vec<u8> = Vec::new();
+    loop {
+        let mut buf: Option<&mut [u8]> = None;
+        if level != 0 {
+            if user_buf != 0 {
+                // SAFETY: the open options' log buffer: user_size writable bytes the caller keeps
+                // alive across load.
+                buf = Some(unsafe { std::slice::from_raw_parts_mut(user_buf as *mut u8, user_size) });
+            } else {
+                own = vec![0u8; LOG_BUF_SIZE.max(own.len() * 2)];
+                buf = Some(&mut own[..]);
+            }
+        }
+        match btf_load(raw, buf, level, token) {
+            Ok(fd) => return Ok(fd),
+            Err(e) => {
+                if level == 0 {
+                    level = 1;
+                    continue;
+                }
+                if user_buf == 0 && e.errno() == libc::ENOSPC && own.len() <= (u32::MAX / 2) as usize {
+                    continue;
+                }
+                crate::pr_warn!("BTF loading error: {}", -e.errno());
+                if user_buf == 0 && own.first().is_some_and(|&b| b != 0) {
+                    crate::pr_warn!("-- BEGIN BTF LOAD LOG ---\n{}\n-- END BTF LOAD LOG --", c_text(&own));
+                }
+                return Err(Error::quiet(e.errno()));
+            }
+        }
+    }
 }

@@ -24,7 +24,7 @@ mod map;
 mod obj;
 mod prog;
 
-pub use btf::{btf_data, btf_info, btf_info_name, btf_load};
+pub use btf::{btf_data, btf_info, btf_info_name, btf_load, btf_load_into_kernel};
 pub use link::{
     iter_create, link_create, link_detach, link_update, link_update_map, raw_tracepoint_open, LinkCreate, LinkExtra,
 };
@@ -48,11 +48,20 @@ use std::fmt::Display;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
+/// libbpf's `BPF_LOG_BUF_SIZE` (UINT32_MAX >> 8): the first size of its own log buffers.
+pub const LOG_BUF_SIZE: usize = (u32::MAX >> 8) as usize;
+
 /// Attempts libbpf makes at `BPF_PROG_LOAD` while the kernel answers `EAGAIN`.
 pub const PROG_LOAD_ATTEMPTS: u32 = 5;
 /// The largest log buffer the kernel accepts (`UINT_MAX >> 2`); longer buffers are passed
 /// with this size.
 pub const LOG_BUF_MAX: usize = (u32::MAX >> 2) as usize;
+
+/// The text of a NUL-terminated log buffer.
+pub fn c_text(buf: &[u8]) -> String {
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
 
 /// The command's name, for messages.
 pub fn cmd_name(cmd: u32) -> &'static str {
@@ -98,9 +107,9 @@ pub fn cmd_name(cmd: u32) -> &'static str {
     NAMES.get(cmd as usize).copied().unwrap_or("BPF_<unknown command>")
 }
 
-/// `strerror` text of a positive errno (the C library's, as [`crate::sys::strerror`]).
+/// `strerror` text of a positive errno (the C library's, as [`crate::error::strerror`]).
 pub fn errno_text(errno: i32) -> String {
-    crate::sys::strerror(errno)
+    crate::error::strerror(errno)
 }
 
 /// "<what>: <CMD> failed: <strerror>", carrying the errno.
