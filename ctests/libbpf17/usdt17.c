@@ -12,33 +12,9 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 #include "t17.h"
+#include "../attach/oxt_usdt.h"
 
 static long arr[8] = { 0x12345678, 20, -30, 40, 50, 60, 70, 80 };
-
-/* The .note.stapsdt entry of a probe site at local label 990 (as <sys/sdt.h> emits it), for
- * provider usdt17, probe NAME, argument string ARGS (asm operands escaped with %%). */
-#define USDT17_NOTE(name, args)                                                          \
-	".pushsection .note.stapsdt,\"?\",\"note\"\n"                                    \
-	".balign 4\n"                                                                    \
-	".4byte 992f-991f, 994f-993f, 3\n"                                               \
-	"991: .asciz \"stapsdt\"\n"                                                      \
-	"992: .balign 4\n"                                                               \
-	"993: .8byte 990b\n"                                                             \
-	".8byte _.stapsdt.base\n"                                                        \
-	".8byte 0\n"                                                                     \
-	".asciz \"usdt17\"\n"                                                            \
-	".asciz \"" name "\"\n"                                                          \
-	".asciz \"" args "\"\n"                                                          \
-	"994: .balign 4\n"                                                               \
-	".popsection\n"                                                                  \
-	".ifndef _.stapsdt.base\n"                                                       \
-	".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n"         \
-	".weak _.stapsdt.base\n"                                                         \
-	".hidden _.stapsdt.base\n"                                                       \
-	"_.stapsdt.base: .space 1\n"                                                     \
-	".size _.stapsdt.base, 1\n"                                                      \
-	".popsection\n"                                                                  \
-	".endif\n"
 
 /* The site: base in %rdi, index in %rsi (asm constraints D and S). Arguments:
  *   8@8(%rdi,%rsi,8)  -> arr[idx + 1]              (offset, scale)
@@ -49,7 +25,7 @@ __attribute__((noinline, used)) void usdt17_site(long *base, long idx)
 {
 	__asm__ __volatile__(
 		"990: nop\n"
-		USDT17_NOTE("sib", "8@8(%%rdi,%%rsi,8) -4@(%%rdi,%%rsi,4) -8@14(%%rdi,%%rsi) 2@(%%rdi,%%rsi)")
+		OXT_USDT_NOTE("usdt17", "sib", "8@8(%%rdi,%%rsi,8) -4@(%%rdi,%%rsi,4) -8@14(%%rdi,%%rsi) 2@(%%rdi,%%rsi)")
 		: : "D"(base), "S"(idx) : "memory");
 }
 
@@ -65,7 +41,7 @@ __attribute__((noinline, used)) void usdt17_nop5(void)
 		".globl usdt17_nop5_at\n"
 		"usdt17_nop5_at: .8byte 990b\n"
 		".popsection\n"
-		USDT17_NOTE("nop5", "")
+		OXT_USDT_NOTE("usdt17", "nop5", "")
 		: : : "memory");
 }
 
