@@ -1,4 +1,4 @@
-//! btf.h: the BTF-to-C dumper (`btf_dump__*`), over the core in `src/btf/cdump.rs` and
+//! btf.h: the BTF-to-C dumper (`btf_dump__*`), over the core in `src/btf/cdump/` and
 //! `src/btf/datadump.rs`.
 //!
 //! Handle: `struct btf_dump *` is a `Box<BtfDump>` made by [`btf_dump__new`] (the one place it is
