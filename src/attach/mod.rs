@@ -19,9 +19,10 @@
 //! → file offset, uprobe section names), [`usdt`] (USDT notes, argument specs, spec ids).
 
 pub mod link;
-pub mod perf;
+/// Perf-event and PMU plumbing lives in sys/ (the feature probes need it too).
+pub use crate::sys::pmu as perf;
 pub mod struct_ops;
-pub mod tracefs;
+pub use crate::sys::tracefs;
 pub mod uprobe;
 pub mod usdt;
 

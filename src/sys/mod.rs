@@ -21,9 +21,11 @@ pub mod kernel;
 pub mod mmap;
 pub mod netlink;
 pub mod perf;
+pub mod pmu;
 pub mod probe;
 pub mod prog17;
 pub mod shm;
+pub mod tracefs;
 pub mod uprobe_sc;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};

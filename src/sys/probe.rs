@@ -430,7 +430,7 @@ fn run(f: Feature, t: Option<BorrowedFd>) -> bool {
             let insns = [call_helper(FUNC_GET_ATTACH_COOKIE), exit()];
             load_prog(uapi::BPF_PROG_TYPE_TRACEPOINT, 0, "", &insns, t).is_ok()
         }
-        Feature::SyscallWrapper => crate::attach::perf::syscall_wrapper_probe(),
+        Feature::SyscallWrapper => super::pmu::syscall_wrapper_probe(),
         Feature::UprobeMultiLink => uprobe_multi_link(t),
         Feature::ArgCtxTag => arg_ctx_tag(t),
         Feature::BpfToken => {
