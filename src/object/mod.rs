@@ -21,6 +21,7 @@ mod externs;
 pub mod handles;
 pub(crate) mod kconfig;
 mod load;
+pub mod st_state;
 pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
 pub(crate) mod pin;
@@ -90,7 +91,7 @@ pub struct StructOps {
     pub progs: Vec<Option<usize>>,
     /// The shadow in the caller's layout, when `bpf_object_open_opts.struct_ops_shadow`
     /// described this map (then `bpf_map__initial_value` returns it; see `struct_ops::shadow`).
-    pub user: Option<crate::struct_ops::UserShadow>,
+    pub user: Option<st_state::UserShadow>,
 }
 
 pub struct Map {
@@ -120,7 +121,7 @@ pub struct Map {
     pub(crate) pinned: bool,
     pub(crate) st_ops: Option<StructOps>,
     /// Kernel side of a struct_ops map, resolved at load.
-    pub(crate) st_ops_kern: Option<crate::struct_ops::KernInfo>,
+    pub(crate) st_ops_kern: Option<st_state::KernInfo>,
     /// Index of the only program that may use this map (`bpf_map__set_exclusive_program`,
     /// libbpf 1.7): the map is created with the SHA-256 of that program's instructions.
     pub(crate) excl_prog: Option<usize>,
@@ -186,7 +187,7 @@ pub struct OpenOptions {
     pub bpf_token_path: Option<String>,
     /// Caller layouts of struct_ops shadows (oxbpf's shadow-info ABI), already checked on their
     /// own (`struct_ops::shadow::validate_all`); checked against the object at open.
-    pub struct_ops_shadow: Option<Vec<crate::struct_ops::ShadowMapDesc>>,
+    pub struct_ops_shadow: Option<Vec<st_state::ShadowMapDesc>>,
 }
 
 pub struct Object {

@@ -30,33 +30,7 @@ use kern::KernBtfs;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
-pub use shadow::{ShadowMapDesc, ShadowMember, UserShadow};
-
-/// Kernel side of a struct_ops map.
-#[derive(Debug, Clone)]
-pub struct KernInfo {
-    /// Kernel struct (e.g. `tcp_congestion_ops`) type id.
-    pub type_id: u32,
-    /// `bpf_struct_ops_<name>` type id: the map's btf_vmlinux_value_type_id.
-    pub value_type_id: u32,
-    /// The value the kernel gets at attach: data members copied, program fds filled in.
-    pub vdata: Vec<u8>,
-    /// (offset in vdata, program index) of each function slot.
-    pub func_slots: Vec<(usize, usize)>,
-    /// The kernel struct's name (`tcp_congestion_ops`), for messages.
-    pub type_name: String,
-    /// The module BTF holding `value_type_id`, when the type is not in vmlinux: map creation
-    /// passes it as `value_type_btf_obj_fd` (with `BPF_F_VTYPE_BTF_OBJ_FD`). Released once the
-    /// object is loaded.
-    pub btf_obj_fd: Option<Arc<OwnedFd>>,
-}
-
-impl KernInfo {
-    /// `value_type_btf_obj_fd` for `BPF_MAP_CREATE` (`None`: the type is in vmlinux).
-    pub fn value_type_btf_obj_fd(&self) -> Option<BorrowedFd<'_>> {
-        self.btf_obj_fd.as_deref().map(std::os::fd::AsFd::as_fd)
-    }
-}
+pub use crate::object::st_state::{KernInfo, ShadowMapDesc, ShadowMember, UserShadow};
 
 pub use crate::btf::essential_name;
 

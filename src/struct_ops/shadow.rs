@@ -18,29 +18,9 @@
 //! naming the map and member.
 
 use crate::error::{Error, Result};
+use crate::object::st_state::{ShadowMapDesc, ShadowMember, UserShadow};
 use crate::object::Object;
 use crate::sys::mmap::Region;
-
-/// One member of a described shadow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShadowMember {
-    /// Member name as in the object's BTF type.
-    pub name: String,
-    /// Byte offset in the caller's struct.
-    pub offset: u32,
-    /// Size in bytes (must equal the BTF member's size).
-    pub size: u32,
-}
-
-/// The caller's layout of one struct_ops map's shadow (`struct bpf_struct_ops_map_info`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShadowMapDesc {
-    /// Map name (the struct_ops variable).
-    pub name: String,
-    /// Size of the caller's struct: what `bpf_map__initial_value()` reports.
-    pub data_size: u32,
-    pub members: Vec<ShadowMember>,
-}
 
 /// Upper bounds that keep a hostile description from costing much: BTF structs have at most
 /// 0xffff members, and a shadow beyond 1 MiB is not a struct_ops struct.
@@ -124,25 +104,6 @@ pub fn validate_all(maps: &[ShadowMapDesc]) -> Result<()> {
         return Err(Error::inval(format!("struct_ops shadow info: map '{}' is described twice", w[0])));
     }
     Ok(())
-}
-
-/// A struct_ops map's shadow in the caller's layout.
-pub struct UserShadow {
-    /// What `bpf_map__initial_value()` returns; C writes it at any time before load.
-    pub(crate) data: Region,
-    /// The caller's `data_size`.
-    pub(crate) size: usize,
-    /// Per described member: (offset in `data`, offset in the object's shadow, size).
-    pub(crate) members: Vec<(usize, usize, usize)>,
-}
-
-impl UserShadow {
-    pub fn as_ptr(&self) -> *mut u8 {
-        self.data.as_ptr()
-    }
-    pub fn size(&self) -> usize {
-        self.size
-    }
 }
 
 impl Object {
