@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test of oxbpf: installs what is missing (scripts/deps.sh), then
 #   0. mounts tracefs and bpffs if absent (scripts/kernel-fs.sh)
-#   1. cargo test --release --workspace            (Rust unit and integration tests)
+#   1. cargo test --release --workspace --features oxbpf/fake-kernel (Rust unit and integration
+#      tests; the feature builds the fake kernel some tests drive)
 #   2. cargo run -p gen-headers -- --check         (committed headers are up to date), the
 #      formatting (cargo fmt --check), the Rust lints (clippy -D warnings) and a lint of the
 #      shell scripts (the shellcheck tool)
@@ -35,9 +36,9 @@ step() { printf '\n==== %s\n' "$*"; }
 fail_step() { failed=$((failed + 1)); failures+=("$1"); }
 
 # ---- 1. cargo tests -------------------------------------------------------------------------
-step "cargo test --release --workspace --no-fail-fast"
+step "cargo test --release --workspace --features oxbpf/fake-kernel --no-fail-fast"
 skiplog="$(mktemp)"
-OXBPF_SKIP_LOG="$skiplog" cargo test --release --workspace --no-fail-fast 2>&1 | tee "$log"
+OXBPF_SKIP_LOG="$skiplog" cargo test --release --workspace --features oxbpf/fake-kernel --no-fail-fast 2>&1 | tee "$log"
 cargo_rc="${PIPESTATUS[0]}"
 read -r p f i < <(awk '/^test result:/ {
         for (k = 1; k <= NF; k++) {
@@ -89,8 +90,8 @@ else
 fi
 
 # ---- Rust lints: clippy, every warning an error ------------------------------------------------
-step "cargo clippy --release --workspace --all-targets -- -D warnings"
-if cargo clippy --release --workspace --all-targets -- -D warnings; then
+step "cargo clippy --release --workspace --all-targets --features oxbpf/fake-kernel -- -D warnings"
+if cargo clippy --release --workspace --all-targets --features oxbpf/fake-kernel -- -D warnings; then
     passed=$((passed + 1))
 else
     fail_step "cargo clippy (warnings)"

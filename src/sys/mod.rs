@@ -5,14 +5,16 @@
 //! rejects non-zero bytes past what it knows, so we never pass more than we fill). Fd-returning
 //! commands are wrapped into `OwnedFd` by their callers.
 //!
-//! Tests swap the kernel for a fake with [`fake::install`] (per thread), so loader logic is
-//! unit-tested without root.
+//! Tests swap the kernel for a fake with `fake::install` (per thread), so loader logic is
+//! unit-tested without root; the fake exists only in builds with the `fake-kernel` feature
+//! (scripts/test.sh), never in the shipped library.
 
 use std::io;
 
 pub mod attr;
 pub mod cmd;
 pub mod epoll;
+#[cfg(feature = "fake-kernel")]
 pub mod fake;
 pub mod fdio;
 pub mod file_map;
@@ -36,6 +38,7 @@ pub use crate::error::{strerror, strerror_into};
 /// bytes initialised); `size` is how many bytes of it the command uses.
 pub fn bpf<A: AttrBytes>(cmd: u32, attr: &mut A, size: usize) -> io::Result<i64> {
     let size = size.min(std::mem::size_of::<A>());
+    #[cfg(feature = "fake-kernel")]
     if let Some(r) = fake::dispatch(cmd, attr.bytes_mut(), size) {
         return r;
     }
