@@ -10,7 +10,6 @@ use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, BtfExt, Kind, INT_SIGNED};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 /// Deterministic xorshift64*.
 struct Rng(u64);
@@ -142,7 +141,6 @@ fn every_truncation_fails_cleanly() {
 fn random_corruption() {
     let raw = rich();
     let mut rng = Rng(0x5eed_b7f0);
-    let start = Instant::now();
     let mut parsed = 0;
     for i in 0..6000 {
         let mut v = raw.clone();
@@ -163,8 +161,7 @@ fn random_corruption() {
         }
         parsed += parse_and_walk(&v, &format!("corruption #{i}")) as usize;
     }
-    eprintln!("6000 corruptions, {parsed} still parsed, {:?}", start.elapsed());
-    assert!(start.elapsed() < Duration::from_secs(30));
+    eprintln!("6000 corruptions, {parsed} still parsed");
 }
 
 fn header(type_len: u32, str_off: u32, str_len: u32) -> Vec<u8> {
@@ -177,7 +174,6 @@ fn header(type_len: u32, str_off: u32, str_len: u32) -> Vec<u8> {
 
 #[test]
 fn absurd_sizes_and_counts() {
-    let t = Instant::now();
     // lengths and offsets far beyond the data
     for (tl, so, sl) in [
         (u32::MAX, 0, 1),
@@ -220,7 +216,6 @@ fn absurd_sizes_and_counts() {
     assert!(btf.resolve_type(id).is_err());
     assert!(btf.skip_mods_and_typedefs(id).is_none());
     assert_eq!(btf.resolve_size(6).unwrap(), 4); // t4: a short chain still resolves
-    assert!(t.elapsed() < Duration::from_secs(10));
 }
 
 #[test]

@@ -8,7 +8,6 @@ use oxbpf::btf::{Btf, Kind, INT_SIGNED};
 use oxbpf::reloc::core::*;
 use oxbpf::uapi::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Duration, Instant};
 
 fn add_imm(imm: i32) -> u64 {
     u64::from_le_bytes(BpfInsn::new(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, imm).to_array())
@@ -160,13 +159,6 @@ fn local_loop(access: &str, kind: u32) -> (Btf, CoreRelo) {
     (Btf::parse(&l.build()).unwrap(), CoreRelo { insn_off: 0, type_id: s, access_str_off: off, kind })
 }
 
-fn timed<T>(f: impl FnOnce() -> T) -> T {
-    let t = Instant::now();
-    let r = f();
-    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
-    r
-}
-
 #[test]
 fn looping_target_btf() {
     let (local, r) = local_loop("0:0", BPF_CORE_FIELD_BYTE_OFFSET);
@@ -189,7 +181,9 @@ fn looping_target_btf() {
     t.add_array(a, int, 1);
     t.add_struct("loop", 4, &[("a", a, 0)]);
     if let Ok(targ) = Btf::parse(&t.build()) {
-        let _ = timed(|| try_relo(&local, &[&targ], &r, &mut [add_imm(0)], 0));
+        // The search ends (its depth and work limits bound it) without a match: poisoned.
+        let res = try_relo(&local, &[&targ], &r, &mut [add_imm(0)], 0);
+        assert!(matches!(res, Ok(CoreOutcome::Poisoned { .. })), "{res:?}");
     }
 
     // an anonymous struct containing itself: the search stops at 64 levels
@@ -198,7 +192,7 @@ fn looping_target_btf() {
     t.add_struct("", 4, &[("", anon, 0)]);
     t.add_struct("loop", 4, &[("", anon, 0)]);
     let targ = Btf::parse(&t.build()).unwrap();
-    let err = timed(|| try_relo(&local, &[&targ], &r, &mut [add_imm(0)], 0)).unwrap_err();
+    let err = try_relo(&local, &[&targ], &r, &mut [add_imm(0)], 0).unwrap_err();
     assert_eq!(err.errno(), libc::E2BIG, "{err}");
     assert!(err.message().contains("nesting exceeds 64"), "{err}");
 }
@@ -215,7 +209,7 @@ fn exponential_target_btf_is_bounded() {
     }
     t.add_struct("loop", 4, &[("", next, 0)]);
     let targ = Btf::parse(&t.build()).unwrap();
-    let err = timed(|| try_relo(&local, &[&targ], &r, &mut [add_imm(0)], 0)).unwrap_err();
+    let err = try_relo(&local, &[&targ], &r, &mut [add_imm(0)], 0).unwrap_err();
     assert!(err.message().contains("work limit"), "{err}");
 
     // the same shape for TYPE_MATCHES: members named alike, recursing twice per level
@@ -235,7 +229,7 @@ fn exponential_target_btf_is_bounded() {
     let local = Btf::parse(&l.build()).unwrap();
     let targ = Btf::parse(&t.build()).unwrap();
     let r = CoreRelo { insn_off: 0, type_id: root, access_str_off: off, kind: BPF_CORE_TYPE_MATCHES };
-    let res = timed(|| try_relo(&local, &[&targ], &r, &mut [add_imm(1)], 0));
+    let res = try_relo(&local, &[&targ], &r, &mut [add_imm(1)], 0);
     // 2^30 paths: the work limit ends it (or, were it smaller, "no match")
     match res {
         Err(e) => assert!(e.message().contains("work limit") || e.message().contains("too deep"), "{e}"),
@@ -330,9 +324,8 @@ fn random_btf(rng: &mut Rng, n: u32) -> BtfBuilder {
 #[test]
 fn fuzz_random_btf_and_relocations() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let start = Instant::now();
     let (mut ran, mut parsed) = (0, 0);
-    while ran < 3000 && start.elapsed() < Duration::from_secs(60) {
+    while ran < 3000 {
         let n = 2 + rng.below(20) as u32;
         let mut lb = random_btf(&mut rng, n);
         let accesses: Vec<u32> = (0..6)
