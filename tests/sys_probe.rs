@@ -36,7 +36,13 @@ fn check(f: Feature) -> bool {
 /// members of `union bpf_attr` and `struct bpf_btf_info`, functions). Each probe is checked
 /// against one such piece of evidence, so the expectation follows the kernel the test runs on
 /// instead of being this machine's answers written down.
-fn kernel_names() -> std::collections::HashSet<String> {
+fn kernel_names() -> &'static std::collections::HashSet<String> {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(collect_kernel_names)
+}
+
+/// One pass over the kernel's BTF for [`kernel_names`].
+fn collect_kernel_names() -> std::collections::HashSet<String> {
     let btf = oxbpf::btf::Btf::vmlinux().expect("vmlinux BTF");
     let mut names = std::collections::HashSet::new();
     for id in 1..btf.type_cnt() {
@@ -100,6 +106,7 @@ expect_as_kernel_says!(
     memcg_account => MemcgAccount if "bpf_map_kzalloc",
     bpf_cookie => BpfCookie if "BPF_FUNC_get_attach_cookie",
     bpf_token => BpfToken if "BPF_TOKEN_CREATE",
+    uprobe_syscall => UprobeSyscall if "__x64_sys_uprobe",
 );
 
 /// `?`-prefixed DATASEC names have no uapi name to point at; every kernel with BTF_KIND_ENUM64

@@ -644,11 +644,10 @@ pub fn collect_targets(
             );
         }
         let spec = parse_spec(&note.args, cookie, &what)?;
-        // With the uprobe syscall, probe the nop5 of a `nop; nop5` site: the kernel can then
-        // optimize the probe (libbpf 1.7). x86-64 only, like the syscall.
+        // With the uprobe syscall (x86-64 only), probe the nop5 of a `nop; nop5` site: the
+        // kernel can then optimize the probe (libbpf 1.7).
         let (mut abs_ip, mut rel_ip) = (abs_ip, rel_ip);
-        if cfg!(target_arch = "x86_64")
-            && k.uprobe_syscall
+        if k.uprobe_syscall
             && usize::try_from(rel_ip).ok().and_then(|o| data.get(o..o.checked_add(NOP_COMBO.len())?))
                 == Some(&NOP_COMBO[..])
         {
@@ -750,7 +749,11 @@ pub fn attach(p: &Program, pid: i32, path: &str, provider: &str, name: &str, coo
         provider,
         name,
         cookie,
-        KernelSupport { cookie: has_cookie, sema_refcnt: has_sema, uprobe_syscall: crate::sys::uprobe_sc::supported() },
+        KernelSupport {
+            cookie: has_cookie,
+            sema_refcnt: has_sema,
+            uprobe_syscall: probe::supported(Feature::UprobeSyscall),
+        },
     )?;
     if targets.is_empty() {
         // No such probe: -ENOENT without a log line, as libbpf 1.5.

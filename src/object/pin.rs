@@ -31,10 +31,6 @@ pub const BPF_FS_MAGIC: u32 = 0xcafe_4a11;
 /// Longest path libbpf builds (`PATH_MAX`, including the NUL).
 pub const PATH_MAX: usize = libc::PATH_MAX as usize;
 
-fn errno_now() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
-}
-
 fn errtext(errno: i32) -> String {
     cmd::errno_text(errno)
 }
@@ -125,7 +121,7 @@ pub fn sanitize_pin_path(p: CString) -> CString {
 fn unlink(path: &CStr) -> Result<()> {
     // SAFETY: `path` is NUL-terminated and alive for the call.
     if unsafe { libc::unlink(path.as_ptr()) } != 0 {
-        return Err(Error::quiet(errno_now()));
+        return Err(Error::quiet(crate::sys::last_errno()));
     }
     Ok(())
 }
@@ -216,7 +212,7 @@ impl Map {
         // SAFETY: fcntl(F_DUPFD_CLOEXEC) only creates a new descriptor; an invalid `fd` fails.
         let new_fd = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
         if new_fd < 0 {
-            return Err(Error::quiet(errno_now()));
+            return Err(Error::quiet(crate::sys::last_errno()));
         }
         // SAFETY: fcntl just returned this descriptor; nothing else owns it.
         self.adopt_kernel_map(unsafe { OwnedFd::from_raw_fd(new_fd) }, &info);

@@ -1,11 +1,8 @@
 //! epoll(7): waiting on ring buffers, perf buffers and BPF links.
 
+use super::last_errno;
 use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-
-fn last_errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
-}
 
 /// An epoll instance (`EPOLL_CLOEXEC`).
 pub(crate) struct Epoll {

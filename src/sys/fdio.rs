@@ -14,7 +14,7 @@ pub fn read_fd_from_start(fd: i32) -> Result<Vec<u8>, i32> {
             0 => return Ok(out),
             n if n > 0 => out.extend_from_slice(&chunk[..n as usize]),
             _ => {
-                let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+                let e = super::last_errno();
                 if e != libc::EINTR {
                     return Err(e);
                 }
@@ -31,7 +31,7 @@ pub fn write_fd_at_start(fd: i32, bytes: &[u8]) -> Result<(), i32> {
         // SAFETY: `rest` is a live buffer of `rest.len()` bytes; pwrite only reads it.
         let n = unsafe { libc::pwrite(fd, rest.as_ptr().cast(), rest.len(), done as libc::off_t) };
         if n < 0 {
-            let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+            let e = super::last_errno();
             if e != libc::EINTR {
                 return Err(e);
             }

@@ -28,11 +28,15 @@ pub mod probe;
 pub mod prog17;
 pub mod shm;
 pub mod tracefs;
-pub mod uprobe_sc;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};
 // The errno text lives with the error type; this path stays for callers that know it here.
 pub use crate::error::{strerror, strerror_into};
+
+/// The calling thread's errno after a failed libc call (EIO if the OS reported none).
+pub fn last_errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+}
 
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
 /// bytes initialised); `size` is how many bytes of it the command uses.

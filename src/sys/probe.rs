@@ -67,10 +67,13 @@ pub enum Feature {
     BtfQmarkDatasec,
     /// `BPF_TOKEN_CREATE`.
     BpfToken,
+    /// The x86-64 `uprobe()` syscall (6.18): a uprobe on a 5-byte nop can be optimized, so USDT
+    /// probes go on the `nop5` of a `nop; nop5` site (libbpf 1.7).
+    UprobeSyscall,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 23] = [
+    pub const ALL: [Feature; 24] = [
         Feature::ProgName,
         Feature::GlobalData,
         Feature::Btf,
@@ -94,6 +97,7 @@ impl Feature {
         Feature::ArgCtxTag,
         Feature::BtfQmarkDatasec,
         Feature::BpfToken,
+        Feature::UprobeSyscall,
     ];
 
     /// libbpf's description, for messages.
@@ -122,6 +126,7 @@ impl Feature {
             Feature::ArgCtxTag => "kernel-side __arg_ctx tag",
             Feature::BtfQmarkDatasec => "BTF DATASEC names starting from '?'",
             Feature::BpfToken => "BPF token",
+            Feature::UprobeSyscall => "kernel supports uprobe syscall",
         }
     }
 }
@@ -437,7 +442,26 @@ fn run(f: Feature, t: Option<BorrowedFd>) -> bool {
             // A kernel that knows the command fails on the bad fd; others reject the command.
             matches!(raw::token_create(-1, 0), Err(e) if e.raw_os_error() == Some(libc::EBADF))
         }
+        Feature::UprobeSyscall => uprobe_syscall(),
     }
+}
+
+/// `__NR_uprobe` on x86-64.
+#[cfg(target_arch = "x86_64")]
+const NR_UPROBE: libc::c_long = 336;
+
+/// The `uprobe()` syscall, probed as it is meant to be seen from outside a uprobe trampoline:
+/// a kernel that has it fails the call with ENXIO (ENOSYS otherwise).
+#[cfg(target_arch = "x86_64")]
+fn uprobe_syscall() -> bool {
+    // SAFETY: a syscall without arguments; outside a trampoline the kernel only returns an error.
+    let r = unsafe { libc::syscall(NR_UPROBE) };
+    r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn uprobe_syscall() -> bool {
+    false
 }
 
 /// The arch prefix of syscall wrappers (`__<pfx>_sys_bpf`), as libbpf spells it.

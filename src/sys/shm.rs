@@ -1,12 +1,9 @@
 //! Shared mappings of an fd (`MAP_SHARED`): the rings of ring buffers and perf buffers.
 
+use super::last_errno;
 use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
-
-fn last_errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
-}
 
 /// A shared mapping of an fd (`MAP_SHARED`), unmapped on drop.
 pub(crate) struct Mapping {
