@@ -586,6 +586,10 @@ static void dump_map(struct bpf_map *map, const char *pin_root)
 	 * instead of -1 once the object is loaded. Both that and a negative fd print "none".
 	 */
 	printf("  fd: %s\n", err == 0 ? "valid" : "none");
+	/* libbpf frees a map-in-map's inner template once the outer map was created. */
+	if (bpf_map__type(map) == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	    bpf_map__type(map) == BPF_MAP_TYPE_HASH_OF_MAPS)
+		printf("  inner template after load: %s\n", bpf_map__inner_map(map) ? "kept" : "none");
 	init = bpf_map__initial_value(map, &isz);
 	if (init) {
 		/* Shared or private matters for global data (the kernel map is mapped there after

@@ -290,7 +290,7 @@ fn map_type_has_no_btf(t: u32) -> bool {
 }
 
 /// `bpf_object__create_map`: BPF_MAP_CREATE for `m` (its inner map template first, created with
-/// BTF like any map and dropped afterwards); a failure with BTF ids is retried without them,
+/// BTF like any map, then dropped together with the template); a failure with BTF ids is retried without them,
 /// which the map then forgets.
 fn create_map(
     m: &mut crate::object::Map,
@@ -372,6 +372,13 @@ fn create_map(
         Err(e) => Err(e),
     };
     drop(inner_fd);
+    // As libbpf: once the outer map was asked for, its inner-map template is gone, whether the
+    // create worked or not (`bpf_map__inner_map` returns NULL from then on).
+    if map_type_is_map_in_map(d.map_type) {
+        if let Some(old) = m.inner.take() {
+            crate::registry::retire::<crate::object::Map>(&*old);
+        }
+    }
     let fd = res.map_err(|e| Error::quiet(e.errno()))?;
     m.fd = Some(fd);
     Ok(())
