@@ -75,6 +75,7 @@ build_kernel() {
             ;;
     esac
     build_bpf "$vb" probes && build_c "$vb/probes" ctests/vm/probes.c -I"$vb" || return 1
+    build_bpf "$vb" argctx && build_c "$vb/argctx" ctests/vm/argctx.c -I"$vb" || return 1
     # A module-defined struct_ops type (6.12, 7.2): our module, built against Debian's
     # headers of that kernel (scripts/vm.sh --headers), and its loader.
     case "$k" in

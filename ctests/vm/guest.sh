@@ -84,6 +84,9 @@ case "$k" in
         ;;
 esac
 vmtest probes "$vb/probes_ref" "$vb/probes_ox"
+# __arg_ctx subprograms: retyped by the loader before 6.8, read by the kernel after.
+vmtest argctx "$vb/argctx_ref" "$vb/argctx_ox"
+vmtest argctx-bad "$vb/argctx_ref" "$vb/argctx_ox" bad
 # Built for kernels with module-defined struct_ops types (vm-tests.sh).
 if [[ -f "$vb/kmod/oxbpf_testmod.ko" ]]; then
     if insmod "$vb/kmod/oxbpf_testmod.ko"; then

@@ -201,4 +201,18 @@ impl Btf {
         self.rebuild(&[], &extra)?;
         Ok(off)
     }
+
+    /// Overwrite parameter `idx` of own FUNC_PROTO `id` (its name offset and type).
+    pub fn set_param(&mut self, id: u32, idx: usize, name_off: u32, type_id: u32) -> Result<()> {
+        if self.kind_of(id) != Some(Kind::FuncProto) {
+            return Err(Error::inval(format!("BTF: type [{id}] is not a FUNC_PROTO")));
+        }
+        self.write_record_word(id, 3 + 2 * idx, name_off)?;
+        self.write_record_word(id, 3 + 2 * idx + 1, type_id)
+    }
+
+    /// Point own type `id`'s name at string offset `name_off` (an existing string).
+    pub fn set_name_off(&mut self, id: u32, name_off: u32) -> Result<()> {
+        self.write_record_word(id, 0, name_off)
+    }
 }

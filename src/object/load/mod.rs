@@ -6,6 +6,7 @@
 //!
 //! Checked against libbpf 1.5 by `ctests/load` (load_diff dumps what the kernel got from each).
 
+mod arg_ctx;
 mod btf;
 mod ctx;
 mod externs;

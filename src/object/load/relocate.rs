@@ -51,7 +51,8 @@ impl Object {
             let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
             self.append_exception_cb(i, decl_tag, btf_func)?;
         }
-        self.relocate_data()
+        let arg_ctx_fixup = self.btf_ext.is_some() && !kb.supported(Feature::ArgCtxTag);
+        self.relocate_data(arg_ctx_fixup)
     }
 
     /// CO-RE relocations (`bpf_object__relocate_core`), section by section in `.BTF.ext` order,
@@ -459,8 +460,10 @@ impl Object {
     /// (before BTF and maps are loaded). References to maps that will not be created are
     /// poisoned, as are calls of unresolved weak kfuncs: the verifier refuses them only if
     /// reachable. Map fds are not known yet: [`Object::patch_map_fds`] writes them once the maps
-    /// exist (libbpf reserves fd numbers at open instead).
-    fn relocate_data(&mut self) -> Result<()> {
+    /// exist (libbpf reserves fd numbers at open instead). With `arg_ctx_fixup` (a kernel
+    /// without native `arg:ctx` support), each program's func_info then gets libbpf's
+    /// `__arg_ctx` fixup ([`super::arg_ctx`]), program by program as libbpf interleaves them.
+    fn relocate_data(&mut self, arg_ctx_fixup: bool) -> Result<()> {
         let maps: Vec<(bool, String)> =
             self.maps.iter().map(|m| (m.autocreate, m.name.to_string_lossy().into_owned())).collect();
         let externs = self.externs.clone();
@@ -476,6 +479,12 @@ impl Object {
                 }
                 crate::pr_warn!("prog '{}': failed to relocate data references: {}", pname, -e.errno());
                 return Err(Error::quiet(e.errno()));
+            }
+            if let (true, Some(btf)) = (arg_ctx_fixup, self.btf.as_deref_mut()) {
+                if let Err(e) = super::arg_ctx::fixup_func_info(btf, p) {
+                    crate::pr_warn!("prog '{}': failed to perform .BTF.ext fix ups: {}", pname, -e.errno());
+                    return Err(Error::quiet(e.errno()));
+                }
             }
         }
         Ok(())
