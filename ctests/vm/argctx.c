@@ -19,14 +19,6 @@
 #include "common.h"
 #include "vm_log.h"
 
-static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	oxt_debug_log(level, fmt, ap);
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* FNV-1a over the BTF the kernel holds for the object. */
 static void print_kernel_btf(int btf_fd)
 {
@@ -82,7 +74,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oxt_require_root();
 	oxt_require_vmlinux_btf();
-	libbpf_set_print(print);
+	libbpf_set_print(oxt_default_print);
 	skel = argctx__open();
 	OXT_ASSERT(skel, "argctx__open: %s", strerror(errno));
 	if (bad) {

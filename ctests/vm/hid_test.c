@@ -31,14 +31,6 @@ static const unsigned char rdesc[] = {
 	0x75, 0x08, 0x95, 0x02, 0x81, 0x06, 0xc0, 0xc0,
 };
 
-static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	oxt_debug_log(level, fmt, ap);
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -191,7 +183,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oxt_require_root();
-	libbpf_set_print(print);
+	libbpf_set_print(oxt_default_print);
 	uhid = open("/dev/uhid", O_RDWR | O_CLOEXEC);
 	OXT_SKIP_IF(uhid < 0, "no /dev/uhid: %s", strerror(errno));
 

@@ -10,14 +10,6 @@
 #include "common.h"
 #include "vm_log.h"
 
-static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	oxt_debug_log(level, fmt, ap);
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static int registered(const char *name)
 {
 	char buf[1024] = "";
@@ -42,7 +34,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oxt_require_root();
 	oxt_require_vmlinux_btf();
-	libbpf_set_print(print);
+	libbpf_set_print(oxt_default_print);
 	skel = tcp_cc__open();
 	OXT_ASSERT(skel, "tcp_cc__open: %s", strerror(errno));
 	err = tcp_cc__load(skel);

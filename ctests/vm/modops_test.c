@@ -22,14 +22,6 @@
 
 #define PROC "/proc/oxbpf_testmod"
 
-static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	oxt_debug_log(level, fmt, ap);
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static const char *state(void)
 {
 	static char buf[128];
@@ -79,7 +71,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oxt_require_root();
-	libbpf_set_print(print);
+	libbpf_set_print(oxt_default_print);
 	OXT_SKIP_IF(access(PROC, R_OK) != 0, "oxbpf_testmod is not loaded (%s)", strerror(errno));
 	EXPECT("before", "none");
 	if (argc == 2 && !strcmp(argv[1], "missing"))

@@ -15,14 +15,6 @@
 
 #define N 5
 
-static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	oxt_debug_log(level, fmt, ap);
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 __attribute__((noinline)) unsigned long probes_target(unsigned long x)
 {
 	__asm__ volatile("" : "+r"(x));
@@ -44,7 +36,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oxt_require_root();
 	oxt_require_vmlinux_btf();
-	libbpf_set_print(print);
+	libbpf_set_print(oxt_default_print);
 	skel = probes__open();
 	OXT_ASSERT(skel, "probes__open: %s", strerror(errno));
 	skel->bss->target_tgid = getpid();

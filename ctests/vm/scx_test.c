@@ -31,14 +31,6 @@
 #define STATE "/sys/kernel/sched_ext/state"
 #define OPS "/sys/kernel/sched_ext/root/ops"
 
-static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	oxt_debug_log(level, fmt, ap);
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static void read_line(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "r");
@@ -184,7 +176,7 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	oxt_require_root();
-	libbpf_set_print(print);
+	libbpf_set_print(oxt_default_print);
 	OXT_SKIP_IF(access(STATE, R_OK) != 0, "no sched_ext in this kernel (%s: %s)", STATE,
 		    strerror(errno));
 	if (argc == 2 && !strcmp(argv[1], "run"))
