@@ -350,9 +350,12 @@ static int run_explicit(void)
 	LIBBPF_OPTS(bpf_usdt_opts, usdto, .usdt_cookie = 5);
 	links[nlinks++] = bpf_program__attach_usdt(skel->progs.usdt_hit, 0, exe, "oxt", "hit", &usdto);
 	links[nlinks++] = bpf_program__attach(skel->progs.lib_usdt);
-	/* (A USDT link has no single fd of its own.) */
 	for (int i = 0; i < nlinks; i++)
 		OXT_ASSERT(links[i], "attach #%d failed: %s", i, strerror(errno));
+	/* A USDT link has no single fd of its own: libbpf's bpf_link__fd reports 0 for it. */
+	OXT_CHECK(bpf_link__fd(links[nlinks - 2]) == 0 && bpf_link__fd(links[nlinks - 1]) == 0,
+		  "USDT link fds %d, %d (want 0, as libbpf)", bpf_link__fd(links[nlinks - 2]),
+		  bpf_link__fd(links[nlinks - 1]));
 	OXT_CHECK(has_legacy_uprobe(), "no legacy uprobe event in uprobe_events while attached");
 
 	struct counts c = counted_calls(skel, N);

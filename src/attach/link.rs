@@ -67,13 +67,15 @@ impl Link {
         Link { kind: Some(kind), pin_path: None, disconnected: false }
     }
 
-    /// The fd C sees (`bpf_link__fd`).
+    /// The fd C sees (`bpf_link__fd`). A USDT link has none of its own: libbpf leaves its
+    /// link's fd field zeroed, so C sees 0 there (never closed or used by the link itself).
     pub fn raw_fd(&self) -> RawFd {
         match &self.kind {
             Some(LinkKind::Fd(fd)) | Some(LinkKind::StructOps { fd, .. }) => fd.as_raw_fd(),
             Some(LinkKind::StructOpsMap { map_fd }) => *map_fd,
             Some(LinkKind::Perf(p)) => p.fd().as_raw_fd(),
-            Some(LinkKind::Usdt(_)) | None => -1,
+            Some(LinkKind::Usdt(_)) => 0,
+            None => -1,
         }
     }
 
