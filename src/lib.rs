@@ -29,5 +29,6 @@ pub mod section;
 pub mod struct_ops;
 pub mod sys;
 pub mod uapi;
+pub mod work;
 
 pub use error::{Error, Result};

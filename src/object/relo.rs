@@ -116,6 +116,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
 fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Option<usize> {
     let (mut lo, mut hi) = (0, obj.progs.len());
     while lo < hi {
+        crate::work::add(crate::work::Kind::ScanStep, 1);
         let mid = lo + (hi - lo) / 2;
         let p = obj.progs.get(mid)?;
         if (p.sec_idx, p.sec_insn_off) <= (sec_idx, insn_idx) {
@@ -339,6 +340,7 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             .maps
             .iter()
             .position(|m| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
                 m.sec_idx == maps_shndx
                     && m.kind == MapKind::User
                     && vars.get(m.btf_var_idx).is_some_and(|vi| {
@@ -426,6 +428,7 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             .maps
             .iter()
             .position(|m| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
                 m.sec_idx == sec_idx
                     && m.st_ops.is_some()
                     && rel.offset >= m.sec_offset
