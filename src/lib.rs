@@ -11,6 +11,7 @@ pub mod log;
 pub mod attach;
 pub mod btf;
 pub mod buffers;
+pub mod caller;
 pub mod elf;
 pub mod gen;
 pub mod linker;

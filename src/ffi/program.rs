@@ -4,6 +4,7 @@
 use super::handle::{get, get_mut};
 use super::types::{bpf_attach_type, bpf_prog_type};
 use super::{int, ptr, symver, val};
+use crate::caller::{CallerBuf, CallerFd};
 use crate::error::{Error, Result};
 use crate::object::{Map, Program};
 use std::ffi::{c_char, c_int, c_void};
@@ -243,9 +244,9 @@ pub unsafe extern "C" fn bpf_program__log_buf(prog: *const Program, log_size: *m
     read("bpf_program__log_buf", prog, std::ptr::null(), |p| {
         if !log_size.is_null() {
             // SAFETY: the caller passed a writable size_t or NULL.
-            unsafe { *log_size = p.log_size };
+            unsafe { *log_size = p.log_buf.map_or(0, |b| b.len()) };
         }
-        p.log_buf as *const c_char
+        p.log_buf.map_or(std::ptr::null(), |b| b.as_ptr().cast_const())
     })
 }
 symver!(bpf_program__log_buf, "LIBBPF_0.7.0");
@@ -263,8 +264,9 @@ pub unsafe extern "C" fn bpf_program__set_log_buf(prog: *mut Program, log_buf: *
         if loaded(p) {
             return Err(Error::quiet(libc::EBUSY));
         }
-        p.log_buf = log_buf;
-        p.log_size = log_size;
+        // SAFETY: libbpf's contract for a program's log buffer: log_size writable bytes the
+        // caller keeps alive until the program is loaded (a buffer freed before is its bug).
+        p.log_buf = unsafe { CallerBuf::new(log_buf, log_size) };
         Ok(())
     })
 }
@@ -296,11 +298,13 @@ pub unsafe extern "C" fn bpf_program__set_attach_target(
         match (attach_prog_fd, name) {
             (0, None) => Err(Error::quiet(libc::EINVAL)),
             (fd, None) => {
-                p.attach_prog_fd = fd;
+                // SAFETY: libbpf's contract: the target program fd stays open until load.
+                p.attach_prog_fd = unsafe { CallerFd::new(fd) };
                 Ok(())
             }
             (fd, Some(n)) => {
-                p.attach_prog_fd = fd;
+                // SAFETY: as above (0 names no target program: None).
+                p.attach_prog_fd = unsafe { CallerFd::new(fd) };
                 p.attach_func_name = Some(std::ffi::CString::new(n).map_err(|_| Error::quiet(libc::EINVAL))?);
                 Ok(())
             }

@@ -146,11 +146,12 @@ pub struct Program {
     /// A global function with hidden/internal visibility: its BTF FUNC is loaded as static.
     pub(crate) mark_btf_static: bool,
     pub(crate) log_level: u32,
-    pub(crate) log_buf: *mut std::ffi::c_char,
-    pub(crate) log_size: usize,
+    /// The caller's verifier log buffer (`bpf_program__set_log_buf`), kept until load.
+    pub(crate) log_buf: Option<crate::caller::CallerBuf>,
     pub(crate) ifindex: u32,
     pub(crate) attach_btf_id: u32,
-    pub(crate) attach_prog_fd: i32,
+    /// The caller's target program (`bpf_program__set_attach_target`), kept until load.
+    pub(crate) attach_prog_fd: Option<crate::caller::CallerFd>,
     pub(crate) attach_func_name: Option<CString>,
     /// Module BTF of a struct_ops program's kernel type (`attach_btf_obj_fd` at load); set by
     /// struct_ops kernel value building, released after load.
@@ -181,8 +182,8 @@ pub struct OpenOptions {
     pub pin_root_path: Option<String>,
     pub kconfig: Option<String>,
     pub btf_custom_path: Option<String>,
-    pub kernel_log_buf: usize,
-    pub kernel_log_size: usize,
+    /// The caller's log buffer for every BTF and program load of the object (size included).
+    pub kernel_log_buf: Option<crate::caller::CallerBuf>,
     pub kernel_log_level: u32,
     pub bpf_token_path: Option<String>,
     /// Caller layouts of struct_ops shadows (oxbpf's shadow-info ABI), already checked on their
@@ -547,11 +548,10 @@ impl Object {
                 autoattach: true,
                 mark_btf_static: global && (sym.visibility == elf::STV_HIDDEN || sym.visibility == elf::STV_INTERNAL),
                 log_level: self.opts.kernel_log_level,
-                log_buf: std::ptr::null_mut(),
-                log_size: 0,
+                log_buf: None,
                 ifindex: 0,
                 attach_btf_id: 0,
-                attach_prog_fd: 0,
+                attach_prog_fd: None,
                 attach_func_name: None,
                 attach_btf_obj_fd: None,
                 relos: Vec::new(),

@@ -280,7 +280,7 @@ impl Object {
             p.autoload
                 && (p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS
                     || p.prog_type == uapi::BPF_PROG_TYPE_LSM
-                    || (p.prog_type == uapi::BPF_PROG_TYPE_TRACING && p.attach_prog_fd == 0))
+                    || (p.prog_type == uapi::BPF_PROG_TYPE_TRACING && p.attach_prog_fd.is_none()))
         });
         prog_needs || self.maps.iter().any(|m| m.is_struct_ops())
     }
