@@ -4,17 +4,27 @@
 //! libbpf's NULL + errno and leave no fd open and nothing mapped. Needs no root and no kernel
 //! support: every answer is the fake's.
 
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
+
 use oxbpf::ffi::perfbuf::{perf_buffer__free, perf_buffer__new};
 use oxbpf::ffi::print::libbpf_set_print;
 use oxbpf::sys::fake::{self, MemCall, MmapAnswer, PerfCall};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::Mutex;
 
+const BPF_MAP_CREATE: u32 = 0;
 const BPF_MAP_UPDATE_ELEM: u32 = 2;
+const BPF_PROG_LOAD: u32 = 5;
+const BPF_BTF_LOAD: u32 = 18;
+const BPF_MAP_FREEZE: u32 = 22;
+const BPF_PROG_BIND_MAP: u32 = 35;
 const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY: u32 = 4;
 const PERF_EVENT_IOC_ENABLE: u64 = 0x2400;
@@ -145,7 +155,7 @@ fn all_unmapped(seen: &Seen) {
 
 #[test]
 fn perf_buffer_calls_as_libbpf_makes_them() {
-    let _l = LOCK.lock().unwrap();
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let map: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
     let fds0 = fd_count();
     let ncpu = online_cpus();
@@ -198,7 +208,7 @@ fn perf_buffer_calls_as_libbpf_makes_them() {
 
 #[test]
 fn perf_event_open_eacces_fails_cleanly() {
-    let _l = LOCK.lock().unwrap();
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: capture is a valid print callback.
     let old = unsafe { libbpf_set_print(Some(capture)) };
     LOG.lock().unwrap().clear();
@@ -226,7 +236,7 @@ fn perf_event_open_eacces_fails_cleanly() {
 
 #[test]
 fn perf_ring_mmap_enomem_fails_cleanly() {
-    let _l = LOCK.lock().unwrap();
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let map: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
     let fds0 = fd_count();
     let last = online_cpus() - 1;
@@ -243,4 +253,120 @@ fn perf_ring_mmap_enomem_fails_cleanly() {
     assert_eq!(opens, last + 1, "the event whose ring failed was opened");
     all_unmapped(&seen);
     assert_eq!(fd_count(), fds0, "the event fd of the failed ring and all earlier ones closed");
+}
+
+fn compile(name: &str) -> Option<Vec<u8>> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load").join(format!("{name}.c"));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fake-perf-mmap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("{name}.o"));
+    let r = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output();
+    match r {
+        Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
+        Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            crate::skip!("clang-19 not runnable ({e})");
+            None
+        }
+    }
+}
+
+/// At load, libbpf maps an mmapable `.data` map over the buffer that held its initial contents
+/// (MAP_FIXED at the same address); when that mmap fails (ENOMEM here) the load fails with the
+/// errno and libbpf's "failed to re-mmap() contents" line; the map's fd is closed at once, the
+/// object's BTF fd at bpf_object__close, as in libbpf.
+#[test]
+fn map_mmap_enomem_fails_the_load_cleanly() {
+    use oxbpf::ffi::object::{bpf_object__close, bpf_object__load, bpf_object__open_mem};
+    use oxbpf::sys::probe::{self, Feature};
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(bytes) = compile("global_data") else { return };
+    for f in [
+        Feature::ProgName,
+        Feature::GlobalData,
+        Feature::Btf,
+        Feature::BtfFunc,
+        Feature::BtfGlobalFunc,
+        Feature::BtfDatasec,
+        Feature::ArrayMmap,
+        Feature::ExpAttachType,
+        Feature::ProgBindMap,
+        Feature::MemcgAccount,
+        Feature::BtfDeclTag,
+        Feature::BtfTypeTag,
+        Feature::BtfFloat,
+        Feature::BtfEnum64,
+        Feature::BtfQmarkDatasec,
+    ] {
+        probe::preset(f, true);
+    }
+    // SAFETY: capture is a valid print callback.
+    let old = unsafe { libbpf_set_print(Some(capture)) };
+    LOG.lock().unwrap().clear();
+    let fds0 = fd_count();
+    // SAFETY: a valid object image, NULL opts.
+    let obj = unsafe { bpf_object__open_mem(bytes.as_ptr().cast(), bytes.len(), std::ptr::null()) };
+    assert!(!obj.is_null(), "open: errno {}", errno());
+    let fds_open = fd_count();
+    let created: Rc<RefCell<Vec<u32>>> = Rc::default();
+    let c2 = created.clone();
+    // The map's create attr (type, key size, value size, max entries, flags): its info echoes it.
+    let def: Rc<RefCell<[u8; 20]>> = Rc::default();
+    let d2 = def.clone();
+    let g = fake::install(Box::new(move |cmd, a, _| match cmd {
+        BPF_BTF_LOAD | BPF_MAP_CREATE | BPF_PROG_LOAD => {
+            if cmd == BPF_MAP_CREATE {
+                d2.borrow_mut().copy_from_slice(&a[..20]);
+            }
+            c2.borrow_mut().push(cmd);
+            Ok(std::fs::File::open("/dev/null")?.into_raw_fd() as i64)
+        }
+        BPF_OBJ_GET_INFO_BY_FD => {
+            // bpf_map_info: type@0 id@4 key_size@8 value_size@12 max_entries@16 map_flags@20.
+            let len = u32_at(a, 4) as usize;
+            let mut info = vec![0u8; len];
+            let d = d2.borrow();
+            info[0..4].copy_from_slice(&d[0..4]);
+            info[8..24].copy_from_slice(&d[4..20]);
+            // SAFETY: the library's bpf_map_info of `len` bytes.
+            unsafe { std::ptr::copy_nonoverlapping(info.as_ptr(), u64_at(a, 8) as *mut u8, len) };
+            Ok(0)
+        }
+        BPF_MAP_UPDATE_ELEM | BPF_MAP_FREEZE | BPF_PROG_BIND_MAP => Ok(0),
+        _ => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+    }));
+    let maps: Rc<RefCell<Vec<(MemCall, MmapAnswer)>>> = Rc::default();
+    let m2 = maps.clone();
+    let mg = fake::install_mmap(Box::new(move |c| {
+        // The map's fd (a fake /dev/null one) mapped over its buffer: refused.
+        let answer = match c {
+            MemCall::Map { fd, flags, .. } if *fd >= 0 && flags & libc::MAP_FIXED != 0 => {
+                MmapAnswer::Fail(libc::ENOMEM)
+            }
+            _ => MmapAnswer::Real,
+        };
+        m2.borrow_mut().push((*c, answer));
+        answer
+    }));
+    // SAFETY: a live object.
+    let r = unsafe { bpf_object__load(obj) };
+    let e = errno();
+    drop((g, mg));
+    let fds_failed = fd_count();
+    // SAFETY: a live object, closed once.
+    unsafe { bpf_object__close(obj) };
+    // SAFETY: restore the previous print callback.
+    unsafe { libbpf_set_print(old) };
+    let log = LOG.lock().unwrap().clone();
+    assert_eq!((r, e), (-libc::ENOMEM, libc::ENOMEM), "log: {log}");
+    assert!(log.contains("failed to re-mmap() contents"), "log: {log}");
+    let created = created.borrow();
+    assert!(created.contains(&BPF_MAP_CREATE), "the map was created before its mmap: {created:?}");
+    let after_map = created.iter().skip_while(|&&c| c != BPF_MAP_CREATE);
+    assert!(!after_map.clone().any(|&c| c == BPF_PROG_LOAD), "no program is loaded after a failed map: {created:?}");
+    let refused = maps.borrow().iter().filter(|(_, a)| matches!(a, MmapAnswer::Fail(_))).count();
+    assert_eq!(refused, 1, "one map mmap attempted: {:?}", maps.borrow());
+    // What stays open is the object's BTF fd, which libbpf too keeps until bpf_object__close.
+    assert_eq!(fds_failed, fds_open + 1, "the failed load closed every fd but the BTF's ({created:?})");
+    assert_eq!(fd_count(), fds0);
 }
