@@ -38,7 +38,7 @@ pub(super) fn dispatch(cmd: u32, attr: &mut [u8], size: usize) -> Option<io::Res
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PerfCall {
     Open { attr: Vec<u8>, pid: i32, cpu: i32, group_fd: i32, flags: u64 },
-    Ioctl { fd: i32, req: u64, arg: u64 },
+    Ioctl { fd: i32, req: libc::c_ulong, arg: libc::c_ulong },
 }
 
 /// Answers a perf call: for `Open` the new fd (which the library then owns and closes: hand it

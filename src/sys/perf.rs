@@ -105,7 +105,7 @@ pub fn ioctl(fd: std::os::fd::BorrowedFd<'_>, req: libc::c_ulong, arg: libc::c_u
     use std::os::fd::AsRawFd;
     #[cfg(feature = "fake-kernel")]
     {
-        let call = super::fake::PerfCall::Ioctl { fd: fd.as_raw_fd(), req: req as u64, arg: arg as u64 };
+        let call = super::fake::PerfCall::Ioctl { fd: fd.as_raw_fd(), req, arg };
         if let Some(r) = super::fake::dispatch_perf(&call) {
             return r.map(|_| ());
         }
