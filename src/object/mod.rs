@@ -930,6 +930,27 @@ impl Map {
         self.reused || self.object().loaded || self.object().prepared
     }
 
+    /// libbpf's rule for setters of what shapes the kernel map (type, sizes, flags, BTF ids,
+    /// initial value...): quiet `-EBUSY` once the map exists.
+    pub fn ensure_not_created(&self) -> Result<()> {
+        if self.is_created() {
+            Err(Error::quiet(libc::EBUSY))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// libbpf 1.5's rule for the setters that check the object rather than the map
+    /// (`bpf_map__set_max_entries`, `bpf_map__set_autocreate`: `obj->loaded`, which libbpf 1.6
+    /// widened to "prepared or loaded"): quiet `-EBUSY` once the object is prepared or loaded.
+    pub fn ensure_object_not_loaded(&self) -> Result<()> {
+        if self.object().loaded || self.object().prepared {
+            Err(Error::quiet(libc::EBUSY))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Check an element operation's buffer sizes and return the map fd to use: quiet `-ENOENT`
     /// before the map is created, `-EINVAL` with libbpf's message on a size mismatch.
     pub fn elem_op_fd(&self, key_sz: usize, value_sz: Option<usize>, flags: u64) -> Result<i32> {
