@@ -59,19 +59,22 @@ impl CallerBuf {
     }
 }
 
-/// An fd of the caller's that the library names without owning it (`bpf_program__set_attach_target`'s
-/// target program): it is neither closed nor duplicated here.
+/// An fd of the caller's that the library names without owning it (the target program of
+/// `bpf_program__set_attach_target`, the map of a ring or perf buffer): it is neither closed
+/// nor duplicated here. It may be any number the caller passed, even a negative one, which
+/// the kernel then refuses (EBADF) as with libbpf; only a non-negative one can be borrowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallerFd(RawFd);
 
 impl CallerFd {
-    /// The caller's fd `fd`, `None` unless it is positive (libbpf treats 0 as "no target").
+    /// The caller's fd `fd`.
     ///
     /// # Safety
-    /// Whenever [`CallerFd::borrow`] runs on the result (or a copy), `fd` must be open; the
-    /// libbpf API's contract for attach targets, which must stay open until load.
-    pub unsafe fn new(fd: RawFd) -> Option<CallerFd> {
-        (fd > 0).then_some(CallerFd(fd))
+    /// Whenever [`CallerFd::borrow`] runs on the result (or a copy), a non-negative `fd` must
+    /// be open: the libbpf API's contract for these fds (an attach target stays open until
+    /// load, a ring buffer's map while the ring buffer exists).
+    pub unsafe fn new(fd: RawFd) -> CallerFd {
+        CallerFd(fd)
     }
 
     /// The fd number, for messages and for attributes that carry it as an integer.
@@ -79,9 +82,17 @@ impl CallerFd {
         self.0
     }
 
-    /// The fd, borrowed for as long as `self` is.
-    pub fn borrow(&self) -> BorrowedFd<'_> {
-        // SAFETY: `new`'s contract: the caller keeps the fd open while it is used through us.
-        unsafe { BorrowedFd::borrow_raw(self.0) }
+    /// The fd, borrowed for as long as `self` is; `None` for a negative number.
+    pub fn borrow(&self) -> Option<BorrowedFd<'_>> {
+        // SAFETY: `new`'s contract: the caller keeps a non-negative fd open while it is used
+        // through us; -1 (BorrowedFd's niche) and other negatives are never borrowed.
+        (self.0 >= 0).then(|| unsafe { BorrowedFd::borrow_raw(self.0) })
+    }
+}
+
+/// The number, as messages print an fd.
+impl std::fmt::Display for CallerFd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }

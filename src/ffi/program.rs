@@ -299,12 +299,12 @@ pub unsafe extern "C" fn bpf_program__set_attach_target(
             (0, None) => Err(Error::quiet(libc::EINVAL)),
             (fd, None) => {
                 // SAFETY: libbpf's contract: the target program fd stays open until load.
-                p.attach_prog_fd = unsafe { CallerFd::new(fd) };
+                p.attach_prog_fd = Some(unsafe { CallerFd::new(fd) });
                 Ok(())
             }
             (fd, Some(n)) => {
-                // SAFETY: as above (0 names no target program: None).
-                p.attach_prog_fd = unsafe { CallerFd::new(fd) };
+                // SAFETY: as above; 0 names no target program.
+                p.attach_prog_fd = (fd != 0).then(|| unsafe { CallerFd::new(fd) });
                 p.attach_func_name = Some(std::ffi::CString::new(n).map_err(|_| Error::quiet(libc::EINVAL))?);
                 Ok(())
             }

@@ -245,7 +245,7 @@ impl Object {
         let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
         // SAFETY: the object's BTF fd stays open for the whole load.
         let btf_b = btf_fd.filter(|_| with_func_info).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
-        let attach_prog = attach_prog_fd.as_ref().map(CallerFd::borrow);
+        let attach_prog = attach_prog_fd.as_ref().and_then(CallerFd::borrow);
         // SAFETY: a module BTF fd owned by `kb`, open until the load ends.
         let attach_obj = attach_btf_obj_fd.map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
         let empty: &[u8] = &[];
@@ -406,7 +406,7 @@ impl ProgAttrs {
         self.attach_btf_id = o.attach_btf_id;
         // SAFETY: a prepare-load callback that names a target program fd keeps it open for the
         // load it prepares (libbpf's contract for `bpf_prog_load_opts.attach_prog_fd`).
-        self.attach_prog_fd = unsafe { CallerFd::new(o.attach_prog_fd as i32) };
+        self.attach_prog_fd = (o.attach_prog_fd != 0).then(|| unsafe { CallerFd::new(o.attach_prog_fd as i32) });
         self.attach_btf_obj_fd = (o.attach_btf_obj_fd != 0).then_some(o.attach_btf_obj_fd as RawFd);
     }
 }
@@ -587,7 +587,7 @@ pub fn find_vmlinux_btf_id(name: &str, attach_type: u32) -> Result<i32> {
 
 /// libbpf's `libbpf_find_prog_btf_id`: FUNC `name` in the BTF of program `prog_fd`.
 fn find_prog_btf_id(name: &str, prog_fd: CallerFd) -> Result<u32> {
-    let fd = prog_fd.borrow();
+    let fd = prog_fd.borrow().ok_or_else(|| Error::quiet(libc::EBADF))?;
     let info = cmd::prog_info(fd).map_err(|e| {
         crate::pr_warn!("failed bpf_prog_get_info_by_fd for FD {}: {}", prog_fd.raw(), -e.errno());
         Error::quiet(e.errno())
