@@ -1817,6 +1817,7 @@ const STT_FUNC_GLOBAL: u8 = 0x12;
 const STT_OBJECT_GLOBAL: u8 = 0x11;
 const STT_NOTYPE_GLOBAL: u8 = 0x10;
 const R_BPF_64_64: u32 = 1;
+const R_BPF_64_ABS64: u32 = 2;
 
 /// BTF `int` (signed, 32 bits): id.
 fn btf_int(o: &mut Synth) -> u32 {
@@ -2051,4 +2052,47 @@ fn build_maps(n: usize) -> Built {
 fn many_maps_open_in_linear_work() {
     let _g = lock();
     assert_linear_open("maps", HUGE, build_maps);
+}
+
+/// One `BPF_MAP_TYPE_PROG_ARRAY` map "jmp" whose `values` hold `n` programs (one `.maps`
+/// relocation per slot), as `__array(values, int (void *))` with an initializer compiles to.
+fn build_prog_array(n: usize) -> Built {
+    let mut o = Synth::new();
+    let int = btf_int(&mut o);
+    let arr = |o: &mut Synth, elem: u32, len: u32| o.ty(&[0, 3 << 24, 0, elem, int, len]);
+    let ptr = |o: &mut Synth, to: u32| o.ty(&[0, 2 << 24, to]);
+    let (a3, a4, an) = (arr(&mut o, int, 3), arr(&mut o, int, 4), arr(&mut o, int, n as u32));
+    let (p3, p4, pn) = (ptr(&mut o, a3), ptr(&mut o, a4), ptr(&mut o, an));
+    let proto = o.ty(&[0, 13 << 24, int]);
+    let pproto = ptr(&mut o, proto);
+    let values = arr(&mut o, pproto, 0);
+    let names = ["type", "key_size", "value_size", "max_entries", "values"].map(|s| o.str(s));
+    let members = [p3, p4, p4, pn, values];
+    let mut def = vec![0, (4 << 24) | 5, 32];
+    for (i, (name, ty)) in names.iter().zip(members).enumerate() {
+        def.extend([*name, ty, 64 * i as u32]);
+    }
+    let def = o.ty(&def);
+    let size = 32 + 8 * n as u32;
+    let name = o.str("jmp");
+    let var = o.ty(&[name, 14 << 24, def, 1]);
+    btf_datasec(&mut o, ".maps", &[(var, 0, size)]);
+    let maps_sec = o.sec(".maps", 1, 3, vec![0; size as usize]);
+    o.sym("jmp", STT_OBJECT_GLOBAL, maps_sec, 0, size as u64);
+    let mut insns = Vec::new();
+    for _ in 0..n {
+        insns.extend([MOV_R0_0, EXIT]);
+    }
+    let text = o.code("kprobe", &insns);
+    let rels: Vec<_> = (0..n)
+        .map(|i| (32 + 8 * i as u64, o.sym(&format!("p{i}"), STT_FUNC_GLOBAL, text, 16 * i as u64, 16), R_BPF_64_ABS64))
+        .collect();
+    o.rels(maps_sec, &rels);
+    Built { bytes: o.finish(), map: Some("jmp".into()), prog: Some(format!("p{}", n - 1)) }
+}
+
+#[test]
+fn many_prog_array_slots_open_in_linear_work() {
+    let _g = lock();
+    assert_linear_open("prog array slots", HUGE, build_prog_array);
 }

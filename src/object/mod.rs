@@ -615,13 +615,19 @@ impl Object {
     }
 
     pub fn find_program(&self, name: &str) -> Option<usize> {
-        self.programs().find(|(_, p)| p.name.as_bytes() == name.as_bytes()).map(|(i, _)| i)
+        self.programs()
+            .find(|(_, p)| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
+                p.name.as_bytes() == name.as_bytes()
+            })
+            .map(|(i, _)| i)
     }
 
     /// libbpf's `bpf_object__find_map_by_name`: the real (section) name of an internal map
     /// matches first, then the map name.
     pub fn find_map(&self, name: &str) -> Option<usize> {
         self.maps.iter().position(|m| {
+            crate::work::add(crate::work::Kind::ScanStep, 1);
             m.real_name.as_ref().is_some_and(|r| r.as_bytes() == name.as_bytes())
                 || m.name.as_bytes() == name.as_bytes()
         })
