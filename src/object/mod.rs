@@ -27,6 +27,7 @@ pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
 mod sha256;
+pub mod skel;
 
 use crate::btf::{Btf, BtfExt, Kind};
 use crate::elf::{self, Elf};
