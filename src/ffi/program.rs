@@ -9,10 +9,6 @@ use crate::error::{Error, Result};
 use crate::object::{Map, Program};
 use std::ffi::{c_char, c_int, c_void};
 
-fn loaded(p: &Program) -> bool {
-    p.object().loaded
-}
-
 fn set(func: &str, prog: *mut Program, f: impl FnOnce(&mut Program) -> Result<()>) -> c_int {
     int(func, || {
         // SAFETY: C contract: prog is a live handle or NULL, not aliased during the call.
@@ -61,9 +57,7 @@ symver!(bpf_program__autoload, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_autoload(prog: *mut Program, autoload: bool) -> c_int {
     set("bpf_program__set_autoload", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EINVAL));
-        }
+        p.ensure_not_loaded(libc::EINVAL)?;
         p.autoload = autoload;
         Ok(())
     })
@@ -113,9 +107,7 @@ pub unsafe extern "C" fn bpf_program__set_insns(
     new_insn_cnt: usize,
 ) -> c_int {
     set("bpf_program__set_insns", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         if new_insn_cnt > 0 && new_insns.is_null() {
             return Err(Error::inval("bpf_program__set_insns: NULL instructions"));
         }
@@ -160,9 +152,7 @@ symver!(bpf_program__get_type, "LIBBPF_0.0.6");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: bpf_prog_type) -> c_int {
     set("bpf_program__set_type", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         if p.prog_type == prog_type {
             return Ok(());
         }
@@ -194,9 +184,7 @@ pub unsafe extern "C" fn bpf_program__set_expected_attach_type(
     attach_type: bpf_attach_type,
 ) -> c_int {
     set("bpf_program__set_expected_attach_type", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         p.expected_attach_type = attach_type;
         Ok(())
     })
@@ -212,9 +200,7 @@ symver!(bpf_program__flags, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_flags(prog: *mut Program, flags: u32) -> c_int {
     set("bpf_program__set_flags", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         p.prog_flags = flags;
         Ok(())
     })
@@ -230,9 +216,7 @@ symver!(bpf_program__log_level, "LIBBPF_0.7.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_log_level(prog: *mut Program, log_level: u32) -> c_int {
     set("bpf_program__set_log_level", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         p.log_level = log_level;
         Ok(())
     })
@@ -261,9 +245,7 @@ pub unsafe extern "C" fn bpf_program__set_log_buf(prog: *mut Program, log_buf: *
         if log_size > u32::MAX as usize {
             return Err(Error::quiet(libc::EINVAL));
         }
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         // SAFETY: libbpf's contract for a program's log buffer: log_size writable bytes the
         // caller keeps alive until the program is loaded (a buffer freed before is its bug).
         p.log_buf = unsafe { CallerBuf::new(log_buf, log_size) };
@@ -290,7 +272,8 @@ pub unsafe extern "C" fn bpf_program__set_attach_target(
     attach_func_name: *const c_char,
 ) -> c_int {
     set("bpf_program__set_attach_target", prog, |p| {
-        if attach_prog_fd < 0 || loaded(p) {
+        p.ensure_not_loaded(libc::EINVAL)?;
+        if attach_prog_fd < 0 {
             return Err(Error::quiet(libc::EINVAL));
         }
         // SAFETY: C contract: NULL or NUL-terminated.

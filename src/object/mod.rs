@@ -854,6 +854,17 @@ impl Map {
 }
 
 impl Program {
+    /// libbpf's rule for the program setters (`obj->loaded`): once the object is loaded they
+    /// fail quietly with `errno` (-EBUSY for most, -EINVAL for `set_autoload` and
+    /// `set_attach_target`, as libbpf 1.5).
+    pub fn ensure_not_loaded(&self, errno: i32) -> Result<()> {
+        if self.object().loaded {
+            Err(Error::quiet(errno))
+        } else {
+            Ok(())
+        }
+    }
+
     /// The loaded program's fd (None before load or when not loaded).
     pub fn loaded_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         self.fd.as_ref().map(std::os::fd::AsFd::as_fd)
