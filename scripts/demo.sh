@@ -12,9 +12,7 @@
 #   open      open the skeleton; print the struct_ops map, its programs and the shadow
 #             (the map's initial value), then swap an alternative program into the shadow
 #   register  load + attach (registers the CC), send loopback TCP traffic through it, print
-#             the op counters, detach. Runs when the library exports what it needs
-#             (skeleton load/attach, struct_ops attach), or always with OXBPF_DEMO_REGISTER=1;
-#             OXBPF_DEMO_REGISTER=0 turns it off. Needs root.
+#             the op counters, detach. OXBPF_DEMO_REGISTER=0 turns it off. Needs root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -43,18 +41,8 @@ else
     lib="liboxbpf ($build/liboxbpf.so.1)"
 fi
 
-# Does liboxbpf export everything the register stage calls?
-register="${OXBPF_DEMO_REGISTER:-auto}"
-if [[ "$register" == auto ]]; then
-    register=1
-    if ((!reference)); then
-        exports="$(readelf --dyn-syms -W "$build/liboxbpf.so" | awk '$7 != "UND" { print $8 }')"
-        for sym in bpf_object__load_skeleton bpf_object__attach_skeleton \
-                   bpf_map__attach_struct_ops bpf_link__destroy; do
-            grep -q "^$sym@@" <<<"$exports" || { register=0; break; }
-        done
-    fi
-fi
+# The register stage loads and attaches, so it needs CAP_BPF; OXBPF_DEMO_REGISTER=0 leaves it out.
+register="${OXBPF_DEMO_REGISTER:-1}"
 
 echo "== oxbpf demo on $lib"
 echo "== stage 0: generate the skeleton with the oxbpf tool"
@@ -86,7 +74,5 @@ if ((register)); then
     echo "== stage 2b: the same with the swapped-in program"
     "${run[@]}" --alt --register 16
 else
-    echo "== stage 2 (register + loopback traffic) skipped: liboxbpf does not export skeleton"
-    echo "   load/attach and struct_ops attach yet. See it on upstream libbpf 1.5 with"
-    echo "   scripts/demo.sh --reference, or force it with OXBPF_DEMO_REGISTER=1."
+    echo "== stage 2 (register + loopback traffic) left out: OXBPF_DEMO_REGISTER=0"
 fi

@@ -1,9 +1,11 @@
 //! oxbpf: a memory-safe implementation of libbpf's object, skeleton and struct_ops layer that
 //! exports libbpf's own C ABI (`liboxbpf.so.1`, symbol-versioned like `libbpf.so.1`).
 //!
-//! Layout: a safe core (ELF and BTF parsing, the object model, the bpf(2) chokepoint) and a thin
-//! `extern "C"` layer in [`ffi`] that only converts pointers, catches panics and maps errors to
-//! errno. No logic lives here.
+//! Layout: a safe core (ELF and BTF parsing, the object model, the syscall chokepoints in [`sys`])
+//! and a thin `extern "C"` layer in [`ffi`] that converts the caller's pointers and option structs
+//! (caller-owned buffers and fds into [`caller`]'s types), calls the core, catches panics and
+//! maps errors to errno; the API's rules (what may change once loaded, option checks) live in the
+//! core.
 
 pub mod error;
 #[macro_use]
@@ -11,6 +13,7 @@ pub mod log;
 pub mod attach;
 pub mod btf;
 pub mod buffers;
+pub mod caller;
 pub mod elf;
 pub mod gen;
 pub mod linker;
@@ -29,5 +32,6 @@ pub mod section;
 pub mod struct_ops;
 pub mod sys;
 pub mod uapi;
+pub mod work;
 
 pub use error::{Error, Result};

@@ -142,7 +142,8 @@ fn per_cpu_sizes_and_ring_buffer_on_the_kernel() {
             g.borrow_mut().push(r.to_vec());
             0
         });
-        let rb = RingBuffer::new(bpf_map__fd(rbm), Some(cb)).expect("ring buffer");
+        // The map stays open (the object is live) while the ring buffer exists.
+        let rb = RingBuffer::new(oxbpf::caller::CallerFd::new(bpf_map__fd(rbm)), Some(cb)).expect("ring buffer");
         let prog = bpf_object__find_program_by_name(obj, c"emit".as_ptr());
         let pfd = BorrowedFd::borrow_raw(bpf_program__fd(prog));
         let mut next = 0u64;

@@ -107,6 +107,8 @@ expect_as_kernel_says!(
     bpf_cookie => BpfCookie if "BPF_FUNC_get_attach_cookie",
     bpf_token => BpfToken if "BPF_TOKEN_CREATE",
     uprobe_syscall => UprobeSyscall if "__x64_sys_uprobe",
+    // `void *ctx __arg_ctx` on a global subprogram: the kernel's `enum btf_arg_tag` (6.8).
+    arg_ctx_tag => ArgCtxTag if "ARG_TAG_CTX",
 );
 
 /// `?`-prefixed DATASEC names have no uapi name to point at; every kernel with BTF_KIND_ENUM64
@@ -148,23 +150,16 @@ fn uprobe_multi_link() {
     if !privileged() {
         return;
     }
-    // Needs CONFIG_UPROBES; report what this kernel says rather than assume.
+    // The link type is in the kernel's BTF, and it works only with uprobes (CONFIG_UPROBES,
+    // which gives the uprobe PMU).
     let r = check(Feature::UprobeMultiLink);
     let uprobes = std::path::Path::new("/sys/bus/event_source/devices/uprobe").exists();
-    if uprobes {
-        assert!(r, "uprobe PMU present, multi-uprobe links should be supported on 6.18");
-    } else {
-        eprintln!("no uprobe PMU here; uprobe_multi_link = {r}");
-    }
-}
-
-#[test]
-fn arg_ctx_tag() {
-    if !privileged() {
-        return;
-    }
-    // A kprobe-type program with a global subprogram taking `void *ctx __arg_ctx` (6.8+).
-    assert!(check(Feature::ArgCtxTag));
+    let link_type = kernel_names().contains("BPF_TRACE_UPROBE_MULTI");
+    assert_eq!(
+        r,
+        uprobes && link_type,
+        "uprobe PMU: {uprobes}, BPF_TRACE_UPROBE_MULTI in the kernel's BTF: {link_type}"
+    );
 }
 
 /// The probes can say "no": the same loaders refuse a BTF kind no kernel knows.

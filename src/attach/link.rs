@@ -111,9 +111,7 @@ impl Link {
 
     pub fn unpin(&mut self) -> Result<()> {
         let Some(p) = self.pin_path.take() else { return Err(Error::quiet(libc::EINVAL)) };
-        // SAFETY: p is a valid NUL-terminated path.
-        if unsafe { libc::unlink(p.as_ptr()) } != 0 {
-            let e = std::io::Error::last_os_error();
+        if let Err(e) = crate::sys::fs::unlink(&p) {
             self.pin_path = Some(p);
             return Err(Error::io("failed to unpin link", &e));
         }

@@ -398,8 +398,7 @@ pub fn find_func_offset_in_archive(archive: &str, member: &str, func: &str) -> R
 
 fn accessible(p: &str, mode: libc::c_int) -> bool {
     let Ok(c) = CString::new(p) else { return false };
-    // SAFETY: faccessat on a NUL-terminated path; no buffers.
-    unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), mode, libc::AT_EACCESS) == 0 }
+    crate::sys::fs::accessible(&c, mode)
 }
 
 /// The multiarch library directory libbpf searches last.

@@ -556,6 +556,7 @@ impl Btf {
         }
         let idx = self.data.by_name.get_or_init(|| names::NameIndex::build(self));
         idx.candidates(nb).iter().copied().find(|&id| {
+            crate::work::add(crate::work::Kind::ScanStep, 1);
             self.own_name_off(id).is_some_and(|off| self.str_is(off, nb))
                 && (kind.is_none() || self.own_kind(id) == kind)
         })
@@ -565,6 +566,7 @@ impl Btf {
     fn scan_own(&self, nb: &[u8], kind: Option<Kind>) -> Option<u32> {
         let d = &*self.data;
         d.offs.iter().enumerate().find_map(|(i, &w)| {
+            crate::work::add(crate::work::Kind::ScanStep, 1);
             let w = w as usize;
             let name_off = *d.types.get(w)?;
             if !self.str_is(name_off, nb) {
@@ -989,6 +991,7 @@ fn index_types(types: &[u32], start_id: u32) -> Result<Vec<u32>> {
         offs.push(pos as u32);
         pos += n;
     }
+    crate::work::add(crate::work::Kind::BtfType, offs.len());
     offs.shrink_to_fit();
     Ok(offs)
 }

@@ -842,7 +842,7 @@ impl Btf {
         if self.fd >= 0 {
             return Err(Error::quiet(libc::EEXIST));
         }
-        match crate::sys::cmd::btf_load_into_kernel(self.raw_data(), 0, 0, 0, None) {
+        match crate::sys::cmd::btf_load_into_kernel(self.raw_data(), None, 0, None) {
             Ok(fd) => {
                 self.fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
                 Ok(())

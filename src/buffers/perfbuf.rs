@@ -10,6 +10,7 @@
 //! is copied into an 8-byte-aligned private buffer before it is handed out, as libbpf does.
 
 use super::{page_size, Epoll, Mapping, Record};
+use crate::caller::CallerFd;
 use crate::error::{Error, Result};
 use crate::sys::attr::{self, bpf_map_info};
 use crate::sys::cmd;
@@ -76,7 +77,8 @@ pub struct PerfBuffer {
     mmap_size: usize,
     cpu_bufs: Vec<CpuBuf>,
     epoll: Epoll,
-    map_fd: RawFd,
+    /// The caller's PERF_EVENT_ARRAY (libbpf's contract: open while the perf buffer exists).
+    map_fd: CallerFd,
 }
 
 /// How buffers are laid out over CPUs.
@@ -104,7 +106,7 @@ fn errtext(errno: i32) -> String {
 impl PerfBuffer {
     /// `perf_buffer__new`: `PERF_COUNT_SW_BPF_OUTPUT` rings of `page_cnt` pages on every
     /// online CPU, waking up every `sample_period` samples (0 means 1).
-    pub fn new(map_fd: RawFd, page_cnt: usize, sample_period: u32, cbs: Callbacks) -> Result<PerfBuffer> {
+    pub fn new(map_fd: CallerFd, page_cnt: usize, sample_period: u32, cbs: Callbacks) -> Result<PerfBuffer> {
         let period = u64::from(sample_period.max(1));
         let attr = PerfEventAttr {
             type_: PERF_TYPE_SOFTWARE,
@@ -127,7 +129,7 @@ impl PerfBuffer {
     /// that the kernel may read, and whose `size` field it may overwrite, for the duration of
     /// the call.
     pub unsafe fn new_raw(
-        map_fd: RawFd,
+        map_fd: CallerFd,
         page_cnt: usize,
         attr: *mut c_void,
         cbs: Callbacks,
@@ -140,21 +142,21 @@ impl PerfBuffer {
         let mut len = std::mem::size_of::<bpf_map_info>() as u32;
         // SAFETY: `info` is a writable bpf_map_info of `len` bytes without nested buffers; the
         // fd is only a number for the kernel.
-        let have_info = match unsafe { cmd::raw::obj_get_info(map_fd, &mut info as *mut bpf_map_info as u64, &mut len) }
-        {
-            Ok(()) => true,
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                crate::pr_debug!("failed to get map info for FD {}; API not supported? Ignoring...", map_fd);
-                false
-            }
-            Err(e) => {
-                let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                return Err(Error::new(
-                    errno,
-                    format!("failed to get map info for map FD {map_fd}: {}", errtext(errno)),
-                ));
-            }
-        };
+        let have_info =
+            match unsafe { cmd::raw::obj_get_info(map_fd.raw(), &mut info as *mut bpf_map_info as u64, &mut len) } {
+                Ok(()) => true,
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                    crate::pr_debug!("failed to get map info for FD {}; API not supported? Ignoring...", map_fd);
+                    false
+                }
+                Err(e) => {
+                    let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                    return Err(Error::new(
+                        errno,
+                        format!("failed to get map info for map FD {map_fd}: {}", errtext(errno)),
+                    ));
+                }
+            };
         if have_info && info.type_ != uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY {
             return Err(Error::inval(format!(
                 "map '{}' should be BPF_MAP_TYPE_PERF_EVENT_ARRAY",
@@ -195,7 +197,7 @@ impl PerfBuffer {
             unsafe {
                 cmd::raw::map_elem(
                     uapi::BPF_MAP_UPDATE_ELEM,
-                    map_fd,
+                    map_fd.raw(),
                     &key as *const i32 as u64,
                     &fd as *const i32 as u64,
                     0,
@@ -415,8 +417,9 @@ impl Drop for PerfBuffer {
             let key = b.map_key;
             // SAFETY: the key is a 4-byte int alive for the call (a PERF_EVENT_ARRAY's key
             // size); the result is ignored as in libbpf.
-            let _ =
-                unsafe { cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, self.map_fd, &key as *const i32 as u64, 0, 0) };
+            let _ = unsafe {
+                cmd::raw::map_elem(uapi::BPF_MAP_DELETE_ELEM, self.map_fd.raw(), &key as *const i32 as u64, 0, 0)
+            };
             drop(b);
         }
     }
@@ -438,8 +441,10 @@ mod tests {
 
     #[test]
     fn page_count_must_be_power_of_two() {
+        // SAFETY: a negative fd is never borrowed.
+        let no_map = unsafe { CallerFd::new(-1) };
         for n in [0usize, 3, 6] {
-            let e = PerfBuffer::new(-1, n, 1, Callbacks::Sample { sample: None, lost: None }).err().unwrap();
+            let e = PerfBuffer::new(no_map, n, 1, Callbacks::Sample { sample: None, lost: None }).err().unwrap();
             assert_eq!(e.errno(), libc::EINVAL);
             assert_eq!(e.message(), format!("page count should be power of two, but is {n}"));
         }

@@ -16,12 +16,13 @@
 //! with a release store); a user ring buffer's commit swaps the header with acquire-release.
 
 use super::{page_size, Epoll, Mapping, Record};
+use crate::caller::CallerFd;
 use crate::error::{Error, Result};
 use crate::sys::attr::bpf_map_info;
 use crate::sys::cmd;
 use crate::uapi;
 use std::cell::RefCell;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::RawFd;
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -155,7 +156,8 @@ fn process(v: &View, n: u64, map_fd: RawFd, sample_cb: Option<&SampleFn>) -> Res
 /// One kernel ring buffer being consumed.
 pub struct Ring {
     sample_cb: Option<SampleFn>,
-    map_fd: RawFd,
+    /// The caller's map (libbpf's contract: open while the ring buffer exists).
+    map_fd: CallerFd,
     mem: RingMem,
 }
 
@@ -188,9 +190,9 @@ struct RingMem {
 impl RingMem {
     /// libbpf's `ring_buffer__add` / `user_ringbuf_map`: check that `map_fd` is a ring of the
     /// side's map type with a valid size, then map its two parts.
-    fn open(map_fd: RawFd, side: Side) -> Result<RingMem> {
+    fn open(map_fd: CallerFd, side: Side) -> Result<RingMem> {
         let what = side.what();
-        let info = map_info_of(map_fd, what)?;
+        let info = map_info_of(map_fd.raw(), what)?;
         let (map_type, type_name) = match side {
             Side::Consumer => (uapi::BPF_MAP_TYPE_RINGBUF, "BPF_MAP_TYPE_RINGBUF"),
             Side::Producer => (uapi::BPF_MAP_TYPE_USER_RINGBUF, "BPF_MAP_TYPE_USER_RINGBUF"),
@@ -198,10 +200,11 @@ impl RingMem {
         if info.type_ != map_type {
             return Err(Error::inval(format!("{what}: map fd={map_fd} is not {type_name}")));
         }
-        let (size, mmap_sz) = ring_size(&info, what, map_fd)?;
+        let (size, mmap_sz) = ring_size(&info, what, map_fd.raw())?;
         let pg = page_size();
-        // The borrow lives as long as `map_fd` here: for the two mmap calls.
-        let fd = borrow(&map_fd);
+        // The borrow lives as long as `map_fd` here: for the two mmap calls. (A negative number
+        // failed the map info query above.)
+        let fd = map_fd.borrow().ok_or_else(|| Error::quiet(libc::EBADF))?;
         let consumer = Mapping::map(fd, pg, 0, matches!(side, Side::Consumer)).map_err(|e| {
             Error::new(e.errno(), format!("{what}: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()))
         })?;
@@ -246,15 +249,8 @@ fn ring_size(info: &bpf_map_info, what: &str, fd: RawFd) -> Result<(u64, usize)>
     Ok((size, mmap_sz))
 }
 
-/// Borrow a caller-provided fd number, for no longer than the number itself is borrowed.
-fn borrow(fd: &RawFd) -> BorrowedFd<'_> {
-    // SAFETY: the caller keeps the map fd open while the ring buffer exists (libbpf's
-    // contract), so it is open for this borrow; the kernel checks the number on each use.
-    unsafe { BorrowedFd::borrow_raw(*fd) }
-}
-
 impl Ring {
-    fn open(map_fd: RawFd, sample_cb: Option<SampleFn>) -> Result<Ring> {
+    fn open(map_fd: CallerFd, sample_cb: Option<SampleFn>) -> Result<Ring> {
         let mem = RingMem::open(map_fd, Side::Consumer)?;
         Ok(Ring { sample_cb, map_fd, mem })
     }
@@ -268,7 +264,7 @@ impl Ring {
     /// being written ends the pass. The consumer position advances past each record handled,
     /// including one whose callback fails.
     pub fn consume_n(&self, n: u64) -> Result<i64, Stop> {
-        process(&self.view(), n, self.map_fd, self.sample_cb.as_ref())
+        process(&self.view(), n, self.map_fd.raw(), self.sample_cb.as_ref())
     }
 
     pub fn consumer_pos(&self) -> u64 {
@@ -292,7 +288,7 @@ impl Ring {
     }
 
     pub fn map_fd(&self) -> RawFd {
-        self.map_fd
+        self.map_fd.raw()
     }
 }
 
@@ -309,7 +305,7 @@ pub struct RingBuffer {
 impl RingBuffer {
     /// `ring_buffer__new`: a ring buffer manager with one ring, `map_fd`. The map fd must stay
     /// open while the ring buffer exists (it is not duplicated).
-    pub fn new(map_fd: RawFd, sample_cb: Option<SampleFn>) -> Result<RingBuffer> {
+    pub fn new(map_fd: CallerFd, sample_cb: Option<SampleFn>) -> Result<RingBuffer> {
         let epoll = Epoll::new()
             .map_err(|e| Error::new(e.errno(), format!("ringbuf: failed to create epoll instance: -{}", e.errno())))?;
         let rb = RingBuffer { epoll, rings: RefCell::new(Vec::new()) };
@@ -318,10 +314,10 @@ impl RingBuffer {
     }
 
     /// `ring_buffer__add`: one more ring, with its own callback.
-    pub fn add(&self, map_fd: RawFd, sample_cb: Option<SampleFn>) -> Result<()> {
+    pub fn add(&self, map_fd: CallerFd, sample_cb: Option<SampleFn>) -> Result<()> {
         let ring = Ring::open(map_fd, sample_cb)?;
         let idx = self.rings.borrow().len() as u64;
-        self.epoll.add(map_fd, libc::EPOLLIN as u32, idx).map_err(|e| {
+        self.epoll.add(map_fd.raw(), libc::EPOLLIN as u32, idx).map_err(|e| {
             Error::new(e.errno(), format!("ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
         })?;
         self.rings.borrow_mut().push(Rc::new(ring));
@@ -393,19 +389,20 @@ impl RingBuffer {
 
 /// The producer side of a `BPF_MAP_TYPE_USER_RINGBUF` (`struct user_ring_buffer`).
 pub struct UserRingBuffer {
-    map_fd: RawFd,
+    /// The caller's map (libbpf's contract: open while the ring buffer exists).
+    map_fd: CallerFd,
     mem: RingMem,
     epoll: Epoll,
 }
 
 impl UserRingBuffer {
     /// `user_ring_buffer__new`. The map fd must stay open while the ring buffer exists.
-    pub fn new(map_fd: RawFd) -> Result<UserRingBuffer> {
+    pub fn new(map_fd: CallerFd) -> Result<UserRingBuffer> {
         let epoll = Epoll::new().map_err(|e| {
             Error::new(e.errno(), format!("user ringbuf: failed to create epoll instance: -{}", e.errno()))
         })?;
         let mem = RingMem::open(map_fd, Side::Producer)?;
-        epoll.add(map_fd, libc::EPOLLOUT as u32, 0).map_err(|e| {
+        epoll.add(map_fd.raw(), libc::EPOLLOUT as u32, 0).map_err(|e| {
             Error::new(e.errno(), format!("user ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
         })?;
         Ok(UserRingBuffer { map_fd, mem, epoll })
@@ -416,7 +413,7 @@ impl UserRingBuffer {
     }
 
     pub fn map_fd(&self) -> RawFd {
-        self.map_fd
+        self.map_fd.raw()
     }
 
     /// `user_ring_buffer__reserve`: room for a `size`-byte sample, marked busy until
@@ -556,7 +553,7 @@ mod tests {
             for k in 0..2 {
                 // SAFETY: MAP_FIXED inside our own reservation `pages`.
                 let p = unsafe {
-                    libc::mmap(
+                    crate::sys::mmap::map_raw(
                         pages.ptr().add(2 * pg + k * size) as *mut libc::c_void,
                         size,
                         libc::PROT_READ | libc::PROT_WRITE,
@@ -565,7 +562,7 @@ mod tests {
                         (2 * pg) as i64,
                     )
                 };
-                assert_ne!(p, libc::MAP_FAILED);
+                assert!(p.is_ok(), "{p:?}");
             }
             // SAFETY: inside the reservation.
             let data = unsafe { pages.ptr().add(2 * pg) };

@@ -175,6 +175,7 @@ impl<'d> Elf<'d> {
                 data_err,
             });
         }
+        crate::work::add(crate::work::Kind::ElfEntry, sections.len());
         if symtab_index == 0 {
             return Err(Error::new(
                 libc::ENOENT,
@@ -208,6 +209,7 @@ impl<'d> Elf<'d> {
                 visibility: sym.st_visibility(),
             });
         }
+        crate::work::add(crate::work::Kind::ElfEntry, symbols.len());
         Ok(Elf { sections, symbols, symtab_index, strtab_index, data })
     }
 
@@ -216,7 +218,9 @@ impl<'d> Elf<'d> {
     }
 
     pub fn section_by_name(&self, name: &str) -> Option<&Section<'d>> {
-        self.sections.iter().find(|s| s.name == name)
+        let found = self.sections.iter().position(|s| s.name == name);
+        crate::work::add(crate::work::Kind::ScanStep, found.map_or(self.sections.len(), |i| i + 1));
+        found.and_then(|i| self.sections.get(i))
     }
 
     pub fn symbol(&self, idx: usize) -> Option<&Symbol<'d>> {
@@ -236,6 +240,7 @@ impl<'d> Elf<'d> {
         }
         let rels: &[elf::Rel64<LittleEndian>] = object::pod::slice_from_all_bytes(sec.data)
             .map_err(|_| fmt_err(format_args!("relocation section '{}' has a partial entry", sec.name)))?;
+        crate::work::add(crate::work::Kind::ElfEntry, rels.len());
         Ok(rels
             .iter()
             .map(|r| Rel {

@@ -13,28 +13,6 @@ use crate::sys::cmd;
 use crate::uapi;
 use std::ffi::{c_char, c_int, c_void};
 
-/// libbpf's `map_is_created`.
-fn created(m: &Map) -> bool {
-    m.is_created()
-}
-
-fn busy_if_created(m: &Map) -> Result<()> {
-    if created(m) {
-        Err(Error::quiet(libc::EBUSY))
-    } else {
-        Ok(())
-    }
-}
-
-/// libbpf 1.5's `obj->loaded` check, which libbpf 1.6 widened to "prepared or loaded".
-fn busy_if_loaded(m: &Map) -> Result<()> {
-    if m.object().loaded || m.object().prepared {
-        Err(Error::quiet(libc::EBUSY))
-    } else {
-        Ok(())
-    }
-}
-
 /// Run a setter on a map.
 fn set(func: &str, map: *mut Map, f: impl FnOnce(&mut Map) -> Result<()>) -> c_int {
     int(func, || {
@@ -72,7 +50,7 @@ pub unsafe extern "C" fn bpf_map__fd(map: *const Map) -> c_int {
     int("bpf_map__fd", || {
         // SAFETY: C contract: map is a live handle or NULL.
         let m = unsafe { get(map, "map") }?;
-        Ok(if created(m) { m.raw_fd() } else { -1 })
+        Ok(if m.is_created() { m.raw_fd() } else { -1 })
     })
 }
 symver!(bpf_map__fd, "LIBBPF_0.0.1");
@@ -86,7 +64,7 @@ symver!(bpf_map__type, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_type(map: *mut Map, map_type: bpf_map_type) -> c_int {
     set("bpf_map__set_type", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         m.def.map_type = map_type;
         Ok(())
     })
@@ -102,7 +80,7 @@ symver!(bpf_map__max_entries, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_max_entries(map: *mut Map, max_entries: u32) -> c_int {
     set("bpf_map__set_max_entries", map, |m| {
-        busy_if_loaded(m)?;
+        m.ensure_object_not_loaded()?;
         m.set_max_entries(max_entries);
         Ok(())
     })
@@ -118,7 +96,7 @@ symver!(bpf_map__map_flags, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_map_flags(map: *mut Map, flags: u32) -> c_int {
     set("bpf_map__set_map_flags", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         m.def.map_flags = flags;
         Ok(())
     })
@@ -134,7 +112,7 @@ symver!(bpf_map__numa_node, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_numa_node(map: *mut Map, numa_node: u32) -> c_int {
     set("bpf_map__set_numa_node", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         m.def.numa_node = numa_node;
         Ok(())
     })
@@ -150,7 +128,7 @@ symver!(bpf_map__key_size, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_key_size(map: *mut Map, size: u32) -> c_int {
     set("bpf_map__set_key_size", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         m.def.key_size = size;
         Ok(())
     })
@@ -172,7 +150,7 @@ pub unsafe extern "C" fn bpf_map__set_value_size(map: *mut Map, size: u32) -> c_
         // SAFETY: C contract: map is a live handle or NULL. The object is reached through the
         // map's back-pointer only after this reference is no longer used.
         let m = unsafe { get_mut(map, "map") }?;
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         let obj = m.obj as *mut crate::object::Object;
         // SAFETY: the back-pointer is the live owning object; `m` is not used past this point,
         // so the object (which reaches the map) is the only live reference.
@@ -204,7 +182,7 @@ symver!(bpf_map__ifindex, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_ifindex(map: *mut Map, ifindex: u32) -> c_int {
     set("bpf_map__set_ifindex", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         m.ifindex = ifindex;
         Ok(())
     })
@@ -220,7 +198,7 @@ symver!(bpf_map__map_extra, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_map_extra(map: *mut Map, map_extra: u64) -> c_int {
     set("bpf_map__set_map_extra", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         m.def.map_extra = map_extra;
         Ok(())
     })
@@ -236,7 +214,7 @@ symver!(bpf_map__autocreate, "LIBBPF_0.8.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_autocreate(map: *mut Map, autocreate: bool) -> c_int {
     set("bpf_map__set_autocreate", map, |m| {
-        busy_if_loaded(m)?;
+        m.ensure_object_not_loaded()?;
         m.autocreate = autocreate;
         Ok(())
     })
@@ -321,7 +299,7 @@ symver!(bpf_map__initial_value, "LIBBPF_0.5.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__set_initial_value(map: *mut Map, data: *const c_void, size: usize) -> c_int {
     set("bpf_map__set_initial_value", map, |m| {
-        busy_if_created(m)?;
+        m.ensure_not_created()?;
         if m.kind == MapKind::Kconfig {
             return Err(Error::quiet(libc::EINVAL));
         }

@@ -4,6 +4,7 @@ use super::handle::{self, cstr, get, get_mut, opt_cstr};
 use super::types::{bpf_object_open_opts, bpf_struct_ops_shadow_info};
 use super::{int, not_yet, ptr, symver, val};
 use crate::btf::Btf;
+use crate::caller::CallerBuf;
 use crate::error::{Error, Result};
 use crate::object::pin::PATH_MAX;
 use crate::object::{Map, Object, OpenOptions, Program};
@@ -41,8 +42,9 @@ pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(
         pin_root_path: s(o.pin_root_path, "pin_root_path")?,
         kconfig: s(o.kconfig, "kconfig")?,
         btf_custom_path: s(o.btf_custom_path, "btf_custom_path")?,
-        kernel_log_buf: o.kernel_log_buf as usize,
-        kernel_log_size: o.kernel_log_size,
+        // SAFETY: libbpf's contract for `kernel_log_buf`: kernel_log_size writable bytes the
+        // caller keeps alive until the object is loaded (a buffer freed before is its bug).
+        kernel_log_buf: unsafe { CallerBuf::new(o.kernel_log_buf, o.kernel_log_size) },
         kernel_log_level: o.kernel_log_level,
         bpf_token_path: s(o.bpf_token_path, "bpf_token_path")?,
         // SAFETY: the caller's contract extends to the description the field points to.

@@ -16,6 +16,7 @@ use super::types::{
 use super::{int, opts, ptr, set_errno, symver, val};
 use crate::buffers::perfbuf::{Callbacks, Cpus, LostFn, PerfSampleFn};
 use crate::buffers::Record;
+use crate::caller::CallerFd;
 use crate::error::{Error, Result};
 use std::ffi::{c_int, c_void};
 
@@ -62,6 +63,8 @@ pub unsafe extern "C" fn perf_buffer__new(
                 unsafe { f(ctx, cpu, cnt) }
             })
         });
+        // SAFETY: libbpf's contract: the map fd stays open while the perf buffer exists.
+        let map_fd = unsafe { CallerFd::new(map_fd) };
         PerfBuffer::new(map_fd, page_cnt, period, Callbacks::Sample { sample, lost }).map(boxed)
     })
 }
@@ -105,6 +108,8 @@ pub unsafe extern "C" fn perf_buffer__new_raw(
             })),
             None => Callbacks::Sample { sample: None, lost: None },
         };
+        // SAFETY: libbpf's contract: the map fd stays open while the perf buffer exists.
+        let map_fd = unsafe { CallerFd::new(map_fd) };
         // SAFETY: C contract: attr points to a perf_event_attr the kernel may read (and whose
         // size field it may write back).
         unsafe { PerfBuffer::new_raw(map_fd, page_cnt, attr as *mut c_void, cbs, cpus) }.map(boxed)

@@ -4,13 +4,10 @@
 use super::handle::{get, get_mut};
 use super::types::{bpf_attach_type, bpf_prog_type};
 use super::{int, ptr, symver, val};
+use crate::caller::{CallerBuf, CallerFd};
 use crate::error::{Error, Result};
 use crate::object::{Map, Program};
 use std::ffi::{c_char, c_int, c_void};
-
-fn loaded(p: &Program) -> bool {
-    p.object().loaded
-}
 
 fn set(func: &str, prog: *mut Program, f: impl FnOnce(&mut Program) -> Result<()>) -> c_int {
     int(func, || {
@@ -60,9 +57,7 @@ symver!(bpf_program__autoload, "LIBBPF_0.1.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_autoload(prog: *mut Program, autoload: bool) -> c_int {
     set("bpf_program__set_autoload", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EINVAL));
-        }
+        p.ensure_not_loaded(libc::EINVAL)?;
         p.autoload = autoload;
         Ok(())
     })
@@ -112,9 +107,7 @@ pub unsafe extern "C" fn bpf_program__set_insns(
     new_insn_cnt: usize,
 ) -> c_int {
     set("bpf_program__set_insns", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         if new_insn_cnt > 0 && new_insns.is_null() {
             return Err(Error::inval("bpf_program__set_insns: NULL instructions"));
         }
@@ -159,9 +152,7 @@ symver!(bpf_program__get_type, "LIBBPF_0.0.6");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_type(prog: *mut Program, prog_type: bpf_prog_type) -> c_int {
     set("bpf_program__set_type", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         if p.prog_type == prog_type {
             return Ok(());
         }
@@ -193,9 +184,7 @@ pub unsafe extern "C" fn bpf_program__set_expected_attach_type(
     attach_type: bpf_attach_type,
 ) -> c_int {
     set("bpf_program__set_expected_attach_type", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         p.expected_attach_type = attach_type;
         Ok(())
     })
@@ -211,9 +200,7 @@ symver!(bpf_program__flags, "LIBBPF_0.6.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_flags(prog: *mut Program, flags: u32) -> c_int {
     set("bpf_program__set_flags", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         p.prog_flags = flags;
         Ok(())
     })
@@ -229,9 +216,7 @@ symver!(bpf_program__log_level, "LIBBPF_0.7.0");
 #[no_mangle]
 pub unsafe extern "C" fn bpf_program__set_log_level(prog: *mut Program, log_level: u32) -> c_int {
     set("bpf_program__set_log_level", prog, |p| {
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
+        p.ensure_not_loaded(libc::EBUSY)?;
         p.log_level = log_level;
         Ok(())
     })
@@ -243,9 +228,9 @@ pub unsafe extern "C" fn bpf_program__log_buf(prog: *const Program, log_size: *m
     read("bpf_program__log_buf", prog, std::ptr::null(), |p| {
         if !log_size.is_null() {
             // SAFETY: the caller passed a writable size_t or NULL.
-            unsafe { *log_size = p.log_size };
+            unsafe { *log_size = p.log_buf.map_or(0, |b| b.len()) };
         }
-        p.log_buf as *const c_char
+        p.log_buf.map_or(std::ptr::null(), |b| b.as_ptr().cast_const())
     })
 }
 symver!(bpf_program__log_buf, "LIBBPF_0.7.0");
@@ -260,11 +245,10 @@ pub unsafe extern "C" fn bpf_program__set_log_buf(prog: *mut Program, log_buf: *
         if log_size > u32::MAX as usize {
             return Err(Error::quiet(libc::EINVAL));
         }
-        if loaded(p) {
-            return Err(Error::quiet(libc::EBUSY));
-        }
-        p.log_buf = log_buf;
-        p.log_size = log_size;
+        p.ensure_not_loaded(libc::EBUSY)?;
+        // SAFETY: libbpf's contract for a program's log buffer: log_size writable bytes the
+        // caller keeps alive until the program is loaded (a buffer freed before is its bug).
+        p.log_buf = unsafe { CallerBuf::new(log_buf, log_size) };
         Ok(())
     })
 }
@@ -288,7 +272,8 @@ pub unsafe extern "C" fn bpf_program__set_attach_target(
     attach_func_name: *const c_char,
 ) -> c_int {
     set("bpf_program__set_attach_target", prog, |p| {
-        if attach_prog_fd < 0 || loaded(p) {
+        p.ensure_not_loaded(libc::EINVAL)?;
+        if attach_prog_fd < 0 {
             return Err(Error::quiet(libc::EINVAL));
         }
         // SAFETY: C contract: NULL or NUL-terminated.
@@ -296,11 +281,13 @@ pub unsafe extern "C" fn bpf_program__set_attach_target(
         match (attach_prog_fd, name) {
             (0, None) => Err(Error::quiet(libc::EINVAL)),
             (fd, None) => {
-                p.attach_prog_fd = fd;
+                // SAFETY: libbpf's contract: the target program fd stays open until load.
+                p.attach_prog_fd = Some(unsafe { CallerFd::new(fd) });
                 Ok(())
             }
             (fd, Some(n)) => {
-                p.attach_prog_fd = fd;
+                // SAFETY: as above; 0 names no target program.
+                p.attach_prog_fd = (fd != 0).then(|| unsafe { CallerFd::new(fd) });
                 p.attach_func_name = Some(std::ffi::CString::new(n).map_err(|_| Error::quiet(libc::EINVAL))?);
                 Ok(())
             }

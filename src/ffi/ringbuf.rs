@@ -17,6 +17,7 @@ use super::types::{ring_buffer_opts, ring_buffer_sample_fn, user_ring_buffer_opt
 use super::{int, opts, ptr, set_errno, symver, val};
 use crate::buffers::ringbuf::{SampleFn, Stop};
 use crate::buffers::Record;
+use crate::caller::CallerFd;
 use crate::error::{Error, Result};
 use std::ffi::{c_int, c_uint, c_ulong, c_void};
 
@@ -69,6 +70,8 @@ pub unsafe extern "C" fn ring_buffer__new(
     ptr("ring_buffer__new", || {
         // SAFETY: C contract for opts.
         unsafe { check_opts(opts) }?;
+        // SAFETY: libbpf's contract: the map fd stays open while the ring buffer exists.
+        let map_fd = unsafe { CallerFd::new(map_fd) };
         // SAFETY: C contract: the callback is valid with ctx while the ring buffer lives.
         let rb = RingBuffer::new(map_fd, unsafe { c_sample_cb(sample_cb, ctx) })?;
         Ok(handle::issue(Box::new(rb)))
@@ -87,6 +90,8 @@ pub unsafe extern "C" fn ring_buffer__add(
     int("ring_buffer__add", || {
         // SAFETY: C contract: rb is a live ring buffer or NULL.
         let rb = unsafe { get(rb, "ring buffer") }?;
+        // SAFETY: libbpf's contract: the map fd stays open while the ring buffer exists.
+        let map_fd = unsafe { CallerFd::new(map_fd) };
         // SAFETY: C contract for the callback.
         rb.add(map_fd, unsafe { c_sample_cb(sample_cb, ctx) }).map(|()| 0)
     })
@@ -242,6 +247,8 @@ pub unsafe extern "C" fn user_ring_buffer__new(
     ptr("user_ring_buffer__new", || {
         // SAFETY: C contract for opts.
         unsafe { check_opts(opts) }?;
+        // SAFETY: libbpf's contract: the map fd stays open while the ring buffer exists.
+        let map_fd = unsafe { CallerFd::new(map_fd) };
         Ok(handle::issue(Box::new(UserRingBuffer::new(map_fd)?)))
     })
 }

@@ -11,7 +11,7 @@ use super::types::{bpf_object_open_opts, bpf_object_skeleton, bpf_object_subskel
 use super::{int, symver, val};
 use crate::attach::link::Link;
 use crate::error::{Error, Result};
-use crate::object::{Map, MapKind, Object, Program};
+use crate::object::{Map, Object, Program};
 use std::ffi::{c_char, c_int, c_void};
 
 const MAP_ENTRY_MIN: usize = 24; // name, map, mmaped
@@ -66,21 +66,13 @@ unsafe fn populate_maps(obj: &Object, maps: *const c_void, cnt: i32, stride: i32
         };
         // SAFETY: generated names are NUL-terminated string literals.
         let name = unsafe { cstr(name, "skeleton map name") }?;
-        let idx = obj
-            .find_map(name)
-            .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton map '{name}'")))?;
+        let bound = obj.skeleton_map(name)?;
         if slot.is_null() {
             return Err(Error::inval(format!("skeleton map '{name}': NULL map slot")));
         }
         // SAFETY: slot points into the generated skeleton struct (writable).
-        unsafe { *slot = obj.maps.ptr(idx) };
-        let m = obj.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
-        if !mmaped.is_null() && m.kind != MapKind::Kconfig {
-            let p = if m.st_ops.is_some() {
-                std::ptr::null_mut()
-            } else {
-                m.mmaped.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr())
-            };
+        unsafe { *slot = obj.maps.ptr(bound.idx) };
+        if let (false, Some(p)) = (mmaped.is_null(), bound.mmaped) {
             // SAFETY: mmaped points into the generated skeleton struct (writable).
             unsafe { *mmaped = p as *mut c_void };
         }
@@ -98,9 +90,7 @@ unsafe fn populate_progs(obj: &Object, progs: *const c_void, cnt: i32, stride: i
         let (name, slot) = unsafe { (field::<c_char>(base, stride, i, 0), field::<*mut Program>(base, stride, i, 8)) };
         // SAFETY: generated names are NUL-terminated string literals.
         let name = unsafe { cstr(name, "skeleton program name") }?;
-        let idx = obj
-            .find_program(name)
-            .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton program '{name}'")))?;
+        let idx = obj.skeleton_program(name)?;
         if slot.is_null() {
             return Err(Error::inval(format!("skeleton program '{name}': NULL program slot")));
         }
@@ -379,46 +369,10 @@ unsafe fn populate_vars(obj: &Object, btf: &crate::btf::Btf, vars: *const c_void
         // SAFETY: map_slot points into the generated struct (a readable pointer slot).
         let handle = unsafe { *map_slot };
         // Only a handle of this object is dereferenced (populate_maps filled the slot from it).
-        let map = obj.maps.index_of(handle).and_then(|i| obj.maps.get(i)).ok_or_else(|| {
+        let map_idx = obj.maps.index_of(handle).ok_or_else(|| {
             Error::inval(format!("subskeleton variable '{name}': its map slot holds no map of this object"))
         })?;
-        let vt = map.btf_value_type_id;
-        if !crate::object::btfq::is_datasec(btf, vt) {
-            let kind = btf.ty(vt).map_or("void", |t| crate::reloc::core::kind_str(t.kind));
-            return Err(Error::inval(format!(
-                "type for map '{}' is not a datasec: {kind}",
-                map.name().to_string_lossy()
-            )));
-        }
-        // The name the subskeleton used for the map: the section name for global data.
-        let mname = map.real_name.as_deref().unwrap_or(map.name()).to_string_lossy();
-        let found = crate::object::btfq::datasec_vars(btf, vt)
-            .into_iter()
-            .find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
-        let buf = map.mmaped.as_ref().map(|r| (r.as_ptr(), r.len()));
-        let p = match (found, buf) {
-            (Some(v), Some((p, len))) if (v.offset as usize).saturating_add(v.size as usize) <= len => {
-                // SAFETY: in bounds of the map's buffer (checked just above).
-                unsafe { p.add(v.offset as usize) as *mut c_void }
-            }
-            (Some(_), Some(_)) => {
-                return Err(Error::inval(format!(
-                    "subskeleton variable '{name}' lies outside the buffer of map '{mname}'"
-                )));
-            }
-            (Some(_), None) => {
-                crate::pr_warn!(
-                    "subskeleton variable '{}': map '{}' has no memory-mapped buffer; left NULL",
-                    name,
-                    mname
-                );
-                std::ptr::null_mut()
-            }
-            (None, _) => {
-                crate::pr_warn!("subskeleton variable '{}' not found in map '{}'; left NULL", name, mname);
-                std::ptr::null_mut()
-            }
-        };
+        let p = obj.subskeleton_var(btf, map_idx, name)? as *mut c_void;
         // SAFETY: addr points into the generated struct (writable pointer slot).
         unsafe { *addr = p };
     }

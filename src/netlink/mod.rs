@@ -175,8 +175,7 @@ fn extack_line(flags: u16, payload: &[u8]) -> Option<String> {
 fn transact(proto: i32, req: &mut Msg, mut parse: impl FnMut(&Reply) -> Result<Step>) -> Result<()> {
     let sock = NlSocket::open(proto).map_err(os)?;
     // libbpf numbers its requests with the time of day.
-    // SAFETY: time(NULL) only returns a value.
-    let seq = unsafe { libc::time(std::ptr::null_mut()) } as u32;
+    let seq = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as u32;
     req.set_seq(seq);
     sock.send(req.bytes()).map_err(os)?;
     let mut buf = Vec::new();

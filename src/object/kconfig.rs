@@ -136,7 +136,7 @@ fn parse_u64(value: &str) -> Result<u64> {
 }
 
 /// libbpf's FEAT_SYSCALL_WRAPPER: the one probe ksyscall attach targets also use
-/// (`attach::perf::syscall_wrapper_probe`), cached per process.
+/// (`sys::pmu::syscall_wrapper_probe`), cached per process.
 pub(super) fn has_syscall_wrapper() -> bool {
     crate::sys::probe::supported(crate::sys::probe::Feature::SyscallWrapper)
 }

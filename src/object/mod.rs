@@ -27,6 +27,7 @@ pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
 mod sha256;
+pub mod skel;
 
 use crate::btf::{Btf, BtfExt, Kind};
 use crate::elf::{self, Elf};
@@ -146,11 +147,12 @@ pub struct Program {
     /// A global function with hidden/internal visibility: its BTF FUNC is loaded as static.
     pub(crate) mark_btf_static: bool,
     pub(crate) log_level: u32,
-    pub(crate) log_buf: *mut std::ffi::c_char,
-    pub(crate) log_size: usize,
+    /// The caller's verifier log buffer (`bpf_program__set_log_buf`), kept until load.
+    pub(crate) log_buf: Option<crate::caller::CallerBuf>,
     pub(crate) ifindex: u32,
     pub(crate) attach_btf_id: u32,
-    pub(crate) attach_prog_fd: i32,
+    /// The caller's target program (`bpf_program__set_attach_target`), kept until load.
+    pub(crate) attach_prog_fd: Option<crate::caller::CallerFd>,
     pub(crate) attach_func_name: Option<CString>,
     /// Module BTF of a struct_ops program's kernel type (`attach_btf_obj_fd` at load); set by
     /// struct_ops kernel value building, released after load.
@@ -181,8 +183,8 @@ pub struct OpenOptions {
     pub pin_root_path: Option<String>,
     pub kconfig: Option<String>,
     pub btf_custom_path: Option<String>,
-    pub kernel_log_buf: usize,
-    pub kernel_log_size: usize,
+    /// The caller's log buffer for every BTF and program load of the object (size included).
+    pub kernel_log_buf: Option<crate::caller::CallerBuf>,
     pub kernel_log_level: u32,
     pub bpf_token_path: Option<String>,
     /// Caller layouts of struct_ops shadows (oxbpf's shadow-info ABI), already checked on their
@@ -547,11 +549,10 @@ impl Object {
                 autoattach: true,
                 mark_btf_static: global && (sym.visibility == elf::STV_HIDDEN || sym.visibility == elf::STV_INTERNAL),
                 log_level: self.opts.kernel_log_level,
-                log_buf: std::ptr::null_mut(),
-                log_size: 0,
+                log_buf: None,
                 ifindex: 0,
                 attach_btf_id: 0,
-                attach_prog_fd: 0,
+                attach_prog_fd: None,
                 attach_func_name: None,
                 attach_btf_obj_fd: None,
                 relos: Vec::new(),
@@ -615,13 +616,19 @@ impl Object {
     }
 
     pub fn find_program(&self, name: &str) -> Option<usize> {
-        self.programs().find(|(_, p)| p.name.as_bytes() == name.as_bytes()).map(|(i, _)| i)
+        self.programs()
+            .find(|(_, p)| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
+                p.name.as_bytes() == name.as_bytes()
+            })
+            .map(|(i, _)| i)
     }
 
     /// libbpf's `bpf_object__find_map_by_name`: the real (section) name of an internal map
     /// matches first, then the map name.
     pub fn find_map(&self, name: &str) -> Option<usize> {
         self.maps.iter().position(|m| {
+            crate::work::add(crate::work::Kind::ScanStep, 1);
             m.real_name.as_ref().is_some_and(|r| r.as_bytes() == name.as_bytes())
                 || m.name.as_bytes() == name.as_bytes()
         })
@@ -847,6 +854,17 @@ impl Map {
 }
 
 impl Program {
+    /// libbpf's rule for the program setters (`obj->loaded`): once the object is loaded they
+    /// fail quietly with `errno` (-EBUSY for most, -EINVAL for `set_autoload` and
+    /// `set_attach_target`, as libbpf 1.5).
+    pub fn ensure_not_loaded(&self, errno: i32) -> Result<()> {
+        if self.object().loaded {
+            Err(Error::quiet(errno))
+        } else {
+            Ok(())
+        }
+    }
+
     /// The loaded program's fd (None before load or when not loaded).
     pub fn loaded_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         self.fd.as_ref().map(std::os::fd::AsFd::as_fd)
@@ -928,6 +946,27 @@ impl Map {
     /// Whether the kernel map exists (libbpf's `map_is_created`: object loaded or fd reused).
     pub fn is_created(&self) -> bool {
         self.reused || self.object().loaded || self.object().prepared
+    }
+
+    /// libbpf's rule for setters of what shapes the kernel map (type, sizes, flags, BTF ids,
+    /// initial value...): quiet `-EBUSY` once the map exists.
+    pub fn ensure_not_created(&self) -> Result<()> {
+        if self.is_created() {
+            Err(Error::quiet(libc::EBUSY))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// libbpf 1.5's rule for the setters that check the object rather than the map
+    /// (`bpf_map__set_max_entries`, `bpf_map__set_autocreate`: `obj->loaded`, which libbpf 1.6
+    /// widened to "prepared or loaded"): quiet `-EBUSY` once the object is prepared or loaded.
+    pub fn ensure_object_not_loaded(&self) -> Result<()> {
+        if self.object().loaded || self.object().prepared {
+            Err(Error::quiet(libc::EBUSY))
+        } else {
+            Ok(())
+        }
     }
 
     /// Check an element operation's buffer sizes and return the map fd to use: quiet `-ENOENT`

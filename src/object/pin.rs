@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::sys::attr::bpf_map_info;
 use crate::sys::cmd;
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 
 /// `statfs.f_type` of a BPF file system.
 pub const BPF_FS_MAGIC: u32 = 0xcafe_4a11;
@@ -119,11 +119,7 @@ pub fn sanitize_pin_path(p: CString) -> CString {
 }
 
 fn unlink(path: &CStr) -> Result<()> {
-    // SAFETY: `path` is NUL-terminated and alive for the call.
-    if unsafe { libc::unlink(path.as_ptr()) } != 0 {
-        return Err(Error::quiet(crate::sys::last_errno()));
-    }
-    Ok(())
+    crate::sys::fs::unlink(path).map_err(|e| Error::quiet(e.raw_os_error().unwrap_or(libc::EIO)))
 }
 
 impl Map {
@@ -209,13 +205,9 @@ impl Map {
         if !fd_is_bpf_map(fd) {
             return Err(Error::inval(format!("map '{}': fd {fd} is not a BPF map", self.name_lossy())));
         }
-        // SAFETY: fcntl(F_DUPFD_CLOEXEC) only creates a new descriptor; an invalid `fd` fails.
-        let new_fd = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
-        if new_fd < 0 {
-            return Err(Error::quiet(crate::sys::last_errno()));
-        }
-        // SAFETY: fcntl just returned this descriptor; nothing else owns it.
-        self.adopt_kernel_map(unsafe { OwnedFd::from_raw_fd(new_fd) }, &info);
+        let new_fd = crate::sys::fdio::dup_cloexec_min(fd, 3)
+            .map_err(|e| Error::quiet(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        self.adopt_kernel_map(new_fd, &info);
         Ok(())
     }
 

@@ -116,6 +116,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Res
 fn find_prog_by_sec_insn(obj: &Object, sec_idx: usize, insn_idx: usize) -> Option<usize> {
     let (mut lo, mut hi) = (0, obj.progs.len());
     while lo < hi {
+        crate::work::add(crate::work::Kind::ScanStep, 1);
         let mid = lo + (hi - lo) / 2;
         let p = obj.progs.get(mid)?;
         if (p.sec_idx, p.sec_insn_off) <= (sec_idx, insn_idx) {
@@ -320,6 +321,11 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
     let sec_id = super::btfq::find_datasec(btf, ".maps")
         .ok_or_else(|| Error::inval(".maps relocations without a .maps DATASEC"))?;
     let vars = super::btfq::datasec_vars(btf, sec_id);
+    // Lookups built once (a scan of every map or program per relocation made an object with
+    // many initial slots quadratic to open), each giving what the scan would have found first.
+    let slot_maps = SlotMaps::new(obj, maps_shndx, &vars);
+    let mut map_by_name: Option<HashMap<&[u8], usize>> = None;
+    let mut prog_by_name: Option<HashMap<&[u8], usize>> = None;
     let mut updates = Vec::new();
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf
@@ -335,21 +341,9 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             sym.name_off,
             name
         );
-        let midx = obj
-            .maps
-            .iter()
-            .position(|m| {
-                m.sec_idx == maps_shndx
-                    && m.kind == MapKind::User
-                    && vars.get(m.btf_var_idx).is_some_and(|vi| {
-                        // r_offset is file data: near u64::MAX the end would wrap and match.
-                        (vi.offset as u64) <= rel.offset
-                            && rel.offset.checked_add(8).is_some_and(|end| end <= vi.offset as u64 + vi.size as u64)
-                    })
-            })
-            .ok_or_else(|| {
-                Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset))
-            })?;
+        let midx = slot_maps.find(obj, maps_shndx, &vars, rel.offset).ok_or_else(|| {
+            Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset))
+        })?;
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
         let mname = map.name.to_string_lossy().into_owned();
         let slot = if super::map_type_is_map_in_map(map.def.map_type) {
@@ -359,12 +353,33 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             if map.def.map_type == uapi::BPF_MAP_TYPE_HASH_OF_MAPS && map.def.key_size != 4 {
                 return Err(Error::inval(format!(".maps relo #{i}: hash-of-maps '{mname}' should have key size 4.")));
             }
-            let t = obj.find_map(name).ok_or_else(|| {
+            let by_name = map_by_name.get_or_insert_with(|| {
+                let mut h = HashMap::new();
+                for (j, m) in obj.maps.iter().enumerate() {
+                    crate::work::add(crate::work::Kind::ScanStep, 1);
+                    if let Some(r) = &m.real_name {
+                        h.entry(r.as_bytes()).or_insert(j);
+                    }
+                    h.entry(m.name.as_bytes()).or_insert(j);
+                }
+                h
+            });
+            crate::work::add(crate::work::Kind::ScanStep, 1);
+            let t = by_name.get(name.as_bytes()).copied().ok_or_else(|| {
                 Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid map reference"))
             })?;
             Slot::Map(t)
         } else if map.def.map_type == uapi::BPF_MAP_TYPE_PROG_ARRAY {
-            let t = obj.find_program(name).ok_or_else(|| {
+            let by_name = prog_by_name.get_or_insert_with(|| {
+                let mut h = HashMap::new();
+                for (j, p) in obj.programs() {
+                    crate::work::add(crate::work::Kind::ScanStep, 1);
+                    h.entry(p.name.as_bytes()).or_insert(j);
+                }
+                h
+            });
+            crate::work::add(crate::work::Kind::ScanStep, 1);
+            let t = by_name.get(name.as_bytes()).copied().ok_or_else(|| {
                 Error::new(libc::ESRCH, format!(".maps relo #{i}: '{name}' isn't a valid program reference"))
             })?;
             let p = obj.progs.get(t).ok_or_else(|| Error::inval("program vanished"))?;
@@ -408,6 +423,53 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
     Ok(())
 }
 
+/// The user maps of the `.maps` section by the byte range of their DATASEC variable, to find the
+/// map a `.maps` relocation lands in: the first map (in map order) whose range holds the 8
+/// relocated bytes. Sorted and searched by range when no two ranges overlap (then at most one
+/// map can hold the bytes); hostile input with overlapping variables is scanned as before.
+struct SlotMaps {
+    /// (start, end, map index), sorted by start; `None` when ranges overlap.
+    ranges: Option<Vec<(u64, u64, usize)>>,
+}
+
+impl SlotMaps {
+    fn new(obj: &Object, maps_shndx: usize, vars: &[crate::btf::VarSecinfo]) -> SlotMaps {
+        let mut ranges: Vec<(u64, u64, usize)> = obj
+            .maps
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.sec_idx == maps_shndx && m.kind == MapKind::User)
+            .filter_map(|(j, m)| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
+                let vi = vars.get(m.btf_var_idx)?;
+                Some((vi.offset as u64, vi.offset as u64 + vi.size as u64, j))
+            })
+            .collect();
+        ranges.sort_unstable();
+        let disjoint = ranges.windows(2).all(|w| w[0].1 <= w[1].0);
+        SlotMaps { ranges: disjoint.then_some(ranges) }
+    }
+
+    fn find(&self, obj: &Object, maps_shndx: usize, vars: &[crate::btf::VarSecinfo], off: u64) -> Option<usize> {
+        // r_offset is file data: near u64::MAX the end would wrap and match.
+        let end = off.checked_add(8)?;
+        let Some(ranges) = &self.ranges else {
+            return obj.maps.iter().position(|m| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
+                m.sec_idx == maps_shndx
+                    && m.kind == MapKind::User
+                    && vars
+                        .get(m.btf_var_idx)
+                        .is_some_and(|vi| (vi.offset as u64) <= off && end <= vi.offset as u64 + vi.size as u64)
+            });
+        };
+        crate::work::add(crate::work::Kind::ScanStep, ranges.len().max(1).ilog2() as usize + 1);
+        let i = ranges.partition_point(|&(start, _, _)| start <= off).checked_sub(1)?;
+        let (_, r_end, j) = ranges[i];
+        (end <= r_end).then_some(j)
+    }
+}
+
 /// Does member type `id` resolve to a function pointer?
 fn is_func_ptr(btf: &crate::btf::Btf, id: u32) -> bool {
     let Some((_, t)) = btf.skip_mods_and_typedefs(id) else { return false };
@@ -426,6 +488,7 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
             .maps
             .iter()
             .position(|m| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
                 m.sec_idx == sec_idx
                     && m.st_ops.is_some()
                     && rel.offset >= m.sec_offset

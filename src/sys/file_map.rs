@@ -31,11 +31,9 @@ impl MappedFile {
         }
         // SAFETY: a fresh private read-only mapping at an address the kernel picks; no existing
         // memory is affected, and the fd is valid for the duration of the call.
-        let p =
-            unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
+        let p = unsafe {
+            super::mmap::map_raw(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0)
+        }?;
         let ptr = NonNull::new(p as *mut u8).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOMEM))?;
         Ok(MappedFile { ptr, len })
     }
@@ -64,7 +62,7 @@ impl MappedFile {
 impl Drop for MappedFile {
     fn drop(&mut self) {
         // SAFETY: unmaps exactly the mapping made in `map`; no reference into it outlives `self`.
-        unsafe { libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, self.len) };
+        unsafe { super::mmap::unmap_raw(self.ptr.as_ptr() as *mut libc::c_void, self.len) };
     }
 }
 

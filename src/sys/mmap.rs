@@ -24,6 +24,53 @@ unsafe impl Send for Region {}
 // the caller's responsibility exactly as with libbpf.
 unsafe impl Sync for Region {}
 
+/// `mmap(2)`: every mapping this library makes goes through here (the fake kernel's hook).
+/// Returns the mapping's address or the errno.
+///
+/// # Safety
+/// As mmap(2) itself: with `MAP_FIXED`, `[addr, addr + len)` must be memory the caller owns and
+/// may replace; `fd` must be open (or -1 with `MAP_ANONYMOUS`).
+pub unsafe fn map_raw(
+    addr: *mut libc::c_void,
+    len: usize,
+    prot: i32,
+    flags: i32,
+    fd: std::os::fd::RawFd,
+    offset: libc::off_t,
+) -> std::io::Result<*mut libc::c_void> {
+    #[cfg(feature = "fake-kernel")]
+    let (flags, fd, offset) = {
+        use super::fake::{MemCall, MmapAnswer};
+        let call = MemCall::Map { addr: addr as usize, len, prot, flags, fd, offset };
+        match super::fake::dispatch_mem(&call) {
+            None | Some(MmapAnswer::Real) => (flags, fd, offset),
+            Some(MmapAnswer::Fail(e)) => return Err(std::io::Error::from_raw_os_error(e)),
+            Some(MmapAnswer::Anonymous) => {
+                let keep = libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE;
+                ((flags & keep) | libc::MAP_SHARED | libc::MAP_ANONYMOUS, -1, 0)
+            }
+        }
+    };
+    // SAFETY: forwarded contract; an anonymous substitute keeps the caller's placement.
+    let p = unsafe { libc::mmap(addr, len, prot, flags, fd, offset) };
+    if p == libc::MAP_FAILED {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(p)
+    }
+}
+
+/// `munmap(2)`, the counterpart of [`map_raw`] (seen by the fake kernel, always made).
+///
+/// # Safety
+/// `[addr, addr + len)` is a mapping the caller owns and that nothing uses any more.
+pub unsafe fn unmap_raw(addr: *mut libc::c_void, len: usize) {
+    #[cfg(feature = "fake-kernel")]
+    let _ = super::fake::dispatch_mem(&super::fake::MemCall::Unmap { addr: addr as usize, len });
+    // SAFETY: forwarded contract.
+    unsafe { libc::munmap(addr, len) };
+}
+
 pub fn page_size() -> usize {
     // SAFETY: sysconf has no memory-safety preconditions.
     let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -42,7 +89,7 @@ impl Region {
         let len = len.max(1).checked_next_multiple_of(pg).ok_or_else(|| Error::nomem("mmap size overflow"))?;
         // SAFETY: anonymous mapping with a NULL hint; no existing memory is affected.
         let p = unsafe {
-            libc::mmap(
+            map_raw(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
@@ -50,10 +97,8 @@ impl Region {
                 -1,
                 0,
             )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Error::io("failed to allocate map content buffer", &std::io::Error::last_os_error()));
         }
+        .map_err(|e| Error::io("failed to allocate map content buffer", &e))?;
         Ok(Region { ptr: p as *mut u8, len, heap: false })
     }
 
@@ -135,12 +180,10 @@ impl Region {
         let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         // SAFETY: the target range lies inside the mapping this Region owns (len <= self.len),
         // so MAP_FIXED replaces only our own pages; fd is a live BPF map fd.
-        let p = unsafe {
-            libc::mmap(self.ptr as *mut libc::c_void, len, prot, libc::MAP_SHARED | libc::MAP_FIXED, fd.as_raw_fd(), 0)
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Error::io("failed to mmap the map over its buffer", &std::io::Error::last_os_error()));
+        unsafe {
+            map_raw(self.ptr as *mut libc::c_void, len, prot, libc::MAP_SHARED | libc::MAP_FIXED, fd.as_raw_fd(), 0)
         }
+        .map_err(|e| Error::io("failed to mmap the map over its buffer", &e))?;
         Ok(())
     }
 }
@@ -156,10 +199,8 @@ impl Region {
         let hint = at.unwrap_or(0) as *mut libc::c_void;
         // SAFETY: a new shared mapping of a BPF map fd; with MAP_FIXED_NOREPLACE no existing
         // mapping is replaced.
-        let p = unsafe { libc::mmap(hint, len, libc::PROT_READ | libc::PROT_WRITE, flags, fd.as_raw_fd(), 0) };
-        if p == libc::MAP_FAILED {
-            return Err(Error::io("failed to mmap the map", &std::io::Error::last_os_error()));
-        }
+        let p = unsafe { map_raw(hint, len, libc::PROT_READ | libc::PROT_WRITE, flags, fd.as_raw_fd(), 0) }
+            .map_err(|e| Error::io("failed to mmap the map", &e))?;
         let r = Region { ptr: p as *mut u8, len, heap: false };
         if let Some(a) = at {
             if p as usize != a {
@@ -181,7 +222,7 @@ impl Drop for Region {
             return;
         }
         // SAFETY: ptr/len describe the mapping created in `new`, unmapped exactly once.
-        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+        unsafe { unmap_raw(self.ptr as *mut libc::c_void, self.len) };
     }
 }
 

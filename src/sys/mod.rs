@@ -71,6 +71,22 @@ pub unsafe trait AttrBytes: Sized {
     }
 }
 
+/// `geteuid()`.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+/// The soft `RLIMIT_MEMLOCK` in bytes; `None` when it is unlimited or cannot be read.
+pub fn memlock_limit() -> Option<u64> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    Some(lim.rlim_cur)
+}
+
 /// Mount a BPF file system on `dir` (bpftool does so for a pin directory that is not on one).
 pub fn mount_bpffs(dir: &std::path::Path) -> crate::Result<()> {
     let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())

@@ -46,6 +46,16 @@ const _: () = assert!(std::mem::offset_of!(PerfEventAttr, config1) == 56);
 /// (the kernel may write `size` back); pointers stored in it (config1) must be valid C strings
 /// for the duration of the call.
 pub unsafe fn open_raw(attr: *mut c_void, pid: i32, cpu: i32, group_fd: i32) -> io::Result<OwnedFd> {
+    #[cfg(feature = "fake-kernel")]
+    {
+        // SAFETY: the caller vouches for `attr`: a perf_event_attr of at least `size` bytes.
+        let attr_bytes = unsafe { fake_attr_bytes(attr) };
+        let call = super::fake::PerfCall::Open { attr: attr_bytes, pid, cpu, group_fd, flags: PERF_FLAG_FD_CLOEXEC };
+        if let Some(r) = super::fake::dispatch_perf(&call) {
+            // SAFETY: the fake hands over an fd it created for us to own.
+            return r.map(|fd| unsafe { OwnedFd::from_raw_fd(fd as i32) });
+        }
+    }
     // SAFETY: the caller vouches for `attr`; the other arguments are plain integers.
     let r = unsafe {
         libc::syscall(
@@ -64,6 +74,20 @@ pub unsafe fn open_raw(attr: *mut c_void, pid: i32, cpu: i32, group_fd: i32) -> 
     Ok(unsafe { OwnedFd::from_raw_fd(r as i32) })
 }
 
+/// The bytes of a caller's perf_event_attr as the kernel would read them: `size` bytes (the
+/// first published size, 64, when it says 0; at most one page).
+///
+/// # Safety
+/// `attr` points to a perf_event_attr of at least its `size` field's bytes (64 when 0).
+#[cfg(feature = "fake-kernel")]
+unsafe fn fake_attr_bytes(attr: *mut c_void) -> Vec<u8> {
+    // SAFETY: `size` is the u32 at offset 4 of any perf_event_attr.
+    let size = unsafe { (attr as *const u8).add(4).cast::<u32>().read_unaligned() } as usize;
+    let size = if size == 0 { 64 } else { size.min(4096) };
+    // SAFETY: the caller's contract covers `size` bytes.
+    unsafe { std::slice::from_raw_parts(attr as *const u8, size) }.to_vec()
+}
+
 /// [`open_raw`] for our own attr (its `size` is set here), no group.
 ///
 /// # Safety
@@ -79,6 +103,13 @@ pub unsafe fn open(attr: &mut PerfEventAttr, pid: i32, cpu: i32) -> io::Result<O
 /// `_DISABLE`, `_SET_BPF` with a program fd).
 pub fn ioctl(fd: std::os::fd::BorrowedFd<'_>, req: libc::c_ulong, arg: libc::c_ulong) -> io::Result<()> {
     use std::os::fd::AsRawFd;
+    #[cfg(feature = "fake-kernel")]
+    {
+        let call = super::fake::PerfCall::Ioctl { fd: fd.as_raw_fd(), req, arg };
+        if let Some(r) = super::fake::dispatch_perf(&call) {
+            return r.map(|_| ());
+        }
+    }
     // SAFETY: these perf ioctls take an integer argument (or none); no memory is passed, and
     // the fd is borrowed for the call.
     if unsafe { libc::ioctl(fd.as_raw_fd(), req, arg) } < 0 {

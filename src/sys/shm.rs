@@ -1,6 +1,5 @@
 //! Shared mappings of an fd (`MAP_SHARED`): the rings of ring buffers and perf buffers.
 
-use super::last_errno;
 use crate::error::{Error, Result};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
@@ -21,10 +20,8 @@ impl Mapping {
         let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         // SAFETY: a fresh mapping at an address the kernel picks (NULL hint); no existing memory
         // is affected. The fd is borrowed for the call.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), off) };
-        if p == libc::MAP_FAILED {
-            return Err(Error::quiet(last_errno()));
-        }
+        let p = unsafe { super::mmap::map_raw(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), off) }
+            .map_err(|e| Error::quiet(e.raw_os_error().unwrap_or(libc::EIO)))?;
         let ptr = NonNull::new(p as *mut u8).ok_or(Error::quiet(libc::ENOMEM))?;
         Ok(Mapping { ptr, len })
     }
@@ -37,6 +34,6 @@ impl Mapping {
 impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: ptr/len describe the mapping created in `map`, unmapped exactly once here.
-        unsafe { libc::munmap(self.ptr.as_ptr() as *mut libc::c_void, self.len) };
+        unsafe { super::mmap::unmap_raw(self.ptr.as_ptr() as *mut libc::c_void, self.len) };
     }
 }

@@ -6,8 +6,7 @@ use crate::ffi::types::bpf_attach_type;
 use crate::ffi::types_bpf::*;
 use crate::ffi::{int, symver};
 use crate::sys::attr;
-use crate::sys::cmd::raw;
-use crate::uapi;
+use crate::sys::cmd::{self, raw, OptsMember};
 use std::ffi::{c_char, c_int};
 use std::mem::{offset_of, size_of};
 use std::os::fd::IntoRawFd;
@@ -52,12 +51,12 @@ pub unsafe extern "C" fn bpf_link_create(
         if o.target_btf_id != 0 {
             a.extra.tracing = attr::LinkTracing { target_btf_id: o.target_btf_id, ..Default::default() };
         } else {
-            match attach_type {
-                uapi::BPF_TRACE_ITER => {
+            match cmd::opts_member(attach_type) {
+                OptsMember::Iter => {
                     a.extra.iter =
                         attr::LinkIter { iter_info: o.iter_info as u64, iter_info_len: o.iter_info_len, _pad0: 0 };
                 }
-                uapi::BPF_PERF_EVENT => {
+                OptsMember::PerfEvent => {
                     // SAFETY: see above.
                     let p = unsafe { un.perf_event };
                     a.extra.perf_event = attr::LinkPerfEvent { bpf_cookie: p.bpf_cookie };
@@ -65,7 +64,7 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
-                uapi::BPF_TRACE_KPROBE_MULTI | uapi::BPF_TRACE_KPROBE_SESSION => {
+                OptsMember::KprobeMulti => {
                     // SAFETY: see above.
                     let k = unsafe { un.kprobe_multi };
                     a.extra.kprobe_multi = attr::LinkKprobeMulti {
@@ -79,7 +78,7 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
-                uapi::BPF_TRACE_UPROBE_MULTI => {
+                OptsMember::UprobeMulti => {
                     // SAFETY: see above.
                     let m = unsafe { un.uprobe_multi };
                     a.extra.uprobe_multi = attr::LinkUprobeMulti {
@@ -96,12 +95,7 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
-                uapi::BPF_TRACE_RAW_TP
-                | uapi::BPF_TRACE_FENTRY
-                | uapi::BPF_TRACE_FEXIT
-                | uapi::BPF_MODIFY_RETURN
-                | uapi::BPF_TRACE_FSESSION
-                | uapi::BPF_LSM_MAC => {
+                OptsMember::Tracing => {
                     // SAFETY: see above.
                     let t = unsafe { un.tracing };
                     a.extra.tracing = attr::LinkTracing { cookie: t.cookie, ..Default::default() };
@@ -109,7 +103,7 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
-                uapi::BPF_NETFILTER => {
+                OptsMember::Netfilter => {
                     // SAFETY: see above.
                     let n = unsafe { un.netfilter };
                     a.extra.netfilter =
@@ -118,51 +112,16 @@ pub unsafe extern "C" fn bpf_link_create(
                         return Err(inval());
                     }
                 }
-                uapi::BPF_TCX_INGRESS | uapi::BPF_TCX_EGRESS | uapi::BPF_NETKIT_PRIMARY | uapi::BPF_NETKIT_PEER => {
-                    // SAFETY: see above; tcx and netkit share one layout.
+                OptsMember::Relative => {
+                    // SAFETY: see above; tcx, netkit and libbpf 1.7's `cgroup` member share one
+                    // layout.
                     let t = unsafe { un.tcx };
                     a.extra.tcx = relative_attr(&t, &mut a.flags)?;
                     if !zeroed(u + size_of::<bpf_link_create_opts__relative>()) {
                         return Err(inval());
                     }
                 }
-                uapi::BPF_CGROUP_INET_INGRESS
-                | uapi::BPF_CGROUP_INET_EGRESS
-                | uapi::BPF_CGROUP_INET_SOCK_CREATE
-                | uapi::BPF_CGROUP_INET_SOCK_RELEASE
-                | uapi::BPF_CGROUP_INET4_BIND
-                | uapi::BPF_CGROUP_INET6_BIND
-                | uapi::BPF_CGROUP_INET4_POST_BIND
-                | uapi::BPF_CGROUP_INET6_POST_BIND
-                | uapi::BPF_CGROUP_INET4_CONNECT
-                | uapi::BPF_CGROUP_INET6_CONNECT
-                | uapi::BPF_CGROUP_UNIX_CONNECT
-                | uapi::BPF_CGROUP_INET4_GETPEERNAME
-                | uapi::BPF_CGROUP_INET6_GETPEERNAME
-                | uapi::BPF_CGROUP_UNIX_GETPEERNAME
-                | uapi::BPF_CGROUP_INET4_GETSOCKNAME
-                | uapi::BPF_CGROUP_INET6_GETSOCKNAME
-                | uapi::BPF_CGROUP_UNIX_GETSOCKNAME
-                | uapi::BPF_CGROUP_UDP4_SENDMSG
-                | uapi::BPF_CGROUP_UDP6_SENDMSG
-                | uapi::BPF_CGROUP_UNIX_SENDMSG
-                | uapi::BPF_CGROUP_UDP4_RECVMSG
-                | uapi::BPF_CGROUP_UDP6_RECVMSG
-                | uapi::BPF_CGROUP_UNIX_RECVMSG
-                | uapi::BPF_CGROUP_SOCK_OPS
-                | uapi::BPF_CGROUP_DEVICE
-                | uapi::BPF_CGROUP_SYSCTL
-                | uapi::BPF_CGROUP_GETSOCKOPT
-                | uapi::BPF_CGROUP_SETSOCKOPT
-                | uapi::BPF_LSM_CGROUP => {
-                    // SAFETY: see above; libbpf 1.7's `cgroup` member, the tcx layout.
-                    let c = unsafe { un.cgroup };
-                    a.extra.tcx = relative_attr(&c, &mut a.flags)?;
-                    if !zeroed(u + size_of::<bpf_link_create_opts__relative>()) {
-                        return Err(inval());
-                    }
-                }
-                _ => {
+                OptsMember::None => {
                     if !zeroed(offset_of!(bpf_link_create_opts, flags) + 4) {
                         return Err(inval());
                     }
@@ -174,20 +133,11 @@ pub unsafe extern "C" fn bpf_link_create(
             Ok(fd) => return Ok(fd.into_raw_fd()),
             Err(e) => e,
         };
-        // Kernels without BPF_LINK_CREATE for tracing programs say EINVAL; libbpf then tries
-        // the older command when nothing else was asked for.
         let fallback = err.raw_os_error() == Some(libc::EINVAL)
             && target_fd == 0
             && o.target_btf_id == 0
             && zeroed(size_of::<usize>())
-            && matches!(
-                attach_type,
-                uapi::BPF_TRACE_RAW_TP
-                    | uapi::BPF_LSM_MAC
-                    | uapi::BPF_TRACE_FENTRY
-                    | uapi::BPF_TRACE_FEXIT
-                    | uapi::BPF_MODIFY_RETURN
-            );
+            && cmd::falls_back_to_raw_tp(attach_type);
         if fallback {
             let mut rt = attr::RawTracepointAttr { prog_fd: prog_fd as u32, ..Default::default() };
             // SAFETY: no name pointer.

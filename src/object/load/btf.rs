@@ -48,8 +48,8 @@ impl Object {
             Some(copy)
         };
         let data = sanitized.as_ref().map_or(btf.raw_data(), |c| c.raw_data());
-        let (ubuf, usize_, level) = (self.opts.kernel_log_buf, self.opts.kernel_log_size, self.opts.kernel_log_level);
-        let res = cmd::btf_load_into_kernel(data, ubuf, usize_, if level != 0 { 1 } else { 0 }, ctx.token());
+        let (ubuf, level) = (self.opts.kernel_log_buf, self.opts.kernel_log_level);
+        let res = cmd::btf_load_into_kernel(data, ubuf, if level != 0 { 1 } else { 0 }, ctx.token());
         match res {
             Ok(fd) => {
                 self.btf_fd = fd.as_raw_fd();

@@ -281,7 +281,7 @@ impl Object {
             p.autoload
                 && (p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS
                     || p.prog_type == uapi::BPF_PROG_TYPE_LSM
-                    || (p.prog_type == uapi::BPF_PROG_TYPE_TRACING && p.attach_prog_fd == 0))
+                    || (p.prog_type == uapi::BPF_PROG_TYPE_TRACING && p.attach_prog_fd.is_none()))
         });
         prog_needs || self.maps.iter().any(|m| m.is_struct_ops())
     }
@@ -319,16 +319,10 @@ fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
 
 /// libbpf's `pr_perm_msg`: a hint about RLIMIT_MEMLOCK when root gets EPERM.
 fn pr_perm_msg(errno: i32) {
-    // SAFETY: geteuid has no preconditions.
-    if errno != libc::EPERM || unsafe { libc::geteuid() } != 0 {
+    if errno != libc::EPERM || crate::sys::euid() != 0 {
         return;
     }
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes into the struct we own.
-    if unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
-        return;
-    }
-    let cur = lim.rlim_cur;
+    let Some(cur) = crate::sys::memlock_limit() else { return };
     let buf = if cur < 1024 {
         format!("{cur} bytes")
     } else if cur < 1024 * 1024 {

@@ -6,6 +6,7 @@ use super::ctx::LoadCtx;
 use super::verifier_log::fixup_verifier_log;
 use super::{insn, pr_perm_msg, strerr};
 use crate::btf::{Btf, Kind};
+use crate::caller::CallerFd;
 use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::{MapKind, Object, Slot};
@@ -195,7 +196,7 @@ impl Object {
                     prog_ifindex,
                     kern_version,
                     attach_btf_id,
-                    attach_prog_fd: attach_prog_fd.max(0) as u32,
+                    attach_prog_fd: attach_prog_fd.map_or(0, |f| f.raw() as u32),
                     attach_btf_obj_fd: attach_btf_obj_fd.map_or(0, |fd| fd as u32),
                     log_level: self.progs.get(idx).map_or(0, |p| p.log_level),
                     token_fd: kb.token().map_or(0, |t| t.as_raw_fd() as u32),
@@ -226,7 +227,7 @@ impl Object {
             with_func_info,
         } = attrs;
         let license = CString::new(self.license.clone()).unwrap_or_default();
-        let (obj_buf, obj_size) = (self.opts.kernel_log_buf, self.opts.kernel_log_size);
+        let obj_buf = self.opts.kernel_log_buf;
         let rodata: Vec<(Option<RawFd>, String)> = if self.has_rodata && kb.supported(Feature::ProgBindMap) {
             self.maps
                 .iter()
@@ -244,9 +245,7 @@ impl Object {
         let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
         // SAFETY: the object's BTF fd stays open for the whole load.
         let btf_b = btf_fd.filter(|_| with_func_info).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
-        // SAFETY: a caller-provided target program fd (bpf_program__set_attach_target), which
-        // libbpf's contract keeps open until load.
-        let attach_prog = (attach_prog_fd > 0).then(|| unsafe { BorrowedFd::borrow_raw(attach_prog_fd) });
+        let attach_prog = attach_prog_fd.as_ref().and_then(CallerFd::borrow);
         // SAFETY: a module BTF fd owned by `kb`, open until the load ends.
         let attach_obj = attach_btf_obj_fd.map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
         let empty: &[u8] = &[];
@@ -279,22 +278,14 @@ impl Object {
         // wanted). With log level 0 nothing is requested unless the load fails; then it is
         // retried with level 1 (libbpf's retry_load).
         let mut log_level = p.log_level;
-        let (user_buf, user_size) = if !p.log_buf.is_null() {
-            (p.log_buf as usize, p.log_size)
-        } else if obj_buf != 0 {
-            (obj_buf, obj_size)
-        } else {
-            (0, 0)
-        };
+        let user_buf = p.log_buf.or(obj_buf);
         let mut own: Vec<u8> = Vec::new();
         let res = loop {
-            let own_buf = log_level != 0 && user_buf == 0;
+            let own_buf = log_level != 0 && user_buf.is_none();
             let r = if log_level == 0 {
                 attempt(0, None)
-            } else if user_buf != 0 {
-                // SAFETY: the caller registered user_size writable bytes at user_buf (program or
-                // open-options log buffer) and keeps them alive across load.
-                attempt(log_level, Some(unsafe { std::slice::from_raw_parts_mut(user_buf as *mut u8, user_size) }))
+            } else if let Some(ub) = user_buf {
+                ub.with(|b| attempt(log_level, Some(b)))
             } else {
                 own = vec![0u8; LOG_BUF_SIZE.max(own.len() * 2)];
                 attempt(log_level, Some(&mut own[..]))
@@ -322,13 +313,11 @@ impl Object {
             Ok(fd) => fd,
             Err(e) => {
                 let errno = e.errno();
-                let own_buf = user_buf == 0;
-                if own_buf {
+                let own_buf = user_buf.is_none();
+                if let Some(ub) = user_buf.filter(|b| !b.is_empty()) {
+                    ub.with(|b| fixup_verifier_log(self, idx, b));
+                } else if own_buf {
                     fixup_verifier_log(self, idx, &mut own);
-                } else if user_size > 0 {
-                    // SAFETY: as above; the kernel wrote the log into it.
-                    let ubuf = unsafe { std::slice::from_raw_parts_mut(user_buf as *mut u8, user_size) };
-                    fixup_verifier_log(self, idx, ubuf);
                 }
                 crate::pr_warn!("prog '{}': BPF program load failed: {}", name, strerr(errno));
                 pr_perm_msg(errno);
@@ -401,7 +390,7 @@ struct ProgAttrs {
     prog_ifindex: u32,
     kern_version: u32,
     attach_btf_id: u32,
-    attach_prog_fd: i32,
+    attach_prog_fd: Option<CallerFd>,
     attach_btf_obj_fd: Option<RawFd>,
     btf_fd: Option<RawFd>,
     with_func_info: bool,
@@ -415,7 +404,9 @@ impl ProgAttrs {
         self.prog_ifindex = o.prog_ifindex;
         self.kern_version = o.kern_version;
         self.attach_btf_id = o.attach_btf_id;
-        self.attach_prog_fd = o.attach_prog_fd as i32;
+        // SAFETY: a prepare-load callback that names a target program fd keeps it open for the
+        // load it prepares (libbpf's contract for `bpf_prog_load_opts.attach_prog_fd`).
+        self.attach_prog_fd = (o.attach_prog_fd != 0).then(|| unsafe { CallerFd::new(o.attach_prog_fd as i32) });
         self.attach_btf_obj_fd = (o.attach_btf_obj_fd != 0).then_some(o.attach_btf_obj_fd as RawFd);
     }
 }
@@ -521,16 +512,16 @@ pub(super) fn excl_prog_hash(insns: &[u64]) -> Result<[u8; 32]> {
 /// BTF (freplace and programs given an attach program), else in vmlinux, else in module BTFs
 /// ("module:function" picks the module). Returns the module BTF fd (None for vmlinux).
 fn find_attach_btf_id(p: &crate::object::Program, target: &str, kb: &mut LoadCtx) -> Result<(Option<RawFd>, u32)> {
-    if p.prog_type == uapi::BPF_PROG_TYPE_EXT || p.attach_prog_fd > 0 {
-        if p.attach_prog_fd <= 0 {
+    if p.prog_type == uapi::BPF_PROG_TYPE_EXT || p.attach_prog_fd.is_some() {
+        let Some(target_fd) = p.attach_prog_fd else {
             crate::pr_warn!("prog '{}': attach program FD is not set", p.name.to_string_lossy());
             return Err(Error::quiet(libc::EINVAL));
-        }
-        let id = find_prog_btf_id(target, p.attach_prog_fd).inspect_err(|e| {
+        };
+        let id = find_prog_btf_id(target, target_fd).inspect_err(|e| {
             crate::pr_warn!(
                 "prog '{}': failed to find BPF program (FD {}) BTF ID for '{}': {}",
                 p.name.to_string_lossy(),
-                p.attach_prog_fd,
+                target_fd.raw(),
                 target,
                 -e.errno()
             );
@@ -595,11 +586,10 @@ pub fn find_vmlinux_btf_id(name: &str, attach_type: u32) -> Result<i32> {
 }
 
 /// libbpf's `libbpf_find_prog_btf_id`: FUNC `name` in the BTF of program `prog_fd`.
-fn find_prog_btf_id(name: &str, prog_fd: RawFd) -> Result<u32> {
-    // SAFETY: the caller's attach program fd, open until load (libbpf's contract).
-    let fd = unsafe { BorrowedFd::borrow_raw(prog_fd) };
+fn find_prog_btf_id(name: &str, prog_fd: CallerFd) -> Result<u32> {
+    let fd = prog_fd.borrow().ok_or_else(|| Error::quiet(libc::EBADF))?;
     let info = cmd::prog_info(fd).map_err(|e| {
-        crate::pr_warn!("failed bpf_prog_get_info_by_fd for FD {}: {}", prog_fd, -e.errno());
+        crate::pr_warn!("failed bpf_prog_get_info_by_fd for FD {}: {}", prog_fd.raw(), -e.errno());
         Error::quiet(e.errno())
     })?;
     if info.btf_id == 0 {

@@ -66,37 +66,33 @@ pub fn btf_data(fd: BorrowedFd) -> Result<Vec<u8>> {
 /// own growing one; our own log is printed on failure.
 pub fn btf_load_into_kernel(
     raw: &[u8],
-    user_buf: usize,
-    user_size: usize,
+    user_buf: Option<crate::caller::CallerBuf>,
     level: u32,
     token: Option<BorrowedFd>,
 ) -> Result<OwnedFd> {
     let mut level = level;
     let mut own: Vec<u8> = Vec::new();
     loop {
-        let mut buf: Option<&mut [u8]> = None;
-        if level != 0 {
-            if user_buf != 0 {
-                // SAFETY: the open options' log buffer: user_size writable bytes the caller keeps
-                // alive across load.
-                buf = Some(unsafe { std::slice::from_raw_parts_mut(user_buf as *mut u8, user_size) });
-            } else {
+        let r = match user_buf {
+            _ if level == 0 => btf_load(raw, None, level, token),
+            Some(ub) => ub.with(|b| btf_load(raw, Some(b), level, token)),
+            None => {
                 own = vec![0u8; LOG_BUF_SIZE.max(own.len() * 2)];
-                buf = Some(&mut own[..]);
+                btf_load(raw, Some(&mut own[..]), level, token)
             }
-        }
-        match btf_load(raw, buf, level, token) {
+        };
+        match r {
             Ok(fd) => return Ok(fd),
             Err(e) => {
                 if level == 0 {
                     level = 1;
                     continue;
                 }
-                if user_buf == 0 && e.errno() == libc::ENOSPC && own.len() <= (u32::MAX / 2) as usize {
+                if user_buf.is_none() && e.errno() == libc::ENOSPC && own.len() <= (u32::MAX / 2) as usize {
                     continue;
                 }
                 crate::pr_warn!("BTF loading error: {}", -e.errno());
-                if user_buf == 0 && own.first().is_some_and(|&b| b != 0) {
+                if user_buf.is_none() && own.first().is_some_and(|&b| b != 0) {
                     crate::pr_warn!("-- BEGIN BTF LOAD LOG ---\n{}\n-- END BTF LOAD LOG --", c_text(&own));
                 }
                 return Err(Error::quiet(e.errno()));

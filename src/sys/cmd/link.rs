@@ -150,6 +150,78 @@ pub fn link_create(a: &LinkCreate) -> Result<OwnedFd> {
     r.map_err(|e| fail(&what, uapi::BPF_LINK_CREATE, &e))
 }
 
+/// Which member of `bpf_link_create_opts`' per-attach-type union an attach type takes (libbpf's
+/// `bpf_link_create` switch); every other option byte of the caller's struct must be zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptsMember {
+    /// `iter_info`/`iter_info_len` (before the union).
+    Iter,
+    PerfEvent,
+    /// kprobe_multi, also for kprobe sessions.
+    KprobeMulti,
+    UprobeMulti,
+    /// `tracing.cookie`: raw_tp, fentry/fexit/fmod_ret/fsession, LSM.
+    Tracing,
+    Netfilter,
+    /// tcx, netkit, and (libbpf 1.7) the cgroup attach types: one layout.
+    Relative,
+    /// No member: only `flags`.
+    None,
+}
+
+/// The options member `attach_type` takes in `bpf_link_create`.
+pub fn opts_member(attach_type: u32) -> OptsMember {
+    use uapi::*;
+    match attach_type {
+        BPF_TRACE_ITER => OptsMember::Iter,
+        BPF_PERF_EVENT => OptsMember::PerfEvent,
+        BPF_TRACE_KPROBE_MULTI | BPF_TRACE_KPROBE_SESSION => OptsMember::KprobeMulti,
+        BPF_TRACE_UPROBE_MULTI => OptsMember::UprobeMulti,
+        BPF_TRACE_RAW_TP | BPF_TRACE_FENTRY | BPF_TRACE_FEXIT | BPF_MODIFY_RETURN | BPF_TRACE_FSESSION
+        | BPF_LSM_MAC => OptsMember::Tracing,
+        BPF_NETFILTER => OptsMember::Netfilter,
+        BPF_TCX_INGRESS | BPF_TCX_EGRESS | BPF_NETKIT_PRIMARY | BPF_NETKIT_PEER => OptsMember::Relative,
+        BPF_CGROUP_INET_INGRESS
+        | BPF_CGROUP_INET_EGRESS
+        | BPF_CGROUP_INET_SOCK_CREATE
+        | BPF_CGROUP_INET_SOCK_RELEASE
+        | BPF_CGROUP_INET4_BIND
+        | BPF_CGROUP_INET6_BIND
+        | BPF_CGROUP_INET4_POST_BIND
+        | BPF_CGROUP_INET6_POST_BIND
+        | BPF_CGROUP_INET4_CONNECT
+        | BPF_CGROUP_INET6_CONNECT
+        | BPF_CGROUP_UNIX_CONNECT
+        | BPF_CGROUP_INET4_GETPEERNAME
+        | BPF_CGROUP_INET6_GETPEERNAME
+        | BPF_CGROUP_UNIX_GETPEERNAME
+        | BPF_CGROUP_INET4_GETSOCKNAME
+        | BPF_CGROUP_INET6_GETSOCKNAME
+        | BPF_CGROUP_UNIX_GETSOCKNAME
+        | BPF_CGROUP_UDP4_SENDMSG
+        | BPF_CGROUP_UDP6_SENDMSG
+        | BPF_CGROUP_UNIX_SENDMSG
+        | BPF_CGROUP_UDP4_RECVMSG
+        | BPF_CGROUP_UDP6_RECVMSG
+        | BPF_CGROUP_UNIX_RECVMSG
+        | BPF_CGROUP_SOCK_OPS
+        | BPF_CGROUP_DEVICE
+        | BPF_CGROUP_SYSCTL
+        | BPF_CGROUP_GETSOCKOPT
+        | BPF_CGROUP_SETSOCKOPT
+        | BPF_LSM_CGROUP => OptsMember::Relative,
+        _ => OptsMember::None,
+    }
+}
+
+/// libbpf's fallback in `bpf_link_create`: kernels without `BPF_LINK_CREATE` for these tracing
+/// attach types answer EINVAL, and libbpf then opens the program with
+/// `BPF_RAW_TRACEPOINT_OPEN`, when no target and no other option was asked for.
+pub fn falls_back_to_raw_tp(attach_type: u32) -> bool {
+    use uapi::*;
+    matches!(attach_type, BPF_TRACE_RAW_TP | BPF_LSM_MAC | BPF_TRACE_FENTRY | BPF_TRACE_FEXIT | BPF_MODIFY_RETURN)
+}
+
 /// `BPF_LINK_UPDATE`: swap the link's program (or struct_ops map) for `new`. With `old`, the
 /// update only happens if the link still holds `old` (`BPF_F_REPLACE` is added).
 pub fn link_update(

@@ -26,7 +26,8 @@ mod prog;
 
 pub use btf::{btf_data, btf_info, btf_info_name, btf_load, btf_load_into_kernel};
 pub use link::{
-    iter_create, link_create, link_detach, link_update, link_update_map, raw_tracepoint_open, LinkCreate, LinkExtra,
+    falls_back_to_raw_tp, iter_create, link_create, link_detach, link_update, link_update_map, opts_member,
+    raw_tracepoint_open, LinkCreate, LinkExtra, OptsMember,
 };
 pub use map::{
     is_percpu, map_create, map_delete_batch, map_delete_elem, map_freeze, map_get_next_key,

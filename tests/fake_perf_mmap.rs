@@ -1,0 +1,372 @@
+//! perf_event_open(2), the perf ioctls and mmap/munmap through the fake kernel
+//! (`oxbpf::sys::fake::install_perf` / `install_mmap`, with `install` for bpf(2)): a perf buffer
+//! built on scripted answers, observed call by call, and its failure paths, which must return
+//! libbpf's NULL + errno and leave no fd open and nothing mapped. Needs no root and no kernel
+//! support: every answer is the fake's.
+
+#[path = "support/bpf_cc.rs"]
+mod bpf_cc;
+#[path = "support/skip.rs"]
+mod skip;
+
+use oxbpf::ffi::perfbuf::{perf_buffer__free, perf_buffer__new};
+use oxbpf::ffi::print::libbpf_set_print;
+use oxbpf::sys::fake::{self, MemCall, MmapAnswer, PerfCall};
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, c_void};
+use std::io;
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
+use std::rc::Rc;
+use std::sync::Mutex;
+
+const BPF_MAP_CREATE: u32 = 0;
+const BPF_MAP_UPDATE_ELEM: u32 = 2;
+const BPF_PROG_LOAD: u32 = 5;
+const BPF_BTF_LOAD: u32 = 18;
+const BPF_MAP_FREEZE: u32 = 22;
+const BPF_PROG_BIND_MAP: u32 = 35;
+const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
+const BPF_MAP_TYPE_PERF_EVENT_ARRAY: u32 = 4;
+const PERF_EVENT_IOC_ENABLE: u64 = 0x2400;
+
+/// The fakes and the print callback are per process or per thread; one test at a time.
+static LOCK: Mutex<()> = Mutex::new(());
+static LOG: Mutex<String> = Mutex::new(String::new());
+
+extern "C" {
+    fn vsnprintf(s: *mut c_char, n: usize, fmt: *const c_char, ap: *mut c_void) -> c_int;
+}
+
+unsafe extern "C" fn capture(_level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int {
+    let mut buf = [0u8; 1024];
+    // SAFETY: libbpf's print contract: fmt and ap are a valid format and its va_list.
+    let n = unsafe { vsnprintf(buf.as_mut_ptr().cast(), buf.len(), fmt, ap) };
+    let n = (n.max(0) as usize).min(buf.len() - 1);
+    LOG.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+    0
+}
+
+fn errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+fn online_cpus() -> usize {
+    let s = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
+    oxbpf::sys::parse_cpu_list(&s).unwrap()
+}
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_ne_bytes(b[off..off + 4].try_into().unwrap())
+}
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    u64::from_ne_bytes(b[off..off + 8].try_into().unwrap())
+}
+
+/// What the fakes saw.
+#[derive(Default)]
+struct Seen {
+    perf: Vec<PerfCall>,
+    /// Every mmap/munmap, with the fake's answer (`Real` for unmaps).
+    mem: Vec<(MemCall, MmapAnswer)>,
+    /// (key, value) of every BPF_MAP_UPDATE_ELEM.
+    updates: Vec<(i32, i32)>,
+}
+
+/// Install the three fakes: bpf(2) reports `map_fd` as a PERF_EVENT_ARRAY and accepts updates;
+/// perf_event_open answers `open(n)` for the n-th open (an eventfd, which the library owns from
+/// then on, or an errno); ioctls succeed; mmaps are `mmap(n)` for the n-th.
+fn fakes(
+    open: impl Fn(usize) -> Result<(), i32> + 'static,
+    mmap: impl Fn(usize) -> MmapAnswer + 'static,
+) -> (fake::Guard, fake::PerfGuard, fake::MmapGuard, Rc<RefCell<Seen>>) {
+    let seen: Rc<RefCell<Seen>> = Rc::default();
+    let s = seen.clone();
+    let g = fake::install(Box::new(move |cmd, a, _| match cmd {
+        BPF_OBJ_GET_INFO_BY_FD => {
+            let len = u32_at(a, 4) as usize;
+            let mut info = vec![0u8; len];
+            info[..4].copy_from_slice(&BPF_MAP_TYPE_PERF_EVENT_ARRAY.to_ne_bytes());
+            // SAFETY: the library's bpf_map_info of `len` bytes.
+            unsafe { std::ptr::copy_nonoverlapping(info.as_ptr(), u64_at(a, 8) as *mut u8, len) };
+            Ok(0)
+        }
+        BPF_MAP_UPDATE_ELEM => {
+            // SAFETY: a PERF_EVENT_ARRAY's key and value are ints the library passes by address.
+            let (k, v) = unsafe { (*(u64_at(a, 8) as *const i32), *(u64_at(a, 16) as *const i32)) };
+            s.borrow_mut().updates.push((k, v));
+            Ok(0)
+        }
+        _ => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+    }));
+    let s = seen.clone();
+    let opens = RefCell::new(0usize);
+    let pg = fake::install_perf(Box::new(move |c| {
+        s.borrow_mut().perf.push(c.clone());
+        match c {
+            PerfCall::Open { .. } => {
+                let n = opens.replace_with(|n| *n + 1);
+                open(n).map_err(io::Error::from_raw_os_error)?;
+                // SAFETY: eventfd has no memory preconditions.
+                let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+                assert!(fd >= 0);
+                Ok(fd as i64)
+            }
+            PerfCall::Ioctl { .. } => Ok(0),
+        }
+    }));
+    let s = seen.clone();
+    let maps = RefCell::new(0usize);
+    let mg = fake::install_mmap(Box::new(move |c| {
+        let answer = match c {
+            MemCall::Map { .. } => mmap(maps.replace_with(|n| *n + 1)),
+            MemCall::Unmap { .. } => MmapAnswer::Real,
+        };
+        s.borrow_mut().mem.push((*c, answer));
+        answer
+    }));
+    (g, pg, mg, seen)
+}
+
+/// Every mapping made (not refused) was unmapped once, with its length.
+fn all_unmapped(seen: &Seen) {
+    let mut live: Vec<usize> = Vec::new();
+    let mut n_maps = 0;
+    for (c, answer) in &seen.mem {
+        match *c {
+            MemCall::Map { len, .. } if !matches!(answer, MmapAnswer::Fail(_)) => {
+                n_maps += 1;
+                live.push(len);
+            }
+            MemCall::Map { .. } => {}
+            MemCall::Unmap { addr, len } => {
+                let i = live.iter().position(|&l| l == len).expect("an unmap of a length never mapped");
+                live.remove(i);
+                assert_ne!(addr, 0);
+            }
+        }
+    }
+    assert!(n_maps > 0, "nothing was mapped");
+    assert!(live.is_empty(), "{n_maps} mappings, {} never unmapped: {:?}", live.len(), seen.mem);
+}
+
+#[test]
+fn perf_buffer_calls_as_libbpf_makes_them() {
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let map: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let fds0 = fd_count();
+    let ncpu = online_cpus();
+    let (g, pg, mg, seen) = fakes(|_| Ok(()), |_| MmapAnswer::Anonymous);
+    // SAFETY: a map fd (the fake's), 4 pages, no callbacks, NULL opts.
+    let pb = unsafe { perf_buffer__new(map.as_raw_fd(), 4, None, None, std::ptr::null_mut(), std::ptr::null()) };
+    assert!(!pb.is_null(), "errno {}", errno());
+    // SAFETY: live perf buffer, freed once.
+    unsafe { perf_buffer__free(pb) };
+    drop((g, pg, mg));
+    let seen = seen.borrow();
+    let page = oxbpf::sys::mmap::page_size();
+    let opens: Vec<_> = seen.perf.iter().filter(|c| matches!(c, PerfCall::Open { .. })).collect();
+    assert_eq!(opens.len(), ncpu, "one event per online CPU: {:?}", seen.perf);
+    let mut event_fds = Vec::new();
+    for (i, c) in opens.iter().enumerate() {
+        let PerfCall::Open { attr, pid, cpu, group_fd, flags } = c else { unreachable!() };
+        // perf_event_attr: type@0 size@4 config@8 sample_period@16 sample_type@24 wakeup_events@48.
+        assert_eq!(u32_at(attr, 0), 1, "PERF_TYPE_SOFTWARE");
+        assert_eq!(u32_at(attr, 4) as usize, attr.len());
+        assert_eq!(u64_at(attr, 8), 10, "PERF_COUNT_SW_BPF_OUTPUT");
+        assert_eq!(u64_at(attr, 16), 1, "sample_period 1");
+        assert_eq!(u64_at(attr, 24), 1 << 10, "PERF_SAMPLE_RAW");
+        assert_eq!(u32_at(attr, 48), 1, "wakeup_events 1");
+        assert_eq!((*pid, *group_fd, *flags), (-1, -1, 1 << 3), "any process, no group, FD_CLOEXEC");
+        assert_eq!(*cpu as usize, i);
+        // The ring of each event: its mapping, then PERF_EVENT_IOC_ENABLE on the same fd.
+        let mut fd_of = seen.mem.iter().filter_map(|(m, _)| match *m {
+            MemCall::Map { len, prot, flags, fd, offset, .. } => Some((len, prot, flags, fd, offset)),
+            _ => None,
+        });
+        let (len, prot, flags, fd, offset) = fd_of.nth(i).unwrap();
+        assert_eq!((len, prot, flags, offset), (5 * page, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, 0));
+        event_fds.push(fd);
+    }
+    let enables: Vec<i32> = seen
+        .perf
+        .iter()
+        .filter_map(|c| match *c {
+            PerfCall::Ioctl { fd, req, arg: 0 } if req == PERF_EVENT_IOC_ENABLE => Some(fd),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(enables, event_fds, "each event enabled once");
+    let want: Vec<(i32, i32)> = event_fds.iter().enumerate().map(|(i, &fd)| (i as i32, fd)).collect();
+    assert_eq!(seen.updates, want, "map slot = CPU -> that CPU's event fd");
+    all_unmapped(&seen);
+    assert_eq!(fd_count(), fds0, "every event fd and the epoll fd closed");
+}
+
+#[test]
+fn perf_event_open_eacces_fails_cleanly() {
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: capture is a valid print callback.
+    let old = unsafe { libbpf_set_print(Some(capture)) };
+    LOG.lock().unwrap().clear();
+    let map: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let fds0 = fd_count();
+    // The last CPU's perf_event_open is refused: everything opened for the others is undone.
+    let last = online_cpus() - 1;
+    let (g, pg, mg, seen) =
+        fakes(move |n| if n == last { Err(libc::EACCES) } else { Ok(()) }, |_| MmapAnswer::Anonymous);
+    // SAFETY: as above.
+    let pb = unsafe { perf_buffer__new(map.as_raw_fd(), 4, None, None, std::ptr::null_mut(), std::ptr::null()) };
+    let e = errno();
+    drop((g, pg, mg));
+    // SAFETY: restore the previous print callback.
+    unsafe { libbpf_set_print(old) };
+    assert!(pb.is_null());
+    assert_eq!(e, libc::EACCES);
+    let log = LOG.lock().unwrap().clone();
+    assert!(log.contains(&format!("failed to open perf buffer event on cpu #{last}")), "log: {log}");
+    let seen = seen.borrow();
+    assert_eq!(seen.updates.len(), last, "the CPUs before the refused one were set up: {:?}", seen.updates);
+    all_unmapped(&seen);
+    assert_eq!(fd_count(), fds0, "no fd leaked");
+}
+
+#[test]
+fn perf_ring_mmap_enomem_fails_cleanly() {
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let map: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let fds0 = fd_count();
+    let last = online_cpus() - 1;
+    let (g, pg, mg, seen) =
+        fakes(|_| Ok(()), move |n| if n == last { MmapAnswer::Fail(libc::ENOMEM) } else { MmapAnswer::Anonymous });
+    // SAFETY: as above.
+    let pb = unsafe { perf_buffer__new(map.as_raw_fd(), 4, None, None, std::ptr::null_mut(), std::ptr::null()) };
+    let e = errno();
+    drop((g, pg, mg));
+    assert!(pb.is_null());
+    assert_eq!(e, libc::ENOMEM);
+    let seen = seen.borrow();
+    let opens = seen.perf.iter().filter(|c| matches!(c, PerfCall::Open { .. })).count();
+    assert_eq!(opens, last + 1, "the event whose ring failed was opened");
+    all_unmapped(&seen);
+    assert_eq!(fd_count(), fds0, "the event fd of the failed ring and all earlier ones closed");
+}
+
+fn compile(name: &str) -> Option<Vec<u8>> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load").join(format!("{name}.c"));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fake-perf-mmap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("{name}.o"));
+    let r = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output();
+    match r {
+        Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
+        Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            crate::skip!("clang-19 not runnable ({e})");
+            None
+        }
+    }
+}
+
+/// At load, libbpf maps an mmapable `.data` map over the buffer that held its initial contents
+/// (MAP_FIXED at the same address); when that mmap fails (ENOMEM here) the load fails with the
+/// errno and libbpf's "failed to re-mmap() contents" line; the map's fd is closed at once, the
+/// object's BTF fd at bpf_object__close, as in libbpf.
+#[test]
+fn map_mmap_enomem_fails_the_load_cleanly() {
+    use oxbpf::ffi::object::{bpf_object__close, bpf_object__load, bpf_object__open_mem};
+    use oxbpf::sys::probe::{self, Feature};
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(bytes) = compile("global_data") else { return };
+    for f in [
+        Feature::ProgName,
+        Feature::GlobalData,
+        Feature::Btf,
+        Feature::BtfFunc,
+        Feature::BtfGlobalFunc,
+        Feature::BtfDatasec,
+        Feature::ArrayMmap,
+        Feature::ExpAttachType,
+        Feature::ProgBindMap,
+        Feature::MemcgAccount,
+        Feature::BtfDeclTag,
+        Feature::BtfTypeTag,
+        Feature::BtfFloat,
+        Feature::BtfEnum64,
+        Feature::BtfQmarkDatasec,
+    ] {
+        probe::preset(f, true);
+    }
+    // SAFETY: capture is a valid print callback.
+    let old = unsafe { libbpf_set_print(Some(capture)) };
+    LOG.lock().unwrap().clear();
+    let fds0 = fd_count();
+    // SAFETY: a valid object image, NULL opts.
+    let obj = unsafe { bpf_object__open_mem(bytes.as_ptr().cast(), bytes.len(), std::ptr::null()) };
+    assert!(!obj.is_null(), "open: errno {}", errno());
+    let fds_open = fd_count();
+    let created: Rc<RefCell<Vec<u32>>> = Rc::default();
+    let c2 = created.clone();
+    // The map's create attr (type, key size, value size, max entries, flags): its info echoes it.
+    let def: Rc<RefCell<[u8; 20]>> = Rc::default();
+    let d2 = def.clone();
+    let g = fake::install(Box::new(move |cmd, a, _| match cmd {
+        BPF_BTF_LOAD | BPF_MAP_CREATE | BPF_PROG_LOAD => {
+            if cmd == BPF_MAP_CREATE {
+                d2.borrow_mut().copy_from_slice(&a[..20]);
+            }
+            c2.borrow_mut().push(cmd);
+            Ok(std::fs::File::open("/dev/null")?.into_raw_fd() as i64)
+        }
+        BPF_OBJ_GET_INFO_BY_FD => {
+            // bpf_map_info: type@0 id@4 key_size@8 value_size@12 max_entries@16 map_flags@20.
+            let len = u32_at(a, 4) as usize;
+            let mut info = vec![0u8; len];
+            let d = d2.borrow();
+            info[0..4].copy_from_slice(&d[0..4]);
+            info[8..24].copy_from_slice(&d[4..20]);
+            // SAFETY: the library's bpf_map_info of `len` bytes.
+            unsafe { std::ptr::copy_nonoverlapping(info.as_ptr(), u64_at(a, 8) as *mut u8, len) };
+            Ok(0)
+        }
+        BPF_MAP_UPDATE_ELEM | BPF_MAP_FREEZE | BPF_PROG_BIND_MAP => Ok(0),
+        _ => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+    }));
+    let maps: Rc<RefCell<Vec<(MemCall, MmapAnswer)>>> = Rc::default();
+    let m2 = maps.clone();
+    let mg = fake::install_mmap(Box::new(move |c| {
+        // The map's fd (a fake /dev/null one) mapped over its buffer: refused.
+        let answer = match c {
+            MemCall::Map { fd, flags, .. } if *fd >= 0 && flags & libc::MAP_FIXED != 0 => {
+                MmapAnswer::Fail(libc::ENOMEM)
+            }
+            _ => MmapAnswer::Real,
+        };
+        m2.borrow_mut().push((*c, answer));
+        answer
+    }));
+    // SAFETY: a live object.
+    let r = unsafe { bpf_object__load(obj) };
+    let e = errno();
+    drop((g, mg));
+    let fds_failed = fd_count();
+    // SAFETY: a live object, closed once.
+    unsafe { bpf_object__close(obj) };
+    // SAFETY: restore the previous print callback.
+    unsafe { libbpf_set_print(old) };
+    let log = LOG.lock().unwrap().clone();
+    assert_eq!((r, e), (-libc::ENOMEM, libc::ENOMEM), "log: {log}");
+    assert!(log.contains("failed to re-mmap() contents"), "log: {log}");
+    let created = created.borrow();
+    assert!(created.contains(&BPF_MAP_CREATE), "the map was created before its mmap: {created:?}");
+    let after_map = created.iter().skip_while(|&&c| c != BPF_MAP_CREATE);
+    assert!(!after_map.clone().any(|&c| c == BPF_PROG_LOAD), "no program is loaded after a failed map: {created:?}");
+    let refused = maps.borrow().iter().filter(|(_, a)| matches!(a, MmapAnswer::Fail(_))).count();
+    assert_eq!(refused, 1, "one map mmap attempted: {:?}", maps.borrow());
+    // What stays open is the object's BTF fd, which libbpf too keeps until bpf_object__close.
+    assert_eq!(fds_failed, fds_open + 1, "the failed load closed every fd but the BTF's ({created:?})");
+    assert_eq!(fd_count(), fds0);
+}
