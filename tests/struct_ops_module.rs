@@ -297,6 +297,8 @@ fn install(k: Kernel) -> (fake::Guard, Rc<RefCell<Kernel>>) {
     // The listing asks whether the kernel has module BTF at all; answer for the process (true
     // on every kernel this code meets) so the probe never reaches the fake.
     probe::preset(probe::Feature::ModuleBtf, true);
+    // Likewise the `arg:ctx` probe of relocation (its program load would count as one of ours).
+    probe::preset(probe::Feature::ArgCtxTag, true);
     let k = Rc::new(RefCell::new(k));
     let k2 = k.clone();
     (fake::install(Box::new(move |cmd, attr, _size| handle(&mut k2.borrow_mut(), cmd, attr))), k)
