@@ -19,6 +19,7 @@
 pub mod btfq;
 mod externs;
 pub mod handles;
+pub mod image;
 pub(crate) mod kconfig;
 mod load;
 pub mod st_state;
