@@ -522,10 +522,13 @@ impl Object {
             let bytes = &sec.data[off..off + sz];
             let insns = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
             let global = sym.bind != elf::STB_LOCAL;
-            crate::pr_debug!(
-                "sec '{}': found program '{}' at insn offset {} ({} bytes), code size {} insns ({} bytes)",
-                sec.name,
-                sym.name,
+            let ((sl, sp), (nl, np)) = (crate::log::cs(sec.name), crate::log::cs(sym.name));
+            crate::pr_debug_c!(
+                c"libbpf: sec '%.*s': found program '%.*s' at insn offset %zu (%zu bytes), code size %zu insns (%zu bytes)\n",
+                sl,
+                sp,
+                nl,
+                np,
                 off / 8,
                 off,
                 sz / 8,
