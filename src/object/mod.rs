@@ -588,9 +588,17 @@ impl Object {
         let text = self.text_shndx;
         // Entry programs only, as libbpf (subprograms in .text have no section definition, and
         // that is expected: nothing is logged for them).
+        // Programs come in section order: a section's programs share one lookup (the table is
+        // scanned linearly, which made many-program sections cost programs x definitions).
+        let mut last: Option<(usize, Option<&'static crate::section::SecDef>)> = None;
         for p in self.progs.iter_mut().filter(|p| text == 0 || p.sec_idx != text) {
             let sec = p.sec_name.to_str().unwrap_or("");
-            match crate::section::find_sec_def(sec) {
+            let def = match last {
+                Some((idx, def)) if idx == p.sec_idx => def,
+                _ => crate::section::find_sec_def(sec),
+            };
+            last = Some((p.sec_idx, def));
+            match def {
                 Some(def) => {
                     p.sec_def = Some(def);
                     p.prog_type = def.prog_type;
