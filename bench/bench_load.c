@@ -8,8 +8,8 @@
  *   dynamic loading included>  user_ns= sys_ns= (the process's, split)  maxrss_kb=<peak RSS>
  *   retained=<heap bytes still allocated after the last close, against before the first open>
  *   With bench/syscall_time.so preloaded (scripts/bench.sh does), also the kernel's floor, exact:
- *   process_bpf_ns=<CPU ns inside bpf()/perf_event_open() of the whole process>
- *   process_bpf_calls=<their count>  iter_user_ns=<median over iterations of CPU ns outside them>
+ *   floor_ns=<CPU ns inside bpf()/perf_event_open()/close() of the whole process>
+ *   floor_calls=<their count>  iter_user_ns=<median over iterations of CPU ns outside them>
  *   first_user_ns=<the first iteration's CPU ns outside them>
  * Built against libbpf 1.5's headers; the same binary runs on libbpf 1.5 and, with liboxbpf
  * preloaded over it, on liboxbpf, so both use one dynamic loader and libc. Errors are fatal. */
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		sc_read(&in_bpf, &calls);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("iter_ns=%lld first_ns=%lld process_ns=%lld user_ns=%lld sys_ns=%lld maxrss_kb=%ld retained=%lld "
-	       "process_bpf_ns=%lld process_bpf_calls=%lld iter_user_ns=%lld first_user_ns=%lld\n",
+	       "floor_ns=%lld floor_calls=%lld iter_user_ns=%lld first_user_ns=%lld\n",
 	       n > 1 ? t[1 + (n - 1) / 2] : first, first, cpu_ns(),
 	       ru.ru_utime.tv_sec * 1000000000LL + ru.ru_utime.tv_usec * 1000LL,
 	       ru.ru_stime.tv_sec * 1000000000LL + ru.ru_stime.tv_usec * 1000LL, ru.ru_maxrss,

@@ -39,7 +39,7 @@ def build_objects(work, specs):
 
 def run(work, side, obj, mode, iters, strace=None):
     cmd = [WITH15]
-    # The syscall_time shim (bench/syscall_time.c) on both sides: in-bpf() CPU, the kernel's floor.
+    # The syscall_time shim (bench/syscall_time.c) on both sides: CPU in bpf()/close(), the kernel's floor.
     preload = [os.path.join(work, "syscall_time.so")]
     if side == "ox":
         preload.append(os.path.join(work, "liboxbpf.so.1"))
@@ -100,11 +100,11 @@ def main():
             runs = fresh[side]
             r[side] = {
                 "fresh": statistics.median(x["process_ns"] for x in runs),
-                # user-space overhead above the floor: process CPU minus CPU inside bpf()
-                "fuser": statistics.median(x["process_ns"] - x["process_bpf_ns"] for x in runs),
+                # user-space overhead above the floor: process CPU minus CPU inside bpf()/close()
+                "fuser": statistics.median(x["process_ns"] - x["floor_ns"] for x in runs),
                 "first": statistics.median(x["first_user_ns"] for x in runs),
                 "start": statistics.median(x["process_ns"] - x["first_ns"] for x in runs),
-                "floor": statistics.median(x["process_bpf_ns"] for x in runs),
+                "floor": statistics.median(x["floor_ns"] for x in runs),
                 "rss": statistics.median(x["maxrss_kb"] for x in runs),
                 "open": run(work, side, obj, "open", iters)["iter_ns"],
             }
@@ -125,12 +125,13 @@ def main():
         cells = ["%7.2f %7.2f %6s" % (ms(a[k]), ms(b[k]), ratio(b[k], a[k])) for k in ("fresh", "open", "steady")]
         print("%-9s | %s" % (r["label"], " | ".join(cells)))
     print()
-    print("user-space overhead above the kernel's floor: CPU ms outside bpf()/perf_event_open()")
-    print("(process CPU minus the CPU spent inside those syscalls, exact: bench/syscall_time.c);")
+    print("user-space overhead above the kernel's floor: CPU ms outside bpf(), perf_event_open() and")
+    print("close() (process CPU minus the CPU spent inside those calls, exact: bench/syscall_time.c);")
     print("fresh process = the whole process (start, dynamic loading and exit included), fresh: first")
-    print("object = its first open+load+close alone; in bpf() = the floor; process start = the rest")
+    print("object = its first open+load+close alone; floor = CPU inside those calls in the fresh")
+    print("process; process start = the rest of the fresh process outside the first object")
     hdr = "%-9s | %-22s | %-22s | %-22s | %-15s | %-15s" % (
-        "object", "fresh process", "fresh: first object", "steady: one object", "fresh: in bpf()",
+        "object", "fresh process", "fresh: first object", "steady: one object", "fresh: floor",
         "process start")
     print(hdr)
     print("-" * len(hdr))

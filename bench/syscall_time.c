@@ -1,10 +1,12 @@
 /* syscall_time: an LD_PRELOAD shim for scripts/bench.sh that measures the kernel's floor.
  *
- * Both libbpf and liboxbpf issue bpf(2) (and perf_event_open(2)) through libc's syscall().
- * This shim interposes syscall(), forwards every call to libc's, and for bpf() and
- * perf_event_open() counts the calls and the thread CPU time (CLOCK_THREAD_CPUTIME_ID, exact)
- * spent inside them. bench_load finds syscall_time_read() with dlsym and prints the totals, so
- * process CPU minus in-bpf() CPU is the library's user-space overhead above the kernel's own
+ * Both libbpf and liboxbpf issue bpf(2) (and perf_event_open(2)) through libc's syscall() and
+ * release programs, maps and BTF objects with libc's close() (the kernel frees a program on
+ * its last close: for 500 programs that is as much CPU as loading them). This shim interposes
+ * syscall() and close(), forwards every call to libc's, and for bpf(), perf_event_open() and
+ * close() counts the calls and the thread CPU time (CLOCK_THREAD_CPUTIME_ID, exact) spent
+ * inside them. bench_load finds syscall_time_read() with dlsym and prints the totals, so
+ * process CPU minus that CPU is the library's user-space overhead above the kernel's own
  * time. The two clock reads around a call are themselves partly counted (about 2 x 0.1-0.3 us
  * per call, the same for both libraries, which make the same number of calls to within 25%).
  *
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 typedef long (*syscall_fn)(long, ...);
+typedef int (*close_fn)(int);
 
 static _Atomic long long bpf_ns, bpf_calls;
 
@@ -29,7 +32,13 @@ static long long thread_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Totals so far: CPU ns spent in bpf()/perf_event_open() and how many calls. */
+static void account(long long t0)
+{
+	atomic_fetch_add_explicit(&bpf_ns, thread_ns() - t0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&bpf_calls, 1, memory_order_relaxed);
+}
+
+/* Totals so far: CPU ns spent in bpf()/perf_event_open()/close() and how many calls. */
 void syscall_time_read(long long *ns, long long *calls)
 {
 	*ns = atomic_load_explicit(&bpf_ns, memory_order_relaxed);
@@ -54,7 +63,20 @@ long syscall(long nr, ...)
 		return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	t0 = thread_ns();
 	ret = real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	atomic_fetch_add_explicit(&bpf_ns, thread_ns() - t0, memory_order_relaxed);
-	atomic_fetch_add_explicit(&bpf_calls, 1, memory_order_relaxed);
+	account(t0);
+	return ret;
+}
+
+int close(int fd)
+{
+	static close_fn real;
+	long long t0;
+	int ret;
+
+	if (!real)
+		real = (close_fn)dlsym(RTLD_NEXT, "close");
+	t0 = thread_ns();
+	ret = real(fd);
+	account(t0);
 	return ret;
 }

@@ -35,6 +35,8 @@ pub mod builder;
 pub mod dedup;
 pub mod distill;
 mod edit;
+mod namecmp;
+pub(crate) use namecmp::NameIs;
 mod names;
 mod write;
 pub use write::{field_id_slots, field_str_slots};
@@ -135,6 +137,8 @@ struct Data {
     guessed_ptr_size: OnceLock<Option<u32>>,
     /// Name lookups still to be answered by a scan before `by_name` is built.
     scans: ScanBudget,
+    /// The parsed string section is valid UTF-8 and ends with a NUL (see `namecmp`).
+    strs_utf8: OnceLock<bool>,
 }
 
 /// How many name lookups a BTF answers by scanning its types before it builds its sorted name
@@ -345,6 +349,7 @@ impl Btf {
                 by_name: OnceLock::new(),
                 guessed_ptr_size: OnceLock::new(),
                 scans: ScanBudget::new(),
+                strs_utf8: OnceLock::new(),
             }),
             base,
             ptr_size: None,
@@ -397,6 +402,7 @@ impl Btf {
         d.raw_swapped = OnceLock::new();
         d.by_name = OnceLock::new();
         d.str_index = OnceLock::new();
+        d.strs_utf8 = OnceLock::new();
         if let Some(s) = d.own_strs.as_mut() {
             d.raw = OnceLock::new();
             return s;

@@ -297,12 +297,14 @@ impl Object {
         let ext = self.btf_ext.as_ref()?;
         let p = self.progs.get(prog)?;
         let sec = self.sec_name_of(p.sec_idx);
-        let (rec_size, raw) = if func {
+        // Borrowed: a copy of the section's records per program made a section of N programs
+        // copy N times all of its records.
+        let (rec_size, raw): (u32, &[u8]) = if func {
             let s = ext.func_info(&sec)?;
-            (s.rec_size, s.raw.to_vec())
+            (s.rec_size, &s.raw)
         } else {
             let s = ext.line_info(&sec)?;
-            (s.rec_size, s.raw.to_vec())
+            (s.rec_size, &s.raw)
         };
         let rs = rec_size as usize;
         if rs < 4 {
