@@ -163,19 +163,16 @@ macro_rules! pr_debug { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Debu
 /// format with C arguments, as libbpf does: formatted only by a callback that prints it, not
 /// for a callback that drops debug output. The format must be a `c"libbpf: ...\n"` literal
 /// whose conversions match the arguments' C types exactly (`%zu` usize, `%llu` u64, `%d`
-/// c_int, `%.*s` a c_int length then a pointer: the way to print a `&str` without a NUL);
-/// the text must be what [`pr_debug!`] would print.
+/// c_int, `%s` a NUL-terminated pointer, `%.*s` a c_int length then a pointer: the way to
+/// print a `&str`, see [`cs`]); the text must be what [`pr_debug!`] would print. It expands
+/// to a call of the C variadic printer, so it must be used inside an `unsafe` block whose
+/// SAFETY comment states that the format and the arguments match.
 #[macro_export]
 macro_rules! pr_debug_c {
     ($fmt:expr $(, $arg:expr)* $(,)?) => {
         if let Some(cb) = $crate::log::printer_for($crate::log::Level::Debug) {
             let fmt: &'static ::std::ffi::CStr = $fmt;
-            // SAFETY: a callback with libbpf's documented signature; the caller's format matches
-            // its arguments' C types one by one (see the macro's contract), and every pointer
-            // argument is live for the call.
-            unsafe {
-                $crate::log::oxbpf_shim_print(cb, $crate::log::Level::Debug as ::std::ffi::c_int, fmt.as_ptr() $(, $arg)*);
-            }
+            $crate::log::oxbpf_shim_print(cb, $crate::log::Level::Debug as ::std::ffi::c_int, fmt.as_ptr() $(, $arg)*);
         }
     };
 }

@@ -523,17 +523,20 @@ impl Object {
             let insns = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
             let global = sym.bind != elf::STB_LOCAL;
             let ((sl, sp), (nl, np)) = (crate::log::cs(sec.name), crate::log::cs(sym.name));
-            crate::pr_debug_c!(
-                c"libbpf: sec '%.*s': found program '%.*s' at insn offset %zu (%zu bytes), code size %zu insns (%zu bytes)\n",
-                sl,
-                sp,
-                nl,
-                np,
-                off / 8,
-                off,
-                sz / 8,
-                sz
-            );
+            // SAFETY: two (c_int, pointer) pairs of live &str for the `%.*s`, four usize for `%zu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: sec '%.*s': found program '%.*s' at insn offset %zu (%zu bytes), code size %zu insns (%zu bytes)\n",
+                    sl,
+                    sp,
+                    nl,
+                    np,
+                    off / 8,
+                    off,
+                    sz / 8,
+                    sz
+                )
+            };
             let _ = label;
             self.progs.push(Program {
                 obj: std::ptr::null(),

@@ -171,7 +171,18 @@ fn collect_prog(
         let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
         let name = sym_name(elf, sym);
         let ((rl, rp), (nl, np)) = (crate::log::cs(rel_name), crate::log::cs(name));
-        crate::pr_debug_c!(c"libbpf: sec '%.*s': relo #%zu: insn #%zu against '%.*s'\n", rl, rp, i, insn_idx, nl, np);
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: sec '%.*s': relo #%zu: insn #%zu against '%.*s'\n",
+                rl,
+                rp,
+                i,
+                insn_idx,
+                nl,
+                np
+            )
+        };
         let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
             crate::pr_debug!(
                 "sec '{}': relo #{}: couldn't find program in section '{}' for insn #{}, probably overridden weak function, skipping...",
@@ -302,20 +313,24 @@ fn classify(
 fn log_found_map(obj: &Object, pname: &str, what: &str, map: usize, hash: &str, insn_idx: usize) {
     if let Some(m) = obj.maps.get(map) {
         let ((pl, pp), (wl, wp), (hl, hp)) = (crate::log::cs(pname), crate::log::cs(what), crate::log::cs(hash));
-        crate::pr_debug_c!(
-            c"libbpf: prog '%.*s': found %.*s %zu (%s, sec %zu, off %llu) for insn %.*s%zu\n",
-            pl,
-            pp,
-            wl,
-            wp,
-            map,
-            m.name.as_ptr(),
-            m.sec_idx,
-            m.sec_offset,
-            hl,
-            hp,
-            insn_idx
-        );
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`, the map's
+        // NUL-terminated name for `%s`, its u64 section offset for `%llu`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: prog '%.*s': found %.*s %zu (%s, sec %zu, off %llu) for insn %.*s%zu\n",
+                pl,
+                pp,
+                wl,
+                wp,
+                map,
+                m.name.as_ptr(),
+                m.sec_idx,
+                m.sec_offset,
+                hl,
+                hp,
+                insn_idx
+            )
+        };
     }
 }
 

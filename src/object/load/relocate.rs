@@ -301,10 +301,10 @@ impl Object {
         // copy N times all of its records.
         let (rec_size, raw): (u32, &[u8]) = if func {
             let s = ext.func_info(&sec)?;
-            (s.rec_size, &s.raw)
+            (s.rec_size, s.raw)
         } else {
             let s = ext.line_info(&sec)?;
-            (s.rec_size, &s.raw)
+            (s.rec_size, s.raw)
         };
         let rs = rec_size as usize;
         if rs < 4 {
