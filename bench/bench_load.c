@@ -5,7 +5,9 @@
  * Prints one line of key=value pairs:
  *   iter_ns=<median CPU ns of one iteration, the first iteration excluded when ITER > 1>
  *   first_ns=<CPU ns of the first iteration>  process_ns=<CPU ns of the whole process so far,
- *   dynamic loading included>  user_ns= sys_ns= (the process's, split)  maxrss_kb=<peak RSS>
+ *   dynamic loading included>  user_ns= sys_ns= (the process's, split)  maxrss_kb=<peak RSS of
+ *   this program: VmHWM, not getrusage's ru_maxrss, which keeps the high-water mark of the
+ *   process that forked it (the Python driver's) across fork and exec>
  *   retained=<heap bytes still allocated after the last close, against before the first open>
  *   With bench/syscall_time.so preloaded (scripts/bench.sh does), also the kernel's floor, exact:
  *   floor_ns=<CPU ns inside bpf()/perf_event_open()/close() of the whole process>
@@ -51,6 +53,22 @@ static long long bpf_ns(void)
 	if (sc_read)
 		sc_read(&ns, &calls);
 	return ns;
+}
+
+/* Peak RSS in KiB of this image (VmHWM of /proc/self/status), or -1. */
+static long peak_rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 static int cmp_ll(const void *a, const void *b)
@@ -114,7 +132,7 @@ int main(int argc, char **argv)
 	       "floor_ns=%lld floor_calls=%lld iter_user_ns=%lld first_user_ns=%lld\n",
 	       n > 1 ? t[1 + (n - 1) / 2] : first, first, cpu_ns(),
 	       ru.ru_utime.tv_sec * 1000000000LL + ru.ru_utime.tv_usec * 1000LL,
-	       ru.ru_stime.tv_sec * 1000000000LL + ru.ru_stime.tv_usec * 1000LL, ru.ru_maxrss,
+	       ru.ru_stime.tv_sec * 1000000000LL + ru.ru_stime.tv_usec * 1000LL, peak_rss_kb(),
 	       (long long)heap1 - (long long)heap0, in_bpf, calls, n > 1 ? u[1 + (n - 1) / 2] : u[0], u[0]);
 	free(t);
 	free(u);
