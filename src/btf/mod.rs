@@ -570,14 +570,14 @@ impl Btf {
     /// [`Btf::find_own`] by a scan in id order, comparing raw name bytes.
     fn scan_own(&self, nb: &[u8], kind: Option<Kind>) -> Option<u32> {
         let d = &*self.data;
+        // The kind (one word) is checked before the name (a string compare): same answer.
         d.offs.iter().enumerate().find_map(|(i, &w)| {
             let w = w as usize;
-            let name_off = *d.types.get(w)?;
-            if !self.str_is(name_off, nb) {
+            if kind.is_some() && Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f) != kind {
                 return None;
             }
-            let k = Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f);
-            (kind.is_none() || k == kind).then_some(d.start_id + i as u32)
+            let name_off = *d.types.get(w)?;
+            self.str_is(name_off, nb).then_some(d.start_id + i as u32)
         })
     }
 
