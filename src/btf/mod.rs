@@ -541,11 +541,9 @@ impl Btf {
     }
 
     /// Whether own type `id`'s name starts with `prefix` (raw bytes, no UTF-8 check; the cheap
-    /// filter of the CO-RE candidate search). Always true for a `prefix` holding a NUL.
+    /// filter of the CO-RE candidate search, called for every type of vmlinux). `prefix` must
+    /// hold no NUL: the caller checks that once, not once per type.
     pub(crate) fn own_name_starts_with(&self, id: u32, prefix: &[u8]) -> bool {
-        if prefix.contains(&0) {
-            return true;
-        }
         self.own_name_off(id).is_some_and(|off| self.str_starts_with(off, prefix))
     }
 
