@@ -3,9 +3,11 @@
 # libbpf where users feel it"). Prints, for each object, both libraries' figures and the ratio
 # oxbpf/libbpf:
 #   fresh   CPU of a whole process that opens, loads and closes the object once (dynamic
-#           loading included; median of A/B-alternated runs), split into user and kernel time
+#           loading included; median of A/B-alternated runs)
 #   open    CPU of one open+close, median over many in one process
 #   steady  CPU of one open+load+close, median over many in one process (caches warm)
+#   user    user-space overhead above the kernel's floor: process CPU minus the CPU spent
+#           inside bpf(), perf_event_open() and close() (exact; bench/syscall_time.c interposes them)
 #   rss     peak RSS of the fresh process
 #   kept    heap bytes still allocated after every object was closed
 #   bpf()   bpf(2) calls of one fresh open+load+close (strace)
@@ -41,6 +43,8 @@ lib15="$OXBPF_TRIXIE_ROOT/usr/lib/x86_64-linux-gnu"
 scripts/cargo-build.sh "$PWD" "$work"
 cc -O2 -Wall -I"$inc" -o "$work/bench_load" bench/bench_load.c \
     -L"$lib15" -l:libbpf.so.1 -Wl,--allow-shlib-undefined
+# The floor: CPU inside bpf(), perf_event_open() and close(), measured by interposing libc.
+cc -O2 -Wall -shared -fPIC -o "$work/syscall_time.so" bench/syscall_time.c -ldl
 if [[ ! -s "$work/vmlinux.h" || /sys/kernel/btf/vmlinux -nt "$work/vmlinux.h" ]]; then
     bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$work/vmlinux.h.tmp"
     mv "$work/vmlinux.h.tmp" "$work/vmlinux.h"

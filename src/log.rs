@@ -24,7 +24,8 @@ pub enum Level {
 pub type RawPrintFn = unsafe extern "C" fn(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int;
 
 extern "C" {
-    fn oxbpf_shim_print(cb: RawPrintFn, level: c_int, fmt: *const c_char, ...) -> c_int;
+    #[doc(hidden)]
+    pub fn oxbpf_shim_print(cb: RawPrintFn, level: c_int, fmt: *const c_char, ...) -> c_int;
     fn oxbpf_shim_stderr(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int;
     fn oxbpf_shim_stderr_enabled(level: c_int) -> c_int;
 }
@@ -76,21 +77,51 @@ pub fn enabled(level: Level) -> bool {
     }
 }
 
+/// The printer to hand a `level` message to, or `None` when none would print it
+/// ([`enabled`]). For [`pr_debug_c!`].
+pub fn printer_for(level: Level) -> Option<RawPrintFn> {
+    if enabled(level) {
+        current()
+    } else {
+        None
+    }
+}
+
 /// Emit one message. `msg` is the text after "libbpf: "; a trailing newline is added if absent.
 pub fn print(level: Level, msg: &str) {
+    print_args(level, format_args!("{msg}"))
+}
+
+thread_local! {
+    /// The line buffer of [`print_args`], reused so a message costs no allocation.
+    static LINE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// [`print`] of formatting arguments: formatted once, straight into a reused buffer, as
+/// `"libbpf: " + text + ['\n'] + NUL` (NUL bytes inside the text are dropped).
+pub fn print_args(level: Level, args: std::fmt::Arguments<'_>) {
     let Some(cb) = current() else { return };
-    let mut line = String::with_capacity(msg.len() + 9);
-    line.push_str("libbpf: ");
-    line.push_str(msg);
-    if !line.ends_with('\n') {
-        line.push('\n');
+    // Taken out of the thread-local, so a callback that logs again gets a buffer of its own.
+    let mut line = LINE.with(|l| l.take());
+    line.clear();
+    line.extend_from_slice(b"libbpf: ");
+    // Writing into a Vec cannot fail; a Display impl that errs leaves what it wrote.
+    let _ = std::io::Write::write_fmt(&mut line, args);
+    if line.last() != Some(&b'\n') {
+        line.push(b'\n');
     }
-    let text = to_cstring(line);
+    if line.contains(&0) {
+        line.retain(|&b| b != 0);
+    }
+    line.push(0);
     // SAFETY: `cb` is a callback the user installed with the documented libbpf signature (or our
     // own stderr sink); the format "%s" consumes exactly the one C string argument we pass, which
-    // outlives the call.
+    // is NUL-terminated (pushed above, none inside) and outlives the call.
     unsafe {
-        oxbpf_shim_print(cb, level as c_int, c"%s".as_ptr(), text.as_ptr());
+        oxbpf_shim_print(cb, level as c_int, c"%s".as_ptr(), line.as_ptr() as *const c_char);
+    }
+    if line.capacity() <= 64 << 10 {
+        LINE.with(|l| l.set(line));
     }
 }
 
@@ -128,12 +159,35 @@ macro_rules! pr_warn { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Warn,
 macro_rules! pr_info { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Info, $($t)*) }; }
 #[macro_export]
 macro_rules! pr_debug { ($($t:tt)*) => { $crate::pr_at!($crate::log::Level::Debug, $($t)*) }; }
+/// A debug line of a hot path (one per program or relocation) handed to the printer as a C
+/// format with C arguments, as libbpf does: formatted only by a callback that prints it, not
+/// for a callback that drops debug output. The format must be a `c"libbpf: ...\n"` literal
+/// whose conversions match the arguments' C types exactly (`%zu` usize, `%llu` u64, `%d`
+/// c_int, `%s` a NUL-terminated pointer, `%.*s` a c_int length then a pointer: the way to
+/// print a `&str`, see [`cs`]); the text must be what [`pr_debug!`] would print. It expands
+/// to a call of the C variadic printer, so it must be used inside an `unsafe` block whose
+/// SAFETY comment states that the format and the arguments match.
+#[macro_export]
+macro_rules! pr_debug_c {
+    ($fmt:expr $(, $arg:expr)* $(,)?) => {
+        if let Some(cb) = $crate::log::printer_for($crate::log::Level::Debug) {
+            let fmt: &'static ::std::ffi::CStr = $fmt;
+            $crate::log::oxbpf_shim_print(cb, $crate::log::Level::Debug as ::std::ffi::c_int, fmt.as_ptr() $(, $arg)*);
+        }
+    };
+}
+
+/// `(len, ptr)` of a `&str` for a `%.*s` conversion of [`pr_debug_c!`].
+pub fn cs(s: &str) -> (c_int, *const c_char) {
+    (c_int::try_from(s.len()).unwrap_or(c_int::MAX), s.as_ptr() as *const c_char)
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! pr_at {
     ($level:expr, $($t:tt)*) => {
         if $crate::log::enabled($level) {
-            $crate::log::print($level, &format!($($t)*))
+            $crate::log::print_args($level, format_args!($($t)*))
         }
     };
 }

@@ -35,6 +35,8 @@ pub mod builder;
 pub mod dedup;
 pub mod distill;
 mod edit;
+mod namecmp;
+pub(crate) use namecmp::NameIs;
 mod names;
 mod write;
 pub use write::{field_id_slots, field_str_slots};
@@ -135,6 +137,8 @@ struct Data {
     guessed_ptr_size: OnceLock<Option<u32>>,
     /// Name lookups still to be answered by a scan before `by_name` is built.
     scans: ScanBudget,
+    /// The parsed string section is valid UTF-8 and ends with a NUL (see `namecmp`).
+    strs_utf8: OnceLock<bool>,
 }
 
 /// How many name lookups a BTF answers by scanning its types before it builds its sorted name
@@ -345,6 +349,7 @@ impl Btf {
                 by_name: OnceLock::new(),
                 guessed_ptr_size: OnceLock::new(),
                 scans: ScanBudget::new(),
+                strs_utf8: OnceLock::new(),
             }),
             base,
             ptr_size: None,
@@ -397,6 +402,7 @@ impl Btf {
         d.raw_swapped = OnceLock::new();
         d.by_name = OnceLock::new();
         d.str_index = OnceLock::new();
+        d.strs_utf8 = OnceLock::new();
         if let Some(s) = d.own_strs.as_mut() {
             d.raw = OnceLock::new();
             return s;
@@ -535,11 +541,9 @@ impl Btf {
     }
 
     /// Whether own type `id`'s name starts with `prefix` (raw bytes, no UTF-8 check; the cheap
-    /// filter of the CO-RE candidate search). Always true for a `prefix` holding a NUL.
+    /// filter of the CO-RE candidate search, called for every type of vmlinux). `prefix` must
+    /// hold no NUL: the caller checks that once, not once per type.
     pub(crate) fn own_name_starts_with(&self, id: u32, prefix: &[u8]) -> bool {
-        if prefix.contains(&0) {
-            return true;
-        }
         self.own_name_off(id).is_some_and(|off| self.str_starts_with(off, prefix))
     }
 
@@ -565,15 +569,15 @@ impl Btf {
     /// [`Btf::find_own`] by a scan in id order, comparing raw name bytes.
     fn scan_own(&self, nb: &[u8], kind: Option<Kind>) -> Option<u32> {
         let d = &*self.data;
+        // The kind (one word) is checked before the name (a string compare): same answer.
         d.offs.iter().enumerate().find_map(|(i, &w)| {
             crate::work::add(crate::work::Kind::ScanStep, 1);
             let w = w as usize;
-            let name_off = *d.types.get(w)?;
-            if !self.str_is(name_off, nb) {
+            if kind.is_some() && Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f) != kind {
                 return None;
             }
-            let k = Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f);
-            (kind.is_none() || k == kind).then_some(d.start_id + i as u32)
+            let name_off = *d.types.get(w)?;
+            self.str_is(name_off, nb).then_some(d.start_id + i as u32)
         })
     }
 

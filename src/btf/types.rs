@@ -269,6 +269,17 @@ pub struct Member<'a> {
     pub bitfield_size: u32,
 }
 
+impl<'a> Records<'a, Member<'a>> {
+    /// Member `i` as `(name_off, type_id, bit_offset)`, its name left undecoded (the bit
+    /// offset decoded as [`Member`]'s).
+    pub fn fields(&self, i: usize) -> Option<(u32, u32, u32)> {
+        let start = i.checked_mul(self.stride)?;
+        let w = self.words.get(start..start.checked_add(self.stride)?)?;
+        let off = *w.get(2)?;
+        Some((w[0], w[1], if self.kflag { off & 0xff_ffff } else { off }))
+    }
+}
+
 impl<'a> Record<'a> for Member<'a> {
     fn decode(btf: &'a Btf, w: &'a [u32], kflag: bool) -> Self {
         let (name_off, type_id, off) = (w[0], w[1], w[2]);

@@ -235,6 +235,7 @@ impl Btf {
                 by_name: OnceLock::new(),
                 guessed_ptr_size: OnceLock::new(),
                 scans: Default::default(),
+                strs_utf8: OnceLock::new(),
             }),
             base,
             ptr_size: Some(std::mem::size_of::<usize>() as u32),
@@ -262,6 +263,7 @@ impl Btf {
         d.raw = OnceLock::new();
         d.raw_swapped = OnceLock::new();
         d.by_name = OnceLock::new();
+        d.strs_utf8 = OnceLock::new();
         d
     }
 

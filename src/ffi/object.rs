@@ -188,7 +188,8 @@ unsafe fn close(obj: *mut Object) -> Result<()> {
 /// Open from a file path.
 pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
     crate::pr_debug!("loading object from {}", path);
-    let image = crate::elf::read_object_file(path).map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
+    let image = crate::object::image::ObjectImage::open(path)
+        .map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
     let obj = Object::open(image.as_bytes(), path, false, opts)?;
     setup_callbacks(obj)
 }

@@ -49,13 +49,13 @@ pub struct ElfVars<'e> {
 
 impl<'e> ElfVars<'e> {
     pub fn new(elf: &'e Elf<'e>) -> ElfVars<'e> {
-        let mut syms = HashMap::new();
+        let mut syms = HashMap::with_capacity(elf.symbols.len());
         for s in &elf.symbols {
             if s.typ == elf::STT_OBJECT && (s.bind == elf::STB_GLOBAL || s.bind == elf::STB_WEAK) {
                 syms.entry(s.name).or_insert(s);
             }
         }
-        let mut sec_sizes = HashMap::new();
+        let mut sec_sizes = HashMap::with_capacity(elf.sections.len());
         for s in &elf.sections {
             sec_sizes.entry(s.name).or_insert(s.size);
         }

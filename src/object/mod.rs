@@ -19,6 +19,7 @@
 pub mod btfq;
 mod externs;
 pub mod handles;
+pub mod image;
 pub(crate) mod kconfig;
 mod load;
 pub mod st_state;
@@ -523,15 +524,21 @@ impl Object {
             let bytes = &sec.data[off..off + sz];
             let insns = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
             let global = sym.bind != elf::STB_LOCAL;
-            crate::pr_debug!(
-                "sec '{}': found program '{}' at insn offset {} ({} bytes), code size {} insns ({} bytes)",
-                sec.name,
-                sym.name,
-                off / 8,
-                off,
-                sz / 8,
-                sz
-            );
+            let ((sl, sp), (nl, np)) = (crate::log::cs(sec.name), crate::log::cs(sym.name));
+            // SAFETY: two (c_int, pointer) pairs of live &str for the `%.*s`, four usize for `%zu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: sec '%.*s': found program '%.*s' at insn offset %zu (%zu bytes), code size %zu insns (%zu bytes)\n",
+                    sl,
+                    sp,
+                    nl,
+                    np,
+                    off / 8,
+                    off,
+                    sz / 8,
+                    sz
+                )
+            };
             let _ = label;
             self.progs.push(Program {
                 obj: std::ptr::null(),
@@ -585,9 +592,17 @@ impl Object {
         let text = self.text_shndx;
         // Entry programs only, as libbpf (subprograms in .text have no section definition, and
         // that is expected: nothing is logged for them).
+        // Programs come in section order: a section's programs share one lookup (the table is
+        // scanned linearly, which made many-program sections cost programs x definitions).
+        let mut last: Option<(usize, Option<&'static crate::section::SecDef>)> = None;
         for p in self.progs.iter_mut().filter(|p| text == 0 || p.sec_idx != text) {
             let sec = p.sec_name.to_str().unwrap_or("");
-            match crate::section::find_sec_def(sec) {
+            let def = match last {
+                Some((idx, def)) if idx == p.sec_idx => def,
+                _ => crate::section::find_sec_def(sec),
+            };
+            last = Some((p.sec_idx, def));
+            match def {
                 Some(def) => {
                     p.sec_def = Some(def);
                     p.prog_type = def.prog_type;

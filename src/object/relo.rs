@@ -171,7 +171,19 @@ fn collect_prog(
         }
         let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
         let name = sym_name(elf, sym);
-        crate::pr_debug!("sec '{}': relo #{}: insn #{} against '{}'", rel_name, i, insn_idx, name);
+        let ((rl, rp), (nl, np)) = (crate::log::cs(rel_name), crate::log::cs(name));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: sec '%.*s': relo #%zu: insn #%zu against '%.*s'\n",
+                rl,
+                rp,
+                i,
+                insn_idx,
+                nl,
+                np
+            )
+        };
         let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
             crate::pr_debug!(
                 "sec '{}': relo #{}: couldn't find program in section '{}' for insn #{}, probably overridden weak function, skipping...",
@@ -301,17 +313,25 @@ fn classify(
 // (libbpf 1.5 prints the two differently).
 fn log_found_map(obj: &Object, pname: &str, what: &str, map: usize, hash: &str, insn_idx: usize) {
     if let Some(m) = obj.maps.get(map) {
-        crate::pr_debug!(
-            "prog '{}': found {} {} ({}, sec {}, off {}) for insn {}{}",
-            pname,
-            what,
-            map,
-            m.name.to_string_lossy(),
-            m.sec_idx,
-            m.sec_offset,
-            hash,
-            insn_idx
-        );
+        let ((pl, pp), (wl, wp), (hl, hp)) = (crate::log::cs(pname), crate::log::cs(what), crate::log::cs(hash));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`, the map's
+        // NUL-terminated name for `%s`, its u64 section offset for `%llu`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: prog '%.*s': found %.*s %zu (%s, sec %zu, off %llu) for insn %.*s%zu\n",
+                pl,
+                pp,
+                wl,
+                wp,
+                map,
+                m.name.as_ptr(),
+                m.sec_idx,
+                m.sec_offset,
+                hl,
+                hp,
+                insn_idx
+            )
+        };
     }
 }
 

@@ -257,10 +257,13 @@ fn add_cands(
     let elen = local_essent.len();
     let eb = local_essent.as_bytes();
     let own = targ.start_id();
+    // No BTF name holds a NUL: a local name with one goes without the prefix filter (and then
+    // matches nothing below, as before).
+    let filter = !eb.contains(&0);
     for id in start_id..targ.type_cnt() {
         // Cheap filter on the raw name bytes before decoding the type: a candidate's name
         // starts with the local essential name.
-        if id >= own && !targ.own_name_starts_with(id, eb) {
+        if id >= own && filter && !targ.own_name_starts_with(id, eb) {
             continue;
         }
         let Some(t) = targ.ty(id) else { continue };

@@ -142,6 +142,17 @@ impl Region {
         Ok(())
     }
 
+    /// The first `len` bytes of the region (fewer if it is shorter), borrowed: for handing
+    /// the contents to the kernel without a copy. C writes into the region (through
+    /// `bpf_map__initial_value`) only under libbpf's one-thread-per-object contract, never while
+    /// the object is borrowed by the caller of this.
+    pub fn bytes(&self, len: usize) -> &[u8] {
+        let n = len.min(self.len);
+        // SAFETY: n <= self.len; the region is live, initialised (zero-filled at creation) and
+        // readable for as long as `self` is borrowed; see above for concurrent C writes.
+        unsafe { std::slice::from_raw_parts(self.ptr, n) }
+    }
+
     /// Copy `len` bytes out from the start of the region.
     pub fn read(&self, len: usize) -> Vec<u8> {
         let n = len.min(self.len);

@@ -220,8 +220,17 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
     let name = m.name.to_string_lossy().into_owned();
     let fd = m.fd.as_ref().ok_or_else(|| Error::new(lerr::INTERNAL, "internal map without fd"))?;
     let value_size = m.def.value_size as usize;
-    let data = m.mmaped.as_ref().map(|r| r.read(value_size)).unwrap_or_else(|| vec![0; value_size]);
-    if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), &data, 0) {
+    // The contents straight from the buffer (a copy of 3 MiB of global data cost as much as
+    // the kernel's own update).
+    let zeros;
+    let data = match m.mmaped.as_ref() {
+        Some(r) => r.bytes(value_size),
+        None => {
+            zeros = vec![0; value_size];
+            &zeros[..]
+        }
+    };
+    if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), data, 0) {
         crate::pr_warn!("map '{}': failed to set initial contents: {}", name, strerr(e.errno()));
         return Err(Error::quiet(e.errno()));
     }

@@ -34,6 +34,9 @@ impl Object {
                 }
             }
         }
+        // The object's DECL_TAG ids, found on first need and kept for every program (a scan
+        // of the object's BTF per program made N programs cost N x types).
+        let mut decl_tags: Option<Vec<u32>> = None;
         for i in 0..self.progs.len() {
             let Some(p) = self.progs.get(i) else { continue };
             if self.is_subprog(p) || !p.autoload {
@@ -49,7 +52,12 @@ impl Object {
                 Error::quiet(e.errno())
             })?;
             let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
-            self.append_exception_cb(i, decl_tag, btf_func)?;
+            if decl_tag {
+                let btf = self.btf.as_deref();
+                let tags =
+                    decl_tags.get_or_insert_with(|| btf.map(|b| b.ids_of_kind(Kind::DeclTag)).unwrap_or_default());
+                self.append_exception_cb(i, tags, btf_func)?;
+            }
         }
         let arg_ctx_fixup = self.btf_ext.is_some() && !kb.supported(Feature::ArgCtxTag);
         self.relocate_data(arg_ctx_fixup)
@@ -213,15 +221,13 @@ impl Object {
     /// libbpf's `bpf_prog_assign_exc_cb` and the append that follows it: a main program whose
     /// BTF FUNC carries the decl tag "exception_callback:NAME" gets the global subprogram NAME
     /// appended even though nothing calls it.
-    fn append_exception_cb(&mut self, main: usize, decl_tag: bool, btf_func: bool) -> Result<()> {
+    /// `decl_tags`: the ids of the object's DECL_TAG types (the caller finds them once).
+    fn append_exception_cb(&mut self, main: usize, decl_tags: &[u32], btf_func: bool) -> Result<()> {
         let Some(btf) = self.btf.as_deref() else { return Ok(()) };
-        if !decl_tag {
-            return Ok(());
-        }
         let pname = self.progs.get(main).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
         const PFX: &str = "exception_callback:";
         let mut cb: Option<usize> = None;
-        for id in btf.ids_of_kind(Kind::DeclTag) {
+        for &id in decl_tags {
             let Some(t) = btf.ty(id) else { continue };
             if t.kind != Kind::DeclTag || t.raw_record().get(3).map(|&c| c as i32) != Some(-1) {
                 continue;
@@ -298,12 +304,14 @@ impl Object {
         let ext = self.btf_ext.as_ref()?;
         let p = self.progs.get(prog)?;
         let sec = self.sec_name_of(p.sec_idx);
-        let (rec_size, raw) = if func {
+        // Borrowed: a copy of the section's records per program made a section of N programs
+        // copy N times all of its records.
+        let (rec_size, raw): (u32, &[u8]) = if func {
             let s = ext.func_info(&sec)?;
-            (s.rec_size, s.raw.to_vec())
+            (s.rec_size, s.raw)
         } else {
             let s = ext.line_info(&sec)?;
-            (s.rec_size, s.raw.to_vec())
+            (s.rec_size, s.raw)
         };
         let rs = rec_size as usize;
         if rs < 4 {

@@ -11,7 +11,7 @@
 use super::compat::{essential_eq, essential_name_len, fields_are_compat, types_are_compat, types_match, Budget};
 use super::{is_enumval_based, is_field_based, is_type_based, kind_str, relo_kind_str, skip, BPF_CORE_TYPE_MATCHES};
 use crate::btf::ext::CoreRelo;
-use crate::btf::{Btf, Kind, Type};
+use crate::btf::{Btf, Kind, NameIs, Type};
 use crate::error::{Error, Result};
 use std::fmt::Write;
 
@@ -238,26 +238,31 @@ fn match_member<'t>(
         .and_then(|ms| ms.get(local_acc.idx as usize))
         .ok_or_else(|| inval(format!("local accessor [{}] member {} is missing", local_acc.type_id, local_acc.idx)))?;
 
-    for (i, m) in tms.iter().enumerate() {
+    // Member names are compared undecoded (Btf::name_is): decoding every member's name was
+    // most of a CO-RE load.
+    let want = lm.name.as_bytes();
+    for i in 0..tms.len() {
+        let Some((name_off, m_type_id, bit_offset)) = tms.fields(i) else { break };
         budget.spend(1)?;
         if spec.raw.len() == SPEC_MAX_LEN {
             return Err(Error::new(libc::E2BIG, format!("target struct/union nesting exceeds {SPEC_MAX_LEN} levels")));
         }
         // speculate that this member is the one
-        let bit_offset = m.bit_offset;
         spec.bit_offset = spec.bit_offset.wrapping_add(bit_offset);
         spec.raw.push(i as u32);
 
-        if m.name.is_empty() {
+        let name_is = targ.name_is(name_off, want);
+        if name_is == NameIs::Empty {
             // embedded anonymous struct/union: look inside
-            let found = match_member(local, local_acc, targ, m.type_id, spec, next_targ_id, budget)?;
+            let found = match_member(local, local_acc, targ, m_type_id, spec, next_targ_id, budget)?;
             if found {
                 return Ok(true);
             }
-        } else if m.name == lm.name {
-            spec.spec.push(Accessor { type_id: targ_id, idx: i as u32, name: Some(m.name) });
-            *next_targ_id = m.type_id;
-            let found = fields_are_compat(local, lm.type_id, targ, m.type_id)?;
+        } else if name_is == NameIs::Equal {
+            let name = targ.str_at(name_off).unwrap_or("");
+            spec.spec.push(Accessor { type_id: targ_id, idx: i as u32, name: Some(name) });
+            *next_targ_id = m_type_id;
+            let found = fields_are_compat(local, lm.type_id, targ, m_type_id)?;
             if !found {
                 spec.spec.pop();
             }

@@ -1,0 +1,74 @@
+//! An object file's bytes for the duration of `bpf_object__open_file`. A non-empty regular file
+//! is mapped read-only (as libbpf does through libelf's `ELF_C_READ_MMAP`) and parsed in place:
+//! only the pages open touches are read, so a `-g` object's DWARF (most of its bytes, never
+//! looked at) costs nothing, and nothing is copied or zero-filled (a fresh heap buffer of the
+//! file's size is zero-filled by malloc once glibc's mmap threshold has grown past it). Where the
+//! file cannot be mapped (empty, not a regular file, the mapping refused) it is read by
+//! [`crate::elf::read_object_file`], DWARF left out. Nothing of the image outlives the open:
+//! the object copies what it keeps.
+
+use crate::elf::AlignedBuf;
+use crate::sys::file_map::MappedFile;
+use std::fs::File;
+use std::io;
+
+/// The bytes of an object file: mapped or read.
+pub enum ObjectImage {
+    Mapped(MappedFile),
+    Read(AlignedBuf),
+}
+
+impl ObjectImage {
+    /// The file at `path`: mapped when it is a non-empty regular file, else read.
+    pub fn open(path: &str) -> io::Result<ObjectImage> {
+        let f = File::open(path)?;
+        let meta = f.metadata()?;
+        if meta.is_file() && meta.len() > 0 {
+            if let Ok(m) = MappedFile::map(&f) {
+                return Ok(ObjectImage::Mapped(m));
+            }
+        }
+        crate::elf::read_object_file(path).map(ObjectImage::Read)
+    }
+
+    /// The file's bytes (8-byte aligned, as the ELF parser wants: a mapping is page-aligned).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            ObjectImage::Mapped(m) => m.bytes(),
+            ObjectImage::Read(b) => b.as_bytes(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str, bytes: &[u8]) -> String {
+        let p = std::env::temp_dir().join(format!("oxbpf-object-image-{}-{name}", std::process::id()));
+        std::fs::write(&p, bytes).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn maps_regular_files_whole() {
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let p = tmp("mapped", &bytes);
+        let img = ObjectImage::open(&p).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        assert!(matches!(img, ObjectImage::Mapped(_)));
+        assert_eq!(img.as_bytes(), &bytes[..]);
+        assert_eq!(img.as_bytes().as_ptr() as usize % 8, 0);
+    }
+
+    #[test]
+    fn empty_and_missing_files() {
+        let p = tmp("empty", b"");
+        let img = ObjectImage::open(&p).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        assert!(matches!(img, ObjectImage::Read(_)));
+        assert_eq!(img.as_bytes(), b"");
+        let e = ObjectImage::open("/nonexistent/oxbpf-object-image").err().unwrap();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+    }
+}
