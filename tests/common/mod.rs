@@ -48,13 +48,24 @@ impl Fnv {
     fn new() -> Fnv {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
-    /// Adds `b` preceded by its length, so that ("ab", "c") and ("a", "bc") differ.
-    fn field(&mut self, b: &[u8]) {
-        for byte in (b.len() as u64).to_le_bytes().iter().chain(b) {
+    fn bytes(&mut self, b: &[u8]) {
+        for byte in b {
             self.0 ^= u64::from(*byte);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
+    /// Adds `b` preceded by its length, so that ("ab", "c") and ("a", "bc") differ.
+    fn field(&mut self, b: &[u8]) {
+        self.bytes(&(b.len() as u64).to_le_bytes());
+        self.bytes(b);
+    }
+}
+
+/// FNV-1a (64-bit) of `b`, as the cache computes it (exposed for its known-answer test).
+pub fn fnv1a64(b: &[u8]) -> u64 {
+    let mut h = Fnv::new();
+    h.bytes(b);
+    h.0
 }
 
 /// `clang-19 --version` output, run once per test process; `Err` holds why clang-19 is not usable.
@@ -184,14 +195,22 @@ pub fn bpf_object(name: &str, source: &Path, extra_args: &[&OsStr]) -> Option<Pa
     Some(out)
 }
 
-/// [`bpf_object`] of C source given as text: the text is stored once as
-/// `target/bpf-cache/src/<hash of text>/<name without .o>.c` and compiled from there.
-pub fn bpf_object_text(name: &str, text: &str, extra_args: &[&OsStr]) -> Option<PathBuf> {
+/// Where [`bpf_object_text`] stores `text` for the object `name`:
+/// `target/bpf-cache/src/<hash of text>/<name without .o>.c`.
+pub fn text_source(name: &str, text: &str) -> PathBuf {
     let mut h = Fnv::new();
     h.field(text.as_bytes());
-    let dir = cache_root().join("src").join(format!("{:016x}", h.0));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
-    let src = dir.join(format!("{}.c", name.strip_suffix(".o").unwrap_or(name)));
+    cache_root()
+        .join("src")
+        .join(format!("{:016x}", h.0))
+        .join(format!("{}.c", name.strip_suffix(".o").unwrap_or(name)))
+}
+
+/// [`bpf_object`] of C source given as text, stored once at [`text_source`] and compiled from there.
+pub fn bpf_object_text(name: &str, text: &str, extra_args: &[&OsStr]) -> Option<PathBuf> {
+    let src = text_source(name, text);
+    let dir = src.parent().expect("source has a directory");
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
     if std::fs::read(&src).ok().as_deref() != Some(text.as_bytes()) {
         write_atomically(&src, text.as_bytes());
     }
