@@ -5,7 +5,8 @@
 //! - [`privileged`]: whether the test runs as root, recording the caller's skip reason when not;
 //! - [`bpf_object`] / [`bpf_object_text`]: BPF C compiled by clang-19 with libbpf 1.5's headers
 //!   ([`bpf_cc`]) once per distinct input, cached under `target/bpf-cache/` across test binaries
-//!   and runs.
+//!   and runs. Entries are never evicted (a new kernel's vmlinux.h adds new ones); `cargo clean`
+//!   or removing the directory empties the cache.
 #![allow(dead_code)]
 
 pub mod bpf_cc;
