@@ -47,7 +47,7 @@ read -r p f i < <(awk '/^test result:/ {
             if ($(k + 1) ~ /^ignored/) i += $k
         }
     } END { print p + 0, f + 0, i + 0 }' "$log")
-# A Rust test that skips (tests/support/skip.rs) returns early and libtest counts it as passed:
+# A Rust test that skips (tests/common/skip.rs) returns early and libtest counts it as passed:
 # count it as skipped instead, and on CI refuse any skip .ci/allowed-skips does not allow.
 n_skip="$(grep -c . "$skiplog" || true)"
 passed=$((passed + p - n_skip)) failed=$((failed + f)) skipped=$((skipped + i + n_skip))

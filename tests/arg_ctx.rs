@@ -10,10 +10,7 @@
 //!
 //! One test in its own binary: the presets are process-wide and can only be set once.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -91,17 +88,10 @@ fn param_pointee(btf: &Btf, id: u32, idx: usize) -> (Kind, String) {
 
 #[test]
 fn subprog_ctx_args_are_retyped_for_a_kernel_without_arg_ctx() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return skip!("needs root (CAP_BPF) to load programs");
+    if !common::privileged("needs root (CAP_BPF) to load programs") {
+        return;
     }
-    let dir = std::env::temp_dir().join(format!("oxbpf-argctx-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let (c, o) = (dir.join("a.bpf.c"), dir.join("a.bpf.o"));
-    std::fs::write(&c, SRC).expect("write source");
-    let Some(mut cc) = bpf_cc::clang() else { return };
-    let st = cc.arg("-c").arg(&c).arg("-o").arg(&o).status().expect("run clang-19");
-    assert!(st.success(), "clang-19 failed on the fixture");
+    let Some(o) = common::bpf_object_text("a.bpf.o", SRC, &[]) else { return };
 
     assert!(probe::preset(probe::Feature::ArgCtxTag, false), "ArgCtxTag was probed before the preset");
     let bytes = std::fs::read(&o).expect("read object");
@@ -173,5 +163,4 @@ fn subprog_ctx_args_are_retyped_for_a_kernel_without_arg_ctx() {
     )
     .expect("test run");
     assert_eq!(out.retval, 2, "XDP_PASS");
-    let _ = std::fs::remove_dir_all(&dir);
 }

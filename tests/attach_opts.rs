@@ -6,10 +6,7 @@
 //!
 //! Needs root, clang-19, bpftool and kernel BTF; skips with a message otherwise.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::ffi::attach::*;
 use oxbpf::ffi::bpf::bpf_iter_create;
@@ -93,10 +90,6 @@ pub extern "C" fn oxt_rust_target(x: i32) -> i32 {
     std::hint::black_box(x) * 3 + 1
 }
 
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 fn tmpdir() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("attach-opts-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -119,16 +112,13 @@ fn run(cmd: &mut Command) -> Option<Vec<u8>> {
 fn object_bytes() -> Option<&'static [u8]> {
     static OBJ: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     OBJ.get_or_init(|| {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            crate::skip!("needs root (CAP_BPF, CAP_SYS_ADMIN, perf events)");
+        if !common::privileged("needs root (CAP_BPF, CAP_SYS_ADMIN, perf events)") {
             return None;
         }
         if !Path::new("/sys/kernel/btf/vmlinux").exists() {
             crate::skip!("needs /sys/kernel/btf/vmlinux");
             return None;
         }
-        let mut cc = bpf_cc::clang()?;
         let d = tmpdir();
         let vmlinux = run(Command::new("/usr/sbin/bpftool").args([
             "btf",
@@ -139,9 +129,8 @@ fn object_bytes() -> Option<&'static [u8]> {
             "c",
         ]))?;
         std::fs::write(d.join("vmlinux.h"), vmlinux).unwrap();
-        std::fs::write(d.join("prog.bpf.c"), BPF_C).unwrap();
-        run(cc.args(["-c", "-I"]).arg(&d).arg(d.join("prog.bpf.c")).arg("-o").arg(d.join("prog.bpf.o")))?;
-        Some(std::fs::read(d.join("prog.bpf.o")).unwrap())
+        let o = common::bpf_object_text("prog.bpf.o", BPF_C, &["-I".as_ref(), d.as_os_str()])?;
+        Some(std::fs::read(o).unwrap())
     })
     .as_deref()
 }
@@ -155,7 +144,7 @@ unsafe extern "C" fn custom_attach(
     // SAFETY: `prog` is the program handle the loader passes to the handler.
     let l = unsafe { bpf_program__attach_raw_tracepoint(prog, c"sys_enter".as_ptr()) };
     if l.is_null() {
-        return -errno();
+        return -common::errno();
     }
     // SAFETY: `link` is the loader's out-pointer.
     unsafe { *link = l };
@@ -222,7 +211,7 @@ fn loaded() -> Option<Obj> {
     register_custom();
     // SAFETY: valid buffer and NULL options.
     let o = Obj(unsafe { bpf_object__open_mem(bytes.as_ptr() as *const c_void, bytes.len(), null()) });
-    assert!(!o.0.is_null(), "open: {}", errno());
+    assert!(!o.0.is_null(), "open: {}", common::errno());
     // SAFETY: .rodata holds target_pid at offset 0; writable before load.
     unsafe { *(o.map_data(c".rodata") as *mut i32) = std::process::id() as i32 };
     // SAFETY: live object.
@@ -239,7 +228,7 @@ fn destroy(l: *mut Link) {
 
 /// Expect NULL with errno `want`.
 fn fails(l: *mut Link, want: i32, what: &str) {
-    let e = errno();
+    let e = common::errno();
     assert!(l.is_null(), "{what}: attached");
     assert_eq!(e, want, "{what}: errno {e}");
 }
@@ -413,7 +402,7 @@ fn options_are_validated() {
         if !l.is_null() {
             destroy(l);
         } else {
-            assert!(errno() > 0);
+            assert!(common::errno() > 0);
         }
     }
 }
@@ -426,14 +415,14 @@ fn uprobe_multi_counts_calls() {
     unsafe {
         let by_pattern =
             bpf_program__attach_uprobe_multi(o.prog(c"multi"), 0, exe, c"oxt_rust_targe?".as_ptr(), null());
-        assert!(!by_pattern.is_null(), "uprobe_multi by pattern: errno {}", errno());
+        assert!(!by_pattern.is_null(), "uprobe_multi by pattern: errno {}", common::errno());
         let syms = [c"oxt_rust_target".as_ptr()];
         let mut u: bpf_uprobe_multi_opts = std::mem::zeroed();
         u.sz = size_of::<bpf_uprobe_multi_opts>();
         u.syms = syms.as_ptr() as *mut *const c_char;
         u.cnt = 1;
         let by_sym = bpf_program__attach_uprobe_multi(o.prog(c"multi_sym"), -1, exe, null(), &u);
-        assert!(!by_sym.is_null(), "uprobe_multi by symbol: errno {}", errno());
+        assert!(!by_sym.is_null(), "uprobe_multi by symbol: errno {}", common::errno());
         let (m0, s0) = (o.count(0), o.count(1));
         for i in 0..9 {
             std::hint::black_box(oxt_rust_target(std::hint::black_box(i)));
@@ -454,7 +443,7 @@ fn custom_handler_attaches() {
     // SAFETY: live handle.
     unsafe {
         let l = bpf_program__attach(o.prog(c"custom"));
-        assert!(!l.is_null(), "custom attach: errno {}", errno());
+        assert!(!l.is_null(), "custom attach: errno {}", common::errno());
         let before = o.count(2);
         for _ in 0..5 {
             libc::syscall(libc::SYS_getppid);
@@ -473,7 +462,7 @@ fn iterator_link() {
     // SAFETY: live handle; the iterator fd is read then closed.
     unsafe {
         let l = bpf_program__attach(o.prog(c"it"));
-        assert!(!l.is_null(), "iter attach: errno {}", errno());
+        assert!(!l.is_null(), "iter attach: errno {}", common::errno());
         let fd = bpf_iter_create(bpf_link__fd(l));
         assert!(fd >= 0, "bpf_iter_create: {fd}");
         let mut f = std::fs::File::from_raw_fd(fd);
@@ -498,25 +487,25 @@ fn fd_and_ifindex_targets() {
             std::fs::create_dir(&dir).unwrap();
             let cg = std::fs::File::open(&dir).unwrap();
             let l = bpf_program__attach_cgroup(o.prog(c"cg"), cg.as_raw_fd());
-            assert!(!l.is_null(), "cgroup attach: errno {}", errno());
+            assert!(!l.is_null(), "cgroup attach: errno {}", common::errno());
             destroy(l);
             drop(cg);
             std::fs::remove_dir(&dir).unwrap();
         }
         let ns = std::fs::File::open("/proc/self/ns/net").unwrap();
         let l = bpf_program__attach_netns(o.prog(c"fd"), ns.as_raw_fd());
-        assert!(!l.is_null(), "netns attach: errno {}", errno());
+        assert!(!l.is_null(), "netns attach: errno {}", common::errno());
         destroy(l);
         let lo = libc::if_nametoindex(c"lo".as_ptr()) as c_int;
         let l = bpf_program__attach_xdp(o.prog(c"xdp_pass"), lo);
-        assert!(!l.is_null(), "xdp attach: errno {}", errno());
+        assert!(!l.is_null(), "xdp attach: errno {}", common::errno());
         destroy(l);
         let l = bpf_program__attach_tcx(o.prog(c"tcx_pass"), lo, null());
-        assert!(!l.is_null(), "tcx attach: errno {}", errno());
+        assert!(!l.is_null(), "tcx attach: errno {}", common::errno());
         destroy(l);
         // A program type the target refuses: the kernel's errno comes back.
         let l = bpf_program__attach_xdp(o.prog(c"raw"), lo);
-        assert!(l.is_null() && errno() > 0);
+        assert!(l.is_null() && common::errno() > 0);
     }
 }
 

@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 const LIBBPF_ERRNO_FORMAT: i32 = 4001;
 

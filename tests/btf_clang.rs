@@ -1,17 +1,13 @@
 //! .BTF and .BTF.ext of real clang-19 BPF objects built from tests/fixtures/btf/*.c.
 //! Skips (with a message) when clang-19 is not installed.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::{Btf, BtfExt, Kind, VarSecinfo, VAR_GLOBAL_ALLOCATED};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A compiled object, deleted when dropped.
+/// A file of this test's own, deleted when dropped.
 struct Obj(PathBuf);
 
 impl Drop for Obj {
@@ -27,23 +23,13 @@ impl std::ops::Deref for Obj {
     }
 }
 
-/// Compile a fixture to a unique file under cargo's test temp dir; `None` (skip) without clang-19.
-fn compile(name: &str) -> Option<Obj> {
-    static N: AtomicUsize = AtomicUsize::new(0);
+/// A fixture's object (compiled once, cached; shared, so read only); `None` (skip) without clang-19.
+fn compile(name: &str) -> Option<PathBuf> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/btf").join(format!("{name}.c"));
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-{name}-{}-{n}.o", std::process::id()));
-    match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).status() {
-        Ok(s) if s.success() => Some(Obj(out)),
-        Ok(s) => panic!("clang-19 failed on {}: {s}", src.display()),
-        Err(e) => {
-            crate::skip!("clang-19 not runnable ({e})");
-            None
-        }
-    }
+    common::bpf_object(&format!("{name}.o"), &src, &[])
 }
 
-fn load(name: &str) -> Option<(Obj, Btf, BtfExt)> {
+fn load(name: &str) -> Option<(PathBuf, Btf, BtfExt)> {
     let obj = compile(name)?;
     let (btf, ext) = Btf::parse_elf_file(&*obj, None, true).expect("parse .BTF/.BTF.ext");
     Some((obj, btf, ext.expect(".BTF.ext present")))
@@ -232,7 +218,7 @@ fn file_entry_points() {
     let e = Btf::parse_raw_file(&*obj, None).unwrap_err();
     assert_eq!(e.errno(), libc::EPROTO);
     // strip .BTF: no .BTF section is ENODATA
-    let stripped = Obj(obj.with_extension("nobtf.o"));
+    let stripped = Obj(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-core-{}.nobtf.o", std::process::id())));
     let ok = Command::new("llvm-objcopy-19")
         .arg("--remove-section=.BTF")
         .arg("--remove-section=.BTF.ext")

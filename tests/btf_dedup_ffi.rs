@@ -4,6 +4,8 @@
 //! leaves the BTF usable. (Valid input is compared with libbpf 1.5 byte for byte by
 //! ctests/btf_dedup.)
 
+mod common;
+
 use oxbpf::btf::Btf;
 use oxbpf::ffi::btf::*;
 use oxbpf::ffi::btf_dedup::*;
@@ -11,11 +13,6 @@ use oxbpf::ffi::btf_write::*;
 use oxbpf::ffi::types_btf::btf_dedup_opts;
 use std::ffi::c_char;
 use std::ptr;
-
-fn errno() -> i32 {
-    // SAFETY: reading the calling thread's errno slot.
-    unsafe { *libc::__errno_location() }
-}
 
 fn c(s: &[u8]) -> *const c_char {
     assert_eq!(s.last(), Some(&0));
@@ -45,7 +42,7 @@ fn dedup_rejects_null_and_bad_options() {
     // SAFETY: NULL or valid handles; option structs live on the stack for the calls.
     unsafe {
         assert_eq!(btf__dedup(ptr::null_mut(), ptr::null()), -libc::EINVAL);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         let b = sample();
         // sz smaller than size_t: invalid, as libbpf's OPTS_VALID says
         let mut bad: btf_dedup_opts = std::mem::zeroed();
@@ -79,7 +76,7 @@ fn malformed_ext_is_refused_and_btf_kept() {
         opts.sz = std::mem::size_of::<btf_dedup_opts>();
         opts.btf_ext = e as *mut _;
         assert_eq!(btf__dedup(b, &opts), -libc::EINVAL);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert_eq!(btf__type_cnt(b), 5);
         btf_ext__free(e);
         assert_eq!(btf__dedup(b, ptr::null()), 0);
@@ -106,7 +103,7 @@ fn distill_and_relocate_refuse_bad_arguments() {
         assert_eq!(btf__relocate(ptr::null_mut(), base), -libc::EINVAL);
         assert_eq!(btf__relocate(split, ptr::null()), -libc::EINVAL);
         assert_eq!(btf__relocate(split, base), -libc::EINVAL);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         // a base that is not distilled (it has a FUNC_PROTO) is refused
         let other = sample();
         assert_eq!(btf__relocate(split, other), -libc::EINVAL);

@@ -3,6 +3,8 @@
 //! options), and malformed BTF (modifier loops, split BTF over the wrong base), which must end
 //! in an errno and never a crash or a hang.
 
+mod common;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, CDump, DataOpts, Kind, Sink};
 use oxbpf::ffi::btf_dump::*;
@@ -136,10 +138,6 @@ unsafe extern "C" fn count_cb(ctx: *mut c_void, _fmt: *const c_char, _args: *mut
     unsafe { *(ctx as *mut usize) += 1 };
 }
 
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 #[test]
 fn c_api_rejects_bad_input_with_errno() {
     let (_, big) = grown();
@@ -150,12 +148,12 @@ fn c_api_rejects_bad_input_with_errno() {
     // SAFETY: every pointer passed is NULL or valid; the BTF outlives the dumper.
     unsafe {
         assert!(btf_dump__new(std::ptr::null(), Some(count_cb), ctx, std::ptr::null()).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert!(btf_dump__new(btf, None, ctx, std::ptr::null()).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         let bad = btf_dump_opts { sz: 4 };
         assert!(btf_dump__new(btf, Some(count_cb), ctx, &bad).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
 
         assert_eq!(btf_dump__dump_type(std::ptr::null_mut(), 1), -libc::EINVAL);
         assert_eq!(btf_dump__emit_type_decl(std::ptr::null_mut(), 1, std::ptr::null()), -libc::EINVAL);
@@ -165,7 +163,7 @@ fn c_api_rejects_bad_input_with_errno() {
         let d = btf_dump__new(btf, Some(count_cb), ctx, &good);
         assert!(!d.is_null());
         assert_eq!(btf_dump__dump_type(d, 99), -libc::EINVAL);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert_eq!(btf_dump__emit_type_decl(d, 99, std::ptr::null()), -libc::EINVAL);
         let data = [0u8; 16];
         let p = data.as_ptr() as *const c_void;

@@ -1,9 +1,6 @@
 //! The btf.h exports called as C would call them.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, Kind, INT_SIGNED};
@@ -11,11 +8,6 @@ use oxbpf::ffi::btf::*;
 use std::ffi::{c_void, CStr, CString};
 use std::path::{Path, PathBuf};
 use std::ptr;
-
-fn errno() -> i32 {
-    // SAFETY: reading the calling thread's errno slot.
-    unsafe { *libc::__errno_location() }
-}
 
 /// `struct btf_type` and the words after it, read through the pointer C gets.
 unsafe fn record(p: *const c_void, words: usize) -> Vec<u32> {
@@ -75,26 +67,26 @@ fn parse_raw_and_walk_records() {
         assert_eq!(record(btf__type_by_id(btf, 0), 3), [0, 0, 0]);
         // out of range: NULL + EINVAL
         assert!(btf__type_by_id(btf, 6).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert!(btf__name_by_offset(btf, 1 << 20).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
 
         assert_eq!(btf__find_by_name(btf, c"f".as_ptr()), 5);
         assert_eq!(btf__find_by_name(btf, c"void".as_ptr()), 0);
         assert_eq!(btf__find_by_name_kind(btf, c"pair".as_ptr(), Kind::Union as u32), -libc::ENOENT);
-        assert_eq!(errno(), libc::ENOENT);
+        assert_eq!(common::errno(), libc::ENOENT);
         assert_eq!(btf__find_by_name_kind(btf, c"pair".as_ptr(), 99), -libc::ENOENT);
         assert_eq!(btf__find_by_name_kind(btf, c"x".as_ptr(), 0), 0);
 
         assert_eq!(btf__resolve_size(btf, 3), 16);
         assert_eq!(btf__resolve_size(btf, 2), 8);
         assert_eq!(btf__resolve_size(btf, 5), -(libc::EINVAL as i64));
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert_eq!(btf__resolve_type(btf, 1), 1);
         assert_eq!(btf__resolve_type(btf, 0), -libc::EINVAL);
         assert_eq!(btf__align_of(btf, 3), 8);
         assert_eq!(btf__align_of(btf, 5), 0);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert_eq!(btf__set_pointer_size(btf, 4), 0);
         assert_eq!(btf__pointer_size(btf), 4);
         assert_eq!(btf__resolve_size(btf, 2), 4);
@@ -123,7 +115,7 @@ fn new_and_split() {
 
         // split data alone is not base BTF
         assert!(btf__new(split_raw.as_ptr() as *const c_void, split_raw.len() as u32).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
 
         let split = btf__new_split(split_raw.as_ptr() as *const c_void, split_raw.len() as u32, base);
         assert!(!split.is_null());
@@ -146,14 +138,14 @@ fn new_and_split() {
 
         // bad input
         assert!(btf__new(ptr::null(), 10).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         let junk = [0u8; 40];
         assert!(btf__new(junk.as_ptr() as *const c_void, junk.len() as u32).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         let mut swapped = raw.clone();
         swapped.swap(0, 1);
         assert!(btf__new(swapped.as_ptr() as *const c_void, swapped.len() as u32).is_null());
-        assert_eq!(errno(), libc::EOPNOTSUPP);
+        assert_eq!(common::errno(), libc::EOPNOTSUPP);
     }
 }
 
@@ -165,30 +157,24 @@ fn parse_errors_set_errno() {
     // SAFETY: valid C strings.
     unsafe {
         assert!(btf__parse_raw(cp.as_ptr()).is_null());
-        assert_eq!(errno(), libc::EPROTO);
+        assert_eq!(common::errno(), libc::EPROTO);
         assert!(btf__parse_raw(missing.as_ptr()).is_null());
-        assert_eq!(errno(), libc::ENOENT);
+        assert_eq!(common::errno(), libc::ENOENT);
         // not raw BTF and not ELF either
         let mut ext = ptr::dangling_mut::<oxbpf::btf::BtfExt>();
         assert!(btf__parse(cp.as_ptr(), &mut ext).is_null());
         assert!(ext.is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert!(btf__parse_raw(ptr::null()).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
     }
     std::fs::remove_file(&not_btf).unwrap();
 }
 
 #[test]
 fn parse_elf_with_ext() {
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/core.c");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-ffi-{}-core.o", std::process::id()));
-    let Some(mut cc) = bpf_cc::clang() else { return };
-    let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
-    if !matches!(ok, Ok(s) if s.success()) {
-        crate::skip!("clang-19 not available");
-        return;
-    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/btf/core.c");
+    let Some(out) = common::bpf_object("core.o", &src, &[]) else { return };
     let cp = cpath(&out);
     // SAFETY: valid C strings and out-pointers; handles created and freed here.
     unsafe {
@@ -215,7 +201,6 @@ fn parse_elf_with_ext() {
         assert!(!btf.is_null());
         btf__free(btf);
     }
-    let _ = std::fs::remove_file(&out);
 }
 
 #[test]
@@ -239,6 +224,6 @@ fn vmlinux_handles() {
         assert_eq!(CStr::from_ptr(btf__name_by_offset(b, r[0])), c"tcp_congestion_ops");
         btf__free(b);
         assert!(btf__load_module_btf(c"no_such_module_x".as_ptr(), ptr::null_mut()).is_null());
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
     }
 }

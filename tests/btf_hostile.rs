@@ -1,10 +1,7 @@
 //! Hostile input: truncations, seeded random corruption and absurd sizes must give `Err`, never a
 //! panic, and finish quickly. Every blob that does parse is then walked through the whole read API.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, BtfExt, Kind, INT_SIGNED};
@@ -325,16 +322,9 @@ fn ext_hostile() {
 /// Corrupted real ELF objects (if clang-19 is available) through `Btf::parse_elf`.
 #[test]
 fn elf_corruption() {
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/btf/maps_globals.c");
-    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("btf-hostile-{}.o", std::process::id()));
-    let Some(mut cc) = bpf_cc::clang() else { return };
-    let ok = cc.args(["-c", src, "-o"]).arg(&out).status();
-    if !matches!(ok, Ok(s) if s.success()) {
-        crate::skip!("clang-19 not available");
-        return;
-    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/btf/maps_globals.c");
+    let Some(out) = common::bpf_object("maps_globals.o", &src, &[]) else { return };
     let raw = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(&out);
     let (btf, ext) = Btf::parse_elf(&raw, None, true).unwrap();
     assert!(ext.is_some());
     exercise(&btf);

@@ -6,8 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 

@@ -3,16 +3,13 @@
 //! errno, never a crash. (Behaviour on valid input is compared with libbpf 1.5 byte for byte
 //! by ctests/btf_write.)
 
+mod common;
+
 use oxbpf::btf::Btf;
 use oxbpf::ffi::btf::*;
 use oxbpf::ffi::btf_write::*;
 use std::ffi::c_char;
 use std::ptr;
-
-fn errno() -> i32 {
-    // SAFETY: reading the calling thread's errno slot.
-    unsafe { *libc::__errno_location() }
-}
 
 fn c(s: &[u8]) -> *const c_char {
     assert_eq!(s.last(), Some(&0));
@@ -25,7 +22,7 @@ fn null_handles_and_strings_are_einval() {
     // SAFETY: every pointer is NULL or valid; NULL handles are what is under test.
     unsafe {
         assert_eq!(btf__add_int(null, c(b"int\0"), 4, 0), -libc::EINVAL);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         assert_eq!(btf__add_str(null, c(b"x\0")), -libc::EINVAL);
         assert_eq!(btf__add_field(null, ptr::null(), 1, 0, 0), -libc::EINVAL);
         assert_eq!(btf__add_btf(null, null), -libc::EINVAL);

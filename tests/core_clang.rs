@@ -4,10 +4,7 @@
 //!
 //! Skips (with a message) without clang-19, bpftool or /sys/kernel/btf/vmlinux.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::Btf;
 use oxbpf::reloc::core::*;
@@ -64,16 +61,12 @@ fn vmlinux_h_dir() -> Option<&'static Path> {
 /// Compile a fixture into bytes; `kernel`: against this kernel's vmlinux.h.
 fn compile(name: &str, kernel: bool) -> Option<Vec<u8>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/core").join(format!("{name}.c"));
-    let out = tmpdir().join(format!("{name}.o"));
-    let mut cmd = bpf_cc::clang()?;
-    cmd.arg("-c");
-    if kernel {
-        cmd.arg("-I").arg(vmlinux_h_dir()?);
-    }
-    output(cmd.arg(&src).arg("-o").arg(&out))?;
-    let bytes = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_file(&out);
-    Some(bytes)
+    let out = if kernel {
+        common::bpf_object(&format!("{name}.o"), &src, &["-I".as_ref(), vmlinux_h_dir()?.as_os_str()])?
+    } else {
+        common::bpf_object(&format!("{name}.o"), &src, &[])?
+    };
+    Some(std::fs::read(&out).unwrap())
 }
 
 // ---------------------------------------------------------------------------------------------

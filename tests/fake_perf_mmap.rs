@@ -4,10 +4,7 @@
 //! libbpf's NULL + errno and leave no fd open and nothing mapped. Needs no root and no kernel
 //! support: every answer is the fake's.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::ffi::perfbuf::{perf_buffer__free, perf_buffer__new};
 use oxbpf::ffi::print::libbpf_set_print;
@@ -44,10 +41,6 @@ unsafe extern "C" fn capture(_level: u32, fmt: *const c_char, ap: *mut c_void) -
     let n = (n.max(0) as usize).min(buf.len() - 1);
     LOG.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
     0
-}
-
-fn errno() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 fn fd_count() -> usize {
@@ -162,7 +155,7 @@ fn perf_buffer_calls_as_libbpf_makes_them() {
     let (g, pg, mg, seen) = fakes(|_| Ok(()), |_| MmapAnswer::Anonymous);
     // SAFETY: a map fd (the fake's), 4 pages, no callbacks, NULL opts.
     let pb = unsafe { perf_buffer__new(map.as_raw_fd(), 4, None, None, std::ptr::null_mut(), std::ptr::null()) };
-    assert!(!pb.is_null(), "errno {}", errno());
+    assert!(!pb.is_null(), "errno {}", common::errno());
     // SAFETY: live perf buffer, freed once.
     unsafe { perf_buffer__free(pb) };
     drop((g, pg, mg));
@@ -220,7 +213,7 @@ fn perf_event_open_eacces_fails_cleanly() {
         fakes(move |n| if n == last { Err(libc::EACCES) } else { Ok(()) }, |_| MmapAnswer::Anonymous);
     // SAFETY: as above.
     let pb = unsafe { perf_buffer__new(map.as_raw_fd(), 4, None, None, std::ptr::null_mut(), std::ptr::null()) };
-    let e = errno();
+    let e = common::errno();
     drop((g, pg, mg));
     // SAFETY: restore the previous print callback.
     unsafe { libbpf_set_print(old) };
@@ -244,7 +237,7 @@ fn perf_ring_mmap_enomem_fails_cleanly() {
         fakes(|_| Ok(()), move |n| if n == last { MmapAnswer::Fail(libc::ENOMEM) } else { MmapAnswer::Anonymous });
     // SAFETY: as above.
     let pb = unsafe { perf_buffer__new(map.as_raw_fd(), 4, None, None, std::ptr::null_mut(), std::ptr::null()) };
-    let e = errno();
+    let e = common::errno();
     drop((g, pg, mg));
     assert!(pb.is_null());
     assert_eq!(e, libc::ENOMEM);
@@ -257,18 +250,8 @@ fn perf_ring_mmap_enomem_fails_cleanly() {
 
 fn compile(name: &str) -> Option<Vec<u8>> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load").join(format!("{name}.c"));
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fake-perf-mmap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("{name}.o"));
-    let r = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output();
-    match r {
-        Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
-        Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            crate::skip!("clang-19 not runnable ({e})");
-            None
-        }
-    }
+    let out = common::bpf_object(&format!("{name}.o"), &src, &[])?;
+    Some(std::fs::read(out).unwrap())
 }
 
 /// At load, libbpf maps an mmapable `.data` map over the buffer that held its initial contents
@@ -306,7 +289,7 @@ fn map_mmap_enomem_fails_the_load_cleanly() {
     let fds0 = fd_count();
     // SAFETY: a valid object image, NULL opts.
     let obj = unsafe { bpf_object__open_mem(bytes.as_ptr().cast(), bytes.len(), std::ptr::null()) };
-    assert!(!obj.is_null(), "open: errno {}", errno());
+    assert!(!obj.is_null(), "open: errno {}", common::errno());
     let fds_open = fd_count();
     let created: Rc<RefCell<Vec<u32>>> = Rc::default();
     let c2 = created.clone();
@@ -350,7 +333,7 @@ fn map_mmap_enomem_fails_the_load_cleanly() {
     }));
     // SAFETY: a live object.
     let r = unsafe { bpf_object__load(obj) };
-    let e = errno();
+    let e = common::errno();
     drop((g, mg));
     let fds_failed = fd_count();
     // SAFETY: a live object, closed once.

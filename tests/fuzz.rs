@@ -20,10 +20,7 @@
 //! that many seconds (long campaigns). `OXBPF_FUZZ_SEED` picks the mutation stream (default:
 //! fixed). The long campaign is described in the README ("Fuzzing").
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::dedup::{dedup, DedupOpts};
 use oxbpf::btf::{Btf, BtfExt, CDump, DataOpts};
@@ -159,16 +156,7 @@ fn seeds() -> Option<&'static [Seed]> {
         srcs.sort();
         let mut out = Vec::new();
         for (i, src) in srcs.iter().enumerate() {
-            let obj = tmp.join(format!("{i}.o"));
-            let mut cc = bpf_cc::clang()?;
-            match cc.arg("-I").arg(&tmp).arg("-c").arg(src).arg("-o").arg(&obj).output() {
-                Ok(o) if o.status.success() => {}
-                Ok(o) => panic!("clang-19 failed on {}: {}", src.display(), String::from_utf8_lossy(&o.stderr)),
-                Err(e) => {
-                    crate::skip!("clang-19 not runnable ({e})");
-                    return None;
-                }
-            }
+            let obj = common::bpf_object(&format!("{i}.o"), src, &["-I".as_ref(), tmp.as_os_str()])?;
             out.push((src.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&obj).unwrap()));
         }
         let _ = std::fs::remove_dir_all(&tmp);

@@ -1,6 +1,8 @@
 //! The registry of live handles (`ffi::handle`): what it accepts and refuses, and what the
 //! check costs on the hot path (a figure printed, never asserted).
 
+mod common;
+
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, BtfExt, INT_SIGNED};
 use oxbpf::ffi::btf::{btf__free, btf__new, btf__type_cnt};
@@ -11,11 +13,6 @@ fn sample() -> Vec<u8> {
     let mut b = BtfBuilder::new();
     b.add_int("int", 4, INT_SIGNED);
     b.build()
-}
-
-fn errno() -> i32 {
-    // SAFETY: reading the calling thread's errno slot.
-    unsafe { *libc::__errno_location() }
 }
 
 #[test]
@@ -58,7 +55,7 @@ fn exports_refuse_foreign_pointers() {
     let bad = local.as_ptr() as *const Btf;
     // SAFETY: a value accessor given a pointer we never issued: fallback 0, errno EINVAL.
     assert_eq!(unsafe { btf__type_cnt(bad) }, 0);
-    assert_eq!(errno(), libc::EINVAL);
+    assert_eq!(common::errno(), libc::EINVAL);
     // SAFETY: refused, not freed.
     unsafe { btf__free(bad as *mut Btf) };
     assert_eq!(local, [0u64; 16]);

@@ -14,10 +14,7 @@
 //! The fixture (tests/fixtures/load/module_refs.c) is compiled with clang-19; skips (with a
 //! message) without clang-19, the libbpf headers or /sys/kernel/btf/vmlinux. Needs no root.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::sys::probe::{self, Feature};
@@ -40,19 +37,9 @@ const BPF_PROG_BIND_MAP: u32 = 35;
 const MODULE_BTF_ID: u32 = 4242;
 
 fn compile(name: &str) -> Option<Vec<u8>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load").join(format!("{name}.c"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("load-fake-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("{name}.o"));
-    let r = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output();
-    match r {
-        Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
-        Ok(o) => panic!("clang-19 failed on {name}.c:\n{}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            crate::skip!("clang-19 not runnable ({e})");
-            None
-        }
-    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load").join(format!("{name}.c"));
+    let out = common::bpf_object(&format!("{name}.o"), &src, &[])?;
+    Some(std::fs::read(out).unwrap())
 }
 
 /// Split BTF of module "oxmod" on top of `vmlinux`: [N] FUNC_PROTO int(int x), [N+1] FUNC

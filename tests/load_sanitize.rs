@@ -5,10 +5,7 @@
 //!
 //! One test in its own binary: the presets are process-wide and can only be set once.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::{Btf, Kind};
 use oxbpf::object::{Object, OpenOptions};
@@ -32,27 +29,12 @@ SEC("socket") int sanitized(void *ctx)
 char LICENSE[] SEC("license") = "GPL";
 "#;
 
-fn skip(why: &str) {
-    eprintln!("SKIP load_sanitize: {why}");
-}
-
 #[test]
 fn old_kernel_gets_sanitized_btf_and_programs_still_run() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("needs root (CAP_BPF) to load programs");
+    if !common::privileged("needs root (CAP_BPF) to load programs") {
+        return;
     }
-    let dir = std::env::temp_dir().join(format!("oxbpf-sanitize-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let c = dir.join("s.bpf.c");
-    let o = dir.join("s.bpf.o");
-    std::fs::write(&c, SRC).expect("write source");
-    let Some(mut cc) = bpf_cc::clang() else { return };
-    let st = match cc.arg("-c").arg(&c).arg("-o").arg(&o).status() {
-        Ok(s) => s,
-        Err(_) => return skip("clang-19 is not installed"),
-    };
-    assert!(st.success(), "clang-19 failed on the fixture");
+    let Some(o) = common::bpf_object_text("s.bpf.o", SRC, &[]) else { return };
 
     for f in [
         probe::Feature::BtfDatasec,
@@ -97,5 +79,4 @@ fn old_kernel_gets_sanitized_btf_and_programs_still_run() {
         cmd::prog_test_run(fd, &mut cmd::TestRun { data_in: &pkt, repeat: 1, ..Default::default() }).expect("test run");
     assert_eq!(out.retval, 10);
     drop(obj);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,10 +4,7 @@
 //! program read back through `oxbpf::buffers::ringbuf::RingBuffer` with Rust closures, across
 //! wrap-arounds. Skips (with a message) without root or clang-19.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::buffers::ringbuf::{RingBuffer, SampleFn};
 use oxbpf::buffers::Record;
@@ -66,29 +63,11 @@ char LICENSE[] SEC("license") = "GPL";
 "#;
 
 fn compile() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let src = dir.join(format!("maps_kernel-{}.c", std::process::id()));
-    let obj = dir.join(format!("maps_kernel-{}.o", std::process::id()));
-    std::fs::write(&src, SRC).expect("write fixture");
-    let st = bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&obj).status();
-    let _ = std::fs::remove_file(&src);
-    match st {
-        Ok(s) if s.success() => Some(obj),
-        Ok(s) => panic!("clang-19 failed: {s}"),
-        Err(e) => {
-            crate::skip!("clang-19 not runnable ({e})");
-            None
-        }
-    }
+    common::bpf_object_text("maps_kernel.o", SRC, &[])
 }
 
 fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let r = unsafe { libc::geteuid() } == 0;
-    if !r {
-        crate::skip!("needs root (CAP_BPF)");
-    }
-    r
+    common::privileged("needs root (CAP_BPF)")
 }
 
 #[test]
@@ -104,7 +83,6 @@ fn per_cpu_sizes_and_ring_buffer_on_the_kernel() {
     unsafe {
         let obj = bpf_object__open_file(path.as_ptr(), std::ptr::null());
         assert!(!obj.is_null());
-        let _ = std::fs::remove_file(&obj_path);
         let ph = bpf_object__find_map_by_name(obj, c"ph".as_ptr());
         let rbm = bpf_object__find_map_by_name(obj, c"rb".as_ptr());
         assert!(!ph.is_null() && !rbm.is_null());

@@ -14,10 +14,7 @@
 //!
 //! Skips (with a message) when clang-19 is not installed; any other missing piece fails.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use object::elf::{FileHeader64, SectionHeader64, SHT_REL, SHT_SYMTAB};
 use object::read::elf::{FileHeader, SectionHeader};
@@ -135,15 +132,6 @@ fn take_log() -> String {
 fn clear_log() {
     LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
     WARNED.store(false, Ordering::Relaxed);
-}
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn set_errno(e: i32) {
-    // SAFETY: the calling thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,19 +290,9 @@ fn build_fixtures() -> Option<Vec<Fixture>> {
     let mut out = Vec::new();
     for src in srcs {
         let name = src.file_name().unwrap().to_string_lossy().trim_end_matches(".bpf.c").to_string();
-        let obj = tmp.join(format!("{name}.bpf.o"));
-        let r = bpf_cc::clang()
-            .expect("libbpf 1.5 headers (scripts/deps.sh)")
-            .arg("-Wall")
-            .arg("-I")
-            .arg(&tmp)
-            .arg("-c")
-            .arg(&src)
-            .arg("-o")
-            .arg(&obj)
-            .output()
-            .expect("run clang-19");
-        assert!(r.status.success(), "clang-19 failed on {}:\n{}", src.display(), String::from_utf8_lossy(&r.stderr));
+        let args = ["-Wall".as_ref(), "-I".as_ref(), tmp.as_os_str()];
+        let obj =
+            common::bpf_object(&format!("{name}.bpf.o"), &src, &args).expect("libbpf 1.5 headers (scripts/deps.sh)");
         let bytes = std::fs::read(&obj).expect("read object");
         let lay = layout(&bytes);
         out.push(Fixture { name, bytes, lay });
@@ -456,11 +434,11 @@ unsafe fn walk(obj: *mut Object) -> Result<(usize, usize), String> {
 
 fn open_mem(buf: &[u8]) -> Outcome {
     clear_log();
-    set_errno(0);
+    common::set_errno(0);
     work::take();
     // SAFETY: buf is readable for its length; NULL opts.
     let obj = unsafe { bpf_object__open_mem(buf.as_ptr().cast(), buf.len(), std::ptr::null()) };
-    let e = errno();
+    let e = common::errno();
     let mut out = Outcome { errno: e, input_len: buf.len(), work: work::take(), ..Default::default() };
     if !obj.is_null() {
         out.ok = true;
@@ -567,10 +545,10 @@ fn open_skel(buf: &[u8], names: &SkelNames) -> Outcome {
             prog_skel_sz: std::mem::size_of::<bpf_prog_skeleton>() as c_int,
             progs,
         };
-        set_errno(0);
+        common::set_errno(0);
         work::take();
         let r = bpf_object__open_skeleton(s, std::ptr::null());
-        let e = errno();
+        let e = common::errno();
         counts = work::take();
         if r == 0 {
             for &p in mmaped.iter().filter(|p| !p.is_null()) {
@@ -602,13 +580,13 @@ fn open_skel(buf: &[u8], names: &SkelNames) -> Outcome {
 /// Open with the file API (exercises the path that reads a file).
 fn open_file(path: &Path) -> Outcome {
     clear_log();
-    set_errno(0);
+    common::set_errno(0);
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     let input_len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
     work::take();
     // SAFETY: NUL-terminated path, NULL opts.
     let obj = unsafe { bpf_object__open_file(c.as_ptr(), std::ptr::null()) };
-    let e = errno();
+    let e = common::errno();
     let mut out = Outcome { errno: e, input_len, work: work::take(), ..Default::default() };
     if !obj.is_null() {
         out.ok = true;
@@ -1442,7 +1420,7 @@ fn must_fail(what: &str, buf: &[u8], want: Option<i32>, says: &str) -> String {
 fn empty_and_null_buffers() {
     let _g = lock();
     let b = [0x7fu8, b'E', b'L', b'F'];
-    set_errno(0);
+    common::set_errno(0);
     // SAFETY: zero-length read of a valid pointer; NULL buffer is the documented error case.
     let (a, c) = unsafe {
         (
@@ -1451,7 +1429,7 @@ fn empty_and_null_buffers() {
         )
     };
     assert!(a.is_null() && c.is_null());
-    assert_eq!(errno(), libc::EINVAL);
+    assert_eq!(common::errno(), libc::EINVAL);
     let o = open_mem(&[]);
     assert!(!o.ok && o.errno == libc::EINVAL, "{o:?}");
 }
@@ -1844,7 +1822,7 @@ fn open_counted(b: &[u8], map: Option<&str>, prog: Option<&str>) -> work::Counts
     // SAFETY: valid buffer, NULL opts.
     let obj = unsafe { bpf_object__open_mem(b.as_ptr().cast(), b.len(), std::ptr::null()) };
     let counts = work::take();
-    assert!(!obj.is_null(), "errno {}: {}", errno(), take_log());
+    assert!(!obj.is_null(), "errno {}: {}", common::errno(), take_log());
     let c = |s: &str| std::ffi::CString::new(s).unwrap();
     // SAFETY: live object, closed once.
     unsafe {

@@ -4,10 +4,7 @@
 //! loader holds no reference to the object while it runs), and a negative return fails the
 //! load with that error. (Own test binary: handler registration is process-wide.)
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::ffi::names::{libbpf_register_prog_handler, libbpf_unregister_prog_handler};
 use oxbpf::ffi::object::{
@@ -69,30 +66,12 @@ fn opts(
     o
 }
 
-fn errno() -> i32 {
-    // SAFETY: reading errno.
-    unsafe { *libc::__errno_location() }
-}
-
 #[test]
 fn prepare_load_runs_during_load_and_its_failure_fails_the_load() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        skip!("needs root (loads programs)");
+    if !common::privileged("needs root (loads programs)") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("oxbpf-prepare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (c, o) = (dir.join("p.bpf.c"), dir.join("p.bpf.o"));
-    std::fs::write(&c, SRC).unwrap();
-    let Some(mut cc) = bpf_cc::clang() else { return };
-    match cc.arg("-c").arg(&c).arg("-o").arg(&o).status() {
-        Ok(s) => assert!(s.success(), "clang-19 failed"),
-        Err(_) => {
-            skip!("clang-19 is not installed");
-            return;
-        }
-    }
+    let Some(o) = common::bpf_object_text("p.bpf.o", SRC, &[]) else { return };
     let path = CString::new(o.to_str().unwrap()).unwrap();
     let sock = uapi::BPF_PROG_TYPE_SOCKET_FILTER;
 
@@ -105,7 +84,7 @@ fn prepare_load_runs_during_load_and_its_failure_fails_the_load() {
     assert!(!obj.is_null(), "open");
     assert_eq!(CALLS.load(Ordering::SeqCst), 0, "not at open");
     // SAFETY: live object.
-    assert_eq!(unsafe { bpf_object__load(obj) }, 0, "load: errno {}", errno());
+    assert_eq!(unsafe { bpf_object__load(obj) }, 0, "load: errno {}", common::errno());
     assert_eq!(CALLS.load(Ordering::SeqCst), 2, "once per matched program");
     assert_eq!(
         *SEEN.lock().unwrap(),
@@ -132,7 +111,7 @@ fn prepare_load_runs_during_load_and_its_failure_fails_the_load() {
     assert!(!obj.is_null(), "open");
     // SAFETY: live object.
     assert_eq!(unsafe { bpf_object__load(obj) }, -libc::EPERM, "a failing prepare fails the load");
-    assert_eq!(errno(), libc::EPERM);
+    assert_eq!(common::errno(), libc::EPERM);
     // SAFETY: live object.
     let p = unsafe { bpf_object__find_program_by_name(obj, c"plain".as_ptr()) };
     // SAFETY: live program: nothing stays loaded after a failed load.
@@ -141,5 +120,4 @@ fn prepare_load_runs_during_load_and_its_failure_fails_the_load() {
     unsafe { bpf_object__close(obj) };
     // SAFETY: id from register.
     unsafe { libbpf_unregister_prog_handler(id) };
-    let _ = std::fs::remove_dir_all(&dir);
 }

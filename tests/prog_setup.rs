@@ -3,10 +3,7 @@
 //! that handle; a negative return fails the open with that error and leaks nothing.
 //! (Own test binary: handler registration is process-wide.)
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::ffi::names::{libbpf_register_prog_handler, libbpf_unregister_prog_handler};
 use oxbpf::ffi::object::{bpf_object__close, bpf_object__find_program_by_name, bpf_object__open_file};
@@ -62,18 +59,7 @@ fn opts(cookie: c_long, f: unsafe extern "C" fn(*mut c_void, c_long) -> c_int) -
 
 #[test]
 fn setup_runs_at_open_and_its_failure_fails_the_open() {
-    let dir = std::env::temp_dir().join(format!("oxbpf-setup-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (c, o) = (dir.join("s.bpf.c"), dir.join("s.bpf.o"));
-    std::fs::write(&c, SRC).unwrap();
-    let Some(mut cc) = bpf_cc::clang() else { return };
-    match cc.arg("-c").arg(&c).arg("-o").arg(&o).status() {
-        Ok(s) => assert!(s.success(), "clang-19 failed"),
-        Err(_) => {
-            eprintln!("SKIP prog_setup: clang-19 is not installed");
-            return;
-        }
-    }
+    let Some(o) = common::bpf_object_text("s.bpf.o", SRC, &[]) else { return };
     let path = CString::new(o.to_str().unwrap()).unwrap();
 
     let o1 = opts(42, setup);
@@ -113,5 +99,4 @@ fn setup_runs_at_open_and_its_failure_fails_the_open() {
     assert_eq!(std::fs::read_dir("/proc/self/fd").unwrap().count(), fds_before, "nothing leaked");
     // SAFETY: id from register.
     unsafe { libbpf_unregister_prog_handler(id) };
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,6 +2,8 @@
 //! in the process returns, so they live in this test binary of their own, and the tests here take
 //! a lock so they never overlap.
 
+mod common;
+
 use oxbpf::ffi::names::*;
 use oxbpf::section::{self, AttachKind};
 use oxbpf::uapi::*;
@@ -10,10 +12,6 @@ use std::ptr;
 use std::sync::Mutex;
 
 static LOCK: Mutex<()> = Mutex::new(());
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
 
 unsafe extern "C" fn setup(_prog: *mut oxbpf::object::Program, cookie: c_long) -> c_int {
     cookie as c_int
@@ -110,7 +108,7 @@ fn custom_handlers_take_precedence_and_are_stored() {
     assert_eq!(kept.custom.unwrap().id, a);
     assert_eq!(prog_type(c"kprobe/foo"), Some((BPF_PROG_TYPE_KPROBE, 0)));
     assert_eq!(unregister(a), -libc::ENOENT);
-    assert_eq!(errno(), libc::ENOENT);
+    assert_eq!(common::errno(), libc::ENOENT);
     assert_eq!(unregister(b), 0);
     assert_eq!(unregister(c), 0);
     assert_eq!(prog_type(c"custom/x"), None);
@@ -132,7 +130,7 @@ fn fallback_handler() {
     assert!(f > 0);
     // Only one fallback.
     assert_eq!(register(None, 0, 0, None), -libc::EBUSY);
-    assert_eq!(errno(), libc::EBUSY);
+    assert_eq!(common::errno(), libc::EBUSY);
     // It catches exactly what nothing else matches.
     assert_eq!(prog_type(c"anything/at/all"), Some((BPF_PROG_TYPE_TRACEPOINT, 0)));
     assert_eq!(prog_type(c""), Some((BPF_PROG_TYPE_TRACEPOINT, 0)));
@@ -155,7 +153,7 @@ fn register_checks_options_and_arguments() {
     // sz below sizeof(size_t): EINVAL, nothing registered.
     let bad = libbpf_prog_handler_opts { sz: 2, ..opts(1) };
     assert_eq!(register(Some(c"nope"), 0, 0, Some(&bad)), -libc::EINVAL);
-    assert_eq!(errno(), libc::EINVAL);
+    assert_eq!(common::errno(), libc::EINVAL);
     assert_eq!(prog_type(c"nope"), None);
     // A shorter (older) struct is fine: fields past sz take defaults.
     let short = libbpf_prog_handler_opts { sz: 16, ..opts(5) };
@@ -171,5 +169,5 @@ fn register_checks_options_and_arguments() {
     // Bad ids.
     assert_eq!(unregister(0), -libc::EINVAL);
     assert_eq!(unregister(-1), -libc::EINVAL);
-    assert_eq!(errno(), libc::EINVAL);
+    assert_eq!(common::errno(), libc::EINVAL);
 }

@@ -12,10 +12,7 @@
 //! with a message when clang-19 is missing): local type `oxmod_ops___v1`, members in another
 //! order than the module's, one member (`op_c`) the module lacks.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::{Btf, Kind};
@@ -38,18 +35,8 @@ const FIXTURE: &str = "tests/fixtures/struct_ops/mod_ops.bpf.c";
 fn object_bytes() -> Option<Vec<u8>> {
     static OBJ: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
     OBJ.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("struct-ops-module-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("mod_ops.bpf.o");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-        match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output() {
-            Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
-            Ok(o) => panic!("clang-19 failed on {FIXTURE}: {}", String::from_utf8_lossy(&o.stderr)),
-            Err(e) => {
-                crate::skip!("clang-19 is not runnable ({e})");
-                None
-            }
-        }
+        Some(std::fs::read(common::bpf_object("mod_ops.bpf.o", &src, &[])?).unwrap())
     })
     .clone()
 }

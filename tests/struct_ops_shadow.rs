@@ -8,10 +8,7 @@
 //! Object: `tests/fixtures/struct_ops/mod_ops.bpf.c`, compiled by clang-19 (skipped with a
 //! message when clang-19 is missing).
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::btf::builder::BtfBuilder;
 use oxbpf::btf::Btf;
@@ -31,18 +28,8 @@ use std::path::Path;
 fn object_bytes() -> Option<Vec<u8>> {
     static OBJ: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
     OBJ.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("struct-ops-shadow-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("mod_ops.bpf.o");
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/struct_ops/mod_ops.bpf.c");
-        match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).output() {
-            Ok(o) if o.status.success() => Some(std::fs::read(&out).unwrap()),
-            Ok(o) => panic!("clang-19 failed: {}", String::from_utf8_lossy(&o.stderr)),
-            Err(e) => {
-                crate::skip!("clang-19 is not runnable ({e})");
-                None
-            }
-        }
+        Some(std::fs::read(common::bpf_object("mod_ops.bpf.o", &src, &[])?).unwrap())
     })
     .clone()
 }

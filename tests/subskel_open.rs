@@ -3,10 +3,7 @@
 //! privileges. The kernel half (load, programs, linked finals, both bpftools, libbpf 1.5 as the
 //! reference) is ctests/subskel. Skips (with a message) when clang-19 is not installed.
 
-#[path = "support/bpf_cc.rs"]
-mod bpf_cc;
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 use oxbpf::ffi::map::{bpf_map__initial_value, bpf_map__set_value_size};
 use oxbpf::ffi::object::{
@@ -17,9 +14,8 @@ use oxbpf::ffi::types::bpf_object_subskeleton;
 use oxbpf::object::{Map, Object, Program};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 // Offsets of the library's variables in final.c's sections, as `bpftool gen skeleton` lays the
 // object out (checked by hand against its output; clang-19 places them deterministically).
@@ -29,11 +25,6 @@ const OFF_LIB_CUSTOM_CTR: usize = 8; // .data.x: char main_x_pad[6]; int lib_cus
 const OFF_LIB_CUSTOM: usize = 12; // .data.x: ...; int lib_custom[2]
 const OFF_LIB_BSS: usize = 0; // .bss: int lib_bss (first)
 const OFF_KVER: usize = 0; // .kconfig: LINUX_KERNEL_VERSION
-
-fn errno() -> i32 {
-    // SAFETY: reading the calling thread's errno slot.
-    unsafe { *libc::__errno_location() }
-}
 
 // ---- log capture: the print callback formats with libc's vsnprintf into a per-thread buffer --
 
@@ -67,7 +58,6 @@ fn install_capture() {
 // ---- fixture -------------------------------------------------------------------------------
 
 struct Obj {
-    path: PathBuf,
     obj: *mut Object,
 }
 
@@ -75,7 +65,6 @@ impl Drop for Obj {
     fn drop(&mut self) {
         // SAFETY: our handle from bpf_object__open_file, closed once.
         unsafe { bpf_object__close(self.obj) };
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -105,23 +94,13 @@ impl Obj {
 }
 
 fn open_final() -> Option<Obj> {
-    static N: AtomicUsize = AtomicUsize::new(0);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subskel/final.c");
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("subskel-final-{}-{n}.o", std::process::id()));
-    match bpf_cc::clang()?.arg("-c").arg(&src).arg("-o").arg(&out).status() {
-        Ok(s) if s.success() => {}
-        Ok(s) => panic!("clang-19 failed on {}: {s}", src.display()),
-        Err(e) => {
-            crate::skip!("clang-19 not runnable ({e})");
-            return None;
-        }
-    }
+    let out = common::bpf_object("subskel-final.o", &src, &[])?;
     let p = CString::new(out.to_str().unwrap()).unwrap();
     // SAFETY: NUL-terminated path, default options.
     let obj = unsafe { bpf_object__open_file(p.as_ptr(), ptr::null()) };
-    assert!(!obj.is_null(), "open {}: errno {}", out.display(), errno());
-    Some(Obj { path: out, obj })
+    assert!(!obj.is_null(), "open {}: errno {}", out.display(), common::errno());
+    Some(Obj { obj })
 }
 
 // ---- a subskeleton laid out like bpftool's, with chosen strides ------------------------------
@@ -329,7 +308,7 @@ fn missing_map_or_program_is_esrch_naming_the_kind() {
     install_capture();
     let mut s = Sub::new(o.obj, &Spec { maps: &[".data", ".nope"], progs: &[], vars: &[], strides: (24, 24, 24) });
     assert_eq!(s.open(), -libc::ESRCH);
-    assert_eq!(errno(), libc::ESRCH);
+    assert_eq!(common::errno(), libc::ESRCH);
     let log = log_take();
     assert!(log.contains("failed to populate subskeleton maps: failed to find skeleton map '.nope'"), "log: {log}");
     assert_eq!(s.map_slot[0], o.map(".data"));
@@ -360,12 +339,12 @@ fn null_subskeleton_or_object_is_einval() {
     // SAFETY: NULL is the case under test; destroy(NULL) is a no-op.
     unsafe {
         assert_eq!(bpf_object__open_subskeleton(ptr::null_mut()), -libc::EINVAL);
-        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(common::errno(), libc::EINVAL);
         bpf_object__destroy_subskeleton(ptr::null_mut());
     }
     let mut s = Sub::new(ptr::null(), &Spec { maps: &[".data"], progs: &[], vars: &[], strides: (24, 24, 24) });
     assert_eq!(s.open(), -libc::EINVAL);
-    assert_eq!(errno(), libc::EINVAL);
+    assert_eq!(common::errno(), libc::EINVAL);
     assert!(s.map_slot[0].is_null());
 }
 

@@ -9,8 +9,7 @@ use oxbpf::uapi::{self, BpfInsn};
 use std::os::fd::{AsFd, AsRawFd};
 use std::ptr::{null, null_mut};
 
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 fn open_fds() -> Vec<i32> {
     let mut v: Vec<i32> = std::fs::read_dir("/proc/self/fd")

@@ -11,22 +11,13 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::mem::{size_of, zeroed};
 use std::ptr::{null, null_mut};
 
-#[path = "support/skip.rs"]
-mod skip;
-
-fn errno() -> c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap()
-}
-fn set_errno(e: c_int) {
-    // SAFETY: the calling thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
-}
+mod common;
 
 /// Expect `-e` and errno `e`.
 #[track_caller]
 fn fails(r: c_int, e: c_int) {
     assert_eq!(r, -e, "return value");
-    assert_eq!(errno(), e, "errno");
+    assert_eq!(common::errno(), e, "errno");
 }
 
 /// A C-owned fd, closed on drop.
@@ -39,7 +30,7 @@ impl Drop for Fd {
 }
 #[track_caller]
 fn fd(r: c_int) -> Fd {
-    assert!(r >= 3, "expected an fd above 2, got {r} (errno {})", errno());
+    assert!(r >= 3, "expected an fd above 2, got {r} (errno {})", common::errno());
     Fd(r)
 }
 
@@ -102,7 +93,7 @@ fn map_elements() {
         let (k1, k2, k9) = (1u32, 2u32, 9u32);
         assert_eq!(bpf_map_update_elem(m.0, vp(&k1), vp(&10u64), uapi::BPF_ANY), 0);
         assert_eq!(bpf_map_update_elem(m.0, vp(&k2), vp(&20u64), uapi::BPF_NOEXIST), 0);
-        set_errno(0);
+        common::set_errno(0);
         fails(bpf_map_update_elem(m.0, vp(&k2), vp(&0u64), uapi::BPF_NOEXIST), libc::EEXIST);
         let mut v = 0u64;
         assert_eq!(bpf_map_lookup_elem(m.0, vp(&k1), vpm(&mut v)), 0);
@@ -118,7 +109,7 @@ fn map_elements() {
             keys.push(next);
             cur = vp(&next);
         }
-        assert_eq!(errno(), libc::ENOENT);
+        assert_eq!(common::errno(), libc::ENOENT);
         keys.sort();
         assert_eq!(keys, [1, 2]);
 
@@ -169,7 +160,7 @@ fn map_create_opts_rules() {
         assert_eq!(info.map_flags, uapi::BPF_F_NO_PREALLOC);
         // ... with a non-zero unknown field: -EINVAL.
         n.extra = 1;
-        set_errno(0);
+        common::set_errno(0);
         fails(bpf_map_create(uapi::BPF_MAP_TYPE_HASH, null(), 4, 4, 4, &n.o), libc::EINVAL);
         // sz smaller than its own field: -EINVAL.
         let mut o = opts::<bpf_map_create_opts>();
@@ -209,7 +200,7 @@ fn batches() {
         let mut vs = [0u32; 16];
         let mut out = 0u32;
         count = 16;
-        set_errno(0);
+        common::set_errno(0);
         let r = bpf_map_lookup_batch(m.0, null_mut(), vpm(&mut out), vpm(&mut ks), vpm(&mut vs), &mut count, null());
         fails(r, libc::ENOENT); // exhausted in one go
         assert_eq!(count, 10);
@@ -308,7 +299,7 @@ fn prog_load_errors() {
         lo.log_buf = log.as_mut_ptr();
         lo.log_size = log.len() as u32;
         // log_level 0 with a buffer: the failure is retried with level 1 to get the log.
-        set_errno(0);
+        common::set_errno(0);
         fails(
             bpf_prog_load(uapi::BPF_PROG_TYPE_SOCKET_FILTER, null(), c"GPL".as_ptr(), bad.as_ptr(), 1, &mut *lo),
             libc::EACCES,
@@ -377,7 +368,7 @@ fn btf_and_ids() {
         while bpf_btf_get_next_id(id, &mut id) == 0 {
             found |= id == info.id;
         }
-        assert_eq!(errno(), libc::ENOENT);
+        assert_eq!(common::errno(), libc::ENOENT);
         assert!(found);
         let b2 = fd(bpf_btf_get_fd_by_id(info.id));
         let o = opts::<bpf_get_fd_by_id_opts>();
@@ -472,7 +463,7 @@ fn raw_tp_links() {
             libc::EINVAL,
         );
 
-        set_errno(0);
+        common::set_errno(0);
         fails(bpf_link_detach(l.0), libc::EOPNOTSUPP);
         fails(bpf_raw_tracepoint_open(c"ffi_no_such_tp".as_ptr(), p.0), libc::ENOENT);
     }
@@ -574,7 +565,7 @@ fn cgroup_attach_query_links() {
         assert_eq!(bpf_prog_detach2(p1.0, cg.0, uapi::BPF_CGROUP_INET_INGRESS), 0);
         let d = opts::<bpf_prog_detach_opts>();
         assert_eq!(bpf_prog_detach_opts(p2.0, cg.0, uapi::BPF_CGROUP_INET_INGRESS, &*d), 0);
-        set_errno(0);
+        common::set_errno(0);
         fails(bpf_prog_detach2(p2.0, cg.0, uapi::BPF_CGROUP_INET_INGRESS), libc::ENOENT);
         let mut ao = opts::<bpf_prog_attach_opts>();
         ao.relative_fd = p1.0;
@@ -610,13 +601,13 @@ fn pin_get_stats_bind_token() {
     // SAFETY: (whole block) strings NUL-terminated, buffers live.
     unsafe {
         if libc::mount(c"bpf".as_ptr(), cdir.as_ptr(), c"bpf".as_ptr(), 0, null()) != 0 {
-            crate::skip!("mount -t bpf failed ({})", errno());
+            crate::skip!("mount -t bpf failed ({})", common::errno());
             return;
         }
         let path = CString::new(dir.join("m").as_os_str().as_encoded_bytes()).unwrap();
         let m = fd(bpf_map_create(uapi::BPF_MAP_TYPE_ARRAY, c"ffi_pin".as_ptr(), 4, 4, 1, null()));
         assert_eq!(bpf_obj_pin(m.0, path.as_ptr()), 0);
-        set_errno(0);
+        common::set_errno(0);
         fails(bpf_obj_pin(m.0, path.as_ptr()), libc::EEXIST);
         let g = fd(bpf_obj_get(path.as_ptr()));
         assert_eq!(bpf_map_update_elem(g.0, vp(&0u32), vp(&5u32), 0), 0);
@@ -640,7 +631,7 @@ fn pin_get_stats_bind_token() {
         // Tokens need delegation inside a user namespace: refused here.
         let t = bpf_token_create(dfd.0, null_mut());
         assert!(t < 0, "token created in the initial user namespace?");
-        assert_eq!(errno(), -t);
+        assert_eq!(common::errno(), -t);
 
         drop((g, ro, dfd));
         libc::umount2(cdir.as_ptr(), libc::MNT_DETACH);

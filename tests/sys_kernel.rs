@@ -10,8 +10,7 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 fn privileged() -> bool {
     let ok = cmd::map_create(&MapCreate {

@@ -5,8 +5,7 @@ use oxbpf::sys::cmd;
 use oxbpf::sys::probe::{self, Feature, FeatureCache};
 use oxbpf::uapi;
 
-#[path = "support/skip.rs"]
-mod skip;
+mod common;
 
 /// Root with CAP_BPF: a one-element array map can be created.
 fn privileged() -> bool {

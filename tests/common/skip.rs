@@ -4,15 +4,14 @@
 //! counts each recorded skip as skipped instead, and on CI fails on any skip whose reason is
 //! not allowed by `.ci/allowed-skips`.
 //!
-//! Included by each test crate with `#[path = "support/skip.rs"] mod skip;` (the macro refers to
-//! the module as `crate::skip`).
-#![allow(dead_code)]
+//! Part of `tests/common` (each test crate has `mod common;`); the macro is exported at the crate
+//! root, so tests write `skip!(...)` or `crate::skip!(...)`.
 
 /// Record a skip of the running test with the reason given (format arguments); the caller
 /// returns right after.
 #[macro_export]
 macro_rules! skip {
-    ($($t:tt)*) => { $crate::skip::record(&format!($($t)*)) };
+    ($($t:tt)*) => { $crate::common::skip::record(&format!($($t)*)) };
 }
 
 pub fn record(reason: &str) {

@@ -4,8 +4,8 @@
 //! (Debian bookworm's libbpf-dev is 1.1, without `bpf_ksym_exists` and friends) is therefore
 //! never picked up, whether or not it is installed.
 //!
-//! Included by each test that needs it with `#[path = "support/bpf_cc.rs"] mod bpf_cc;`.
-#![allow(dead_code)]
+//! Part of `tests/common`; tests call `common::bpf_object`, which runs this command once per
+//! distinct input and caches the object.
 
 use std::path::PathBuf;
 use std::process::Command;
