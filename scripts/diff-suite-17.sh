@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# diff-suite-17.sh [BUILD [TEST...]]: the whole meson differential suite rerun with upstream libbpf 1.7 as
-# the reference. Every test that runs a program "on libbpf 1.5" goes through
+# diff-suite-17.sh [BUILD [TEST...]]: the whole meson differential suite rerun with upstream
+# libbpf 1.7 as the reference. Every test that runs a program "on libbpf 1.5" goes through
 # scripts/with-libbpf15, which OXBPF_REFERENCE=1.7 sends to libbpf 1.7 (Debian sid's, through its
 # own loader) instead; the programs are the same binaries (built against 1.5's headers: 1.7 is a
 # superset of that ABI). The tests that then fail are the places where liboxbpf and libbpf 1.7
