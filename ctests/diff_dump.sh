@@ -9,7 +9,9 @@
 #     user replaces a distro libbpf. This mode first checks that liboxbpf defines every
 #     libbpf symbol REF_DUMPER imports: otherwise libbpf 1.5 would quietly serve the rest and
 #     the comparison would prove nothing.
-# Fails with a unified diff (- upstream libbpf 1.5, + oxbpf) when the dumps differ. A reference
+# The reference's errno text in log lines is normalised by scripts/errno-normalise (libbpf 1.7's
+# form, as liboxbpf writes it). Fails with a unified diff (- upstream libbpf 1.5, + oxbpf) when
+# the dumps differ. A reference
 # dumper that exits 77 (skipped: not privileged) skips the test.
 set -euo pipefail
 # shellcheck source=ctests/preload_check.sh
@@ -27,8 +29,12 @@ with15="$1" ref="$2" obj="$3"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+# The reference's warnings with their errno text in libbpf 1.7's form, as liboxbpf writes it.
+errno_normalise="$(cd "$(dirname "$0")/.." && pwd)/scripts/errno-normalise"
+
 ref_rc=0
-"$with15" "$ref" "$obj" >"$tmp/ref.txt" 2>"$tmp/ref.err" || ref_rc=$?
+"$with15" "$ref" "$obj" >"$tmp/ref.raw" 2>"$tmp/ref.err" || ref_rc=$?
+"$errno_normalise" <"$tmp/ref.raw" >"$tmp/ref.txt"
 if ((ref_rc == 77)); then
     cat "$tmp/ref.txt"  # the dumper skipped itself ("SKIP: reason": not privileged)
     exit 77

@@ -61,7 +61,7 @@ impl Error {
     /// A failed syscall or libc call, from `std::io::Error`.
     pub fn io(what: impl fmt::Display, e: &std::io::Error) -> Self {
         match e.raw_os_error() {
-            Some(errno) => Self::new(errno, format!("{what}: {}", strerror(errno))),
+            Some(errno) => Self::new(errno, format!("{what}: {}", errstr(errno))),
             None => Self::new(libc::EIO, format!("{what}: {e}")),
         }
     }
@@ -102,9 +102,9 @@ impl<T> Context<T> for Result<T> {
     }
 }
 
-/// `strerror` text for a positive errno, as libbpf prints it in its messages: the C library's
-/// own text ("Operation not permitted", "Unknown error 134"), never Rust's "(os error N)". The
-/// one errno-to-text function of the crate.
+/// `strerror` text for a positive errno, as `libbpf_strerror` gives it: the C library's
+/// own text ("Operation not permitted", "Unknown error 134"), never Rust's "(os error N)". Log
+/// lines name errno values with [`errstr`] instead, as libbpf 1.7 does.
 pub fn strerror(errno: i32) -> String {
     let mut buf = [0u8; 128];
     strerror_into(errno, &mut buf);
@@ -125,6 +125,84 @@ pub fn strerror_into(errno: i32, out: &mut [u8]) -> i32 {
     out[last] = 0;
     ret
 }
+
+/// An errno as libbpf 1.6+ writes it in its log lines (its `errstr()`): the symbolic name of the
+/// errno values libbpf names (`-EINVAL`, `-ENOENT`, `-ENOTSUPP` …), otherwise the negative
+/// number (`-134`, `-4007`). Positive and negative `err` print alike; 0 prints `0`. The one
+/// errno-to-log-text function of the crate ([`strerror`] is the C library's text, for the
+/// `libbpf_strerror` API and the few log sites where libbpf still prints it).
+pub fn errstr(err: i32) -> std::borrow::Cow<'static, str> {
+    let e = if err > 0 { -err } else { err };
+    match errno_name(-(e as i64)) {
+        Some(name) => std::borrow::Cow::Borrowed(name),
+        None => std::borrow::Cow::Owned(e.to_string()),
+    }
+}
+
+/// The errno values [`errstr`] names, with their names.
+const ERRNO_NAMES: [(i32, &str); 53] = [
+    (libc::E2BIG, "-E2BIG"),
+    (libc::EACCES, "-EACCES"),
+    (libc::EADDRINUSE, "-EADDRINUSE"),
+    (libc::EADDRNOTAVAIL, "-EADDRNOTAVAIL"),
+    (libc::EAGAIN, "-EAGAIN"),
+    (libc::EALREADY, "-EALREADY"),
+    (libc::EBADF, "-EBADF"),
+    (libc::EBADFD, "-EBADFD"),
+    (libc::EBUSY, "-EBUSY"),
+    (libc::ECANCELED, "-ECANCELED"),
+    (libc::ECHILD, "-ECHILD"),
+    (libc::EDEADLK, "-EDEADLK"),
+    (libc::EDOM, "-EDOM"),
+    (libc::EEXIST, "-EEXIST"),
+    (libc::EFAULT, "-EFAULT"),
+    (libc::EFBIG, "-EFBIG"),
+    (libc::EILSEQ, "-EILSEQ"),
+    (libc::EINPROGRESS, "-EINPROGRESS"),
+    (libc::EINTR, "-EINTR"),
+    (libc::EINVAL, "-EINVAL"),
+    (libc::EIO, "-EIO"),
+    (libc::EISDIR, "-EISDIR"),
+    (libc::ELOOP, "-ELOOP"),
+    (libc::EMFILE, "-EMFILE"),
+    (libc::EMLINK, "-EMLINK"),
+    (libc::EMSGSIZE, "-EMSGSIZE"),
+    (libc::ENAMETOOLONG, "-ENAMETOOLONG"),
+    (libc::ENFILE, "-ENFILE"),
+    (libc::ENODATA, "-ENODATA"),
+    (libc::ENODEV, "-ENODEV"),
+    (libc::ENOENT, "-ENOENT"),
+    (libc::ENOEXEC, "-ENOEXEC"),
+    (libc::ENOLINK, "-ENOLINK"),
+    (libc::ENOMEM, "-ENOMEM"),
+    (libc::ENOSPC, "-ENOSPC"),
+    (libc::ENOTBLK, "-ENOTBLK"),
+    (libc::ENOTDIR, "-ENOTDIR"),
+    (ENOTSUPP, "-ENOTSUPP"),
+    (libc::ENOTTY, "-ENOTTY"),
+    (libc::ENXIO, "-ENXIO"),
+    (libc::EOPNOTSUPP, "-EOPNOTSUPP"),
+    (libc::EOVERFLOW, "-EOVERFLOW"),
+    (libc::EPERM, "-EPERM"),
+    (libc::EPIPE, "-EPIPE"),
+    (libc::EPROTO, "-EPROTO"),
+    (libc::EPROTONOSUPPORT, "-EPROTONOSUPPORT"),
+    (libc::ERANGE, "-ERANGE"),
+    (libc::EROFS, "-EROFS"),
+    (libc::ESPIPE, "-ESPIPE"),
+    (libc::ESRCH, "-ESRCH"),
+    (libc::ETXTBSY, "-ETXTBSY"),
+    (libc::EUCLEAN, "-EUCLEAN"),
+    (libc::EXDEV, "-EXDEV"),
+];
+
+/// The `-EXXX` name of a positive errno, where [`errstr`] has one.
+fn errno_name(errno: i64) -> Option<&'static str> {
+    ERRNO_NAMES.iter().find(|&&(e, _)| i64::from(e) == errno).map(|&(_, name)| name)
+}
+
+/// The kernel's ENOTSUPP (524), which the C library does not name.
+pub const ENOTSUPP: i32 = 524;
 
 /// libbpf's error numbers past the errno range (`enum libbpf_errno`), and the text
 /// `libbpf_strerror` gives them.
@@ -166,5 +244,102 @@ pub mod lerr {
             NLPARSE => "Incorrect netlink message parsing",
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod errstr_tests {
+    use super::errstr;
+
+    /// The errno values libbpf 1.7's `errstr()` names (its `libbpf_errstr` switch in
+    /// src/libbpf_utils.c), by number on Linux.
+    const NAMED: [(i32, &str); 53] = [
+        (1, "-EPERM"),
+        (2, "-ENOENT"),
+        (3, "-ESRCH"),
+        (4, "-EINTR"),
+        (5, "-EIO"),
+        (6, "-ENXIO"),
+        (7, "-E2BIG"),
+        (8, "-ENOEXEC"),
+        (9, "-EBADF"),
+        (10, "-ECHILD"),
+        (11, "-EAGAIN"),
+        (12, "-ENOMEM"),
+        (13, "-EACCES"),
+        (14, "-EFAULT"),
+        (15, "-ENOTBLK"),
+        (16, "-EBUSY"),
+        (17, "-EEXIST"),
+        (18, "-EXDEV"),
+        (19, "-ENODEV"),
+        (20, "-ENOTDIR"),
+        (21, "-EISDIR"),
+        (22, "-EINVAL"),
+        (23, "-ENFILE"),
+        (24, "-EMFILE"),
+        (25, "-ENOTTY"),
+        (26, "-ETXTBSY"),
+        (27, "-EFBIG"),
+        (28, "-ENOSPC"),
+        (29, "-ESPIPE"),
+        (30, "-EROFS"),
+        (31, "-EMLINK"),
+        (32, "-EPIPE"),
+        (33, "-EDOM"),
+        (34, "-ERANGE"),
+        (35, "-EDEADLK"),
+        (36, "-ENAMETOOLONG"),
+        (40, "-ELOOP"),
+        (61, "-ENODATA"),
+        (67, "-ENOLINK"),
+        (71, "-EPROTO"),
+        (75, "-EOVERFLOW"),
+        (77, "-EBADFD"),
+        (84, "-EILSEQ"),
+        (90, "-EMSGSIZE"),
+        (93, "-EPROTONOSUPPORT"),
+        (95, "-EOPNOTSUPP"),
+        (98, "-EADDRINUSE"),
+        (99, "-EADDRNOTAVAIL"),
+        (114, "-EALREADY"),
+        (115, "-EINPROGRESS"),
+        (117, "-EUCLEAN"),
+        (125, "-ECANCELED"),
+        (524, "-ENOTSUPP"),
+    ];
+
+    fn expected(errno: i32) -> String {
+        match NAMED.iter().find(|&&(e, _)| e == errno) {
+            Some(&(_, name)) => name.to_string(),
+            None => format!("-{errno}"),
+        }
+    }
+
+    #[test]
+    fn every_errno_both_signs() {
+        for e in 1..=133 {
+            assert_eq!(errstr(e), expected(e), "errno {e}");
+            assert_eq!(errstr(-e), expected(e), "errno -{e}");
+        }
+        // 37 (ENOLCK), 38 (ENOSYS), 39 (ENOTEMPTY), 110 (ETIMEDOUT) and 111 (ECONNREFUSED) have
+        // no name in libbpf's table: the number is printed.
+        for (e, text) in [(37, "-37"), (38, "-38"), (39, "-39"), (110, "-110"), (111, "-111"), (133, "-133")] {
+            assert_eq!(errstr(e), text);
+        }
+    }
+
+    #[test]
+    fn out_of_range_values() {
+        assert_eq!(errstr(0), "0");
+        assert_eq!(errstr(134), "-134");
+        assert_eq!(errstr(524), "-ENOTSUPP");
+        assert_eq!(errstr(-524), "-ENOTSUPP");
+        assert_eq!(errstr(525), "-525");
+        assert_eq!(errstr(4007), "-4007");
+        assert_eq!(errstr(-4001), "-4001");
+        assert_eq!(errstr(i32::MAX), "-2147483647");
+        assert_eq!(errstr(i32::MIN), "-2147483648");
+        assert_eq!(errstr(-i32::MAX), "-2147483647");
     }
 }

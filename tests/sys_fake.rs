@@ -135,7 +135,7 @@ fn map_create_numa_token_and_errors() {
     })
     .unwrap_err();
     assert_eq!(e.errno(), libc::EINVAL);
-    assert_eq!(e.message(), "map 'foo': BPF_MAP_CREATE failed: Invalid argument");
+    assert_eq!(e.message(), "map 'foo': BPF_MAP_CREATE failed: -EINVAL");
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn btf_load_bytes_and_log_retry() {
     let blob = [1u8; 40];
     let mut buf = vec![0u8; 512];
     let e = cmd::btf_load(&blob, Some(&mut buf), 0, None).unwrap_err();
-    assert_eq!(e.message(), "BTF: BPF_BTF_LOAD failed: Invalid argument");
+    assert_eq!(e.message(), "BTF: BPF_BTF_LOAD failed: -EINVAL");
     let calls = log.borrow();
     assert_eq!(calls.len(), 2);
     for c in calls.iter() {

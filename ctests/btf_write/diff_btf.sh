@@ -6,7 +6,8 @@
 # under scripts/with-libbpf15; ours is OURS (the same source linked to liboxbpf) or, with
 # --preload, REF again with LIBOXBPF preloaded over libbpf 1.5 (after checking that liboxbpf
 # defines every libbpf symbol REF imports). Both get ARGS; their outputs (return values, errno,
-# warnings, raw BTF bytes) must be identical. Exit 77 (skip) when the reference skips.
+# warnings, raw BTF bytes; the reference's errno text normalised by scripts/errno-normalise)
+# must be identical. Exit 77 (skip) when the reference skips.
 set -euo pipefail
 # shellcheck source=ctests/preload_check.sh
 . "$(dirname "$0")/../preload_check.sh"
@@ -27,8 +28,12 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+# The reference's warnings with their errno text in libbpf 1.7's form, as liboxbpf writes it.
+errno_normalise="$(cd "$(dirname "$0")/../.." && pwd)/scripts/errno-normalise"
+
 rc=0
-"$with15" "$ref" "$@" >"$tmp/ref.txt" 2>"$tmp/ref.err" || rc=$?
+"$with15" "$ref" "$@" >"$tmp/ref.raw" 2>"$tmp/ref.err" || rc=$?
+"$errno_normalise" <"$tmp/ref.raw" >"$tmp/ref.txt"
 if ((rc == 77)); then
     cat "$tmp/ref.txt"
     exit 77

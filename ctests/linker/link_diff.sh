@@ -2,7 +2,8 @@
 # link_diff.sh REF OX WITH_LIBBPF15 BPFTOOL75 OUTDIR NAME MODE IN...
 # Differential test of the static linker: link IN... with link_files built on upstream libbpf
 # 1.5 (REF, run through WITH_LIBBPF15) and on liboxbpf (OX), into OUTDIR/NAME/{ref,ox}/NAME.o.
-# Both must print the same lines (return codes, errno, libbpf's warnings) and exit alike. With
+# Both must print the same lines (return codes, errno, libbpf's warnings, the reference's errno
+# text normalised by scripts/errno-normalise) and exit alike. With
 # LINK_PRELOAD set to liboxbpf.so.1, the libbpf 1.5 build runs a third time with liboxbpf
 # preloaded over libbpf 1.5 (OUTDIR/NAME/pre/), and must match as well.
 # MODE:
@@ -27,8 +28,12 @@ dir="$outdir/$name"
 rm -rf "$dir"
 mkdir -p "$dir/ref" "$dir/ox" "$dir/bpftool" "$dir/pre"
 fail() { echo "FAIL: $*"; exit 1; }
+# The reference's warnings with their errno text in libbpf 1.7's form, as liboxbpf writes it.
+errno_normalise="$(cd "$(dirname "$0")/../.." && pwd)/scripts/errno-normalise"
+normalise_ref() { "$errno_normalise" <"$1" >"$1.n" && mv "$1.n" "$1"; }
 
 "$with15" "$ref" --log "$dir/ref/$name.o" "$@" > "$dir/ref.log"; rc_ref=$?
+normalise_ref "$dir/ref.log" || fail "errno-normalise failed"
 "$ox" --log "$dir/ox/$name.o" "$@" > "$dir/ox.log"; rc_ox=$?
 # Paths differ only in the output directory, which no line mentions.
 if ! diff -u "$dir/ref.log" "$dir/ox.log"; then
@@ -59,6 +64,7 @@ echo "byte-identical to libbpf 1.5's: $name.o ($(stat -c %s "$dir/ox/$name.o") b
 
 # Load the liboxbpf-linked file with both libraries (same path, so same object name).
 "$with15" "$ref" --log --load "$dir/ox/$name.o" > "$dir/load-ref.log"; rc_ref=$?
+normalise_ref "$dir/load-ref.log" || fail "errno-normalise failed"
 "$ox" --log --load "$dir/ox/$name.o" > "$dir/load-ox.log"; rc_ox=$?
 diff -u "$dir/load-ref.log" "$dir/load-ox.log" || fail "load output differs (upstream first)"
 cat "$dir/load-ox.log"

@@ -4,8 +4,8 @@
 # Differential test of bpf_object__load: load_diff built against upstream libbpf 1.5 (run under
 # scripts/with-libbpf15) and the same source linked against liboxbpf load OBJECT with the same
 # arguments; their dumps (what the kernel got: programs' instructions as translated by the
-# verifier, bound maps, func/line info, maps and their contents, BTF, warnings) must be equal.
-# Fails with a unified diff (- upstream libbpf 1.5, + oxbpf).
+# verifier, bound maps, func/line info, maps and their contents, BTF, warnings) must be equal,
+# the reference's errno text normalised by scripts/errno-normalise. Fails with a unified diff (- upstream libbpf 1.5, + oxbpf).
 set -euo pipefail
 
 if (($# < 4)); then
@@ -16,9 +16,12 @@ with15="$1" ref="$2" ours="$3"
 shift 3
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# The reference's warnings with their errno text in libbpf 1.7's form, as liboxbpf writes it.
+errno_normalise="$(cd "$(dirname "$0")/../.." && pwd)/scripts/errno-normalise"
 
 rc=0
-"$with15" "$ref" "$@" >"$tmp/ref.txt" 2>"$tmp/ref.err" || rc=$?
+"$with15" "$ref" "$@" >"$tmp/ref.raw" 2>"$tmp/ref.err" || rc=$?
+"$errno_normalise" <"$tmp/ref.raw" >"$tmp/ref.txt"
 if ((rc == 77)); then
     cat "$tmp/ref.txt"
     exit 77

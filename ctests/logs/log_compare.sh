@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # log_compare.sh ALLOWED REF_LOG OURS_LOG LABEL [PATH...]: compare a libbpf 1.5 log with
 # liboxbpf's, the one comparison of ctests/logs (logs_diff.sh) and of the VM lane
-# (ctests/vm/guest.sh). Both are normalised by log_normalise.sh (each PATH becomes OBJ) and
-# diffed; every differing line (diff -U0: '-' only libbpf 1.5 printed it, '+' only liboxbpf)
-# must match, whole, one regex of ALLOWED (regex TAB reason). Exit 0 with a summary line on
+# (ctests/vm/guest.sh). Both are normalised by log_normalise.sh (each PATH becomes OBJ), the
+# reference's errno text by scripts/errno-normalise, and diffed; every differing line (diff
+# -U0: '-' only libbpf 1.5 printed it, '+' only liboxbpf) must match, whole, one regex of ALLOWED (regex TAB reason). Exit 0 with a summary line on
 # stdout, or 1 with the offending lines and the full diff on stderr (LABEL names the run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,7 +16,8 @@ shift 4
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-"$here/log_normalise.sh" "$@" <"$ref_log" >"$tmp/ref.txt"
+# The reference's errno text in libbpf 1.7's form (-EINVAL), as liboxbpf writes it.
+"$here/log_normalise.sh" "$@" <"$ref_log" | "$here/../../scripts/errno-normalise" >"$tmp/ref.txt"
 "$here/log_normalise.sh" "$@" <"$ours_log" >"$tmp/ours.txt"
 # The allowed regexes, one per line, without their reasons.
 grep -vE '^(#|$)' "$allowed" | cut -f1 >"$tmp/allowed.re" || true

@@ -4,7 +4,7 @@
 # Runs REF_EXE ARGS on upstream libbpf 1.5 (under WITH_LIBBPF15) and the same test on oxbpf
 # (OX_EXE, the same source linked to liboxbpf; or REF_EXE again with LIBOXBPF preloaded over
 # libbpf 1.5), and fails with a unified diff (- libbpf 1.5, + oxbpf) when the transcripts
-# differ. Exit 77 (skip) when the reference skips, i.e. when not privileged.
+# differ (the reference's errno text normalised by scripts/errno-normalise). Exit 77 (skip) when the reference skips, i.e. when not privileged.
 set -uo pipefail
 with15="$1" ref="$2"
 shift 2
@@ -20,8 +20,10 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-"$with15" "$ref" "$@" >"$tmp/ref.txt" 2>"$tmp/ref.err"
+"$with15" "$ref" "$@" >"$tmp/ref.raw" 2>"$tmp/ref.err"
 rc=$?
+# The reference's warnings with their errno text in libbpf 1.7's form, as liboxbpf writes it.
+"$(cd "$(dirname "$0")/../.." && pwd)/scripts/errno-normalise" <"$tmp/ref.raw" >"$tmp/ref.txt"
 if ((rc == 77)); then
     cat "$tmp/ref.txt"
     exit 77

@@ -51,7 +51,7 @@ vmtest() {
         if ((rc != 0)); then
             result FAIL "$name-$v" "(exit $rc)"
             sed 's/^/    /' "$tmp/$v" "$tmp/$v.err"
-        elif grep -Ev "$ignore" "$tmp/ref" >"$tmp/ref.cmp"; grep -Ev "$ignore" "$tmp/$v" >"$tmp/$v.cmp"
+        elif grep -Ev "$ignore" "$tmp/ref" | "$src/scripts/errno-normalise" >"$tmp/ref.cmp"; grep -Ev "$ignore" "$tmp/$v" >"$tmp/$v.cmp"
              ! diff -u --label "libbpf 1.5" --label "liboxbpf $v" "$tmp/ref.cmp" "$tmp/$v.cmp" >"$tmp/diff"; then
             result FAIL "$name-$v" "(transcript differs from libbpf 1.5)"
             sed 's/^/    /' "$tmp/diff" "$tmp/$v.err"

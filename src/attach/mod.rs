@@ -333,12 +333,12 @@ pub fn kprobe(p: &Program, func: Option<&str>, o: &KprobeOpts) -> Result<Link> {
     let target = format!("{}+0x{:x}", func.unwrap_or("(null)"), o.offset);
     // libbpf's two lines: the step that failed, then this one with the errno text only.
     let mk_err = |e: Error| {
-        let text = crate::error::strerror(e.errno());
+        let text = crate::error::errstr(e.errno());
         Error::new(e.errno(), format!("prog '{}': failed to create {what} '{target}' perf event: {text}", pname(p)))
     };
     let step = |what: String| {
         move |e: Error| {
-            crate::pr_warn!("{}: {}", what, crate::error::strerror(e.errno()));
+            crate::pr_warn!("{}: {}", what, crate::error::errstr(e.errno()));
             mk_err(e)
         }
     };
@@ -448,7 +448,7 @@ pub fn tracepoint(p: &Program, category: &str, name: &str, cookie: u64) -> Resul
             format!(
                 "prog '{}': failed to create tracepoint '{category}/{name}' perf event: {}",
                 pname(p),
-                crate::sys::strerror(e.errno())
+                crate::error::errstr(e.errno())
             ),
         )
     })?;
@@ -485,7 +485,7 @@ pub fn raw_tracepoint(p: &Program, name: Option<&str>, cookie: u64) -> Result<Li
                 "prog '{}': failed to attach to raw tracepoint '{}': {}",
                 pname(p),
                 name.unwrap_or(""),
-                crate::sys::strerror(e.errno())
+                crate::error::errstr(e.errno())
             ),
         )
     })?;
@@ -523,7 +523,7 @@ pub fn trace(p: &Program, cookie: u64) -> Result<Link> {
         r => r,
     };
     r.map(fd_link).map_err(|e| {
-        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::sys::strerror(e.errno())))
+        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::error::errstr(e.errno())))
     })
 }
 
@@ -541,7 +541,7 @@ pub fn iter(p: &Program, info: &[u8]) -> Result<Link> {
     .map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to attach to iterator: {}", pname(p), crate::sys::strerror(e.errno())),
+            format!("prog '{}': failed to attach to iterator: {}", pname(p), crate::error::errstr(e.errno())),
         )
     })
 }
@@ -569,7 +569,7 @@ pub fn fd_target(
     .map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to attach to {what}: {}", pname(p), crate::sys::strerror(e.errno())),
+            format!("prog '{}': failed to attach to {what}: {}", pname(p), crate::error::errstr(e.errno())),
         )
     })
 }
@@ -700,7 +700,7 @@ pub fn netfilter(p: &Program, o: &NetfilterOpts) -> Result<Link> {
     .map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to attach to netfilter: {}", pname(p), crate::sys::strerror(e.errno())),
+            format!("prog '{}': failed to attach to netfilter: {}", pname(p), crate::error::errstr(e.errno())),
         )
     })
 }
@@ -771,7 +771,7 @@ pub fn kprobe_multi(p: &Program, pattern: Option<&str>, o: &KprobeMultiOpts) -> 
     })
     .map(fd_link)
     .map_err(|e| {
-        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::sys::strerror(e.errno())))
+        Error::new(e.errno(), format!("prog '{}': failed to attach: {}", pname(p), crate::error::errstr(e.errno())))
     })
 }
 
@@ -843,7 +843,7 @@ pub fn uprobe_multi(p: &Program, pid: i32, path: &str, pattern: Option<&str>, o:
     .map_err(|e| {
         Error::new(
             e.errno(),
-            format!("prog '{}': failed to attach multi-uprobe: {}", pname(p), crate::sys::strerror(e.errno())),
+            format!("prog '{}': failed to attach multi-uprobe: {}", pname(p), crate::error::errstr(e.errno())),
         )
     })
 }

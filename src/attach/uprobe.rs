@@ -436,7 +436,10 @@ pub fn resolve_full_path(file: &str) -> Result<String> {
             }
         }
     }
-    Err(Error::new(libc::ENOENT, format!("failed to resolve full path for '{file}': -{}", libc::ENOENT)))
+    Err(Error::new(
+        libc::ENOENT,
+        format!("failed to resolve full path for '{file}': {}", crate::error::errstr(libc::ENOENT)),
+    ))
 }
 
 // ---- SEC("uprobe/...") -------------------------------------------------------------------------

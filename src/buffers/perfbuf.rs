@@ -99,10 +99,6 @@ fn online_cpus() -> Result<Vec<bool>> {
         .ok_or_else(|| Error::inval(format!("failed to get online CPU mask: cannot parse '{}'", s.trim())))
 }
 
-fn errtext(errno: i32) -> String {
-    cmd::errno_text(errno)
-}
-
 impl PerfBuffer {
     /// `perf_buffer__new`: `PERF_COUNT_SW_BPF_OUTPUT` rings of `page_cnt` pages on every
     /// online CPU, waking up every `sample_period` samples (0 means 1).
@@ -153,7 +149,7 @@ impl PerfBuffer {
                     let errno = e.raw_os_error().unwrap_or(libc::EIO);
                     return Err(Error::new(
                         errno,
-                        format!("failed to get map info for map FD {map_fd}: {}", errtext(errno)),
+                        format!("failed to get map info for map FD {map_fd}: {}", crate::error::errstr(errno)),
                     ));
                 }
             };
@@ -168,8 +164,9 @@ impl PerfBuffer {
             .checked_mul(page_cnt)
             .filter(|s| s.checked_add(pg).is_some())
             .ok_or_else(|| Error::inval(format!("page count {page_cnt} is too large")))?;
-        let epoll = Epoll::new()
-            .map_err(|e| Error::new(e.errno(), format!("failed to create epoll instance: {}", errtext(e.errno()))))?;
+        let epoll = Epoll::new().map_err(|e| {
+            Error::new(e.errno(), format!("failed to create epoll instance: {}", crate::error::errstr(e.errno())))
+        })?;
         let mut pb = PerfBuffer { cbs, page_size: pg, mmap_size, cpu_bufs: Vec::new(), epoll, map_fd };
         let explicit = matches!(cpus, Cpus::Explicit(_));
         let plan: Vec<(i32, i32)> = match cpus {
@@ -205,10 +202,16 @@ impl PerfBuffer {
             }
             .map_err(|e| {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                Error::new(errno, format!("failed to set cpu #{cpu}, key {key} -> perf FD {fd}: {}", errtext(errno)))
+                Error::new(
+                    errno,
+                    format!("failed to set cpu #{cpu}, key {key} -> perf FD {fd}: {}", crate::error::errstr(errno)),
+                )
             })?;
             pb.epoll.add(fd, libc::EPOLLIN as u32, idx).map_err(|e| {
-                Error::new(e.errno(), format!("failed to epoll_ctl cpu #{cpu} perf FD {fd}: {}", errtext(e.errno())))
+                Error::new(
+                    e.errno(),
+                    format!("failed to epoll_ctl cpu #{cpu} perf FD {fd}: {}", crate::error::errstr(e.errno())),
+                )
             })?;
         }
         Ok(pb)
@@ -220,17 +223,23 @@ impl PerfBuffer {
         // SAFETY: the caller vouches for `attr`; the other arguments are plain integers.
         let fd = unsafe { crate::sys::perf::open_raw(attr, -1, cpu, -1) }.map_err(|e| {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
-            Error::new(errno, format!("failed to open perf buffer event on cpu #{cpu}: {}", errtext(errno)))
+            Error::new(
+                errno,
+                format!("failed to open perf buffer event on cpu #{cpu}: {}", crate::error::errstr(errno)),
+            )
         })?;
         let mapping = Mapping::map(fd.as_fd(), self.mmap_size + self.page_size, 0, true).map_err(|e| {
-            Error::new(e.errno(), format!("failed to mmap perf buffer on cpu #{cpu}: {}", errtext(e.errno())))
+            Error::new(
+                e.errno(),
+                format!("failed to mmap perf buffer on cpu #{cpu}: {}", crate::error::errstr(e.errno())),
+            )
         })?;
         let buf = CpuBuf { mapping, fd, cpu, map_key };
         if let Err(e) = crate::sys::perf::ioctl(buf.fd.as_fd(), PERF_EVENT_IOC_ENABLE, 0) {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
             return Err(Error::new(
                 errno,
-                format!("failed to enable perf buffer event on cpu #{cpu}: {}", errtext(errno)),
+                format!("failed to enable perf buffer event on cpu #{cpu}: {}", crate::error::errstr(errno)),
             ));
         }
         Ok(buf)
@@ -358,7 +367,7 @@ impl PerfBuffer {
         for &idx in &ready {
             let err = self.process_records(idx as usize);
             if err != 0 {
-                crate::pr_warn!("error while processing records: {}", err);
+                crate::pr_warn!("error while processing records: {}", crate::error::errstr(err));
                 return Err(err);
             }
         }
@@ -370,7 +379,11 @@ impl PerfBuffer {
         for i in 0..self.cpu_bufs.len() {
             let err = self.process_records(i);
             if err != 0 {
-                crate::pr_warn!("perf_buffer: failed to process records in buffer #{}: {}", i, err);
+                crate::pr_warn!(
+                    "perf_buffer: failed to process records in buffer #{}: {}",
+                    i,
+                    crate::error::errstr(err)
+                );
                 return Err(err);
             }
         }

@@ -206,10 +206,19 @@ impl RingMem {
         // failed the map info query above.)
         let fd = map_fd.borrow().ok_or_else(|| Error::quiet(libc::EBADF))?;
         let consumer = Mapping::map(fd, pg, 0, matches!(side, Side::Consumer)).map_err(|e| {
-            Error::new(e.errno(), format!("{what}: failed to mmap consumer page for map fd={map_fd}: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!(
+                    "{what}: failed to mmap consumer page for map fd={map_fd}: {}",
+                    crate::error::errstr(e.errno())
+                ),
+            )
         })?;
         let producer = Mapping::map(fd, mmap_sz, pg, matches!(side, Side::Producer)).map_err(|e| {
-            Error::new(e.errno(), format!("{what}: failed to mmap data pages for map fd={map_fd}: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!("{what}: failed to mmap data pages for map fd={map_fd}: {}", crate::error::errstr(e.errno())),
+            )
         })?;
         Ok(RingMem { size, consumer, producer })
     }
@@ -232,7 +241,7 @@ fn map_info_of(fd: RawFd, what: &str) -> Result<bpf_map_info> {
     // only a number for the kernel, which checks it.
     unsafe { cmd::raw::obj_get_info(fd, &mut info as *mut bpf_map_info as u64, &mut len) }.map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(libc::EIO);
-        Error::new(errno, format!("{what}: failed to get map info for fd={fd}: -{errno}"))
+        Error::new(errno, format!("{what}: failed to get map info for fd={fd}: {}", crate::error::errstr(errno)))
     })?;
     Ok(info)
 }
@@ -306,8 +315,12 @@ impl RingBuffer {
     /// `ring_buffer__new`: a ring buffer manager with one ring, `map_fd`. The map fd must stay
     /// open while the ring buffer exists (it is not duplicated).
     pub fn new(map_fd: CallerFd, sample_cb: Option<SampleFn>) -> Result<RingBuffer> {
-        let epoll = Epoll::new()
-            .map_err(|e| Error::new(e.errno(), format!("ringbuf: failed to create epoll instance: -{}", e.errno())))?;
+        let epoll = Epoll::new().map_err(|e| {
+            Error::new(
+                e.errno(),
+                format!("ringbuf: failed to create epoll instance: {}", crate::error::errstr(e.errno())),
+            )
+        })?;
         let rb = RingBuffer { epoll, rings: RefCell::new(Vec::new()) };
         rb.add(map_fd, sample_cb)?;
         Ok(rb)
@@ -318,7 +331,10 @@ impl RingBuffer {
         let ring = Ring::open(map_fd, sample_cb)?;
         let idx = self.rings.borrow().len() as u64;
         self.epoll.add(map_fd.raw(), libc::EPOLLIN as u32, idx).map_err(|e| {
-            Error::new(e.errno(), format!("ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!("ringbuf: failed to epoll add map fd={map_fd}: {}", crate::error::errstr(e.errno())),
+            )
         })?;
         self.rings.borrow_mut().push(Rc::new(ring));
         Ok(())
@@ -399,11 +415,17 @@ impl UserRingBuffer {
     /// `user_ring_buffer__new`. The map fd must stay open while the ring buffer exists.
     pub fn new(map_fd: CallerFd) -> Result<UserRingBuffer> {
         let epoll = Epoll::new().map_err(|e| {
-            Error::new(e.errno(), format!("user ringbuf: failed to create epoll instance: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!("user ringbuf: failed to create epoll instance: {}", crate::error::errstr(e.errno())),
+            )
         })?;
         let mem = RingMem::open(map_fd, Side::Producer)?;
         epoll.add(map_fd.raw(), libc::EPOLLOUT as u32, 0).map_err(|e| {
-            Error::new(e.errno(), format!("user ringbuf: failed to epoll add map fd={map_fd}: -{}", e.errno()))
+            Error::new(
+                e.errno(),
+                format!("user ringbuf: failed to epoll add map fd={map_fd}: {}", crate::error::errstr(e.errno())),
+            )
         })?;
         Ok(UserRingBuffer { map_fd, mem, epoll })
     }

@@ -94,7 +94,7 @@ pub unsafe extern "C" fn bpf_linker__add_buf(
             // libbpf copies the buffer into a memfd: write(2) from NULL fails with EFAULT.
             return Err(crate::error::Error::new(
                 libc::EFAULT,
-                format!("failed to write 'mem:(nil)+{buf_sz}': {}", crate::error::strerror(libc::EFAULT)),
+                format!("failed to write 'mem:(nil)+{buf_sz}': {}", crate::error::errstr(libc::EFAULT)),
             ));
         } else {
             // SAFETY: `buf` is non-NULL and holds `buf_sz` readable bytes (C API contract).

@@ -173,7 +173,7 @@ pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) 
         // SAFETY: forwarded.
         let r = unsafe { super::object::bpf_object__load(obj) };
         if r < 0 {
-            crate::pr_warn!("failed to load BPF skeleton '{}': {}", sname, r);
+            crate::pr_warn!("failed to load BPF skeleton '{}': {}", sname, crate::error::errstr(r));
             return Err(Error::quiet(-r));
         }
         let stride = check_stride("map", sk.map_cnt, sk.map_skel_sz, MAP_ENTRY_MIN, sk.maps as *const c_void)?;
@@ -228,7 +228,11 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
                     if e.should_log() {
                         crate::pr_warn!("{e}");
                     }
-                    crate::pr_warn!("prog '{}': failed to auto-attach: {}", p.name().to_string_lossy(), -e.errno());
+                    crate::pr_warn!(
+                        "prog '{}': failed to auto-attach: {}",
+                        p.name().to_string_lossy(),
+                        crate::error::errstr(e.errno())
+                    );
                     return Err(Error::quiet(e.errno()));
                 }
             }
@@ -265,7 +269,11 @@ pub unsafe extern "C" fn bpf_object__attach_skeleton(s: *mut bpf_object_skeleton
                 if e.should_log() {
                     crate::pr_warn!("{e}");
                 }
-                crate::pr_warn!("map '{}': failed to auto-attach: {}", m.name().to_string_lossy(), -e.errno());
+                crate::pr_warn!(
+                    "map '{}': failed to auto-attach: {}",
+                    m.name().to_string_lossy(),
+                    crate::error::errstr(e.errno())
+                );
                 Error::quiet(e.errno())
             })?;
             // SAFETY: link slot inside the generated entry.

@@ -39,7 +39,7 @@ impl Linker {
         crate::pr_debug!("linker: adding object file '{}'...", filename);
         let bytes = std::fs::read(filename).map_err(|e| {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
-            Error::new(errno, format!("failed to open file '{filename}': -{errno}"))
+            Error::new(errno, format!("failed to open file '{filename}': {}", crate::error::errstr(errno)))
         })?;
         self.add_bytes(filename, &bytes)
     }
@@ -56,7 +56,7 @@ impl Linker {
         let name = format!("fd:{fd}");
         crate::pr_debug!("linker: adding object file '{}'...", name);
         let bytes = crate::sys::read_fd_from_start(fd)
-            .map_err(|e| Error::new(e, format!("failed to read '{name}': {}", crate::error::strerror(e))))?;
+            .map_err(|e| Error::new(e, format!("failed to read '{name}': {}", crate::error::errstr(e))))?;
         self.add_bytes(&name, &bytes)
     }
 
@@ -171,7 +171,11 @@ impl Linker {
                     let btf = Btf::parse(s.data).map_err(|e| {
                         Error::new(
                             e.errno(),
-                            format!("failed to parse .BTF from {filename}: -{} ({})", e.errno(), e.message()),
+                            format!(
+                                "failed to parse .BTF from {filename}: {} ({})",
+                                crate::error::errstr(e.errno()),
+                                e.message()
+                            ),
                         )
                     })?;
                     obj.btf = Some(btf);
@@ -193,7 +197,11 @@ impl Linker {
             let ext = BtfExt::parse(raw, btf).map_err(|e| {
                 Error::new(
                     e.errno(),
-                    format!("failed to parse .BTF.ext from '{filename}': -{} ({})", e.errno(), e.message()),
+                    format!(
+                        "failed to parse .BTF.ext from '{filename}': {} ({})",
+                        crate::error::errstr(e.errno()),
+                        e.message()
+                    ),
                 )
             })?;
             obj.ext = Some(ext);

@@ -129,8 +129,9 @@ fn parse_u64(value: &str) -> Result<u64> {
     let n = if end == 0 {
         0
     } else {
-        u64::from_str_radix(&digits[..end], radix)
-            .map_err(|_| bad(format!("failed to parse '{value}' as integer: {}", -libc::ERANGE), libc::ERANGE))?
+        u64::from_str_radix(&digits[..end], radix).map_err(|_| {
+            bad(format!("failed to parse '{value}' as integer: {}", crate::error::errstr(libc::ERANGE)), libc::ERANGE)
+        })?
     };
     Ok(if neg { n.wrapping_neg() } else { n })
 }
@@ -213,7 +214,7 @@ impl Object {
     pub(super) fn read_kconfig_mem(&mut self, config: &str) -> Result<()> {
         for line in config.split_inclusive('\n') {
             if let Err((e, buf)) = self.apply_kconfig_line(line) {
-                crate::pr_warn!("error parsing in-memory Kconfig line '{}': {}", buf, -e.errno());
+                crate::pr_warn!("error parsing in-memory Kconfig line '{}': {}", buf, crate::error::errstr(e.errno()));
                 return Err(e);
             }
         }
@@ -228,7 +229,7 @@ impl Object {
         })?;
         for line in text.split_inclusive('\n') {
             if let Err((e, buf)) = self.apply_kconfig_line(line) {
-                crate::pr_warn!("error parsing system Kconfig line '{}': {}", buf, -e.errno());
+                crate::pr_warn!("error parsing system Kconfig line '{}': {}", buf, crate::error::errstr(e.errno()));
                 return Err(e);
             }
         }

@@ -328,7 +328,10 @@ impl Object {
             // live program handle of this object and the cookie it registered.
             let r = unsafe { f(prog as *mut std::ffi::c_void, cookie) };
             if r < 0 {
-                return Err(Error::new(-r, format!("prog '{name}': failed to initialize: {r}")));
+                return Err(Error::new(
+                    -r,
+                    format!("prog '{name}': failed to initialize: {}", crate::error::errstr(r)),
+                ));
             }
         }
         Ok(())
@@ -471,7 +474,7 @@ impl Object {
             Some(d) => match Btf::parse(d) {
                 Ok(b) => self.btf = Some(Box::new(b)),
                 Err(e) => {
-                    crate::pr_warn!("Error loading ELF section .BTF: {}", e);
+                    crate::pr_warn!("Error loading ELF section .BTF: {}.", crate::error::errstr(e.errno()));
                     failure = Some(e);
                 }
             },
@@ -481,7 +484,10 @@ impl Object {
             match BtfExt::parse(d, btf) {
                 Ok(e) => self.btf_ext = Some(e),
                 Err(e) => {
-                    crate::pr_warn!("Error loading ELF section .BTF.ext: {}. Ignored and continue.", e);
+                    crate::pr_warn!(
+                        "Error loading ELF section .BTF.ext: {}. Ignored and continue.",
+                        crate::error::errstr(e.errno())
+                    );
                     failure = Some(e);
                 }
             }
@@ -724,7 +730,7 @@ impl Object {
                     crate::pr_warn!(
                         "map '{}': failed to adjust resized BTF, clearing BTF key/value info: {}",
                         name,
-                        -e.errno()
+                        crate::error::errstr(e.errno())
                     );
                     if let Some(m) = self.maps.get_mut(idx) {
                         m.btf_value_type_id = 0;

@@ -31,10 +31,6 @@ pub const BPF_FS_MAGIC: u32 = 0xcafe_4a11;
 /// Longest path libbpf builds (`PATH_MAX`, including the NUL).
 pub const PATH_MAX: usize = libc::PATH_MAX as usize;
 
-fn errtext(errno: i32) -> String {
-    cmd::errno_text(errno)
-}
-
 /// glibc's `dirname(3)`, which libbpf's `make_parent_dir` and `check_path` call: trailing
 /// slashes and the slashes before the last component are dropped ("a//b" → "a", "/a/b/" →
 /// "/a", "a/" → "."), a path of only slashes is "/", except that exactly two leading slashes
@@ -82,7 +78,10 @@ pub fn make_parent_dir(path: &CStr) -> Result<()> {
     if let Err(err) = crate::sys::fs::mkdir(&dir, 0o700) {
         let e = err.raw_os_error().unwrap_or(libc::EIO);
         if e != libc::EEXIST {
-            return Err(Error::new(e, format!("failed to mkdir {}: {}", path.to_string_lossy(), errtext(e))));
+            return Err(Error::new(
+                e,
+                format!("failed to mkdir {}: {}", path.to_string_lossy(), crate::error::errstr(e)),
+            ));
         }
     }
     Ok(())
@@ -93,7 +92,7 @@ pub fn check_path(path: &CStr) -> Result<()> {
     let dir = dirname(path);
     let f_type = crate::sys::fs::fs_type(&dir).map_err(|err| {
         let e = err.raw_os_error().unwrap_or(libc::EIO);
-        Error::new(e, format!("failed to statfs {}: {}", dir.to_string_lossy(), errtext(e)))
+        Error::new(e, format!("failed to statfs {}: {}", dir.to_string_lossy(), crate::error::errstr(e)))
     })?;
     if f_type as u32 != BPF_FS_MAGIC {
         return Err(Error::inval(format!("specified path {} is not on BPF FS", path.to_string_lossy())));
@@ -157,7 +156,7 @@ impl Map {
         check_path(&pin_path)?;
         let fd = self.fd.as_ref().ok_or_else(|| Error::inval(format!("map '{name}': lost its FD")))?;
         cmd::obj_pin(fd.as_fd(), &pin_path)
-            .map_err(|e| Error::new(e.errno(), format!("failed to pin map: {}", errtext(e.errno()))))?;
+            .map_err(|e| Error::new(e.errno(), format!("failed to pin map: {}", crate::error::errstr(e.errno()))))?;
         self.pinned = true;
         crate::pr_debug!("pinned map '{}'", pin_path.to_string_lossy());
         Ok(())
@@ -254,7 +253,11 @@ impl Program {
         cmd::obj_pin(fd.as_fd(), path).map_err(|e| {
             Error::new(
                 e.errno(),
-                format!("prog '{name}': failed to pin at '{}': {}", path.to_string_lossy(), errtext(e.errno())),
+                format!(
+                    "prog '{name}': failed to pin at '{}': {}",
+                    path.to_string_lossy(),
+                    crate::error::errstr(e.errno())
+                ),
             )
         })?;
         crate::pr_debug!("prog '{}': pinned at '{}'", name, path.to_string_lossy());

@@ -763,10 +763,16 @@ pub fn relocate_insn_idx(
     };
 
     let res = calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).inspect_err(|e| {
-        crate::pr_warn!("prog '{prog_name}': relo #{relo_idx}: failed to relocate: {}", -e.errno());
+        crate::pr_warn!(
+            "prog '{prog_name}': relo #{relo_idx}: failed to relocate: {}",
+            crate::error::errstr(e.errno())
+        );
     })?;
     patch_insn(prog_name, insns, insn_idx, relo_idx, &res).inspect_err(|e| {
-        crate::pr_warn!("prog '{prog_name}': relo #{relo_idx}: failed to patch insn #{insn_idx}: {}", -e.errno());
+        crate::pr_warn!(
+            "prog '{prog_name}': relo #{relo_idx}: failed to patch insn #{insn_idx}: {}",
+            crate::error::errstr(e.errno())
+        );
     })
 }
 

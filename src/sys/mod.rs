@@ -30,8 +30,6 @@ pub mod shm;
 pub mod tracefs;
 
 pub use fdio::{read_fd_from_start, write_fd_at_start};
-// The errno text lives with the error type; this path stays for callers that know it here.
-pub use crate::error::{strerror, strerror_into};
 
 /// The calling thread's errno after a failed libc call (EIO if the OS reported none).
 pub fn last_errno() -> i32 {

@@ -133,13 +133,13 @@ pub fn open_tracepoint(category: &str, name: &str) -> Result<OwnedFd> {
     let id = tracefs::tracepoint_id(category, name).map_err(|e| {
         crate::pr_warn!(
             "failed to determine tracepoint '{category}/{name}' perf event ID: {}",
-            crate::sys::strerror(e.errno())
+            crate::error::errstr(e.errno())
         );
         Error::quiet(e.errno())
     })?;
     open_tracepoint_id(id, -1).map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(libc::EIO);
-        crate::pr_warn!("tracepoint '{category}/{name}' perf_event_open() failed: {}", crate::sys::strerror(errno));
+        crate::pr_warn!("tracepoint '{category}/{name}' perf_event_open() failed: {}", crate::error::errstr(errno));
         Error::quiet(errno)
     })
 }

@@ -344,7 +344,10 @@ fn run(f: Feature, t: Option<BorrowedFd>) -> bool {
             let map = match array_map("libbpf_global", 32, 0, t) {
                 Ok(m) => m,
                 Err(e) => {
-                    crate::pr_warn!("Error in probe_kern_global_data(): {e}. Couldn't create simple array map.");
+                    crate::pr_warn!(
+                        "Error in probe_kern_global_data(): {}. Couldn't create simple array map.",
+                        crate::error::errstr(e.errno())
+                    );
                     return false;
                 }
             };
@@ -406,7 +409,10 @@ fn run(f: Feature, t: Option<BorrowedFd>) -> bool {
             let map = match array_map("libbpf_det_bind", 32, 0, t) {
                 Ok(m) => m,
                 Err(e) => {
-                    crate::pr_warn!("Error in probe_prog_bind_map(): {e}. Couldn't create simple array map.");
+                    crate::pr_warn!(
+                        "Error in probe_prog_bind_map(): {}. Couldn't create simple array map.",
+                        crate::error::errstr(e.errno())
+                    );
                     return false;
                 }
             };
@@ -555,7 +561,7 @@ fn arg_ctx_tag(t: Option<BorrowedFd>) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 /// The kernel's `-ENOTSUPP` (524), which some probes expect as their proof of support.
-const ENOTSUPP: i32 = 524;
+use crate::error::ENOTSUPP;
 
 /// libbpf's probe_prog_load: load `insns` as a program of `prog_type` with the attributes that
 /// type needs. `log` receives the verifier log (level 1) when given.

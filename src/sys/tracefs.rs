@@ -41,15 +41,15 @@ pub fn path(name: &str) -> String {
 /// Parse the first whitespace-delimited unsigned integer of a sysfs/tracefs file that holds one
 /// (`prefix` is text expected before it, e.g. "config:" in PMU format files). Errors carry the
 /// file name; a missing file is ENOENT. Like libbpf's `parse_uint_from_file`, a failure is also
-/// logged at DEBUG (`failed to open '<file>': <strerror>`): callers probe with it.
+/// logged at DEBUG (`failed to open '<file>': <-EXXX>`): callers probe with it.
 pub fn read_uint(file: &str, prefix: &str) -> Result<u32> {
     let s = std::fs::read_to_string(file).map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(libc::EIO);
-        crate::pr_debug!("failed to open '{}': {}", file, crate::error::strerror(errno));
-        Error::new(errno, format!("failed to open '{file}': {}", crate::error::strerror(errno)))
+        crate::pr_debug!("failed to open '{}': {}", file, crate::error::errstr(errno));
+        Error::new(errno, format!("failed to open '{file}': {}", crate::error::errstr(errno)))
     })?;
     let bad = || {
-        crate::pr_debug!("failed to parse '{}': {}", file, crate::error::strerror(libc::EIO));
+        crate::pr_debug!("failed to parse '{}': {}", file, crate::error::errstr(libc::EIO));
         Error::new(libc::EIO, format!("failed to parse '{file}': '{}'", s.trim()))
     };
     let rest = s.trim_start().strip_prefix(prefix).ok_or_else(bad)?;

@@ -2,7 +2,8 @@
 /*
  * bad_load.bpf.c: programs this kernel's verifier refuses, for ctests/logs: the log of a failed
  * load (libbpf's "prog 'X': BPF program load failed", the verifier log between BEGIN/END PROG
- * LOAD LOG, "prog 'X': failed to load: -22", "failed to load object") must be libbpf 1.5's.
+ * LOAD LOG, "prog 'X': failed to load: -EINVAL", "failed to load object") must be libbpf 1.5's
+ * (its errno text normalised into libbpf 1.7's form, which liboxbpf writes).
  *   good            loads (the whole-object load loads it first, then unloads it on failure)
  *   uninit_reg      reads r5, which holds nothing at entry ("R5 !read_ok"), in a subprogram
  *                   call (the log shows the appended subprogram's instructions)

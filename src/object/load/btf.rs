@@ -58,10 +58,16 @@ impl Object {
             }
             Err(e) => {
                 if self.has_st_ops_sections() {
-                    crate::pr_warn!("Error loading .BTF into kernel: {}. BTF is mandatory, can't proceed.", -e.errno());
+                    crate::pr_warn!(
+                        "Error loading .BTF into kernel: {}. BTF is mandatory, can't proceed.",
+                        crate::error::errstr(e.errno())
+                    );
                     return Err(Error::quiet(e.errno()));
                 }
-                crate::pr_info!("Error loading .BTF into kernel: {}. BTF is optional, ignoring.", -e.errno());
+                crate::pr_info!(
+                    "Error loading .BTF into kernel: {}. BTF is optional, ignoring.",
+                    crate::error::errstr(e.errno())
+                );
                 Ok(())
             }
         }

@@ -3,7 +3,7 @@
 //! slots.
 
 use crate::btf::{Btf, Kind};
-use crate::error::{Error, Result};
+use crate::error::{errstr, Error, Result};
 use crate::sys::probe::Feature;
 use crate::sys::{cmd, probe};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -74,7 +74,7 @@ impl LoadCtx {
                     return Ok(out);
                 }
                 Err(e) => {
-                    crate::pr_warn!("failed to iterate BTF objects: {}", -e.errno());
+                    crate::pr_warn!("failed to iterate BTF objects: {}", errstr(e.errno()));
                     return Err(Error::quiet(e.errno()));
                 }
             };
@@ -82,19 +82,19 @@ impl LoadCtx {
                 Ok(fd) => fd,
                 Err(e) if e.errno() == libc::ENOENT => continue,
                 Err(e) => {
-                    crate::pr_warn!("failed to get BTF object #{} FD: {}", id, -e.errno());
+                    crate::pr_warn!("failed to get BTF object #{} FD: {}", id, errstr(e.errno()));
                     return Err(Error::quiet(e.errno()));
                 }
             };
             let (info, name) = cmd::btf_info_name(fd.as_fd()).map_err(|e| {
-                crate::pr_warn!("failed to get BTF object #{} info: {}", id, -e.errno());
+                crate::pr_warn!("failed to get BTF object #{} info: {}", id, errstr(e.errno()));
                 Error::quiet(e.errno())
             })?;
             if info.kernel_btf == 0 || name == "vmlinux" {
                 continue;
             }
             let btf = cmd::btf_data(fd.as_fd()).and_then(|d| Btf::parse_split(&d, vml.clone())).map_err(|e| {
-                crate::pr_warn!("failed to load module [{}]'s BTF object #{}: {}", name, id, -e.errno());
+                crate::pr_warn!("failed to load module [{}]'s BTF object #{}: {}", name, id, errstr(e.errno()));
                 Error::quiet(e.errno())
             })?;
             out.push(ModBtf { name, fd, btf, fd_array_idx: 0 });

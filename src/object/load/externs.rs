@@ -87,7 +87,7 @@ impl Object {
     fn read_kallsyms(&mut self) -> Result<()> {
         let text = std::fs::read_to_string("/proc/kallsyms").map_err(|e| {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
-            crate::pr_warn!("failed to open /proc/kallsyms: {}", -errno);
+            crate::pr_warn!("failed to open /proc/kallsyms: {}", crate::error::errstr(errno));
             Error::quiet(errno)
         })?;
         for line in text.lines() {

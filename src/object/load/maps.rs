@@ -3,7 +3,7 @@
 
 use super::ctx::LoadCtx;
 use super::prog::excl_prog_hash;
-use super::{pr_perm_msg, strerr};
+use super::{errstr, pr_perm_msg};
 use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::{map_type_is_map_in_map, MapKind, Object, Slot};
@@ -24,7 +24,7 @@ impl Object {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
                 }
-                crate::pr_warn!("map '{}': failed to create: {}({})", name, strerr(e.errno()), -e.errno());
+                crate::pr_warn!("map '{}': failed to create: {}", name, errstr(e.errno()));
                 pr_perm_msg(e.errno());
                 for j in 0..idx {
                     if let Some(m) = self.maps.get_mut(j) {
@@ -98,7 +98,7 @@ impl Object {
                         "map '{}': failed to auto-pin at '{}': {}",
                         name,
                         path.to_string_lossy(),
-                        -e.errno()
+                        errstr(e.errno())
                     );
                     return Err(Error::quiet(e.errno()));
                 }
@@ -119,14 +119,14 @@ impl Object {
                 return Ok(());
             }
             Err(e) => {
-                crate::pr_warn!("couldn't retrieve pinned map '{}': {}", path.to_string_lossy(), strerr(e.errno()));
+                crate::pr_warn!("couldn't retrieve pinned map '{}': {}", path.to_string_lossy(), errstr(e.errno()));
                 return Err(Error::quiet(e.errno()));
             }
         };
         let info = match cmd::map_info(fd.as_fd()) {
             Ok(i) => i,
             Err(e) => {
-                crate::pr_warn!("failed to get map info for map FD {}: {}", fd.as_raw_fd(), strerr(e.errno()));
+                crate::pr_warn!("failed to get map info for map FD {}: {}", fd.as_raw_fd(), errstr(e.errno()));
                 crate::pr_warn!("couldn't reuse pinned map at '{}': parameter mismatch", path.to_string_lossy());
                 return Err(Error::quiet(libc::EINVAL));
             }
@@ -176,7 +176,7 @@ impl Object {
                     key,
                     tname,
                     tfd,
-                    -e.errno()
+                    errstr(e.errno())
                 );
                 return Err(Error::quiet(e.errno()));
             }
@@ -231,12 +231,12 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
         }
     };
     if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), data, 0) {
-        crate::pr_warn!("map '{}': failed to set initial contents: {}", name, strerr(e.errno()));
+        crate::pr_warn!("map '{}': failed to set initial contents: {}", name, errstr(e.errno()));
         return Err(Error::quiet(e.errno()));
     }
     if m.kind == MapKind::Rodata || m.kind == MapKind::Kconfig {
         if let Err(e) = cmd::map_freeze(fd.as_fd()) {
-            crate::pr_warn!("map '{}': failed to freeze as read-only: {}", name, strerr(e.errno()));
+            crate::pr_warn!("map '{}': failed to freeze as read-only: {}", name, errstr(e.errno()));
             return Err(Error::quiet(e.errno()));
         }
     }
@@ -245,7 +245,7 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
         let len = crate::object::maps::array_mmap_size(m.def.value_size, m.def.max_entries);
         if let (Some(r), Some(fd)) = (m.mmaped.as_mut(), m.fd.as_ref()) {
             if let Err(e) = r.map_fd_over(fd.as_fd(), len, writable) {
-                crate::pr_warn!("map '{}': failed to re-mmap() contents: {}", name, -e.errno());
+                crate::pr_warn!("map '{}': failed to re-mmap() contents: {}", name, errstr(e.errno()));
                 return Err(Error::quiet(e.errno()));
             }
         }
@@ -266,7 +266,7 @@ fn map_arena(m: &mut crate::object::Map, data: Option<&[u8]>) -> Result<()> {
     let mut r = match crate::sys::mmap::Region::from_fd(fd.as_fd(), len, at) {
         Ok(r) => r,
         Err(e) => {
-            crate::pr_warn!("map '{}': failed to mmap arena: {}", name, -e.errno());
+            crate::pr_warn!("map '{}': failed to mmap arena: {}", name, errstr(e.errno()));
             return Err(Error::quiet(e.errno()));
         }
     };
@@ -313,7 +313,11 @@ fn create_map(
         if let Some(inner) = m.inner.as_mut() {
             set_def_max_entries(inner, ncpus);
             if let Err(e) = create_map(inner, btf_fd, ncpus, token, None) {
-                crate::pr_warn!("map '{}': failed to create inner map: {}", m.name.to_string_lossy(), -e.errno());
+                crate::pr_warn!(
+                    "map '{}': failed to create inner map: {}",
+                    m.name.to_string_lossy(),
+                    errstr(e.errno())
+                );
                 return Err(e);
             }
             inner_fd = inner.fd.take();
@@ -365,12 +369,7 @@ fn create_map(
     let res = match cmd::map_create(&a) {
         Ok(fd) => Ok(fd),
         Err(e) if a.btf_key_type_id != 0 || a.btf_value_type_id != 0 => {
-            crate::pr_warn!(
-                "Error in bpf_create_map_xattr({}):{}({}). Retrying without BTF.",
-                name,
-                strerr(e.errno()),
-                -e.errno()
-            );
+            crate::pr_warn!("Error in bpf_create_map_xattr({}): {}. Retrying without BTF.", name, errstr(e.errno()));
             a.btf_fd = None;
             a.btf_key_type_id = 0;
             a.btf_value_type_id = 0;

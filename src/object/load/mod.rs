@@ -19,7 +19,7 @@ pub(crate) use ctx::LoadCtx;
 pub use prog::find_vmlinux_btf_id;
 
 use crate::btf::Btf;
-use crate::error::{Error, Result};
+use crate::error::{errstr, Error, Result};
 use crate::object::externs::ExternKind;
 use crate::object::Object;
 use crate::sys::{cmd, probe};
@@ -75,11 +75,6 @@ fn is_subprog_call(w: u64) -> bool {
 
 fn is_pseudo_func(w: u64) -> bool {
     insn::code(w) == BPF_LD_IMM64 && insn::src(w) == uapi::BPF_PSEUDO_FUNC
-}
-
-/// `strerror` without Rust's " (os error N)" suffix, as libbpf's `libbpf_strerror_r` prints.
-fn strerr(errno: i32) -> String {
-    cmd::errno_text(errno.abs())
 }
 
 impl Object {
@@ -187,7 +182,7 @@ impl Object {
         probe_loading(ctx.token())?;
         if self.needs_vmlinux_btf() {
             ctx.vmlinux = Some(Btf::vmlinux().map_err(|e| {
-                crate::pr_warn!("Error loading vmlinux BTF: {}", -e.errno());
+                crate::pr_warn!("Error loading vmlinux BTF: {}", errstr(e.errno()));
                 Error::quiet(e.errno())
             })?);
         }
@@ -222,12 +217,15 @@ impl Object {
         let dir = match std::fs::File::open(bpffs) {
             Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => f,
             Ok(_) => {
-                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", -libc::ENOTDIR));
+                say(format!(
+                    "object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}",
+                    errstr(libc::ENOTDIR)
+                ));
                 return if mandatory { Err(Error::quiet(libc::ENOTDIR)) } else { Ok(None) };
             }
             Err(e) => {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", -errno));
+                say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", errstr(errno)));
                 return if mandatory { Err(Error::quiet(errno)) } else { Ok(None) };
             }
         };
@@ -291,7 +289,10 @@ impl Object {
 /// accounted, then make sure a trivial program loads at all.
 fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
     if let Err(e) = probe::bump_rlimit_memlock() {
-        crate::pr_warn!("Failed to bump RLIMIT_MEMLOCK (err = {}), you might need to do it explicitly!", -e.errno());
+        crate::pr_warn!(
+            "Failed to bump RLIMIT_MEMLOCK (err = {}), you might need to do it explicitly!",
+            errstr(e.errno())
+        );
     }
     let insns = [insn::make(0xb7, 0, 0, 0, 0), insn::make(0x95, 0, 0, 0, 0)];
     let lic = c"GPL";
@@ -308,9 +309,8 @@ fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => {
             crate::pr_warn!(
-                "Error in bpf_object__probe_loading():{}({}). Couldn't load trivial BPF program. Make sure your kernel supports BPF (CONFIG_BPF_SYSCALL=y) and/or that RLIMIT_MEMLOCK is set to big enough value.",
-                strerr(e.errno()),
-                e.errno()
+                "Error in bpf_object__probe_loading(): {}. Couldn't load trivial BPF program. Make sure your kernel supports BPF (CONFIG_BPF_SYSCALL=y) and/or that RLIMIT_MEMLOCK is set to big enough value.",
+                errstr(e.errno())
             );
             Err(Error::quiet(e.errno()))
         }

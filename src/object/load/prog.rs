@@ -4,7 +4,7 @@
 
 use super::ctx::LoadCtx;
 use super::verifier_log::fixup_verifier_log;
-use super::{insn, pr_perm_msg, strerr};
+use super::{errstr, insn, pr_perm_msg};
 use crate::btf::{Btf, Kind};
 use crate::caller::CallerFd;
 use crate::error::lerr;
@@ -53,7 +53,7 @@ impl Object {
                     if e.should_log() {
                         crate::pr_warn!("{}", e);
                     }
-                    crate::pr_warn!("prog '{}': failed to load: {}", name, -e.errno());
+                    crate::pr_warn!("prog '{}': failed to load: {}", name, errstr(e.errno()));
                     return Err(Error::quiet(e.errno()));
                 }
             }
@@ -76,7 +76,7 @@ impl Object {
             // call) and `c.opts` a bpf_prog_load_opts-layout struct the callback may write.
             let rc = unsafe { (c.f)(c.prog.cast(), (&mut c.opts as *mut ProgLoadOptsC).cast(), c.cookie) };
             if rc < 0 {
-                crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", attrs.name, rc);
+                crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", attrs.name, errstr(rc));
                 return Err(Error::quiet(-rc));
             }
             attrs.take_back(&c.opts);
@@ -142,7 +142,7 @@ impl Object {
                         "prog '{}': no BTF-based attach target is specified, use bpf_program__set_attach_target()",
                         name
                     );
-                    crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, -libc::EINVAL);
+                    crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, errstr(libc::EINVAL));
                     return Err(Error::quiet(libc::EINVAL));
                 };
                 let p = self.progs.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
@@ -151,9 +151,9 @@ impl Object {
                         "prog '{}': failed to find kernel BTF type ID of '{}': {}",
                         name,
                         target,
-                        -e.errno()
+                        errstr(e.errno())
                     );
-                    crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, -e.errno());
+                    crate::pr_warn!("prog '{}': failed to prepare load attributes: {}", name, errstr(e.errno()));
                 })?;
                 attach_btf_obj_fd = obj_fd;
                 if let Some(p) = self.progs.get_mut(idx) {
@@ -319,7 +319,7 @@ impl Object {
                 } else if own_buf {
                     fixup_verifier_log(self, idx, &mut own);
                 }
-                crate::pr_warn!("prog '{}': BPF program load failed: {}", name, strerr(errno));
+                crate::pr_warn!("prog '{}': BPF program load failed: {}", name, errstr(errno));
                 pr_perm_msg(errno);
                 if own_buf && own.first().is_some_and(|&b| b != 0) {
                     crate::log::print_prog_load_log(crate::log::Level::Warn, &name, &c_text(&own));
@@ -336,7 +336,7 @@ impl Object {
                 None => Err(Error::quiet(libc::EINVAL)),
             };
             if let Err(e) = r {
-                crate::pr_warn!("prog '{}': failed to bind map '{}': {}", name, mname, strerr(e.errno()));
+                crate::pr_warn!("prog '{}': failed to bind map '{}': {}", name, mname, errstr(e.errno()));
             }
         }
         Ok(fd)
@@ -369,7 +369,7 @@ impl Object {
                         key,
                         pname,
                         pfd,
-                        -e.errno()
+                        errstr(e.errno())
                     );
                     return Err(Error::quiet(e.errno()));
                 }
@@ -523,7 +523,7 @@ fn find_attach_btf_id(p: &crate::object::Program, target: &str, kb: &mut LoadCtx
                 p.name.to_string_lossy(),
                 target_fd.raw(),
                 target,
-                -e.errno()
+                errstr(e.errno())
             );
         })?;
         return Ok((None, id));
@@ -589,7 +589,7 @@ pub fn find_vmlinux_btf_id(name: &str, attach_type: u32) -> Result<i32> {
 fn find_prog_btf_id(name: &str, prog_fd: CallerFd) -> Result<u32> {
     let fd = prog_fd.borrow().ok_or_else(|| Error::quiet(libc::EBADF))?;
     let info = cmd::prog_info(fd).map_err(|e| {
-        crate::pr_warn!("failed bpf_prog_get_info_by_fd for FD {}: {}", prog_fd.raw(), -e.errno());
+        crate::pr_warn!("failed bpf_prog_get_info_by_fd for FD {}: {}", prog_fd.raw(), errstr(e.errno()));
         Error::quiet(e.errno())
     })?;
     if info.btf_id == 0 {
@@ -600,7 +600,7 @@ fn find_prog_btf_id(name: &str, prog_fd: CallerFd) -> Result<u32> {
         .and_then(|f| cmd::btf_data(f.as_fd()))
         .and_then(|d| Btf::parse(&d))
         .map_err(|e| {
-            crate::pr_warn!("Failed to get BTF {} of the program: {}", info.btf_id, -e.errno());
+            crate::pr_warn!("Failed to get BTF {} of the program: {}", info.btf_id, errstr(e.errno()));
             Error::quiet(libc::EINVAL)
         })?;
     btf.find_by_name_kind(name, Kind::Func).ok_or_else(|| {

@@ -6,7 +6,7 @@ use super::ctx::LoadCtx;
 use super::{insn, is_pseudo_func, is_subprog_call, POISON_CALL_KFUNC_BASE, POISON_LDIMM64_MAP_BASE};
 use crate::btf::{Btf, Kind};
 use crate::error::lerr;
-use crate::error::{Error, Result};
+use crate::error::{errstr, Error, Result};
 use crate::object::externs::ExternKind;
 use crate::object::relo::RelocKind;
 use crate::object::{Object, BPF_INSN_SZ};
@@ -17,7 +17,7 @@ impl Object {
     pub(super) fn relocate(&mut self, kb: &mut LoadCtx) -> Result<()> {
         if self.btf_ext.is_some() {
             self.relocate_core(kb).map_err(|e| {
-                crate::pr_warn!("failed to perform CO-RE relocations: {}", -e.errno());
+                crate::pr_warn!("failed to perform CO-RE relocations: {}", errstr(e.errno()));
                 Error::quiet(e.errno())
             })?;
         }
@@ -48,7 +48,7 @@ impl Object {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
                 }
-                crate::pr_warn!("prog '{}': failed to relocate calls: {}", name, -e.errno());
+                crate::pr_warn!("prog '{}': failed to relocate calls: {}", name, errstr(e.errno()));
                 Error::quiet(e.errno())
             })?;
             let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
@@ -80,7 +80,7 @@ impl Object {
             Some(p) => {
                 custom = Btf::parse_file(p, None, false)
                     .map_err(|e| {
-                        crate::pr_warn!("failed to parse target BTF: {}", -e.errno());
+                        crate::pr_warn!("failed to parse target BTF: {}", errstr(e.errno()));
                         Error::quiet(e.errno())
                     })?
                     .0;
@@ -485,12 +485,12 @@ impl Object {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
                 }
-                crate::pr_warn!("prog '{}': failed to relocate data references: {}", pname, -e.errno());
+                crate::pr_warn!("prog '{}': failed to relocate data references: {}", pname, errstr(e.errno()));
                 return Err(Error::quiet(e.errno()));
             }
             if let (true, Some(btf)) = (arg_ctx_fixup, self.btf.as_deref_mut()) {
                 if let Err(e) = super::arg_ctx::fixup_func_info(btf, p) {
-                    crate::pr_warn!("prog '{}': failed to perform .BTF.ext fix ups: {}", pname, -e.errno());
+                    crate::pr_warn!("prog '{}': failed to perform .BTF.ext fix ups: {}", pname, errstr(e.errno()));
                     return Err(Error::quiet(e.errno()));
                 }
             }

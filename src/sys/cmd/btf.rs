@@ -91,7 +91,7 @@ pub fn btf_load_into_kernel(
                 if user_buf.is_none() && e.errno() == libc::ENOSPC && own.len() <= (u32::MAX / 2) as usize {
                     continue;
                 }
-                crate::pr_warn!("BTF loading error: {}", -e.errno());
+                crate::pr_warn!("BTF loading error: {}", crate::error::errstr(e.errno()));
                 if user_buf.is_none() && own.first().is_some_and(|&b| b != 0) {
                     crate::pr_warn!("-- BEGIN BTF LOAD LOG ---\n{}\n-- END BTF LOAD LOG --", c_text(&own));
                 }

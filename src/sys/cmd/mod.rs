@@ -9,7 +9,7 @@
 //! * the safe functions, one file per command family (`map`, `prog`, `btf`, `link`,
 //!   `obj`) and re-exported at this module's top level: borrowed fds, slices whose lengths are
 //!   checked against what the kernel will touch, and [`Error`]s that name the command and the
-//!   object ("map 'foo': BPF_MAP_CREATE failed: Invalid argument"). The object loader uses these.
+//!   object ("map 'foo': BPF_MAP_CREATE failed: -EINVAL"). The object loader uses these.
 //!
 //! Every fd the kernel returns comes back as an `OwnedFd`; the kernel opens them `O_CLOEXEC`.
 //! Like libbpf, an fd that lands on 0, 1 or 2 is moved above 2 (`F_DUPFD_CLOEXEC`), so a
@@ -108,15 +108,11 @@ pub fn cmd_name(cmd: u32) -> &'static str {
     NAMES.get(cmd as usize).copied().unwrap_or("BPF_<unknown command>")
 }
 
-/// `strerror` text of a positive errno (the C library's, as [`crate::error::strerror`]).
-pub fn errno_text(errno: i32) -> String {
-    crate::error::strerror(errno)
-}
-
-/// "<what>: <CMD> failed: <strerror>", carrying the errno.
+/// "<what>: <CMD> failed: <errno>" (`-EINVAL`, as libbpf 1.7 writes errno values), carrying the
+/// errno.
 pub fn fail(what: impl Display, cmd: u32, e: &io::Error) -> Error {
     let errno = e.raw_os_error().unwrap_or(libc::EIO);
-    Error::new(errno, format!("{what}: {} failed: {}", cmd_name(cmd), errno_text(errno)))
+    Error::new(errno, format!("{what}: {} failed: {}", cmd_name(cmd), crate::error::errstr(errno)))
 }
 
 /// Like [`fail`], but `ENOENT` is an expected outcome reported quietly.
@@ -181,10 +177,9 @@ mod tests {
     }
 
     #[test]
-    fn errno_text_has_no_rust_suffix() {
-        assert_eq!(errno_text(libc::EINVAL), "Invalid argument");
+    fn fail_names_the_errno() {
         let e = fail("map 'foo'", uapi::BPF_MAP_CREATE, &io::Error::from_raw_os_error(libc::EINVAL));
-        assert_eq!(e.message(), "map 'foo': BPF_MAP_CREATE failed: Invalid argument");
+        assert_eq!(e.message(), "map 'foo': BPF_MAP_CREATE failed: -EINVAL");
         assert_eq!(e.errno(), libc::EINVAL);
         assert_eq!(cmd_name(uapi::BPF_TOKEN_CREATE), "BPF_TOKEN_CREATE");
         assert_eq!(cmd_name(99), "BPF_<unknown command>");
