@@ -327,11 +327,7 @@ impl Btf {
             Blob::Mapped(map) => Words::mapped(map, ts, tl / 4),
             Blob::Heap(_) => None,
         };
-        let types = mapped.unwrap_or_else(|| {
-            Words::Heap(
-                data[ts..ts + tl].chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            )
-        });
+        let types = mapped.unwrap_or_else(|| Words::Heap(words_of(&data[ts..ts + tl])));
         let offs = index_types(&types, start_id)?;
 
         let btf = Btf {
@@ -537,6 +533,10 @@ impl Btf {
         }
         let o = (off - start) as usize;
         let s = self.strs();
+        // The first byte decides most comparisons without a call to the slice compare.
+        if s.get(o) != name.first().or(Some(&0)) {
+            return false;
+        }
         o.checked_add(name.len()).is_some_and(|end| s.get(o..end) == Some(name) && s.get(end) == Some(&0))
     }
 
@@ -569,14 +569,21 @@ impl Btf {
     /// [`Btf::find_own`] by a scan in id order, comparing raw name bytes.
     fn scan_own(&self, nb: &[u8], kind: Option<Kind>) -> Option<u32> {
         let d = &*self.data;
+        let (types, strs, start) = (&*d.types, self.strs(), d.start_str_off);
+        // The first byte of the wanted name ("" wants a NUL there): own names are tested on it
+        // inline before the full compare.
+        let first = nb.first().copied().unwrap_or(0);
         // The kind (one word) is checked before the name (a string compare): same answer.
         d.offs.iter().enumerate().find_map(|(i, &w)| {
             crate::work::add(crate::work::Kind::ScanStep, 1);
             let w = w as usize;
-            if kind.is_some() && Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f) != kind {
+            if kind.is_some() && Kind::from_raw((types.get(w + 1)? >> 24) & 0x1f) != kind {
                 return None;
             }
-            let name_off = *d.types.get(w)?;
+            let name_off = *types.get(w)?;
+            if name_off >= start && strs.get((name_off - start) as usize) != Some(&first) {
+                return None;
+            }
             self.str_is(name_off, nb).then_some(d.start_id + i as u32)
         })
     }
@@ -902,20 +909,16 @@ impl Btf {
             let rec = rec.ok_or_else(|| bad(format!("type [{id}] record missing")))?;
             let (name_off, info) = (rec[0], rec[1]);
             let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
+            // The in-range tests are inline (one compare for an own string or id, the common
+            // case); only a failure pays for the closures and the message.
             let check_name = |off: u32, what: &str| {
-                if name_in_range(off) {
+                if (off >= str_start && ((off - str_start) as usize) < str_len) || name_in_range(off) {
                     Ok(())
                 } else {
-                    Err(lb(format!("type [{id}]: invalid {what} (string offset {off})")))
+                    Err(invalid_name(id, what, off))
                 }
             };
-            let check_id = |t: u32| {
-                if t < cnt {
-                    Ok(())
-                } else {
-                    Err(lb(format!("type [{id}]: invalid referenced type ID {t}")))
-                }
-            };
+            let check_id = |t: u32| if t < cnt { Ok(()) } else { Err(invalid_ref(id, t)) };
             check_name(name_off, "type name")?;
             let entries = |stride: usize| rec[3..].chunks_exact(stride);
             use Kind::*;
@@ -958,6 +961,36 @@ impl Btf {
         }
         Ok(())
     }
+}
+
+/// libbpf's message for a name offset outside the string sections (kept out of line: the
+/// check that calls it runs for every name of every type).
+#[cold]
+#[inline(never)]
+fn invalid_name(id: u32, what: &str, off: u32) -> Error {
+    Error::inval(format!("btf: type [{id}]: invalid {what} (string offset {off})"))
+}
+
+/// libbpf's message for a referenced type id out of range (out of line, as above).
+#[cold]
+#[inline(never)]
+fn invalid_ref(id: u32, t: u32) -> Error {
+    Error::inval(format!("btf: type [{id}]: invalid referenced type ID {t}"))
+}
+
+/// `bytes` (a multiple of 4 long) as native words, by one copy (no zero fill, no per-word
+/// push).
+fn words_of(bytes: &[u8]) -> Vec<u32> {
+    let n = bytes.len() / 4;
+    let mut out = Vec::<u32>::with_capacity(n);
+    // SAFETY: `out` has room for `n` words = `n * 4` bytes, `bytes` holds at least that many,
+    // the two do not overlap, and every bit pattern is a valid u32, so the first `n` words are
+    // initialized before `set_len`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr().cast::<u8>(), n * 4);
+        out.set_len(n);
+    }
+    out
 }
 
 /// Walk the type section, returning the word offset of every record; rejects unknown kinds and
