@@ -352,7 +352,7 @@ impl Object {
         let label = self.path.clone();
         // STT_FUNC symbols of each section, in symbol-table order, found once (a scan of the
         // whole symbol table per executable section made many-section objects quadratic).
-        let mut funcs_by_sec: std::collections::HashMap<usize, Vec<&elf::Symbol>> = std::collections::HashMap::new();
+        let mut funcs_by_sec: crate::btf::dedup::FastMap<usize, Vec<&elf::Symbol>> = Default::default();
         for sym in elf.symbols.iter().filter(|s| s.typ == elf::STT_FUNC) {
             funcs_by_sec.entry(sym.shndx as usize).or_default().push(sym);
         }
