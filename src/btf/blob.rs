@@ -157,6 +157,37 @@ mod tests {
         assert_eq!(m.find_by_name_kind("oxbpf_int", Kind::Int), None);
     }
 
+    /// A BTF in the canonical layout keeps no copy of its blob (types and strings are copied
+    /// once); its raw bytes are rebuilt identical, and in-place edits reach them.
+    #[test]
+    fn canonical_blob_rebuilt_identical() {
+        use crate::btf::builder::BtfBuilder;
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, 1);
+        let v = b.add_var("x", int, 1);
+        b.add_datasec(".data", 0, &[(v, 0, 4)]);
+        let blob = b.build();
+        let mut btf = Btf::parse(&blob).unwrap();
+        assert!(btf.data.raw.get().is_none(), "no copy of the blob kept at parse");
+        assert_eq!(btf.raw_data(), &blob[..]);
+        let sec = btf.find_by_name_kind(".data", Kind::Datasec).unwrap();
+        btf.set_datasec_size(sec, 8).unwrap();
+        let mut want = blob.clone();
+        let at = btf.type_offset(sec).unwrap() + 8;
+        want[at..at + 4].copy_from_slice(&8u32.to_ne_bytes());
+        assert_eq!(btf.raw_data(), &want[..]);
+        assert_eq!(btf.ty(sec).unwrap().size_or_type, 8);
+        // A header with padding (not canonical) keeps its bytes as given.
+        let mut padded = blob[..24].to_vec();
+        padded[4..8].copy_from_slice(&32u32.to_ne_bytes());
+        padded.extend_from_slice(&[0; 8]);
+        padded.extend_from_slice(&blob[24..]);
+        let p = Btf::parse(&padded).unwrap();
+        assert!(p.data.raw.get().is_some());
+        assert_eq!(p.raw_data(), &padded[..]);
+        assert_eq!(p.find_by_name("x"), btf.find_by_name("x"));
+    }
+
     #[test]
     fn name_scans_and_index_agree() {
         let Some((m, _)) = both() else {

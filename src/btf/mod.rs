@@ -127,6 +127,11 @@ struct Data {
     str_start: usize,
     /// Once modifiable: the own string section, owned and growable.
     own_strs: Option<Vec<u8>>,
+    /// A BTF parsed from a caller's buffer in the canonical layout (24-byte header, types then
+    /// strings, nothing else): its own copy of the string section. `raw` is then not kept
+    /// from the parse but rebuilt on demand (byte-identical), so the blob is copied once, as
+    /// types and strings, not twice.
+    parsed_strs: Option<Box<[u8]>>,
     /// Hash index of own strings, built on first string lookup and kept up to date by additions.
     str_index: OnceLock<write::StrIndex>,
     start_id: u32,
@@ -274,7 +279,18 @@ impl Btf {
     }
 
     fn parse_native(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
-        Self::parse_blob(Blob::Heap(data.into()), base)
+        let hdr = Header::parse(data)?;
+        let (tl, sl) = (hdr.type_len as usize, hdr.str_len as usize);
+        let canonical = hdr.hdr_len as usize == HEADER_LEN
+            && hdr.type_off == 0
+            && hdr.str_off == hdr.type_len
+            && data.len() == HEADER_LEN + tl + sl;
+        if !canonical {
+            return Self::parse_blob(Blob::Heap(data.into()), base);
+        }
+        let types = Words::Heap(words_of(&data[HEADER_LEN..HEADER_LEN + tl]));
+        let strs: Box<[u8]> = data[HEADER_LEN + tl..].into();
+        Self::parse_parts(hdr, None, types, Some(strs), base)
     }
 
     /// Parse a read-only mapping of a BTF file, borrowing its bytes instead of copying them
@@ -289,10 +305,33 @@ impl Btf {
     fn parse_blob(blob: Blob, base: Option<Arc<Btf>>) -> Result<Btf> {
         let data: &[u8] = &blob;
         let hdr = Header::parse(data)?;
+        let ts = hdr.hdr_len as usize + hdr.type_off as usize;
+        let tl = hdr.type_len as usize;
+        let mapped = match &blob {
+            Blob::Mapped(map) => Words::mapped(map, ts, tl / 4),
+            Blob::Heap(_) => None,
+        };
+        let types = mapped.unwrap_or_else(|| Words::Heap(words_of(&data[ts..ts + tl])));
+        Self::parse_parts(hdr, Some(blob), types, None, base)
+    }
+
+    /// The checks and indexing of a parse, over a checked header, the type section as words
+    /// and the strings: in `blob` (kept as the raw bytes) or, without a blob, `parsed_strs`.
+    fn parse_parts(
+        hdr: Header,
+        blob: Option<Blob>,
+        types: Words,
+        parsed_strs: Option<Box<[u8]>>,
+        base: Option<Arc<Btf>>,
+    ) -> Result<Btf> {
         let hdr_len = hdr.hdr_len as usize;
         let str_start = hdr_len + hdr.str_off as usize;
         let str_len = hdr.str_len as usize;
-        let strs = &data[str_start..str_start + str_len];
+        let strs: &[u8] = match (&blob, &parsed_strs) {
+            (Some(b), _) => &b[str_start..str_start + str_len],
+            (None, Some(s)) => s,
+            (None, None) => &[],
+        };
         if str_len == 0 {
             if base.is_none() {
                 return Err(bad("string section is empty (base BTF needs at least the empty name at offset 0)"));
@@ -321,28 +360,18 @@ impl Btf {
             }
         };
 
-        let ts = hdr_len + hdr.type_off as usize;
-        let tl = hdr.type_len as usize;
-        let mapped = match &blob {
-            Blob::Mapped(map) => Words::mapped(map, ts, tl / 4),
-            Blob::Heap(_) => None,
-        };
-        let types = mapped.unwrap_or_else(|| {
-            Words::Heap(
-                data[ts..ts + tl].chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            )
-        });
         let offs = index_types(&types, start_id)?;
 
         let btf = Btf {
             data: Arc::new(Data {
-                raw: OnceLock::from(blob),
+                raw: blob.map_or_else(OnceLock::new, OnceLock::from),
                 raw_swapped: OnceLock::new(),
                 hdr,
                 types,
                 offs,
                 str_start,
                 own_strs: None,
+                parsed_strs,
                 str_index: OnceLock::new(),
                 start_id,
                 start_str_off,
@@ -392,6 +421,9 @@ impl Btf {
         if let Some(s) = &d.own_strs {
             return s;
         }
+        if let Some(s) = &d.parsed_strs {
+            return s;
+        }
         d.raw.get().and_then(|r| r.get(d.str_start..d.str_start + d.hdr.str_len as usize)).unwrap_or(&[])
     }
 
@@ -404,6 +436,10 @@ impl Btf {
         d.str_index = OnceLock::new();
         d.strs_utf8 = OnceLock::new();
         if let Some(s) = d.own_strs.as_mut() {
+            d.raw = OnceLock::new();
+            return s;
+        }
+        if let Some(s) = d.parsed_strs.as_mut() {
             d.raw = OnceLock::new();
             return s;
         }
@@ -537,14 +573,30 @@ impl Btf {
         }
         let o = (off - start) as usize;
         let s = self.strs();
+        // The first byte decides most comparisons without a call to the slice compare.
+        if s.get(o) != name.first().or(Some(&0)) {
+            return false;
+        }
         o.checked_add(name.len()).is_some_and(|end| s.get(o..end) == Some(name) && s.get(end) == Some(&0))
     }
 
-    /// Whether own type `id`'s name starts with `prefix` (raw bytes, no UTF-8 check; the cheap
-    /// filter of the CO-RE candidate search, called for every type of vmlinux). `prefix` must
-    /// hold no NUL: the caller checks that once, not once per type.
-    pub(crate) fn own_name_starts_with(&self, id: u32, prefix: &[u8]) -> bool {
-        self.own_name_off(id).is_some_and(|off| self.str_starts_with(off, prefix))
+    /// A test of whether own type `id`'s name starts with `prefix` (raw bytes, no UTF-8 check),
+    /// with the type and string sections looked up once: the cheap filter of the CO-RE
+    /// candidate search, run on every type of vmlinux. `prefix` must hold no NUL: the caller
+    /// checks that once, not once per type.
+    pub(crate) fn own_name_prefix_test<'a>(&'a self, prefix: &'a [u8]) -> impl Fn(u32) -> bool + 'a {
+        let d = &*self.data;
+        let (types, offs, strs) = (&*d.types, &d.offs[..], self.strs());
+        let (start_id, start_str) = (d.start_id, d.start_str_off);
+        move |id: u32| {
+            let Some(&w) = id.checked_sub(start_id).and_then(|i| offs.get(i as usize)) else { return false };
+            let Some(&off) = types.get(w as usize) else { return false };
+            if off < start_str {
+                return self.base.as_deref().is_some_and(|b| b.str_starts_with(off, prefix));
+            }
+            let o = (off - start_str) as usize;
+            o.checked_add(prefix.len()).and_then(|end| strs.get(o..end)) == Some(prefix)
+        }
     }
 
     /// Smallest own id named `name` (of `kind`, if given). The first few lookups scan the
@@ -569,14 +621,21 @@ impl Btf {
     /// [`Btf::find_own`] by a scan in id order, comparing raw name bytes.
     fn scan_own(&self, nb: &[u8], kind: Option<Kind>) -> Option<u32> {
         let d = &*self.data;
+        let (types, strs, start) = (&*d.types, self.strs(), d.start_str_off);
+        // The first byte of the wanted name ("" wants a NUL there): own names are tested on it
+        // inline before the full compare.
+        let first = nb.first().copied().unwrap_or(0);
         // The kind (one word) is checked before the name (a string compare): same answer.
         d.offs.iter().enumerate().find_map(|(i, &w)| {
             crate::work::add(crate::work::Kind::ScanStep, 1);
             let w = w as usize;
-            if kind.is_some() && Kind::from_raw((d.types.get(w + 1)? >> 24) & 0x1f) != kind {
+            if kind.is_some() && Kind::from_raw((types.get(w + 1)? >> 24) & 0x1f) != kind {
                 return None;
             }
-            let name_off = *d.types.get(w)?;
+            let name_off = *types.get(w)?;
+            if name_off >= start && strs.get((name_off - start) as usize) != Some(&first) {
+                return None;
+            }
             self.str_is(name_off, nb).then_some(d.start_id + i as u32)
         })
     }
@@ -817,7 +876,7 @@ impl Btf {
         d.raw_swapped = OnceLock::new();
         let w = d.offs[(id - d.start_id) as usize] as usize + word;
         let byte = rec + word * 4;
-        if d.own_strs.is_some() {
+        if d.own_strs.is_some() || d.parsed_strs.is_some() {
             d.raw = OnceLock::new();
             let slot = d
                 .types
@@ -902,20 +961,16 @@ impl Btf {
             let rec = rec.ok_or_else(|| bad(format!("type [{id}] record missing")))?;
             let (name_off, info) = (rec[0], rec[1]);
             let kind = Kind::from_raw((info >> 24) & 0x1f).unwrap_or(Kind::Unkn);
+            // The in-range tests are inline (one compare for an own string or id, the common
+            // case); only a failure pays for the closures and the message.
             let check_name = |off: u32, what: &str| {
-                if name_in_range(off) {
+                if (off >= str_start && ((off - str_start) as usize) < str_len) || name_in_range(off) {
                     Ok(())
                 } else {
-                    Err(lb(format!("type [{id}]: invalid {what} (string offset {off})")))
+                    Err(invalid_name(id, what, off))
                 }
             };
-            let check_id = |t: u32| {
-                if t < cnt {
-                    Ok(())
-                } else {
-                    Err(lb(format!("type [{id}]: invalid referenced type ID {t}")))
-                }
-            };
+            let check_id = |t: u32| if t < cnt { Ok(()) } else { Err(invalid_ref(id, t)) };
             check_name(name_off, "type name")?;
             let entries = |stride: usize| rec[3..].chunks_exact(stride);
             use Kind::*;
@@ -958,6 +1013,36 @@ impl Btf {
         }
         Ok(())
     }
+}
+
+/// libbpf's message for a name offset outside the string sections (kept out of line: the
+/// check that calls it runs for every name of every type).
+#[cold]
+#[inline(never)]
+fn invalid_name(id: u32, what: &str, off: u32) -> Error {
+    Error::inval(format!("btf: type [{id}]: invalid {what} (string offset {off})"))
+}
+
+/// libbpf's message for a referenced type id out of range (out of line, as above).
+#[cold]
+#[inline(never)]
+fn invalid_ref(id: u32, t: u32) -> Error {
+    Error::inval(format!("btf: type [{id}]: invalid referenced type ID {t}"))
+}
+
+/// `bytes` (a multiple of 4 long) as native words, by one copy (no zero fill, no per-word
+/// push).
+fn words_of(bytes: &[u8]) -> Vec<u32> {
+    let n = bytes.len() / 4;
+    let mut out = Vec::<u32>::with_capacity(n);
+    // SAFETY: `out` has room for `n` words = `n * 4` bytes, `bytes` holds at least that many,
+    // the two do not overlap, and every bit pattern is a valid u32, so the first `n` words are
+    // initialized before `set_len`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr().cast::<u8>(), n * 4);
+        out.set_len(n);
+    }
+    out
 }
 
 /// Walk the type section, returning the word offset of every record; rejects unknown kinds and

@@ -229,6 +229,7 @@ impl Btf {
                 offs: Vec::new(),
                 str_start: 0,
                 own_strs: Some(strs),
+                parsed_strs: None,
                 str_index: OnceLock::new(),
                 start_id,
                 start_str_off,
@@ -256,8 +257,13 @@ impl Btf {
         }
         let d = Arc::make_mut(&mut self.data);
         if d.own_strs.is_none() {
-            let (a, n) = (d.str_start, d.hdr.str_len as usize);
-            let strs = d.raw.get().and_then(|r| r.get(a..a + n)).unwrap_or(&[]).to_vec();
+            let strs = match d.parsed_strs.take() {
+                Some(s) => s.into_vec(),
+                None => {
+                    let (a, n) = (d.str_start, d.hdr.str_len as usize);
+                    d.raw.get().and_then(|r| r.get(a..a + n)).unwrap_or(&[]).to_vec()
+                }
+            };
             d.own_strs = Some(strs);
         }
         d.raw = OnceLock::new();
@@ -782,8 +788,16 @@ impl Btf {
             out.extend_from_slice(&w32(v));
         }
         out.resize((h.hdr_len as usize).max(HEADER_LEN), 0);
-        for &w in d.types.iter() {
-            out.extend_from_slice(&w32(w));
+        if swap {
+            for &w in d.types.iter() {
+                out.extend_from_slice(&w32(w));
+            }
+        } else {
+            let words: &[u32] = &d.types;
+            // SAFETY: the bytes of an initialized `[u32]`, read-only for the borrow's life; `u8`
+            // has no alignment requirement and every byte is initialized.
+            let bytes = unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 4) };
+            out.extend_from_slice(bytes);
         }
         out.extend_from_slice(strs);
         out.into_boxed_slice()

@@ -1,10 +1,10 @@
 //! BTF questions the object model asks, in one place: kinds, DATASEC contents, and the DATASEC
 //! fixup libbpf performs at open.
 
+use crate::btf::dedup::FastMap as HashMap;
 use crate::btf::{Btf, Kind, VarSecinfo, VAR_GLOBAL_EXTERN, VAR_STATIC};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
-use std::collections::HashMap;
 
 pub fn kind(btf: &Btf, id: u32) -> Option<Kind> {
     btf.kind_of(id)
@@ -49,13 +49,13 @@ pub struct ElfVars<'e> {
 
 impl<'e> ElfVars<'e> {
     pub fn new(elf: &'e Elf<'e>) -> ElfVars<'e> {
-        let mut syms = HashMap::with_capacity(elf.symbols.len());
+        let mut syms = HashMap::with_capacity_and_hasher(elf.symbols.len(), Default::default());
         for s in &elf.symbols {
             if s.typ == elf::STT_OBJECT && (s.bind == elf::STB_GLOBAL || s.bind == elf::STB_WEAK) {
                 syms.entry(s.name).or_insert(s);
             }
         }
-        let mut sec_sizes = HashMap::with_capacity(elf.sections.len());
+        let mut sec_sizes = HashMap::with_capacity_and_hasher(elf.sections.len(), Default::default());
         for s in &elf.sections {
             sec_sizes.entry(s.name).or_insert(s.size);
         }

@@ -5,11 +5,11 @@
 
 use super::btfq;
 use super::Object;
+use crate::btf::dedup::FastMap as HashMap;
 use crate::btf::{Btf, Kind};
 use crate::btf::{VAR_GLOBAL_ALLOCATED, VAR_GLOBAL_EXTERN};
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
-use std::collections::HashMap;
 
 /// What a `.kconfig` extern's C type is, for value parsing at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +67,8 @@ struct Index<'b> {
 
 impl<'b> Index<'b> {
     fn new(btf: &'b Btf) -> Index<'b> {
-        let mut by_name = HashMap::new();
-        let mut sec_of = HashMap::new();
+        let mut by_name = HashMap::default();
+        let mut sec_of = HashMap::default();
         for id in 1..btf.type_cnt() {
             let Some(t) = btf.ty(id) else { continue };
             match t.kind {
@@ -245,7 +245,7 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     if let (Some(sec), Some(btf)) = (kcfg_sec, obj.btf.as_deref_mut()) {
         btf.set_datasec_size(sec, off)?;
         // The first extern of each name, in layout order.
-        let mut by_name: HashMap<&str, &Extern> = HashMap::new();
+        let mut by_name: HashMap<&str, &Extern> = HashMap::default();
         for e in &exts {
             by_name.entry(e.name.as_str()).or_insert(e);
         }

@@ -11,8 +11,8 @@
 //! retired when the collection drops (with its object), so C passing one back after the
 //! object closed is refused.
 
+use crate::btf::dedup::FastMap as HashMap;
 use crate::registry::{self, Handle};
-use std::collections::HashMap;
 use std::ptr::NonNull;
 
 pub struct Handles<T: Handle> {
@@ -30,7 +30,7 @@ unsafe impl<T: Handle + Sync> Sync for Handles<T> {}
 
 impl<T: Handle> Default for Handles<T> {
     fn default() -> Self {
-        Handles { items: Vec::new(), index: HashMap::new() }
+        Handles { items: Vec::new(), index: HashMap::default() }
     }
 }
 

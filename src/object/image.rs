@@ -24,7 +24,7 @@ impl ObjectImage {
         let f = File::open(path)?;
         let meta = f.metadata()?;
         if meta.is_file() && meta.len() > 0 {
-            if let Ok(m) = MappedFile::map(&f) {
+            if let Ok(m) = MappedFile::map_len(&f, meta.len()) {
                 return Ok(ObjectImage::Mapped(m));
             }
         }

@@ -503,13 +503,17 @@ fn add_internal_map(
         region.write(0, d)?;
     }
     m.mmaped = Some(region);
-    crate::pr_debug!(
-        "map '{}' (global data): at sec_idx {}, offset 0, flags {:x}.",
-        m.name.to_string_lossy(),
-        sec_idx,
-        m.def.map_flags
-    );
-    crate::pr_debug!("map {} is \"{}\"", obj.maps.len(), m.name.to_string_lossy());
+    // SAFETY: the map's NUL-terminated name (an ASCII CString, as `internal_map_name` makes it)
+    // for `%s`, usize for `%zu`, u32 for `%x`.
+    unsafe {
+        crate::pr_debug_c!(
+            c"libbpf: map '%s' (global data): at sec_idx %zu, offset 0, flags %x.\n",
+            m.name.as_ptr(),
+            sec_idx,
+            m.def.map_flags
+        );
+        crate::pr_debug_c!(c"libbpf: map %zu is \"%s\"\n", obj.maps.len(), m.name.as_ptr());
+    }
     obj.maps.push(m);
     Ok(())
 }

@@ -355,7 +355,7 @@ impl Object {
         let label = self.path.clone();
         // STT_FUNC symbols of each section, in symbol-table order, found once (a scan of the
         // whole symbol table per executable section made many-section objects quadratic).
-        let mut funcs_by_sec: std::collections::HashMap<usize, Vec<&elf::Symbol>> = std::collections::HashMap::new();
+        let mut funcs_by_sec: crate::btf::dedup::FastMap<usize, Vec<&elf::Symbol>> = Default::default();
         for sym in elf.symbols.iter().filter(|s| s.typ == elf::STT_FUNC) {
             funcs_by_sec.entry(sym.shndx as usize).or_default().push(sym);
         }
@@ -376,15 +376,21 @@ impl Object {
                     sec.index
                 )));
             }
-            crate::pr_debug!(
-                "elf: section({}) {}, size {}, link {}, flags {:x}, type={}",
-                sec.index,
-                name,
-                sec.size,
-                sec.link,
-                sec.flags,
-                sec.sh_type
-            );
+            let (nl, np) = crate::log::cs(name);
+            // SAFETY: usize for `%zu`, a (c_int, pointer) pair of a live &str for `%.*s`, u64 for
+            // `%llu`/`%llx`, u32 for `%u`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: elf: section(%zu) %.*s, size %llu, link %u, flags %llx, type=%u\n",
+                    sec.index,
+                    nl,
+                    np,
+                    sec.size,
+                    sec.link,
+                    sec.flags,
+                    sec.sh_type
+                )
+            };
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
                 self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();

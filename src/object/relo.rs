@@ -3,11 +3,11 @@
 //! function-pointer members bound to programs.
 
 use super::{reloc_err, MapKind, Object, SecType, Slot, BPF_INSN_SZ};
+use crate::btf::dedup::FastMap as HashMap;
 use crate::btf::Kind;
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelocKind {
@@ -67,9 +67,9 @@ struct Lookups {
 impl Lookups {
     fn new(obj: &Object) -> Lookups {
         let mut lk = Lookups {
-            ext_of_sym: HashMap::new(),
-            user_map_at: HashMap::new(),
-            data_map_of: HashMap::new(),
+            ext_of_sym: HashMap::default(),
+            user_map_at: HashMap::default(),
+            data_map_of: HashMap::default(),
             arena: None,
         };
         for (i, e) in obj.externs.iter().enumerate() {
@@ -374,7 +374,7 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                 return Err(Error::inval(format!(".maps relo #{i}: hash-of-maps '{mname}' should have key size 4.")));
             }
             let by_name = map_by_name.get_or_insert_with(|| {
-                let mut h = HashMap::new();
+                let mut h = HashMap::default();
                 for (j, m) in obj.maps.iter().enumerate() {
                     crate::work::add(crate::work::Kind::ScanStep, 1);
                     if let Some(r) = &m.real_name {
@@ -391,7 +391,7 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             Slot::Map(t)
         } else if map.def.map_type == uapi::BPF_MAP_TYPE_PROG_ARRAY {
             let by_name = prog_by_name.get_or_insert_with(|| {
-                let mut h = HashMap::new();
+                let mut h = HashMap::default();
                 for (j, p) in obj.programs() {
                     crate::work::add(crate::work::Kind::ScanStep, 1);
                     h.entry(p.name.as_bytes()).or_insert(j);
@@ -546,9 +546,11 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
         let btf = obj.btf.as_deref().ok_or_else(|| Error::inval("struct_ops without BTF"))?;
         let type_id = map.st_ops.as_ref().map(|s| s.type_id).unwrap_or(0);
         let t = btf.ty(type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
-        let members: Vec<_> = t.members().map(|m| m.iter().collect()).unwrap_or_default();
-        let (member_idx, member) = members
-            .iter()
+        // Members decoded one at a time up to the one at `moff` (no Vec of all of them per reloc).
+        let (member_idx, member) = t
+            .members()
+            .into_iter()
+            .flat_map(|m| m.iter())
             .enumerate()
             .find(|(_, m)| m.bit_offset as u64 == moff * 8)
             .ok_or_else(|| Error::inval(format!("struct_ops reloc {mname}: cannot find member at moff {moff}")))?;

@@ -260,10 +260,11 @@ fn add_cands(
     // No BTF name holds a NUL: a local name with one goes without the prefix filter (and then
     // matches nothing below, as before).
     let filter = !eb.contains(&0);
+    let name_starts_with_eb = targ.own_name_prefix_test(eb);
     for id in start_id..targ.type_cnt() {
         // Cheap filter on the raw name bytes before decoding the type: a candidate's name
         // starts with the local essential name.
-        if id >= own && filter && !targ.own_name_starts_with(id, eb) {
+        if id >= own && filter && !name_starts_with_eb(id) {
             continue;
         }
         let Some(t) = targ.ty(id) else { continue };

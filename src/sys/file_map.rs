@@ -25,7 +25,13 @@ impl MappedFile {
     /// Map all of `file` (its size as `fstat` reports it). An empty file cannot be mapped
     /// (`EINVAL`).
     pub fn map(file: &File) -> io::Result<MappedFile> {
-        let len = usize::try_from(file.metadata()?.len()).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
+        Self::map_len(file, file.metadata()?.len())
+    }
+
+    /// [`MappedFile::map`] of a file whose size the caller has just read (one `fstat` per open,
+    /// not two).
+    pub fn map_len(file: &File, len: u64) -> io::Result<MappedFile> {
+        let len = usize::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
         if len == 0 {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }

@@ -902,6 +902,7 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
     data.types = types.into();
     data.offs = offs;
     data.own_strs = Some(new_strs);
+    data.parsed_strs = None;
     data.raw = Default::default();
     data.raw_swapped = Default::default();
     data.str_index = Default::default();
