@@ -119,7 +119,7 @@ for k in ${OXBPF_VM_KERNELS:-7.2 6.12 6.1}; do
     fi
     out="$(mktemp)"
     rc=0
-    scripts/vm.sh --timeout "${OXBPF_VM_TIMEOUT:-240}" "$k" -- \
+    scripts/vm.sh --timeout "${OXBPF_VM_TIMEOUT:-360}" "$k" -- \
         ctests/vm/guest.sh "$k" "$build" "$build/vm/$k" >"$out" 2>&1 || rc=$?
     cat "$out"
     p="$(grep -c '^VMTEST PASS' "$out")" f="$(grep -c '^VMTEST FAIL' "$out")" s="$(grep -c '^VMTEST SKIP' "$out")"
