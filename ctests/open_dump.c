@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "oxt_hash.h"
 
 #define MAX_PROGS 256
 #define HEX_BYTES 64
@@ -35,7 +36,6 @@ static void dump_initial_value(const struct bpf_map *map, struct bpf_program **p
 {
 	size_t sz = 0, off, i;
 	const unsigned char *iv = bpf_map__initial_value((struct bpf_map *)map, &sz);
-	uint64_t hash = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
 	unsigned char *copy;
 
 	if (!iv) {
@@ -64,11 +64,7 @@ static void dump_initial_value(const struct bpf_map *map, struct bpf_program **p
 			}
 		}
 	}
-	for (i = 0; i < sz; i++) {
-		hash ^= copy[i];
-		hash *= 0x100000001b3ULL;
-	}
-	printf("  initial_value_fnv64 %016llx\n", (unsigned long long)hash);
+	printf("  initial_value_fnv64 %016llx\n", oxt_fnv1a(copy, sz));
 	printf("  initial_value_bytes");
 	for (i = 0; i < sz && i < HEX_BYTES; i++)
 		printf("%s%02x", i % 8 ? "" : " ", copy[i]);

@@ -22,18 +22,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf_concat.h"
-
-static unsigned long long fnv(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned long long h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
+#include "../oxt_hash.h"
 
 static void save(const char *tag, const void *p, size_t n)
 {
@@ -61,7 +50,7 @@ static void show_btf(const char *tag, const struct btf *btf)
 		return;
 	}
 	printf("%s: types %u start %u size %u fnv %016llx\n", tag, btf__type_cnt(btf),
-	       btf__base_btf(btf) ? btf__type_cnt(btf__base_btf(btf)) : 1, sz, fnv(raw, sz));
+	       btf__base_btf(btf) ? btf__type_cnt(btf__base_btf(btf)) : 1, sz, oxt_fnv1a(raw, sz));
 	save(tag, raw, sz);
 }
 
@@ -70,7 +59,7 @@ static void show_ext(const char *tag, const struct btf_ext *ext)
 	__u32 sz = 0;
 	const void *raw = btf_ext__raw_data(ext, &sz);
 
-	printf("%s: size %u fnv %016llx\n", tag, sz, raw ? fnv(raw, sz) : 0ULL);
+	printf("%s: size %u fnv %016llx\n", tag, sz, raw ? oxt_fnv1a(raw, sz) : 0ULL);
 	if (raw)
 		save(tag, raw, sz);
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../oxt_hash.h"
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -45,14 +46,6 @@ static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args
 		__r;                                                               \
 	})
 
-static uint64_t fnv(const unsigned char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* The blob: hex when small, else its size and a digest. */
 static void dump_raw(const char *what, const struct btf *btf)
 {
@@ -66,7 +59,7 @@ static void dump_raw(const char *what, const struct btf *btf)
 		return;
 	}
 	printf("%s: %u bytes, fnv %016llx, type_cnt %u, endianness %d\n", what, sz,
-	       (unsigned long long)fnv(p, sz), btf__type_cnt(btf), btf__endianness(btf));
+	       oxt_fnv1a(p, sz), btf__type_cnt(btf), btf__endianness(btf));
 	if (sz > 8192)
 		return;
 	for (__u32 i = 0; i < sz; i++)
@@ -416,7 +409,7 @@ static void dump_ext(const char *what, const struct btf_ext *ext)
 		return;
 	}
 	printf("%s: %u bytes, fnv %016llx, endianness %d\n", what, sz,
-	       (unsigned long long)fnv(p, sz), btf_ext__endianness(ext));
+	       oxt_fnv1a(p, sz), btf_ext__endianness(ext));
 	for (__u32 i = 0; i < sz && i < 256; i++)
 		printf("%02x%s", p[i], (i % 32 == 31 || i + 1 == sz || i == 255) ? "\n" : "");
 }

@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "../common.h"
+#include "../oxt_hash.h"
 
 static int print_cb(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -51,7 +52,7 @@ static void dump(const char *when, struct bpf_object *obj)
 	bpf_object__for_each_program(prog, obj) {
 		const struct bpf_insn *in = bpf_program__insns(prog);
 		size_t n = bpf_program__insn_cnt(prog);
-		uint64_t h = 0xcbf29ce484222325ULL;
+		unsigned long long h = OXT_FNV1A_INIT;
 
 		for (size_t i = 0; in && i < n; i++) {
 			struct bpf_insn x = in[i];
@@ -60,13 +61,10 @@ static void dump(const char *when, struct bpf_object *obj)
 			    (x.src_reg == BPF_PSEUDO_MAP_FD || x.src_reg == BPF_PSEUDO_MAP_VALUE ||
 			     x.src_reg == BPF_PSEUDO_MAP_IDX || x.src_reg == BPF_PSEUDO_MAP_IDX_VALUE))
 				x.imm = 0;
-			for (size_t b = 0; b < sizeof(x); b++) {
-				h ^= ((const unsigned char *)&x)[b];
-				h *= 0x100000001b3ULL;
-			}
+			h = oxt_fnv1a_more(h, &x, sizeof(x));
 		}
 		printf("%s: prog %s: insn_cnt %zu, insns %s, hash %016llx\n", when,
-		       bpf_program__name(prog), n, in ? "set" : "NULL", (unsigned long long)h);
+		       bpf_program__name(prog), n, in ? "set" : "NULL", h);
 	}
 }
 

@@ -14,17 +14,17 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "t17.h"
+#include "../oxt_hash.h"
 
 static void out_summary(int fd, const char *what)
 {
-	unsigned long long h = 1469598103934665603ULL;
+	unsigned long long h = OXT_FNV1A_INIT;
 	unsigned char buf[4096];
 	off_t pos = lseek(fd, 0, SEEK_CUR), total = 0;
 	ssize_t n;
 
 	while ((n = pread(fd, buf, sizeof(buf), total)) > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 1099511628211ULL;
+		h = oxt_fnv1a_more(h, buf, (size_t)n);
 		total += n;
 	}
 	printf("%s: %lld bytes, hash %016llx, fd open %s\n", what, (long long)total, h,

@@ -50,6 +50,7 @@
 #include <bpf/libbpf.h>
 
 #include "../common.h"
+#include "../oxt_hash.h"
 
 #define MAX_ARGS 32
 
@@ -297,16 +298,6 @@ static const char *btf_type_name(const struct btf_view *v, __u32 id)
 		return "<bad id>";
 	t = (const void *)(v->types + v->type_off[id]);
 	return btf_str(v, t->name_off);
-}
-
-static __u64 fnv1a(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
 }
 
 /* ---- vmlinux type names for attach_btf_id ------------------------------------------------ */
@@ -886,7 +877,7 @@ int main(int argc, char **argv)
 
 			if (btf_view_load(bi.id, &v) == 0) {
 				printf("btf: %u bytes, %u types, fnv1a %016llx\n", v.size,
-				       v.n_types - 1, (unsigned long long)fnv1a(v.raw, v.size));
+				       v.n_types - 1, oxt_fnv1a(v.raw, v.size));
 				btf_view_free(&v);
 			}
 		} else {

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "argctx.skel.h"
 #include "common.h"
+#include "oxt_hash.h"
 #include "vm_log.h"
 
 /* FNV-1a over the BTF the kernel holds for the object. */
@@ -24,7 +25,6 @@ static void print_kernel_btf(int btf_fd)
 {
 	struct bpf_btf_info info = {};
 	__u32 len = sizeof(info);
-	unsigned long long h = 1469598103934665603ULL;
 	unsigned char *buf;
 	int err;
 
@@ -36,9 +36,7 @@ static void print_kernel_btf(int btf_fd)
 	info = (struct bpf_btf_info){ .btf = (__u64)(unsigned long)buf, .btf_size = info.btf_size };
 	err = bpf_btf_get_info_by_fd(btf_fd, &info, &len);
 	OXT_ASSERT(!err, "bpf_btf_get_info_by_fd (data): %d", err);
-	for (__u32 i = 0; i < info.btf_size; i++)
-		h = (h ^ buf[i]) * 1099511628211ULL;
-	printf("kernel BTF: %u bytes, hash %016llx\n", info.btf_size, h);
+	printf("kernel BTF: %u bytes, hash %016llx\n", info.btf_size, oxt_fnv1a(buf, info.btf_size));
 	free(buf);
 }
 
