@@ -202,13 +202,22 @@ impl Btf {
         Ok(off)
     }
 
-    /// Overwrite parameter `idx` of own FUNC_PROTO `id` (its name offset and type).
-    pub fn set_param(&mut self, id: u32, idx: usize, name_off: u32, type_id: u32) -> Result<()> {
+    /// Overwrite word `word` (0: name offset, 1: type) of parameter `idx` of own FUNC_PROTO `id`.
+    fn set_param_word(&mut self, id: u32, idx: usize, word: usize, val: u32) -> Result<()> {
         if self.kind_of(id) != Some(Kind::FuncProto) {
             return Err(Error::inval(format!("BTF: type [{id}] is not a FUNC_PROTO")));
         }
-        self.write_record_word(id, 3 + 2 * idx, name_off)?;
-        self.write_record_word(id, 3 + 2 * idx + 1, type_id)
+        self.write_record_word(id, 3 + 2 * idx + word, val)
+    }
+
+    /// Point parameter `idx` of own FUNC_PROTO `id` at string offset `name_off`.
+    pub fn set_param_name_off(&mut self, id: u32, idx: usize, name_off: u32) -> Result<()> {
+        self.set_param_word(id, idx, 0, name_off)
+    }
+
+    /// Give parameter `idx` of own FUNC_PROTO `id` the type `type_id`.
+    pub fn set_param_type(&mut self, id: u32, idx: usize, type_id: u32) -> Result<()> {
+        self.set_param_word(id, idx, 1, type_id)
     }
 
     /// Point own type `id`'s name at string offset `name_off` (an existing string).

@@ -116,7 +116,7 @@ fn clone_func(btf: &mut Btf, fn_id: u32, prog_name: &[u8]) -> Result<u32> {
     let new_proto = btf.add_func_proto(ret as i32).map_err(|_| Error::inval("arg:ctx fixup: FUNC_PROTO clone"))?;
     for (i, &(name_off, type_id)) in params.iter().enumerate() {
         btf.add_func_param(None, type_id as i32)?;
-        btf.set_param(new_proto, i, name_off, type_id)?;
+        btf.set_param_name_off(new_proto, i, name_off)?;
     }
     let new_fn = btf
         .add_func(Some(prog_name), linkage, new_proto as i32)
@@ -178,13 +178,7 @@ pub(super) fn fixup_func_info(btf: &mut Btf, p: &mut Program) -> Result<()> {
         btf.add_decl_tag(Some(ARG_CTX_TAG.as_bytes()), fn_now as i32, arg_idx)
             .map_err(|_| Error::inval("arg:ctx fixup: decl tag"))?;
         let proto_now = btf.ty(fn_now).map(|f| f.size_or_type).ok_or_else(|| Error::inval("arg:ctx fixup: clone"))?;
-        let name_off = btf
-            .ty(proto_now)
-            .and_then(|t| t.params())
-            .and_then(|ps| ps.get(arg_idx as usize))
-            .map(|a| a.name_off)
-            .unwrap_or(0);
-        btf.set_param(proto_now, arg_idx as usize, name_off, ptr_id)?;
+        btf.set_param_type(proto_now, arg_idx as usize, ptr_id)?;
     }
     Ok(())
 }

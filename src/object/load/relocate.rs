@@ -59,7 +59,10 @@ impl Object {
                 self.append_exception_cb(i, tags, btf_func)?;
             }
         }
-        let arg_ctx_fixup = self.btf_ext.is_some() && !kb.supported(Feature::ArgCtxTag);
+        // Probed only when some program has func_info to fix, as libbpf asks.
+        let arg_ctx_fixup = self.btf_ext.is_some()
+            && self.progs.iter().any(|p| !p.func_info.is_empty())
+            && !kb.supported(Feature::ArgCtxTag);
         self.relocate_data(arg_ctx_fixup)
     }
 
