@@ -76,9 +76,10 @@ oxbpf_apt_lists_know() {
 # sources (sources.list and sources.list.d/*.list / *.sources); other suites are fetched from it.
 oxbpf_archive_uri() {
     local uri
+    # awk reads to the end (no early exit), so apt-get never writes into a closed pipe.
     uri="$(apt-get indextargets --no-release-info \
              --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' 2>/dev/null \
-           | awk '$2 == "bookworm" && $3 == "main" { print $1; exit }')"
+           | awk '$2 == "bookworm" && $3 == "main" && !u { u = $1 } END { if (u) print u }')"
     [[ -n "$uri" ]] && printf '%s\n' "$uri"
 }
 
@@ -238,10 +239,12 @@ has_trixie_key() {
     local k="$1"
     [[ -r "$k" ]] || return 1
     if command -v gpg >/dev/null; then
-        local home rc=0
+        local home keys rc=0
         home="$(mktemp -d)"
-        GNUPGHOME="$home" gpg --batch --show-keys --with-colons "$k" 2>/dev/null \
-            | grep -q '^uid:.*(13/trixie)' || rc=1
+        # Captured, not piped into grep -q: under the caller's pipefail, gpg killed by SIGPIPE
+        # after grep's first match would read as "no key".
+        keys="$(GNUPGHOME="$home" gpg --batch --show-keys --with-colons "$k" 2>/dev/null)" || true
+        grep -q '^uid:.*(13/trixie)' <<<"$keys" || rc=1
         rm -rf "$home"
         return "$rc"
     else

@@ -44,8 +44,11 @@ cflags="$(pkg-config --cflags oxbpf | xargs)"
 # shellcheck disable=SC2046,SC2086 # pkg-config's flags are meant to split into words
 cc -O2 -I"$build/ctests" -Ictests ctests/demo_cc.c $cflags $(pkg-config --libs oxbpf) -o "$tmp/demo_dyn" \
     || fail "building the demo with pkg-config --libs oxbpf"
-ldd "$tmp/demo_dyn" | grep -Eq "liboxbpf.so.1 => (/usr)?/lib/$multiarch/liboxbpf.so.1 " \
-    || fail "demo_dyn does not load the packaged liboxbpf.so.1: $(ldd "$tmp/demo_dyn" | tr '\n' ' ')"
+# Each tool's output is captured before grep reads it: under pipefail, `ldd X | grep -q` fails
+# whenever grep exits before ldd's last write (SIGPIPE).
+deps="$(ldd "$tmp/demo_dyn" 2>&1)" || fail "ldd demo_dyn: $deps"
+grep -Eq "liboxbpf.so.1 => (/usr)?/lib/$multiarch/liboxbpf.so.1 " <<<"$deps" \
+    || fail "demo_dyn does not load the packaged liboxbpf.so.1: $(tr '\n' ' ' <<<"$deps")"
 "$tmp/demo_dyn" --register 2 >"$tmp/dyn.out" 2>&1 || fail "demo (dynamic) failed: $(cat "$tmp/dyn.out")"
 grep -q "^unregistered oxbpf_cc$" "$tmp/dyn.out" || fail "demo (dynamic) did not finish: $(cat "$tmp/dyn.out")"
 
@@ -64,15 +67,17 @@ grep -q "^unregistered oxbpf_cc$" "$tmp/static.out" || fail "demo (static) did n
 inc15="$OXBPF_TRIXIE_ROOT/usr/include" lib15="$OXBPF_TRIXIE_ROOT/usr/lib/x86_64-linux-gnu"
 cc -O2 -I"$build/ctests" -Ictests -I"$inc15" ctests/demo_cc.c -L"$lib15" -l:libbpf.so.1 \
     -Wl,--allow-shlib-undefined -o "$tmp/demo_libbpf" || fail "building the demo against libbpf.so.1"
-LD_LIBRARY_PATH="/usr/lib/$multiarch/oxbpf" ldd "$tmp/demo_libbpf" \
-    | grep -q "libbpf.so.1 => /usr/lib/$multiarch/oxbpf/libbpf.so.1" || fail "private libbpf.so.1 not used"
+deps="$(LD_LIBRARY_PATH="/usr/lib/$multiarch/oxbpf" ldd "$tmp/demo_libbpf" 2>&1)" || fail "ldd demo_libbpf: $deps"
+grep -q "libbpf.so.1 => /usr/lib/$multiarch/oxbpf/libbpf.so.1" <<<"$deps" \
+    || fail "private libbpf.so.1 not used: $(tr '\n' ' ' <<<"$deps")"
 LD_LIBRARY_PATH="/usr/lib/$multiarch/oxbpf" "$tmp/demo_libbpf" --register 2 >"$tmp/opt.out" 2>&1 \
     || fail "demo (libbpf.so.1 -> liboxbpf) failed: $(cat "$tmp/opt.out")"
 grep -q "(v1.7)" "$tmp/opt.out" && grep -q "^unregistered oxbpf_cc$" "$tmp/opt.out" \
     || fail "demo (libbpf.so.1 -> liboxbpf) output: $(cat "$tmp/opt.out")"
 
 # The tool.
-oxbpf --version | grep -q "^oxbpf " || fail "oxbpf --version"
+ver="$(oxbpf --version 2>&1)" || fail "oxbpf --version exited $?: $ver"
+grep -q "^oxbpf " <<<"$ver" || fail "oxbpf --version: $ver"
 [[ "$(man -w oxbpf 2>/dev/null)" == /usr/share/man/man1/oxbpf.1.gz ]] || [[ -f /usr/share/man/man1/oxbpf.1.gz ]] \
     || fail "man page not installed"
 

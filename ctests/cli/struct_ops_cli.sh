@@ -7,7 +7,8 @@
 #   exits, a loopback connection can use it and its init callback counts the connection;
 #   list (text and JSON, parsed) shows id, kernel type, state, link and pin; dump shows the
 #   programs in their slots and the name; watch returns when another process unregisters;
-#   unregister removes the CC and the pin. Bad usage exits 2, a failed operation 1.
+#   unregister removes the CC and the pin. Bad usage exits 2, a failed operation 1; a closed
+#   output pipe ends the tool by SIGPIPE without a panic.
 set -euo pipefail
 ox="$(realpath "$1")" cc="$2" legacy="$3"
 avail=/proc/sys/net/ipv4/tcp_available_congestion_control
@@ -114,7 +115,10 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 [[ "$held" == "[$watcher]" ]] || fail "JSON show does not list the watcher ($watcher) as the link's holder: $js"
-"$ox" struct_ops show name oxcc | grep -q "held by .*$watcher" || fail "text show lacks the link's holder"
+# Captured first: under pipefail, `oxbpf ... | grep -q` fails whenever grep closes the pipe
+# before the tool's last write.
+show="$("$ox" struct_ops show name oxcc)" || fail "text show exited $?"
+grep -q "held by .*$watcher" <<<"$show" || fail "text show lacks the link's holder: $show"
 out="$("$ox" struct_ops unregister name oxcc)" || fail "unregister oxcc exited $?"
 echo "$out"
 grep -q "^Unregistered tcp_congestion_ops oxcc id $map_id (detached link [0-9]*) (unpinned $dir/oxcc)$" <<<"$out" \
@@ -154,6 +158,11 @@ rc=0; "$ox" struct_ops register /nonexistent.bpf.o 2>/dev/null || rc=$?
 ((rc == 1)) || fail "register of a missing file exited $rc, want 1"
 rc=0; out="$("$ox" struct_ops show id 4294967295 2>&1)" || rc=$?
 ((rc == 1)) && grep -q "^Error: no map with id 4294967295$" <<<"$out" || fail "show of a missing id: exit $rc, '$out'"
+# A reader that stops early ends the tool by SIGPIPE, as it ends bpftool: no panic, no backtrace.
+{ "$ox" btf dump file /sys/kernel/btf/vmlinux format c 2>"$tmp/pipe.err"; echo "$?" >"$tmp/pipe.rc"; } \
+    | head -c 64 >/dev/null || true
+[[ "$(cat "$tmp/pipe.rc")" == 141 ]] || fail "btf dump into a closed pipe exited $(cat "$tmp/pipe.rc"), want 141 (SIGPIPE)"
+[[ ! -s "$tmp/pipe.err" ]] || fail "btf dump into a closed pipe printed: $(head -c 300 "$tmp/pipe.err")"
 out="$("$ox" struct_ops --help)" || fail "struct_ops --help exited $?"
 grep -q "struct_ops register OBJ \[LINK_DIR\]" <<<"$out" || fail "struct_ops --help text"
 

@@ -36,6 +36,18 @@ pub fn last_errno() -> i32 {
     io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
 }
 
+/// For command-line tools: let SIGPIPE end the process, as it ends a C tool such as bpftool,
+/// instead of Rust's default (ignored, so a print into a closed pipe panics with a backtrace).
+/// `oxbpf ... | head` then stops quietly when `head` has read enough. Never called by the library:
+/// a host program's signal dispositions are its own.
+pub fn default_sigpipe() {
+    // SAFETY: signal(2) with SIG_DFL installs no handler code; it only changes the disposition of
+    // SIGPIPE for this process, which a tool's main owns.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// `bpf(cmd, attr, size)`. `attr` must be a `#[repr(C)]` attr struct with explicit padding (all
 /// bytes initialised); `size` is how many bytes of it the command uses.
 pub fn bpf<A: AttrBytes>(cmd: u32, attr: &mut A, size: usize) -> io::Result<i64> {

@@ -104,6 +104,7 @@ impl From<oxbpf::Error> for Fail {
 }
 
 fn main() -> ExitCode {
+    oxbpf::sys::default_sigpipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut opts = Opts { json: false, pretty: false };
     let mut rest = Vec::new();
