@@ -546,13 +546,13 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
         let btf = obj.btf.as_deref().ok_or_else(|| Error::inval("struct_ops without BTF"))?;
         let type_id = map.st_ops.as_ref().map(|s| s.type_id).unwrap_or(0);
         let t = btf.ty(type_id).ok_or_else(|| Error::inval("struct_ops type vanished"))?;
-        // Members decoded one at a time up to the one at `moff` (no Vec of all of them per reloc).
-        let (member_idx, member) = t
-            .members()
-            .into_iter()
-            .flat_map(|m| m.iter())
-            .enumerate()
-            .find(|(_, m)| m.bit_offset as u64 == moff * 8)
+        // Members' offsets read raw up to the one at `moff`; only that one is decoded (its name).
+        let members = t.members();
+        let found = members.and_then(|ms| {
+            let i = (0..ms.len()).find(|&i| ms.fields(i).is_some_and(|(_, _, bit)| bit as u64 == moff * 8))?;
+            Some((i, ms.get(i)?))
+        });
+        let (member_idx, member) = found
             .ok_or_else(|| Error::inval(format!("struct_ops reloc {mname}: cannot find member at moff {moff}")))?;
         if !is_func_ptr(btf, member.type_id) {
             return Err(Error::inval(format!(
