@@ -2,7 +2,8 @@
 //!
 //! - `skip!` / [`skip::record`]: how a test skips (the `OXBPF_SKIP_LOG` protocol scripts/test.sh counts);
 //! - [`errno`]: the calling thread's errno;
-//! - [`privileged`]: whether the test runs as root, recording the caller's skip reason when not;
+//! - [`privileged`]: whether the test holds CAP_SYS_ADMIN and CAP_BPF, recording the caller's skip
+//!   reason and the missing capability when not;
 //! - [`bpf_object`] / [`bpf_object_text`]: BPF C compiled by clang-19 with libbpf 1.5's headers
 //!   ([`bpf_cc`]) once per distinct input, cached under `target/bpf-cache/` across test binaries
 //!   and runs. Entries are never evicted (a new kernel's vmlinux.h adds new ones); `cargo clean`
@@ -30,15 +31,52 @@ pub fn set_errno(e: i32) {
     unsafe { *libc::__errno_location() = e };
 }
 
-/// True when the test runs as root (which holds CAP_BPF, CAP_SYS_ADMIN and CAP_PERFMON); otherwise
-/// records a skip with `reason` (e.g. "needs root (CAP_BPF)") and returns false: the caller returns.
+/// True when the test holds what BPF tests need: CAP_SYS_ADMIN and, on kernels that have it,
+/// CAP_BPF in the effective set (root normally has both; root in a container may lack them);
+/// otherwise records a skip with `reason` (e.g. "needs root (CAP_BPF)") plus the missing
+/// capability, and returns false: the caller returns.
 pub fn privileged(reason: &str) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
+    match missing_caps() {
+        None => true,
+        Some(what) => {
+            crate::skip!("{reason} ({what})");
+            false
+        }
     }
-    crate::skip!("{reason}");
-    false
+}
+
+/// `None` when CAP_SYS_ADMIN and (where the kernel knows it) CAP_BPF are effective, else which
+/// is missing, read from `/proc/self/status` (`CapEff`) and `/proc/sys/kernel/cap_last_cap`.
+fn missing_caps() -> Option<String> {
+    const CAP_SYS_ADMIN: u32 = 21;
+    const CAP_BPF: u32 = 39;
+    let status = match std::fs::read_to_string("/proc/self/status") {
+        Ok(s) => s,
+        Err(e) => return Some(format!("cannot read /proc/self/status: {e}")),
+    };
+    let Some(eff) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+    else {
+        return Some("no CapEff line in /proc/self/status".into());
+    };
+    let last_cap = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(CAP_BPF);
+    let mut missing = Vec::new();
+    if eff & (1 << CAP_SYS_ADMIN) == 0 {
+        missing.push("CAP_SYS_ADMIN");
+    }
+    if last_cap >= CAP_BPF && eff & (1 << CAP_BPF) == 0 {
+        missing.push("CAP_BPF");
+    }
+    if missing.is_empty() {
+        None
+    } else {
+        Some(format!("{} not in the effective capability set", missing.join(" and ")))
+    }
 }
 
 /// 64-bit FNV-1a: a hash that is the same with every Rust version (std's `DefaultHasher` is not
