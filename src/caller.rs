@@ -1,5 +1,6 @@
 //! Things the C caller owns that the library keeps for a while: a log buffer registered before
-//! load, an fd named as a target. The core holds them only as these types, never as raw
+//! load, an fd named as a target; and a caller's `perf_event_attr`, copied here so the kernel
+//! reads the library's copy. The core holds them only as these types, never as raw
 //! addresses or bare fd numbers; each is made in `ffi` from what the caller passed, by an
 //! `unsafe` constructor whose contract is the libbpf API's own, and hands the core a safe view
 //! only for the duration of one call.
@@ -94,5 +95,38 @@ impl CallerFd {
 impl std::fmt::Display for CallerFd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+/// A copy of the caller's `struct perf_event_attr` (`perf_buffer__new_raw`): exactly the bytes
+/// the kernel would read from it ([`RawAttr::read_len`] of its `size` field), so the core hands
+/// the kernel its own copy and never the caller's address.
+///
+/// # Safety
+/// `attr` points to a readable `perf_event_attr` of at least its `size` field's bytes (64 when
+/// the field is 0), libbpf's contract for `perf_buffer__new_raw`.
+pub unsafe fn copy_perf_attr(attr: NonNull<u8>) -> crate::sys::perf::RawAttr {
+    use crate::sys::perf::RawAttr;
+    // SAFETY: `size` is the u32 at offset 4 of every perf_event_attr (contract above).
+    let size = unsafe { attr.as_ptr().add(4).cast::<u32>().read_unaligned() };
+    // SAFETY: the caller's attr holds at least `read_len(size)` bytes: `size` when the kernel
+    // would accept it, else the 8 bytes up to and including `size` (contract above).
+    let bytes = unsafe { std::slice::from_raw_parts(attr.as_ptr(), RawAttr::read_len(size)) };
+    RawAttr::from_bytes(bytes)
+}
+
+/// Write the `size` the kernel wrote back into our copy (E2BIG: the size it supports) to the
+/// caller's attr, as the kernel would have written it there; a no-op when unchanged.
+///
+/// # Safety
+/// `attr` is the pointer [`copy_perf_attr`] read, and its `size` field is writable.
+pub unsafe fn return_perf_attr_size(attr: NonNull<u8>, copy: &crate::sys::perf::RawAttr) {
+    // SAFETY: `size` is the u32 at offset 4 of the caller's attr (contract above).
+    let field = unsafe { attr.as_ptr().add(4).cast::<u32>() };
+    // SAFETY: as above; read and written unaligned, as the caller's struct may be packed.
+    unsafe {
+        if field.read_unaligned() != copy.size() {
+            field.write_unaligned(copy.size());
+        }
     }
 }

@@ -211,12 +211,25 @@ static void raw_buffers(struct maps *skel, int cpu)
 	int cpus[1] = {cpu}, keys[1] = {cpu};
 	LIBBPF_OPTS(perf_buffer_raw_opts, o, .cpu_cnt = 1, .cpus = cpus, .map_keys = keys);
 	struct raw_state rs = {};
+	struct perf_event_attr big = attr, v0 = attr;
 	struct perf_buffer *pb;
 	int n;
 
 	errno = 0;
 	OXT_CHECK(perf_buffer__new_raw(map_fd, 4, NULL, on_event, &rs, &o) == NULL && errno == EINVAL,
 		  "NULL attr: errno %d", errno);
+	/* A size the kernel refuses (over a page): E2BIG, and the kernel's own attr size written
+	 * back into the caller's attr, as perf_event_open(2) does. */
+	big.size = 8192;
+	errno = 0;
+	OXT_CHECK(perf_buffer__new_raw(map_fd, 4, &big, on_event, &rs, &o) == NULL && errno == E2BIG,
+		  "attr size 8192: errno %d", errno);
+	OXT_CHECK(big.size >= 64 && big.size < 8192, "attr size 8192 written back as %u", big.size);
+	/* Size 0 is the first published size: 64 bytes are read. */
+	v0.size = 0;
+	pb = perf_buffer__new_raw(map_fd, 4, &v0, on_event, &rs, &o);
+	OXT_CHECK(pb != NULL, "attr size 0: %d", -errno);
+	perf_buffer__free(pb);
 	pb = perf_buffer__new_raw(map_fd, 4, &attr, on_event, &rs, &o);
 	OXT_ASSERT(pb != NULL, "perf_buffer__new_raw: %d", -errno);
 	OXT_CHECK(perf_buffer__buffer_cnt(pb) == 1, "one buffer");

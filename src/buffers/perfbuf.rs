@@ -14,9 +14,8 @@ use crate::caller::CallerFd;
 use crate::error::{Error, Result};
 use crate::sys::attr::{self, bpf_map_info};
 use crate::sys::cmd;
-use crate::sys::perf::{PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE};
+use crate::sys::perf::{RawAttr, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE};
 use crate::uapi;
-use std::ffi::c_void;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -113,21 +112,15 @@ impl PerfBuffer {
             wakeup_events: period as u32,
             ..Default::default()
         };
-        // SAFETY: `attr` is a valid perf_event_attr that lives for the call; the kernel may
-        // write its `size` field back, which is ours.
-        unsafe { Self::new_raw(map_fd, page_cnt, &attr as *const PerfEventAttr as *mut c_void, cbs, Cpus::Online) }
+        Self::new_raw(map_fd, page_cnt, &mut RawAttr::from_attr(&attr), cbs, Cpus::Online)
     }
 
-    /// `perf_buffer__new_raw` / the common part of both constructors.
-    ///
-    /// # Safety
-    /// `attr` must point to a `struct perf_event_attr` (its `size` field telling how long)
-    /// that the kernel may read, and whose `size` field it may overwrite, for the duration of
-    /// the call.
-    pub unsafe fn new_raw(
+    /// `perf_buffer__new_raw` / the common part of both constructors: one event per CPU opened
+    /// with `attr` (the kernel may write its `size` back: E2BIG).
+    pub fn new_raw(
         map_fd: CallerFd,
         page_cnt: usize,
-        attr: *mut c_void,
+        attr: &mut RawAttr,
         cbs: Callbacks,
         cpus: Cpus,
     ) -> Result<PerfBuffer> {
@@ -184,8 +177,7 @@ impl PerfBuffer {
             if !explicit && online.get(cpu as usize) != Some(&true) {
                 continue;
             }
-            // SAFETY: forwarded caller contract on `attr`.
-            let buf = unsafe { pb.open_cpu_buf(attr, cpu, key) }?;
+            let buf = pb.open_cpu_buf(attr, cpu, key)?;
             let fd = buf.fd.as_raw_fd();
             let idx = pb.cpu_bufs.len() as u64;
             pb.cpu_bufs.push(buf);
@@ -217,11 +209,8 @@ impl PerfBuffer {
         Ok(pb)
     }
 
-    /// # Safety
-    /// As [`new_raw`](Self::new_raw) for `attr`.
-    unsafe fn open_cpu_buf(&self, attr: *mut c_void, cpu: i32, map_key: i32) -> Result<CpuBuf> {
-        // SAFETY: the caller vouches for `attr`; the other arguments are plain integers.
-        let fd = unsafe { crate::sys::perf::open_raw(attr, -1, cpu, -1) }.map_err(|e| {
+    fn open_cpu_buf(&self, attr: &mut RawAttr, cpu: i32, map_key: i32) -> Result<CpuBuf> {
+        let fd = crate::sys::perf::open_attr(attr, -1, cpu, -1).map_err(|e| {
             let errno = e.raw_os_error().unwrap_or(libc::EIO);
             Error::new(
                 errno,

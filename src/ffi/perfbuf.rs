@@ -82,9 +82,9 @@ pub unsafe extern "C" fn perf_buffer__new_raw(
     opts: *const perf_buffer_raw_opts,
 ) -> *mut PerfBuffer {
     ptr("perf_buffer__new_raw", || {
-        if attr.is_null() {
+        let Some(attr) = std::ptr::NonNull::new(attr.cast::<u8>()) else {
             return Err(Error::quiet(libc::EINVAL));
-        }
+        };
         // SAFETY: C contract for opts.
         let o = unsafe { opts::read(opts) }?;
         let cpus = match o {
@@ -110,9 +110,12 @@ pub unsafe extern "C" fn perf_buffer__new_raw(
         };
         // SAFETY: libbpf's contract: the map fd stays open while the perf buffer exists.
         let map_fd = unsafe { CallerFd::new(map_fd) };
-        // SAFETY: C contract: attr points to a perf_event_attr the kernel may read (and whose
-        // size field it may write back).
-        unsafe { PerfBuffer::new_raw(map_fd, page_cnt, attr as *mut c_void, cbs, cpus) }.map(boxed)
+        // SAFETY: C contract: attr points to a perf_event_attr of its `size` bytes.
+        let mut copy = unsafe { crate::caller::copy_perf_attr(attr) };
+        let r = PerfBuffer::new_raw(map_fd, page_cnt, &mut copy, cbs, cpus);
+        // SAFETY: the same attr; the kernel may write its `size` field, so may we.
+        unsafe { crate::caller::return_perf_attr_size(attr, &copy) };
+        r.map(boxed)
     })
 }
 symver!(perf_buffer__new_raw, "LIBBPF_0.6.0");

@@ -39,6 +39,82 @@ const _: () = assert!(std::mem::size_of::<PerfEventAttr>() == 136);
 const _: () = assert!(std::mem::offset_of!(PerfEventAttr, wakeup_events) == 48);
 const _: () = assert!(std::mem::offset_of!(PerfEventAttr, config1) == 56);
 
+/// The first published `perf_event_attr` size (`PERF_ATTR_SIZE_VER0`), which the kernel assumes
+/// when `size` is 0.
+const PERF_ATTR_SIZE_VER0: usize = 64;
+/// The most `perf_event_open` reads: a larger `size` is refused with E2BIG (one page).
+const PERF_ATTR_SIZE_MAX: usize = 4096;
+
+/// An owned copy of a `perf_event_attr` of any published size, exactly as many bytes as the
+/// kernel reads from it (`perf_buffer__new_raw` copies the caller's attr into one, so no caller
+/// address reaches the core). The kernel may write `size` back into it (E2BIG).
+#[derive(Debug, Clone)]
+pub struct RawAttr {
+    /// 8-byte aligned storage; the attr is its first `len` bytes, the rest zero.
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl RawAttr {
+    /// How many bytes of an attr whose `size` field says `size` the kernel reads: `size` for
+    /// a size it accepts (0 meaning 64), else only the 8 bytes up to and including `size`
+    /// (the kernel reads the field, refuses the call with E2BIG and writes its own size back).
+    pub fn read_len(size: u32) -> usize {
+        match size as usize {
+            0 => PERF_ATTR_SIZE_VER0,
+            s if (PERF_ATTR_SIZE_VER0..=PERF_ATTR_SIZE_MAX).contains(&s) => s,
+            _ => 8,
+        }
+    }
+
+    /// The attr whose bytes are `bytes` (its `size` field included; `bytes.len()` should be
+    /// [`RawAttr::read_len`] of it).
+    pub fn from_bytes(bytes: &[u8]) -> RawAttr {
+        // At least the 136 bytes of `PerfEventAttr`, zero past the copied bytes.
+        let cap = bytes.len().max(std::mem::size_of::<PerfEventAttr>());
+        let mut words = vec![0u64; cap.div_ceil(8)];
+        for (w, chunk) in words.iter_mut().zip(bytes.chunks(8)) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            *w = u64::from_ne_bytes(b);
+        }
+        RawAttr { words, len: bytes.len() }
+    }
+
+    /// Our own attr, with `size` set to its length.
+    pub fn from_attr(attr: &PerfEventAttr) -> RawAttr {
+        let mut a = *attr;
+        a.size = std::mem::size_of::<PerfEventAttr>() as u32;
+        // SAFETY: PerfEventAttr is repr(C), 136 bytes of integers with no padding (asserted
+        // above), so every byte is initialised; the view lives only for this call.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(&a as *const PerfEventAttr as *const u8, std::mem::size_of::<PerfEventAttr>())
+        };
+        RawAttr::from_bytes(bytes)
+    }
+
+    /// The `size` field (the kernel may have written it back).
+    pub fn size(&self) -> u32 {
+        let b = self.words[0].to_ne_bytes();
+        u32::from_ne_bytes([b[4], b[5], b[6], b[7]])
+    }
+
+    /// The attr's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.words.iter().flat_map(|w| w.to_ne_bytes()).take(self.len).collect()
+    }
+}
+
+/// `perf_event_open(attr, pid, cpu, group_fd, FD_CLOEXEC)` on an owned attr copy. Pointers
+/// stored in the attr (a probe PMU's `config1` string) are numbers to this library: they are
+/// the concern of whoever filled the attr (libbpf's contract for `perf_buffer__new_raw`).
+pub fn open_attr(attr: &mut RawAttr, pid: i32, cpu: i32, group_fd: i32) -> io::Result<OwnedFd> {
+    // SAFETY: `attr.words` holds at least `read_len(size)` bytes (every byte the kernel reads
+    // from it, see `RawAttr::from_bytes`) and is exclusively borrowed, so the kernel may write
+    // `size` back into it.
+    unsafe { open_raw(attr.words.as_mut_ptr() as *mut c_void, pid, cpu, group_fd) }
+}
+
 /// `perf_event_open(attr, pid, cpu, group_fd, FD_CLOEXEC)` with a caller-supplied attr.
 ///
 /// # Safety
@@ -116,5 +192,42 @@ pub fn ioctl(fd: std::os::fd::BorrowedFd<'_>, req: libc::c_ulong, arg: libc::c_u
         Err(io::Error::last_os_error())
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod raw_attr_tests {
+    use super::*;
+
+    #[test]
+    fn read_len_follows_the_kernels_size_rules() {
+        assert_eq!(RawAttr::read_len(0), 64);
+        assert_eq!(RawAttr::read_len(64), 64);
+        assert_eq!(RawAttr::read_len(136), 136);
+        assert_eq!(RawAttr::read_len(4096), 4096);
+        // Refused sizes: only the fields up to `size` are read.
+        assert_eq!(RawAttr::read_len(63), 8);
+        assert_eq!(RawAttr::read_len(4097), 8);
+        assert_eq!(RawAttr::read_len(u32::MAX), 8);
+    }
+
+    #[test]
+    fn copies_keep_the_bytes_and_size() {
+        let attr = PerfEventAttr { type_: 1, config: 10, sample_period: 3, config1: 0xdead, ..Default::default() };
+        let raw = RawAttr::from_attr(&attr);
+        assert_eq!(raw.size(), 136);
+        let b = raw.bytes();
+        assert_eq!(b.len(), 136);
+        assert_eq!(&b[0..4], &1u32.to_ne_bytes());
+        assert_eq!(&b[8..16], &10u64.to_ne_bytes());
+        assert_eq!(&b[56..64], &0xdeadu64.to_ne_bytes());
+        // A caller's short or odd-sized attr: exactly its bytes, zero beyond.
+        let mut odd = vec![0xabu8; 72];
+        odd[4..8].copy_from_slice(&72u32.to_ne_bytes());
+        let raw = RawAttr::from_bytes(&odd);
+        assert_eq!(raw.size(), 72);
+        assert_eq!(raw.bytes(), odd);
+        assert!(raw.words.len() * 8 >= 136);
+        assert!(raw.words[9..].iter().all(|&w| w == 0));
     }
 }

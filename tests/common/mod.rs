@@ -54,10 +54,8 @@ fn missing_caps() -> Option<String> {
         Ok(s) => s,
         Err(e) => return Some(format!("cannot read /proc/self/status: {e}")),
     };
-    let Some(eff) = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+    let Some(eff) =
+        status.lines().find_map(|l| l.strip_prefix("CapEff:")).and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
     else {
         return Some("no CapEff line in /proc/self/status".into());
     };
