@@ -14,8 +14,14 @@ pub fn uname_release() -> String {
 
 /// libbpf's `get_kernel_version`: Ubuntu's `/proc/version_signature` first, else
 /// `uname -r` parsed as "%u.%u.%u"; KERNEL_VERSION(a, b, c) with c capped at 255; 0 if neither
-/// parses.
+/// parses. Read once per process (the running kernel cannot change under it; libbpf asks at
+/// every open, two syscalls each time).
 pub fn kernel_version() -> u32 {
+    static VERSION: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *VERSION.get_or_init(read_kernel_version)
+}
+
+fn read_kernel_version() -> u32 {
     fn three(s: &str) -> Option<(u32, u32, u32)> {
         let mut it = s.splitn(3, '.');
         let a = leading_u32(it.next()?)?;
@@ -43,5 +49,6 @@ mod tests {
     fn kernel_version_is_major_minor_patch() {
         let v = kernel_version();
         assert!(v >> 16 >= 3, "kernel version 0x{v:x}");
+        assert_eq!(v, read_kernel_version(), "the cached value is what a fresh read gives");
     }
 }
