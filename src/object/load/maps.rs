@@ -121,7 +121,8 @@ impl Object {
         let fd = match cmd::obj_get(&path, 0) {
             Ok(fd) => fd,
             Err(e) if e.errno() == libc::ENOENT => {
-                crate::pr_debug!("found no pinned map to reuse at '{}'", path.to_string_lossy());
+                // SAFETY: the NUL-terminated pin path for `%s`.
+                unsafe { crate::pr_debug_c!(c"libbpf: found no pinned map to reuse at '%s'\n", path.as_ptr()) };
                 return Ok(());
             }
             Err(e) => {
@@ -150,7 +151,8 @@ impl Object {
         }
         m.adopt_kernel_map(fd, &info);
         m.pinned = true;
-        crate::pr_debug!("reused pinned map at '{}'", path.to_string_lossy());
+        // SAFETY: the NUL-terminated pin path for `%s`.
+        unsafe { crate::pr_debug_c!(c"libbpf: reused pinned map at '%s'\n", path.as_ptr()) };
         Ok(())
     }
 
