@@ -84,9 +84,10 @@ pub fn printer_for(level: Level) -> Option<RawPrintFn> {
     match *PRINTER.read() {
         Printer::Silent => None,
         Printer::User(f) => Some(f),
-        // SAFETY: a plain C function of the shim taking and returning ints.
         Printer::Default => {
-            ((unsafe { oxbpf_shim_stderr_enabled(level as c_int) }) != 0).then_some(oxbpf_shim_stderr as RawPrintFn)
+            // SAFETY: a plain C function of the shim taking and returning ints.
+            let on = unsafe { oxbpf_shim_stderr_enabled(level as c_int) } != 0;
+            on.then_some(oxbpf_shim_stderr as RawPrintFn)
         }
     }
 }
