@@ -80,10 +80,15 @@ pub fn enabled(level: Level) -> bool {
 /// The printer to hand a `level` message to, or `None` when none would print it
 /// ([`enabled`]). For [`pr_debug_c!`].
 pub fn printer_for(level: Level) -> Option<RawPrintFn> {
-    if enabled(level) {
-        current()
-    } else {
-        None
+    // One read of the printer (this runs for every hot debug line).
+    match *PRINTER.read() {
+        Printer::Silent => None,
+        Printer::User(f) => Some(f),
+        Printer::Default => {
+            // SAFETY: a plain C function of the shim taking and returning ints.
+            let on = unsafe { oxbpf_shim_stderr_enabled(level as c_int) } != 0;
+            on.then_some(oxbpf_shim_stderr as RawPrintFn)
+        }
     }
 }
 

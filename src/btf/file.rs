@@ -133,7 +133,7 @@ impl Btf {
         let mut slot = CACHE.lock();
         if let Some(b) = &*slot {
             if log_hit && Path::new(SYSFS_VMLINUX).exists() {
-                crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
+                log_loaded_vmlinux();
             }
             return Ok(b.clone());
         }
@@ -151,10 +151,18 @@ impl Btf {
     }
 }
 
+// libbpf's line for a vmlinux BTF loaded (or found loaded): a C format, formatted only by a
+// callback that prints debug lines.
+fn log_loaded_vmlinux() {
+    let (pl, pp) = crate::log::cs(SYSFS_VMLINUX);
+    // SAFETY: (c_int, pointer) of a live &str for `%.*s`.
+    unsafe { crate::pr_debug_c!(c"libbpf: loaded kernel BTF from '%.*s'\n", pl, pp) };
+}
+
 fn load_vmlinux() -> Result<Btf> {
     if Path::new(SYSFS_VMLINUX).exists() {
         let btf = Btf::parse_raw_file_mapped(Path::new(SYSFS_VMLINUX), None)?;
-        crate::pr_debug!("loaded kernel BTF from '{SYSFS_VMLINUX}'");
+        log_loaded_vmlinux();
         return Ok(btf);
     }
     crate::pr_warn!("kernel BTF is missing at '{SYSFS_VMLINUX}', was CONFIG_DEBUG_INFO_BTF enabled?");

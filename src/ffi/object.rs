@@ -187,7 +187,9 @@ unsafe fn close(obj: *mut Object) -> Result<()> {
 
 /// Open from a file path.
 pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
-    crate::pr_debug!("loading object from {}", path);
+    let (pl, pp) = crate::log::cs(path);
+    // SAFETY: (c_int, pointer) of a live &str for `%.*s`.
+    unsafe { crate::pr_debug_c!(c"libbpf: loading object from %.*s\n", pl, pp) };
     let image = crate::object::image::ObjectImage::open(path)
         .map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
     let obj = Object::open(image.as_bytes(), path, false, opts)?;
@@ -196,7 +198,9 @@ pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
 
 /// Open from memory; `name` is the object name (libbpf's default is the buffer address/size).
 pub(crate) fn open_bytes(bytes: &[u8], name: &str, opts: OpenOptions) -> Result<*mut Object> {
-    crate::pr_debug!("loading object '{}' from buffer", name);
+    let (nl, np) = crate::log::cs(name);
+    // SAFETY: (c_int, pointer) of a live &str for `%.*s`.
+    unsafe { crate::pr_debug_c!(c"libbpf: loading object '%.*s' from buffer\n", nl, np) };
     let obj = Object::open(bytes, name, true, opts)?;
     setup_callbacks(obj)
 }

@@ -147,9 +147,11 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     };
     let mut exts = Vec::new();
     let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
-    crate::pr_debug!("looking for externs among {} symbols...", elf.symbols.len());
+    // SAFETY: usize for `%zu`.
+    unsafe { crate::pr_debug_c!(c"libbpf: looking for externs among %zu symbols...\n", elf.symbols.len()) };
     let Some(first) = syms.peek() else {
-        crate::pr_debug!("collected 0 externs total");
+        // SAFETY: a format without conversions.
+        unsafe { crate::pr_debug_c!(c"libbpf: collected 0 externs total\n") };
         return Ok(());
     };
     let btf = obj.btf.as_deref().ok_or_else(|| {
@@ -216,10 +218,13 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
     }
     drop(index);
     exts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    crate::pr_debug!("collected {} externs total", exts.len());
+    // SAFETY: usize for `%zu`.
+    unsafe { crate::pr_debug_c!(c"libbpf: collected %zu externs total\n", exts.len()) };
     for (i, e) in exts.iter().enumerate() {
         if matches!(e.kind, ExternKind::Ksym { .. }) {
-            crate::pr_debug!("extern (ksym) #{}: symbol {}, name {}", i, e.sym_idx, e.name);
+            let (nl, np) = crate::log::cs(&e.name);
+            // SAFETY: usize for each `%zu`, (c_int, pointer) of a live &str for `%.*s`.
+            unsafe { crate::pr_debug_c!(c"libbpf: extern (ksym) #%zu: symbol %zu, name %.*s\n", i, e.sym_idx, nl, np) };
         }
     }
     if let Some(btf) = obj.btf.as_deref_mut() {
@@ -239,7 +244,18 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
                 Error::new(libc::E2BIG, format!("extern (kcfg) '{}': .kconfig data exceeds 4 GiB", e.name))
             })?;
             kcfg_sec = Some(e.sec_btf_id);
-            crate::pr_debug!("extern (kcfg) #{}: symbol {}, off {}, name {}", i, e.sym_idx, *data_off, e.name);
+            let (nl, np) = crate::log::cs(&e.name);
+            // SAFETY: usize for each `%zu`, u32 for `%u`, (c_int, pointer) of a live &str for `%.*s`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: extern (kcfg) #%zu: symbol %zu, off %u, name %.*s\n",
+                    i,
+                    e.sym_idx,
+                    *data_off,
+                    nl,
+                    np
+                )
+            };
         }
     }
     if let (Some(sec), Some(btf)) = (kcfg_sec, obj.btf.as_deref_mut()) {

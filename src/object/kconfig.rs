@@ -206,7 +206,9 @@ impl Object {
             }
         };
         self.write_kcfg(ext, off, &bytes).map_err(cut)?;
-        crate::pr_debug!("extern (kcfg) '{}': set to {}", name, value);
+        let ((nl, np), (vl, vp)) = (crate::log::cs(name), crate::log::cs(value));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`.
+        unsafe { crate::pr_debug_c!(c"libbpf: extern (kcfg) '%.*s': set to %.*s\n", nl, np, vl, vp) };
         Ok(())
     }
 

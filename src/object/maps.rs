@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::sys::mmap::{page_size, Region};
 use crate::uapi;
 use crate::uapi::BPF_OBJ_NAME_LEN;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 
 const PIN_NONE: u32 = 0;
 const PIN_BY_NAME: u32 = 1;
@@ -251,7 +251,9 @@ fn parse_btf_map_def(
                 if strict {
                     return Err(Error::new(libc::EOPNOTSUPP, format!("map '{map}': unknown field '{other}'")));
                 }
-                crate::pr_debug!("map '{}': ignoring unknown field '{}'", map, other);
+                let ((ml, mp), (ol, op)) = (crate::log::cs(map), crate::log::cs(other));
+                // SAFETY: (c_int, pointer) of live &str for each `%.*s`.
+                unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': ignoring unknown field '%.*s'\n", ml, mp, ol, op) };
             }
         }
     }
@@ -305,9 +307,7 @@ pub(crate) fn adjust_ringbuf_size(sz: u32) -> u32 {
 }
 
 fn fill_from_def(m: &mut Map, d: &BtfMapDef) {
-    if crate::log::enabled(crate::log::Level::Debug) {
-        log_map_def(&m.name.to_string_lossy(), d);
-    }
+    log_map_def(&m.name, d);
     m.def = d.def.clone();
     m.btf_key_type_id = d.key_type_id;
     m.btf_value_type_id = d.value_type_id;
@@ -317,36 +317,40 @@ fn fill_from_def(m: &mut Map, d: &BtfMapDef) {
 }
 
 // libbpf's debug lines for a parsed BTF map definition: the fields it set, in a fixed order.
-fn log_map_def(name: &str, d: &BtfMapDef) {
-    let p = d.parts;
-    crate::pr_debug!("map '{}': found type = {}.", name, d.def.map_type);
-    if p & PART_KEY_TYPE != 0 {
-        crate::pr_debug!("map '{}': found key [{}], sz = {}.", name, d.key_type_id, d.def.key_size);
-    } else if p & PART_KEY_SIZE != 0 {
-        crate::pr_debug!("map '{}': found key_size = {}.", name, d.def.key_size);
-    }
-    if p & PART_VALUE_TYPE != 0 {
-        crate::pr_debug!("map '{}': found value [{}], sz = {}.", name, d.value_type_id, d.def.value_size);
-    } else if p & PART_VALUE_SIZE != 0 {
-        crate::pr_debug!("map '{}': found value_size = {}.", name, d.def.value_size);
-    }
-    if p & PART_MAX_ENTRIES != 0 {
-        crate::pr_debug!("map '{}': found max_entries = {}.", name, d.def.max_entries);
-    }
-    if p & PART_MAP_FLAGS != 0 {
-        crate::pr_debug!("map '{}': found map_flags = 0x{:x}.", name, d.def.map_flags);
-    }
-    if p & PART_MAP_EXTRA != 0 {
-        crate::pr_debug!("map '{}': found map_extra = 0x{:x}.", name, d.def.map_extra);
-    }
-    if p & PART_PINNING != 0 {
-        crate::pr_debug!("map '{}': found pinning = {}.", name, d.def.pinning);
-    }
-    if p & PART_NUMA_NODE != 0 {
-        crate::pr_debug!("map '{}': found numa_node = {}.", name, d.def.numa_node);
-    }
-    if d.has_inner {
-        crate::pr_debug!("map '{}': found inner map definition.", name);
+fn log_map_def(name: &CStr, d: &BtfMapDef) {
+    let (p, n, def) = (d.parts, name.as_ptr(), &d.def);
+    // SAFETY: in each line the map's NUL-terminated name for `%s`, u32 for each `%u` and `%x`,
+    // u64 for `%llx`.
+    unsafe {
+        crate::pr_debug_c!(c"libbpf: map '%s': found type = %u.\n", n, def.map_type);
+        if p & PART_KEY_TYPE != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found key [%u], sz = %u.\n", n, d.key_type_id, def.key_size);
+        } else if p & PART_KEY_SIZE != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found key_size = %u.\n", n, def.key_size);
+        }
+        if p & PART_VALUE_TYPE != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found value [%u], sz = %u.\n", n, d.value_type_id, def.value_size);
+        } else if p & PART_VALUE_SIZE != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found value_size = %u.\n", n, def.value_size);
+        }
+        if p & PART_MAX_ENTRIES != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found max_entries = %u.\n", n, def.max_entries);
+        }
+        if p & PART_MAP_FLAGS != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found map_flags = 0x%x.\n", n, def.map_flags);
+        }
+        if p & PART_MAP_EXTRA != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found map_extra = 0x%llx.\n", n, def.map_extra);
+        }
+        if p & PART_PINNING != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found pinning = %u.\n", n, def.pinning);
+        }
+        if p & PART_NUMA_NODE != 0 {
+            crate::pr_debug_c!(c"libbpf: map '%s': found numa_node = %u.\n", n, def.numa_node);
+        }
+        if d.has_inner {
+            crate::pr_debug_c!(c"libbpf: map '%s': found inner map definition.\n", n);
+        }
     }
 }
 
@@ -398,7 +402,9 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
         if def.size_or_type > vi.size {
             return Err(Error::inval(format!("map '{name}': invalid def size")));
         }
-        crate::pr_debug!("map '{}': at sec_idx {}, offset {}.", name, shndx, vi.offset);
+        let (nl, np) = crate::log::cs(name);
+        // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`, u32 for `%u`.
+        unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': at sec_idx %zu, offset %u.\n", nl, np, shndx, vi.offset) };
         let mut d = BtfMapDef::default();
         let mut inner_d = BtfMapDef::default();
         parse_btf_map_def(btf, name, def_id, strict, &mut d, Some(&mut inner_d))?;
@@ -576,7 +582,7 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
         let mut new_maps = Vec::new();
         for vsi in btfq::datasec_vars(btf, datasec) {
             let var = btf.ty(vsi.type_id).ok_or_else(|| Error::inval("struct_ops init: bad VAR"))?;
-            let var_name = var.name.to_string();
+            let var_name = var.name;
             let type_id = btf.resolve_type(vsi.type_id).map_err(|_| {
                 Error::inval(format!(
                     "struct_ops init: Cannot resolve var type_id {} in DATASEC {sec_name}",
@@ -595,7 +601,7 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
             let bytes = start.checked_add(size).and_then(|end| sec.data.get(start..end)).ok_or_else(|| {
                 Error::inval(format!("struct_ops init: var {var_name} is beyond the end of DATASEC {sec_name}"))
             })?;
-            let mut m = new_map(&var_name, MapKind::User)?;
+            let mut m = new_map(var_name, MapKind::User)?;
             m.sec_idx = idx;
             m.sec_offset = vsi.offset as u64;
             m.btf_value_type_id = type_id;
@@ -609,13 +615,19 @@ fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> R
             let mut data = Region::heap(size)?;
             data.write(0, bytes)?;
             m.st_ops = Some(StructOps { type_id, data, progs: vec![None; t.vlen as usize], user: None });
-            crate::pr_debug!(
-                "struct_ops init: struct {}(type_id={}) {} found at offset {}",
-                t.name,
-                type_id,
-                var_name,
-                vsi.offset
-            );
+            let ((tl, tp), (vl, vp)) = (crate::log::cs(t.name), crate::log::cs(var_name));
+            // SAFETY: (c_int, pointer) of live &str for each `%.*s`, u32 for each `%u`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: struct_ops init: struct %.*s(type_id=%u) %.*s found at offset %u\n",
+                    tl,
+                    tp,
+                    type_id,
+                    vl,
+                    vp,
+                    vsi.offset
+                )
+            };
             new_maps.push(m);
         }
         for m in new_maps {

@@ -394,7 +394,9 @@ impl Object {
             if name == "license" {
                 let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len()).min(511);
                 self.license = String::from_utf8_lossy(&sec.data[..end]).into_owned();
-                crate::pr_debug!("license of {} is {}", label, self.license);
+                let ((ll, lp), (cl, cp)) = (crate::log::cs(&label), crate::log::cs(&self.license));
+                // SAFETY: (c_int, pointer) of live &str for each `%.*s`.
+                unsafe { crate::pr_debug_c!(c"libbpf: license of %.*s is %.*s\n", ll, lp, cl, cp) };
             } else if name == "version" {
                 if sec.data.len() != 4 {
                     return Err(Error::new(lerr::FORMAT, format!("invalid kver section in {label}")));
@@ -621,7 +623,14 @@ impl Object {
                     p.expected_attach_type = def.expected_attach_type;
                 }
                 None => {
-                    crate::pr_debug!("prog '{}': unrecognized ELF section name '{}'", p.name.to_string_lossy(), sec);
+                    // SAFETY: the program's and its section's NUL-terminated names for the `%s`.
+                    unsafe {
+                        crate::pr_debug_c!(
+                            c"libbpf: prog '%s': unrecognized ELF section name '%s'\n",
+                            p.name.as_ptr(),
+                            p.sec_name.as_ptr()
+                        )
+                    };
                 }
             }
         }

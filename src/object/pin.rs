@@ -141,7 +141,14 @@ impl Map {
                 )));
             }
             (Some(pp), _) if self.pinned => {
-                crate::pr_debug!("map '{}' already pinned at '{}'; not re-pinning", name, pp.to_string_lossy());
+                // SAFETY: the map's name and its pin path, both NUL-terminated, for the `%s`.
+                unsafe {
+                    crate::pr_debug_c!(
+                        c"libbpf: map '%s' already pinned at '%s'; not re-pinning\n",
+                        self.name.as_ptr(),
+                        pp.as_ptr()
+                    )
+                };
                 return Ok(());
             }
             (Some(_), _) => {}
@@ -158,7 +165,8 @@ impl Map {
         cmd::obj_pin(fd.as_fd(), &pin_path)
             .map_err(|e| Error::new(e.errno(), format!("failed to pin map: {}", crate::error::errstr(e.errno()))))?;
         self.pinned = true;
-        crate::pr_debug!("pinned map '{}'", pin_path.to_string_lossy());
+        // SAFETY: the NUL-terminated pin path for `%s`.
+        unsafe { crate::pr_debug_c!(c"libbpf: pinned map '%s'\n", pin_path.as_ptr()) };
         Ok(())
     }
 

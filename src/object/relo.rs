@@ -8,6 +8,7 @@ use crate::btf::Kind;
 use crate::elf::{self, Elf};
 use crate::error::{Error, Result};
 use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
+use std::ffi::c_uint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelocKind {
@@ -150,7 +151,18 @@ fn collect_prog(
     rels: &[elf::Rel],
 ) -> Result<()> {
     let sec = elf.section(sec_idx).ok_or_else(|| Error::inval(format!("sec '{rel_name}': bad target section")))?;
-    crate::pr_debug!("sec '{}': collecting relocation for section({}) '{}'", rel_name, sec_idx, sec.name);
+    let ((rl, rp), (sl, sp)) = (crate::log::cs(rel_name), crate::log::cs(sec.name));
+    // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`.
+    unsafe {
+        crate::pr_debug_c!(
+            c"libbpf: sec '%.*s': collecting relocation for section(%zu) '%.*s'\n",
+            rl,
+            rp,
+            sec_idx,
+            sl,
+            sp
+        )
+    };
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf.symbol(rel.sym as usize).ok_or_else(|| {
             super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym))
@@ -171,7 +183,7 @@ fn collect_prog(
         }
         let insn_idx = (rel.offset / BPF_INSN_SZ as u64) as usize;
         let name = sym_name(elf, sym);
-        let ((rl, rp), (nl, np)) = (crate::log::cs(rel_name), crate::log::cs(name));
+        let (nl, np) = crate::log::cs(name);
         // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
         unsafe {
             crate::pr_debug_c!(
@@ -185,13 +197,18 @@ fn collect_prog(
             )
         };
         let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
-            crate::pr_debug!(
-                "sec '{}': relo #{}: couldn't find program in section '{}' for insn #{}, probably overridden weak function, skipping...",
-                rel_name,
-                i,
-                sec.name,
-                insn_idx
-            );
+            // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: sec '%.*s': relo #%zu: couldn't find program in section '%.*s' for insn #%zu, probably overridden weak function, skipping...\n",
+                    rl,
+                    rp,
+                    i,
+                    sl,
+                    sp,
+                    insn_idx
+                )
+            };
             continue;
         };
         let local = insn_idx - obj.progs.get(pidx).map(|p| p.sec_insn_off).unwrap_or(0);
@@ -235,7 +252,20 @@ fn classify(
         let ext = lk.ext_of_sym.get(&(rel.sym as usize)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym))
         })?;
-        crate::pr_debug!("prog '{}': found extern #{} '{}' (sym {}) for insn #{}", pname, ext, name, rel.sym, insn_idx);
+        let ((pl, pp), (nl, np)) = (crate::log::cs(&pname), crate::log::cs(name));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`, u32 for `%u`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: prog '%.*s': found extern #%zu '%.*s' (sym %u) for insn #%zu\n",
+                pl,
+                pp,
+                ext,
+                nl,
+                np,
+                rel.sym,
+                insn_idx
+            )
+        };
         return Ok(if is_call { RelocKind::ExternCall { ext } } else { RelocKind::ExternLd64 { ext } });
     }
     let shndx = sym.shndx as usize;
@@ -352,20 +382,26 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
             .symbol(rel.sym as usize)
             .ok_or_else(|| super::format_err(format!(".maps relo #{i}: symbol {:x} not found", rel.sym)))?;
         let name = if sym.name.is_empty() { "<?>" } else { sym.name };
-        crate::pr_debug!(
-            ".maps relo #{}: for {} value {} rel->r_offset {} name {} ('{}')",
-            i,
-            rel.sym,
-            sym.value,
-            rel.offset,
-            sym.name_off,
-            name
-        );
+        let (nl, np) = crate::log::cs(name);
+        // SAFETY: usize for `%zu`, u32 for each `%u`, u64 for each `%llu`, (c_int, pointer) of a
+        // live &str for `%.*s`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: .maps relo #%zu: for %u value %llu rel->r_offset %llu name %u ('%.*s')\n",
+                i,
+                rel.sym,
+                sym.value,
+                rel.offset,
+                sym.name_off,
+                nl,
+                np
+            )
+        };
         let midx = slot_maps.find(obj, maps_shndx, &vars, rel.offset).ok_or_else(|| {
             Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset))
         })?;
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
-        let mname = map.name.to_string_lossy().into_owned();
+        let mname = map.name.to_string_lossy();
         let slot = if super::map_type_is_map_in_map(map.def.map_type) {
             if Some(sym.shndx as usize) != obj.btf_maps_shndx {
                 return Err(reloc_err(format!(".maps relo #{i}: '{name}' isn't a BTF-defined map")));
@@ -428,8 +464,20 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
         if slot_idx > 1 << 20 {
             return Err(Error::inval(format!(".maps relo #{i}: slot {slot_idx} of map '{mname}' is implausible")));
         }
-        let what = if matches!(slot, Slot::Map(_)) { "map" } else { "prog" };
-        crate::pr_debug!(".maps relo #{}: map '{}' slot [{}] points to {} '{}'", i, mname, slot_idx, what, name);
+        let what = if matches!(slot, Slot::Map(_)) { c"map" } else { c"prog" };
+        // SAFETY: usize for each `%zu`, the map's NUL-terminated name and a NUL-terminated literal
+        // for the `%s`, (c_int, pointer) of a live &str for `%.*s`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: .maps relo #%zu: map '%s' slot [%zu] points to %s '%.*s'\n",
+                i,
+                map.name.as_ptr(),
+                slot_idx,
+                what.as_ptr(),
+                nl,
+                np
+            )
+        };
         updates.push((midx, slot_idx, slot));
     }
     for (midx, slot_idx, slot) in updates {
@@ -518,19 +566,25 @@ fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]
                 Error::inval(format!("struct_ops reloc: cannot find map at rel->r_offset {}", rel.offset))
             })?;
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
-        let mname = map.name.to_string_lossy().into_owned();
+        let mname = map.name.to_string_lossy();
         let moff = rel.offset - map.sec_offset;
-        crate::pr_debug!(
-            "struct_ops reloc {}: for {} value {} shdr_idx {} rel->r_offset {} map->sec_offset {} name {} ('{}')",
-            mname,
-            rel.sym,
-            sym.value,
-            sym.shndx,
-            rel.offset,
-            map.sec_offset,
-            sym.name_off,
-            sym.name
-        );
+        let (nl, np) = crate::log::cs(sym.name);
+        // SAFETY: the map's NUL-terminated name for `%s`, u32 for each `%u` (the u16 section
+        // index widened), u64 for each `%llu`, (c_int, pointer) of a live &str for `%.*s`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: struct_ops reloc %s: for %u value %llu shdr_idx %u rel->r_offset %llu map->sec_offset %llu name %u ('%.*s')\n",
+                map.name.as_ptr(),
+                rel.sym,
+                sym.value,
+                sym.shndx as c_uint,
+                rel.offset,
+                map.sec_offset,
+                sym.name_off,
+                nl,
+                np
+            )
+        };
         if sym.shndx >= 0xff00 {
             return Err(reloc_err(format!(
                 "struct_ops reloc {mname}: rel->r_offset {} shdr_idx {} unsupported non-static function",

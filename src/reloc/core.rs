@@ -282,14 +282,27 @@ fn add_cands(
 }
 
 fn log_cand(local: &Type<'_>, t: &Type<'_>, id: u32, targ_name: &str) {
-    crate::pr_debug!(
-        "CO-RE relocating [{}] {} {}: found target candidate [{id}] {} {} in [{targ_name}]",
-        local.id,
-        kind_str(local.kind),
-        local.name,
-        kind_str(t.kind),
-        t.name
-    );
+    let ((lkl, lkp), (lnl, lnp)) = (crate::log::cs(kind_str(local.kind)), crate::log::cs(local.name));
+    let ((tkl, tkp), (tnl, tnp), (bl, bp)) =
+        (crate::log::cs(kind_str(t.kind)), crate::log::cs(t.name), crate::log::cs(targ_name));
+    // SAFETY: u32 for each `%u`, (c_int, pointer) of live &str for each `%.*s`.
+    unsafe {
+        crate::pr_debug_c!(
+            c"libbpf: CO-RE relocating [%u] %.*s %.*s: found target candidate [%u] %.*s %.*s in [%.*s]\n",
+            local.id,
+            lkl,
+            lkp,
+            lnl,
+            lnp,
+            id,
+            tkl,
+            tkp,
+            tnl,
+            tnp,
+            bl,
+            bp
+        )
+    };
 }
 
 /// `bpf_core_find_cands`: candidates for local type `local_id`, vmlinux (`btfs[0]`) first and
@@ -588,7 +601,9 @@ pub fn calc_relo_insn(
         ))
     })?;
     let local_desc = format_spec(&local_spec);
-    crate::pr_debug!("prog '{prog}': relo #{relo_idx}: {}", trunc(&local_desc));
+    let ((pl, pp), (dl, dp)) = (crate::log::cs(prog), crate::log::cs(trunc(&local_desc)));
+    // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`.
+    unsafe { crate::pr_debug_c!(c"libbpf: prog '%.*s': relo #%zu: %.*s\n", pl, pp, relo_idx, dl, dp) };
 
     // TYPE_ID_LOCAL needs no candidates; the id may have changed during linking, so no check.
     if relo.kind == BPF_CORE_TYPE_ID_LOCAL {
@@ -628,11 +643,22 @@ pub fn calc_relo_insn(
             );
             e.context(format!("prog '{prog}': relo #{relo_idx}: error matching candidate #{i} {desc}"))
         })?;
-        crate::pr_debug!(
-            "prog '{prog}': relo #{relo_idx}: {} candidate #{i} {}",
-            if m { "matching" } else { "non-matching" },
-            trunc(&desc)
-        );
+        let ((ml, mp), (dl, dp)) =
+            (crate::log::cs(if m { "matching" } else { "non-matching" }), crate::log::cs(trunc(&desc)));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: prog '%.*s': relo #%zu: %.*s candidate #%zu %.*s\n",
+                pl,
+                pp,
+                relo_idx,
+                ml,
+                mp,
+                i,
+                dl,
+                dp
+            )
+        };
         if !m {
             continue;
         }
@@ -679,7 +705,10 @@ pub fn calc_relo_insn(
     match best {
         Some((res, _)) => Ok(res),
         None => {
-            crate::pr_debug!("prog '{prog}': relo #{relo_idx}: no matching targets found");
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
+            unsafe {
+                crate::pr_debug_c!(c"libbpf: prog '%.*s': relo #%zu: no matching targets found\n", pl, pp, relo_idx)
+            };
             let mut res = calc_relo(prog, relo, relo_idx, &local_spec, None)
                 .map_err(|e| e.context(format!("prog '{prog}': relo #{relo_idx}")))?;
             res.local_spec = local_desc;

@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::object::Object;
 use crate::uapi;
 use kern::KernBtfs;
+use std::ffi::CStr;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
@@ -117,13 +118,17 @@ impl Object {
         let (kern_type, vtype, data_off) = (kt.type_id, kt.value_type_id, kt.data_off);
         let btf_obj_fd = kb.module(kt.module).map(|m| m.fd.clone());
         let kbtf = kb.btf(kt.module);
-        crate::pr_debug!(
-            "struct_ops init_kern {}: type_id:{} kern_type_id:{} kern_vtype_id:{}",
-            mname,
-            st.type_id,
-            kern_type,
-            vtype
-        );
+        let mname_c: &CStr = &m.name;
+        // SAFETY: the map's NUL-terminated name for `%s`, u32 for each `%u`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: struct_ops init_kern %s: type_id:%u kern_type_id:%u kern_vtype_id:%u\n",
+                mname_c.as_ptr(),
+                st.type_id,
+                kern_type,
+                vtype
+            )
+        };
         let ktype = kbtf.ty(kern_type).ok_or_else(|| Error::inval("kernel type vanished"))?;
         let kmembers: Vec<_> = ktype.members().map(|ms| ms.iter().collect()).unwrap_or_default();
         let vsize = kbtf.ty(vtype).map(|v| v.size_or_type).unwrap_or(0) as usize;
@@ -243,14 +248,20 @@ impl Object {
                     mod_fd_progs.push((pi, fd.clone()));
                 }
                 func_slots.push((data_off as usize + kmoff, pi));
-                crate::pr_debug!(
-                    "struct_ops init_kern {}: func ptr {} is set to prog {} from data(+{}) to kern_data(+{})",
-                    mname,
-                    lm.name,
-                    pname,
-                    moff,
-                    kmoff
-                );
+                let (ll, lp) = crate::log::cs(lm.name);
+                // SAFETY: the map's and the program's NUL-terminated names for the `%s`, (c_int,
+                // pointer) of a live &str for `%.*s`, usize for each `%zu`.
+                unsafe {
+                    crate::pr_debug_c!(
+                        c"libbpf: struct_ops init_kern %s: func ptr %.*s is set to prog %s from data(+%zu) to kern_data(+%zu)\n",
+                        mname_c.as_ptr(),
+                        ll,
+                        lp,
+                        p.name.as_ptr(),
+                        moff,
+                        kmoff
+                    )
+                };
                 continue;
             }
             let ksize = kbtf.resolve_size(kt_id).unwrap_or(u32::MAX) as usize;
@@ -269,14 +280,20 @@ impl Object {
                 .filter(|&e| e <= vdata.len())
                 .ok_or_else(|| Error::inval("kernel member out of range"))?;
             vdata[dst..end].copy_from_slice(mdata);
-            crate::pr_debug!(
-                "struct_ops init_kern {}: copy {} {} bytes from data(+{}) to kern_data(+{})",
-                mname,
-                lm.name,
-                msize,
-                moff,
-                kmoff
-            );
+            let (ll, lp) = crate::log::cs(lm.name);
+            // SAFETY: the map's NUL-terminated name for `%s`, (c_int, pointer) of a live &str for
+            // `%.*s`, usize for each `%zu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: struct_ops init_kern %s: copy %.*s %zu bytes from data(+%zu) to kern_data(+%zu)\n",
+                    mname_c.as_ptr(),
+                    ll,
+                    lp,
+                    msize,
+                    moff,
+                    kmoff
+                )
+            };
         }
         for p in disable {
             if let Some(p) = self.progs.get_mut(p) {

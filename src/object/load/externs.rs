@@ -52,7 +52,9 @@ impl Object {
                         _ => 0,
                     };
                     self.set_kcfg_num(i, value)?;
-                    crate::pr_debug!("extern (kcfg) '{}': set to 0x{:x}", name, value);
+                    let (nl, np) = crate::log::cs(&name);
+                    // SAFETY: (c_int, pointer) of a live &str for `%.*s`, u64 for `%llx`.
+                    unsafe { crate::pr_debug_c!(c"libbpf: extern (kcfg) '%.*s': set to 0x%llx\n", nl, np, value) };
                 }
             }
         }
@@ -76,7 +78,11 @@ impl Object {
                 crate::pr_warn!("extern '{}' (strong): not resolved", e.name);
                 return Err(Error::quiet(libc::ESRCH));
             } else if !e.is_set {
-                crate::pr_debug!("extern '{}' (weak): not resolved, defaulting to zero", e.name);
+                let (nl, np) = crate::log::cs(&e.name);
+                // SAFETY: (c_int, pointer) of a live &str for `%.*s`.
+                unsafe {
+                    crate::pr_debug_c!(c"libbpf: extern '%.*s' (weak): not resolved, defaulting to zero\n", nl, np)
+                };
             }
         }
         Ok(())
@@ -124,7 +130,9 @@ impl Object {
             if !e.is_set {
                 e.is_set = true;
                 e.addr = addr;
-                crate::pr_debug!("extern (ksym) '{}': set to 0x{:x}", name, addr);
+                let (nl, np) = crate::log::cs(name);
+                // SAFETY: (c_int, pointer) of a live &str for `%.*s`, u64 for `%llx`.
+                unsafe { crate::pr_debug_c!(c"libbpf: extern (ksym) '%.*s': set to 0x%llx\n", nl, np, addr) };
             }
         }
         Ok(())
@@ -187,13 +195,21 @@ impl Object {
         e.is_set = true;
         e.kernel_btf_obj_fd = obj_fd;
         e.kernel_btf_id = id;
-        crate::pr_debug!(
-            "extern (var ksym) '{}': resolved to [{}] {} {}",
-            name,
-            id,
-            crate::reloc::core::kind_str(tv_kind),
-            tv_name
-        );
+        let ((nl, np), (kl, kp), (tl, tp)) =
+            (crate::log::cs(&name), crate::log::cs(crate::reloc::core::kind_str(tv_kind)), crate::log::cs(&tv_name));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, u32 for `%u`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: extern (var ksym) '%.*s': resolved to [%u] %.*s %.*s\n",
+                nl,
+                np,
+                id,
+                kl,
+                kp,
+                tl,
+                tp
+            )
+        };
         Ok(())
     }
 
@@ -239,7 +255,11 @@ impl Object {
         e.kernel_btf_id = id;
         e.btf_fd_idx = fd_idx;
         e.kernel_btf_obj_fd = obj_fd;
-        crate::pr_debug!("extern (func ksym) '{}': resolved to {} [{}]", name, where_, id);
+        let ((nl, np), (wl, wp)) = (crate::log::cs(&name), crate::log::cs(&where_));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, u32 for `%u`.
+        unsafe {
+            crate::pr_debug_c!(c"libbpf: extern (func ksym) '%.*s': resolved to %.*s [%u]\n", nl, np, wl, wp, id)
+        };
         Ok(())
     }
 }

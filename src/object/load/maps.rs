@@ -41,7 +41,9 @@ impl Object {
         let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
         let name = m.name.to_string_lossy().into_owned();
         if !m.autocreate {
-            crate::pr_debug!("map '{}': skipped auto-creating...", name);
+            let (nl, np) = crate::log::cs(&name);
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`.
+            unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': skipped auto-creating...\n", nl, np) };
             return Ok(());
         }
         set_def_max_entries(m, ncpus);
@@ -59,7 +61,9 @@ impl Object {
             let reused = self.maps.get(idx).is_some_and(|m| m.reused);
             if reused {
                 let fd = self.maps.get(idx).map_or(-1, |m| m.raw_fd());
-                crate::pr_debug!("map '{}': skipping creation (preset fd={})", name, fd);
+                let (nl, np) = crate::log::cs(&name);
+                // SAFETY: (c_int, pointer) of a live &str for `%.*s`, i32 for `%d`.
+                unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': skipping creation (preset fd=%d)\n", nl, np, fd) };
             } else {
                 let btf_fd = self.btf_fd_owned.as_ref().map(|f| f.as_raw_fd());
                 let excl = match self.maps.get(idx).and_then(|m| m.excl_prog) {
@@ -71,7 +75,9 @@ impl Object {
                 };
                 let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
                 create_map(m, btf_fd, ncpus, token, excl.as_ref())?;
-                crate::pr_debug!("map '{}': created successfully, fd={}", name, m.raw_fd());
+                let (nl, np) = crate::log::cs(&name);
+                // SAFETY: (c_int, pointer) of a live &str for `%.*s`, i32 for `%d`.
+                unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': created successfully, fd=%d\n", nl, np, m.raw_fd()) };
                 if m.is_internal() {
                     populate_internal_map(m)?;
                 } else if m.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
@@ -115,7 +121,8 @@ impl Object {
         let fd = match cmd::obj_get(&path, 0) {
             Ok(fd) => fd,
             Err(e) if e.errno() == libc::ENOENT => {
-                crate::pr_debug!("found no pinned map to reuse at '{}'", path.to_string_lossy());
+                // SAFETY: the NUL-terminated pin path for `%s`.
+                unsafe { crate::pr_debug_c!(c"libbpf: found no pinned map to reuse at '%s'\n", path.as_ptr()) };
                 return Ok(());
             }
             Err(e) => {
@@ -144,7 +151,8 @@ impl Object {
         }
         m.adopt_kernel_map(fd, &info);
         m.pinned = true;
-        crate::pr_debug!("reused pinned map at '{}'", path.to_string_lossy());
+        // SAFETY: the NUL-terminated pin path for `%s`.
+        unsafe { crate::pr_debug_c!(c"libbpf: reused pinned map at '%s'\n", path.as_ptr()) };
         Ok(())
     }
 
@@ -180,7 +188,19 @@ impl Object {
                 );
                 return Err(Error::quiet(e.errno()));
             }
-            crate::pr_debug!("map '{}': slot [{}] set to map '{}' fd={}", mname, key, tname, tfd);
+            let ((ml, mp), (tl, tp)) = (crate::log::cs(&mname), crate::log::cs(&tname));
+            // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`, i32 for `%d`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: map '%.*s': slot [%zu] set to map '%.*s' fd=%d\n",
+                    ml,
+                    mp,
+                    key,
+                    tl,
+                    tp,
+                    tfd
+                )
+            };
         }
         Ok(())
     }
@@ -189,7 +209,8 @@ impl Object {
 /// `map_set_def_max_entries`: a perf event array of size 0 gets one slot per possible CPU.
 fn set_def_max_entries(m: &mut crate::object::Map, ncpus: usize) {
     if m.def.map_type == uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY && m.def.max_entries == 0 {
-        crate::pr_debug!("map '{}': setting size to {}", m.name.to_string_lossy(), ncpus);
+        // SAFETY: the map's NUL-terminated name for `%s`, usize for `%zu`.
+        unsafe { crate::pr_debug_c!(c"libbpf: map '%s': setting size to %zu\n", m.name.as_ptr(), ncpus) };
         m.def.max_entries = ncpus as u32;
     }
 }

@@ -201,7 +201,10 @@ impl Object {
         let name = self.name.to_string_lossy();
         let path = self.opts.bpf_token_path.as_deref();
         if path == Some("") {
-            crate::pr_debug!("object '{}': token is prevented, skipping...", name);
+            // SAFETY: the object's NUL-terminated name for `%s`.
+            unsafe {
+                crate::pr_debug_c!(c"libbpf: object '%s': token is prevented, skipping...\n", self.name.as_ptr())
+            };
             return Ok(None);
         }
         let mandatory = path.is_some();
@@ -232,20 +235,39 @@ impl Object {
         match cmd::token_create(dir.as_fd(), 0) {
             Ok(t) => Ok(Some(t)),
             Err(e) if !mandatory && e.errno() == libc::ENOENT => {
-                crate::pr_debug!(
-                    "object '{}': BPF FS at '{}' doesn't have BPF token delegation set up, skipping...",
-                    name,
-                    bpffs
-                );
+                let (bl, bp) = crate::log::cs(bpffs);
+                // SAFETY: the object's NUL-terminated name for `%s`, (c_int, pointer) of a live
+                // &str for `%.*s`.
+                unsafe {
+                    crate::pr_debug_c!(
+                        c"libbpf: object '%s': BPF FS at '%.*s' doesn't have BPF token delegation set up, skipping...\n",
+                        self.name.as_ptr(),
+                        bl,
+                        bp
+                    )
+                };
                 Ok(None)
             }
+            Err(e) if mandatory => {
+                crate::pr_warn!("object '{name}': failed ({}) to create BPF token from '{bpffs}'", -e.errno());
+                Err(Error::quiet(e.errno()))
+            }
             Err(e) => {
-                say(format!("object '{name}': failed ({}) to create BPF token from '{bpffs}'{suffix}", -e.errno()));
-                if mandatory {
-                    Err(Error::quiet(e.errno()))
-                } else {
-                    Ok(None)
-                }
+                // Every load of an object without a token path comes here on a BPF FS without
+                // delegation: a C format, so a callback dropping debug lines formats nothing.
+                let (bl, bp) = crate::log::cs(bpffs);
+                // SAFETY: the object's NUL-terminated name for `%s`, c_int for `%d`, (c_int,
+                // pointer) of a live &str for `%.*s`.
+                unsafe {
+                    crate::pr_debug_c!(
+                        c"libbpf: object '%s': failed (%d) to create BPF token from '%.*s', skipping optional step...\n",
+                        self.name.as_ptr(),
+                        -e.errno(),
+                        bl,
+                        bp
+                    )
+                };
+                Ok(None)
             }
         }
     }

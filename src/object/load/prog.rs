@@ -36,7 +36,8 @@ impl Object {
                     continue;
                 }
                 if !p.autoload {
-                    crate::pr_debug!("prog '{}': skipped loading", p.name.to_string_lossy());
+                    // SAFETY: the program's NUL-terminated name for `%s`.
+                    unsafe { crate::pr_debug_c!(c"libbpf: prog '%s': skipped loading\n", p.name.as_ptr()) };
                     continue;
                 }
                 p.name.to_string_lossy().into_owned()
@@ -373,7 +374,19 @@ impl Object {
                     );
                     return Err(Error::quiet(e.errno()));
                 }
-                crate::pr_debug!("map '{}': slot [{}] set to prog '{}' fd={}", mname, key, pname, pfd);
+                let (pl, pp) = crate::log::cs(&pname);
+                // SAFETY: the map's NUL-terminated name for `%s`, usize for `%zu`, (c_int, pointer)
+                // of a live &str for `%.*s`, i32 for `%d`.
+                unsafe {
+                    crate::pr_debug_c!(
+                        c"libbpf: map '%s': slot [%zu] set to prog '%.*s' fd=%d\n",
+                        m.name.as_ptr(),
+                        key,
+                        pl,
+                        pp,
+                        pfd
+                    )
+                };
             }
         }
         Ok(())

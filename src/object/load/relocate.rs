@@ -122,7 +122,9 @@ impl Object {
         let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>)> = Vec::new();
         for sec in &secs {
             let relos = ext.core_relos(sec).unwrap_or(&[]);
-            crate::pr_debug!("sec '{}': found {} CO-RE relocations", sec, relos.len());
+            let (sl, sp) = crate::log::cs(sec);
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
+            unsafe { crate::pr_debug_c!(c"libbpf: sec '%.*s': found %zu CO-RE relocations\n", sl, sp, relos.len()) };
             let sec_idx = self.sec_names.iter().position(|n| n == sec);
             for (ri, r) in relos.iter().enumerate() {
                 if r.insn_off as usize % BPF_INSN_SZ != 0 {
@@ -135,12 +137,16 @@ impl Object {
                         .position(|p| p.sec_idx == si && abs >= p.sec_insn_off && abs < p.sec_insn_off + p.sec_insn_cnt)
                 });
                 let Some(pidx) = pidx else {
-                    crate::pr_debug!(
-                        "sec '{}': skipping CO-RE relocation #{} for insn #{} belonging to eliminated weak subprogram",
-                        sec,
-                        ri,
-                        abs
-                    );
+                    // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`.
+                    unsafe {
+                        crate::pr_debug_c!(
+                            c"libbpf: sec '%.*s': skipping CO-RE relocation #%zu for insn #%zu belonging to eliminated weak subprogram\n",
+                            sl,
+                            sp,
+                            ri,
+                            abs
+                        )
+                    };
                     continue;
                 };
                 let Some(p) = self.progs.get(pidx) else { continue };
@@ -424,24 +430,27 @@ impl Object {
                 self.append_subprog(main, sub)?;
                 self.reloc_code(main, sub, acc)?;
             }
-            let (target, sub_name) = self
-                .progs
-                .get(sub)
-                .map(|s| (s.sub_insn_off, s.name.to_string_lossy().into_owned()))
-                .unwrap_or_default();
+            let target = self.progs.get(sub).map_or(0, |s| s.sub_insn_off);
             let here = sub_off + insn_idx;
             let imm = target as i32 - here as i32 - 1;
             if let Some(w) = self.progs.get_mut(main).and_then(|m| m.insns.get_mut(here)) {
                 insn::set_imm(w, imm);
             }
-            crate::pr_debug!(
-                "prog '{}': insn #{} relocated, imm {} points to subprog '{}' (now at {} offset)",
-                pname,
-                insn_idx,
-                imm,
-                sub_name,
-                target
-            );
+            let sub_name = self.progs.get(sub).map_or(c"", |s| s.name.as_c_str());
+            let (pl, pp) = crate::log::cs(&pname);
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, i32 for
+            // `%d`, the subprogram's NUL-terminated name for `%s`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: prog '%.*s': insn #%zu relocated, imm %d points to subprog '%s' (now at %zu offset)\n",
+                    pl,
+                    pp,
+                    insn_idx,
+                    imm,
+                    sub_name.as_ptr(),
+                    target
+                )
+            };
         }
         Ok(())
     }
@@ -454,7 +463,18 @@ impl Object {
         let m = self.progs.get_mut(main).ok_or_else(|| Error::new(lerr::INTERNAL, "program vanished"))?;
         let at = m.insns.len();
         m.insns.extend_from_slice(&code);
-        crate::pr_debug!("prog '{}': added {} insns from sub-prog '{}'", m.name.to_string_lossy(), code.len(), name);
+        let (nl, np) = crate::log::cs(&name);
+        // SAFETY: the program's NUL-terminated name for `%s`, usize for `%zu`, (c_int, pointer)
+        // of a live &str for `%.*s`.
+        unsafe {
+            crate::pr_debug_c!(
+                c"libbpf: prog '%s': added %zu insns from sub-prog '%.*s'\n",
+                m.name.as_ptr(),
+                code.len(),
+                nl,
+                np
+            )
+        };
         if main != sub {
             m.relos.extend(relos.into_iter().map(|mut r| {
                 r.insn_idx += at;
@@ -550,7 +570,7 @@ fn relocate_prog_data(
                     let base = insn::imm(p.insns[i]);
                     insn::set_imm(&mut p.insns[i + 1], base.wrapping_add(sym_off as i32));
                 }
-                let (autocreate, ref mname) = maps.get(map).cloned().unwrap_or((false, String::new()));
+                let (autocreate, mname) = maps.get(map).map_or((false, ""), |(a, n)| (*a, n.as_str()));
                 if autocreate {
                     let src = if matches!(r.kind, RelocKind::Ld64 { .. }) {
                         uapi::BPF_PSEUDO_MAP_FD
@@ -561,14 +581,20 @@ fn relocate_prog_data(
                     // The map's fd, once created (patch_map_fds).
                     insn::set_imm(&mut p.insns[i], -1);
                 } else {
-                    crate::pr_debug!(
-                        "prog '{}': relo #{}: poisoning insn #{} that loads map #{} '{}'",
-                        pname,
-                        ri,
-                        i,
-                        map,
-                        mname
-                    );
+                    let ((pl, pp), (ml, mp)) = (crate::log::cs(pname), crate::log::cs(mname));
+                    // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
+                    unsafe {
+                        crate::pr_debug_c!(
+                            c"libbpf: prog '%.*s': relo #%zu: poisoning insn #%zu that loads map #%zu '%.*s'\n",
+                            pl,
+                            pp,
+                            ri,
+                            i,
+                            map,
+                            ml,
+                            mp
+                        )
+                    };
                     // Both halves become the same invalid call; the verifier names the map
                     // (through libbpf's log fixup) only if this is reachable.
                     let poison = insn::make(BPF_JMP_CALL, 0, 0, 0, POISON_LDIMM64_MAP_BASE.wrapping_add(map as i32));
@@ -602,13 +628,19 @@ fn relocate_prog_data(
                     insn::set_imm(&mut p.insns[i], e.kernel_btf_id as i32);
                     insn::set_off(&mut p.insns[i], e.btf_fd_idx as i16);
                 } else {
-                    crate::pr_debug!(
-                        "prog '{}': relo #{}: poisoning insn #{} that calls kfunc '{}'",
-                        pname,
-                        ri,
-                        i,
-                        e.name
-                    );
+                    let ((pl, pp), (nl, np)) = (crate::log::cs(pname), crate::log::cs(&e.name));
+                    // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
+                    unsafe {
+                        crate::pr_debug_c!(
+                            c"libbpf: prog '%.*s': relo #%zu: poisoning insn #%zu that calls kfunc '%.*s'\n",
+                            pl,
+                            pp,
+                            ri,
+                            i,
+                            nl,
+                            np
+                        )
+                    };
                     p.insns[i] = insn::make(BPF_JMP_CALL, 0, 0, 0, POISON_CALL_KFUNC_BASE.wrapping_add(ext as i32));
                 }
             }

@@ -25,7 +25,17 @@ fn store(insns: &mut [u64], i: usize, insn: BpfInsn) {
 }
 
 fn poison_one(prog: &str, relo_idx: usize, insns: &mut [u64], i: usize) {
-    crate::pr_debug!("prog '{prog}': relo #{relo_idx}: substituting insn #{i} w/ invalid insn");
+    let (pl, pp) = crate::log::cs(prog);
+    // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`.
+    unsafe {
+        crate::pr_debug_c!(
+            c"libbpf: prog '%.*s': relo #%zu: substituting insn #%zu w/ invalid insn\n",
+            pl,
+            pp,
+            relo_idx,
+            i
+        )
+    };
     store(insns, i, BpfInsn::new(BPF_JMP | BPF_CALL, 0, 0, 0, POISON_CALL_IMM));
 }
 
@@ -104,10 +114,20 @@ pub fn patch_insn(
             let old = insn.imm as i64;
             insn.imm = new_val as i32;
             store(insns, insn_idx, insn);
-            crate::pr_debug!(
-                "prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (ALU/ALU64) imm {} -> {new_val}",
-                old as u64
-            );
+            let (pl, pp) = crate::log::cs(prog);
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, u64 for
+            // each `%llu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: prog '%.*s': relo #%zu: patched insn #%zu (ALU/ALU64) imm %llu -> %llu\n",
+                    pl,
+                    pp,
+                    relo_idx,
+                    insn_idx,
+                    old as u64,
+                    new_val
+                )
+            };
         }
         BPF_LDX | BPF_ST | BPF_STX => {
             if res.validate && insn.off as i64 as u64 != orig_val {
@@ -140,9 +160,20 @@ pub fn patch_insn(
             }
             let old = insn.off as i64 as u64;
             insn.off = new_val as i16;
-            crate::pr_debug!(
-                "prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDX/ST/STX) off {old} -> {new_val}"
-            );
+            let (pl, pp) = crate::log::cs(prog);
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, u64 for
+            // each `%llu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: prog '%.*s': relo #%zu: patched insn #%zu (LDX/ST/STX) off %llu -> %llu\n",
+                    pl,
+                    pp,
+                    relo_idx,
+                    insn_idx,
+                    old,
+                    new_val
+                )
+            };
             if res.new_sz != res.orig_sz {
                 let have = size_bytes(insn.code);
                 if have as i64 != res.orig_sz as i64 {
@@ -155,11 +186,19 @@ pub fn patch_insn(
                     return Err(fail(format!("insn #{insn_idx} (LDX/ST/STX) invalid new mem size: {}", res.new_sz)));
                 };
                 insn.code = (insn.code & BPF_MODE_MASK) | sz | insn.class();
-                crate::pr_debug!(
-                    "prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDX/ST/STX) mem_sz {} -> {}",
-                    res.orig_sz,
-                    res.new_sz
-                );
+                // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, u32
+                // for each `%u`.
+                unsafe {
+                    crate::pr_debug_c!(
+                        c"libbpf: prog '%.*s': relo #%zu: patched insn #%zu (LDX/ST/STX) mem_sz %u -> %u\n",
+                        pl,
+                        pp,
+                        relo_idx,
+                        insn_idx,
+                        res.orig_sz,
+                        res.new_sz
+                    )
+                };
             }
             store(insns, insn_idx, insn);
         }
@@ -182,9 +221,20 @@ pub fn patch_insn(
             second.imm = (new_val >> 32) as u32 as i32;
             store(insns, insn_idx, insn);
             store(insns, insn_idx + 1, second);
-            crate::pr_debug!(
-                "prog '{prog}': relo #{relo_idx}: patched insn #{insn_idx} (LDIMM64) imm64 {imm} -> {new_val}"
-            );
+            let (pl, pp) = crate::log::cs(prog);
+            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, u64 for
+            // each `%llu`.
+            unsafe {
+                crate::pr_debug_c!(
+                    c"libbpf: prog '%.*s': relo #%zu: patched insn #%zu (LDIMM64) imm64 %llu -> %llu\n",
+                    pl,
+                    pp,
+                    relo_idx,
+                    insn_idx,
+                    imm,
+                    new_val
+                )
+            };
         }
         _ => {
             return Err(fail(format!(
