@@ -24,9 +24,13 @@ mod common;
 
 use oxbpf::btf::dedup::{dedup, DedupOpts};
 use oxbpf::btf::{Btf, BtfExt, CDump, DataOpts};
+use oxbpf::elf::Elf;
 use oxbpf::ffi::map::bpf_map__name;
-use oxbpf::ffi::object::{bpf_object__close, bpf_object__next_map, bpf_object__next_program, bpf_object__open_mem};
-use oxbpf::ffi::program::bpf_program__name;
+use oxbpf::ffi::object::{
+    bpf_object__close, bpf_object__next_map, bpf_object__next_program, bpf_object__open_file, bpf_object__open_mem,
+};
+
+use oxbpf::ffi::program::{bpf_program__insn_cnt, bpf_program__name};
 use oxbpf::ffi::skeleton::{bpf_object__destroy_skeleton, bpf_object__open_skeleton};
 use oxbpf::ffi::types::{bpf_map_skeleton, bpf_object_skeleton, bpf_prog_skeleton};
 use oxbpf::reloc::core::{relocate_insn_idx, CandCache, CoreTargets};
@@ -165,6 +169,16 @@ fn seeds() -> Option<&'static [Seed]> {
     .as_deref()
 }
 
+/// Byte range of the section header table and the ELF header's table fields in `obj`.
+fn shdr_table_range(obj: &[u8]) -> std::ops::Range<usize> {
+    let word =
+        |off: usize, n: usize| obj.get(off..off + n).map(|b| b.iter().rev().fold(0usize, |a, &x| a << 8 | x as usize));
+    match (word(0x28, 8), word(0x3c, 2)) {
+        (Some(shoff), Some(shnum)) if shoff.saturating_add(shnum * 64) <= obj.len() => shoff..shoff + shnum * 64,
+        _ => 0x28..0x40,
+    }
+}
+
 /// Byte range of section `name` in `obj` (the whole file when absent).
 fn section_range(obj: &[u8], name: &str) -> std::ops::Range<usize> {
     let Ok(elf) = oxbpf::elf::Elf::parse(obj, "seed") else { return 0..obj.len() };
@@ -205,6 +219,61 @@ fn t_open_mem(data: &[u8], _seed: &[u8]) {
             bpf_object__close(obj);
         }
     }
+}
+
+/// What an open gave, to compare two ways of opening the same bytes: `Err(errno)` or, per
+/// program, its name and instruction count, and the map names.
+type OpenSummary = Result<(Vec<(String, usize)>, Vec<String>), i32>;
+
+/// Open through `open`, summarise, close.
+///
+/// # Safety
+/// `open` returns a live object or NULL with errno set.
+unsafe fn open_summary(open: impl FnOnce() -> *mut oxbpf::object::Object) -> OpenSummary {
+    common::set_errno(0);
+    let obj = open();
+    if obj.is_null() {
+        return Err(common::errno());
+    }
+    let (mut progs, mut maps) = (Vec::new(), Vec::new());
+    // SAFETY: `obj` is live until the close below; names are NUL-terminated strings it owns.
+    unsafe {
+        let mut p = bpf_object__next_program(obj, std::ptr::null_mut());
+        while !p.is_null() {
+            progs.push((CStr::from_ptr(bpf_program__name(p)).to_string_lossy().into_owned(), bpf_program__insn_cnt(p)));
+            p = bpf_object__next_program(obj, p);
+        }
+        let mut m = bpf_object__next_map(obj, std::ptr::null_mut());
+        while !m.is_null() {
+            // An internal map's name starts with the object's name, which is the path for one
+            // and the buffer address for the other: compared from its '.'.
+            let n = CStr::from_ptr(bpf_map__name(m)).to_string_lossy().into_owned();
+            maps.push(n.find('.').map_or(n.clone(), |i| n[i..].to_string()));
+            m = bpf_object__next_map(obj, m);
+        }
+        bpf_object__close(obj);
+    }
+    Ok((progs, maps))
+}
+
+/// `bpf_object__open_file` (which reads only what open parses, at new offsets: see
+/// `oxbpf::elf::read_compact`) must open any bytes exactly as `bpf_object__open_mem` does:
+/// the same errno, or the same programs and maps.
+fn t_open_file(data: &[u8], _seed: &[u8]) {
+    static PATH: OnceLock<CString> = OnceLock::new();
+    let path = PATH.get_or_init(|| {
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-open-file-{}.o", std::process::id()));
+        CString::new(p.to_string_lossy().into_owned()).unwrap()
+    });
+    std::fs::write(path.to_str().unwrap(), data).unwrap();
+    // SAFETY: the path and `data` are alive for the calls; each object is closed once.
+    let (file, mem) = unsafe {
+        (
+            open_summary(|| bpf_object__open_file(path.as_ptr(), std::ptr::null())),
+            open_summary(|| bpf_object__open_mem(data.as_ptr().cast(), data.len(), std::ptr::null())),
+        )
+    };
+    assert_eq!(file, mem, "open_file and open_mem disagree on the same bytes");
 }
 
 fn walk(btf: &Btf) {
@@ -453,10 +522,12 @@ fn fuzz(target: &'static str, f: Target, section_name: Option<&str>, default_inp
         let input = match section_name {
             // whole-object targets mutate mostly inside the BTF sections, sometimes anywhere
             None => {
-                let w = match rng.below(3) {
+                // open_file reads by the section table: it gets table mutations half the time.
+                let w = match rng.below(if target == "open_file" { 6 } else { 3 }) {
                     0 => section_range(obj, ".BTF"),
                     1 => section_range(obj, ".BTF.ext"),
-                    _ => 0..obj.len(),
+                    2 => 0..obj.len(),
+                    _ => shdr_table_range(obj),
                 };
                 mutate(&mut rng, obj, w)
             }
@@ -474,6 +545,48 @@ fn fuzz(target: &'static str, f: Target, section_name: Option<&str>, default_inp
 #[test]
 fn fuzz_open_mem() {
     fuzz("open_mem", t_open_mem, None, 20000);
+}
+
+#[test]
+fn fuzz_open_file() {
+    fuzz("open_file", t_open_file, None, 3000);
+}
+
+/// Each seed as a file: the compact image parses to the same sections (every field; the data
+/// of all but DWARF) and symbols as the whole file.
+#[test]
+fn compact_image_parses_like_the_file() {
+    let Some(seeds) = seeds() else { return };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for (name, obj) in seeds {
+        let p = dir.join(format!("compact-{}-{name}.o", std::process::id()));
+        std::fs::write(&p, obj).unwrap();
+        let f = std::fs::File::open(&p).unwrap();
+        let img = oxbpf::elf::read_compact(&f, obj.len() as u64).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        let img = img.unwrap_or_else(|| panic!("{name}: a clang object has a plain layout"));
+        let (whole, compact) = (Elf::parse(obj, name).unwrap(), Elf::parse(img.as_bytes(), name).unwrap());
+        assert_eq!(whole.sections.len(), compact.sections.len(), "{name}");
+        let mut dwarf = 0;
+        for (a, b) in whole.sections.iter().zip(&compact.sections) {
+            let what = format!("{name}: section {} {}", a.index, a.name);
+            assert_eq!(
+                (a.index, a.name, a.sh_type, a.flags, a.size, a.link, a.info, a.entsize, a.align),
+                (b.index, b.name, b.sh_type, b.flags, b.size, b.link, b.info, b.entsize, b.align),
+                "{what}"
+            );
+            if a.name.starts_with(".debug_") || a.name.starts_with(".rel.debug_") {
+                assert!(b.data.is_empty() && b.data_err.is_some(), "{what}: DWARF is not read");
+                dwarf += 1;
+            } else {
+                assert_eq!(a.data, b.data, "{what}: data");
+                assert_eq!(a.data_err, b.data_err, "{what}");
+            }
+        }
+        assert!(dwarf > 0, "{name}: seeds are built with -g");
+        let syms = |e: &Elf| e.symbols.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>();
+        assert_eq!(syms(&whole), syms(&compact), "{name}: symbols");
+    }
 }
 
 #[test]

@@ -115,6 +115,205 @@ fn needed_ranges(f: &File, len: u64) -> Option<Vec<(u64, u64)>> {
     Some(merged)
 }
 
+/// The parts of a regular object file that open reads, packed: the ELF header, the section
+/// header table and every section but DWARF, each range placed at an offset congruent to its
+/// file offset modulo 8 (so every section keeps its alignment), with `e_shoff` and each read
+/// section's `sh_offset` rewritten to the new place. A skipped section keeps its size and gets
+/// an offset past the image, so reading its data fails (open ignores DWARF before looking at
+/// data). A few `pread`s of what open parses instead of mapping the file, faulting its pages in
+/// and unmapping them. `None` (nothing read into an image) when the layout is anything but
+/// plain: not ELF64 little-endian, extended numbering, tables or sections out of the file,
+/// entry sizes not 64; the caller then reads or maps the file whole, so the parser reports
+/// what is wrong with the real bytes.
+pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
+    let Some(plan) = Plan::new(f, len)? else { return Ok(None) };
+    let mut buf = AlignedBuf::zeroed(plan.image_len);
+    let img = buf.as_bytes_mut();
+    for r in &plan.ranges {
+        let Some(dst) = img.get_mut(r.new_off..r.new_off + (r.end - r.start) as usize) else { return Ok(None) };
+        f.read_exact_at(dst, r.start)?;
+    }
+    // The header and table as read must be the ones planned from (the file may have changed).
+    if img.get(..EHDR_LEN) != Some(&plan.ehdr[..]) {
+        return Ok(None);
+    }
+    let table_at = plan.new_off_of(plan.shoff).filter(|&t| img.get(t..t + plan.table.len()) == Some(&plan.table[..]));
+    let Some(table_at) = table_at else { return Ok(None) };
+    img[0x28..0x30].copy_from_slice(&(table_at as u64).to_le_bytes());
+    for (i, off) in plan.sec_offs.iter().enumerate() {
+        let h = table_at + i * SHDR_LEN + 0x18;
+        img[h..h + 8].copy_from_slice(&off.to_le_bytes());
+    }
+    Ok(Some(buf))
+}
+
+/// A file range to read and where it goes in the compact image.
+struct Range {
+    start: u64,
+    end: u64,
+    new_off: usize,
+}
+
+/// What [`read_compact`] reads and how it lays it out.
+struct Plan {
+    ehdr: [u8; EHDR_LEN],
+    shoff: u64,
+    table: Vec<u8>,
+    ranges: Vec<Range>,
+    /// Per section, the `sh_offset` to write into the image's table.
+    sec_offs: Vec<u64>,
+    image_len: usize,
+}
+
+impl Plan {
+    fn new(f: &File, len: u64) -> io::Result<Option<Plan>> {
+        let mut ehdr = [0u8; EHDR_LEN];
+        if len < EHDR_LEN as u64 {
+            return Ok(None);
+        }
+        f.read_exact_at(&mut ehdr, 0)?;
+        let Some((shoff, shnum, shstrndx)) = plain_header(&ehdr) else { return Ok(None) };
+        let Some(table_end) = shoff.checked_add(shnum * SHDR_LEN as u64).filter(|&e| e <= len) else {
+            return Ok(None);
+        };
+        let mut table = vec![0u8; (shnum as usize) * SHDR_LEN];
+        f.read_exact_at(&mut table, shoff)?;
+        let fields = |i: u64| -> Option<(u32, u32, u64, u64)> {
+            let h = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN)?;
+            Some((u32_at(h, 0)?, u32_at(h, 4)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
+        };
+        let in_file = |off: u64, size: u64| off.checked_add(size).filter(|&e| e <= len);
+        let Some((_, _, str_off, str_size)) = fields(shstrndx) else { return Ok(None) };
+        let Some(str_end) = in_file(str_off, str_size) else { return Ok(None) };
+        let mut names = vec![0u8; str_size as usize];
+        f.read_exact_at(&mut names, str_off)?;
+
+        let name_of = |i: u64| fields(i).and_then(|(n, ..)| names.get(n as usize..)).unwrap_or(&[]);
+        // Only DWARF proper is left unread: a section of DWARF's name and type (PROGBITS, or REL
+        // for its relocations) that no other section needs. The section-name table, a section
+        // another links to (a symbol table's strings) and the target of a relocation section
+        // that is not DWARF's own are read whatever their names: open reads them by index.
+        let mut needed = vec![false; shnum as usize];
+        needed[shstrndx as usize] = true;
+        let dwarf_kind = |t: u32| t == super::SHT_PROGBITS || t == super::SHT_REL;
+        for i in 1..shnum {
+            let Some(h) = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN) else { return Ok(None) };
+            let (Some(sh_type), Some(link), Some(info)) = (u32_at(h, 4), u32_at(h, 0x28), u32_at(h, 0x2c)) else {
+                return Ok(None);
+            };
+            if dwarf_kind(sh_type) && skipped(name_of(i)) {
+                continue;
+            }
+            if let Some(n) = needed.get_mut(link as usize) {
+                *n = true;
+            }
+            if sh_type == super::SHT_REL {
+                if let Some(n) = needed.get_mut(info as usize) {
+                    *n = true;
+                }
+            }
+        }
+        let mut wanted = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
+        // Per section: Some(file offset) when read; None for section 0, NOBITS and empty
+        // sections (offset 0 in the image) and for skipped ones (offset past the image).
+        let mut sec_ranges: Vec<(Option<u64>, bool)> = Vec::with_capacity(shnum as usize);
+        // Empty sections: the image offset keeps the file offset's remainder modulo 8 (an
+        // empty but misaligned relocation section is an error the parser reports).
+        let mut empty_at: Vec<(usize, u64)> = Vec::new();
+        for i in 0..shnum {
+            let Some((name_off, sh_type, off, size)) = fields(i) else { return Ok(None) };
+            let name = names.get(name_off as usize..).unwrap_or(&[]);
+            if i == 0 || sh_type == super::SHT_NOBITS {
+                sec_ranges.push((None, false));
+                continue;
+            }
+            if size == 0 {
+                // Empty data is still checked against the file: an offset past its end is an
+                // error the parser must see.
+                if off > len {
+                    return Ok(None);
+                }
+                sec_ranges.push((None, false));
+                empty_at.push((i as usize, off % 8));
+                continue;
+            }
+            if dwarf_kind(sh_type) && skipped(name) && !needed[i as usize] {
+                sec_ranges.push((None, true));
+                continue;
+            }
+            let Some(end) = in_file(off, size) else { return Ok(None) };
+            // Data overlapping the header or the table would see the rewritten fields.
+            if off < EHDR_LEN as u64 || (off < table_end && end > shoff) {
+                return Ok(None);
+            }
+            wanted.push((off, end));
+            sec_ranges.push((Some(off), false));
+        }
+        wanted.sort_unstable();
+        let mut ranges: Vec<Range> = Vec::with_capacity(wanted.len());
+        let mut image_len = 0usize;
+        for (s, e) in wanted {
+            match ranges.last_mut() {
+                Some(last) if s <= last.end.saturating_add(MERGE_GAP) => {
+                    if e > last.end {
+                        image_len += (e - last.end) as usize;
+                        last.end = e;
+                    }
+                }
+                _ => {
+                    // Congruent to the file offset modulo 8: alignment within the range holds.
+                    let base = image_len.next_multiple_of(8) + (s % 8) as usize;
+                    ranges.push(Range { start: s, end: e, new_off: base });
+                    image_len = base + (e - s) as usize;
+                }
+            }
+        }
+        let past = image_len as u64 + 1;
+        let mut sec_offs = Vec::with_capacity(sec_ranges.len());
+        for (read_at, skip) in sec_ranges {
+            sec_offs.push(match (read_at, skip) {
+                (Some(off), _) => match new_off_in(&ranges, off) {
+                    Some(n) => n as u64,
+                    None => return Ok(None),
+                },
+                (None, true) => past,
+                (None, false) => 0,
+            });
+        }
+        for (i, rem) in empty_at {
+            sec_offs[i] = rem;
+        }
+        Ok(Some(Plan { ehdr, shoff, table, ranges, sec_offs, image_len }))
+    }
+
+    /// Where file offset `off` (inside a planned range) lands in the image.
+    fn new_off_of(&self, off: u64) -> Option<usize> {
+        new_off_in(&self.ranges, off)
+    }
+}
+
+/// Where file offset `off` lands in the image laid out by `ranges`.
+fn new_off_in(ranges: &[Range], off: u64) -> Option<usize> {
+    let r = ranges.iter().find(|r| r.start <= off && off < r.end.max(r.start + 1))?;
+    Some(r.new_off + (off - r.start) as usize)
+}
+
+/// `(e_shoff, e_shnum, e_shstrndx)` of a plain ELF64 little-endian header with 64-byte section
+/// entries and no extended numbering; `None` otherwise.
+fn plain_header(ehdr: &[u8; EHDR_LEN]) -> Option<(u64, u64, u64)> {
+    if &ehdr[..4] != b"\x7fELF" || ehdr[4] != 2 || ehdr[5] != 1 || !cfg!(target_endian = "little") {
+        return None;
+    }
+    let shoff = u64_at(ehdr, 0x28)?;
+    let shentsize = u16_at(ehdr, 0x3a)? as usize;
+    let shnum = u16_at(ehdr, 0x3c)? as u64;
+    let shstrndx = u16_at(ehdr, 0x3e)? as u64;
+    if shentsize != SHDR_LEN || shnum == 0 || shstrndx >= shnum || shoff < EHDR_LEN as u64 {
+        return None;
+    }
+    Some((shoff, shnum, shstrndx))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +364,50 @@ mod tests {
         let mut want = img.clone();
         want[0x4000..0x7000].fill(0);
         assert_eq!(got, &want[..], "everything but .debug_info is the file's");
+    }
+
+    /// Field `off` (u64) of section `i` in an image's table.
+    fn sh_u64(img: &[u8], i: usize, off: usize) -> u64 {
+        let shoff = u64_at(img, 0x28).unwrap() as usize;
+        u64_at(img, shoff + i * SHDR_LEN + off).unwrap()
+    }
+
+    #[test]
+    fn compact_image_holds_all_but_dwarf_at_new_offsets() {
+        let img = image();
+        let p = tmp("compact", &img);
+        let f = File::open(&p).unwrap();
+        let got = read_compact(&f, img.len() as u64).unwrap().expect("a plain layout");
+        std::fs::remove_file(&p).unwrap();
+        let b = got.as_bytes();
+        assert!(b.len() < 0x1000, "only the header, table, names and .text: {} bytes", b.len());
+        assert_eq!(&b[..0x28], &img[..0x28], "the header but e_shoff is the file's");
+        let (text_off, text_size) = (sh_u64(b, 2, 0x18) as usize, sh_u64(b, 2, 0x20) as usize);
+        assert_eq!((text_off % 8, text_size), (0x2000 % 8, 16));
+        assert_eq!(&b[text_off..text_off + 16], &[0xaa; 16]);
+        let names_off = sh_u64(b, 1, 0x18) as usize;
+        assert_eq!(&b[names_off..names_off + 10], b"\0.shstrtab");
+        // .debug_info keeps its size and points past the image.
+        assert_eq!(sh_u64(b, 3, 0x20), 0x3000);
+        assert!(sh_u64(b, 3, 0x18) > b.len() as u64);
+    }
+
+    #[test]
+    fn compact_image_refuses_unusual_layouts() {
+        let mut img = image();
+        // .text moved onto the section table: its data would see rewritten offsets.
+        let text_hdr = 0x9000 + 2 * SHDR_LEN + 0x18;
+        img[text_hdr..text_hdr + 8].copy_from_slice(&0x9010u64.to_le_bytes());
+        let p = tmp("overlap", &img);
+        let f = File::open(&p).unwrap();
+        assert!(read_compact(&f, img.len() as u64).unwrap().is_none());
+        std::fs::remove_file(&p).unwrap();
+        let mut img = image();
+        img[0x3e] = 9; // e_shstrndx past the table
+        let p = tmp("badstrndx", &img);
+        let f = File::open(&p).unwrap();
+        assert!(read_compact(&f, img.len() as u64).unwrap().is_none());
+        std::fs::remove_file(&p).unwrap();
     }
 
     #[test]

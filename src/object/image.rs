@@ -1,9 +1,11 @@
-//! An object file's bytes for the duration of `bpf_object__open_file`. A non-empty regular file
-//! is mapped read-only (as libbpf does through libelf's `ELF_C_READ_MMAP`) and parsed in place:
-//! only the pages open touches are read, so a `-g` object's DWARF (most of its bytes, never
-//! looked at) costs nothing, and nothing is copied or zero-filled (a fresh heap buffer of the
-//! file's size is zero-filled by malloc once glibc's mmap threshold has grown past it). Where the
-//! file cannot be mapped (empty, not a regular file, the mapping refused) it is read by
+//! An object file's bytes for the duration of `bpf_object__open_file`. A regular file with a
+//! plain layout is read compactly ([`crate::elf::read_compact`]): the ELF header, the section
+//! table and every section but DWARF, by a few `pread`s into one small buffer, at new offsets
+//! the image's table points to, so a `-g` object's DWARF (most of its bytes, never looked at)
+//! is never read. That is fewer syscalls and less kernel work than mapping the file (its
+//! mapping, a fault per touched range of pages and the unmapping) and than libbpf's libelf
+//! reads. A file whose layout is not plain is mapped read-only and parsed in place; where it
+//! cannot be mapped (empty, not a regular file, the mapping refused) it is read by
 //! [`crate::elf::read_object_file`], DWARF left out. Nothing of the image outlives the open:
 //! the object copies what it keeps.
 
@@ -19,11 +21,15 @@ pub enum ObjectImage {
 }
 
 impl ObjectImage {
-    /// The file at `path`: mapped when it is a non-empty regular file, else read.
+    /// The file at `path`: read compactly, else mapped when it is a non-empty regular file,
+    /// else read.
     pub fn open(path: &str) -> io::Result<ObjectImage> {
         let f = File::open(path)?;
         let meta = f.metadata()?;
         if meta.is_file() && meta.len() > 0 {
+            if let Some(buf) = crate::elf::read_compact(&f, meta.len())? {
+                return Ok(ObjectImage::Read(buf));
+            }
             if let Ok(m) = MappedFile::map_len(&f, meta.len()) {
                 return Ok(ObjectImage::Mapped(m));
             }
