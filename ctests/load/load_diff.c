@@ -583,12 +583,14 @@ static void dump_map(struct bpf_map *map, const char *pin_root)
 		printf("  inner template after load: %s\n", bpf_map__inner_map(map) ? "kept" : "none");
 	init = bpf_map__initial_value(map, &isz);
 	if (init) {
-		/* Shared or private matters for global data (the kernel map is mapped there after
-		 * load); the struct_ops shadow's memory is the library's business. */
+		/* Shared or private matters for global data once the kernel map exists (it is
+		 * mapped there); before that the region is anonymous memory whose sharing is the
+		 * library's business (libbpf: MAP_SHARED, liboxbpf: MAP_PRIVATE, see DIFFERENCES.md),
+		 * as is the struct_ops shadow's memory. */
 		const char *prot = prot_of(init);
 
 		printf("  initial_value: %zu bytes, %.*s\n", isz,
-		       bpf_map__is_internal(map) ? (int)strlen(prot) : 3, prot);
+		       bpf_map__is_internal(map) && bpf_map__fd(map) >= 0 ? (int)strlen(prot) : 3, prot);
 	}
 	if (err)
 		return;

@@ -1,9 +1,12 @@
-//! Anonymous shared memory regions backing global-data maps before load.
+//! Anonymous memory regions backing global-data maps before load.
 //!
-//! libbpf keeps each `.data`/`.rodata`/`.bss`/`.kconfig` map's contents in an anonymous
-//! `MAP_SHARED` mapping; skeletons store its address in `*mmaped` and C writes to it directly.
-//! At load the kernel map is mapped over the same address (`MAP_FIXED`), so pointers taken before
-//! load stay valid. [`Region`] owns such a mapping; because C writes to it at any time, Rust never
+//! Each `.data`/`.rodata`/`.bss`/`.kconfig` map's contents live in an anonymous mapping;
+//! skeletons store its address in `*mmaped` and C writes to it directly. At load the kernel map
+//! is mapped over the same address (`MAP_FIXED`, shared), so pointers taken before load stay
+//! valid. libbpf makes the pre-load mapping `MAP_SHARED`, which costs the kernel a shmem file
+//! (an inode and a dentry made at mmap and torn down at munmap: about a tenth of an open's CPU);
+//! this library makes it `MAP_PRIVATE`. The difference shows only to a process that forks
+//! between open and load: the child's writes to the region before load stay its own. [`Region`] owns such a mapping; because C writes to it at any time, Rust never
 //! forms long-lived references into it: reads and writes copy through raw pointers on demand.
 
 use crate::error::{Error, Result};
@@ -71,19 +74,23 @@ pub unsafe fn unmap_raw(addr: *mut libc::c_void, len: usize) {
     unsafe { libc::munmap(addr, len) };
 }
 
+/// The page size (asked of the system once per process).
 pub fn page_size() -> usize {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p <= 0 {
-        4096
-    } else {
-        p as usize
-    }
+    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no memory-safety preconditions.
+        let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if p <= 0 {
+            4096
+        } else {
+            p as usize
+        }
+    })
 }
 
 impl Region {
-    /// A zero-filled read-write shared anonymous mapping of at least `len` bytes (rounded up to
-    /// whole pages; `len` 0 maps one page).
+    /// A zero-filled read-write private anonymous mapping of at least `len` bytes (rounded up
+    /// to whole pages; `len` 0 maps one page).
     pub fn new(len: usize) -> Result<Region> {
         let pg = page_size();
         let len = len.max(1).checked_next_multiple_of(pg).ok_or_else(|| Error::nomem("mmap size overflow"))?;
@@ -93,7 +100,7 @@ impl Region {
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             )
