@@ -126,12 +126,13 @@ fn needed_ranges(f: &File, len: u64) -> Option<Vec<(u64, u64)>> {
 /// entry sizes not 64; the caller then reads or maps the file whole, so the parser reports
 /// what is wrong with the real bytes.
 pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
-    let Some(plan) = Plan::new(f, len)? else { return Ok(None) };
+    let mut win = Windows { head: Vec::new(), tail: (0, Vec::new()) };
+    let Some(plan) = Plan::new(f, len, &mut win)? else { return Ok(None) };
     let mut buf = AlignedBuf::zeroed(plan.image_len);
     let img = buf.as_bytes_mut();
     for r in &plan.ranges {
         let Some(dst) = img.get_mut(r.new_off..r.new_off + (r.end - r.start) as usize) else { return Ok(None) };
-        f.read_exact_at(dst, r.start)?;
+        win.read_exact_at(f, dst, r.start)?;
     }
     // The header and table as read must be the ones planned from (the file may have changed).
     if img.get(..EHDR_LEN) != Some(&plan.ehdr[..]) {
@@ -145,6 +146,39 @@ pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
         img[h..h + 8].copy_from_slice(&off.to_le_bytes());
     }
     Ok(Some(buf))
+}
+
+/// Bytes read ahead: the file's first [`HEAD_LEN`] bytes (the ELF header and, in clang's
+/// layout, the program sections after it) and a window ending at the section table's end (the
+/// table and, just before it, clang's section-name and symbol-name tables). Reads inside them
+/// are copies, not syscalls.
+struct Windows {
+    head: Vec<u8>,
+    tail: (u64, Vec<u8>),
+}
+
+/// How much of the file's start is read ahead.
+const HEAD_LEN: u64 = 4096;
+/// How much of the file before the section table is read with it.
+const TAIL_LEN: u64 = 8192;
+
+impl Windows {
+    /// `dst.len()` bytes at `off`, from a window that holds them all, else by `pread`.
+    fn read_exact_at(&self, f: &File, dst: &mut [u8], off: u64) -> io::Result<()> {
+        let n = dst.len() as u64;
+        let from = |start: u64, w: &[u8]| -> Option<std::ops::Range<usize>> {
+            let rel = off.checked_sub(start)?;
+            (rel.checked_add(n)? <= w.len() as u64).then(|| rel as usize..(rel + n) as usize)
+        };
+        if let Some(r) = from(0, &self.head) {
+            dst.copy_from_slice(&self.head[r]);
+        } else if let Some(r) = from(self.tail.0, &self.tail.1) {
+            dst.copy_from_slice(&self.tail.1[r]);
+        } else {
+            f.read_exact_at(dst, off)?;
+        }
+        Ok(())
+    }
 }
 
 /// A file range to read and where it goes in the compact image.
@@ -166,18 +200,24 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(f: &File, len: u64) -> io::Result<Option<Plan>> {
+    fn new(f: &File, len: u64, win: &mut Windows) -> io::Result<Option<Plan>> {
         let mut ehdr = [0u8; EHDR_LEN];
         if len < EHDR_LEN as u64 {
             return Ok(None);
         }
-        f.read_exact_at(&mut ehdr, 0)?;
+        win.head = vec![0u8; len.min(HEAD_LEN) as usize];
+        f.read_exact_at(&mut win.head, 0)?;
+        ehdr.copy_from_slice(&win.head[..EHDR_LEN]);
         let Some((shoff, shnum, shstrndx)) = plain_header(&ehdr) else { return Ok(None) };
         let Some(table_end) = shoff.checked_add(shnum * SHDR_LEN as u64).filter(|&e| e <= len) else {
             return Ok(None);
         };
+        let tail_start = shoff.saturating_sub(TAIL_LEN).max(win.head.len() as u64).min(shoff);
+        let mut tail = vec![0u8; (table_end - tail_start) as usize];
+        f.read_exact_at(&mut tail, tail_start)?;
+        win.tail = (tail_start, tail);
         let mut table = vec![0u8; (shnum as usize) * SHDR_LEN];
-        f.read_exact_at(&mut table, shoff)?;
+        win.read_exact_at(f, &mut table, shoff)?;
         let fields = |i: u64| -> Option<(u32, u32, u64, u64)> {
             let h = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN)?;
             Some((u32_at(h, 0)?, u32_at(h, 4)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
@@ -186,7 +226,7 @@ impl Plan {
         let Some((_, _, str_off, str_size)) = fields(shstrndx) else { return Ok(None) };
         let Some(str_end) = in_file(str_off, str_size) else { return Ok(None) };
         let mut names = vec![0u8; str_size as usize];
-        f.read_exact_at(&mut names, str_off)?;
+        win.read_exact_at(f, &mut names, str_off)?;
 
         let name_of = |i: u64| fields(i).and_then(|(n, ..)| names.get(n as usize..)).unwrap_or(&[]);
         // Only DWARF proper is left unread: a section of DWARF's name and type (PROGBITS, or REL
