@@ -124,10 +124,14 @@ fn needed_ranges(f: &File, len: u64) -> Option<Vec<(u64, u64)>> {
 /// and unmapping them. `None` (nothing read into an image) when the layout is anything but
 /// plain: not ELF64 little-endian, extended numbering, tables or sections out of the file,
 /// entry sizes not 64; the caller then reads or maps the file whole, so the parser reports
-/// what is wrong with the real bytes.
+/// what is wrong with the real bytes; also `None` for an image over [`COMPACT_MAX`] bytes,
+/// which is cheaper mapped.
 pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
     let mut win = Windows { head: Vec::new(), tail: (0, Vec::new()) };
     let Some(plan) = Plan::new(f, len, &mut win)? else { return Ok(None) };
+    if plan.image_len > COMPACT_MAX {
+        return Ok(None);
+    }
     let mut buf = AlignedBuf::zeroed(plan.image_len);
     let img = buf.as_bytes_mut();
     for r in &plan.ranges {
@@ -156,6 +160,12 @@ struct Windows {
     head: Vec<u8>,
     tail: (u64, Vec<u8>),
 }
+
+/// The largest image read compactly. Past it, allocating, zero-filling and copying the image
+/// costs more than mapping the file and faulting in what the parser touches (measured: a
+/// 450 KiB image of a 500-program object opened 1.3x slower read than mapped; 35–110 KiB images
+/// of 10–100-program objects 15–25% faster read).
+const COMPACT_MAX: usize = 256 << 10;
 
 /// How much of the file's start is read ahead.
 const HEAD_LEN: u64 = 4096;
@@ -448,6 +458,30 @@ mod tests {
         let f = File::open(&p).unwrap();
         assert!(read_compact(&f, img.len() as u64).unwrap().is_none());
         std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn large_images_are_left_to_the_mapping() {
+        // .text of `big` bytes, ending just before the table, far from DWARF.
+        let read = |big: u64| {
+            let mut img = image();
+            let shoff = 0x2000 + big + 0x1000;
+            img.resize(shoff as usize, 0);
+            let table: Vec<u8> = image()[0x9000..0x9000 + 4 * SHDR_LEN].to_vec();
+            img.extend_from_slice(&table);
+            img[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+            let text_size = shoff as usize + 2 * SHDR_LEN + 0x20;
+            img[text_size..text_size + 8].copy_from_slice(&big.to_le_bytes());
+            let dbg_off = shoff as usize + 3 * SHDR_LEN + 0x18;
+            img[dbg_off..dbg_off + 8].copy_from_slice(&0x1000u64.to_le_bytes());
+            let p = tmp(&format!("large-{big}"), &img);
+            let f = File::open(&p).unwrap();
+            let got = read_compact(&f, img.len() as u64).unwrap();
+            std::fs::remove_file(&p).unwrap();
+            got.is_some()
+        };
+        assert!(read(4096), "a small image is read");
+        assert!(!read((COMPACT_MAX + 4096) as u64), "an image past COMPACT_MAX is mapped, not copied");
     }
 
     #[test]
