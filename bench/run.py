@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Driver of scripts/bench.sh: builds the benchmark objects and measures both libraries.
 
-    run.py WORKDIR [--short]
+    run.py WORKDIR [--short] [--build-only]
 
 WORKDIR holds liboxbpf.so.1, bench_load and vmlinux.h (scripts/bench.sh prepares them)."""
 import os
@@ -88,6 +88,8 @@ def main():
                  ("tcp_cc", "file", ctests_cc)]
         fresh_runs, iters = 11, 21
     objs = build_objects(work, specs)
+    if "--build-only" in sys.argv[2:]:
+        return
 
     rows = []
     for label, obj in objs:

@@ -18,6 +18,9 @@
 #                               and 500 programs, 64 KiB to 3 MiB of global data, the ctests
 #                               tcp_cc object
 #   scripts/bench.sh --short    a smoke run (small objects, few repetitions; CI runs it)
+#   scripts/bench.sh --build-only
+#                               builds the work files and objects and measures nothing
+#                               (scripts/gen-hot-text.sh profiles them)
 # Needs root (programs are loaded into the kernel). No timing is asserted anywhere: the output
 # is the result. Work files go to ${OXBPF_BUILD_DIR:-build}/bench.
 set -euo pipefail
