@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WITH15 = os.path.join(ROOT, "scripts", "with-libbpf15")
+LIB15 = os.path.join(os.environ["OXBPF_TRIXIE_ROOT"], "usr", "lib", "x86_64-linux-gnu")
 TRIXIE_INC = os.path.join(os.environ["OXBPF_TRIXIE_ROOT"], "usr", "include")
 
 
@@ -38,13 +38,19 @@ def build_objects(work, specs):
 
 
 def run(work, side, obj, mode, iters, strace=None):
-    cmd = [WITH15]
+    """side: "ref" (libbpf 1.5), "ox" (liboxbpf preloaded over libbpf 1.5, as LD_PRELOAD users
+    run it) or "linked" (bench_load_ox: the driver linked to liboxbpf, as a pkg-config user
+    builds it; no libbpf, libelf, libz or libzstd in the process)."""
+    # trixie's loader called directly, as scripts/with-libbpf15 does, not through that script:
+    # the process CPU clock survives exec, so the shell's own start would be counted as the
+    # driver's process start on both sides.
+    cmd = [os.path.join(LIB15, "ld-linux-x86-64.so.2"), "--library-path", LIB15]
     # The syscall_time shim (bench/syscall_time.c) on both sides: CPU in bpf()/close(), the kernel's floor.
     preload = [os.path.join(work, "syscall_time.so")]
     if side == "ox":
         preload.append(os.path.join(work, "liboxbpf.so.1"))
     cmd += ["--preload", ":".join(preload)]
-    cmd += [os.path.join(work, "bench_load"), obj, mode, str(iters)]
+    cmd += [os.path.join(work, "bench_load_ox" if side == "linked" else "bench_load"), obj, mode, str(iters)]
     if strace:
         cmd = ["strace", "-f", "-c", "-e", "trace=bpf", "-o", strace] + cmd
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -93,11 +99,13 @@ def main():
 
     rows = []
     for label, obj in objs:
-        fresh = {"ref": [], "ox": []}
-        for _ in range(fresh_runs):  # A/B alternated
-            for side in ("ref", "ox"):
+        fresh = {"ref": [], "ox": [], "linked": []}
+        for _ in range(fresh_runs):  # A/B/C alternated
+            for side in ("ref", "ox", "linked"):
                 fresh[side].append(run(work, side, obj, "load", 1))
         r = {"label": label}
+        r["linked_rss"] = statistics.median(x["maxrss_kb"] for x in fresh["linked"])
+        r["linked_fuser"] = statistics.median(x["process_ns"] - x["floor_ns"] for x in fresh["linked"])
         for side in ("ref", "ox"):
             runs = fresh[side]
             r[side] = {
@@ -131,10 +139,12 @@ def main():
     print("close() (process CPU minus the CPU spent inside those calls, exact: bench/syscall_time.c);")
     print("fresh process = the whole process (start, dynamic loading and exit included), fresh: first")
     print("object = its first open+load+close alone; floor = CPU inside those calls in the fresh")
-    print("process; process start = the rest of the fresh process outside the first object")
-    hdr = "%-9s | %-22s | %-22s | %-22s | %-15s | %-15s" % (
+    print("process; process start = the rest of the fresh process outside the first object;")
+    print("linked = the fresh process of the driver linked to liboxbpf alone (no libbpf, libelf, libz,")
+    print("libzstd loaded: a program built with pkg-config), against libbpf 1.5's fresh process")
+    hdr = "%-9s | %-22s | %-22s | %-22s | %-15s | %-15s | %-15s" % (
         "object", "fresh process", "fresh: first object", "steady: one object", "fresh: floor",
-        "process start")
+        "process start", "linked: fresh")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
@@ -142,15 +152,20 @@ def main():
         cells = ["%7.2f %7.2f %6s" % (ms(a[k]), ms(b[k]), ratio(b[k], a[k])) for k in ("fuser", "first", "suser")]
         for k in ("floor", "start"):
             cells.append("%7.2f %7.2f" % (ms(a[k]), ms(b[k])))
+        cells.append("%7.2f %6s" % (ms(r["linked_fuser"]), ratio(r["linked_fuser"], a["fuser"])))
         print("%-9s | %s" % (r["label"], " | ".join(cells)))
     print()
-    hdr = "%-9s | %-24s | %-26s | %-16s" % ("object", "peak RSS KiB (ref ox)", "heap kept after close (B)", "bpf() calls")
+    print("peak RSS: ox = liboxbpf preloaded over libbpf 1.5 (which, with libelf, libz and libzstd,")
+    print("the driver still loads); linked = the driver linked to liboxbpf alone (pkg-config)")
+    hdr = "%-9s | %-24s | %-15s | %-26s | %-16s" % ("object", "peak RSS KiB (ref ox)", "linked", "heap kept after close (B)",
+                                                   "bpf() calls")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         a, b = r["ref"], r["ox"]
-        print("%-9s | %8d %8d %6s | %11d %11d   | %5d %5d %5s" % (
-            r["label"], a["rss"], b["rss"], ratio(b["rss"], a["rss"]), a["kept"], b["kept"],
+        print("%-9s | %8d %8d %6s | %8d %6s | %11d %11d   | %5d %5d %5s" % (
+            r["label"], a["rss"], b["rss"], ratio(b["rss"], a["rss"]), r["linked_rss"],
+            ratio(r["linked_rss"], a["rss"]), a["kept"], b["kept"],
             a["bpf"], b["bpf"], ratio(b["bpf"], a["bpf"])))
 
 

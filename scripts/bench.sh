@@ -8,7 +8,8 @@
 #   steady  CPU of one open+load+close, median over many in one process (caches warm)
 #   user    user-space overhead above the kernel's floor: process CPU minus the CPU spent
 #           inside bpf(), perf_event_open() and close() (exact; bench/syscall_time.c interposes them)
-#   rss     peak RSS of the fresh process
+#   rss     peak RSS of the fresh process; also of the driver linked to liboxbpf alone
+#           (bench_load_ox, as a pkg-config user builds it), not preloaded over libbpf 1.5
 #   kept    heap bytes still allocated after every object was closed
 #   bpf()   bpf(2) calls of one fresh open+load+close (strace)
 # Both run the same driver (bench/bench_load.c, built against libbpf 1.5's headers) under
@@ -46,6 +47,9 @@ lib15="$OXBPF_TRIXIE_ROOT/usr/lib/x86_64-linux-gnu"
 scripts/cargo-build.sh "$PWD" "$work"
 cc -O2 -Wall -I"$inc" -o "$work/bench_load" bench/bench_load.c \
     -L"$lib15" -l:libbpf.so.1 -Wl,--allow-shlib-undefined
+# The same driver linked to liboxbpf alone, as a program built with pkg-config is.
+cc -O2 -Wall -I"$inc" -o "$work/bench_load_ox" bench/bench_load.c \
+    -L"$work" -l:liboxbpf.so.1 -Wl,-rpath,"$work" -Wl,--allow-shlib-undefined
 # The floor: CPU inside bpf(), perf_event_open() and close(), measured by interposing libc.
 cc -O2 -Wall -shared -fPIC -o "$work/syscall_time.so" bench/syscall_time.c -ldl
 if [[ ! -s "$work/vmlinux.h" || /sys/kernel/btf/vmlinux -nt "$work/vmlinux.h" ]]; then
