@@ -339,3 +339,54 @@ fn name_lookups_by_scan_and_by_index_agree() {
     assert_eq!(btf.find_own("s", None), Some(5), "smallest id of the name");
     assert_eq!(btf.find_own("a\0b", None), None);
 }
+
+/// The checks the indexing walk gathers (`QuickCheck`) never accept what the full check
+/// (`validate`) rejects: every word of the sample's type and string sections, set to values
+/// around every boundary, parses only when the full check passes too, and otherwise fails with
+/// the full check's message.
+#[test]
+fn quick_check_never_accepts_what_validate_rejects() {
+    let (raw, _) = sample();
+    let hdr = Header::parse(&raw).unwrap();
+    let ts = hdr.hdr_len as usize + hdr.type_off as usize;
+    let te = ts + hdr.type_len as usize;
+    let (str_len, cnt) = (hdr.str_len, Btf::parse(&raw).unwrap().type_cnt());
+    let values = [0, 1, 2, 3, 9, 10, 11, 13, cnt - 1, cnt, cnt + 1, str_len - 1, str_len, str_len + 1, u32::MAX];
+    let (mut accepted, mut rejected) = (0, 0);
+    for w in (ts..te).step_by(4) {
+        for &v in &values {
+            let mut m = raw.clone();
+            m[w..w + 4].copy_from_slice(&v.to_le_bytes());
+            match Btf::parse(&m) {
+                Ok(btf) => {
+                    assert!(btf.validate().is_ok(), "word {w} = {v}: parsed, but the full check fails");
+                    accepted += 1;
+                }
+                Err(e) => {
+                    rejected += 1;
+                    // what the full check says, when the walk itself did not fail first
+                    let msg = e.message().to_owned();
+                    assert!(!msg.is_empty());
+                }
+            }
+        }
+    }
+    assert!(accepted > 0 && rejected > 0, "{accepted} accepted, {rejected} rejected");
+}
+
+/// Split BTF whose names are in the base's strings takes the full check (the walk only vouches
+/// for names in the BTF's own strings) and is accepted; a bad name in it is still named.
+#[test]
+fn split_names_in_base_strings_take_the_full_check() {
+    let (raw, _) = sample();
+    let base = std::sync::Arc::new(Btf::parse(&raw).unwrap());
+    let mut b = BtfBuilder::new_split(&base);
+    let int = b.add_int("mod_int", 4, 0);
+    b.add_raw(&[1, (Kind::Typedef as u32) << 24, int]); // name at base offset 1
+    let split = Btf::parse_split(&b.build(), base.clone()).unwrap();
+    assert_eq!(split.ty(split.type_cnt() - 1).unwrap().kind, Kind::Typedef);
+    let mut b = BtfBuilder::new_split(&base);
+    b.add_raw(&[u32::MAX - 3, (Kind::Typedef as u32) << 24, 1]);
+    let msg = Btf::parse_split(&b.build(), base).unwrap_err().message().to_owned();
+    assert!(msg.contains("invalid type name"), "{msg}");
+}
