@@ -27,9 +27,40 @@ fn u64_at(b: &[u8], off: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(off..off + 8)?.try_into().ok()?))
 }
 
-/// Sections never read at open: DWARF and the relocations of DWARF.
-fn skipped(name: &[u8]) -> bool {
-    name.starts_with(b".debug_") || name.starts_with(b".rel.debug_")
+/// Per section of the 64-byte entries in `table` (names in `names`), whether open leaves it
+/// unread: only DWARF proper, a section of DWARF's name (`.debug_*`, `.rel.debug_*`) and type
+/// (PROGBITS, or REL for its relocations) that no other section needs. The section-name table,
+/// a section another links to (a symbol table's strings) and the target of a relocation
+/// section that is not DWARF's own are read whatever their names: open reads them by index.
+fn unread_dwarf(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<bool>> {
+    let shnum = table.len() / SHDR_LEN;
+    let dwarf = |h: &[u8]| -> Option<bool> {
+        let sh_type = u32_at(h, 4)?;
+        let name = names.get(u32_at(h, 0)? as usize..).unwrap_or(&[]);
+        let dwarf_name = name.starts_with(b".debug_") || name.starts_with(b".rel.debug_");
+        Some(dwarf_name && (sh_type == super::SHT_PROGBITS || sh_type == super::SHT_REL))
+    };
+    let mut needed = vec![false; shnum];
+    *needed.get_mut(shstrndx as usize)? = true;
+    let mut unread = vec![false; shnum];
+    for (i, h) in table.chunks_exact(SHDR_LEN).enumerate().skip(1) {
+        if dwarf(h)? {
+            unread[i] = true;
+            continue;
+        }
+        if let Some(n) = needed.get_mut(u32_at(h, 0x28)? as usize) {
+            *n = true;
+        }
+        if u32_at(h, 4)? == super::SHT_REL {
+            if let Some(n) = needed.get_mut(u32_at(h, 0x2c)? as usize) {
+                *n = true;
+            }
+        }
+    }
+    for (u, n) in unread.iter_mut().zip(&needed) {
+        *u &= !n;
+    }
+    Some(unread)
 }
 
 /// The file at `path` as an aligned image for [`super::Elf::parse`], DWARF left unread.
@@ -91,14 +122,11 @@ fn needed_ranges(f: &File, len: u64) -> Option<Vec<(u64, u64)>> {
     let mut names = vec![0u8; str_size as usize];
     f.read_exact_at(&mut names, str_off).ok()?;
 
+    let unread = unread_dwarf(&table, &names, shstrndx)?;
     let mut ranges = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
     for i in 1..shnum {
-        let (name_off, sh_type, off, size) = fields(i)?;
-        if sh_type == super::SHT_NOBITS || size == 0 {
-            continue;
-        }
-        let name = names.get(name_off as usize..).unwrap_or(&[]);
-        if skipped(name) {
+        let (_, sh_type, off, size) = fields(i)?;
+        if sh_type == super::SHT_NOBITS || size == 0 || unread[i as usize] {
             continue;
         }
         // A section out of the file: read it all and let the parser say so.
@@ -238,31 +266,7 @@ impl Plan {
         let mut names = vec![0u8; str_size as usize];
         win.read_exact_at(f, &mut names, str_off)?;
 
-        let name_of = |i: u64| fields(i).and_then(|(n, ..)| names.get(n as usize..)).unwrap_or(&[]);
-        // Only DWARF proper is left unread: a section of DWARF's name and type (PROGBITS, or REL
-        // for its relocations) that no other section needs. The section-name table, a section
-        // another links to (a symbol table's strings) and the target of a relocation section
-        // that is not DWARF's own are read whatever their names: open reads them by index.
-        let mut needed = vec![false; shnum as usize];
-        needed[shstrndx as usize] = true;
-        let dwarf_kind = |t: u32| t == super::SHT_PROGBITS || t == super::SHT_REL;
-        for i in 1..shnum {
-            let Some(h) = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN) else { return Ok(None) };
-            let (Some(sh_type), Some(link), Some(info)) = (u32_at(h, 4), u32_at(h, 0x28), u32_at(h, 0x2c)) else {
-                return Ok(None);
-            };
-            if dwarf_kind(sh_type) && skipped(name_of(i)) {
-                continue;
-            }
-            if let Some(n) = needed.get_mut(link as usize) {
-                *n = true;
-            }
-            if sh_type == super::SHT_REL {
-                if let Some(n) = needed.get_mut(info as usize) {
-                    *n = true;
-                }
-            }
-        }
+        let Some(unread) = unread_dwarf(&table, &names, shstrndx) else { return Ok(None) };
         let mut wanted = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
         // Per section: Some(file offset) when read; None for section 0, NOBITS and empty
         // sections (offset 0 in the image) and for skipped ones (offset past the image).
@@ -271,8 +275,7 @@ impl Plan {
         // empty but misaligned relocation section is an error the parser reports).
         let mut empty_at: Vec<(usize, u64)> = Vec::new();
         for i in 0..shnum {
-            let Some((name_off, sh_type, off, size)) = fields(i) else { return Ok(None) };
-            let name = names.get(name_off as usize..).unwrap_or(&[]);
+            let Some((_, sh_type, off, size)) = fields(i) else { return Ok(None) };
             if i == 0 || sh_type == super::SHT_NOBITS {
                 sec_ranges.push((None, false));
                 continue;
@@ -287,7 +290,7 @@ impl Plan {
                 empty_at.push((i as usize, off % 8));
                 continue;
             }
-            if dwarf_kind(sh_type) && skipped(name) && !needed[i as usize] {
+            if unread[i as usize] {
                 sec_ranges.push((None, true));
                 continue;
             }
@@ -374,33 +377,118 @@ mod tests {
         p.to_string_lossy().into_owned()
     }
 
-    /// A minimal ELF64 LE image: sections NULL, .shstrtab, .text (bytes 0xaa), .debug_info
-    /// (bytes 0xbb), far apart so the DWARF is not merged into a read.
-    fn image() -> Vec<u8> {
-        let names = b"\0.shstrtab\0.text\0.debug_info\0";
-        let (names_off, text_off, dbg_off, shoff) = (0x40u64, 0x2000u64, 0x4000u64, 0x9000u64);
-        let mut b = vec![0u8; shoff as usize + 4 * SHDR_LEN];
+    /// One section of a test file: name, type, offset, size, `sh_link`, `sh_info`, and the
+    /// byte its data is filled with.
+    struct S(&'static str, u32, u64, u64, u32, u32, u8);
+
+    /// An ELF64 LE file: section 0, `.shstrtab` (index 1, its names at `names_at`), then
+    /// `secs`; the section table at `shoff`.
+    fn elf(shoff: u64, names_at: u64, secs: &[S]) -> Vec<u8> {
+        let mut names = b"\0.shstrtab\0".to_vec();
+        let mut hdrs = vec![(1u32, super::super::SHT_STRTAB, names_at, 0u64, 0u32, 0u32)];
+        for s in secs {
+            hdrs.push((names.len() as u32, s.1, s.2, s.3, s.4, s.5));
+            names.extend_from_slice(s.0.as_bytes());
+            names.push(0);
+        }
+        hdrs[0].3 = names.len() as u64;
+        let shnum = hdrs.len() as u64 + 1;
+        let data_end = secs.iter().map(|s| s.2 + s.3).chain([names_at + hdrs[0].3]).max().unwrap();
+        let mut b = vec![0u8; data_end.max(shoff + shnum * SHDR_LEN as u64) as usize];
+        for s in secs {
+            b[s.2 as usize..(s.2 + s.3) as usize].fill(s.6);
+        }
+        b[names_at as usize..names_at as usize + names.len()].copy_from_slice(&names);
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2;
         b[5] = 1;
         b[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
         b[0x3a..0x3c].copy_from_slice(&(SHDR_LEN as u16).to_le_bytes());
-        b[0x3c..0x3e].copy_from_slice(&4u16.to_le_bytes());
+        b[0x3c..0x3e].copy_from_slice(&(shnum as u16).to_le_bytes());
         b[0x3e..0x40].copy_from_slice(&1u16.to_le_bytes());
-        b[names_off as usize..names_off as usize + names.len()].copy_from_slice(names);
-        b[text_off as usize..text_off as usize + 16].fill(0xaa);
-        b[dbg_off as usize..dbg_off as usize + 0x3000].fill(0xbb);
-        let mut sh = |i: usize, name: u32, ty: u32, off: u64, size: u64| {
-            let h = shoff as usize + i * SHDR_LEN;
+        for (i, (name, ty, off, size, link, info)) in hdrs.into_iter().enumerate() {
+            let h = shoff as usize + (i + 1) * SHDR_LEN;
             b[h..h + 4].copy_from_slice(&name.to_le_bytes());
             b[h + 4..h + 8].copy_from_slice(&ty.to_le_bytes());
             b[h + 0x18..h + 0x20].copy_from_slice(&off.to_le_bytes());
             b[h + 0x20..h + 0x28].copy_from_slice(&size.to_le_bytes());
-        };
-        sh(1, 1, super::super::SHT_STRTAB, names_off, names.len() as u64);
-        sh(2, 11, super::super::SHT_PROGBITS, text_off, 16);
-        sh(3, 17, super::super::SHT_PROGBITS, dbg_off, 0x3000);
+            b[h + 0x28..h + 0x2c].copy_from_slice(&link.to_le_bytes());
+            b[h + 0x2c..h + 0x30].copy_from_slice(&info.to_le_bytes());
+        }
         b
+    }
+
+    const PROGBITS: u32 = super::super::SHT_PROGBITS;
+
+    /// A minimal file: sections NULL, .shstrtab, .text (bytes 0xaa), .debug_info (bytes 0xbb),
+    /// far apart so the DWARF is not merged into a read.
+    fn image() -> Vec<u8> {
+        elf(
+            0x9000,
+            0x40,
+            &[S(".text", PROGBITS, 0x2000, 16, 0, 0, 0xaa), S(".debug_info", PROGBITS, 0x4000, 0x3000, 0, 0, 0xbb)],
+        )
+    }
+
+    /// `bytes` as a temporary file, read by [`read_object_file`] and [`read_compact`].
+    fn read_both(name: &str, bytes: &[u8]) -> (AlignedBuf, Option<AlignedBuf>) {
+        let p = tmp(name, bytes);
+        let whole = read_object_file(&p).unwrap();
+        let compact = read_compact(&File::open(&p).unwrap(), bytes.len() as u64).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        (whole, compact)
+    }
+
+    /// `got == want`, else a failure naming the first differing offset (not both buffers).
+    fn same(got: &[u8], want: &[u8], what: &str) {
+        let diff = got.iter().zip(want).position(|(a, b)| a != b);
+        assert!(
+            got.len() == want.len() && diff.is_none(),
+            "{what}: lengths {} {}, first difference at {diff:#x?}",
+            got.len(),
+            want.len()
+        );
+    }
+
+    /// `bytes` with the given ranges zeroed (what is left unread).
+    fn zeroed(bytes: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        for &(s, e) in ranges {
+            b[s..e].fill(0);
+        }
+        b
+    }
+
+    #[test]
+    fn dwarf_that_open_needs_is_read_on_both_paths() {
+        const REL: u32 = super::super::SHT_REL;
+        let secs = [
+            S(".text", PROGBITS, 0x2000, 16, 0, 0, 0xaa),
+            // Relocated into by .relx, which is not DWARF's own relocation section.
+            S(".debug_info", PROGBITS, 0x4000, 0x100, 0, 0, 0xbb),
+            S(".relx", REL, 0x5000, 16, 5, 3, 0xcc),
+            // A symbol table and its strings under DWARF's names: open reads them by index.
+            S(".debug_syms", super::super::SHT_SYMTAB, 0x6000, 48, 6, 0, 0),
+            S(".debug_strs", super::super::SHT_STRTAB, 0x7000, 16, 0, 0, 0xdd),
+            // DWARF proper: a section only DWARF's relocations point to, and those relocations.
+            S(".debug_line", PROGBITS, 0xa000, 0x100, 0, 0, 0xee),
+            S(".rel.debug_line", REL, 0xc000, 16, 5, 7, 0xff),
+        ];
+        let file = elf(0xe000, 0x40, &secs);
+        let (whole, compact) = read_both("needed-dwarf", &file);
+        let want = zeroed(&file, &[(0xa000, 0xa100), (0xc000, 0xc010)]);
+        same(whole.as_bytes(), &want, "all but .debug_line and its relocations read in place");
+        let compact = compact.expect("a plain layout");
+        let b = compact.as_bytes();
+        for (i, s) in secs.iter().enumerate().map(|(i, s)| (i + 2, s)) {
+            let (off, size) = (sh_u64(b, i, 0x18) as usize, sh_u64(b, i, 0x20) as usize);
+            assert_eq!(size as u64, s.3, "{}", s.0);
+            if s.0.contains("debug_line") {
+                assert!(off > b.len(), "{} is left unread", s.0);
+            } else {
+                assert!(b[off..off + size].iter().all(|&x| x == s.6), "{} read", s.0);
+            }
+        }
     }
 
     #[test]
