@@ -276,6 +276,42 @@ fn t_open_file(data: &[u8], _seed: &[u8]) {
     assert_eq!(file, mem, "open_file and open_mem disagree on the same bytes");
 }
 
+/// `oxbpf::elf::read_object_file` (open_file where the file cannot be mapped: the read plan
+/// placed at the file's offsets, DWARF left unread) must parse as the bytes themselves do: the
+/// same error, or the same sections (every field; the data of all but DWARF) and symbols.
+fn t_read_in_place(data: &[u8], _seed: &[u8]) {
+    static PATH: OnceLock<String> = OnceLock::new();
+    let path = PATH.get_or_init(|| {
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-read-in-place-{}.o", std::process::id()));
+        p.to_string_lossy().into_owned()
+    });
+    std::fs::write(path, data).unwrap();
+    let img = oxbpf::elf::read_object_file(path).unwrap();
+    let whole = oxbpf::elf::AlignedBuf::copy_from(data);
+    assert_eq!(elf_summary(img.as_bytes()), elf_summary(whole.as_bytes()), "read in place and the bytes disagree");
+}
+
+/// What [`Elf::parse`] makes of `b`: its error, or every section field, the data of all but
+/// DWARF's sections, and the symbols.
+fn elf_summary(b: &[u8]) -> String {
+    match Elf::parse(b, "f") {
+        Err(e) => format!("error {}: {}", e.errno(), e.message()),
+        Ok(e) => {
+            let mut out = String::new();
+            for s in &e.sections {
+                let dwarf = s.name.starts_with(".debug_") || s.name.starts_with(".rel.debug_");
+                let fields = (s.index, s.name, s.sh_type, s.flags, s.size, s.link, s.info, s.entsize, s.align);
+                let data = if dwarf { &[][..] } else { s.data };
+                out += &format!("{fields:?} {:?} {data:?}\n", s.data_err);
+            }
+            for sym in &e.symbols {
+                out += &format!("{sym:?}\n");
+            }
+            out
+        }
+    }
+}
+
 fn walk(btf: &Btf) {
     for id in 0..btf.type_cnt().min(100_000) {
         if let Some(t) = btf.ty(id) {
@@ -523,7 +559,7 @@ fn fuzz(target: &'static str, f: Target, section_name: Option<&str>, default_inp
             // whole-object targets mutate mostly inside the BTF sections, sometimes anywhere
             None => {
                 // open_file reads by the section table: it gets table mutations half the time.
-                let w = match rng.below(if target == "open_file" { 6 } else { 3 }) {
+                let w = match rng.below(if target == "open_file" || target == "read_in_place" { 6 } else { 3 }) {
                     0 => section_range(obj, ".BTF"),
                     1 => section_range(obj, ".BTF.ext"),
                     2 => 0..obj.len(),
@@ -550,6 +586,11 @@ fn fuzz_open_mem() {
 #[test]
 fn fuzz_open_file() {
     fuzz("open_file", t_open_file, None, 3000);
+}
+
+#[test]
+fn fuzz_read_in_place() {
+    fuzz("read_in_place", t_read_in_place, None, 3000);
 }
 
 /// Each seed as a file: the compact image parses to the same sections (every field; the data
