@@ -57,27 +57,27 @@ fn unread_dwarf(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<bool>> 
         let dwarf_name = name.starts_with(b".debug_") || name.starts_with(b".rel.debug_");
         Some(dwarf_name && (sh_type == super::SHT_PROGBITS || sh_type == super::SHT_REL))
     };
-    let mut needed = vec![false; shnum];
-    *needed.get_mut(shstrndx as usize)? = true;
-    let mut unread = vec![false; shnum];
+    // Per section: DWARF (by name and type) and needed (by another section), as bits.
+    const DWARF: u8 = 1;
+    const NEEDED: u8 = 2;
+    let mut flags = vec![0u8; shnum];
+    *flags.get_mut(shstrndx as usize)? |= NEEDED;
     for (i, h) in table.chunks_exact(SHDR_LEN).enumerate().skip(1) {
         if dwarf(h)? {
-            unread[i] = true;
+            flags[i] |= DWARF;
             continue;
         }
-        if let Some(n) = needed.get_mut(u32_at(h, 0x28)? as usize) {
-            *n = true;
+        if let Some(n) = flags.get_mut(u32_at(h, 0x28)? as usize) {
+            *n |= NEEDED;
         }
         if u32_at(h, 4)? == super::SHT_REL {
-            if let Some(n) = needed.get_mut(u32_at(h, 0x2c)? as usize) {
-                *n = true;
+            if let Some(n) = flags.get_mut(u32_at(h, 0x2c)? as usize) {
+                *n |= NEEDED;
             }
         }
     }
-    for (u, n) in unread.iter_mut().zip(&needed) {
-        *u &= !n;
-    }
-    Some(unread)
+    // (Collected in place: a bool has a u8's layout.)
+    Some(flags.into_iter().map(|f| f == DWARF).collect())
 }
 
 /// The file at `path` as an aligned image for [`super::Elf::parse`], DWARF left unread: the
@@ -314,16 +314,15 @@ impl Plan {
             Some(at[i] + (off - self.ranges[i].0) as usize)
         };
         let past = len as u64 + 1;
-        let sec_offs = self
-            .secs
-            .iter()
-            .map(|d| match *d {
-                Data::None => Some(0),
-                Data::Empty(rem) => Some(rem),
-                Data::Read(off) => new_off(off).map(|n| n as u64),
-                Data::Unread => Some(past),
-            })
-            .collect::<Option<Vec<u64>>>()?;
+        let mut sec_offs = Vec::with_capacity(self.secs.len());
+        for d in &self.secs {
+            sec_offs.push(match *d {
+                Data::None => 0,
+                Data::Empty(rem) => rem,
+                Data::Read(off) => new_off(off)? as u64,
+                Data::Unread => past,
+            });
+        }
         let table_at = new_off(self.shoff)?;
         Some(Packed { at, table_at, sec_offs, len })
     }
