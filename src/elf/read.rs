@@ -11,18 +11,21 @@
 //!   a zero-filled buffer of the file's size, so offsets, sizes and every check
 //!   [`super::Elf::parse`] makes are those of the file; only unread bytes read as zeros.
 //!
-//! Which file reaches which path (open_mem parses the caller's bytes and reads nothing here):
-//! - no plan (not ELF64 little-endian, extended numbering, entry size not 64, the table, the
-//!   section names or a section to read out of the file, a read error while planning):
+//! Which file takes which path (open_mem parses the caller's bytes and reads nothing here;
+//! open_file tries `read_compact`, then maps the file, then `read_object_file`):
+//! - no plan (shorter than the ELF header, not ELF64 little-endian, extended numbering, entry
+//!   size not 64, the table, the section names or a section to read out of the file):
 //!   `read_compact` gives `None` and open_file maps the file whole; `read_object_file` reads
 //!   it whole. Either way the parser reports what is wrong with the real bytes.
+//! - a read error while planning: `read_compact` returns it (open_file fails with its errno);
+//!   `read_object_file` reads the whole file, which reports it if it persists.
 //! - a plan that cannot be packed (the table starting inside the ELF header, data
 //!   overlapping the header or the table, an empty section whose offset is past the end):
 //!   `read_compact` gives `None` (the file is mapped), `read_object_file` reads the plan in
-//!   place (nothing there is rewritten, so nothing is at risk).
-//! - a packed image over [`COMPACT_MAX`] bytes: mapped; `read_object_file` has no limit.
-//! - an empty or non-regular file never reaches the planner through open_file's mapping
-//!   path: `read_object_file` reads it to its end.
+//!   place (nothing is rewritten there, so the overlaps do not matter).
+//! - a packed image over [`COMPACT_MAX`] bytes: mapped; `read_object_file` reads it in place.
+//! - an empty or non-regular file: open_file neither reads it compactly nor maps it;
+//!   `read_object_file` reads it to its end.
 
 use super::AlignedBuf;
 use std::fs::File;
@@ -113,7 +116,7 @@ fn short() -> io::Error {
     io::Error::from(io::ErrorKind::UnexpectedEof)
 }
 
-/// The parts of a regular object file that open reads ([`Plan`]), packed: each range placed at
+/// The parts of a regular object file that open reads (the one `Plan`), packed: each range placed at
 /// an offset congruent to its file offset modulo 8 (so every section keeps its alignment),
 /// with `e_shoff` and each read section's `sh_offset` rewritten to the new place. A skipped
 /// section keeps its size and gets an offset past the image, so reading its data fails (open
