@@ -6,7 +6,7 @@
 
 mod common;
 
-use oxbpf::ffi::perfbuf::{perf_buffer__free, perf_buffer__new};
+use oxbpf::ffi::perfbuf::{perf_buffer__free, perf_buffer__new, perf_buffer__new_raw};
 use oxbpf::ffi::print::libbpf_set_print;
 use oxbpf::sys::fake::{self, MemCall, MmapAnswer, PerfCall};
 use std::cell::RefCell;
@@ -144,6 +144,58 @@ fn all_unmapped(seen: &Seen) {
     }
     assert!(n_maps > 0, "nothing was mapped");
     assert!(live.is_empty(), "{n_maps} mappings, {} never unmapped: {:?}", live.len(), seen.mem);
+}
+
+/// `perf_buffer__new_raw` hands the kernel the caller's attr: the bytes its `size` says (72
+/// here, between published sizes), those past the first published size included, and leaves
+/// the caller's memory after the attr alone.
+#[test]
+fn perf_buffer_new_raw_hands_the_kernel_the_callers_attr() {
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let map: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let fds0 = fd_count();
+    let (g, pg, mg, seen) = fakes(|_| Ok(()), |_| MmapAnswer::Anonymous);
+    let mut b = [0u8; 80];
+    b[0..4].copy_from_slice(&1u32.to_ne_bytes()); // PERF_TYPE_SOFTWARE
+    b[4..8].copy_from_slice(&72u32.to_ne_bytes());
+    b[8..16].copy_from_slice(&10u64.to_ne_bytes()); // PERF_COUNT_SW_BPF_OUTPUT
+    b[16..24].copy_from_slice(&1u64.to_ne_bytes());
+    b[24..32].copy_from_slice(&(1u64 << 10).to_ne_bytes()); // PERF_SAMPLE_RAW
+    b[64..72].fill(0x5a); // past PERF_ATTR_SIZE_VER0: part of this attr
+    b[72..80].fill(0xee); // the caller's memory after the attr
+    let mut words: Vec<u64> = b.chunks(8).map(|c| u64::from_ne_bytes(c.try_into().unwrap())).collect();
+    // SAFETY: a map fd (the fake's), 4 pages, an attr of its `size` bytes (8-byte aligned),
+    // no callback, NULL opts.
+    let pb = unsafe {
+        perf_buffer__new_raw(
+            map.as_raw_fd(),
+            4,
+            words.as_mut_ptr().cast(),
+            None,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+        )
+    };
+    assert!(!pb.is_null(), "errno {}", common::errno());
+    // SAFETY: live perf buffer, freed once.
+    unsafe { perf_buffer__free(pb) };
+    drop((g, pg, mg));
+    let seen = seen.borrow();
+    let attrs: Vec<&Vec<u8>> = seen
+        .perf
+        .iter()
+        .filter_map(|c| match c {
+            PerfCall::Open { attr, .. } => Some(attr),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attrs.len(), online_cpus(), "one event per online CPU");
+    for a in attrs {
+        assert_eq!(&a[..], &b[..72], "the caller's 72 bytes");
+    }
+    assert_eq!(words[9], u64::from_ne_bytes([0xee; 8]), "the caller's memory is left alone");
+    all_unmapped(&seen);
+    assert_eq!(fd_count(), fds0, "every event fd and the epoll fd closed");
 }
 
 #[test]

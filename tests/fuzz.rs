@@ -276,6 +276,42 @@ fn t_open_file(data: &[u8], _seed: &[u8]) {
     assert_eq!(file, mem, "open_file and open_mem disagree on the same bytes");
 }
 
+/// `oxbpf::elf::read_object_file` (open_file where the file cannot be mapped: the read plan
+/// placed at the file's offsets, DWARF left unread) must parse as the bytes themselves do: the
+/// same error, or the same sections (every field; the data of all but DWARF) and symbols.
+fn t_read_in_place(data: &[u8], _seed: &[u8]) {
+    static PATH: OnceLock<String> = OnceLock::new();
+    let path = PATH.get_or_init(|| {
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-read-in-place-{}.o", std::process::id()));
+        p.to_string_lossy().into_owned()
+    });
+    std::fs::write(path, data).unwrap();
+    let img = oxbpf::elf::read_object_file(path).unwrap();
+    let whole = oxbpf::elf::AlignedBuf::copy_from(data);
+    assert_eq!(elf_summary(img.as_bytes()), elf_summary(whole.as_bytes()), "read in place and the bytes disagree");
+}
+
+/// What [`Elf::parse`] makes of `b`: its error, or every section field, the data of all but
+/// DWARF's sections, and the symbols.
+fn elf_summary(b: &[u8]) -> String {
+    match Elf::parse(b, "f") {
+        Err(e) => format!("error {}: {}", e.errno(), e.message()),
+        Ok(e) => {
+            let mut out = String::new();
+            for s in &e.sections {
+                let dwarf = s.name.starts_with(".debug_") || s.name.starts_with(".rel.debug_");
+                let fields = (s.index, s.name, s.sh_type, s.flags, s.size, s.link, s.info, s.entsize, s.align);
+                let data = if dwarf { &[][..] } else { s.data };
+                out += &format!("{fields:?} {:?} {data:?}\n", s.data_err);
+            }
+            for sym in &e.symbols {
+                out += &format!("{sym:?}\n");
+            }
+            out
+        }
+    }
+}
+
 fn walk(btf: &Btf) {
     for id in 0..btf.type_cnt().min(100_000) {
         if let Some(t) = btf.ty(id) {
@@ -523,7 +559,7 @@ fn fuzz(target: &'static str, f: Target, section_name: Option<&str>, default_inp
             // whole-object targets mutate mostly inside the BTF sections, sometimes anywhere
             None => {
                 // open_file reads by the section table: it gets table mutations half the time.
-                let w = match rng.below(if target == "open_file" { 6 } else { 3 }) {
+                let w = match rng.below(if target == "open_file" || target == "read_in_place" { 6 } else { 3 }) {
                     0 => section_range(obj, ".BTF"),
                     1 => section_range(obj, ".BTF.ext"),
                     2 => 0..obj.len(),
@@ -552,6 +588,11 @@ fn fuzz_open_file() {
     fuzz("open_file", t_open_file, None, 3000);
 }
 
+#[test]
+fn fuzz_read_in_place() {
+    fuzz("read_in_place", t_read_in_place, None, 3000);
+}
+
 /// Each seed as a file: the compact image parses to the same sections (every field; the data
 /// of all but DWARF) and symbols as the whole file.
 #[test]
@@ -563,6 +604,7 @@ fn compact_image_parses_like_the_file() {
         std::fs::write(&p, obj).unwrap();
         let f = std::fs::File::open(&p).unwrap();
         let img = oxbpf::elf::read_compact(&f, obj.len() as u64).unwrap();
+        let in_place = oxbpf::elf::read_object_file(p.to_str().unwrap()).unwrap();
         std::fs::remove_file(&p).unwrap();
         let img = img.unwrap_or_else(|| panic!("{name}: a clang object has a plain layout"));
         let (whole, compact) = (Elf::parse(obj, name).unwrap(), Elf::parse(img.as_bytes(), name).unwrap());
@@ -586,6 +628,26 @@ fn compact_image_parses_like_the_file() {
         assert!(dwarf > 0, "{name}: seeds are built with -g");
         let syms = |e: &Elf| e.symbols.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>();
         assert_eq!(syms(&whole), syms(&compact), "{name}: symbols");
+        // The same plan read in place (open_file where the file cannot be mapped): every field
+        // and all data but DWARF's are the file's.
+        let placed = Elf::parse(in_place.as_bytes(), name).unwrap();
+        assert_eq!(whole.sections.len(), placed.sections.len(), "{name}");
+        for (a, b) in whole.sections.iter().zip(&placed.sections) {
+            let what = format!("{name}: in place: section {} {}", a.index, a.name);
+            assert_eq!(
+                format!("{:?}", (a.index, a.name, a.sh_type, a.size, a.link, a.info)),
+                format!("{:?}", (b.index, b.name, b.sh_type, b.size, b.link, b.info)),
+                "{what}"
+            );
+            assert_eq!(a.data_err, b.data_err, "{what}");
+            if a.name.starts_with(".debug_") || a.name.starts_with(".rel.debug_") {
+                // Not read, but for bytes in a gap merged into a read (so not asserted zero).
+                assert_eq!(a.data.len(), b.data.len(), "{what}");
+            } else {
+                assert!(a.data == b.data, "{what}: data");
+            }
+        }
+        assert_eq!(syms(&whole), syms(&placed), "{name}: in place: symbols");
     }
 }
 

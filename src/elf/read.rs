@@ -1,11 +1,31 @@
 //! Reading an object file for `bpf_object__open_file` without reading its DWARF: most of a
 //! `-g` object is `.debug_*` sections (and their relocations), which libbpf never looks at (it
-//! maps the file and touches only what it parses). The image is a zero-filled buffer of the
-//! file's size into which the ELF header, the section header table and every other section are
-//! read at their offsets, so offsets, sizes and every check [`super::Elf::parse`] makes are
-//! those of the file; only the skipped sections' bytes read as zeros. Anything unusual about the
-//! header (not ELF64 little-endian, extended section numbering, tables out of the file) reads
-//! the whole file instead, so the parser reports it as before.
+//! maps the file and touches only what it parses).
+//!
+//! One planner, [`Plan`], decides what is read: the ELF header, the section header table and
+//! every section but DWARF proper ([`unread_dwarf`]), as sorted, merged file ranges. Two
+//! layouts place them:
+//! - [`read_compact`] (open_file's usual path) packs them into a small image whose table
+//!   points to their new offsets;
+//! - [`read_object_file`] (where the file cannot be mapped) puts them at their file offsets in
+//!   a zero-filled buffer of the file's size, so offsets, sizes and every check
+//!   [`super::Elf::parse`] makes are those of the file; only unread bytes read as zeros.
+//!
+//! Which file takes which path (open_mem parses the caller's bytes and reads nothing here;
+//! open_file tries `read_compact`, then maps the file, then `read_object_file`):
+//! - no plan (shorter than the ELF header, not ELF64 little-endian, extended numbering, entry
+//!   size not 64, the table, the section names or a section to read out of the file):
+//!   `read_compact` gives `None` and open_file maps the file whole; `read_object_file` reads
+//!   it whole. Either way the parser reports what is wrong with the real bytes.
+//! - a read error while planning: `read_compact` returns it (open_file fails with its errno);
+//!   `read_object_file` reads the whole file, which reports it if it persists.
+//! - a plan that cannot be packed (the table starting inside the ELF header, data
+//!   overlapping the header or the table, an empty section whose offset is past the end):
+//!   `read_compact` gives `None` (the file is mapped), `read_object_file` reads the plan in
+//!   place (nothing is rewritten there, so the overlaps do not matter).
+//! - a packed image over [`COMPACT_MAX`] bytes: mapped; `read_object_file` reads it in place.
+//! - an empty or non-regular file: open_file neither reads it compactly nor maps it;
+//!   `read_object_file` reads it to its end.
 
 use super::AlignedBuf;
 use std::fs::File;
@@ -27,17 +47,50 @@ fn u64_at(b: &[u8], off: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(off..off + 8)?.try_into().ok()?))
 }
 
-/// Sections never read at open: DWARF and the relocations of DWARF.
-fn skipped(name: &[u8]) -> bool {
-    name.starts_with(b".debug_") || name.starts_with(b".rel.debug_")
+/// Per section of the 64-byte entries in `table` (names in `names`), whether open leaves it
+/// unread: only DWARF proper, a section of DWARF's name (`.debug_*`, `.rel.debug_*`) and type
+/// (PROGBITS, or REL for its relocations) that no other section needs. The section-name table,
+/// a section another links to (a symbol table's strings) and the target of a relocation
+/// section that is not DWARF's own are read whatever their names: open reads them by index.
+fn unread_dwarf(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<bool>> {
+    let shnum = table.len() / SHDR_LEN;
+    let dwarf = |h: &[u8]| -> Option<bool> {
+        let sh_type = u32_at(h, 4)?;
+        let name = names.get(u32_at(h, 0)? as usize..).unwrap_or(&[]);
+        let dwarf_name = name.starts_with(b".debug_") || name.starts_with(b".rel.debug_");
+        Some(dwarf_name && (sh_type == super::SHT_PROGBITS || sh_type == super::SHT_REL))
+    };
+    // Per section: DWARF (by name and type) and needed (by another section), as bits.
+    const DWARF: u8 = 1;
+    const NEEDED: u8 = 2;
+    let mut flags = vec![0u8; shnum];
+    *flags.get_mut(shstrndx as usize)? |= NEEDED;
+    for (i, h) in table.chunks_exact(SHDR_LEN).enumerate().skip(1) {
+        if dwarf(h)? {
+            flags[i] |= DWARF;
+            continue;
+        }
+        if let Some(n) = flags.get_mut(u32_at(h, 0x28)? as usize) {
+            *n |= NEEDED;
+        }
+        if u32_at(h, 4)? == super::SHT_REL {
+            if let Some(n) = flags.get_mut(u32_at(h, 0x2c)? as usize) {
+                *n |= NEEDED;
+            }
+        }
+    }
+    // (Collected in place: a bool has a u8's layout.)
+    Some(flags.into_iter().map(|f| f == DWARF).collect())
 }
 
-/// The file at `path` as an aligned image for [`super::Elf::parse`], DWARF left unread.
+/// The file at `path` as an aligned image for [`super::Elf::parse`], DWARF left unread: the
+/// planned ranges at their file offsets in a zero-filled buffer of the file's size; the whole
+/// file when there is no plan (see the module's notes), and a non-regular file (a pipe, a
+/// character device: no size to trust) to its end.
 pub fn read_object_file(path: &str) -> io::Result<AlignedBuf> {
     let mut f = File::open(path)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
-        // A pipe or character device has no size to trust: read to the end.
         let mut all = Vec::new();
         f.read_to_end(&mut all)?;
         return Ok(AlignedBuf::copy_from(&all));
@@ -45,14 +98,16 @@ pub fn read_object_file(path: &str) -> io::Result<AlignedBuf> {
     let len = meta.len();
     let Ok(size) = usize::try_from(len) else { return Err(io::Error::from_raw_os_error(libc::EFBIG)) };
     let mut buf = AlignedBuf::zeroed(size);
-    match needed_ranges(&f, len) {
-        Some(ranges) => {
-            for (start, end) in ranges {
+    let mut win = Windows::default();
+    // A read error while planning reads the whole file, which reports it if it persists.
+    match Plan::new(&f, len, &mut win) {
+        Ok(Some(plan)) => {
+            for &(start, end) in &plan.ranges {
                 let dst = buf.as_bytes_mut().get_mut(start as usize..end as usize).ok_or_else(short)?;
-                f.read_exact_at(dst, start)?;
+                win.read_exact_at(&f, dst, start)?;
             }
         }
-        None => f.read_exact(buf.as_bytes_mut())?,
+        Ok(None) | Err(_) => f.read_exact(buf.as_bytes_mut())?,
     }
     Ok(buf)
 }
@@ -61,91 +116,37 @@ fn short() -> io::Error {
     io::Error::from(io::ErrorKind::UnexpectedEof)
 }
 
-/// Byte ranges of the file to read, sorted and merged; `None` to read it all.
-fn needed_ranges(f: &File, len: u64) -> Option<Vec<(u64, u64)>> {
-    let mut ehdr = [0u8; EHDR_LEN];
-    f.read_exact_at(&mut ehdr, 0).ok()?;
-    // ELF64, little-endian (what the parser accepts on this host); anything else reads it all.
-    if &ehdr[..4] != b"\x7fELF" || ehdr[4] != 2 || ehdr[5] != 1 || !cfg!(target_endian = "little") {
-        return None;
-    }
-    let shoff = u64_at(&ehdr, 0x28)?;
-    let shentsize = u16_at(&ehdr, 0x3a)? as usize;
-    let shnum = u16_at(&ehdr, 0x3c)? as u64;
-    let shstrndx = u16_at(&ehdr, 0x3e)? as u64;
-    if shentsize != SHDR_LEN || shnum == 0 || shstrndx >= shnum {
-        return None;
-    }
-    let table_end = shoff.checked_add(shnum * SHDR_LEN as u64).filter(|&e| e <= len)?;
-    let mut table = vec![0u8; (shnum as usize) * SHDR_LEN];
-    f.read_exact_at(&mut table, shoff).ok()?;
-    let shdr = |i: u64| table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN);
-    // (name offset, type, file offset, size) of section `i`
-    let fields = |i: u64| -> Option<(u32, u32, u64, u64)> {
-        let h = shdr(i)?;
-        Some((u32_at(h, 0)?, u32_at(h, 4)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
-    };
-    let in_file = |off: u64, size: u64| off.checked_add(size).filter(|&e| e <= len);
-    let (_, _, str_off, str_size) = fields(shstrndx)?;
-    let str_end = in_file(str_off, str_size)?;
-    let mut names = vec![0u8; str_size as usize];
-    f.read_exact_at(&mut names, str_off).ok()?;
-
-    let mut ranges = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
-    for i in 1..shnum {
-        let (name_off, sh_type, off, size) = fields(i)?;
-        if sh_type == super::SHT_NOBITS || size == 0 {
-            continue;
-        }
-        let name = names.get(name_off as usize..).unwrap_or(&[]);
-        if skipped(name) {
-            continue;
-        }
-        // A section out of the file: read it all and let the parser say so.
-        ranges.push((off, in_file(off, size)?));
-    }
-    ranges.sort_unstable();
-    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
-    for (s, e) in ranges {
-        match merged.last_mut() {
-            Some(last) if s <= last.1.saturating_add(MERGE_GAP) => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
-        }
-    }
-    Some(merged)
-}
-
-/// The parts of a regular object file that open reads, packed: the ELF header, the section
-/// header table and every section but DWARF, each range placed at an offset congruent to its
-/// file offset modulo 8 (so every section keeps its alignment), with `e_shoff` and each read
-/// section's `sh_offset` rewritten to the new place. A skipped section keeps its size and gets
-/// an offset past the image, so reading its data fails (open ignores DWARF before looking at
-/// data). A few `pread`s of what open parses instead of mapping the file, faulting its pages in
-/// and unmapping them. `None` (nothing read into an image) when the layout is anything but
-/// plain: not ELF64 little-endian, extended numbering, tables or sections out of the file,
-/// entry sizes not 64; the caller then reads or maps the file whole, so the parser reports
-/// what is wrong with the real bytes; also `None` for an image over [`COMPACT_MAX`] bytes,
-/// which is cheaper mapped.
+/// The parts of a regular object file that open reads (the one `Plan`), packed: each range placed at
+/// an offset congruent to its file offset modulo 8 (so every section keeps its alignment),
+/// with `e_shoff` and each read section's `sh_offset` rewritten to the new place. A skipped
+/// section keeps its size and gets an offset past the image, so reading its data fails (open
+/// ignores DWARF before looking at data). A few `pread`s of what open parses instead of mapping
+/// the file, faulting its pages in and unmapping them. `None` (nothing read into an image) when
+/// there is no plan or it cannot be packed (see the module's notes); the caller then maps the
+/// file whole, so the parser reports what is wrong with the real bytes; also `None` for an
+/// image over [`COMPACT_MAX`] bytes, which is cheaper mapped.
 pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
-    let mut win = Windows { head: Vec::new(), tail: (0, Vec::new()) };
+    let mut win = Windows::default();
     let Some(plan) = Plan::new(f, len, &mut win)? else { return Ok(None) };
-    if plan.image_len > COMPACT_MAX {
+    let Some(packed) = plan.pack() else { return Ok(None) };
+    if packed.len > COMPACT_MAX {
         return Ok(None);
     }
-    let mut buf = AlignedBuf::zeroed(plan.image_len);
+    let mut buf = AlignedBuf::zeroed(packed.len);
     let img = buf.as_bytes_mut();
-    for r in &plan.ranges {
-        let Some(dst) = img.get_mut(r.new_off..r.new_off + (r.end - r.start) as usize) else { return Ok(None) };
-        win.read_exact_at(f, dst, r.start)?;
+    for (&(start, end), &at) in plan.ranges.iter().zip(&packed.at) {
+        let Some(dst) = img.get_mut(at..at + (end - start) as usize) else { return Ok(None) };
+        win.read_exact_at(f, dst, start)?;
     }
     // The header and table as read must be the ones planned from (the file may have changed).
-    if img.get(..EHDR_LEN) != Some(&plan.ehdr[..]) {
+    let table_at = packed.table_at;
+    if img.get(..EHDR_LEN) != Some(&plan.ehdr[..])
+        || img.get(table_at..table_at + plan.table.len()) != Some(&plan.table[..])
+    {
         return Ok(None);
     }
-    let table_at = plan.new_off_of(plan.shoff).filter(|&t| img.get(t..t + plan.table.len()) == Some(&plan.table[..]));
-    let Some(table_at) = table_at else { return Ok(None) };
     img[0x28..0x30].copy_from_slice(&(table_at as u64).to_le_bytes());
-    for (i, off) in plan.sec_offs.iter().enumerate() {
+    for (i, off) in packed.sec_offs.iter().enumerate() {
         let h = table_at + i * SHDR_LEN + 0x18;
         img[h..h + 8].copy_from_slice(&off.to_le_bytes());
     }
@@ -156,6 +157,7 @@ pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
 /// layout, the program sections after it) and a window ending at the section table's end (the
 /// table and, just before it, clang's section-name and symbol-name tables). Reads inside them
 /// are copies, not syscalls.
+#[derive(Default)]
 struct Windows {
     head: Vec<u8>,
     tail: (u64, Vec<u8>),
@@ -191,25 +193,51 @@ impl Windows {
     }
 }
 
-/// A file range to read and where it goes in the compact image.
-struct Range {
-    start: u64,
-    end: u64,
-    new_off: usize,
+/// Where a section's data is, as planned.
+#[derive(Clone, Copy)]
+enum Data {
+    /// Section 0 and NOBITS sections: none (offset 0 in a packed image).
+    None,
+    /// An empty section: no bytes; a packed image keeps this remainder of its offset modulo 8
+    /// (an empty but misaligned relocation section is an error the parser reports).
+    Empty(u64),
+    /// Read from this file offset.
+    Read(u64),
+    /// DWARF left unread (offset past the end of a packed image).
+    Unread,
 }
 
-/// What [`read_compact`] reads and how it lays it out.
+/// What open reads of a file: the one plan both layouts place.
 struct Plan {
     ehdr: [u8; EHDR_LEN],
     shoff: u64,
     table: Vec<u8>,
-    ranges: Vec<Range>,
+    /// The file ranges to read, sorted; ranges closer than [`MERGE_GAP`] merged.
+    ranges: Vec<(u64, u64)>,
+    /// Per section, where its data is.
+    secs: Vec<Data>,
+    /// Whether the ranges may be packed with the table's offsets rewritten: not when the table
+    /// starts inside the ELF header or data overlaps either (it would see rewritten fields),
+    /// nor when an empty section's offset is past the end (the parser must see it).
+    packable: bool,
+}
+
+/// A packed layout of a [`Plan`].
+struct Packed {
+    /// Per range of the plan, its offset in the image.
+    at: Vec<usize>,
+    /// The section table's offset in the image.
+    table_at: usize,
     /// Per section, the `sh_offset` to write into the image's table.
     sec_offs: Vec<u64>,
-    image_len: usize,
+    /// The image's size.
+    len: usize,
 }
 
 impl Plan {
+    /// The plan for the regular file `f` of `len` bytes, its header and tables read through
+    /// `win` (which keeps the windows for the reads of the ranges); `None` when there is no plan
+    /// (see the module's notes).
     fn new(f: &File, len: u64, win: &mut Windows) -> io::Result<Option<Plan>> {
         let mut ehdr = [0u8; EHDR_LEN];
         if len < EHDR_LEN as u64 {
@@ -228,124 +256,79 @@ impl Plan {
         win.tail = (tail_start, tail);
         let mut table = vec![0u8; (shnum as usize) * SHDR_LEN];
         win.read_exact_at(f, &mut table, shoff)?;
-        let fields = |i: u64| -> Option<(u32, u32, u64, u64)> {
+        // (type, file offset, size) of section `i`
+        let fields = |i: u64| -> Option<(u32, u64, u64)> {
             let h = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN)?;
-            Some((u32_at(h, 0)?, u32_at(h, 4)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
+            Some((u32_at(h, 4)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
         };
         let in_file = |off: u64, size: u64| off.checked_add(size).filter(|&e| e <= len);
-        let Some((_, _, str_off, str_size)) = fields(shstrndx) else { return Ok(None) };
+        let Some((_, str_off, str_size)) = fields(shstrndx) else { return Ok(None) };
         let Some(str_end) = in_file(str_off, str_size) else { return Ok(None) };
         let mut names = vec![0u8; str_size as usize];
         win.read_exact_at(f, &mut names, str_off)?;
+        let Some(unread) = unread_dwarf(&table, &names, shstrndx) else { return Ok(None) };
 
-        let name_of = |i: u64| fields(i).and_then(|(n, ..)| names.get(n as usize..)).unwrap_or(&[]);
-        // Only DWARF proper is left unread: a section of DWARF's name and type (PROGBITS, or REL
-        // for its relocations) that no other section needs. The section-name table, a section
-        // another links to (a symbol table's strings) and the target of a relocation section
-        // that is not DWARF's own are read whatever their names: open reads them by index.
-        let mut needed = vec![false; shnum as usize];
-        needed[shstrndx as usize] = true;
-        let dwarf_kind = |t: u32| t == super::SHT_PROGBITS || t == super::SHT_REL;
-        for i in 1..shnum {
-            let Some(h) = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN) else { return Ok(None) };
-            let (Some(sh_type), Some(link), Some(info)) = (u32_at(h, 4), u32_at(h, 0x28), u32_at(h, 0x2c)) else {
-                return Ok(None);
-            };
-            if dwarf_kind(sh_type) && skipped(name_of(i)) {
-                continue;
-            }
-            if let Some(n) = needed.get_mut(link as usize) {
-                *n = true;
-            }
-            if sh_type == super::SHT_REL {
-                if let Some(n) = needed.get_mut(info as usize) {
-                    *n = true;
-                }
-            }
-        }
         let mut wanted = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
-        // Per section: Some(file offset) when read; None for section 0, NOBITS and empty
-        // sections (offset 0 in the image) and for skipped ones (offset past the image).
-        let mut sec_ranges: Vec<(Option<u64>, bool)> = Vec::with_capacity(shnum as usize);
-        // Empty sections: the image offset keeps the file offset's remainder modulo 8 (an
-        // empty but misaligned relocation section is an error the parser reports).
-        let mut empty_at: Vec<(usize, u64)> = Vec::new();
+        let mut secs = Vec::with_capacity(shnum as usize);
+        let mut packable = shoff >= EHDR_LEN as u64;
         for i in 0..shnum {
-            let Some((name_off, sh_type, off, size)) = fields(i) else { return Ok(None) };
-            let name = names.get(name_off as usize..).unwrap_or(&[]);
-            if i == 0 || sh_type == super::SHT_NOBITS {
-                sec_ranges.push((None, false));
-                continue;
-            }
-            if size == 0 {
-                // Empty data is still checked against the file: an offset past its end is an
-                // error the parser must see.
-                if off > len {
-                    return Ok(None);
-                }
-                sec_ranges.push((None, false));
-                empty_at.push((i as usize, off % 8));
-                continue;
-            }
-            if dwarf_kind(sh_type) && skipped(name) && !needed[i as usize] {
-                sec_ranges.push((None, true));
-                continue;
-            }
-            let Some(end) = in_file(off, size) else { return Ok(None) };
-            // Data overlapping the header or the table would see the rewritten fields.
-            if off < EHDR_LEN as u64 || (off < table_end && end > shoff) {
-                return Ok(None);
-            }
-            wanted.push((off, end));
-            sec_ranges.push((Some(off), false));
-        }
-        wanted.sort_unstable();
-        let mut ranges: Vec<Range> = Vec::with_capacity(wanted.len());
-        let mut image_len = 0usize;
-        for (s, e) in wanted {
-            match ranges.last_mut() {
-                Some(last) if s <= last.end.saturating_add(MERGE_GAP) => {
-                    if e > last.end {
-                        image_len += (e - last.end) as usize;
-                        last.end = e;
-                    }
-                }
-                _ => {
-                    // Congruent to the file offset modulo 8: alignment within the range holds.
-                    let base = image_len.next_multiple_of(8) + (s % 8) as usize;
-                    ranges.push(Range { start: s, end: e, new_off: base });
-                    image_len = base + (e - s) as usize;
-                }
-            }
-        }
-        let past = image_len as u64 + 1;
-        let mut sec_offs = Vec::with_capacity(sec_ranges.len());
-        for (read_at, skip) in sec_ranges {
-            sec_offs.push(match (read_at, skip) {
-                (Some(off), _) => match new_off_in(&ranges, off) {
-                    Some(n) => n as u64,
-                    None => return Ok(None),
-                },
-                (None, true) => past,
-                (None, false) => 0,
+            let Some((sh_type, off, size)) = fields(i) else { return Ok(None) };
+            secs.push(if i == 0 || sh_type == super::SHT_NOBITS {
+                Data::None
+            } else if size == 0 {
+                packable &= off <= len;
+                Data::Empty(off % 8)
+            } else if unread[i as usize] {
+                Data::Unread
+            } else {
+                let Some(end) = in_file(off, size) else { return Ok(None) };
+                packable &= off >= EHDR_LEN as u64 && !(off < table_end && end > shoff);
+                wanted.push((off, end));
+                Data::Read(off)
             });
         }
-        for (i, rem) in empty_at {
-            sec_offs[i] = rem;
+        wanted.sort_unstable();
+        let mut ranges: Vec<(u64, u64)> = Vec::with_capacity(wanted.len());
+        for (s, e) in wanted {
+            match ranges.last_mut() {
+                Some(last) if s <= last.1.saturating_add(MERGE_GAP) => last.1 = last.1.max(e),
+                _ => ranges.push((s, e)),
+            }
         }
-        Ok(Some(Plan { ehdr, shoff, table, ranges, sec_offs, image_len }))
+        Ok(Some(Plan { ehdr, shoff, table, ranges, secs, packable }))
     }
 
-    /// Where file offset `off` (inside a planned range) lands in the image.
-    fn new_off_of(&self, off: u64) -> Option<usize> {
-        new_off_in(&self.ranges, off)
+    /// The ranges packed one after another, each at an offset congruent to its file offset
+    /// modulo 8 (alignment within a range holds); `None` when the plan cannot be packed.
+    fn pack(&self) -> Option<Packed> {
+        if !self.packable {
+            return None;
+        }
+        let mut at = Vec::with_capacity(self.ranges.len());
+        let mut len = 0usize;
+        for &(s, e) in &self.ranges {
+            let base = len.next_multiple_of(8) + (s % 8) as usize;
+            at.push(base);
+            len = base + (e - s) as usize;
+        }
+        // Where file offset `off` (inside a range) lands in the image.
+        let new_off = |off: u64| -> Option<usize> {
+            let i = self.ranges.iter().position(|&(s, e)| s <= off && off < e.max(s + 1))?;
+            Some(at[i] + (off - self.ranges[i].0) as usize)
+        };
+        let past = len as u64 + 1;
+        let mut sec_offs = Vec::with_capacity(self.secs.len());
+        for d in &self.secs {
+            sec_offs.push(match *d {
+                Data::None => 0,
+                Data::Empty(rem) => rem,
+                Data::Read(off) => new_off(off)? as u64,
+                Data::Unread => past,
+            });
+        }
+        let table_at = new_off(self.shoff)?;
+        Some(Packed { at, table_at, sec_offs, len })
     }
-}
-
-/// Where file offset `off` lands in the image laid out by `ranges`.
-fn new_off_in(ranges: &[Range], off: u64) -> Option<usize> {
-    let r = ranges.iter().find(|r| r.start <= off && off < r.end.max(r.start + 1))?;
-    Some(r.new_off + (off - r.start) as usize)
 }
 
 /// `(e_shoff, e_shnum, e_shstrndx)` of a plain ELF64 little-endian header with 64-byte section
@@ -358,7 +341,7 @@ fn plain_header(ehdr: &[u8; EHDR_LEN]) -> Option<(u64, u64, u64)> {
     let shentsize = u16_at(ehdr, 0x3a)? as usize;
     let shnum = u16_at(ehdr, 0x3c)? as u64;
     let shstrndx = u16_at(ehdr, 0x3e)? as u64;
-    if shentsize != SHDR_LEN || shnum == 0 || shstrndx >= shnum || shoff < EHDR_LEN as u64 {
+    if shentsize != SHDR_LEN || shnum == 0 || shstrndx >= shnum {
         return None;
     }
     Some((shoff, shnum, shstrndx))
@@ -374,33 +357,121 @@ mod tests {
         p.to_string_lossy().into_owned()
     }
 
-    /// A minimal ELF64 LE image: sections NULL, .shstrtab, .text (bytes 0xaa), .debug_info
-    /// (bytes 0xbb), far apart so the DWARF is not merged into a read.
-    fn image() -> Vec<u8> {
-        let names = b"\0.shstrtab\0.text\0.debug_info\0";
-        let (names_off, text_off, dbg_off, shoff) = (0x40u64, 0x2000u64, 0x4000u64, 0x9000u64);
-        let mut b = vec![0u8; shoff as usize + 4 * SHDR_LEN];
+    /// One section of a test file: name, type, offset, size, `sh_link`, `sh_info`, and the
+    /// byte its data is filled with.
+    struct S(&'static str, u32, u64, u64, u32, u32, u8);
+
+    /// An ELF64 LE file: section 0, `.shstrtab` (index 1, its names at `names_at`), then
+    /// `secs`; the section table at `shoff`.
+    fn elf(shoff: u64, names_at: u64, secs: &[S]) -> Vec<u8> {
+        let mut names = b"\0.shstrtab\0".to_vec();
+        let mut hdrs = vec![(1u32, super::super::SHT_STRTAB, names_at, 0u64, 0u32, 0u32)];
+        for s in secs {
+            hdrs.push((names.len() as u32, s.1, s.2, s.3, s.4, s.5));
+            names.extend_from_slice(s.0.as_bytes());
+            names.push(0);
+        }
+        hdrs[0].3 = names.len() as u64;
+        let shnum = hdrs.len() as u64 + 1;
+        let data_end = secs.iter().map(|s| s.2 + s.3).chain([names_at + hdrs[0].3]).max().unwrap();
+        let mut b = vec![0u8; data_end.max(shoff + shnum * SHDR_LEN as u64) as usize];
+        for s in secs {
+            b[s.2 as usize..(s.2 + s.3) as usize].fill(s.6);
+        }
+        b[names_at as usize..names_at as usize + names.len()].copy_from_slice(&names);
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2;
         b[5] = 1;
+        b[6] = 1; // EV_CURRENT
+        b[0x10] = 1; // ET_REL
+        b[0x12] = super::super::EM_BPF as u8;
         b[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
         b[0x3a..0x3c].copy_from_slice(&(SHDR_LEN as u16).to_le_bytes());
-        b[0x3c..0x3e].copy_from_slice(&4u16.to_le_bytes());
+        b[0x3c..0x3e].copy_from_slice(&(shnum as u16).to_le_bytes());
         b[0x3e..0x40].copy_from_slice(&1u16.to_le_bytes());
-        b[names_off as usize..names_off as usize + names.len()].copy_from_slice(names);
-        b[text_off as usize..text_off as usize + 16].fill(0xaa);
-        b[dbg_off as usize..dbg_off as usize + 0x3000].fill(0xbb);
-        let mut sh = |i: usize, name: u32, ty: u32, off: u64, size: u64| {
-            let h = shoff as usize + i * SHDR_LEN;
+        for (i, (name, ty, off, size, link, info)) in hdrs.into_iter().enumerate() {
+            let h = shoff as usize + (i + 1) * SHDR_LEN;
             b[h..h + 4].copy_from_slice(&name.to_le_bytes());
             b[h + 4..h + 8].copy_from_slice(&ty.to_le_bytes());
             b[h + 0x18..h + 0x20].copy_from_slice(&off.to_le_bytes());
             b[h + 0x20..h + 0x28].copy_from_slice(&size.to_le_bytes());
-        };
-        sh(1, 1, super::super::SHT_STRTAB, names_off, names.len() as u64);
-        sh(2, 11, super::super::SHT_PROGBITS, text_off, 16);
-        sh(3, 17, super::super::SHT_PROGBITS, dbg_off, 0x3000);
+            b[h + 0x28..h + 0x2c].copy_from_slice(&link.to_le_bytes());
+            b[h + 0x2c..h + 0x30].copy_from_slice(&info.to_le_bytes());
+        }
         b
+    }
+
+    const PROGBITS: u32 = super::super::SHT_PROGBITS;
+
+    /// A minimal file: sections NULL, .shstrtab, .text (bytes 0xaa), .debug_info (bytes 0xbb),
+    /// far apart so the DWARF is not merged into a read.
+    fn image() -> Vec<u8> {
+        elf(
+            0x9000,
+            0x40,
+            &[S(".text", PROGBITS, 0x2000, 16, 0, 0, 0xaa), S(".debug_info", PROGBITS, 0x4000, 0x3000, 0, 0, 0xbb)],
+        )
+    }
+
+    /// `bytes` as a temporary file, read by [`read_object_file`] and [`read_compact`].
+    fn read_both(name: &str, bytes: &[u8]) -> (AlignedBuf, Option<AlignedBuf>) {
+        let p = tmp(name, bytes);
+        let whole = read_object_file(&p).unwrap();
+        let compact = read_compact(&File::open(&p).unwrap(), bytes.len() as u64).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        (whole, compact)
+    }
+
+    /// `got == want`, else a failure naming the first differing offset (not both buffers).
+    fn same(got: &[u8], want: &[u8], what: &str) {
+        let diff = got.iter().zip(want).position(|(a, b)| a != b);
+        assert!(
+            got.len() == want.len() && diff.is_none(),
+            "{what}: lengths {} {}, first difference at {diff:#x?}",
+            got.len(),
+            want.len()
+        );
+    }
+
+    /// `bytes` with the given ranges zeroed (what is left unread).
+    fn zeroed(bytes: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        for &(s, e) in ranges {
+            b[s..e].fill(0);
+        }
+        b
+    }
+
+    #[test]
+    fn dwarf_that_open_needs_is_read_on_both_paths() {
+        const REL: u32 = super::super::SHT_REL;
+        let secs = [
+            S(".text", PROGBITS, 0x2000, 16, 0, 0, 0xaa),
+            // Relocated into by .relx, which is not DWARF's own relocation section.
+            S(".debug_info", PROGBITS, 0x4000, 0x100, 0, 0, 0xbb),
+            S(".relx", REL, 0x5000, 16, 5, 3, 0xcc),
+            // A symbol table and its strings under DWARF's names: open reads them by index.
+            S(".debug_syms", super::super::SHT_SYMTAB, 0x6000, 48, 6, 0, 0),
+            S(".debug_strs", super::super::SHT_STRTAB, 0x7000, 16, 0, 0, 0xdd),
+            // DWARF proper: a section only DWARF's relocations point to, and those relocations.
+            S(".debug_line", PROGBITS, 0xa000, 0x100, 0, 0, 0xee),
+            S(".rel.debug_line", REL, 0xc000, 16, 5, 7, 0xff),
+        ];
+        let file = elf(0xe000, 0x40, &secs);
+        let (whole, compact) = read_both("needed-dwarf", &file);
+        let want = zeroed(&file, &[(0xa000, 0xa100), (0xc000, 0xc010)]);
+        same(whole.as_bytes(), &want, "all but .debug_line and its relocations read in place");
+        let compact = compact.expect("a plain layout");
+        let b = compact.as_bytes();
+        for (i, s) in secs.iter().enumerate().map(|(i, s)| (i + 2, s)) {
+            let (off, size) = (sh_u64(b, i, 0x18) as usize, sh_u64(b, i, 0x20) as usize);
+            assert_eq!(size as u64, s.3, "{}", s.0);
+            if s.0.contains("debug_line") {
+                assert!(off > b.len(), "{} is left unread", s.0);
+            } else {
+                assert!(b[off..off + size].iter().all(|&x| x == s.6), "{} read", s.0);
+            }
+        }
     }
 
     #[test]
@@ -462,26 +533,78 @@ mod tests {
 
     #[test]
     fn large_images_are_left_to_the_mapping() {
-        // .text of `big` bytes, ending just before the table, far from DWARF.
-        let read = |big: u64| {
-            let mut img = image();
-            let shoff = 0x2000 + big + 0x1000;
-            img.resize(shoff as usize, 0);
-            let table: Vec<u8> = image()[0x9000..0x9000 + 4 * SHDR_LEN].to_vec();
-            img.extend_from_slice(&table);
-            img[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
-            let text_size = shoff as usize + 2 * SHDR_LEN + 0x20;
-            img[text_size..text_size + 8].copy_from_slice(&big.to_le_bytes());
-            let dbg_off = shoff as usize + 3 * SHDR_LEN + 0x18;
-            img[dbg_off..dbg_off + 8].copy_from_slice(&0x1000u64.to_le_bytes());
-            let p = tmp(&format!("large-{big}"), &img);
-            let f = File::open(&p).unwrap();
-            let got = read_compact(&f, img.len() as u64).unwrap();
-            std::fs::remove_file(&p).unwrap();
-            got.is_some()
+        // .text of `big` bytes, then DWARF, then the table, each 8 KiB after the other.
+        let file = |big: u64| {
+            let dwarf = 0x4000 + big;
+            let secs = [
+                S(".text", PROGBITS, 0x2000, big, 0, 0, 0xaa),
+                S(".debug_info", PROGBITS, dwarf, 0x3000, 0, 0, 0xbb),
+                symtab(0x200),
+                strtab(0x240),
+            ];
+            elf(dwarf + 0x5000, 0x40, &secs)
         };
-        assert!(read(4096), "a small image is read");
-        assert!(!read((COMPACT_MAX + 4096) as u64), "an image past COMPACT_MAX is mapped, not copied");
+        assert!(read_both("small", &file(4096)).1.is_some(), "a small image is read");
+        let big = COMPACT_MAX + 4096;
+        let large = file(big as u64);
+        let (whole, compact) = read_both("large", &large);
+        assert!(compact.is_none(), "an image past COMPACT_MAX is mapped, not copied");
+        let dwarf = 0x4000 + big;
+        same(whole.as_bytes(), &zeroed(&large, &[(dwarf, dwarf + 0x3000)]), "read in place, DWARF left out");
+        assert_eq!(parsed(whole.as_bytes()), parsed(&large));
+    }
+
+    /// Section 4, `.symtab` at `off`: two null symbols, its strings in section 5.
+    fn symtab(off: u64) -> S {
+        S(".symtab", super::super::SHT_SYMTAB, off, 48, 5, 0, 0)
+    }
+    /// Section 5, `.strtab` at `off`: one empty string.
+    fn strtab(off: u64) -> S {
+        S(".strtab", super::super::SHT_STRTAB, off, 1, 0, 0, 0)
+    }
+
+    /// What the parser makes of an image: its error, or each section's fields and whether its
+    /// data is readable, and the data itself but DWARF's (left unread).
+    fn parsed(b: &[u8]) -> String {
+        match super::super::Elf::parse(b, "t") {
+            Err(e) => format!("error {}: {}", e.errno(), e.message()),
+            Ok(elf) => {
+                let sec = |s: &super::super::Section| {
+                    let dwarf = s.name.starts_with(".debug_") || s.name.starts_with(".rel.debug_");
+                    let data = if dwarf { &[][..] } else { s.data };
+                    format!("{} {} {} {} {:?} {data:?}\n", s.index, s.name, s.sh_type, s.size, s.data_err)
+                };
+                elf.sections.iter().map(sec).collect()
+            }
+        }
+    }
+
+    #[test]
+    fn a_table_inside_the_header_is_read_in_place_not_packed() {
+        // e_shoff 0x20: section 0's entry is the header's second half. Packing would rewrite
+        // e_shoff inside the table; in place nothing is rewritten.
+        let secs = [
+            S(".text", PROGBITS, 0x2000, 16, 0, 0, 0xaa),
+            S(".debug_info", PROGBITS, 0x4000, 0x100, 0, 0, 0xbb),
+            symtab(0x1200),
+            strtab(0x1240),
+        ];
+        let file = elf(0x20, 0x1000, &secs);
+        let (whole, compact) = read_both("shoff32", &file);
+        assert!(compact.is_none(), "not packed: open_file maps it");
+        same(whole.as_bytes(), &zeroed(&file, &[(0x4000, 0x4100)]), "read in place, DWARF left out");
+        assert_eq!(parsed(whole.as_bytes()), parsed(&file));
+    }
+
+    #[test]
+    fn a_table_past_the_end_reads_the_whole_file() {
+        let mut file = image();
+        let shoff = file.len() as u64 - SHDR_LEN as u64;
+        file[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+        let (whole, compact) = read_both("pasteof", &file);
+        assert!(compact.is_none(), "no plan: open_file maps it");
+        same(whole.as_bytes(), &file, "no plan: the whole file, DWARF included");
+        assert!(parsed(&file).starts_with("error "), "{}", parsed(&file));
     }
 
     #[test]

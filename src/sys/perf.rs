@@ -50,9 +50,9 @@ const PERF_ATTR_SIZE_MAX: usize = 4096;
 /// address reaches the core). The kernel may write `size` back into it (E2BIG).
 #[derive(Debug, Clone)]
 pub struct RawAttr {
-    /// 8-byte aligned storage; the attr is its first `len` bytes, the rest zero.
+    /// 8-byte aligned storage: the attr's bytes (as many as the kernel reads of it), then
+    /// zeros up to at least the size of [`PerfEventAttr`].
     words: Vec<u64>,
-    len: usize,
 }
 
 impl RawAttr {
@@ -78,7 +78,7 @@ impl RawAttr {
             b[..chunk.len()].copy_from_slice(chunk);
             *w = u64::from_ne_bytes(b);
         }
-        RawAttr { words, len: bytes.len() }
+        RawAttr { words }
     }
 
     /// Our own attr, with `size` set to its length.
@@ -97,11 +97,6 @@ impl RawAttr {
     pub fn size(&self) -> u32 {
         let b = self.words[0].to_ne_bytes();
         u32::from_ne_bytes([b[4], b[5], b[6], b[7]])
-    }
-
-    /// The attr's bytes.
-    pub fn bytes(&self) -> Vec<u8> {
-        self.words.iter().flat_map(|w| w.to_ne_bytes()).take(self.len).collect()
     }
 }
 
@@ -214,19 +209,19 @@ mod raw_attr_tests {
     #[test]
     fn copies_keep_the_bytes_and_size() {
         let attr = PerfEventAttr { type_: 1, config: 10, sample_period: 3, config1: 0xdead, ..Default::default() };
+        // `words` is what `open_attr` hands the kernel (tests/fake_perf_mmap.rs checks the
+        // bytes a fake kernel reads from it, for our attr and for a caller's odd-sized one).
         let raw = RawAttr::from_attr(&attr);
         assert_eq!(raw.size(), 136);
-        let b = raw.bytes();
-        assert_eq!(b.len(), 136);
-        assert_eq!(&b[0..4], &1u32.to_ne_bytes());
-        assert_eq!(&b[8..16], &10u64.to_ne_bytes());
-        assert_eq!(&b[56..64], &0xdeadu64.to_ne_bytes());
+        assert_eq!(raw.words[0], u64::from_ne_bytes([1, 0, 0, 0, 136, 0, 0, 0]), "type and size");
+        assert_eq!((raw.words[1], raw.words[2], raw.words[7]), (10, 3, 0xdead), "config, sample_period, config1");
         // A caller's short or odd-sized attr: exactly its bytes, zero beyond.
         let mut odd = vec![0xabu8; 72];
         odd[4..8].copy_from_slice(&72u32.to_ne_bytes());
         let raw = RawAttr::from_bytes(&odd);
         assert_eq!(raw.size(), 72);
-        assert_eq!(raw.bytes(), odd);
+        let want: Vec<u64> = odd.chunks(8).map(|c| u64::from_ne_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(raw.words[..9], want[..]);
         assert!(raw.words.len() * 8 >= 136);
         assert!(raw.words[9..].iter().all(|&w| w == 0));
     }
