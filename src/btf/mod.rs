@@ -593,6 +593,9 @@ impl Btf {
         let d = &*self.data;
         let (types, offs, strs) = (&*d.types, &d.offs[..], self.strs());
         let (start_id, start_str) = (d.start_id, d.start_str_off);
+        // The first byte is compared inline: most names differ there, and a call to memcmp for
+        // each of vmlinux's 125,000 names was most of the search.
+        let first = prefix.first().copied();
         move |id: u32| {
             let Some(&w) = id.checked_sub(start_id).and_then(|i| offs.get(i as usize)) else { return false };
             let Some(&off) = types.get(w as usize) else { return false };
@@ -600,6 +603,9 @@ impl Btf {
                 return self.base.as_deref().is_some_and(|b| b.str_starts_with(off, prefix));
             }
             let o = (off - start_str) as usize;
+            if first.is_some_and(|f| strs.get(o) != Some(&f)) {
+                return false;
+            }
             o.checked_add(prefix.len()).and_then(|end| strs.get(o..end)) == Some(prefix)
         }
     }
