@@ -58,9 +58,9 @@ struct Env {
 fn env() -> Env {
     let mut l = BtfBuilder::new();
     let int = l.add_int("int", 4, INT_SIGNED);
-    let foo = l.add_struct("foo", 12, &[("a", int, 0), ("b", int, 32), ("c", int, 64)]);
+    let root = l.add_struct("foo", 12, &[("a", int, 0), ("b", int, 32), ("c", int, 64)]);
     let mut r = |prog, access: &str, kind, insn| {
-        (prog, CoreRelo { insn_off: 0, type_id: foo, access_str_off: l.add_str(access), kind }, insn)
+        (prog, CoreRelo { insn_off: 0, type_id: root, access_str_off: l.add_str(access), kind }, insn)
     };
     let relos = vec![
         r("p1", "0:0", BPF_CORE_FIELD_BYTE_OFFSET, add_imm(0)),
@@ -73,9 +73,9 @@ fn env() -> Env {
         r("p5", "0:2", BPF_CORE_FIELD_EXISTS, mov_imm(1)), // memo hit
         r("p5", "0:2", BPF_CORE_FIELD_BYTE_OFFSET, add_imm(8)), // poisoned
         r("p6", "0:2", BPF_CORE_FIELD_BYTE_OFFSET, add_imm(8)), // memo hit, poisoned
-        r("p6", "0", BPF_CORE_TYPE_ID_LOCAL, mov_imm(foo as i32)),
-        r("p7", "0", BPF_CORE_TYPE_ID_LOCAL, mov_imm(foo as i32)), // memo hit
-        r("p8", "0:0", BPF_CORE_FIELD_BYTE_OFFSET, add_imm(5)),    // memo hit, then the insn check fails
+        r("p6", "0", BPF_CORE_TYPE_ID_LOCAL, mov_imm(root as i32)),
+        r("p7", "0", BPF_CORE_TYPE_ID_LOCAL, mov_imm(root as i32)), // memo hit
+        r("p8", "0:0", BPF_CORE_FIELD_BYTE_OFFSET, add_imm(5)),     // memo hit, then the insn check fails
     ];
     let mut t = BtfBuilder::new();
     let tint = t.add_int("int", 4, INT_SIGNED);
@@ -107,7 +107,8 @@ fn run(e: &Env, memo: bool) -> (String, Vec<u64>, Vec<String>, usize) {
 
 #[test]
 fn memoized_relocations_log_and_patch_like_full_ones() {
-    // SAFETY: installing a callback with libbpf's signature (the only test of this binary).
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: installing a callback with libbpf's signature.
     unsafe { libbpf_set_print(Some(capture)) };
     let e = env();
     let (full_log, full_insns, full_out, full_hits) = run(&e, false);
@@ -139,4 +140,77 @@ fn memoized_relocations_log_and_patch_like_full_ones() {
     assert!(out[9].starts_with("Poisoned"), "{}", out[9]);
     assert!(out[12].starts_with("error: ") && out[12].contains("prog 'p8': relo #12:"), "{}", out[12]);
     assert!(log.contains("libbpf: prog 'p8': relo #12: "), "{log}");
+}
+
+/// Serializes the tests of this binary: the print callback is process-wide.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Relocations of local types against the running kernel's BTF, each with a fresh cache after
+/// `presearch` (as a load does): the log and the instructions.
+fn kernel_run(local: &Btf, vml: &Btf, relos: &[(CoreRelo, u64)]) -> (String, Vec<u64>) {
+    let targets = CoreTargets { btfs: vec![vml] };
+    let mut cache = CandCache::new();
+    let need_modules = cache.presearch(local, relos.iter().map(|r| r.0.type_id), vml);
+    assert!(need_modules, "the union and the missing struct have no vmlinux candidate");
+    let mut insns: Vec<u64> = relos.iter().map(|r| r.1).collect();
+    take_log();
+    for (i, (r, _)) in relos.iter().enumerate() {
+        relocate_insn_idx(local, r, i, &mut insns, i, &targets, &mut cache, "k").unwrap();
+    }
+    (take_log(), insns)
+}
+
+#[test]
+fn vmlinux_candidates_kept_across_loads_log_like_a_search() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("SKIP: no /sys/kernel/btf/vmlinux");
+        return;
+    }
+    let shared = Btf::vmlinux().unwrap();
+    // Not the shared BTF (another handle on the same data): searched every time.
+    let unshared = (*shared).clone();
+
+    let mut l = BtfBuilder::new();
+    let int = l.add_int("int", 4, INT_SIGNED);
+    let ts = l.add_struct("task_struct", 4, &[("pid", int, 0)]);
+    let ts_flavor = l.add_struct("task_struct___mine", 4, &[("tgid", int, 0)]);
+    let ts_union = l.add_union("task_struct", 4, &[("pid", int, 0)]);
+    let missing = l.add_struct("oxbpf_no_such_kernel_type", 4, &[("x", int, 0)]);
+    let mut r = |type_id, access: &str, kind, insn| {
+        (CoreRelo { insn_off: 0, type_id, access_str_off: l.add_str(access), kind }, insn)
+    };
+    let relos = vec![
+        r(ts, "0:0", BPF_CORE_FIELD_EXISTS, mov_imm(1)),
+        r(ts_flavor, "0:0", BPF_CORE_FIELD_EXISTS, mov_imm(1)),
+        r(ts_union, "0:0", BPF_CORE_FIELD_EXISTS, mov_imm(1)),
+        r(missing, "0:0", BPF_CORE_FIELD_EXISTS, mov_imm(1)),
+    ];
+    let local = Btf::parse(&l.build()).unwrap();
+
+    // SAFETY: installing a callback with libbpf's signature.
+    unsafe { libbpf_set_print(Some(capture)) };
+    let searched = kernel_run(&local, &unshared, &relos);
+    let kept_before = Btf::vmlinux_core_cands_kept();
+    let first = kernel_run(&local, &shared, &relos);
+    let kept_after = Btf::vmlinux_core_cands_kept();
+    let second = kernel_run(&local, &shared, &relos);
+    // SAFETY: restoring the default printer.
+    unsafe { libbpf_set_print(None) };
+
+    assert_eq!(first, searched);
+    assert_eq!(second, searched);
+    // task_struct (struct), task_struct (union) and the missing name; an earlier test of this
+    // process may have kept some of them already.
+    assert!(kept_after >= 2 && kept_after <= kept_before + 2, "{kept_before} -> {kept_after}");
+    assert!(
+        searched.0.contains("libbpf: CO-RE relocating [2] struct task_struct: found target candidate ["),
+        "{}",
+        searched.0
+    );
+    assert!(searched.0.contains("libbpf: CO-RE relocating [3] struct task_struct___mine: found target candidate ["));
+    assert!(searched.0.contains("libbpf: prog 'k': relo #3: <field_exists> [5] struct oxbpf_no_such_kernel_type.x"));
+    // pid and tgid exist in the kernel's task_struct; the union and the missing type do not.
+    let imms: Vec<i32> = searched.1.iter().map(|w| BpfInsn::from_array(w.to_le_bytes()).imm).collect();
+    assert_eq!(imms, [1, 1, 0, 0]);
 }

@@ -232,8 +232,12 @@ impl CandCache {
                 continue;
             }
             let essent = &t.name[..essential_name_len(t.name)];
-            let mut c = Vec::new();
-            add_cands(&t, essent, vmlinux, 0, None, 1, &mut c);
+            let ids = vmlinux.vmlinux_core_cands(t.kind, essent, || {
+                let mut c = Vec::new();
+                add_cands(&t, essent, vmlinux, 0, None, 1, &mut c);
+                c.into_iter().map(|c| c.id).collect()
+            });
+            let c: Vec<Cand> = ids.into_iter().map(|id| Cand { btf_idx: 0, id }).collect();
             need_modules |= c.is_empty();
             self.pre.insert(id, c);
         }
