@@ -120,23 +120,21 @@ impl Object {
         let secs: Vec<String> =
             ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
         let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>)> = Vec::new();
+        // Index in `patches` of each program's entry.
+        let mut slot_of: Vec<Option<usize>> = vec![None; self.progs.len()];
         for sec in &secs {
             let relos = ext.core_relos(sec).unwrap_or(&[]);
             let (sl, sp) = crate::log::cs(sec);
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
             unsafe { crate::pr_debug_c!(c"libbpf: sec '%.*s': found %zu CO-RE relocations\n", sl, sp, relos.len()) };
             let sec_idx = self.sec_names.iter().position(|n| n == sec);
+            let find_prog = ProgFinder::new(self, sec_idx);
             for (ri, r) in relos.iter().enumerate() {
                 if r.insn_off as usize % BPF_INSN_SZ != 0 {
                     return Err(Error::quiet(libc::EINVAL));
                 }
                 let abs = r.insn_off as usize / BPF_INSN_SZ;
-                let pidx = sec_idx.and_then(|si| {
-                    self.progs
-                        .iter()
-                        .position(|p| p.sec_idx == si && abs >= p.sec_insn_off && abs < p.sec_insn_off + p.sec_insn_cnt)
-                });
-                let Some(pidx) = pidx else {
+                let Some(pidx) = find_prog.find(abs) else {
                     // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`.
                     unsafe {
                         crate::pr_debug_c!(
@@ -157,10 +155,13 @@ impl Object {
                 if insn_idx >= p.insns.len() {
                     return Err(Error::quiet(libc::EINVAL));
                 }
-                let slot = match patches.iter().position(|(i, _, _)| *i == pidx) {
+                let slot = match slot_of.get(pidx).copied().flatten() {
                     Some(s) => s,
                     None => {
                         patches.push((pidx, p.insns.clone(), Vec::new()));
+                        if let Some(s) = slot_of.get_mut(pidx) {
+                            *s = Some(patches.len() - 1);
+                        }
                         patches.len() - 1
                     }
                 };
@@ -181,10 +182,6 @@ impl Object {
             }
         }
         Ok(())
-    }
-
-    pub(crate) fn sec_name_of(&self, sec_idx: usize) -> String {
-        self.sec_names.get(sec_idx).cloned().unwrap_or_default()
     }
 
     /// Append every subprogram `main` reaches (recursively, once each) and point its calls and
@@ -312,15 +309,15 @@ impl Object {
     fn ext_records(&self, prog: usize, main: usize, func: bool) -> Option<(Vec<u8>, u32)> {
         let ext = self.btf_ext.as_ref()?;
         let p = self.progs.get(prog)?;
-        let sec = self.sec_name_of(p.sec_idx);
+        let sec = self.sec_names.get(p.sec_idx).map_or("", String::as_str);
         // Borrowed: a copy of the section's records per program made a section of N programs
         // copy N times all of its records.
-        let (rec_size, raw): (u32, &[u8]) = if func {
-            let s = ext.func_info(&sec)?;
-            (s.rec_size, s.raw)
+        let (rec_size, raw, sorted): (u32, &[u8], bool) = if func {
+            let s = ext.func_info(sec)?;
+            (s.rec_size, s.raw, s.sorted)
         } else {
-            let s = ext.line_info(&sec)?;
-            (s.rec_size, s.raw)
+            let s = ext.line_info(sec)?;
+            (s.rec_size, s.raw, s.sorted)
         };
         let rs = rec_size as usize;
         if rs < 4 {
@@ -331,8 +328,8 @@ impl Object {
         let placed = if prog == main { 0 } else { p.sub_insn_off };
         let adj = placed as i64 - p.sec_insn_off as i64;
         let mut out = Vec::new();
-        for rec in raw.chunks_exact(rs) {
-            let off = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize / BPF_INSN_SZ;
+        for rec in ext_records_from(raw, rs, sorted, start).chunks_exact(rs) {
+            let off = ext_insn_idx(rec);
             if off < start {
                 continue;
             }
@@ -675,4 +672,142 @@ struct ExtInfoAcc {
     line: InfoAcc,
     /// `.BTF.ext` present and the kernel takes func/line info.
     btf_func: bool,
+}
+
+/// The instruction index of a func_info/line_info record (its first word, a byte offset).
+fn ext_insn_idx(rec: &[u8]) -> usize {
+    u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize / BPF_INSN_SZ
+}
+
+/// The tail of `raw` (records of `rs >= 4` bytes) a scan for the records of instructions from
+/// `start` on begins at: with `sorted` records (as compilers write them) the first record at or
+/// past `start`, found by binary search (a scan from the section's first record made N
+/// programs of one section cost N x records); else all of `raw`. Either way the scan that
+/// skips records before `start` and stops at the program's end keeps the same records.
+fn ext_records_from(raw: &[u8], rs: usize, sorted: bool, start: usize) -> &[u8] {
+    if !sorted {
+        return raw;
+    }
+    let (mut lo, mut hi) = (0, raw.len() / rs);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if raw.get(mid * rs..mid * rs + 4).is_some_and(|r| ext_insn_idx(r) < start) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    raw.get(lo * rs..).unwrap_or(&[])
+}
+
+/// The program of a section holding a given instruction (the first such in program order).
+struct ProgFinder {
+    /// (first insn, end, program index) of the section's programs, in program order.
+    in_sec: Vec<(usize, usize, usize)>,
+    /// The same sorted by first insn, when no two ranges overlap (then at most one program
+    /// holds an instruction and a binary search finds it); empty otherwise.
+    sorted: Vec<(usize, usize, usize)>,
+}
+
+impl ProgFinder {
+    /// The programs of section `sec_idx` (none if `None`).
+    fn new(obj: &Object, sec_idx: Option<usize>) -> Self {
+        let in_sec = match sec_idx {
+            Some(si) => obj
+                .progs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.sec_idx == si)
+                .map(|(i, p)| (p.sec_insn_off, p.sec_insn_off + p.sec_insn_cnt, i))
+                .collect(),
+            None => Vec::new(),
+        };
+        Self::of_ranges(in_sec)
+    }
+
+    fn of_ranges(in_sec: Vec<(usize, usize, usize)>) -> Self {
+        let mut sorted = in_sec.clone();
+        sorted.sort_unstable();
+        if !sorted.windows(2).all(|w| w[0].1 <= w[1].0) {
+            sorted.clear();
+        }
+        ProgFinder { in_sec, sorted }
+    }
+
+    fn find(&self, insn: usize) -> Option<usize> {
+        if self.sorted.is_empty() {
+            return self.in_sec.iter().find(|e| insn >= e.0 && insn < e.1).map(|e| e.2);
+        }
+        let k = self.sorted.partition_point(|e| e.0 <= insn);
+        k.checked_sub(1).and_then(|k| self.sorted.get(k)).filter(|e| insn < e.1).map(|e| e.2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every set of up to 3 ranges over 0..6 (overlapping, empty, duplicated, any order): the
+    /// program found is the first in order holding the instruction, as a linear search finds.
+    #[test]
+    fn prog_finder_finds_what_a_linear_search_finds() {
+        let ranges: Vec<(usize, usize)> = (0..6).flat_map(|a| (a..6).map(move |b| (a, b))).collect();
+        let mut sets: Vec<Vec<(usize, usize)>> = vec![vec![]];
+        for a in &ranges {
+            sets.push(vec![*a]);
+            for b in &ranges {
+                sets.push(vec![*a, *b]);
+                sets.extend(ranges.iter().map(|c| vec![*a, *b, *c]));
+            }
+        }
+        let mut disjoint_seen = 0;
+        for set in &sets {
+            let in_sec: Vec<_> = set.iter().enumerate().map(|(i, &(a, b))| (a, b, i * 7)).collect();
+            let f = ProgFinder::of_ranges(in_sec.clone());
+            disjoint_seen += usize::from(!f.sorted.is_empty());
+            for insn in 0..7 {
+                let want = in_sec.iter().find(|e| insn >= e.0 && insn < e.1).map(|e| e.2);
+                assert_eq!(f.find(insn), want, "{set:?} insn {insn}");
+            }
+        }
+        assert!(disjoint_seen > 100, "the binary search ran on {disjoint_seen} sets");
+    }
+
+    /// Sorted record offsets (with repeats): the scan from `ext_records_from` keeps what a scan
+    /// of all records keeps, for every program range.
+    #[test]
+    fn ext_records_from_keeps_the_records_of_a_full_scan() {
+        let offs = [0u32, 0, 1, 3, 3, 3, 4, 7, 9, 9];
+        for rs in [4usize, 8, 16] {
+            let raw: Vec<u8> = offs
+                .iter()
+                .flat_map(|o| {
+                    let mut r = vec![0xa5u8; rs];
+                    r[..4].copy_from_slice(&(o * BPF_INSN_SZ as u32).to_le_bytes());
+                    r
+                })
+                .collect();
+            let scan = |raw: &[u8], start: usize, end: usize| -> Vec<Vec<u8>> {
+                let mut out = Vec::new();
+                for rec in raw.chunks_exact(rs) {
+                    let off = ext_insn_idx(rec);
+                    if off < start {
+                        continue;
+                    }
+                    if off >= end {
+                        break;
+                    }
+                    out.push(rec.to_vec());
+                }
+                out
+            };
+            for start in 0..11 {
+                for end in start..12 {
+                    let full = scan(&raw, start, end);
+                    assert_eq!(scan(ext_records_from(&raw, rs, true, start), start, end), full, "{start}..{end}");
+                    assert_eq!(scan(ext_records_from(&raw, rs, false, start), start, end), full);
+                }
+            }
+        }
+    }
 }
