@@ -28,10 +28,10 @@
 //! * log lines name module BTFs `module #N` (the BTF's index in [`CoreTargets`]) instead of the
 //!   module's name, and an enum spec never prints an enumerator that doesn't exist.
 
+use crate::btf::dedup::FastMap;
 use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, Kind, Type, INT_SIGNED};
 use crate::error::{Error, Result};
-use std::collections::HashMap;
 
 pub mod compat;
 mod patch;
@@ -150,14 +150,14 @@ pub struct Cand {
 /// to the candidates that matched, exactly like libbpf's `cand_cache`.
 #[derive(Debug, Default)]
 pub struct CandCache {
-    map: HashMap<u32, Vec<Cand>>,
+    map: FastMap<u32, Vec<Cand>>,
     /// vmlinux-only candidate lists found by [`CandCache::presearch`] and not yet used: the
     /// first relocation of the type logs them and moves a non-empty list to `map`.
-    pre: HashMap<u32, Vec<Cand>>,
+    pre: FastMap<u32, Vec<Cand>>,
     /// Relocation number used in logs by [`relocate_insn`] (which has no index argument).
     next_relo_idx: usize,
     /// Successful [`calc_relo_insn`] results of this load, see [`Memo`].
-    memo: HashMap<MemoKey, Memo>,
+    memo: FastMap<MemoKey, Memo>,
     /// Memoization off: every relocation takes the full path (for tests comparing both).
     memo_off: bool,
     /// Relocations answered from `memo`.
@@ -635,41 +635,52 @@ pub fn calc_relo_insn(
 /// own `prog` and `relo_idx` and returns the stored result; any other is computed in full and,
 /// if it succeeds, stored.
 #[allow(clippy::too_many_arguments)]
-fn calc_relo_insn_memo(
+fn calc_relo_insn_memo<'m>(
     prog: &str,
     relo: &CoreRelo,
     relo_idx: usize,
     local_btf: &Btf,
     cands: &mut Vec<Cand>,
     targets: &CoreTargets<'_>,
-    memo: &mut HashMap<MemoKey, Memo>,
+    memo: &'m mut FastMap<MemoKey, Memo>,
     hits: &mut usize,
-) -> Result<CoreReloRes> {
+) -> Result<&'m CoreReloRes> {
     let key = (relo.type_id, relo.access_str_off, relo.kind);
     if let Some(m) = memo.get(&key).filter(|m| m.cands == *cands) {
         *hits += 1;
         let ((pl, pp), (dl, dp)) = (crate::log::cs(prog), crate::log::cs(trunc(&m.res.local_spec)));
         // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`.
         unsafe { crate::pr_debug_c!(c"libbpf: prog '%.*s': relo #%zu: %.*s\n", pl, pp, relo_idx, dl, dp) };
-        if relo.kind == BPF_CORE_TYPE_ID_LOCAL {
-            return Ok(m.res.clone());
+        if relo.kind != BPF_CORE_TYPE_ID_LOCAL {
+            for (i, (matched, desc)) in m.lines.iter().enumerate() {
+                log_cand_match(pl, pp, relo_idx, *matched, i, desc);
+            }
+            if m.matched.is_empty() {
+                log_no_match(pl, pp, relo_idx);
+            } else {
+                cands.clone_from(&m.matched);
+            }
         }
-        for (i, (matched, desc)) in m.lines.iter().enumerate() {
-            log_cand_match(pl, pp, relo_idx, *matched, i, desc);
-        }
-        if m.matched.is_empty() {
-            log_no_match(pl, pp, relo_idx);
-        } else {
-            cands.clone_from(&m.matched);
-        }
-        return Ok(m.res.clone());
+        // Found again rather than returned from the `get` above: a returned borrow of it
+        // would keep `memo` borrowed on the path that inserts.
+        return memo
+            .get(&key)
+            .map(|m| &m.res)
+            .ok_or_else(|| Error::new(crate::error::lerr::INTERNAL, "CO-RE memo lost"));
     }
     let before = cands.clone();
     let mut lines = Vec::new();
     let res = calc_relo_insn_rec(prog, relo, relo_idx, local_btf, cands, targets, Some(&mut lines))?;
     let matched = lines.iter().zip(&before).filter(|((m, _), _)| *m).map(|(_, c)| *c).collect();
-    memo.insert(key, Memo { cands: before, lines, matched, res: res.clone() });
-    Ok(res)
+    let m = Memo { cands: before, lines, matched, res };
+    let m = match memo.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            o.insert(m);
+            o.into_mut()
+        }
+        std::collections::hash_map::Entry::Vacant(v) => v.insert(m),
+    };
+    Ok(&m.res)
 }
 
 /// The `matching`/`non-matching candidate` debug line of [`calc_relo_insn`].
@@ -863,13 +874,19 @@ pub fn relocate_insn_idx(
             insns.len()
         )));
     }
-    let lt = local.ty(relo.type_id).ok_or_else(|| {
-        Error::inval(format!(
-            "prog '{prog_name}': relo #{relo_idx}: local type id {} is out of range (type count {})",
-            relo.type_id,
-            local.type_cnt()
-        ))
-    })?;
+    // The local type, decoded only when no earlier relocation of it got a candidate list
+    // (which it did only after this check passed; the BTF does not change during a load).
+    let local_type = || {
+        local.ty(relo.type_id).ok_or_else(|| {
+            Error::inval(format!(
+                "prog '{prog_name}': relo #{relo_idx}: local type id {} is out of range (type count {})",
+                relo.type_id,
+                local.type_cnt()
+            ))
+        })
+    };
+    let known = relo.kind != BPF_CORE_TYPE_ID_LOCAL && cache.map.contains_key(&relo.type_id);
+    let lt = if known { None } else { Some(local_type()?) };
 
     let mut none = Vec::new();
     let cands = if relo.kind == BPF_CORE_TYPE_ID_LOCAL {
@@ -878,6 +895,10 @@ pub fn relocate_insn_idx(
         match cache.map.entry(relo.type_id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
+                let lt = match lt {
+                    Some(t) => t,
+                    None => local_type()?,
+                };
                 match cache.pre.remove(&relo.type_id).filter(|c| !c.is_empty()) {
                     Some(c) => {
                         if let Some(main) = targets.btfs.first() {
@@ -908,9 +929,10 @@ pub fn relocate_insn_idx(
     };
 
     let res = if cache.memo_off {
-        calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets)
+        calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).map(std::borrow::Cow::Owned)
     } else {
         calc_relo_insn_memo(prog_name, relo, relo_idx, local, cands, targets, &mut cache.memo, &mut cache.memo_hits)
+            .map(std::borrow::Cow::Borrowed)
     }
     .inspect_err(|e| {
         crate::pr_warn!(

@@ -37,20 +37,28 @@ impl Object {
         // The object's DECL_TAG ids, found on first need and kept for every program (a scan
         // of the object's BTF per program made N programs cost N x types).
         let mut decl_tags: Option<Vec<u32>> = None;
+        // Only subprograms get placed into a main program (their `sub_insn_off` set): after
+        // one reset of all, each main program resets just those (a reset of every program per
+        // main program made N programs cost N^2).
+        for p in self.progs.iter_mut() {
+            p.sub_insn_off = 0;
+        }
+        let subprogs: Vec<usize> =
+            self.progs.iter().enumerate().filter(|(_, p)| self.is_subprog(p)).map(|(i, _)| i).collect();
         for i in 0..self.progs.len() {
             let Some(p) = self.progs.get(i) else { continue };
             if self.is_subprog(p) || !p.autoload {
                 continue;
             }
-            let name = p.name.to_string_lossy().into_owned();
             let btf_func = self.btf_ext.is_some() && kb.supported(Feature::BtfFunc);
-            self.relocate_calls(i, btf_func).map_err(|e| {
+            if let Err(e) = self.relocate_calls(i, &subprogs, btf_func) {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
                 }
+                let name = self.progs.get(i).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
                 crate::pr_warn!("prog '{}': failed to relocate calls: {}", name, errstr(e.errno()));
-                Error::quiet(e.errno())
-            })?;
+                return Err(Error::quiet(e.errno()));
+            }
             let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
             if decl_tag {
                 let btf = self.btf.as_deref();
@@ -119,7 +127,8 @@ impl Object {
         }
         let secs: Vec<String> =
             ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
-        let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>)> = Vec::new();
+        // (program, its patched instructions, its CO-RE relocations, its name)
+        let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>, String)> = Vec::new();
         // Index in `patches` of each program's entry.
         let mut slot_of: Vec<Option<usize>> = vec![None; self.progs.len()];
         for sec in &secs {
@@ -158,24 +167,23 @@ impl Object {
                 let slot = match slot_of.get(pidx).copied().flatten() {
                     Some(s) => s,
                     None => {
-                        patches.push((pidx, p.insns.clone(), Vec::new()));
+                        patches.push((pidx, p.insns.clone(), Vec::new(), p.name.to_string_lossy().into_owned()));
                         if let Some(s) = slot_of.get_mut(pidx) {
                             *s = Some(patches.len() - 1);
                         }
                         patches.len() - 1
                     }
                 };
-                let (_, insns, recorded) = &mut patches[slot];
+                let (_, insns, recorded, pname) = &mut patches[slot];
                 recorded.push(crate::object::Reloc {
                     insn_idx,
                     kind: RelocKind::Core { type_id: r.type_id, access_str_off: r.access_str_off, kind: r.kind },
                 });
-                let pname = p.name.to_string_lossy();
                 // The engine prints libbpf's "failed to relocate" / "failed to patch" lines.
-                crate::reloc::relocate_insn_idx(local, r, ri, insns, insn_idx, &targets, &mut cache, &pname)?;
+                crate::reloc::relocate_insn_idx(local, r, ri, insns, insn_idx, &targets, &mut cache, pname)?;
             }
         }
-        for (pidx, insns, recorded) in patches {
+        for (pidx, insns, recorded, _) in patches {
             if let Some(p) = self.progs.get_mut(pidx) {
                 p.insns = insns;
                 p.relos.extend(recorded);
@@ -186,9 +194,12 @@ impl Object {
 
     /// Append every subprogram `main` reaches (recursively, once each) and point its calls and
     /// callback references at the copies; subprogram relocations are carried over.
-    fn relocate_calls(&mut self, main: usize, btf_func: bool) -> Result<()> {
-        for p in self.progs.iter_mut() {
-            p.sub_insn_off = 0;
+    /// `subprogs`: the indices of every subprogram, the only programs that can have been placed.
+    fn relocate_calls(&mut self, main: usize, subprogs: &[usize], btf_func: bool) -> Result<()> {
+        for &i in subprogs {
+            if let Some(p) = self.progs.get_mut(i) {
+                p.sub_insn_off = 0;
+            }
         }
         let mut acc = ExtInfoAcc { func: InfoAcc::default(), line: InfoAcc::default(), btf_func };
         self.reloc_code(main, main, &mut acc)?;
@@ -230,6 +241,9 @@ impl Object {
     /// `decl_tags`: the ids of the object's DECL_TAG types (the caller finds them once).
     fn append_exception_cb(&mut self, main: usize, decl_tags: &[u32], btf_func: bool) -> Result<()> {
         let Some(btf) = self.btf.as_deref() else { return Ok(()) };
+        if decl_tags.is_empty() {
+            return Ok(());
+        }
         let pname = self.progs.get(main).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
         const PFX: &str = "exception_callback:";
         let mut cb: Option<usize> = None;
@@ -306,7 +320,9 @@ impl Object {
 
     /// Copy `.BTF.ext` records of `prog` (func_info or line_info) into the main program's set,
     /// converted to instruction offsets relative to where `prog` now sits.
-    fn ext_records(&self, prog: usize, main: usize, func: bool) -> Option<(Vec<u8>, u32)> {
+    /// Appended to `out`; returns the record size, or `None` (nothing appended) when there is
+    /// none.
+    fn ext_records(&self, prog: usize, main: usize, func: bool, out: &mut Vec<u8>) -> Option<u32> {
         let ext = self.btf_ext.as_ref()?;
         let p = self.progs.get(prog)?;
         let sec = self.sec_names.get(p.sec_idx).map_or("", String::as_str);
@@ -327,7 +343,7 @@ impl Object {
         let end = p.sec_insn_off + p.sec_insn_cnt;
         let placed = if prog == main { 0 } else { p.sub_insn_off };
         let adj = placed as i64 - p.sec_insn_off as i64;
-        let mut out = Vec::new();
+        let before = out.len();
         for rec in ext_records_from(raw, rs, sorted, start).chunks_exact(rs) {
             let off = ext_insn_idx(rec);
             if off < start {
@@ -340,10 +356,10 @@ impl Object {
             out.extend_from_slice(&new_off.to_le_bytes());
             out.extend_from_slice(&rec[4..]);
         }
-        if out.is_empty() {
+        if out.len() == before {
             None
         } else {
-            Some((out, rec_size))
+            Some(rec_size)
         }
     }
 
@@ -355,13 +371,9 @@ impl Object {
                 if !set.on || (main != prog && set.recs.is_empty()) {
                     continue;
                 }
-                let got = self.ext_records(prog, main, func);
                 let set = if func { &mut acc.func } else { &mut acc.line };
-                match got {
-                    Some((recs, rs)) => {
-                        set.recs.extend_from_slice(&recs);
-                        set.rec_size = rs;
-                    }
+                match self.ext_records(prog, main, func, &mut set.recs) {
+                    Some(rs) => set.rec_size = rs,
                     None => {
                         let pname =
                             self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
