@@ -344,7 +344,12 @@ impl Object {
         let placed = if prog == main { 0 } else { p.sub_insn_off };
         let adj = placed as i64 - p.sec_insn_off as i64;
         let before = out.len();
-        for rec in ext_records_from(raw, rs, sorted, start).chunks_exact(rs) {
+        let recs = ext_records_from(raw, rs, sorted, start, end);
+        if sorted {
+            // exactly the program's records (see `ext_records_from`)
+            out.reserve(recs.len());
+        }
+        for rec in recs.chunks_exact(rs) {
             let off = ext_insn_idx(rec);
             if off < start {
                 continue;
@@ -691,25 +696,31 @@ fn ext_insn_idx(rec: &[u8]) -> usize {
     u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize / BPF_INSN_SZ
 }
 
-/// The tail of `raw` (records of `rs >= 4` bytes) a scan for the records of instructions from
-/// `start` on begins at: with `sorted` records (as compilers write them) the first record at or
-/// past `start`, found by binary search (a scan from the section's first record made N
-/// programs of one section cost N x records); else all of `raw`. Either way the scan that
-/// skips records before `start` and stops at the program's end keeps the same records.
-fn ext_records_from(raw: &[u8], rs: usize, sorted: bool, start: usize) -> &[u8] {
+/// The part of `raw` (records of `rs >= 4` bytes) a scan for the records of instructions
+/// `start..end` looks at: with `sorted` records (as compilers write them) exactly the records
+/// in that range, found by binary search (a scan from the section's first record made N
+/// programs of one section cost N x records); else all of `raw`. Either way the scan that skips
+/// records before `start` and stops at the first at or past `end` keeps the same records.
+fn ext_records_from(raw: &[u8], rs: usize, sorted: bool, start: usize, end: usize) -> &[u8] {
     if !sorted {
         return raw;
     }
-    let (mut lo, mut hi) = (0, raw.len() / rs);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if raw.get(mid * rs..mid * rs + 4).is_some_and(|r| ext_insn_idx(r) < start) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+    // The first record whose instruction is at or past `at`.
+    let first_from = |at: usize| {
+        let (mut lo, mut hi) = (0, raw.len() / rs);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if raw.get(mid * rs..mid * rs + 4).is_some_and(|r| ext_insn_idx(r) < at) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-    }
-    raw.get(lo * rs..).unwrap_or(&[])
+        lo
+    };
+    let lo = first_from(start);
+    let hi = first_from(end).max(lo);
+    raw.get(lo * rs..hi * rs).unwrap_or(&[])
 }
 
 /// The program of a section holding a given instruction (the first such in program order).
@@ -816,8 +827,10 @@ mod tests {
             for start in 0..11 {
                 for end in start..12 {
                     let full = scan(&raw, start, end);
-                    assert_eq!(scan(ext_records_from(&raw, rs, true, start), start, end), full, "{start}..{end}");
-                    assert_eq!(scan(ext_records_from(&raw, rs, false, start), start, end), full);
+                    let exact = ext_records_from(&raw, rs, true, start, end);
+                    assert_eq!(scan(exact, start, end), full, "{start}..{end}");
+                    assert_eq!(exact.len(), full.len() * rs, "{start}..{end}: only the range's records");
+                    assert_eq!(scan(ext_records_from(&raw, rs, false, start, end), start, end), full);
                 }
             }
         }
