@@ -346,8 +346,14 @@ impl Object {
         let before = out.len();
         let recs = ext_records_from(raw, rs, sorted, start, end);
         if sorted {
-            // exactly the program's records (see `ext_records_from`)
-            out.reserve(recs.len());
+            // Exactly the program's records (see `ext_records_from`): copied at once, then
+            // each one's instruction offset rewritten.
+            out.extend_from_slice(recs);
+            for rec in out.get_mut(before..).unwrap_or_default().chunks_exact_mut(rs) {
+                let new_off = (ext_insn_idx(rec) as i64 + adj) as u32;
+                rec[..4].copy_from_slice(&new_off.to_le_bytes());
+            }
+            return if out.len() == before { None } else { Some(rec_size) };
         }
         for rec in recs.chunks_exact(rs) {
             let off = ext_insn_idx(rec);
