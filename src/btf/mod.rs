@@ -583,18 +583,33 @@ impl Btf {
     /// A test of whether own type `id`'s name starts with `prefix` (raw bytes, no UTF-8 check),
     /// with the type and string sections looked up once: the cheap filter of the CO-RE
     /// candidate search, run on every type of vmlinux. `prefix` must hold no NUL: the caller
-    /// checks that once, not once per type.
-    pub(crate) fn own_name_prefix_test<'a>(&'a self, prefix: &'a [u8]) -> impl Fn(u32) -> bool + 'a {
+    /// checks that once, not once per type. With `kind_ok`, a type whose kind bits decode to a
+    /// kind it refuses fails without its name being looked at (one word read instead of a
+    /// string compare for most types).
+    pub(crate) fn own_name_prefix_test<'a>(
+        &'a self,
+        prefix: &'a [u8],
+        kind_ok: impl Fn(Kind) -> bool + 'a,
+    ) -> impl Fn(u32) -> bool + 'a {
         let d = &*self.data;
         let (types, offs, strs) = (&*d.types, &d.offs[..], self.strs());
         let (start_id, start_str) = (d.start_id, d.start_str_off);
+        let first = prefix.first().copied();
         move |id: u32| {
             let Some(&w) = id.checked_sub(start_id).and_then(|i| offs.get(i as usize)) else { return false };
-            let Some(&off) = types.get(w as usize) else { return false };
+            let w = w as usize;
+            if types.get(w + 1).and_then(|&info| Kind::from_raw((info >> 24) & 0x1f)).is_some_and(|k| !kind_ok(k)) {
+                return false;
+            }
+            let Some(&off) = types.get(w) else { return false };
             if off < start_str {
                 return self.base.as_deref().is_some_and(|b| b.str_starts_with(off, prefix));
             }
             let o = (off - start_str) as usize;
+            // The first byte inline: most names differ there, without a call to compare.
+            if first.is_some_and(|f| strs.get(o) != Some(&f)) {
+                return false;
+            }
             o.checked_add(prefix.len()).and_then(|end| strs.get(o..end)) == Some(prefix)
         }
     }

@@ -306,7 +306,9 @@ fn add_cands(
     // No BTF name holds a NUL: a local name with one goes without the prefix filter (and then
     // matches nothing below, as before).
     let filter = !eb.contains(&0);
-    let name_starts_with_eb = targ.own_name_prefix_test(eb);
+    // A kind the local type's can't match fails before the name is looked at (the same types
+    // fail the kind test below).
+    let name_starts_with_eb = targ.own_name_prefix_test(eb, |k| compat::kind_core_compat(k, local.kind));
     for id in start_id..targ.type_cnt() {
         // Cheap filter on the raw name bytes before decoding the type: a candidate's name
         // starts with the local essential name.
