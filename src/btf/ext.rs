@@ -119,6 +119,9 @@ pub struct InfoSet<'a, T> {
     pub records: &'a [T],
     /// The records as found in the file: `records.len() * rec_size` bytes.
     pub raw: &'a [u8],
+    /// The records' instruction offsets (each record's first word) never decrease, so the
+    /// records of an instruction range can be found by binary search.
+    pub sorted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +132,8 @@ struct Sec<T> {
     recs: Vec<T>,
     /// Byte range of the records in `BtfExt::raw`.
     raw: Range<usize>,
+    /// See [`InfoSet::sorted`].
+    sorted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -197,8 +202,12 @@ impl<T: ExtRecord> Sub<T> {
                 .chunks_exact(rec_size as usize)
                 .map(|c| T::read(c).ok_or_else(|| bad(format!("section {i} record truncated"))))
                 .collect::<Result<Vec<T>>>()?;
+            let sorted = raw[r.clone()]
+                .chunks_exact(rec_size as usize)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .is_sorted();
             pos = r.end;
-            secs.push(Sec { name_off, name: String::new(), recs, raw: r });
+            secs.push(Sec { name_off, name: String::new(), recs, raw: r, sorted });
         }
         Ok(Sub { rec_size, secs })
     }
@@ -216,12 +225,19 @@ impl<T: ExtRecord> Sub<T> {
             rec_size,
             records: &s.recs,
             raw: raw.get(s.raw.clone()).unwrap_or(&[]),
+            sorted: s.sorted,
         })
     }
 
     fn get<'a>(&'a self, raw: &'a [u8], name: &str) -> Option<InfoSet<'a, T>> {
         let s = self.secs.iter().find(|s| !s.name.is_empty() && s.name == name)?;
-        Some(InfoSet { sec_name: &s.name, rec_size: self.rec_size, records: &s.recs, raw: raw.get(s.raw.clone())? })
+        Some(InfoSet {
+            sec_name: &s.name,
+            rec_size: self.rec_size,
+            records: &s.recs,
+            raw: raw.get(s.raw.clone())?,
+            sorted: s.sorted,
+        })
     }
 }
 

@@ -1,11 +1,12 @@
 //! Getting BTF from files: raw BTF (sysfs), ELF objects (`.BTF`, `.BTF.ext`, `.BTF.base`), the
 //! running kernel's vmlinux BTF (parsed once per process) and module split BTF.
 
-use super::{Btf, BtfExt, BTF_MAGIC};
+use super::{Btf, BtfExt, Kind, BTF_MAGIC};
 use crate::error::{Error, Result};
 use crate::sys::file_map::MappedFile;
 use object::{Object, ObjectSection};
 use parking_lot::Mutex;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -129,8 +130,7 @@ impl Btf {
     }
 
     fn vmlinux_shared(log_hit: bool) -> Result<Arc<Btf>> {
-        static CACHE: Mutex<Option<Arc<Btf>>> = Mutex::new(None);
-        let mut slot = CACHE.lock();
+        let mut slot = VMLINUX.lock();
         if let Some(b) = &*slot {
             if log_hit && Path::new(SYSFS_VMLINUX).exists() {
                 log_loaded_vmlinux();
@@ -142,6 +142,33 @@ impl Btf {
         Ok(btf)
     }
 
+    /// The CO-RE candidates (ids) in this BTF of a local type of kind `kind` whose essential
+    /// name is `essent`, as `search` finds them. When `self` is the shared vmlinux BTF (of
+    /// [`Btf::vmlinux`]), whose candidates depend on nothing else, lists are kept for the life of
+    /// the process and a later load skips the search; [`VMLINUX_CANDS_MAX`] bounds how many.
+    pub(crate) fn vmlinux_core_cands(&self, kind: Kind, essent: &str, search: impl FnOnce() -> Vec<u32>) -> Vec<u32> {
+        let shared = VMLINUX.lock().as_deref().is_some_and(|v| std::ptr::eq(v, self));
+        if !shared {
+            return search();
+        }
+        let mut cache = VMLINUX_CANDS.lock();
+        let cache = cache.get_or_insert_with(Default::default);
+        if let Some(ids) = cache.get(essent).and_then(|l| l.iter().find(|(k, _)| *k == kind)) {
+            return ids.1.to_vec();
+        }
+        let ids = search();
+        if cache.len() < VMLINUX_CANDS_MAX || cache.contains_key(essent) {
+            cache.entry(essent.into()).or_default().push((kind, ids.as_slice().into()));
+        }
+        ids
+    }
+
+    /// Number of essential names whose vmlinux candidates [`Btf::vmlinux_core_cands`] keeps.
+    #[doc(hidden)]
+    pub fn vmlinux_core_cands_kept() -> usize {
+        VMLINUX_CANDS.lock().as_ref().map_or(0, |c| c.len())
+    }
+
     /// A kernel module's split BTF from `/sys/kernel/btf/<module>` on top of `vmlinux`.
     pub fn load_module(module: &str, vmlinux: Arc<Btf>) -> Result<Btf> {
         if module.is_empty() || module.contains('/') || module.starts_with('.') {
@@ -150,6 +177,21 @@ impl Btf {
         Btf::parse_raw_file(Path::new("/sys/kernel/btf").join(module), Some(vmlinux))
     }
 }
+
+/// The running kernel's BTF, parsed once per process ([`Btf::vmlinux`]); never replaced once set.
+static VMLINUX: Mutex<Option<Arc<Btf>>> = Mutex::new(None);
+
+/// CO-RE candidate lists in the shared vmlinux BTF ([`Btf::vmlinux_core_cands`]): essential name
+/// -> (local kind, candidate ids). Only names of types some loaded object relocates get here;
+/// at most [`VMLINUX_CANDS_MAX`] names (a few hundred bytes each at most: a name, a kind, and
+/// the ids, almost always one), after which new names are searched every time.
+static VMLINUX_CANDS: Mutex<Option<CandLists>> = Mutex::new(None);
+
+/// Essential name -> (local kind, candidate ids) of [`VMLINUX_CANDS`].
+type CandLists = HashMap<Box<str>, Vec<(Kind, Box<[u32]>)>>;
+
+/// Bound of [`VMLINUX_CANDS`]: names kept.
+pub(crate) const VMLINUX_CANDS_MAX: usize = 512;
 
 // libbpf's line for a vmlinux BTF loaded (or found loaded): a C format, formatted only by a
 // callback that prints debug lines.

@@ -28,10 +28,10 @@
 //! * log lines name module BTFs `module #N` (the BTF's index in [`CoreTargets`]) instead of the
 //!   module's name, and an enum spec never prints an enumerator that doesn't exist.
 
+use crate::btf::dedup::FastMap;
 use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, Kind, Type, INT_SIGNED};
 use crate::error::{Error, Result};
-use std::collections::HashMap;
 
 pub mod compat;
 mod patch;
@@ -150,12 +150,40 @@ pub struct Cand {
 /// to the candidates that matched, exactly like libbpf's `cand_cache`.
 #[derive(Debug, Default)]
 pub struct CandCache {
-    map: HashMap<u32, Vec<Cand>>,
+    map: FastMap<u32, Vec<Cand>>,
     /// vmlinux-only candidate lists found by [`CandCache::presearch`] and not yet used: the
     /// first relocation of the type logs them and moves a non-empty list to `map`.
-    pre: HashMap<u32, Vec<Cand>>,
+    pre: FastMap<u32, Vec<Cand>>,
     /// Relocation number used in logs by [`relocate_insn`] (which has no index argument).
     next_relo_idx: usize,
+    /// Successful [`calc_relo_insn`] results of this load, see [`Memo`].
+    memo: FastMap<MemoKey, Memo>,
+    /// Memoization off: every relocation takes the full path (for tests comparing both).
+    memo_off: bool,
+    /// Relocations answered from `memo`.
+    memo_hits: usize,
+}
+
+/// A relocation's identity for [`Memo`]: (local type id, access string offset, kind).
+type MemoKey = (u32, u32, u32);
+
+/// One successful [`calc_relo_insn`], replayable. The computation depends only on the local
+/// BTF, the targets (both fixed for a [`CandCache`]), the key and the candidate list it started
+/// from; the program name and relocation number appear only in log lines and error texts. So a
+/// later relocation with the same key and the same list gets the stored result and the stored
+/// texts of its debug lines, printed with its own program name and number: the log is
+/// byte-identical to a full computation. Errors are never stored.
+#[derive(Debug)]
+struct Memo {
+    /// The candidate list the computation started from (a narrowing by another relocation of
+    /// the type makes it differ: then the relocation is computed again and the memo replaced).
+    cands: Vec<Cand>,
+    /// For each candidate in order: matched, and its spec text (untruncated).
+    lines: Vec<(bool, String)>,
+    /// The candidates that matched (the list is narrowed to them when not empty).
+    matched: Vec<Cand>,
+    /// The result; its `local_spec` is the text of the `relo #N:` line.
+    res: CoreReloRes,
 }
 
 impl CandCache {
@@ -172,6 +200,20 @@ impl CandCache {
     }
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+    /// Turn the memoization of relocation results within this cache off (`false`) or on (the
+    /// default): with it off every relocation is computed in full. For tests that compare both.
+    #[doc(hidden)]
+    pub fn set_memo(&mut self, on: bool) {
+        self.memo_off = !on;
+        if !on {
+            self.memo.clear();
+        }
+    }
+    /// Number of relocations answered from the memo so far.
+    #[doc(hidden)]
+    pub fn memo_hits(&self) -> usize {
+        self.memo_hits
     }
 
     /// Search `vmlinux` (the main target, `btfs[0]`) alone for the candidates of every local
@@ -190,8 +232,12 @@ impl CandCache {
                 continue;
             }
             let essent = &t.name[..essential_name_len(t.name)];
-            let mut c = Vec::new();
-            add_cands(&t, essent, vmlinux, 0, None, 1, &mut c);
+            let ids = vmlinux.vmlinux_core_cands(t.kind, essent, || {
+                let mut c = Vec::new();
+                add_cands(&t, essent, vmlinux, 0, None, 1, &mut c);
+                c.into_iter().map(|c| c.id).collect()
+            });
+            let c: Vec<Cand> = ids.into_iter().map(|id| Cand { btf_idx: 0, id }).collect();
             need_modules |= c.is_empty();
             self.pre.insert(id, c);
         }
@@ -260,7 +306,9 @@ fn add_cands(
     // No BTF name holds a NUL: a local name with one goes without the prefix filter (and then
     // matches nothing below, as before).
     let filter = !eb.contains(&0);
-    let name_starts_with_eb = targ.own_name_prefix_test(eb);
+    // A kind the local type's can't match fails before the name is looked at (the same types
+    // fail the kind test below).
+    let name_starts_with_eb = targ.own_name_prefix_test(eb, |k| compat::kind_core_compat(k, local.kind));
     for id in start_id..targ.type_cnt() {
         // Cheap filter on the raw name bytes before decoding the type: a candidate's name
         // starts with the local essential name.
@@ -581,6 +629,101 @@ pub fn calc_relo_insn(
     cands: &mut Vec<Cand>,
     targets: &CoreTargets<'_>,
 ) -> Result<CoreReloRes> {
+    calc_relo_insn_rec(prog, relo, relo_idx, local_btf, cands, targets, None)
+}
+
+/// [`calc_relo_insn`] through the memo of `cache` (see [`Memo`]): a relocation whose key and
+/// candidate list were computed before in this cache replays the stored debug lines with its
+/// own `prog` and `relo_idx` and returns the stored result; any other is computed in full and,
+/// if it succeeds, stored.
+#[allow(clippy::too_many_arguments)]
+fn calc_relo_insn_memo<'m>(
+    prog: &str,
+    relo: &CoreRelo,
+    relo_idx: usize,
+    local_btf: &Btf,
+    cands: &mut Vec<Cand>,
+    targets: &CoreTargets<'_>,
+    memo: &'m mut FastMap<MemoKey, Memo>,
+    hits: &mut usize,
+) -> Result<&'m CoreReloRes> {
+    let key = (relo.type_id, relo.access_str_off, relo.kind);
+    if let Some(m) = memo.get(&key).filter(|m| m.cands == *cands) {
+        *hits += 1;
+        let ((pl, pp), (dl, dp)) = (crate::log::cs(prog), crate::log::cs(trunc(&m.res.local_spec)));
+        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for `%zu`.
+        unsafe { crate::pr_debug_c!(c"libbpf: prog '%.*s': relo #%zu: %.*s\n", pl, pp, relo_idx, dl, dp) };
+        if relo.kind != BPF_CORE_TYPE_ID_LOCAL {
+            for (i, (matched, desc)) in m.lines.iter().enumerate() {
+                log_cand_match(pl, pp, relo_idx, *matched, i, desc);
+            }
+            if m.matched.is_empty() {
+                log_no_match(pl, pp, relo_idx);
+            } else {
+                cands.clone_from(&m.matched);
+            }
+        }
+        // Found again rather than returned from the `get` above: a returned borrow of it
+        // would keep `memo` borrowed on the path that inserts.
+        return memo
+            .get(&key)
+            .map(|m| &m.res)
+            .ok_or_else(|| Error::new(crate::error::lerr::INTERNAL, "CO-RE memo lost"));
+    }
+    let before = cands.clone();
+    let mut lines = Vec::new();
+    let res = calc_relo_insn_rec(prog, relo, relo_idx, local_btf, cands, targets, Some(&mut lines))?;
+    let matched = lines.iter().zip(&before).filter(|((m, _), _)| *m).map(|(_, c)| *c).collect();
+    let m = Memo { cands: before, lines, matched, res };
+    let m = match memo.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            o.insert(m);
+            o.into_mut()
+        }
+        std::collections::hash_map::Entry::Vacant(v) => v.insert(m),
+    };
+    Ok(&m.res)
+}
+
+/// The `matching`/`non-matching candidate` debug line of [`calc_relo_insn`].
+fn log_cand_match(pl: std::ffi::c_int, pp: *const std::ffi::c_char, relo_idx: usize, m: bool, i: usize, desc: &str) {
+    let ((ml, mp), (dl, dp)) =
+        (crate::log::cs(if m { "matching" } else { "non-matching" }), crate::log::cs(trunc(desc)));
+    // SAFETY: (c_int, pointer) of live &str for each `%.*s` (the caller's `(pl, pp)` is
+    // [`crate::log::cs`] of a live &str), usize for each `%zu`.
+    unsafe {
+        crate::pr_debug_c!(
+            c"libbpf: prog '%.*s': relo #%zu: %.*s candidate #%zu %.*s\n",
+            pl,
+            pp,
+            relo_idx,
+            ml,
+            mp,
+            i,
+            dl,
+            dp
+        )
+    };
+}
+
+/// The `no matching targets found` debug line of [`calc_relo_insn`].
+fn log_no_match(pl: std::ffi::c_int, pp: *const std::ffi::c_char, relo_idx: usize) {
+    // SAFETY: (c_int, pointer) of a live &str for `%.*s` (the caller's [`crate::log::cs`]),
+    // usize for `%zu`.
+    unsafe { crate::pr_debug_c!(c"libbpf: prog '%.*s': relo #%zu: no matching targets found\n", pl, pp, relo_idx) };
+}
+
+/// [`calc_relo_insn`], recording in `rec` (if given) whether each candidate matched and its
+/// spec text, as logged.
+fn calc_relo_insn_rec(
+    prog: &str,
+    relo: &CoreRelo,
+    relo_idx: usize,
+    local_btf: &Btf,
+    cands: &mut Vec<Cand>,
+    targets: &CoreTargets<'_>,
+    mut rec: Option<&mut Vec<(bool, String)>>,
+) -> Result<CoreReloRes> {
     let local_id = relo.type_id;
     let lt = local_btf
         .ty(local_id)
@@ -643,22 +786,10 @@ pub fn calc_relo_insn(
             );
             e.context(format!("prog '{prog}': relo #{relo_idx}: error matching candidate #{i} {desc}"))
         })?;
-        let ((ml, mp), (dl, dp)) =
-            (crate::log::cs(if m { "matching" } else { "non-matching" }), crate::log::cs(trunc(&desc)));
-        // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
-        unsafe {
-            crate::pr_debug_c!(
-                c"libbpf: prog '%.*s': relo #%zu: %.*s candidate #%zu %.*s\n",
-                pl,
-                pp,
-                relo_idx,
-                ml,
-                mp,
-                i,
-                dl,
-                dp
-            )
-        };
+        log_cand_match(pl, pp, relo_idx, m, i, &desc);
+        if let Some(r) = rec.as_deref_mut() {
+            r.push((m, desc));
+        }
         if !m {
             continue;
         }
@@ -705,10 +836,7 @@ pub fn calc_relo_insn(
     match best {
         Some((res, _)) => Ok(res),
         None => {
-            // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
-            unsafe {
-                crate::pr_debug_c!(c"libbpf: prog '%.*s': relo #%zu: no matching targets found\n", pl, pp, relo_idx)
-            };
+            log_no_match(pl, pp, relo_idx);
             let mut res = calc_relo(prog, relo, relo_idx, &local_spec, None)
                 .map_err(|e| e.context(format!("prog '{prog}': relo #{relo_idx}")))?;
             res.local_spec = local_desc;
@@ -748,13 +876,19 @@ pub fn relocate_insn_idx(
             insns.len()
         )));
     }
-    let lt = local.ty(relo.type_id).ok_or_else(|| {
-        Error::inval(format!(
-            "prog '{prog_name}': relo #{relo_idx}: local type id {} is out of range (type count {})",
-            relo.type_id,
-            local.type_cnt()
-        ))
-    })?;
+    // The local type, decoded only when no earlier relocation of it got a candidate list
+    // (which it did only after this check passed; the BTF does not change during a load).
+    let local_type = || {
+        local.ty(relo.type_id).ok_or_else(|| {
+            Error::inval(format!(
+                "prog '{prog_name}': relo #{relo_idx}: local type id {} is out of range (type count {})",
+                relo.type_id,
+                local.type_cnt()
+            ))
+        })
+    };
+    let known = relo.kind != BPF_CORE_TYPE_ID_LOCAL && cache.map.contains_key(&relo.type_id);
+    let lt = if known { None } else { Some(local_type()?) };
 
     let mut none = Vec::new();
     let cands = if relo.kind == BPF_CORE_TYPE_ID_LOCAL {
@@ -763,6 +897,10 @@ pub fn relocate_insn_idx(
         match cache.map.entry(relo.type_id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
+                let lt = match lt {
+                    Some(t) => t,
+                    None => local_type()?,
+                };
                 match cache.pre.remove(&relo.type_id).filter(|c| !c.is_empty()) {
                     Some(c) => {
                         if let Some(main) = targets.btfs.first() {
@@ -792,7 +930,13 @@ pub fn relocate_insn_idx(
         }
     };
 
-    let res = calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).inspect_err(|e| {
+    let res = if cache.memo_off {
+        calc_relo_insn(prog_name, relo, relo_idx, local, cands, targets).map(std::borrow::Cow::Owned)
+    } else {
+        calc_relo_insn_memo(prog_name, relo, relo_idx, local, cands, targets, &mut cache.memo, &mut cache.memo_hits)
+            .map(std::borrow::Cow::Borrowed)
+    }
+    .inspect_err(|e| {
         crate::pr_warn!(
             "prog '{prog_name}': relo #{relo_idx}: failed to relocate: {}",
             crate::error::errstr(e.errno())

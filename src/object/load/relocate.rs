@@ -37,20 +37,28 @@ impl Object {
         // The object's DECL_TAG ids, found on first need and kept for every program (a scan
         // of the object's BTF per program made N programs cost N x types).
         let mut decl_tags: Option<Vec<u32>> = None;
+        // Only subprograms get placed into a main program (their `sub_insn_off` set): after
+        // one reset of all, each main program resets just those (a reset of every program per
+        // main program made N programs cost N^2).
+        for p in self.progs.iter_mut() {
+            p.sub_insn_off = 0;
+        }
+        let subprogs: Vec<usize> =
+            self.progs.iter().enumerate().filter(|(_, p)| self.is_subprog(p)).map(|(i, _)| i).collect();
         for i in 0..self.progs.len() {
             let Some(p) = self.progs.get(i) else { continue };
             if self.is_subprog(p) || !p.autoload {
                 continue;
             }
-            let name = p.name.to_string_lossy().into_owned();
             let btf_func = self.btf_ext.is_some() && kb.supported(Feature::BtfFunc);
-            self.relocate_calls(i, btf_func).map_err(|e| {
+            if let Err(e) = self.relocate_calls(i, &subprogs, btf_func) {
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
                 }
+                let name = self.progs.get(i).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
                 crate::pr_warn!("prog '{}': failed to relocate calls: {}", name, errstr(e.errno()));
-                Error::quiet(e.errno())
-            })?;
+                return Err(Error::quiet(e.errno()));
+            }
             let decl_tag = self.btf.is_some() && kb.supported(Feature::BtfDeclTag);
             if decl_tag {
                 let btf = self.btf.as_deref();
@@ -119,24 +127,23 @@ impl Object {
         }
         let secs: Vec<String> =
             ext.sections().filter(|s| ext.core_relos(s).is_some_and(|r| !r.is_empty())).map(String::from).collect();
-        let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>)> = Vec::new();
+        // (program, its patched instructions, its CO-RE relocations, its name)
+        let mut patches: Vec<(usize, Vec<u64>, Vec<crate::object::Reloc>, String)> = Vec::new();
+        // Index in `patches` of each program's entry.
+        let mut slot_of: Vec<Option<usize>> = vec![None; self.progs.len()];
         for sec in &secs {
             let relos = ext.core_relos(sec).unwrap_or(&[]);
             let (sl, sp) = crate::log::cs(sec);
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
             unsafe { crate::pr_debug_c!(c"libbpf: sec '%.*s': found %zu CO-RE relocations\n", sl, sp, relos.len()) };
             let sec_idx = self.sec_names.iter().position(|n| n == sec);
+            let find_prog = ProgFinder::new(self, sec_idx);
             for (ri, r) in relos.iter().enumerate() {
                 if r.insn_off as usize % BPF_INSN_SZ != 0 {
                     return Err(Error::quiet(libc::EINVAL));
                 }
                 let abs = r.insn_off as usize / BPF_INSN_SZ;
-                let pidx = sec_idx.and_then(|si| {
-                    self.progs
-                        .iter()
-                        .position(|p| p.sec_idx == si && abs >= p.sec_insn_off && abs < p.sec_insn_off + p.sec_insn_cnt)
-                });
-                let Some(pidx) = pidx else {
+                let Some(pidx) = find_prog.find(abs) else {
                     // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`.
                     unsafe {
                         crate::pr_debug_c!(
@@ -157,24 +164,26 @@ impl Object {
                 if insn_idx >= p.insns.len() {
                     return Err(Error::quiet(libc::EINVAL));
                 }
-                let slot = match patches.iter().position(|(i, _, _)| *i == pidx) {
+                let slot = match slot_of.get(pidx).copied().flatten() {
                     Some(s) => s,
                     None => {
-                        patches.push((pidx, p.insns.clone(), Vec::new()));
+                        patches.push((pidx, p.insns.clone(), Vec::new(), p.name.to_string_lossy().into_owned()));
+                        if let Some(s) = slot_of.get_mut(pidx) {
+                            *s = Some(patches.len() - 1);
+                        }
                         patches.len() - 1
                     }
                 };
-                let (_, insns, recorded) = &mut patches[slot];
+                let (_, insns, recorded, pname) = &mut patches[slot];
                 recorded.push(crate::object::Reloc {
                     insn_idx,
                     kind: RelocKind::Core { type_id: r.type_id, access_str_off: r.access_str_off, kind: r.kind },
                 });
-                let pname = p.name.to_string_lossy();
                 // The engine prints libbpf's "failed to relocate" / "failed to patch" lines.
-                crate::reloc::relocate_insn_idx(local, r, ri, insns, insn_idx, &targets, &mut cache, &pname)?;
+                crate::reloc::relocate_insn_idx(local, r, ri, insns, insn_idx, &targets, &mut cache, pname)?;
             }
         }
-        for (pidx, insns, recorded) in patches {
+        for (pidx, insns, recorded, _) in patches {
             if let Some(p) = self.progs.get_mut(pidx) {
                 p.insns = insns;
                 p.relos.extend(recorded);
@@ -183,15 +192,14 @@ impl Object {
         Ok(())
     }
 
-    pub(crate) fn sec_name_of(&self, sec_idx: usize) -> String {
-        self.sec_names.get(sec_idx).cloned().unwrap_or_default()
-    }
-
     /// Append every subprogram `main` reaches (recursively, once each) and point its calls and
     /// callback references at the copies; subprogram relocations are carried over.
-    fn relocate_calls(&mut self, main: usize, btf_func: bool) -> Result<()> {
-        for p in self.progs.iter_mut() {
-            p.sub_insn_off = 0;
+    /// `subprogs`: the indices of every subprogram, the only programs that can have been placed.
+    fn relocate_calls(&mut self, main: usize, subprogs: &[usize], btf_func: bool) -> Result<()> {
+        for &i in subprogs {
+            if let Some(p) = self.progs.get_mut(i) {
+                p.sub_insn_off = 0;
+            }
         }
         let mut acc = ExtInfoAcc { func: InfoAcc::default(), line: InfoAcc::default(), btf_func };
         self.reloc_code(main, main, &mut acc)?;
@@ -233,6 +241,9 @@ impl Object {
     /// `decl_tags`: the ids of the object's DECL_TAG types (the caller finds them once).
     fn append_exception_cb(&mut self, main: usize, decl_tags: &[u32], btf_func: bool) -> Result<()> {
         let Some(btf) = self.btf.as_deref() else { return Ok(()) };
+        if decl_tags.is_empty() {
+            return Ok(());
+        }
         let pname = self.progs.get(main).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
         const PFX: &str = "exception_callback:";
         let mut cb: Option<usize> = None;
@@ -309,18 +320,20 @@ impl Object {
 
     /// Copy `.BTF.ext` records of `prog` (func_info or line_info) into the main program's set,
     /// converted to instruction offsets relative to where `prog` now sits.
-    fn ext_records(&self, prog: usize, main: usize, func: bool) -> Option<(Vec<u8>, u32)> {
+    /// Appended to `out`; returns the record size, or `None` (nothing appended) when there is
+    /// none.
+    fn ext_records(&self, prog: usize, main: usize, func: bool, out: &mut Vec<u8>) -> Option<u32> {
         let ext = self.btf_ext.as_ref()?;
         let p = self.progs.get(prog)?;
-        let sec = self.sec_name_of(p.sec_idx);
+        let sec = self.sec_names.get(p.sec_idx).map_or("", String::as_str);
         // Borrowed: a copy of the section's records per program made a section of N programs
         // copy N times all of its records.
-        let (rec_size, raw): (u32, &[u8]) = if func {
-            let s = ext.func_info(&sec)?;
-            (s.rec_size, s.raw)
+        let (rec_size, raw, sorted): (u32, &[u8], bool) = if func {
+            let s = ext.func_info(sec)?;
+            (s.rec_size, s.raw, s.sorted)
         } else {
-            let s = ext.line_info(&sec)?;
-            (s.rec_size, s.raw)
+            let s = ext.line_info(sec)?;
+            (s.rec_size, s.raw, s.sorted)
         };
         let rs = rec_size as usize;
         if rs < 4 {
@@ -330,9 +343,20 @@ impl Object {
         let end = p.sec_insn_off + p.sec_insn_cnt;
         let placed = if prog == main { 0 } else { p.sub_insn_off };
         let adj = placed as i64 - p.sec_insn_off as i64;
-        let mut out = Vec::new();
-        for rec in raw.chunks_exact(rs) {
-            let off = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize / BPF_INSN_SZ;
+        let before = out.len();
+        let recs = ext_records_from(raw, rs, sorted, start, end);
+        if sorted {
+            // Exactly the program's records (see `ext_records_from`): copied at once, then
+            // each one's instruction offset rewritten.
+            out.extend_from_slice(recs);
+            for rec in out.get_mut(before..).unwrap_or_default().chunks_exact_mut(rs) {
+                let new_off = (ext_insn_idx(rec) as i64 + adj) as u32;
+                rec[..4].copy_from_slice(&new_off.to_le_bytes());
+            }
+            return if out.len() == before { None } else { Some(rec_size) };
+        }
+        for rec in recs.chunks_exact(rs) {
+            let off = ext_insn_idx(rec);
             if off < start {
                 continue;
             }
@@ -343,10 +367,10 @@ impl Object {
             out.extend_from_slice(&new_off.to_le_bytes());
             out.extend_from_slice(&rec[4..]);
         }
-        if out.is_empty() {
+        if out.len() == before {
             None
         } else {
-            Some((out, rec_size))
+            Some(rec_size)
         }
     }
 
@@ -358,13 +382,9 @@ impl Object {
                 if !set.on || (main != prog && set.recs.is_empty()) {
                     continue;
                 }
-                let got = self.ext_records(prog, main, func);
                 let set = if func { &mut acc.func } else { &mut acc.line };
-                match got {
-                    Some((recs, rs)) => {
-                        set.recs.extend_from_slice(&recs);
-                        set.rec_size = rs;
-                    }
+                match self.ext_records(prog, main, func, &mut set.recs) {
+                    Some(rs) => set.rec_size = rs,
                     None => {
                         let pname =
                             self.progs.get(prog).map(|p| p.name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -675,4 +695,150 @@ struct ExtInfoAcc {
     line: InfoAcc,
     /// `.BTF.ext` present and the kernel takes func/line info.
     btf_func: bool,
+}
+
+/// The instruction index of a func_info/line_info record (its first word, a byte offset).
+fn ext_insn_idx(rec: &[u8]) -> usize {
+    u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize / BPF_INSN_SZ
+}
+
+/// The part of `raw` (records of `rs >= 4` bytes) a scan for the records of instructions
+/// `start..end` looks at: with `sorted` records (as compilers write them) exactly the records
+/// in that range, found by binary search (a scan from the section's first record made N
+/// programs of one section cost N x records); else all of `raw`. Either way the scan that skips
+/// records before `start` and stops at the first at or past `end` keeps the same records.
+fn ext_records_from(raw: &[u8], rs: usize, sorted: bool, start: usize, end: usize) -> &[u8] {
+    if !sorted {
+        return raw;
+    }
+    // The first record whose instruction is at or past `at`.
+    let first_from = |at: usize| {
+        let (mut lo, mut hi) = (0, raw.len() / rs);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if raw.get(mid * rs..mid * rs + 4).is_some_and(|r| ext_insn_idx(r) < at) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    let lo = first_from(start);
+    let hi = first_from(end).max(lo);
+    raw.get(lo * rs..hi * rs).unwrap_or(&[])
+}
+
+/// The program of a section holding a given instruction (the first such in program order).
+struct ProgFinder {
+    /// (first insn, end, program index) of the section's programs, in program order.
+    in_sec: Vec<(usize, usize, usize)>,
+    /// The same sorted by first insn, when no two ranges overlap (then at most one program
+    /// holds an instruction and a binary search finds it); empty otherwise.
+    sorted: Vec<(usize, usize, usize)>,
+}
+
+impl ProgFinder {
+    /// The programs of section `sec_idx` (none if `None`).
+    fn new(obj: &Object, sec_idx: Option<usize>) -> Self {
+        let in_sec = match sec_idx {
+            Some(si) => obj
+                .progs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.sec_idx == si)
+                .map(|(i, p)| (p.sec_insn_off, p.sec_insn_off + p.sec_insn_cnt, i))
+                .collect(),
+            None => Vec::new(),
+        };
+        Self::of_ranges(in_sec)
+    }
+
+    fn of_ranges(in_sec: Vec<(usize, usize, usize)>) -> Self {
+        let mut sorted = in_sec.clone();
+        sorted.sort_unstable();
+        if !sorted.windows(2).all(|w| w[0].1 <= w[1].0) {
+            sorted.clear();
+        }
+        ProgFinder { in_sec, sorted }
+    }
+
+    fn find(&self, insn: usize) -> Option<usize> {
+        if self.sorted.is_empty() {
+            return self.in_sec.iter().find(|e| insn >= e.0 && insn < e.1).map(|e| e.2);
+        }
+        let k = self.sorted.partition_point(|e| e.0 <= insn);
+        k.checked_sub(1).and_then(|k| self.sorted.get(k)).filter(|e| insn < e.1).map(|e| e.2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every set of up to 3 ranges over 0..6 (overlapping, empty, duplicated, any order): the
+    /// program found is the first in order holding the instruction, as a linear search finds.
+    #[test]
+    fn prog_finder_finds_what_a_linear_search_finds() {
+        let ranges: Vec<(usize, usize)> = (0..6).flat_map(|a| (a..6).map(move |b| (a, b))).collect();
+        let mut sets: Vec<Vec<(usize, usize)>> = vec![vec![]];
+        for a in &ranges {
+            sets.push(vec![*a]);
+            for b in &ranges {
+                sets.push(vec![*a, *b]);
+                sets.extend(ranges.iter().map(|c| vec![*a, *b, *c]));
+            }
+        }
+        let mut disjoint_seen = 0;
+        for set in &sets {
+            let in_sec: Vec<_> = set.iter().enumerate().map(|(i, &(a, b))| (a, b, i * 7)).collect();
+            let f = ProgFinder::of_ranges(in_sec.clone());
+            disjoint_seen += usize::from(!f.sorted.is_empty());
+            for insn in 0..7 {
+                let want = in_sec.iter().find(|e| insn >= e.0 && insn < e.1).map(|e| e.2);
+                assert_eq!(f.find(insn), want, "{set:?} insn {insn}");
+            }
+        }
+        assert!(disjoint_seen > 100, "the binary search ran on {disjoint_seen} sets");
+    }
+
+    /// Sorted record offsets (with repeats): the scan from `ext_records_from` keeps what a scan
+    /// of all records keeps, for every program range.
+    #[test]
+    fn ext_records_from_keeps_the_records_of_a_full_scan() {
+        let offs = [0u32, 0, 1, 3, 3, 3, 4, 7, 9, 9];
+        for rs in [4usize, 8, 16] {
+            let raw: Vec<u8> = offs
+                .iter()
+                .flat_map(|o| {
+                    let mut r = vec![0xa5u8; rs];
+                    r[..4].copy_from_slice(&(o * BPF_INSN_SZ as u32).to_le_bytes());
+                    r
+                })
+                .collect();
+            let scan = |raw: &[u8], start: usize, end: usize| -> Vec<Vec<u8>> {
+                let mut out = Vec::new();
+                for rec in raw.chunks_exact(rs) {
+                    let off = ext_insn_idx(rec);
+                    if off < start {
+                        continue;
+                    }
+                    if off >= end {
+                        break;
+                    }
+                    out.push(rec.to_vec());
+                }
+                out
+            };
+            for start in 0..11 {
+                for end in start..12 {
+                    let full = scan(&raw, start, end);
+                    let exact = ext_records_from(&raw, rs, true, start, end);
+                    assert_eq!(scan(exact, start, end), full, "{start}..{end}");
+                    assert_eq!(exact.len(), full.len() * rs, "{start}..{end}: only the range's records");
+                    assert_eq!(scan(ext_records_from(&raw, rs, false, start, end), start, end), full);
+                }
+            }
+        }
+    }
 }

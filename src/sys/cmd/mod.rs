@@ -155,7 +155,7 @@ fn fd_u32(fd: Option<BorrowedFd>) -> u32 {
     fd.map_or(0, |f| f.as_raw_fd() as u32)
 }
 
-fn u32_len(n: usize, what: &str) -> Result<u32> {
+fn u32_len(n: usize, what: impl Display) -> Result<u32> {
     u32::try_from(n).map_err(|_| Error::new(libc::E2BIG, format!("{what}: {n} is too large")))
 }
 

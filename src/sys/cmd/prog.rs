@@ -93,7 +93,7 @@ pub(super) fn max_fd_array_index(insns: &[u64]) -> Option<usize> {
     max
 }
 
-fn info_cnt(data: &[u8], rec: u32, what: &str) -> Result<u32> {
+fn info_cnt(data: &[u8], rec: u32, what: impl std::fmt::Display) -> Result<u32> {
     if data.is_empty() {
         return Ok(0);
     }
@@ -103,9 +103,18 @@ fn info_cnt(data: &[u8], rec: u32, what: &str) -> Result<u32> {
     u32_len(data.len() / rec as usize, what)
 }
 
+/// `prog 'NAME'` in error texts, formatted only when one is made (not once per load).
+struct ProgWhat<'a>(&'a str);
+
+impl std::fmt::Display for ProgWhat<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "prog '{}'", self.0)
+    }
+}
+
 /// `BPF_PROG_LOAD` with libbpf's retries; also returns the kernel's `log_true_size`.
 pub fn prog_load_report(a: &mut ProgLoad) -> (Result<OwnedFd>, u32) {
-    let what = format!("prog '{}'", a.name);
+    let what = ProgWhat(a.name);
     let mut attr = ProgLoadAttr::default();
     let setup = (|| -> Result<()> {
         if a.attach_btf_obj_fd.is_some() && a.attach_prog_fd.is_some() {
