@@ -20,6 +20,9 @@ pub struct Handles<T: Handle> {
     /// Address → index, so C handles map back to their position in O(1) (iteration from a
     /// handle, handle validation).
     index: HashMap<usize, usize>,
+    /// Registry room asked for by [`Handles::reserve`], taken at the next push (reserving only
+    /// once something is registered: a registry table left empty would never be freed).
+    reg_reserve: usize,
 }
 
 // SAFETY: Handles owns its elements exclusively (like Vec<Box<T>>), so it is Send/Sync exactly
@@ -30,17 +33,27 @@ unsafe impl<T: Handle + Sync> Sync for Handles<T> {}
 
 impl<T: Handle> Default for Handles<T> {
     fn default() -> Self {
-        Handles { items: Vec::new(), index: HashMap::default() }
+        Handles { items: Vec::new(), index: HashMap::default(), reg_reserve: 0 }
     }
 }
 
 impl<T: Handle> Handles<T> {
     pub fn push(&mut self, v: T) -> usize {
+        if self.reg_reserve > 0 {
+            registry::reserve(std::mem::take(&mut self.reg_reserve));
+        }
         let p = NonNull::from(Box::leak(Box::new(v)));
         registry::register::<T>(p.as_ptr());
         self.items.push(p);
         self.index.insert(p.as_ptr() as usize, self.items.len() - 1);
         self.items.len() - 1
+    }
+    /// Room for `n` more elements (in the collection and in the registry of live handles), so
+    /// pushing many programs does not grow the tables step by step.
+    pub fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
+        self.index.reserve(n);
+        self.reg_reserve = n;
     }
     pub fn len(&self) -> usize {
         self.items.len()
@@ -79,15 +92,20 @@ impl<T: Handle> Handles<T> {
     pub fn sort_by(&mut self, mut f: impl FnMut(&T, &T) -> std::cmp::Ordering) {
         // SAFETY: as in `get`; only shared references are formed for the comparison.
         self.items.sort_by(|a, b| unsafe { f(a.as_ref(), b.as_ref()) });
-        self.index = self.items.iter().enumerate().map(|(i, p)| (p.as_ptr() as usize, i)).collect();
+        // Refilled in place: the table keeps its capacity.
+        self.index.clear();
+        for (i, p) in self.items.iter().enumerate() {
+            self.index.insert(p.as_ptr() as usize, i);
+        }
     }
 }
 
 impl<T: Handle> Drop for Handles<T> {
     fn drop(&mut self) {
         self.index.clear();
+        // One registry update for the whole collection.
+        registry::retire_all::<T>(self.items.iter().map(|p| p.as_ptr() as *const T));
         for p in self.items.drain(..) {
-            registry::retire::<T>(p.as_ptr());
             // SAFETY: each pointer came from Box::leak in `push` and is dropped exactly once here.
             drop(unsafe { Box::from_raw(p.as_ptr()) });
         }

@@ -356,9 +356,13 @@ impl Object {
         // STT_FUNC symbols of each section, in symbol-table order, found once (a scan of the
         // whole symbol table per executable section made many-section objects quadratic).
         let mut funcs_by_sec: crate::btf::dedup::FastMap<usize, Vec<&elf::Symbol>> = Default::default();
+        let mut nfuncs = 0;
         for sym in elf.symbols.iter().filter(|s| s.typ == elf::STT_FUNC) {
             funcs_by_sec.entry(sym.shndx as usize).or_default().push(sym);
+            nfuncs += 1;
         }
+        // At most one program per function symbol: the handle tables grow once.
+        self.progs.reserve(nfuncs);
         // `.text` index first: program collection needs it to tell static programs apart.
         if let Some(t) = elf.sections.iter().find(|s| s.name == ".text" && s.is_exec()) {
             if t.size > 0 {
