@@ -22,6 +22,7 @@ pub mod handles;
 pub mod image;
 pub(crate) mod kconfig;
 mod load;
+mod name;
 pub mod st_state;
 pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
@@ -131,9 +132,9 @@ pub struct Map {
 
 pub struct Program {
     pub(crate) obj: *const Object,
-    pub(crate) name: CString,
-    /// Section name without a leading `?`.
-    pub(crate) sec_name: CString,
+    pub(crate) name: name::SmallCStr,
+    /// Section name without a leading `?`, shared by the programs of a section.
+    pub(crate) sec_name: std::sync::Arc<std::ffi::CStr>,
     pub(crate) sec_idx: usize,
     pub(crate) sec_insn_off: usize,
     pub(crate) sec_insn_cnt: usize,
@@ -515,6 +516,13 @@ impl Object {
     /// Add the programs of executable section `sec`, given its STT_FUNC symbols in order.
     fn add_programs(&mut self, funcs: &[&elf::Symbol], sec: &elf::Section) -> Result<()> {
         let label = &self.path;
+        let (autoload, sec_name) = match sec.name.strip_prefix('?') {
+            Some(rest) => (false, rest),
+            None => (true, sec.name),
+        };
+        // One copy of the section name for all its programs (made at the first one, so that a
+        // section without programs costs nothing and the NUL check comes in libbpf's order).
+        let mut shared_sec_name: Option<std::sync::Arc<std::ffi::CStr>> = None;
         for &sym in funcs {
             let (off, sz) = (sym.value as usize, sym.size as usize);
             if off.checked_add(sz).is_none_or(|e| e > sec.data.len()) {
@@ -535,10 +543,6 @@ impl Object {
                     sec.name, sym.name, off, sz
                 )));
             }
-            let (autoload, sec_name) = match sec.name.strip_prefix('?') {
-                Some(rest) => (false, rest),
-                None => (true, sec.name),
-            };
             let bytes = &sec.data[off..off + sz];
             let insns = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
             let global = sym.bind != elf::STB_LOCAL;
@@ -560,8 +564,11 @@ impl Object {
             let _ = label;
             self.progs.push(Program {
                 obj: std::ptr::null(),
-                name: cstring(sym.name)?,
-                sec_name: cstring(sec_name)?,
+                name: name::SmallCStr::new(sym.name)?,
+                sec_name: match &shared_sec_name {
+                    Some(n) => n.clone(),
+                    None => shared_sec_name.insert(cstring(sec_name)?.into()).clone(),
+                },
                 sec_idx: sec.index,
                 sec_insn_off: off / BPF_INSN_SZ,
                 sec_insn_cnt: sz / BPF_INSN_SZ,
@@ -659,7 +666,7 @@ impl Object {
         self.programs()
             .find(|(_, p)| {
                 crate::work::add(crate::work::Kind::ScanStep, 1);
-                p.name.as_bytes() == name.as_bytes()
+                p.name.to_bytes() == name.as_bytes()
             })
             .map(|(i, _)| i)
     }
@@ -910,10 +917,10 @@ impl Program {
         self.fd.as_ref().map(std::os::fd::AsFd::as_fd)
     }
 
-    pub fn name(&self) -> &CString {
+    pub fn name(&self) -> &std::ffi::CStr {
         &self.name
     }
-    pub fn sec_name(&self) -> &CString {
+    pub fn sec_name(&self) -> &std::ffi::CStr {
         &self.sec_name
     }
     pub fn insn_cnt(&self) -> usize {

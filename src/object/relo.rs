@@ -430,7 +430,7 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                 let mut h = HashMap::default();
                 for (j, p) in obj.programs() {
                     crate::work::add(crate::work::Kind::ScanStep, 1);
-                    h.entry(p.name.as_bytes()).or_insert(j);
+                    h.entry(p.name.to_bytes()).or_insert(j);
                 }
                 h
             });

@@ -263,7 +263,7 @@ impl Object {
                 return Err(Error::quiet(libc::EINVAL));
             }
             for (j, s) in self.progs.iter().enumerate() {
-                if !self.is_subprog(s) || s.name.as_bytes() != target.as_bytes() {
+                if !self.is_subprog(s) || s.name.to_bytes() != target.as_bytes() {
                     continue;
                 }
                 // libbpf checks the ELF symbol's binding; a global function's BTF FUNC is
@@ -436,7 +436,7 @@ impl Object {
             if let Some(w) = self.progs.get_mut(main).and_then(|m| m.insns.get_mut(here)) {
                 insn::set_imm(w, imm);
             }
-            let sub_name = self.progs.get(sub).map_or(c"", |s| s.name.as_c_str());
+            let sub_name = self.progs.get(sub).map_or(c"", |s| &*s.name);
             let (pl, pp) = crate::log::cs(&pname);
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, i32 for
             // `%d`, the subprogram's NUL-terminated name for `%s`.

@@ -1,0 +1,66 @@
+//! Program names without an allocation each: a many-program object used to pay one heap
+//! allocation (and one free at close) per program for its name.
+
+use crate::error::Result;
+use std::ffi::{CStr, CString};
+use std::ops::Deref;
+
+/// Names up to this many bytes (NUL excluded) are kept inline.
+const INLINE: usize = 47;
+
+/// A NUL-terminated name, inline when short (most program names), on the heap otherwise.
+pub struct SmallCStr(Repr);
+
+enum Repr {
+    /// The name, its NUL and zero fill.
+    Inline([u8; INLINE + 1]),
+    Heap(CString),
+}
+
+impl SmallCStr {
+    /// `s` as a C string; a NUL byte inside is refused as [`super::cstring`] refuses it.
+    pub fn new(s: &str) -> Result<SmallCStr> {
+        let b = s.as_bytes();
+        if b.len() <= INLINE && !b.contains(&0) {
+            let mut buf = [0u8; INLINE + 1];
+            buf[..b.len()].copy_from_slice(b);
+            return Ok(SmallCStr(Repr::Inline(buf)));
+        }
+        super::cstring(s).map(|c| SmallCStr(Repr::Heap(c)))
+    }
+}
+
+impl Deref for SmallCStr {
+    type Target = CStr;
+    fn deref(&self) -> &CStr {
+        match &self.0 {
+            // The buffer always holds a NUL (its last byte at least), so this never falls back.
+            Repr::Inline(buf) => CStr::from_bytes_until_nul(buf).unwrap_or_default(),
+            Repr::Heap(c) => c,
+        }
+    }
+}
+
+impl std::fmt::Debug for SmallCStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_heap_and_nul() {
+        let short = SmallCStr::new("tp0").unwrap();
+        assert_eq!(short.to_bytes(), b"tp0");
+        let edge = "x".repeat(INLINE);
+        assert_eq!(SmallCStr::new(&edge).unwrap().to_bytes(), edge.as_bytes());
+        let long = "y".repeat(INLINE + 1);
+        assert_eq!(SmallCStr::new(&long).unwrap().to_bytes(), long.as_bytes());
+        assert_eq!(SmallCStr::new("").unwrap().to_bytes(), b"");
+        let e = SmallCStr::new("a\0b").err().unwrap();
+        assert_eq!(e.errno(), libc::EINVAL);
+    }
+}
