@@ -1,11 +1,13 @@
 //! Stable-address storage for the handles C holds (`struct bpf_map *`, `struct bpf_program *`).
 //!
-//! Each element is a separate heap allocation created with `Box::into_raw` and owned by the
-//! `Handles` value until it drops; the addresses never change, so pointers given to C (skeleton
-//! slots, struct_ops shadows) stay valid for the object's life. Elements are kept behind raw
-//! pointers rather than `Box` so that C holding and later passing back those pointers does not
-//! conflict with Rust's uniqueness rules for `Box`. Rust code reaches elements only through
-//! `&self`/`&mut self` borrows of the collection.
+//! Elements live in blocks (chunks) allocated with a fixed capacity and never reallocated, owned
+//! by the `Handles` value until it drops; the addresses never change, so pointers given to C
+//! (skeleton slots, struct_ops shadows) stay valid for the object's life. A block holds many
+//! elements (an object's programs are counted before they are pushed), so a 500-program object
+//! costs one allocation for its programs, not 500. Elements are kept behind raw pointers rather
+//! than references so that C holding and later passing back those pointers does not conflict
+//! with Rust's uniqueness rules. Rust code reaches elements only through `&self`/`&mut self`
+//! borrows of the collection.
 //!
 //! Every element is registered as a live handle (`registry::register`) when pushed and
 //! retired when the collection drops (with its object), so C passing one back after the
@@ -13,16 +15,31 @@
 
 use crate::btf::dedup::FastMap as HashMap;
 use crate::registry::{self, Handle};
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
+
+/// A block of `cap` slots for elements, of which the first `len` are written.
+struct Chunk<T> {
+    base: NonNull<T>,
+    cap: usize,
+    len: usize,
+}
+
+/// Smallest block allocated when nothing was reserved.
+const MIN_CHUNK: usize = 4;
 
 pub struct Handles<T: Handle> {
     items: Vec<NonNull<T>>,
     /// Address → index, so C handles map back to their position in O(1) (iteration from a
     /// handle, handle validation).
     index: HashMap<usize, usize>,
-    /// Registry room asked for by [`Handles::reserve`], taken at the next push (reserving only
-    /// once something is registered: a registry table left empty would never be freed).
-    reg_reserve: usize,
+    /// The blocks the elements live in (dropped through `items`, freed at drop).
+    chunks: Vec<Chunk<T>>,
+    /// Size of the next block, as [`Handles::reserve`] asked (0: doubling).
+    want: usize,
+    /// Registry room asked for by [`Handles::reserve`], taken at the next push (only once
+    /// something is registered: a registry table left empty would never be freed).
+    reg_want: usize,
 }
 
 // SAFETY: Handles owns its elements exclusively (like Vec<Box<T>>), so it is Send/Sync exactly
@@ -33,16 +50,34 @@ unsafe impl<T: Handle + Sync> Sync for Handles<T> {}
 
 impl<T: Handle> Default for Handles<T> {
     fn default() -> Self {
-        Handles { items: Vec::new(), index: HashMap::default(), reg_reserve: 0 }
+        Handles { items: Vec::new(), index: HashMap::default(), chunks: Vec::new(), want: 0, reg_want: 0 }
     }
 }
 
 impl<T: Handle> Handles<T> {
-    pub fn push(&mut self, v: T) -> usize {
-        if self.reg_reserve > 0 {
-            registry::reserve(std::mem::take(&mut self.reg_reserve));
+    /// A free slot with a stable address: the next one of the last block, or the first of a
+    /// new block (sized by what was reserved, else doubling the collection).
+    fn slot(&mut self) -> NonNull<T> {
+        if let Some(c) = self.chunks.last_mut().filter(|c| c.len < c.cap) {
+            // SAFETY: `len < cap`, so the slot lies inside the block's allocation.
+            let p = unsafe { c.base.add(c.len) };
+            c.len += 1;
+            return p;
         }
-        let p = NonNull::from(Box::leak(Box::new(v)));
+        let cap = std::mem::take(&mut self.want).max(self.items.len()).max(MIN_CHUNK);
+        let block: &mut [MaybeUninit<T>] = Box::leak(Box::new_uninit_slice(cap));
+        let base = NonNull::from(block).cast::<T>();
+        self.chunks.push(Chunk { base, cap, len: 1 });
+        base
+    }
+
+    pub fn push(&mut self, v: T) -> usize {
+        if self.reg_want > 0 {
+            registry::reserve(std::mem::take(&mut self.reg_want));
+        }
+        let p = self.slot();
+        // SAFETY: `slot` gives an unwritten slot of a live block, aligned and sized for T.
+        unsafe { p.as_ptr().write(v) };
         registry::register::<T>(p.as_ptr());
         self.items.push(p);
         self.index.insert(p.as_ptr() as usize, self.items.len() - 1);
@@ -53,7 +88,9 @@ impl<T: Handle> Handles<T> {
     pub fn reserve(&mut self, n: usize) {
         self.items.reserve(n);
         self.index.reserve(n);
-        self.reg_reserve = n;
+        let room = self.chunks.last().map_or(0, |c| c.cap - c.len);
+        self.want = n.saturating_sub(room);
+        self.reg_want = n;
     }
     pub fn len(&self) -> usize {
         self.items.len()
@@ -62,7 +99,7 @@ impl<T: Handle> Handles<T> {
         self.items.is_empty()
     }
     pub fn get(&self, i: usize) -> Option<&T> {
-        // SAFETY: every pointer came from Box::leak in `push` and stays alive until drop; the
+        // SAFETY: every pointer is a slot written in `push`, alive until drop; the
         // shared borrow of self prevents concurrent &mut access through this collection.
         self.items.get(i).map(|p| unsafe { p.as_ref() })
     }
@@ -76,7 +113,7 @@ impl<T: Handle> Handles<T> {
         self.items.iter().map(|p| unsafe { p.as_ref() })
     }
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        // SAFETY: as in `get_mut`; each element is a distinct allocation, so the references
+        // SAFETY: as in `get_mut`; each element is a distinct slot, so the references
         // handed out are disjoint.
         self.items.iter().map(|p| unsafe { &mut *p.as_ptr() })
     }
@@ -105,9 +142,16 @@ impl<T: Handle> Drop for Handles<T> {
         self.index.clear();
         // One registry update for the whole collection.
         registry::retire_all::<T>(self.items.iter().map(|p| p.as_ptr() as *const T));
+        // Elements in the collection's order (as they were dropped when each was a Box).
         for p in self.items.drain(..) {
-            // SAFETY: each pointer came from Box::leak in `push` and is dropped exactly once here.
-            drop(unsafe { Box::from_raw(p.as_ptr()) });
+            // SAFETY: each pointer is a slot written in `push`, dropped exactly once here.
+            unsafe { std::ptr::drop_in_place(p.as_ptr()) };
+        }
+        for c in self.chunks.drain(..) {
+            let slots = std::ptr::slice_from_raw_parts_mut(c.base.as_ptr().cast::<MaybeUninit<T>>(), c.cap);
+            // SAFETY: the block was leaked in `slot` as a Box of `cap` MaybeUninit slots; its
+            // elements were dropped above and MaybeUninit drops nothing, so this only frees it.
+            drop(unsafe { Box::from_raw(slots) });
         }
     }
 }
