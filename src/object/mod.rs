@@ -28,6 +28,7 @@ pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
+mod relo_list;
 mod sha256;
 pub mod skel;
 
@@ -159,7 +160,7 @@ pub struct Program {
     /// Module BTF of a struct_ops program's kernel type (`attach_btf_obj_fd` at load); set by
     /// struct_ops kernel value building, released after load.
     pub(crate) attach_btf_obj_fd: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
-    pub(crate) relos: Vec<Reloc>,
+    pub(crate) relos: relo_list::RelocList,
     /// The loaded program.
     pub(crate) fd: Option<std::os::fd::OwnedFd>,
     /// Where this subprogram's copy starts inside the main program being relocated (0 = not
@@ -587,7 +588,7 @@ impl Object {
                 attach_prog_fd: None,
                 attach_func_name: None,
                 attach_btf_obj_fd: None,
-                relos: Vec::new(),
+                relos: relo_list::RelocList::default(),
                 fd: None,
                 sub_insn_off: 0,
                 func_info: Vec::new(),
@@ -621,10 +622,9 @@ impl Object {
         // scanned linearly, which made many-program sections cost programs x definitions).
         let mut last: Option<(usize, Option<&'static crate::section::SecDef>)> = None;
         for p in self.progs.iter_mut().filter(|p| text == 0 || p.sec_idx != text) {
-            let sec = p.sec_name.to_str().unwrap_or("");
             let def = match last {
                 Some((idx, def)) if idx == p.sec_idx => def,
-                _ => crate::section::find_sec_def(sec),
+                _ => crate::section::find_sec_def(p.sec_name.to_str().unwrap_or("")),
             };
             last = Some((p.sec_idx, def));
             match def {

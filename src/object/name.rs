@@ -28,6 +28,11 @@ impl SmallCStr {
         }
         super::cstring(s).map(|c| SmallCStr(Repr::Heap(c)))
     }
+
+    /// The name as text (it was made from a `&str`, so this never falls back to "").
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.to_bytes()).unwrap_or("")
+    }
 }
 
 impl Deref for SmallCStr {
@@ -55,6 +60,7 @@ mod tests {
     fn inline_heap_and_nul() {
         let short = SmallCStr::new("tp0").unwrap();
         assert_eq!(short.to_bytes(), b"tp0");
+        assert_eq!(short.as_str(), "tp0");
         let edge = "x".repeat(INLINE);
         assert_eq!(SmallCStr::new(&edge).unwrap().to_bytes(), edge.as_bytes());
         let long = "y".repeat(INLINE + 1);

@@ -476,10 +476,7 @@ impl Object {
             )
         };
         if main != sub {
-            m.relos.extend(relos.into_iter().map(|mut r| {
-                r.insn_idx += at;
-                r
-            }));
+            m.relos.extend(relos.iter().map(|r| crate::object::Reloc { insn_idx: r.insn_idx + at, ..*r }));
         }
         if let Some(s) = self.progs.get_mut(sub) {
             s.sub_insn_off = at;
