@@ -29,6 +29,7 @@ pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
 mod relo_list;
+mod sec_names;
 mod sha256;
 pub mod skel;
 
@@ -218,7 +219,7 @@ pub struct Object {
     pub(crate) btf_fd: i32,
     pub(crate) btf_fd_owned: Option<std::os::fd::OwnedFd>,
     /// Section names by index (for .BTF.ext lookups after the ELF is gone).
-    pub(crate) sec_names: Vec<String>,
+    pub(crate) sec_names: sec_names::SecNames,
     pub(crate) opts: OpenOptions,
     /// Arena (`.addr_space.1`) initial data, until it is moved into the arena map's buffer.
     pub(crate) arena_data: Option<Vec<u8>>,
@@ -289,7 +290,7 @@ impl Object {
             prep_ctx: None,
             btf_fd: -1,
             btf_fd_owned: None,
-            sec_names: elf.sections.iter().map(|s| s.name.to_string()).collect(),
+            sec_names: sec_names::SecNames::new(elf.sections.iter().map(|s| s.name)),
             opts,
             arena_data: None,
             arena_data_sz: 0,

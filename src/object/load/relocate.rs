@@ -125,7 +125,7 @@ impl Object {
             let (sl, sp) = crate::log::cs(sec);
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
             unsafe { crate::pr_debug_c!(c"libbpf: sec '%.*s': found %zu CO-RE relocations\n", sl, sp, relos.len()) };
-            let sec_idx = self.sec_names.iter().position(|n| n == sec);
+            let sec_idx = self.sec_names.iter().position(|n| n == sec.as_str());
             for (ri, r) in relos.iter().enumerate() {
                 if r.insn_off as usize % BPF_INSN_SZ != 0 {
                     return Err(Error::quiet(libc::EINVAL));
@@ -184,7 +184,7 @@ impl Object {
     }
 
     pub(crate) fn sec_name_of(&self, sec_idx: usize) -> String {
-        self.sec_names.get(sec_idx).cloned().unwrap_or_default()
+        self.sec_names.get(sec_idx).unwrap_or_default().to_string()
     }
 
     /// Append every subprogram `main` reaches (recursively, once each) and point its calls and
