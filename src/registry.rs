@@ -139,6 +139,20 @@ pub fn reserve(n: usize) {
     }
 }
 
+/// [`register`] of many handles under one lock (an object's programs, once all are pushed).
+pub fn register_all<T: Handle>(ps: impl ExactSizeIterator<Item = *const T>) {
+    let mut g = LIVE.write();
+    let t = g.get_or_insert_with(Table::default);
+    t.reserve(ps.len());
+    for p in ps.filter(|p| !p.is_null()) {
+        t.insert(p as usize, Entry { ty: TypeId::of::<T>(), owned: false });
+    }
+    if t.is_empty() {
+        // Nothing registered: leave no empty table behind (see `retire`).
+        *g = None;
+    }
+}
+
 /// [`retire`] of many handles under one lock (an object dropping its programs or maps).
 pub fn retire_all<T: Handle>(ps: impl Iterator<Item = *const T>) {
     let mut g = LIVE.write();

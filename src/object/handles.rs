@@ -75,14 +75,28 @@ impl<T: Handle> Handles<T> {
         if self.reg_want > 0 {
             registry::reserve(std::mem::take(&mut self.reg_want));
         }
+        let i = self.push_unregistered(v);
+        registry::register::<T>(self.ptr(i));
+        i
+    }
+
+    /// [`Handles::push`] without registering the handle: for elements pushed in bulk before any
+    /// pointer is handed out, registered together by [`Handles::register_all`] (one registry
+    /// update instead of one per element). Dropping unregistered elements is fine.
+    pub fn push_unregistered(&mut self, v: T) -> usize {
         let p = self.slot();
         // SAFETY: `slot` gives an unwritten slot of a live block, aligned and sized for T.
         unsafe { p.as_ptr().write(v) };
-        registry::register::<T>(p.as_ptr());
         self.items.push(p);
         self.index.insert(p.as_ptr() as usize, self.items.len() - 1);
         self.items.len() - 1
     }
+    /// Register every element as a live handle (idempotent for those already registered).
+    pub fn register_all(&mut self) {
+        self.reg_want = 0;
+        registry::register_all::<T>(self.items.iter().map(|p| p.as_ptr() as *const T));
+    }
+
     /// Room for `n` more elements (in the collection and in the registry of live handles), so
     /// pushing many programs does not grow the tables step by step.
     pub fn reserve(&mut self, n: usize) {

@@ -135,8 +135,8 @@ pub struct Map {
 pub struct Program {
     pub(crate) obj: *const Object,
     pub(crate) name: name::SmallCStr,
-    /// Section name without a leading `?`, shared by the programs of a section.
-    pub(crate) sec_name: std::sync::Arc<std::ffi::CStr>,
+    /// Section name without a leading `?`.
+    pub(crate) sec_name: name::SmallCStr,
     pub(crate) sec_idx: usize,
     pub(crate) sec_insn_off: usize,
     pub(crate) sec_insn_cnt: usize,
@@ -476,8 +476,10 @@ impl Object {
                 crate::pr_info!("elf: skipping section({}) {} (size {})", sec.index, name, sec.size);
             }
         }
-        // Programs in section order, then by offset (libbpf's cmp_progs).
+        // Programs in section order, then by offset (libbpf's cmp_progs), then registered as
+        // live handles all at once.
         self.progs.sort_by(|a, b| (a.sec_idx, a.sec_insn_off).cmp(&(b.sec_idx, b.sec_insn_off)));
+        self.progs.register_all();
         self.init_btf(btf_data, btf_ext_data, has_st_ops)?;
         Ok(types)
     }
@@ -522,9 +524,9 @@ impl Object {
             Some(rest) => (false, rest),
             None => (true, sec.name),
         };
-        // One copy of the section name for all its programs (made at the first one, so that a
-        // section without programs costs nothing and the NUL check comes in libbpf's order).
-        let mut shared_sec_name: Option<std::sync::Arc<std::ffi::CStr>> = None;
+        // The section name made once for all its programs (at the first one, so that a section
+        // without programs costs nothing and the NUL check comes in libbpf's order).
+        let mut shared_sec_name: Option<name::SmallCStr> = None;
         for &sym in funcs {
             let (off, sz) = (sym.value as usize, sym.size as usize);
             if off.checked_add(sz).is_none_or(|e| e > sec.data.len()) {
@@ -564,12 +566,12 @@ impl Object {
                 )
             };
             let _ = label;
-            self.progs.push(Program {
+            self.progs.push_unregistered(Program {
                 obj: std::ptr::null(),
                 name: name::SmallCStr::new(sym.name)?,
                 sec_name: match &shared_sec_name {
                     Some(n) => n.clone(),
-                    None => shared_sec_name.insert(cstring(sec_name)?.into()).clone(),
+                    None => shared_sec_name.insert(name::SmallCStr::new(sec_name)?).clone(),
                 },
                 sec_idx: sec.index,
                 sec_insn_off: off / BPF_INSN_SZ,

@@ -1,20 +1,24 @@
-//! Program names without an allocation each: a many-program object used to pay one heap
-//! allocation (and one free at close) per program for its name.
+//! Program and section names without an allocation each: a many-program object used to pay
+//! two heap allocations (and two frees at close) per program for them.
 
 use crate::error::Result;
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::ops::Deref;
+use std::sync::Arc;
 
 /// Names up to this many bytes (NUL excluded) are kept inline.
 const INLINE: usize = 47;
 
-/// A NUL-terminated name, inline when short (most program names), on the heap otherwise.
+/// A NUL-terminated name, inline when short (most names), on the heap otherwise (shared by
+/// clones: the programs of a section clone its name).
+#[derive(Clone)]
 pub struct SmallCStr(Repr);
 
+#[derive(Clone)]
 enum Repr {
     /// The name, its NUL and zero fill.
     Inline([u8; INLINE + 1]),
-    Heap(CString),
+    Heap(Arc<CStr>),
 }
 
 impl SmallCStr {
@@ -26,7 +30,7 @@ impl SmallCStr {
             buf[..b.len()].copy_from_slice(b);
             return Ok(SmallCStr(Repr::Inline(buf)));
         }
-        super::cstring(s).map(|c| SmallCStr(Repr::Heap(c)))
+        super::cstring(s).map(|c| SmallCStr(Repr::Heap(c.into())))
     }
 
     /// The name as text (it was made from a `&str`, so this never falls back to "").
@@ -64,7 +68,10 @@ mod tests {
         let edge = "x".repeat(INLINE);
         assert_eq!(SmallCStr::new(&edge).unwrap().to_bytes(), edge.as_bytes());
         let long = "y".repeat(INLINE + 1);
-        assert_eq!(SmallCStr::new(&long).unwrap().to_bytes(), long.as_bytes());
+        let heap = SmallCStr::new(&long).unwrap();
+        assert_eq!(heap.to_bytes(), long.as_bytes());
+        assert_eq!(heap.clone().to_bytes(), long.as_bytes());
+        assert_eq!(short.clone().to_bytes(), b"tp0");
         assert_eq!(SmallCStr::new("").unwrap().to_bytes(), b"");
         let e = SmallCStr::new("a\0b").err().unwrap();
         assert_eq!(e.errno(), libc::EINVAL);
