@@ -279,7 +279,7 @@ fn classify(
         let ext = lk.ext_of_sym.get(&(rel.sym as usize)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym))
         })?;
-        let ((pl, pp), (nl, np)) = (crate::log::cs(&pname), crate::log::cs(name));
+        let ((pl, pp), (nl, np)) = (crate::log::cs(pname), crate::log::cs(name));
         // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`, u32 for `%u`.
         unsafe {
             crate::pr_debug_c!(
@@ -338,7 +338,7 @@ fn classify(
         let map = lk.user_map_at.get(&(shndx, sym.value)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value))
         })?;
-        log_found_map(obj, &pname, "map", map, "#", insn_idx);
+        log_found_map(obj, pname, "map", map, "#", insn_idx);
         return Ok(RelocKind::Ld64 { map });
     }
     let kind = match sec_types.get(shndx) {
@@ -362,7 +362,7 @@ fn classify(
         .get(&(kind, shndx))
         .copied()
         .ok_or_else(|| reloc_err(format!("prog '{pname}': data relo failed to find map for section '{sname}'")))?;
-    log_found_map(obj, &pname, "data map", map, "", insn_idx);
+    log_found_map(obj, pname, "data map", map, "", insn_idx);
     Ok(RelocKind::Data { map, sym_off: sym.value })
 }
 
