@@ -7,8 +7,8 @@
 //! Messages are passed as `"%s"` plus one string, except the verifier-log banner, which keeps
 //! libbpf's exact two-argument format because some callers parse its arguments.
 
-use parking_lot::RwLock;
 use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `enum libbpf_print_level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,7 +39,34 @@ enum Printer {
     User(RawPrintFn),
 }
 
-static PRINTER: RwLock<Printer> = RwLock::new(Printer::Default);
+/// The installed printer as one word ([`SILENT`], [`DEFAULT`] or the callback's address), read
+/// with a plain load by every message (libbpf swaps and reads its `__libbpf_pr` the same way): a
+/// lock here cost two atomic read-modify-writes per debug line, thousands per large open.
+static PRINTER: AtomicUsize = AtomicUsize::new(DEFAULT);
+const SILENT: usize = 0;
+const DEFAULT: usize = 1;
+
+impl Printer {
+    fn encode(self) -> usize {
+        match self {
+            Printer::Silent => SILENT,
+            Printer::Default => DEFAULT,
+            Printer::User(f) => f as usize,
+        }
+    }
+    fn decode(w: usize) -> Printer {
+        match w {
+            SILENT => Printer::Silent,
+            DEFAULT => Printer::Default,
+            // SAFETY: every other word stored in PRINTER is `encode` of a `RawPrintFn` (function
+            // addresses are never 0 or 1), so this gives back that same function pointer.
+            f => Printer::User(unsafe { std::mem::transmute::<usize, RawPrintFn>(f) }),
+        }
+    }
+    fn get() -> Printer {
+        Printer::decode(PRINTER.load(Ordering::Acquire))
+    }
+}
 
 /// Install a callback (`None` = silence) and return the previous one as libbpf does: the
 /// default printer is reported as libbpf's own default function, which here is the shim's.
@@ -48,7 +75,7 @@ pub fn set_print(cb: Option<RawPrintFn>) -> Option<RawPrintFn> {
         Some(f) => Printer::User(f),
         None => Printer::Silent,
     };
-    let old = std::mem::replace(&mut *PRINTER.write(), new);
+    let old = Printer::decode(PRINTER.swap(new.encode(), Ordering::AcqRel));
     match old {
         Printer::Default => Some(oxbpf_shim_stderr as RawPrintFn),
         Printer::Silent => None,
@@ -58,7 +85,7 @@ pub fn set_print(cb: Option<RawPrintFn>) -> Option<RawPrintFn> {
 
 /// The callback to use now, or `None` when printing is silenced.
 fn current() -> Option<RawPrintFn> {
-    match *PRINTER.read() {
+    match Printer::get() {
         Printer::Silent => None,
         Printer::Default => Some(oxbpf_shim_stderr as RawPrintFn),
         Printer::User(f) => Some(f),
@@ -69,7 +96,7 @@ fn current() -> Option<RawPrintFn> {
 /// the default printer would drop it (DEBUG without `LIBBPF_LOG_LEVEL=debug`). A user callback
 /// sees every level, as in libbpf. The `pr_*!` macros format nothing when this is false.
 pub fn enabled(level: Level) -> bool {
-    match *PRINTER.read() {
+    match Printer::get() {
         Printer::Silent => false,
         Printer::User(_) => true,
         // SAFETY: a plain C function of the shim taking and returning ints.
@@ -81,7 +108,7 @@ pub fn enabled(level: Level) -> bool {
 /// ([`enabled`]). For [`pr_debug_c!`].
 pub fn printer_for(level: Level) -> Option<RawPrintFn> {
     // One read of the printer (this runs for every hot debug line).
-    match *PRINTER.read() {
+    match Printer::get() {
         Printer::Silent => None,
         Printer::User(f) => Some(f),
         Printer::Default => {

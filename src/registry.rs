@@ -131,6 +131,48 @@ pub fn retire<T: Handle>(p: *const T) {
     }
 }
 
+/// Room in the table for `n` more handles, registered next (an object about to push its
+/// programs): the table then grows once instead of step by step.
+pub fn reserve(n: usize) {
+    if n > 0 {
+        LIVE.write().get_or_insert_with(Table::default).reserve(n);
+    }
+}
+
+/// [`register`] of many handles under one lock (an object's programs, once all are pushed).
+pub fn register_all<T: Handle>(ps: impl ExactSizeIterator<Item = *const T>) {
+    let mut g = LIVE.write();
+    let t = g.get_or_insert_with(Table::default);
+    t.reserve(ps.len());
+    for p in ps.filter(|p| !p.is_null()) {
+        t.insert(p as usize, Entry { ty: TypeId::of::<T>(), owned: false });
+    }
+    if t.is_empty() {
+        // Nothing registered: leave no empty table behind (see `retire`).
+        *g = None;
+    }
+}
+
+/// [`retire`] of many handles under one lock (an object dropping its programs or maps).
+pub fn retire_all<T: Handle>(ps: impl Iterator<Item = *const T>) {
+    let mut g = LIVE.write();
+    if let Some(t) = g.as_mut() {
+        let mut n = 0u64;
+        for p in ps {
+            if t.remove(&(p as usize)).is_some() {
+                n += 1;
+            }
+        }
+        if n > 0 {
+            RETIRED.fetch_add(n, Ordering::Release);
+        }
+        if t.is_empty() {
+            // No handle left: free the table (a process that closed everything holds no memory).
+            *g = None;
+        }
+    }
+}
+
 /// Leak `b` to C as a handle it owns and frees through [`reclaim`].
 pub fn issue<T: Handle>(b: Box<T>) -> *mut T {
     let p = Box::into_raw(b);

@@ -125,11 +125,12 @@ pub struct InfoSet<'a, T> {
 }
 
 #[derive(Debug, Clone)]
-struct Sec<T> {
+struct Sec {
     name_off: u32,
     /// Resolved through the BTF string section (empty until resolved).
     name: String,
-    recs: Vec<T>,
+    /// Range of the decoded records in `Sub::recs`.
+    recs: Range<usize>,
     /// Byte range of the records in `BtfExt::raw`.
     raw: Range<usize>,
     /// See [`InfoSet::sorted`].
@@ -139,12 +140,14 @@ struct Sec<T> {
 #[derive(Debug, Clone)]
 struct Sub<T> {
     rec_size: u32,
-    secs: Vec<Sec<T>>,
+    secs: Vec<Sec>,
+    /// The decoded records of every section, in file order (one allocation per subsection).
+    recs: Vec<T>,
 }
 
 impl<T> Default for Sub<T> {
     fn default() -> Self {
-        Sub { rec_size: 0, secs: Vec::new() }
+        Sub { rec_size: 0, secs: Vec::new(), recs: Vec::new() }
     }
 }
 
@@ -180,6 +183,8 @@ impl<T: ExtRecord> Sub<T> {
             return Err(bad("subsection has no records".into()));
         }
         let mut secs = Vec::new();
+        // At most this many records fit in the subsection: no growth while decoding.
+        let mut recs = Vec::with_capacity((end - pos) / rec_size as usize);
         while pos < end {
             let i = secs.len();
             if end - pos < 8 {
@@ -198,18 +203,18 @@ impl<T: ExtRecord> Sub<T> {
                 )));
             }
             let r = pos + 8..pos + 8 + bytes as usize;
-            let recs = raw[r.clone()]
-                .chunks_exact(rec_size as usize)
-                .map(|c| T::read(c).ok_or_else(|| bad(format!("section {i} record truncated"))))
-                .collect::<Result<Vec<T>>>()?;
+            let first = recs.len();
+            for c in raw[r.clone()].chunks_exact(rec_size as usize) {
+                recs.push(T::read(c).ok_or_else(|| bad(format!("section {i} record truncated")))?);
+            }
             let sorted = raw[r.clone()]
                 .chunks_exact(rec_size as usize)
                 .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .is_sorted();
             pos = r.end;
-            secs.push(Sec { name_off, name: String::new(), recs, raw: r, sorted });
+            secs.push(Sec { name_off, name: String::new(), recs: first..recs.len(), raw: r, sorted });
         }
-        Ok(Sub { rec_size, secs })
+        Ok(Sub { rec_size, secs, recs })
     }
 
     fn resolve(&mut self, btf: &Btf) {
@@ -223,7 +228,7 @@ impl<T: ExtRecord> Sub<T> {
         self.secs.iter().map(move |s| InfoSet {
             sec_name: &s.name,
             rec_size,
-            records: &s.recs,
+            records: self.recs.get(s.recs.clone()).unwrap_or(&[]),
             raw: raw.get(s.raw.clone()).unwrap_or(&[]),
             sorted: s.sorted,
         })
@@ -234,7 +239,7 @@ impl<T: ExtRecord> Sub<T> {
         Some(InfoSet {
             sec_name: &s.name,
             rec_size: self.rec_size,
-            records: &s.recs,
+            records: self.recs.get(s.recs.clone())?,
             raw: raw.get(s.raw.clone())?,
             sorted: s.sorted,
         })

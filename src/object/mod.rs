@@ -22,11 +22,14 @@ pub mod handles;
 pub mod image;
 pub(crate) mod kconfig;
 mod load;
+mod name;
 pub mod st_state;
 pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;
 pub(crate) mod pin;
 mod relo;
+mod relo_list;
+mod sec_names;
 mod sha256;
 pub mod skel;
 
@@ -131,9 +134,9 @@ pub struct Map {
 
 pub struct Program {
     pub(crate) obj: *const Object,
-    pub(crate) name: CString,
+    pub(crate) name: name::SmallCStr,
     /// Section name without a leading `?`.
-    pub(crate) sec_name: CString,
+    pub(crate) sec_name: name::SmallCStr,
     pub(crate) sec_idx: usize,
     pub(crate) sec_insn_off: usize,
     pub(crate) sec_insn_cnt: usize,
@@ -158,7 +161,7 @@ pub struct Program {
     /// Module BTF of a struct_ops program's kernel type (`attach_btf_obj_fd` at load); set by
     /// struct_ops kernel value building, released after load.
     pub(crate) attach_btf_obj_fd: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
-    pub(crate) relos: Vec<Reloc>,
+    pub(crate) relos: relo_list::RelocList,
     /// The loaded program.
     pub(crate) fd: Option<std::os::fd::OwnedFd>,
     /// Where this subprogram's copy starts inside the main program being relocated (0 = not
@@ -216,7 +219,7 @@ pub struct Object {
     pub(crate) btf_fd: i32,
     pub(crate) btf_fd_owned: Option<std::os::fd::OwnedFd>,
     /// Section names by index (for .BTF.ext lookups after the ELF is gone).
-    pub(crate) sec_names: Vec<String>,
+    pub(crate) sec_names: sec_names::SecNames,
     pub(crate) opts: OpenOptions,
     /// Arena (`.addr_space.1`) initial data, until it is moved into the arena map's buffer.
     pub(crate) arena_data: Option<Vec<u8>>,
@@ -287,7 +290,7 @@ impl Object {
             prep_ctx: None,
             btf_fd: -1,
             btf_fd_owned: None,
-            sec_names: elf.sections.iter().map(|s| s.name.to_string()).collect(),
+            sec_names: sec_names::SecNames::new(elf.sections.iter().map(|s| s.name)),
             opts,
             arena_data: None,
             arena_data_sz: 0,
@@ -356,9 +359,13 @@ impl Object {
         // STT_FUNC symbols of each section, in symbol-table order, found once (a scan of the
         // whole symbol table per executable section made many-section objects quadratic).
         let mut funcs_by_sec: crate::btf::dedup::FastMap<usize, Vec<&elf::Symbol>> = Default::default();
+        let mut nfuncs = 0;
         for sym in elf.symbols.iter().filter(|s| s.typ == elf::STT_FUNC) {
             funcs_by_sec.entry(sym.shndx as usize).or_default().push(sym);
+            nfuncs += 1;
         }
+        // At most one program per function symbol: the handle tables grow once.
+        self.progs.reserve(nfuncs);
         // `.text` index first: program collection needs it to tell static programs apart.
         if let Some(t) = elf.sections.iter().find(|s| s.name == ".text" && s.is_exec()) {
             if t.size > 0 {
@@ -469,8 +476,10 @@ impl Object {
                 crate::pr_info!("elf: skipping section({}) {} (size {})", sec.index, name, sec.size);
             }
         }
-        // Programs in section order, then by offset (libbpf's cmp_progs).
+        // Programs in section order, then by offset (libbpf's cmp_progs), then registered as
+        // live handles all at once.
         self.progs.sort_by(|a, b| (a.sec_idx, a.sec_insn_off).cmp(&(b.sec_idx, b.sec_insn_off)));
+        self.progs.register_all();
         self.init_btf(btf_data, btf_ext_data, has_st_ops)?;
         Ok(types)
     }
@@ -511,6 +520,13 @@ impl Object {
     /// Add the programs of executable section `sec`, given its STT_FUNC symbols in order.
     fn add_programs(&mut self, funcs: &[&elf::Symbol], sec: &elf::Section) -> Result<()> {
         let label = &self.path;
+        let (autoload, sec_name) = match sec.name.strip_prefix('?') {
+            Some(rest) => (false, rest),
+            None => (true, sec.name),
+        };
+        // The section name made once for all its programs (at the first one, so that a section
+        // without programs costs nothing and the NUL check comes in libbpf's order).
+        let mut shared_sec_name: Option<name::SmallCStr> = None;
         for &sym in funcs {
             let (off, sz) = (sym.value as usize, sym.size as usize);
             if off.checked_add(sz).is_none_or(|e| e > sec.data.len()) {
@@ -531,10 +547,6 @@ impl Object {
                     sec.name, sym.name, off, sz
                 )));
             }
-            let (autoload, sec_name) = match sec.name.strip_prefix('?') {
-                Some(rest) => (false, rest),
-                None => (true, sec.name),
-            };
             let bytes = &sec.data[off..off + sz];
             let insns = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
             let global = sym.bind != elf::STB_LOCAL;
@@ -554,10 +566,13 @@ impl Object {
                 )
             };
             let _ = label;
-            self.progs.push(Program {
+            self.progs.push_unregistered(Program {
                 obj: std::ptr::null(),
-                name: cstring(sym.name)?,
-                sec_name: cstring(sec_name)?,
+                name: name::SmallCStr::new(sym.name)?,
+                sec_name: match &shared_sec_name {
+                    Some(n) => n.clone(),
+                    None => shared_sec_name.insert(name::SmallCStr::new(sec_name)?).clone(),
+                },
                 sec_idx: sec.index,
                 sec_insn_off: off / BPF_INSN_SZ,
                 sec_insn_cnt: sz / BPF_INSN_SZ,
@@ -576,7 +591,7 @@ impl Object {
                 attach_prog_fd: None,
                 attach_func_name: None,
                 attach_btf_obj_fd: None,
-                relos: Vec::new(),
+                relos: relo_list::RelocList::default(),
                 fd: None,
                 sub_insn_off: 0,
                 func_info: Vec::new(),
@@ -610,10 +625,9 @@ impl Object {
         // scanned linearly, which made many-program sections cost programs x definitions).
         let mut last: Option<(usize, Option<&'static crate::section::SecDef>)> = None;
         for p in self.progs.iter_mut().filter(|p| text == 0 || p.sec_idx != text) {
-            let sec = p.sec_name.to_str().unwrap_or("");
             let def = match last {
                 Some((idx, def)) if idx == p.sec_idx => def,
-                _ => crate::section::find_sec_def(sec),
+                _ => crate::section::find_sec_def(p.sec_name.to_str().unwrap_or("")),
             };
             last = Some((p.sec_idx, def));
             match def {
@@ -655,7 +669,7 @@ impl Object {
         self.programs()
             .find(|(_, p)| {
                 crate::work::add(crate::work::Kind::ScanStep, 1);
-                p.name.as_bytes() == name.as_bytes()
+                p.name.to_bytes() == name.as_bytes()
             })
             .map(|(i, _)| i)
     }
@@ -906,10 +920,10 @@ impl Program {
         self.fd.as_ref().map(std::os::fd::AsFd::as_fd)
     }
 
-    pub fn name(&self) -> &CString {
+    pub fn name(&self) -> &std::ffi::CStr {
         &self.name
     }
-    pub fn sec_name(&self) -> &CString {
+    pub fn sec_name(&self) -> &std::ffi::CStr {
         &self.sec_name
     }
     pub fn insn_cnt(&self) -> usize {

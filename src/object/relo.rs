@@ -163,6 +163,33 @@ fn collect_prog(
             sp
         )
     };
+    // The program of each relocation, found first so that each program's list is sized once
+    // (counted over runs of the same program: relocations come in instruction order).
+    let targets: Vec<Option<usize>> = rels
+        .iter()
+        .map(|rel| {
+            let ok = rel.offset % BPF_INSN_SZ as u64 == 0 && rel.offset < sec.data.len() as u64;
+            if ok {
+                find_prog_by_sec_insn(obj, sec_idx, (rel.offset / BPF_INSN_SZ as u64) as usize)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut run: Option<(usize, usize)> = None;
+    for t in targets.iter().copied().chain([None]) {
+        match (run, t) {
+            (Some((p, n)), Some(q)) if p == q => run = Some((p, n + 1)),
+            _ => {
+                if let Some((p, n)) = run {
+                    if let Some(p) = obj.progs.get_mut(p) {
+                        p.relos.reserve(n);
+                    }
+                }
+                run = t.map(|q| (q, 1));
+            }
+        }
+    }
     for (i, rel) in rels.iter().enumerate() {
         let sym = elf.symbol(rel.sym as usize).ok_or_else(|| {
             super::format_err(format!("sec '{rel_name}': symbol #{} not found for relo #{i}", rel.sym))
@@ -196,7 +223,7 @@ fn collect_prog(
                 np
             )
         };
-        let Some(pidx) = find_prog_by_sec_insn(obj, sec_idx, insn_idx) else {
+        let Some(pidx) = targets.get(i).copied().flatten() else {
             // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`.
             unsafe {
                 crate::pr_debug_c!(
@@ -234,7 +261,7 @@ fn classify(
     rel: &elf::Rel,
 ) -> Result<RelocKind> {
     let prog = obj.progs.get(pidx).ok_or_else(|| Error::inval("program vanished"))?;
-    let pname = prog.name.to_string_lossy();
+    let pname = prog.name.as_str();
     let word = prog.insns.get(insn_idx).copied().unwrap_or(0);
     let code = (word & 0xff) as u8;
     let src_reg = ((word >> 12) & 0xf) as u8;
@@ -252,7 +279,7 @@ fn classify(
         let ext = lk.ext_of_sym.get(&(rel.sym as usize)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': extern relo failed to find extern for '{name}' ({})", rel.sym))
         })?;
-        let ((pl, pp), (nl, np)) = (crate::log::cs(&pname), crate::log::cs(name));
+        let ((pl, pp), (nl, np)) = (crate::log::cs(pname), crate::log::cs(name));
         // SAFETY: (c_int, pointer) of live &str for each `%.*s`, usize for each `%zu`, u32 for `%u`.
         unsafe {
             crate::pr_debug_c!(
@@ -311,7 +338,7 @@ fn classify(
         let map = lk.user_map_at.get(&(shndx, sym.value)).copied().ok_or_else(|| {
             reloc_err(format!("prog '{pname}': map relo failed to find map for section '{sname}', off {}", sym.value))
         })?;
-        log_found_map(obj, &pname, "map", map, "#", insn_idx);
+        log_found_map(obj, pname, "map", map, "#", insn_idx);
         return Ok(RelocKind::Ld64 { map });
     }
     let kind = match sec_types.get(shndx) {
@@ -335,7 +362,7 @@ fn classify(
         .get(&(kind, shndx))
         .copied()
         .ok_or_else(|| reloc_err(format!("prog '{pname}': data relo failed to find map for section '{sname}'")))?;
-    log_found_map(obj, &pname, "data map", map, "", insn_idx);
+    log_found_map(obj, pname, "data map", map, "", insn_idx);
     Ok(RelocKind::Data { map, sym_off: sym.value })
 }
 
@@ -430,7 +457,7 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                 let mut h = HashMap::default();
                 for (j, p) in obj.programs() {
                     crate::work::add(crate::work::Kind::ScanStep, 1);
-                    h.entry(p.name.as_bytes()).or_insert(j);
+                    h.entry(p.name.to_bytes()).or_insert(j);
                 }
                 h
             });

@@ -75,6 +75,6 @@ impl Object {
 
     /// libbpf's `kernel_needs_btf`: the object has struct_ops sections.
     fn has_st_ops_sections(&self) -> bool {
-        self.sec_names.iter().any(|n| crate::object::is_struct_ops_data_sec(n))
+        self.sec_names.iter().any(crate::object::is_struct_ops_data_sec)
     }
 }

@@ -136,7 +136,7 @@ impl Object {
             let (sl, sp) = crate::log::cs(sec);
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
             unsafe { crate::pr_debug_c!(c"libbpf: sec '%.*s': found %zu CO-RE relocations\n", sl, sp, relos.len()) };
-            let sec_idx = self.sec_names.iter().position(|n| n == sec);
+            let sec_idx = self.sec_names.iter().position(|n| n == sec.as_str());
             let find_prog = ProgFinder::new(self, sec_idx);
             for (ri, r) in relos.iter().enumerate() {
                 if r.insn_off as usize % BPF_INSN_SZ != 0 {
@@ -274,7 +274,7 @@ impl Object {
                 return Err(Error::quiet(libc::EINVAL));
             }
             for (j, s) in self.progs.iter().enumerate() {
-                if !self.is_subprog(s) || s.name.as_bytes() != target.as_bytes() {
+                if !self.is_subprog(s) || s.name.to_bytes() != target.as_bytes() {
                     continue;
                 }
                 // libbpf checks the ELF symbol's binding; a global function's BTF FUNC is
@@ -325,7 +325,7 @@ impl Object {
     fn ext_records(&self, prog: usize, main: usize, func: bool, out: &mut Vec<u8>) -> Option<u32> {
         let ext = self.btf_ext.as_ref()?;
         let p = self.progs.get(prog)?;
-        let sec = self.sec_names.get(p.sec_idx).map_or("", String::as_str);
+        let sec = self.sec_names.get(p.sec_idx).unwrap_or_default();
         // Borrowed: a copy of the section's records per program made a section of N programs
         // copy N times all of its records.
         let (rec_size, raw, sorted): (u32, &[u8], bool) = if func {
@@ -456,7 +456,7 @@ impl Object {
             if let Some(w) = self.progs.get_mut(main).and_then(|m| m.insns.get_mut(here)) {
                 insn::set_imm(w, imm);
             }
-            let sub_name = self.progs.get(sub).map_or(c"", |s| s.name.as_c_str());
+            let sub_name = self.progs.get(sub).map_or(c"", |s| &*s.name);
             let (pl, pp) = crate::log::cs(&pname);
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`, i32 for
             // `%d`, the subprogram's NUL-terminated name for `%s`.
@@ -496,10 +496,7 @@ impl Object {
             )
         };
         if main != sub {
-            m.relos.extend(relos.into_iter().map(|mut r| {
-                r.insn_idx += at;
-                r
-            }));
+            m.relos.extend(relos.iter().map(|r| crate::object::Reloc { insn_idx: r.insn_idx + at, ..*r }));
         }
         if let Some(s) = self.progs.get_mut(sub) {
             s.sub_insn_off = at;
