@@ -116,12 +116,19 @@ def main():
                 "start": statistics.median(x["process_ns"] - x["first_ns"] for x in runs),
                 "floor": statistics.median(x["floor_ns"] for x in runs),
                 "rss": statistics.median(x["maxrss_kb"] for x in runs),
-                "open": run(work, side, obj, "open", iters)["iter_ns"],
             }
-            steady = run(work, side, obj, "load", iters)
-            r[side]["steady"] = steady["iter_ns"]
-            r[side]["suser"] = steady["iter_user_ns"]
-            r[side]["kept"] = steady["retained"]
+        # Three processes per side, alternated, and the median of their medians: open+close
+        # (microseconds: twenty times the iterations) and steady open+load+close.
+        opens, steadies = {"ref": [], "ox": []}, {"ref": [], "ox": []}
+        for _ in range(3):
+            for side in ("ref", "ox"):
+                opens[side].append(run(work, side, obj, "open", 20 * iters)["iter_ns"])
+                steadies[side].append(run(work, side, obj, "load", iters))
+        for side in ("ref", "ox"):
+            r[side]["open"] = statistics.median(opens[side])
+            r[side]["steady"] = statistics.median(x["iter_ns"] for x in steadies[side])
+            r[side]["suser"] = statistics.median(x["iter_user_ns"] for x in steadies[side])
+            r[side]["kept"] = steadies[side][0]["retained"]
             r[side]["bpf"] = bpf_calls(work, side, obj)
         rows.append(r)
 
