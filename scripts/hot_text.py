@@ -72,8 +72,9 @@ def gen(lib, profiles):
             runs.add(path)
             seen[p] = (runs, first)
             pos += 1
-    # what every run needs first, then by first use
-    order = sorted(seen, key=lambda p: (-len(seen[p][0]), seen[p][1]))
+    # what every run needs first; by name within a group, so a regenerated list differs from
+    # the last one only where the functions did
+    order = sorted(seen, key=lambda p: (-len(seen[p][0]), p))
     out = [HEADER, "SECTIONS\n{\n  %s :\n  {\n" % SECTION]
     out += ["    *(.text.%s .text.unlikely.%s)\n" % (p, p) for p in order]
     out.append("  }\n}\nINSERT BEFORE .text;\n")
