@@ -23,6 +23,7 @@ pub mod image;
 pub(crate) mod kconfig;
 mod load;
 mod name;
+mod ranges;
 pub mod st_state;
 pub use load::find_vmlinux_btf_id;
 pub(crate) mod maps;

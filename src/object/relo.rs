@@ -2,6 +2,7 @@
 //! subprograms and externs; `.maps` initial slots (prog arrays, map-in-map); struct_ops
 //! function-pointer members bound to programs.
 
+use super::ranges::RangeIndex;
 use super::{reloc_err, MapKind, Object, SecType, Slot, BPF_INSN_SZ};
 use crate::btf::dedup::FastMap as HashMap;
 use crate::btf::Kind;
@@ -400,7 +401,20 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
     let vars = super::btfq::datasec_vars(btf, sec_id);
     // Lookups built once (a scan of every map or program per relocation made an object with
     // many initial slots quadratic to open), each giving what the scan would have found first.
-    let slot_maps = SlotMaps::new(obj, maps_shndx, &vars);
+    // The user maps of `.maps` by the byte range of their DATASEC variable: a relocation lands
+    // in the first (in map order) whose range holds its 8 bytes.
+    let slot_maps = RangeIndex::new(
+        obj.maps
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.sec_idx == maps_shndx && m.kind == MapKind::User)
+            .filter_map(|(j, m)| {
+                crate::work::add(crate::work::Kind::ScanStep, 1);
+                let vi = vars.get(m.btf_var_idx)?;
+                Some((vi.offset as u64, vi.offset as u64 + vi.size as u64, j))
+            })
+            .collect(),
+    );
     let mut map_by_name: Option<HashMap<&[u8], usize>> = None;
     let mut prog_by_name: Option<HashMap<&[u8], usize>> = None;
     let mut updates = Vec::new();
@@ -424,7 +438,8 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
                 np
             )
         };
-        let midx = slot_maps.find(obj, maps_shndx, &vars, rel.offset).ok_or_else(|| {
+        // r_offset is file data: near u64::MAX the end would wrap and match.
+        let midx = rel.offset.checked_add(8).and_then(|end| slot_maps.find(rel.offset, end)).ok_or_else(|| {
             Error::inval(format!(".maps relo #{i}: cannot find map '{name}' at rel->r_offset {}", rel.offset))
         })?;
         let map = obj.maps.get(midx).ok_or_else(|| Error::inval("map vanished"))?;
@@ -516,53 +531,6 @@ fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<(
         }
     }
     Ok(())
-}
-
-/// The user maps of the `.maps` section by the byte range of their DATASEC variable, to find the
-/// map a `.maps` relocation lands in: the first map (in map order) whose range holds the 8
-/// relocated bytes. Sorted and searched by range when no two ranges overlap (then at most one
-/// map can hold the bytes); hostile input with overlapping variables is scanned as before.
-struct SlotMaps {
-    /// (start, end, map index), sorted by start; `None` when ranges overlap.
-    ranges: Option<Vec<(u64, u64, usize)>>,
-}
-
-impl SlotMaps {
-    fn new(obj: &Object, maps_shndx: usize, vars: &[crate::btf::VarSecinfo]) -> SlotMaps {
-        let mut ranges: Vec<(u64, u64, usize)> = obj
-            .maps
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.sec_idx == maps_shndx && m.kind == MapKind::User)
-            .filter_map(|(j, m)| {
-                crate::work::add(crate::work::Kind::ScanStep, 1);
-                let vi = vars.get(m.btf_var_idx)?;
-                Some((vi.offset as u64, vi.offset as u64 + vi.size as u64, j))
-            })
-            .collect();
-        ranges.sort_unstable();
-        let disjoint = ranges.windows(2).all(|w| w[0].1 <= w[1].0);
-        SlotMaps { ranges: disjoint.then_some(ranges) }
-    }
-
-    fn find(&self, obj: &Object, maps_shndx: usize, vars: &[crate::btf::VarSecinfo], off: u64) -> Option<usize> {
-        // r_offset is file data: near u64::MAX the end would wrap and match.
-        let end = off.checked_add(8)?;
-        let Some(ranges) = &self.ranges else {
-            return obj.maps.iter().position(|m| {
-                crate::work::add(crate::work::Kind::ScanStep, 1);
-                m.sec_idx == maps_shndx
-                    && m.kind == MapKind::User
-                    && vars
-                        .get(m.btf_var_idx)
-                        .is_some_and(|vi| (vi.offset as u64) <= off && end <= vi.offset as u64 + vi.size as u64)
-            });
-        };
-        crate::work::add(crate::work::Kind::ScanStep, ranges.len().max(1).ilog2() as usize + 1);
-        let i = ranges.partition_point(|&(start, _, _)| start <= off).checked_sub(1)?;
-        let (_, r_end, j) = ranges[i];
-        (end <= r_end).then_some(j)
-    }
 }
 
 /// Does member type `id` resolve to a function pointer?

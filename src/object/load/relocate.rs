@@ -8,6 +8,7 @@ use crate::btf::{Btf, Kind};
 use crate::error::lerr;
 use crate::error::{errstr, Error, Result};
 use crate::object::externs::ExternKind;
+use crate::object::ranges::RangeIndex;
 use crate::object::relo::RelocKind;
 use crate::object::{Object, BPF_INSN_SZ};
 use crate::sys::probe::Feature;
@@ -137,13 +138,24 @@ impl Object {
             // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for `%zu`.
             unsafe { crate::pr_debug_c!(c"libbpf: sec '%.*s': found %zu CO-RE relocations\n", sl, sp, relos.len()) };
             let sec_idx = self.sec_names.iter().position(|n| n == sec.as_str());
-            let find_prog = ProgFinder::new(self, sec_idx);
+            // The section's programs by instruction range: the first in program order holding
+            // a relocation's instruction.
+            let find_prog = RangeIndex::new(match sec_idx {
+                Some(si) => self
+                    .progs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.sec_idx == si)
+                    .map(|(i, p)| (p.sec_insn_off as u64, (p.sec_insn_off + p.sec_insn_cnt) as u64, i))
+                    .collect(),
+                None => Vec::new(),
+            });
             for (ri, r) in relos.iter().enumerate() {
                 if r.insn_off as usize % BPF_INSN_SZ != 0 {
                     return Err(Error::quiet(libc::EINVAL));
                 }
                 let abs = r.insn_off as usize / BPF_INSN_SZ;
-                let Some(pidx) = find_prog.find(abs) else {
+                let Some(pidx) = find_prog.find(abs as u64, abs as u64 + 1) else {
                     // SAFETY: (c_int, pointer) of a live &str for `%.*s`, usize for each `%zu`.
                     unsafe {
                         crate::pr_debug_c!(
@@ -726,78 +738,9 @@ fn ext_records_from(raw: &[u8], rs: usize, sorted: bool, start: usize, end: usiz
     raw.get(lo * rs..hi * rs).unwrap_or(&[])
 }
 
-/// The program of a section holding a given instruction (the first such in program order).
-struct ProgFinder {
-    /// (first insn, end, program index) of the section's programs, in program order.
-    in_sec: Vec<(usize, usize, usize)>,
-    /// The same sorted by first insn, when no two ranges overlap (then at most one program
-    /// holds an instruction and a binary search finds it); empty otherwise.
-    sorted: Vec<(usize, usize, usize)>,
-}
-
-impl ProgFinder {
-    /// The programs of section `sec_idx` (none if `None`).
-    fn new(obj: &Object, sec_idx: Option<usize>) -> Self {
-        let in_sec = match sec_idx {
-            Some(si) => obj
-                .progs
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.sec_idx == si)
-                .map(|(i, p)| (p.sec_insn_off, p.sec_insn_off + p.sec_insn_cnt, i))
-                .collect(),
-            None => Vec::new(),
-        };
-        Self::of_ranges(in_sec)
-    }
-
-    fn of_ranges(in_sec: Vec<(usize, usize, usize)>) -> Self {
-        let mut sorted = in_sec.clone();
-        sorted.sort_unstable();
-        if !sorted.windows(2).all(|w| w[0].1 <= w[1].0) {
-            sorted.clear();
-        }
-        ProgFinder { in_sec, sorted }
-    }
-
-    fn find(&self, insn: usize) -> Option<usize> {
-        if self.sorted.is_empty() {
-            return self.in_sec.iter().find(|e| insn >= e.0 && insn < e.1).map(|e| e.2);
-        }
-        let k = self.sorted.partition_point(|e| e.0 <= insn);
-        k.checked_sub(1).and_then(|k| self.sorted.get(k)).filter(|e| insn < e.1).map(|e| e.2)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every set of up to 3 ranges over 0..6 (overlapping, empty, duplicated, any order): the
-    /// program found is the first in order holding the instruction, as a linear search finds.
-    #[test]
-    fn prog_finder_finds_what_a_linear_search_finds() {
-        let ranges: Vec<(usize, usize)> = (0..6).flat_map(|a| (a..6).map(move |b| (a, b))).collect();
-        let mut sets: Vec<Vec<(usize, usize)>> = vec![vec![]];
-        for a in &ranges {
-            sets.push(vec![*a]);
-            for b in &ranges {
-                sets.push(vec![*a, *b]);
-                sets.extend(ranges.iter().map(|c| vec![*a, *b, *c]));
-            }
-        }
-        let mut disjoint_seen = 0;
-        for set in &sets {
-            let in_sec: Vec<_> = set.iter().enumerate().map(|(i, &(a, b))| (a, b, i * 7)).collect();
-            let f = ProgFinder::of_ranges(in_sec.clone());
-            disjoint_seen += usize::from(!f.sorted.is_empty());
-            for insn in 0..7 {
-                let want = in_sec.iter().find(|e| insn >= e.0 && insn < e.1).map(|e| e.2);
-                assert_eq!(f.find(insn), want, "{set:?} insn {insn}");
-            }
-        }
-        assert!(disjoint_seen > 100, "the binary search ran on {disjoint_seen} sets");
-    }
 
     /// Sorted record offsets (with repeats): the scan from `ext_records_from` keeps what a scan
     /// of all records keeps, for every program range.
