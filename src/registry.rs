@@ -119,16 +119,7 @@ pub fn register<T: Handle>(p: *const T) {
 
 /// Forget `p` (its owner is about to free it). Unknown pointers are ignored.
 pub fn retire<T: Handle>(p: *const T) {
-    let mut g = LIVE.write();
-    if let Some(t) = g.as_mut() {
-        if t.remove(&(p as usize)).is_some() {
-            RETIRED.fetch_add(1, Ordering::Release);
-        }
-        if t.is_empty() {
-            // No handle left: free the table (a process that closed everything holds no memory).
-            *g = None;
-        }
-    }
+    retire_all(std::iter::once(p));
 }
 
 /// Room in the table for `n` more handles, registered next (an object about to push its
@@ -153,7 +144,8 @@ pub fn register_all<T: Handle>(ps: impl ExactSizeIterator<Item = *const T>) {
     }
 }
 
-/// [`retire`] of many handles under one lock (an object dropping its programs or maps).
+/// [`retire`] of many handles under one lock (an object dropping its programs or maps); unknown
+/// pointers are ignored.
 pub fn retire_all<T: Handle>(ps: impl Iterator<Item = *const T>) {
     let mut g = LIVE.write();
     if let Some(t) = g.as_mut() {
