@@ -674,14 +674,7 @@ fn calc_relo_insn_memo<'m>(
     let mut lines = Vec::new();
     let res = calc_relo_insn_rec(prog, relo, relo_idx, local_btf, cands, targets, Some(&mut lines))?;
     let matched = lines.iter().zip(&before).filter(|((m, _), _)| *m).map(|(_, c)| *c).collect();
-    let m = Memo { cands: before, lines, matched, res };
-    let m = match memo.entry(key) {
-        std::collections::hash_map::Entry::Occupied(mut o) => {
-            o.insert(m);
-            o.into_mut()
-        }
-        std::collections::hash_map::Entry::Vacant(v) => v.insert(m),
-    };
+    let m = memo.entry(key).insert_entry(Memo { cands: before, lines, matched, res }).into_mut();
     Ok(&m.res)
 }
 
