@@ -306,13 +306,20 @@ fn compile(name: &str) -> Option<Vec<u8>> {
     Some(std::fs::read(out).unwrap())
 }
 
-/// At load, libbpf maps an mmapable `.data` map over the buffer that held its initial contents
-/// (MAP_FIXED at the same address); when that mmap fails (ENOMEM here) the load fails with the
-/// errno and libbpf's "failed to re-mmap() contents" line; the map's fd is closed at once, the
-/// object's BTF fd at bpf_object__close, as in libbpf.
+/// At load an mmapable `.data` map is mapped: over the buffer C holds the address of (MAP_FIXED
+/// at the same address, as libbpf does), or where the kernel likes when nothing asked for the
+/// address (the buffer was never mapped). When that mmap fails (ENOMEM here) the load fails
+/// with the errno and libbpf's "failed to re-mmap() contents" line; the map's fd is closed at
+/// once, the object's BTF fd at bpf_object__close, as in libbpf.
 #[test]
 fn map_mmap_enomem_fails_the_load_cleanly() {
-    use oxbpf::ffi::object::{bpf_object__close, bpf_object__load, bpf_object__open_mem};
+    map_mmap_enomem(false);
+    map_mmap_enomem(true);
+}
+
+fn map_mmap_enomem(ask_address: bool) {
+    use oxbpf::ffi::map::bpf_map__initial_value;
+    use oxbpf::ffi::object::{bpf_object__close, bpf_object__load, bpf_object__next_map, bpf_object__open_mem};
     use oxbpf::sys::probe::{self, Feature};
     let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let Some(bytes) = compile("global_data") else { return };
@@ -342,6 +349,14 @@ fn map_mmap_enomem_fails_the_load_cleanly() {
     // SAFETY: a valid object image, NULL opts.
     let obj = unsafe { bpf_object__open_mem(bytes.as_ptr().cast(), bytes.len(), std::ptr::null()) };
     assert!(!obj.is_null(), "open: errno {}", common::errno());
+    let addr = if ask_address {
+        // SAFETY: a live object; its first map is `.data`.
+        let p = unsafe { bpf_map__initial_value(bpf_object__next_map(obj, std::ptr::null()), std::ptr::null_mut()) };
+        assert!(!p.is_null());
+        Some(p as usize)
+    } else {
+        None
+    };
     let fds_open = fd_count();
     let created: Rc<RefCell<Vec<u32>>> = Rc::default();
     let c2 = created.clone();
@@ -373,11 +388,10 @@ fn map_mmap_enomem_fails_the_load_cleanly() {
     let maps: Rc<RefCell<Vec<(MemCall, MmapAnswer)>>> = Rc::default();
     let m2 = maps.clone();
     let mg = fake::install_mmap(Box::new(move |c| {
-        // The map's fd (a fake /dev/null one) mapped over its buffer: refused.
+        // The map's fd (a fake /dev/null one) mapped (nothing asked for the buffer's address,
+        // so not over it): refused.
         let answer = match c {
-            MemCall::Map { fd, flags, .. } if *fd >= 0 && flags & libc::MAP_FIXED != 0 => {
-                MmapAnswer::Fail(libc::ENOMEM)
-            }
+            MemCall::Map { fd, .. } if *fd >= 0 => MmapAnswer::Fail(libc::ENOMEM),
             _ => MmapAnswer::Real,
         };
         m2.borrow_mut().push((*c, answer));
@@ -401,6 +415,18 @@ fn map_mmap_enomem_fails_the_load_cleanly() {
     assert!(!after_map.clone().any(|&c| c == BPF_PROG_LOAD), "no program is loaded after a failed map: {created:?}");
     let refused = maps.borrow().iter().filter(|(_, a)| matches!(a, MmapAnswer::Fail(_))).count();
     assert_eq!(refused, 1, "one map mmap attempted: {:?}", maps.borrow());
+    let tried = maps.borrow().iter().find(|(_, a)| matches!(a, MmapAnswer::Fail(_))).map(|(c, _)| *c);
+    match (tried, addr) {
+        (Some(MemCall::Map { addr: at, flags, .. }), Some(p)) => {
+            assert!(at == p && flags & libc::MAP_FIXED != 0, "over the buffer C holds: {tried:?}")
+        }
+        (Some(MemCall::Map { flags, .. }), None) => assert_eq!(flags & libc::MAP_FIXED, 0, "{tried:?}"),
+        _ => panic!("{tried:?}"),
+    }
+    if addr.is_none() {
+        let anon = maps.borrow().iter().filter(|(c, _)| matches!(c, MemCall::Map { fd: -1, .. })).count();
+        assert_eq!(anon, 0, "no buffer was mapped for a .data nobody asked about: {:?}", maps.borrow());
+    }
     // What stays open is the object's BTF fd, which libbpf too keeps until bpf_object__close.
     assert_eq!(fds_failed, fds_open + 1, "the failed load closed every fd but the BTF's ({created:?})");
     assert_eq!(fd_count(), fds0);

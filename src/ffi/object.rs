@@ -49,6 +49,8 @@ pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(
         bpf_token_path: s(o.bpf_token_path, "bpf_token_path")?,
         // SAFETY: the caller's contract extends to the description the field points to.
         struct_ops_shadow: unsafe { read_struct_ops_shadow(shadow) }?,
+        eager_data: false,
+        image: None,
     };
     for (p, what) in [(&out.btf_custom_path, "btf_custom_path"), (&out.bpf_token_path, "bpf_token_path")] {
         if p.as_ref().is_some_and(|p| p.len() >= PATH_MAX) {
@@ -192,6 +194,7 @@ pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
     unsafe { crate::pr_debug_c!(c"libbpf: loading object from %.*s\n", pl, pp) };
     let image = crate::object::image::ObjectImage::open(path)
         .map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
+    let opts = OpenOptions { image: image.shared(), ..opts };
     let obj = Object::open(image.as_bytes(), path, false, opts)?;
     setup_callbacks(obj)
 }

@@ -131,6 +131,7 @@ pub unsafe extern "C" fn bpf_object__open_skeleton(
         if o.object_name.is_none() {
             o.object_name = Some(sname.clone());
         }
+        o.eager_data = true;
         // SAFETY: the generator embeds data_sz bytes at data (possibly unaligned; copied).
         let bytes = unsafe { std::slice::from_raw_parts(sk.data as *const u8, sk.data_sz) };
         let obj = super::object::open_bytes(bytes, &sname, o)
@@ -187,7 +188,7 @@ pub unsafe extern "C" fn bpf_object__load_skeleton(s: *mut bpf_object_skeleton) 
             }
             // SAFETY: filled by open_skeleton with our handle (or NULL); checked as a live map.
             let m = unsafe { handle::opt(map, "skeleton map") }?;
-            let p = m.and_then(|m| m.mmaped.as_ref()).map_or(std::ptr::null_mut(), |r| r.as_ptr());
+            let p = m.map_or(std::ptr::null_mut(), |m| m.mmaped.ptr());
             // SAFETY: mmaped slot inside the generated skeleton struct (writable).
             unsafe { *mmaped = p as *mut c_void };
         }

@@ -54,7 +54,7 @@ pub(crate) fn is_internal_mmapable(m: &Map) -> Option<String> {
 /// for an ARENA map that holds `__arena` variables, else the identifier of an mmapable
 /// internal map; None for other maps.
 fn skel_data_ident(m: &Map) -> Option<String> {
-    if m.def().map_type == BPF_MAP_TYPE_ARENA && m.initial_value().is_some() {
+    if m.def().map_type == BPF_MAP_TYPE_ARENA && m.has_initial_value() {
         return Some("arena".into());
     }
     is_internal_mmapable(m)

@@ -6,18 +6,20 @@
 //! mapping, a fault per touched range of pages and the unmapping) and than libbpf's libelf
 //! reads. A file whose layout is not plain is mapped read-only and parsed in place; where it
 //! cannot be mapped (empty, not a regular file, the mapping refused) it is read by
-//! [`crate::elf::read_object_file`], DWARF left out. Nothing of the image outlives the open:
-//! the object copies what it keeps.
+//! [`crate::elf::read_object_file`], DWARF left out. The object copies what it keeps, except
+//! global data it has not mapped yet ([`crate::object::databuf`]): that holds on to a read image
+//! until it is mapped or the object is loaded or closed.
 
 use crate::elf::AlignedBuf;
 use crate::sys::file_map::MappedFile;
 use std::fs::File;
 use std::io;
+use std::sync::Arc;
 
 /// The bytes of an object file: mapped or read.
 pub enum ObjectImage {
     Mapped(MappedFile),
-    Read(AlignedBuf),
+    Read(Arc<AlignedBuf>),
 }
 
 impl ObjectImage {
@@ -28,13 +30,13 @@ impl ObjectImage {
         let meta = f.metadata()?;
         if meta.is_file() && meta.len() > 0 {
             if let Some(buf) = crate::elf::read_compact(&f, meta.len())? {
-                return Ok(ObjectImage::Read(buf));
+                return Ok(ObjectImage::Read(Arc::new(buf)));
             }
             if let Ok(m) = MappedFile::map_len(&f, meta.len()) {
                 return Ok(ObjectImage::Mapped(m));
             }
         }
-        crate::elf::read_object_file(path).map(ObjectImage::Read)
+        crate::elf::read_object_file(path).map(|b| ObjectImage::Read(Arc::new(b)))
     }
 
     /// The file's bytes (8-byte aligned, as the ELF parser wants: a mapping is page-aligned).
@@ -42,6 +44,14 @@ impl ObjectImage {
         match self {
             ObjectImage::Mapped(m) => m.bytes(),
             ObjectImage::Read(b) => b.as_bytes(),
+        }
+    }
+
+    /// The image, when it was read (a mapping of the file is never kept past the open).
+    pub fn shared(&self) -> Option<Arc<AlignedBuf>> {
+        match self {
+            ObjectImage::Mapped(_) => None,
+            ObjectImage::Read(b) => Some(Arc::clone(b)),
         }
     }
 }

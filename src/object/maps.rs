@@ -2,6 +2,7 @@
 //! `.kconfig`, struct_ops variables.
 
 use super::btfq;
+use super::databuf::MapBuf;
 use super::pin::PATH_MAX;
 use super::{externs, Map, MapDef, MapKind, Object, SecType, StructOps};
 use crate::btf::VAR_GLOBAL_ALLOCATED;
@@ -30,7 +31,7 @@ fn new_map(name: &str, kind: MapKind) -> Result<Map> {
         btf_value_type_id: 0,
         inner: None,
         init_slots: Vec::new(),
-        mmaped: None,
+        mmaped: MapBuf::default(),
         pin_path: None,
         autocreate: true,
         // Only struct_ops maps attach (set below); libbpf reports false for the rest.
@@ -443,7 +444,7 @@ fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
         let mut r = Region::new(data.len())?;
         r.write(0, &data)?;
         if let Some(m) = obj.maps.get_mut(ai) {
-            m.mmaped = Some(r);
+            m.mmaped.set(r);
         }
         return Ok(());
     }
@@ -504,11 +505,17 @@ fn add_internal_map(
             }
         }
     }
-    let mut region = Region::new(array_mmap_size(m.def.value_size, 1))?;
-    if let Some(d) = data {
-        region.write(0, d)?;
-    }
-    m.mmaped = Some(region);
+    let len = array_mmap_size(m.def.value_size, 1);
+    let init = data.unwrap_or(&[]);
+    let deferred = (!obj.opts.eager_data).then(|| MapBuf::deferred(init, len, obj.opts.image.as_ref())).flatten();
+    m.mmaped = match deferred {
+        Some(b) => b,
+        None => {
+            let mut region = Region::new(len)?;
+            region.write(0, init)?;
+            MapBuf::mapped(region)
+        }
+    };
     // SAFETY: the map's NUL-terminated name (an ASCII CString, as `internal_map_name` makes it)
     // for `%s`, usize for `%zu`, u32 for `%x`.
     unsafe {

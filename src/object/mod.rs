@@ -17,6 +17,7 @@
 //! Handles given to C (`*mut Map`, `*mut Program`) are stable addresses inside [`Handles`].
 
 pub mod btfq;
+pub(crate) mod databuf;
 mod externs;
 pub mod handles;
 pub mod image;
@@ -38,6 +39,7 @@ use crate::btf::{Btf, BtfExt, Kind};
 use crate::elf::{self, Elf};
 use crate::error::{lerr, Error, Result};
 use crate::sys::mmap::Region;
+use databuf::MapBuf;
 use crate::uapi;
 use crate::uapi::BPF_OBJ_NAME_LEN;
 use std::ffi::CString;
@@ -115,7 +117,8 @@ pub struct Map {
     pub(crate) btf_value_type_id: u32,
     pub(crate) inner: Option<Box<Map>>,
     pub(crate) init_slots: Vec<Option<Slot>>,
-    pub(crate) mmaped: Option<Region>,
+    /// The pre-load buffer C reads and writes, then the kernel map's memory ([`MapBuf`]).
+    pub(crate) mmaped: MapBuf,
     pub(crate) pin_path: Option<CString>,
     pub(crate) autocreate: bool,
     pub(crate) autoattach: bool,
@@ -195,6 +198,12 @@ pub struct OpenOptions {
     /// Caller layouts of struct_ops shadows (oxbpf's shadow-info ABI), already checked on their
     /// own (`struct_ops::shadow::validate_all`); checked against the object at open.
     pub struct_ops_shadow: Option<Vec<st_state::ShadowMapDesc>>,
+    /// Map every global-data buffer at open (a skeleton asks for all their addresses at once)
+    /// rather than when first needed ([`databuf`]).
+    pub eager_data: bool,
+    /// The buffer `Object::open`'s bytes were read into, when it may be kept: global data not
+    /// mapped yet points into it rather than copying it. Dropped at the end of the open.
+    pub image: Option<std::sync::Arc<crate::elf::AlignedBuf>>,
 }
 
 pub struct Object {
@@ -304,6 +313,7 @@ impl Object {
         relo::collect(&mut obj, &elf, &sec_types)?;
         obj.init_user_shadows()?;
         obj.set_back_pointers();
+        obj.opts.image = None;
         Ok(obj)
     }
 
@@ -746,7 +756,7 @@ impl Object {
                 return Err(Error::quiet(libc::EOPNOTSUPP));
             }
             let new_len = maps::array_mmap_size(size, max_entries);
-            if let Some(r) = self.maps.get_mut(idx).and_then(|m| m.mmaped.as_mut()) {
+            if let Some(r) = self.maps.get_mut(idx).map(|m| m.mmaped.get_mut()).transpose()?.flatten() {
                 r.resize(new_len)
                     .map_err(|e| e.context(format!("map '{name}': failed to resize memory-mapped region")))?;
             }
@@ -829,13 +839,18 @@ impl Map {
             }
             return Some((st.data.as_ptr(), self.def.value_size as usize));
         }
-        let r = self.mmaped.as_ref()?;
+        let r = self.mmaped.get()?;
         let sz = if self.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
             self.object().arena_data_sz
         } else {
             self.def.value_size as usize
         };
         Some((r.as_ptr(), sz))
+    }
+
+    /// Whether [`Map::initial_value`] has a buffer to give (asking maps nothing).
+    pub fn has_initial_value(&self) -> bool {
+        self.st_ops.is_some() || self.mmaped.is_some()
     }
 
     /// Overwrite the global-data buffer from the start.
@@ -845,7 +860,7 @@ impl Map {
 
     /// Overwrite part of the global-data buffer.
     pub fn write_initial_value_at(&mut self, off: usize, src: &[u8]) -> Result<()> {
-        match self.mmaped.as_mut() {
+        match self.mmaped.get_mut()? {
             Some(r) => r.write(off, src),
             None => Err(Error::quiet(libc::EINVAL)),
         }

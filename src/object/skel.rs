@@ -29,7 +29,7 @@ impl Object {
             if m.st_ops.is_some() {
                 std::ptr::null_mut()
             } else {
-                m.mmaped.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr())
+                m.mmaped.ptr()
             }
         });
         Ok(SkelMap { idx, mmaped })
@@ -59,7 +59,7 @@ impl Object {
         let mname = map.real_name.as_deref().unwrap_or(map.name()).to_string_lossy();
         let found =
             super::btfq::datasec_vars(btf, vt).into_iter().find(|v| btf.ty(v.type_id).is_some_and(|t| t.name == name));
-        let buf = map.mmaped.as_ref().map(|r| (r.as_ptr(), r.len()));
+        let buf = map.mmaped.get().map(|r| (r.as_ptr(), r.len()));
         Ok(match (found, buf) {
             (Some(v), Some((p, len))) if (v.offset as usize).saturating_add(v.size as usize) <= len => {
                 // In bounds of the map's buffer (checked just above).

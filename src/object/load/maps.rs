@@ -8,7 +8,9 @@ use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::{map_type_is_map_in_map, MapKind, Object, Slot};
 use crate::sys::cmd;
+use crate::sys::mmap::Region;
 use crate::uapi;
+use std::borrow::Cow;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 impl Object {
@@ -85,7 +87,7 @@ impl Object {
                     // moved them there so C could edit them); they go into the kernel arena.
                     let sz = self.arena_data_sz;
                     let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
-                    let data = m.mmaped.as_ref().map(|r| r.read(sz)).filter(|d| !d.is_empty());
+                    let data = m.mmaped.contents(sz).map(|d| d.into_owned()).filter(|d| !d.is_empty());
                     map_arena(m, data.as_deref())?;
                 }
                 let m = self.maps.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
@@ -241,20 +243,14 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
     let name = m.name.to_string_lossy().into_owned();
     let fd = m.fd.as_ref().ok_or_else(|| Error::new(lerr::INTERNAL, "internal map without fd"))?;
     let value_size = m.def.value_size as usize;
-    // The contents straight from the buffer (a copy of 3 MiB of global data cost as much as
-    // the kernel's own update).
-    let zeros;
-    let data = match m.mmaped.as_ref() {
-        Some(r) => r.bytes(value_size),
-        None => {
-            zeros = vec![0; value_size];
-            &zeros[..]
-        }
-    };
-    if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), data, 0) {
+    // The contents straight from the buffer, mapped or still waiting (a copy of 3 MiB of global
+    // data cost as much as the kernel's own update).
+    let data = m.mmaped.contents(value_size).unwrap_or_else(|| Cow::Owned(vec![0; value_size]));
+    if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), &data, 0) {
         crate::pr_warn!("map '{}': failed to set initial contents: {}", name, errstr(e.errno()));
         return Err(Error::quiet(e.errno()));
     }
+    drop(data);
     if m.kind == MapKind::Rodata || m.kind == MapKind::Kconfig {
         if let Err(e) = cmd::map_freeze(fd.as_fd()) {
             crate::pr_warn!("map '{}': failed to freeze as read-only: {}", name, errstr(e.errno()));
@@ -264,14 +260,26 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
     if m.def.map_flags & uapi::BPF_F_MMAPABLE != 0 {
         let writable = m.def.map_flags & uapi::BPF_F_RDONLY_PROG == 0;
         let len = crate::object::maps::array_mmap_size(m.def.value_size, m.def.max_entries);
-        if let (Some(r), Some(fd)) = (m.mmaped.as_mut(), m.fd.as_ref()) {
-            if let Err(e) = r.map_fd_over(fd.as_fd(), len, writable) {
-                crate::pr_warn!("map '{}': failed to re-mmap() contents: {}", name, errstr(e.errno()));
-                return Err(Error::quiet(e.errno()));
+        // Where C already has the buffer's address the kernel map goes over it; a buffer nobody
+        // asked for was never mapped, and the kernel map goes wherever the kernel puts it.
+        // The waiting bytes (and the image they may keep) go before the kernel map comes in,
+        // so the process never holds both.
+        let res = if m.mmaped.is_mapped() {
+            match m.mmaped.get_mut() {
+                Ok(Some(r)) => r.map_fd_over(fd.as_fd(), len, writable),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
             }
+        } else {
+            m.mmaped.clear();
+            Region::from_fd(fd.as_fd(), len, None, writable).map(|r| m.mmaped.set(r))
+        };
+        if let Err(e) = res {
+            crate::pr_warn!("map '{}': failed to re-mmap() contents: {}", name, errstr(e.errno()));
+            return Err(Error::quiet(e.errno()));
         }
     } else {
-        m.mmaped = None;
+        m.mmaped.clear();
     }
     Ok(())
 }
@@ -284,7 +292,7 @@ fn map_arena(m: &mut crate::object::Map, data: Option<&[u8]>) -> Result<()> {
     let fd = m.fd.as_ref().ok_or_else(|| Error::new(lerr::INTERNAL, "arena without fd"))?;
     // map_extra asks for the arena at a fixed user address (libbpf maps it there MAP_FIXED).
     let at = (m.def.map_extra != 0).then_some(m.def.map_extra as usize);
-    let mut r = match crate::sys::mmap::Region::from_fd(fd.as_fd(), len, at) {
+    let mut r = match crate::sys::mmap::Region::from_fd(fd.as_fd(), len, at, true) {
         Ok(r) => r,
         Err(e) => {
             crate::pr_warn!("map '{}': failed to mmap arena: {}", name, errstr(e.errno()));
@@ -294,7 +302,7 @@ fn map_arena(m: &mut crate::object::Map, data: Option<&[u8]>) -> Result<()> {
     if let Some(d) = data {
         r.write(0, d)?;
     }
-    m.mmaped = Some(r);
+    m.mmaped.set(r);
     Ok(())
 }
 

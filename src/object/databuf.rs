@@ -1,0 +1,223 @@
+//! A map's pre-load buffer ([`MapBuf`]): global data, `.kconfig`, arena data, and after load
+//! the kernel map's memory.
+//!
+//! A global-data section is mapped into a region of its own only when its address is needed:
+//! when C asks for it (`bpf_map__initial_value`, a skeleton's `*mmaped`, a subskeleton variable)
+//! or something writes to it. Until then its initial bytes wait on the heap (in the image
+//! `bpf_object__open_file` read, when it read one, else in a copy), and at load they go
+//! to the kernel straight from there; the kernel map is then mapped at an address of the
+//! kernel's choosing. An object opened and closed, or opened and loaded through
+//! `bpf_object__open_file`, never maps, faults in and unmaps a copy of its data. Skeletons ask
+//! for every address at open, so [`crate::object::OpenOptions::eager_data`] maps at once;
+//! sections over [`DEFER_MAX`] bytes that would need a copy of their own are mapped at once
+//! too, as heap copies that large would stay in the process's heap after close.
+
+use crate::elf::AlignedBuf;
+use crate::error::Result;
+use crate::sys::mmap::Region;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+/// The largest section whose bytes wait in a copy of their own (glibc serves smaller blocks
+/// from its heap, reused across objects, rather than mapping and unmapping each). Bytes inside
+/// a read image wait there whatever their size.
+pub(crate) const DEFER_MAX: usize = 128 << 10;
+
+/// A map's buffer: none, mapped, or waiting to be mapped.
+#[derive(Default)]
+pub(crate) struct MapBuf {
+    region: OnceLock<Region>,
+    /// Initial contents not yet mapped: `init` then zeros, `len` bytes (page-rounded) in all.
+    /// Once `region` is set it holds what C sees and this is only freed at the next `&mut`.
+    deferred: Option<Deferred>,
+}
+
+struct Deferred {
+    init: Init,
+    len: usize,
+}
+
+/// Where waiting initial bytes are.
+enum Init {
+    Owned(Box<[u8]>),
+    /// A range of the image the object was read from (`bpf_object__open_file`), kept alive here.
+    Image(Arc<AlignedBuf>, Range<usize>),
+}
+
+impl Init {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Init::Owned(b) => b,
+            Init::Image(img, r) => img.as_bytes().get(r.clone()).unwrap_or(&[]),
+        }
+    }
+}
+
+impl MapBuf {
+    pub(crate) fn mapped(r: Region) -> MapBuf {
+        MapBuf { region: OnceLock::from(r), deferred: None }
+    }
+
+    /// `init` (a prefix; zeros after it) in a buffer of `len` bytes, mapped when first needed.
+    /// When `init` lies inside `image` it is not copied: the image is kept instead. `None` when
+    /// it would need a copy of its own over [`DEFER_MAX`] bytes.
+    pub(crate) fn deferred(init: &[u8], len: usize, image: Option<&Arc<AlignedBuf>>) -> Option<MapBuf> {
+        let within = image.and_then(|img| {
+            let base = img.as_bytes().as_ptr() as usize;
+            let start = (init.as_ptr() as usize).checked_sub(base)?;
+            let r = start..start.checked_add(init.len())?;
+            // Inside the image's bounds means the same memory: `init` borrows from it.
+            img.as_bytes().get(r.clone())?;
+            Some(Init::Image(Arc::clone(img), r))
+        });
+        let init = match within {
+            Some(i) => i,
+            None if init.len() <= DEFER_MAX => Init::Owned(init.into()),
+            None => return None,
+        };
+        Some(MapBuf { region: OnceLock::new(), deferred: Some(Deferred { init, len }) })
+    }
+
+    /// Whether the map has a buffer at all (mapped or not yet).
+    pub(crate) fn is_some(&self) -> bool {
+        self.region.get().is_some() || self.deferred.is_some()
+    }
+
+    /// Whether the buffer has an address yet (nothing is mapped to answer).
+    pub(crate) fn is_mapped(&self) -> bool {
+        self.region.get().is_some()
+    }
+
+    /// The mapped buffer, mapped now if it was waiting. `None` when the map has no buffer, or
+    /// (with a warning) when the mapping failed.
+    pub(crate) fn get(&self) -> Option<&Region> {
+        if let Some(r) = self.region.get() {
+            return Some(r);
+        }
+        let d = self.deferred.as_ref()?;
+        match map_deferred(d) {
+            // Another thread may have mapped it first: then its region stays and ours goes.
+            Ok(r) => {
+                let _ = self.region.set(r);
+            }
+            Err(e) => {
+                crate::pr_warn!("{}", e.context("failed to map a global-data buffer"));
+                return None;
+            }
+        }
+        self.region.get()
+    }
+
+    /// The buffer's address, or NULL (see [`MapBuf::get`]).
+    pub(crate) fn ptr(&self) -> *mut u8 {
+        self.get().map_or(std::ptr::null_mut(), Region::as_ptr)
+    }
+
+    /// The mapped buffer for writing, mapped now if it was waiting (the waiting copy is freed).
+    pub(crate) fn get_mut(&mut self) -> Result<Option<&mut Region>> {
+        if self.region.get().is_none() {
+            if let Some(d) = self.deferred.as_ref() {
+                let r = map_deferred(d)?;
+                let _ = self.region.set(r);
+            }
+        }
+        self.deferred = None;
+        Ok(self.region.get_mut())
+    }
+
+    /// The first `n` bytes of the contents, without mapping anything: the region's if it is
+    /// mapped, else the waiting bytes (zero-padded). `None` when there is no buffer.
+    pub(crate) fn contents(&self, n: usize) -> Option<Cow<'_, [u8]>> {
+        if let Some(r) = self.region.get() {
+            return Some(Cow::Borrowed(r.bytes(n)));
+        }
+        let d = self.deferred.as_ref()?;
+        let n = n.min(d.len);
+        let init = d.init.bytes();
+        Some(match init.get(..n) {
+            Some(b) => Cow::Borrowed(b),
+            None => {
+                let mut v = vec![0u8; n];
+                v[..init.len()].copy_from_slice(init);
+                Cow::Owned(v)
+            }
+        })
+    }
+
+    /// Replace the buffer (the kernel map's memory after load, an arena's mapping).
+    pub(crate) fn set(&mut self, r: Region) {
+        *self = MapBuf::mapped(r);
+    }
+
+    /// Drop the buffer (a map that is not mmapable has none after load).
+    pub(crate) fn clear(&mut self) {
+        *self = MapBuf::default();
+    }
+}
+
+fn map_deferred(d: &Deferred) -> Result<Region> {
+    let mut r = Region::new(d.len)?;
+    r.write(0, d.init.bytes())?;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::mmap::page_size;
+
+    #[test]
+    fn waits_until_the_address_is_needed() {
+        let b = MapBuf::deferred(b"abc", 100, None).unwrap();
+        assert!(b.is_some() && !b.is_mapped());
+        assert_eq!(b.contents(5).unwrap().as_ref(), b"abc\0\0", "zero-padded without mapping");
+        assert!(!b.is_mapped());
+        let r = b.get().unwrap();
+        assert_eq!(r.len(), page_size());
+        assert_eq!(r.read(4), b"abc\0");
+        assert!(b.is_mapped());
+        assert_eq!(b.ptr(), b.get().unwrap().as_ptr(), "one address once mapped");
+    }
+
+    #[test]
+    fn the_mapped_region_wins_over_the_waiting_bytes() {
+        let mut b = MapBuf::deferred(b"abc", 8, None).unwrap();
+        b.get_mut().unwrap().unwrap().write(0, b"xyz").unwrap();
+        assert!(b.deferred.is_none(), "the waiting copy is freed");
+        assert_eq!(b.contents(3).unwrap().as_ref(), b"xyz");
+        let b2 = MapBuf::deferred(b"abc", 8, None).unwrap();
+        // SAFETY: the region is live and 8 bytes long.
+        unsafe { *b2.ptr() = b'q' };
+        assert_eq!(b2.contents(3).unwrap().as_ref(), b"qbc", "C's writes through the address count");
+    }
+
+    #[test]
+    fn bytes_inside_the_image_are_not_copied() {
+        let img = Arc::new(AlignedBuf::copy_from(b"0123456789"));
+        let inside = &img.as_bytes()[2..5];
+        let b = MapBuf::deferred(inside, 8, Some(&img)).unwrap();
+        assert!(matches!(&b.deferred, Some(Deferred { init: Init::Image(_, r), .. }) if *r == (2..5)));
+        assert_eq!(Arc::strong_count(&img), 2, "the image is kept");
+        assert_eq!(b.contents(4).unwrap().as_ref(), b"234\0");
+        let outside = MapBuf::deferred(b"234", 8, Some(&img)).unwrap();
+        assert!(matches!(&outside.deferred, Some(Deferred { init: Init::Owned(_), .. })));
+        assert!(MapBuf::deferred(&vec![1; DEFER_MAX + 1], DEFER_MAX + 8, Some(&img)).is_none(), "too large to copy");
+        let large = Arc::new(AlignedBuf::zeroed(DEFER_MAX + 16));
+        assert!(MapBuf::deferred(&large.as_bytes()[8..], DEFER_MAX + 8, Some(&large)).is_some(), "not copied");
+        let mut b = b;
+        b.get_mut().unwrap();
+        assert_eq!(Arc::strong_count(&img), 1, "mapping frees the image");
+    }
+
+    #[test]
+    fn no_buffer() {
+        let mut b = MapBuf::default();
+        assert!(!b.is_some() && b.get().is_none() && b.ptr().is_null() && b.contents(4).is_none());
+        assert!(b.get_mut().unwrap().is_none());
+        b.set(Region::new(1).unwrap());
+        assert!(b.is_mapped());
+        b.clear();
+        assert!(!b.is_some());
+    }
+}
