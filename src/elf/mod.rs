@@ -22,6 +22,7 @@ pub const SHT_NOBITS: u32 = elf::SHT_NOBITS;
 pub const SHT_REL: u32 = elf::SHT_REL;
 pub const SHT_LLVM_ADDRSIG: u32 = 0x6fff_4c03;
 pub const SHF_EXECINSTR: u64 = elf::SHF_EXECINSTR as u64;
+pub const SHF_ALLOC: u64 = elf::SHF_ALLOC as u64;
 pub const STT_NOTYPE: u8 = elf::STT_NOTYPE;
 pub const STT_OBJECT: u8 = elf::STT_OBJECT;
 pub const STT_FUNC: u8 = elf::STT_FUNC;

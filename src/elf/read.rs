@@ -23,11 +23,12 @@
 //!   overlapping the header or the table, an empty section whose offset is past the end):
 //!   `read_compact` gives `None` (the file is mapped), `read_object_file` reads the plan in
 //!   place (nothing is rewritten there, so the overlaps do not matter).
-//! - a packed image over [`COMPACT_MAX`] bytes: mapped; `read_object_file` reads it in place.
+//! - a packed image over [`COMPACT_MAX`] bytes besides global data: mapped; `read_object_file`
+//!   reads it in place.
 //! - an empty or non-regular file: open_file neither reads it compactly nor maps it;
 //!   `read_object_file` reads it to its end.
 
-use super::AlignedBuf;
+use super::{AlignedBuf, SHF_ALLOC, SHF_EXECINSTR};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
@@ -124,12 +125,12 @@ fn short() -> io::Error {
 /// the file, faulting its pages in and unmapping them. `None` (nothing read into an image) when
 /// there is no plan or it cannot be packed (see the module's notes); the caller then maps the
 /// file whole, so the parser reports what is wrong with the real bytes; also `None` for an
-/// image over [`COMPACT_MAX`] bytes, which is cheaper mapped.
+/// image over [`COMPACT_MAX`] bytes besides global data, which is cheaper mapped.
 pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
     let mut win = Windows::default();
     let Some(plan) = Plan::new(f, len, &mut win)? else { return Ok(None) };
     let Some(packed) = plan.pack() else { return Ok(None) };
-    if packed.len > COMPACT_MAX {
+    if (packed.len as u64).saturating_sub(plan.data_bytes) > COMPACT_MAX as u64 {
         return Ok(None);
     }
     let mut buf = AlignedBuf::zeroed(packed.len);
@@ -163,10 +164,12 @@ struct Windows {
     tail: (u64, Vec<u8>),
 }
 
-/// The largest image read compactly. Past it, allocating, zero-filling and copying the image
-/// costs more than mapping the file and faulting in what the parser touches (measured: a
-/// 450 KiB image of a 500-program object opened 1.3x slower read than mapped; 35–110 KiB images
-/// of 10–100-program objects 15–25% faster read).
+/// The largest image read compactly, global data not counted. Past it, allocating,
+/// zero-filling and copying the image costs more than mapping the file and faulting in what the
+/// parser touches (measured: a 450 KiB image of a 500-program object opened 1.3x slower read
+/// than mapped; 35–110 KiB images of 10–100-program objects 15–25% faster read). Global data is
+/// not counted because open keeps all of it: read, the object holds on to the image instead of
+/// copying it (`object::databuf`); mapped, it would be copied out of the mapping.
 const COMPACT_MAX: usize = 256 << 10;
 
 /// How much of the file's start is read ahead.
@@ -220,6 +223,9 @@ struct Plan {
     /// starts inside the ELF header or data overlaps either (it would see rewritten fields),
     /// nor when an empty section's offset is past the end (the parser must see it).
     packable: bool,
+    /// Bytes of global data read (allocated, non-executable PROGBITS sections: `.data*`,
+    /// `.rodata*`, `.maps`...), which open keeps rather than parses.
+    data_bytes: u64,
 }
 
 /// A packed layout of a [`Plan`].
@@ -256,13 +262,13 @@ impl Plan {
         win.tail = (tail_start, tail);
         let mut table = vec![0u8; (shnum as usize) * SHDR_LEN];
         win.read_exact_at(f, &mut table, shoff)?;
-        // (type, file offset, size) of section `i`
-        let fields = |i: u64| -> Option<(u32, u64, u64)> {
+        // (type, flags, file offset, size) of section `i`
+        let fields = |i: u64| -> Option<(u32, u64, u64, u64)> {
             let h = table.get(i as usize * SHDR_LEN..(i as usize + 1) * SHDR_LEN)?;
-            Some((u32_at(h, 4)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
+            Some((u32_at(h, 4)?, u64_at(h, 8)?, u64_at(h, 0x18)?, u64_at(h, 0x20)?))
         };
         let in_file = |off: u64, size: u64| off.checked_add(size).filter(|&e| e <= len);
-        let Some((_, str_off, str_size)) = fields(shstrndx) else { return Ok(None) };
+        let Some((_, _, str_off, str_size)) = fields(shstrndx) else { return Ok(None) };
         let Some(str_end) = in_file(str_off, str_size) else { return Ok(None) };
         let mut names = vec![0u8; str_size as usize];
         win.read_exact_at(f, &mut names, str_off)?;
@@ -271,8 +277,9 @@ impl Plan {
         let mut wanted = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
         let mut secs = Vec::with_capacity(shnum as usize);
         let mut packable = shoff >= EHDR_LEN as u64;
+        let mut data_bytes = 0u64;
         for i in 0..shnum {
-            let Some((sh_type, off, size)) = fields(i) else { return Ok(None) };
+            let Some((sh_type, flags, off, size)) = fields(i) else { return Ok(None) };
             secs.push(if i == 0 || sh_type == super::SHT_NOBITS {
                 Data::None
             } else if size == 0 {
@@ -284,6 +291,9 @@ impl Plan {
                 let Some(end) = in_file(off, size) else { return Ok(None) };
                 packable &= off >= EHDR_LEN as u64 && !(off < table_end && end > shoff);
                 wanted.push((off, end));
+                if sh_type == super::SHT_PROGBITS && flags & (SHF_ALLOC | SHF_EXECINSTR) == SHF_ALLOC {
+                    data_bytes += size;
+                }
                 Data::Read(off)
             });
         }
@@ -295,7 +305,7 @@ impl Plan {
                 _ => ranges.push((s, e)),
             }
         }
-        Ok(Some(Plan { ehdr, shoff, table, ranges, secs, packable }))
+        Ok(Some(Plan { ehdr, shoff, table, ranges, secs, packable, data_bytes }))
     }
 
     /// The ranges packed one after another, each at an offset congruent to its file offset
@@ -552,6 +562,31 @@ mod tests {
         let dwarf = 0x4000 + big;
         same(whole.as_bytes(), &zeroed(&large, &[(dwarf, dwarf + 0x3000)]), "read in place, DWARF left out");
         assert_eq!(parsed(whole.as_bytes()), parsed(&large));
+    }
+
+    #[test]
+    fn global_data_does_not_count_toward_the_limit() {
+        // `.data` past COMPACT_MAX on its own (section 2), then the table.
+        let big = (COMPACT_MAX + 4096) as u64;
+        let shoff = 0x2000 + big;
+        let secs = [
+            S(".data", PROGBITS, 0x2000, big, 0, 0, 0xdd),
+            S(".debug_info", PROGBITS, 0x1000, 0x100, 0, 0, 0xbb),
+            symtab(0x200),
+            strtab(0x240),
+        ];
+        let mut file = elf(shoff, 0x40, &secs);
+        let flags_at = shoff as usize + 2 * SHDR_LEN + 8;
+        assert!(read_both("data-noflags", &file).1.is_none(), "unflagged: counted, so mapped");
+        file[flags_at..flags_at + 8].copy_from_slice(&(SHF_ALLOC | 1).to_le_bytes()); // SHF_WRITE
+        let compact = read_both("data", &file).1.expect("global data is read, however large");
+        let b = compact.as_bytes();
+        let (off, size) = (sh_u64(b, 2, 0x18) as usize, sh_u64(b, 2, 0x20) as usize);
+        assert_eq!(size as u64, big);
+        assert!(b[off..off + size].iter().all(|&x| x == 0xdd), "the data is in the image");
+        assert!(sh_u64(b, 3, 0x18) > b.len() as u64, "DWARF is not");
+        file[flags_at..flags_at + 8].copy_from_slice(&(SHF_ALLOC | SHF_EXECINSTR).to_le_bytes());
+        assert!(read_both("data-exec", &file).1.is_none(), "code counts");
     }
 
     /// Section 4, `.symtab` at `off`: two null symbols, its strings in section 5.
