@@ -19,9 +19,8 @@ impl Object {
     /// map over the skeleton's memory) or map-in-map slots, then pin. A failure closes the maps
     /// created so far.
     pub(super) fn create_maps(&mut self, ctx: &LoadCtx) -> Result<()> {
-        let ncpus = crate::sys::possible_cpus()?;
         for idx in 0..self.maps.len() {
-            if let Err(e) = self.create_one(idx, ncpus, ctx.token()) {
+            if let Err(e) = self.create_one(idx, ctx.token()) {
                 let name = self.maps.get(idx).map(|m| m.name.to_string_lossy().into_owned()).unwrap_or_default();
                 if e.should_log() {
                     crate::pr_warn!("{}", e);
@@ -39,7 +38,7 @@ impl Object {
         Ok(())
     }
 
-    fn create_one(&mut self, idx: usize, ncpus: usize, token: Option<BorrowedFd>) -> Result<()> {
+    fn create_one(&mut self, idx: usize, token: Option<BorrowedFd>) -> Result<()> {
         let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
         let name = m.name.to_string_lossy().into_owned();
         if !m.autocreate {
@@ -48,7 +47,7 @@ impl Object {
             unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': skipped auto-creating...\n", nl, np) };
             return Ok(());
         }
-        set_def_max_entries(m, ncpus);
+        set_def_max_entries(m)?;
         let mut retried = false;
         loop {
             if self.maps.get(idx).is_some_and(|m| m.pin_path.is_some()) {
@@ -76,7 +75,7 @@ impl Object {
                     None => None,
                 };
                 let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
-                create_map(m, btf_fd, ncpus, token, excl.as_ref())?;
+                create_map(m, btf_fd, token, excl.as_ref())?;
                 let (nl, np) = crate::log::cs(&name);
                 // SAFETY: (c_int, pointer) of a live &str for `%.*s`, i32 for `%d`.
                 unsafe { crate::pr_debug_c!(c"libbpf: map '%.*s': created successfully, fd=%d\n", nl, np, m.raw_fd()) };
@@ -208,13 +207,19 @@ impl Object {
     }
 }
 
-/// `map_set_def_max_entries`: a perf event array of size 0 gets one slot per possible CPU.
-fn set_def_max_entries(m: &mut crate::object::Map, ncpus: usize) {
+/// `map_set_def_max_entries`: a perf event array of size 0 gets one slot per possible CPU (the
+/// only map that needs the CPU count, read from sysfs once per process when first needed).
+fn set_def_max_entries(m: &mut crate::object::Map) -> Result<()> {
     if m.def.map_type == uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY && m.def.max_entries == 0 {
+        let ncpus = crate::sys::possible_cpus().map_err(|e| {
+            let name = m.name.to_string_lossy();
+            e.context(format!("map '{name}': failed to determine number of system CPUs"))
+        })?;
         // SAFETY: the map's NUL-terminated name for `%s`, usize for `%zu`.
         unsafe { crate::pr_debug_c!(c"libbpf: map '%s': setting size to %zu\n", m.name.as_ptr(), ncpus) };
         m.def.max_entries = ncpus as u32;
     }
+    Ok(())
 }
 
 /// `bpf_map__pin(map, NULL)` during the load: [`crate::object::Map::pin`], its warning printed
@@ -333,15 +338,14 @@ fn map_type_has_no_btf(t: u32) -> bool {
 fn create_map(
     m: &mut crate::object::Map,
     btf_fd: Option<RawFd>,
-    ncpus: usize,
     token: Option<BorrowedFd>,
     excl_prog_hash: Option<&[u8; 32]>,
 ) -> Result<()> {
     let mut inner_fd: Option<OwnedFd> = None;
     if map_type_is_map_in_map(m.def.map_type) {
         if let Some(inner) = m.inner.as_mut() {
-            set_def_max_entries(inner, ncpus);
-            if let Err(e) = create_map(inner, btf_fd, ncpus, token, None) {
+            set_def_max_entries(inner)?;
+            if let Err(e) = create_map(inner, btf_fd, token, None) {
                 crate::pr_warn!(
                     "map '{}': failed to create inner map: {}",
                     m.name.to_string_lossy(),
