@@ -34,8 +34,8 @@ impl QuickCheck {
     }
 }
 
-/// Walk the type section, returning the word offset of every record; rejects unknown kinds and
-/// records running past the end. Also gathers [`QuickCheck`] for the names and references of
+/// Walk the type section, returning the word offset of every record and the ids of the
+/// DATASECs; rejects unknown kinds and records running past the end. Also gathers [`QuickCheck`] for the names and references of
 /// each record while it is in cache (for the kernel's BTF, 125,000 types in 5 MB, a second
 /// walk to check them cost more than this one).
 pub(super) fn index_types(
@@ -43,8 +43,9 @@ pub(super) fn index_types(
     start_id: u32,
     str_start: u32,
     str_len: u32,
-) -> Result<(Vec<u32>, QuickCheck)> {
+) -> Result<(Vec<u32>, QuickCheck, Vec<u32>)> {
     let mut offs = Vec::with_capacity(types.len() / 4);
+    let mut datasecs = Vec::new();
     let mut q = QuickCheck { name_max: 0, str_len, ref_max: 0, func_bad: false, func_protos: Vec::new() };
     let name = |off: u32| off.wrapping_sub(str_start);
     let mut pos = 0usize;
@@ -121,6 +122,7 @@ pub(super) fn index_types(
                 for v in rec[3..].chunks_exact(3) {
                     rm = rm.max(v[0]);
                 }
+                datasecs.push(id as u32);
             }
         }
         q.name_max = q.name_max.max(nm);
@@ -130,5 +132,5 @@ pub(super) fn index_types(
     }
     crate::work::add(crate::work::Kind::BtfType, offs.len());
     offs.shrink_to_fit();
-    Ok((offs, q))
+    Ok((offs, q, datasecs))
 }

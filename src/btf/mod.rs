@@ -145,6 +145,9 @@ struct Data {
     scans: ScanBudget,
     /// The parsed string section is valid UTF-8 and ends with a NUL (see `namecmp`).
     strs_utf8: OnceLock<bool>,
+    /// Ids of the own DATASECs, in order, as the parse's walk found them (open looks several up
+    /// by name); `None` once anything changed the types ([`Btf::data_mut`]).
+    datasecs: Option<Box<[u32]>>,
 }
 
 /// How many name lookups a BTF answers by scanning its types before it builds its sorted name
@@ -364,7 +367,7 @@ impl Btf {
             }
         };
 
-        let (offs, quick) = index::index_types(&types, start_id, start_str_off, str_len as u32)?;
+        let (offs, quick, datasecs) = index::index_types(&types, start_id, start_str_off, str_len as u32)?;
 
         let btf = Btf {
             data: Arc::new(Data {
@@ -383,6 +386,7 @@ impl Btf {
                 guessed_ptr_size: OnceLock::new(),
                 scans: ScanBudget::new(),
                 strs_utf8: OnceLock::new(),
+                datasecs: Some(datasecs.into()),
             }),
             base,
             ptr_size: None,
@@ -436,10 +440,18 @@ impl Btf {
         d.raw.get().and_then(|r| r.get(d.str_start..d.str_start + d.hdr.str_len as usize)).unwrap_or(&[])
     }
 
+    /// The data for changing: every change goes through here, which forgets what describes
+    /// the types as parsed (the DATASEC list).
+    fn data_mut(&mut self) -> &mut Data {
+        let d = Arc::make_mut(&mut self.data);
+        d.datasecs = None;
+        d
+    }
+
     /// This BTF's own string section, writable (in-place renames); invalidates cached blobs that
     /// do not hold it.
     pub(crate) fn strs_mut(&mut self) -> &mut [u8] {
-        let d = Arc::make_mut(&mut self.data);
+        let d = self.data_mut();
         d.raw_swapped = OnceLock::new();
         d.by_name = OnceLock::new();
         d.str_index = OnceLock::new();
@@ -530,6 +542,10 @@ impl Btf {
     pub fn ids_of_kind(&self, kind: Kind) -> Vec<u32> {
         let mut out = self.base.as_deref().map(|b| b.ids_of_kind(kind)).unwrap_or_default();
         let d = &*self.data;
+        if let (Kind::Datasec, Some(ids)) = (kind, d.datasecs.as_deref()) {
+            out.extend_from_slice(ids);
+            return out;
+        }
         let types: &[u32] = &d.types;
         out.extend(d.offs.iter().enumerate().filter_map(|(i, &w)| {
             let info = *types.get(w as usize + 1)?;
@@ -630,6 +646,9 @@ impl Btf {
         let nb = name.as_bytes();
         if nb.contains(&0) {
             return None; // no BTF name holds a NUL
+        }
+        if let (Some(Kind::Datasec), Some(ids)) = (kind, self.data.datasecs.as_deref()) {
+            return ids.iter().copied().find(|&id| self.own_name_off(id).is_some_and(|off| self.str_is(off, nb)));
         }
         if nb.is_empty() || (self.data.by_name.get().is_none() && self.data.scans.take_one()) {
             return self.scan_own(nb, kind);
@@ -896,7 +915,7 @@ impl Btf {
     /// (a modifiable BTF's cached blob is dropped instead).
     fn write_record_word(&mut self, id: u32, word: usize, val: u32) -> Result<()> {
         let rec = self.type_offset(id).ok_or_else(|| Error::inval(format!("BTF: type [{id}] is not an own type")))?;
-        let d = Arc::make_mut(&mut self.data);
+        let d = self.data_mut();
         d.raw_swapped = OnceLock::new();
         let w = d.offs[(id - d.start_id) as usize] as usize + word;
         let byte = rec + word * 4;

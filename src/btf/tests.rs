@@ -100,6 +100,23 @@ fn lookups_and_resolution() {
 }
 
 #[test]
+fn datasec_lookups_follow_changes() {
+    let (raw, _) = sample();
+    let mut btf = Btf::parse(&raw).unwrap();
+    assert_eq!(btf.data.datasecs.as_deref(), Some(&[13][..]), "listed by the parse's walk");
+    assert_eq!((btf.ids_of_kind(Kind::Datasec), btf.find_by_name_kind(".data", Kind::Datasec)), (vec![13], Some(13)));
+    assert_eq!(btf.find_by_name_kind(".bss", Kind::Datasec), None);
+    let bss = btf.add_datasec(Some(b".bss"), 0).unwrap();
+    assert!(btf.data.datasecs.is_none(), "a change forgets the list");
+    assert_eq!((btf.ids_of_kind(Kind::Datasec), btf.find_by_name_kind(".bss", Kind::Datasec)), (vec![13, bss], Some(bss)));
+    let mut renamed = Btf::parse(&raw).unwrap();
+    let g = renamed.ty(12).unwrap().name_off;
+    renamed.set_name_off(13, g).unwrap();
+    assert_eq!(renamed.find_by_name_kind(".data", Kind::Datasec), None);
+    assert_eq!(renamed.find_by_name_kind("g", Kind::Datasec), Some(13));
+}
+
+#[test]
 fn datasec_mutations_reach_raw_data() {
     let (raw, _) = sample();
     let mut btf = Btf::parse(&raw).unwrap();

@@ -237,6 +237,7 @@ impl Btf {
                 guessed_ptr_size: OnceLock::new(),
                 scans: Default::default(),
                 strs_utf8: OnceLock::new(),
+                datasecs: None,
             }),
             base,
             ptr_size: Some(std::mem::size_of::<usize>() as u32),
@@ -255,7 +256,7 @@ impl Btf {
             let n = self.data.hdr.str_len;
             self.strs_deduped |= n == 0 || (self.base.is_none() && n == 1);
         }
-        let d = Arc::make_mut(&mut self.data);
+        let d = self.data_mut();
         if d.own_strs.is_none() {
             let strs = match d.parsed_strs.take() {
                 Some(s) => s.into_vec(),
@@ -313,7 +314,7 @@ impl Btf {
         } {
             return Ok(start + o);
         }
-        let d = Arc::make_mut(&mut self.data);
+        let d = self.data_mut();
         let strs = d.own_strs.get_or_insert_with(Vec::new);
         let off = strs.len();
         if (off + s.len()) as u64 >= MAX_STR_OFFSET {
@@ -527,7 +528,7 @@ impl Btf {
             0 | 1 => {
                 let id = self.add_ref_kind(Kind::Fwd, name, 0)?;
                 let union = fwd_kind == 1;
-                let d = Arc::make_mut(&mut self.data);
+                let d = self.data_mut();
                 if let Some(&w) = d.offs.last() {
                     d.types.to_mut()[w as usize + 1] = info(Kind::Fwd, 0, union);
                 }
@@ -545,7 +546,7 @@ impl Btf {
             return Err(einval());
         }
         let id = self.add_ref_kind(Kind::Func, name, proto_id)?;
-        let d = Arc::make_mut(&mut self.data);
+        let d = self.data_mut();
         if let Some(&w) = d.offs.last() {
             d.types.to_mut()[w as usize + 1] = info(Kind::Func, linkage as u16, false);
         }

@@ -22,7 +22,6 @@ use super::{Btf, BtfExt, Kind};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 
 const UNPROCESSED: u32 = u32::MAX;
 const IN_PROGRESS: u32 = u32::MAX - 1;
@@ -895,7 +894,7 @@ fn dedup_inner(btf: &mut Btf, ext: Option<&mut BtfExt>) -> Result<()> {
     };
     drop(d);
     let type_len = (types.len() * 4) as u32;
-    let data = Arc::make_mut(&mut btf.data);
+    let data = btf.data_mut();
     data.hdr.type_len = type_len;
     data.hdr.str_off = type_len;
     data.hdr.str_len = new_strs.len() as u32;

@@ -3,6 +3,7 @@
 use super::*;
 use crate::btf::builder::BtfBuilder;
 use crate::btf::BtfExt;
+use std::sync::Arc;
 
 fn dd(b: &BtfBuilder) -> Btf {
     let mut btf = Btf::parse(&b.build()).unwrap();
