@@ -440,8 +440,8 @@ impl Btf {
         d.raw.get().and_then(|r| r.get(d.str_start..d.str_start + d.hdr.str_len as usize)).unwrap_or(&[])
     }
 
-    /// The data for changing: every change goes through here, which forgets what describes
-    /// the types as parsed (the DATASEC list).
+    /// The data for changing: every change that may add types or change a kind goes through
+    /// here, which forgets the DATASEC list (in-place edits of other words keep it).
     fn data_mut(&mut self) -> &mut Data {
         let d = Arc::make_mut(&mut self.data);
         d.datasecs = None;
@@ -451,7 +451,8 @@ impl Btf {
     /// This BTF's own string section, writable (in-place renames); invalidates cached blobs that
     /// do not hold it.
     pub(crate) fn strs_mut(&mut self) -> &mut [u8] {
-        let d = self.data_mut();
+        // (Renames keep the DATASEC list: it holds ids; names are compared at each lookup.)
+        let d = Arc::make_mut(&mut self.data);
         d.raw_swapped = OnceLock::new();
         d.by_name = OnceLock::new();
         d.str_index = OnceLock::new();
@@ -915,7 +916,9 @@ impl Btf {
     /// (a modifiable BTF's cached blob is dropped instead).
     fn write_record_word(&mut self, id: u32, word: usize, val: u32) -> Result<()> {
         let rec = self.type_offset(id).ok_or_else(|| Error::inval(format!("BTF: type [{id}] is not an own type")))?;
-        let d = self.data_mut();
+        // A record's info word holds its kind: only rewriting that word can make the DATASEC
+        // list wrong (open's fixups rewrite sizes, offsets and linkages and keep it).
+        let d = if word == 1 { self.data_mut() } else { Arc::make_mut(&mut self.data) };
         d.raw_swapped = OnceLock::new();
         let w = d.offs[(id - d.start_id) as usize] as usize + word;
         let byte = rec + word * 4;

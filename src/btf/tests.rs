@@ -106,6 +106,15 @@ fn datasec_lookups_follow_changes() {
     assert_eq!(btf.data.datasecs.as_deref(), Some(&[13][..]), "listed by the parse's walk");
     assert_eq!((btf.ids_of_kind(Kind::Datasec), btf.find_by_name_kind(".data", Kind::Datasec)), (vec![13], Some(13)));
     assert_eq!(btf.find_by_name_kind(".bss", Kind::Datasec), None);
+    btf.set_datasec_size(13, 64).unwrap();
+    btf.set_datasec_var_offset(13, 0, 8).unwrap();
+    assert!(btf.data.datasecs.is_some(), "sizes and offsets keep the list");
+    assert_eq!(btf.find_by_name_kind(".data", Kind::Datasec), Some(13));
+    let mut rekinded = btf.clone();
+    let info = rekinded.type_record(13).unwrap()[1];
+    rekinded.write_record_word(13, 1, (info & !(0x1f << 24)) | ((Kind::Struct as u32) << 24)).unwrap();
+    assert!(rekinded.data.datasecs.is_none(), "a kind rewritten forgets the list");
+    assert_eq!(rekinded.find_by_name_kind(".data", Kind::Datasec), None);
     let bss = btf.add_datasec(Some(b".bss"), 0).unwrap();
     assert!(btf.data.datasecs.is_none(), "a change forgets the list");
     assert_eq!((btf.ids_of_kind(Kind::Datasec), btf.find_by_name_kind(".bss", Kind::Datasec)), (vec![13, bss], Some(bss)));
