@@ -302,9 +302,11 @@ pub fn find_sec_def(sec_name: &str) -> Option<&'static SecDef> {
     reg.defs.iter().copied().find(|d| d.matches(sec_name)).or_else(|| builtin_sec_def(sec_name)).or(reg.fallback)
 }
 
-/// Only libbpf's own table, ignoring custom handlers.
+/// Only libbpf's own table, ignoring custom handlers. A name matches only spellings that start
+/// with its first byte (every built-in one starts with a letter), so that byte is tested first.
 pub fn builtin_sec_def(sec_name: &str) -> Option<&'static SecDef> {
-    SECTION_DEFS.iter().find(|d| d.matches(sec_name))
+    let first = sec_name.as_bytes().first();
+    SECTION_DEFS.iter().find(|d| d.sec.as_bytes().first() == first && d.matches(sec_name))
 }
 
 /// Whether programs in `sec_name` become struct_ops programs (`SEC("struct_ops…")`), i.e. get
@@ -409,6 +411,18 @@ pub fn unregister_handler(id: i32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_byte_test_changes_no_match() {
+        assert!(SECTION_DEFS.iter().all(|d| d.sec.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)));
+        for d in SECTION_DEFS {
+            let stem = d.sec.trim_end_matches('+');
+            for name in [d.sec, stem, &format!("{stem}/x"), &format!("{stem}x"), &format!("x{stem}"), "", "/"] {
+                let scan = SECTION_DEFS.iter().find(|d| d.matches(name));
+                assert_eq!(builtin_sec_def(name).map(|d| d.sec), scan.map(|d| d.sec), "{name:?}");
+            }
+        }
+    }
 
     // Custom handlers change what every lookup in the process returns, so they are tested in their
     // own test binary (tests/section_handlers.rs), never here.
