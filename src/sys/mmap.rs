@@ -1,13 +1,15 @@
 //! Anonymous memory regions backing global-data maps before load.
 //!
-//! Each `.data`/`.rodata`/`.bss`/`.kconfig` map's contents live in an anonymous mapping;
-//! skeletons store its address in `*mmaped` and C writes to it directly. At load the kernel map
-//! is mapped over the same address (`MAP_FIXED`, shared), so pointers taken before load stay
-//! valid. libbpf makes the pre-load mapping `MAP_SHARED`, which costs the kernel a shmem file
-//! (an inode and a dentry made at mmap and torn down at munmap: about a tenth of an open's CPU);
-//! this library makes it `MAP_PRIVATE`. The difference shows only to a process that forks
-//! between open and load: the child's writes to the region before load stay its own. [`Region`] owns such a mapping; because C writes to it at any time, Rust never
-//! forms long-lived references into it: reads and writes copy through raw pointers on demand.
+//! Once its address is needed (`crate::object::databuf` decides when), a
+//! `.data`/`.rodata`/`.bss`/`.kconfig` map's contents live in an anonymous mapping; skeletons
+//! store its address in `*mmaped` and C writes to it directly. At load the kernel map is mapped
+//! over the same address (`MAP_FIXED`, shared), so pointers taken before load stay valid.
+//! libbpf makes the pre-load mapping `MAP_SHARED`, which costs the kernel a shmem file (an inode
+//! and a dentry made at mmap and torn down at munmap: about a tenth of an open's CPU); this
+//! library makes it `MAP_PRIVATE`. The difference shows only to a process that forks between
+//! open and load: the child's writes to the region before load stay its own. [`Region`] owns
+//! such a mapping; because C writes to it at any time, Rust never forms long-lived references
+//! into it: reads and writes copy through raw pointers on demand.
 
 use crate::error::{Error, Result};
 
