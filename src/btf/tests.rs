@@ -117,7 +117,10 @@ fn datasec_lookups_follow_changes() {
     assert_eq!(rekinded.find_by_name_kind(".data", Kind::Datasec), None);
     let bss = btf.add_datasec(Some(b".bss"), 0).unwrap();
     assert!(btf.data.datasecs.is_none(), "a change forgets the list");
-    assert_eq!((btf.ids_of_kind(Kind::Datasec), btf.find_by_name_kind(".bss", Kind::Datasec)), (vec![13, bss], Some(bss)));
+    assert_eq!(
+        (btf.ids_of_kind(Kind::Datasec), btf.find_by_name_kind(".bss", Kind::Datasec)),
+        (vec![13, bss], Some(bss))
+    );
     let mut renamed = Btf::parse(&raw).unwrap();
     let g = renamed.ty(12).unwrap().name_off;
     renamed.set_name_off(13, g).unwrap();

@@ -39,9 +39,9 @@ use crate::btf::{Btf, BtfExt, Kind};
 use crate::elf::{self, Elf};
 use crate::error::{lerr, Error, Result};
 use crate::sys::mmap::Region;
-use databuf::MapBuf;
 use crate::uapi;
 use crate::uapi::BPF_OBJ_NAME_LEN;
+use databuf::MapBuf;
 use std::ffi::CString;
 
 pub use externs::{Extern, ExternKind};

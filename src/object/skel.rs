@@ -25,13 +25,16 @@ impl Object {
             .find_map(name)
             .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton map '{name}'")))?;
         let m = self.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
-        let mmaped = (m.kind != MapKind::Kconfig).then(|| {
-            if m.st_ops.is_some() {
-                std::ptr::null_mut()
-            } else {
-                m.mmaped.ptr()
-            }
-        });
+        let mmaped =
+            (m.kind != MapKind::Kconfig).then(
+                || {
+                    if m.st_ops.is_some() {
+                        std::ptr::null_mut()
+                    } else {
+                        m.mmaped.ptr()
+                    }
+                },
+            );
         Ok(SkelMap { idx, mmaped })
     }
 

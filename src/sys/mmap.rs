@@ -212,19 +212,14 @@ impl Region {
     /// Map `len` bytes of a BPF map fd (an arena, a global-data map) shared, read-only unless
     /// `writable`. With `at`, the mapping must land exactly there: MAP_FIXED_NOREPLACE refuses
     /// (EEXIST) rather than replacing whatever the process already has at that address.
-    pub fn from_fd(
-        fd: std::os::fd::BorrowedFd<'_>,
-        len: usize,
-        at: Option<usize>,
-        writable: bool,
-    ) -> Result<Region> {
+    pub fn from_fd(fd: std::os::fd::BorrowedFd<'_>, len: usize, at: Option<usize>, writable: bool) -> Result<Region> {
         use std::os::fd::AsRawFd;
         let len = len.max(1).checked_next_multiple_of(page_size()).ok_or_else(|| Error::nomem("mmap size overflow"))?;
         let flags = libc::MAP_SHARED | if at.is_some() { libc::MAP_FIXED_NOREPLACE } else { 0 };
         let hint = at.unwrap_or(0) as *mut libc::c_void;
+        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         // SAFETY: a new shared mapping of a BPF map fd; with MAP_FIXED_NOREPLACE no existing
         // mapping is replaced.
-        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         let p = unsafe { map_raw(hint, len, prot, flags, fd.as_raw_fd(), 0) }
             .map_err(|e| Error::io("failed to mmap the map", &e))?;
         let r = Region { ptr: p as *mut u8, len, heap: false };
