@@ -68,6 +68,11 @@ static int find_device(char *name, size_t size)
 }
 
 /* Open /dev/hidrawN of the device (waits up to ~5 s for hid-generic to bind it). */
+/*
+ * The hidraw node of the device, opened. Its sysfs directory shows before the device core has
+ * made /dev/hidrawN (device_add creates the first, then asks devtmpfs for the second), so an
+ * open that finds no node yet is retried, like the directory listing.
+ */
 static int open_hidraw(const char *dev)
 {
 	char path[512];
@@ -76,18 +81,21 @@ static int open_hidraw(const char *dev)
 	for (int i = 0; i < 500; i++) {
 		DIR *d = opendir(path);
 		struct dirent *e;
+		int fd = -1;
 
 		while (d && (e = readdir(d))) {
 			if (!strncmp(e->d_name, "hidraw", 6)) {
 				char node[300];
 
 				snprintf(node, sizeof(node), "/dev/%s", e->d_name);
-				closedir(d);
-				return open(node, O_RDONLY | O_NONBLOCK);
+				fd = open(node, O_RDONLY | O_NONBLOCK);
+				break;
 			}
 		}
 		if (d)
 			closedir(d);
+		if (fd >= 0)
+			return fd;
 		sleep_ms(10);
 	}
 	return -1;
