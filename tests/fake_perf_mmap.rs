@@ -431,3 +431,52 @@ fn map_mmap_enomem(ask_address: bool) {
     assert_eq!(fds_failed, fds_open + 1, "the failed load closed every fd but the BTF's ({created:?})");
     assert_eq!(fd_count(), fds0);
 }
+
+/// A global-data buffer is mapped when its address is first asked for. When that mapping fails
+/// (ENOMEM here) `bpf_map__initial_value` gives NULL with errno ENOMEM and a warning, the map
+/// keeps its initial bytes (a later call maps them), and nothing is left mapped.
+#[test]
+fn initial_value_mmap_enomem_is_null_with_errno() {
+    use oxbpf::ffi::map::bpf_map__initial_value;
+    use oxbpf::ffi::object::{bpf_object__close, bpf_object__next_map, bpf_object__open_mem};
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(bytes) = compile("global_data") else { return };
+    // SAFETY: capture is a valid print callback.
+    let old = unsafe { libbpf_set_print(Some(capture)) };
+    LOG.lock().unwrap().clear();
+    // SAFETY: a valid object image, NULL opts.
+    let obj = unsafe { bpf_object__open_mem(bytes.as_ptr().cast(), bytes.len(), std::ptr::null()) };
+    assert!(!obj.is_null(), "open: errno {}", common::errno());
+    // SAFETY: a live object; its first map is `.data`.
+    let map = unsafe { bpf_object__next_map(obj, std::ptr::null()) };
+    let refused: Rc<RefCell<u32>> = Rc::default();
+    let r2 = refused.clone();
+    let mg = fake::install_mmap(Box::new(move |c| match c {
+        MemCall::Map { fd: -1, .. } => {
+            *r2.borrow_mut() += 1;
+            MmapAnswer::Fail(libc::ENOMEM)
+        }
+        _ => MmapAnswer::Real,
+    }));
+    common::set_errno(0);
+    let mut sz = 0usize;
+    // SAFETY: a live map handle and a writable size.
+    let p = unsafe { bpf_map__initial_value(map, &mut sz) };
+    let e = common::errno();
+    drop(mg);
+    let log = LOG.lock().unwrap().clone();
+    assert!(p.is_null() && e == libc::ENOMEM, "p {p:?} errno {e}");
+    assert_eq!(*refused.borrow(), 1, "one anonymous mapping tried");
+    assert!(log.contains("failed to map a global-data buffer"), "log: {log}");
+    // The bytes are still there: once mappings work again the buffer comes back with them.
+    // SAFETY: as above.
+    let p = unsafe { bpf_map__initial_value(map, &mut sz) };
+    assert!(!p.is_null() && sz > 0);
+    // SAFETY: sz readable bytes at p (the map's buffer), read while the object is alive.
+    let data = unsafe { std::slice::from_raw_parts(p as *const u8, sz) };
+    assert!(data.iter().any(|&b| b != 0), "the initial values survived the failure: {data:?}");
+    // SAFETY: a live object, closed once.
+    unsafe { bpf_object__close(obj) };
+    // SAFETY: restore the previous print callback.
+    unsafe { libbpf_set_print(old) };
+}

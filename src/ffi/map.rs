@@ -272,7 +272,8 @@ symver!(bpf_map__is_internal, "LIBBPF_0.0.3");
 
 /// The map's pre-load contents: the global-data buffer (skeletons' `*mmaped`), the arena data,
 /// or for struct_ops maps the shadow. NULL for maps without one. After load a global-data map
-/// returns the kernel map's memory.
+/// returns the kernel map's memory. A global-data buffer is mapped when first asked for here;
+/// if that mapping fails the answer is NULL with errno set (and a warning logged).
 #[no_mangle]
 pub unsafe extern "C" fn bpf_map__initial_value(map: *const Map, psize: *mut usize) -> *mut c_void {
     val("bpf_map__initial_value", std::ptr::null_mut(), || {
@@ -289,7 +290,13 @@ pub unsafe extern "C" fn bpf_map__initial_value(map: *const Map, psize: *mut usi
                 }
                 p as *mut c_void
             }
-            None => std::ptr::null_mut(),
+            None => {
+                if m.has_initial_value() {
+                    // It has a buffer, which could not be mapped (`MapBuf::get` logged why).
+                    super::set_errno(libc::ENOMEM);
+                }
+                std::ptr::null_mut()
+            }
         }
     })
 }
