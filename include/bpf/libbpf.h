@@ -1274,7 +1274,8 @@ LIBBPF_API bool bpf_map__is_internal(const struct bpf_map *map);
 /**
  * The map's pre-load contents: the global-data buffer (skeletons' `*mmaped`), the arena data,
  * or for struct_ops maps the shadow. NULL for maps without one. After load a global-data map
- * returns the kernel map's memory.
+ * returns the kernel map's memory. A global-data buffer is mapped when first asked for here;
+ * if that mapping fails the answer is NULL with errno set (and a warning logged).
  */
 LIBBPF_API void *bpf_map__initial_value(const struct bpf_map *map, size_t *psize);
 
