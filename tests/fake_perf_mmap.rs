@@ -432,9 +432,9 @@ fn map_mmap_enomem(ask_address: bool) {
     assert_eq!(fd_count(), fds0);
 }
 
-/// A global-data buffer is mapped when its address is first asked for. When that mapping fails
-/// (ENOMEM here) `bpf_map__initial_value` gives NULL with errno ENOMEM and a warning, the map
-/// keeps its initial bytes (a later call maps them), and nothing is left mapped.
+/// A global-data buffer is mapped when its address is first asked for, not when its value is
+/// set. When that mapping fails (ENOMEM here) `bpf_map__initial_value` gives NULL with errno
+/// ENOMEM and a warning, and the map keeps its bytes (a later call maps them).
 #[test]
 fn initial_value_mmap_enomem_is_null_with_errno() {
     use oxbpf::ffi::map::bpf_map__initial_value;
@@ -458,6 +458,13 @@ fn initial_value_mmap_enomem_is_null_with_errno() {
         }
         _ => MmapAnswer::Real,
     }));
+    // Setting the initial value needs no address: nothing is mapped for it.
+    // SAFETY: a live map handle.
+    let vsz = unsafe { oxbpf::ffi::map::bpf_map__value_size(map) } as usize;
+    let new_value: Vec<u8> = (1..=vsz as u8).collect();
+    // SAFETY: vsz readable bytes.
+    let r = unsafe { oxbpf::ffi::map::bpf_map__set_initial_value(map, new_value.as_ptr().cast(), vsz) };
+    assert_eq!((r, *refused.borrow()), (0, 0), "set_initial_value mapped nothing");
     common::set_errno(0);
     let mut sz = 0usize;
     // SAFETY: a live map handle and a writable size.
@@ -474,7 +481,7 @@ fn initial_value_mmap_enomem_is_null_with_errno() {
     assert!(!p.is_null() && sz > 0);
     // SAFETY: sz readable bytes at p (the map's buffer), read while the object is alive.
     let data = unsafe { std::slice::from_raw_parts(p as *const u8, sz) };
-    assert!(data.iter().any(|&b| b != 0), "the initial values survived the failure: {data:?}");
+    assert_eq!(data, &new_value[..], "the values set survived the failure");
     // SAFETY: a live object, closed once.
     unsafe { bpf_object__close(obj) };
     // SAFETY: restore the previous print callback.

@@ -310,7 +310,7 @@ pub unsafe extern "C" fn bpf_map__set_initial_value(map: *mut Map, data: *const 
         if m.kind == MapKind::Kconfig {
             return Err(Error::quiet(libc::EINVAL));
         }
-        let expected = m.initial_value().map(|(_, sz)| sz).ok_or(Error::quiet(libc::EINVAL))?;
+        let expected = m.initial_value_size().ok_or(Error::quiet(libc::EINVAL))?;
         if size != expected || (size != 0 && data.is_null()) {
             return Err(Error::quiet(libc::EINVAL));
         }

@@ -2,9 +2,10 @@
 //! the kernel map's memory.
 //!
 //! A global-data section is mapped into a region of its own only when its address is needed:
-//! when C asks for it (`bpf_map__initial_value`, a skeleton's `*mmaped`, a subskeleton variable)
-//! or something writes to it. Until then its initial bytes wait on the heap (in the image
-//! `bpf_object__open_file` read, when it read one, else in a copy), and at load they go
+//! when C asks for it (`bpf_map__initial_value`, a skeleton's `*mmaped`, a subskeleton
+//! variable). Until then its initial bytes wait on the heap (in the image
+//! `bpf_object__open_file` read, when it read one, else in a copy), writes that need no address
+//! (`bpf_map__set_initial_value`, `.kconfig` values at load) go into them, and at load they go
 //! to the kernel straight from there; the kernel map is then mapped at an address of the
 //! kernel's choosing. An object opened and closed, or opened and loaded through
 //! `bpf_object__open_file`, never maps, faults in and unmaps a copy of its data. Skeletons ask
@@ -13,7 +14,7 @@
 //! too, as heap copies that large would stay in the process's heap after close.
 
 use crate::elf::AlignedBuf;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sys::mmap::Region;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -145,6 +146,29 @@ impl MapBuf {
         })
     }
 
+    /// Write `src` at `off`: into the mapping, or into the waiting bytes (which become a copy of
+    /// their own if they were the image's), so a write needs no address either. `EINVAL` past
+    /// the buffer's end or when there is no buffer.
+    pub(crate) fn write(&mut self, off: usize, src: &[u8]) -> Result<()> {
+        if let Some(r) = self.region.get_mut() {
+            self.deferred = None;
+            return r.write(off, src);
+        }
+        let Some(d) = self.deferred.as_mut() else { return Err(Error::quiet(libc::EINVAL)) };
+        let end = off.checked_add(src.len()).filter(|&e| e <= d.len);
+        let Some(end) = end else { return Err(Error::inval("write past the end of a map buffer")) };
+        let mut bytes = match std::mem::replace(&mut d.init, Init::Owned(Box::default())) {
+            Init::Owned(b) => b.into_vec(),
+            img @ Init::Image(..) => img.bytes().to_vec(),
+        };
+        if bytes.len() < end {
+            bytes.resize(end, 0);
+        }
+        bytes[off..end].copy_from_slice(src);
+        d.init = Init::Owned(bytes.into_boxed_slice());
+        Ok(())
+    }
+
     /// Replace the buffer (the kernel map's memory after load, an arena's mapping).
     pub(crate) fn set(&mut self, r: Region) {
         *self = MapBuf::mapped(r);
@@ -208,6 +232,22 @@ mod tests {
         let mut b = b;
         b.get_mut().unwrap();
         assert_eq!(Arc::strong_count(&img), 1, "mapping frees the image");
+    }
+
+    #[test]
+    fn writes_need_no_address() {
+        let img = Arc::new(AlignedBuf::copy_from(b"0123456789"));
+        let mut b = MapBuf::deferred(&img.as_bytes()[2..5], 16, Some(&img)).unwrap();
+        b.write(1, b"xy").unwrap();
+        b.write(6, b"z").unwrap();
+        assert!(!b.is_mapped(), "written without mapping");
+        assert_eq!(Arc::strong_count(&img), 1, "the image is let go once the bytes are their own");
+        assert_eq!(b.contents(8).unwrap().as_ref(), b"2xy\0\0\0z\0");
+        assert!(b.write(15, b"ab").is_err() && b.write(usize::MAX, b"a").is_err(), "past the end");
+        assert_eq!(b.get().unwrap().read(8), b"2xy\0\0\0z\0", "mapped with what was written");
+        b.write(0, b"q").unwrap();
+        assert_eq!(b.contents(3).unwrap().as_ref(), b"qxy", "then into the mapping");
+        assert!(MapBuf::default().write(0, b"a").is_err());
     }
 
     #[test]

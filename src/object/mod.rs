@@ -839,13 +839,23 @@ impl Map {
             }
             return Some((st.data.as_ptr(), self.def.value_size as usize));
         }
-        let r = self.mmaped.get()?;
-        let sz = if self.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
+        let sz = self.initial_value_size()?;
+        Some((self.mmaped.get()?.as_ptr(), sz))
+    }
+
+    /// The size [`Map::initial_value`] reports, without mapping anything.
+    pub fn initial_value_size(&self) -> Option<usize> {
+        if let Some(st) = &self.st_ops {
+            return Some(st.user.as_ref().map_or(self.def.value_size as usize, |u| u.size()));
+        }
+        if !self.mmaped.is_some() {
+            return None;
+        }
+        Some(if self.def.map_type == uapi::BPF_MAP_TYPE_ARENA {
             self.object().arena_data_sz
         } else {
             self.def.value_size as usize
-        };
-        Some((r.as_ptr(), sz))
+        })
     }
 
     /// Whether [`Map::initial_value`] has a buffer to give (asking maps nothing).
@@ -860,10 +870,7 @@ impl Map {
 
     /// Overwrite part of the global-data buffer.
     pub fn write_initial_value_at(&mut self, off: usize, src: &[u8]) -> Result<()> {
-        match self.mmaped.get_mut()? {
-            Some(r) => r.write(off, src),
-            None => Err(Error::quiet(libc::EINVAL)),
-        }
+        self.mmaped.write(off, src)
     }
 
     /// The map fd as C sees it (-1 when not created).
