@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::sys::mmap::Region;
 use std::borrow::Cow;
 use std::ops::Range;
+use std::os::fd::BorrowedFd;
 use std::sync::{Arc, OnceLock};
 
 /// The largest section whose bytes wait in a copy of their own (glibc serves smaller blocks
@@ -83,11 +84,6 @@ impl MapBuf {
     /// Whether the map has a buffer at all (mapped or not yet).
     pub(crate) fn is_some(&self) -> bool {
         self.region.get().is_some() || self.deferred.is_some()
-    }
-
-    /// Whether the buffer has an address yet (nothing is mapped to answer).
-    pub(crate) fn is_mapped(&self) -> bool {
-        self.region.get().is_some()
     }
 
     /// The mapped buffer, mapped now if it was waiting. `None` when the map has no buffer, or
@@ -169,6 +165,18 @@ impl MapBuf {
         Ok(())
     }
 
+    /// Put the kernel map `fd` in as the buffer (`len` bytes, read-only unless `writable`):
+    /// over the region where C has its address, else wherever the kernel puts it, the waiting
+    /// bytes (and the image they may keep) dropped first so the process never holds both.
+    pub(crate) fn map_kernel(&mut self, fd: BorrowedFd<'_>, len: usize, writable: bool) -> Result<()> {
+        self.deferred = None;
+        if let Some(r) = self.region.get_mut() {
+            return r.map_fd_over(fd, len, writable);
+        }
+        self.set(Region::from_fd(fd, len, None, writable)?);
+        Ok(())
+    }
+
     /// Replace the buffer (the kernel map's memory after load, an arena's mapping).
     pub(crate) fn set(&mut self, r: Region) {
         *self = MapBuf::mapped(r);
@@ -194,13 +202,13 @@ mod tests {
     #[test]
     fn waits_until_the_address_is_needed() {
         let b = MapBuf::deferred(b"abc", 100, None).unwrap();
-        assert!(b.is_some() && !b.is_mapped());
+        assert!(b.is_some() && b.region.get().is_none());
         assert_eq!(b.contents(5).unwrap().as_ref(), b"abc\0\0", "zero-padded without mapping");
-        assert!(!b.is_mapped());
+        assert!(b.region.get().is_none());
         let r = b.get().unwrap();
         assert_eq!(r.len(), page_size());
         assert_eq!(r.read(4), b"abc\0");
-        assert!(b.is_mapped());
+        assert!(b.region.get().is_some());
         assert_eq!(b.ptr(), b.get().unwrap().as_ptr(), "one address once mapped");
     }
 
@@ -240,7 +248,7 @@ mod tests {
         let mut b = MapBuf::deferred(&img.as_bytes()[2..5], 16, Some(&img)).unwrap();
         b.write(1, b"xy").unwrap();
         b.write(6, b"z").unwrap();
-        assert!(!b.is_mapped(), "written without mapping");
+        assert!(b.region.get().is_none(), "written without mapping");
         assert_eq!(Arc::strong_count(&img), 1, "the image is let go once the bytes are their own");
         assert_eq!(b.contents(8).unwrap().as_ref(), b"2xy\0\0\0z\0");
         assert!(b.write(15, b"ab").is_err() && b.write(usize::MAX, b"a").is_err(), "past the end");
@@ -251,12 +259,28 @@ mod tests {
     }
 
     #[test]
+    fn the_kernel_map_goes_over_an_address_given_out_else_anywhere() {
+        use std::os::fd::AsFd;
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        let img = Arc::new(AlignedBuf::copy_from(b"0123456789"));
+        let mut waiting = MapBuf::deferred(&img.as_bytes()[..4], 8, Some(&img)).unwrap();
+        waiting.map_kernel(zero.as_fd(), page_size(), false).unwrap();
+        assert!(waiting.deferred.is_none() && waiting.region.get().is_some());
+        assert_eq!(Arc::strong_count(&img), 1, "the image is let go");
+        let mut given = MapBuf::deferred(b"abcd", 8, None).unwrap();
+        let p = given.ptr();
+        given.map_kernel(zero.as_fd(), page_size(), false).unwrap();
+        assert_eq!(given.ptr(), p, "the address C holds stays");
+        assert_eq!(given.contents(4).unwrap().as_ref(), b"\0\0\0\0", "and shows the kernel map");
+    }
+
+    #[test]
     fn no_buffer() {
         let mut b = MapBuf::default();
         assert!(!b.is_some() && b.get().is_none() && b.ptr().is_null() && b.contents(4).is_none());
         assert!(b.get_mut().unwrap().is_none());
         b.set(Region::new(1).unwrap());
-        assert!(b.is_mapped());
+        assert!(b.region.get().is_some());
         b.clear();
         assert!(!b.is_some());
     }

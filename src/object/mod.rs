@@ -833,14 +833,12 @@ impl Map {
     /// The pre-load buffer C may read and write, and its size: struct_ops shadow, arena data,
     /// or global-data contents.
     pub fn initial_value(&self) -> Option<(*mut u8, usize)> {
-        if let Some(st) = &self.st_ops {
-            if let Some(u) = &st.user {
-                return Some((u.as_ptr(), u.size()));
-            }
-            return Some((st.data.as_ptr(), self.def.value_size as usize));
-        }
         let sz = self.initial_value_size()?;
-        Some((self.mmaped.get()?.as_ptr(), sz))
+        let p = match &self.st_ops {
+            Some(st) => st.user.as_ref().map_or(st.data.as_ptr(), |u| u.as_ptr()),
+            None => self.mmaped.get()?.as_ptr(),
+        };
+        Some((p, sz))
     }
 
     /// The size [`Map::initial_value`] reports, without mapping anything.
@@ -860,7 +858,7 @@ impl Map {
 
     /// Whether [`Map::initial_value`] has a buffer to give (asking maps nothing).
     pub fn has_initial_value(&self) -> bool {
-        self.st_ops.is_some() || self.mmaped.is_some()
+        self.initial_value_size().is_some()
     }
 
     /// Overwrite the global-data buffer from the start.

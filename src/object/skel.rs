@@ -25,16 +25,11 @@ impl Object {
             .find_map(name)
             .ok_or_else(|| Error::new(libc::ESRCH, format!("failed to find skeleton map '{name}'")))?;
         let m = self.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;
-        let mmaped =
-            (m.kind != MapKind::Kconfig).then(
-                || {
-                    if m.st_ops.is_some() {
-                        std::ptr::null_mut()
-                    } else {
-                        m.mmaped.ptr()
-                    }
-                },
-            );
+        let mmaped = match (m.kind, &m.st_ops) {
+            (MapKind::Kconfig, _) => None,
+            (_, Some(_)) => Some(std::ptr::null_mut()),
+            _ => Some(m.mmaped.ptr()),
+        };
         Ok(SkelMap { idx, mmaped })
     }
 

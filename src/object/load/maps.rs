@@ -8,7 +8,6 @@ use crate::error::lerr;
 use crate::error::{Error, Result};
 use crate::object::{map_type_is_map_in_map, MapKind, Object, Slot};
 use crate::sys::cmd;
-use crate::sys::mmap::Region;
 use crate::uapi;
 use std::borrow::Cow;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -265,21 +264,9 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
     if m.def.map_flags & uapi::BPF_F_MMAPABLE != 0 {
         let writable = m.def.map_flags & uapi::BPF_F_RDONLY_PROG == 0;
         let len = crate::object::maps::array_mmap_size(m.def.value_size, m.def.max_entries);
-        // Where C already has the buffer's address the kernel map goes over it; a buffer nobody
-        // asked for was never mapped, and the kernel map goes wherever the kernel puts it.
-        // The waiting bytes (and the image they may keep) go before the kernel map comes in,
-        // so the process never holds both.
-        let res = if m.mmaped.is_mapped() {
-            match m.mmaped.get_mut() {
-                Ok(Some(r)) => r.map_fd_over(fd.as_fd(), len, writable),
-                Ok(None) => Ok(()),
-                Err(e) => Err(e),
-            }
-        } else {
-            m.mmaped.clear();
-            Region::from_fd(fd.as_fd(), len, None, writable).map(|r| m.mmaped.set(r))
-        };
-        if let Err(e) = res {
+        // Over the buffer whose address C has, else (never asked for, never mapped) wherever the
+        // kernel puts it.
+        if let Err(e) = m.mmaped.map_kernel(fd.as_fd(), len, writable) {
             crate::pr_warn!("map '{}': failed to re-mmap() contents: {}", name, errstr(e.errno()));
             return Err(Error::quiet(e.errno()));
         }
