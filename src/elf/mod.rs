@@ -60,8 +60,9 @@ pub struct Section<'d> {
     pub data: &'d [u8],
     /// Why the contents could not be read (offset/size outside the file), if so. Parsing does
     /// not fail for it: like libbpf, only sections the object layer uses must be readable (a
-    /// broken DWARF section is never looked at).
-    pub data_err: Option<String>,
+    /// broken DWARF section is never looked at). Kept as the parser's error, not its text:
+    /// the DWARF sections a compact read leaves out all have one, and open never prints them.
+    pub data_err: Option<object::read::Error>,
 }
 
 impl Section<'_> {
@@ -153,7 +154,7 @@ impl<'d> Elf<'d> {
             } else {
                 match sh.data(endian, data) {
                     Ok(d) => (d, None),
-                    Err(e) => (&[], Some(e.to_string())),
+                    Err(e) => (&[], Some(e)),
                 }
             };
             if sh_type == SHT_SYMTAB {
