@@ -63,19 +63,23 @@ def executed(path):
 
 def gen(lib, profiles):
     ours = functions(lib)
-    seen = {}  # pattern -> (runs that executed it, first position)
-    pos = 0
+    runs = {}  # profile -> the patterns it executed
     for path in profiles:
-        for name in dict.fromkeys(n for n in executed(path) if n in ours):
-            p = pattern(name)
-            runs, first = seen.get(p, (set(), pos))
-            runs.add(path)
-            seen[p] = (runs, first)
-            pos += 1
-    # what every run needs first; by name within a group, so a regenerated list differs from
-    # the last one only where the functions did
-    order = sorted(seen, key=lambda p: (-len(seen[p][0]), p))
-    out = [HEADER, "SECTIONS\n{\n  %s :\n  {\n" % SECTION]
+        runs[path] = {pattern(n) for n in executed(path) if n in ours}
+    # The smallest run's functions first, then what the next smallest adds, and so on: a process
+    # that runs little (a global-data object) touches a short prefix of the section, not windows
+    # spread over all of it. Within a step, what more runs share first, then by name, so a
+    # regenerated list differs from the last one only where the functions did.
+    smallest = sorted(runs, key=lambda r: (len(runs[r]), r))
+    step = {}
+    for i, r in enumerate(smallest):
+        for p in runs[r]:
+            step.setdefault(p, i)
+    shared = {p: sum(p in runs[r] for r in runs) for p in step}
+    order = sorted(step, key=lambda p: (step[p], -shared[p], p))
+    # .plt goes first too: Rust reaches thread-locals through __tls_get_addr@plt, and lld puts
+    # .plt after .text, where touching it maps a window of cold code.
+    out = [HEADER, "SECTIONS\n{\n  .plt : { *(.plt) *(.iplt) }\n  %s :\n  {\n" % SECTION]
     out += ["    *(.text.%s .text.unlikely.%s)\n" % (p, p) for p in order]
     out.append("  }\n}\nINSERT BEFORE .text;\n")
     sys.stdout.write("".join(out))
@@ -93,6 +97,8 @@ def check(lib, script):
     hot_lo, hot_size = addr[SECTION]
     if hot_lo >= addr[".text"][0]:
         sys.exit("hot-text: %s does not precede .text in %s" % (SECTION, lib))
+    if ".plt" in addr and addr[".plt"][0] > hot_lo:
+        sys.exit("hot-text: .plt follows %s in %s: %s did not place it" % (SECTION, lib, script))
     syms = functions(lib)
     in_hot = [n for n, a in syms.items() if hot_lo <= a < hot_lo + hot_size]
     # the entry points every user runs must be hot
