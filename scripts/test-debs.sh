@@ -37,6 +37,12 @@ fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 dpkg -i "$debs"/liboxbpf1_*.deb "$debs"/liboxbpf-dev_*.deb "$debs"/oxbpf_*.deb >"$tmp/dpkg.log" 2>&1 \
     || { cat "$tmp/dpkg.log" >&2; echo "FAIL: dpkg -i" >&2; exit 1; }
 for p in "${pkgs[@]}"; do dpkg -L "$p"; done | sort -u >"$tmp/files"
+# A library with packed relative relocations needs glibc 2.36; the package must say so.
+lib="$(readlink -f "/usr/lib/$multiarch/liboxbpf.so.1")"
+if readelf -d "$lib" | grep -q '(RELR)'; then
+    dpkg -s liboxbpf1 | grep -q '^Depends:.*libc6 (>= 2.36)' \
+        || fail "liboxbpf1 uses DT_RELR but does not depend on libc6 (>= 2.36): $(dpkg -s liboxbpf1 | grep '^Depends:')"
+fi
 
 # Dynamic link through pkg-config.
 cflags="$(pkg-config --cflags oxbpf | xargs)"
