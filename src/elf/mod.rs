@@ -278,6 +278,33 @@ impl AlignedBuf {
     pub fn zeroed(len: usize) -> AlignedBuf {
         AlignedBuf { words: vec![0u64; len.div_ceil(8)], len }
     }
+    /// `len` bytes that `fill` writes front to back through a [`Filler`] (copies, file reads,
+    /// zero runs), without zero-filling them first: an image read from a file is written once,
+    /// not cleared and then overwritten (1 MiB of global data: a sixth of an open). Whatever
+    /// `fill` leaves unwritten at the end is zero. `None` when `fill` gives up (returns false).
+    pub fn build(
+        len: usize,
+        fill: impl FnOnce(&mut Filler<'_>) -> std::io::Result<bool>,
+    ) -> std::io::Result<Option<AlignedBuf>> {
+        let n_words = len.div_ceil(8);
+        let mut words: Vec<u64> = Vec::with_capacity(n_words);
+        let spare = &mut words.spare_capacity_mut()[..n_words];
+        // SAFETY: the same memory as `spare` (n_words * 8 bytes, borrowed from `words` for this
+        // scope) viewed as bytes; MaybeUninit<u8> has alignment 1 and admits any contents.
+        let bytes: &mut [std::mem::MaybeUninit<u8>] =
+            unsafe { std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast(), n_words * 8) };
+        let mut filler = Filler { bytes, len, done: 0 };
+        if !fill(&mut filler)? {
+            return Ok(None);
+        }
+        let end = filler.bytes.len();
+        filler.zero_to_end(end);
+        debug_assert_eq!(filler.done, n_words * 8);
+        // SAFETY: `Filler` initializes bytes only front to back and counts them in `done`; it
+        // just reached the end of the n_words * 8 bytes, so every word is initialized.
+        unsafe { words.set_len(n_words) };
+        Ok(Some(AlignedBuf { words, len }))
+    }
     pub fn as_bytes(&self) -> &[u8] {
         let all: &[u8] = bytemuck_view(&self.words);
         &all[..self.len]
@@ -285,6 +312,56 @@ impl AlignedBuf {
     pub fn as_bytes_mut(&mut self) -> &mut [u8] {
         let len = self.len;
         &mut bytemuck_view_mut(&mut self.words)[..len]
+    }
+}
+
+/// Writes an [`AlignedBuf`] under construction front to back ([`AlignedBuf::build`]): the bytes
+/// before `done` are initialized, the rest are not and are never read. Each method refuses (false)
+/// what would write before `done` or past the buffer's length.
+pub struct Filler<'a> {
+    bytes: &'a mut [std::mem::MaybeUninit<u8>],
+    len: usize,
+    done: usize,
+}
+
+impl Filler<'_> {
+    /// Zero bytes up to `at` (the gap before the next piece).
+    pub fn zero_to(&mut self, at: usize) -> bool {
+        if at < self.done || at > self.len {
+            return false;
+        }
+        self.zero_to_end(at);
+        true
+    }
+
+    fn zero_to_end(&mut self, at: usize) {
+        for b in &mut self.bytes[self.done..at] {
+            b.write(0);
+        }
+        self.done = at;
+    }
+
+    /// `src` next.
+    pub fn copy(&mut self, src: &[u8]) -> bool {
+        let Some(dst) = self.next(src.len()) else { return false };
+        for (d, s) in dst.iter_mut().zip(src) {
+            d.write(*s);
+        }
+        self.done += src.len();
+        true
+    }
+
+    /// `n` bytes of `f` at offset `off` next (exactly: a file that ends first is an error).
+    pub fn read_at(&mut self, f: &std::fs::File, n: usize, off: u64) -> std::io::Result<bool> {
+        let Some(dst) = self.next(n) else { return Ok(false) };
+        read::read_exact_at_uninit(f, dst, off)?;
+        self.done += n;
+        Ok(true)
+    }
+
+    fn next(&mut self, n: usize) -> Option<&mut [std::mem::MaybeUninit<u8>]> {
+        let end = self.done.checked_add(n).filter(|&e| e <= self.len)?;
+        Some(&mut self.bytes[self.done..end])
     }
 }
 

@@ -117,6 +117,44 @@ fn short() -> io::Error {
     io::Error::from(io::ErrorKind::UnexpectedEof)
 }
 
+/// Exactly `dst.len()` bytes of `f` from offset `off`, read straight into `dst`, which need not
+/// be initialized (nothing is zero-filled before the read): on `Ok` every byte of `dst` holds the
+/// file's. A file that ends first is `UnexpectedEof`; `EINTR` is retried.
+pub(super) fn read_exact_at_uninit(f: &File, dst: &mut [std::mem::MaybeUninit<u8>], mut off: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let mut done = 0usize;
+    while done < dst.len() {
+        let rest = &mut dst[done..];
+        let at = libc::off_t::try_from(off).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
+        // SAFETY: `rest` is live, writable memory of `rest.len()` bytes (MaybeUninit<u8> admits any
+        // contents); pread writes at most that many and does not keep the pointer.
+        let n = unsafe { libc::pread(f.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), at) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 {
+            return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+        }
+        done += n as usize;
+        off += n as u64;
+    }
+    Ok(())
+}
+
+/// Exactly `n` bytes of `f` from offset `off` in a new vector, read without zero-filling it
+/// first (see [`read_exact_at_uninit`]).
+fn read_vec_at(f: &File, n: usize, off: u64) -> io::Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(n);
+    read_exact_at_uninit(f, &mut v.spare_capacity_mut()[..n], off)?;
+    // SAFETY: the read initialized all `n` bytes of the spare capacity (it returned Ok).
+    unsafe { v.set_len(n) };
+    Ok(v)
+}
+
 /// The parts of a regular object file that open reads (the one `Plan`), packed: each range placed at
 /// an offset congruent to its file offset modulo 8 (so every section keeps its alignment),
 /// with `e_shoff` and each read section's `sh_offset` rewritten to the new place. A skipped
@@ -133,12 +171,17 @@ pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
     if (packed.len as u64).saturating_sub(plan.data_bytes) > COMPACT_MAX as u64 {
         return Ok(None);
     }
-    let mut buf = AlignedBuf::zeroed(packed.len);
+    // Each range at its place, the gaps between them zero; nothing cleared before it is read.
+    let built = AlignedBuf::build(packed.len, |img| {
+        for (&(start, end), &at) in plan.ranges.iter().zip(&packed.at) {
+            if !img.zero_to(at) || !win.append(f, img, start, (end - start) as usize)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })?;
+    let Some(mut buf) = built else { return Ok(None) };
     let img = buf.as_bytes_mut();
-    for (&(start, end), &at) in plan.ranges.iter().zip(&packed.at) {
-        let Some(dst) = img.get_mut(at..at + (end - start) as usize) else { return Ok(None) };
-        win.read_exact_at(f, dst, start)?;
-    }
     // The header and table as read must be the ones planned from (the file may have changed).
     let table_at = packed.table_at;
     if img.get(..EHDR_LEN) != Some(&plan.ehdr[..])
@@ -178,21 +221,34 @@ const HEAD_LEN: u64 = 4096;
 const TAIL_LEN: u64 = 8192;
 
 impl Windows {
-    /// `dst.len()` bytes at `off`, from a window that holds them all, else by `pread`.
-    fn read_exact_at(&self, f: &File, dst: &mut [u8], off: u64) -> io::Result<()> {
-        let n = dst.len() as u64;
-        let from = |start: u64, w: &[u8]| -> Option<std::ops::Range<usize>> {
+    /// The `n` bytes at file offset `off`, when a window holds them all.
+    fn get(&self, off: u64, n: usize) -> Option<&[u8]> {
+        let from = |start: u64, w: &'_ [u8]| -> Option<std::ops::Range<usize>> {
             let rel = off.checked_sub(start)?;
-            (rel.checked_add(n)? <= w.len() as u64).then(|| rel as usize..(rel + n) as usize)
+            (rel.checked_add(n as u64)? <= w.len() as u64).then(|| rel as usize..rel as usize + n)
         };
         if let Some(r) = from(0, &self.head) {
-            dst.copy_from_slice(&self.head[r]);
-        } else if let Some(r) = from(self.tail.0, &self.tail.1) {
-            dst.copy_from_slice(&self.tail.1[r]);
-        } else {
-            f.read_exact_at(dst, off)?;
+            return Some(&self.head[r]);
+        }
+        let r = from(self.tail.0, &self.tail.1)?;
+        Some(&self.tail.1[r])
+    }
+
+    /// `dst.len()` bytes at `off`, from a window that holds them all, else by `pread`.
+    fn read_exact_at(&self, f: &File, dst: &mut [u8], off: u64) -> io::Result<()> {
+        match self.get(off, dst.len()) {
+            Some(w) => dst.copy_from_slice(w),
+            None => f.read_exact_at(dst, off)?,
         }
         Ok(())
+    }
+
+    /// `n` bytes at `off` appended to `img`: copied from a window that holds them all, else read.
+    fn append(&self, f: &File, img: &mut super::Filler<'_>, off: u64, n: usize) -> io::Result<bool> {
+        match self.get(off, n) {
+            Some(w) => Ok(img.copy(w)),
+            None => img.read_at(f, n, off),
+        }
     }
 }
 
@@ -249,17 +305,14 @@ impl Plan {
         if len < EHDR_LEN as u64 {
             return Ok(None);
         }
-        win.head = vec![0u8; len.min(HEAD_LEN) as usize];
-        f.read_exact_at(&mut win.head, 0)?;
+        win.head = read_vec_at(f, len.min(HEAD_LEN) as usize, 0)?;
         ehdr.copy_from_slice(&win.head[..EHDR_LEN]);
         let Some((shoff, shnum, shstrndx)) = plain_header(&ehdr) else { return Ok(None) };
         let Some(table_end) = shoff.checked_add(shnum * SHDR_LEN as u64).filter(|&e| e <= len) else {
             return Ok(None);
         };
         let tail_start = shoff.saturating_sub(TAIL_LEN).max(win.head.len() as u64).min(shoff);
-        let mut tail = vec![0u8; (table_end - tail_start) as usize];
-        f.read_exact_at(&mut tail, tail_start)?;
-        win.tail = (tail_start, tail);
+        win.tail = (tail_start, read_vec_at(f, (table_end - tail_start) as usize, tail_start)?);
         let mut table = vec![0u8; (shnum as usize) * SHDR_LEN];
         win.read_exact_at(f, &mut table, shoff)?;
         // (type, flags, file offset, size) of section `i`
@@ -450,6 +503,30 @@ mod tests {
             b[s..e].fill(0);
         }
         b
+    }
+
+    #[test]
+    fn build_writes_pieces_and_zero_gaps_without_clearing_first() {
+        let p = tmp("build", b"0123456789abcdef");
+        let f = File::open(&p).unwrap();
+        let buf = AlignedBuf::build(13, |img| {
+            assert!(img.copy(b"xy"));
+            assert!(img.zero_to(4));
+            assert!(img.read_at(&f, 5, 10)?, "bytes 10..15 of the file");
+            assert!(!img.zero_to(3), "a gap before what is written is refused");
+            assert!(!img.copy(b"01234"), "past the length is refused");
+            assert!(!img.read_at(&f, 5, 0)?, "past the length is refused");
+            Ok(true)
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(buf.as_bytes(), b"xy\0\0abcde\0\0\0\0", "the rest is zero");
+        let short = AlignedBuf::build(8, |img| img.read_at(&f, 8, 12));
+        assert_eq!(short.err().map(|e| e.kind()), Some(io::ErrorKind::UnexpectedEof), "the file ends at 16");
+        assert!(AlignedBuf::build(8, |_| Ok(false)).unwrap().is_none(), "a fill that gives up");
+        assert_eq!(AlignedBuf::build(0, |_| Ok(true)).unwrap().unwrap().as_bytes(), b"");
+        drop(f);
+        std::fs::remove_file(&p).unwrap();
     }
 
     #[test]
