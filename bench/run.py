@@ -86,13 +86,13 @@ def main():
     ctests_cc = os.path.join(os.path.dirname(work), "ctests", "tcp_cc.bpf.o")
     if short:
         specs = [("tp10", "tp", 10), ("so12", "so", 12), ("data64k", "data", 64 << 10)]
-        fresh_runs, iters, procs = 3, 4, 3
+        fresh_runs, iters, procs, open_procs = 3, 4, 3, 3
     else:
         specs = [("tp10", "tp", 10), ("tp100", "tp", 100), ("tp500", "tp", 500),
                  ("so12", "so", 12), ("so100", "so", 100), ("so500", "so", 500),
                  ("data64k", "data", 64 << 10), ("data1m", "data", 1 << 20), ("data3m", "data", 3 << 20),
                  ("tcp_cc", "file", ctests_cc)]
-        fresh_runs, iters, procs = 11, 21, 5
+        fresh_runs, iters, procs, open_procs = 11, 21, 5, 11
     objs = build_objects(work, specs)
     if "--build-only" in sys.argv[2:]:
         return
@@ -117,14 +117,17 @@ def main():
                 "floor": statistics.median(x["floor_ns"] for x in runs),
                 "rss": statistics.median(x["maxrss_kb"] for x in runs),
             }
-        # Five processes per side, alternated, and the median of their medians: open+close
-        # (microseconds: twenty times the iterations) and steady open+load+close. (With three, one
-        # process that met a busy spell of the shared machine moved a 20 us open by half.)
+        # Several processes per side, alternated, and the median of their medians: open+close
+        # (microseconds; ten times the iterations each, in eleven short processes: a busy spell of
+        # the shared machine spans several processes of a few milliseconds, and with three or five
+        # it moved a 20 us open by half) and steady open+load+close (five processes).
         opens, steadies = {"ref": [], "ox": []}, {"ref": [], "ox": []}
-        for _ in range(procs):
+        for i in range(max(procs, open_procs)):
             for side in ("ref", "ox"):
-                opens[side].append(run(work, side, obj, "open", 20 * iters)["iter_ns"])
-                steadies[side].append(run(work, side, obj, "load", iters))
+                if i < open_procs:
+                    opens[side].append(run(work, side, obj, "open", 10 * iters)["iter_ns"])
+                if i < procs:
+                    steadies[side].append(run(work, side, obj, "load", iters))
         for side in ("ref", "ox"):
             r[side]["open"] = statistics.median(opens[side])
             r[side]["steady"] = statistics.median(x["iter_ns"] for x in steadies[side])
