@@ -221,34 +221,44 @@ const HEAD_LEN: u64 = 4096;
 const TAIL_LEN: u64 = 8192;
 
 impl Windows {
-    /// The `n` bytes at file offset `off`, when a window holds them all.
-    fn get(&self, off: u64, n: usize) -> Option<&[u8]> {
-        let from = |start: u64, w: &'_ [u8]| -> Option<std::ops::Range<usize>> {
-            let rel = off.checked_sub(start)?;
-            (rel.checked_add(n as u64)? <= w.len() as u64).then(|| rel as usize..rel as usize + n)
-        };
-        if let Some(r) = from(0, &self.head) {
-            return Some(&self.head[r]);
-        }
-        let r = from(self.tail.0, &self.tail.1)?;
-        Some(&self.tail.1[r])
-    }
-
     /// `dst.len()` bytes at `off`, from a window that holds them all, else by `pread`.
     fn read_exact_at(&self, f: &File, dst: &mut [u8], off: u64) -> io::Result<()> {
-        match self.get(off, dst.len()) {
+        match self.held(off, dst.len()).filter(|w| w.len() == dst.len()) {
             Some(w) => dst.copy_from_slice(w),
             None => f.read_exact_at(dst, off)?,
         }
         Ok(())
     }
 
-    /// `n` bytes at `off` appended to `img`: copied from a window that holds them all, else read.
-    fn append(&self, f: &File, img: &mut super::Filler<'_>, off: u64, n: usize) -> io::Result<bool> {
-        match self.get(off, n) {
-            Some(w) => Ok(img.copy(w)),
-            None => img.read_at(f, n, off),
+    /// `n` bytes at `off` appended to `img`: what the windows hold copied from them, the rest
+    /// read (a range over the whole file, global data's usual case, reads only what lies
+    /// between the windows).
+    fn append(&self, f: &File, img: &mut super::Filler<'_>, mut off: u64, mut n: usize) -> io::Result<bool> {
+        while n > 0 {
+            let done = match self.held(off, n) {
+                Some(w) => img.copy(w).then_some(w.len()),
+                None => {
+                    // up to where the tail window starts, if it starts inside the range
+                    let t = self.tail.0;
+                    let m =
+                        if t > off && t - off < n as u64 && !self.tail.1.is_empty() { (t - off) as usize } else { n };
+                    img.read_at(f, m, off)?.then_some(m)
+                }
+            };
+            let Some(m) = done else { return Ok(false) };
+            off += m as u64;
+            n -= m;
         }
+        Ok(true)
+    }
+
+    /// The bytes from file offset `off` on (at most `n`) that a window holds, if it holds `off`.
+    fn held(&self, off: u64, n: usize) -> Option<&[u8]> {
+        fn from(start: u64, w: &[u8], off: u64, n: usize) -> Option<&[u8]> {
+            let rel = usize::try_from(off.checked_sub(start)?).ok().filter(|&r| r < w.len())?;
+            Some(&w[rel..w.len().min(rel.saturating_add(n))])
+        }
+        from(0, &self.head, off, n).or_else(|| from(self.tail.0, &self.tail.1, off, n))
     }
 }
 
@@ -639,6 +649,23 @@ mod tests {
         let dwarf = 0x4000 + big;
         same(whole.as_bytes(), &zeroed(&large, &[(dwarf, dwarf + 0x3000)]), "read in place, DWARF left out");
         assert_eq!(parsed(whole.as_bytes()), parsed(&large));
+    }
+
+    #[test]
+    fn a_range_over_both_windows_is_copied_from_them_and_read_between() {
+        // One contiguous file: names, `.data` from inside the head window to inside the tail
+        // window, then the table; the plan reads it as one range.
+        let data_len = 0x6000u64;
+        let shoff = 0x100 + data_len;
+        let file = elf(shoff, 0x40, &[S(".data", PROGBITS, 0x100, data_len, 0, 0, 0)]);
+        let mut file = file;
+        for (i, b) in file[0x100..0x100 + data_len as usize].iter_mut().enumerate() {
+            *b = (i % 251) as u8;
+        }
+        let (whole, compact) = read_both("windows", &file);
+        let compact = compact.expect("a plain layout");
+        same(compact.as_bytes(), &file, "compact image");
+        same(whole.as_bytes(), &file, "whole read");
     }
 
     #[test]
