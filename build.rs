@@ -19,7 +19,7 @@ fn main() {
     println!("cargo:rerun-if-changed=link/hot-text.ld");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-T,{dir}/link/hot-text.ld");
     // Relative relocations packed (DT_RELR) when the C library understands them (glibc 2.36+
-    // defines the version GLIBC_ABI_DT_RELR, which the library then requires): 2,400 RELA
+    // defines the version GLIBC_ABI_DT_RELR, which the library then requires): 2,365 RELA
     // entries (57 KiB the dynamic loader reads and applies one by one) become 760 bytes.
     let cc = cc::Build::new().get_compiler();
     if let Ok(o) = std::process::Command::new(cc.path()).arg("-print-file-name=libc.so.6").output() {

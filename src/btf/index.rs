@@ -35,9 +35,9 @@ impl QuickCheck {
 }
 
 /// Walk the type section, returning the word offset of every record and the ids of the
-/// DATASECs; rejects unknown kinds and records running past the end. Also gathers [`QuickCheck`] for the names and references of
-/// each record while it is in cache (for the kernel's BTF, 125,000 types in 5 MB, a second
-/// walk to check them cost more than this one).
+/// DATASECs; rejects unknown kinds and records running past the end. Also gathers
+/// [`QuickCheck`] for the names and references of each record while it is in cache (for the
+/// kernel's BTF, 125,000 types in 5 MB, a second walk to check them cost more than this one).
 pub(super) fn index_types(
     types: &[u32],
     start_id: u32,
