@@ -753,7 +753,8 @@ fn stats_bind_token() {
     let dir = std::fs::File::open(&fs.0).unwrap();
     let e = cmd::token_create(dir.as_fd(), 0).unwrap_err();
     assert!(matches!(e.errno(), libc::EOPNOTSUPP | libc::ENOENT | libc::EPERM), "{e}");
-    assert!(e.message().contains("BPF_TOKEN_CREATE failed"), "{e}");
+    // The errno alone: the load words libbpf's token lines, and formats nothing per load.
+    assert!(e.message().is_empty(), "{e}");
     drop(dir);
 }
 

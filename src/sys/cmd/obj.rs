@@ -2,7 +2,7 @@
 //! also stats enabling, BPF tokens and `BPF_TASK_FD_QUERY`.
 
 use super::{addr_mut, fail, fail_or_quiet, raw, u32_len};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sys::attr::*;
 use crate::uapi;
 use std::ffi::CStr;
@@ -115,10 +115,11 @@ pub fn enable_stats(type_: u32) -> Result<OwnedFd> {
     raw::enable_stats(type_).map_err(|e| fail(format_args!("stats type {type_}"), uapi::BPF_ENABLE_STATS, &e))
 }
 
-/// `BPF_TOKEN_CREATE` from a BPF FS mount (an fd of its root directory).
+/// `BPF_TOKEN_CREATE` from a BPF FS mount (an fd of its root directory). The error is its
+/// errno alone: the load words libbpf's token lines itself, and on a BPF FS without delegation
+/// every load fails here, so no message is formatted (or allocated) for it.
 pub fn token_create(bpffs: BorrowedFd, flags: u32) -> Result<OwnedFd> {
-    raw::token_create(bpffs.as_raw_fd(), flags)
-        .map_err(|e| fail(format_args!("BPF FS fd {}", bpffs.as_raw_fd()), uapi::BPF_TOKEN_CREATE, &e))
+    raw::token_create(bpffs.as_raw_fd(), flags).map_err(|e| Error::quiet(e.raw_os_error().unwrap_or(libc::EIO)))
 }
 
 /// What [`task_fd_query`] reports about a perf event or raw tracepoint fd of a task.
