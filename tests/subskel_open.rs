@@ -411,3 +411,25 @@ fn resize_then_reopen_re_resolves_into_the_new_buffer() {
     assert_eq!(unsafe { bpf_map__set_value_size(o.map(".data"), 64) }, 0);
     assert_eq!(s.open(), -libc::EINVAL);
 }
+
+#[test]
+fn resize_before_the_address_is_asked_keeps_the_initial_values() {
+    let Some(o) = open_final() else { return };
+    // Nothing asked for .data.x's address yet: its initial bytes still wait in the image.
+    let new_sz = (OFF_LIB_CUSTOM + 8 * 4) as u32;
+    // SAFETY: live map handle.
+    assert_eq!(unsafe { bpf_map__set_value_size(o.map(".data.x"), new_sz) }, 0);
+    let (base, sz) = o.buf(".data.x");
+    assert_eq!(sz, new_sz as usize);
+    assert_eq!(read_i32(base.wrapping_add(OFF_LIB_CUSTOM_CTR) as *const c_void), 33);
+    assert_eq!(read_i32(base.wrapping_add(OFF_LIB_CUSTOM) as *const c_void), 100);
+    assert_eq!(read_i32(base.wrapping_add(OFF_LIB_CUSTOM + 28) as *const c_void), 0, "new elements are zero");
+
+    // Shrunk before the address is asked: the initial bytes before the new end stay.
+    let Some(o) = open_final() else { return };
+    // SAFETY: live map handle.
+    assert_eq!(unsafe { bpf_map__set_value_size(o.map(".data.x"), OFF_LIB_CUSTOM as u32) }, 0);
+    let (base, sz) = o.buf(".data.x");
+    assert_eq!(sz, OFF_LIB_CUSTOM);
+    assert_eq!(read_i32(base.wrapping_add(OFF_LIB_CUSTOM_CTR) as *const c_void), 33);
+}

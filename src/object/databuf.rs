@@ -111,18 +111,6 @@ impl MapBuf {
         self.get().map_or(std::ptr::null_mut(), Region::as_ptr)
     }
 
-    /// The mapped buffer for writing, mapped now if it was waiting (the waiting copy is freed).
-    pub(crate) fn get_mut(&mut self) -> Result<Option<&mut Region>> {
-        if self.region.get().is_none() {
-            if let Some(d) = self.deferred.as_ref() {
-                let r = map_deferred(d)?;
-                let _ = self.region.set(r);
-            }
-        }
-        self.deferred = None;
-        Ok(self.region.get_mut())
-    }
-
     /// The first `n` bytes of the contents, without mapping anything: the region's if it is
     /// mapped, else the waiting bytes (zero-padded). `None` when there is no buffer.
     pub(crate) fn contents(&self, n: usize) -> Option<Cow<'_, [u8]>> {
@@ -162,6 +150,26 @@ impl MapBuf {
         }
         bytes[off..end].copy_from_slice(src);
         d.init = Init::Owned(bytes.into_boxed_slice());
+        Ok(())
+    }
+
+    /// Resize the buffer to `len` bytes (`bpf_map__set_value_size`): a mapped region as
+    /// [`Region::resize`] does; waiting bytes stay unmapped, with the new length and any initial
+    /// bytes past it dropped. Nothing happens to a map without a buffer.
+    pub(crate) fn resize(&mut self, len: usize) -> Result<()> {
+        if let Some(r) = self.region.get_mut() {
+            self.deferred = None;
+            return r.resize(len);
+        }
+        if let Some(d) = self.deferred.as_mut() {
+            if d.init.bytes().len() > len {
+                d.init = match std::mem::replace(&mut d.init, Init::Owned(Box::default())) {
+                    Init::Image(img, r) => Init::Image(img, r.start..r.start + len),
+                    Init::Owned(b) => Init::Owned(b.get(..len).unwrap_or(&b).into()),
+                };
+            }
+            d.len = len;
+        }
         Ok(())
     }
 
@@ -215,8 +223,9 @@ mod tests {
     #[test]
     fn the_mapped_region_wins_over_the_waiting_bytes() {
         let mut b = MapBuf::deferred(b"abc", 8, None).unwrap();
-        b.get_mut().unwrap().unwrap().write(0, b"xyz").unwrap();
-        assert!(b.deferred.is_none(), "the waiting copy is freed");
+        b.get().unwrap();
+        b.write(0, b"xyz").unwrap();
+        assert!(b.deferred.is_none(), "the waiting copy is freed at the next write");
         assert_eq!(b.contents(3).unwrap().as_ref(), b"xyz");
         let b2 = MapBuf::deferred(b"abc", 8, None).unwrap();
         // SAFETY: the region is live and 8 bytes long.
@@ -238,8 +247,9 @@ mod tests {
         let large = Arc::new(AlignedBuf::zeroed(DEFER_MAX + 16));
         assert!(MapBuf::deferred(&large.as_bytes()[8..], DEFER_MAX + 8, Some(&large)).is_some(), "not copied");
         let mut b = b;
-        b.get_mut().unwrap();
-        assert_eq!(Arc::strong_count(&img), 1, "mapping frees the image");
+        b.get().unwrap();
+        b.write(0, b"2").unwrap();
+        assert_eq!(Arc::strong_count(&img), 1, "mapped, the next write frees the image");
     }
 
     #[test]
@@ -275,10 +285,30 @@ mod tests {
     }
 
     #[test]
+    fn resizing_waiting_bytes_maps_nothing() {
+        let img = Arc::new(AlignedBuf::copy_from(b"0123456789"));
+        let mut b = MapBuf::deferred(&img.as_bytes()[2..8], 4096, Some(&img)).unwrap();
+        b.resize(8192).unwrap();
+        assert!(b.region.get().is_none(), "not mapped to grow");
+        assert_eq!(b.contents(8).unwrap().as_ref(), b"234567\0\0");
+        b.resize(4).unwrap();
+        assert!(b.region.get().is_none(), "not mapped to shrink");
+        assert_eq!(b.contents(8).unwrap().as_ref(), b"2345", "initial bytes past the end dropped");
+        assert_eq!(b.get().unwrap().read(6), b"2345\0\0", "mapped with what is left");
+        let mut owned = MapBuf::deferred(b"abcdef", 16, None).unwrap();
+        owned.resize(3).unwrap();
+        assert_eq!(owned.contents(16).unwrap().as_ref(), b"abc");
+        b.resize(3 * page_size()).unwrap();
+        assert_eq!(b.get().unwrap().len(), 3 * page_size(), "a mapped region is resized");
+        assert_eq!(b.contents(5).unwrap().as_ref(), b"2345\0");
+        assert!(MapBuf::default().resize(4096).is_ok());
+    }
+
+    #[test]
     fn no_buffer() {
         let mut b = MapBuf::default();
         assert!(!b.is_some() && b.get().is_none() && b.ptr().is_null() && b.contents(4).is_none());
-        assert!(b.get_mut().unwrap().is_none());
+        assert!(b.resize(4096).is_ok() && !b.is_some(), "resizing makes no buffer");
         b.set(Region::new(1).unwrap());
         assert!(b.region.get().is_some());
         b.clear();

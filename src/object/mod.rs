@@ -756,8 +756,10 @@ impl Object {
                 return Err(Error::quiet(libc::EOPNOTSUPP));
             }
             let new_len = maps::array_mmap_size(size, max_entries);
-            if let Some(r) = self.maps.get_mut(idx).map(|m| m.mmaped.get_mut()).transpose()?.flatten() {
-                r.resize(new_len)
+            // A buffer still waiting for its address is resized without mapping it.
+            if let Some(m) = self.maps.get_mut(idx) {
+                m.mmaped
+                    .resize(new_len)
                     .map_err(|e| e.context(format!("map '{name}': failed to resize memory-mapped region")))?;
             }
             let res = match self.btf.as_deref_mut() {
