@@ -978,6 +978,8 @@ impl Btf {
     /// lets through (names that are not UTF-8, a FUNC_PROTO return type id out of range, unknown
     /// FUNC linkage) is left for the kernel to judge; readers of such types get `None`/"" rather
     /// than a panic (a name that is not UTF-8 reads as "" through [`Btf::str_at`]).
+    #[cold]
+    #[inline(never)]
     fn validate(&self) -> Result<()> {
         let cnt = self.type_cnt();
         let d = &*self.data;

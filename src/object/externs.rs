@@ -145,15 +145,23 @@ pub(super) fn collect(obj: &mut Object, elf: &Elf) -> Result<()> {
         Some(btf) => add_dummy_ksym_var(btf)?,
         None => 0,
     };
-    let mut exts = Vec::new();
-    let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
     // SAFETY: usize for `%zu`.
     unsafe { crate::pr_debug_c!(c"libbpf: looking for externs among %zu symbols...\n", elf.symbols.len()) };
-    let Some(first) = syms.peek() else {
+    if !elf.symbols.iter().any(|s| is_extern_sym(s) && !s.name.is_empty()) {
         // SAFETY: a format without conversions.
         unsafe { crate::pr_debug_c!(c"libbpf: collected 0 externs total\n") };
         return Ok(());
-    };
+    }
+    collect_found(obj, elf, dummy_var)
+}
+
+/// [`collect`] for an object that has externs: out of line, so that the code of an open
+/// without externs (most objects) stays small and together (`link/hot-text.ld`).
+#[inline(never)]
+fn collect_found(obj: &mut Object, elf: &Elf, dummy_var: u32) -> Result<()> {
+    let mut exts = Vec::new();
+    let mut syms = elf.symbols.iter().filter(|s| is_extern_sym(s) && !s.name.is_empty()).peekable();
+    let Some(first) = syms.peek() else { return Ok(()) };
     let btf = obj.btf.as_deref().ok_or_else(|| {
         Error::new(libc::ESRCH, format!("failed to find BTF for extern '{}': -{}", first.name, libc::ESRCH))
     })?;

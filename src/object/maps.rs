@@ -48,10 +48,16 @@ fn new_map(name: &str, kind: MapKind) -> Result<Map> {
 }
 
 pub(super) fn init_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
-    init_user_btf_maps(obj, elf)?;
+    // The kinds an object may lack are called only when it has them, and sit out of line, so
+    // that the code of an open without them stays small and together (`link/hot-text.ld`).
+    if obj.btf_maps_shndx.is_some() {
+        init_user_btf_maps(obj, elf)?;
+    }
     init_global_data_maps(obj, elf, sec_types)?;
     init_kconfig_map(obj, elf.symtab_index)?;
-    init_struct_ops_maps(obj, elf, sec_types)?;
+    if sec_types.contains(&SecType::StructOps) {
+        init_struct_ops_maps(obj, elf, sec_types)?;
+    }
     Ok(())
 }
 
@@ -363,6 +369,7 @@ pub(crate) fn build_pin_path(root: Option<&str>, name: &str) -> Result<CString> 
     super::cstring(&path)
 }
 
+#[inline(never)]
 fn init_user_btf_maps(obj: &mut Object, elf: &Elf) -> Result<()> {
     let Some(shndx) = obj.btf_maps_shndx else { return Ok(()) };
     let sec_len = elf.section(shndx).map(|s| s.data.len() as u64).unwrap_or(0);
@@ -571,6 +578,7 @@ fn init_kconfig_map(obj: &mut Object, symtab_shndx: usize) -> Result<()> {
 
 // ---- struct_ops ----
 
+#[inline(never)]
 fn init_struct_ops_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> Result<()> {
     for (idx, st) in sec_types.iter().enumerate() {
         if *st != SecType::StructOps {

@@ -311,7 +311,9 @@ impl Object {
         maps::init_maps(&mut obj, &elf, &sec_types)?;
         obj.init_progs();
         relo::collect(&mut obj, &elf, &sec_types)?;
-        obj.init_user_shadows()?;
+        if obj.opts.struct_ops_shadow.is_some() {
+            obj.init_user_shadows()?;
+        }
         obj.set_back_pointers();
         obj.opts.image = None;
         Ok(obj)

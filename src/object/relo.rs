@@ -393,6 +393,7 @@ fn log_found_map(obj: &Object, pname: &str, what: &str, map: usize, hash: &str, 
     }
 }
 
+#[inline(never)] // only for a `.maps` section's relocations (`link/hot-text.ld`)
 fn collect_map_slots(obj: &mut Object, elf: &Elf, rels: &[elf::Rel]) -> Result<()> {
     let Some(maps_shndx) = obj.btf_maps_shndx else { return Ok(()) };
     let btf = obj.btf.as_deref().ok_or_else(|| Error::inval(".maps relocations without BTF"))?;
@@ -542,6 +543,7 @@ fn is_func_ptr(btf: &crate::btf::Btf, id: u32) -> bool {
     btf.skip_mods_and_typedefs(t.size_or_type).is_some_and(|(_, f)| f.kind == Kind::FuncProto)
 }
 
+#[inline(never)] // only for a struct_ops section's relocations (`link/hot-text.ld`)
 fn collect_st_ops(obj: &mut Object, elf: &Elf, sec_idx: usize, rels: &[elf::Rel]) -> Result<()> {
     for rel in rels {
         let sym = elf

@@ -107,6 +107,8 @@ impl Object {
         Ok(())
     }
 
+    /// Out of line: a load without struct_ops maps never calls it (`link/hot-text.ld`).
+    #[inline(never)]
     fn init_kern_one(&mut self, idx: usize, kb: &mut KernBtfs<'_>) -> Result<()> {
         let local = self.btf.as_deref().ok_or_else(|| Error::inval("struct_ops map without BTF"))?;
         let m = self.maps.get(idx).ok_or_else(|| Error::inval("map vanished"))?;

@@ -127,6 +127,7 @@ fn clone_func(btf: &mut Btf, fn_id: u32, prog_name: &[u8]) -> Result<u32> {
 
 /// libbpf's `bpf_program_fixup_func_info` for main program `p`, on a kernel without native
 /// `arg:ctx` support. `btf` is the object's BTF; the types this adds are not revisited.
+#[inline(never)] // only on kernels without arg:ctx, off the common path (`link/hot-text.ld`)
 pub(super) fn fixup_func_info(btf: &mut Btf, p: &mut Program) -> Result<()> {
     if p.func_info.is_empty() || p.func_info_rec_size < 8 {
         return Ok(());

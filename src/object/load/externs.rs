@@ -12,6 +12,9 @@ impl Object {
     /// from the kconfig open option then the system Kconfig, typeless ksyms from
     /// `/proc/kallsyms`, typed ksyms and kfuncs from kernel (and module) BTF. Failures print
     /// libbpf's messages and come back quiet, with libbpf's errno.
+    /// Out of line (the load calls it only for an object with externs), so that the code of a
+    /// load without them stays small and together (`link/hot-text.ld`).
+    #[inline(never)]
     pub(super) fn resolve_externs(&mut self, kb: &mut LoadCtx) -> Result<()> {
         if self.externs.is_empty() {
             return Ok(());

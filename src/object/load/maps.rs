@@ -115,6 +115,7 @@ impl Object {
 
     /// `bpf_object__reuse_map`: adopt the map pinned at the map's pin path, if any and
     /// compatible.
+    #[inline(never)] // only for pinned maps, off the common path (`link/hot-text.ld`)
     fn reuse_pinned(&mut self, idx: usize) -> Result<()> {
         let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
         let Some(path) = m.pin_path.clone() else { return Ok(()) };
@@ -157,6 +158,7 @@ impl Object {
     }
 
     /// Map-in-map initial slots (`init_map_in_map_slots`), right after the outer map exists.
+    #[inline(never)] // only for maps of maps, off the common path (`link/hot-text.ld`)
     fn init_map_in_map_slots(&mut self, idx: usize) -> Result<()> {
         let m = self.maps.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
         let outer = m.raw_fd();
@@ -278,6 +280,7 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
 
 /// An ARENA map: map its pages into this process and copy the `.addr_space.1` initial data.
 /// (A fixed user address, `map_extra`, is not supported yet.)
+#[inline(never)] // only for arenas, off the common path (`link/hot-text.ld`)
 fn map_arena(m: &mut crate::object::Map, data: Option<&[u8]>) -> Result<()> {
     let name = m.name.to_string_lossy().into_owned();
     let len = crate::sys::mmap::page_size() * m.def.max_entries as usize;

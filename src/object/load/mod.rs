@@ -186,7 +186,9 @@ impl Object {
                 Error::quiet(e.errno())
             })?);
         }
-        self.resolve_externs(&mut ctx)?;
+        if !self.externs.is_empty() {
+            self.resolve_externs(&mut ctx)?;
+        }
         self.init_kern_struct_ops(ctx.vmlinux.as_deref())?;
         self.relocate(&mut ctx)?;
         self.load_btf(&ctx)?;

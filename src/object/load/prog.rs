@@ -499,6 +499,7 @@ impl Default for ProgLoadOptsC {
 /// libbpf 1.7's `bpf_prog_compute_hash`: SHA-256 of the program's instructions as they stand
 /// (relocated, map fds not yet written), with the immediates of map-fd and map-value
 /// `ld_imm64`s zeroed so the digest does not depend on fds.
+#[inline(never)] // only for exclusive maps, off the common path (`link/hot-text.ld`)
 pub(super) fn excl_prog_hash(insns: &[u64]) -> Result<[u8; 32]> {
     let mut purged = insns.to_vec();
     let mut i = 0;
@@ -524,6 +525,7 @@ pub(super) fn excl_prog_hash(insns: &[u64]) -> Result<[u8; 32]> {
 /// libbpf's `find_attach_btf_id` family: the attach target's BTF id, in the target program's
 /// BTF (freplace and programs given an attach program), else in vmlinux, else in module BTFs
 /// ("module:function" picks the module). Returns the module BTF fd (None for vmlinux).
+#[inline(never)] // only for programs attached by BTF id (`link/hot-text.ld`)
 fn find_attach_btf_id(p: &crate::object::Program, target: &str, kb: &mut LoadCtx) -> Result<(Option<RawFd>, u32)> {
     if p.prog_type == uapi::BPF_PROG_TYPE_EXT || p.attach_prog_fd.is_some() {
         let Some(target_fd) = p.attach_prog_fd else {

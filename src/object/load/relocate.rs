@@ -16,7 +16,9 @@ use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 
 impl Object {
     pub(super) fn relocate(&mut self, kb: &mut LoadCtx) -> Result<()> {
-        if self.btf_ext.is_some() {
+        // Out of line and called only for CO-RE relocations to do, so that the code of a load
+        // without them stays small and together (`link/hot-text.ld`).
+        if self.btf_ext.as_ref().is_some_and(|e| e.has_core_relos()) {
             self.relocate_core(kb).map_err(|e| {
                 crate::pr_warn!("failed to perform CO-RE relocations: {}", errstr(e.errno()));
                 Error::quiet(e.errno())
@@ -65,7 +67,9 @@ impl Object {
                 let btf = self.btf.as_deref();
                 let tags =
                     decl_tags.get_or_insert_with(|| btf.map(|b| b.ids_of_kind(Kind::DeclTag)).unwrap_or_default());
-                self.append_exception_cb(i, tags, btf_func)?;
+                if !tags.is_empty() {
+                    self.append_exception_cb(i, tags, btf_func)?;
+                }
             }
         }
         // Probed only when some program has func_info to fix, as libbpf asks.
@@ -79,6 +83,7 @@ impl Object {
     /// applied to each program's own instructions before subprograms are appended (every copy
     /// of a subprogram then carries the patched code). Each one is also recorded as a
     /// relocation of its program, so that the verifier-log fixup finds it after linking.
+    #[inline(never)]
     fn relocate_core(&mut self, kb: &mut LoadCtx) -> Result<()> {
         let Some(ext) = self.btf_ext.as_ref() else { return Ok(()) };
         if !ext.has_core_relos() {
@@ -251,6 +256,8 @@ impl Object {
     /// BTF FUNC carries the decl tag "exception_callback:NAME" gets the global subprogram NAME
     /// appended even though nothing calls it.
     /// `decl_tags`: the ids of the object's DECL_TAG types (the caller finds them once).
+    /// Out of line, called only when the object has DECL_TAGs (`link/hot-text.ld`).
+    #[inline(never)]
     fn append_exception_cb(&mut self, main: usize, decl_tags: &[u32], btf_func: bool) -> Result<()> {
         let Some(btf) = self.btf.as_deref() else { return Ok(()) };
         if decl_tags.is_empty() {
