@@ -22,9 +22,8 @@ fn main() {
     // defines the version GLIBC_ABI_DT_RELR, which the library then requires): 2,365 RELA
     // entries (57 KiB the dynamic loader reads and applies one by one) become 760 bytes.
     let cc = cc::Build::new().get_compiler();
-    if let Ok(o) = std::process::Command::new(cc.path()).arg("-print-file-name=libc.so.6").output() {
-        let path = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-        let relr = std::fs::read(&path).is_ok_and(|b| b.windows(17).any(|w| w == b"GLIBC_ABI_DT_RELR"));
+    if let Some(libc) = cc_file(&cc, "libc.so.6") {
+        let relr = std::fs::read(&libc).is_ok_and(|b| b.windows(17).any(|w| w == b"GLIBC_ABI_DT_RELR"));
         if relr {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-z,pack-relative-relocs");
         }
@@ -33,14 +32,16 @@ fn main() {
     // The unwinder from libgcc_eh.a, linked in ahead of std's `-lgcc_s` (which `--as-needed`
     // then drops): liboxbpf.so does not load libgcc_s.so.1, whose constructor runs CPUID a dozen
     // times (`__cpu_indicator_init`), each a VM exit under a hypervisor.
-    let out = std::process::Command::new(cc.path()).arg("-print-file-name=libgcc_eh.a").output();
-    if let Ok(o) = out {
-        let path = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-        if path.is_absolute() && path.is_file() {
-            if let Some(d) = path.parent() {
-                println!("cargo:rustc-link-search=native={}", d.display());
-                println!("cargo:rustc-link-lib=static:-bundle=gcc_eh");
-            }
-        }
+    if let Some(d) = cc_file(&cc, "libgcc_eh.a").as_deref().and_then(std::path::Path::parent) {
+        println!("cargo:rustc-link-search=native={}", d.display());
+        println!("cargo:rustc-link-lib=static:-bundle=gcc_eh");
     }
+}
+
+/// Where the C compiler finds the library file `name` (`cc -print-file-name`), if it has one
+/// (it prints the bare name back when it has none).
+fn cc_file(cc: &cc::Tool, name: &str) -> Option<std::path::PathBuf> {
+    let o = std::process::Command::new(cc.path()).arg(format!("-print-file-name={name}")).output().ok()?;
+    let path = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    (path.is_absolute() && path.is_file()).then_some(path)
 }
