@@ -106,13 +106,15 @@ def check(lib, script):
     if ".plt" in addr and addr[".plt"][0] > hot_lo:
         sys.exit("hot-text: .plt follows %s in %s: %s did not place it" % (SECTION, lib, script))
     syms = functions(lib)
-    in_hot = [n for n, a in syms.items() if hot_lo <= a < hot_lo + hot_size]
+    def hot(name):
+        return hot_lo <= syms.get(name, -1) < hot_lo + hot_size
+    in_hot = [n for n in syms if hot(n)]
     # the entry points every user runs must be hot
     for entry in ("bpf_object__open_file", "bpf_object__load", "bpf_object__close"):
-        if not hot_lo <= syms.get(entry, -1) < hot_lo + hot_size:
+        if not hot(entry):
             sys.exit("hot-text: %s is not in %s" % (entry, SECTION))
     for f in CRT_FUNCS:
-        if f in syms and not hot_lo <= syms[f] < hot_lo + hot_size:
+        if f in syms and not hot(f):
             sys.exit("hot-text: %s (crtbegin) is not in %s: %s did not place it" % (f, SECTION, script))
     stale = [p for p in pats if not any(fnmatch.fnmatchcase(n, p) for n in in_hot)]
     print("hot-text: %d of %d patterns match functions in %s (%d functions, %d KiB)"

@@ -657,8 +657,7 @@ mod tests {
         // window, then the table; the plan reads it as one range.
         let data_len = 0x6000u64;
         let shoff = 0x100 + data_len;
-        let file = elf(shoff, 0x40, &[S(".data", PROGBITS, 0x100, data_len, 0, 0, 0)]);
-        let mut file = file;
+        let mut file = elf(shoff, 0x40, &[S(".data", PROGBITS, 0x100, data_len, 0, 0, 0)]);
         for (i, b) in file[0x100..0x100 + data_len as usize].iter_mut().enumerate() {
             *b = (i % 251) as u8;
         }
