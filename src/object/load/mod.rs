@@ -26,6 +26,7 @@ use crate::sys::{cmd, probe};
 use crate::uapi::{self, BPF_JMP_CALL, BPF_LD_IMM64};
 use maps::unpin_map;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 
 /// The invalid helper id a poisoned CO-RE instruction calls (`bpf_core_poison_insn`).
 pub(crate) const POISON_HELPER: i32 = 0xbad2310;
@@ -219,15 +220,9 @@ impl Object {
             }
         };
         let suffix = if mandatory { "" } else { ", skipping optional step..." };
-        let dir = match std::fs::File::open(bpffs) {
-            Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => f,
-            Ok(_) => {
-                say(format!(
-                    "object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}",
-                    errstr(libc::ENOTDIR)
-                ));
-                return if mandatory { Err(Error::quiet(libc::ENOTDIR)) } else { Ok(None) };
-            }
+        // O_DIRECTORY, as libbpf opens it: anything else fails the open with ENOTDIR, no stat.
+        let dir = match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY).open(bpffs) {
+            Ok(f) => f,
             Err(e) => {
                 let errno = e.raw_os_error().unwrap_or(libc::EIO);
                 say(format!("object '{name}': failed ({}) to open BPF FS mount at '{bpffs}'{suffix}", errstr(errno)));
