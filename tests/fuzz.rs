@@ -603,7 +603,7 @@ fn compact_image_parses_like_the_file() {
         let p = dir.join(format!("compact-{}-{name}.o", std::process::id()));
         std::fs::write(&p, obj).unwrap();
         let f = std::fs::File::open(&p).unwrap();
-        let img = oxbpf::elf::read_compact(&f, obj.len() as u64).unwrap();
+        let img = oxbpf::elf::read_compact(&f, obj.len() as u64, false).unwrap().map(|c| c.image);
         let in_place = oxbpf::elf::read_object_file(p.to_str().unwrap()).unwrap();
         std::fs::remove_file(&p).unwrap();
         let img = img.unwrap_or_else(|| panic!("{name}: a clang object has a plain layout"));

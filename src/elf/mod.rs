@@ -13,7 +13,7 @@ use object::elf::{self, FileHeader64};
 mod read;
 use object::read::elf::{FileHeader, Rel as _, SectionHeader, Sym as _};
 use object::{Endianness, LittleEndian};
-pub use read::{read_compact, read_object_file};
+pub use read::{read_compact, read_object_file, Compact, LeftSection, LEAVE_MIN};
 
 pub const SHT_PROGBITS: u32 = elf::SHT_PROGBITS;
 pub const SHT_SYMTAB: u32 = elf::SHT_SYMTAB;

@@ -48,12 +48,18 @@ fn u64_at(b: &[u8], off: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(off..off + 8)?.try_into().ok()?))
 }
 
-/// Per section of the 64-byte entries in `table` (names in `names`), whether open leaves it
-/// unread: only DWARF proper, a section of DWARF's name (`.debug_*`, `.rel.debug_*`) and type
-/// (PROGBITS, or REL for its relocations) that no other section needs. The section-name table,
-/// a section another links to (a symbol table's strings) and the target of a relocation
-/// section that is not DWARF's own are read whatever their names: open reads them by index.
-fn unread_dwarf(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<bool>> {
+/// A section of DWARF's name and type (see [`section_roles`]).
+const DWARF: u8 = 1;
+/// A section another section needs (see [`section_roles`]).
+const NEEDED: u8 = 2;
+
+/// Per section of the 64-byte entries in `table` (names in `names`), [`DWARF`] and [`NEEDED`]
+/// bits. Open leaves unread only DWARF proper: a section of DWARF's name (`.debug_*`,
+/// `.rel.debug_*`) and type (PROGBITS, or REL for its relocations) that no other section needs.
+/// Needed are the section-name table, a section another links to (a symbol table's strings)
+/// and the target of a relocation section that is not DWARF's own: open reads them by index,
+/// whatever their names.
+fn section_roles(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<u8>> {
     let shnum = table.len() / SHDR_LEN;
     let dwarf = |h: &[u8]| -> Option<bool> {
         let sh_type = u32_at(h, 4)?;
@@ -62,8 +68,6 @@ fn unread_dwarf(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<bool>> 
         Some(dwarf_name && (sh_type == super::SHT_PROGBITS || sh_type == super::SHT_REL))
     };
     // Per section: DWARF (by name and type) and needed (by another section), as bits.
-    const DWARF: u8 = 1;
-    const NEEDED: u8 = 2;
     let mut flags = vec![0u8; shnum];
     *flags.get_mut(shstrndx as usize)? |= NEEDED;
     for (i, h) in table.chunks_exact(SHDR_LEN).enumerate().skip(1) {
@@ -80,8 +84,44 @@ fn unread_dwarf(table: &[u8], names: &[u8], shstrndx: u64) -> Option<Vec<bool>> 
             }
         }
     }
-    // (Collected in place: a bool has a u8's layout.)
-    Some(flags.into_iter().map(|f| f == DWARF).collect())
+    Some(flags)
+}
+
+/// The name of the section whose 64-byte entry is `h`, up to its NUL (empty when out of `names`).
+fn name_of<'n>(h: &[u8], names: &'n [u8]) -> &'n [u8] {
+    let rest = u32_at(h, 0).and_then(|o| names.get(o as usize..)).unwrap_or(&[]);
+    rest.split(|&b| b == 0).next().unwrap_or(&[])
+}
+
+/// The smallest global-data section [`read_compact`] leaves in the file when asked to: below it,
+/// a section's bytes cost less read with the rest than a file held open and read apart.
+pub const LEAVE_MIN: u64 = 16 << 10;
+
+/// A section [`read_compact`] left unread in the file: writable global data (`.data`,
+/// `.data.*`) that the object reads at load straight into the kernel map's memory
+/// (`crate::object::image`), so its pages are never faulted in on the heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftSection {
+    pub index: usize,
+    pub offset: u64,
+    pub size: u64,
+}
+
+/// A compact image and the sections left in the file.
+pub struct Compact {
+    pub image: AlignedBuf,
+    pub left: Vec<LeftSection>,
+}
+
+/// Whether a section of this type, flags, size and name may be left in the file: PROGBITS,
+/// not executable, named `.data` or `.data.*` (the object's writable global data), at least
+/// [`LEAVE_MIN`] bytes. Read-only data is not: its map is frozen and cannot be mapped
+/// writable, so its bytes would need a user buffer at load anyway.
+fn leavable(sh_type: u32, flags: u64, size: u64, name: &[u8]) -> bool {
+    sh_type == super::SHT_PROGBITS
+        && flags & SHF_EXECINSTR == 0
+        && size >= LEAVE_MIN
+        && (name == b".data" || name.starts_with(b".data."))
 }
 
 /// The file at `path` as an aligned image for [`super::Elf::parse`], DWARF left unread: the
@@ -101,7 +141,7 @@ pub fn read_object_file(path: &str) -> io::Result<AlignedBuf> {
     let mut buf = AlignedBuf::zeroed(size);
     let mut win = Windows::default();
     // A read error while planning reads the whole file, which reports it if it persists.
-    match Plan::new(&f, len, &mut win) {
+    match Plan::new(&f, len, &mut win, false) {
         Ok(Some(plan)) => {
             for &(start, end) in &plan.ranges {
                 let dst = buf.as_bytes_mut().get_mut(start as usize..end as usize).ok_or_else(short)?;
@@ -163,10 +203,13 @@ fn read_vec_at(f: &File, n: usize, off: u64) -> io::Result<Vec<u8>> {
 /// the file, faulting its pages in and unmapping them. `None` (nothing read into an image) when
 /// there is no plan or it cannot be packed (see the module's notes); the caller then maps the
 /// file whole, so the parser reports what is wrong with the real bytes; also `None` for an
-/// image over [`COMPACT_MAX`] bytes besides global data, which is cheaper mapped.
-pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
+/// image over [`COMPACT_MAX`] bytes besides global data, which is cheaper mapped. With
+/// `leave_data`, writable global data of at least [`LEAVE_MIN`] bytes that no other section
+/// needs is not read: it points past the image like DWARF, and [`Compact::left`] says where it
+/// is in the file.
+pub fn read_compact(f: &File, len: u64, leave_data: bool) -> io::Result<Option<Compact>> {
     let mut win = Windows::default();
-    let Some(plan) = Plan::new(f, len, &mut win)? else { return Ok(None) };
+    let Some(plan) = Plan::new(f, len, &mut win, leave_data)? else { return Ok(None) };
     let Some(packed) = plan.pack() else { return Ok(None) };
     if (packed.len as u64).saturating_sub(plan.data_bytes) > COMPACT_MAX as u64 {
         return Ok(None);
@@ -194,7 +237,7 @@ pub fn read_compact(f: &File, len: u64) -> io::Result<Option<AlignedBuf>> {
         let h = table_at + i * SHDR_LEN + 0x18;
         img[h..h + 8].copy_from_slice(&off.to_le_bytes());
     }
-    Ok(Some(buf))
+    Ok(Some(Compact { image: buf, left: plan.left }))
 }
 
 /// Bytes read ahead: the file's first [`HEAD_LEN`] bytes (the ELF header and, in clang's
@@ -272,7 +315,7 @@ enum Data {
     Empty(u64),
     /// Read from this file offset.
     Read(u64),
-    /// DWARF left unread (offset past the end of a packed image).
+    /// DWARF, or global data left in the file: unread (offset past the end of a packed image).
     Unread,
 }
 
@@ -292,6 +335,8 @@ struct Plan {
     /// Bytes of global data read (allocated, non-executable PROGBITS sections: `.data*`,
     /// `.rodata*`, `.maps`...), which open keeps rather than parses.
     data_bytes: u64,
+    /// Global data left in the file (only when asked to).
+    left: Vec<LeftSection>,
 }
 
 /// A packed layout of a [`Plan`].
@@ -309,8 +354,9 @@ struct Packed {
 impl Plan {
     /// The plan for the regular file `f` of `len` bytes, its header and tables read through
     /// `win` (which keeps the windows for the reads of the ranges); `None` when there is no plan
-    /// (see the module's notes).
-    fn new(f: &File, len: u64, win: &mut Windows) -> io::Result<Option<Plan>> {
+    /// (see the module's notes). With `leave_data`, [`leavable`] sections that no other
+    /// section needs are planned unread and listed in [`Plan::left`].
+    fn new(f: &File, len: u64, win: &mut Windows, leave_data: bool) -> io::Result<Option<Plan>> {
         let mut ehdr = [0u8; EHDR_LEN];
         if len < EHDR_LEN as u64 {
             return Ok(None);
@@ -335,20 +381,33 @@ impl Plan {
         let Some(str_end) = in_file(str_off, str_size) else { return Ok(None) };
         let mut names = vec![0u8; str_size as usize];
         win.read_exact_at(f, &mut names, str_off)?;
-        let Some(unread) = unread_dwarf(&table, &names, shstrndx) else { return Ok(None) };
+        let Some(roles) = section_roles(&table, &names, shstrndx) else { return Ok(None) };
 
         let mut wanted = vec![(0, EHDR_LEN as u64), (shoff, table_end), (str_off, str_end)];
         let mut secs = Vec::with_capacity(shnum as usize);
         let mut packable = shoff >= EHDR_LEN as u64;
         let mut data_bytes = 0u64;
+        let mut left = Vec::new();
         for i in 0..shnum {
             let Some((sh_type, flags, off, size)) = fields(i) else { return Ok(None) };
+            let role = roles[i as usize];
+            let leave = || {
+                let h = &table[i as usize * SHDR_LEN..];
+                leave_data && role & NEEDED == 0 && leavable(sh_type, flags, size, name_of(h, &names))
+            };
             secs.push(if i == 0 || sh_type == super::SHT_NOBITS {
                 Data::None
             } else if size == 0 {
                 packable &= off <= len;
                 Data::Empty(off % 8)
-            } else if unread[i as usize] {
+            } else if role == DWARF {
+                Data::Unread
+            } else if leave() {
+                // Still a range of the file, as a read section must be.
+                if in_file(off, size).is_none() {
+                    return Ok(None);
+                }
+                left.push(LeftSection { index: i as usize, offset: off, size });
                 Data::Unread
             } else {
                 let Some(end) = in_file(off, size) else { return Ok(None) };
@@ -368,7 +427,7 @@ impl Plan {
                 _ => ranges.push((s, e)),
             }
         }
-        Ok(Some(Plan { ehdr, shoff, table, ranges, secs, packable, data_bytes }))
+        Ok(Some(Plan { ehdr, shoff, table, ranges, secs, packable, data_bytes, left }))
     }
 
     /// The ranges packed one after another, each at an offset congruent to its file offset
@@ -490,7 +549,7 @@ mod tests {
     fn read_both(name: &str, bytes: &[u8]) -> (AlignedBuf, Option<AlignedBuf>) {
         let p = tmp(name, bytes);
         let whole = read_object_file(&p).unwrap();
-        let compact = read_compact(&File::open(&p).unwrap(), bytes.len() as u64).unwrap();
+        let compact = read_compact(&File::open(&p).unwrap(), bytes.len() as u64, false).unwrap().map(|c| c.image);
         std::fs::remove_file(&p).unwrap();
         (whole, compact)
     }
@@ -595,7 +654,7 @@ mod tests {
         let img = image();
         let p = tmp("compact", &img);
         let f = File::open(&p).unwrap();
-        let got = read_compact(&f, img.len() as u64).unwrap().expect("a plain layout");
+        let got = read_compact(&f, img.len() as u64, false).unwrap().expect("a plain layout").image;
         std::fs::remove_file(&p).unwrap();
         let b = got.as_bytes();
         assert!(b.len() < 0x1000, "only the header, table, names and .text: {} bytes", b.len());
@@ -618,13 +677,13 @@ mod tests {
         img[text_hdr..text_hdr + 8].copy_from_slice(&0x9010u64.to_le_bytes());
         let p = tmp("overlap", &img);
         let f = File::open(&p).unwrap();
-        assert!(read_compact(&f, img.len() as u64).unwrap().is_none());
+        assert!(read_compact(&f, img.len() as u64, false).unwrap().is_none());
         std::fs::remove_file(&p).unwrap();
         let mut img = image();
         img[0x3e] = 9; // e_shstrndx past the table
         let p = tmp("badstrndx", &img);
         let f = File::open(&p).unwrap();
-        assert!(read_compact(&f, img.len() as u64).unwrap().is_none());
+        assert!(read_compact(&f, img.len() as u64, false).unwrap().is_none());
         std::fs::remove_file(&p).unwrap();
     }
 
@@ -756,5 +815,41 @@ mod tests {
         let p = tmp("notelf", b"hello");
         assert_eq!(read_object_file(&p).unwrap().as_bytes(), b"hello");
         std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn large_writable_data_is_left_in_the_file_when_asked() {
+        const BIG: u64 = LEAVE_MIN;
+        // Sections 2..: .text, then .data (left), .data.small (under LEAVE_MIN), .rodata
+        // (read-only data is read), .data.str (another section's strings: needed), .strs.
+        let (data, small, ro, linked) = (0x2000, 0x3000 + BIG, 0x4000 + 2 * BIG, 0x5000 + 3 * BIG);
+        let secs = [
+            S(".text", PROGBITS, 0x1000, 16, 0, 0, 0xaa),
+            S(".data", PROGBITS, data, BIG, 0, 0, 0x11),
+            S(".data.small", PROGBITS, small, LEAVE_MIN - 8, 0, 0, 0x22),
+            S(".rodata", PROGBITS, ro, BIG, 0, 0, 0x33),
+            S(".data.str", PROGBITS, linked, BIG, 0, 0, 0x44),
+            S(".strs", PROGBITS, linked + BIG + 0x1000, 16, 6, 0, 0x55),
+            S(".symtab", super::super::SHT_SYMTAB, linked + BIG + 0x1100, 48, 9, 0, 0),
+            S(".strtab", super::super::SHT_STRTAB, linked + BIG + 0x1200, 1, 0, 0, 0),
+        ];
+        let file = elf(linked + BIG + 0x2000, 0x40, &secs);
+        let p = tmp("left-data", &file);
+        let f = File::open(&p).unwrap();
+        let kept = read_compact(&f, file.len() as u64, false).unwrap().expect("a plain layout");
+        let left = read_compact(&f, file.len() as u64, true).unwrap().expect("a plain layout");
+        std::fs::remove_file(&p).unwrap();
+        assert!(kept.left.is_empty(), "nothing is left unless asked");
+        assert_eq!(left.left, [LeftSection { index: 3, offset: data, size: BIG }]);
+        assert!(left.image.as_bytes().len() + BIG as usize <= kept.image.as_bytes().len(), "the bytes are not read");
+        let elf = super::super::Elf::parse(left.image.as_bytes(), "t").unwrap();
+        let d = &elf.sections[3];
+        assert!(d.data.is_empty() && d.data_err.is_some() && d.size == BIG, "{d:?}");
+        for (i, fill) in [(2, 0xaa), (4, 0x22), (5, 0x33), (6, 0x44), (7, 0x55)] {
+            let s = &elf.sections[i];
+            assert!(s.size > 0 && s.data.len() == s.size as usize, "{} read", s.name);
+            assert!(s.data.iter().all(|&b| b == fill), "{} holds the file's bytes", s.name);
+        }
+        assert_eq!(parsed(kept.image.as_bytes()), parsed(&file), "read whole when not asked");
     }
 }

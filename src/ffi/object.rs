@@ -51,6 +51,7 @@ pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(
         struct_ops_shadow: unsafe { read_struct_ops_shadow(shadow) }?,
         eager_data: false,
         image: None,
+        left: None,
     };
     for (p, what) in [(&out.btf_custom_path, "btf_custom_path"), (&out.bpf_token_path, "bpf_token_path")] {
         if p.as_ref().is_some_and(|p| p.len() >= PATH_MAX) {
@@ -192,9 +193,10 @@ pub(crate) fn open_path(path: &str, opts: OpenOptions) -> Result<*mut Object> {
     let (pl, pp) = crate::log::cs(path);
     // SAFETY: (c_int, pointer) of a live &str for `%.*s`.
     unsafe { crate::pr_debug_c!(c"libbpf: loading object from %.*s\n", pl, pp) };
-    let image = crate::object::image::ObjectImage::open(path)
+    // A skeleton maps its global data at open: leaving it in the file would gain nothing.
+    let image = crate::object::image::ObjectImage::open(path, !opts.eager_data)
         .map_err(|e| Error::io(format!("elf: failed to open {path}"), &e))?;
-    let opts = OpenOptions { image: image.shared(), ..opts };
+    let opts = OpenOptions { image: image.shared(), left: image.left(), ..opts };
     let obj = Object::open(image.as_bytes(), path, false, opts)?;
     setup_callbacks(obj)
 }

@@ -11,10 +11,13 @@
 //! `bpf_object__open_file`, never maps, faults in and unmaps a copy of its data. Skeletons ask
 //! for every address at open, so [`crate::object::OpenOptions::eager_data`] maps at once;
 //! sections over [`DEFER_MAX`] bytes that would need a copy of their own are mapped at once
-//! too, as heap copies that large would stay in the process's heap after close.
+//! too, as heap copies that large would stay in the process's heap after close. Large `.data`
+//! sections `bpf_object__open_file` left in the file ([`crate::object::image`]) wait there, and
+//! at load are read straight into the kernel map's memory ([`MapBuf::fill_kernel`]).
 
 use crate::elf::AlignedBuf;
 use crate::error::{Error, Result};
+use crate::object::image::LeftInFile;
 use crate::sys::mmap::Region;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -45,13 +48,57 @@ enum Init {
     Owned(Box<[u8]>),
     /// A range of the image the object was read from (`bpf_object__open_file`), kept alive here.
     Image(Arc<AlignedBuf>, Range<usize>),
+    /// `.1` bytes at file offset `.0` of the object file, not read yet.
+    File(Arc<LeftInFile>, u64, usize),
 }
 
 impl Init {
-    fn bytes(&self) -> &[u8] {
+    /// The bytes, when they are in memory.
+    fn in_memory(&self) -> Option<&[u8]> {
         match self {
-            Init::Owned(b) => b,
-            Init::Image(img, r) => img.as_bytes().get(r.clone()).unwrap_or(&[]),
+            Init::Owned(b) => Some(b),
+            Init::Image(img, r) => Some(img.as_bytes().get(r.clone()).unwrap_or(&[])),
+            Init::File(..) => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Init::File(_, _, n) => *n,
+            _ => self.in_memory().map_or(0, <[u8]>::len),
+        }
+    }
+
+    /// Copy the bytes to the start of `dst` (at most `dst.len()` of them).
+    fn copy_to(&self, dst: &mut [u8]) -> Result<()> {
+        let n = self.len().min(dst.len());
+        match self {
+            Init::File(f, off, _) => f.read_at(&mut dst[..n], *off),
+            _ => {
+                dst[..n].copy_from_slice(&self.in_memory().unwrap_or(&[])[..n]);
+                Ok(())
+            }
+        }
+    }
+
+    /// The first `n` bytes (fewer when there are fewer), borrowed when in memory.
+    fn prefix(&self, n: usize) -> Result<Cow<'_, [u8]>> {
+        match self.in_memory() {
+            Some(b) => Ok(Cow::Borrowed(&b[..n.min(b.len())])),
+            None => {
+                let mut v = vec![0u8; n.min(self.len())];
+                self.copy_to(&mut v)?;
+                Ok(Cow::Owned(v))
+            }
+        }
+    }
+
+    /// The first `n` bytes (fewer when there are fewer) as they are now.
+    fn truncated(self, n: usize) -> Init {
+        match self {
+            Init::Image(img, r) => Init::Image(img, r.start..r.start + n.min(r.len())),
+            Init::Owned(b) => Init::Owned(b.get(..n).unwrap_or(&b).into()),
+            Init::File(f, off, len) => Init::File(f, off, len.min(n)),
         }
     }
 }
@@ -79,6 +126,18 @@ impl MapBuf {
             None => return None,
         };
         Some(MapBuf { region: OnceLock::new(), deferred: Some(Deferred { init, len }) })
+    }
+
+    /// `n` bytes at file offset `offset` of a file open left global data in, then zeros, in a
+    /// buffer of `len` bytes, mapped when first needed or read into the kernel map at load.
+    pub(crate) fn in_file(file: &Arc<LeftInFile>, offset: u64, n: usize, len: usize) -> MapBuf {
+        let init = Init::File(Arc::clone(file), offset, n.min(len));
+        MapBuf { region: OnceLock::new(), deferred: Some(Deferred { init, len }) }
+    }
+
+    /// Whether the initial bytes still wait in the object file.
+    pub(crate) fn waits_in_file(&self) -> bool {
+        self.region.get().is_none() && matches!(self.deferred, Some(Deferred { init: Init::File(..), .. }))
     }
 
     /// Whether the map has a buffer at all (mapped or not yet).
@@ -112,22 +171,21 @@ impl MapBuf {
     }
 
     /// The first `n` bytes of the contents, without mapping anything: the region's if it is
-    /// mapped, else the waiting bytes (zero-padded). `None` when there is no buffer.
-    pub(crate) fn contents(&self, n: usize) -> Option<Cow<'_, [u8]>> {
+    /// mapped, else the waiting bytes (zero-padded; read from the file if they wait there).
+    /// `None` when there is no buffer; an error only when reading the file fails.
+    pub(crate) fn contents(&self, n: usize) -> Result<Option<Cow<'_, [u8]>>> {
         if let Some(r) = self.region.get() {
-            return Some(Cow::Borrowed(r.bytes(n)));
+            return Ok(Some(Cow::Borrowed(r.bytes(n))));
         }
-        let d = self.deferred.as_ref()?;
+        let Some(d) = self.deferred.as_ref() else { return Ok(None) };
         let n = n.min(d.len);
-        let init = d.init.bytes();
-        Some(match init.get(..n) {
-            Some(b) => Cow::Borrowed(b),
-            None => {
-                let mut v = vec![0u8; n];
-                v[..init.len()].copy_from_slice(init);
-                Cow::Owned(v)
-            }
-        })
+        let init = d.init.prefix(n)?;
+        if init.len() == n {
+            return Ok(Some(init));
+        }
+        let mut v = init.into_owned();
+        v.resize(n, 0);
+        Ok(Some(Cow::Owned(v)))
     }
 
     /// Write `src` at `off`: into the mapping, or into the waiting bytes (which become a copy of
@@ -141,9 +199,9 @@ impl MapBuf {
         let Some(d) = self.deferred.as_mut() else { return Err(Error::quiet(libc::EINVAL)) };
         let end = off.checked_add(src.len()).filter(|&e| e <= d.len);
         let Some(end) = end else { return Err(Error::inval("write past the end of a map buffer")) };
-        let mut bytes = match std::mem::replace(&mut d.init, Init::Owned(Box::default())) {
-            Init::Owned(b) => b.into_vec(),
-            img @ Init::Image(..) => img.bytes().to_vec(),
+        let mut bytes = match &mut d.init {
+            Init::Owned(b) => std::mem::take(b).into_vec(),
+            other => other.prefix(usize::MAX)?.into_owned(),
         };
         if bytes.len() < end {
             bytes.resize(end, 0);
@@ -162,11 +220,8 @@ impl MapBuf {
             return r.resize(len);
         }
         if let Some(d) = self.deferred.as_mut() {
-            if d.init.bytes().len() > len {
-                d.init = match std::mem::replace(&mut d.init, Init::Owned(Box::default())) {
-                    Init::Image(img, r) => Init::Image(img, r.start..r.start + len),
-                    Init::Owned(b) => Init::Owned(b.get(..len).unwrap_or(&b).into()),
-                };
+            if d.init.len() > len {
+                d.init = std::mem::replace(&mut d.init, Init::Owned(Box::default())).truncated(len);
             }
             d.len = len;
         }
@@ -185,6 +240,21 @@ impl MapBuf {
         Ok(())
     }
 
+    /// Map the kernel map `fd` (`len` bytes, writable) and read the initial bytes that wait in
+    /// the object file straight into it: the kernel's pages are all present once mapped, so
+    /// nothing is faulted in, and no map update copies them again. Only for a buffer that
+    /// [`MapBuf::waits_in_file`]; it then is the kernel map's memory, as after
+    /// [`MapBuf::map_kernel`].
+    pub(crate) fn fill_kernel(&mut self, fd: BorrowedFd<'_>, len: usize) -> Result<()> {
+        let Some(Deferred { init: init @ Init::File(..), .. }) = &self.deferred else {
+            return Err(Error::new(crate::error::lerr::INTERNAL, "no initial bytes wait in the object file"));
+        };
+        let mut r = Region::from_fd(fd, len, None, true)?;
+        init.copy_to(r.bytes_mut(init.len())?)?;
+        self.set(r);
+        Ok(())
+    }
+
     /// Replace the buffer (the kernel map's memory after load, an arena's mapping).
     pub(crate) fn set(&mut self, r: Region) {
         *self = MapBuf::mapped(r);
@@ -198,7 +268,7 @@ impl MapBuf {
 
 fn map_deferred(d: &Deferred) -> Result<Region> {
     let mut r = Region::new(d.len)?;
-    r.write(0, d.init.bytes())?;
+    d.init.copy_to(r.bytes_mut(d.init.len())?)?;
     Ok(r)
 }
 
@@ -211,7 +281,7 @@ mod tests {
     fn waits_until_the_address_is_needed() {
         let b = MapBuf::deferred(b"abc", 100, None).unwrap();
         assert!(b.is_some() && b.region.get().is_none());
-        assert_eq!(b.contents(5).unwrap().as_ref(), b"abc\0\0", "zero-padded without mapping");
+        assert_eq!(b.contents(5).unwrap().unwrap().as_ref(), b"abc\0\0", "zero-padded without mapping");
         assert!(b.region.get().is_none());
         let r = b.get().unwrap();
         assert_eq!(r.len(), page_size());
@@ -226,11 +296,11 @@ mod tests {
         b.get().unwrap();
         b.write(0, b"xyz").unwrap();
         assert!(b.deferred.is_none(), "the waiting copy is freed at the next write");
-        assert_eq!(b.contents(3).unwrap().as_ref(), b"xyz");
+        assert_eq!(b.contents(3).unwrap().unwrap().as_ref(), b"xyz");
         let b2 = MapBuf::deferred(b"abc", 8, None).unwrap();
         // SAFETY: the region is live and 8 bytes long.
         unsafe { *b2.ptr() = b'q' };
-        assert_eq!(b2.contents(3).unwrap().as_ref(), b"qbc", "C's writes through the address count");
+        assert_eq!(b2.contents(3).unwrap().unwrap().as_ref(), b"qbc", "C's writes through the address count");
     }
 
     #[test]
@@ -240,7 +310,7 @@ mod tests {
         let b = MapBuf::deferred(inside, 8, Some(&img)).unwrap();
         assert!(matches!(&b.deferred, Some(Deferred { init: Init::Image(_, r), .. }) if *r == (2..5)));
         assert_eq!(Arc::strong_count(&img), 2, "the image is kept");
-        assert_eq!(b.contents(4).unwrap().as_ref(), b"234\0");
+        assert_eq!(b.contents(4).unwrap().unwrap().as_ref(), b"234\0");
         let outside = MapBuf::deferred(b"234", 8, Some(&img)).unwrap();
         assert!(matches!(&outside.deferred, Some(Deferred { init: Init::Owned(_), .. })));
         assert!(MapBuf::deferred(&vec![1; DEFER_MAX + 1], DEFER_MAX + 8, Some(&img)).is_none(), "too large to copy");
@@ -260,11 +330,11 @@ mod tests {
         b.write(6, b"z").unwrap();
         assert!(b.region.get().is_none(), "written without mapping");
         assert_eq!(Arc::strong_count(&img), 1, "the image is let go once the bytes are their own");
-        assert_eq!(b.contents(8).unwrap().as_ref(), b"2xy\0\0\0z\0");
+        assert_eq!(b.contents(8).unwrap().unwrap().as_ref(), b"2xy\0\0\0z\0");
         assert!(b.write(15, b"ab").is_err() && b.write(usize::MAX, b"a").is_err(), "past the end");
         assert_eq!(b.get().unwrap().read(8), b"2xy\0\0\0z\0", "mapped with what was written");
         b.write(0, b"q").unwrap();
-        assert_eq!(b.contents(3).unwrap().as_ref(), b"qxy", "then into the mapping");
+        assert_eq!(b.contents(3).unwrap().unwrap().as_ref(), b"qxy", "then into the mapping");
         assert!(MapBuf::default().write(0, b"a").is_err());
     }
 
@@ -281,7 +351,7 @@ mod tests {
         let p = given.ptr();
         given.map_kernel(zero.as_fd(), page_size(), false).unwrap();
         assert_eq!(given.ptr(), p, "the address C holds stays");
-        assert_eq!(given.contents(4).unwrap().as_ref(), b"\0\0\0\0", "and shows the kernel map");
+        assert_eq!(given.contents(4).unwrap().unwrap().as_ref(), b"\0\0\0\0", "and shows the kernel map");
     }
 
     #[test]
@@ -290,28 +360,88 @@ mod tests {
         let mut b = MapBuf::deferred(&img.as_bytes()[2..8], 4096, Some(&img)).unwrap();
         b.resize(8192).unwrap();
         assert!(b.region.get().is_none(), "not mapped to grow");
-        assert_eq!(b.contents(8).unwrap().as_ref(), b"234567\0\0");
+        assert_eq!(b.contents(8).unwrap().unwrap().as_ref(), b"234567\0\0");
         b.resize(4).unwrap();
         assert!(b.region.get().is_none(), "not mapped to shrink");
-        assert_eq!(b.contents(8).unwrap().as_ref(), b"2345", "initial bytes past the end dropped");
+        assert_eq!(b.contents(8).unwrap().unwrap().as_ref(), b"2345", "initial bytes past the end dropped");
         assert_eq!(b.get().unwrap().read(6), b"2345\0\0", "mapped with what is left");
         let mut owned = MapBuf::deferred(b"abcdef", 16, None).unwrap();
         owned.resize(3).unwrap();
-        assert_eq!(owned.contents(16).unwrap().as_ref(), b"abc");
+        assert_eq!(owned.contents(16).unwrap().unwrap().as_ref(), b"abc");
         b.resize(3 * page_size()).unwrap();
         assert_eq!(b.get().unwrap().len(), 3 * page_size(), "a mapped region is resized");
-        assert_eq!(b.contents(5).unwrap().as_ref(), b"2345\0");
+        assert_eq!(b.contents(5).unwrap().unwrap().as_ref(), b"2345\0");
         assert!(MapBuf::default().resize(4096).is_ok());
     }
 
     #[test]
     fn no_buffer() {
         let mut b = MapBuf::default();
-        assert!(!b.is_some() && b.get().is_none() && b.ptr().is_null() && b.contents(4).is_none());
+        assert!(!b.is_some() && b.get().is_none() && b.ptr().is_null() && b.contents(4).unwrap().is_none());
         assert!(b.resize(4096).is_ok() && !b.is_some(), "resizing makes no buffer");
         b.set(Region::new(1).unwrap());
         assert!(b.region.get().is_some());
         b.clear();
         assert!(!b.is_some());
+    }
+
+    /// A file of `bytes` held as an object file open left global data in.
+    fn left(name: &str, bytes: &[u8]) -> (Arc<LeftInFile>, std::path::PathBuf) {
+        let p = std::env::temp_dir().join(format!("oxbpf-databuf-{}-{name}", std::process::id()));
+        std::fs::write(&p, bytes).unwrap();
+        (LeftInFile::for_test(&p), p)
+    }
+
+    #[test]
+    fn bytes_in_the_file_are_read_only_when_needed() {
+        let (f, p) = left("read", b"..abcdef..");
+        let b = MapBuf::in_file(&f, 2, 6, 16);
+        assert!(b.waits_in_file() && b.region.get().is_none());
+        assert_eq!(b.contents(8).unwrap().unwrap().as_ref(), b"abcdef\0\0", "read, zero-padded");
+        assert_eq!(b.contents(3).unwrap().unwrap().as_ref(), b"abc");
+        assert_eq!(b.get().unwrap().read(8), b"abcdef\0\0", "mapped with the file's bytes");
+        assert!(!b.waits_in_file(), "mapped, they no longer wait");
+        let mut w = MapBuf::in_file(&f, 2, 6, 16);
+        w.write(1, b"XY").unwrap();
+        assert!(!w.waits_in_file() && w.region.get().is_none(), "a write reads them into memory, unmapped");
+        assert_eq!(w.contents(8).unwrap().unwrap().as_ref(), b"aXYdef\0\0");
+        let mut r = MapBuf::in_file(&f, 2, 6, 16);
+        r.resize(4).unwrap();
+        assert!(r.waits_in_file(), "resizing reads nothing");
+        assert_eq!(r.contents(16).unwrap().unwrap().as_ref(), b"abcd");
+        drop((b, w, r));
+        assert_eq!(Arc::strong_count(&f), 1, "the buffers let the file go");
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn bytes_in_the_file_go_straight_into_the_kernel_map() {
+        use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+        let (f, p) = left("fill", b"0123456789");
+        // A memfd stands in for a writable, mmapable kernel map.
+        // SAFETY: a plain syscall; the fd it returns is owned below.
+        let raw = unsafe { libc::memfd_create(c"oxbpf-databuf".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(raw >= 0);
+        // SAFETY: `raw` is a new fd nothing else owns.
+        let map = unsafe { OwnedFd::from_raw_fd(raw) };
+        let pg = page_size();
+        std::fs::File::from(map.try_clone().unwrap()).set_len(pg as u64).unwrap();
+        let mut b = MapBuf::in_file(&f, 3, 5, pg);
+        b.fill_kernel(map.as_fd(), pg).unwrap();
+        assert!(!b.waits_in_file());
+        assert_eq!(b.contents(6).unwrap().unwrap().as_ref(), b"34567\0");
+        let mut seen = [0u8; 6];
+        std::os::unix::fs::FileExt::read_exact_at(&std::fs::File::from(map.try_clone().unwrap()), &mut seen, 0)
+            .unwrap();
+        assert_eq!(&seen, b"34567\0", "written into the map's own memory");
+        assert_eq!(Arc::strong_count(&f), 1, "the file is let go");
+        let mut owned = MapBuf::deferred(b"abc", 8, None).unwrap();
+        assert!(owned.fill_kernel(map.as_fd(), pg).is_err(), "only bytes that wait in the file");
+        // Rewritten in place since it was opened: the bytes are no longer the object's.
+        let mut stale = MapBuf::in_file(&f, 3, 5, pg);
+        std::fs::write(&p, b"9876543210").unwrap();
+        assert_eq!(stale.fill_kernel(map.as_fd(), pg).err().map(|e| e.errno()), Some(libc::ESTALE));
+        assert_eq!(stale.contents(2).err().map(|e| e.errno()), Some(libc::ESTALE));
+        std::fs::remove_file(&p).unwrap();
     }
 }

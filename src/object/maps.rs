@@ -514,7 +514,12 @@ fn add_internal_map(
     }
     let len = array_mmap_size(m.def.value_size, 1);
     let init = data.unwrap_or(&[]);
-    let deferred = (!obj.opts.eager_data).then(|| MapBuf::deferred(init, len, obj.opts.image.as_ref())).flatten();
+    let in_file = match (&obj.opts.left, kind) {
+        (Some(l), MapKind::Data) => l.section(sec_idx).map(|s| MapBuf::in_file(l, s.offset, size, len)),
+        _ => None,
+    };
+    let deferred = in_file
+        .or_else(|| (!obj.opts.eager_data).then(|| MapBuf::deferred(init, len, obj.opts.image.as_ref())).flatten());
     m.mmaped = match deferred {
         Some(b) => b,
         None => {
@@ -556,7 +561,9 @@ fn init_global_data_maps(obj: &mut Object, elf: &Elf, sec_types: &[SecType]) -> 
             SecType::Bss => (MapKind::Bss, None),
             _ => continue,
         };
-        let size = if kind == MapKind::Bss { sec.size as usize } else { sec.data.len() };
+        // Sections open left in the file have their size but no bytes here.
+        let in_file = obj.opts.left.as_ref().is_some_and(|l| l.section(idx).is_some());
+        let size = if kind == MapKind::Bss || in_file { sec.size as usize } else { sec.data.len() };
         if size == 0 {
             continue;
         }

@@ -204,6 +204,9 @@ pub struct OpenOptions {
     /// The buffer `Object::open`'s bytes were read into, when it may be kept: global data not
     /// mapped yet points into it rather than copying it. Dropped at the end of the open.
     pub image: Option<std::sync::Arc<crate::elf::AlignedBuf>>,
+    /// Global-data sections `bpf_object__open_file` left unread in the file (`image`'s notes):
+    /// their maps' buffers wait on the file. Dropped at the end of the open.
+    pub left: Option<std::sync::Arc<image::LeftInFile>>,
 }
 
 pub struct Object {
@@ -316,6 +319,7 @@ impl Object {
         }
         obj.set_back_pointers();
         obj.opts.image = None;
+        obj.opts.left = None;
         Ok(obj)
     }
 
@@ -390,7 +394,9 @@ impl Object {
                 continue;
             }
             let name = sec.name;
-            if let Some(e) = &sec.data_err {
+            // Global data open left in the file: no bytes here, read at load.
+            let in_file = self.opts.left.as_ref().is_some_and(|l| l.section(sec.index).is_some());
+            if let (Some(e), false) = (&sec.data_err, in_file) {
                 return Err(format_err(format!(
                     "elf: failed to get section({}) {name} data from {label}: {e}",
                     sec.index
@@ -441,7 +447,7 @@ impl Object {
                 btf_ext_data = Some(sec.data);
             } else if sec.sh_type == elf::SHT_SYMTAB {
                 // handled by Elf::parse
-            } else if sec.sh_type == elf::SHT_PROGBITS && !sec.data.is_empty() {
+            } else if sec.sh_type == elf::SHT_PROGBITS && (!sec.data.is_empty() || in_file) {
                 if sec.is_exec() {
                     let funcs = funcs_by_sec.get(&sec.index).map_or(&[][..], Vec::as_slice);
                     self.add_programs(funcs, sec)?;

@@ -18,6 +18,8 @@ pub struct Region {
     len: usize,
     /// Heap memory from [`Region::heap`] rather than a mapping.
     heap: bool,
+    /// Whether the whole region may be written (not a read-only map of a kernel map).
+    writable: bool,
 }
 
 /// Alignment of a [`Region::heap`] buffer (at least any C type's).
@@ -108,7 +110,7 @@ impl Region {
             )
         }
         .map_err(|e| Error::io("failed to allocate map content buffer", &e))?;
-        Ok(Region { ptr: p as *mut u8, len, heap: false })
+        Ok(Region { ptr: p as *mut u8, len, heap: false, writable: true })
     }
 
     /// The same zero-filled, page-rounded buffer as [`Region::new`], on the heap (no mmap/munmap
@@ -124,7 +126,7 @@ impl Region {
         if p.is_null() {
             return Err(Error::nomem("failed to allocate map content buffer"));
         }
-        Ok(Region { ptr: p, len, heap: true })
+        Ok(Region { ptr: p, len, heap: true, writable: true })
     }
 
     pub fn as_ptr(&self) -> *mut u8 {
@@ -145,6 +147,9 @@ impl Region {
         if end.is_none() {
             return Err(Error::inval("write past the end of a map buffer"));
         }
+        if !self.writable {
+            return Err(Error::new(libc::EPERM, "write to a read-only map buffer"));
+        }
         // SAFETY: bounds checked above; the region is a live RW mapping owned by self and `src`
         // cannot overlap it (it is a Rust slice, not derived from this mapping).
         unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.add(off), src.len()) };
@@ -160,6 +165,20 @@ impl Region {
         // SAFETY: n <= self.len; the region is live, initialised (zero-filled at creation) and
         // readable for as long as `self` is borrowed; see above for concurrent C writes.
         unsafe { std::slice::from_raw_parts(self.ptr, n) }
+    }
+
+    /// The first `len` bytes of the region (fewer if it is shorter), mutably: for filling it by
+    /// a read. The borrow of `self` keeps Rust's own accesses out while it lives; C writes only
+    /// under the contract [`Region::bytes`] describes.
+    /// `EPERM` for a read-only region.
+    pub fn bytes_mut(&mut self, len: usize) -> Result<&mut [u8]> {
+        if !self.writable {
+            return Err(Error::new(libc::EPERM, "read-only map buffer"));
+        }
+        let n = len.min(self.len);
+        // SAFETY: n <= self.len; the region is live, initialised and writable (checked above)
+        // for the borrow of `self`.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.ptr, n) })
     }
 
     /// Copy `len` bytes out from the start of the region.
@@ -204,6 +223,7 @@ impl Region {
             map_raw(self.ptr as *mut libc::c_void, len, prot, libc::MAP_SHARED | libc::MAP_FIXED, fd.as_raw_fd(), 0)
         }
         .map_err(|e| Error::io("failed to mmap the map over its buffer", &e))?;
+        self.writable &= writable;
         Ok(())
     }
 }
@@ -222,7 +242,7 @@ impl Region {
         // mapping is replaced.
         let p = unsafe { map_raw(hint, len, prot, flags, fd.as_raw_fd(), 0) }
             .map_err(|e| Error::io("failed to mmap the map", &e))?;
-        let r = Region { ptr: p as *mut u8, len, heap: false };
+        let r = Region { ptr: p as *mut u8, len, heap: false, writable };
         if let Some(a) = at {
             if p as usize != a {
                 // A kernel without MAP_FIXED_NOREPLACE treats it as a hint.

@@ -85,7 +85,7 @@ impl Object {
                     // moved them there so C could edit them); they go into the kernel arena.
                     let sz = self.arena_data_sz;
                     let m = self.maps.get_mut(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
-                    let data = m.mmaped.contents(sz).map(|d| d.into_owned()).filter(|d| !d.is_empty());
+                    let data = m.mmaped.contents(sz)?.map(|d| d.into_owned()).filter(|d| !d.is_empty());
                     map_arena(m, data.as_deref())?;
                 }
                 let m = self.maps.get(idx).ok_or_else(|| Error::new(lerr::INTERNAL, "map vanished"))?;
@@ -249,9 +249,27 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
     let name = m.name.to_string_lossy().into_owned();
     let fd = m.fd.as_ref().ok_or_else(|| Error::new(lerr::INTERNAL, "internal map without fd"))?;
     let value_size = m.def.value_size as usize;
+    let mmapable = m.def.map_flags & uapi::BPF_F_MMAPABLE != 0;
+    let writable = m.def.map_flags & uapi::BPF_F_RDONLY_PROG == 0;
+    let len = crate::object::maps::array_mmap_size(m.def.value_size, m.def.max_entries);
+    if mmapable && writable && m.mmaped.waits_in_file() {
+        // Read from the object file straight into the kernel map's memory (`databuf`): no
+        // update, and nothing to freeze (only read-only data is frozen).
+        if let Err(e) = m.mmaped.fill_kernel(fd.as_fd(), len) {
+            crate::pr_warn!("map '{}': failed to set initial contents: {}", name, e);
+            return Err(Error::quiet(e.errno()));
+        }
+        return Ok(());
+    }
     // The contents straight from the buffer, mapped or still waiting (a copy of 3 MiB of global
     // data cost as much as the kernel's own update).
-    let data = m.mmaped.contents(value_size).unwrap_or_else(|| Cow::Owned(vec![0; value_size]));
+    let data = match m.mmaped.contents(value_size) {
+        Ok(d) => d.unwrap_or_else(|| Cow::Owned(vec![0; value_size])),
+        Err(e) => {
+            crate::pr_warn!("map '{}': failed to set initial contents: {}", name, e);
+            return Err(Error::quiet(e.errno()));
+        }
+    };
     if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), &data, 0) {
         crate::pr_warn!("map '{}': failed to set initial contents: {}", name, errstr(e.errno()));
         return Err(Error::quiet(e.errno()));
@@ -263,9 +281,7 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
             return Err(Error::quiet(e.errno()));
         }
     }
-    if m.def.map_flags & uapi::BPF_F_MMAPABLE != 0 {
-        let writable = m.def.map_flags & uapi::BPF_F_RDONLY_PROG == 0;
-        let len = crate::object::maps::array_mmap_size(m.def.value_size, m.def.max_entries);
+    if mmapable {
         // Over the buffer whose address C has, else (never asked for, never mapped) wherever the
         // kernel puts it.
         if let Err(e) = m.mmaped.map_kernel(fd.as_fd(), len, writable) {
