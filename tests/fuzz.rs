@@ -599,11 +599,13 @@ fn fuzz_read_in_place() {
 fn compact_image_parses_like_the_file() {
     let Some(seeds) = seeds() else { return };
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let mut left_total = 0;
     for (name, obj) in seeds {
         let p = dir.join(format!("compact-{}-{name}.o", std::process::id()));
         std::fs::write(&p, obj).unwrap();
         let f = std::fs::File::open(&p).unwrap();
         let img = oxbpf::elf::read_compact(&f, obj.len() as u64, false).unwrap().map(|c| c.image);
+        let left = oxbpf::elf::read_compact(&f, obj.len() as u64, true).unwrap();
         let in_place = oxbpf::elf::read_object_file(p.to_str().unwrap()).unwrap();
         std::fs::remove_file(&p).unwrap();
         let img = img.unwrap_or_else(|| panic!("{name}: a clang object has a plain layout"));
@@ -648,7 +650,36 @@ fn compact_image_parses_like_the_file() {
             }
         }
         assert_eq!(syms(&whole), syms(&placed), "{name}: in place: symbols");
+        // Asked to leave large writable data in the file: exactly the `.data`/`.data.*`
+        // sections of LEAVE_MIN bytes or more are unread (their size kept); all else as read.
+        let left = left.unwrap_or_else(|| panic!("{name}: a plain layout"));
+        let shoff = u64::from_le_bytes(obj[0x28..0x30].try_into().unwrap()) as usize;
+        let sh_offset = |i: usize| u64::from_le_bytes(obj[shoff + i * 64 + 0x18..][..8].try_into().unwrap());
+        let leaves = |s: &oxbpf::elf::Section| {
+            (s.name == ".data" || s.name.starts_with(".data."))
+                && s.sh_type == oxbpf::elf::SHT_PROGBITS
+                && s.size >= oxbpf::elf::LEAVE_MIN
+        };
+        let want: Vec<_> = whole
+            .sections
+            .iter()
+            .filter(|s| leaves(s))
+            .map(|s| oxbpf::elf::LeftSection { index: s.index, offset: sh_offset(s.index), size: s.size })
+            .collect();
+        assert_eq!(left.left, want, "{name}: the sections left in the file");
+        left_total += want.len();
+        let lean = Elf::parse(left.image.as_bytes(), name).unwrap();
+        for (a, b) in whole.sections.iter().zip(&lean.sections) {
+            let what = format!("{name}: leaving data: section {} {}", a.index, a.name);
+            assert_eq!((a.name, a.size), (b.name, b.size), "{what}");
+            if leaves(a) {
+                assert!(b.data.is_empty() && b.data_err.is_some(), "{what}: left in the file");
+            } else if !(a.name.starts_with(".debug_") || a.name.starts_with(".rel.debug_")) {
+                assert!(a.data == b.data, "{what}: data");
+            }
+        }
     }
+    assert!(left_total >= 2, "the big_data fixture's .data and .data.spare are left in the file");
 }
 
 #[test]
