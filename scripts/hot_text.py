@@ -66,9 +66,19 @@ def executed(path):
 
 def gen(lib, profiles):
     ours = functions(lib)
-    runs = {}  # profile -> the patterns it executed
+    # A pattern that matches several of the library's functions (a generic's instances: they
+    # differ only in the hash) would place all of them where one executed: the step lists the
+    # executed instances by their exact names instead, and the pattern itself follows every
+    # step, so the other instances (and an exact name a rebuild changed) still end up hot, but
+    # after everything a run executes.
+    sharing = {}
+    for n in ours:
+        sharing[pattern(n)] = sharing.get(pattern(n), 0) + 1
+    def item(name):
+        return name if sharing[pattern(name)] > 1 else pattern(name)
+    runs = {}  # profile -> the items it executed
     for path in profiles:
-        runs[path] = {pattern(n) for n in executed(path) if n in ours}
+        runs[path] = {item(n) for n in executed(path) if n in ours}
     # The smallest run's functions first, then what the next smallest adds, and so on: a process
     # that runs little (a global-data object) touches a short prefix of the section, not windows
     # spread over all of it. Within a step, what more runs share first, then by name, so a
@@ -87,6 +97,8 @@ def gen(lib, profiles):
     # linker puts it at the start of .text, a window of cold code away from the hot section.
     out = [HEADER, "SECTIONS\n{\n  .plt : { *(.plt) *(.iplt) }\n  %s :\n  {\n%s" % (SECTION, CRT)]
     out += ["    *(.text.%s .text.unlikely.%s)\n" % (p, p) for p in order]
+    generic = sorted({pattern(p) for p in order if sharing.get(pattern(p), 0) > 1})
+    out += ["    *(.text.%s .text.unlikely.%s)\n" % (p, p) for p in generic]
     out.append("  }\n}\nINSERT BEFORE .text;\n")
     sys.stdout.write("".join(out))
 
@@ -116,9 +128,13 @@ def check(lib, script):
     for f in CRT_FUNCS:
         if f in syms and not hot(f):
             sys.exit("hot-text: %s (crtbegin) is not in %s: %s did not place it" % (f, SECTION, script))
-    stale = [p for p in pats if not any(fnmatch.fnmatchcase(n, p) for n in in_hot)]
-    print("hot-text: %d of %d patterns match functions in %s (%d functions, %d KiB)"
-          % (len(pats) - len(stale), len(pats), SECTION, len(in_hot), hot_size >> 10))
+    # An exact instance name (a generic's, listed ahead of its pattern) may change with any
+    # rebuild; its pattern, listed after the steps, still places the instance: not stale.
+    exact = {p for p in pats if pattern(p) != p and pattern(p) in pats}
+    stale = [p for p in pats if p not in exact and not any(fnmatch.fnmatchcase(n, p) for n in in_hot)]
+    print("hot-text: %d of %d patterns match functions in %s (%d functions, %d KiB; %d exact "
+          "instance names)" % (len(pats) - len(stale), len(pats), SECTION, len(in_hot), hot_size >> 10,
+                              len(exact)))
     for p in stale:
         print("  stale: %s" % p)
     if len(stale) * 10 > len(pats):
