@@ -110,7 +110,6 @@ pub struct Btf {
     fd: i32,
 }
 
-#[derive(Clone)]
 struct Data {
     /// The blob exactly as it would be loaded, native byte order (in-place mutations are written
     /// here too). Set at parse; once the BTF is modifiable (see `write.rs`) it is a cache, emptied
@@ -148,6 +147,33 @@ struct Data {
     /// Ids of the own DATASECs, in order, as the parse's walk found them (open looks several up
     /// by name); `None` once anything changed the types ([`Btf::data_mut`]).
     datasecs: Option<Box<[u32]>>,
+}
+
+/// A copy only when a shared BTF is changed (`Arc::make_mut` of one another object or the cache
+/// also holds): out of line, so the copy's code is not inlined into every function that may
+/// change a BTF and is mapped only by a process that copies one.
+impl Clone for Data {
+    #[inline(never)]
+    fn clone(&self) -> Data {
+        Data {
+            raw: self.raw.clone(),
+            raw_swapped: self.raw_swapped.clone(),
+            hdr: self.hdr,
+            types: self.types.clone(),
+            offs: self.offs.clone(),
+            str_start: self.str_start,
+            own_strs: self.own_strs.clone(),
+            parsed_strs: self.parsed_strs.clone(),
+            str_index: self.str_index.clone(),
+            start_id: self.start_id,
+            start_str_off: self.start_str_off,
+            by_name: self.by_name.clone(),
+            guessed_ptr_size: self.guessed_ptr_size.clone(),
+            scans: self.scans.clone(),
+            strs_utf8: self.strs_utf8.clone(),
+            datasecs: self.datasecs.clone(),
+        }
+    }
 }
 
 /// How many name lookups a BTF answers by scanning its types before it builds its sorted name

@@ -15,6 +15,20 @@ use std::ffi::{c_char, c_int, c_void};
 /// # Safety
 /// `opts` must be NULL or a valid options struct whose string fields are NULL or NUL-terminated.
 pub(crate) unsafe fn open_options(opts: *const bpf_object_open_opts) -> Result<(OpenOptions, *const c_void)> {
+    if opts.is_null() {
+        return Ok((token_from_env(OpenOptions::default())?, std::ptr::null()));
+    }
+    // SAFETY: forwarded caller contract.
+    unsafe { given_open_options(opts) }
+}
+
+/// [`open_options`] of a non-NULL struct: out of line, so that an open without options does
+/// not run through (and map) the code that reads one.
+///
+/// # Safety
+/// As [`open_options`].
+#[inline(never)]
+unsafe fn given_open_options(opts: *const bpf_object_open_opts) -> Result<(OpenOptions, *const c_void)> {
     use super::types::{OXBPF_OPEN_OPTS_EXT_LEN, OXBPF_OPEN_OPTS_EXT_MAGIC};
     // SAFETY: forwarded caller contract.
     let Some((o, ext)) =

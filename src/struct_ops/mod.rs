@@ -85,6 +85,12 @@ impl Object {
     /// created, then settle which struct_ops programs load. Caller-layout shadows (shadow-info
     /// ABI) are copied back first.
     pub(crate) fn init_kern_struct_ops(&mut self, vmlinux: Option<&Btf>) -> Result<()> {
+        // Nothing to do (nor to map the code of) for an object without struct_ops maps or
+        // programs.
+        let maps = self.maps.iter().any(|m| m.is_struct_ops() || m.st_ops.is_some());
+        if !maps && !self.progs.iter().any(|p| p.prog_type == uapi::BPF_PROG_TYPE_STRUCT_OPS) {
+            return Ok(());
+        }
         self.init_kern_struct_ops_in(vmlinux.map(|v| KernBtfs::new(v, None)))
     }
 
