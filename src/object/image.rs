@@ -22,9 +22,10 @@
 use crate::elf::{AlignedBuf, LeftSection};
 use crate::error::{Error, Result};
 use crate::sys::file_map::MappedFile;
+use crate::sys::fs::FileStat;
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -41,10 +42,10 @@ impl ObjectImage {
     /// the module's notes).
     pub fn open(path: &str, leave_data: bool) -> io::Result<ObjectImage> {
         let f = File::open(path)?;
-        let meta = f.metadata()?;
-        if meta.is_file() && meta.len() > 0 {
+        let meta = crate::sys::fs::fstat(&f)?;
+        if meta.is_file && meta.size > 0 {
             let slot = if leave_data { HeldSlot::take() } else { None };
-            if let Some(c) = crate::elf::read_compact(&f, meta.len(), slot.is_some())? {
+            if let Some(c) = crate::elf::read_compact(&f, meta.size, slot.is_some())? {
                 let left = match slot {
                     Some(slot) if !c.left.is_empty() => Some(Arc::new(LeftInFile {
                         stamp: Stamp::of(&meta),
@@ -57,7 +58,7 @@ impl ObjectImage {
                 };
                 return Ok(ObjectImage::Read(Arc::new(c.image), left));
             }
-            if let Ok(m) = MappedFile::map_len(&f, meta.len()) {
+            if let Ok(m) = MappedFile::map_len(&f, meta.size) {
                 return Ok(ObjectImage::Mapped(m));
             }
         }
@@ -122,8 +123,8 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(m: &std::fs::Metadata) -> Stamp {
-        Stamp { size: m.size(), mtime: (m.mtime(), m.mtime_nsec()) }
+    fn of(m: &FileStat) -> Stamp {
+        Stamp { size: m.size, mtime: m.mtime }
     }
 }
 
@@ -143,7 +144,7 @@ impl LeftInFile {
     #[cfg(test)]
     pub(crate) fn for_test(path: &std::path::Path) -> Arc<LeftInFile> {
         let file = File::open(path).unwrap();
-        let stamp = Stamp::of(&file.metadata().unwrap());
+        let stamp = Stamp::of(&crate::sys::fs::fstat(&file).unwrap());
         let path = path.to_string_lossy().into_owned();
         Arc::new(LeftInFile { file, stamp, path, secs: Vec::new(), _slot: HeldSlot::take().unwrap() })
     }
@@ -158,7 +159,8 @@ impl LeftInFile {
     /// that replaces an object by renaming a new file over it does not count, the open file is
     /// the old one).
     pub fn read_at(&self, dst: &mut [u8], offset: u64) -> Result<()> {
-        let now = self.file.metadata().map_err(|e| Error::io(format!("failed to stat '{}'", self.path), &e))?;
+        let now =
+            crate::sys::fs::fstat(&self.file).map_err(|e| Error::io(format!("failed to stat '{}'", self.path), &e))?;
         if Stamp::of(&now) != self.stamp {
             return Err(Error::new(
                 libc::ESTALE,

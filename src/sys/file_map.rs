@@ -25,7 +25,7 @@ impl MappedFile {
     /// Map all of `file` (its size as `fstat` reports it). An empty file cannot be mapped
     /// (`EINVAL`).
     pub fn map(file: &File) -> io::Result<MappedFile> {
-        Self::map_len(file, file.metadata()?.len())
+        Self::map_len(file, crate::sys::fs::fstat(file)?.size)
     }
 
     /// [`MappedFile::map`] of a file whose size the caller has just read (one `fstat` per open,

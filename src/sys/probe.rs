@@ -303,12 +303,13 @@ fn load_prog(
     insns: &[u64],
     token: Option<BorrowedFd>,
 ) -> crate::Result<std::os::fd::OwnedFd> {
+    let gpl = Gpl::new();
     cmd::prog_load(&mut ProgLoad {
         prog_type,
         expected_attach_type: attach,
         name,
         insns,
-        license: c"GPL",
+        license: gpl.as_cstr(),
         token_fd: token,
         ..Default::default()
     })
@@ -540,11 +541,12 @@ fn arg_ctx_tag(t: Option<BorrowedFd>) -> bool {
     let insns =
         [insn(uapi::BPF_JMP_CALL, 0, uapi::BPF_PSEUDO_CALL, 0, 1), exit(), call_helper(FUNC_GET_FUNC_IP), exit()];
     let func_info: Vec<u8> = [0u32, 4, 2, 6].iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let gpl = Gpl::new();
     cmd::prog_load(&mut ProgLoad {
         prog_type: uapi::BPF_PROG_TYPE_KPROBE,
         name: "det_arg_ctx",
         insns: &insns,
-        license: c"GPL",
+        license: gpl.as_cstr(),
         prog_btf_fd: Some(btf.as_fd()),
         func_info: &func_info,
         func_info_rec_size: 8,
@@ -552,6 +554,22 @@ fn arg_ctx_tag(t: Option<BorrowedFd>) -> bool {
         ..Default::default()
     })
     .is_ok()
+}
+
+/// The license of probe programs, "GPL", in the caller's stack frame: the kernel reads it
+/// through the pointer, and a literal would sit in the library's C strings, where that read
+/// maps in a 64 KiB window a load touches for nothing else (`link/cstrings.ld`). `black_box`
+/// keeps the compiler from pointing at a constant instead.
+pub(crate) struct Gpl([u8; 4]);
+
+impl Gpl {
+    pub(crate) fn new() -> Gpl {
+        Gpl(std::hint::black_box(*b"GPL\0"))
+    }
+
+    pub(crate) fn as_cstr(&self) -> &std::ffi::CStr {
+        std::ffi::CStr::from_bytes_with_nul(&self.0).unwrap_or_default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,7 +586,8 @@ use crate::error::ENOTSUPP;
 fn probe_prog_load(prog_type: u32, insns: &[u64], log: Option<&mut [u8]>) -> crate::Result<i32> {
     let mut tlog = [0u8; 4096];
     let mut expect: Option<(i32, Option<&str>)> = None;
-    let mut a = ProgLoad { prog_type, insns, license: c"GPL", ..Default::default() };
+    let gpl = Gpl::new();
+    let mut a = ProgLoad { prog_type, insns, license: gpl.as_cstr(), ..Default::default() };
     match prog_type {
         uapi::BPF_PROG_TYPE_CGROUP_SOCK_ADDR => a.expected_attach_type = uapi::BPF_CGROUP_INET4_CONNECT,
         uapi::BPF_PROG_TYPE_CGROUP_SOCKOPT => a.expected_attach_type = uapi::BPF_CGROUP_GETSOCKOPT,

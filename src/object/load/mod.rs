@@ -314,7 +314,8 @@ fn probe_loading(token: Option<BorrowedFd>) -> Result<()> {
         );
     }
     let insns = [insn::make(0xb7, 0, 0, 0, 0), insn::make(0x95, 0, 0, 0, 0)];
-    let lic = c"GPL";
+    let gpl = probe::Gpl::new();
+    let lic = gpl.as_cstr();
     let try_type = |t: u32| {
         cmd::prog_load(&mut cmd::ProgLoad {
             prog_type: t,
