@@ -10,11 +10,10 @@ mod common;
 
 use oxbpf::ffi::map::*;
 use oxbpf::ffi::object::*;
-use oxbpf::ffi::print::libbpf_set_print;
 use oxbpf::ffi::program::bpf_program__fd;
 use oxbpf::object::{Map as bpf_map, Object as bpf_object};
 use oxbpf::sys::cmd::{self, TestRun};
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ffi::{CStr, CString};
 use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -51,32 +50,10 @@ fn object(tag: &str) -> Option<PathBuf> {
 }
 
 static LOCK: Mutex<()> = Mutex::new(());
-static LOG: Mutex<String> = Mutex::new(String::new());
-
-extern "C" {
-    fn vsnprintf(s: *mut c_char, n: usize, fmt: *const c_char, ap: *mut c_void) -> c_int;
-}
-
-/// libbpf print callback keeping WARN lines. On x86_64 a `va_list` parameter is a pointer to the
-/// register save area, which `vsnprintf` takes as is.
-unsafe extern "C" fn capture(level: u32, fmt: *const c_char, ap: *mut c_void) -> c_int {
-    if level != 0 || !cfg!(target_arch = "x86_64") {
-        return 0;
-    }
-    let mut buf = [0u8; 512];
-    // SAFETY: buf is writable for its length; fmt/ap come from the library's print shim.
-    unsafe { vsnprintf(buf.as_mut_ptr().cast(), buf.len(), fmt, ap) };
-    let text = CStr::from_bytes_until_nul(&buf).map(|c| c.to_string_lossy().into_owned()).unwrap_or_default();
-    LOG.lock().unwrap_or_else(|e| e.into_inner()).push_str(&text);
-    0
-}
-
 /// One test at a time (fds and held files are the process's), its log captured.
 fn lock() -> MutexGuard<'static, ()> {
     let g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    LOG.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    // SAFETY: installing a callback with libbpf's signature.
-    unsafe { libbpf_set_print(Some(capture)) };
+    common::warnings::install();
     g
 }
 
@@ -171,7 +148,7 @@ fn the_kernel_map_gets_the_files_bytes_and_the_file_is_let_go_at_load() {
     assert_eq!(fds_on(&path), 1, "held open from open to load");
     // SAFETY: a live object, closed once at the end; pointers from the library used while it lives.
     unsafe {
-        assert_eq!(bpf_object__load(obj), 0, "{}", LOG.lock().unwrap());
+        assert_eq!(bpf_object__load(obj), 0, "{}", common::warnings::take());
         assert_eq!(fds_on(&path), 0, "closed at load");
         assert_eq!(
             kernel_values(map(obj, ".data")),
@@ -215,7 +192,7 @@ fn writes_before_load_reach_the_kernel() {
         let hidden = map(obj, ".data.hidden");
         let v = [11u64; 4096];
         assert_eq!(bpf_map__set_initial_value(hidden, v.as_ptr().cast(), 32768), 0);
-        assert_eq!(bpf_object__load(obj), 0, "{}", LOG.lock().unwrap());
+        assert_eq!(bpf_object__load(obj), 0, "{}", common::warnings::take());
         assert_eq!(fds_on(&path), 0);
         assert_eq!(kernel_values(data), expected(&[(0, 1), (1, 2), (2, 3), (7, 77), (100, 0x1234), (4095, 0xfeed)]));
         assert_eq!(kernel_values(hidden), vec![11u64; 4096]);
@@ -241,7 +218,7 @@ fn a_file_rewritten_in_place_fails_the_load_and_one_renamed_over_does_not() {
     // SAFETY: a live object, closed once.
     unsafe {
         assert_eq!(bpf_object__load(obj), -libc::ESTALE);
-        let log = LOG.lock().unwrap().clone();
+        let log = common::warnings::take();
         assert!(
             log.contains("failed to set initial contents") && log.contains("was modified after it was opened"),
             "{log}"
@@ -259,7 +236,7 @@ fn a_file_rewritten_in_place_fails_the_load_and_one_renamed_over_does_not() {
     std::fs::rename(&other, &fresh).unwrap();
     // SAFETY: a live object, closed once.
     unsafe {
-        assert_eq!(bpf_object__load(obj), 0, "{}", LOG.lock().unwrap());
+        assert_eq!(bpf_object__load(obj), 0, "{}", common::warnings::take());
         assert_eq!(kernel_values(map(obj, ".data"))[100], 0x1234);
         bpf_object__close(obj);
     }
@@ -279,7 +256,7 @@ fn at_most_64_objects_hold_their_files() {
         if root {
             // One that holds its file and one that read its data at open load alike.
             for &obj in [objs[0], objs[69]].iter() {
-                assert_eq!(bpf_object__load(obj), 0, "{}", LOG.lock().unwrap());
+                assert_eq!(bpf_object__load(obj), 0, "{}", common::warnings::take());
                 assert_eq!(kernel_values(map(obj, ".data"))[4095], 0xfeed);
             }
             assert_eq!(fds_on(&path), 63);

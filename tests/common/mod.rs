@@ -4,6 +4,7 @@
 //! - [`errno`]: the calling thread's errno;
 //! - [`privileged`]: whether the test holds CAP_SYS_ADMIN and CAP_BPF, recording the caller's skip
 //!   reason and the missing capability when not;
+//! - [`warnings`]: the library's WARN lines, kept for the test to read;
 //! - [`bpf_object`] / [`bpf_object_text`]: BPF C compiled by clang-19 with libbpf 1.5's headers
 //!   ([`bpf_cc`]) once per distinct input, cached under `target/bpf-cache/` across test binaries
 //!   and runs. Entries are never evicted (a new kernel's vmlinux.h adds new ones); `cargo clean`
@@ -12,6 +13,7 @@
 
 pub mod bpf_cc;
 pub mod skip;
+pub mod warnings;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
