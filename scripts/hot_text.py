@@ -17,6 +17,9 @@ A pattern is a function's section name (rustc emits one section per function) wi
 changes between builds replaced by `*`: the hash of a legacy-mangled Rust name (`17h<hex>E`)
 and the crate disambiguators of v0-mangled names (`Cs<base62>_`, which change with the
 toolchain). Cold functions (`#[cold]`) sit in `.text.unlikely.NAME`, so both are listed.
+A pattern that matches several functions (a generic's instances) is listed after all steps;
+the instances a run executed are listed at its step by their exact names, which a rebuild may
+change (then only the later pattern places them; `check` does not count them as stale).
 """
 import fnmatch
 import re
