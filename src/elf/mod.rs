@@ -44,6 +44,12 @@ pub const R_BPF_64_NODYLD32: u32 = 4;
 pub const R_BPF_64_32: u32 = 10;
 pub const EM_BPF: u16 = 247;
 
+/// Whether a section of this name holds writable global data, as libbpf names it: `.data` or
+/// `.data.*` (the object makes a `.data` map of it; open may leave a large one unread).
+pub fn is_data_name(name: &[u8]) -> bool {
+    name == b".data" || name.starts_with(b".data.")
+}
+
 /// One section header with its name and contents (empty for SHT_NOBITS).
 #[derive(Debug, Clone)]
 pub struct Section<'d> {

@@ -118,10 +118,7 @@ pub struct Compact {
 /// [`LEAVE_MIN`] bytes. Read-only data is not: its map is frozen and cannot be mapped
 /// writable, so its bytes would need a user buffer at load anyway.
 fn leavable(sh_type: u32, flags: u64, size: u64, name: &[u8]) -> bool {
-    sh_type == super::SHT_PROGBITS
-        && flags & SHF_EXECINSTR == 0
-        && size >= LEAVE_MIN
-        && (name == b".data" || name.starts_with(b".data."))
+    sh_type == super::SHT_PROGBITS && flags & SHF_EXECINSTR == 0 && size >= LEAVE_MIN && super::is_data_name(name)
 }
 
 /// The file at `path` as an aligned image for [`super::Elf::parse`], DWARF left unread: the

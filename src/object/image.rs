@@ -48,7 +48,7 @@ impl ObjectImage {
             if let Some(c) = crate::elf::read_compact(&f, meta.size, slot.is_some())? {
                 let left = match slot {
                     Some(slot) if !c.left.is_empty() => Some(Arc::new(LeftInFile {
-                        stamp: Stamp::of(&meta),
+                        opened: meta,
                         file: f,
                         path: path.to_string(),
                         secs: c.left,
@@ -112,28 +112,16 @@ impl Drop for HeldSlot {
     }
 }
 
-/// What says an open file still holds the bytes it was opened with: a write or a truncation
-/// moves its modification time (to the nanosecond), a copy that keeps the source's times
-/// (`cp -p`) sets another one. Not the change time, which unlinking the file (a build renaming
-/// a new file over it) moves too, though the open file's bytes stay.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Stamp {
-    size: u64,
-    mtime: (i64, i64),
-}
-
-impl Stamp {
-    fn of(m: &FileStat) -> Stamp {
-        Stamp { size: m.size, mtime: m.mtime }
-    }
-}
-
 /// An object file held open from open to load for the global-data sections open left in it.
 /// Dropped (and the file closed) with the last map buffer that waits on it: at load, or when
 /// the object is closed.
 pub struct LeftInFile {
     file: File,
-    stamp: Stamp,
+    /// The file as it was opened. What says it still holds the bytes it was opened with: a
+    /// write or a truncation moves its modification time (to the nanosecond), a copy that keeps
+    /// the source's times (`cp -p`) sets another one. Not the change time, which unlinking the
+    /// file (a build renaming a new file over it) moves too, though the open file's bytes stay.
+    opened: FileStat,
     path: String,
     secs: Vec<LeftSection>,
     _slot: HeldSlot,
@@ -144,9 +132,9 @@ impl LeftInFile {
     #[cfg(test)]
     pub(crate) fn for_test(path: &std::path::Path) -> Arc<LeftInFile> {
         let file = File::open(path).unwrap();
-        let stamp = Stamp::of(&crate::sys::fs::fstat(&file).unwrap());
+        let opened = crate::sys::fs::fstat(&file).unwrap();
         let path = path.to_string_lossy().into_owned();
-        Arc::new(LeftInFile { file, stamp, path, secs: Vec::new(), _slot: HeldSlot::take().unwrap() })
+        Arc::new(LeftInFile { file, opened, path, secs: Vec::new(), _slot: HeldSlot::take().unwrap() })
     }
 
     /// Where section `index` is in the file, when open left it there.
@@ -161,7 +149,7 @@ impl LeftInFile {
     pub fn read_at(&self, dst: &mut [u8], offset: u64) -> Result<()> {
         let now =
             crate::sys::fs::fstat(&self.file).map_err(|e| Error::io(format!("failed to stat '{}'", self.path), &e))?;
-        if Stamp::of(&now) != self.stamp {
+        if (now.size, now.mtime) != (self.opened.size, self.opened.mtime) {
             return Err(Error::new(
                 libc::ESTALE,
                 format!("'{}' was modified after it was opened; its global data can no longer be read", self.path),

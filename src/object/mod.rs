@@ -451,7 +451,7 @@ impl Object {
                 if sec.is_exec() {
                     let funcs = funcs_by_sec.get(&sec.index).map_or(&[][..], Vec::as_slice);
                     self.add_programs(funcs, sec)?;
-                } else if name == ".data" || name.starts_with(".data.") {
+                } else if elf::is_data_name(name.as_bytes()) {
                     types[sec.index] = SecType::Data;
                 } else if name == ".rodata" || name.starts_with(".rodata.") {
                     types[sec.index] = SecType::Rodata;

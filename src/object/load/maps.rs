@@ -252,24 +252,20 @@ fn populate_internal_map(m: &mut crate::object::Map) -> Result<()> {
     let mmapable = m.def.map_flags & uapi::BPF_F_MMAPABLE != 0;
     let writable = m.def.map_flags & uapi::BPF_F_RDONLY_PROG == 0;
     let len = crate::object::maps::array_mmap_size(m.def.value_size, m.def.max_entries);
+    // Reading initial bytes that wait in the object file failed.
+    let unreadable = |e: Error| {
+        crate::pr_warn!("map '{}': failed to set initial contents: {}", name, e);
+        Error::quiet(e.errno())
+    };
     if mmapable && writable && m.mmaped.waits_in_file() {
         // Read from the object file straight into the kernel map's memory (`databuf`): no
         // update, and nothing to freeze (only read-only data is frozen).
-        if let Err(e) = m.mmaped.fill_kernel(fd.as_fd(), len) {
-            crate::pr_warn!("map '{}': failed to set initial contents: {}", name, e);
-            return Err(Error::quiet(e.errno()));
-        }
-        return Ok(());
+        return m.mmaped.fill_kernel(fd.as_fd(), len).map_err(unreadable);
     }
     // The contents straight from the buffer, mapped or still waiting (a copy of 3 MiB of global
     // data cost as much as the kernel's own update).
-    let data = match m.mmaped.contents(value_size) {
-        Ok(d) => d.unwrap_or_else(|| Cow::Owned(vec![0; value_size])),
-        Err(e) => {
-            crate::pr_warn!("map '{}': failed to set initial contents: {}", name, e);
-            return Err(Error::quiet(e.errno()));
-        }
-    };
+    let data = m.mmaped.contents(value_size).map_err(unreadable)?;
+    let data = data.unwrap_or_else(|| Cow::Owned(vec![0; value_size]));
     if let Err(e) = cmd::map_update_elem(fd.as_fd(), &0u32.to_le_bytes(), &data, 0) {
         crate::pr_warn!("map '{}': failed to set initial contents: {}", name, errstr(e.errno()));
         return Err(Error::quiet(e.errno()));
